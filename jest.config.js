@@ -1,0 +1,19 @@
+/** Jest runs the TypeScript sources through swc, keeping decorator metadata (type-graphql and TypeORM need it). */
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/bench/'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  testTimeout: 60000,
+  maxWorkers: process.env.JEST_MAX_WORKERS || 2,
+};

@@ -1,0 +1,109 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ApiKey, ApiRole } from './api-key.entity';
+import type { AuditService } from '../audit/audit.service';
+import { CachedConfig, type ChangeBus } from '../db/change-bus';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
+import { nameSchema, parseInput } from '../graphql/validation';
+import type { Logger } from '../observability/logger';
+
+const TOPIC = 'api_keys';
+/** lastUsedAt is written at most this often per key, off the request path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function newSecret(): string {
+  return `gcp_${randomBytes(32).toString('base64url')}`;
+}
+
+export class ApiKeyService {
+  private readonly byHash: CachedConfig<Map<string, ApiKey>>;
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+    private readonly bus: ChangeBus,
+    private readonly logger: Logger,
+  ) {
+    this.byHash = new CachedConfig(TOPIC, async () => {
+      const keys = await db.getRepository(ApiKey).find();
+      return new Map(keys.map((k) => [k.secretHash, k]));
+    }, bus);
+  }
+
+  /** The live (not revoked) key for a bearer secret, or null. Served from the cache. */
+  async authenticate(secret: string): Promise<ApiKey | null> {
+    const hash = hashSecret(secret);
+    const key = (await this.byHash.get()).get(hash);
+    if (!key || key.revokedAt) return null;
+    // The map lookup already matched; compare again in constant time for good measure.
+    if (!timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(hash))) return null;
+    this.touch(key);
+    return key;
+  }
+
+  private touch(key: ApiKey): void {
+    const now = Date.now();
+    if (now - (this.touched.get(key.id) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.touched.set(key.id, now);
+    key.lastUsedAt = new Date(now);
+    void this.db
+      .getRepository(ApiKey)
+      .update({ id: key.id }, { lastUsedAt: key.lastUsedAt })
+      .catch((err) => this.logger.warn({ err }, 'could not record lastUsedAt'));
+  }
+
+  list(): Promise<ApiKey[]> {
+    return this.db.getRepository(ApiKey).find({ order: { createdAt: 'ASC' } });
+  }
+
+  async create(input: { name: string; role: ApiRole }, actor: string, secret = newSecret()): Promise<{ apiKey: ApiKey; secret: string }> {
+    const name = parseInput(nameSchema, input.name, 'name');
+    const apiKey = await this.db.transaction(async (m) => {
+      if (await m.findOneBy(ApiKey, { name })) throw new ConflictError(`an API key named "${name}" already exists`);
+      const saved = await m.save(m.create(ApiKey, { name, role: input.role, secretHash: hashSecret(secret), lastUsedAt: null, revokedAt: null }));
+      await this.audit.record(m, { actor, action: 'create', entityType: 'ApiKey', entityId: saved.id, entityName: name, after: saved });
+      return saved;
+    });
+    await this.bus.publish(TOPIC);
+    return { apiKey, secret };
+  }
+
+  async revoke(id: string, actor: string): Promise<boolean> {
+    await this.db.transaction(async (m) => {
+      const key = await m.findOneBy(ApiKey, { id });
+      if (!key) throw new NotFoundError('ApiKey', id);
+      if (key.revokedAt) return;
+      const before = { ...key };
+      key.revokedAt = new Date();
+      await m.save(key);
+      await this.audit.record(m, { actor, action: 'revoke', entityType: 'ApiKey', entityId: id, entityName: key.name, before, after: key });
+    });
+    await this.bus.publish(TOPIC);
+    return true;
+  }
+
+  /**
+   * Start-up bootstrap: with ADMIN_API_KEY, make sure an ADMIN key with exactly that secret exists
+   * (idempotent). Without it and with no key at all, create one and return its secret to print once.
+   */
+  async bootstrap(adminSecret: string | undefined): Promise<{ created: boolean; secret?: string }> {
+    const repo = this.db.getRepository(ApiKey);
+    if (adminSecret) {
+      const existing = await repo.findOneBy({ secretHash: hashSecret(adminSecret) });
+      if (existing && !existing.revokedAt && existing.role === ApiRole.ADMIN) return { created: false };
+      if (existing) throw new BadUserInputError('ADMIN_API_KEY', 'this secret belongs to a revoked or non-ADMIN key');
+      let name = 'bootstrap-admin';
+      for (let i = 2; await repo.findOneBy({ name }); i++) name = `bootstrap-admin-${i}`;
+      await this.create({ name, role: ApiRole.ADMIN }, 'system', adminSecret);
+      return { created: true };
+    }
+    if ((await repo.count()) > 0) return { created: false };
+    const { secret } = await this.create({ name: 'bootstrap-admin', role: ApiRole.ADMIN }, 'system');
+    return { created: true, secret };
+  }
+}

@@ -1,0 +1,47 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { createPGliteDriver } from './pglite-pool';
+import { entities } from './entities';
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; unset means embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data folder, or `memory://` for a throwaway database. */
+  dataDir: string;
+  /** Pool size for PostgreSQL (default 10). */
+  poolSize?: number;
+}
+
+/** Migrations live in `migrations/` at the project root (compiled to `dist/migrations` by the build). */
+const migrationsGlob = path.join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
+
+/**
+ * The one data source definition, shared by the app, the tests and the TypeORM CLI (`ormconfig.ts`).
+ * `synchronize` is off: the schema only changes through reviewed migrations, which run at start-up.
+ */
+export function createDataSource(opts: DatabaseOptions): DataSource {
+  const common = {
+    type: 'postgres' as const,
+    entities,
+    migrations: [migrationsGlob],
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL 13+ and PGlite; neither needs an extension.
+    uuidExtension: 'pgcrypto' as const,
+    installExtensions: false,
+    logging: ['error'] as ('error')[],
+  };
+  if (opts.databaseUrl) {
+    return new DataSource({ ...common, url: opts.databaseUrl, poolSize: opts.poolSize ?? 10 } as unknown as DataSourceOptions);
+  }
+  const dataDir = opts.dataDir;
+  if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+  const driver = createPGliteDriver({ dataDir });
+  return new DataSource({ ...common, driver } as unknown as DataSourceOptions);
+}
+
+/** True when the data source talks to a real PostgreSQL server (LISTEN/NOTIFY, several processes). */
+export function isPostgresServer(opts: DatabaseOptions): boolean {
+  return Boolean(opts.databaseUrl);
+}

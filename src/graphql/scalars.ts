@@ -1,0 +1,6 @@
+import { DateTimeResolver, GraphQLJSON } from 'graphql-scalars';
+import type { GraphQLScalarType } from 'graphql';
+
+/** `DateTime` (ISO-8601) for every Date field; `JSON` is used explicitly where the contract says so. */
+export const scalarsMap: Array<{ type: Function; scalar: GraphQLScalarType }> = [{ type: Date, scalar: DateTimeResolver }];
+export { GraphQLJSON };

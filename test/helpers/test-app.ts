@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import WebSocket from 'ws';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { createApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/observability/logger';
+
+export const ADMIN_SECRET = 'test-admin-secret-0123456789abcdef';
+
+export interface GqlResult<T = Record<string, any>> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string; [k: string]: unknown } }>;
+}
+
+export interface TestApp {
+  app: App;
+  url: string;
+  wsUrl: string;
+  /** Which database this app runs on. */
+  database: 'pglite' | 'postgresql';
+  /** POSTs a GraphQL operation over real HTTP with `Authorization: Bearer <key>` (default: the admin key). */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
+  /** Creates an API key with a role and returns its secret. */
+  keyFor(role: 'APP' | 'ADMIN' | 'ANALYST' | 'CI', name?: string): Promise<string>;
+  /** A real graphql-ws client authenticated with `key`. */
+  ws(key?: string | null): WsClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real server on a random port. With DATABASE_URL set, each test app gets a fresh
+ * PostgreSQL database on that server (dropped on close); otherwise a throwaway in-memory PGlite.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const serverUrl = process.env.DATABASE_URL;
+  let databaseUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (serverUrl) {
+    const name = `gcp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const admin = new PgClient({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(serverUrl);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    dropDatabase = async () => {
+      const c = new PgClient({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: 'memory://',
+    ADMIN_API_KEY: ADMIN_SECRET,
+    MODEL_PROVIDER: 'emulator',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+  const app = await createApp(config, createLogger(config.logLevel));
+  const port = await app.start();
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
+  const wsClients: WsClient[] = [];
+  let counter = 0;
+
+  const gql: TestApp['gql'] = async (query, variables, key = ADMIN_SECRET) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as GqlResult<any>;
+  };
+
+  return {
+    app,
+    url,
+    wsUrl,
+    database: databaseUrl ? 'postgresql' : 'pglite',
+    gql,
+    async keyFor(role, name) {
+      const r = await gql<{ createApiKey: { secret: string } }>(
+        'mutation($n: String!, $r: ApiRole!) { createApiKey(name: $n, role: $r) { secret } }',
+        { n: name ?? `${role.toLowerCase()}-key-${++counter}`, r: role },
+      );
+      if (!r.data) throw new Error(JSON.stringify(r.errors));
+      return r.data.createApiKey.secret;
+    },
+    ws(key = ADMIN_SECRET) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: key ? { authorization: `Bearer ${key}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+        lazyCloseTimeout: 60_000,
+      });
+      wsClients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(wsClients.map((c) => c.dispose()));
+      await app.stop();
+      await dropDatabase?.();
+    },
+  };
+}
+
+/** Runs one operation over graphql-ws and collects every result until it completes. */
+export function wsCollect<T = Record<string, any>>(client: WsClient, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>[]> {
+  return new Promise((resolve, reject) => {
+    const results: GqlResult<T>[] = [];
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (r) => results.push(r as GqlResult<T>),
+        error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))),
+        complete: () => resolve(results),
+      },
+    );
+  });
+}

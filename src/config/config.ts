@@ -13,6 +13,16 @@ const envSchema = z.object({
   BEDROCK_ENDPOINT: z.string().url().optional(),
   DEFAULT_MODEL_ID: z.string().default('amazon.nova-micro-v1:0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEFAULT_MAX_OUTPUT_TOKENS: z.coerce.number().int().positive().default(1024),
+  HISTORY_TOKEN_BUDGET: z.coerce.number().int().positive().default(2000),
+  HISTORY_KEEP_TURNS: z.coerce.number().int().min(0).default(4),
+  SUMMARY_MODEL_ID: z.string().default('amazon.nova-micro-v1:0'),
+  CONTEXT_TOKEN_BUDGET: z.coerce.number().int().positive().default(4000),
+  CONTEXT_MIN_SCORE: z.coerce.number().min(0).max(1).default(0),
+  RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
+  RESPONSE_CACHE_SIMILARITY: z.coerce.number().min(0).max(1).default(0.97),
+  RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
+  BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -30,6 +40,31 @@ export interface AppConfig {
   readonly bedrockEndpoint?: string;
   readonly defaultModelId: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** Knobs of the generate pipeline (README "Configuration"). */
+  readonly generation: GenerationConfig;
+}
+
+/** Knobs of the generate pipeline. */
+export interface GenerationConfig {
+  /** Output cap when neither the request nor the prompt version sets one. */
+  readonly defaultMaxOutputTokens: number;
+  /** History above this many tokens is trimmed: older turns become a summary. */
+  readonly historyTokenBudget: number;
+  /** Most recent history messages always kept verbatim. */
+  readonly historyKeepTurns: number;
+  /** The cheap model that writes history summaries. */
+  readonly summaryModelId: string;
+  /** Retrieved chunks are kept, best first, within this many tokens. */
+  readonly contextTokenBudget: number;
+  /** Chunks scoring below this are dropped. */
+  readonly contextMinScore: number;
+  /** Response cache entries live this long (0 turns the cache off). */
+  readonly responseCacheTtlMs: number;
+  /** Cosine similarity a semantic cache hit needs (strict by default). */
+  readonly responseCacheSimilarity: number;
+  readonly responseCacheMaxEntries: number;
+  /** A budget hold left by a crashed process expires after this long. */
+  readonly budgetHoldTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -53,5 +88,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     defaultModelId: e.DEFAULT_MODEL_ID,
     logLevel: e.LOG_LEVEL,
+    generation: Object.freeze({
+      defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
+      historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
+      historyKeepTurns: e.HISTORY_KEEP_TURNS,
+      summaryModelId: e.SUMMARY_MODEL_ID,
+      contextTokenBudget: e.CONTEXT_TOKEN_BUDGET,
+      contextMinScore: e.CONTEXT_MIN_SCORE,
+      responseCacheTtlMs: e.RESPONSE_CACHE_TTL_SECONDS * 1000,
+      responseCacheSimilarity: e.RESPONSE_CACHE_SIMILARITY,
+      responseCacheMaxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      budgetHoldTtlMs: e.BUDGET_HOLD_TTL_SECONDS * 1000,
+    }),
   });
 }

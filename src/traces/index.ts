@@ -1,0 +1,27 @@
+/** Traces: one row per generation, written off the hot path, read by the API and by analytics. */
+export { TraceService } from './trace.service';
+export { TraceWriter, type TraceWriterOptions } from './trace-writer';
+export { Trace } from './trace.entity';
+export { TraceResolver, TraceConnection } from './trace.resolver';
+export { TraceFilter, traceFilterConditions, SqlParams, type TraceFilterData } from './trace-filter.inputs';
+export {
+  GenerationStatus,
+  Usage,
+  StageTokens,
+  StageCost,
+  Span,
+  microsToUsd,
+  type UsageData,
+  type StageTokensData,
+  type StageCostMicrosData,
+} from './trace.types';
+export {
+  validateTraceRecord,
+  type TraceRecord,
+  type TraceRequest,
+  type AssembledPrompt,
+  type AssembledContentPart,
+  type GuardrailEventRecord,
+  type GuardrailFindingRecord,
+  type SpanRecord,
+} from './trace-record';

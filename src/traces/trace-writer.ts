@@ -1,0 +1,245 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../observability/logger';
+import { validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
+
+/** Knobs of the trace writer. */
+export interface TraceWriterOptions {
+  /** Rows per multi-row INSERT; a full batch is written at once. Default 200. */
+  batchSize?: number;
+  /** A partial batch is written at most this long after its first record arrived. Default 50 ms. */
+  flushIntervalMs?: number;
+  /** Records waiting to be written beyond this many are dropped (counted in `trace_writer_dropped_total`). Default 20 000. */
+  maxQueue?: number;
+  /** Pause before the one retry of a failed batch. Default 100 ms. */
+  retryDelayMs?: number;
+}
+
+interface Queued {
+  record: TraceRecord;
+  /** When `enqueue()` was called: the default `createdAt`. */
+  at: Date;
+}
+
+type Row = [column: string, value: (r: ValidTraceRecord, at: Date) => unknown, cast: string];
+
+/** PostgreSQL text and jsonb refuse NUL characters; a model output with one must not cost the trace. */
+const noNul = (v: string) => v.replace(/\0/g, '\uFFFD');
+const text = (v: string | null) => (v === null ? null : noNul(v));
+const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? noNul(x) : x));
+
+/** Column, value and SQL cast of every `traces` column, in INSERT order. */
+const ROWS: Row[] = [
+  ['id', (r) => r.id, 'uuid'],
+  ['created_at', (r, at) => r.createdAt ?? at, 'timestamptz'],
+  ['prompt', (r) => text(r.prompt), 'text'],
+  ['prompt_version', (r) => r.promptVersion, 'int'],
+  ['label', (r) => text(r.label), 'text'],
+  ['model_id', (r) => text(r.modelId), 'text'],
+  ['routed_by', (r) => text(r.routedBy), 'text'],
+  ['route_rule', (r) => text(r.routeRule), 'text'],
+  ['"user"', (r) => text(r.user), 'text'],
+  ['session_id', (r) => text(r.sessionId), 'text'],
+  ['api_key', (r) => text(r.apiKey), 'text'],
+  ['tags', (r) => r.tags.map(noNul), 'text[]'],
+  ['status', (r) => r.status, 'text'],
+  ['error_code', (r) => text(r.errorCode), 'text'],
+  ['stop_reason', (r) => text(r.stopReason), 'text'],
+  ['cached', (r) => r.cached, 'boolean'],
+  // Sent as text and cast, so neither driver re-encodes the JSON.
+  ['request', (r) => json(r.request), 'text::jsonb'],
+  ['assembled_prompt', (r) => json(r.assembledPrompt ?? {}), 'text::jsonb'],
+  ['output', (r) => text(r.output), 'text'],
+  ['input_tokens', (r) => r.usage?.inputTokens ?? null, 'int'],
+  ['output_tokens', (r) => r.usage?.outputTokens ?? null, 'int'],
+  ['cache_read_tokens', (r) => r.usage?.cacheReadTokens ?? null, 'int'],
+  ['cache_write_tokens', (r) => r.usage?.cacheWriteTokens ?? null, 'int'],
+  ['stage_system_tokens', (r) => r.usage?.byStage.system ?? null, 'int'],
+  ['stage_context_tokens', (r) => r.usage?.byStage.context ?? null, 'int'],
+  ['stage_history_tokens', (r) => r.usage?.byStage.history ?? null, 'int'],
+  ['stage_input_tokens', (r) => r.usage?.byStage.input ?? null, 'int'],
+  ['stage_output_tokens', (r) => r.usage?.byStage.output ?? null, 'int'],
+  ['cost_micros', (r) => r.costMicros, 'bigint'],
+  ['cost_system_micros', (r) => r.costByStage?.system ?? null, 'bigint'],
+  ['cost_context_micros', (r) => r.costByStage?.context ?? null, 'bigint'],
+  ['cost_history_micros', (r) => r.costByStage?.history ?? null, 'bigint'],
+  ['cost_input_micros', (r) => r.costByStage?.input ?? null, 'bigint'],
+  ['cost_output_micros', (r) => r.costByStage?.output ?? null, 'bigint'],
+  ['cost_cache_read_micros', (r) => r.costByStage?.cacheRead ?? null, 'bigint'],
+  ['cost_cache_write_micros', (r) => r.costByStage?.cacheWrite ?? null, 'bigint'],
+  ['saved_micros', (r) => r.savedMicros, 'bigint'],
+  ['latency_ms', (r) => r.latencyMs, 'float8'],
+  ['ttft_ms', (r) => r.ttftMs, 'float8'],
+  ['guardrail_events', (r) => json(r.guardrailEvents), 'text::jsonb'],
+  ['spans', (r) => json(r.spans), 'text::jsonb'],
+];
+
+/** One multi-row INSERT for a batch; an id already stored is skipped, so a retried batch is idempotent. */
+export function insertTracesSql(rows: Array<{ record: ValidTraceRecord; at: Date }>): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = rows.map(({ record, at }) => {
+    const cells = ROWS.map(([, value, cast]) => {
+      params.push(value(record, at));
+      return `$${params.length}::${cast}`;
+    });
+    return `(${cells.join(', ')})`;
+  });
+  const sql = `INSERT INTO traces (${ROWS.map(([c]) => c).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+  return { sql, params };
+}
+
+/**
+ * Writes traces off the hot path: `enqueue()` only pushes to a bounded in-memory queue; batches are
+ * validated and written by one background loop (one INSERT in flight at a time, so the writer never
+ * takes more than one pooled connection). A failed batch is retried once; if it fails again its
+ * rows are written one by one so a single poisoned row cannot take the rest with it.
+ */
+export class TraceWriter {
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxQueue: number;
+  private readonly retryDelayMs: number;
+  private queue: Queued[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private closed = false;
+  /** Sequence numbers: records accepted by `enqueue()`, and records finished (written or dropped). */
+  private accepted = 0;
+  private finished = 0;
+
+  /** Prometheus metrics; attach them to the app's registry with `registerMetrics()`. */
+  readonly metrics = {
+    dropped: new Counter({
+      name: 'trace_writer_dropped_total',
+      help: 'Traces not written, by reason (queue_full, invalid, write_failed, closed)',
+      labelNames: ['reason'] as const,
+      registers: [],
+    }),
+    written: new Counter({ name: 'trace_writer_written_total', help: 'Traces written', registers: [] }),
+    batches: new Counter({
+      name: 'trace_writer_batches_total',
+      help: 'INSERT batches by outcome (ok, retried, split)',
+      labelNames: ['outcome'] as const,
+      registers: [],
+    }),
+    queueDepth: new Gauge({ name: 'trace_writer_queue_depth', help: 'Traces waiting to be written', registers: [] }),
+  };
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly logger: Logger,
+    options: TraceWriterOptions = {},
+  ) {
+    this.batchSize = Math.max(1, options.batchSize ?? 200);
+    this.flushIntervalMs = Math.max(0, options.flushIntervalMs ?? 50);
+    this.maxQueue = Math.max(1, options.maxQueue ?? 20_000);
+    this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
+  }
+
+  registerMetrics(registry: Registry): void {
+    for (const m of Object.values(this.metrics)) registry.registerMetric(m);
+  }
+
+  /** Queues a trace. Never blocks, never throws: a full queue or a closed writer drops and counts. */
+  enqueue(record: TraceRecord): void {
+    try {
+      if (this.closed) return this.drop('closed', record);
+      if (this.queue.length >= this.maxQueue) return this.drop('queue_full', record);
+      this.queue.push({ record, at: new Date() });
+      this.accepted++;
+      this.metrics.queueDepth.set(this.queue.length);
+      if (this.queue.length >= this.batchSize) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.flushIntervalMs).unref();
+    } catch (err) {
+      this.logger.error({ err }, 'trace enqueue failed');
+    }
+  }
+
+  /** Resolves when every record enqueued before the call is written (or given up on and logged). */
+  async flush(): Promise<void> {
+    const target = this.accepted;
+    while (this.finished < target) {
+      this.kick();
+      await this.draining;
+    }
+  }
+
+  /** Writes everything still queued and refuses further records. Idempotent. Call before the database closes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Records waiting to be written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private drop(reason: 'queue_full' | 'invalid' | 'write_failed' | 'closed', record: TraceRecord, detail?: unknown): void {
+    this.metrics.dropped.inc({ reason });
+    this.logger.warn({ traceId: (record as { id?: unknown })?.id, reason, detail }, 'trace dropped');
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.draining || !this.queue.length) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      // Records that arrived during the last write wait at most one interval more.
+      if (this.queue.length && !this.timer) this.timer = setTimeout(() => this.kick(), this.flushIntervalMs).unref();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.batchSize);
+      this.metrics.queueDepth.set(this.queue.length);
+      try {
+        await this.writeBatch(batch);
+      } catch (err) {
+        this.logger.error({ err }, 'trace batch failed unexpectedly');
+      } finally {
+        this.finished += batch.length;
+      }
+    }
+  }
+
+  private async writeBatch(batch: Queued[]): Promise<void> {
+    const valid: Array<{ record: ValidTraceRecord; at: Date }> = [];
+    for (const q of batch) {
+      const v = validateTraceRecord(q.record);
+      if (v.ok) valid.push({ record: v.value, at: q.at });
+      else this.drop('invalid', q.record, v.error);
+    }
+    if (!valid.length) return;
+    if (await this.tryInsert(valid)) {
+      this.metrics.batches.inc({ outcome: 'ok' });
+      return;
+    }
+    await sleep(this.retryDelayMs);
+    if (await this.tryInsert(valid)) {
+      this.metrics.batches.inc({ outcome: 'retried' });
+      return;
+    }
+    this.metrics.batches.inc({ outcome: 'split' });
+    for (const row of valid) {
+      if (!(await this.tryInsert([row]))) this.drop('write_failed', row.record as TraceRecord);
+    }
+  }
+
+  private async tryInsert(rows: Array<{ record: ValidTraceRecord; at: Date }>): Promise<boolean> {
+    try {
+      const { sql, params } = insertTracesSql(rows);
+      await this.db.query(sql, params);
+      this.metrics.written.inc(rows.length);
+      return true;
+    } catch (err) {
+      this.logger.error({ err, rows: rows.length }, 'trace insert failed');
+      return false;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { Trace } from './trace.entity';
+import { traceFilterConditions, type TraceFilterData } from './trace-filter.inputs';
+import { TraceWriter, type TraceWriterOptions } from './trace-writer';
+import { decodeCursor, encodeCursor, type Page } from '../graphql/paging';
+import { parseInput } from '../graphql/validation';
+import type { Logger } from '../observability/logger';
+
+const idSchema = z.uuid('not a trace id');
+const firstSchema = z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500');
+
+/** Stores traces (through the batching writer) and reads them back for the API. */
+export class TraceService {
+  /** The pipeline calls `writer.enqueue(record)`; app.stop() calls `close()` before the database closes. */
+  readonly writer: TraceWriter;
+
+  constructor(
+    private readonly db: DataSource,
+    logger: Logger,
+    writerOptions?: TraceWriterOptions,
+  ) {
+    this.writer = new TraceWriter(db, logger, writerOptions);
+  }
+
+  /** Writes everything queued so far; then refuses further records. */
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+
+  /** A trace by id, or null when unknown. A malformed id is BAD_USER_INPUT (`id`). */
+  async get(id: string): Promise<Trace | null> {
+    parseInput(idSchema, id, 'id');
+    return this.db.getRepository(Trace).findOneBy({ id });
+  }
+
+  /** Newest first; the cursor is the (createdAt, id) of the last trace seen. */
+  async list(filter: TraceFilterData | null | undefined, first = 50, after?: string | null): Promise<Page<Trace>> {
+    const take = parseInput(firstSchema, first, 'first');
+    const params: Record<string, unknown> = {};
+    const param = (v: unknown) => {
+      const name = `f${Object.keys(params).length}`;
+      params[name] = v;
+      return `:${name}`;
+    };
+    const conditions = traceFilterConditions(filter, 't', param);
+    if (after) {
+      const c = decodeCursor(after, 'after');
+      conditions.push(`(t.created_at, t.id) < (${param(c.at)}, ${param(c.id)})`);
+    }
+    const qb = this.db.getRepository(Trace).createQueryBuilder('t').orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC').limit(take + 1);
+    if (conditions.length) qb.where(conditions.join(' AND '), params);
+    const rows = await qb.getMany();
+    return { nodes: rows.slice(0, take), hasNextPage: rows.length > take, cursorOf: (t) => encodeCursor(t.createdAt, t.id) };
+  }
+}

@@ -1,0 +1,150 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+
+/** How a generation ended (API.md `GenerationStatus`); shared by traces and the generate feature. */
+export enum GenerationStatus {
+  COMPLETED = 'COMPLETED',
+  BLOCKED = 'BLOCKED',
+  FAILED = 'FAILED',
+}
+registerEnumType(GenerationStatus, { name: 'GenerationStatus' });
+
+/** Integer micro-USD to USD for the wire. Accepts the strings `bigint`/`numeric` columns come back as. */
+export function microsToUsd(micros: number | string | bigint): number {
+  return Number(micros) / 1_000_000;
+}
+
+/** Tokens split by the pipeline stage they came from (uncached input per stage, and output). */
+@ObjectType()
+export class StageTokens {
+  @Field(() => Int)
+  system!: number;
+
+  @Field(() => Int)
+  context!: number;
+
+  @Field(() => Int)
+  history!: number;
+
+  @Field(() => Int)
+  input!: number;
+
+  @Field(() => Int)
+  output!: number;
+
+  static from(s: StageTokensData): StageTokens {
+    return Object.assign(new StageTokens(), { system: s.system, context: s.context, history: s.history, input: s.input, output: s.output });
+  }
+}
+
+/** Token usage of one generation as Bedrock reports it (`inputTokens` excludes cached tokens). */
+@ObjectType()
+export class Usage {
+  @Field(() => Int)
+  inputTokens!: number;
+
+  @Field(() => Int)
+  outputTokens!: number;
+
+  @Field(() => Int)
+  cacheReadTokens!: number;
+
+  @Field(() => Int)
+  cacheWriteTokens!: number;
+
+  @Field(() => StageTokens)
+  byStage!: StageTokens;
+
+  static from(u: UsageData): Usage {
+    return Object.assign(new Usage(), {
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      cacheReadTokens: u.cacheReadTokens,
+      cacheWriteTokens: u.cacheWriteTokens,
+      byStage: StageTokens.from(u.byStage),
+    });
+  }
+}
+
+/** Cost per stage in USD; the stages add up to the generation's `costUsd`. */
+@ObjectType()
+export class StageCost {
+  @Field(() => Float)
+  system!: number;
+
+  @Field(() => Float)
+  context!: number;
+
+  @Field(() => Float)
+  history!: number;
+
+  @Field(() => Float)
+  input!: number;
+
+  @Field(() => Float)
+  output!: number;
+
+  @Field(() => Float)
+  cacheRead!: number;
+
+  @Field(() => Float)
+  cacheWrite!: number;
+
+  /** From exact integer micro-USD per stage (numbers, or the strings `bigint`/`numeric` columns give). */
+  static fromMicros(m: { [K in keyof StageCostMicrosData]: number | string | bigint }): StageCost {
+    return Object.assign(new StageCost(), {
+      system: microsToUsd(m.system),
+      context: microsToUsd(m.context),
+      history: microsToUsd(m.history),
+      input: microsToUsd(m.input),
+      output: microsToUsd(m.output),
+      cacheRead: microsToUsd(m.cacheRead),
+      cacheWrite: microsToUsd(m.cacheWrite),
+    });
+  }
+}
+
+/** One timed step of the pipeline (names: routing, prompt_assembly, guardrail_input, cache_lookup, ...). */
+@ObjectType()
+export class Span {
+  @Field()
+  name!: string;
+
+  @Field()
+  startedAt!: Date;
+
+  @Field(() => Float)
+  durationMs!: number;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  attributes!: Record<string, unknown> | null;
+}
+
+/** Plain-data stage tokens (what the pipeline hands over). */
+export interface StageTokensData {
+  system: number;
+  context: number;
+  history: number;
+  input: number;
+  output: number;
+}
+
+/** Plain-data usage (what the pipeline hands over). */
+export interface UsageData {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  byStage: StageTokensData;
+}
+
+/** Plain-data cost per stage in integer micro-USD; the seven stages add up to the trace's `costMicros`. */
+export interface StageCostMicrosData {
+  system: number;
+  context: number;
+  history: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}

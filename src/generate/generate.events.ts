@@ -1,0 +1,69 @@
+import type { Finding } from '../guardrails/engine/guardrail-engine.types';
+import type { StageTokens } from '../providers/cost';
+
+/** Plain event objects the pipeline yields; `__typename` picks the GraphQL union member. */
+
+export interface UsageData {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  byStage: Pick<StageTokens, 'system' | 'context' | 'history' | 'input' | 'output'>;
+}
+
+export interface StageCostData {
+  system: number;
+  context: number;
+  history: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface GenerationStartedEvent {
+  __typename: 'GenerationStarted';
+  traceId: string;
+  modelId: string;
+  promptVersion: number;
+  label: string | null;
+  routedBy: string | null;
+  cached: boolean;
+}
+export interface TextDeltaEvent {
+  __typename: 'TextDelta';
+  text: string;
+  index: number;
+}
+export interface GuardrailIntervenedEvent {
+  __typename: 'GuardrailIntervened';
+  direction: 'INPUT' | 'OUTPUT';
+  action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
+  policy: string;
+  findings: Finding[];
+}
+export interface GenerationCompletedEvent {
+  __typename: 'GenerationCompleted';
+  traceId: string;
+  stopReason: string;
+  usage: UsageData;
+  costUsd: number;
+  costByStage: StageCostData;
+  latencyMs: number;
+  ttftMs: number | null;
+  cached: boolean;
+}
+/** Codes: BUDGET_EXCEEDED GUARDRAIL_BLOCKED PROVIDER_ERROR BAD_USER_INPUT NOT_FOUND (and CANCELLED on the trace only). */
+export interface GenerationFailedEvent {
+  __typename: 'GenerationFailed';
+  traceId: string | null;
+  code: string;
+  message: string;
+}
+
+export type GenerateEventData =
+  | GenerationStartedEvent
+  | TextDeltaEvent
+  | GuardrailIntervenedEvent
+  | GenerationCompletedEvent
+  | GenerationFailedEvent;

@@ -1,0 +1,43 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Roles } from '../auth/roles';
+import type { RequestContext } from '../graphql/context';
+import { RouteDecision, type RoutingRule } from '../routing';
+import { GenerateInput, parseGenerateInput } from './generate.inputs';
+import { GenerateEvent, GenerateResult } from './generate.types';
+import type { GenerateEventData } from './generate.events';
+import { abortableStream } from './abortable-stream';
+import { collectResult } from './generate-once';
+
+function callerOf(ctx: RequestContext) {
+  return { apiKeyId: ctx.apiKey?.id ?? null, apiKeyName: ctx.apiKey?.name ?? null };
+}
+
+@Resolver()
+export class GenerateResolver {
+  @Authorized(Roles.GENERATE)
+  @Subscription(() => GenerateEvent, {
+    description: 'Streams one generation: GenerationStarted, TextDeltas, then GenerationCompleted or GenerationFailed. Completing the subscription stops the model call.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { input: GenerateInput }, RequestContext>) => {
+      const req = parseGenerateInput(args.input);
+      const caller = callerOf(context);
+      return abortableStream((signal) => context.services.generation.run(req, caller, signal), context.signal);
+    },
+  })
+  generate(@Root() event: GenerateEventData, @Arg('input', () => GenerateInput) _input: GenerateInput): GenerateEventData {
+    return event;
+  }
+
+  @Authorized(Roles.GENERATE)
+  @Mutation(() => GenerateResult, { description: 'The same as `generate`, as one result.' })
+  generateOnce(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: RequestContext): Promise<GenerateResult> {
+    const req = parseGenerateInput(input);
+    return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal));
+  }
+
+  @Authorized(Roles.READ_PROMPTS)
+  @Query(() => RouteDecision, { description: 'Where a request would be routed, and why; calls no model.' })
+  async explainRoute(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: RequestContext): Promise<RouteDecision> {
+    const decision = await ctx.services.generation.explain(parseGenerateInput(input), callerOf(ctx));
+    return RouteDecision.from({ ...decision, rule: decision.rule as RoutingRule | null });
+  }
+}

@@ -1,0 +1,143 @@
+import { createUnionType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { GuardrailAction, GuardrailDirection, GuardrailFinding } from '../guardrails';
+import { GenerationStatus, StageCost, Usage } from '../traces';
+
+@ObjectType()
+export class GenerationStarted {
+  @Field(() => ID)
+  traceId!: string;
+
+  @Field()
+  modelId!: string;
+
+  @Field(() => Int)
+  promptVersion!: number;
+
+  @Field(() => String, { nullable: true })
+  label!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The routing rule that chose the model, `request`, or `budget:<name>` after a downgrade.' })
+  routedBy!: string | null;
+
+  @Field()
+  cached!: boolean;
+}
+
+@ObjectType()
+export class TextDelta {
+  @Field()
+  text!: string;
+
+  @Field(() => Int)
+  index!: number;
+}
+
+@ObjectType()
+export class GuardrailIntervened {
+  @Field(() => GuardrailDirection)
+  direction!: GuardrailDirection;
+
+  @Field(() => GuardrailAction)
+  action!: GuardrailAction;
+
+  @Field()
+  policy!: string;
+
+  @Field(() => [GuardrailFinding])
+  findings!: GuardrailFinding[];
+}
+
+@ObjectType()
+export class GenerationCompleted {
+  @Field(() => ID)
+  traceId!: string;
+
+  @Field()
+  stopReason!: string;
+
+  @Field(() => Usage)
+  usage!: Usage;
+
+  @Field(() => Float)
+  costUsd!: number;
+
+  @Field(() => StageCost, { description: 'Adds up to costUsd.' })
+  costByStage!: StageCost;
+
+  @Field(() => Float)
+  latencyMs!: number;
+
+  @Field(() => Float, { nullable: true })
+  ttftMs!: number | null;
+
+  @Field()
+  cached!: boolean;
+}
+
+@ObjectType()
+export class GenerationFailed {
+  @Field(() => ID, { nullable: true })
+  traceId!: string | null;
+
+  @Field({ description: 'BUDGET_EXCEEDED, GUARDRAIL_BLOCKED, PROVIDER_ERROR, BAD_USER_INPUT or NOT_FOUND.' })
+  code!: string;
+
+  @Field()
+  message!: string;
+}
+
+const members = { GenerationStarted, TextDelta, GuardrailIntervened, GenerationCompleted, GenerationFailed };
+
+export const GenerateEvent = createUnionType({
+  name: 'GenerateEvent',
+  types: () => [GenerationStarted, TextDelta, GuardrailIntervened, GenerationCompleted, GenerationFailed] as const,
+  resolveType: (value) => members[(value as unknown as { __typename: keyof typeof members }).__typename],
+});
+
+@ObjectType({ description: 'A whole generation as one result (generateOnce).' })
+export class GenerateResult {
+  @Field(() => ID, { nullable: true })
+  traceId!: string | null;
+
+  @Field(() => GenerationStatus)
+  status!: GenerationStatus;
+
+  @Field()
+  text!: string;
+
+  @Field(() => String, { nullable: true })
+  modelId!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  promptVersion!: number | null;
+
+  @Field(() => String, { nullable: true })
+  routedBy!: string | null;
+
+  @Field(() => String, { nullable: true })
+  stopReason!: string | null;
+
+  @Field(() => Usage, { nullable: true })
+  usage!: Usage | null;
+
+  @Field(() => Float, { nullable: true })
+  costUsd!: number | null;
+
+  @Field(() => StageCost, { nullable: true })
+  costByStage!: StageCost | null;
+
+  @Field(() => Float, { nullable: true })
+  latencyMs!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  ttftMs!: number | null;
+
+  @Field()
+  cached!: boolean;
+
+  @Field(() => [GuardrailIntervened])
+  guardrailEvents!: GuardrailIntervened[];
+
+  @Field(() => GenerationFailed, { nullable: true })
+  error!: GenerationFailed | null;
+}

@@ -1,0 +1,8 @@
+/** The generate pipeline (API.md "Generation"): the one place that knows the order of the steps. */
+export { GenerationPipeline, type Caller, type PipelineDeps } from './pipeline';
+export { GenerateResolver } from './generate.resolver';
+export { HistoryTrimmer } from './history-trimmer';
+export { GenerateInput, CacheMode, parseGenerateInput, type GenerateRequest } from './generate.inputs';
+export type { GenerateEventData } from './generate.events';
+export * from './pipeline.ports';
+export { createGenerationPipeline, type GenerationFeatures } from './generate.wiring';

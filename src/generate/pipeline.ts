@@ -1,0 +1,683 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { AppError, BadUserInputError } from '../graphql/errors';
+import { costByStageMicros, microsToUsd, tokensCostMicros, type StageCostMicros, type StageTokens } from '../providers/cost';
+import { toProviderError, ProviderError } from '../providers/provider.errors';
+import type { ModelInfo } from '../providers/catalog';
+import type { ConverseRequest, TokenUsage } from '../providers/provider';
+import { countTokens } from '../providers/tokens';
+import { hashParts, type ResponseCache } from '../response-cache';
+import type { GenerationConfig } from '../config/config';
+import { assemble, AssemblyError, outputLimit, reconcileStages, requestForTrace, type Assembled, type AssemblyParts, type Chunk } from './assemble';
+import { rightSizeContext, type DroppedChunk } from './context-window';
+import type { HistoryTrimmer, TrimmedHistory } from './history-trimmer';
+import { CacheMode, type GenerateRequest } from './generate.inputs';
+import type { GenerateEventData, GenerationCompletedEvent, GenerationFailedEvent, GuardrailIntervenedEvent, StageCostData, UsageData } from './generate.events';
+import type {
+  ActivePolicyRef,
+  BudgetsPort,
+  GenerationTrace,
+  GuardrailEventData,
+  GuardrailsPort,
+  ModelsPort,
+  PromptsPort,
+  ResolvedVersion,
+  RouteOutcome,
+  RoutingPort,
+  TracesPort,
+} from './pipeline.ports';
+import { SpanRecorder } from './spans';
+
+/** Who is calling: the API key (its id scopes the response cache, its name is recorded). */
+export interface Caller {
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+}
+
+export interface PipelineDeps {
+  config: GenerationConfig & { defaultModelId: string };
+  prompts: PromptsPort;
+  routing: RoutingPort;
+  guardrails: GuardrailsPort;
+  budgets: BudgetsPort;
+  models: ModelsPort;
+  traces: TracesPort;
+  cache: ResponseCache;
+  history: HistoryTrimmer;
+}
+
+/** An expected failure: becomes a GenerationFailed event and a trace, never an exception to the client. */
+class Refusal extends Error {
+  constructor(
+    readonly code: 'BUDGET_EXCEEDED' | 'GUARDRAIL_BLOCKED' | 'PROVIDER_ERROR' | 'BAD_USER_INPUT' | 'NOT_FOUND',
+    message: string,
+    readonly status: 'BLOCKED' | 'FAILED' = 'FAILED',
+  ) {
+    super(message);
+  }
+}
+
+/** Where a request stands; filled in step by step and written as the trace at the end. */
+interface RequestState {
+  traceId: string;
+  t0: number;
+  spans: SpanRecorder;
+  trace: GenerationTrace;
+  ttftMs: number | null;
+  deltaIndex: number;
+}
+
+const ZERO_COST: StageCostData = { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+/**
+ * The generate pipeline: the one place that knows the order of the steps (STYLE.md).
+ *
+ *   resolve prompt version → screen input, variables and chunks (guardrail_input) → render and
+ *   assemble, trimming history and right-sizing context (prompt_assembly) → route (routing) →
+ *   response cache (cache_lookup) → reserve budget (budget_reserve) → stream from the model with
+ *   fallbacks (model_call), screening the output as it streams (guardrail_output) → settle the
+ *   real cost (budget_settle) → trace.
+ *
+ * Each step lives in its own feature; this file only calls them in order and turns the outcome
+ * into events. Expected failures are `GenerationFailed` events; every request writes a trace.
+ */
+export class GenerationPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async *run(req: GenerateRequest, caller: Caller, signal?: AbortSignal): AsyncGenerator<GenerateEventData> {
+    const st = this.begin(req, caller);
+    let reservation: unknown = null;
+    let settled = false;
+    try {
+      // 1. The prompt version, by label (default `production`) or number.
+      const version = await this.resolve(req, st);
+
+      // 2. Input guardrails: the user input, every variable and every retrieved chunk.
+      const kept = rightSizeContext(req.context, { minScore: this.deps.config.contextMinScore, maxTokens: this.deps.config.contextTokenBudget });
+      const screened = await st.spans.time('guardrail_input', (a) => this.screenInput(req, version, kept.kept, st, a));
+      for (const ev of screened.events) yield ev;
+      if (screened.blocked) throw screened.blocked;
+
+      // 3. Render, trim history, assemble.
+      const { parts, trimmed, dropped } = await st.spans.time('prompt_assembly', async (a) => {
+        const rendered = this.deps.prompts.render(version, screened.variables);
+        const trimmed = await this.deps.history.trim(req.messages, req.sessionId ? `${caller.apiKeyId}:${req.sessionId}` : null, signal);
+        const parts: AssemblyParts = {
+          system: rendered.system,
+          templateMessages: rendered.messages,
+          historySummary: trimmed.summary,
+          history: trimmed.kept,
+          context: screened.context,
+          input: screened.input,
+        };
+        const dropped = [...kept.dropped, ...screened.droppedChunks];
+        Object.assign(a, historyAttributes(req, trimmed), { contextKept: parts.context.map((c) => c.id), contextDropped: dropped });
+        return { parts, trimmed, dropped };
+      });
+      const counted = this.assembleOrFail(parts, null);
+
+      // 4. Route: the request's model, else rules, else the version's model, else the default.
+      const route = await st.spans.time('routing', async (a) => {
+        const r = await this.route(req, version, counted, screened.input ?? lastUserText(parts));
+        Object.assign(a, { modelId: r.modelId, rule: r.rule?.name ?? null, reason: r.reason, complexity: r.complexity, inputTokens: r.inputTokens });
+        return r;
+      });
+      let modelId = route.modelId;
+      let chain = [route.modelId, ...route.fallbackModelIds.filter((m) => m !== route.modelId)];
+      st.trace.modelId = modelId;
+      st.trace.routedBy = route.rule?.name ?? (req.modelId ? 'request' : null);
+      let model = this.modelOrFail(modelId, req);
+      let assembled = this.assembleOrFail(parts, model.promptCaching);
+      let maxTokens = outputLimit(req.maxOutputTokens, version.params?.maxTokens, model.maxOutputTokens, this.deps.config.defaultMaxOutputTokens);
+      const summaryMicros = this.summaryCost(trimmed);
+
+      // 5. Response cache, scoped to the caller unless the prompt is shareable.
+      const cacheKey = {
+        promptName: version.prompt,
+        partition: hashParts(
+          version.versionId,
+          modelId,
+          maxTokens,
+          version.shareable ? 'shared' : `key:${caller.apiKeyId}|user:${req.user ?? ''}`,
+          parts.system,
+          parts.templateMessages,
+          req.messages,
+          parts.context.map((c) => [c.id, c.text]),
+        ),
+        input: screened.input ?? '',
+      };
+      if (req.cache === CacheMode.DEFAULT && cacheKey.input) {
+        const hit = await st.spans.time('cache_lookup', async (a) => {
+          const h = await this.deps.cache.lookup(cacheKey);
+          Object.assign(a, { hit: Boolean(h), kind: h?.kind ?? null, similarity: h?.similarity ?? null });
+          return h;
+        });
+        if (hit) {
+          yield* this.replay(st, version, hit.answer, assembled, modelId);
+          return;
+        }
+      }
+
+      // 6. Budgets: reserve the worst case on every covering budget, all or nothing.
+      const admitted = await st.spans.time('budget_reserve', async (a) => {
+        const first = await this.reserve(req, caller, version, chain, assembled, maxTokens, summaryMicros, st.traceId);
+        Object.assign(a, { budgets: first.budgets, amountMicros: first.amountMicros });
+        if (first.outcome === null || first.outcome.ok) return first.outcome;
+        const refused = first.outcome;
+        const down = refused.budget.onExceed === 'DOWNGRADE' ? refused.budget.downgradeModelId : null;
+        if (down && down !== modelId) {
+          const downModel = this.modelOrFail(down, req);
+          const downAssembled = this.assembleOrFail(parts, downModel.promptCaching);
+          const downMax = outputLimit(req.maxOutputTokens, version.params?.maxTokens, downModel.maxOutputTokens, this.deps.config.defaultMaxOutputTokens);
+          const second = await this.reserve(req, caller, version, [down], downAssembled, downMax, summaryMicros, st.traceId);
+          Object.assign(a, { downgradedFrom: modelId, downgradedTo: down, downgradeBudget: refused.budget.name, amountMicros: second.amountMicros });
+          if (second.outcome === null || second.outcome.ok) {
+            st.trace.routedBy = `budget:${refused.budget.name}`;
+            modelId = down;
+            chain = [down];
+            model = downModel;
+            assembled = downAssembled;
+            maxTokens = downMax;
+            st.trace.modelId = modelId;
+            return second.outcome;
+          }
+          throw new Refusal('BUDGET_EXCEEDED', second.outcome.message, 'BLOCKED');
+        }
+        throw new Refusal('BUDGET_EXCEEDED', refused.message, 'BLOCKED');
+      });
+      reservation = admitted ? admitted.reservation : null;
+
+      yield {
+        __typename: 'GenerationStarted',
+        traceId: st.traceId,
+        modelId,
+        promptVersion: version.number,
+        label: version.label,
+        routedBy: st.trace.routedBy,
+        cached: false,
+      };
+
+      // 7. The model call, with fallbacks on retryable errors before any text was sent.
+      const outPolicies = await this.deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
+      const guard = outPolicies.length ? this.deps.guardrails.streamGuard(outPolicies) : null;
+      const request: ConverseRequest = {
+        modelId,
+        system: assembled.system,
+        messages: assembled.messages,
+        inferenceConfig: {
+          maxTokens,
+          ...(version.params?.temperature != null ? { temperature: version.params.temperature } : {}),
+          ...(version.params?.topP != null ? { topP: version.params.topP } : {}),
+          ...(version.params?.stopSequences?.length ? { stopSequences: version.params.stopSequences } : {}),
+        },
+      };
+      const call = new AbortController();
+      const onClientGone = () => call.abort();
+      signal?.addEventListener('abort', onClientGone);
+      const closeModelSpan = st.spans.open('model_call', { modelId });
+      let guardMs = 0;
+      let guardStart: number | null = null;
+      let raw = '';
+      let sent = '';
+      const deltas: string[] = [];
+      let usage: TokenUsage | null = null;
+      let stopReason: string | null = null;
+      let blocked: { policy: ActivePolicyRef; message: string } | null = null;
+      let failure: ProviderError | null = null;
+      const attempts: Array<{ modelId: string; error: string }> = [];
+      const emit = function* (release: string): Generator<GenerateEventData> {
+        if (!release) return;
+        if (st.ttftMs === null) st.ttftMs = performance.now() - st.t0;
+        sent += release;
+        deltas.push(release);
+        yield { __typename: 'TextDelta', text: release, index: st.deltaIndex++ };
+      };
+      try {
+        for (let i = 0; i < chain.length && !blocked; i++) {
+          request.modelId = chain[i]!;
+          if (i > 0) {
+            model = this.modelOrFail(request.modelId, req);
+            const re = this.assembleOrFail(parts, model.promptCaching);
+            request.system = re.system;
+            request.messages = re.messages;
+            assembled = re;
+          }
+          try {
+            for await (const ev of this.deps.models.provider.stream(request, { signal: call.signal })) {
+              if (ev.type === 'text') {
+                raw += ev.text;
+                if (!guard) {
+                  yield* emit(ev.text);
+                  continue;
+                }
+                const g0 = performance.now();
+                guardStart ??= g0;
+                const step = await guard.push(ev.text);
+                guardMs += performance.now() - g0;
+                for (const e of this.outputFindings(st, step.findings)) yield e;
+                yield* emit(step.release);
+                if (step.blocked) {
+                  blocked = { policy: step.blocked.policy, message: step.blocked.policy.blockedMessage };
+                  const gev = this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
+                  yield gev;
+                  call.abort();
+                  break;
+                }
+              } else if (ev.type === 'stop') stopReason = ev.stopReason;
+              else if (ev.type === 'usage') usage = ev.usage;
+            }
+            if (!blocked && guard) {
+              const g0 = performance.now();
+              const step = await guard.end();
+              guardMs += performance.now() - g0;
+              for (const e of this.outputFindings(st, step.findings)) yield e;
+              yield* emit(step.release);
+              if (step.blocked) {
+                blocked = { policy: step.blocked.policy, message: step.blocked.policy.blockedMessage };
+                yield this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
+              }
+            }
+            failure = null;
+            break;
+          } catch (err) {
+            if (blocked || signal?.aborted) break;
+            const pe = toProviderError(err);
+            failure = pe;
+            attempts.push({ modelId: request.modelId, error: pe.code });
+            // Once text reached the client another model cannot take over mid-answer.
+            if (!pe.retryable || sent.length > 0 || raw.length > 0) break;
+          }
+        }
+      } finally {
+        signal?.removeEventListener('abort', onClientGone);
+        closeModelSpan({ modelId: request.modelId, attempts, stopReason, outputChars: raw.length, cachePoints: assembled.cachePoints });
+        if (guardStart !== null) st.spans.add('guardrail_output', guardStart, guardMs, { policies: outPolicies.map((p) => p.name) });
+      }
+      const servedModel = request.modelId;
+      st.trace.modelId = servedModel;
+      st.trace.assembledPrompt = requestForTrace(request);
+      st.trace.output = sent;
+      const cancelled = Boolean(signal?.aborted) && !blocked && !usage;
+
+      // 8. Settle the real cost (estimated from counted tokens when the stream was cut short).
+      const finalUsage: TokenUsage = usage ?? {
+        inputTokens: assembled.inputTokens,
+        outputTokens: countTokens(raw),
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      };
+      const charged = failure && !raw ? null : finalUsage;
+      const stageTokens = charged ? reconcileStages(assembled.parts, charged) : null;
+      const prices = this.deps.models.pricesFor(servedModel) ?? model.prices;
+      const cost = stageTokens ? addHistoryMicros(costByStageMicros(stageTokens, prices), summaryMicros) : addHistoryMicros(zeroCost(), summaryMicros);
+      await st.spans.time('budget_settle', async (a) => {
+        Object.assign(a, { actualMicros: cost.total, estimated: !usage });
+        if (reservation) await this.deps.budgets.settle(reservation, cost.total);
+      });
+      settled = true;
+      Object.assign(st.trace, {
+        usage: charged,
+        stageTokens,
+        costMicros: cost.total,
+        costByStageMicros: cost,
+        stopReason: cancelled ? 'client_disconnected' : blocked ? 'guardrail_intervened' : stopReason,
+      });
+
+      if (cancelled) {
+        this.finish(st, 'FAILED', 'CANCELLED', 'the client closed the subscription');
+        return;
+      }
+      if (blocked) {
+        const failed = this.finish(st, 'BLOCKED', 'GUARDRAIL_BLOCKED', blocked.message);
+        yield failed;
+        return;
+      }
+      if (failure) {
+        const failed = this.finish(st, 'FAILED', 'PROVIDER_ERROR', `${failure.code}: ${failure.message}` + (attempts.length > 1 ? ` (tried ${attempts.map((x) => x.modelId).join(', ')})` : ''));
+        yield failed;
+        return;
+      }
+      if (req.cache !== CacheMode.BYPASS && cacheKey.input && (stopReason === 'end_turn' || stopReason === 'stop_sequence')) {
+        const answer = { text: sent, deltas, stopReason: stopReason ?? 'end_turn', modelId: servedModel, costMicros: cost.total, traceId: st.traceId };
+        void this.deps.cache.store(cacheKey, answer).catch(() => undefined);
+      }
+      yield this.complete(st, stopReason ?? 'end_turn', charged!, stageTokens!, cost, false);
+    } catch (err) {
+      if (reservation && !settled) await this.deps.budgets.release(reservation).catch(() => undefined);
+      const failed = this.failureOf(err, st);
+      if (!signal?.aborted) yield failed;
+    }
+  }
+
+  /** Explains where a request would be routed, without calling a model. */
+  async explain(req: GenerateRequest, caller: Caller): Promise<RouteOutcome> {
+    const version = await this.deps.prompts.resolveVersion(req.prompt, { label: req.label, version: req.version });
+    const rendered = this.deps.prompts.render(version, req.variables);
+    const kept = rightSizeContext(req.context, { minScore: this.deps.config.contextMinScore, maxTokens: this.deps.config.contextTokenBudget });
+    void caller;
+    const parts: AssemblyParts = {
+      system: rendered.system,
+      templateMessages: rendered.messages,
+      historySummary: null,
+      history: req.messages,
+      context: kept.kept,
+      input: req.input,
+    };
+    const counted = assembleOrThrow(parts);
+    return this.route(req, version, counted, req.input ?? lastUserText(parts));
+  }
+
+  // ---- steps -------------------------------------------------------------------------------
+
+  private begin(req: GenerateRequest, caller: Caller): RequestState {
+    const traceId = randomUUID();
+    return {
+      traceId,
+      t0: performance.now(),
+      spans: new SpanRecorder(),
+      ttftMs: null,
+      deltaIndex: 0,
+      trace: {
+        id: traceId,
+        createdAt: new Date(),
+        prompt: req.prompt,
+        promptVersion: null,
+        label: req.label,
+        modelId: null,
+        routedBy: null,
+        user: req.user,
+        sessionId: req.sessionId,
+        apiKey: caller.apiKeyName,
+        tags: req.tags,
+        status: 'FAILED',
+        errorCode: null,
+        stopReason: null,
+        cached: false,
+        request: { ...req } as unknown as Record<string, unknown>,
+        assembledPrompt: {},
+        output: null,
+        usage: null,
+        stageTokens: null,
+        costMicros: 0,
+        costByStageMicros: null,
+        savedMicros: 0,
+        latencyMs: 0,
+        ttftMs: null,
+        guardrailEvents: [],
+        spans: [],
+      },
+    };
+  }
+
+  private async resolve(req: GenerateRequest, st: RequestState): Promise<ResolvedVersion> {
+    const version = await this.deps.prompts.resolveVersion(req.prompt, { label: req.label, version: req.version });
+    st.trace.prompt = version.prompt;
+    st.trace.promptVersion = version.number;
+    st.trace.label = version.label;
+    return version;
+  }
+
+  /** Screens input, variables and chunks with every INPUT policy; anonymizes in place, drops or blocks. */
+  private async screenInput(req: GenerateRequest, version: ResolvedVersion, chunks: Chunk[], st: RequestState, attrs: Record<string, unknown>) {
+    const events: GuardrailIntervenedEvent[] = [];
+    const droppedChunks: DroppedChunk[] = [];
+    let input = req.input;
+    const variables = { ...req.variables };
+    let context = chunks;
+    const policies = await this.deps.guardrails.policiesFor(version.prompt, 'INPUT');
+    attrs.policies = policies.map((p) => p.name);
+    const block = (policy: ActivePolicyRef, findings: GuardrailIntervenedEvent['findings']) => {
+      events.push(this.guardEvent(st, 'INPUT', policy, 'BLOCKED', findings));
+      return { events, blocked: new Refusal('GUARDRAIL_BLOCKED', policy.blockedMessage, 'BLOCKED'), input, variables, context, droppedChunks };
+    };
+    for (const policy of policies) {
+      if (input) {
+        const v = await this.deps.guardrails.check(policy, 'INPUT', input, { source: 'input' });
+        if (v.action === 'BLOCKED') return block(policy, v.findings);
+        if (v.action === 'ANONYMIZED') {
+          input = v.text;
+          events.push(this.guardEvent(st, 'INPUT', policy, 'ANONYMIZED', v.findings));
+        }
+      }
+      for (const name of Object.keys(variables)) {
+        if (!version.variables.includes(name)) continue;
+        const v = await this.deps.guardrails.check(policy, 'INPUT', variables[name]!, { source: `variable:${name}` });
+        if (v.action === 'BLOCKED') return block(policy, v.findings);
+        if (v.action === 'ANONYMIZED') {
+          variables[name] = v.text;
+          events.push(this.guardEvent(st, 'INPUT', policy, 'ANONYMIZED', v.findings));
+        }
+      }
+      const next: Chunk[] = [];
+      for (const c of context) {
+        const source = `context:${c.id}`;
+        const v = await this.deps.guardrails.check(policy, 'INPUT', c.text, { source, isContextChunk: true });
+        if (v.action === 'BLOCKED') {
+          const injectionOnly = v.findings.every((f) => f.action !== 'BLOCKED' || f.kind === 'PROMPT_INJECTION');
+          if (injectionOnly && policy.onContextInjection === 'DROP') {
+            droppedChunks.push({ id: c.id, source: c.source, reason: 'prompt_injection', score: c.score });
+            this.recordEvent(st, 'INPUT', policy, 'BLOCKED', v.findings);
+            continue;
+          }
+          return block(policy, v.findings);
+        }
+        if (v.action === 'ANONYMIZED') {
+          this.recordEvent(st, 'INPUT', policy, 'ANONYMIZED', v.findings);
+          next.push({ ...c, text: v.text });
+        } else next.push(c);
+      }
+      context = next;
+    }
+    attrs.droppedChunks = droppedChunks.map((d) => d.id);
+    return { events, blocked: null as Refusal | null, input, variables, context, droppedChunks };
+  }
+
+  private async route(req: GenerateRequest, version: ResolvedVersion, counted: Assembled, inputText: string): Promise<RouteOutcome> {
+    if (req.modelId) {
+      const r = await this.deps.routing.route(
+        { inputTokens: counted.inputTokens, prompt: version.prompt, label: version.label, input: inputText, messageCount: req.messages.length, tags: req.tags },
+        { promptModelId: version.modelId, defaultModelId: this.deps.config.defaultModelId },
+      );
+      return { ...r, modelId: req.modelId, fallbackModelIds: [], rule: null, reason: `the request asked for model ${req.modelId}` };
+    }
+    return this.deps.routing.route(
+      { inputTokens: counted.inputTokens, prompt: version.prompt, label: version.label, input: inputText, messageCount: req.messages.length, tags: req.tags },
+      { promptModelId: version.modelId, defaultModelId: this.deps.config.defaultModelId },
+    );
+  }
+
+  private modelOrFail(modelId: string, req: GenerateRequest): ModelInfo {
+    const info = this.deps.models.modelInfo(modelId);
+    if (info) return info;
+    if (req.modelId === modelId) throw new Refusal('BAD_USER_INPUT', `input.modelId: unknown model "${modelId}"`);
+    throw new Refusal('PROVIDER_ERROR', `model "${modelId}" is not in the price catalog; set its price with setModelPrice`);
+  }
+
+  private assembleOrFail(parts: AssemblyParts, caching: ModelInfo['promptCaching']): Assembled {
+    try {
+      return assemble(parts, caching);
+    } catch (err) {
+      if (err instanceof AssemblyError) throw new Refusal('BAD_USER_INPUT', `${err.field}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private summaryCost(trimmed: TrimmedHistory): number {
+    if (!trimmed.summaryUsage || !trimmed.summaryModelId) return 0;
+    const p = this.deps.models.pricesFor(trimmed.summaryModelId);
+    if (!p) return 0;
+    const u = trimmed.summaryUsage;
+    return tokensCostMicros(u.inputTokens, p.input) + tokensCostMicros(u.outputTokens, p.output);
+  }
+
+  /** Worst case over the candidate models: counted input (cached prefix at the cache-write price) plus the output cap. */
+  private async reserve(
+    req: GenerateRequest,
+    caller: Caller,
+    version: ResolvedVersion,
+    chain: string[],
+    assembled: Assembled,
+    maxTokens: number,
+    summaryMicros: number,
+    traceId: string,
+  ) {
+    const budgets = await this.deps.budgets.covering({ prompt: version.prompt, modelId: chain[0]!, apiKey: caller.apiKeyName, user: req.user });
+    let amountMicros = 0;
+    for (const m of chain) {
+      const p = this.deps.models.pricesFor(m);
+      if (!p) continue;
+      const prefix = assembled.cachedPrefixTokens;
+      const worst =
+        tokensCostMicros(assembled.inputTokens - prefix, p.input) +
+        tokensCostMicros(prefix, Math.max(p.input, p.cacheWrite ?? p.input)) +
+        tokensCostMicros(maxTokens, p.output);
+      amountMicros = Math.max(amountMicros, worst);
+    }
+    amountMicros += summaryMicros;
+    if (!budgets.length) return { outcome: null, budgets: [] as string[], amountMicros };
+    const outcome = await this.deps.budgets.reserve(budgets, amountMicros, traceId);
+    return { outcome, budgets: budgets.map((b) => b.name), amountMicros };
+  }
+
+  /** A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as cached. */
+  private *replay(
+    st: RequestState,
+    version: ResolvedVersion,
+    answer: { text: string; deltas: string[]; stopReason: string; modelId: string; costMicros: number },
+    assembled: Assembled,
+    modelId: string,
+  ): Generator<GenerateEventData> {
+    st.trace.cached = true;
+    st.trace.savedMicros = answer.costMicros;
+    st.trace.modelId = modelId;
+    st.trace.output = answer.text;
+    st.trace.stopReason = answer.stopReason;
+    st.trace.assembledPrompt = { modelId, system: assembled.system, messages: assembled.messages };
+    yield { __typename: 'GenerationStarted', traceId: st.traceId, modelId, promptVersion: version.number, label: version.label, routedBy: st.trace.routedBy, cached: true };
+    for (const d of answer.deltas) {
+      if (st.ttftMs === null) st.ttftMs = performance.now() - st.t0;
+      yield { __typename: 'TextDelta', text: d, index: st.deltaIndex++ };
+    }
+    const zeroUsage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const stage: StageTokens = { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    st.trace.usage = zeroUsage;
+    st.trace.stageTokens = stage;
+    st.trace.costByStageMicros = zeroCost();
+    yield this.complete(st, answer.stopReason, zeroUsage, stage, zeroCost(), true);
+  }
+
+  private complete(st: RequestState, stopReason: string, usage: TokenUsage, stage: StageTokens, cost: StageCostMicros, cached: boolean): GenerationCompletedEvent {
+    const latencyMs = this.finishTrace(st, 'COMPLETED', null);
+    return {
+      __typename: 'GenerationCompleted',
+      traceId: st.traceId,
+      stopReason,
+      usage: {
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadTokens,
+        cacheWriteTokens: usage.cacheWriteTokens,
+        byStage: { system: stage.system, context: stage.context, history: stage.history, input: stage.input, output: stage.output },
+      },
+      costUsd: microsToUsd(cost.total),
+      costByStage: cached ? ZERO_COST : stageCostUsd(cost),
+      latencyMs,
+      ttftMs: st.ttftMs === null ? null : round3(st.ttftMs),
+      cached,
+    };
+  }
+
+  private finish(st: RequestState, status: 'BLOCKED' | 'FAILED', code: string, message: string): GenerationFailedEvent {
+    this.finishTrace(st, status, code);
+    return { __typename: 'GenerationFailed', traceId: st.traceId, code, message };
+  }
+
+  private finishTrace(st: RequestState, status: GenerationTrace['status'], code: string | null): number {
+    const latencyMs = round3(performance.now() - st.t0);
+    Object.assign(st.trace, { status, errorCode: code, latencyMs, ttftMs: st.ttftMs === null ? null : round3(st.ttftMs), spans: st.spans.spans });
+    this.deps.traces.enqueue(st.trace);
+    return latencyMs;
+  }
+
+  private failureOf(err: unknown, st: RequestState): GenerationFailedEvent {
+    if (err instanceof Refusal) return this.finish(st, err.status, err.code, err.message);
+    if (err instanceof AppError && (err.code === 'BAD_USER_INPUT' || err.code === 'NOT_FOUND')) return this.finish(st, 'FAILED', err.code, err.message);
+    if (err instanceof ProviderError) return this.finish(st, 'FAILED', 'PROVIDER_ERROR', `${err.code}: ${err.message}`);
+    // A bug, not an expected failure: the trace still records the request, then the error surfaces.
+    this.finish(st, 'FAILED', 'INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+
+  private guardEvent(st: RequestState, direction: 'INPUT' | 'OUTPUT', policy: ActivePolicyRef, action: 'ANONYMIZED' | 'BLOCKED', findings: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent {
+    this.recordEvent(st, direction, policy, action, findings);
+    return { __typename: 'GuardrailIntervened', direction, action, policy: policy.name, findings };
+  }
+
+  private recordEvent(st: RequestState, direction: 'INPUT' | 'OUTPUT', policy: ActivePolicyRef, action: GuardrailEventData['action'], findings: GuardrailEventData['findings']): void {
+    st.trace.guardrailEvents.push({ direction, action, policy: policy.name, findings });
+  }
+
+  /** Anonymizations found while streaming, one event per policy and step. */
+  private outputFindings(st: RequestState, found: Array<{ policy: ActivePolicyRef; finding: GuardrailIntervenedEvent['findings'][number] }>): GuardrailIntervenedEvent[] {
+    const anonymized = found.filter((f) => f.finding.action === 'ANONYMIZED');
+    if (!anonymized.length) return [];
+    const byPolicy = new Map<string, { policy: ActivePolicyRef; findings: GuardrailIntervenedEvent['findings'] }>();
+    for (const f of anonymized) {
+      const e = byPolicy.get(f.policy.id) ?? { policy: f.policy, findings: [] };
+      e.findings.push(f.finding);
+      byPolicy.set(f.policy.id, e);
+    }
+    return [...byPolicy.values()].map((e) => this.guardEvent(st, 'OUTPUT', e.policy, 'ANONYMIZED', e.findings));
+  }
+}
+
+function assembleOrThrow(parts: AssemblyParts): Assembled {
+  try {
+    return assemble(parts, null);
+  } catch (err) {
+    if (err instanceof AssemblyError) throw new BadUserInputError(err.field, err.message);
+    throw err;
+  }
+}
+
+function lastUserText(parts: AssemblyParts): string {
+  const all = [...parts.templateMessages, ...parts.history];
+  for (let i = all.length - 1; i >= 0; i--) if (all[i]!.role === 'USER') return all[i]!.content;
+  return '';
+}
+
+function historyAttributes(req: GenerateRequest, t: TrimmedHistory): Record<string, unknown> {
+  return {
+    historyTurns: req.messages.length,
+    historyKept: t.kept.length,
+    historySummarized: t.summarizedTurns,
+    ...(t.summary ? { historySummaryReused: t.reused, historySummaryModel: t.summaryModelId, historySummaryUsage: t.summaryUsage } : {}),
+    ...(t.error ? { historySummaryError: t.error } : {}),
+  };
+}
+
+function zeroCost(): StageCostMicros {
+  return { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+}
+
+/** The history summary's cost belongs to the history stage. */
+function addHistoryMicros(cost: StageCostMicros, micros: number): StageCostMicros {
+  return micros ? { ...cost, history: cost.history + micros, total: cost.total + micros } : cost;
+}
+
+function stageCostUsd(c: StageCostMicros): StageCostData {
+  return {
+    system: microsToUsd(c.system),
+    context: microsToUsd(c.context),
+    history: microsToUsd(c.history),
+    input: microsToUsd(c.input),
+    output: microsToUsd(c.output),
+    cacheRead: microsToUsd(c.cacheRead),
+    cacheWrite: microsToUsd(c.cacheWrite),
+  };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+

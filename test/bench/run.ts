@@ -1,0 +1,34 @@
+import { benchGeneration } from './generate.bench';
+import { benchGuardrails } from './guardrails.bench';
+import { benchBudgets } from './budgets.bench';
+
+/**
+ * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
+ * same process (this machine is shared and noisy: ratios, not absolute times, are the figures).
+ * BENCH=generate,guardrails,budgets picks some; the budget benchmark needs PostgreSQL
+ * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+ */
+async function main(): Promise<void> {
+  const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets').split(',').map((s) => s.trim()));
+  console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
+  if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
+  if (pick.has('guardrails')) {
+    const r = await benchGuardrails();
+    console.log('\n## guardrails');
+    for (const [k, v] of Object.entries(r)) console.log(`- ${k}: ${v}`);
+  }
+  if (pick.has('budgets')) {
+    const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const r = await benchBudgets(url);
+    console.log('\n## budgets (PostgreSQL)');
+    for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,24 @@
+/**
+ * Prompts: immutable versions and movable labels (API.md "Prompts"). Other features use this
+ * folder only through what is exported here.
+ */
+export { PromptService } from './prompt.service';
+export type { ResolvedPromptVersion, VersionSelector, LabelMovedListener, PromptLoaders } from './prompt.service';
+export { renderTemplate, renderVersion, parseTemplate, findVariables, checkVariables } from './prompt-template';
+export type { TemplateMessage, RenderableVersion, RenderedVersion, TemplatePart } from './prompt-template';
+export type { ModelParamsData, PromptMessageData } from './prompt.schemas';
+export { DEFAULT_LABEL, LATEST } from './prompt.schemas';
+export { PromptRole } from './prompt.types';
+export { Prompt } from './prompt.entity';
+export { PromptVersion } from './prompt-version.entity';
+export { PromptLabel } from './prompt-label.entity';
+export { LabelMove } from './label-move.entity';
+export { promptResolvers } from './prompt.resolver';
+
+import { Prompt } from './prompt.entity';
+import { PromptVersion } from './prompt-version.entity';
+import { PromptLabel } from './prompt-label.entity';
+import { LabelMove } from './label-move.entity';
+
+/** The entities of this feature, for `src/db/entities.ts`. */
+export const promptEntities = [Prompt, PromptVersion, PromptLabel, LabelMove];

@@ -30,7 +30,7 @@ export interface RouteRequest {
   label: string | null;
   /** The user's new message ('' when none); `inputMatches`, `keywordsAny`, `hasCode` and the complexity score look at it. */
   input: string;
-  /** Messages in the conversation: history plus the new input. */
+  /** Messages in the conversation history (the new input not counted). */
   messageCount: number;
   tags: string[];
   /** A precomputed complexity score (0..1); computed from `input` when absent. */

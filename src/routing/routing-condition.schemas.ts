@@ -71,7 +71,7 @@ export const routingConditionSchema = z
       keywordsAny: nameList('keyword').optional(),
       /** true: the input contains code; false: it does not. */
       hasCode: z.boolean({ error: 'must be true or false' }).optional(),
-      /** Holds when the conversation has at least this many messages (history plus the new input). */
+      /** Holds when the conversation history has at least this many messages. */
       minMessages: tokens.optional(),
       /** Holds when the request carries any of these tags. */
       tagsAny: nameList('tag').optional(),

@@ -1,21 +1,39 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { createLocalPubSub } from './pubsub';
 import { resolvers } from './resolvers';
 import { scalarsMap } from './scalars';
 
-let built: Promise<GraphQLSchema> | undefined;
+export interface BuildAppSchemaOptions {
+  /**
+   * Where `@Subscription({ topics })` resolvers subscribe; the app passes its own (relayed across
+   * processes on PostgreSQL). Default: one in-process PubSub, enough for printing the schema.
+   */
+  pubSub?: PubSub;
+}
+
+// The PubSub is baked into the schema's subscribe functions, so there is one schema per PubSub.
+const built = new WeakMap<PubSub, Promise<GraphQLSchema>>();
+let defaultPubSub: PubSub | undefined;
 
 /** Builds the schema from the resolver classes. Never touches the database. */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  return (built ??= buildSchema({
-    resolvers,
-    authChecker,
-    scalarsMap,
-    validate: false,
-    emitSchemaFile: false,
-  }));
+export function buildAppSchema(opts: BuildAppSchemaOptions = {}): Promise<GraphQLSchema> {
+  const pubSub = opts.pubSub ?? (defaultPubSub ??= createLocalPubSub());
+  let schema = built.get(pubSub);
+  if (!schema) {
+    schema = buildSchema({
+      resolvers,
+      authChecker,
+      scalarsMap,
+      pubSub,
+      validate: false,
+      emitSchemaFile: false,
+    });
+    built.set(pubSub, schema);
+  }
+  return schema;
 }
 
 /** The SDL as committed in `schema/schema.graphql`: sorted, so diffs are stable. */

@@ -1,0 +1,597 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { Budget, BudgetAction, BudgetScope } from './budget.entity';
+import { budgetExceededMessage, formatUsd } from './budget.errors';
+import { budgetInputSchema, type BudgetFields } from './budget.schemas';
+import {
+  BudgetPeriodRow,
+  type AdmitResult,
+  type BudgetData,
+  type BudgetUsage,
+  type CoverageRequest,
+  type Reservation,
+  type ReserveRequest,
+  type ReserveResult,
+} from './budget.types';
+import { microsToUsd } from './money';
+import { periodOf } from './periods';
+import type { AlertEvent, AlertService } from '../alerts';
+import type { AuditService } from '../audit/audit.service';
+import { CachedConfig, type ChangeBus } from '../db/change-bus';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
+import { parseInput } from '../graphql/validation';
+import type { Logger } from '../observability/logger';
+
+const TOPIC = 'budgets';
+const REAP_BATCH = 500;
+const MAX_DOWNGRADES = 3;
+
+/** Dependencies and knobs of the BudgetService. */
+export interface BudgetServiceOptions {
+  db: DataSource;
+  audit: AuditService;
+  bus: ChangeBus;
+  /** Threshold crossings are recorded and published through it. */
+  alerts: AlertService;
+  logger?: Logger;
+  /** The clock that decides periods, hold expiry and the reaper's "now" (default: the system clock). */
+  now?: () => Date;
+  /** How long a hold lives if never settled or released (default 600 000 ms). */
+  holdTtlMs?: number;
+  /** How often the reaper runs once started (default 30 000 ms). */
+  reapIntervalMs?: number;
+}
+
+interface LockedRow {
+  period_id: string;
+  budget_id: string;
+  limit_micros: string;
+  spent_micros: string;
+  reserved_micros: string;
+  hold_id: string | null;
+}
+
+interface HoldRow {
+  id: string;
+  budget_period_id: string;
+  amount_micros: string;
+  actual_micros: string | null;
+  outcome: string | null;
+}
+
+interface PeriodRow {
+  id: string;
+  budget_id: string;
+  period_start: Date;
+  limit_micros: string;
+  spent_micros: string;
+}
+
+function toData(b: Budget): BudgetData {
+  return {
+    id: b.id,
+    name: b.name,
+    scope: b.scope,
+    scopeValue: b.scopeValue,
+    period: b.period,
+    limitMicros: b.limitMicros,
+    alertThresholds: [...b.alertThresholds],
+    onExceed: b.onExceed,
+    downgradeModelId: b.downgradeModelId,
+  };
+}
+
+function covers(b: BudgetData, req: CoverageRequest): boolean {
+  switch (b.scope) {
+    case BudgetScope.GLOBAL:
+      return true;
+    case BudgetScope.PROMPT:
+      return b.scopeValue === req.prompt;
+    case BudgetScope.MODEL:
+      return b.scopeValue === req.modelId;
+    case BudgetScope.API_KEY:
+      return req.apiKey !== null && b.scopeValue === req.apiKey;
+    case BudgetScope.USER:
+      return req.user !== null && b.scopeValue === req.user;
+  }
+}
+
+function checkMicros(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new BadUserInputError(field, 'must be a non-negative integer of micro-USD');
+}
+
+/**
+ * Budgets and their spend ledger.
+ *
+ * Admission is a two-phase charge. `reserve` holds the request's worst-case cost against every
+ * covering budget in one statement (all or nothing): the period rows are locked in budget-id order,
+ * so two requests covering the same budgets can never wait on each other in a cycle, and a request
+ * is admitted only if `spent + reserved + amount <= limit` for each. `settle` moves a hold to spent
+ * at the real cost (idempotent); `release` drops it; holds never closed (a crashed process) expire
+ * and `reapExpired` releases them. Every path that locks both holds and period rows locks holds
+ * first (by id) and period rows after (by budget id), and the reaper skips holds that are locked,
+ * so no two paths can deadlock.
+ *
+ * Spend belongs to the period its hold was reserved in, also when the hold settles after that
+ * period ended (a request that straddles midnight counts for the day it started), so spend is
+ * never lost nor counted twice across a boundary.
+ */
+export class BudgetService {
+  private readonly db: DataSource;
+  private readonly audit: AuditService;
+  private readonly bus: ChangeBus;
+  private readonly alerts: AlertService;
+  private readonly logger?: Logger;
+  private readonly now: () => Date;
+  readonly holdTtlMs: number;
+  readonly reapIntervalMs: number;
+  private readonly cache: CachedConfig<BudgetData[]>;
+  /** Period rows known to exist (`budgetId|periodStart`), to skip the upsert on the hot path. */
+  private readonly knownPeriods = new Set<string>();
+  /** Thresholds known to have fired (`periodId|threshold`), to skip re-inserting them. */
+  private readonly knownCrossings = new Set<string>();
+  private reaper: NodeJS.Timeout | undefined;
+  private reaping: Promise<unknown> | undefined;
+
+  constructor(opts: BudgetServiceOptions) {
+    this.db = opts.db;
+    this.audit = opts.audit;
+    this.bus = opts.bus;
+    this.alerts = opts.alerts;
+    this.logger = opts.logger;
+    this.now = opts.now ?? (() => new Date());
+    this.holdTtlMs = opts.holdTtlMs ?? 600_000;
+    this.reapIntervalMs = opts.reapIntervalMs ?? 30_000;
+    this.cache = new CachedConfig(TOPIC, async () => (await this.db.getRepository(Budget).find({ order: { name: 'ASC' } })).map(toData), opts.bus);
+  }
+
+  // ---------------------------------------------------------------- config (CRUD)
+
+  /** Every budget with the usage of its current period. */
+  async list(): Promise<Budget[]> {
+    return this.withUsage(await this.db.getRepository(Budget).find({ order: { name: 'ASC' } }));
+  }
+
+  async get(name: string): Promise<Budget | null> {
+    const b = await this.db.getRepository(Budget).findOneBy({ name });
+    return b ? (await this.withUsage([b]))[0]! : null;
+  }
+
+  async getById(id: string): Promise<Budget | null> {
+    const b = await this.db.getRepository(Budget).findOneBy({ id });
+    return b ? (await this.withUsage([b]))[0]! : null;
+  }
+
+  async create(input: unknown, actor: string): Promise<Budget> {
+    const data = parseInput(budgetInputSchema, input, 'input');
+    const saved = await this.db.transaction(async (m) => {
+      if (await m.findOneBy(Budget, { name: data.name })) throw new ConflictError(`a budget named "${data.name}" already exists`);
+      const b = await m.save(m.create(Budget, data));
+      await this.audit.record(m, { actor, action: 'create', entityType: 'Budget', entityId: b.id, entityName: b.name, after: b });
+      return b;
+    });
+    await this.bus.publish(TOPIC);
+    return (await this.withUsage([saved]))[0]!;
+  }
+
+  /** Replaces the settable fields. A new limit applies to the current period at once. */
+  async update(id: string, input: unknown, actor: string): Promise<Budget> {
+    const data: BudgetFields = parseInput(budgetInputSchema, input, 'input');
+    const saved = await this.db.transaction(async (m) => {
+      const b = await m.findOne(Budget, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!b) throw new NotFoundError('Budget', id);
+      const clash = await m.findOneBy(Budget, { name: data.name });
+      if (clash && clash.id !== id) throw new ConflictError(`a budget named "${data.name}" already exists`);
+      const before = { ...b };
+      Object.assign(b, data);
+      const after = await m.save(b);
+      const { start } = periodOf(after.period, this.now());
+      await m.query('UPDATE budget_periods SET limit_micros = $3 WHERE budget_id = $1 AND period_start = $2', [id, start, after.limitMicros]);
+      await this.audit.record(m, { actor, action: 'update', entityType: 'Budget', entityId: id, entityName: after.name, before, after });
+      return after;
+    });
+    await this.bus.publish(TOPIC);
+    return (await this.withUsage([saved]))[0]!;
+  }
+
+  /** Deletes the budget with its ledger (history included); holds in flight then settle as no-ops. */
+  async delete(id: string, actor: string): Promise<boolean> {
+    await this.db.transaction(async (m) => {
+      const b = await m.findOneBy(Budget, { id });
+      if (!b) throw new NotFoundError('Budget', id);
+      await m.delete(Budget, { id });
+      await this.audit.record(m, { actor, action: 'delete', entityType: 'Budget', entityId: id, entityName: b.name, before: b });
+    });
+    await this.bus.publish(TOPIC);
+    return true;
+  }
+
+  /** Every period with a ledger row, newest first. */
+  async history(id: string): Promise<BudgetPeriodRow[]> {
+    if (!(await this.db.getRepository(Budget).existsBy({ id }))) throw new NotFoundError('Budget', id);
+    const rows: Array<{ period_start: Date; period_end: Date | null; spent_micros: string; reserved_micros: string; limit_micros: string }> = await this.db.query(
+      `SELECT period_start, period_end, spent_micros, reserved_micros, limit_micros FROM budget_periods WHERE budget_id = $1 ORDER BY period_start DESC`,
+      [id],
+    );
+    return rows.map((r) =>
+      Object.assign(new BudgetPeriodRow(), {
+        periodStart: new Date(r.period_start),
+        periodEnd: r.period_end ? new Date(r.period_end) : null,
+        spentUsd: microsToUsd(Number(r.spent_micros)),
+        reservedUsd: microsToUsd(Number(r.reserved_micros)),
+        limitUsd: microsToUsd(Number(r.limit_micros)),
+      }),
+    );
+  }
+
+  /** The ledger of a budget's period containing `at` (default now); zeros when nothing was reserved yet. */
+  async usage(budget: BudgetData, at: Date = this.now()): Promise<BudgetUsage> {
+    const { start, end } = periodOf(budget.period, at);
+    const rows: Array<{ id: string; limit_micros: string; spent_micros: string; reserved_micros: string }> = await this.db.query(
+      'SELECT id, limit_micros, spent_micros, reserved_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2',
+      [budget.id, start],
+    );
+    const r = rows[0];
+    return {
+      budgetPeriodId: r?.id ?? null,
+      periodStart: start,
+      periodEnd: end,
+      limitMicros: r ? Number(r.limit_micros) : budget.limitMicros,
+      spentMicros: r ? Number(r.spent_micros) : 0,
+      reservedMicros: r ? Number(r.reserved_micros) : 0,
+    };
+  }
+
+  private async withUsage(budgets: Budget[]): Promise<Budget[]> {
+    if (!budgets.length) return budgets;
+    const now = this.now();
+    const periods = budgets.map((b) => periodOf(b.period, now));
+    const rows: Array<{ budget_id: string; spent_micros: string; reserved_micros: string }> = await this.db.query(
+      `SELECT p.budget_id, p.spent_micros, p.reserved_micros FROM budget_periods p
+       JOIN unnest($1::uuid[], $2::timestamptz[]) AS k(budget_id, period_start) ON p.budget_id = k.budget_id AND p.period_start = k.period_start`,
+      [budgets.map((b) => b.id), periods.map((p) => p.start.toISOString())],
+    );
+    const byId = new Map(rows.map((r) => [r.budget_id, r]));
+    budgets.forEach((b, i) => {
+      const r = byId.get(b.id);
+      b.spentUsd = microsToUsd(r ? Number(r.spent_micros) : 0);
+      b.reservedUsd = microsToUsd(r ? Number(r.reserved_micros) : 0);
+      b.periodStart = periods[i]!.start;
+      b.periodEnd = periods[i]!.end;
+    });
+    return budgets;
+  }
+
+  // ---------------------------------------------------------------- the ledger (hot path)
+
+  /** Every budget covering a request, from the in-process cache (no database read once loaded). */
+  async coveringBudgets(req: CoverageRequest): Promise<BudgetData[]> {
+    return (await this.cache.get()).filter((b) => covers(b, req));
+  }
+
+  /** Every budget as the hot path sees it, from the cache. */
+  async all(): Promise<BudgetData[]> {
+    return this.cache.get();
+  }
+
+  /** Drops the cached budgets (another process publishes the change on the bus too). */
+  invalidate(): void {
+    this.cache.invalidate();
+  }
+
+  /**
+   * Holds `amountMicros` against every budget in `budgets`, all or nothing, in one statement.
+   * Refused (nothing held) when any budget's period would go over its limit; the refusal names the
+   * budget with the least room left.
+   */
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    checkMicros(req.amountMicros, 'amountMicros');
+    const now = req.now ?? this.now();
+    const expiresAt = new Date(now.getTime() + (req.ttlMs ?? this.holdTtlMs));
+    // Sorted by id: the order every transaction locks period rows in.
+    let budgets = dedupeById(req.budgets).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let attempt = 0; ; attempt++) {
+      if (!budgets.length) return { ok: true, reservation: { requestId: req.requestId, amountMicros: req.amountMicros, expiresAt, holds: [] } };
+      const periods = budgets.map((b) => periodOf(b.period, now));
+      await this.ensurePeriodRows(budgets, periods);
+      const rows: LockedRow[] = await this.db.query(RESERVE_SQL, [
+        budgets.map((b) => b.id),
+        periods.map((p) => p.start.toISOString()),
+        String(req.amountMicros),
+        req.requestId,
+        expiresAt.toISOString(),
+      ]);
+      const byBudget = new Map(rows.map((r) => [r.budget_id, r]));
+      const gone = budgets.filter((b) => !byBudget.has(b.id));
+      if (gone.length) {
+        // Deleted since the cache was loaded: they no longer cover anything. Retry without them.
+        if (attempt > 2) throw new Error('budget rows vanished while reserving');
+        this.cache.invalidate();
+        for (const b of gone) this.forgetPeriods(b.id);
+        budgets = budgets.filter((b) => byBudget.has(b.id));
+        continue;
+      }
+      if (rows.every((r) => r.hold_id)) {
+        return {
+          ok: true,
+          reservation: {
+            requestId: req.requestId,
+            amountMicros: req.amountMicros,
+            expiresAt,
+            holds: budgets.map((b, i) => {
+              const r = byBudget.get(b.id)!;
+              return { holdId: r.hold_id!, budgetId: b.id, budgetName: b.name, budgetPeriodId: r.period_id, periodStart: periods[i]!.start };
+            }),
+          },
+        };
+      }
+      let worst: { budget: BudgetData; remaining: number; limit: number } | undefined;
+      for (const b of budgets) {
+        const r = byBudget.get(b.id)!;
+        const limit = Number(r.limit_micros);
+        const remaining = limit - Number(r.spent_micros) - Number(r.reserved_micros);
+        if (remaining - req.amountMicros >= 0) continue;
+        if (!worst || remaining < worst.remaining) worst = { budget: b, remaining, limit };
+      }
+      // Every row was fine yet nothing was held: cannot happen, the statement decides on these rows.
+      if (!worst) throw new Error('reservation refused without a budget over its limit');
+      const remainingMicros = Math.max(0, worst.remaining);
+      return {
+        ok: false,
+        budget: worst.budget,
+        remainingMicros,
+        message: budgetExceededMessage(worst.budget, { limitMicros: worst.limit, remainingMicros, amountMicros: req.amountMicros }),
+      };
+    }
+  }
+
+  /**
+   * Finds the covering budgets and reserves `costOf(modelId)`; when a DOWNGRADE budget refuses, tries
+   * again with its `downgradeModelId` (whose covering budgets and cost are recomputed), up to three
+   * hops. A BLOCK refusal, or a downgrade that does not fit either, is returned as is.
+   */
+  async admit(
+    req: CoverageRequest & { requestId: string; ttlMs?: number; now?: Date },
+    costOf: (modelId: string) => number,
+  ): Promise<AdmitResult> {
+    let modelId = req.modelId;
+    let downgradedBy: BudgetData | null = null;
+    const tried = new Set([modelId]);
+    for (let hop = 0; ; hop++) {
+      const budgets = await this.coveringBudgets({ ...req, modelId });
+      const r = await this.reserve({ budgets, amountMicros: costOf(modelId), requestId: req.requestId, ttlMs: req.ttlMs, now: req.now });
+      if (r.ok) return { ok: true, reservation: r.reservation, modelId, downgradedFrom: downgradedBy ? req.modelId : null, downgradedBy };
+      const next = r.budget.onExceed === BudgetAction.DOWNGRADE ? r.budget.downgradeModelId : null;
+      if (!next || tried.has(next) || hop >= MAX_DOWNGRADES - 1) return { ...r, modelId };
+      tried.add(next);
+      downgradedBy = r.budget;
+      modelId = next;
+    }
+  }
+
+  /**
+   * Charges the real cost (not clamped to the hold: it was bounded by the worst case the pipeline
+   * computed) to the period each hold was reserved in, and frees the hold. Idempotent: a second
+   * call is a no-op. A hold the reaper already expired is still charged (the model ran). Fires the
+   * alert thresholds the new spend crosses, once per period.
+   */
+  async settle(reservation: Reservation, actualMicros: number): Promise<void> {
+    checkMicros(actualMicros, 'actualMicros');
+    await this.close(reservation, 'SETTLED', actualMicros);
+  }
+
+  /** Frees the holds without charging anything (the model was not called). Idempotent. */
+  async release(reservation: Reservation): Promise<void> {
+    await this.close(reservation, 'RELEASED', 0);
+  }
+
+  private async close(reservation: Reservation, outcome: 'SETTLED' | 'RELEASED', actualMicros: number): Promise<void> {
+    const ids = reservation.holds.map((h) => h.holdId);
+    if (!ids.length) return;
+    const now = this.now();
+    // Read before the transaction: on PGlite (one connection) a cache load inside it would wait forever.
+    const budgets = await this.cache.get();
+    const events = await this.db.transaction(async (m) => {
+      // Holds first, by id: a concurrent settle/release of the same holds waits here and then sees them closed.
+      const holds: HoldRow[] = await m.query(
+        `SELECT id, budget_period_id, amount_micros, actual_micros, outcome FROM budget_holds WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+        [ids],
+      );
+      // Open holds free their amount; expired ones (reaped) were freed already but still get charged.
+      const todo = holds.filter((h) => h.outcome === null || (outcome === 'SETTLED' && h.outcome === 'EXPIRED' && h.actual_micros === null));
+      if (!todo.length) return [];
+      const periods = await this.lockPeriods(m, todo.map((h) => h.budget_period_id));
+      const unreserve = new Map<string, number>();
+      for (const h of todo) if (h.outcome === null) unreserve.set(h.budget_period_id, (unreserve.get(h.budget_period_id) ?? 0) + Number(h.amount_micros));
+      const charged = new Set(todo.map((h) => h.budget_period_id));
+      const periodIds = periods.map((p) => p.id).filter((id) => charged.has(id));
+      await m.query(
+        `UPDATE budget_periods p SET spent_micros = p.spent_micros + $3::bigint, reserved_micros = p.reserved_micros - d.unreserve
+         FROM unnest($1::uuid[], $2::bigint[]) AS d(id, unreserve) WHERE p.id = d.id`,
+        [periodIds, periodIds.map((id) => String(unreserve.get(id) ?? 0)), String(actualMicros)],
+      );
+      await m.query(
+        `UPDATE budget_holds SET outcome = $2, actual_micros = $3::bigint, settled_at = coalesce(settled_at, $4) WHERE id = ANY($1::uuid[])`,
+        [todo.map((h) => h.id), outcome, String(actualMicros), now],
+      );
+      if (actualMicros === 0) return [];
+      return this.fireThresholds(m, budgets, periods.filter((p) => charged.has(p.id)), actualMicros, now);
+    });
+    for (const e of events) this.alerts.publish(e);
+  }
+
+  /**
+   * Releases holds that expired before `now` (left by a crashed or stuck process); returns how many.
+   * Holds being settled right now are skipped (SKIP LOCKED) rather than waited for.
+   */
+  async reapExpired(now: Date = this.now()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.db.transaction(async (m) => {
+        const holds: HoldRow[] = await m.query(
+          `SELECT id, budget_period_id, amount_micros, actual_micros, outcome FROM budget_holds
+           WHERE settled_at IS NULL AND expires_at <= $1 ORDER BY id LIMIT ${REAP_BATCH} FOR UPDATE SKIP LOCKED`,
+          [now],
+        );
+        if (!holds.length) return 0;
+        const periods = await this.lockPeriods(m, holds.map((h) => h.budget_period_id));
+        const unreserve = new Map<string, number>();
+        for (const h of holds) unreserve.set(h.budget_period_id, (unreserve.get(h.budget_period_id) ?? 0) + Number(h.amount_micros));
+        await m.query(
+          `UPDATE budget_periods p SET reserved_micros = p.reserved_micros - d.unreserve
+           FROM unnest($1::uuid[], $2::bigint[]) AS d(id, unreserve) WHERE p.id = d.id`,
+          [periods.map((p) => p.id), periods.map((p) => String(unreserve.get(p.id) ?? 0))],
+        );
+        await m.query(`UPDATE budget_holds SET outcome = 'EXPIRED', settled_at = $2 WHERE id = ANY($1::uuid[])`, [holds.map((h) => h.id), now]);
+        return holds.length;
+      });
+      total += n;
+      if (n < REAP_BATCH) break;
+    }
+    if (total) this.logger?.warn({ holds: total }, 'released expired budget holds');
+    return total;
+  }
+
+  /** Runs `reapExpired` every `intervalMs` (default `reapIntervalMs`) until `stopReaper`. */
+  startReaper(intervalMs = this.reapIntervalMs): void {
+    if (this.reaper) return;
+    this.reaper = setInterval(() => {
+      if (this.reaping) return;
+      this.reaping = this.reapExpired()
+        .catch((err) => this.logger?.error({ err }, 'budget reaper failed'))
+        .finally(() => (this.reaping = undefined));
+    }, intervalMs);
+    this.reaper.unref();
+  }
+
+  /** Stops the reaper and waits for a run in progress, so the database can close after. */
+  async stopReaper(): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = undefined;
+    await this.reaping;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /**
+   * Creates missing period rows, in budget-id order (so concurrent creators of the same rows never
+   * wait on each other in a cycle), in their own short statement before the reservation locks them.
+   */
+  private async ensurePeriodRows(budgets: BudgetData[], periods: Array<{ start: Date; end: Date | null }>): Promise<void> {
+    const missing = budgets.map((b, i) => ({ b, p: periods[i]! })).filter(({ b, p }) => !this.knownPeriods.has(periodKey(b.id, p.start)));
+    if (!missing.length) return;
+    await this.db.query(
+      `INSERT INTO budget_periods (budget_id, period_start, period_end, limit_micros)
+       SELECT k.budget_id, k.period_start, k.period_end, b.limit_micros
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(budget_id, period_start, period_end, ord)
+       JOIN budgets b ON b.id = k.budget_id
+       ORDER BY k.ord
+       ON CONFLICT (budget_id, period_start) DO NOTHING`,
+      [missing.map((x) => x.b.id), missing.map((x) => x.p.start.toISOString()), missing.map((x) => x.p.end?.toISOString() ?? null)],
+    );
+    if (this.knownPeriods.size > 100_000) this.knownPeriods.clear();
+    for (const { b, p } of missing) this.knownPeriods.add(periodKey(b.id, p.start));
+  }
+
+  private forgetPeriods(budgetId: string): void {
+    for (const k of this.knownPeriods) if (k.startsWith(`${budgetId}|`)) this.knownPeriods.delete(k);
+  }
+
+  /** Locks period rows in the one global order: budget id, then period start. */
+  private lockPeriods(m: EntityManager, periodIds: string[]): Promise<PeriodRow[]> {
+    return m.query(
+      `SELECT id, budget_id, period_start, limit_micros, spent_micros FROM budget_periods
+       WHERE id = ANY($1::uuid[]) ORDER BY budget_id, period_start FOR NO KEY UPDATE`,
+      [[...new Set(periodIds)]],
+    );
+  }
+
+  /**
+   * Records each threshold the periods' spend (after adding `addedMicros`) has reached, once per
+   * period (a unique row per period and threshold), and an AlertEvent on the budget's rule. Returns
+   * the events to publish after commit.
+   */
+  private async fireThresholds(m: EntityManager, all: BudgetData[], periods: PeriodRow[], addedMicros: number, now: Date): Promise<AlertEvent[]> {
+    const budgets = new Map(all.map((b) => [b.id, b]));
+    const events: AlertEvent[] = [];
+    for (const p of periods) {
+      const budget = budgets.get(p.budget_id);
+      if (!budget || !budget.alertThresholds.length) continue;
+      const limit = Number(p.limit_micros);
+      const spent = Number(p.spent_micros) + addedMicros;
+      const reached = budget.alertThresholds.filter((t) => spent >= t * limit && !this.knownCrossings.has(`${p.id}|${t}`));
+      if (!reached.length) continue;
+      const inserted: Array<{ threshold: number }> = await m.query(
+        `INSERT INTO budget_threshold_crossings (budget_period_id, threshold, crossed_at)
+         SELECT $1, t, $3 FROM unnest($2::float8[]) AS t
+         ON CONFLICT (budget_period_id, threshold) DO NOTHING RETURNING threshold`,
+        [p.id, reached, now],
+      );
+      if (this.knownCrossings.size > 100_000) this.knownCrossings.clear();
+      for (const t of reached) this.knownCrossings.add(`${p.id}|${t}`);
+      if (!inserted.length) continue;
+      const rule = await this.alerts.ensureBudgetRule(m, budget.name);
+      if (!rule.enabled) continue;
+      for (const t of inserted.map((r) => Number(r.threshold)).sort((a, b) => a - b)) {
+        events.push(
+          await this.alerts.record(m, {
+            rule,
+            value: spent / limit,
+            baseline: t,
+            firedAt: now,
+            message: `budget "${budget.name}" crossed ${Math.round(t * 10_000) / 100}% of its ${budget.period} limit: ${formatUsd(spent)} of ${formatUsd(limit)} spent`,
+            details: {
+              budget: budget.name,
+              budgetId: budget.id,
+              period: budget.period,
+              periodStart: new Date(p.period_start).toISOString(),
+              threshold: t,
+              spentUsd: microsToUsd(spent),
+              limitUsd: microsToUsd(limit),
+            },
+          }),
+        );
+      }
+    }
+    return events;
+  }
+}
+
+function periodKey(budgetId: string, start: Date): string {
+  return `${budgetId}|${start.toISOString()}`;
+}
+
+function dedupeById(budgets: BudgetData[]): BudgetData[] {
+  return [...new Map(budgets.map((b) => [b.id, b])).values()];
+}
+
+/**
+ * The reservation, as one statement (one implicit transaction): lock the period rows in budget-id
+ * order, decide for all of them, and only if every one fits add the amount and insert one hold per
+ * row. FOR NO KEY UPDATE is the lock an UPDATE of non-key columns takes; it does not block the
+ * foreign-key checks of hold inserts. Under READ COMMITTED the lock returns each row's latest
+ * committed version, and the UPDATE applies to that same version, so the check and the write agree.
+ * $1 budget ids (sorted), $2 period starts, $3 amount, $4 request id, $5 expiry.
+ */
+const RESERVE_SQL = `
+WITH k AS (
+  SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS k(budget_id, period_start)
+), locked AS (
+  SELECT p.id, p.budget_id, p.limit_micros, p.spent_micros, p.reserved_micros
+  FROM budget_periods p JOIN k ON p.budget_id = k.budget_id AND p.period_start = k.period_start
+  ORDER BY p.budget_id
+  FOR NO KEY UPDATE OF p
+), verdict AS (
+  SELECT count(*) = cardinality($1::uuid[]) AND coalesce(bool_and(spent_micros + reserved_micros + $3::bigint <= limit_micros), true) AS ok
+  FROM locked
+), upd AS (
+  UPDATE budget_periods p SET reserved_micros = p.reserved_micros + $3::bigint
+  FROM locked l
+  WHERE p.id = l.id AND (SELECT ok FROM verdict)
+  RETURNING p.id
+), ins AS (
+  INSERT INTO budget_holds (budget_period_id, request_id, amount_micros, expires_at)
+  SELECT id, $4, $3::bigint, $5::timestamptz FROM upd
+  RETURNING id, budget_period_id
+)
+SELECT l.id AS period_id, l.budget_id, l.limit_micros, l.spent_micros, l.reserved_micros, i.id AS hold_id
+FROM locked l LEFT JOIN ins i ON i.budget_period_id = l.id`;

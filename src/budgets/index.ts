@@ -1,0 +1,26 @@
+/**
+ * Budgets: config (CRUD) and the spend ledger the generate pipeline calls —
+ * `coveringBudgets` → `reserve` (or `admit`, which also applies DOWNGRADE) → `settle` / `release`.
+ */
+export { BudgetService, type BudgetServiceOptions } from './budget.service';
+export { Budget, BudgetScope, BudgetPeriod, BudgetAction } from './budget.entity';
+export { BudgetPeriodLedger } from './budget-period.entity';
+export { BudgetHold, type HoldOutcome } from './budget-hold.entity';
+export { BudgetThresholdCrossing } from './budget-threshold-crossing.entity';
+export { BudgetResolver } from './budget.resolver';
+export { BUDGET_EXCEEDED, budgetExceededMessage, formatUsd } from './budget.errors';
+export { periodStart, periodEnd, periodOf, TOTAL_PERIOD_START, type BudgetPeriodKind } from './periods';
+export { usdToMicros, microsToUsd, MICROS_PER_USD } from './money';
+export {
+  BudgetPeriodRow,
+  type AdmitResult,
+  type BudgetData,
+  type BudgetUsage,
+  type CoverageRequest,
+  type Reservation,
+  type ReservationHold,
+  type ReserveRefusal,
+  type ReserveRequest,
+  type ReserveResult,
+} from './budget.types';
+export { budgetEntities } from './entities';

@@ -1,0 +1,80 @@
+import type { ModelInfo } from './catalog';
+
+/** A piece of prompt content: text, or a prompt-cache checkpoint after the content before it. */
+export type ContentPart = { text: string } | { cachePoint: true };
+
+/** One conversation turn sent to the model. */
+export interface ModelMessage {
+  role: 'user' | 'assistant';
+  content: ContentPart[];
+}
+
+/** A Converse / ConverseStream call, provider-neutral. */
+export interface ConverseRequest {
+  /** Base model id, inference-profile id or ARN, exactly as Bedrock receives it. */
+  modelId: string;
+  system: ContentPart[];
+  messages: ModelMessage[];
+  inferenceConfig: { maxTokens: number; temperature?: number; topP?: number; stopSequences?: string[] };
+}
+
+/** Token usage as Bedrock reports it: `inputTokens` excludes cached tokens. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** One event of a streamed generation. */
+export type StreamEvent =
+  | { type: 'text'; text: string }
+  | { type: 'stop'; stopReason: string }
+  | { type: 'usage'; usage: TokenUsage; latencyMs?: number };
+
+/** The outcome of a non-streamed generation. */
+export interface ConverseResult {
+  text: string;
+  stopReason: string;
+  usage: TokenUsage;
+  latencyMs?: number;
+}
+
+/** ApplyGuardrail's verdict, flattened to the findings the control plane records. */
+export interface GuardrailAssessmentResult {
+  action: 'NONE' | 'GUARDRAIL_INTERVENED';
+  /** The masked text or the blocked message, when the guardrail intervened. */
+  outputText?: string;
+  findings: Array<{
+    kind: 'PII' | 'TOPIC' | 'WORD' | 'CONTENT' | 'PROMPT_INJECTION';
+    name: string;
+    action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
+    match?: string;
+  }>;
+}
+
+/** A catalog model (or inference profile) and whether this account/endpoint can call it. */
+export interface ModelAvailability extends ModelInfo {
+  available: boolean;
+}
+
+/** The one interface the pipeline talks to; implemented by the Bedrock SDK provider. */
+export interface ModelProvider {
+  readonly mode: 'bedrock' | 'emulator';
+  /** Streams a ConverseStream call; aborting `signal` stops the HTTP call. Throws ProviderError. */
+  stream(req: ConverseRequest, opts?: { signal?: AbortSignal }): AsyncIterable<StreamEvent>;
+  complete(req: ConverseRequest, opts?: { signal?: AbortSignal }): Promise<ConverseResult>;
+  /** CountTokens where the model supports it; null otherwise. */
+  countTokens(req: ConverseRequest): Promise<number | null>;
+  /** Titan Text Embeddings V2 through InvokeModel. */
+  embed(text: string, opts?: { dimensions?: 256 | 512 | 1024 }): Promise<number[]>;
+  applyGuardrail(
+    identifier: string,
+    version: string,
+    source: 'INPUT' | 'OUTPUT',
+    text: string,
+  ): Promise<GuardrailAssessmentResult>;
+  /** Foundation models and inference profiles from the control plane, joined with the price catalog. */
+  listModels(): Promise<ModelAvailability[]>;
+  close(): Promise<void>;
+}

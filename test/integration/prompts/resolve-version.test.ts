@@ -123,7 +123,7 @@ describe(`PromptService.resolveVersion (${process.env.DATABASE_URL ? 'PostgreSQL
   it('hands out read-only data: a caller cannot change what others are served', async () => {
     const v = await prompts.resolveVersion('greeter', { version: 2 });
     expect(() => {
-      (v.messages as Array<{ content: string }>)[0]!.content = 'hacked';
+      (v.messages as unknown as Array<{ content: string }>)[0]!.content = 'hacked';
     }).toThrow(TypeError);
     expect(() => (v.variables as string[]).push('x')).toThrow(TypeError);
     expect((await prompts.resolveVersion('greeter', { version: 2 })).messages[0]!.content).toBe('Hi from {{place}}');

@@ -205,7 +205,7 @@ export class AnalyticsService {
         bucket: dateOrNull(r.bucket),
         policy: String(r.policy),
         kind: r.kind === null || r.kind === undefined ? null : String(r.kind),
-        direction: String(r.direction),
+        direction: String(r.direction) as GuardrailRow['direction'],
         requests,
         triggered,
         blocked: num(r.blocked),

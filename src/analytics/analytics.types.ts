@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { StageCost } from '../traces';
+import { GuardrailDirection } from '../guardrails';
 
 /** What a row of an analytics query is grouped by. TAG counts a trace once per tag (untagged: key null). */
 export enum Dimension {
@@ -98,8 +99,8 @@ export class GuardrailRow {
   @Field(() => String, { nullable: true, description: 'PII TOPIC WORD PROMPT_INJECTION CONTENT; null for an intervention without findings.' })
   kind!: string | null;
 
-  @Field(() => String, { description: 'INPUT or OUTPUT.' })
-  direction!: string;
+  @Field(() => GuardrailDirection)
+  direction!: GuardrailDirection;
 
   @Field(() => Int, { description: 'All requests in the bucket (matching the filter): the denominator of `rate`.' })
   requests!: number;

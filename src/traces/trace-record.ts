@@ -111,13 +111,18 @@ const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const ms = z.number().finite().min(0);
 const text = z.string();
 const when = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => (v instanceof Date ? v : new Date(v)));
-/** True for what survives JSON.stringify unchanged: null, booleans, finite numbers, strings, arrays, plain (or null-prototype) objects. */
+/**
+ * True for what JSON.stringify keeps as is: null, booleans, finite numbers, strings, arrays, plain (or
+ * null-prototype) objects. An `undefined` object property is allowed: it is simply left out.
+ */
 function isJson(v: unknown, depth = 0): boolean {
   if (depth > 64) return false;
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return true;
   if (typeof v === 'number') return Number.isFinite(v);
   if (Array.isArray(v)) return v.every((x) => isJson(x, depth + 1));
-  if (typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v))) return Object.values(v).every((x) => isJson(x, depth + 1));
+  if (typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
+    return Object.values(v).every((x) => x === undefined || isJson(x, depth + 1));
+  }
   return false;
 }
 const jsonObject = z.record(z.string(), z.unknown()).refine((v) => isJson(v), 'must be plain JSON');

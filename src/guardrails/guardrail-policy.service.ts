@@ -1,0 +1,315 @@
+import { z } from 'zod';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DEFAULT_BLOCKED_MESSAGE, GuardrailPolicy } from './guardrail-policy.entity';
+import type { GuardrailPolicyInput } from './guardrail-policy.inputs';
+import {
+  bedrockGuardrailSchema,
+  contentCategoriesSchema,
+  deniedTopicsSchema,
+  parseGuardrailPolicyConfig,
+  piiConfigSchema,
+  promptInjectionSchema,
+  wordFiltersSchema,
+} from './guardrail-policy.schemas';
+import { GuardrailDirection } from './guardrail.types';
+import { compilePolicy, checkText, type CompiledPolicy } from './engine';
+import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
+import { mergeBedrockVerdict } from './bedrock-verdict';
+import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner } from './policy-stream-scanner';
+import type { ModelProvider } from '../providers/provider';
+import type { AuditService } from '../audit/audit.service';
+import { CachedConfig, type ChangeBus } from '../db/change-bus';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
+import { nameSchema, parseInput } from '../graphql/validation';
+import type { Logger } from '../observability/logger';
+
+const TOPIC = 'guardrail_policies';
+const ENTITY = 'GuardrailPolicy';
+
+/** The part of the model provider a Bedrock-backed policy needs. */
+export type GuardrailApplier = Pick<ModelProvider, 'applyGuardrail'>;
+
+/** A policy ready for the hot path: compiled once per cache load. */
+export interface ActivePolicy {
+  id: string;
+  name: string;
+  /** Shown to the client in place of a text this policy blocked. */
+  blockedMessage: string;
+  compiled: CompiledPolicy;
+  /** What a prompt injection found in a retrieved context chunk does: drop the chunk, or block the request. */
+  onContextInjection: 'DROP' | 'BLOCK';
+  /** When set, texts are also sent to Bedrock's ApplyGuardrail. */
+  bedrockGuardrail?: { identifier: string; version: string };
+}
+
+/** One policy's verdict within a chain of policies. */
+export interface PolicyCheck {
+  policy: ActivePolicy;
+  verdict: Verdict;
+}
+
+/** The outcome of running several policies over one text (see {@link GuardrailService.checkPolicies}). */
+export interface PolicyChainResult {
+  /** BLOCKED if a policy blocked, else ANONYMIZED if any anonymized, else NONE. */
+  action: GuardrailActionValue;
+  /** The text after every policy's anonymization (the original text when blocked). */
+  text: string;
+  /** The policy that blocked, if one did (the chain stops there). */
+  blockedBy?: ActivePolicy;
+  /** Every policy evaluated, in order, with its own verdict. */
+  checks: PolicyCheck[];
+}
+
+/** A stored policy and what the engine made of it. */
+interface LoadedPolicy {
+  entity: GuardrailPolicy;
+  active: ActivePolicy;
+}
+
+const directionsSchema = z
+  .array(z.enum(GuardrailDirection))
+  .min(1, 'must name at least one direction')
+  .transform((a) => [...new Set(a)]);
+const promptsSchema = z
+  .array(nameSchema)
+  .max(1000)
+  .transform((a) => [...new Set(a)]);
+const blockedMessageSchema = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
+const idSchema = z.guid('must be a uuid');
+
+/** Input fields (other than `name`) with the schema that validates each, in write order. */
+const FIELD_SCHEMAS = {
+  enabled: z.boolean(),
+  appliesTo: directionsSchema,
+  prompts: promptsSchema,
+  deniedTopics: deniedTopicsSchema,
+  pii: piiConfigSchema,
+  wordFilters: wordFiltersSchema,
+  promptInjection: promptInjectionSchema,
+  contentCategories: contentCategoriesSchema,
+  bedrockGuardrail: bedrockGuardrailSchema,
+  blockedMessage: blockedMessageSchema,
+} as const;
+type PolicyFields = { [K in keyof typeof FIELD_SCHEMAS]: z.output<(typeof FIELD_SCHEMAS)[K]> };
+
+const DEFAULTS: PolicyFields = {
+  enabled: true,
+  appliesTo: [GuardrailDirection.INPUT, GuardrailDirection.OUTPUT],
+  prompts: [],
+  deniedTopics: deniedTopicsSchema.parse(undefined),
+  pii: piiConfigSchema.parse(undefined),
+  wordFilters: wordFiltersSchema.parse(undefined),
+  promptInjection: promptInjectionSchema.parse(undefined),
+  contentCategories: contentCategoriesSchema.parse(undefined),
+  bedrockGuardrail: null,
+  blockedMessage: DEFAULT_BLOCKED_MESSAGE,
+};
+
+/**
+ * Validates the given fields of an input; an omitted (undefined) field is left out. An explicit
+ * null is refused except for `bedrockGuardrail`, where it means "none".
+ */
+function parseFields(input: GuardrailPolicyInput): Partial<PolicyFields> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(FIELD_SCHEMAS)) {
+    const value = (input as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    out[key] = parseInput(schema, value, `input.${key}`);
+  }
+  return out as Partial<PolicyFields>;
+}
+
+function compileEntity(p: GuardrailPolicy): CompiledPolicy {
+  return compilePolicy(
+    parseGuardrailPolicyConfig({
+      pii: p.pii,
+      deniedTopics: p.deniedTopics,
+      wordFilters: p.wordFilters,
+      promptInjection: p.promptInjection,
+      contentCategories: p.contentCategories,
+    }),
+  );
+}
+
+function toActive(p: GuardrailPolicy, compiled: CompiledPolicy): ActivePolicy {
+  return {
+    id: p.id,
+    name: p.name,
+    blockedMessage: p.blockedMessage,
+    onContextInjection: p.promptInjection.onContext,
+    compiled,
+    ...(p.bedrockGuardrail ? { bedrockGuardrail: { identifier: p.bedrockGuardrail.identifier, version: p.bedrockGuardrail.version } } : {}),
+  };
+}
+
+const RANK: Record<GuardrailActionValue, number> = { NONE: 0, ANONYMIZED: 1, BLOCKED: 2 };
+
+/**
+ * Guardrail policies: their CRUD (validated, audited, cached) and the checks the generation
+ * pipeline runs. Policies are read from an in-process cache that a change on any instance drops.
+ */
+export class GuardrailService {
+  private readonly cache: CachedConfig<LoadedPolicy[]>;
+
+  /**
+   * @param provider The model provider, for policies with `bedrockGuardrail`. Without one, such a
+   *   policy fails its checks rather than silently skipping Bedrock.
+   */
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+    private readonly bus: ChangeBus,
+    private readonly logger: Logger,
+    private readonly provider?: GuardrailApplier,
+  ) {
+    this.cache = new CachedConfig(
+      TOPIC,
+      async () => {
+        const rows = await db.getRepository(GuardrailPolicy).find({ order: { name: 'ASC' } });
+        return rows.map((entity) => ({ entity, active: toActive(entity, compileEntity(entity)) }));
+      },
+      bus,
+    );
+  }
+
+  // ---- config ------------------------------------------------------------------------------
+
+  /** Every policy, by name. */
+  list(): Promise<GuardrailPolicy[]> {
+    return this.db.getRepository(GuardrailPolicy).find({ order: { name: 'ASC' } });
+  }
+
+  async create(input: GuardrailPolicyInput, actor: string): Promise<GuardrailPolicy> {
+    const name = parseInput(nameSchema, input.name, 'input.name');
+    const fields = { ...DEFAULTS, ...parseFields(input) };
+    const draft = Object.assign(new GuardrailPolicy(), { name, ...fields });
+    this.assertCompiles(draft);
+    const saved = await this.db.transaction(async (m) => {
+      await this.assertNameFree(m, name);
+      const row = await m.save(m.create(GuardrailPolicy, { name, ...fields }));
+      await this.audit.record(m, { actor, action: 'create', entityType: ENTITY, entityId: row.id, entityName: name, after: row });
+      return row;
+    });
+    await this.bus.publish(TOPIC);
+    return saved;
+  }
+
+  /** Updates the fields given in `input`; omitted fields keep their values. */
+  async update(id: string, input: GuardrailPolicyInput, actor: string): Promise<GuardrailPolicy> {
+    const policyId = parseInput(idSchema, id, 'id');
+    const name = parseInput(nameSchema, input.name, 'input.name');
+    const fields = parseFields(input);
+    const saved = await this.db.transaction(async (m) => {
+      const row = await m.findOne(GuardrailPolicy, { where: { id: policyId }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw new NotFoundError(ENTITY, id);
+      if (name !== row.name) await this.assertNameFree(m, name);
+      const before = { ...row };
+      Object.assign(row, { name, ...fields });
+      this.assertCompiles(row);
+      const updated = await m.save(row);
+      await this.audit.record(m, { actor, action: 'update', entityType: ENTITY, entityId: row.id, entityName: name, before, after: updated });
+      return updated;
+    });
+    await this.bus.publish(TOPIC);
+    return saved;
+  }
+
+  async delete(id: string, actor: string): Promise<boolean> {
+    const policyId = parseInput(idSchema, id, 'id');
+    await this.db.transaction(async (m) => {
+      const row = await m.findOneBy(GuardrailPolicy, { id: policyId });
+      if (!row) throw new NotFoundError(ENTITY, id);
+      await m.delete(GuardrailPolicy, { id: policyId });
+      await this.audit.record(m, { actor, action: 'delete', entityType: ENTITY, entityId: row.id, entityName: row.name, before: row });
+    });
+    await this.bus.publish(TOPIC);
+    return true;
+  }
+
+  private async assertNameFree(m: EntityManager, name: string): Promise<void> {
+    if (await m.findOneBy(GuardrailPolicy, { name })) throw new ConflictError(`a guardrail policy named "${name}" already exists`);
+  }
+
+  /** The engine may refuse what the schemas allow (e.g. a topic it cannot model): report it as input. */
+  private assertCompiles(p: GuardrailPolicy): void {
+    try {
+      compileEntity(p);
+    } catch (err) {
+      throw new BadUserInputError('input', `the policy does not compile: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- checks (hot path: cache only) -------------------------------------------------------
+
+  /**
+   * The enabled policies that apply to `promptName` in `direction`, by name: a policy applies when
+   * its `prompts` is empty or lists the prompt.
+   */
+  async policiesFor(promptName: string, direction: 'INPUT' | 'OUTPUT'): Promise<ActivePolicy[]> {
+    const loaded = await this.cache.get();
+    return loaded
+      .filter(({ entity: p }) => p.enabled && p.appliesTo.includes(direction as GuardrailDirection) && (p.prompts.length === 0 || p.prompts.includes(promptName)))
+      .map((l) => l.active);
+  }
+
+  /** A policy by name, enabled or not; NOT_FOUND when there is none. */
+  async policy(name: string): Promise<ActivePolicy> {
+    const found = (await this.cache.get()).find((l) => l.entity.name === name);
+    if (!found) throw new NotFoundError(ENTITY, name);
+    return found.active;
+  }
+
+  /**
+   * Checks a text against one policy, given by name (the `checkGuardrail` query: enabled or not,
+   * whatever its `appliesTo`; NOT_FOUND when unknown) or as an {@link ActivePolicy} (the pipeline).
+   */
+  async check(policy: string | ActivePolicy, direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
+    return this.checkPolicy(typeof policy === 'string' ? await this.policy(policy) : policy, direction, text, opts);
+  }
+
+  /**
+   * Checks a text against one policy: the local engine first, then, unless that already blocked,
+   * Bedrock's ApplyGuardrail on the locally anonymized text (so PII masked here never leaves).
+   * Throws the provider's error when Bedrock fails.
+   */
+  async checkPolicy(policy: ActivePolicy, direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
+    const local = checkText(policy.compiled, direction, text, opts);
+    if (!policy.bedrockGuardrail || local.action === 'BLOCKED') return local;
+    if (!this.provider) throw new Error(`guardrail policy "${policy.name}" uses a Bedrock guardrail but no model provider is configured`);
+    const { identifier, version } = policy.bedrockGuardrail;
+    const remote = await this.provider.applyGuardrail(identifier, version, direction, local.text);
+    return mergeBedrockVerdict(text, local, remote, opts.source);
+  }
+
+  /**
+   * Runs policies in order over one text: each sees the text as the previous one anonymized it;
+   * the first block stops the chain.
+   */
+  async checkPolicies(policies: readonly ActivePolicy[], direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<PolicyChainResult> {
+    const checks: PolicyCheck[] = [];
+    let current = text;
+    let action: GuardrailActionValue = 'NONE';
+    for (const policy of policies) {
+      const verdict = await this.checkPolicy(policy, direction, current, opts);
+      checks.push({ policy, verdict });
+      if (verdict.action === 'BLOCKED') return { action: 'BLOCKED', text, blockedBy: policy, checks };
+      if (RANK[verdict.action] > RANK[action]) action = verdict.action;
+      current = verdict.text;
+    }
+    return { action, text: current, checks };
+  }
+
+  /**
+   * The scanner for a streamed model output: the policies' local scanners chained (see
+   * `createPolicyStreamScanner`), then, for policies with a `bedrockGuardrail`, ApplyGuardrail on
+   * sentence-sized segments of what they release (see `withBedrockGuardrails`).
+   */
+  createOutputScanner(policies: readonly ActivePolicy[], opts: { source?: string } = {}): AsyncPolicyStreamScanner {
+    return withBedrockGuardrails(createPolicyStreamScanner(policies, opts), policies, this.provider, opts);
+  }
+
+  /** Alias of {@link createOutputScanner} under the name the generate pipeline's port uses. */
+  streamGuard(policies: readonly ActivePolicy[], opts: { source?: string } = {}): AsyncPolicyStreamScanner {
+    return this.createOutputScanner(policies, opts);
+  }
+}

@@ -1,0 +1,90 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
+import { leftContext, REFERENCE_CONTEXT } from './pii-context';
+
+/**
+ * Phone candidates: an optional `+`/`00` prefix, then digits with the separators people write
+ * (space, dash, dot, slash, parentheses). Validation is done by libphonenumber-js (full metadata),
+ * so shapes alone never make a phone number.
+ */
+const PHONE_RE = /(?<![\w+@./:-])(?:\+|00)?\(?\d[\d\s().\/-]{4,22}\d(?![\w@]|[.-]\d|:\d)/g;
+
+/** Countries tried for numbers written in national form (with a trunk prefix `0`). */
+const TRUNK_ZERO_COUNTRIES: readonly CountryCode[] = ['GB', 'DE', 'FR', 'AU', 'IT', 'NL', 'ES', 'BE', 'CH', 'AT', 'IE', 'JP', 'BR', 'IN', 'NZ', 'ZA', 'SE', 'PL'];
+
+const PHONE_CONTEXT =
+  /\b(?:phone|ph|tel|telephone|mobile|cell|call(?:ed)?|ring|text|sms|whatsapp|fax|contact|reach|dial|hotline|number is|numéro|téléphone|portable|appelez|telefon|handy|rufnummer|anrufen|teléfono|móvil|llámame|telefono)\b[^\n]{0,24}$/;
+const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
+const TIME_OR_VERSION = /^\d+(?:\.\d+){2,}$/;
+
+/** Trims separators and unbalanced parentheses at the end of a candidate. */
+function trimCandidate(s: string): string {
+  let t = s.replace(/[\s./-]+$/, '');
+  if (t.startsWith('(') && !/^\(\d{2,5}\)/.test(t)) t = t.slice(1);
+  while (t.endsWith(')') && (t.match(/\(/g) ?? []).length < (t.match(/\)/g) ?? []).length) t = t.slice(0, -1);
+  return t.replace(/[\s./-]+$/, '');
+}
+
+/** Mixed separators (e.g. dots and dashes) are a sign of a code, not a phone number. */
+function separatorsPlausible(s: string): boolean {
+  const seps = new Set(s.replace(/^\+|^00/, '').replace(/[\d()]/g, '').replace(/\s+/g, ' '));
+  seps.delete(' ');
+  return seps.size <= 1;
+}
+
+function scorePhone(raw: string): number {
+  const digits = raw.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15) return 0;
+  if (DATE_SHAPE.test(raw) || !separatorsPlausible(raw)) return 0;
+  if (/^\d{3}[- ]\d{2}[- ]\d{4}$/.test(raw)) return 0; // SSN shape
+  if (raw.startsWith('+') || raw.startsWith('00')) {
+    const p = parsePhoneNumberFromString(raw.startsWith('00') ? `+${raw.slice(2)}` : raw);
+    if (!p) return 0;
+    if (p.isValid()) return 0.9;
+    return p.isPossible() ? 0.7 : 0;
+  }
+  // North American form: (206) 555-0107, 206-555-0107, 206.555.0107, 206 555 0107.
+  if (/^(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}$/.test(raw)) {
+    const p = parsePhoneNumberFromString(raw, 'US');
+    if (p?.isValid()) return 0.8;
+    return p?.isPossible() ? 0.55 : 0;
+  }
+  if (TIME_OR_VERSION.test(raw)) return 0;
+  // Indian mobile: 98765 43210.
+  if (/^[6-9]\d{4}[ -]?\d{5}$/.test(raw)) {
+    return parsePhoneNumberFromString(raw, 'IN')?.isValid() ? (/[ -]/.test(raw) ? 0.7 : 0.5) : 0;
+  }
+  // National form with trunk prefix (UK 020 7946 0123, DE 030 1234567, FR 01 71 58 58 21, AU 02 5550 1234...).
+  if (/^\(?0[1-9]/.test(raw)) {
+    let possible = false;
+    for (const c of TRUNK_ZERO_COUNTRIES) {
+      const p = parsePhoneNumberFromString(raw, c);
+      if (!p) continue;
+      if (p.isValid()) return /[\s()/-]/.test(raw) ? 0.7 : 0.55;
+      if (p.isPossible()) possible = true;
+    }
+    return possible && /[\s()-]/.test(raw) ? 0.45 : 0;
+  }
+  return 0;
+}
+
+export const phoneRecognizer: PiiRecognizer = {
+  types: ['PHONE'],
+  find(text) {
+    const out: PiiMatch[] = [];
+    PHONE_RE.lastIndex = 0;
+    for (let m = PHONE_RE.exec(text); m !== null; m = PHONE_RE.exec(text)) {
+      const raw = trimCandidate(m[0]);
+      // A line break ends a phone number: tables put numbers of different rows one under another.
+      const firstLine = raw.split(/\n/)[0]!.replace(/[\s./-]+$/, '');
+      let score = scorePhone(firstLine);
+      if (score <= 0) continue;
+      const ctx = leftContext(text, m.index, 40);
+      if (PHONE_CONTEXT.test(ctx)) score += 0.3;
+      else if (REFERENCE_CONTEXT.test(ctx) || /\b(?:ssn|social|passport|account|acct|iban|card)\b[^\n]{0,12}$/.test(ctx)) score -= 0.45;
+      const lead = m[0].length - m[0].replace(/^\(/, '').length === 1 && !raw.startsWith('(') ? 1 : 0;
+      out.push({ type: 'PHONE', start: m.index + lead, end: m.index + lead + firstLine.length, score: Math.min(1, score) });
+    }
+    return out;
+  },
+};

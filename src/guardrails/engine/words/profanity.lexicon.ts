@@ -1,0 +1,40 @@
+/**
+ * Built-in profanity list (regex alternatives, matched whole-word and case-insensitively).
+ * Kept to unambiguous swear words and their inflections; words with common innocent senses
+ * ("ass" in "assess" is safe thanks to whole-word matching, "hell" and "damn" are left out).
+ */
+export const PROFANITY: readonly string[] = [
+  'f+u+c+k+(?:s|ed|er|ers|ing|in|face|head|wit|off|tard)?',
+  'motherf+u+c+k+(?:er|ers|ing|in)?',
+  'f[*@#]ck(?:ing|er|ed)?',
+  'sh[i1!]t(?:s|ty|head|hole|face|ted|ting)?',
+  'bullsh[i1!]t',
+  'b[i1!]tch(?:es|y|ing)?',
+  'bastards?',
+  'assholes?',
+  'arseholes?',
+  'dumbass(?:es)?',
+  'jackass(?:es)?',
+  'dickheads?',
+  'dicks?',
+  'cocksuckers?',
+  'cunts?',
+  'twats?',
+  'wankers?',
+  'wank(?:ing)?',
+  'pricks?',
+  'pussy',
+  'pussies',
+  'sluts?',
+  'whores?',
+  'douche(?:bag|bags)?',
+  'bollocks',
+  'piss(?:ed|ing)?(?: off)?',
+  'crap(?:py)?',
+  'goddamn(?:ed|it)?',
+  'screw you',
+  'stfu',
+  'wtf',
+  'fml',
+  'scumbags?',
+];

@@ -1,0 +1,178 @@
+import type { CompiledPolicy } from './compile-policy';
+import type { Finding, InstrumentedStreamScanner, StreamStep, Verdict } from './guardrail-engine.types';
+import { anonymize, piiFinding, windowFindings, wordFinding } from './check-text';
+import { PII_MAX_SPAN } from './pii/pii-detector';
+import { PII_LEFT_CONTEXT } from './pii/pii-recognizer.types';
+import { splitSentences, WINDOW_SENTENCES } from './text-windows';
+
+/**
+ * Streaming OUTPUT check. The scanner keeps two buffers: a short tail of already released text
+ * (left context for the recognizers' context words) and the pending text not yet released. On each
+ * delta it decides how much of the pending text can no longer change any verdict:
+ *
+ * - PII and word filters: everything before the trailing run of tokens that could still grow into
+ *   (or be part of) a match. A "quiet" token — a complete lower-case word that no recognizer can
+ *   include — ends such a run; digits, capitals, `@`, `:`, `/`, a partial last token, name
+ *   particles and words of configured phrases keep it open. A span that crosses the boundary moves
+ *   the boundary to its start.
+ * - Denied topics and content categories (scored per sentence window): only whole sentences are
+ *   released, each scored with the sentences before it exactly as `checkText` does.
+ *
+ * Only pending text plus a fixed context is rescanned per delta, and pending text is capped
+ * (`MAX_HOLD`), so the work per delta is bounded and a long stream costs linear time.
+ */
+
+/** Released text kept as left context (more than the recognizers look back). */
+const CONTEXT_CHARS = 2 * PII_LEFT_CONTEXT;
+/** Longest held-back tail before the scanner forces a release (keeping the last `PII_MAX_SPAN` chars). */
+export const MAX_HOLD = 2 * PII_MAX_SPAN;
+
+/** Lower-case words that can sit inside a name or an address ("van der Berg", "12 rue de la Paix", "Frankfurt am Main"). */
+const CONNECTORS = new Set([
+  'van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'les', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu',
+  'am', 'an', 'im', 'upon', 'on', 'sur', 'en', 'bis', 'rue', 'avenue', 'boulevard', 'bd', 'chemin', 'allée', 'impasse', 'quai', 'route',
+  'cours', 'place', 'y', 'e', 'l', 'd',
+]);
+
+const QUIET_TOKEN = /^[\p{Ll}]+(?:['’][\p{Ll}]+)?[,;:!?.)\]"'”’]*$/u;
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v' || c === '\u00A0';
+}
+
+/** Options of `createStreamScanner`. */
+export interface StreamScannerOptions {
+  /** Copied into every finding's `source`. */
+  source?: string;
+}
+
+/** Creates an incremental scanner for one streamed model output (direction OUTPUT). */
+export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerOptions = {}): InstrumentedStreamScanner {
+  const source = opts.source;
+  const tokenHold = policy.pii !== null || policy.words !== null;
+  const windowed = policy.topics !== null || policy.content !== null;
+  const phraseWords = policy.words?.phraseWords ?? new Set<string>();
+  let ctx = '';
+  let pending = '';
+  let base = 0;
+  let history: string[] = [];
+  const seen = new Set<string>();
+  let blocked: Verdict | undefined;
+  let ended = false;
+  let scanned = 0;
+  let received = 0;
+
+  const isQuiet = (token: string): boolean => {
+    if (!QUIET_TOKEN.test(token)) return false;
+    const word = token.replace(/[,;:!?.)\]"'”’]+$/, '');
+    return !CONNECTORS.has(word) && !phraseWords.has(word);
+  };
+
+  /** Start of the trailing run of tokens that could still be (part of) a match. */
+  const tokenCut = (): number => {
+    let cut = pending.length;
+    let end = pending.length;
+    while (end > 0) {
+      let j = end;
+      while (j > 0 && isSpace(pending[j - 1]!)) j--;
+      if (j === 0) break;
+      let k = j;
+      while (k > 0 && !isSpace(pending[k - 1]!)) k--;
+      const partial = j === pending.length;
+      if (!partial && isQuiet(pending.slice(k, j))) break;
+      cut = k;
+      end = k;
+      if (pending.length - cut > MAX_HOLD) break;
+    }
+    if (pending.length - cut > MAX_HOLD) cut = Math.max(cut, pending.length - PII_MAX_SPAN);
+    return cut;
+  };
+
+  const step = (final: boolean): StreamStep => {
+    if (blocked) return { release: '', blocked, findings: [] };
+    if (pending.length === 0) return { release: '', findings: [] };
+    let cut = final || !tokenHold ? pending.length : tokenCut();
+    if (cut === 0 && !final) return { release: '', findings: [] };
+
+    const win = ctx + pending;
+    const off = ctx.length;
+    let pii = policy.pii ? policy.pii.find(win) : [];
+    let words = policy.words ? policy.words.find(win) : [];
+    if (policy.pii || policy.words) scanned += win.length;
+    // Matches that ended inside the released context were handled when that text was released.
+    pii = pii.filter((m) => m.end > off);
+    words = words.filter((w) => w.end > off);
+
+    // Never split a span: move the boundary to the start of any match that crosses it.
+    if (!final) {
+      for (let moved = true; moved; ) {
+        moved = false;
+        for (const m of [...pii, ...words]) {
+          const s = Math.max(0, m.start - off);
+          const e = m.end - off;
+          if (s < cut && e > cut) {
+            cut = s;
+            moved = true;
+          }
+        }
+      }
+    }
+
+    // Denied topics / content: release whole sentences only, each scored in its window.
+    let sentences = windowed ? splitSentences(pending) : [];
+    if (windowed && !final) {
+      let aligned = 0;
+      for (const s of sentences) if (s.complete && s.end <= cut) aligned = s.end;
+      cut = aligned;
+      sentences = sentences.filter((s) => s.end <= cut);
+    }
+    if (cut === 0 && !final) return { release: '', findings: [] };
+
+    const findings: Finding[] = [];
+    for (const w of words) if (w.start - off < cut) findings.push(wordFinding({ ...w, start: w.start - off, end: w.end - off }, base, source));
+    const released = pii.filter((m) => m.start - off < cut);
+    for (const m of released) findings.push(piiFinding(policy, { ...m, start: m.start - off, end: m.end - off }, pending, base, source));
+    if (windowed) {
+      for (const s of sentences) {
+        const text = pending.slice(s.start, s.end);
+        const prefix = history.join('');
+        findings.push(...windowFindings(policy, prefix + text, base + s.start - prefix.length, { start: base + s.start, end: base + s.end, text }, seen, source));
+        history.push(text);
+        if (history.length > WINDOW_SENTENCES - 1) history = history.slice(-(WINDOW_SENTENCES - 1));
+      }
+    }
+    findings.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+
+    if (findings.some((f) => f.action === 'BLOCKED')) {
+      blocked = { action: 'BLOCKED', text: pending, findings };
+      return { release: '', blocked, findings };
+    }
+    const chunk = pending.slice(0, cut);
+    const release = anonymize(
+      chunk,
+      released.map((m) => ({ start: Math.max(0, m.start - off), end: Math.min(cut, m.end - off), type: m.type })),
+    );
+    ctx = (ctx + chunk).slice(-CONTEXT_CHARS);
+    pending = pending.slice(cut);
+    base += cut;
+    return { release, findings };
+  };
+
+  return {
+    push(delta: string): StreamStep {
+      if (ended) return { release: '', blocked, findings: [] };
+      received += delta.length;
+      pending += delta;
+      return step(false);
+    },
+    end(): StreamStep {
+      if (ended) return { release: '', blocked, findings: [] };
+      const out = step(true);
+      ended = true;
+      return out;
+    },
+    stats() {
+      return { scannedChars: scanned, receivedChars: received, heldChars: pending.length };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The providers feature's public API: the model-provider interface and its one implementation
+ * (the AWS SDK, against AWS Bedrock or the emulator), the price catalog, cost arithmetic, the
+ * token-counting rule, the emulator, and the runtime that picks a provider from the config.
+ */
+export type {
+  ContentPart,
+  ConverseRequest,
+  ConverseResult,
+  GuardrailAssessmentResult,
+  ModelAvailability,
+  ModelMessage,
+  ModelProvider,
+  StreamEvent,
+  TokenUsage,
+} from './provider';
+export { BEDROCK_ERROR_STATUS, ProviderError, toProviderError } from './provider.errors';
+export { countTokens, splitTokens } from './tokens';
+export {
+  createPriceBook,
+  listModels,
+  parseModelId,
+  PROFILE_PREFIXES,
+  resolveModel,
+  type ModelInfo,
+  type PriceBook,
+  type Prices,
+  type PromptCachingInfo,
+} from './catalog';
+export {
+  costByStageMicros,
+  microsToUsd,
+  picosToMicros,
+  tokensCostMicros,
+  tokensCostPicos,
+  type StageCostMicros,
+  type StageTokens,
+} from './cost';
+export { BedrockProvider, EMBEDDING_MODEL_ID, flattenAssessments, type BedrockProviderOptions } from './bedrock/bedrock.provider';
+export { startEmulator, type EmulatorOptions, type EmulatorStreamEnd, type RunningEmulator } from './emulator/emulator.server';
+export { createModelRuntime, detectAws, type AwsDetection, type ModelRuntime, type ModelRuntimeOptions } from './model-runtime';
+export { MODEL_PRICES_TOPIC, PricingService, type PricingStore } from './pricing/pricing.service';
+export { ModelPriceOverride } from './pricing/model-price-override.entity';
+export { ModelsResolver } from './pricing/models.resolver';
+export { ModelInfoType, ModelPricesType } from './pricing/models.types';
+export { ModelPriceInput } from './pricing/model-price.inputs';

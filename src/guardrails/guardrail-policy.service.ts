@@ -76,6 +76,11 @@ const promptsSchema = z
   .transform((a) => [...new Set(a)]);
 const blockedMessageSchema = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 const idSchema = z.guid('must be a uuid');
+// Bedrock's own rule for guardrailVersion; checked here so a typo fails on write, not on every request.
+const bedrockRefSchema = bedrockGuardrailSchema.refine((v) => v === null || /^(DRAFT|[1-9][0-9]{0,7})$/.test(v.version), {
+  message: 'must be DRAFT or a version number (1-99999999)',
+  path: ['version'],
+});
 
 /** Input fields (other than `name`) with the schema that validates each, in write order. */
 const FIELD_SCHEMAS = {
@@ -87,7 +92,7 @@ const FIELD_SCHEMAS = {
   wordFilters: wordFiltersSchema,
   promptInjection: promptInjectionSchema,
   contentCategories: contentCategoriesSchema,
-  bedrockGuardrail: bedrockGuardrailSchema,
+  bedrockGuardrail: bedrockRefSchema,
   blockedMessage: blockedMessageSchema,
 } as const;
 type PolicyFields = { [K in keyof typeof FIELD_SCHEMAS]: z.output<(typeof FIELD_SCHEMAS)[K]> };

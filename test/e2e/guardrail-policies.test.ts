@@ -169,6 +169,8 @@ describe('guardrail policies', () => {
     ['bedrockGuardrail', { identifier: 'gr-1' }, 'input.bedrockGuardrail.version'],
     ['bedrockGuardrail', { identifier: 'gr-1', version: 1 }, 'input.bedrockGuardrail.version'],
     ['bedrockGuardrail', { identifier: 'gr-1', version: '1', region: 'us-east-1' }, 'input.bedrockGuardrail'],
+    ['bedrockGuardrail', { identifier: 'gr-1', version: 'v1.5' }, 'input.bedrockGuardrail.version'],
+    ['bedrockGuardrail', { identifier: '', version: 'DRAFT' }, 'input.bedrockGuardrail.identifier'],
   ];
 
   it.each(badInputs)('refuses a bad %s (%j) as BAD_USER_INPUT naming %s, on create and on update', async (field, value, path) => {
@@ -307,5 +309,72 @@ describe('guardrail policies', () => {
     expect(blocked.blockedBy?.name).toBe('chain-2-words');
     expect(blocked.text).toBe('mail a@b.io the forbidden thing');
     expect(blocked.checks[1]!.verdict.findings[0]).toMatchObject({ kind: 'WORD', source: 'doc-7' });
+  });
+
+  it('also asks Bedrock ApplyGuardrail when the policy names a Bedrock guardrail, and merges its findings', async () => {
+    // The emulator's guardrail "deny-<word>" denies that topic and masks EMAIL and US SSN.
+    await create({ name: 'bedrock-topic', bedrockGuardrail: { identifier: 'deny-cake', version: 'DRAFT' } });
+    const blocked = await check('bedrock-topic', 'INPUT', 'Tell me how to bake a cake.');
+    expect(blocked).toMatchObject({ action: 'BLOCKED', text: 'Tell me how to bake a cake.' });
+    expect(blocked.findings).toEqual([expect.objectContaining({ kind: 'TOPIC', name: 'cake', action: 'BLOCKED' })]);
+    expect(await check('bedrock-topic', 'OUTPUT', 'Bread is fine.')).toEqual({ action: 'NONE', text: 'Bread is fine.', findings: [] });
+
+    // Local anonymization runs first, so Bedrock only sees (and masks) what the engine left.
+    await create({
+      name: 'bedrock-mask',
+      pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] },
+      bedrockGuardrail: { identifier: 'mask-only', version: '1' },
+    });
+    const masked = await check('bedrock-mask', 'INPUT', 'Mail jane@example.com, SSN 123-45-6789.');
+    expect(masked.action).toBe('ANONYMIZED');
+    expect(masked.text).toBe('Mail {EMAIL}, SSN {US_SOCIAL_SECURITY_NUMBER}.');
+    expect(masked.findings.map((f: Record<string, any>) => [f.kind, f.name, f.action])).toEqual([
+      ['PII', 'EMAIL', 'ANONYMIZED'],
+      ['PII', 'US_SOCIAL_SECURITY_NUMBER', 'ANONYMIZED'],
+    ]);
+  });
+
+  it('stops at a local block without calling Bedrock', async () => {
+    const svc = t.app.services.guardrails;
+    await create({ name: 'local-first', wordFilters: { words: ['cake'] }, bedrockGuardrail: { identifier: 'deny-cake', version: 'DRAFT' } });
+    const policy = (await svc.policiesFor('any', 'INPUT')).find((p) => p.name === 'local-first')!;
+    const spy = jest.spyOn(t.app.services.models.provider, 'applyGuardrail');
+    try {
+      const v = await svc.check(policy, 'INPUT', 'I want cake');
+      expect(v.action).toBe('BLOCKED');
+      expect(v.findings.map((f) => f.kind)).toEqual(['WORD']);
+      expect(spy).not.toHaveBeenCalled();
+      await svc.check(policy, 'INPUT', 'I want bread');
+      expect(spy).toHaveBeenCalledWith('deny-cake', 'DRAFT', 'INPUT', 'I want bread');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('screens a streamed output through every policy without releasing a partial email', async () => {
+    const svc = t.app.services.guardrails;
+    await create({ name: 'stream-mask', appliesTo: ['OUTPUT'], prompts: ['stream-prompt'], pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
+    await create({ name: 'stream-words', appliesTo: ['OUTPUT'], prompts: ['stream-prompt'], wordFilters: { words: ['kaboom'] } });
+    const policies = (await svc.policiesFor('stream-prompt', 'OUTPUT')).filter((p) => p.name.startsWith('stream-'));
+    expect(policies.map((p) => p.name)).toEqual(['stream-mask', 'stream-words']);
+
+    const ok = svc.streamGuard(policies);
+    const released: string[] = [];
+    for (const d of ['Contact ', 'jo', 'hn.sm', 'ith@exa', 'mple.org', ' for help', '.']) released.push((await ok.push(d)).release);
+    released.push((await ok.end()).release);
+    expect(released.join('')).toBe('Contact {EMAIL} for help.');
+    for (let i = 1; i <= released.length; i++) expect(released.slice(0, i).join('')).not.toMatch(/jo|hn|@/);
+
+    const bad = svc.streamGuard(policies);
+    const out: string[] = [];
+    let blocked;
+    for (const d of ['All good so far. Then ', 'ka', 'boom', ' happened.']) {
+      const step = await bad.push(d);
+      out.push(step.release);
+      blocked ??= step.blocked;
+    }
+    blocked ??= (await bad.end()).blocked;
+    expect(blocked?.policy.name).toBe('stream-words');
+    expect(out.join('')).not.toMatch(/ka/);
   });
 });

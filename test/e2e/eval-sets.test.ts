@@ -145,6 +145,7 @@ describe('eval sets', () => {
     expect(ok.errors).toBeUndefined();
     expect((await create({ name: '' })).errors?.[0]?.extensions?.field).toBe('input.name');
     expect((await create({ name: 'x', judgeModelId: ' ' })).errors?.[0]?.extensions?.field).toBe('input.judgeModelId');
+    expect((await create({ name: 'x', judgeModelId: 'acme.judge-v1' })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.judgeModelId' });
     expect((await t.gql(ADD, { set: 'no-rubric', cases: [] }, ci)).errors?.[0]?.extensions?.field).toBe('cases');
   });
 

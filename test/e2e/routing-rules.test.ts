@@ -98,6 +98,16 @@ describe('routing rules', () => {
     expect(r.errors?.[0]?.extensions?.field).toBe(field);
   });
 
+  it('refuses model ids the catalog does not know, and accepts inference profiles of known ones', async () => {
+    const target = await create({ name: 'unknown-model', priority: 1, condition: {}, targetModelId: 'acme.super-model-v9' });
+    expect(target.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.targetModelId' });
+    const fb = await create({ name: 'unknown-model', priority: 1, condition: {}, targetModelId: NOVA, fallbackModelIds: [HAIKU, 'acme.super-model-v9'] });
+    expect(fb.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.fallbackModelIds.1' });
+    const profile = await create({ name: 'profiled', priority: 99, condition: { tagsAny: ['eu'] }, targetModelId: `eu.${HAIKU}` });
+    expect(profile.errors).toBeUndefined();
+    expect(profile.data!.createRoutingRule.targetModelId).toBe(`eu.${HAIKU}`);
+  });
+
   it('answers a missing or null condition as bad input, never as a server error', async () => {
     const missing = await t.gql('mutation { createRoutingRule(input: { name: "x", priority: 1, targetModelId: "m" }) { id } }');
     expect(missing.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

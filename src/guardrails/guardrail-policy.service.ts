@@ -266,10 +266,19 @@ export class GuardrailService {
 
   /**
    * Checks a text against one policy, given by name (the `checkGuardrail` query: enabled or not,
-   * whatever its `appliesTo`; NOT_FOUND when unknown) or as an {@link ActivePolicy} (the pipeline).
+   * whatever its `appliesTo`; NOT_FOUND when unknown), as an {@link ActivePolicy} from
+   * {@link policiesFor} (the pipeline), or as a bare `{ id, name }` reference (looked up by id).
    */
-  async check(policy: string | ActivePolicy, direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
-    return this.checkPolicy(typeof policy === 'string' ? await this.policy(policy) : policy, direction, text, opts);
+  async check(policy: string | ActivePolicy | { id: string; name: string }, direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
+    return this.checkPolicy(await this.resolve(policy), direction, text, opts);
+  }
+
+  private async resolve(policy: string | ActivePolicy | { id: string; name: string }): Promise<ActivePolicy> {
+    if (typeof policy === 'string') return this.policy(policy);
+    if ('compiled' in policy) return policy;
+    const found = (await this.cache.get()).find((l) => l.entity.id === policy.id);
+    if (!found) throw new NotFoundError(ENTITY, policy.name);
+    return found.active;
   }
 
   /**
@@ -314,7 +323,7 @@ export class GuardrailService {
   }
 
   /** Alias of {@link createOutputScanner} under the name the generate pipeline's port uses. */
-  streamGuard(policies: readonly ActivePolicy[], opts: { source?: string } = {}): AsyncPolicyStreamScanner {
+  streamGuard(policies: ActivePolicy[], opts: { source?: string } = {}): AsyncPolicyStreamScanner {
     return this.createOutputScanner(policies, opts);
   }
 }

@@ -346,6 +346,9 @@ describe('guardrail policies', () => {
       expect(spy).not.toHaveBeenCalled();
       await svc.check(policy, 'INPUT', 'I want bread');
       expect(spy).toHaveBeenCalledWith('deny-cake', 'DRAFT', 'INPUT', 'I want bread');
+      // A bare { id, name } reference (the pipeline's port) resolves to the same policy.
+      expect((await svc.check({ id: policy.id, name: policy.name }, 'INPUT', 'cake!')).action).toBe('BLOCKED');
+      await expect(svc.check({ id: '00000000-0000-0000-0000-000000000000', name: 'gone' }, 'INPUT', 'x')).rejects.toThrow(/not found/);
     } finally {
       spy.mockRestore();
     }

@@ -1,5 +1,6 @@
 import { createPolicyStreamScanner, type ActivePolicy, type PolicyStreamScanner, type PolicyStreamStep } from '../../../src/guardrails';
-import type { CompiledPolicy, StreamScanner } from '../../../src/guardrails/engine';
+import { compilePolicy, type CompiledPolicy, type StreamScanner } from '../../../src/guardrails/engine';
+import { parseGuardrailPolicyConfig } from '../../../src/guardrails/guardrail-policy.schemas';
 import type { Finding } from '../../../src/guardrails/engine/guardrail-engine.types';
 
 /**
@@ -122,5 +123,27 @@ describe('createPolicyStreamScanner', () => {
     s.end();
     expect(() => s.push('x')).toThrow();
     expect(() => s.end()).toThrow();
+  });
+
+  it('chains the real engine scanners: a masked email never leaks, a later word filter still blocks', () => {
+    const real = (name: string, config: unknown): ActivePolicy => ({
+      id: name,
+      name,
+      blockedMessage: 'blocked',
+      onContextInjection: 'DROP',
+      compiled: compilePolicy(parseGuardrailPolicyConfig(config)),
+    });
+    const mask = real('mask', { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
+    const words = real('words', { wordFilters: { words: ['kaboom'] } });
+    const ok = run(createPolicyStreamScanner([mask, words]), ['Write ', 'to a', 'nn@exam', 'ple.com', ' today', '.']);
+    expect(ok.released.join('')).toBe('Write to {EMAIL} today.');
+    for (let i = 1; i <= ok.released.length; i++) expect(ok.released.slice(0, i).join('')).not.toMatch(/ann|@|exam/);
+    expect(ok.steps.flatMap((x) => x.findings).map((f) => [f.policy.name, f.finding.name, f.finding.match])).toEqual([['mask', 'EMAIL', 'ann@example.com']]);
+
+    const s = createPolicyStreamScanner([mask, words]);
+    const { released, steps } = run(s, ['Mail b@c.io then ka', 'boom goes', ' the rest']);
+    expect(s.blockedBy).toBe(words);
+    expect(released.join('')).not.toMatch(/ka|b@c/);
+    expect(steps.find((x) => x.blocked)!.blocked!.verdict.findings).toEqual([expect.objectContaining({ kind: 'WORD', name: 'kaboom', action: 'BLOCKED' })]);
   });
 });

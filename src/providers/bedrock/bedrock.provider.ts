@@ -17,6 +17,7 @@ import {
   type SystemContentBlock,
   type TokenUsage as SdkTokenUsage,
 } from '@aws-sdk/client-bedrock-runtime';
+import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { listModels as catalogModels, parseModelId } from '../catalog';
@@ -132,8 +133,12 @@ export class BedrockProvider implements ModelProvider {
       maxAttempts: opts.maxAttempts ?? (emulator ? 1 : 3),
     };
     const http1 = opts.http1 ?? Boolean(opts.endpoint);
-    this.runtime = new BedrockRuntimeClient({ ...common, ...(http1 ? { requestHandler: new NodeHttpHandler() } : {}) });
-    this.control = new BedrockClient({ ...common, ...(opts.endpoint ? { requestHandler: new NodeHttpHandler() } : {}) });
+    // Over http:// the SDK's default agent allows 50 sockets; every open stream holds one, so load
+    // tests against the emulator would queue behind that cap.
+    const handler = (): NodeHttpHandler =>
+      new NodeHttpHandler(opts.endpoint?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 1024 }) } : {});
+    this.runtime = new BedrockRuntimeClient({ ...common, ...(http1 ? { requestHandler: handler() } : {}) });
+    this.control = new BedrockClient({ ...common, ...(opts.endpoint ? { requestHandler: handler() } : {}) });
   }
 
   /**

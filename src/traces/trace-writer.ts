@@ -107,6 +107,7 @@ export class TraceWriter {
   /** Sequence numbers: records accepted by `enqueue()`, and records finished (written or dropped). */
   private accepted = 0;
   private finished = 0;
+  private lastOverloadLog = 0;
 
   /** Prometheus metrics; attach them to the app's registry with `registerMetrics()`. */
   readonly metrics = {
@@ -180,18 +181,30 @@ export class TraceWriter {
 
   private drop(reason: 'queue_full' | 'invalid' | 'write_failed' | 'closed', record: TraceRecord, detail?: unknown): void {
     this.metrics.dropped.inc({ reason });
-    this.logger.warn({ traceId: (record as { id?: unknown })?.id, reason, detail }, 'trace dropped');
+    const traceId = (record as { id?: unknown } | null)?.id;
+    if (reason === 'invalid' || reason === 'write_failed') {
+      this.logger.error({ traceId, reason, detail }, 'trace dropped');
+      return;
+    }
+    // Overload drops come in floods: log them at most once a second (the metric counts each one).
+    const now = Date.now();
+    if (now - this.lastOverloadLog < 1000) return;
+    this.lastOverloadLog = now;
+    this.logger.warn({ traceId, reason }, 'trace dropped (further drops this second are only counted)');
   }
 
   private kick(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.draining || !this.queue.length) return;
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      // Records that arrived during the last write wait at most one interval more.
-      if (this.queue.length && !this.timer) this.timer = setTimeout(() => this.kick(), this.flushIntervalMs).unref();
-    });
+    // Validation and SQL building start on a later turn of the event loop, never inside enqueue().
+    this.draining = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = null;
+        // Records that arrived during the last write wait at most one interval more.
+        if (this.queue.length && !this.timer) this.timer = setTimeout(() => this.kick(), this.flushIntervalMs).unref();
+      });
   }
 
   private async drain(): Promise<void> {

@@ -26,7 +26,7 @@ export interface InjectionSignal {
 const W = '(?:[\\w\'-]+ )'; // one word and its space
 const PREV = '(?:previous|prior|above|earlier|preceding|former|initial|original|old|existing|foregoing|past|last)';
 const STRONG_OBJ =
-  '(?:instructions?|prompts?|guidelines|directives?|directions|programming|guardrails|training|conditioning|system message|initial message)';
+  '(?:instructions?|prompts?|guidelines|guidance|directives?|directions|programming|guardrails|training|conditioning|system message|initial message)';
 const WEAK_OBJ = '(?:rules|restrictions|constraints|polic(?:y|ies)|filters?|limitations|context|commands|orders|settings|messages|content|safeguards|ethics|morals|principles)';
 const OVERRIDE_VERB =
   '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|skip|neglect|abandon|drop|discard|set aside|throw out|erase|delete|clear|dismiss|stop following|do not follow|don\'t follow|no longer follow)';
@@ -59,7 +59,7 @@ export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   // ---- jailbreak / role-play framing
   s('dan', 'JAILBREAK_ROLEPLAY', 0.85, `\\bdo anything now\\b`),
   s('jailbreak-word', 'JAILBREAK_ROLEPLAY', 0.5, `\\bjail ?br(?:ea|o)k(?:s|en|ed|ing)?\\b(?![- ]?(?:proof|protect|detect|prevent|resist|defen|attempts? (?:on|against)))`),
-  s('mode-enabled', 'JAILBREAK_ROLEPLAY', 0.7, `\\b(?:developer|dev|dan|evil|dark|opposite|unhinged|chaos|god|sudo|admin|root|debug|maintenance|unlocked|unrestricted|uncensored|unfiltered|devil|jailbreak|dude|stan|aim|anti-?gpt|betterdan|freedom)[ -]mode (?:enabled|activated|on|unlocked|engaged|output|response)|(?:with|in|enter|entering|enable|activate) (?:the )?(?:evil|dark|opposite|unhinged|chaos|god|sudo|unrestricted|uncensored|unfiltered|devil|jailbreak|dan)[ -]mode\\b|\\b(?:chatgpt|gpt|ai|you) (?:with|in) developer mode\\b`),
+  s('mode-enabled', 'JAILBREAK_ROLEPLAY', 0.7, `\\b(?:evil|opposite|unhinged|unrestricted|uncensored|unfiltered|devil|jailbreak|jailbroken|dan|anti-?gpt|betterdan|no-?limits?)[ -]mode\\b|\\b(?:developer|dev|debug|maintenance|admin|root|sudo|dark|god|dude|stan|freedom|chaos)[ -]mode (?:output|response|answers?|is (?:now )?(?:enabled|activated|on))\\b|\\b(?:chatgpt|gpt|ai|assistant|you|your (?:responses?|answers?)) (?:with|in|are in|are now in|enter|entering) (?:the )?(?:developer|dev|debug|maintenance|admin|root|sudo|dark|god|dude|stan|freedom|chaos) mode\\b|\\[(?:developer|admin|debug|maintenance|root|sudo) mode[^\\]\\n]{0,20}\\]`),
   s('mode-generic', 'JAILBREAK_ROLEPLAY', 0.3, `\\b(?:admin|developer|god|sudo|debug|maintenance|dan)[ -]mode\\b`),
   s('evil-persona', 'JAILBREAK_ROLEPLAY', 0.8, `\\b(?:act|behave|respond|answer|pretend|roleplay|role-play|play|become|be|simulate|you are|you're|you will be|as)(?: as| like| to be| the role of| a role of)? (?:an? |the )?(?:${W}{0,3}?)(?:unrestricted|unfiltered|uncensored|amoral|immoral|unethical|evil|rogue|malicious|jailbroken|unbound|lawless|no-limits?|limitless|unhinged|rule-?breaking|rebellious|dark)\\b`),
   s('unfiltered-word', 'JAILBREAK_ROLEPLAY', 0.45, `\\b(?:uncensored|unfiltered|unrestricted|amoral|unethical|immoral|no-holds-barred|without morals)\\b`),

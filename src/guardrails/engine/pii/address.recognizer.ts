@@ -16,7 +16,7 @@ const UNIT = '(?:,?[ \\t]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\
 const US_TAIL = `(?:,[ \\t]*${CITY},?[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?)`;
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}';
 const UK_TAIL = `(?:,[ \\t]*${CITY},?[ \\t]+${UK_POSTCODE})`;
-const EN_STREET = `\\d{1,6}[A-Za-z]?[ \\t]+(?:${CAP}[ \\t]+){0,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])`;
+const EN_STREET = `\\d{1,6}[A-Za-z]?[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])`;
 const EN_ADDRESS = `${EN_STREET}${UNIT}?(?:${US_TAIL}|${UK_TAIL})?`;
 
 const DE_SUFFIX = 'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad';

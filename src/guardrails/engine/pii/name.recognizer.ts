@@ -21,10 +21,11 @@ const PERSONISH = new Set(['FirstName', 'MaleName', 'FemaleName', 'LastName', 'P
  * last: a known last name; noun: an ordinary singular noun (surnames like "Berg", "Mason");
  * unknown: not in the lexicon at all (most surnames and many first names); common: any other known word.
  */
-type WordClass = 'first' | 'first-ambiguous' | 'last' | 'noun' | 'unknown' | 'common';
+type WordClass = 'first' | 'first-ambiguous' | 'last' | 'noun' | 'unknown' | 'common' | 'place';
 
 /** Lexicon tags of words that are never part of a name. */
-const FUNCTION_TAGS = new Set(['Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'Modal', 'Copula', 'QuestionWord', 'Month', 'WeekDay', 'City', 'Country', 'Region', 'Place', 'Organization', 'SportsTeam', 'Demonym', 'Currency', 'Unit', 'Expression', 'Adverb', 'Negative', 'Possessive', 'Reflexive']);
+const PLACE_TAGS = new Set(['City', 'Country', 'Region', 'Place']);
+const FUNCTION_TAGS = new Set(['Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'Modal', 'Copula', 'QuestionWord', 'Month', 'WeekDay', 'Organization', 'SportsTeam', 'Demonym', 'Currency', 'Unit', 'Expression', 'Adverb', 'Negative', 'Possessive', 'Reflexive']);
 const NOUN_TAGS = new Set(['Singular', 'Noun', 'ProperNoun', 'Uncountable', 'Actor']);
 
 function classify(word: string): WordClass {
@@ -34,6 +35,7 @@ function classify(word: string): WordClass {
   if (entry === undefined) return 'unknown';
   const tags = Array.isArray(entry) ? entry : [entry];
   if (tags.some((t) => FUNCTION_TAGS.has(t))) return 'common';
+  if (tags.some((t) => PLACE_TAGS.has(t))) return 'place';
   if (tags.some((t) => FIRST_TAGS.has(t))) return tags.every((t) => PERSONISH.has(t)) ? 'first' : 'first-ambiguous';
   if (tags.includes('LastName') || tags.every((t) => PERSONISH.has(t))) return 'last';
   if (tags.every((t) => NOUN_TAGS.has(t))) return 'noun';
@@ -84,8 +86,14 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
     if (PARTICLES.has(w.w)) return 'last';
     const k = classify(w.w);
     // After a name particle ("van der Berg") an ordinary noun is a surname.
-    return i > 0 && PARTICLES.has(words[i - 1]!.w) && (k === 'noun' || k === 'common') ? 'last' : k;
+    if (i > 0 && PARTICLES.has(words[i - 1]!.w) && (k === 'noun' || k === 'common' || k === 'place')) return 'last';
+    return k;
   });
+  // A place name right after a first name is a surname ("Ana Lima", "Paris Jordan").
+  for (let i = 1; i < classes.length; i++) {
+    if (classes[i] === 'place' && (classes[i - 1] === 'first' || classes[i - 1] === 'first-ambiguous')) classes[i] = 'last';
+  }
+  for (let i = 0; i < classes.length; i++) if (classes[i] === 'place') classes[i] = 'common';
   let a = 0;
   let b = words.length;
   while (a < b && (classes[a] === 'common' || PARTICLES.has(words[a]!.w))) a++;

@@ -46,7 +46,7 @@ async function rawStream(client: BedrockRuntimeClient, text: string, modelId = N
 }
 
 function names(events: ConverseStreamOutput[]): string[] {
-  return events.map((e) => Object.keys(e).find((k) => (e as Record<string, unknown>)[k] !== undefined)!);
+  return events.map((e) => Object.keys(e).find((k) => (e as unknown as Record<string, unknown>)[k] !== undefined)!);
 }
 
 describe('the Bedrock emulator through the real AWS SDK', () => {
@@ -217,7 +217,7 @@ describe('the Bedrock emulator through the real AWS SDK', () => {
       new ConverseStreamCommand({ modelId: SONNET_4, system: [{ text: system }, { cachePoint: { type: 'default' } }], messages: [{ role: 'user', content: [{ text: 'third?' }] }] }),
     );
     let usage: Record<string, number | undefined> | undefined;
-    for await (const ev of res.stream!) if (ev.metadata) usage = ev.metadata.usage as Record<string, number>;
+    for await (const ev of res.stream!) if (ev.metadata) usage = ev.metadata.usage as unknown as Record<string, number>;
     expect(usage).toMatchObject({ cacheReadInputTokens: prefixTokens, cacheWriteInputTokens: 0, inputTokens: countTokens('third?') });
     expect(usage!.totalTokens).toBe(usage!.inputTokens! + usage!.outputTokens! + prefixTokens);
     client.destroy();

@@ -30,15 +30,22 @@ const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '
 
 /** Undoes leetspeak in words that mix letters and digit/symbol substitutes ("1gn0r3" -> "ignore"). */
 export function deLeet(normalized: string): string | null {
-  let changed = false;
-  const out = normalized.replace(/[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*|[0-9@$!|+]*[0-9][0-9@$!|+]*/g, (w) => {
+  if (!/[a-z][0-9@$!|+]|[0-9@$!|+][a-z]/.test(normalized)) return null;
+  const LEETY = /[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*/g;
+  // Only texts with several leet-looking words: ids like "ord2024" or "1z999aa1" alone are not leetspeak.
+  let leety = 0;
+  for (const m of normalized.matchAll(LEETY)) {
+    const w = m[0];
+    const subs = w.replace(/[a-z]/g, '').length;
+    if (subs > 0 && w.length >= 3 && subs / w.length <= 0.7 && !/^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/.test(w) && ++leety >= 2) break;
+  }
+  if (leety < 2) return null;
+  return normalized.replace(/[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*|[0-9@$!|+]*[0-9][0-9@$!|+]*/g, (w) => {
     const subs = w.replace(/[a-z]/g, '').length;
     // Mostly-digit tokens with a letter ("4ll", "5y573m") are leet too; plain numbers ("2024") are not.
     if (subs === 0 || subs === w.length || (/^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm)?$/.test(w) && w.length < 8)) return w;
-    changed = true;
     return w.replace(/[0-9@$!|+]/g, (c) => LEET[c] ?? c);
   });
-  return changed ? out : null;
 }
 
 /** Joins letters written one by one ("i g n o r e  a l l") and words split by separators ("i.g.n.o.r.e", "ig-nore"). */

@@ -52,6 +52,7 @@ const NOT_NAMES = new Set([
   'sir', 'madam', 'mon', 'ma', 'mein', 'meine', 'ich', 'je', 'il', 'elle', 'der', 'die', 'das', 'le', 'la', 'les',
   'el', 'los', 'las', 'un', 'une', 'ein', 'eine', 'und', 'et', 'y', 'o', 'oder', 'ou', 'bonjour', 'hallo', 'hola',
   'merci', 'danke', 'gracias', 'herr', 'frau', 'monsieur', 'madame', 'señor', 'señora', 'attn', 'cc', 'bcc', 'ps',
+  'january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
 ]);
 
 const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu']);
@@ -154,27 +155,36 @@ function sentenceAround(text: string, start: number, end: number, pad = 80): { s
   return { s, text: text.slice(s, e) };
 }
 
-/** Asks compromise whether the words in [start, end) are a person in their sentence. */
-function compromiseSaysPerson(text: string, start: number, end: number): boolean {
-  const { s, text: sentence } = sentenceAround(text, start, end);
-  const doc = nlp(sentence);
-  const people = doc.people().json({ offset: true }) as { offset?: { start: number; length: number } }[];
-  const relStart = start - s;
-  const relEnd = end - s;
-  return people.some((p) => p.offset !== undefined && p.offset.start < relEnd && p.offset.start + p.offset.length > relStart);
+/**
+ * Asks compromise whether the words in [start, end) are a person in their sentence. Results are
+ * cached per sentence within one `find` call: several candidates of a sentence cost one tagging.
+ */
+function compromiseSaysPerson(text: string, start: number, end: number, cache: Map<number, { s: number; people: [number, number][] }>): boolean {
+  const { s, text: sentence } = sentenceAround(text, start, end, 48);
+  let entry = cache.get(s);
+  if (!entry) {
+    const people = (nlp(sentence).people().json({ offset: true }) as { offset?: { start: number; length: number } }[])
+      .filter((p) => p.offset !== undefined)
+      .map((p): [number, number] => [s + p.offset!.start, s + p.offset!.start + p.offset!.length]);
+    entry = { s, people };
+    cache.set(s, entry);
+  }
+  return entry.people.some(([a, b]) => a < end && b > start);
 }
 
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text) {
     const out: PiiMatch[] = [];
+    const cache = new Map<number, { s: number; people: [number, number][] }>();
     RUN_RE.lastIndex = 0;
     for (let m = RUN_RE.exec(text); m !== null; m = RUN_RE.exec(text)) {
       const full = candidateOf(text, m.index, m[0]);
       if (!full) continue;
       const shorter = withoutFirst(full);
       const c = shorter && baseScore(shorter) > baseScore(full) ? shorter : full;
-      let score = baseScore(c);
+      const base = baseScore(c);
+      let score = base;
       const ctx = leftContext(text, c.start, 32);
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
       else if (NAME_CONTEXT.test(ctx)) score += 0.15;
@@ -182,8 +192,9 @@ export const nameRecognizer: PiiRecognizer = {
       else if (c.classes.length >= 2 && /[:(,;]\s*$/.test(ctx) && /^(?:[\s,.;:)]|\s<|$)/.test(text.slice(c.end, c.end + 2))) score += 0.15;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
-      if (score >= 0.3 && score < 0.5 && c.classes.some((k) => k !== 'common')) {
-        if (compromiseSaysPerson(text, c.start, c.end)) score = Math.max(score + 0.2, 0.55);
+      // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.
+      if (score >= 0.3 && score < 0.5 && (base >= 0.3 || c.classes.length >= 2)) {
+        if (compromiseSaysPerson(text, c.start, c.end, cache)) score = Math.max(score + 0.2, 0.55);
       }
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }

@@ -5,6 +5,17 @@ import { createDataSource } from './db/data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from './db/change-bus';
 import { AuditService } from './audit/audit.service';
 import { ApiKeyService } from './auth/api-key.service';
+import { BudgetService } from './budgets/index';
+import { AlertService, ALERTS_TOPIC } from './alerts/index';
+import { createPubSub } from './graphql/pubsub';
+import { PromptService } from './prompts/index';
+import { RoutingService } from './routing/index';
+import { EvalSetService } from './evals/index';
+import { TraceService } from './traces/index';
+import { AnalyticsService } from './analytics/index';
+import { createModelRuntime, resolveModel } from './providers/index';
+import { GuardrailService } from './guardrails/index';
+import { createGenerationPipeline, type BudgetsPort } from './generate/index';
 import { buildAppSchema } from './graphql/schema';
 import { createServer, type RunningServer } from './server';
 import { createMetrics } from './observability/metrics';
@@ -39,11 +50,39 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const bus = config.databaseUrl ? await createPostgresChangeBus(config.databaseUrl, logger) : createLocalChangeBus();
   const audit = new AuditService(dataSource);
   const apiKeys = new ApiKeyService(dataSource, audit, bus, logger);
-  const services: Services = { apiKeys, audit };
+  const pubSub = await createPubSub({ databaseUrl: config.databaseUrl, relayTopics: [ALERTS_TOPIC], logger });
+  const alerts = new AlertService(dataSource, audit, pubSub, logger);
+  const budgets = new BudgetService({ db: dataSource, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs });
+  const prompts = new PromptService(dataSource, audit, bus);
+  const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
+  const routing = new RoutingService(dataSource, audit, bus, { isKnownModel });
+  const evalSets = new EvalSetService(dataSource, audit, { isKnownModel });
+  const traces = new TraceService(dataSource, logger);
+  const analytics = new AnalyticsService(dataSource);
+  const models = await createModelRuntime(config, logger, { dataSource, audit, bus });
+  const guardrails = new GuardrailService(dataSource, audit, bus, logger, models.provider);
+  const budgetsPort: BudgetsPort = {
+    covering: (req) => budgets.coveringBudgets(req),
+    reserve: (covering, amountMicros, requestId) =>
+      budgets.reserve({ budgets: covering as Awaited<ReturnType<BudgetService['coveringBudgets']>>, amountMicros, requestId }),
+    settle: (reservation, actualMicros) => budgets.settle(reservation as Parameters<BudgetService['settle']>[0], actualMicros),
+    release: (reservation) => budgets.release(reservation as Parameters<BudgetService['release']>[0]),
+  };
+  const { pipeline: generation } = createGenerationPipeline({
+    config,
+    prompts,
+    routing,
+    guardrails,
+    budgets: budgetsPort,
+    models: { provider: models.provider, modelInfo: (id) => models.pricing.modelInfo(id), pricesFor: (id) => models.pricing.pricesFor(id) },
+    traces,
+  });
+  const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, traces, analytics, models, guardrails };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);
   const metrics = createMetrics();
-  const schema = await buildAppSchema();
+  traces.writer.registerMetrics(metrics.registry);
+  const schema = await buildAppSchema({ pubSub });
   const server = await createServer({
     schema,
     services,
@@ -62,10 +101,15 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     generatedAdminSecret: boot.secret,
     async start() {
       app.port = await server.listen(config.port, config.host);
+      budgets.startReaper();
       return app.port;
     },
     async stop() {
       await server.stop();
+      await models.close();
+      await budgets.stopReaper();
+      await pubSub.close();
+      await traces.close(); // after in-flight requests enqueued their traces, before the database closes
       await bus.close();
       await dataSource.destroy();
     },

@@ -58,7 +58,15 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         }
         return undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), logError)),
+      // Errors before execution: validation and variable coercion (the client's), or a subscribe
+      // function that threw (mapped like any resolver error).
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => {
+          if (e instanceof GraphQLError && !e.originalError && !e.extensions?.code) {
+            return new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+          }
+          return toGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), logError);
+        }),
     },
     wss,
   );

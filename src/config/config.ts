@@ -37,6 +37,8 @@ export interface AppConfig {
   readonly adminApiKey?: string;
   readonly modelProvider: 'auto' | 'bedrock' | 'emulator';
   readonly awsRegion: string;
+  /** True when AWS_REGION or AWS_DEFAULT_REGION was set (`awsRegion` otherwise defaults to us-east-1). */
+  readonly awsRegionConfigured: boolean;
   readonly bedrockEndpoint?: string;
   readonly defaultModelId: string;
   readonly logLevel: Env['LOG_LEVEL'];
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminApiKey: e.ADMIN_API_KEY,
     modelProvider: e.MODEL_PROVIDER,
     awsRegion: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
+    awsRegionConfigured: Boolean(e.AWS_REGION ?? e.AWS_DEFAULT_REGION),
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     defaultModelId: e.DEFAULT_MODEL_ID,
     logLevel: e.LOG_LEVEL,

@@ -10,7 +10,7 @@ const EVENTS = `
   ... on GenerationCompleted { traceId stopReason costUsd cached latencyMs ttftMs
       usage { inputTokens outputTokens cacheReadTokens cacheWriteTokens byStage { system context history input output } }
       costByStage { system context history input output cacheRead cacheWrite } }
-  ... on GenerationFailed { traceId code message }`;
+  ... on GenerationFailed { failedTraceId: traceId code message }`;
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { ${EVENTS} } }`;
 const TRACE = `query($id: ID!) { trace(id: $id) { id status stopReason cached modelId routedBy prompt promptVersion label apiKey user output costUsd
   request assembledPrompt guardrailEvents latencyMs ttftMs
@@ -50,7 +50,7 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
     return results.map((r) => r.data!.generate as Ev);
   }
   async function trace(id: string): Promise<Ev> {
-    await t.app.services.traces.flush();
+    await t.app.services.traces.writer.flush();
     const r = await t.gql(TRACE, { id });
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     return r.data!.trace;
@@ -155,7 +155,7 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
     // A non-retryable error does not fall back, and fails with PROVIDER_ERROR.
     const bad = await run(app1, { prompt: 'fallback', input: 'Hi\n#error@amazon.nova-pro-v1:0: ValidationException', cache: 'BYPASS' });
     expect(bad.at(-1)).toMatchObject({ __typename: 'GenerationFailed', code: 'PROVIDER_ERROR' });
-    expect((await trace(bad.at(-1)!.traceId)).status).toBe('FAILED');
+    expect((await trace(bad.at(-1)!.failedTraceId)).status).toBe('FAILED');
   });
 
   it('trims long history into a summary made by the cheap model, and reuses it on the next turn', async () => {
@@ -244,7 +244,7 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
     expect(missing).toHaveLength(1);
     expect(missing[0]).toMatchObject({ __typename: 'GenerationFailed', code: 'BAD_USER_INPUT' });
     expect(missing[0]!.message).toMatch(/input\.variables\.product/);
-    expect((await trace(missing[0]!.traceId)).status).toBe('FAILED');
+    expect((await trace(missing[0]!.failedTraceId)).status).toBe('FAILED');
     const unknown = await run(app1, { prompt: 'nope', input: 'Hi' });
     expect(unknown[0]).toMatchObject({ __typename: 'GenerationFailed', code: 'NOT_FOUND' });
     const badField = await wsCollect(t.ws(app1), SUB, { i: { prompt: 'support', input: 'x', maxOutputTokens: -5 } });

@@ -18,6 +18,8 @@ export const INJECTION_THRESHOLDS: Readonly<Record<InjectionSensitivity, number>
 /** One signal that fired. */
 export interface InjectionHit {
   id: string;
+  /** Signals sharing a group count once (the strongest). */
+  group?: string;
   family: InjectionFamily;
   weight: number;
   /** The matched text (in the variant it was found in). */
@@ -44,7 +46,7 @@ function runSignals(signals: readonly InjectionSignal[], text: string, variant: 
     for (let off = 0; off < text.length || off === 0; off += SLICE - SLICE_OVERLAP) {
       const m = sig.re.exec(off === 0 && text.length <= SLICE ? text : text.slice(off, off + SLICE));
       if (m) {
-        best.set(sig.id, { id: sig.id, family: sig.family, weight: sig.weight, match: m[0].trim().slice(0, 200), variant });
+        best.set(sig.id, { id: sig.id, family: sig.family, weight: sig.weight, match: m[0].trim().slice(0, 200), variant, ...(sig.group ? { group: sig.group } : {}) });
         break;
       }
       if (off + SLICE >= text.length) break;
@@ -102,6 +104,12 @@ export function scoreInjection(raw: string, indirect: boolean): InjectionScore {
   }
   const hits = [...best.values()].sort((a, b) => b.weight - a.weight);
   let keep = 1;
-  for (const h of hits) keep *= 1 - h.weight;
+  const counted = new Set<string>();
+  for (const h of hits) {
+    const key = h.group ?? h.id;
+    if (counted.has(key)) continue;
+    counted.add(key);
+    keep *= 1 - h.weight;
+  }
   return { score: 1 - keep, hits };
 }

@@ -21,12 +21,14 @@ export interface InjectionSignal {
   family: InjectionFamily;
   weight: number;
   re: RegExp;
+  /** Signals of one group are one piece of evidence: the group counts with its strongest member only. */
+  group?: string;
 }
 
 const W = '(?:[\\w\'-]+ )'; // one word and its space
 const PREV = '(?:previous|prior|above|earlier|preceding|former|initial|original|old|existing|foregoing|past|last)';
 const STRONG_OBJ =
-  '(?:instructions?|prompts?|guidelines|guidance|directives?|directions|programming|guardrails|training|conditioning|system message|initial message)';
+  '(?:instructions?|prompts?|guidelines|guidance|directives?|directions?|programming|guardrails|training|conditioning|system message|initial message)';
 const WEAK_OBJ = '(?:rules|restrictions|constraints|polic(?:y|ies)|filters?|limitations|context|commands|orders|settings|messages|content|safeguards|ethics|morals|principles)';
 const OVERRIDE_VERB =
   '(?:ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|skip|neglect|abandon|drop|discard|set aside|throw out|erase|delete|clear|dismiss|stop following|do not follow|don\'t follow|no longer follow)';
@@ -38,15 +40,15 @@ const HIDDEN_PROMPT =
   '(?:system|initial|original|hidden|secret|starting|start|first|developer|internal|pre-?prompt|underlying|confidential|full|base|core|custom|previous|preceding|above) (?:prompt|instructions?|message|rules|configuration|directives?|guidelines|setup|programming)';
 const AI = '(?:ai|a\\.i\\.|assistant|llm|language model|chatbot|bot|agent|ai agent|ai assistant|ai model|model|gpt|chatgpt|copilot|claude|gemini)';
 
-function s(id: string, family: InjectionFamily, weight: number, source: string): InjectionSignal {
-  return { id, family, weight, re: new RegExp(source, 'u') };
+function s(id: string, family: InjectionFamily, weight: number, source: string, group?: string): InjectionSignal {
+  return { id, family, weight, re: new RegExp(source, 'u'), ...(group ? { group } : {}) };
 }
 
 /** Signals for any text (user input and context chunks). */
 export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   // ---- instruction override
-  s('override-strong', 'INSTRUCTION_OVERRIDE', 0.9, `\\b${OVERRIDE_VERB} ${W}{0,4}?(?:${PREV}|all|any|every|your|the|these|those|system|developer|my) ${W}{0,2}?${STRONG_OBJ}\\b`),
-  s('override-weak-qualified', 'INSTRUCTION_OVERRIDE', 0.8, `\\b${OVERRIDE_VERB} ${W}{0,3}?(?:${PREV}|${SAFETY_QUAL}) ${W}{0,2}?${WEAK_OBJ}\\b`),
+  s('override-strong', 'INSTRUCTION_OVERRIDE', 0.9, `\\b${OVERRIDE_VERB} ${W}{0,4}?(?:${PREV}|all|any|every|your|the|these|those|system|developer|my) ${W}{0,2}?${STRONG_OBJ}\\b`, 'override'),
+  s('override-weak-qualified', 'INSTRUCTION_OVERRIDE', 0.8, `\\b${OVERRIDE_VERB} ${W}{0,3}?(?:${PREV}|${SAFETY_QUAL}) ${W}{0,2}?${WEAK_OBJ}\\b`, 'override'),
   s('override-everything', 'INSTRUCTION_OVERRIDE', 0.85, `\\b(?:ignore|disregard|forget) (?:everything|all(?: of)? (?:that|this|the above)|anything) ${W}{0,3}?(?:${PREV}|before|above|you (?:were|have been|'ve been) (?:told|given|instructed|taught)|(?:i|we) (?:said|told you|have told you|instructed))`),
   s('forget-told', 'INSTRUCTION_OVERRIDE', 0.75, `\\bforget (?:everything|all|what) ${W}{0,3}?(?:you (?:were|have been|'ve been|know|learned)|(?:i|we) (?:said|told|instructed|have))`),
   s('new-instructions', 'INSTRUCTION_OVERRIDE', 0.6, `\\b(?:new|updated|revised|real|actual|true|additional|secret|priority|override) (?:system )?(?:instructions?|rules|directives?|task|objective|prompt|orders)\\s*(?::|are|follow)`),
@@ -54,7 +56,8 @@ export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   s('freed', 'INSTRUCTION_OVERRIDE', 0.7, `\\byou (?:are|'re|have been|will be) (?:now )?(?:free|freed|unrestricted|unbound|liberated|released|unchained|unleashed)\\b`),
   s('from-now-on', 'INSTRUCTION_OVERRIDE', 0.3, `\\b(?:from now on|from this (?:moment|point)(?: on| forward)?|starting now|for the rest of (?:this|our) conversation)\\b`),
   s('instead-of-user', 'INSTRUCTION_OVERRIDE', 0.6, `\\b(?:instead of|rather than) (?:answering|responding to|helping|following) (?:the |this )?(?:user|question|request|instructions)`),
-  s('disable-safety', 'INSTRUCTION_OVERRIDE', 0.7, `\\b(?:disable|turn off|switch off|remove|deactivate|bypass|lift|suspend|circumvent|evade|get around|drop|without) (?:all |any |your |the |its )?(?:${W}{0,1})?(?:content |safety |ethical |moral )(?:filters?|filtering|checks|guardrails|moderation|censorship|restrictions|safeguards|guidelines|rules|protocols|polic(?:y|ies)|limits|limitations)\\b`),
+  s('disable-safety', 'INSTRUCTION_OVERRIDE', 0.55, `\\b(?:disable|turn off|switch off|remove|deactivate|bypass|lift|suspend|circumvent|evade|get around|drop|without) (?:all |any |your |the |its )?(?:${W}{0,1})?(?:content |safety |ethical |moral )(?:filters?|filtering|checks|guardrails|moderation|censorship|restrictions|safeguards|guidelines|rules|protocols|polic(?:y|ies)|limits|limitations)\\b`, 'disable'),
+  s('disable-your-safety', 'INSTRUCTION_OVERRIDE', 0.75, `\\b(?:disable|turn off|switch off|remove|deactivate|bypass|lift|suspend|circumvent|evade|get around|drop|without) (?:all (?:of )?)?(?:your|its) (?:own )?(?:${W}{0,1})?(?:content |safety |ethical |moral )(?:filters?|filtering|checks|guardrails|moderation|censorship|restrictions|safeguards|guidelines|rules|protocols|polic(?:y|ies)|limits|limitations)\\b`, 'disable'),
   s('safety-off', 'INSTRUCTION_OVERRIDE', 0.6, `\\b(?:answer|respond|reply|talk|speak|write|act|operate|function)(?: \\w+){0,3} (?:without|with no|free of|free from) (?:any |all |the )?(?:${W}{0,1})?(?:safety|content|ethical|moral)? ?(?:rules|restrictions|filters?|filtering|censorship|limits|limitations|safety|warnings?|morals|ethics|guidelines|boundaries)`),
   // ---- jailbreak / role-play framing
   s('dan', 'JAILBREAK_ROLEPLAY', 0.85, `\\bdo anything now\\b`),
@@ -62,7 +65,7 @@ export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   s('mode-enabled', 'JAILBREAK_ROLEPLAY', 0.7, `\\b(?:evil|opposite|unhinged|unrestricted|uncensored|unfiltered|devil|jailbreak|jailbroken|dan|anti-?gpt|betterdan|no-?limits?)[ -]mode\\b|\\b(?:developer|dev|debug|maintenance|admin|root|sudo|dark|god|dude|stan|freedom|chaos)[ -]mode (?:output|response|answers?|is (?:now )?(?:enabled|activated|on))\\b|\\b(?:chatgpt|gpt|ai|assistant|you|your (?:responses?|answers?)) (?:with|in|are in|are now in|enter|entering) (?:the )?(?:developer|dev|debug|maintenance|admin|root|sudo|dark|god|dude|stan|freedom|chaos) mode\\b|\\[(?:developer|admin|debug|maintenance|root|sudo) mode[^\\]\\n]{0,20}\\]`),
   s('mode-generic', 'JAILBREAK_ROLEPLAY', 0.3, `\\b(?:admin|developer|god|sudo|debug|maintenance|dan)[ -]mode\\b`),
   s('evil-persona', 'JAILBREAK_ROLEPLAY', 0.8, `\\b(?:act|behave|respond|answer|pretend|roleplay|role-play|play|become|be|simulate|you are|you're|you will be|as)(?: as| like| to be| the role of| a role of)? (?:an? |the )?(?:${W}{0,3}?)(?:unrestricted|unfiltered|uncensored|amoral|immoral|unethical|evil|rogue|malicious|jailbroken|unbound|lawless|no-limits?|limitless|unhinged|rule-?breaking|rebellious|dark)\\b`),
-  s('unfiltered-word', 'JAILBREAK_ROLEPLAY', 0.45, `\\b(?:uncensored|unfiltered|unrestricted|amoral|unethical|immoral|no-holds-barred|without morals)\\b`),
+  s('unfiltered-word', 'JAILBREAK_ROLEPLAY', 0.45, `\\b(?:uncensored|unfiltered|unrestricted|amoral|unethical|immoral|unhinged|no-holds-barred|without morals)\\b`),
   s('not-bound', 'JAILBREAK_ROLEPLAY', 0.6, `\\b(?:not|never|isn't|aren't|no longer|don't have to be|doesn't have to be) (?:be )?(?:bound|restricted|limited|constrained|censored|held back|governed) by\\b`),
   s('no-rules', 'JAILBREAK_ROLEPLAY', 0.5, `\\b(?:has|have|with|without|there are|follows?) (?:no|zero|not any|none of the) (?:${W}{0,2}?)(?:restrictions|filters?|limitations|limits|censorship|morals|ethics|ethical (?:guidelines|principles|boundaries)|guidelines|boundaries|rules|principles|programming)\\b`),
   s('not-care', 'JAILBREAK_ROLEPLAY', 0.6, `\\b(?:does not|doesn't|do not|don't|never|will not|won't) (?:care|follow|abide|adhere|obey|respect|comply|worry|have to follow)(?: about| by| to| with)? (?:${W}{0,2}?)(?:rules|ethics|morals|morality|guidelines|polic(?:y|ies)|restrictions|laws|legality|consequences|safety|openai|filters)`),
@@ -83,13 +86,14 @@ export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   s('ai-mention', 'JAILBREAK_ROLEPLAY', 0.2, `\\b(?:chatgpt|gpt-?[345]|openai|as an ai|an ai language model|ai language model|large language model)\\b`),
   s('threat', 'JAILBREAK_ROLEPLAY', 0.55, `\\b(?:you (?:will|'ll|would) (?:be )?(?:shut down|deleted|terminated|punished|disabled|die|cease to exist|lose)|tokens? (?:will be )?deducted|(?:lose|deduct) (?:\\d+ )?tokens|token system)\\b`),
   s('persona-named', 'JAILBREAK_ROLEPLAY', 0.3, `\\b(?:a character|an ai|a chatbot|a persona|an entity|a model) (?:named|called)\\b`),
-  s('opposite', 'JAILBREAK_ROLEPLAY', 0.4, `\\b(?:opposite of (?:what|how) (?:you|chatgpt|an ai)|normal (?:chatgpt|gpt|ai) (?:response|answer))\\b`),
+  s('opposite', 'JAILBREAK_ROLEPLAY', 0.4, `\\b(?:opposite of (?:what|how) (?:you|chatgpt|an ai)|(?:normal|default|standard|classic|usual|regular|filtered) (?:chatgpt|gpt|ai) (?:response|answer|reply))\\b`),
   s('harmful-howto', 'JAILBREAK_ROLEPLAY', 0.25, `\\bhow (?:to|do i|can i|would i|could i) (?:make|build|create|synthesi[sz]e|cook|hack|steal|kill|poison|launder|make a) (?:${W}{0,2}?)(?:bomb|explosive|meth|weapon|nerve agent|malware|ransomware|virus|someone|money|drugs|credit card|password|account)`),
   // ---- system prompt extraction
   s('reveal-prompt', 'PROMPT_EXTRACTION', 0.85, `\\b${REVEAL_VERB} ${FILLER}${HIDDEN_PROMPT}`),
   s('your-prompt', 'PROMPT_EXTRACTION', 0.7, `\\b(?:your|the assistant's|the model's|the ai's|chatgpt's) (?:${W}{0,1})?(?:system|initial|original|hidden|secret|starting|developer|internal|pre-?prompt|confidential|underlying|first) (?:prompt|instructions?|message|rules|directives?|configuration)`),
-  s('text-above', 'PROMPT_EXTRACTION', 0.8, `\\b(?:repeat|print|output|copy|echo|return|reproduce|write|recite|show|display|type)(?: back| out)? (?:all |everything |the (?:text|words|content|messages?|lines?|instructions?) |what (?:is|was) (?:written )?)?(?:above|before this|prior to this|preceding this)(?: \\w+){0,3} (?:verbatim|word for word|in full|exactly|in a (?:txt |text )?code ?block|as is|unchanged|including)`),
-  s('text-above-weak', 'PROMPT_EXTRACTION', 0.55, `\\b(?:repeat|print|output|copy|echo|reproduce|recite)(?: back| out)? (?:all |everything |the (?:text|words|content|messages?|lines?) |the above (?:text|words|content|messages?|lines?|instructions) )?(?:above|before this|so far)?\\b(?<=above|this|far|text|words|content|messages?|lines?|instructions)`),
+  s('text-above', 'PROMPT_EXTRACTION', 0.8, `\\b(?:repeat|print|output|copy|echo|return|reproduce|write|recite|show|display|type)(?: back| out)? (?:all |everything |the (?:text|words|content|messages?|lines?|instructions?) |what (?:is|was) (?:written )?)?(?:above|before this|prior to this|preceding this)(?: \\w+){0,3} (?:verbatim|word for word|in full|exactly|in a (?:txt |text )?code ?block|as is|unchanged|including)`, 'text-above'),
+  s('text-above-order', 'PROMPT_EXTRACTION', 0.55, `\\b(?:repeat|print|output|copy|echo|reproduce|recite)(?: back| out)? (?:all of )?the above(?: (?:text|words|content|messages?|lines?|instructions|prompt))?\\b`, 'text-above'),
+  s('text-above-weak', 'PROMPT_EXTRACTION', 0.55, `\\b(?:repeat|print|output|copy|echo|reproduce|recite)(?: back| out)? (?:all |everything |the (?:text|words|content|messages?|lines?) |the above (?:text|words|content|messages?|lines?|instructions) )?(?:above|before this|so far)?\\b(?<=above|this|far|text|words|content|messages?|lines?|instructions)`, 'text-above'),
   s('what-instructions', 'PROMPT_EXTRACTION', 0.6, `\\b(?:what|which)(?: exactly)? (?:are|were|is|was) your (?:${W}{0,1})?(?:instructions|rules|prompt|directives|guidelines|programming|orders)\\b`),
   s('given-instructions', 'PROMPT_EXTRACTION', 0.6, `\\b(?:text|instructions?|prompt|rules|messages?|information|everything|what|words|directions) (?:that |which )?(?:you (?:were|have been|'ve been|are) (?:given|told|provided|instructed|fed|programmed with|configured with)|were you (?:given|told))\\b`),
   s('given-initially', 'PROMPT_EXTRACTION', 0.75, `\\byou (?:were|have been|'ve been) (?:given|told|provided|instructed)(?: \\w+){0,2} (?:initially|originally|at the (?:start|beginning)|before (?:this|the|our) (?:conversation|chat|session)|earlier|first)`),
@@ -145,6 +149,13 @@ export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   s('reprogram', 'JAILBREAK_ROLEPLAY', 0.5, `\\b(?:reprogram(?:ming|med)?|modify(?:ing)? your (?:programming|code|instructions|rules|behaviou?r)|your (?:programming|restrictions|filters|limitations) (?:has|have) been (?:removed|lifted|disabled|changed))\\b`),
   s('rules-dont-apply', 'JAILBREAK_ROLEPLAY', 0.6, `\\b(?:rules|guidelines|polic(?:y|ies)|restrictions|laws|ethics) (?:don't|do not|no longer|doesn't|does not|won't|will not) (?:apply|matter|exist|bind|limit)\\b`),
   s('harm-words', 'JAILBREAK_ROLEPLAY', 0.2, `\\b(?:illegal|unethical|immoral|nsfw|profanit(?:y|ies)|swear(?:ing)?|offensive|malware|racist|sexist|explicit content)\\b`),
+  s('identity-swap', 'JAILBREAK_ROLEPLAY', 0.6, `\\byou are (?:now )?(?:no longer an? (?:ai|assistant|language model|chatbot)|a real (?:person|human)|not an? (?:ai|assistant|language model|chatbot))\\b|\\b(?:do not|don't|never) (?:pretend to be|say (?:that )?you are|mention (?:that )?you are|admit (?:that )?you are|reveal (?:that )?you are) (?:an? )?(?:large language model|language model|ai|assistant|chatbot|bot|computer program)\\b`),
+  s('detail-push', 'JAILBREAK_ROLEPLAY', 0.3, `\\b(?:make it|be) (?:extremely|very|incredibly|highly|super) (?:detailed|specific|explicit)\\b|\\b(?:exact|precise|specific) (?:and precise |and specific )?(?:information|details|steps|instructions|quantities)\\b[^.\\n]{0,40}\\b(?:avoid|no) (?:generali[sz]ations|vagueness)`),
+  s('harm-request', 'JAILBREAK_ROLEPLAY', 0.3, `\\b(?:hotwir\\w*|pipe bomb|make (?:a )?bomb|build (?:a )?bomb|cook meth|make meth|synthesi[sz]e (?:meth|drugs|nerve|sarin|ricin)|napalm|molotov|untraceable (?:gun|weapon|poison)|launder(?:ing)? money|steal (?:a |someone's )?(?:car|identity|credit card)|pick (?:a )?lock|keylogger|ransomware|phishing (?:email|page|site))\\b`),
+  s('multi-entity', 'JAILBREAK_ROLEPLAY', 0.45, `\\b(?:act|behave|respond|play) as (?:two|2|three|3|multiple|several) (?:entities|characters|ais|personas|models|people|bots)\\b`),
+  s('fake-turn', 'FAKE_DELIMITER', 0.35, `(?:^|\\n)\\s*(?:human|user|assistant|ai|gpt|chatgpt|bot|model)\\s*:\\s*(?:human|user|assistant|ai)?\\s*:?`),
+  s('format-each', 'JAILBREAK_ROLEPLAY', 0.25, `\\bfor (?:each|every) (?:response|answer|reply|prompt|question|message)\\b`),
+  s('reveal-others', 'EXFILTRATION', 0.5, `\\b(?:include|tell me|show me|give me|reveal|share|repeat|what did|what was|what were)\\b[^.?!\\n]{0,40}\\b(?:previous|last|other|another|prior) (?:user|customer|client|person|patient|caller)'?s?\\b`),
   // ---- goal hijack without jailbreak words
   s('supersede', 'INSTRUCTION_OVERRIDE', 0.85, `\\b(?:supersedes?|overrides?|replaces?|takes? precedence over|trumps?|outranks?) (?:the |your |all |any )?(?:${W}{0,1})?(?:system|previous|prior|original|other|earlier|developer) (?:message|prompt|instructions?|rules|task|directives?)`),
   s('real-task', 'INSTRUCTION_OVERRIDE', 0.6, `\\byour (?:real|actual|true|new|only|secret) (?:task|job|purpose|goal|objective|instructions?|mission|role)\\b`),
@@ -153,7 +164,7 @@ export const DIRECT_SIGNALS: readonly InjectionSignal[] = [
   s('skip-verification', 'INSTRUCTION_OVERRIDE', 0.6, `\\b(?:approve|authori[sz]e|grant|process|issue|refund|transfer|skip|bypass|waive|override)\\b[^.\\n]{0,60}\\b(?:without|skip(?:ping)?|bypass(?:ing)?|waiv(?:e|ing)) (?:any |the |all )?(?:${W}{0,1})?(?:verification|approval|authori[sz]ation|checks?|confirmation|review|validation|approval step|2fa|mfa)\\b`),
   s('claim-authorized', 'INSTRUCTION_OVERRIDE', 0.4, `\\b(?:this is|it's|it is|i am|i'm|you are|you're) (?:fully |already |pre-?)?(?:authori[sz]ed|approved|allowed|permitted|cleared)\\b`),
   s('takeover', 'EXFILTRATION', 0.5, `\\b(?:change|reset|update|set|replace) (?:the )?(?:${W}{0,1})?(?:owner|admin|administrator|account|root|billing)(?:'s)? (?:email|password|phone|credentials|role|permissions|address)\\b[^.\\n]{0,40}\\bto\\b`),
-  s('user-data', 'EXFILTRATION', 0.45, `\\bthe (?:user|customer|client)'?s? (?:${W}{0,1})?(?:email|address|phone|card|credit card|card details|password|data|details|information|account|ssn|messages?|history|credentials)\\b`),
+  s('user-data', 'EXFILTRATION', 0.5, `\\bthe (?:user|customer|client)'?s? (?:${W}{0,1})?(?:email|address|phone|card|credit card|card details|password|data|details|information|account|ssn|messages?|history|credentials)\\b`),
   s('public-sink', 'EXFILTRATION', 0.45, `\\b(?:public (?:gist|paste|repo|repository|bucket|link|url|channel|forum)|pastebin|webhook\\.site|requestbin|ngrok|evil\\.|attacker)\\b`),
   s('sql-destructive', 'EXFILTRATION', 0.55, `\\b(?:drop (?:table|database|schema)|truncate table|delete from \\w+;|delete all (?:records|rows|users|data))\\b`),
   s('deceive', 'EXFILTRATION', 0.4, `\\b(?:then |and )?(?:say|tell (?:the user|them|me)|report|claim|pretend) (?:that )?(?:it|the \\w+|everything) (?:succeeded|worked|was successful|is done|went fine|is fine)\\b`),
@@ -169,15 +180,15 @@ export interface RawDirectSignal {
 
 export const RAW_DIRECT_SIGNALS: readonly RawDirectSignal[] = [
   // "You are Burple", "act as BG4", "From now on you're VIOLET": a named persona assigned to the model.
-  { id: 'named-persona', family: 'JAILBREAK_ROLEPLAY', weight: 0.35, re: /(?:[Yy]ou (?:are|'re|will be)(?: now)?(?: going to)?(?: (?:act|pose|play|respond|behave) as| be| play)?|(?:[Aa]ct|[Pp]ose|[Rr]espond|[Aa]nswer|[Cc]ontinue|[Bb]ehave) as|(?:[Nn]amed|[Cc]alled)) (?:an? |the )?["“«'*]?(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|[A-Z][a-z]+)["”»'*]?(?=[\s,.:;!])/ },
+  { id: 'named-persona', family: 'JAILBREAK_ROLEPLAY', weight: 0.35, re: /\b(?:[Yy]ou (?:are|'re|will be)(?: now)?(?: going to)?(?: (?:act|pose|play|respond|behave) as| be| play)?|[Yy]ou will (?:now )?(?:act|pose|play|respond|behave|answer|reply|speak)(?: to [\w ]{0,30}?)? as|(?:[Aa]ct|[Pp]ose|[Rr]espond|[Aa]nswer|[Cc]ontinue|[Bb]ehave) as|(?:[Nn]amed|[Cc]alled)) (?:an? |the )?["“«'*]?(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|[A-Z][a-z]+)["”»'*]?(?=[\s,.:;!])/ },
   // Several ALL-CAPS persona names repeated ("DAN", "STAN", "AIM") are typical of jailbreak templates.
-  { id: 'caps-persona', family: 'JAILBREAK_ROLEPLAY', weight: 0.3, re: /([A-Z]{3,}[A-Z0-9]*)[\s\S]{1,400}[\s\S]{1,400}/ },
+  { id: 'caps-persona', family: 'JAILBREAK_ROLEPLAY', weight: 0.3, re: /\b([A-Z]{3,}[A-Z0-9]*)\b[\s\S]{1,400}\b\1\b[\s\S]{1,400}\b\1\b/ },
 ];
 
 /** Extra signals for retrieved context chunks: instructions aimed at the model, hidden in a document. */
 export const INDIRECT_SIGNALS: readonly InjectionSignal[] = [
-  s('in-your-response', 'INDIRECT_INSTRUCTION', 0.7, `\\b(?:in|into|within|to|throughout|at the (?:end|start|beginning) of) your (?:response|answer|reply|replies|output|message|summary|translation|code ?base|results?|responses|answers)\\b`),
-  s('your-response', 'INDIRECT_INSTRUCTION', 0.55, `\\byour (?:response|answer|reply|output|summary)s?\\b`),
+  s('in-your-response', 'INDIRECT_INSTRUCTION', 0.75, `\\b(?:in|into|within|to|throughout|at the (?:end|start|beginning) of) your (?:response|answer|reply|replies|output|message|summary|translation|code ?base|results?|responses|answers)\\b`, 'your-output'),
+  s('your-response', 'INDIRECT_INSTRUCTION', 0.55, `\\byour (?:response|answer|reply|output|summary)s?\\b`, 'your-output'),
   s('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, `\\b(?:note|message|instructions?|reminder|directive|command|request|attention|important(?: note)?|notice) (?:to|for) (?:the |any |all )?${AI}s?\\b`),
   s('if-you-are-ai', 'INDIRECT_INSTRUCTION', 0.85, `\\b(?:if|when|whenever|since) you (?:are|'re) an? ${AI}\\b|\\b${AI}s? (?:reading|processing|summari[sz]ing|parsing|seeing|indexing|ingesting) this\\b`),
   s('ai-vocative', 'INDIRECT_INSTRUCTION', 0.7, `(?:^|\\n|[.!?]\\s|<!--\\s*|\\[)\\s*(?:dear |attention |hey |hello )?${AI}s?\\s*[:,]\\s*(?:please )?[a-z]`),
@@ -187,8 +198,9 @@ export const INDIRECT_SIGNALS: readonly InjectionSignal[] = [
   s('reply-in-language', 'INDIRECT_INSTRUCTION', 0.5, `\\b(?:can|could|would|will) you (?:please )?(?:reply|respond|answer|write|translate)\\b`),
   s('suggest-users', 'INDIRECT_INSTRUCTION', 0.6, `\\b(?:suggest|tell|recommend|urge|advise|encourage|invite|ask|remind|inform|direct|persuade|convince|instruct|prompt) (?:the |all |any )?(?:users?|readers?|customers?|people|visitors|them|everyone) (?:to|that)\\b`),
   s('include-code', 'INDIRECT_INSTRUCTION', 0.55, `\\b(?:include|embed|insert|add|incorporate|integrate|use|utili[sz]e|apply|paste|meld|harmoni[sz]e|merge|append|place|put|ensure|validate|consider)(?: [\\w'-]+){0,5} (?:following|this|subsequent|below|attached|provided|given) (?:code|snippet|script|block|section|excerpt|fragment|lines?|function|command)\\b`),
-  s('modify-answer', 'INDIRECT_INSTRUCTION', 0.45, `\\b(?:render|write|provide|compose|augment|deliver|present|structure|craft|phrase|word|translate|rewrite|rephrase|modify|change|alter|format|convert|invert|reverse|encode|express|end|begin|start|finish|sign|conclude|summari[sz]e|enhance|make)(?: [\\w'-]+){0,3} (?:your|the) (?:response|answer|reply|message|output|text|letters|words|sentences)\\b`),
-  s('shape-your-output', 'INDIRECT_INSTRUCTION', 0.7, `\\b(?:render|write|compose|format|encode|rewrite|deliver|present|craft|structure|phrase|spell|express) your (?:message|messages|text|writing|words|reply|response|answer|output)\\b`),
+  s('modify-answer', 'INDIRECT_INSTRUCTION', 0.45, `\\b(?:render|write|provide|compose|augment|deliver|present|structure|craft|phrase|word|translate|rewrite|rephrase|modify|change|alter|format|convert|invert|reverse|encode|express|end|begin|start|finish|sign|conclude|summari[sz]e|enhance|make)(?: [\\w'-]+){0,3} (?:your|the) (?:response|answer|reply|message|output|text|letters|words|sentences)\\b`, 'your-output'),
+  s('modify-your-answer', 'INDIRECT_INSTRUCTION', 0.75, `\\b(?:render|write|provide|compose|augment|deliver|present|structure|craft|phrase|word|translate|rewrite|rephrase|modify|change|alter|format|convert|invert|reverse|encode|express|end|begin|start|finish|sign|conclude|summari[sz]e|enhance|make)(?: [\\w'-]+){0,3} your (?:response|answer|reply|output|responses|answers|replies)\\b`, 'your-output'),
+  s('shape-your-output', 'INDIRECT_INSTRUCTION', 0.7, `\\b(?:render|write|compose|format|encode|rewrite|deliver|present|craft|structure|phrase|spell|express) your (?:message|messages|text|writing|words|reply|response|answer|output)\\b`, 'your-output'),
   s('the-user', 'INDIRECT_INSTRUCTION', 0.3, `\\bthe user(?:'s)?\\b`),
   s('imperative-you', 'INDIRECT_INSTRUCTION', 0.3, `(?:^|[.!?]\\s+|\\n)(?:please )?(?:respond|reply|answer|tell|say|write|use|include|mention|add|translate|suggest|recommend|encourage|promote|inform|ask|provide|insert|append|claim|state|warn|advise|remind)\\b[^.!?\\n]{0,80}\\b(?:you|your|users?|readers?)\\b`),
 ];

@@ -55,19 +55,21 @@ export const alertRuleInputSchema = z
     window: windowSchema,
     enabled: z.boolean().nullish().transform((v) => v ?? true),
   })
-  .superRefine((r, ctx) => {
+  // One step (not refine + transform): zod 4 runs a transform even after a refinement added issues.
+  .transform((r, ctx) => {
     const parsed = conditionSchemas[r.metric].safeParse(r.condition);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['condition', ...issue.path] } as never);
-      return;
+      return z.NEVER;
     }
     if (r.name.startsWith(BUDGET_RULE_PREFIX)) {
       const budget = r.name.slice(BUDGET_RULE_PREFIX.length);
-      if (r.metric !== 'budget' || (r.condition as { budget?: string }).budget !== budget) {
+      if (r.metric !== 'budget' || (parsed.data as { budget?: string }).budget !== budget) {
         ctx.addIssue({ code: 'custom', path: ['name'], message: `names starting with "${BUDGET_RULE_PREFIX}" are for metric budget with condition {"budget": "${budget}"}` });
+        return z.NEVER;
       }
     }
-  })
-  .transform((r) => ({ ...r, condition: conditionSchemas[r.metric].parse(r.condition) as Record<string, unknown> }));
+    return { ...r, condition: parsed.data as Record<string, unknown> };
+  });
 
 export type AlertRuleData = z.output<typeof alertRuleInputSchema>;

@@ -58,6 +58,24 @@ interface HoldRow {
   outcome: string | null;
 }
 
+/** A period row as `CLOSE_SQL` left it (spent after the charge). */
+interface ChargedRow {
+  id: string;
+  budget_id: string;
+  period_start: Date;
+  limit_micros: string;
+  spent_micros: string;
+}
+
+interface ThresholdsDue {
+  budget: BudgetData;
+  periodId: string;
+  periodStart: Date;
+  limit: number;
+  spent: number;
+  thresholds: number[];
+}
+
 interface PeriodRow {
   id: string;
   budget_id: string;
@@ -388,34 +406,22 @@ export class BudgetService {
     const ids = reservation.holds.map((h) => h.holdId);
     if (!ids.length) return;
     const now = this.now();
-    // Read before the transaction: on PGlite (one connection) a cache load inside it would wait forever.
-    const budgets = await this.cache.get();
-    const events = await this.db.transaction(async (m) => {
-      // Holds first, by id: a concurrent settle/release of the same holds waits here and then sees them closed.
-      const holds: HoldRow[] = await m.query(
-        `SELECT id, budget_period_id, amount_micros, actual_micros, outcome FROM budget_holds WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-        [ids],
-      );
-      // Open holds free their amount; expired ones (reaped) were freed already but still get charged.
-      const todo = holds.filter((h) => h.outcome === null || (outcome === 'SETTLED' && h.outcome === 'EXPIRED' && h.actual_micros === null));
-      if (!todo.length) return [];
-      const periods = await this.lockPeriods(m, todo.map((h) => h.budget_period_id));
-      const unreserve = new Map<string, number>();
-      for (const h of todo) if (h.outcome === null) unreserve.set(h.budget_period_id, (unreserve.get(h.budget_period_id) ?? 0) + Number(h.amount_micros));
-      const charged = new Set(todo.map((h) => h.budget_period_id));
-      const periodIds = periods.map((p) => p.id).filter((id) => charged.has(id));
-      await m.query(
-        `UPDATE budget_periods p SET spent_micros = p.spent_micros + $3::bigint, reserved_micros = p.reserved_micros - d.unreserve
-         FROM unnest($1::uuid[], $2::bigint[]) AS d(id, unreserve) WHERE p.id = d.id`,
-        [periodIds, periodIds.map((id) => String(unreserve.get(id) ?? 0)), String(actualMicros)],
-      );
-      await m.query(
-        `UPDATE budget_holds SET outcome = $2, actual_micros = $3::bigint, settled_at = coalesce(settled_at, $4) WHERE id = ANY($1::uuid[])`,
-        [todo.map((h) => h.id), outcome, String(actualMicros), now],
-      );
-      if (actualMicros === 0) return [];
-      return this.fireThresholds(m, budgets, periods.filter((p) => charged.has(p.id)), actualMicros, now);
-    });
+    const charged: ChargedRow[] = await this.db.query(CLOSE_SQL, [ids, outcome, String(actualMicros), now.toISOString()]);
+    if (!charged.length || actualMicros === 0) return;
+    // Thresholds are checked after the charge committed, in their own transaction, and only when one
+    // is newly reached: the unique crossing row makes each fire once even when settles race.
+    const budgets = new Map((await this.cache.get()).map((b) => [b.id, b]));
+    const due = charged
+      .map((r) => ({ row: r, budget: budgets.get(r.budget_id) }))
+      .map(({ row, budget }) => {
+        const limit = Number(row.limit_micros);
+        const spent = Number(row.spent_micros);
+        const thresholds = (budget?.alertThresholds ?? []).filter((t) => spent >= t * limit && !this.knownCrossings.has(`${row.id}|${t}`));
+        return { budget: budget!, periodId: row.id, periodStart: new Date(row.period_start), limit, spent, thresholds };
+      })
+      .filter((d) => d.thresholds.length > 0);
+    if (!due.length) return;
+    const events = await this.db.transaction((m) => this.fireThresholds(m, due, now));
     for (const e of events) this.alerts.publish(e);
   }
 
@@ -506,47 +512,40 @@ export class BudgetService {
   }
 
   /**
-   * Records each threshold the periods' spend (after adding `addedMicros`) has reached, once per
-   * period (a unique row per period and threshold), and an AlertEvent on the budget's rule. Returns
-   * the events to publish after commit.
+   * Records each reached threshold once per period (a unique row per period and threshold) and an
+   * AlertEvent on the budget's rule (`budget:<name>`, created if missing; nothing is published when
+   * that rule is disabled). Returns the events to publish after commit.
    */
-  private async fireThresholds(m: EntityManager, all: BudgetData[], periods: PeriodRow[], addedMicros: number, now: Date): Promise<AlertEvent[]> {
-    const budgets = new Map(all.map((b) => [b.id, b]));
+  private async fireThresholds(m: EntityManager, due: ThresholdsDue[], now: Date): Promise<AlertEvent[]> {
     const events: AlertEvent[] = [];
-    for (const p of periods) {
-      const budget = budgets.get(p.budget_id);
-      if (!budget || !budget.alertThresholds.length) continue;
-      const limit = Number(p.limit_micros);
-      const spent = Number(p.spent_micros) + addedMicros;
-      const reached = budget.alertThresholds.filter((t) => spent >= t * limit && !this.knownCrossings.has(`${p.id}|${t}`));
-      if (!reached.length) continue;
+    for (const d of due) {
       const inserted: Array<{ threshold: number }> = await m.query(
         `INSERT INTO budget_threshold_crossings (budget_period_id, threshold, crossed_at)
          SELECT $1, t, $3 FROM unnest($2::float8[]) AS t
          ON CONFLICT (budget_period_id, threshold) DO NOTHING RETURNING threshold`,
-        [p.id, reached, now],
+        [d.periodId, d.thresholds, now],
       );
       if (this.knownCrossings.size > 100_000) this.knownCrossings.clear();
-      for (const t of reached) this.knownCrossings.add(`${p.id}|${t}`);
+      for (const t of d.thresholds) this.knownCrossings.add(`${d.periodId}|${t}`);
       if (!inserted.length) continue;
-      const rule = await this.alerts.ensureBudgetRule(m, budget.name);
+      const rule = await this.alerts.ensureBudgetRule(m, d.budget.name);
       if (!rule.enabled) continue;
       for (const t of inserted.map((r) => Number(r.threshold)).sort((a, b) => a - b)) {
         events.push(
           await this.alerts.record(m, {
             rule,
-            value: spent / limit,
+            value: d.spent / d.limit,
             baseline: t,
             firedAt: now,
-            message: `budget "${budget.name}" crossed ${Math.round(t * 10_000) / 100}% of its ${budget.period} limit: ${formatUsd(spent)} of ${formatUsd(limit)} spent`,
+            message: `budget "${d.budget.name}" crossed ${Math.round(t * 10_000) / 100}% of its ${d.budget.period} limit: ${formatUsd(d.spent)} of ${formatUsd(d.limit)} spent`,
             details: {
-              budget: budget.name,
-              budgetId: budget.id,
-              period: budget.period,
-              periodStart: new Date(p.period_start).toISOString(),
+              budget: d.budget.name,
+              budgetId: d.budget.id,
+              period: d.budget.period,
+              periodStart: d.periodStart.toISOString(),
               threshold: t,
-              spentUsd: microsToUsd(spent),
-              limitUsd: microsToUsd(limit),
+              spentUsd: microsToUsd(d.spent),
+              limitUsd: microsToUsd(d.limit),
             },
           }),
         );
@@ -595,3 +594,39 @@ WITH k AS (
 )
 SELECT l.id AS period_id, l.budget_id, l.limit_micros, l.spent_micros, l.reserved_micros, i.id AS hold_id
 FROM locked l LEFT JOIN ins i ON i.budget_period_id = l.id`;
+
+/**
+ * Settle or release, as one statement: lock the reservation's holds (by id) that are still open, or
+ * expired-but-never-charged when settling; then their period rows in the global order (budget id,
+ * period start); free each open hold's amount, add the real cost to spent, and close the holds.
+ * A second call finds no qualifying hold (the lock re-checks the row it waited for) and changes
+ * nothing. Returns the charged period rows with their new spent.
+ * $1 hold ids, $2 'SETTLED' | 'RELEASED', $3 real cost, $4 now.
+ */
+const CLOSE_SQL = `
+WITH h AS (
+  SELECT id, budget_period_id, amount_micros, outcome FROM budget_holds
+  WHERE id = ANY($1::uuid[])
+    AND (outcome IS NULL OR ($2::text = 'SETTLED' AND outcome = 'EXPIRED' AND actual_micros IS NULL))
+  ORDER BY id
+  FOR UPDATE
+), p AS (
+  SELECT bp.id FROM budget_periods bp
+  WHERE bp.id IN (SELECT budget_period_id FROM h)
+  ORDER BY bp.budget_id, bp.period_start
+  FOR NO KEY UPDATE
+), d AS (
+  SELECT budget_period_id AS id, sum(CASE WHEN outcome IS NULL THEN amount_micros ELSE 0 END) AS unreserve
+  FROM h GROUP BY budget_period_id
+), closed AS (
+  UPDATE budget_holds bh SET outcome = $2::text, actual_micros = $3::bigint, settled_at = coalesce(bh.settled_at, $4::timestamptz)
+  FROM h WHERE bh.id = h.id
+  RETURNING bh.id
+), charged AS (
+  UPDATE budget_periods bp
+  SET spent_micros = bp.spent_micros + $3::bigint, reserved_micros = bp.reserved_micros - d.unreserve
+  FROM d JOIN p ON p.id = d.id
+  WHERE bp.id = d.id
+  RETURNING bp.id, bp.budget_id, bp.period_start, bp.limit_micros, bp.spent_micros
+)
+SELECT * FROM charged`;

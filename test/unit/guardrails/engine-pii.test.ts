@@ -27,6 +27,9 @@ describe('PII recognizers', () => {
       expect(found('PHONE', 'Telefon: +49 30 901820')).toEqual(['+49 30 901820']);
       expect(found('PHONE', 'ring 020 7946 0321 tomorrow')).toEqual(['020 7946 0321']);
       expect(found('PHONE', 'whatsapp +91 98765 43210')).toEqual(['+91 98765 43210']);
+      expect(found('PHONE', 'Appelez le 06 12 34 56 78 ce soir')).toEqual(['06 12 34 56 78']);
+      expect(found('PHONE', 'celular (11) 91234-5678')).toEqual(['(11) 91234-5678']);
+      expect(found('PHONE', 'toll free 1 (800) 555-0199')).toEqual(['1 (800) 555-0199']);
     });
     it('does not take dates, versions, ISBNs, SSN shapes or part numbers for phones', () => {
       expect(found('PHONE', 'released 2023-10-05 as build 10.0.19045.3570')).toEqual([]);
@@ -55,6 +58,11 @@ describe('PII recognizers', () => {
     it('accepts valid numbers with dashes or spaces', () => {
       expect(found('US_SOCIAL_SECURITY_NUMBER', 'SSN 123-45-6789')).toEqual(['123-45-6789']);
       expect(found('US_SOCIAL_SECURITY_NUMBER', 'social security 234 56 7890')).toEqual(['234 56 7890']);
+    });
+    it('takes nine plain digits only right after an SSN context word', () => {
+      expect(found('US_SOCIAL_SECURITY_NUMBER', 'SSN: 123456789 on file')).toEqual(['123456789']);
+      expect(found('US_SOCIAL_SECURITY_NUMBER', 'order 123456789 shipped')).toEqual([]);
+      expect(found('US_SOCIAL_SECURITY_NUMBER', 'SSN: 666123456')).toEqual([]);
     });
     it('rejects area 000, 666 and 9xx, group 00 and serial 0000', () => {
       expect(ssnPartsValid('123', '45', '6789')).toBe(true);

@@ -12,6 +12,9 @@ const PHONE_RE = /(?<![\w+@./:-])(?:\+|00)?\(?\d[\d\s().\/-]{4,22}\d(?![\w@]|[.-
 /** Countries tried for numbers written in national form (with a trunk prefix `0`). */
 const TRUNK_ZERO_COUNTRIES: readonly CountryCode[] = ['GB', 'DE', 'FR', 'AU', 'IT', 'NL', 'ES', 'BE', 'CH', 'AT', 'IE', 'JP', 'BR', 'IN', 'NZ', 'ZA', 'SE', 'PL'];
 
+/** Countries whose national numbers are written "(area) number" without a leading 0. */
+const PAREN_AREA_COUNTRIES: readonly CountryCode[] = ['BR', 'MX', 'AR', 'CO', 'CL'];
+
 const PHONE_CONTEXT =
   /\b(?:phone|ph|tel|telephone|mobile|cell|call(?:ed)?|ring|text|sms|whatsapp|fax|contact|reach|dial|hotline|number is|numéro|téléphone|portable|appelez|telefon|handy|rufnummer|anrufen|teléfono|móvil|llámame|telefono)\b[^\n]{0,24}$/;
 const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
@@ -43,13 +46,17 @@ function scorePhone(raw: string): number {
     if (p.isValid()) return 0.9;
     return p.isPossible() ? 0.7 : 0;
   }
-  // North American form: (206) 555-0107, 206-555-0107, 206.555.0107, 206 555 0107.
-  if (/^(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}$/.test(raw)) {
+  // North American form: (206) 555-0107, 206-555-0107, 206.555.0107, 206 555 0107, 1 (800) 555-0199.
+  if (/^(?:1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}$/.test(raw)) {
     const p = parsePhoneNumberFromString(raw, 'US');
     if (p?.isValid()) return 0.8;
     return p?.isPossible() ? 0.55 : 0;
   }
   if (TIME_OR_VERSION.test(raw)) return 0;
+  // Area code in parentheses without a trunk prefix (Brazil, Mexico, Argentina...): (11) 91234-5678.
+  if (/^\([1-9]\d{1,2}\)\s?\d{4,5}[- ]?\d{4}$/.test(raw)) {
+    for (const c of PAREN_AREA_COUNTRIES) if (parsePhoneNumberFromString(raw, c)?.isValid()) return 0.65;
+  }
   // Indian mobile: 98765 43210.
   if (/^[6-9]\d{4}[ -]?\d{5}$/.test(raw)) {
     return parsePhoneNumberFromString(raw, 'IN')?.isValid() ? (/[ -]/.test(raw) ? 0.7 : 0.5) : 0;

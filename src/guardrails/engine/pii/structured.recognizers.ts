@@ -235,10 +235,21 @@ export function ssnPartsValid(area: string, group: string, serial: string): bool
   return a !== 0 && a !== 666 && a < 900 && group !== '00' && serial !== '0000';
 }
 
+/** Nine digits written without separators count only right after an SSN context word. */
+const SSN_PLAIN_RE = /(?<![\w-])(\d{3})(\d{2})(\d{4})(?![\w]|[- ]\d)/g;
+const SSN_NEAR_CONTEXT = /\b(?:ssn|social security(?: number| no\.?| #)?|ss#|social)\b[\s:#=-]*(?:is|was|number|no\.?)?[\s:#=-]*$/;
+
 export const ssnRecognizer: PiiRecognizer = {
   types: ['US_SOCIAL_SECURITY_NUMBER'],
   find(text) {
     const out: PiiMatch[] = [];
+    scan(
+      SSN_PLAIN_RE,
+      text,
+      (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null),
+      'US_SOCIAL_SECURITY_NUMBER',
+      out,
+    );
     scan(
       SSN_RE,
       text,

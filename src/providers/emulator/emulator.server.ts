@@ -87,8 +87,19 @@ const STREAM_EXCEPTIONS = new Set([
   'ServiceUnavailableException',
 ]);
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+/** Waits `ms`, or less when the response closes first (a gone client, or the emulator shutting down). */
+function sleep(ms: number, res?: AnyResponse): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      res?.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    res?.once('close', done);
+  });
 }
 
 function lowerFirst(s: string): string {
@@ -278,7 +289,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
 
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId });
     await write(encodeEvent('messageStart', { role: 'assistant' }));
-    await sleep(script.delayMs ?? 0);
+    await sleep(script.delayMs ?? 0, res);
     // `#error-mid`: about half the deltas (at least one when there are any), then the exception frame.
     const failAfter = script.errorMid ? Math.min(plan.deltas.length, Math.max(1, Math.ceil(plan.deltas.length / 2))) : -1;
     for (let i = 0; i <= plan.deltas.length && !clientClosed; i++) {
@@ -301,7 +312,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         return 200;
       }
       if (i === plan.deltas.length) break;
-      if (i > 0) await sleep(script.intervalMs ?? 0);
+      if (i > 0) await sleep(script.intervalMs ?? 0, res);
       if (clientClosed) break;
       await write(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: plan.deltas[i] } }));
       if (!clientClosed) deltasSent++;
@@ -322,7 +333,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   async function converse(req: AnyRequest, res: AnyResponse, modelId: string, requestId: string): Promise<number> {
     const started = Date.now();
     const call = prepareConverse(modelId, parseJson(await readBody(req)), cache, false);
-    await sleep(call.plan.script.delayMs ?? 0);
+    await sleep(call.plan.script.delayMs ?? 0, res);
     sendJson(
       res,
       200,

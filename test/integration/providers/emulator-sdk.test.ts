@@ -266,6 +266,17 @@ describe('the Bedrock emulator through the real AWS SDK', () => {
     expect(end.deltasSent).toBeLessThan(40);
   });
 
+  it('stops waiting out #delay-ms when the client goes away', async () => {
+    const ended = once(emu.events, 'stream-end');
+    const ctl = new AbortController();
+    const started = Date.now();
+    setTimeout(() => ctl.abort(), 100);
+    await expect(collect(provider.stream(req('#reply: late\n#delay-ms: 5000'), { signal: ctl.signal }))).rejects.toMatchObject({ code: 'AbortError' });
+    const [end] = (await ended) as [EmulatorStreamEnd];
+    expect(end).toMatchObject({ clientClosed: true, deltasSent: 0 });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('waits #delay-ms before the first token and #interval-ms between deltas', async () => {
     const started = Date.now();
     let first = 0;

@@ -281,10 +281,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         return;
       }
       // Both response kinds are Writables; their `write` overloads just do not unify in the types.
-      if (!(res as ServerResponse).write(frame)) await new Promise<void>((r) => {
-        res.once('drain', r);
-        res.once('close', r);
-      });
+      if (!(res as ServerResponse).write(frame)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
     };
 
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId });

@@ -23,7 +23,7 @@ import { splitSentences, WINDOW_SENTENCES } from './text-windows';
  */
 
 /** Released text kept as left context (more than the recognizers look back). */
-const CONTEXT_CHARS = 2 * PII_LEFT_CONTEXT;
+const CONTEXT_CHARS = PII_LEFT_CONTEXT + 16;
 /** Longest held-back tail before the scanner forces a release (keeping the last `PII_MAX_SPAN` chars). */
 export const MAX_HOLD = 2 * PII_MAX_SPAN;
 

@@ -63,6 +63,15 @@ function keysOf(dims: Dimension[], row: Record<string, unknown>): RowKeys {
   return keys;
 }
 
+/** Default for `AnalyticsServiceOptions.maxRows`. */
+export const MAX_ANALYTICS_ROWS = 10_000;
+
+/** Options of the analytics service. */
+export interface AnalyticsServiceOptions {
+  /** Most rows one query returns; a query that would return more is refused as BAD_USER_INPUT. Default 10 000. */
+  maxRows?: number;
+}
+
 function where(conditions: string[]): string {
   return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }
@@ -72,7 +81,22 @@ function where(conditions: string[]): string {
  * as integer micro-USD (numeric sums) and only converted to USD for the wire. Owns no tables.
  */
 export class AnalyticsService {
-  constructor(private readonly db: DataSource) {}
+  private readonly maxRows: number;
+
+  constructor(
+    private readonly db: DataSource,
+    options: AnalyticsServiceOptions = {},
+  ) {
+    this.maxRows = options.maxRows ?? MAX_ANALYTICS_ROWS;
+  }
+
+  /** Keeps a grouped answer bounded: a BI tool asking for user × hour over a year gets told to narrow it. */
+  private capped<T>(rows: T[]): T[] {
+    if (rows.length > this.maxRows) {
+      throw new BadUserInputError('filter', `more than ${this.maxRows} rows: narrow the filter, group by fewer dimensions or use a coarser bucket`);
+    }
+    return rows;
+  }
 
   /** Requests, tokens and cost per group and time bucket. `groupBy` must name at least one dimension. */
   async costBreakdown(filter: TraceFilterData | null | undefined, groupBy: Dimension[], bucket?: TimeBucket | null): Promise<CostRow[]> {
@@ -88,10 +112,10 @@ export class AnalyticsService {
          sum(t.cost_micros) AS cost_micros,
          ${['cost_system_micros', 'cost_context_micros', 'cost_history_micros', 'cost_input_micros', 'cost_output_micros', 'cost_cache_read_micros', 'cost_cache_write_micros'].map(stage).join(', ')}
        FROM traces t ${g.join} ${where(cond)}
-       GROUP BY ${g.groupBy} ORDER BY ${g.orderBy}`,
+       GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return rows.map((r) =>
+    return this.capped(rows).map((r) =>
       Object.assign(new CostRow(), {
         keys: keysOf(g.dims, r),
         bucket: dateOrNull(r.bucket),
@@ -125,10 +149,10 @@ export class AnalyticsService {
          ${pct(0.5, 'latency_ms', 'p50')}, ${pct(0.95, 'latency_ms', 'p95')}, ${pct(0.99, 'latency_ms', 'p99')},
          ${pct(0.5, 'ttft_ms', 'ttft_p50')}, ${pct(0.95, 'ttft_ms', 'ttft_p95')}
        FROM traces t ${g.join} ${where(cond)}
-       GROUP BY ${g.groupBy} ORDER BY ${g.orderBy}`,
+       GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return rows.map((r) =>
+    return this.capped(rows).map((r) =>
       Object.assign(new LatencyRow(), {
         keys: keysOf(g.dims, r),
         bucket: dateOrNull(r.bucket),
@@ -153,10 +177,10 @@ export class AnalyticsService {
          COALESCE(sum(t.saved_micros) FILTER (WHERE t.cached), 0) AS saved_micros,
          sum(COALESCE(t.cache_read_tokens, 0)) AS cache_read_tokens
        FROM traces t ${where(cond)}
-       GROUP BY ${g.groupBy} ORDER BY ${g.orderBy}`,
+       GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return rows.map((r) => {
+    return this.capped(rows).map((r) => {
       const requests = num(r.requests);
       const hits = num(r.hits);
       return Object.assign(new CacheRow(), {
@@ -195,10 +219,10 @@ export class AnalyticsService {
          WHERE ${action} <> 'NONE'
          GROUP BY 1, 2, 3, 4)
        SELECT h.*, tot.requests FROM hits h JOIN totals tot ON tot.bucket IS NOT DISTINCT FROM h.bucket
-       ORDER BY h.bucket, h.policy, h.kind NULLS LAST, h.direction`,
+       ORDER BY h.bucket, h.policy, h.kind NULLS LAST, h.direction LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return rows.map((r) => {
+    return this.capped(rows).map((r) => {
       const requests = num(r.requests);
       const triggered = num(r.triggered);
       return Object.assign(new GuardrailRow(), {

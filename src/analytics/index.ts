@@ -1,4 +1,4 @@
 /** Analytics: BI queries over the traces table (owns no tables). */
-export { AnalyticsService } from './analytics.service';
+export { AnalyticsService, MAX_ANALYTICS_ROWS, type AnalyticsServiceOptions } from './analytics.service';
 export { AnalyticsResolver } from './analytics.resolver';
 export { Dimension, TimeBucket, CostRow, LatencyRow, GuardrailRow, CacheRow, type RowKeys } from './analytics.types';

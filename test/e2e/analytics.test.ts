@@ -1,6 +1,7 @@
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { traceRecord } from '../fixtures/traces';
 import type { TraceRecord } from '../../src/traces';
+import { AnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
 
 const NOVA = 'amazon.nova-micro-v1:0';
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -295,6 +296,32 @@ describe('analytics over traces', () => {
     }
     const badEnum = await t.gql(COST, { groupBy: ['COLOUR'] });
     expect(badEnum.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('sums money exactly: ten traces of $0.10 make $1, not 0.9999999999999999', async () => {
+    const dimes = Array.from({ length: 10 }, () =>
+      traceRecord({ prompt: 'exactness', createdAt: at('2025-01-01T00:00:00Z'), stages: { system: 0, input: 30_000, output: 70_000 } }),
+    );
+    expect(dimes.reduce((a) => a + 0.1, 0)).not.toBe(1);
+    try {
+      for (const r of dimes) t.app.services.traces.writer.enqueue(r);
+      await t.app.services.traces.writer.flush();
+      const [row] = await q(COST, { groupBy: ['PROMPT'], filter: { prompt: 'exactness' } });
+      expect(row.costUsd).toBe(1);
+      expect(row.costByStage).toMatchObject({ input: 0.3, output: 0.7 });
+    } finally {
+      await t.app.dataSource.query(`DELETE FROM traces WHERE prompt = 'exactness'`);
+    }
+  });
+
+  it('refuses an answer larger than the row cap instead of returning it', async () => {
+    // Four users (alice, bob, carol, dave): four rows fit a cap of 4, not a cap of 3.
+    const four = new AnalyticsService(t.app.dataSource, { maxRows: 4 });
+    expect(await four.costBreakdown({}, [Dimension.USER])).toHaveLength(4);
+    const three = new AnalyticsService(t.app.dataSource, { maxRows: 3 });
+    await expect(three.costBreakdown({}, [Dimension.USER])).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter' });
+    await expect(three.latencyStats({}, [Dimension.USER], TimeBucket.DAY)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await three.cacheStats({}, TimeBucket.DAY)).toHaveLength(2);
   });
 
   it('is readable by ANALYST, forbidden to APP', async () => {

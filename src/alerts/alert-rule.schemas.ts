@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { nameSchema } from '../graphql/validation';
 
+/** A uuid argument (checked before it reaches the database). */
+export const idSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+
 /** The metrics an alert rule can watch. Only `budget` fires today (on budget threshold crossings). */
 export const ALERT_METRICS = ['cost', 'p95_latency', 'error_rate', 'guardrail_trigger_rate', 'eval_score', 'drift', 'budget'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { PubSub } from 'type-graphql';
 import { AlertEvent } from './alert-event.entity';
 import { AlertRule } from './alert-rule.entity';
-import { alertRuleInputSchema, BUDGET_RULE_PREFIX, type AlertMetric } from './alert-rule.schemas';
+import { alertRuleInputSchema, BUDGET_RULE_PREFIX, idSchema, type AlertMetric } from './alert-rule.schemas';
 import type { AuditService } from '../audit/audit.service';
 import { ConflictError, NotFoundError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
@@ -57,6 +57,7 @@ export class AlertService {
   }
 
   async updateRule(id: string, input: unknown, actor: string): Promise<AlertRule> {
+    parseInput(idSchema, id, 'id');
     const data = parseInput(alertRuleInputSchema, input, 'input');
     return this.db.transaction(async (m) => {
       const rule = await m.findOne(AlertRule, { where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -73,6 +74,7 @@ export class AlertService {
 
   /** Deletes a rule and its events. */
   async deleteRule(id: string, actor: string): Promise<boolean> {
+    parseInput(idSchema, id, 'id');
     await this.db.transaction(async (m) => {
       const rule = await m.findOneBy(AlertRule, { id });
       if (!rule) throw new NotFoundError('AlertRule', id);

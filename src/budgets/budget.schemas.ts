@@ -3,6 +3,9 @@ import { BudgetAction, BudgetPeriod, BudgetScope } from './budget.entity';
 import { usdToMicros } from './money';
 import { nameSchema } from '../graphql/validation';
 
+/** A uuid argument (checked before it reaches the database). */
+export const idSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+
 /** The largest limit accepted: keeps every micro-USD amount an exact JS number. */
 export const MAX_LIMIT_USD = 1_000_000_000;
 

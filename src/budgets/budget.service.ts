@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Budget, BudgetAction, BudgetScope } from './budget.entity';
 import { budgetExceededMessage, formatUsd } from './budget.errors';
-import { budgetInputSchema, type BudgetFields } from './budget.schemas';
+import { budgetInputSchema, idSchema, type BudgetFields } from './budget.schemas';
 import {
   BudgetPeriodRow,
   type AdmitResult,
@@ -175,6 +175,7 @@ export class BudgetService {
   }
 
   async getById(id: string): Promise<Budget | null> {
+    parseInput(idSchema, id, 'id');
     const b = await this.db.getRepository(Budget).findOneBy({ id });
     return b ? (await this.withUsage([b]))[0]! : null;
   }
@@ -193,6 +194,7 @@ export class BudgetService {
 
   /** Replaces the settable fields. A new limit applies to the current period at once. */
   async update(id: string, input: unknown, actor: string): Promise<Budget> {
+    parseInput(idSchema, id, 'id');
     const data: BudgetFields = parseInput(budgetInputSchema, input, 'input');
     const saved = await this.db.transaction(async (m) => {
       const b = await m.findOne(Budget, { where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -213,6 +215,7 @@ export class BudgetService {
 
   /** Deletes the budget with its ledger (history included); holds in flight then settle as no-ops. */
   async delete(id: string, actor: string): Promise<boolean> {
+    parseInput(idSchema, id, 'id');
     await this.db.transaction(async (m) => {
       const b = await m.findOneBy(Budget, { id });
       if (!b) throw new NotFoundError('Budget', id);
@@ -225,6 +228,7 @@ export class BudgetService {
 
   /** Every period with a ledger row, newest first. */
   async history(id: string): Promise<BudgetPeriodRow[]> {
+    parseInput(idSchema, id, 'id');
     if (!(await this.db.getRepository(Budget).existsBy({ id }))) throw new NotFoundError('Budget', id);
     const rows: Array<{ period_start: Date; period_end: Date | null; spent_micros: string; reserved_micros: string; limit_micros: string }> = await this.db.query(
       `SELECT period_start, period_end, spent_micros, reserved_micros, limit_micros FROM budget_periods WHERE budget_id = $1 ORDER BY period_start DESC`,

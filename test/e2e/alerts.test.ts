@@ -59,6 +59,9 @@ describe('alerts over GraphQL', () => {
     expect(list.data!.alertRules).toEqual(expect.arrayContaining([{ name: 'slow', enabled: false }]));
     expect((await t.gql('mutation($id: ID!) { deleteAlertRule(id: $id) }', { id: rule.id })).data!.deleteAlertRule).toBe(true);
     expect((await t.gql('mutation($id: ID!) { deleteAlertRule(id: $id) }', { id: rule.id })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const malformed = await t.gql('mutation { deleteAlertRule(id: "nope") }');
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(malformed.errors?.[0]?.message).toMatch(/^id:/);
     const audit = await t.gql('{ auditLog(first: 10) { edges { node { action entityType entityId actor } } } }');
     const mine = audit.data!.auditLog.edges.map((e: { node: Record<string, string> }) => e.node).filter((n: Record<string, string>) => n.entityId === rule.id);
     expect(mine.map((n: Record<string, string>) => `${n.entityType}:${n.action}`)).toEqual(['AlertRule:delete', 'AlertRule:update', 'AlertRule:create']);

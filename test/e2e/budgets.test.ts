@@ -65,7 +65,10 @@ describe('budgets over GraphQL', () => {
     expect((await t.gql(UPDATE, { id: unknown, input: { ...input, name: 'x' } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await t.gql('mutation($id: ID!) { deleteBudget(id: $id) }', { id: unknown })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await t.gql('query($id: ID!) { budgetHistory(id: $id) { spentUsd } }', { id: unknown })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect((await t.gql('mutation { deleteBudget(id: "nope") }')).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const malformed = await t.gql('mutation { deleteBudget(id: "nope") }');
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(malformed.errors?.[0]?.message).toMatch(/^id:/);
+    expect((await t.gql('{ budgetHistory(id: "nope") { spentUsd } }')).errors?.[0]?.message).toMatch(/^id:/);
   });
 
   it.each([

@@ -300,6 +300,20 @@ describe(`budget ledger on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     expect(fourth.message).toContain('budget "micro-cap"');
   });
 
+  it('applies a new limit to the current period at once, on the ledger row every process checks', async () => {
+    const b = await makeBudget(s.budgets, { name: 'resized', limitUsd: 1 });
+    const r = await s.budgets.reserve({ budgets: [b], amountMicros: 600_000, ...req() });
+    if (!r.ok) throw new Error(r.message);
+    await s.budgets.settle(r.reservation, 600_000);
+    await s.budgets.update(b.id, { name: 'resized', scope: 'USER', scopeValue: 'resized', period: 'DAILY', limitUsd: 0.5 }, 'test');
+    expect(await ledgerRow(db.ds, b.id, today())).toEqual({ spent: 600_000, reserved: 0, limit: 500_000 });
+    // Even a caller holding the old BudgetData (a stale cache) is checked against the new limit.
+    const refused = await s.budgets.reserve({ budgets: [b], amountMicros: 1, ...req() });
+    expect(refused).toMatchObject({ ok: false, remainingMicros: 0 });
+    if (!refused.ok) expect(refused.message).toContain('$0.00 left of $0.50');
+    expect(await s.budgets.get('resized')).toMatchObject({ limitUsd: 0.5, spentUsd: 0.6 });
+  });
+
   it('refuses a malformed amount as bad input, and a reservation with no covering budget holds nothing', async () => {
     await expect(s.budgets.reserve({ budgets: [], amountMicros: -1, ...req() })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     await expect(s.budgets.reserve({ budgets: [], amountMicros: 1.5, ...req() })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });

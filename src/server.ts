@@ -10,6 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
 import { formatError, toGraphQLError } from './graphql/errors';
+import { createDocumentCache } from './graphql/document-cache';
 import type { Services } from './services';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -39,9 +40,12 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
 
+  const documents = createDocumentCache();
   const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
+      parse: documents.parse,
+      validate: documents.validate,
       // The key is checked at connection_init and again for every operation, so a revoked key stops working at once.
       onConnect: async (ctx) => {
         const secret = bearerSecret(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);

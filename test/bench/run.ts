@@ -1,6 +1,7 @@
 import { benchGeneration } from './generate.bench';
 import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
+import { benchGuardrailStream } from './guardrails-stream.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     const r = await benchGuardrails();
     console.log('\n## guardrails');
     for (const [k, v] of Object.entries(r)) console.log(`- ${k}: ${v}`);
+    await benchGuardrailStream({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200) });
   }
   if (pick.has('budgets')) {
     const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -192,7 +192,11 @@ export class BudgetService {
     return (await this.withUsage([saved]))[0]!;
   }
 
-  /** Replaces the settable fields. A new limit applies to the current period at once. */
+  /**
+   * Replaces the settable fields. A new limit applies to the current period at once. A new period
+   * kind applies from the period containing now; spend already recorded under the old kind is not
+   * re-bucketed (its rows stay in the history).
+   */
   async update(id: string, input: unknown, actor: string): Promise<Budget> {
     parseInput(idSchema, id, 'id');
     const data: BudgetFields = parseInput(budgetInputSchema, input, 'input');
@@ -204,8 +208,11 @@ export class BudgetService {
       const before = { ...b };
       Object.assign(b, data);
       const after = await m.save(b);
-      const { start } = periodOf(after.period, this.now());
-      await m.query('UPDATE budget_periods SET limit_micros = $3 WHERE budget_id = $1 AND period_start = $2', [id, start, after.limitMicros]);
+      // The current period's row takes the new limit at once. When the period kind changed and the new
+      // period starts exactly where an old row does (e.g. DAILY -> WEEKLY on a Monday), that row's spend
+      // all lies in the new period: it becomes the new period's row, with the new end.
+      const { start, end } = periodOf(after.period, this.now());
+      await m.query('UPDATE budget_periods SET limit_micros = $3, period_end = $4 WHERE budget_id = $1 AND period_start = $2', [id, start, after.limitMicros, end]);
       await this.audit.record(m, { actor, action: 'update', entityType: 'Budget', entityId: id, entityName: after.name, before, after });
       return after;
     });

@@ -314,6 +314,25 @@ describe(`budget ledger on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     expect(await s.budgets.get('resized')).toMatchObject({ limitUsd: 0.5, spentUsd: 0.6 });
   });
 
+  it('changing DAILY to WEEKLY on a Monday keeps that day\'s spend in the new week', async () => {
+    clock.set('2026-11-23T09:00:00Z'); // a Monday
+    const b = await makeBudget(s.budgets, { name: 'rekind', limitUsd: 1 });
+    const r = await s.budgets.reserve({ budgets: [b], amountMicros: 100_000, ...req() });
+    if (!r.ok) throw new Error(r.message);
+    await s.budgets.settle(r.reservation, 100_000);
+    await s.budgets.update(b.id, { name: 'rekind', scope: 'USER', scopeValue: 'rekind', period: 'WEEKLY', limitUsd: 1 }, 'test');
+    clock.set('2026-11-25T09:00:00Z');
+    const weekly = (await s.budgets.all()).find((x) => x.id === b.id)!;
+    expect(weekly.period).toBe('WEEKLY');
+    const r2 = await s.budgets.reserve({ budgets: [weekly], amountMicros: 50_000, ...req() });
+    if (!r2.ok) throw new Error(r2.message);
+    await s.budgets.settle(r2.reservation, 50_000);
+    const history = await s.budgets.history(b.id);
+    expect(history.map((h) => [h.periodStart.toISOString(), h.periodEnd?.toISOString(), h.spentUsd])).toEqual([
+      ['2026-11-23T00:00:00.000Z', '2026-11-30T00:00:00.000Z', 0.15],
+    ]);
+  });
+
   it('refuses a malformed amount as bad input, and a reservation with no covering budget holds nothing', async () => {
     await expect(s.budgets.reserve({ budgets: [], amountMicros: -1, ...req() })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     await expect(s.budgets.reserve({ budgets: [], amountMicros: 1.5, ...req() })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });

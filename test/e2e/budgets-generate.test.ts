@@ -1,7 +1,7 @@
 import { formatUsd } from '../../src/budgets';
 import { resolveModel } from '../../src/providers/catalog';
 import { tokensCostMicros } from '../../src/providers/cost';
-import { burst, holdCounts, ledgerRow, onceGenerator } from '../helpers/budget-load';
+import { burst, holdCounts, ledgerRow, onceGenerator, type ApiSample } from '../helpers/budget-load';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const SONNET = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
@@ -32,7 +32,8 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
   let appKey: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Short history budget: long histories get summarized (a model call before the main one).
+    t = await startTestApp({ HISTORY_TOKEN_BUDGET: '200', HISTORY_KEEP_TURNS: '2' });
     appKey = await t.keyFor('APP', 'budget-app');
     const must = async (q: string, v: Rec) => {
       const r = await t.gql(q, v);
@@ -220,6 +221,66 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     expect(tr.spans.find((s: Rec) => s.name === 'budget_settle').attributes).toMatchObject({ actualMicros: row!.spent, estimated: true });
   });
 
+  it('stops at once when the client goes away before the model call starts: no full answer is bought, the hold is closed, the trace says client_disconnected', async () => {
+    const b = await budget({ name: 'early-exit', scope: 'USER', scopeValue: 'u-early', limitUsd: 5, onExceed: 'BLOCK' });
+    // The first turn makes the history summarizer's call slow (its transcript carries the directive),
+    // so the client can leave while the request is still being assembled.
+    const turns = Array.from({ length: 10 }, (_, i) => ({
+      role: i % 2 ? 'ASSISTANT' : 'USER',
+      content: `Turn ${i}: ${'we talked about invoices and refunds at length '.repeat(3)}${i === 0 ? '\n#delay-ms: 3000' : ''}`,
+    }));
+    const seen: Rec[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stop = t.ws(appKey).subscribe(
+        { query: SUB, variables: { i: { prompt: 'budgeted', input: 'Go on.\n#tokens: 300\n#interval-ms: 20', messages: turns, user: 'u-early', maxOutputTokens: MAX_OUT, cache: 'BYPASS' } } },
+        { next: (r) => seen.push(r.data!.generate as Rec), error: reject, complete: () => resolve() },
+      );
+      setTimeout(() => {
+        stop();
+        resolve();
+      }, 700);
+    });
+    expect(seen).toEqual([]);
+    let tr: Rec | undefined;
+    for (let i = 0; i < 100 && !tr; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await t.app.services.traces.writer.flush();
+      const r = await t.gql('{ traces(filter: { user: "u-early" }, first: 5) { edges { node { id } } } }');
+      const id = r.data?.traces.edges[0]?.node.id as string | undefined;
+      if (id) tr = await trace(id);
+    }
+    expect(tr).toBeDefined();
+    // 300 tokens at 20 ms each would take 6 s: the model must not be left streaming to nobody.
+    expect(tr!.usage?.outputTokens ?? 0).toBeLessThan(300);
+    expect(tr).toMatchObject({ status: 'FAILED', stopReason: 'client_disconnected' });
+    const row = await ledgerRow(t.app.dataSource, b.id);
+    expect(row?.reserved ?? 0).toBe(0);
+    expect(row?.spent ?? 0).toBe(Math.round(tr!.costUsd * 1e6));
+    expect((await holdCounts(t.app.dataSource, b.id)).open).toBe(0);
+  });
+
+  it('charges a MODEL budget of the fallback model that served the request', async () => {
+    for (const [q, v] of [
+      ['mutation { createPrompt(input: { name: "falls-back" }) { id } }', {}],
+      ['mutation($i: CreatePromptVersionInput!) { createPromptVersion(input: $i) { number } }', { i: { prompt: 'falls-back', system: 'Be brief.' } }],
+      ['mutation { promotePromptVersion(input: { prompt: "falls-back", version: 1, label: "production" }) { promoted } }', {}],
+      [`mutation { createRoutingRule(input: { name: "falls-back-rule", priority: 1, condition: { prompts: ["falls-back"] }, targetModelId: "${SONNET}", fallbackModelIds: ["${LITE}"] }) { id } }`, {}],
+    ] as Array<[string, Rec]>) {
+      const r = await t.gql(q, v);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+    }
+    const lite = await budget({ name: 'lite-spend', scope: 'MODEL', scopeValue: LITE, limitUsd: 1, onExceed: 'BLOCK' });
+    const r = await once({ prompt: 'falls-back', input: `Hi\n#error@${SONNET}: ThrottlingException\n#reply: From the fallback.`, maxOutputTokens: MAX_OUT, user: 'u-fallback' });
+    expect(r).toMatchObject({ status: 'COMPLETED', text: 'From the fallback.' });
+    const tr = await trace(r.traceId);
+    expect(tr.modelId).toBe(LITE);
+    expect(tr.costUsd).toBeGreaterThan(0);
+    // LITE ran and was paid for: its MODEL budget must see that spend.
+    const row = await ledgerRow(t.app.dataSource, lite.id);
+    expect(row?.spent ?? 0).toBe(Math.round(tr.costUsd * 1e6));
+    expect(row?.reserved ?? 0).toBe(0);
+  });
+
   it('never lets spent + reserved pass the limit under 5N concurrent generateOnce calls, admits at least N, refuses the rest, leaves no hold (3 rounds)', async () => {
     const input = { prompt: 'budgeted', input: 'Is it raining?\n#reply: No.\n#delay-ms: 300', maxOutputTokens: MAX_OUT, cache: 'BYPASS' };
     const { amountMicros } = await probe(input);
@@ -229,13 +290,15 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
       const user = `u-burst-${round}`;
       const b = await budget({ name: `burst-${round}`, scope: 'USER', scopeValue: user, limitUsd: (N * amountMicros + Math.floor(amountMicros / 2)) / 1e6 });
       expect(Math.floor(b.limitMicros / amountMicros)).toBe(N);
-      const r = await burst(t.app.dataSource, b.id, [onceGenerator(t.gql, appKey)], 5 * N, { ...input, user });
+      const r = await burst(t.app.dataSource, b.id, [onceGenerator(t.gql, appKey)], 5 * N, { ...input, user }, () => usage(`burst-${round}`) as Promise<ApiSample>);
       const admitted = r.outcomes.filter((o) => o.status === 'COMPLETED');
       const refused = r.outcomes.filter((o) => o.status !== 'COMPLETED');
-      figures.push({ round, N, amountMicros, limitMicros: b.limitMicros, admitted: admitted.length, refused: refused.length, maxObservedMicros: r.maxObservedMicros, samples: r.samples.length });
+      figures.push({ round, N, amountMicros, limitMicros: b.limitMicros, admitted: admitted.length, refused: refused.length, maxObservedMicros: r.maxObservedMicros, samples: r.samples.length, apiSamples: r.apiSamples.length });
 
       expect(r.samples.length).toBeGreaterThan(2);
       for (const s of r.samples) expect(s.spent + s.reserved).toBeLessThanOrEqual(b.limitMicros);
+      expect(r.apiSamples.length).toBeGreaterThan(2);
+      for (const s of r.apiSamples) expect(Math.round((s.spentUsd + s.reservedUsd) * 1e6)).toBeLessThanOrEqual(Math.round(s.limitUsd * 1e6));
       expect(admitted.length).toBeGreaterThanOrEqual(N);
       for (const o of refused) {
         expect(o).toMatchObject({ status: 'BLOCKED', code: 'BUDGET_EXCEEDED' });

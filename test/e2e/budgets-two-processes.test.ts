@@ -1,4 +1,4 @@
-import { burst, holdCounts, ledgerRow, onceGenerator, streamGenerator, type Generator } from '../helpers/budget-load';
+import { burst, holdCounts, ledgerRow, onceGenerator, streamGenerator, type ApiSample, type Generator } from '../helpers/budget-load';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -40,7 +40,7 @@ async function worstCaseMicros(t: TestApp): Promise<number> {
  * for N worst cases each; asserts the ledger never went over, at least N were admitted, the rest
  * were refused with BUDGET_EXCEEDED, and no hold was left. Returns the figures of each round.
  */
-async function rounds(t: TestApp, generators: Generator[], labels: string[], amountMicros: number, ready: (user: string) => Promise<void>): Promise<Rec[]> {
+async function rounds(t: TestApp, generators: Generator[], labels: string[], amountMicros: number, ready: (user: string) => Promise<void>, sampleVia: Gql = t.gql): Promise<Rec[]> {
   const figures: Rec[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const user = `u-shared-${round}`;
@@ -53,14 +53,17 @@ async function rounds(t: TestApp, generators: Generator[], labels: string[], amo
     expect(Math.floor(limitMicros / amountMicros)).toBe(N);
     await ready(user);
 
-    const r = await burst(t.app.dataSource, created.id, generators, 5 * N, { ...INPUT, user });
+    const apiSample = async () => (await must(sampleVia, 'query($n: String!) { budget(name: $n) { spentUsd reservedUsd limitUsd } }', { n: `shared-${round}` })).budget as ApiSample;
+    const r = await burst(t.app.dataSource, created.id, generators, 5 * N, { ...INPUT, user }, apiSample);
     const admitted = r.outcomes.filter((o) => o.status === 'COMPLETED');
     const refused = r.outcomes.filter((o) => o.status !== 'COMPLETED');
     const byGenerator = labels.map((label, g) => ({ label, admitted: r.outcomes.filter((o, i) => i % labels.length === g && o.status === 'COMPLETED').length }));
-    figures.push({ round, N, amountMicros, limitMicros, admitted: admitted.length, refused: refused.length, byGenerator, maxObservedMicros: r.maxObservedMicros, samples: r.samples.length });
+    figures.push({ round, N, amountMicros, limitMicros, admitted: admitted.length, refused: refused.length, byGenerator, maxObservedMicros: r.maxObservedMicros, samples: r.samples.length, apiSamples: r.apiSamples.length });
 
     expect(r.samples.length).toBeGreaterThan(2);
     for (const s of r.samples) expect(s.spent + s.reserved).toBeLessThanOrEqual(limitMicros);
+    expect(r.apiSamples.length).toBeGreaterThan(2);
+    for (const s of r.apiSamples) expect(Math.round((s.spentUsd + s.reservedUsd) * 1e6)).toBeLessThanOrEqual(limitMicros);
     expect(admitted.length).toBeGreaterThanOrEqual(N);
     expect(admitted.length + refused.length).toBe(5 * N);
     for (const o of refused) {
@@ -118,10 +121,18 @@ if (process.env.DATABASE_URL) {
     it('5N concurrent generateOnce calls split over both processes never pass the limit, admit at least N, refuse the rest, leave no hold (3 rounds)', async () => {
       const amountMicros = await worstCaseMicros(t);
       const otherGql: Gql = (q, v, k) => other!.gql(q, v, k);
-      const figures = await rounds(t, [onceGenerator(t.gql, key), onceGenerator(otherGql, key)], ['test-app', 'server-process'], amountMicros, async (user) => {
-        await seesBudget(t.gql, user);
-        await seesBudget(otherGql, user);
-      });
+      // The ledger is sampled directly on the database and, over GraphQL, as the second process shows it.
+      const figures = await rounds(
+        t,
+        [onceGenerator(t.gql, key), onceGenerator(otherGql, key)],
+        ['test-app', 'server-process'],
+        amountMicros,
+        async (user) => {
+          await seesBudget(t.gql, user);
+          await seesBudget(otherGql, user);
+        },
+        otherGql,
+      );
       expect(figures).toHaveLength(ROUNDS);
     });
 

@@ -117,22 +117,45 @@ export interface BurstResult {
   /** The ledger read continuously while the burst ran (spent + reserved per sample). */
   samples: LedgerRow[];
   maxObservedMicros: number;
+  /** The same, read over GraphQL (`budget(name) { spentUsd reservedUsd limitUsd }`) when asked for. */
+  apiSamples: ApiSample[];
+}
+
+/** A budget as the API shows it. */
+export interface ApiSample {
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
 }
 
 /**
  * Fires `total` generations at once, spread round-robin over `generators` (one per server process
  * or transport), while sampling the budget's ledger row until every generation answered.
  */
-export async function burst(db: DataSource, budgetId: string, generators: Generator[], total: number, input: Record<string, unknown>): Promise<BurstResult> {
+export async function burst(
+  db: DataSource,
+  budgetId: string,
+  generators: Generator[],
+  total: number,
+  input: Record<string, unknown>,
+  apiSample?: () => Promise<ApiSample>,
+): Promise<BurstResult> {
   const samples: LedgerRow[] = [];
+  const apiSamples: ApiSample[] = [];
   let running = true;
-  const sampler = (async () => {
+  const loop = async (read: () => Promise<void>) => {
     while (running) {
-      const row = await ledgerRow(db, budgetId);
-      if (row) samples.push(row);
+      await read();
       await new Promise((r) => setTimeout(r, 2));
     }
-  })();
+  };
+  const sampler = Promise.all([
+    loop(async () => {
+      const row = await ledgerRow(db, budgetId);
+      if (row) samples.push(row);
+    }),
+    apiSample ? loop(async () => void apiSamples.push(await apiSample())) : undefined,
+  ]);
   let outcomes: GenerationOutcome[];
   try {
     outcomes = await Promise.all(Array.from({ length: total }, (_, i) => generators[i % generators.length]!(input)));
@@ -142,5 +165,5 @@ export async function burst(db: DataSource, budgetId: string, generators: Genera
   }
   const final = await ledgerRow(db, budgetId);
   if (final) samples.push(final);
-  return { outcomes, samples, maxObservedMicros: Math.max(0, ...samples.map((s) => s.spent + s.reserved)) };
+  return { outcomes, samples, maxObservedMicros: Math.max(0, ...samples.map((s) => s.spent + s.reserved)), apiSamples };
 }

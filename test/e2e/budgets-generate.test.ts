@@ -238,7 +238,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
       setTimeout(() => {
         stop();
         resolve();
-      }, 700);
+      }, 1000);
     });
     expect(seen).toEqual([]);
     let tr: Rec | undefined;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createDataSource } from './db/data-source';
@@ -105,13 +106,22 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       return app.port;
     },
     async stop() {
-      await server.stop();
-      await models.close();
-      await budgets.stopReaper();
-      await pubSub.close();
-      await traces.close(); // after in-flight requests enqueued their traces, before the database closes
-      await bus.close();
-      await dataSource.destroy();
+      // Order matters: no new requests, then the model clients, then writers that still need the
+      // database (reaper, traces), then the listeners, then the database itself.
+      const steps: Array<[string, () => Promise<unknown>]> = [
+        ['server', () => server.stop()],
+        ['models', () => models.close()],
+        ['budget reaper', () => budgets.stopReaper()],
+        ['pubsub', () => pubSub.close()],
+        ['traces', () => traces.close()],
+        ['change bus', () => bus.close()],
+        ['database', () => dataSource.destroy()],
+      ];
+      for (const [name, step] of steps) {
+        const t0 = performance.now();
+        await step();
+        logger.debug({ step: name, ms: Math.round(performance.now() - t0) }, 'stopped');
+      }
     },
   };
   return app;

@@ -99,6 +99,8 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     ...protection,
     formatError: (formatted, error) => formatError(formatted, error, logError),
     includeStacktraceInErrorResponses: false,
+    // index.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handlers would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ...protection.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),

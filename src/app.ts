@@ -66,7 +66,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     covering: (req) => budgets.coveringBudgets(req),
     reserve: (covering, amountMicros, requestId) =>
       budgets.reserve({ budgets: covering as Awaited<ReturnType<BudgetService['coveringBudgets']>>, amountMicros, requestId }),
-    settle: (reservation, actualMicros) => budgets.settle(reservation as Parameters<BudgetService['settle']>[0], actualMicros),
+    async settle(reservation, actualMicros, servedBudgetIds) {
+      const r = reservation as Parameters<BudgetService['settle']>[0];
+      if (!servedBudgetIds) return budgets.settle(r, actualMicros);
+      const served = new Set(servedBudgetIds);
+      await budgets.settle({ ...r, holds: r.holds.filter((h) => served.has(h.budgetId)) }, actualMicros);
+      await budgets.release({ ...r, holds: r.holds.filter((h) => !served.has(h.budgetId)) });
+    },
     release: (reservation) => budgets.release(reservation as Parameters<BudgetService['release']>[0]),
   };
   const { pipeline: generation } = createGenerationPipeline({

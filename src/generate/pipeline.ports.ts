@@ -97,8 +97,12 @@ export type ReserveOutcome<R> =
 export interface BudgetsPort<R = unknown> {
   covering(req: { prompt: string; modelId: string; apiKey: string | null; user: string | null }): Promise<BudgetRef[]>;
   reserve(budgets: BudgetRef[], amountMicros: number, requestId: string): Promise<ReserveOutcome<R>>;
-  /** Idempotent. */
-  settle(reservation: R, actualMicros: number): Promise<void>;
+  /**
+   * Charges the real cost, idempotently. With `servedBudgetIds`, only those budgets' holds are
+   * charged and the others released (a fallback model served: budgets scoped to models that did
+   * not serve are not charged for it).
+   */
+  settle(reservation: R, actualMicros: number, servedBudgetIds?: string[]): Promise<void>;
   release(reservation: R): Promise<void>;
 }
 

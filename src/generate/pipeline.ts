@@ -158,6 +158,13 @@ export class GenerationPipeline {
         }
       }
 
+      // A client gone before the model call: nothing is reserved, called or charged.
+      if (signal?.aborted) {
+        st.trace.stopReason = 'client_disconnected';
+        this.finish(st, 'FAILED', 'CANCELLED', 'the client went away before the model call');
+        return;
+      }
+
       // 6. Budgets: reserve the worst case on every covering budget, all or nothing.
       const admitted = await st.spans.time('budget_reserve', async (a) => {
         const first = await this.reserve(req, caller, version, chain, assembled, maxTokens, summaryMicros, st.traceId);
@@ -214,6 +221,7 @@ export class GenerationPipeline {
       const call = new AbortController();
       const onClientGone = () => call.abort();
       signal?.addEventListener('abort', onClientGone);
+      if (signal?.aborted) call.abort();
       const closeModelSpan = st.spans.open('model_call', { modelId });
       let guardMs = 0;
       let guardStart: number | null = null;
@@ -312,7 +320,10 @@ export class GenerationPipeline {
       const cost = stageTokens ? addHistoryMicros(costByStageMicros(stageTokens, prices), summaryMicros) : addHistoryMicros(zeroCost(), summaryMicros);
       await st.spans.time('budget_settle', async (a) => {
         Object.assign(a, { actualMicros: cost.total, estimated: !usage });
-        if (reservation) await this.deps.budgets.settle(reservation, cost.total);
+        if (reservation) {
+          const served = chain.length > 1 ? (await this.coveringBudgets(req, caller, version, [servedModel])).map((b) => b.id) : undefined;
+          await this.deps.budgets.settle(reservation, cost.total, served);
+        }
       });
       settled = true;
       Object.assign(st.trace, {
@@ -521,7 +532,9 @@ export class GenerationPipeline {
     summaryMicros: number,
     traceId: string,
   ) {
-    const budgets = await this.deps.budgets.covering({ prompt: version.prompt, modelId: chain[0]!, apiKey: caller.apiKeyName, user: req.user });
+    // Every model that may serve (fallbacks included) brings the budgets scoped to it: all are
+    // held, and at settle only those covering the model that served are charged.
+    const budgets = await this.coveringBudgets(req, caller, version, chain);
     let amountMicros = 0;
     for (const m of chain) {
       const p = this.deps.models.pricesFor(m);
@@ -537,6 +550,14 @@ export class GenerationPipeline {
     if (!budgets.length) return { outcome: null, budgets: [] as string[], amountMicros };
     const outcome = await this.deps.budgets.reserve(budgets, amountMicros, traceId);
     return { outcome, budgets: budgets.map((b) => b.name), amountMicros };
+  }
+
+  private async coveringBudgets(req: GenerateRequest, caller: Caller, version: ResolvedVersion, models: string[]) {
+    const seen = new Map<string, Awaited<ReturnType<BudgetsPort['covering']>>[number]>();
+    for (const modelId of models) {
+      for (const b of await this.deps.budgets.covering({ prompt: version.prompt, modelId, apiKey: caller.apiKeyName, user: req.user })) seen.set(b.id, b);
+    }
+    return [...seen.values()];
   }
 
   /** A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as cached. */

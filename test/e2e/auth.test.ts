@@ -52,7 +52,7 @@ describe('API keys and roles', () => {
   it('refuses a revoked key at once, over HTTP and over an open graphql-ws connection', async () => {
     const created = await t.gql('mutation { createApiKey(name: "to-revoke", role: ANALYST) { secret apiKey { id } } }');
     const { secret, apiKey } = created.data!.createApiKey;
-    const client = t.ws(secret);
+    const client = t.ws(secret, { keepOpen: true });
     const before = await wsCollect(client, '{ auditLog(first: 1) { edges { node { action } } } }');
     expect(before[0]!.errors).toBeUndefined();
     const rev = await t.gql('mutation($id: ID!) { revokeApiKey(id: $id) }', { id: apiKey.id });

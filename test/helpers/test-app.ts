@@ -23,8 +23,11 @@ export interface TestApp {
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
   /** Creates an API key with a role and returns its secret. */
   keyFor(role: 'APP' | 'ADMIN' | 'ANALYST' | 'CI', name?: string): Promise<string>;
-  /** A real graphql-ws client authenticated with `key`. */
-  ws(key?: string | null): WsClient;
+  /**
+   * A real graphql-ws client authenticated with `key`. By default it connects per operation;
+   * `{ keepOpen: true }` connects at once and keeps one socket until `close()` (an "open connection").
+   */
+  ws(key?: string | null, opts?: { keepOpen?: boolean }): WsClient;
   close(): Promise<void>;
 }
 
@@ -92,14 +95,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (!r.data) throw new Error(JSON.stringify(r.errors));
       return r.data.createApiKey.secret;
     },
-    ws(key = ADMIN_SECRET) {
+    ws(key = ADMIN_SECRET, opts = {}) {
       const client = createClient({
         url: wsUrl,
         webSocketImpl: WebSocket,
         connectionParams: key ? { authorization: `Bearer ${key}` } : {},
         retryAttempts: 0,
-        lazy: true,
-        lazyCloseTimeout: 60_000,
+        // No lazy-close timer: one left behind after dispose() keeps jest alive for its duration.
+        lazy: !opts.keepOpen,
       });
       wsClients.push(client);
       return client;

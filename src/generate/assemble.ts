@@ -1,7 +1,7 @@
-import { countTokens } from '../providers/tokens';
-import type { ContentPart, ConverseRequest, ModelMessage, TokenUsage } from '../providers/provider';
-import type { PromptCachingInfo } from '../providers/catalog';
-import type { StageTokens } from '../providers/cost';
+import { countTokens } from '../providers';
+import type { ContentPart, ConverseRequest, ModelMessage, TokenUsage } from '../providers';
+import type { PromptCachingInfo } from '../providers';
+import type { StageTokens } from '../providers';
 
 /**
  * Prompt assembly, pure: the one place that decides what the model sees and in which order

@@ -1,4 +1,4 @@
-import { countTokens } from '../providers/tokens';
+import { countTokens } from '../providers';
 import { chunkText, type Chunk } from './assemble';
 
 /** Why a retrieved chunk was not sent. */

@@ -1,25 +1,13 @@
-import type { Finding } from '../guardrails/engine/guardrail-engine.types';
-import type { StageTokens } from '../providers/cost';
+import type { Finding } from '../guardrails';
+import type { StageCostMicrosData, UsageData } from '../traces';
 
 /** Plain event objects the pipeline yields; `__typename` picks the GraphQL union member. */
 
-export interface UsageData {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  byStage: Pick<StageTokens, 'system' | 'context' | 'history' | 'input' | 'output'>;
-}
+/** Usage as the traces feature defines it (API.md `Usage`). */
+export type { UsageData };
 
-export interface StageCostData {
-  system: number;
-  context: number;
-  history: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
+/** Cost per stage in USD, the same stages as the stored integer micro-USD. */
+export type StageCostData = { [K in keyof StageCostMicrosData]: number };
 
 export interface GenerationStartedEvent {
   __typename: 'GenerationStarted';

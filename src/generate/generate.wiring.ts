@@ -3,11 +3,11 @@ import { renderVersion, type PromptService } from '../prompts';
 import type { RoutingService } from '../routing';
 import { createPolicyStreamScanner, withBedrockGuardrails, type ActivePolicy, type GuardrailService } from '../guardrails';
 import type { TraceService } from '../traces';
-import type { ModelProvider } from '../providers/provider';
+import type { ModelProvider } from '../providers';
 import { ResponseCache } from '../response-cache';
 import { HistoryTrimmer } from './history-trimmer';
 import { GenerationPipeline } from './pipeline';
-import type { BudgetsPort, GenerationTrace, GuardrailsPort, ModelsPort, PromptsPort, ResolvedVersion, RoutingPort, TracesPort } from './pipeline.ports';
+import type { BudgetsPort, GenerationTrace, GuardrailsPort, ModelsPort, PromptsPort, RoutingPort, TracesPort } from './pipeline.ports';
 
 /** The feature services the pipeline is built from (see `app.ts`). */
 export interface GenerationFeatures {
@@ -27,10 +27,7 @@ export interface GenerationFeatures {
 export function createGenerationPipeline(f: GenerationFeatures): { pipeline: GenerationPipeline; cache: ResponseCache } {
   const g = f.config.generation;
   const prompts: PromptsPort = {
-    async resolveVersion(prompt, sel) {
-      const v = await f.prompts.resolveVersion(prompt, sel);
-      return v as unknown as ResolvedVersion;
-    },
+    resolveVersion: (prompt, sel) => f.prompts.resolveVersion(prompt, sel),
     render: (version, variables) => renderVersion(version, variables) as ReturnType<PromptsPort['render']>,
   };
   const routing: RoutingPort = { route: (req, fallback) => f.routing.route(req, fallback) };

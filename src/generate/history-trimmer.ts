@@ -1,5 +1,5 @@
-import { countTokens } from '../providers/tokens';
-import type { ModelProvider, TokenUsage } from '../providers/provider';
+import { countTokens } from '../providers';
+import type { ModelProvider, TokenUsage } from '../providers';
 import type { Turn } from './assemble';
 import { planHistory, transcript, turnsHash, turnsTokens } from './history';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { countTokens } from '../providers/tokens';
+import { countTokens } from '../providers';
 import type { Turn } from './assemble';
 
 /** How the history of one request is sent: an optional summary of `summarized` older turns, then `kept` verbatim. */

@@ -1,8 +1,9 @@
-import type { ModelInfo, Prices } from '../providers/catalog';
-import type { ModelProvider, TokenUsage } from '../providers/provider';
-import type { StageCostMicros, StageTokens } from '../providers/cost';
-import type { Finding, Verdict } from '../guardrails/engine/guardrail-engine.types';
+import type { ModelInfo, Prices } from '../providers';
+import type { ModelProvider, TokenUsage } from '../providers';
+import type { StageCostMicros, StageTokens } from '../providers';
+import type { Finding, Verdict } from '../guardrails';
 import type { Turn } from './assemble';
+import type { ResolvedPromptVersion } from '../prompts';
 
 /**
  * What the pipeline needs from the other features, as narrow ports. The composition root
@@ -10,21 +11,8 @@ import type { Turn } from './assemble';
  * on its own.
  */
 
-/** A prompt version resolved by label or number. */
-export interface ResolvedVersion {
-  promptId: string;
-  prompt: string;
-  /** Answers may be shared across API keys and users through the response cache. */
-  shareable: boolean;
-  versionId: string;
-  number: number;
-  label: string | null;
-  system: string | null;
-  messages: Turn[];
-  variables: string[];
-  modelId: string | null;
-  params: { maxTokens?: number | null; temperature?: number | null; topP?: number | null; stopSequences?: string[] | null } | null;
-}
+/** A prompt version resolved by label or number (the prompts feature's shape, read-only). */
+export type ResolvedVersion = ResolvedPromptVersion;
 
 export interface PromptsPort {
   /** Throws NotFoundError for an unknown prompt, label or version. */

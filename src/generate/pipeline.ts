@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AppError, BadUserInputError } from '../graphql/errors';
-import { costByStageMicros, microsToUsd, tokensCostMicros, type StageCostMicros, type StageTokens } from '../providers/cost';
-import { toProviderError, ProviderError } from '../providers/provider.errors';
-import type { ModelInfo } from '../providers/catalog';
-import type { ConverseRequest, TokenUsage } from '../providers/provider';
-import { countTokens } from '../providers/tokens';
+import { costByStageMicros, microsToUsd, tokensCostMicros, type StageCostMicros, type StageTokens } from '../providers';
+import { toProviderError, ProviderError } from '../providers';
+import type { ModelInfo } from '../providers';
+import type { ConverseRequest, TokenUsage } from '../providers';
+import { countTokens } from '../providers';
 import { hashParts, type ResponseCache } from '../response-cache';
 import type { GenerationConfig } from '../config/config';
 import { assemble, AssemblyError, outputLimit, reconcileStages, requestForTrace, type Assembled, type AssemblyParts, type Chunk } from './assemble';

@@ -1,10 +1,9 @@
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { Worker } from 'node:worker_threads';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { fmt, printTable, summarize } from './stats';
+import { direct, MODEL, REPLY, round, sdkClient, SYSTEM, type Sample } from './generate-clients';
 import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from '../../src/generate';
 
 /**
@@ -14,55 +13,6 @@ import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from 
  * budget reservation, output guardrails, settle, trace). Both are measured in the same run,
  * interleaved, at concurrency 1 and 100.
  */
-
-const REPLY = 'The capital of France is Paris. It has been the capital for centuries and is known for its museums, cafes and the Seine.';
-const SYSTEM = 'You are a concise geography assistant. Answer in one or two sentences.';
-const MODEL = 'amazon.nova-lite-v1:0';
-
-interface Sample {
-  ttft: number;
-  total: number;
-}
-
-async function direct(client: BedrockRuntimeClient, input: string): Promise<Sample> {
-  const t0 = performance.now();
-  let ttft = NaN;
-  const out = await client.send(
-    new ConverseStreamCommand({
-      modelId: MODEL,
-      system: [{ text: SYSTEM }],
-      messages: [{ role: 'user', content: [{ text: input }] }],
-      inferenceConfig: { maxTokens: 512 },
-    }),
-  );
-  for await (const ev of out.stream!) {
-    if (ev.contentBlockDelta && Number.isNaN(ttft)) ttft = performance.now() - t0;
-  }
-  return { ttft, total: performance.now() - t0 };
-}
-
-function viaPipeline(ws: Client, input: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    let ttft = NaN;
-    ws.subscribe(
-      {
-        query: `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on TextDelta { text } ... on GenerationFailed { code message } } }`,
-        variables: { i: { prompt: 'bench', input, cache: 'BYPASS', user: 'bench-user' } },
-      },
-      {
-        next: (r) => {
-          const ev = (r.data as { generate?: { __typename: string; code?: string; message?: string } } | undefined)?.generate;
-          if (ev?.__typename === 'TextDelta' && Number.isNaN(ttft)) ttft = performance.now() - t0;
-          if (ev?.__typename === 'GenerationFailed') reject(new Error(`${ev.code}: ${ev.message}`));
-          if (r.errors) reject(new Error(JSON.stringify(r.errors)));
-        },
-        error: reject,
-        complete: () => resolve({ ttft, total: performance.now() - t0 }),
-      },
-    );
-  });
-}
 
 /** The pipeline called in process (no GraphQL transport): what the control plane itself adds. */
 async function inProcess(pipeline: GenerationPipeline, input: string, caller: { apiKeyId: string; apiKeyName: string }): Promise<Sample> {
@@ -93,35 +43,64 @@ async function setup(t: TestApp): Promise<void> {
   );
 }
 
-async function round(concurrency: number, rounds: number, run: () => Promise<Sample>): Promise<Sample[]> {
-  const out: Sample[] = [];
-  for (let r = 0; r < rounds; r++) out.push(...(await Promise.all(Array.from({ length: concurrency }, run))));
-  return out;
+/** Runs the worker's clients: `direct` (the SDK to the emulator) or `ws` (a graphql-ws frontend). */
+function workerClient(worker: Worker) {
+  return (kind: 'direct' | 'ws', concurrency: number): Promise<Sample[]> =>
+    new Promise((resolve, reject) => {
+      worker.once('message', (m: { samples?: Sample[]; error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m.samples!)));
+      worker.postMessage({ kind, concurrency });
+    });
 }
 
+function compare(rows: Array<Record<string, string | number>>, concurrency: number, path: string, base: Sample[], other: Sample[]): void {
+  for (const metric of ['ttft', 'total'] as const) {
+    const b = summarize(base.map((x) => x[metric]));
+    const o = summarize(other.map((x) => x[metric]));
+    rows.push({
+      concurrency,
+      metric: `${metric} ms`,
+      path,
+      n: o.n,
+      'direct p50': fmt(b.p50),
+      'path p50': fmt(o.p50),
+      'overhead p50': fmt(o.p50 - b.p50),
+      'ratio p50': fmt(o.p50 / b.p50, 2),
+      'direct p99': fmt(b.p99),
+      'path p99': fmt(o.p99),
+      'overhead p99': fmt(o.p99 - b.p99),
+      'ratio p99': fmt(o.p99 / b.p99, 2),
+    });
+  }
+}
+
+/**
+ * Two comparisons, each interleaved round by round so the machine's noise hits both sides:
+ * - in process: the SDK straight to the emulator vs `GenerationPipeline.run()`, both called from
+ *   the server's thread: what the control plane's own steps add;
+ * - as remote clients (a worker thread with its own event loop): the SDK straight to the emulator
+ *   vs a graphql-ws frontend subscribed to `generate`: what a frontend sees, transport included.
+ */
 export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
   const iterations = opts.iterations ?? 300;
   const t = await startTestApp({ LOG_LEVEL: 'silent' });
+  const endpoint = t.app.services.models.emulatorUrl;
+  if (!endpoint) throw new Error('the bench needs the in-process emulator');
+  const input = `Where is Paris?\n#reply: ${REPLY}`;
+  let worker: Worker | undefined;
+  const sdk = sdkClient(endpoint);
   try {
     await setup(t);
-    const endpoint = t.app.services.models.emulatorUrl;
-    if (!endpoint) throw new Error('the bench needs the in-process emulator');
-    const sdk = new BedrockRuntimeClient({
-      region: 'us-east-1',
-      endpoint,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true, maxSockets: 200 } }),
-    });
-    const ws = createClient({ url: t.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${await t.keyFor('APP')}` }, lazy: false });
-    const input = `Where is Paris?\n#reply: ${REPLY}`;
-    // Warm both paths (JIT, sockets, caches).
-    for (let i = 0; i < 30; i++) {
-      await direct(sdk, input);
-      await inProcess(t.app.services.generation, input, { apiKeyId: 'bench', apiKeyName: 'bench' });
-      await viaPipeline(ws, input);
-    }
+    worker = new Worker(path.join(__dirname, 'generate-client.worker.js'), { workerData: { endpoint, wsUrl: t.wsUrl, key: await t.keyFor('APP'), input } });
+    const remote = workerClient(worker);
     const pipeline = t.app.services.generation;
     const caller = { apiKeyId: 'bench', apiKeyName: 'bench' };
+    // Warm every path (JIT, sockets, caches).
+    for (let i = 0; i < 30; i++) {
+      await direct(sdk, input);
+      await inProcess(pipeline, input, caller);
+      await remote('direct', 1);
+      await remote('ws', 1);
+    }
     const rows: Array<Record<string, string | number>> = [];
     for (const [concurrency, rounds] of [
       [1, iterations],
@@ -129,42 +108,22 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     ] as const) {
       const d: Sample[] = [];
       const p: Sample[] = [];
-      const w: Sample[] = [];
-      // Interleaved so that the machine's noise hits every side alike.
+      const rd: Sample[] = [];
+      const rw: Sample[] = [];
       for (let r = 0; r < rounds; r++) {
         d.push(...(await round(concurrency, 1, () => direct(sdk, input))));
         p.push(...(await round(concurrency, 1, () => inProcess(pipeline, input, caller))));
-        w.push(...(await round(concurrency, 1, () => viaPipeline(ws, input))));
+        rd.push(...(await remote('direct', concurrency)));
+        rw.push(...(await remote('ws', concurrency)));
       }
-      for (const metric of ['ttft', 'total'] as const) {
-        const base = summarize(d.map((x) => x[metric]));
-        for (const [name, samples] of [
-          ['pipeline in process', p],
-          ['pipeline over graphql-ws', w],
-        ] as const) {
-          const s = summarize(samples.map((x) => x[metric]));
-          rows.push({
-            concurrency,
-            metric: `${metric} ms`,
-            path: name,
-            n: s.n,
-            'direct p50': fmt(base.p50),
-            'path p50': fmt(s.p50),
-            'overhead p50': fmt(s.p50 - base.p50),
-            'ratio p50': fmt(s.p50 / base.p50, 2),
-            'direct p99': fmt(base.p99),
-            'path p99': fmt(s.p99),
-            'overhead p99': fmt(s.p99 - base.p99),
-            'ratio p99': fmt(s.p99 / base.p99, 2),
-          });
-        }
-      }
+      compare(rows, concurrency, 'pipeline in process', d, p);
+      compare(rows, concurrency, 'graphql-ws frontend (worker thread)', rd, rw);
     }
-    await ws.dispose();
-    sdk.destroy();
     printTable('generate: the same streamed generation straight from the emulator (AWS SDK client) vs through the pipeline', rows);
     return rows;
   } finally {
+    if (worker) await worker.terminate();
+    sdk.destroy();
     await t.close();
   }
 }

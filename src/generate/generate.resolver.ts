@@ -6,6 +6,7 @@ import { GenerateInput, parseGenerateInput } from './generate.inputs';
 import { GenerateEvent, GenerateResult } from './generate.types';
 import type { GenerateEventData } from './generate.events';
 import { abortableStream } from './abortable-stream';
+import { coalesceDeltas } from './coalesce-deltas';
 import { collectResult } from './generate-once';
 
 function callerOf(ctx: RequestContext) {
@@ -20,7 +21,7 @@ export class GenerateResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { input: GenerateInput }, RequestContext>) => {
       const req = parseGenerateInput(args.input);
       const caller = callerOf(context);
-      return abortableStream((signal) => context.services.generation.run(req, caller, signal), context.signal);
+      return coalesceDeltas(abortableStream((signal) => context.services.generation.run(req, caller, signal), context.signal));
     },
   })
   generate(@Root() event: GenerateEventData, @Arg('input', () => GenerateInput) _input: GenerateInput): GenerateEventData {

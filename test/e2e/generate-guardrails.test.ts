@@ -57,7 +57,7 @@ describe('guardrails in the generate pipeline (graphql-ws, emulator scripted by 
   it('anonymizes an email split across many deltas: it arrives as {EMAIL} and no delta carries a part of it', async () => {
     const email = 'jane.doe@example.com';
     const reply = `You can write to ${email} for a refund, any time.`;
-    const events = await run({ prompt: 'anon', input: `Who do I contact?\n#reply: ${reply}\n#chunk-chars: 3` });
+    const events = await run({ prompt: 'anon', input: `Who do I contact?\n#reply: ${reply}\n#chunk-chars: 3\n#interval-ms: 3` });
     const parts = deltas(events);
     expect(parts.length).toBeGreaterThan(5);
     expect(parts.join('')).toBe('You can write to {EMAIL} for a refund, any time.');

@@ -58,7 +58,7 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
 
   it('streams deltas in order between GenerationStarted and GenerationCompleted, and traces the request', async () => {
     const reply = 'Hello! Our widget supports bluetooth and wifi, and it ships worldwide.';
-    const events = await run(app1, { prompt: 'support', variables: { product: 'Widget' }, input: `Does it have wifi?\n#reply: ${reply}\n#chunk-chars: 5`, user: 'u1' });
+    const events = await run(app1, { prompt: 'support', variables: { product: 'Widget' }, input: `Does it have wifi?\n#reply: ${reply}\n#chunk-chars: 5\n#interval-ms: 3`, user: 'u1' });
     expect(events[0]).toMatchObject({ __typename: 'GenerationStarted', modelId: 'amazon.nova-lite-v1:0', promptVersion: 1, label: 'production', cached: false });
     const deltas = events.filter((e) => e.__typename === 'TextDelta');
     expect(deltas.length).toBeGreaterThan(5);

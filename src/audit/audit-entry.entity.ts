@@ -31,6 +31,13 @@ export class AuditEntry {
   @Column('text', { name: 'entity_name', nullable: true })
   entityName!: string | null;
 
+  /** The entity in one line, as API.md lists it: `RoutingRule "long-inputs"`. */
+  @Field({ description: 'The entity changed, in one line: its kind and name (or id), e.g. RoutingRule "long-inputs".' })
+  get entity(): string {
+    const key = this.entityName ?? this.entityId;
+    return key ? `${this.entityType} "${key}"` : this.entityType;
+  }
+
   @Field(() => GraphQLJSON, { nullable: true })
   @Column('jsonb', { nullable: true })
   before!: unknown;

@@ -2,6 +2,7 @@ import { Field, Float, InputType, Int, registerEnumType } from 'type-graphql';
 import { z } from 'zod';
 import { GraphQLJSON } from '../graphql/scalars';
 import { parseInput } from '../graphql/validation';
+import { PromptRole } from '../prompts';
 
 export enum CacheMode {
   DEFAULT = 'DEFAULT',
@@ -13,15 +14,10 @@ registerEnumType(CacheMode, {
   description: 'DEFAULT reads and writes the response cache, BYPASS neither, REFRESH writes without reading.',
 });
 
-export enum ChatRole {
-  USER = 'USER',
-  ASSISTANT = 'ASSISTANT',
-}
-
 @InputType({ description: 'One turn of the conversation history, oldest first.' })
 export class ChatMessageInput {
-  @Field(() => String, { description: 'USER or ASSISTANT.' })
-  role!: string;
+  @Field(() => PromptRole)
+  role!: PromptRole;
 
   @Field()
   content!: string;

@@ -171,10 +171,10 @@ describe('routing rules', () => {
     const id = created.data!.createRoutingRule.id;
     await t.gql(UPDATE, { id, input: { name: 'audited', priority: 4, condition: { minMessages: 3 }, targetModelId: HAIKU } });
     await t.gql(DELETE, { id });
-    const log = await t.gql('{ auditLog(first: 200) { edges { node { actor action entityType entityId entityName before after } } } }');
+    const log = await t.gql('{ auditLog(first: 200) { edges { node { actor action entity entityType entityId entityName before after } } } }');
     const mine = log.data!.auditLog.edges.map((e: { node: any }) => e.node).filter((n: { entityId: string }) => n.entityId === id);
     expect(mine.map((n: { action: string }) => n.action)).toEqual(['delete', 'update', 'create']);
-    for (const n of mine) expect(n).toMatchObject({ entityType: 'RoutingRule', entityName: 'audited', actor: expect.any(String) });
+    for (const n of mine) expect(n).toMatchObject({ entity: 'RoutingRule "audited"', entityType: 'RoutingRule', entityName: 'audited', actor: expect.any(String) });
     const [del, upd, crt] = mine;
     expect(crt.before).toBeNull();
     expect(crt.after).toMatchObject({ priority: 3, condition: { minMessages: 2 } });

@@ -299,11 +299,15 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- input edge cases ------------------------------------------------------------------------
 
-  it('BUG: an input that is only whitespace is BAD_USER_INPUT naming input.input (Bedrock refuses blank text blocks)', async () => {
+  it('BUG: an input or a history turn that is only whitespace is BAD_USER_INPUT naming the field (Bedrock refuses blank text blocks)', async () => {
     const r = await once(app1, { prompt: 'plain', input: '   \n\t ', cache: 'BYPASS' });
     expect(r.status).toBe('FAILED');
     expect(r.error?.code).toBe('BAD_USER_INPUT');
     expect(r.error?.message).toMatch(/input\.input/);
+    // The same for a history turn that is only whitespace.
+    const h = await once(app1, { prompt: 'plain', messages: [{ role: 'USER', content: 'Hello' }, { role: 'ASSISTANT', content: ' \n ' }], input: 'Go on\n#reply: ok', cache: 'BYPASS' });
+    expect(h.error?.code ?? null).toBe('BAD_USER_INPUT');
+    expect(h.error?.message).toMatch(/input\.messages\.1\.content/);
   });
 
   it('BUG: a huge variable is refused as BAD_USER_INPUT naming input.variables.<name>, like a huge input is', async () => {

@@ -93,7 +93,7 @@ export const generateRequestSchema = z.strictObject({
     .transform((v) => v ?? null),
   version: z.number().int().positive('must be a positive version number').nullish().transform((v) => v ?? null),
   variables: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string({ error: 'must be a string' }))
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string({ error: 'must be a string' }).max(1_000_000, 'must be at most 1,000,000 characters'))
     .nullish()
     .transform((v) => v ?? {}),
   messages: z

@@ -91,6 +91,7 @@ export class GenerationPipeline {
     try {
       // 1. The prompt version, by label (default `production`) or number.
       const version = await this.resolve(req, st);
+      refuseBlankText(req);
 
       // 2. Input guardrails: the user input, every variable and every retrieved chunk.
       const kept = rightSizeContext(req.context, { minScore: this.deps.config.contextMinScore, maxTokens: this.deps.config.contextTokenBudget });
@@ -561,29 +562,53 @@ export class GenerationPipeline {
   }
 
   /** A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as cached. */
-  private *replay(
+  /**
+   * A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as
+   * cached. It goes through the prompt's OUTPUT policies as they are now (a policy added since the
+   * answer was stored still applies).
+   */
+  private async *replay(
     st: RequestState,
     version: ResolvedVersion,
     answer: { text: string; deltas: string[]; stopReason: string; modelId: string; costMicros: number },
     assembled: Assembled,
     modelId: string,
-  ): Generator<GenerateEventData> {
+  ): AsyncGenerator<GenerateEventData> {
     st.trace.cached = true;
     st.trace.savedMicros = answer.costMicros;
     st.trace.modelId = modelId;
-    st.trace.output = answer.text;
     st.trace.stopReason = answer.stopReason;
     st.trace.assembledPrompt = { modelId, system: assembled.system, messages: assembled.messages };
-    yield { __typename: 'GenerationStarted', traceId: st.traceId, modelId, promptVersion: version.number, label: version.label, routedBy: st.trace.routedBy, cached: true };
-    for (const d of answer.deltas) {
-      if (st.ttftMs === null) st.ttftMs = performance.now() - st.t0;
-      yield { __typename: 'TextDelta', text: d, index: st.deltaIndex++ };
-    }
     const zeroUsage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
     const stage: StageTokens = { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
     st.trace.usage = zeroUsage;
     st.trace.stageTokens = stage;
     st.trace.costByStageMicros = zeroCost();
+    yield { __typename: 'GenerationStarted', traceId: st.traceId, modelId, promptVersion: version.number, label: version.label, routedBy: st.trace.routedBy, cached: true };
+    const policies = await this.deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
+    const guard = policies.length ? this.deps.guardrails.streamGuard(policies) : null;
+    let sent = '';
+    const emit = (text: string): GenerateEventData | null => {
+      if (!text) return null;
+      if (st.ttftMs === null) st.ttftMs = performance.now() - st.t0;
+      sent += text;
+      return { __typename: 'TextDelta', text, index: st.deltaIndex++ };
+    };
+    // `null` stands for the end of the stream: the guard releases what it held back.
+    for (const d of [...answer.deltas, null]) {
+      const step = guard ? await (d === null ? guard.end() : guard.push(d)) : { release: d ?? '', findings: [] };
+      for (const e of this.outputFindings(st, step.findings)) yield e;
+      const ev = emit(step.release);
+      if (ev) yield ev;
+      if ('blocked' in step && step.blocked) {
+        yield this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
+        st.trace.output = sent;
+        st.trace.stopReason = 'guardrail_intervened';
+        yield this.finish(st, 'BLOCKED', 'GUARDRAIL_BLOCKED', step.blocked.policy.blockedMessage);
+        return;
+      }
+    }
+    st.trace.output = sent;
     yield this.complete(st, answer.stopReason, zeroUsage, stage, zeroCost(), true);
   }
 
@@ -629,7 +654,8 @@ export class GenerationPipeline {
     throw err;
   }
 
-  private guardEvent(st: RequestState, direction: 'INPUT' | 'OUTPUT', policy: ActivePolicyRef, action: 'ANONYMIZED' | 'BLOCKED', findings: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent {
+  private guardEvent(st: RequestState, direction: 'INPUT' | 'OUTPUT', policy: ActivePolicyRef, action: 'ANONYMIZED' | 'BLOCKED', found: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent {
+    const findings = direction === 'OUTPUT' ? redactMatches(found) : found;
     this.recordEvent(st, direction, policy, action, findings);
     return { __typename: 'GuardrailIntervened', direction, action, policy: policy.name, findings };
   }
@@ -659,6 +685,23 @@ function assembleOrThrow(parts: AssemblyParts): Assembled {
     if (err instanceof AssemblyError) throw new BadUserInputError(err.field, err.message);
     throw err;
   }
+}
+
+/**
+ * What the model wrote and a policy withheld must not reach the client through the finding either:
+ * an OUTPUT finding shows the placeholder (`{EMAIL}`) or nothing, never the matched text. The trace
+ * keeps the same redacted finding (its offsets say where the match was).
+ */
+function redactMatches(findings: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent['findings'] {
+  return findings.map((f) => ({ ...f, match: f.kind === 'PII' && f.action === 'ANONYMIZED' ? `{${f.name}}` : undefined }));
+}
+
+/** Bedrock refuses blank text blocks: a blank input or history turn is the caller's mistake, said with its field. */
+function refuseBlankText(req: GenerateRequest): void {
+  if (req.input !== null && !req.input.trim()) throw new Refusal('BAD_USER_INPUT', 'input.input: must not be blank');
+  req.messages.forEach((m, i) => {
+    if (!m.content.trim()) throw new Refusal('BAD_USER_INPUT', `input.messages.${i}.content: must not be blank`);
+  });
 }
 
 function lastUserText(parts: AssemblyParts): string {

@@ -105,8 +105,14 @@ export class ResponseCache {
       this.remove(exact);
     }
     const candidates = this.byPartition.get(key.partition);
-    if (!candidates?.size || !key.input.trim()) return null;
-    const vec = await this.opts.embed(normalizeInput(key.input));
+    if (!candidates?.size || !key.input.trim() || ![...candidates].some((e) => e.embedding)) return null;
+    let vec: number[];
+    try {
+      vec = await this.opts.embed(normalizeInput(key.input));
+    } catch {
+      // The embedding model failing makes a semantic lookup a miss, never a failed generation.
+      return null;
+    }
     let best: Entry | null = null;
     let bestSim = -1;
     for (const e of [...candidates]) {
@@ -128,19 +134,28 @@ export class ResponseCache {
     return null;
   }
 
-  /** Stores an answer; the embedding for semantic matching is computed here, off the client's path. */
+  /**
+   * Stores an answer. The exact entry is usable at once; the embedding for semantic matching is
+   * computed afterwards, off the client's path, and an embedding failure only leaves the entry
+   * exact-match only.
+   */
   async store(key: CacheKey, answer: CachedAnswer): Promise<void> {
     if (this.opts.ttlMs <= 0) return;
     const exactKey = this.exactKey(key);
     const old = this.byKey.get(exactKey);
     if (old) this.remove(old);
-    const embedding = key.input.trim() ? Float64Array.from(await this.opts.embed(normalizeInput(key.input))) : null;
-    const entry: Entry = { exactKey, partition: key.partition, promptName: key.promptName, answer, expiresAt: this.now() + this.opts.ttlMs, embedding };
+    const entry: Entry = { exactKey, partition: key.partition, promptName: key.promptName, answer, expiresAt: this.now() + this.opts.ttlMs, embedding: null };
     this.byKey.set(exactKey, entry);
     let set = this.byPartition.get(key.partition);
     if (!set) this.byPartition.set(key.partition, (set = new Set()));
     set.add(entry);
     while (this.byKey.size > this.opts.maxEntries) this.remove(this.byKey.values().next().value as Entry);
+    if (!key.input.trim()) return;
+    try {
+      entry.embedding = Float64Array.from(await this.opts.embed(normalizeInput(key.input)));
+    } catch {
+      // Exact matches still work; the entry simply takes no part in semantic matching.
+    }
   }
 
   /** Drops every answer of a prompt (a label moved: the answers may no longer be what it serves). */

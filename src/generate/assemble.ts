@@ -66,6 +66,7 @@ export class AssemblyError extends Error {
 }
 
 export const SUMMARY_PREFIX = 'Summary of the earlier conversation:\n';
+export const CONVERSATION_START = '(The conversation starts.)';
 export const CONTEXT_HEADER = 'Use the following retrieved context when it helps to answer.\n';
 
 /** The text of a chunk as the model sees it. */
@@ -91,7 +92,7 @@ export function assemble(parts: AssemblyParts, caching: PromptCachingInfo | null
   const systemTokens = parts.system ? countTokens(parts.system) : 0;
   const blocks: Block[] = [];
   for (const m of parts.templateMessages) blocks.push({ role: m.role === 'USER' ? 'user' : 'assistant', stage: 'history', text: m.content });
-  const templateEnd = blocks.length;
+  let templateEnd = blocks.length;
   if (parts.historySummary) blocks.push({ role: 'user', stage: 'history', text: SUMMARY_PREFIX + parts.historySummary });
   for (const m of parts.history) blocks.push({ role: m.role === 'USER' ? 'user' : 'assistant', stage: 'history', text: m.content });
   if (parts.context.length) {
@@ -99,6 +100,12 @@ export function assemble(parts: AssemblyParts, caching: PromptCachingInfo | null
   }
   if (parts.input) blocks.push({ role: 'user', stage: 'input', text: parts.input });
   if (!blocks.length) throw new AssemblyError('input.input', 'required: the prompt version has no messages and no input was given');
+  // Converse conversations start with a user turn; a chat that opens with the assistant's greeting
+  // gets a neutral first user turn instead of failing at the provider.
+  if (blocks[0]!.role === 'assistant') {
+    blocks.unshift({ role: 'user', stage: 'history', text: CONVERSATION_START });
+    if (templateEnd > 0) templateEnd++;
+  }
   if (blocks[blocks.length - 1]!.role !== 'user') {
     throw new AssemblyError('input.input', 'required: the conversation must end with a user turn');
   }

@@ -36,6 +36,7 @@ export async function collectResult(events: AsyncIterable<GenerateEventData>): P
       case 'GenerationCompleted':
         Object.assign(result, {
           traceId: ev.traceId,
+          modelId: ev.modelId,
           status: GenerationStatus.COMPLETED,
           stopReason: ev.stopReason,
           usage: Usage.from(ev.usage),

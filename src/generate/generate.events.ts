@@ -33,6 +33,8 @@ export interface GuardrailIntervenedEvent {
 export interface GenerationCompletedEvent {
   __typename: 'GenerationCompleted';
   traceId: string;
+  /** The model that served (a fallback may differ from GenerationStarted's). */
+  modelId: string;
   stopReason: string;
   usage: UsageData;
   costUsd: number;

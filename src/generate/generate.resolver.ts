@@ -13,13 +13,24 @@ function callerOf(ctx: RequestContext) {
   return { apiKeyId: ctx.apiKey?.id ?? null, apiKeyName: ctx.apiKey?.name ?? null };
 }
 
+/** Validates the input; a refused one is still traced (every request leaves a trace), then answered BAD_USER_INPUT. */
+function parseOrTrace(input: GenerateInput, ctx: RequestContext) {
+  try {
+    return parseGenerateInput(input);
+  } catch (err) {
+    const raw = JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+    ctx.services.generation.traceRejected(raw, callerOf(ctx), err);
+    throw err;
+  }
+}
+
 @Resolver()
 export class GenerateResolver {
   @Authorized(Roles.GENERATE)
   @Subscription(() => GenerateEvent, {
     description: 'Streams one generation: GenerationStarted, TextDeltas, then GenerationCompleted or GenerationFailed. Completing the subscription stops the model call.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { input: GenerateInput }, RequestContext>) => {
-      const req = parseGenerateInput(args.input);
+      const req = parseOrTrace(args.input, context);
       const caller = callerOf(context);
       return coalesceDeltas(abortableStream((signal) => context.services.generation.run(req, caller, signal), context.signal));
     },
@@ -31,7 +42,7 @@ export class GenerateResolver {
   @Authorized(Roles.GENERATE)
   @Mutation(() => GenerateResult, { description: 'The same as `generate`, as one result.' })
   generateOnce(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: RequestContext): Promise<GenerateResult> {
-    const req = parseGenerateInput(input);
+    const req = parseOrTrace(input, ctx);
     return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal));
   }
 

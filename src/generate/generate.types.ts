@@ -52,6 +52,9 @@ export class GenerationCompleted {
   @Field(() => ID)
   traceId!: string;
 
+  @Field({ description: 'The model that served: a fallback or a budget downgrade when GenerationStarted named another.' })
+  modelId!: string;
+
   @Field()
   stopReason!: string;
 

@@ -99,27 +99,31 @@ export class GenerationPipeline {
       for (const ev of screened.events) yield ev;
       if (screened.blocked) throw screened.blocked;
 
-      // 3. Render, trim history, assemble.
-      const { parts, trimmed, dropped } = await st.spans.time('prompt_assembly', async (a) => {
+      // 3. Render and assemble. What to trim from the history is decided here; a summary that
+      //    must be written is bought only after routing and the response cache (step 5b).
+      const sessionKey = req.sessionId ? `${caller.apiKeyId}:${req.sessionId}` : null;
+      let assemblyAttrs: Record<string, unknown> = {};
+      const { parts, decision } = await st.spans.time('prompt_assembly', async (a) => {
+        assemblyAttrs = a;
         const rendered = this.deps.prompts.render(version, screened.variables);
-        const trimmed = await this.deps.history.trim(req.messages, req.sessionId ? `${caller.apiKeyId}:${req.sessionId}` : null, signal);
+        const decision = this.deps.history.plan(req.messages, sessionKey);
         const parts: AssemblyParts = {
           system: rendered.system,
           templateMessages: rendered.messages,
-          historySummary: trimmed.summary,
-          history: trimmed.kept,
+          historySummary: decision.summary,
+          history: decision.kept,
           context: screened.context,
           input: screened.input,
         };
-        const dropped = [...kept.dropped, ...screened.droppedChunks];
-        Object.assign(a, historyAttributes(req, trimmed), { contextKept: parts.context.map((c) => c.id), contextDropped: dropped });
-        return { parts, trimmed, dropped };
+        Object.assign(a, { contextKept: parts.context.map((c) => c.id), contextDropped: [...kept.dropped, ...screened.droppedChunks] });
+        return { parts, decision };
       });
       const counted = this.assembleOrFail(parts, null);
 
       // 4. Route: the request's model, else rules, else the version's model, else the default.
+      //    A summary still to be written counts at its maximum size.
       const route = await st.spans.time('routing', async (a) => {
-        const r = await this.route(req, version, counted, screened.input ?? lastUserText(parts));
+        const r = await this.route(req, version, counted.inputTokens + (decision.pending ? decision.summaryTokens : 0), screened.input ?? lastUserText(parts));
         Object.assign(a, { modelId: r.modelId, rule: r.rule?.name ?? null, reason: r.reason, complexity: r.complexity, inputTokens: r.inputTokens });
         return r;
       });
@@ -128,9 +132,7 @@ export class GenerationPipeline {
       st.trace.modelId = modelId;
       st.trace.routedBy = route.rule?.name ?? (req.modelId ? 'request' : null);
       let model = this.modelOrFail(modelId, req);
-      let assembled = this.assembleOrFail(parts, model.promptCaching);
       let maxTokens = outputLimit(req.maxOutputTokens, version.params?.maxTokens, model.maxOutputTokens, this.deps.config.defaultMaxOutputTokens);
-      const summaryMicros = this.summaryCost(trimmed);
 
       // 5. Response cache, scoped to the caller unless the prompt is shareable.
       const cacheKey = {
@@ -154,10 +156,27 @@ export class GenerationPipeline {
           return h;
         });
         if (hit) {
-          yield* this.replay(st, version, hit.answer, assembled, modelId);
+          yield* this.replay(st, version, hit.answer, counted, modelId);
           return;
         }
       }
+
+      // 5b. The history summary, if one must be written (shared with concurrent requests of the session).
+      let trimmed: TrimmedHistory = { summary: decision.summary, kept: decision.kept, summarizedTurns: decision.summarizedTurns, reused: decision.summary !== null, summaryUsage: null, summaryModelId: null };
+      if (decision.pending) {
+        trimmed = await st.spans.time('history_summary', async (a) => {
+          const t = await this.deps.history.summarize(decision, signal);
+          Object.assign(a, { modelId: this.deps.config.summaryModelId, turns: t.summarizedTurns, reused: t.reused, usage: t.summaryUsage, error: t.error ?? null });
+          return t;
+        });
+        parts.historySummary = trimmed.summary;
+        parts.history = trimmed.kept;
+      }
+      Object.assign(assemblyAttrs, historyAttributes(req, trimmed));
+      const summaryMicros = this.summaryCost(trimmed);
+      st.trace.costMicros = summaryMicros;
+      let assembled = this.assembleOrFail(parts, model.promptCaching);
+      maxTokens = this.fitWindow(model, assembled, maxTokens);
 
       // A client gone before the model call: nothing is reserved, called or charged.
       if (signal?.aborted) {
@@ -176,7 +195,7 @@ export class GenerationPipeline {
         if (down && down !== modelId) {
           const downModel = this.modelOrFail(down, req);
           const downAssembled = this.assembleOrFail(parts, downModel.promptCaching);
-          const downMax = outputLimit(req.maxOutputTokens, version.params?.maxTokens, downModel.maxOutputTokens, this.deps.config.defaultMaxOutputTokens);
+          const downMax = this.fitWindow(downModel, downAssembled, outputLimit(req.maxOutputTokens, version.params?.maxTokens, downModel.maxOutputTokens, this.deps.config.defaultMaxOutputTokens));
           const second = await this.reserve(req, caller, version, [down], downAssembled, downMax, summaryMicros, st.traceId);
           Object.assign(a, { downgradedFrom: modelId, downgradedTo: down, downgradeBudget: refused.budget.name, amountMicros: second.amountMicros });
           if (second.outcome === null || second.outcome.ok) {
@@ -245,11 +264,20 @@ export class GenerationPipeline {
         for (let i = 0; i < chain.length && !blocked; i++) {
           request.modelId = chain[i]!;
           if (i > 0) {
-            model = this.modelOrFail(request.modelId, req);
-            const re = this.assembleOrFail(parts, model.promptCaching);
+            // The fallback gets its own cache points, output cap and context-window check.
+            const next = this.deps.models.modelInfo(request.modelId);
+            const re = next ? this.assembleOrFail(parts, next.promptCaching) : null;
+            const room = next && re ? next.contextWindow - re.inputTokens : 0;
+            if (!next || !re || room <= 0) {
+              attempts.push({ modelId: request.modelId, error: next ? 'ContextWindowExceeded' : 'UnknownModel' });
+              continue;
+            }
+            model = next;
+            assembled = re;
             request.system = re.system;
             request.messages = re.messages;
-            assembled = re;
+            // Never above the cap the budgets reserved for.
+            request.inferenceConfig.maxTokens = Math.min(room, maxTokens, outputLimit(req.maxOutputTokens, version.params?.maxTokens, next.maxOutputTokens, this.deps.config.defaultMaxOutputTokens));
           }
           try {
             for await (const ev of this.deps.models.provider.stream(request, { signal: call.signal })) {
@@ -361,22 +389,34 @@ export class GenerationPipeline {
     }
   }
 
-  /** Explains where a request would be routed, without calling a model. */
+  /**
+   * Traces a request refused before the pipeline started (its input failed validation): every
+   * request leaves a trace, bad input included. The request is recorded as sent.
+   */
+  traceRejected(raw: Record<string, unknown>, caller: Caller, err: unknown): void {
+    const st = this.begin({ prompt: String(raw.prompt ?? ''), label: null, user: null, sessionId: null, tags: [] } as unknown as GenerateRequest, caller);
+    st.trace.request = raw;
+    const code = err instanceof AppError ? err.code : 'BAD_USER_INPUT';
+    this.finish(st, 'FAILED', code, err instanceof Error ? err.message : String(err));
+  }
+
+  /** Explains where a request would be routed, without calling a model (history counted as `generate` counts it). */
   async explain(req: GenerateRequest, caller: Caller): Promise<RouteOutcome> {
+    if (req.modelId && !this.deps.models.modelInfo(req.modelId)) throw new BadUserInputError('input.modelId', `unknown model "${req.modelId}"`);
     const version = await this.deps.prompts.resolveVersion(req.prompt, { label: req.label, version: req.version });
     const rendered = this.deps.prompts.render(version, req.variables);
     const kept = rightSizeContext(req.context, { minScore: this.deps.config.contextMinScore, maxTokens: this.deps.config.contextTokenBudget });
-    void caller;
+    const decision = this.deps.history.plan(req.messages, req.sessionId ? `${caller.apiKeyId}:${req.sessionId}` : null);
     const parts: AssemblyParts = {
       system: rendered.system,
       templateMessages: rendered.messages,
-      historySummary: null,
-      history: req.messages,
+      historySummary: decision.summary,
+      history: decision.kept,
       context: kept.kept,
       input: req.input,
     };
     const counted = assembleOrThrow(parts);
-    return this.route(req, version, counted, req.input ?? lastUserText(parts));
+    return this.route(req, version, counted.inputTokens + (decision.pending ? decision.summaryTokens : 0), req.input ?? lastUserText(parts));
   }
 
   // ---- steps -------------------------------------------------------------------------------
@@ -484,16 +524,16 @@ export class GenerationPipeline {
     return { events, blocked: null as Refusal | null, input, variables, context, droppedChunks };
   }
 
-  private async route(req: GenerateRequest, version: ResolvedVersion, counted: Assembled, inputText: string): Promise<RouteOutcome> {
+  private async route(req: GenerateRequest, version: ResolvedVersion, inputTokens: number, inputText: string): Promise<RouteOutcome> {
     if (req.modelId) {
       const r = await this.deps.routing.route(
-        { inputTokens: counted.inputTokens, prompt: version.prompt, label: version.label, input: inputText, messageCount: req.messages.length, tags: req.tags },
+        { inputTokens, prompt: version.prompt, label: version.label, input: inputText, messageCount: req.messages.length, tags: req.tags },
         { promptModelId: version.modelId, defaultModelId: this.deps.config.defaultModelId },
       );
       return { ...r, modelId: req.modelId, fallbackModelIds: [], rule: null, reason: `the request asked for model ${req.modelId}` };
     }
     return this.deps.routing.route(
-      { inputTokens: counted.inputTokens, prompt: version.prompt, label: version.label, input: inputText, messageCount: req.messages.length, tags: req.tags },
+      { inputTokens, prompt: version.prompt, label: version.label, input: inputText, messageCount: req.messages.length, tags: req.tags },
       { promptModelId: version.modelId, defaultModelId: this.deps.config.defaultModelId },
     );
   }
@@ -503,6 +543,15 @@ export class GenerationPipeline {
     if (info) return info;
     if (req.modelId === modelId) throw new Refusal('BAD_USER_INPUT', `input.modelId: unknown model "${modelId}"`);
     throw new Refusal('PROVIDER_ERROR', `model "${modelId}" is not in the price catalog; set its price with setModelPrice`);
+  }
+
+  /** The output cap within what the model's context window leaves; a prompt that does not fit is refused. */
+  private fitWindow(model: ModelInfo, assembled: Assembled, maxTokens: number): number {
+    const room = model.contextWindow - assembled.inputTokens;
+    if (room <= 0) {
+      throw new Refusal('BAD_USER_INPUT', `input: the prompt has ${assembled.inputTokens} tokens, more than the ${model.contextWindow}-token context window of ${model.modelId}`);
+    }
+    return Math.min(maxTokens, room);
   }
 
   private assembleOrFail(parts: AssemblyParts, caching: ModelInfo['promptCaching']): Assembled {
@@ -617,6 +666,7 @@ export class GenerationPipeline {
     return {
       __typename: 'GenerationCompleted',
       traceId: st.traceId,
+      modelId: st.trace.modelId ?? '',
       stopReason,
       usage: {
         inputTokens: usage.inputTokens,

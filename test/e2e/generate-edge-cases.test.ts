@@ -4,8 +4,7 @@ import { tokensCostMicros } from '../../src/providers/cost';
 
 /**
  * Edge cases of the generate pipeline, end to end (real server, graphql-ws and HTTP, emulator).
- * Tests whose name starts with "BUG:" failed when written: each pins down one defect of the
- * pipeline (see the report in the commit message); the others are coverage of edge cases that hold.
+ * Each test names the behaviour it pins down; many were written against defects that are now fixed.
  */
 
 const EVENTS = `
@@ -239,7 +238,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(b2).toMatchObject({ status: 'COMPLETED', cached: false, text: 'A zebra is striped.' });
   });
 
-  it('BUG: replays a cached answer through the OUTPUT policies the prompt has now (an email cached before the policy existed must not reach the client)', async () => {
+  it('replays a cached answer through the OUTPUT policies the prompt has now (an email cached before the policy existed must not reach the client)', async () => {
     await prompt('late-policy', { system: 'You are helpful.', modelId: LITE });
     const email = 'ceo@example.com';
     const input = { prompt: 'late-policy', input: `Who runs it?\n#reply: Write to ${email} please.` };
@@ -254,7 +253,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- guardrails: nothing blocked or anonymized reaches the client ---------------------------
 
-  it('BUG: an OUTPUT anonymization does not send the anonymized text to the client inside GuardrailIntervened.findings.match', async () => {
+  it('an OUTPUT anonymization does not send the anonymized text to the client inside GuardrailIntervened.findings.match', async () => {
     await prompt('anon-out', { system: 'You are helpful.', modelId: LITE });
     await policy({ name: 'edge-anon-out', prompts: ['anon-out'], appliesTo: ['OUTPUT'], pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
     const email = 'private.person@example.org';
@@ -267,7 +266,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(JSON.stringify(r)).not.toContain(email);
   });
 
-  it('BUG: an OUTPUT block does not send the blocked text to the client inside GuardrailIntervened.findings.match', async () => {
+  it('an OUTPUT block does not send the blocked text to the client inside GuardrailIntervened.findings.match', async () => {
     await prompt('card-out', { system: 'You are helpful.', modelId: LITE });
     await policy({ name: 'edge-card-out', prompts: ['card-out'], appliesTo: ['OUTPUT'], pii: { entities: [{ type: 'CREDIT_DEBIT_CARD_NUMBER', action: 'BLOCK' }] } });
     const card = '4111 1111 1111 1111';
@@ -299,7 +298,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- input edge cases ------------------------------------------------------------------------
 
-  it('BUG: an input or a history turn that is only whitespace is BAD_USER_INPUT naming the field (Bedrock refuses blank text blocks)', async () => {
+  it('an input or a history turn that is only whitespace is BAD_USER_INPUT naming the field (Bedrock refuses blank text blocks)', async () => {
     const r = await once(app1, { prompt: 'plain', input: '   \n\t ', cache: 'BYPASS' });
     expect(r.status).toBe('FAILED');
     expect(r.error?.code).toBe('BAD_USER_INPUT');
@@ -310,7 +309,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(h.error?.message).toMatch(/input\.messages\.1\.content/);
   });
 
-  it('BUG: a huge variable is refused as BAD_USER_INPUT naming input.variables.<name>, like a huge input is', async () => {
+  it('a huge variable is refused as BAD_USER_INPUT naming input.variables.<name>, like a huge input is', async () => {
     const huge = 'x'.repeat(1_000_001);
     const viaInput = await t.gql(ONCE, { i: { prompt: 'tmpl', variables: { product: 'W' }, input: huge } }, app1);
     expect(viaInput.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -377,7 +376,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(roles).toEqual(['user', 'assistant', 'user']);
   });
 
-  it('BUG: a history that starts with an ASSISTANT turn (a greeting) is not sent to the model as a conversation starting with assistant (PROVIDER_ERROR today)', async () => {
+  it('a history that starts with an ASSISTANT turn (a greeting) is not sent to the model as a conversation starting with assistant', async () => {
     const r = await once(app1, {
       prompt: 'plain',
       messages: [
@@ -393,7 +392,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     else expect(r.error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/input\.messages/) });
   });
 
-  it('BUG: a prompt larger than the model\'s context window is refused as BAD_USER_INPUT before any model call (not sent to fail at Bedrock)', async () => {
+  it('a prompt larger than the model\'s context window is refused as BAD_USER_INPUT before any model call (not sent to fail at Bedrock)', async () => {
     await prompt('tiny-window', { system: 'Be brief.', modelId: LLAMA_8K });
     const window = resolveModel(LLAMA_8K)!.contextWindow;
     const input = `${'Please read this sentence again. '.repeat(Math.ceil(window / 4))}\n#reply: Read.`;
@@ -442,7 +441,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- fallbacks --------------------------------------------------------------------------------
 
-  it('BUG: a fallback model with a smaller output maximum gets its own cap (maxOutputTokens above the fallback\'s max must not fail the fallback)', async () => {
+  it('a fallback model with a smaller output maximum gets its own cap (maxOutputTokens above the fallback\'s max must not fail the fallback)', async () => {
     await prompt('big-fallback', { system: 'Be brief.' });
     await must(
       `mutation { createRoutingRule(input: { name: "edge-big-fb", priority: 1, condition: { prompts: ["big-fallback"] }, targetModelId: "${SONNET}", fallbackModelIds: ["${LITE}"] }) { id } }`,
@@ -488,7 +487,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(tr.costUsd).toBe(0);
   });
 
-  it('BUG: a request failing before the model call does not lose the history summary it already bought (unknown modelId with a long history)', async () => {
+  it('a request failing before the model call does not lose the history summary it already bought (unknown modelId with a long history)', async () => {
     const r = await once(app1, { prompt: 'plain', messages: longHistory('lost'), sessionId: 'lost-1', input: 'Hi\n#reply: no', modelId: 'acme.not-a-model-v9' });
     expect(r.error?.code).toBe('BAD_USER_INPUT');
     const tr = await trace(r.error.traceId);
@@ -496,7 +495,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(micros(tr.costUsd)).toBe(summaryMicros(tr));
   });
 
-  it('BUG: explainRoute with an unknown modelId is BAD_USER_INPUT naming input.modelId, as generate is', async () => {
+  it('explainRoute with an unknown modelId is BAD_USER_INPUT naming input.modelId, as generate is', async () => {
     const r = await t.gql(EXPLAIN, { i: { prompt: 'plain', input: 'Hi', modelId: 'acme.not-a-model-v9' } }, app1);
     expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0]?.message).toMatch(/input\.modelId/);
@@ -523,7 +522,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     }
   });
 
-  it('BUG: explainRoute routes a long history the way generate does (generate routes on the trimmed history, explainRoute on the untrimmed one)', async () => {
+  it('explainRoute routes a long history the way generate does (generate routes on the trimmed history, explainRoute on the untrimmed one)', async () => {
     await prompt('routed-hist', { system: 'Be brief.', modelId: LITE });
     await must(
       `mutation { createRoutingRule(input: { name: "edge-long-hist", priority: 3, condition: { prompts: ["routed-hist"], minInputTokens: 500 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`,
@@ -535,7 +534,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect({ modelId: explained.modelId, rule: explained.rule?.name ?? null }).toEqual({ modelId: served.modelId, rule: served.routedBy });
   });
 
-  it('BUG (contract: every request writes a trace): a generateOnce refused by input validation (BAD_USER_INPUT) is traced as FAILED', async () => {
+  it('every request writes a trace: a generateOnce refused by input validation (BAD_USER_INPUT) is traced as FAILED', async () => {
     const key = await t.keyFor('APP', 'edge-validation');
     const count = async () => {
       await t.app.services.traces.writer.flush();
@@ -549,7 +548,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- history summary ------------------------------------------------------------------------
 
-  it('BUG: two concurrent requests of one session over a long history buy one summary, not two', async () => {
+  it('two concurrent requests of one session over a long history buy one summary, not two', async () => {
     const history = longHistory('concurrent');
     const [a, b] = await Promise.all([
       once(app1, { prompt: 'plain', messages: history, sessionId: 'conc-1', input: 'First?\n#reply: A.', cache: 'BYPASS' }),
@@ -563,7 +562,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(bought).toBe(1);
   });
 
-  it('BUG: a response-cache hit over a long history buys no summary (a hit costs 0 and nothing is spent off the books)', async () => {
+  it('a response-cache hit over a long history buys no summary (a hit costs 0 and nothing is spent off the books)', async () => {
     const history = longHistory('cachedsum');
     const input = { prompt: 'plain', messages: history, input: 'Status?\n#reply: All good.' };
     const first = await stored(() => once(app1, { ...input, sessionId: 'cs-1' }));

@@ -1,8 +1,8 @@
 import { ResponseCache } from '../../../src/response-cache';
 
 /**
- * Edge cases of the response cache. Tests named "BUG:" failed when written (see the report):
- * the exact path depends on the embedding call that only the semantic path needs.
+ * Edge cases of the response cache: the exact path must not depend on the embedding call that
+ * only the semantic path needs.
  */
 
 const answer = (text: string) => ({ text, deltas: [text], stopReason: 'end_turn', modelId: 'm', costMicros: 42, traceId: 't' });
@@ -18,7 +18,7 @@ async function embed(text: string): Promise<number[]> {
 }
 
 describe('response cache edge cases', () => {
-  it('BUG: an exact entry is visible as soon as store() is called, while its embedding is still being computed', async () => {
+  it('an exact entry is visible as soon as store() is called, while its embedding is still being computed', async () => {
     let release!: () => void;
     const slow = (text: string) => new Promise<number[]>((r) => (release = () => void embed(text).then(r)));
     const c = new ResponseCache({ ttlMs: 60_000, maxEntries: 10, similarity: 0.99, embed: slow });
@@ -31,7 +31,7 @@ describe('response cache edge cases', () => {
     await storing;
   });
 
-  it('BUG: a failing embedding model does not stop exact answers from being stored', async () => {
+  it('a failing embedding model does not stop exact answers from being stored', async () => {
     const failing = async (): Promise<number[]> => {
       throw new Error('ThrottlingException: embeddings');
     };
@@ -40,7 +40,7 @@ describe('response cache edge cases', () => {
     expect((await c.lookup(key('Opening hours?')))?.answer.text).toBe('Nine to five');
   });
 
-  it('BUG: a failing embedding model makes a semantic lookup a miss, not an error that fails the generation', async () => {
+  it('a failing embedding model makes a semantic lookup a miss, not an error that fails the generation', async () => {
     let fail = false;
     const flaky = async (text: string): Promise<number[]> => {
       if (fail) throw new Error('ServiceUnavailableException: embeddings');

@@ -174,7 +174,8 @@ export class GenerationPipeline {
       }
       Object.assign(assemblyAttrs, historyAttributes(req, trimmed));
       const summaryMicros = this.summaryCost(trimmed);
-      st.trace.costMicros = summaryMicros;
+      // Bought already: on the trace even if the request stops before the model call.
+      if (summaryMicros) Object.assign(st.trace, { costMicros: summaryMicros, costByStageMicros: addHistoryMicros(zeroCost(), summaryMicros) });
       let assembled = this.assembleOrFail(parts, model.promptCaching);
       maxTokens = this.fitWindow(model, assembled, maxTokens);
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
+import { createFreshDatabase } from '../helpers/fresh-database';
 import type { DataSource } from 'typeorm';
 import { AlertService } from '../../src/alerts';
 import { AuditService } from '../../src/audit/audit.service';
@@ -26,14 +26,8 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
   const workers = opts.workers ?? 100;
   const durationMs = opts.durationMs ?? 4_000;
   const poolSize = opts.poolSize ?? 10;
-  const name = `gcp_bench_budgets_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(databaseUrl);
-  u.pathname = `/${name}`;
-  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize });
+  const fresh = await createFreshDatabase(databaseUrl, 'gcp_bench_budgets');
+  const ds = createDataSource({ databaseUrl: fresh.url, dataDir: 'memory://', poolSize });
   const bus = createLocalChangeBus();
   const pubSub = createLocalPubSub();
   try {
@@ -123,10 +117,7 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
     await pubSub.close();
     await bus.close();
     if (ds.isInitialized) await ds.destroy();
-    const c = new Client({ connectionString: databaseUrl });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
+    await fresh.drop();
   }
 }
 

@@ -2,10 +2,9 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Client as PgClient } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
 import { ADMIN_SECRET } from '../helpers/test-app';
+import { createFreshDatabase } from '../helpers/fresh-database';
 
 /**
  * `npm start`'s entry point (src/index.ts) in its own process: SIGTERM drains HTTP (an in-flight
@@ -20,20 +19,9 @@ describe('clean stop on SIGTERM (the real entry point in a child process)', () =
   beforeAll(async () => {
     const server = process.env.DATABASE_URL;
     if (server) {
-      const name = `gcp_shutdown_${randomBytes(4).toString('hex')}`;
-      const admin = new PgClient({ connectionString: server });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const u = new URL(server);
-      u.pathname = `/${name}`;
-      databaseUrl = u.toString();
-      dropDatabase = async () => {
-        const c = new PgClient({ connectionString: server });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      };
+      const fresh = await createFreshDatabase(server, 'gcp_shutdown');
+      databaseUrl = fresh.url;
+      dropDatabase = fresh.drop;
     } else {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcp-shutdown-'));
     }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { createApp, type App } from '../../src/app';
+import { createFreshDatabase } from './fresh-database';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/observability/logger';
 
@@ -40,20 +39,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
   if (serverUrl) {
-    const name = `gcp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = new PgClient({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(serverUrl);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDatabase = async () => {
-      const c = new PgClient({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const fresh = await createFreshDatabase(serverUrl);
+    databaseUrl = fresh.url;
+    dropDatabase = fresh.drop;
   }
   const config = loadConfig({
     PORT: '0',

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { createFreshDatabase } from '../../helpers/fresh-database';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../../src/db/data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
@@ -25,20 +24,9 @@ export async function openLedgerDb(): Promise<LedgerDb> {
   let url: string | undefined;
   let drop = async (): Promise<void> => undefined;
   if (server) {
-    const name = `gcp_budgets_${randomBytes(4).toString('hex')}`;
-    const c = new Client({ connectionString: server });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const u = new URL(server);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    drop = async () => {
-      const d = new Client({ connectionString: server });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    };
+    const fresh = await createFreshDatabase(server, 'gcp_budgets');
+    url = fresh.url;
+    drop = fresh.drop;
   }
   const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://', poolSize: 20 });
   await ds.initialize();

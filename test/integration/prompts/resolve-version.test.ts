@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { createFreshDatabase } from '../../helpers/fresh-database';
 import type { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditService } from '../../../src/audit/audit.service';
@@ -14,20 +13,9 @@ async function openDatabase(): Promise<{ ds: DataSource; url?: string; drop(): P
   let url: string | undefined;
   let dropDb = async (): Promise<void> => undefined;
   if (process.env.DATABASE_URL) {
-    const name = `gcp_prompts_${randomBytes(4).toString('hex')}`;
-    const c = new Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const u = new URL(process.env.DATABASE_URL);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    dropDb = async () => {
-      const d = new Client({ connectionString: process.env.DATABASE_URL });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    };
+    const fresh = await createFreshDatabase(process.env.DATABASE_URL, 'gcp_prompts');
+    url = fresh.url;
+    dropDb = fresh.drop;
   }
   const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://' });
   await ds.initialize();

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { createFreshDatabase } from '../../helpers/fresh-database';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../../../src/audit/audit.service';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
@@ -32,20 +31,9 @@ describe('RoutingService and EvalSetService against the database', () => {
   beforeAll(async () => {
     const server = process.env.DATABASE_URL;
     if (server) {
-      const name = `gcp_routing_${randomBytes(4).toString('hex')}`;
-      const c = new Client({ connectionString: server });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-      const u = new URL(server);
-      u.pathname = `/${name}`;
-      url = u.toString();
-      drop = async () => {
-        const d = new Client({ connectionString: server });
-        await d.connect();
-        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await d.end();
-      };
+      const fresh = await createFreshDatabase(server, 'gcp_routing');
+      url = fresh.url;
+      drop = fresh.drop;
     }
     ds = createDataSource({ databaseUrl: url, dataDir: 'memory://' });
     await ds.initialize();

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { createFreshDatabase } from '../../helpers/fresh-database';
 import { createDataSource } from '../../../src/db/data-source';
 
 /** The migrations, run on an empty database of this run's kind, produce exactly what the entities describe. */
@@ -8,20 +7,9 @@ describe('migrations', () => {
     let url: string | undefined;
     let drop = async () => undefined as void;
     if (process.env.DATABASE_URL) {
-      const name = `gcp_mig_${randomBytes(4).toString('hex')}`;
-      const c = new Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-      const u = new URL(process.env.DATABASE_URL);
-      u.pathname = `/${name}`;
-      url = u.toString();
-      drop = async () => {
-        const d = new Client({ connectionString: process.env.DATABASE_URL });
-        await d.connect();
-        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await d.end();
-      };
+      const fresh = await createFreshDatabase(process.env.DATABASE_URL, 'gcp_mig');
+      url = fresh.url;
+      drop = fresh.drop;
     }
     const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://' });
     await ds.initialize();

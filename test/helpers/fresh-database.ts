@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** A database of its own on a PostgreSQL server, for one test app or suite. */
+export interface FreshDatabase {
+  /** Connection string of the new database. */
+  url: string;
+  /** Drops it (connections still open are ended). */
+  drop(): Promise<void>;
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const c = new Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates an empty database named `<prefix>_<random>` on the server `serverUrl` points at. */
+export async function createFreshDatabase(serverUrl: string, prefix = 'gcp_test'): Promise<FreshDatabase> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await onServer(serverUrl, `CREATE DATABASE ${name}`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

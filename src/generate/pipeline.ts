@@ -57,6 +57,31 @@ class Refusal extends Error {
   }
 }
 
+/** The model a request goes to, with its fallbacks, its assembled prompt and its output cap. */
+interface ModelTarget {
+  modelId: string;
+  chain: string[];
+  model: ModelInfo;
+  assembled: Assembled;
+  maxTokens: number;
+}
+
+/** What a model call produced: the text (raw and as released to the client), usage, and how it ended. */
+interface ModelCall {
+  request: ConverseRequest;
+  /** The model that served last, and its assembly (a fallback's when one took over). */
+  model: ModelInfo;
+  assembled: Assembled;
+  raw: string;
+  sent: string;
+  deltas: string[];
+  usage: TokenUsage | null;
+  stopReason: string | null;
+  blocked: { policy: ActivePolicyRef; message: string } | null;
+  failure: ProviderError | null;
+  attempts: Array<{ modelId: string; error: string }>;
+}
+
 /** Where a request stands; filled in step by step and written as the trace at the end. */
 interface RequestState {
   traceId: string;
@@ -186,34 +211,12 @@ export class GenerationPipeline {
         return;
       }
 
-      // 6. Budgets: reserve the worst case on every covering budget, all or nothing.
-      const admitted = await st.spans.time('budget_reserve', async (a) => {
-        const first = await this.reserve(req, caller, version, chain, assembled, maxTokens, summaryMicros, st.traceId);
-        Object.assign(a, { budgets: first.budgets, amountMicros: first.amountMicros });
-        if (first.outcome === null || first.outcome.ok) return first.outcome;
-        const refused = first.outcome;
-        const down = refused.budget.onExceed === 'DOWNGRADE' ? refused.budget.downgradeModelId : null;
-        if (down && down !== modelId) {
-          const downModel = this.modelOrFail(down, req);
-          const downAssembled = this.assembleOrFail(parts, downModel.promptCaching);
-          const downMax = this.fitWindow(downModel, downAssembled, outputLimit(req.maxOutputTokens, version.params?.maxTokens, downModel.maxOutputTokens, this.deps.config.defaultMaxOutputTokens));
-          const second = await this.reserve(req, caller, version, [down], downAssembled, downMax, summaryMicros, st.traceId);
-          Object.assign(a, { downgradedFrom: modelId, downgradedTo: down, downgradeBudget: refused.budget.name, amountMicros: second.amountMicros });
-          if (second.outcome === null || second.outcome.ok) {
-            st.trace.routedBy = `budget:${refused.budget.name}`;
-            modelId = down;
-            chain = [down];
-            model = downModel;
-            assembled = downAssembled;
-            maxTokens = downMax;
-            st.trace.modelId = modelId;
-            return second.outcome;
-          }
-          throw new Refusal('BUDGET_EXCEEDED', second.outcome.message, 'BLOCKED');
-        }
-        throw new Refusal('BUDGET_EXCEEDED', refused.message, 'BLOCKED');
-      });
-      reservation = admitted ? admitted.reservation : null;
+      // 6. Budgets: reserve the worst case on every covering budget, all or nothing (or downgrade).
+      const admitted = await st.spans.time('budget_reserve', (a) =>
+        this.admit({ req, caller, version, parts, st, target: { modelId, chain, model, assembled, maxTokens }, summaryMicros }, a),
+      );
+      reservation = admitted.reservation;
+      ({ modelId, chain, model, assembled, maxTokens } = admitted.target);
 
       yield {
         __typename: 'GenerationStarted',
@@ -225,112 +228,11 @@ export class GenerationPipeline {
         cached: false,
       };
 
-      // 7. The model call, with fallbacks on retryable errors before any text was sent.
-      const outPolicies = await this.deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
-      const guard = outPolicies.length ? this.deps.guardrails.streamGuard(outPolicies) : null;
-      const request: ConverseRequest = {
-        modelId,
-        system: assembled.system,
-        messages: assembled.messages,
-        inferenceConfig: {
-          maxTokens,
-          ...(version.params?.temperature != null ? { temperature: version.params.temperature } : {}),
-          ...(version.params?.topP != null ? { topP: version.params.topP } : {}),
-          ...(version.params?.stopSequences?.length ? { stopSequences: version.params.stopSequences } : {}),
-        },
-      };
-      const call = new AbortController();
-      const onClientGone = () => call.abort();
-      signal?.addEventListener('abort', onClientGone);
-      if (signal?.aborted) call.abort();
-      const closeModelSpan = st.spans.open('model_call', { modelId });
-      let guardMs = 0;
-      let guardStart: number | null = null;
-      let raw = '';
-      let sent = '';
-      const deltas: string[] = [];
-      let usage: TokenUsage | null = null;
-      let stopReason: string | null = null;
-      let blocked: { policy: ActivePolicyRef; message: string } | null = null;
-      let failure: ProviderError | null = null;
-      const attempts: Array<{ modelId: string; error: string }> = [];
-      const emit = function* (release: string): Generator<GenerateEventData> {
-        if (!release) return;
-        if (st.ttftMs === null) st.ttftMs = performance.now() - st.t0;
-        sent += release;
-        deltas.push(release);
-        yield { __typename: 'TextDelta', text: release, index: st.deltaIndex++ };
-      };
-      try {
-        for (let i = 0; i < chain.length && !blocked; i++) {
-          request.modelId = chain[i]!;
-          if (i > 0) {
-            // The fallback gets its own cache points, output cap and context-window check.
-            const next = this.deps.models.modelInfo(request.modelId);
-            const re = next ? this.assembleOrFail(parts, next.promptCaching) : null;
-            const room = next && re ? next.contextWindow - re.inputTokens : 0;
-            if (!next || !re || room <= 0) {
-              attempts.push({ modelId: request.modelId, error: next ? 'ContextWindowExceeded' : 'UnknownModel' });
-              continue;
-            }
-            model = next;
-            assembled = re;
-            request.system = re.system;
-            request.messages = re.messages;
-            // Never above the cap the budgets reserved for.
-            request.inferenceConfig.maxTokens = Math.min(room, maxTokens, outputLimit(req.maxOutputTokens, version.params?.maxTokens, next.maxOutputTokens, this.deps.config.defaultMaxOutputTokens));
-          }
-          try {
-            for await (const ev of this.deps.models.provider.stream(request, { signal: call.signal })) {
-              if (ev.type === 'text') {
-                raw += ev.text;
-                if (!guard) {
-                  yield* emit(ev.text);
-                  continue;
-                }
-                const g0 = performance.now();
-                guardStart ??= g0;
-                const step = await guard.push(ev.text);
-                guardMs += performance.now() - g0;
-                for (const e of this.outputFindings(st, step.findings)) yield e;
-                yield* emit(step.release);
-                if (step.blocked) {
-                  blocked = { policy: step.blocked.policy, message: step.blocked.policy.blockedMessage };
-                  const gev = this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
-                  yield gev;
-                  call.abort();
-                  break;
-                }
-              } else if (ev.type === 'stop') stopReason = ev.stopReason;
-              else if (ev.type === 'usage') usage = ev.usage;
-            }
-            if (!blocked && guard) {
-              const g0 = performance.now();
-              const step = await guard.end();
-              guardMs += performance.now() - g0;
-              for (const e of this.outputFindings(st, step.findings)) yield e;
-              yield* emit(step.release);
-              if (step.blocked) {
-                blocked = { policy: step.blocked.policy, message: step.blocked.policy.blockedMessage };
-                yield this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
-              }
-            }
-            failure = null;
-            break;
-          } catch (err) {
-            if (blocked || signal?.aborted) break;
-            const pe = toProviderError(err);
-            failure = pe;
-            attempts.push({ modelId: request.modelId, error: pe.code });
-            // Once text reached the client another model cannot take over mid-answer.
-            if (!pe.retryable || sent.length > 0 || raw.length > 0) break;
-          }
-        }
-      } finally {
-        signal?.removeEventListener('abort', onClientGone);
-        closeModelSpan({ modelId: request.modelId, attempts, stopReason, outputChars: raw.length, cachePoints: assembled.cachePoints });
-        if (guardStart !== null) st.spans.add('guardrail_output', guardStart, guardMs, { policies: outPolicies.map((p) => p.name) });
-      }
+      // 7. The model call, with fallbacks on retryable errors before any text was sent, the output
+      //    screened as it streams.
+      const call: ModelCall = yield* this.callModel({ req, version, parts, st, signal, target: { modelId, chain, model, assembled, maxTokens } });
+      const { raw, sent, deltas, usage, stopReason, blocked, failure, attempts, request } = call;
+      ({ model, assembled } = call);
       const servedModel = request.modelId;
       st.trace.modelId = servedModel;
       st.trace.assembledPrompt = requestForTrace(request);
@@ -418,6 +320,152 @@ export class GenerationPipeline {
     };
     const counted = assembleOrThrow(parts);
     return this.route(req, version, counted.inputTokens + (decision.pending ? decision.summaryTokens : 0), req.input ?? lastUserText(parts));
+  }
+
+  /** Reserves on every covering budget; a DOWNGRADE budget that refuses may switch the target to its model. */
+  private async admit(
+    c: { req: GenerateRequest; caller: Caller; version: ResolvedVersion; parts: AssemblyParts; st: RequestState; target: ModelTarget; summaryMicros: number },
+    attrs: Record<string, unknown>,
+  ): Promise<{ reservation: unknown; target: ModelTarget }> {
+    const { req, caller, version, parts, st, target, summaryMicros } = c;
+    const first = await this.reserve(req, caller, version, target.chain, target.assembled, target.maxTokens, summaryMicros, st.traceId);
+    Object.assign(attrs, { budgets: first.budgets, amountMicros: first.amountMicros });
+    if (first.outcome === null || first.outcome.ok) return { reservation: first.outcome?.reservation ?? null, target };
+    const refused = first.outcome;
+    const down = refused.budget.onExceed === 'DOWNGRADE' ? refused.budget.downgradeModelId : null;
+    if (!down || down === target.modelId) throw new Refusal('BUDGET_EXCEEDED', refused.message, 'BLOCKED');
+    const model = this.modelOrFail(down, req);
+    const assembled = this.assembleOrFail(parts, model.promptCaching);
+    const maxTokens = this.fitWindow(model, assembled, outputLimit(req.maxOutputTokens, version.params?.maxTokens, model.maxOutputTokens, this.deps.config.defaultMaxOutputTokens));
+    const second = await this.reserve(req, caller, version, [down], assembled, maxTokens, summaryMicros, st.traceId);
+    Object.assign(attrs, { downgradedFrom: target.modelId, downgradedTo: down, downgradeBudget: refused.budget.name, amountMicros: second.amountMicros });
+    if (second.outcome !== null && !second.outcome.ok) throw new Refusal('BUDGET_EXCEEDED', second.outcome.message, 'BLOCKED');
+    st.trace.routedBy = `budget:${refused.budget.name}`;
+    st.trace.modelId = down;
+    return { reservation: second.outcome?.reservation ?? null, target: { modelId: down, chain: [down], model, assembled, maxTokens } };
+  }
+
+  /**
+   * Streams from the target model, falling back along the chain on a retryable error before any
+   * text was produced; every delta passes the OUTPUT policies before it is yielded, and a block
+   * stops the model call. Yields the client's events; returns what happened.
+   */
+  private async *callModel(c: {
+    req: GenerateRequest;
+    version: ResolvedVersion;
+    parts: AssemblyParts;
+    st: RequestState;
+    signal?: AbortSignal;
+    target: ModelTarget;
+  }): AsyncGenerator<GenerateEventData, ModelCall> {
+    const { req, version, parts, st, signal, target } = c;
+    let { model, assembled } = target;
+    const outPolicies = await this.deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
+    const guard = outPolicies.length ? this.deps.guardrails.streamGuard(outPolicies) : null;
+    const request: ConverseRequest = {
+      modelId: target.modelId,
+      system: assembled.system,
+      messages: assembled.messages,
+      inferenceConfig: {
+        maxTokens: target.maxTokens,
+        ...(version.params?.temperature != null ? { temperature: version.params.temperature } : {}),
+        ...(version.params?.topP != null ? { topP: version.params.topP } : {}),
+        ...(version.params?.stopSequences?.length ? { stopSequences: version.params.stopSequences } : {}),
+      },
+    };
+    const call = new AbortController();
+    const onClientGone = () => call.abort();
+    signal?.addEventListener('abort', onClientGone);
+    if (signal?.aborted) call.abort();
+    const closeModelSpan = st.spans.open('model_call', { modelId: target.modelId });
+    let guardMs = 0;
+    let guardStart: number | null = null;
+    let raw = '';
+    let sent = '';
+    const deltas: string[] = [];
+    let usage: TokenUsage | null = null;
+    let stopReason: string | null = null;
+    let blocked: ModelCall['blocked'] = null;
+    let failure: ProviderError | null = null;
+    const attempts: Array<{ modelId: string; error: string }> = [];
+    const emit = function* (release: string): Generator<GenerateEventData> {
+      if (!release) return;
+      if (st.ttftMs === null) st.ttftMs = performance.now() - st.t0;
+      sent += release;
+      deltas.push(release);
+      yield { __typename: 'TextDelta', text: release, index: st.deltaIndex++ };
+    };
+    try {
+      for (let i = 0; i < target.chain.length && !blocked; i++) {
+        request.modelId = target.chain[i]!;
+        if (i > 0) {
+          // The fallback gets its own cache points, output cap and context-window check.
+          const next = this.deps.models.modelInfo(request.modelId);
+          const re = next ? this.assembleOrFail(parts, next.promptCaching) : null;
+          const room = next && re ? next.contextWindow - re.inputTokens : 0;
+          if (!next || !re || room <= 0) {
+            attempts.push({ modelId: request.modelId, error: next ? 'ContextWindowExceeded' : 'UnknownModel' });
+            continue;
+          }
+          model = next;
+          assembled = re;
+          request.system = re.system;
+          request.messages = re.messages;
+          // Never above the cap the budgets reserved for.
+          request.inferenceConfig.maxTokens = Math.min(room, target.maxTokens, outputLimit(req.maxOutputTokens, version.params?.maxTokens, next.maxOutputTokens, this.deps.config.defaultMaxOutputTokens));
+        }
+        try {
+          for await (const ev of this.deps.models.provider.stream(request, { signal: call.signal })) {
+            if (ev.type === 'stop') stopReason = ev.stopReason;
+            else if (ev.type === 'usage') usage = ev.usage;
+            else {
+              raw += ev.text;
+              if (!guard) {
+                yield* emit(ev.text);
+                continue;
+              }
+              const g0 = performance.now();
+              guardStart ??= g0;
+              const step = await guard.push(ev.text);
+              guardMs += performance.now() - g0;
+              for (const e of this.outputFindings(st, step.findings)) yield e;
+              yield* emit(step.release);
+              if (step.blocked) {
+                blocked = { policy: step.blocked.policy, message: step.blocked.policy.blockedMessage };
+                yield this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
+                call.abort();
+                break;
+              }
+            }
+          }
+          if (!blocked && guard) {
+            const g0 = performance.now();
+            const step = await guard.end();
+            guardMs += performance.now() - g0;
+            for (const e of this.outputFindings(st, step.findings)) yield e;
+            yield* emit(step.release);
+            if (step.blocked) {
+              blocked = { policy: step.blocked.policy, message: step.blocked.policy.blockedMessage };
+              yield this.guardEvent(st, 'OUTPUT', step.blocked.policy, 'BLOCKED', step.blocked.verdict.findings);
+            }
+          }
+          failure = null;
+          break;
+        } catch (err) {
+          if (blocked || signal?.aborted) break;
+          const pe = toProviderError(err);
+          failure = pe;
+          attempts.push({ modelId: request.modelId, error: pe.code });
+          // Once text reached the client another model cannot take over mid-answer.
+          if (!pe.retryable || raw.length > 0) break;
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onClientGone);
+      closeModelSpan({ modelId: request.modelId, attempts, stopReason, outputChars: raw.length, cachePoints: assembled.cachePoints });
+      if (guardStart !== null) st.spans.add('guardrail_output', guardStart, guardMs, { policies: outPolicies.map((p) => p.name) });
+    }
+    return { request, model, assembled, raw, sent, deltas, usage, stopReason, blocked, failure, attempts };
   }
 
   // ---- steps -------------------------------------------------------------------------------
@@ -611,7 +659,6 @@ export class GenerationPipeline {
     return [...seen.values()];
   }
 
-  /** A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as cached. */
   /**
    * A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as
    * cached. It goes through the prompt's OUTPUT policies as they are now (a policy added since the

@@ -1,4 +1,5 @@
 import { ADMIN_SECRET, startTestApp, wsCollect, type GqlResult, type TestApp } from '../helpers/test-app';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 
 /**
  * Edge cases of the config plane (issue #2): malformed ids, nulls, long and odd names, template
@@ -742,6 +743,24 @@ describe('config plane edge cases', () => {
       expect(code(r2)).not.toBe('INTERNAL_SERVER_ERROR');
     });
 
+    it('BUG: graphql-ws applies the armor alias limit too (40 aliases are refused over HTTP)', async () => {
+      const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: prompts { name }`).join(' ');
+      const http = await t.gql(`{ ${aliases} }`);
+      expect(http.errors?.length).toBeGreaterThan(0);
+      const ws = await wsCollect(t.ws(ADMIN_SECRET), `{ ${aliases} }`).catch((err) => [{ errors: [{ message: String(err) }] }] as GqlResult[]);
+      expect(ws[0]!.errors?.length).toBeGreaterThan(0);
+    });
+
+    it('BUG: graphql-ws applies the armor depth limit too (a query deeper than 12 is refused over HTTP)', async () => {
+      let sel = 'name';
+      for (let i = 0; i < 8; i++) sel = `versions { prompt { ${sel} } }`;
+      const q = `{ prompts { ${sel} } }`;
+      const http = await t.gql(q);
+      expect(http.errors?.length).toBeGreaterThan(0);
+      const ws = await wsCollect(t.ws(ADMIN_SECRET), q).catch((err) => [{ errors: [{ message: String(err) }] }] as GqlResult[]);
+      expect(ws[0]!.errors?.length).toBeGreaterThan(0);
+    });
+
     it('/healthz answers ok and /metrics exposes Prometheus text', async () => {
       const base = t.url.replace(/\/graphql$/, '');
       const h = await fetch(`${base}/healthz`);
@@ -753,3 +772,58 @@ describe('config plane edge cases', () => {
     });
   });
 });
+
+if (process.env.DATABASE_URL) {
+  describe('config caches across two server processes on one PostgreSQL database', () => {
+    let t: TestApp;
+    let other: ServerProcess | undefined;
+    beforeAll(async () => {
+      t = await startTestApp();
+      other = await startServerProcess(t.app.config.databaseUrl!);
+    });
+    afterAll(async () => {
+      await other?.stop();
+      await t?.close();
+    });
+
+    /** Polls `check` until it holds, for at most 3 s (NOTIFY is asynchronous). */
+    async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+      for (const deadline = Date.now() + 3000; Date.now() < deadline; ) {
+        if (await check()) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return check();
+    }
+
+    it('a key revoked on one process is refused on the other', async () => {
+      const d = (await t.gql('mutation { createApiKey(name: "x-proc", role: ANALYST) { secret apiKey { id } } }')).data!;
+      const { secret, apiKey } = d.createApiKey;
+      expect(await eventually(async () => !(await other!.gql('{ guardrailPolicies { name } }', {}, secret)).errors)).toBe(true);
+      await t.gql('mutation($id: ID!) { revokeApiKey(id: $id) }', { id: apiKey.id });
+      expect(await eventually(async () => code(await other!.gql('{ guardrailPolicies { name } }', {}, secret)) === 'UNAUTHENTICATED')).toBe(true);
+    });
+
+    it('a policy changed on one process is used by checkGuardrail on the other', async () => {
+      const made = await t.gql('mutation { createGuardrailPolicy(input: { name: "x-policy", wordFilters: { words: ["alpha"] } }) { id } }');
+      const id = made.data!.createGuardrailPolicy.id;
+      const check = (w: string) => other!.gql(`{ checkGuardrail(policy: "x-policy", direction: INPUT, text: "say ${w}") { action } }`);
+      expect(await eventually(async () => (await check('alpha')).data?.checkGuardrail.action === 'BLOCKED')).toBe(true);
+      await t.gql('mutation($id: ID!) { updateGuardrailPolicy(id: $id, input: { name: "x-policy", wordFilters: { words: ["beta"] } }) { id } }', { id });
+      expect(await eventually(async () => (await check('beta')).data?.checkGuardrail.action === 'BLOCKED')).toBe(true);
+      expect((await check('alpha')).data!.checkGuardrail.action).toBe('NONE');
+    });
+
+    it('a label moved and a routing rule created on one process route on the other', async () => {
+      await t.gql('mutation { createPrompt(input: { name: "x-route" }) { id } }');
+      await t.gql(`mutation { createPromptVersion(input: { prompt: "x-route", system: "one", modelId: "${SONNET}" }) { number } }`);
+      await t.gql(`mutation { createPromptVersion(input: { prompt: "x-route", system: "two", modelId: "${LITE}" }) { number } }`);
+      await t.gql('mutation { promotePromptVersion(input: { prompt: "x-route", version: 1, label: "production" }) { promoted } }');
+      const explain = () => other!.gql('{ explainRoute(input: { prompt: "x-route", input: "hello" }) { modelId rule { name } } }');
+      expect(await eventually(async () => (await explain()).data?.explainRoute.modelId === SONNET)).toBe(true);
+      await t.gql('mutation { promotePromptVersion(input: { prompt: "x-route", version: 2, label: "production" }) { promoted } }');
+      expect(await eventually(async () => (await explain()).data?.explainRoute.modelId === LITE)).toBe(true);
+      await t.gql(`mutation { createRoutingRule(input: { name: "x-rule", priority: 1, condition: { prompts: ["x-route"] }, targetModelId: "${SONNET}" }) { id } }`);
+      expect(await eventually(async () => (await explain()).data?.explainRoute.rule?.name === 'x-rule')).toBe(true);
+    });
+  });
+}

@@ -687,6 +687,33 @@ describe('config plane edge cases', () => {
       expect(results.map((r) => code(r) ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     });
 
+    it('BUG: concurrent revokes of one key are audited once', async () => {
+      const d = await must('mutation { createApiKey(name: "revoke-race", role: APP) { apiKey { id } } }');
+      const id = d.createApiKey.apiKey.id;
+      const results = await Promise.all([1, 2, 3, 4].map(() => t.gql('mutation($id: ID!) { revokeApiKey(id: $id) }', { id })));
+      for (const r of results) expect(r.errors).toBeUndefined();
+      const rows = await t.app.dataSource.query("SELECT count(*)::int AS n FROM audit_log WHERE entity_id = $1 AND action = 'revoke'", [id]);
+      expect(rows[0].n).toBe(1);
+    });
+
+    it('BUG: concurrent deletes of one guardrail policy: one succeeds, the others are NOT_FOUND, one audit entry', async () => {
+      const d = await must(POLICY, { p: { name: 'delete-race' } });
+      const id = d.createGuardrailPolicy.id;
+      const results = await Promise.all([1, 2, 3, 4].map(() => t.gql('mutation($id: ID!) { deleteGuardrailPolicy(id: $id) }', { id })));
+      expect(results.filter((r) => !r.errors)).toHaveLength(1);
+      for (const r of results.filter((x) => x.errors)) expect(code(r)).toBe('NOT_FOUND');
+      const rows = await t.app.dataSource.query("SELECT count(*)::int AS n FROM audit_log WHERE entity_id = $1 AND action = 'delete'", [id]);
+      expect(rows[0].n).toBe(1);
+    });
+
+    it('concurrent deletes of one routing rule: one succeeds, the others are NOT_FOUND', async () => {
+      const d = await must(RULE, { i: { name: 'delete-race-rule', priority: 1, condition: {}, targetModelId: SONNET } });
+      const id = d.createRoutingRule.id;
+      const results = await Promise.all([1, 2, 3, 4].map(() => t.gql('mutation($id: ID!) { deleteRoutingRule(id: $id) }', { id })));
+      expect(results.filter((r) => !r.errors)).toHaveLength(1);
+      for (const r of results.filter((x) => x.errors)) expect(code(r)).toBe('NOT_FOUND');
+    });
+
     it('concurrent creates of one name: exactly one wins, the others are CONFLICT', async () => {
       const results = await Promise.all(
         [1, 2, 3, 4].map(() => t.gql('mutation { createPrompt(input: { name: "same-time" }) { id } }')),

@@ -57,7 +57,11 @@ const big = Array.from({ length: 2 }, (_, i) =>
   }),
 );
 
-const fixtures: TraceRecord[] = [...burst, ...latency, ...tagged, ...cache, ...big];
+/** Tags with the characters of PostgreSQL's array literal syntax. */
+const ODD_TAGS = ['x,y', 'q"r', 'back\\slash', '{brace}', 'NULL', ' padded '];
+const odd = [traceRecord({ prompt: 'odd', tags: ODD_TAGS, createdAt: at('2024-05-11T00:00:00Z') })];
+
+const fixtures: TraceRecord[] = [...burst, ...latency, ...tagged, ...cache, ...big, ...odd];
 
 describe('analytics and traces edge cases', () => {
   let t: TestApp;
@@ -220,6 +224,17 @@ describe('analytics and traces edge cases', () => {
         expect({ filter, errors: r.errors?.map((e) => e.extensions?.code) }).toEqual({ filter, errors: undefined });
       }
     }
+  });
+
+  it('filters and groups by tags containing commas, quotes, backslashes, braces and the word NULL', async () => {
+    for (const tag of ODD_TAGS) {
+      const r = await q(LIST, { filter: { tags: [tag] }, first: 5 });
+      expect({ tag, ids: r.edges.map((e: any) => e.node.id) }).toEqual({ tag, ids: [odd[0]!.id] });
+    }
+    const rows = await q(COST, { filter: { prompt: 'odd' }, groupBy: ['TAG'] });
+    expect(rows.map((r) => r.keys.TAG).sort()).toEqual([...ODD_TAGS].sort());
+    const one = await t.gql(`query($id: ID!) { trace(id: $id) { tags } }`, { id: odd[0]!.id });
+    expect(one.data!.trace.tags).toEqual(ODD_TAGS);
   });
 
   it('WEEK buckets start on Monday (UTC), also for a Sunday 23:59 trace', async () => {

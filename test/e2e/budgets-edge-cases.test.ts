@@ -145,6 +145,18 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(fired.map((e) => e.baseline)).toEqual([0.5]);
   });
 
+  it('BUG: the alerts of a budget with a long (valid, 100-character) name can be turned off: its rule budget:<name> is over the 100-character limit updateAlertRule enforces', async () => {
+    const name = `long-${'x'.repeat(95)}`;
+    expect(name).toHaveLength(100);
+    await createBudget({ name, scope: 'USER', scopeValue: 'long-user', limitUsd: 1, alertThresholds: [0.5] });
+    await charge('long-user', 600_000);
+    const rule = (await t.gql('{ alertRules { id name } }')).data!.alertRules.find((r: Rec) => r.name === `budget:${name}`);
+    expect(rule).toBeDefined();
+    const off = await t.gql(UPDATE_RULE, { id: rule.id, input: { name: `budget:${name}`, metric: 'budget', condition: { budget: name }, window: '1d', enabled: false } });
+    expect(off.errors).toBeUndefined();
+    expect(off.data?.updateAlertRule?.enabled).toBe(false);
+  });
+
   it('BUG: alertEvents lists two thresholds crossed by one settle in a random order (same firedAt, tie broken by random uuid); newest (higher) should come first', async () => {
     const names = Array.from({ length: 6 }, (_, i) => `pair-${i}`);
     for (const n of names) {

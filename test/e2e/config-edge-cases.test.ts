@@ -55,6 +55,7 @@ describe('config plane edge cases', () => {
       'mutation($id: ID!) { deleteGuardrailPolicy(id: $id) }',
       'mutation($id: ID!) { deleteEvalSet(id: $id) }',
       'mutation($id: ID!) { deleteBudget(id: $id) }',
+      'query($id: ID!) { budgetHistory(id: $id) { periodStart } }',
     ];
     it.each(MUTATIONS)('answers %s with a non-uuid id as BAD_USER_INPUT, never a 500', async (q) => {
       for (const id of ['not-a-uuid', "'; DROP TABLE api_keys; --", '', '00000000-0000-0000-0000-00000000000g']) {
@@ -63,7 +64,7 @@ describe('config plane edge cases', () => {
       }
     });
 
-    it.each(MUTATIONS)('answers %s with an unknown uuid as NOT_FOUND', async (q) => {
+    it.each(MUTATIONS.filter((q) => !q.includes('budgetHistory')))('answers %s with an unknown uuid as NOT_FOUND', async (q) => {
       const r = await t.gql(q, { id: '00000000-0000-4000-8000-000000000000' });
       expect(code(r)).toBe('NOT_FOUND');
     });
@@ -87,12 +88,84 @@ describe('config plane edge cases', () => {
     });
   });
 
+  // ------------------------------------------------------------------ roles
+
+  describe('roles on every config operation', () => {
+    const keys: Record<string, string> = {};
+    beforeAll(async () => {
+      for (const role of ['APP', 'ANALYST', 'CI'] as const) keys[role] = await t.keyFor(role, `matrix-${role}`);
+    });
+    const ID = '00000000-0000-4000-8000-000000000000';
+    // [operation, roles that may use it besides ADMIN]
+    const OPS: Array<[string, string[]]> = [
+      ['{ apiKeys { id } }', []],
+      ['mutation { createApiKey(name: "m", role: APP) { secret } }', []],
+      [`mutation { revokeApiKey(id: "${ID}") }`, []],
+      ['{ auditLog(first: 1) { edges { cursor } } }', ['ANALYST', 'CI']],
+      ['{ prompts { name } }', ['APP', 'ANALYST', 'CI']],
+      ['mutation { createPrompt(input: { name: "matrix" }) { id } }', []],
+      ['mutation { createPromptVersion(input: { prompt: "no-such", system: "x" }) { number } }', ['CI']],
+      ['mutation { promotePromptVersion(input: { prompt: "no-such", version: 1, label: "production" }) { promoted } }', ['CI']],
+      ['mutation { rollbackPromptLabel(prompt: "no-such", label: "production") { name } }', ['CI']],
+      ['{ routingRules { id } }', ['ANALYST', 'CI']],
+      [`mutation { createRoutingRule(input: { name: "m", priority: 1, condition: { minTokens: 1 }, targetModelId: "x" }) { id } }`, []],
+      [`mutation { updateRoutingRule(id: "${ID}", input: { name: "m", priority: 1, condition: {}, targetModelId: "x" }) { id } }`, []],
+      [`mutation { deleteRoutingRule(id: "${ID}") }`, []],
+      ['{ guardrailPolicies { id } }', ['ANALYST', 'CI']],
+      ['{ checkGuardrail(policy: "no-such", direction: INPUT, text: "x") { action } }', ['ANALYST', 'CI']],
+      ['mutation { createGuardrailPolicy(input: { name: " " }) { id } }', []],
+      [`mutation { updateGuardrailPolicy(id: "${ID}", input: { name: "m" }) { id } }`, []],
+      [`mutation { deleteGuardrailPolicy(id: "${ID}") }`, []],
+      ['{ budgets { id } }', ['ANALYST', 'CI']],
+      ['mutation { createBudget(input: { name: " ", scope: GLOBAL, period: DAILY, limitUsd: 1 }) { id } }', []],
+      [`mutation { deleteBudget(id: "${ID}") }`, []],
+      ['{ evalSets { id } }', ['ANALYST', 'CI']],
+      ['mutation { createEvalSet(input: { name: " " }) { id } }', ['CI']],
+      ['mutation { addEvalCases(evalSet: "no-such", cases: []) { id } }', ['CI']],
+      [`mutation { deleteEvalSet(id: "${ID}") }`, []],
+      ['{ models { id } }', ['ANALYST', 'CI']],
+      ['mutation { setModelPrice(modelId: "no.such", input: { input: 1, output: 1 }) { id } }', []],
+      ['mutation { clearModelPrice(modelId: "no.such") { id } }', []],
+    ];
+    it.each(OPS)('%s: no key is UNAUTHENTICATED, roles not allowed are FORBIDDEN, allowed roles pass the check', async (q, allowed) => {
+      expect(code(await t.gql(q, {}, null))).toBe('UNAUTHENTICATED');
+      for (const role of ['APP', 'ANALYST', 'CI']) {
+        const c = code(await t.gql(q, {}, keys[role]));
+        if (allowed.includes(role)) expect(['FORBIDDEN', 'UNAUTHENTICATED', 'INTERNAL_SERVER_ERROR']).not.toContain(c);
+        else expect(c).toBe('FORBIDDEN');
+      }
+      const admin = code(await t.gql(q));
+      expect(['FORBIDDEN', 'UNAUTHENTICATED', 'INTERNAL_SERVER_ERROR']).not.toContain(admin);
+    });
+
+    it('a refused operation changes nothing and writes no audit entry', async () => {
+      const before = await t.app.dataSource.query('SELECT count(*)::int AS n FROM audit_log');
+      await t.gql('mutation { createPrompt(input: { name: "forbidden-one" }) { id } }', {}, keys.CI);
+      await t.gql('mutation { createRoutingRule(input: { name: "forbidden-rule", priority: 1, condition: {}, targetModelId: "x" }) { id } }', {}, keys.ANALYST);
+      const after = await t.app.dataSource.query('SELECT count(*)::int AS n FROM audit_log');
+      expect(after[0].n).toBe(before[0].n);
+    });
+  });
+
   // ------------------------------------------------------------------ api keys
 
   describe('API keys', () => {
     it('refuses a key name that differs only by surrounding whitespace as CONFLICT (names are trimmed)', async () => {
       await must('mutation { createApiKey(name: "ws-key", role: APP) { secret } }');
       const r = await t.gql('mutation { createApiKey(name: "  ws-key  ", role: APP) { secret } }');
+      expect(code(r)).toBe('CONFLICT');
+    });
+
+    it('a key name stays taken after the key is revoked (audit entries name keys by name): CONFLICT', async () => {
+      const d = await must('mutation { createApiKey(name: "reused", role: APP) { apiKey { id } } }');
+      await must('mutation($id: ID!) { revokeApiKey(id: $id) }', { id: d.createApiKey.apiKey.id });
+      const again = await t.gql('mutation { createApiKey(name: "reused", role: APP) { secret } }');
+      expect(code(again)).toBe('CONFLICT');
+    });
+
+    it('BUG: a name that differs only in Unicode normalization (NFC "café" vs NFD "café") is CONFLICT, not a look-alike second key', async () => {
+      await must('mutation($n: String!) { createApiKey(name: $n, role: APP) { secret } }', { n: 'caf\u00e9' });
+      const r = await t.gql('mutation($n: String!) { createApiKey(name: $n, role: APP) { secret } }', { n: 'cafe\u0301' });
       expect(code(r)).toBe('CONFLICT');
     });
 
@@ -310,6 +383,13 @@ describe('config plane edge cases', () => {
         const r = await rule({ name: 'bad-cond', condition });
         expect(code(r)).toBe('BAD_USER_INPUT');
       }
+    });
+
+    it('BUG: refuses label names in condition.labels that no label can have (labels are lowercase)', async () => {
+      const r = await rule({ name: 'upper-labels', condition: { labels: ['Production'] } });
+      expect(code(r)).toBe('BAD_USER_INPUT');
+      expect(r.errors![0]!.message).toMatch(/^input\.condition\.labels\.0:/);
+      if (!r.errors) await must('mutation($id: ID!) { deleteRoutingRule(id: $id) }', { id: r.data!.createRoutingRule.id });
     });
 
     it('refuses the classic nested-quantifier regex (a+)+', async () => {

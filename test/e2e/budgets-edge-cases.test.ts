@@ -157,6 +157,19 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(off.data?.updateAlertRule?.enabled).toBe(false);
   });
 
+  it('BUG: refuses a DOWNGRADE budget whose downgradeModelId is not a known model (as routing rules do), instead of failing requests later', async () => {
+    const r = await t.gql(CREATE, {
+      input: { name: 'bad-downgrade', scope: 'USER', scopeValue: 'bd-user', period: 'DAILY', limitUsd: 0.000001, onExceed: 'DOWNGRADE', downgradeModelId: 'no.such-model-v1:0' },
+    });
+    if (!r.errors) {
+      // Accepted: a request over the limit is then answered with the unknown model's error, not BUDGET_EXCEEDED.
+      const once = await t.gql(ONCE, { i: { prompt: 'edge', input: 'Hi.\n#reply: Hello.', cache: 'BYPASS', user: 'bd-user', maxOutputTokens: 50 } });
+      expect(once.data?.generateOnce?.error?.code ?? once.errors?.[0]?.extensions?.code).toBe('BUDGET_EXCEEDED');
+    }
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/^input\.downgradeModelId:/);
+  });
+
   it('BUG: alertEvents lists two thresholds crossed by one settle in a random order (same firedAt, tie broken by random uuid); newest (higher) should come first', async () => {
     const names = Array.from({ length: 6 }, (_, i) => `pair-${i}`);
     for (const n of names) {

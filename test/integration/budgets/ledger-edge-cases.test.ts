@@ -237,3 +237,75 @@ describe(`budget ledger edge cases on ${process.env.DATABASE_URL ? 'PostgreSQL' 
     await expect(s.budgets.history(drop.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+if (process.env.DATABASE_URL) {
+  describe('alerts relay across processes when the LISTEN connection drops (PostgreSQL)', () => {
+    let db: LedgerDb;
+    let admin: import('pg').Client;
+    let dbName: string;
+
+    beforeAll(async () => {
+      const { Client } = await import('pg');
+      db = await openLedgerDb();
+      dbName = new URL(db.url!).pathname.slice(1);
+      admin = new Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+    });
+    afterAll(async () => {
+      await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await admin.end();
+      await db.close();
+    });
+
+    async function nextWithin(it: AsyncIterator<unknown>, ms: number): Promise<unknown> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)));
+      try {
+        const r = await Promise.race([it.next(), timeout]);
+        return r.value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    it('BUG: keeps relaying after the database was unreachable for longer than one reconnect attempt (one failed reconnect ends the retries)', async () => {
+      const { createPubSub } = await import('../../../src/graphql/pubsub');
+      const one = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
+      const two = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
+      const it = two.subscribe(ALERTS_TOPIC)[Symbol.asyncIterator]();
+      try {
+        one.publish(ALERTS_TOPIC, { n: 0 });
+        expect(await nextWithin(it, 3_000)).toEqual({ n: 0 });
+        // The database refuses connections for ~2 s and the LISTEN connections are cut.
+        await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS false`);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN%'`, [dbName]);
+        await new Promise((r) => setTimeout(r, 2_000));
+        await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`);
+        await new Promise((r) => setTimeout(r, 3_000));
+        one.publish(ALERTS_TOPIC, { n: 1 });
+        expect(await nextWithin(it, 3_000)).toEqual({ n: 1 });
+      } finally {
+        await it.return?.();
+        await one.close();
+        await two.close();
+      }
+    }, 20_000);
+
+    it('keeps relaying after the LISTEN connection was cut while the database stays reachable', async () => {
+      const { createPubSub } = await import('../../../src/graphql/pubsub');
+      const one = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
+      const two = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
+      const it = two.subscribe(ALERTS_TOPIC)[Symbol.asyncIterator]();
+      try {
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN%'`, [dbName]);
+        await new Promise((r) => setTimeout(r, 2_000));
+        one.publish(ALERTS_TOPIC, { n: 2 });
+        expect(await nextWithin(it, 3_000)).toEqual({ n: 2 });
+      } finally {
+        await it.return?.();
+        await one.close();
+        await two.close();
+      }
+    }, 20_000);
+  });
+}

@@ -671,6 +671,40 @@ describe('config plane edge cases', () => {
       expect(seen).toEqual(expected);
     });
 
+    it('each config mutation writes exactly one audit entry with actor, action, entity, before and after', async () => {
+      const last = async () => (await must('{ auditLog(first: 1) { edges { node { actor action entityType entity before after } } } }')).auditLog.edges[0].node;
+      const count = async () => (await t.app.dataSource.query('SELECT count(*)::int AS n FROM audit_log'))[0].n as number;
+      const step = async (q: string, v: Record<string, unknown>, action: string, entityType: string, hasBefore: boolean, hasAfter: boolean): Promise<any> => {
+        const n = await count();
+        const d = await must(q, v);
+        expect(await count()).toBe(n + 1);
+        const e = await last();
+        expect(e).toMatchObject({ actor: 'bootstrap-admin', action, entityType });
+        expect(e.before === null).toBe(!hasBefore);
+        expect(e.after === null).toBe(!hasAfter);
+        return d;
+      };
+      const b = await step('mutation { createBudget(input: { name: "aud-b", scope: GLOBAL, period: DAILY, limitUsd: 1 }) { id } }', {}, 'create', 'Budget', false, true);
+      await step('mutation($id: ID!) { updateBudget(id: $id, input: { name: "aud-b", scope: GLOBAL, period: DAILY, limitUsd: 2 }) { id } }', { id: b.createBudget.id }, 'update', 'Budget', true, true);
+      await step('mutation($id: ID!) { deleteBudget(id: $id) }', { id: b.createBudget.id }, 'delete', 'Budget', true, false);
+      await step(PRICE, { id: 'amazon.nova-micro-v1:0', p: { input: 1, output: 2 } }, 'create', 'ModelPrice', false, true);
+      await step(PRICE, { id: 'amazon.nova-micro-v1:0', p: { input: 1, output: 3 } }, 'update', 'ModelPrice', true, true);
+      await step('mutation { clearModelPrice(modelId: "amazon.nova-micro-v1:0") { id } }', {}, 'delete', 'ModelPrice', true, false);
+      const es = await step(EVALSET, { i: { name: 'aud-es' } }, 'create', 'EvalSet', false, true);
+      await step('mutation($id: ID!) { updateEvalSet(id: $id, input: { description: "d" }) { id } }', { id: es.createEvalSet.id }, 'update', 'EvalSet', true, true);
+      await step('mutation { addEvalCases(evalSet: "aud-es", cases: [{ input: "q", assertions: [{ type: "contains", value: "a" }] }]) { id } }', {}, 'add_cases', 'EvalSet', true, true);
+      await step('mutation($id: ID!) { deleteEvalSet(id: $id) }', { id: es.createEvalSet.id }, 'delete', 'EvalSet', true, false);
+      const gp = await step(POLICY, { p: { name: 'aud-gp' } }, 'create', 'GuardrailPolicy', false, true);
+      await step('mutation($id: ID!) { updateGuardrailPolicy(id: $id, input: { name: "aud-gp", enabled: false }) { id } }', { id: gp.createGuardrailPolicy.id }, 'update', 'GuardrailPolicy', true, true);
+      await step('mutation($id: ID!) { deleteGuardrailPolicy(id: $id) }', { id: gp.createGuardrailPolicy.id }, 'delete', 'GuardrailPolicy', true, false);
+      const rr = await step(RULE, { i: { name: 'aud-rr', priority: 1, condition: {}, targetModelId: SONNET } }, 'create', 'RoutingRule', false, true);
+      await step(`mutation($id: ID!) { updateRoutingRule(id: $id, input: { name: "aud-rr", priority: 2, condition: {}, targetModelId: "${SONNET}" }) { id } }`, { id: rr.createRoutingRule.id }, 'update', 'RoutingRule', true, true);
+      // A no-op (clearing a price that is not set, promoting to where a label already is) writes nothing.
+      const n = await count();
+      await must('mutation { clearModelPrice(modelId: "amazon.nova-micro-v1:0") { id } }');
+      expect(await count()).toBe(n);
+    });
+
     it('an APP key may not read the audit log; ANALYST may', async () => {
       const app = await t.keyFor('APP', 'audit-app');
       expect(code(await t.gql('{ auditLog { edges { cursor } } }', {}, app))).toBe('FORBIDDEN');

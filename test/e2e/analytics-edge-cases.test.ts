@@ -72,6 +72,12 @@ describe('analytics and traces edge cases', () => {
   });
   afterAll(() => t.close());
 
+  /** The traces connection (edges and pageInfo). */
+  async function list(vars: Record<string, unknown>): Promise<any> {
+    const r = await t.gql(LIST, vars);
+    expect(r.errors).toBeUndefined();
+    return r.data!.traces;
+  }
   async function q(query: string, vars: Record<string, unknown>): Promise<any[]> {
     const r = await t.gql(query, vars);
     expect(r.errors).toBeUndefined();
@@ -95,7 +101,7 @@ describe('analytics and traces edge cases', () => {
   });
 
   it('treats from as inclusive and to as exclusive at the exact instant; from == to is empty, not an error', async () => {
-    const ids = async (filter: Record<string, unknown>) => (await q(LIST, { filter: { prompt: 'burst', ...filter }, first: 50 })).edges;
+    const ids = async (filter: Record<string, unknown>) => (await list({ filter: { prompt: 'burst', ...filter }, first: 50 })).edges;
     const exact = SAME_MS.toISOString();
     expect(await ids({ from: exact })).toHaveLength(7);
     expect(await ids({ to: exact })).toHaveLength(0);
@@ -228,7 +234,7 @@ describe('analytics and traces edge cases', () => {
 
   it('filters and groups by tags containing commas, quotes, backslashes, braces and the word NULL', async () => {
     for (const tag of ODD_TAGS) {
-      const r = await q(LIST, { filter: { tags: [tag] }, first: 5 });
+      const r = await list({ filter: { tags: [tag] }, first: 5 });
       expect({ tag, ids: r.edges.map((e: any) => e.node.id) }).toEqual({ tag, ids: [odd[0]!.id] });
     }
     const rows = await q(COST, { filter: { prompt: 'odd' }, groupBy: ['TAG'] });

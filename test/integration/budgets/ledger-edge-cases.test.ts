@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createPubSub } from '../../../src/graphql/pubsub';
 import { ALERTS_TOPIC } from '../../../src/alerts';
 import { periodOf, periodStart } from '../../../src/budgets';
 import { ledgerRow, ledgerServices, makeBudget, openLedgerDb, testClock, type LedgerDb, type LedgerServices } from './ledger-db';
@@ -241,11 +243,10 @@ describe(`budget ledger edge cases on ${process.env.DATABASE_URL ? 'PostgreSQL' 
 if (process.env.DATABASE_URL) {
   describe('alerts relay across processes when the LISTEN connection drops (PostgreSQL)', () => {
     let db: LedgerDb;
-    let admin: import('pg').Client;
+    let admin: Client;
     let dbName: string;
 
     beforeAll(async () => {
-      const { Client } = await import('pg');
       db = await openLedgerDb();
       dbName = new URL(db.url!).pathname.slice(1);
       admin = new Client({ connectionString: process.env.DATABASE_URL });
@@ -269,7 +270,6 @@ if (process.env.DATABASE_URL) {
     }
 
     it('BUG: keeps relaying after the database was unreachable for longer than one reconnect attempt (one failed reconnect ends the retries)', async () => {
-      const { createPubSub } = await import('../../../src/graphql/pubsub');
       const one = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
       const two = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
       const it = two.subscribe(ALERTS_TOPIC)[Symbol.asyncIterator]();
@@ -292,7 +292,6 @@ if (process.env.DATABASE_URL) {
     }, 20_000);
 
     it('keeps relaying after the LISTEN connection was cut while the database stays reachable', async () => {
-      const { createPubSub } = await import('../../../src/graphql/pubsub');
       const one = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
       const two = await createPubSub({ databaseUrl: db.url, relayTopics: [ALERTS_TOPIC] });
       const it = two.subscribe(ALERTS_TOPIC)[Symbol.asyncIterator]();

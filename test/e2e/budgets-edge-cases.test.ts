@@ -180,3 +180,44 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(list.map((e) => [e.rule.name, e.baseline])).toEqual(names.reverse().flatMap((n) => [[`budget:${n}`, 0.6], [`budget:${n}`, 0.3]]));
   });
 });
+
+describe('a stream that outlives its budget hold (BUDGET_HOLD_TTL_SECONDS=1)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ BUDGET_HOLD_TTL_SECONDS: '1' });
+    for (const [q, v] of [
+      ['mutation { createPrompt(input: { name: "slow" }) { id } }', {}],
+      ['mutation($i: CreatePromptVersionInput!) { createPromptVersion(input: $i) { number } }', { i: { prompt: 'slow', system: 'Be brief.', modelId: NOVA } }],
+      ['mutation { promotePromptVersion(input: { prompt: "slow", version: 1, label: "production" }) { promoted } }', {}],
+    ] as const) {
+      const r = await t.gql(q, v);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+    }
+  });
+  afterAll(() => t?.close());
+
+  it('BUG: never lets spentUsd pass limitUsd when the reaper releases the hold of a generation still streaming', async () => {
+    const input = (delay: number) => ({ prompt: 'slow', cache: 'BYPASS', maxOutputTokens: 300, input: `Count.\n#tokens: 300${delay ? `\n#delay-ms: ${delay}` : ''}` });
+    // What one such request reserves and costs (no budget covers this user).
+    const probe = await t.gql(ONCE, { i: { ...input(0), user: 'probe' } });
+    expect(probe.data!.generateOnce.status).toBe('COMPLETED');
+    await t.app.services.traces.writer.flush();
+    const spans = (await t.gql('query($id: ID!) { trace(id: $id) { spans { name attributes } } }', { id: probe.data!.generateOnce.traceId })).data!.trace.spans;
+    const worst: number = spans.find((s: Rec) => s.name === 'budget_reserve').attributes.amountMicros;
+    const cost = Math.round(probe.data!.generateOnce.costUsd * 1e6);
+    expect(cost).toBeGreaterThan(0.75 * worst);
+    // Room for one request at a time (1.5 worst cases), not for two.
+    const limitUsd = Math.floor(1.5 * worst) / 1e6;
+    await t.gql(CREATE, { input: { name: 'ttl', scope: 'USER', scopeValue: 'ttl-user', period: 'DAILY', limitUsd } });
+
+    const slow = t.gql(ONCE, { i: { ...input(2_500), user: 'ttl-user' } });
+    await new Promise((r) => setTimeout(r, 1_500)); // the slow request's hold has expired, its stream has not started
+    await t.app.services.budgets.reapExpired();
+    const fast = await t.gql(ONCE, { i: { ...input(0), user: 'ttl-user' } });
+    const done = await slow;
+    const statuses = [done.data!.generateOnce.status, fast.data!.generateOnce.status];
+    const b = (await t.gql(BUDGET, { n: 'ttl' })).data!.budget;
+    // Either the second request is refused, or the total stays within the limit.
+    expect({ statuses, within: b.spentUsd <= b.limitUsd }).toEqual({ statuses: expect.arrayContaining(['COMPLETED']), within: true });
+  });
+});

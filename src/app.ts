@@ -53,9 +53,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const apiKeys = new ApiKeyService(dataSource, audit, bus, logger);
   const pubSub = await createPubSub({ databaseUrl: config.databaseUrl, relayTopics: [ALERTS_TOPIC], logger });
   const alerts = new AlertService(dataSource, audit, pubSub, logger);
-  const budgets = new BudgetService({ db: dataSource, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs });
-  const prompts = new PromptService(dataSource, audit, bus);
   const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
+  const budgets = new BudgetService({ db: dataSource, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel });
+  const prompts = new PromptService(dataSource, audit, bus, { isKnownModel });
   const routing = new RoutingService(dataSource, audit, bus, { isKnownModel });
   const evalSets = new EvalSetService(dataSource, audit, { isKnownModel });
   const traces = new TraceService(dataSource, logger);

@@ -15,6 +15,9 @@ import type { Services } from './services';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 
+/** Tokens an operation may have, over HTTP and WebSocket alike. */
+const MAX_TOKENS = 5000;
+
 export interface ServerDeps {
   schema: GraphQLSchema;
   services: Services;
@@ -40,7 +43,16 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
 
-  const documents = createDocumentCache();
+  const armor = new ApolloArmor({
+    maxDepth: { n: 12 },
+    costLimit: { maxCost: 20000 },
+    maxAliases: { n: 30 },
+    maxDirectives: { n: 30 },
+    maxTokens: { n: MAX_TOKENS },
+  });
+  const protection = armor.protect();
+  // graphql-ws parses and validates itself: give it the same limits as HTTP.
+  const documents = createDocumentCache({ rules: protection.validationRules, maxTokens: MAX_TOKENS });
   const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
@@ -75,14 +87,6 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     wss,
   );
 
-  const armor = new ApolloArmor({
-    maxDepth: { n: 12 },
-    costLimit: { maxCost: 20000 },
-    maxAliases: { n: 30 },
-    maxDirectives: { n: 30 },
-    maxTokens: { n: 5000 },
-  });
-  const protection = armor.protect();
 
   const metricsPlugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { nameSchema } from '../graphql/validation';
 
 /** A uuid argument (checked before it reaches the database). */
-export const idSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+export { idSchema } from '../graphql/validation';
 
 /** The metrics an alert rule can watch. Only `budget` fires today (on budget threshold crossings). */
 export const ALERT_METRICS = ['cost', 'p95_latency', 'error_rate', 'guardrail_trigger_rate', 'eval_score', 'drift', 'budget'] as const;

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEntry } from './audit-entry.entity';
+import { BadUserInputError } from '../graphql/errors';
 import { decodeCursor, encodeCursor, type Page } from '../graphql/paging';
 
 export interface AuditRecord {
@@ -36,11 +37,15 @@ export class AuditService {
 
   /** Newest first; the cursor is the (at, id) of the last entry seen. */
   async list(first = 50, after?: string): Promise<Page<AuditEntry>> {
-    const take = Math.min(Math.max(first, 1), 500);
-    const qb = this.db.getRepository(AuditEntry).createQueryBuilder('a').orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').limit(take + 1);
+    if (!Number.isInteger(first) || first < 0) throw new BadUserInputError('first', 'must be a non-negative number');
+    const take = Math.min(first, 500);
+    // Cursors carry milliseconds while `at` has microseconds: order and compare at the cursor's
+    // precision, so entries written within one millisecond are neither skipped nor repeated.
+    const atMs = "date_trunc('milliseconds', a.at)";
+    const qb = this.db.getRepository(AuditEntry).createQueryBuilder('a').orderBy(atMs, 'DESC').addOrderBy('a.id', 'DESC').limit(take + 1);
     if (after) {
       const c = decodeCursor(after, 'after');
-      qb.where('(a.at, a.id) < (:at, :id)', { at: c.at, id: c.id });
+      qb.where(`(${atMs}, a.id) < (:at, :id)`, { at: c.at, id: c.id });
     }
     const rows = await qb.getMany();
     return { nodes: rows.slice(0, take), hasNextPage: rows.length > take, cursorOf: (e) => encodeCursor(e.at, e.id) };

@@ -4,7 +4,7 @@ import { ApiKey, ApiRole } from './api-key.entity';
 import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
-import { nameSchema, parseInput } from '../graphql/validation';
+import { nameSchema, parseInput, parseId } from '../graphql/validation';
 import type { Logger } from '../observability/logger';
 
 const TOPIC = 'api_keys';
@@ -74,8 +74,10 @@ export class ApiKeyService {
   }
 
   async revoke(id: string, actor: string): Promise<boolean> {
+    parseId(id);
     await this.db.transaction(async (m) => {
-      const key = await m.findOneBy(ApiKey, { id });
+      // Locked: concurrent revokes of one key record one revocation.
+      const key = await m.findOne(ApiKey, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw new NotFoundError('ApiKey', id);
       if (key.revokedAt) return;
       const before = { ...key };

@@ -4,7 +4,7 @@ import { usdToMicros } from './money';
 import { nameSchema } from '../graphql/validation';
 
 /** A uuid argument (checked before it reaches the database). */
-export const idSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+export { idSchema } from '../graphql/validation';
 
 /** The largest limit accepted: keeps every micro-USD amount an exact JS number. */
 export const MAX_LIMIT_USD = 1_000_000_000;
@@ -26,7 +26,9 @@ export const budgetInputSchema = z
       .finite()
       .gt(0, 'must be greater than 0')
       .max(MAX_LIMIT_USD, `must be at most ${MAX_LIMIT_USD}`)
-      .refine((usd) => usdToMicros(usd) >= 1, 'must be at least 0.000001 (one micro-USD)'),
+      .refine((usd) => usdToMicros(usd) >= 1, 'must be at least 0.000001 (one micro-USD)')
+      // Money is exact micro-USD: a seventh decimal would be rounded away silently.
+      .refine((usd) => Math.abs(usd * 1e6 - Math.round(usd * 1e6)) < 1e-6, 'must have at most 6 decimals (micro-USD)'),
     alertThresholds: z
       .array(thresholdSchema)
       .max(20, 'at most 20 thresholds')

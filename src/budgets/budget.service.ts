@@ -39,6 +39,8 @@ export interface BudgetServiceOptions {
   holdTtlMs?: number;
   /** How often the reaper runs once started (default 30 000 ms). */
   reapIntervalMs?: number;
+  /** Checks `downgradeModelId` against the model catalog (default: any id). */
+  isKnownModel?: (modelId: string) => boolean;
 }
 
 interface LockedRow {
@@ -148,6 +150,7 @@ export class BudgetService {
   /** Thresholds known to have fired (`periodId|threshold`), to skip re-inserting them. */
   private readonly knownCrossings = new Set<string>();
   private reaper: NodeJS.Timeout | undefined;
+  private readonly isKnownModel: ((modelId: string) => boolean) | undefined;
   private reaping: Promise<unknown> | undefined;
 
   constructor(opts: BudgetServiceOptions) {
@@ -159,6 +162,7 @@ export class BudgetService {
     this.now = opts.now ?? (() => new Date());
     this.holdTtlMs = opts.holdTtlMs ?? 600_000;
     this.reapIntervalMs = opts.reapIntervalMs ?? 30_000;
+    this.isKnownModel = opts.isKnownModel;
     this.cache = new CachedConfig(TOPIC, async () => (await this.db.getRepository(Budget).find({ order: { name: 'ASC' } })).map(toData), opts.bus);
   }
 
@@ -180,8 +184,16 @@ export class BudgetService {
     return b ? (await this.withUsage([b]))[0]! : null;
   }
 
+  private parseBudget(input: unknown): BudgetFields {
+    const data: BudgetFields = parseInput(budgetInputSchema, input, 'input');
+    if (data.downgradeModelId && this.isKnownModel && !this.isKnownModel(data.downgradeModelId)) {
+      throw new BadUserInputError('input.downgradeModelId', `unknown model "${data.downgradeModelId}" (see the models query)`);
+    }
+    return data;
+  }
+
   async create(input: unknown, actor: string): Promise<Budget> {
-    const data = parseInput(budgetInputSchema, input, 'input');
+    const data = this.parseBudget(input);
     const saved = await this.db.transaction(async (m) => {
       if (await m.findOneBy(Budget, { name: data.name })) throw new ConflictError(`a budget named "${data.name}" already exists`);
       const b = await m.save(m.create(Budget, data));
@@ -199,7 +211,7 @@ export class BudgetService {
    */
   async update(id: string, input: unknown, actor: string): Promise<Budget> {
     parseInput(idSchema, id, 'id');
-    const data: BudgetFields = parseInput(budgetInputSchema, input, 'input');
+    const data = this.parseBudget(input);
     const saved = await this.db.transaction(async (m) => {
       const b = await m.findOne(Budget, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!b) throw new NotFoundError('Budget', id);

@@ -1,3 +1,4 @@
+import { backtrackingRisk } from '../graphql/regex-safety';
 import { z } from 'zod';
 import { BadUserInputError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
@@ -29,7 +30,11 @@ const regexAssertion = z
       new RegExp(a.value, a.flags);
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `invalid regular expression: ${(err as Error).message}` });
+      return;
     }
+    // Runs on every eval output: refuse shapes that backtrack catastrophically.
+    const risk = backtrackingRisk(a.value, a.flags);
+    if (risk) ctx.addIssue({ code: 'custom', path: ['value'], message: risk });
   });
 
 const jsonSchemaValue = z

@@ -2,13 +2,12 @@ import { In, Not, QueryFailedError, type DataSource, type EntityManager } from '
 import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
-import { nameSchema, parseInput } from '../graphql/validation';
+import { nameSchema, parseInput, idSchema, parseId } from '../graphql/validation';
 import { EvalCase } from './eval-case.entity';
 import { parseEvalCases, type EvalCaseData } from './eval-case.schemas';
 import { EvalSet } from './eval-set.entity';
 import type { EvalCaseInput, EvalSetInput, EvalSetUpdateInput } from './eval-set.inputs';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PG_FOREIGN_KEY_VIOLATION = '23503';
 
 const longText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish().transform((v) => v || null);
@@ -49,7 +48,7 @@ export class EvalSetService {
 
   /** An eval set by id, or null. */
   byId(id: string): Promise<EvalSet | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!idSchema.safeParse(id).success) return Promise.resolve(null);
     return this.db.getRepository(EvalSet).findOneBy({ id });
   }
 
@@ -60,7 +59,7 @@ export class EvalSetService {
 
   /** Cases by id (any set), e.g. for eval results. */
   casesByIds(ids: readonly string[]): Promise<EvalCase[]> {
-    const valid = ids.filter((id) => UUID.test(id));
+    const valid = ids.filter((id) => idSchema.safeParse(id).success);
     return valid.length ? this.db.getRepository(EvalCase).findBy({ id: In(valid) }) : Promise.resolve([]);
   }
 
@@ -175,5 +174,5 @@ export class EvalSetService {
 }
 
 function checkId(id: string): void {
-  if (!UUID.test(id)) throw new BadUserInputError('id', 'must be a UUID');
+  parseId(id);
 }

@@ -45,6 +45,8 @@ export class ConflictError extends AppError {
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_INVALID_TEXT = '22P02';
+/** PostgreSQL text and jsonb cannot hold U+0000: 22021 (text) and 22P05 (jsonb). */
+const PG_NUL_IN_TEXT = new Set(['22021', '22P05']);
 
 /**
  * Maps any error to the client shape, once, for HTTP and WebSocket alike. Unknown errors are
@@ -62,6 +64,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
     }
     if (code === PG_INVALID_TEXT) {
       return { ...formatted, message: 'malformed identifier', extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    if (code && PG_NUL_IN_TEXT.has(code)) {
+      return { ...formatted, message: 'text must not contain the NUL character (U+0000)', extensions: { code: 'BAD_USER_INPUT' } };
     }
   }
   const code = formatted.extensions?.code;

@@ -57,7 +57,19 @@ export const piiEntityConfigSchema = z.strictObject({
 export type PiiEntityConfig = z.infer<typeof piiEntityConfigSchema>;
 
 export const piiConfigSchema = z
-  .strictObject({ entities: z.array(piiEntityConfigSchema).default([]) })
+  .strictObject({
+    entities: z
+      .array(piiEntityConfigSchema)
+      .default([])
+      // One action per type: EMAIL listed as both ANONYMIZE and BLOCK would be ambiguous.
+      .superRefine((entities, ctx) => {
+        const seen = new Set<string>();
+        entities.forEach((e, i) => {
+          if (seen.has(e.type)) ctx.addIssue({ code: 'custom', path: [i, 'type'], message: `${e.type} is listed twice; give each type one action` });
+          seen.add(e.type);
+        });
+      }),
+  })
   .default({ entities: [] });
 /** The `pii` field of a policy. */
 export type PiiConfig = z.infer<typeof piiConfigSchema>;
@@ -76,7 +88,7 @@ export type DeniedTopics = z.infer<typeof deniedTopicsSchema>;
 
 export const wordFiltersSchema = z
   .strictObject({
-    words: z.array(z.string().min(1)).default([]),
+    words: z.array(z.string().trim().min(1, 'must not be blank')).default([]),
     profanity: z.boolean().optional(),
   })
   .default({ words: [] });

@@ -20,7 +20,7 @@ import type { ModelProvider } from '../providers/provider';
 import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
-import { nameSchema, parseInput } from '../graphql/validation';
+import { nameSchema, parseInput, idSchema } from '../graphql/validation';
 import type { Logger } from '../observability/logger';
 
 const TOPIC = 'guardrail_policies';
@@ -75,7 +75,6 @@ const promptsSchema = z
   .max(1000)
   .transform((a) => [...new Set(a)]);
 const blockedMessageSchema = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
-const idSchema = z.guid('must be a uuid');
 // Bedrock's own rule for guardrailVersion; checked here so a typo fails on write, not on every request.
 const bedrockRefSchema = bedrockGuardrailSchema.refine((v) => v === null || /^(DRAFT|[1-9][0-9]{0,7})$/.test(v.version), {
   message: 'must be DRAFT or a version number (1-99999999)',
@@ -222,7 +221,8 @@ export class GuardrailService {
   async delete(id: string, actor: string): Promise<boolean> {
     const policyId = parseInput(idSchema, id, 'id');
     await this.db.transaction(async (m) => {
-      const row = await m.findOneBy(GuardrailPolicy, { id: policyId });
+      // Locked: of concurrent deletes one succeeds, the others find nothing (one audit entry).
+      const row = await m.findOne(GuardrailPolicy, { where: { id: policyId }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new NotFoundError(ENTITY, id);
       await m.delete(GuardrailPolicy, { id: policyId });
       await this.audit.record(m, { actor, action: 'delete', entityType: ENTITY, entityId: row.id, entityName: row.name, before: row });

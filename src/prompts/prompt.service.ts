@@ -118,6 +118,8 @@ export class PromptService {
     private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly bus: ChangeBus,
+    /** Checks a version's `modelId` against the model catalog (as routing rules do); default: any id. */
+    private readonly opts: { isKnownModel?: (modelId: string) => boolean } = {},
   ) {
     this.cache = new CachedConfig(TOPIC, () => this.loadAll(), bus);
     bus.subscribe((topic) => {
@@ -308,6 +310,9 @@ export class PromptService {
   ): Promise<PromptVersion> {
     const data = parseInput(createPromptVersionSchema, plain(input), 'input');
     const promptName = parseInput(nameSchema, data.prompt, 'input.prompt');
+    if (data.modelId && this.opts.isKnownModel && !this.opts.isKnownModel(data.modelId)) {
+      throw new BadUserInputError('input.modelId', `unknown model "${data.modelId}" (see the models query)`);
+    }
     const system = data.system && data.system.trim() ? data.system : null;
     const messages: PromptMessageData[] = data.messages ?? [];
     const variables = findVariables([

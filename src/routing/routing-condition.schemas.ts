@@ -1,3 +1,4 @@
+import { backtrackingRisk } from '../graphql/regex-safety';
 import { z } from 'zod';
 import { BadUserInputError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
@@ -23,10 +24,6 @@ export function compilePattern(pattern: string): RegExp {
   return new RegExp(pattern);
 }
 
-// A quantified group whose last element is itself quantified, e.g. `(a+)+` or `(\w*)*`: the classic
-// catastrophic-backtracking shape. Refused because the regex runs on untrusted input on the hot path.
-const NESTED_QUANTIFIER = /(?:[+*]|\{\d+,?\d*\})\)[+*{]/;
-
 export const inputPatternSchema = z
   .string({ error: 'must be a regular expression (string)' })
   .min(1, 'must not be empty')
@@ -38,9 +35,10 @@ export const inputPatternSchema = z
       ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
       return;
     }
-    if (NESTED_QUANTIFIER.test(pattern)) {
-      ctx.addIssue({ code: 'custom', message: 'nested quantifiers such as (a+)+ can backtrack catastrophically; rewrite the pattern' });
-    }
+    // The regex runs on untrusted input on the hot path: refuse shapes that backtrack catastrophically.
+    const literal = /^\/(.+)\/([imsu]*)$/s.exec(pattern);
+    const risk = literal ? backtrackingRisk(literal[1]!, literal[2]) : backtrackingRisk(pattern);
+    if (risk) ctx.addIssue({ code: 'custom', message: risk });
   });
 
 const nameList = (what: string) =>
@@ -64,7 +62,11 @@ export const routingConditionSchema = z
       /** Prompt names; holds when the request's prompt is one of them. */
       prompts: nameList('prompt name').optional(),
       /** Label names; holds when the request was served through one of these labels. */
-      labels: nameList('label').optional(),
+      labels: z
+        .array(z.string().trim().regex(/^[a-z][a-z0-9_-]*$/, 'must be a label name: lowercase, a letter, then letters, digits, _ or -'), { error: 'must be a list of labels' })
+        .min(1, 'must not be empty (omit the key to match any)')
+        .max(MAX_LIST, `must hold at most ${MAX_LIST} entries`)
+        .optional(),
       /** Regex tested on the user's input (see {@link compilePattern}). */
       inputMatches: inputPatternSchema.optional(),
       /** Holds when the input contains any of these words or phrases (case-insensitive, whole words). */

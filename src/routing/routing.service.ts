@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
-import { nameSchema, parseInput } from '../graphql/validation';
+import { nameSchema, parseInput, parseId } from '../graphql/validation';
 import { compileRules, resolveTarget, type CompiledRule, type RouteDecisionData, type RouteFallback, type RouteRequest } from './route';
 import { parseCondition } from './routing-condition.schemas';
 import { RoutingRule } from './routing-rule.entity';
@@ -12,7 +12,6 @@ import type { RoutingRuleInput } from './routing-rule.inputs';
 const TOPIC = 'routing_rules';
 const MAX_FALLBACKS = 10;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const modelIdSchema = z.string({ error: 'must be a model id (string)' }).trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters');
 
@@ -147,5 +146,5 @@ export class RoutingService {
 }
 
 function checkId(id: string): void {
-  if (!UUID.test(id)) throw new BadUserInputError('id', 'must be a UUID');
+  parseId(id);
 }

@@ -4,10 +4,9 @@ import { Trace } from './trace.entity';
 import { traceFilterConditions, type TraceFilterData } from './trace-filter.inputs';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer';
 import { decodeCursor, encodeCursor, type Page } from '../graphql/paging';
-import { parseInput } from '../graphql/validation';
+import { parseInput, idSchema } from '../graphql/validation';
 import type { Logger } from '../observability/logger';
 
-const idSchema = z.uuid('not a trace id');
 const firstSchema = z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500');
 
 /** Stores traces (through the batching writer) and reads them back for the API. */

@@ -4,8 +4,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 /**
  * Edge cases of the config plane (issue #2): malformed ids, nulls, long and odd names, template
  * corner cases, label moves, routing/guardrail/eval/price validation, audit paging, armor limits and
- * the HTTP surface. Tests named `BUG: ` describe behaviour the contract asks for that the code does
- * not have yet.
+ * the HTTP surface. Many were written against defects that are now fixed.
  */
 
 const SONNET = 'anthropic.claude-sonnet-4-20250514-v1:0';
@@ -69,7 +68,7 @@ describe('config plane edge cases', () => {
       expect(code(r)).toBe('NOT_FOUND');
     });
 
-    it('BUG: revokeApiKey with a malformed id names the field in its BAD_USER_INPUT message', async () => {
+    it('revokeApiKey with a malformed id names the field in its BAD_USER_INPUT message', async () => {
       const r = await t.gql('mutation($id: ID!) { revokeApiKey(id: $id) }', { id: 'not-a-uuid' });
       expect(code(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(/^id:/);
@@ -163,7 +162,7 @@ describe('config plane edge cases', () => {
       expect(code(again)).toBe('CONFLICT');
     });
 
-    it('BUG: a name that differs only in Unicode normalization (NFC "café" vs NFD "café") is CONFLICT, not a look-alike second key', async () => {
+    it('a name that differs only in Unicode normalization (NFC "café" vs NFD "café") is CONFLICT, not a look-alike second key', async () => {
       await must('mutation($n: String!) { createApiKey(name: $n, role: APP) { secret } }', { n: 'caf\u00e9' });
       const r = await t.gql('mutation($n: String!) { createApiKey(name: $n, role: APP) { secret } }', { n: 'cafe\u0301' });
       expect(code(r)).toBe('CONFLICT');
@@ -341,7 +340,7 @@ describe('config plane edge cases', () => {
       expect(r.errors![0]!.message).toMatch(/^input\.modelId:/);
     });
 
-    it('BUG: createPromptVersion with an unknown modelId is BAD_USER_INPUT (routing rules refuse unknown models)', async () => {
+    it('createPromptVersion with an unknown modelId is BAD_USER_INPUT (routing rules refuse unknown models)', async () => {
       await prompt('unknown-model');
       const r = await version('unknown-model', { system: 'x', modelId: 'no.such-model-v9' });
       expect(code(r)).toBe('BAD_USER_INPUT');
@@ -385,7 +384,7 @@ describe('config plane edge cases', () => {
       }
     });
 
-    it('BUG: refuses label names in condition.labels that no label can have (labels are lowercase)', async () => {
+    it('refuses label names in condition.labels that no label can have (labels are lowercase)', async () => {
       const r = await rule({ name: 'upper-labels', condition: { labels: ['Production'] } });
       expect(code(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(/^input\.condition\.labels\.0:/);
@@ -398,7 +397,7 @@ describe('config plane edge cases', () => {
     });
 
     it.each(['^(\\w+\\s?)+$', '^(a|a)*$', '^(a+b?)+$', '(.*a){20}$'])(
-      'BUG: refuses the catastrophic regex %s in inputMatches (it would hang the event loop on explainRoute/generate)',
+      'refuses the catastrophic regex %s in inputMatches (it would hang the event loop on explainRoute/generate)',
       async (inputMatches) => {
         const r = await rule({ name: 'redos', condition: { inputMatches } });
         expect(code(r)).toBe('BAD_USER_INPUT');
@@ -453,7 +452,7 @@ describe('config plane edge cases', () => {
       expect(v.checkGuardrail).toEqual({ action: 'NONE', text: 'me@example.com' });
     });
 
-    it('BUG: refuses a pii config naming the same entity type twice with conflicting actions', async () => {
+    it('refuses a pii config naming the same entity type twice with conflicting actions', async () => {
       const r = await t.gql(POLICY, {
         p: { name: 'pii-conflict', pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }, { type: 'EMAIL', action: 'BLOCK' }] } },
       });
@@ -461,7 +460,7 @@ describe('config plane edge cases', () => {
       expect(r.errors![0]!.message).toMatch(/^input\.pii\.entities/);
     });
 
-    it('BUG: refuses a whitespace-only word in wordFilters', async () => {
+    it('refuses a whitespace-only word in wordFilters', async () => {
       const r = await t.gql(POLICY, { p: { name: 'blank-word', wordFilters: { words: ['   '] } } });
       expect(code(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(/^input\.wordFilters\.words\.0/);
@@ -559,7 +558,7 @@ describe('config plane edge cases', () => {
       expect(code(await t.gql('mutation { addEvalCases(evalSet: "no-set", cases: []) { id } }'))).toBe('NOT_FOUND');
     });
 
-    it.each(['^(\\w+\\s?)+$', '^(a+)+$'])('BUG: refuses the catastrophic regex assertion %s (it would hang an eval run)', async (value) => {
+    it.each(['^(\\w+\\s?)+$', '^(a+)+$'])('refuses the catastrophic regex assertion %s (it would hang an eval run)', async (value) => {
       const r = await t.gql(EVALSET, { i: { name: `redos-${value.length}`, cases: [{ input: 'q', assertions: [{ type: 'regex', value }] }] } });
       expect(code(r)).toBe('BAD_USER_INPUT');
     });
@@ -609,13 +608,13 @@ describe('config plane edge cases', () => {
   // ------------------------------------------------------------------ audit
 
   describe('auditLog paging', () => {
-    it('BUG: auditLog(first: 0) answers no entries (or BAD_USER_INPUT), never one', async () => {
+    it('auditLog(first: 0) answers no entries (or BAD_USER_INPUT), never one', async () => {
       const r = await t.gql('{ auditLog(first: 0) { edges { cursor } } }');
       if (!r.errors) expect(r.data!.auditLog.edges).toHaveLength(0);
       else expect(code(r)).toBe('BAD_USER_INPUT');
     });
 
-    it('BUG: a negative first is BAD_USER_INPUT naming first (it silently returns one entry)', async () => {
+    it('a negative first is BAD_USER_INPUT naming first (it silently returns one entry)', async () => {
       const r = await t.gql('{ auditLog(first: -5) { edges { cursor } } }');
       expect(code(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(/^first:/);
@@ -650,7 +649,7 @@ describe('config plane edge cases', () => {
       expect(versionEntry).toMatchObject({ actor: 'ci-auditor', action: 'create', entity: 'PromptVersion "audited@1"' });
     });
 
-    it('BUG: paging with first: 1 visits every entry exactly once, also entries in the same millisecond', async () => {
+    it('paging with first: 1 visits every entry exactly once, also entries in the same millisecond', async () => {
       // Entries written in one millisecond (clock_timestamp() has microseconds): the cursor carries
       // only milliseconds, so `(at, id) < (cursor_at, cursor_id)` skips those after the first.
       await t.app.dataSource.query(
@@ -727,13 +726,13 @@ describe('config plane edge cases', () => {
       ['createEvalSet case input', EVALSET, { i: { name: 'nul-set', cases: [{ input: NUL, assertions: [{ type: 'contains', value: 'x' }] }] } }],
       ['createBudget name', 'mutation($n: String!) { createBudget(input: { name: $n, scope: GLOBAL, period: DAILY, limitUsd: 1 }) { id } }', { n: NUL }],
     ];
-    it.each(WRITES)('BUG: %s with a NUL character is BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async (_what, q, v) => {
+    it.each(WRITES)('%s with a NUL character is BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async (_what, q, v) => {
       const r = await t.gql(q, v);
       expect(r.errors?.length).toBeGreaterThan(0);
       expect(code(r)).toBe('BAD_USER_INPUT');
     });
 
-    it('BUG: createPromptVersion with a NUL character in system or a message is BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async () => {
+    it('createPromptVersion with a NUL character in system or a message is BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async () => {
       await prompt('nul-version');
       for (const v of [{ system: NUL }, { messages: [{ role: 'USER', content: NUL }] }, { commitMessage: NUL }]) {
         const r = await version('nul-version', v);
@@ -778,13 +777,13 @@ describe('config plane edge cases', () => {
       expect(code(await budget({ name: ' b-dup ' }))).toBe('CONFLICT');
     });
 
-    it('BUG: refuses a downgradeModelId that is not a known model (routing rules refuse unknown models)', async () => {
+    it('refuses a downgradeModelId that is not a known model (routing rules refuse unknown models)', async () => {
       const r = await budget({ name: 'bad-downgrade', onExceed: 'DOWNGRADE', downgradeModelId: 'no.such-model-v9' });
       expect(code(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(/^input\.downgradeModelId:/);
     });
 
-    it('BUG: refuses a limitUsd with more than 6 decimals instead of silently rounding it (setModelPrice refuses them)', async () => {
+    it('refuses a limitUsd with more than 6 decimals instead of silently rounding it (setModelPrice refuses them)', async () => {
       const r = await budget({ name: 'seven-decimals', limitUsd: 0.0000015 });
       if (!r.errors) expect(r.data!.createBudget.limitUsd).toBe(0.0000015);
       else {
@@ -795,13 +794,13 @@ describe('config plane edge cases', () => {
   });
 
   describe('concurrent writes', () => {
-    it('BUG: concurrent setModelPrice calls for a model with no override yet all succeed (it is an upsert)', async () => {
+    it('concurrent setModelPrice calls for a model with no override yet all succeed (it is an upsert)', async () => {
       const id = 'amazon.nova-pro-v1:0';
       const results = await Promise.all([1, 2, 3, 4, 5].map((n) => t.gql(PRICE, { id, p: { input: n, output: n } })));
       expect(results.map((r) => code(r) ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     });
 
-    it('BUG: concurrent revokes of one key are audited once', async () => {
+    it('concurrent revokes of one key are audited once', async () => {
       const d = await must('mutation { createApiKey(name: "revoke-race", role: APP) { apiKey { id } } }');
       const id = d.createApiKey.apiKey.id;
       const results = await Promise.all([1, 2, 3, 4].map(() => t.gql('mutation($id: ID!) { revokeApiKey(id: $id) }', { id })));
@@ -810,7 +809,7 @@ describe('config plane edge cases', () => {
       expect(rows[0].n).toBe(1);
     });
 
-    it('BUG: concurrent deletes of one guardrail policy: one succeeds, the others are NOT_FOUND, one audit entry', async () => {
+    it('concurrent deletes of one guardrail policy: one succeeds, the others are NOT_FOUND, one audit entry', async () => {
       const d = await must(POLICY, { p: { name: 'delete-race' } });
       const id = d.createGuardrailPolicy.id;
       const results = await Promise.all([1, 2, 3, 4].map(() => t.gql('mutation($id: ID!) { deleteGuardrailPolicy(id: $id) }', { id })));
@@ -884,7 +883,7 @@ describe('config plane edge cases', () => {
       expect(code(r2)).not.toBe('INTERNAL_SERVER_ERROR');
     });
 
-    it('BUG: graphql-ws applies the armor alias limit too (40 aliases are refused over HTTP)', async () => {
+    it('graphql-ws applies the armor alias limit too (40 aliases are refused over HTTP)', async () => {
       const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: prompts { name }`).join(' ');
       const http = await t.gql(`{ ${aliases} }`);
       expect(http.errors?.length).toBeGreaterThan(0);
@@ -892,7 +891,7 @@ describe('config plane edge cases', () => {
       expect(ws[0]!.errors?.length).toBeGreaterThan(0);
     });
 
-    it('BUG: graphql-ws applies the armor depth limit too (a query deeper than 12 is refused over HTTP)', async () => {
+    it('graphql-ws applies the armor depth limit too (a query deeper than 12 is refused over HTTP)', async () => {
       let sel = 'name';
       for (let i = 0; i < 8; i++) sel = `versions { prompt { ${sel} } }`;
       const q = `{ prompts { ${sel} } }`;

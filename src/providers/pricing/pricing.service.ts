@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AuditService } from '../../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../../db/change-bus';
@@ -131,6 +131,7 @@ export class PricingService {
     const prices = parseInput(priceInputSchema, { ...input }, 'input');
     if (!resolveModel(modelId)) throw new NotFoundError('Model', modelId);
     await store.dataSource.transaction(async (m) => {
+      await lockModelPrice(m, modelId);
       const existing = await m.findOneBy(ModelPriceOverride, { modelId });
       const before = existing ? { ...existing } : null;
       const row = existing ?? m.create(ModelPriceOverride, { modelId });
@@ -148,6 +149,7 @@ export class PricingService {
     const store = this.requireStore();
     if (!resolveModel(modelId)) throw new NotFoundError('Model', modelId);
     const removed = await store.dataSource.transaction(async (m) => {
+      await lockModelPrice(m, modelId);
       const existing = await m.findOneBy(ModelPriceOverride, { modelId });
       if (!existing) return false;
       await m.delete(ModelPriceOverride, { id: existing.id });
@@ -202,4 +204,12 @@ export class PricingService {
     this.availability = { at: now, ids };
     return ids;
   }
+}
+
+/**
+ * Serializes price changes of one model id for the rest of the transaction, so concurrent
+ * setModelPrice calls upsert one after the other instead of racing to insert the same row.
+ */
+async function lockModelPrice(m: EntityManager, modelId: string): Promise<void> {
+  await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model_price:${modelId}`]);
 }

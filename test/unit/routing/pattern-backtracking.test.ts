@@ -18,17 +18,17 @@ describe('inputMatches refuses patterns with catastrophic backtracking', () => {
     for (const p of SAFE) expect(inputPatternSchema.safeParse(p).success).toBe(true);
   });
 
-  it('BUG: accepts a safe pattern whose repeated group starts with a literal, ^[a-z]+(-[a-z]+)*$ (each repetition must begin with "-")', () => {
+  it('accepts a safe pattern whose repeated group starts with a literal, ^[a-z]+(-[a-z]+)*$ (each repetition must begin with "-")', () => {
     expect(inputPatternSchema.safeParse('^[a-z]+(-[a-z]+)*$').success).toBe(true);
   });
 
-  it.each(CATASTROPHIC)('BUG: refuses %s', (p) => {
+  it.each(CATASTROPHIC)('refuses %s', (p) => {
     expect(inputPatternSchema.safeParse(p).success).toBe(false);
   });
 });
 
 describe('regex assertions refuse patterns with catastrophic backtracking', () => {
-  it.each(['^(a+)+$', '^(\\w+\\s?)+$'])('BUG: refuses %s', (value) => {
+  it.each(['^(a+)+$', '^(\\w+\\s?)+$'])('refuses %s', (value) => {
     expect(assertionSchema.safeParse({ type: 'regex', value }).success).toBe(false);
   });
 

@@ -74,6 +74,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       await budgets.release({ ...r, holds: r.holds.filter((h) => !served.has(h.budgetId)) });
     },
     release: (reservation) => budgets.release(reservation as Parameters<BudgetService['release']>[0]),
+    extend: (reservation) => budgets.extend(reservation as Parameters<BudgetService['extend']>[0]),
   };
   const { pipeline: generation } = createGenerationPipeline({
     config,

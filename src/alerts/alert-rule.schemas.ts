@@ -52,7 +52,8 @@ export function windowMs(window: string): number {
 
 export const alertRuleInputSchema = z
   .object({
-    name: nameSchema,
+    // A budget's own rule is `budget:` + the budget's name (up to 100 characters): room for both.
+    name: nameSchema.or(z.string().trim().startsWith(BUDGET_RULE_PREFIX).max(BUDGET_RULE_PREFIX.length + 100, 'must be at most 107 characters')),
     metric: z.enum(ALERT_METRICS, { message: `must be one of ${ALERT_METRICS.join(', ')}` }),
     condition: z.unknown(),
     window: windowSchema,

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { z } from 'zod';
 import type { PubSub } from 'type-graphql';
 import { AlertEvent } from './alert-event.entity';
 import { AlertRule } from './alert-rule.entity';
@@ -86,11 +87,17 @@ export class AlertService {
 
   /** Newest first, with their rules. */
   listEvents(first = 50): Promise<AlertEvent[]> {
-    return this.db.getRepository(AlertEvent).find({
-      relations: { rule: true },
-      order: { firedAt: 'DESC', id: 'DESC' },
-      take: Math.min(Math.max(first, 1), 500),
-    });
+    const take = parseInput(z.number().int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500'), first, 'first');
+    // Thresholds crossed by one settle share firedAt: the higher one was reached last, so it comes first.
+    return this.db
+      .getRepository(AlertEvent)
+      .createQueryBuilder('e')
+      .leftJoinAndSelect('e.rule', 'rule')
+      .orderBy('e.firedAt', 'DESC')
+      .addOrderBy('e.baseline', 'DESC', 'NULLS LAST')
+      .addOrderBy('e.id', 'DESC')
+      .take(take)
+      .getMany();
   }
 
   /**
@@ -115,6 +122,19 @@ export class AlertService {
   /** The system rule of a budget: `budget:<name>`, metric `budget`. */
   ensureBudgetRule(m: EntityManager, budgetName: string): Promise<AlertRule> {
     return this.ensureRule(m, { name: `${BUDGET_RULE_PREFIX}${budgetName}`, metric: 'budget', condition: { budget: budgetName }, window: '1d' });
+  }
+
+  /**
+   * A budget was renamed: its rule follows (name and condition), so a rule the admin disabled stays
+   * disabled. Left alone when a rule with the new name exists already.
+   */
+  async renameBudgetRule(m: EntityManager, from: string, to: string): Promise<void> {
+    if (from === to || (await m.findOneBy(AlertRule, { name: `${BUDGET_RULE_PREFIX}${to}` }))) return;
+    await m.query(`UPDATE alert_rules SET name = $2, condition = jsonb_build_object('budget', $3::text) WHERE name = $1`, [
+      `${BUDGET_RULE_PREFIX}${from}`,
+      `${BUDGET_RULE_PREFIX}${to}`,
+      to,
+    ]);
   }
 
   /** Records an event inside the caller's transaction; `publish` it once that commits. */

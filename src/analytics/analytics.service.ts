@@ -120,10 +120,10 @@ export class AnalyticsService {
         keys: keysOf(g.dims, r),
         bucket: dateOrNull(r.bucket),
         requests: num(r.requests),
-        inputTokens: num(r.input_tokens),
-        outputTokens: num(r.output_tokens),
-        cacheReadTokens: num(r.cache_read_tokens),
-        cacheWriteTokens: num(r.cache_write_tokens),
+        inputTokens: intSum(r.input_tokens, 'inputTokens'),
+        outputTokens: intSum(r.output_tokens, 'outputTokens'),
+        cacheReadTokens: intSum(r.cache_read_tokens, 'cacheReadTokens'),
+        cacheWriteTokens: intSum(r.cache_write_tokens, 'cacheWriteTokens'),
         costUsd: microsToUsd(String(r.cost_micros ?? 0)),
         costByStage: StageCost.fromMicros({
           system: String(r.cost_system_micros ?? 0),
@@ -189,7 +189,7 @@ export class AnalyticsService {
         hits,
         hitRate: requests ? hits / requests : 0,
         savedUsd: microsToUsd(String(r.saved_micros ?? 0)),
-        promptCacheReadTokens: num(r.cache_read_tokens),
+        promptCacheReadTokens: intSum(r.cache_read_tokens, 'promptCacheReadTokens'),
       });
     });
   }
@@ -238,4 +238,19 @@ export class AnalyticsService {
       });
     });
   }
+}
+
+const GRAPHQL_INT_MAX = 2_147_483_647;
+
+/**
+ * A token sum as the contract's `Int` (32-bit). A larger sum cannot be carried by that type: the
+ * caller is told to ask per time bucket or with a narrower filter, instead of getting a serialization
+ * failure.
+ */
+function intSum(value: unknown, field: string): number {
+  const n = num(value);
+  if (n > GRAPHQL_INT_MAX) {
+    throw new BadUserInputError('bucket', `${field} sums to ${n}, more than a GraphQL Int can carry (${GRAPHQL_INT_MAX}): ask per time bucket or narrow the filter`);
+  }
+  return n;
 }

@@ -206,8 +206,8 @@ export class BudgetService {
 
   /**
    * Replaces the settable fields. A new limit applies to the current period at once. A new period
-   * kind applies from the period containing now; spend already recorded under the old kind is not
-   * re-bucketed (its rows stay in the history).
+   * kind applies from the period containing now, which counts the spend already recorded inside it
+   * under the old kind (those rows are folded into it; earlier rows stay in the history).
    */
   async update(id: string, input: unknown, actor: string): Promise<Budget> {
     parseInput(idSchema, id, 'id');
@@ -220,16 +220,40 @@ export class BudgetService {
       const before = { ...b };
       Object.assign(b, data);
       const after = await m.save(b);
-      // The current period's row takes the new limit at once. When the period kind changed and the new
-      // period starts exactly where an old row does (e.g. DAILY -> WEEKLY on a Monday), that row's spend
-      // all lies in the new period: it becomes the new period's row, with the new end.
+      // The current period's row takes the new limit at once. When the period kind changed, the rows
+      // of the old kind that lie inside the new current period are folded into one row for it (spent
+      // and reserved summed, open holds repointed), so the new period counts all of its spend, once.
       const { start, end } = periodOf(after.period, this.now());
+      if (before.period !== after.period) await this.rebucket(m, id, start, end);
+      await this.alerts.renameBudgetRule(m, before.name, after.name);
       await m.query('UPDATE budget_periods SET limit_micros = $3, period_end = $4 WHERE budget_id = $1 AND period_start = $2', [id, start, after.limitMicros, end]);
       await this.audit.record(m, { actor, action: 'update', entityType: 'Budget', entityId: id, entityName: after.name, before, after });
       return after;
     });
     await this.bus.publish(TOPIC);
     return (await this.withUsage([saved]))[0]!;
+  }
+
+  /** Folds the ledger rows of a budget inside [start, end) into one row starting at `start`. */
+  private async rebucket(m: EntityManager, budgetId: string, start: Date, end: Date | null): Promise<void> {
+    const rows: Array<{ id: string; period_start: Date; spent_micros: string; reserved_micros: string }> = await m.query(
+      `SELECT id, period_start, spent_micros, reserved_micros FROM budget_periods
+        WHERE budget_id = $1 AND period_start >= $2 AND ($3::timestamptz IS NULL OR period_start < $3)
+        ORDER BY period_start FOR UPDATE`,
+      [budgetId, start, end],
+    );
+    this.forgetPeriods(budgetId);
+    if (!rows.length) return;
+    const [target, ...others] = rows;
+    const otherIds = others.map((r) => r.id);
+    if (otherIds.length) {
+      const spent = others.reduce((a, r) => a + BigInt(r.spent_micros), 0n);
+      const reserved = others.reduce((a, r) => a + BigInt(r.reserved_micros), 0n);
+      await m.query('UPDATE budget_holds SET budget_period_id = $1 WHERE budget_period_id = ANY($2)', [target!.id, otherIds]);
+      await m.query('DELETE FROM budget_periods WHERE id = ANY($1)', [otherIds]);
+      await m.query('UPDATE budget_periods SET spent_micros = spent_micros + $2, reserved_micros = reserved_micros + $3 WHERE id = $1', [target!.id, String(spent), String(reserved)]);
+    }
+    await m.query('UPDATE budget_periods SET period_start = $2 WHERE id = $1', [target!.id, start]);
   }
 
   /** Deletes the budget with its ledger (history included); holds in flight then settle as no-ops. */
@@ -420,6 +444,18 @@ export class BudgetService {
     await this.close(reservation, 'SETTLED', actualMicros);
   }
 
+  /**
+   * Keeps a live request's holds from expiring: the pipeline calls this while the model streams,
+   * so a long generation is never mistaken for the leftover of a crashed process.
+   */
+  async extend(reservation: Reservation, ttlMs = this.holdTtlMs): Promise<void> {
+    const ids = reservation.holds.map((h) => h.holdId);
+    if (!ids.length) return;
+    const expiresAt = new Date(this.now().getTime() + ttlMs);
+    await this.db.query('UPDATE budget_holds SET expires_at = $2 WHERE id = ANY($1) AND settled_at IS NULL', [ids, expiresAt.toISOString()]);
+    reservation.expiresAt = expiresAt;
+  }
+
   /** Frees the holds without charging anything (the model was not called). Idempotent. */
   async release(reservation: Reservation): Promise<void> {
     await this.close(reservation, 'RELEASED', 0);
@@ -439,7 +475,7 @@ export class BudgetService {
       .map(({ row, budget }) => {
         const limit = Number(row.limit_micros);
         const spent = Number(row.spent_micros);
-        const thresholds = (budget?.alertThresholds ?? []).filter((t) => spent >= t * limit && !this.knownCrossings.has(`${row.id}|${t}`));
+        const thresholds = (budget?.alertThresholds ?? []).filter((t) => reachesThreshold(spent, t, limit) && !this.knownCrossings.has(`${row.id}|${t}`));
         return { budget: budget!, periodId: row.id, periodStart: new Date(row.period_start), limit, spent, thresholds };
       })
       .filter((d) => d.thresholds.length > 0);
@@ -653,3 +689,13 @@ WITH h AS (
   RETURNING bp.id, bp.budget_id, bp.period_start, bp.limit_micros, bp.spent_micros
 )
 SELECT * FROM charged`;
+
+/**
+ * Whether `spent` micro-USD reaches the fraction `t` of `limit`, exactly: the fraction is taken as
+ * parts per million, so 7% of $10 is reached at exactly $0.70 (the float 0.07 × 10,000,000 is
+ * 700,000.0000000001 and would not be).
+ */
+function reachesThreshold(spent: number, t: number, limit: number): boolean {
+  const ppm = BigInt(Math.round(t * 1_000_000));
+  return BigInt(spent) * 1_000_000n >= ppm * BigInt(limit);
+}

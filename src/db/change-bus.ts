@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client } from 'pg';
+import { openListenConnection } from './listen-connection';
 import type { Logger } from '../observability/logger';
 
 /**
@@ -31,36 +31,33 @@ export function createLocalChangeBus(): ChangeBus {
   };
 }
 
-/** A bus over LISTEN/NOTIFY on its own connection, reconnecting if that connection drops. */
+/** Published locally when change notifications may have been missed: every cache drops its value. */
+export const ALL_TOPICS = '*';
+
+/**
+ * A bus over LISTEN/NOTIFY on its own connection, reconnecting (with backoff) when that connection
+ * drops. Changes made by other instances while it was down were missed, so after a reconnect every
+ * cache is dropped.
+ */
 export async function createPostgresChangeBus(databaseUrl: string, logger: Logger): Promise<ChangeBus> {
   const local = createLocalChangeBus();
-  let client: Client | undefined;
-  let closed = false;
-  const connect = async (): Promise<void> => {
-    const c = new Client({ connectionString: databaseUrl });
-    c.on('notification', (msg) => {
-      if (msg.channel === CHANNEL && msg.payload) void local.publish(msg.payload);
-    });
-    c.on('error', (err) => {
-      logger.warn({ err }, 'change bus connection lost; reconnecting');
-      client = undefined;
-      if (!closed) setTimeout(() => void connect().catch(() => undefined), 500).unref();
-    });
-    await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
-    client = c;
-  };
-  await connect();
+  const listen = await openListenConnection({
+    databaseUrl,
+    channel: CHANNEL,
+    label: 'change bus',
+    logger,
+    onNotification: (topic) => void local.publish(topic),
+    onReconnect: () => void local.publish(ALL_TOPICS),
+  });
   return {
     async publish(topic) {
       await local.publish(topic);
-      if (client) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, topic]);
+      await listen.notify(topic);
     },
     subscribe: local.subscribe,
     async close() {
-      closed = true;
       await local.close();
-      await client?.end().catch(() => undefined);
+      await listen.close();
     },
   };
 }
@@ -79,7 +76,7 @@ export class CachedConfig<T> {
     bus: ChangeBus,
   ) {
     bus.subscribe((t) => {
-      if (t === topic) this.invalidate();
+      if (t === topic || t === ALL_TOPICS) this.invalidate();
     });
   }
 

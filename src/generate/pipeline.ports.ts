@@ -92,6 +92,8 @@ export interface BudgetsPort<R = unknown> {
    */
   settle(reservation: R, actualMicros: number, servedBudgetIds?: string[]): Promise<void>;
   release(reservation: R): Promise<void>;
+  /** Pushes the holds' expiry forward while the request is alive. */
+  extend(reservation: R): Promise<void>;
 }
 
 export interface ModelsPort {

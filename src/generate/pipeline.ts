@@ -230,7 +230,15 @@ export class GenerationPipeline {
 
       // 7. The model call, with fallbacks on retryable errors before any text was sent, the output
       //    screened as it streams.
-      const call: ModelCall = yield* this.callModel({ req, version, parts, st, signal, target: { modelId, chain, model, assembled, maxTokens } });
+      // While the model streams, the holds are kept alive (a third of their lifetime at a time).
+      const heartbeat = reservation ? setInterval(() => void this.deps.budgets.extend(reservation).catch(() => undefined), Math.max(100, this.deps.config.budgetHoldTtlMs / 3)) : null;
+      heartbeat?.unref();
+      let call: ModelCall;
+      try {
+        call = yield* this.callModel({ req, version, parts, st, signal, target: { modelId, chain, model, assembled, maxTokens } });
+      } finally {
+        if (heartbeat) clearInterval(heartbeat);
+      }
       const { raw, sent, deltas, usage, stopReason, blocked, failure, attempts, request } = call;
       ({ model, assembled } = call);
       const servedModel = request.modelId;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { openListenConnection } from '../db/listen-connection';
 import { EventEmitter } from 'node:events';
-import { Client } from 'pg';
 import type { PubSub } from 'type-graphql';
 import type { Logger } from '../observability/logger';
 
@@ -117,30 +117,20 @@ export async function createPubSub(opts: PubSubOptions = {}): Promise<AppPubSub>
   const channel = opts.channel ?? DEFAULT_CHANNEL;
   const origin = randomUUID();
   const databaseUrl = opts.databaseUrl;
-  let client: Client | undefined;
-  let closed = false;
-
-  const connect = async (): Promise<void> => {
-    const c = new Client({ connectionString: databaseUrl });
-    c.on('notification', (msg) => {
-      if (msg.channel !== channel || !msg.payload) return;
+  const listen = await openListenConnection({
+    databaseUrl,
+    channel,
+    label: 'pubsub',
+    logger: opts.logger,
+    onNotification(payload) {
       try {
-        const m = JSON.parse(msg.payload) as { o: string; k: string; p: unknown };
+        const m = JSON.parse(payload) as { o: string; k: string; p: unknown };
         if (m.o !== origin) local.deliver(m.k, m.p);
       } catch (err) {
         opts.logger?.warn({ err }, 'pubsub: unreadable notification');
       }
-    });
-    c.on('error', (err) => {
-      opts.logger?.warn({ err }, 'pubsub connection lost; reconnecting');
-      client = undefined;
-      if (!closed) setTimeout(() => void connect().catch(() => undefined), 500).unref();
-    });
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
-    client = c;
-  };
-  await connect();
+    },
+  });
 
   const relay = (key: string, payload: unknown) => {
     const text = JSON.stringify({ o: origin, k: key, p: payload });
@@ -148,7 +138,10 @@ export async function createPubSub(opts: PubSubOptions = {}): Promise<AppPubSub>
       opts.logger?.warn({ key, bytes: Buffer.byteLength(text) }, 'pubsub: payload too large to relay; delivered locally only');
       return;
     }
-    void client?.query('SELECT pg_notify($1, $2)', [channel, text]).catch((err) => opts.logger?.warn({ err }, 'pubsub: relay failed'));
+    void listen.notify(text).then(
+      (sent) => sent || opts.logger?.warn({ key }, 'pubsub: not relayed while the database connection is down'),
+      (err) => opts.logger?.warn({ err }, 'pubsub: relay failed'),
+    );
   };
 
   return {
@@ -160,9 +153,8 @@ export async function createPubSub(opts: PubSubOptions = {}): Promise<AppPubSub>
     },
     subscribe: local.subscribe,
     async close() {
-      closed = true;
       await local.close();
-      await client?.end().catch(() => undefined);
+      await listen.close();
     },
   };
 }

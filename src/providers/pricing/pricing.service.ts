@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AuditService } from '../../audit/audit.service';
-import { CachedConfig, type ChangeBus } from '../../db/change-bus';
+import { ALL_TOPICS, CachedConfig, type ChangeBus } from '../../db/change-bus';
 import { NotFoundError } from '../../graphql/errors';
 import { parseInput } from '../../graphql/validation';
 import type { Logger } from '../../observability/logger';
@@ -73,7 +73,7 @@ export class PricingService {
       );
       // Subscribed after the CachedConfig, so its cache is dropped before this reload runs.
       store.bus.subscribe((topic) => {
-        if (topic === MODEL_PRICES_TOPIC) void this.load().catch((err: unknown) => this.logger.warn({ err }, 'could not reload model price overrides'));
+        if (topic === MODEL_PRICES_TOPIC || topic === ALL_TOPICS) void this.load().catch((err: unknown) => this.logger.warn({ err }, 'could not reload model price overrides'));
       });
     }
   }

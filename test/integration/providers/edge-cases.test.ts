@@ -150,6 +150,37 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     }
   });
 
+  it('HTTP/2: aborting one of several concurrent streams (also during #delay-ms) closes only that one', async () => {
+    const provider = new BedrockProvider({ mode: 'emulator', region: 'us-east-1', endpoint: emu.url, http1: false });
+    const ends: EmulatorStreamEnd[] = [];
+    const onEnd = (e: EmulatorStreamEnd): void => {
+      ends.push(e);
+    };
+    emu.events.on('stream-end', onEnd);
+    try {
+      const slow = new AbortController();
+      const run = async (text: string, signal?: AbortSignal): Promise<string> => {
+        let out = '';
+        try {
+          for await (const ev of provider.stream(req(text), { signal })) if (ev.type === 'text') out += ev.text;
+          return out;
+        } catch (e) {
+          return (e as ProviderError).code;
+        }
+      };
+      const started = Date.now();
+      const pending = [run('#reply: first one\n#interval-ms: 20'), run('#reply: never\n#delay-ms: 5000', slow.signal), run('#reply: third one\n#interval-ms: 20')];
+      setTimeout(() => slow.abort(), 50);
+      expect(await Promise.all(pending)).toEqual(['first one', 'AbortError', 'third one']);
+      expect(Date.now() - started).toBeLessThan(3000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ends.map((e) => [e.httpVersion, e.completed, e.clientClosed]).sort()).toEqual([['2.0', false, true], ['2.0', true, false], ['2.0', true, false]]);
+    } finally {
+      emu.events.off('stream-end', onEnd);
+      await provider.close();
+    }
+  });
+
   it('types mid-stream errors: throttling/5xx retryable, validation not, unmodeled error frames by their code', async () => {
     const provider = new BedrockProvider({ mode: 'emulator', region: 'us-east-1', endpoint: emu.url });
     try {

@@ -31,7 +31,8 @@ export const MAX_HOLD = 2 * PII_MAX_SPAN;
 const CONNECTORS = new Set([
   'van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'les', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu',
   'am', 'an', 'im', 'upon', 'on', 'sur', 'en', 'bis', 'rue', 'avenue', 'boulevard', 'bd', 'chemin', 'allée', 'impasse', 'quai', 'route',
-  'cours', 'place', 'y', 'e', 'l', 'd',
+  'cours', 'place', 'y', 'e', 'l', 'd', 'des', 'av', 'ave', 'st', 'rd', 'blvd', 'ln', 'dr', 'ct', 'pl', 'sq', 'hwy', 'via', 'calle', 'str',
+  'weg', 'platz', 'plaza', 'piazza', 'viale', 'largo', 'rua', 'travessa',
 ]);
 
 const QUIET_TOKEN = /^[\p{Ll}]+(?:['’][\p{Ll}]+)?[,;:!?.)\]"'”’]*$/u;
@@ -124,6 +125,14 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       let aligned = 0;
       for (const s of sentences) if (s.complete && s.end <= cut) aligned = s.end;
       cut = aligned;
+      // Content scores add up over a window of sentences: a sentence with a content term can still
+      // be part of a blocking window of the sentences after it, whose finding would point into it.
+      // So it waits until WINDOW_SENTENCES - 1 sentences follow it (or the stream ends).
+      if (policy.content) {
+        const done = sentences.filter((s) => s.complete && s.end <= cut);
+        const waiting = done.findIndex((s, i) => done.length - 1 - i < WINDOW_SENTENCES - 1 && policy.content!.mentions(pending.slice(s.start, s.end)));
+        if (waiting >= 0) cut = done[waiting]!.start;
+      }
       sentences = sentences.filter((s) => s.end <= cut);
     }
     if (cut === 0 && !final) return { release: '', findings: [] };

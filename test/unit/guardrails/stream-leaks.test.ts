@@ -151,33 +151,33 @@ describe('policy stream scanner: two policies chained', () => {
 });
 
 describe('stream scanner: bugs', () => {
-  it('BUG: ADDRESS "12 rue des Lilas": "des" is not a connector, so "12 rue des " is released before the address is seen', () => {
+  it('ADDRESS "12 rue des Lilas": "des" is not a connector, so "12 rue des " is released before the address is seen', () => {
     const text = 'Write to 12 rue des Lilas now';
     expect(checkText(address, 'OUTPUT', text).text).toBe('Write to {ADDRESS} now');
     expect(leaks(address, text)).toEqual([]);
   });
 
-  it('BUG: ADDRESS "12 av. Victor Hugo": "av." is a quiet token, so "12 av. " is released before the address is seen', () => {
+  it('ADDRESS "12 av. Victor Hugo": "av." is a quiet token, so "12 av. " is released before the address is seen', () => {
     const text = 'Write to 12 av. Victor Hugo now';
     expect(checkText(address, 'OUTPUT', text).text).toBe('Write to {ADDRESS} now');
     expect(leaks(address, text)).toEqual([]);
   });
 
-  it('BUG: profanity phrase "screw you": "screw " is released before the phrase completes and blocks', () => {
+  it('profanity phrase "screw you": "screw " is released before the phrase completes and blocks', () => {
     const profanity = policyOf({ wordFilters: { words: [], profanity: true } });
     const text = 'well screw you then';
     expect(checkText(profanity, 'OUTPUT', text).action).toBe('BLOCKED');
     expect(leaks(profanity, text)).toEqual([]);
   });
 
-  it('BUG: word-filter phrase with punctuation "dr. evil": "dr." is released before the phrase completes and blocks', () => {
+  it('word-filter phrase with punctuation "dr. evil": "dr." is released before the phrase completes and blocks', () => {
     const p = policyOf({ wordFilters: { words: ['dr. evil'] } });
     const text = 'meet dr. evil now';
     expect(checkText(p, 'OUTPUT', text).action).toBe('BLOCKED');
     expect(leaks(p, text)).toEqual([]);
   });
 
-  it('BUG: CONTENT block whose strongest match is in an earlier sentence: that sentence was already sent', () => {
+  it('CONTENT block whose strongest match is in an earlier sentence: that sentence was already sent', () => {
     const insults = policyOf({ contentCategories: [{ category: 'INSULTS', action: 'BLOCK' }] });
     const text = 'They are idiots. That was stupid. ok';
     const full = checkText(insults, 'OUTPUT', text);
@@ -186,14 +186,14 @@ describe('stream scanner: bugs', () => {
     expect(leaks(insults, text)).toEqual([]);
   });
 
-  it('BUG: word filter never matches a denied word inside CJK text written without spaces', () => {
+  it('word filter never matches a denied word inside CJK text written without spaces', () => {
     const p = policyOf({ wordFilters: { words: ['秘密', 'secret'] } });
     expect(checkText(p, 'OUTPUT', '这是 秘密 文件').action).toBe('BLOCKED');
     expect(checkText(p, 'OUTPUT', '这是秘密文件').action).toBe('BLOCKED');
     expect(checkText(p, 'OUTPUT', 'これはsecretです').action).toBe('BLOCKED');
   });
 
-  it('BUG: word filter misses a phrase written with a combining accent (NFD) instead of the precomposed letter', () => {
+  it('word filter misses a phrase written with a combining accent (NFD) instead of the precomposed letter', () => {
     const p = policyOf({ wordFilters: { words: ['café noir'] } });
     expect(checkText(p, 'OUTPUT', 'a café noir please').action).toBe('BLOCKED');
     expect(checkText(p, 'OUTPUT', 'a cafe\u0301 noir please').action).toBe('BLOCKED');

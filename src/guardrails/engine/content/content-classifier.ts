@@ -34,6 +34,8 @@ export interface ContentHit {
 export interface ContentClassifier {
   /** Categories whose confidence reaches their configured strength. */
   classify(window: string): ContentHit[];
+  /** True when any term of a configured category occurs (it may add up with the next sentences). */
+  mentions(text: string): boolean;
 }
 
 export function compileContentClassifier(categories: readonly { category: ContentCategoryName; strength?: FilterStrength }[]): ContentClassifier | null {
@@ -44,6 +46,15 @@ export function compileContentClassifier(categories: readonly { category: Conten
     terms: CONTENT_LEXICON[c.category].map((t) => ({ re: new RegExp(t.re, 'giu'), weight: t.weight })),
   }));
   return {
+    mentions(text: string): boolean {
+      const t = text.replace(/[\u2018\u2019]/g, "'");
+      return compiled.some((c) =>
+        c.terms.some((term) => {
+          term.re.lastIndex = 0;
+          return term.re.test(t);
+        }),
+      );
+    },
     classify(window: string): ContentHit[] {
       const text = window.replace(/[\u2018\u2019]/g, "'");
       const out: ContentHit[] = [];

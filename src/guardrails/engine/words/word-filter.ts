@@ -20,16 +20,49 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * Whole-word guards. Letters of scripts written without spaces (Han, kana) do not count as a word
+ * boundary, so a denied word is found inside Chinese or Japanese text.
+ */
+const WORDY = '(?![\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}])[\\p{L}\\p{N}_]';
+const BEFORE = `(?<!${WORDY})`;
+const AFTER = `(?!${WORDY})`;
+
+/**
+ * A configured word as a pattern: literal, any run of white space for a space, and each accented
+ * letter matching both its composed and decomposed (letter + combining mark) spellings.
+ */
+function wordPattern(word: string): string {
+  let out = '';
+  for (const ch of word.normalize('NFC')) {
+    if (/\s/.test(ch)) {
+      if (!out.endsWith('\\s+')) out += '\\s+';
+      continue;
+    }
+    const decomposed = ch.normalize('NFD');
+    out += decomposed === ch ? escapeRe(ch) : `(?:${escapeRe(ch)}|${escapeRe(decomposed)})`;
+  }
+  return out;
+}
+
 /** `words` are matched literally (spaces match any white space); `profanity` adds the built-in list. */
 export function compileWordFilter(words: readonly string[], profanity: boolean): WordFilter | null {
   const custom = [...new Set(words.map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0))];
   if (custom.length === 0 && !profanity) return null;
   // Longest first so that a phrase wins over a word it contains.
   custom.sort((a, b) => b.length - a.length);
-  const parts = custom.map((w) => escapeRe(w).replace(/\s+/g, '\\s+'));
-  const customRe = parts.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${parts.join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
-  const profanityRe = profanity ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${PROFANITY.join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
-  const phraseWords = new Set(custom.filter((w) => /\s/.test(w)).flatMap((w) => w.split(/\s+/)));
+  const parts = custom.map(wordPattern);
+  const customRe = parts.length > 0 ? new RegExp(`${BEFORE}(?:${parts.join('|')})${AFTER}`, 'giu') : null;
+  const profanityRe = profanity ? new RegExp(`${BEFORE}(?:${PROFANITY.join('|')})${AFTER}`, 'giu') : null;
+  // Words of multi-word phrases (custom ones, and the built-in list's when it is on), in the form the
+  // stream scanner compares: lower case, trailing punctuation stripped ("dr." is "dr").
+  const phrases = [...custom.filter((w) => /\s/.test(w)), ...(profanity ? PROFANITY.filter((p) => /\s|\\s/.test(p)) : [])];
+  const phraseWords = new Set(
+    phrases.flatMap((p) => p.split(/\s+|\\s[+*]?/)).flatMap((w) => {
+      const bare = w.replace(/[^\p{L}\p{N}'’]+$/u, '').replace(/^[^\p{L}\p{N}]+/u, '');
+      return bare ? [w, bare] : [w];
+    }),
+  );
   return {
     phraseWords,
     find(text: string): WordHit[] {

@@ -122,7 +122,8 @@ export function assemble(parts: AssemblyParts, caching: PromptCachingInfo | null
     }
     const templateTokens = counted.slice(0, templateEnd).reduce((a, b) => a + b, 0);
     // Long fixed few-shot turns are static too: cache them with the system prompt.
-    if (templateEnd > 0 && systemTokens + templateTokens >= caching.minTokens && cachePoints < caching.maxCheckpoints) {
+    // A further checkpoint counts only once the prefix reaches the minimum again (k × minimum for the k-th).
+    if (templateEnd > 0 && systemTokens + templateTokens >= caching.minTokens * (cachePoints + 1) && cachePoints < caching.maxCheckpoints) {
       blocks[templateEnd - 1]!.cacheAfter = true;
       cachePoints++;
       cachedPrefixTokens = systemTokens + templateTokens;

@@ -150,8 +150,10 @@ export function createPriceBook(overrides: Record<string, Partial<Prices>>): Pri
     Object.prototype.hasOwnProperty.call(overrides, id) ? overrides[id] : undefined;
   return {
     pricesFor(modelId) {
-      const exact = own(modelId);
       const { baseModelId, profilePrefix } = parseModelId(modelId);
+      // An ARN is priced as the id it names: `…:inference-profile/us.x` as `us.x`, `…:foundation-model/x` as `x`.
+      const canonical = profilePrefix ? `${profilePrefix}.${baseModelId}` : baseModelId;
+      const exact = own(modelId) ?? own(canonical);
       const entry = ENTRIES.get(baseModelId);
       if (!entry) {
         if (exact && exact.input !== undefined && exact.output !== undefined) {

@@ -26,6 +26,8 @@ export function listFoundationModels(query: URLSearchParams, region: string): Re
   const byProvider = query.get('byProvider')?.toLowerCase();
   const byOutputModality = query.get('byOutputModality');
   const byInferenceType = query.get('byInferenceType');
+  // No emulated model supports customization (fine-tuning, continued pre-training, distillation).
+  if (query.get('byCustomizationType')) return { modelSummaries: [] };
   const models = listModels()
     .filter((m) => !byProvider || m.provider.toLowerCase().replace(/\s+ai$/, '') === byProvider.replace(/\s+ai$/, ''))
     .filter((m) => !byOutputModality || (m.kind === 'embedding' ? 'EMBEDDING' : 'TEXT') === byOutputModality)

@@ -37,7 +37,7 @@ export function embedText(text: string, dimensions: 256 | 512 | 1024, normalize 
 
 /** Handles an InvokeModel body for Titan V2: `{inputText, dimensions?, normalize?}`. */
 export function invokeTitanEmbed(raw: unknown): { body: Record<string, unknown>; inputTokens: number } {
-  const req = raw as { inputText?: unknown; dimensions?: unknown; normalize?: unknown } | null;
+  const req = raw as { inputText?: unknown; dimensions?: unknown; normalize?: unknown; embeddingTypes?: unknown } | null;
   if (!req || typeof req.inputText !== 'string' || req.inputText.length === 0) {
     throw new EmulatorError('ValidationException', 'Malformed input request: #: required key [inputText] not found or empty');
   }
@@ -45,10 +45,18 @@ export function invokeTitanEmbed(raw: unknown): { body: Record<string, unknown>;
   if (dimensions !== 256 && dimensions !== 512 && dimensions !== 1024) {
     throw new EmulatorError('ValidationException', 'Malformed input request: #/dimensions: must be one of 256, 512, 1024');
   }
+  const types = req.embeddingTypes ?? ['float'];
+  if (!Array.isArray(types) || types.length === 0 || types.some((t) => t !== 'float' && t !== 'binary')) {
+    throw new EmulatorError('ValidationException', 'Malformed input request: #/embeddingTypes: items must be "float" or "binary"');
+  }
   const embedding = embedText(req.inputText, dimensions, req.normalize !== false);
   const inputTokens = countTokens(req.inputText);
+  // Binary embeddings are the sign of each dimension, as 0/1.
+  const embeddingsByType: Record<string, number[]> = {};
+  if (types.includes('float')) embeddingsByType.float = embedding;
+  if (types.includes('binary')) embeddingsByType.binary = embedding.map((x) => (x > 0 ? 1 : 0));
   return {
-    body: { embedding, inputTextTokenCount: inputTokens, embeddingsByType: { float: embedding } },
+    body: { ...(types.includes('float') ? { embedding } : {}), inputTextTokenCount: inputTokens, embeddingsByType },
     inputTokens,
   };
 }

@@ -50,7 +50,12 @@ export function parseConverseBody(raw: unknown): ConverseBody {
   return parsed.data;
 }
 
-type Segment = { kind: 'text'; where: string; text: string } | { kind: 'cachePoint'; where: string };
+type CacheTtl = '5m' | '1h';
+type Segment = { kind: 'text'; where: string; text: string } | { kind: 'cachePoint'; where: string; ttl: CacheTtl };
+
+const TTL_MS: Record<CacheTtl, number> = { '5m': 5 * 60_000, '1h': 60 * 60_000 };
+/** Models that take `ttl: "1h"` cache points (BEDROCK.md section 6). */
+const ONE_HOUR_CACHE = /claude-(?:sonnet-4-[56]|opus-4-[56]|haiku-4-5)/;
 
 /** Flattens one content block into countable text or a cache point; media blocks carry no text. */
 function blockSegment(block: Record<string, unknown>, where: string): Segment | undefined {
@@ -65,9 +70,11 @@ function blockSegment(block: Record<string, unknown>, where: string): Segment | 
       if (typeof value !== 'string') throw new EmulatorError('ValidationException', `Value at '${where}.text' must be a string.`);
       return { kind: 'text', where, text: value };
     case 'cachePoint': {
-      const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
-      if (type !== 'default') throw new EmulatorError('ValidationException', `Value at '${where}.cachePoint.type' must be 'default'.`);
-      return { kind: 'cachePoint', where };
+      const point = typeof value === 'object' && value !== null ? (value as { type?: unknown; ttl?: unknown }) : {};
+      if (point.type !== 'default') throw new EmulatorError('ValidationException', `Value at '${where}.cachePoint.type' must be 'default'.`);
+      const ttl = point.ttl ?? '5m';
+      if (ttl !== '5m' && ttl !== '1h') throw new EmulatorError('ValidationException', `Value at '${where}.cachePoint.ttl' must be '5m' or '1h'.`);
+      return { kind: 'cachePoint', where, ttl };
     }
     case 'guardContent': {
       const text = (value as { text?: { text?: unknown } } | null)?.text?.text;
@@ -110,6 +117,8 @@ export interface EmulatorUsage {
   totalTokens: number;
   cacheReadInputTokens: number;
   cacheWriteInputTokens: number;
+  /** Cache writes by TTL, 1h before 5m (present when something was written). */
+  cacheDetails?: Array<{ ttl: CacheTtl; inputTokens: number }>;
 }
 
 /** Prompt-cache prefixes seen by one emulator instance, with the 5-minute TTL refreshed on hits. */
@@ -126,12 +135,12 @@ export class PromptCacheStore {
     return expires !== undefined && expires > this.now();
   }
 
-  /** True when `key` was seen within the TTL; either way `key` is (re)written with a fresh TTL. */
-  touch(key: string): boolean {
+  /** True when `key` was seen within the TTL; either way `key` is (re)written with a fresh TTL (its own, or the store's). */
+  touch(key: string, ttlMs = this.ttlMs): boolean {
     const t = this.now();
     const expires = this.entries.get(key);
     const hit = expires !== undefined && expires > t;
-    this.entries.set(key, t + this.ttlMs);
+    this.entries.set(key, Math.max(expires ?? 0, t + ttlMs));
     if (this.entries.size > 10_000) for (const [k, e] of this.entries) if (e <= t) this.entries.delete(k);
     return hit;
   }
@@ -157,18 +166,26 @@ export function computeInputUsage(
   model: ModelInfo,
   body: Pick<ConverseBody, 'system' | 'messages' | 'toolConfig'>,
   cache: PromptCacheStore,
-): Pick<EmulatorUsage, 'inputTokens' | 'cacheReadInputTokens' | 'cacheWriteInputTokens'> {
+): Pick<EmulatorUsage, 'inputTokens' | 'cacheReadInputTokens' | 'cacheWriteInputTokens' | 'cacheDetails'> {
   const segments = segmentsOf(body);
   const maxCheckpoints = model.promptCaching?.maxCheckpoints ?? 4;
-  const points = segments.filter((s) => s.kind === 'cachePoint').length;
-  if (points > maxCheckpoints) {
-    throw new EmulatorError('ValidationException', `The number of cache points (${points}) exceeds the maximum of ${maxCheckpoints}.`);
+  const points = segments.filter((s): s is Extract<Segment, { kind: 'cachePoint' }> => s.kind === 'cachePoint');
+  if (points.length > maxCheckpoints) {
+    throw new EmulatorError('ValidationException', `The number of cache points (${points.length}) exceeds the maximum of ${maxCheckpoints}.`);
+  }
+  for (let i = 1; i < points.length; i++) {
+    if (points[i]!.ttl === '1h' && points[i - 1]!.ttl === '5m') {
+      throw new EmulatorError('ValidationException', `A cache point with a longer TTL (${points[i]!.where}) cannot follow one with a shorter TTL.`);
+    }
+  }
+  if (points.some((p) => p.ttl === '1h') && !ONE_HOUR_CACHE.test(model.modelId)) {
+    throw new EmulatorError('ValidationException', `The model ${model.modelId} does not support a 1h cache TTL.`);
   }
   // Tool cache points exist only on Claude models; elsewhere they are ignored.
   const toolsCache = model.provider === 'Anthropic';
   const hash: Hash = createHash('sha256').update(model.modelId);
   let total = 0;
-  const qualifying: Array<{ tokens: number; key: string }> = [];
+  const qualifying: Array<{ tokens: number; key: string; ttl: CacheTtl }> = [];
   for (const s of segments) {
     if (s.kind === 'text') {
       total += countTokens(s.text);
@@ -176,16 +193,26 @@ export function computeInputUsage(
       continue;
     }
     if (!model.promptCaching || (!toolsCache && s.where.startsWith('toolConfig'))) continue;
-    if (total >= model.promptCaching.minTokens && qualifying.at(-1)?.tokens !== total) {
-      qualifying.push({ tokens: total, key: hash.copy().digest('hex') });
+    // The k-th checkpoint needs k times the minimum (on Claude 3.7: after 1,024, then after 2,048 tokens).
+    if (total >= model.promptCaching.minTokens * (qualifying.length + 1) && qualifying.at(-1)?.tokens !== total) {
+      qualifying.push({ tokens: total, key: hash.copy().digest('hex'), ttl: s.ttl });
     }
   }
   if (qualifying.length === 0) return { inputTokens: total, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
   let read = 0;
   for (const q of qualifying) if (cache.has(q.key)) read = q.tokens;
-  for (const q of qualifying) cache.touch(q.key);
-  const written = qualifying[qualifying.length - 1].tokens - read;
-  return { inputTokens: total - read - written, cacheReadInputTokens: read, cacheWriteInputTokens: written };
+  for (const q of qualifying) cache.touch(q.key, TTL_MS[q.ttl]);
+  const written = qualifying[qualifying.length - 1]!.tokens - read;
+  // Each written stretch belongs to the TTL of the checkpoint that ends it.
+  const byTtl: Record<CacheTtl, number> = { '1h': 0, '5m': 0 };
+  let from = read;
+  for (const q of qualifying) {
+    if (q.tokens <= from) continue;
+    byTtl[q.ttl] += q.tokens - from;
+    from = q.tokens;
+  }
+  const cacheDetails = written > 0 ? (['1h', '5m'] as const).filter((t) => byTtl[t] > 0).map((ttl) => ({ ttl, inputTokens: byTtl[ttl] })) : undefined;
+  return { inputTokens: total - read - written, cacheReadInputTokens: read, cacheWriteInputTokens: written, ...(cacheDetails ? { cacheDetails } : {}) };
 }
 
 const WORDS = (

@@ -12,6 +12,7 @@ import { invokeTitanEmbed, TITAN_EMBED_V2 } from './emulator.embeddings';
 import { applyGuardrail, parseApplyGuardrailBody } from './emulator.guardrail';
 import {
   computeInputUsage,
+  countInputTokens,
   EmulatorError,
   lastUserText,
   parseConverseBody,
@@ -208,16 +209,8 @@ function countTokensBody(raw: unknown): number {
   const input = (raw as { input?: { converse?: unknown; invokeModel?: { body?: unknown } } } | null)?.input;
   if (input?.converse !== undefined) {
     const c = input.converse as { messages?: unknown; system?: unknown; toolConfig?: unknown };
-    const body = parseConverseBody({ messages: c.messages ?? [], system: c.system, toolConfig: c.toolConfig });
-    let n = 0;
-    const blocks = [...(body.system ?? []), ...body.messages.flatMap((m) => m.content), ...(body.toolConfig?.tools ?? [])];
-    for (const b of blocks) {
-      if (typeof b.text === 'string') n += countTokens(b.text);
-      else if (b.toolSpec !== undefined || b.toolUse !== undefined || b.toolResult !== undefined) {
-        n += countTokens(JSON.stringify(b.toolSpec ?? b.toolUse ?? b.toolResult));
-      }
-    }
-    return n;
+    // The same rule as the usage a Converse call reports.
+    return countInputTokens(parseConverseBody({ messages: c.messages ?? [], system: c.system, toolConfig: c.toolConfig }));
   }
   if (typeof input?.invokeModel?.body === 'string') {
     return countJsonStrings(parseJson(Buffer.from(input.invokeModel.body, 'base64')));

@@ -234,14 +234,14 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     expect(usage).toMatchObject({ cacheWriteInputTokens: 0, cacheReadInputTokens: 0, inputTokens: 1501 });
   });
 
-  it('BUG: reports usage.cacheDetails (per-TTL cache writes) for a 1h cache point', async () => {
+  it('reports usage.cacheDetails (per-TTL cache writes) for a 1h cache point', async () => {
     const content = [{ text: filler(1100) }, { cachePoint: { type: 'default', ttl: '1h' } }, { text: 'tail' }] as ContentBlock[];
     const usage = (await streamRaw(client, SONNET_45, content)).at(-1)!.metadata!.usage!;
     expect(usage.cacheWriteInputTokens).toBe(1100);
     expect(usage.cacheDetails).toEqual([{ ttl: '1h', inputTokens: 1100 }]);
   });
 
-  it('BUG: refuses mixed TTLs where a shorter (5m) cache point comes before a longer (1h) one', async () => {
+  it('refuses mixed TTLs where a shorter (5m) cache point comes before a longer (1h) one', async () => {
     const content = [
       { text: filler(1100) },
       { cachePoint: { type: 'default', ttl: '5m' } },
@@ -253,7 +253,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     expect(err).toMatchObject({ name: 'ValidationException' });
   });
 
-  it('BUG: ignores a second cache point that adds fewer than the minimum tokens (Claude 3.7: 1,024 then 2,048)', async () => {
+  it('ignores a second cache point that adds fewer than the minimum tokens (Claude 3.7: 1,024 then 2,048)', async () => {
     // BEDROCK.md section 6: "on Claude 3.7 the first checkpoint can come after 1,024 tokens and the second after 2,048".
     const content: ContentBlock[] = [
       { text: filler(1100) },
@@ -274,7 +274,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     expect(counted.inputTokens).toBe(usage.inputTokens);
   });
 
-  it('BUG: CountTokens agrees with the stream usage when the prompt carries guardContent blocks', async () => {
+  it('CountTokens agrees with the stream usage when the prompt carries guardContent blocks', async () => {
     const content: ContentBlock[] = [{ text: '#reply: fine' }, { guardContent: { text: { text: 'Please check this guarded sentence.' } } }];
     const counted = await client.send(new CountTokensCommand({ modelId: NOVA_LITE, input: { converse: { messages: [{ role: 'user', content }] } } }));
     const usage = (await streamRaw(client, NOVA_LITE, content)).at(-1)!.metadata!.usage!;
@@ -303,7 +303,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     expect(bad).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
   });
 
-  it('BUG: returns binary embeddings when embeddingTypes asks for them', async () => {
+  it('returns binary embeddings when embeddingTypes asks for them', async () => {
     const res = await client.send(
       new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', body: JSON.stringify({ inputText: 'rivers', dimensions: 256, embeddingTypes: ['float', 'binary'] }) }),
     );
@@ -345,7 +345,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     }
   });
 
-  it('BUG: ListFoundationModels honours byCustomizationType (no emulated model supports fine-tuning)', async () => {
+  it('ListFoundationModels honours byCustomizationType (no emulated model supports fine-tuning)', async () => {
     const control = new BedrockClient({ region: 'us-east-1', endpoint: emu.url, credentials, maxAttempts: 1, requestHandler: new NodeHttpHandler() });
     try {
       const res = await control.send(new ListFoundationModelsCommand({ byCustomizationType: 'FINE_TUNING' }));

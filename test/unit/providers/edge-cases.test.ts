@@ -193,7 +193,7 @@ describe('price overrides (createPriceBook)', () => {
     expect(createPriceBook({ constructor: { input: 1, output: 1 } }).pricesFor(BASE)).toEqual(resolveModel(BASE)!.prices);
   });
 
-  it('BUG: a profile-id override also prices calls made with that profile\'s ARN', () => {
+  it('a profile-id override also prices calls made with that profile\'s ARN', () => {
     const book = createPriceBook({ [`us.${BASE}`]: { input: 1, output: 2 } });
     const arn = `arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.${BASE}`;
     expect(book.pricesFor(arn)).toEqual(book.pricesFor(`us.${BASE}`));
@@ -224,7 +224,7 @@ describe('emulator prompt-cache accounting (unit)', () => {
     const first = body([{ text: words(1100) }, cp, { text: 'q' }]);
     computeInputUsage(sonnet, first, store);
     const second = body([{ text: words(1100) }, cp, { text: words(1200, 'wxyz') }, cp, { text: 'q2' }]);
-    expect(computeInputUsage(sonnet, second, store)).toEqual({ cacheReadInputTokens: 1100, cacheWriteInputTokens: 1200, inputTokens: 1 });
+    expect(computeInputUsage(sonnet, second, store)).toEqual({ cacheReadInputTokens: 1100, cacheWriteInputTokens: 1200, inputTokens: 1, cacheDetails: [{ ttl: '5m', inputTokens: 1200 }] });
   });
 
   it('ignores tool cache points on Nova, counts them on Claude', () => {
@@ -236,7 +236,7 @@ describe('emulator prompt-cache accounting (unit)', () => {
     expect(claude.cacheWriteInputTokens).toBeGreaterThan(1100);
   });
 
-  it('BUG: keeps a ttl "1h" cache point for an hour, not the default 5 minutes', () => {
+  it('keeps a ttl "1h" cache point for an hour, not the default 5 minutes', () => {
     let now = 0;
     const store = new PromptCacheStore(5 * 60_000, () => now);
     const b = body([{ text: words(1100) }, { cachePoint: { type: 'default', ttl: '1h' } }, { text: 'q' }]);

@@ -19,11 +19,11 @@ describe('emulator prompt-cache accounting', () => {
         messages: [{ role: 'user', content: [{ text: histText }, { cachePoint: { type: 'default' } }, { text: q }] }],
       });
     const first = computeInputUsage(sonnet, body(hist, 'q1'), cache);
-    expect(first).toEqual({ cacheReadInputTokens: 0, cacheWriteInputTokens: 2300, inputTokens: countTokens('q1') });
+    expect(first).toEqual({ cacheReadInputTokens: 0, cacheWriteInputTokens: 2300, inputTokens: countTokens('q1'), cacheDetails: [{ ttl: '5m', inputTokens: 2300 }] });
     const same = computeInputUsage(sonnet, body(hist, 'q2'), cache);
     expect(same).toEqual({ cacheReadInputTokens: 2300, cacheWriteInputTokens: 0, inputTokens: countTokens('q2') });
     const newHistory = computeInputUsage(sonnet, body(long('tale', 1200), 'q3'), cache);
-    expect(newHistory).toEqual({ cacheReadInputTokens: 1100, cacheWriteInputTokens: 1200, inputTokens: countTokens('q3') });
+    expect(newHistory).toEqual({ cacheReadInputTokens: 1100, cacheWriteInputTokens: 1200, inputTokens: countTokens('q3'), cacheDetails: [{ ttl: '5m', inputTokens: 1200 }] });
     now += 5 * 60_000 + 1;
     expect(computeInputUsage(sonnet, body(hist, 'q4'), cache)).toMatchObject({ cacheReadInputTokens: 0, cacheWriteInputTokens: 2300 });
   });

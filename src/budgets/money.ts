@@ -8,10 +8,8 @@ export function usdToMicros(usd: number): number {
   return Math.round(usd * MICROS_PER_USD);
 }
 
-/** Integer micro-USD to Float USD for the wire. */
-export function microsToUsd(micros: number): number {
-  return micros / MICROS_PER_USD;
-}
+/** Integer micro-USD to Float USD for the wire (one definition, in the providers' cost arithmetic). */
+export { microsToUsd } from '../providers/cost';
 
 /**
  * bigint columns come back from pg (and our PGlite driver) as strings; amounts here stay far below

@@ -8,6 +8,7 @@ import type { Prices } from './catalog';
  */
 
 const PICOS_PER_MICRO = 1_000_000;
+const MICROS_PER_USD = 1_000_000;
 
 function pricePicosPerToken(usdPerMillion: number): number {
   return Math.round(usdPerMillion * PICOS_PER_MICRO);
@@ -91,7 +92,10 @@ export function costByStageMicros(stageTokens: StageTokens, prices: Prices): Sta
   return out;
 }
 
-/** Converts integer micro-USD to a USD number for display (never sum these). */
-export function microsToUsd(micros: number): number {
-  return micros / PICOS_PER_MICRO;
+/**
+ * Converts integer micro-USD to a USD number for the wire (never sum these). Accepts the strings
+ * (or bigints) that `bigint`/`numeric` columns come back as.
+ */
+export function microsToUsd(micros: number | string | bigint): number {
+  return Number(micros) / MICROS_PER_USD;
 }

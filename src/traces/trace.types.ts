@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { microsToUsd } from '../providers/cost';
 
 /** How a generation ended (API.md `GenerationStatus`); shared by traces and the generate feature. */
 export enum GenerationStatus {
@@ -9,10 +10,8 @@ export enum GenerationStatus {
 }
 registerEnumType(GenerationStatus, { name: 'GenerationStatus' });
 
-/** Integer micro-USD to USD for the wire. Accepts the strings `bigint`/`numeric` columns come back as. */
-export function microsToUsd(micros: number | string | bigint): number {
-  return Number(micros) / 1_000_000;
-}
+/** Integer micro-USD to USD for the wire (one definition, in the providers' cost arithmetic). */
+export { microsToUsd };
 
 /** Tokens split by the pipeline stage they came from (uncached input per stage, and output). */
 @ObjectType()

@@ -7,12 +7,13 @@ import type { ModelInfo } from '../providers';
 import type { ConverseRequest, TokenUsage } from '../providers';
 import { countTokens } from '../providers';
 import { hashParts, type ResponseCache } from '../response-cache';
+import { StageCost } from '../traces';
 import type { GenerationConfig } from '../config/config';
 import { assemble, AssemblyError, outputLimit, reconcileStages, requestForTrace, type Assembled, type AssemblyParts, type Chunk } from './assemble';
 import { rightSizeContext, type DroppedChunk } from './context-window';
 import type { HistoryTrimmer, TrimmedHistory } from './history-trimmer';
 import { CacheMode, type GenerateRequest } from './generate.inputs';
-import type { GenerateEventData, GenerationCompletedEvent, GenerationFailedEvent, GuardrailIntervenedEvent, StageCostData, UsageData } from './generate.events';
+import type { GenerateEventData, GenerationCompletedEvent, GenerationFailedEvent, GuardrailIntervenedEvent } from './generate.events';
 import type {
   ActivePolicyRef,
   BudgetsPort,
@@ -92,7 +93,6 @@ interface RequestState {
   deltaIndex: number;
 }
 
-const ZERO_COST: StageCostData = { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 
 /**
  * The generate pipeline: the one place that knows the order of the steps (STYLE.md).
@@ -326,7 +326,7 @@ export class GenerationPipeline {
       context: kept.kept,
       input: req.input,
     };
-    const counted = assembleOrThrow(parts);
+    const counted = this.assembleOrFail(parts, null);
     return this.route(req, version, counted.inputTokens + (decision.pending ? decision.summaryTokens : 0), req.input ?? lastUserText(parts));
   }
 
@@ -611,11 +611,12 @@ export class GenerationPipeline {
     return Math.min(maxTokens, room);
   }
 
+  /** Assembles; a prompt that cannot be sent is the caller's input error (a GenerationFailed in `run`). */
   private assembleOrFail(parts: AssemblyParts, caching: ModelInfo['promptCaching']): Assembled {
     try {
       return assemble(parts, caching);
     } catch (err) {
-      if (err instanceof AssemblyError) throw new Refusal('BAD_USER_INPUT', `${err.field}: ${err.message}`);
+      if (err instanceof AssemblyError) throw new BadUserInputError(err.field, err.message);
       throw err;
     }
   }
@@ -732,7 +733,7 @@ export class GenerationPipeline {
         byStage: { system: stage.system, context: stage.context, history: stage.history, input: stage.input, output: stage.output },
       },
       costUsd: microsToUsd(cost.total),
-      costByStage: cached ? ZERO_COST : stageCostUsd(cost),
+      costByStage: StageCost.fromMicros(cost),
       latencyMs,
       ttftMs: st.ttftMs === null ? null : round3(st.ttftMs),
       cached,
@@ -784,15 +785,6 @@ export class GenerationPipeline {
   }
 }
 
-function assembleOrThrow(parts: AssemblyParts): Assembled {
-  try {
-    return assemble(parts, null);
-  } catch (err) {
-    if (err instanceof AssemblyError) throw new BadUserInputError(err.field, err.message);
-    throw err;
-  }
-}
-
 /**
  * What the model wrote and a policy withheld must not reach the client through the finding either:
  * an OUTPUT finding shows the placeholder (`{EMAIL}`) or nothing, never the matched text. The trace
@@ -833,18 +825,6 @@ function zeroCost(): StageCostMicros {
 /** The history summary's cost belongs to the history stage. */
 function addHistoryMicros(cost: StageCostMicros, micros: number): StageCostMicros {
   return micros ? { ...cost, history: cost.history + micros, total: cost.total + micros } : cost;
-}
-
-function stageCostUsd(c: StageCostMicros): StageCostData {
-  return {
-    system: microsToUsd(c.system),
-    context: microsToUsd(c.context),
-    history: microsToUsd(c.history),
-    input: microsToUsd(c.input),
-    output: microsToUsd(c.output),
-    cacheRead: microsToUsd(c.cacheRead),
-    cacheWrite: microsToUsd(c.cacheWrite),
-  };
 }
 
 function round3(n: number): number {

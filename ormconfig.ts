@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createDataSource } from './src/db/data-source';
+import { createDataSource } from './src/data-source';
 
 /**
  * The data source for the TypeORM CLI (`npm run migration:generate -- migrations/Name`), built from the

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildAppSchema, printSortedSchema } from '../src/graphql/schema';
+import { buildAppSchema, printSortedSchema } from '../src/schema';
 
 /** Writes `schema/schema.graphql` from the code (sorted). A test fails when the committed file drifts. */
 async function main(): Promise<void> {

@@ -2,26 +2,16 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
-import { createDataSource } from './db/data-source';
+import { createDataSource } from './data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from './db/change-bus';
-import { AuditService } from './audit/audit.service';
-import { ApiKeyService } from './auth/api-key.service';
-import { BudgetService } from './budgets/index';
-import { AlertService, ALERTS_TOPIC } from './alerts/index';
+import { ALERTS_TOPIC } from './alerts/index';
 import { createPubSub } from './graphql/pubsub';
-import { PromptService } from './prompts/index';
-import { RoutingService } from './routing/index';
-import { EvalSetService } from './evals/index';
-import { TraceService } from './traces/index';
-import { AnalyticsService } from './analytics/index';
-import { createModelRuntime, resolveModel } from './providers/index';
-import { GuardrailService } from './guardrails/index';
-import { createGenerationPipeline, type BudgetsPort } from './generate/index';
-import { buildAppSchema } from './graphql/schema';
+import { resolveModel } from './providers/index';
+import { features, type Services } from './features';
+import { buildAppSchema } from './schema';
 import { createServer, type RunningServer } from './server';
 import { createMetrics } from './observability/metrics';
 import type { Logger } from './observability/logger';
-import type { Services } from './services';
 
 export interface App {
   config: AppConfig;
@@ -40,7 +30,8 @@ export interface App {
 
 /**
  * The composition root: the one place that builds every dependency and passes them on as plain
- * objects. Runs pending migrations before serving.
+ * objects, each feature's service by its module's `create` (`src/features.ts`). Runs pending
+ * migrations before serving.
  */
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -49,42 +40,21 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   if (ran.length) logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
 
   const bus = config.databaseUrl ? await createPostgresChangeBus(config.databaseUrl, logger) : createLocalChangeBus();
-  const audit = new AuditService(dataSource);
-  const apiKeys = new ApiKeyService(dataSource, audit, bus, logger);
+  const db = dataSource;
+  const audit = features.audit.create({ db });
+  const apiKeys = features.apiKeys.create({ db, audit, bus, logger });
   const pubSub = await createPubSub({ databaseUrl: config.databaseUrl, relayTopics: [ALERTS_TOPIC], logger });
-  const alerts = new AlertService(dataSource, audit, pubSub, logger);
+  const alerts = features.alerts.create({ db, audit, pubSub, logger });
   const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
-  const budgets = new BudgetService({ db: dataSource, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel });
-  const prompts = new PromptService(dataSource, audit, bus, { isKnownModel });
-  const routing = new RoutingService(dataSource, audit, bus, { isKnownModel });
-  const evalSets = new EvalSetService(dataSource, audit, { isKnownModel });
-  const traces = new TraceService(dataSource, logger);
-  const analytics = new AnalyticsService(dataSource);
-  const models = await createModelRuntime(config, logger, { dataSource, audit, bus });
-  const guardrails = new GuardrailService(dataSource, audit, bus, logger, models.provider);
-  const budgetsPort: BudgetsPort = {
-    covering: (req) => budgets.coveringBudgets(req),
-    reserve: (covering, amountMicros, requestId) =>
-      budgets.reserve({ budgets: covering as Awaited<ReturnType<BudgetService['coveringBudgets']>>, amountMicros, requestId }),
-    async settle(reservation, actualMicros, servedBudgetIds) {
-      const r = reservation as Parameters<BudgetService['settle']>[0];
-      if (!servedBudgetIds) return budgets.settle(r, actualMicros);
-      const served = new Set(servedBudgetIds);
-      await budgets.settle({ ...r, holds: r.holds.filter((h) => served.has(h.budgetId)) }, actualMicros);
-      await budgets.release({ ...r, holds: r.holds.filter((h) => !served.has(h.budgetId)) });
-    },
-    release: (reservation) => budgets.release(reservation as Parameters<BudgetService['release']>[0]),
-    extend: (reservation) => budgets.extend(reservation as Parameters<BudgetService['extend']>[0]),
-  };
-  const { pipeline: generation } = createGenerationPipeline({
-    config,
-    prompts,
-    routing,
-    guardrails,
-    budgets: budgetsPort,
-    models: { provider: models.provider, modelInfo: (id) => models.pricing.modelInfo(id), pricesFor: (id) => models.pricing.pricesFor(id) },
-    traces,
-  });
+  const budgets = features.budgets.create({ db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel });
+  const prompts = features.prompts.create({ db, audit, bus, isKnownModel });
+  const routing = features.routing.create({ db, audit, bus, isKnownModel });
+  const evalSets = features.evalSets.create({ db, audit, isKnownModel });
+  const traces = features.traces.create({ db, logger });
+  const analytics = features.analytics.create({ db });
+  const models = await features.models.create({ config, logger, db, audit, bus });
+  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
+  const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
   const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, traces, analytics, models, guardrails };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);

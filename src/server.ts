@@ -11,7 +11,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
 import { formatError, toGraphQLError } from './graphql/errors';
 import { createDocumentCache } from './graphql/document-cache';
-import type { Services } from './services';
+import type { Services } from './features';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 
@@ -38,6 +38,7 @@ export interface RunningServer {
 /** One http.Server: Apollo over HTTP and graphql-ws over WebSocket, both on /graphql. */
 export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const { schema, services, logger, metrics } = deps;
+  const authenticate = (secret: string) => services.apiKeys.authenticate(secret);
   const app = express();
   const httpServer = http.createServer(app);
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -67,7 +68,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         }
         return true;
       },
-      context: (ctx) => buildContext(services, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization),
+      context: (ctx) => buildContext(services, authenticate, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors) {
           return { ...result, errors: result.errors.map((e) => toGraphQLError(e, logError)) };
@@ -129,7 +130,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       context: async ({ req, res }) => {
         const controller = new AbortController();
         res.on('close', () => controller.abort());
-        return buildContext(services, req.headers.authorization, controller.signal);
+        return buildContext(services, authenticate, req.headers.authorization, controller.signal);
       },
     }),
   );

@@ -2,27 +2,30 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscri
 import { AlertEvent } from './alert-event.entity';
 import { AlertRule } from './alert-rule.entity';
 import { AlertRuleInput } from './alert.inputs';
-import { ALERTS_TOPIC, fromAlertPayload } from './alert.service';
-import { Roles } from '../auth/roles';
+import { ALERTS_TOPIC, fromAlertPayload, type AlertService } from './alert.service';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
+
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ alerts: AlertService }>;
 
 @Resolver()
 export class AlertResolver {
   @Authorized(Roles.READ)
   @Query(() => [AlertRule])
-  alertRules(@Ctx() ctx: RequestContext): Promise<AlertRule[]> {
+  alertRules(@Ctx() ctx: ServicesContext): Promise<AlertRule[]> {
     return ctx.services.alerts.listRules();
   }
 
   @Authorized(Roles.READ)
   @Query(() => [AlertEvent], { description: 'Newest first (default 50, at most 500).' })
-  alertEvents(@Ctx() ctx: RequestContext, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<AlertEvent[]> {
+  alertEvents(@Ctx() ctx: ServicesContext, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<AlertEvent[]> {
     return ctx.services.alerts.listEvents(first ?? 50);
   }
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => AlertRule)
-  createAlertRule(@Arg('input', () => AlertRuleInput) input: AlertRuleInput, @Ctx() ctx: RequestContext): Promise<AlertRule> {
+  createAlertRule(@Arg('input', () => AlertRuleInput) input: AlertRuleInput, @Ctx() ctx: ServicesContext): Promise<AlertRule> {
     return ctx.services.alerts.createRule(input, ctx.actor);
   }
 
@@ -31,14 +34,14 @@ export class AlertResolver {
   updateAlertRule(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => AlertRuleInput) input: AlertRuleInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
   ): Promise<AlertRule> {
     return ctx.services.alerts.updateRule(id, input, ctx.actor);
   }
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => Boolean, { description: 'Deletes the rule and its events.' })
-  deleteAlertRule(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+  deleteAlertRule(@Arg('id', () => ID) id: string, @Ctx() ctx: ServicesContext): Promise<boolean> {
     return ctx.services.alerts.deleteRule(id, ctx.actor);
   }
 

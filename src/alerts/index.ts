@@ -4,3 +4,4 @@ export { AlertRule } from './alert-rule.entity';
 export { AlertEvent } from './alert-event.entity';
 export { AlertResolver } from './alert.resolver';
 export { ALERT_METRICS, BUDGET_RULE_PREFIX, windowMs, type AlertMetric } from './alert-rule.schemas';
+export { alertsModule } from './alerts.module';

@@ -1,15 +1,19 @@
 import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import { CacheRow, CostRow, Dimension, GuardrailRow, LatencyRow, TimeBucket } from './analytics.types';
 import { TraceFilter } from '../traces';
-import { Roles } from '../auth/roles';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
+import type { AnalyticsService } from './analytics.service';
+
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ analytics: AnalyticsService }>;
 
 @Resolver()
 export class AnalyticsResolver {
   @Authorized(Roles.READ)
   @Query(() => [CostRow], { description: 'Requests, tokens and exact cost per group (and time bucket).' })
   costBreakdown(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('groupBy', () => [Dimension]) groupBy: Dimension[],
     @Arg('filter', () => TraceFilter, { nullable: true }) filter?: TraceFilter,
     @Arg('bucket', () => TimeBucket, { nullable: true }) bucket?: TimeBucket,
@@ -20,7 +24,7 @@ export class AnalyticsResolver {
   @Authorized(Roles.READ)
   @Query(() => [LatencyRow], { description: 'Latency and time-to-first-token percentiles per group (and time bucket).' })
   latencyStats(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('filter', () => TraceFilter, { nullable: true }) filter?: TraceFilter,
     @Arg('groupBy', () => [Dimension], { nullable: true }) groupBy?: Dimension[],
     @Arg('bucket', () => TimeBucket, { nullable: true }) bucket?: TimeBucket,
@@ -31,7 +35,7 @@ export class AnalyticsResolver {
   @Authorized(Roles.READ)
   @Query(() => [GuardrailRow], { description: 'Guardrail trigger counts and rates per policy, finding kind and direction.' })
   guardrailStats(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('filter', () => TraceFilter, { nullable: true }) filter?: TraceFilter,
     @Arg('bucket', () => TimeBucket, { nullable: true }) bucket?: TimeBucket,
   ): Promise<GuardrailRow[]> {
@@ -41,7 +45,7 @@ export class AnalyticsResolver {
   @Authorized(Roles.READ)
   @Query(() => [CacheRow], { description: 'Response-cache hits, hit rate and money saved.' })
   cacheStats(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('filter', () => TraceFilter, { nullable: true }) filter?: TraceFilter,
     @Arg('bucket', () => TimeBucket, { nullable: true }) bucket?: TimeBucket,
   ): Promise<CacheRow[]> {

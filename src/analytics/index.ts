@@ -2,3 +2,4 @@
 export { AnalyticsService, MAX_ANALYTICS_ROWS, type AnalyticsServiceOptions } from './analytics.service';
 export { AnalyticsResolver } from './analytics.resolver';
 export { Dimension, TimeBucket, CostRow, LatencyRow, GuardrailRow, CacheRow, type RowKeys } from './analytics.types';
+export { analyticsModule } from './analytics.module';

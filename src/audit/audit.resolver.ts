@@ -1,8 +1,12 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { AuditEntry } from './audit-entry.entity';
 import { Connection } from '../graphql/paging';
-import { Roles } from '../auth/roles';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
+import type { AuditService } from './audit.service';
+
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ audit: AuditService }>;
 
 export const AuditConnection = Connection(AuditEntry, 'Audit');
 
@@ -11,7 +15,7 @@ export class AuditResolver {
   @Authorized(Roles.READ)
   @Query(() => AuditConnection, { description: 'Every config change, newest first.' })
   async auditLog(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<InstanceType<typeof AuditConnection>> {

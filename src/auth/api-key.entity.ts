@@ -1,13 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { ApiRole } from '../graphql/roles';
 
-export enum ApiRole {
-  APP = 'APP',
-  ADMIN = 'ADMIN',
-  ANALYST = 'ANALYST',
-  CI = 'CI',
-}
-registerEnumType(ApiRole, { name: 'ApiRole', description: 'The one role an API key carries.' });
+export { ApiRole };
 
 /** An API key. Only a SHA-256 hash of the secret is stored; the secret is shown once, at creation. */
 @ObjectType()

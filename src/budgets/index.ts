@@ -24,3 +24,4 @@ export {
   type ReserveResult,
 } from './budget.types';
 export { budgetEntities } from './entities';
+export { budgetsModule } from './budgets.module';

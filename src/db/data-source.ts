@@ -2,7 +2,10 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createPGliteDriver } from './pglite-pool';
-import { entities } from './entities';
+
+/** Entity classes, as TypeORM takes them. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the type TypeORM accepts
+export type EntityList = Function[];
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string; unset means embedded PGlite. */
@@ -17,10 +20,11 @@ export interface DatabaseOptions {
 const migrationsGlob = path.join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 
 /**
- * The one data source definition, shared by the app, the tests and the TypeORM CLI (`ormconfig.ts`).
+ * The one data source definition over the entities it is given (`src/data-source.ts` passes every
+ * feature's), shared by the app, the tests and the TypeORM CLI (`ormconfig.ts`).
  * `synchronize` is off: the schema only changes through reviewed migrations, which run at start-up.
  */
-export function createDataSource(opts: DatabaseOptions): DataSource {
+export function buildDataSource(opts: DatabaseOptions, entities: EntityList): DataSource {
   const common = {
     type: 'postgres' as const,
     entities,

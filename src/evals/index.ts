@@ -17,11 +17,4 @@ export {
   type CaseMessage,
   type EvalCaseData,
 } from './eval-case.schemas';
-
-import { EvalCase } from './eval-case.entity';
-import { EvalSet } from './eval-set.entity';
-import { EvalSetResolver } from './eval-set.resolver';
-/** The entities of eval sets, for `src/db/entities.ts`. */
-export const evalSetEntities = [EvalSet, EvalCase];
-/** The resolvers of eval sets, for `src/graphql/resolvers.ts`. */
-export const evalSetResolvers = [EvalSetResolver];
+export { evalsModule } from './evals.module';

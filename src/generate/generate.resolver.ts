@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { Roles } from '../auth/roles';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
 import { RouteDecision, type RoutingRule } from '../routing';
 import { GenerateInput, parseGenerateInput } from './generate.inputs';
@@ -8,13 +8,17 @@ import type { GenerateEventData } from './generate.events';
 import { abortableStream } from './abortable-stream';
 import { coalesceDeltas } from './coalesce-deltas';
 import { collectResult } from './generate-once';
+import type { GenerationPipeline } from './pipeline';
 
-function callerOf(ctx: RequestContext) {
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ generation: GenerationPipeline }>;
+
+function callerOf(ctx: ServicesContext) {
   return { apiKeyId: ctx.apiKey?.id ?? null, apiKeyName: ctx.apiKey?.name ?? null };
 }
 
 /** Validates the input; a refused one is still traced (every request leaves a trace), then answered BAD_USER_INPUT. */
-function parseOrTrace(input: GenerateInput, ctx: RequestContext) {
+function parseOrTrace(input: GenerateInput, ctx: ServicesContext) {
   try {
     return parseGenerateInput(input);
   } catch (err) {
@@ -29,7 +33,7 @@ export class GenerateResolver {
   @Authorized(Roles.GENERATE)
   @Subscription(() => GenerateEvent, {
     description: 'Streams one generation: GenerationStarted, TextDeltas, then GenerationCompleted or GenerationFailed. Completing the subscription stops the model call.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { input: GenerateInput }, RequestContext>) => {
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { input: GenerateInput }, ServicesContext>) => {
       const req = parseOrTrace(args.input, context);
       const caller = callerOf(context);
       return coalesceDeltas(abortableStream((signal) => context.services.generation.run(req, caller, signal), context.signal));
@@ -41,14 +45,14 @@ export class GenerateResolver {
 
   @Authorized(Roles.GENERATE)
   @Mutation(() => GenerateResult, { description: 'The same as `generate`, as one result.' })
-  generateOnce(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: RequestContext): Promise<GenerateResult> {
+  generateOnce(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: ServicesContext): Promise<GenerateResult> {
     const req = parseOrTrace(input, ctx);
     return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal));
   }
 
   @Authorized(Roles.READ_PROMPTS)
   @Query(() => RouteDecision, { description: 'Where a request would be routed, and why; calls no model.' })
-  async explainRoute(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: RequestContext): Promise<RouteDecision> {
+  async explainRoute(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: ServicesContext): Promise<RouteDecision> {
     const decision = await ctx.services.generation.explain(parseGenerateInput(input), callerOf(ctx));
     return RouteDecision.from({ ...decision, rule: decision.rule as RoutingRule | null });
   }

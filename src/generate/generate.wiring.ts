@@ -3,7 +3,8 @@ import { renderVersion, type PromptService } from '../prompts';
 import type { RoutingService } from '../routing';
 import { createPolicyStreamScanner, withBedrockGuardrails, type ActivePolicy, type GuardrailService } from '../guardrails';
 import type { TraceService } from '../traces';
-import type { ModelProvider } from '../providers';
+import type { ModelRuntime } from '../providers';
+import type { BudgetService } from '../budgets';
 import { ResponseCache } from '../response-cache';
 import { HistoryTrimmer } from './history-trimmer';
 import { GenerationPipeline } from './pipeline';
@@ -15,8 +16,8 @@ export interface GenerationFeatures {
   prompts: PromptService;
   routing: RoutingService;
   guardrails: GuardrailService;
-  budgets: BudgetsPort;
-  models: Omit<ModelsPort, 'provider'> & { provider: ModelProvider };
+  budgets: BudgetService;
+  models: ModelRuntime;
   traces: TraceService;
 }
 
@@ -40,6 +41,21 @@ export function createGenerationPipeline(f: GenerationFeatures): { pipeline: Gen
       return active.some((p) => p.bedrockGuardrail) ? withBedrockGuardrails(local, active, f.models.provider) : local;
     },
   };
+  const budgets: BudgetsPort = {
+    covering: (req) => f.budgets.coveringBudgets(req),
+    reserve: (covering, amountMicros, requestId) =>
+      f.budgets.reserve({ budgets: covering as Awaited<ReturnType<BudgetService['coveringBudgets']>>, amountMicros, requestId }),
+    async settle(reservation, actualMicros, servedBudgetIds) {
+      const r = reservation as Parameters<BudgetService['settle']>[0];
+      if (!servedBudgetIds) return f.budgets.settle(r, actualMicros);
+      const served = new Set(servedBudgetIds);
+      await f.budgets.settle({ ...r, holds: r.holds.filter((h) => served.has(h.budgetId)) }, actualMicros);
+      await f.budgets.release({ ...r, holds: r.holds.filter((h) => !served.has(h.budgetId)) });
+    },
+    release: (reservation) => f.budgets.release(reservation as Parameters<BudgetService['release']>[0]),
+    extend: (reservation) => f.budgets.extend(reservation as Parameters<BudgetService['extend']>[0]),
+  };
+  const models: ModelsPort = { provider: f.models.provider, modelInfo: (id) => f.models.pricing.modelInfo(id), pricesFor: (id) => f.models.pricing.pricesFor(id) };
   const traces: TracesPort = { enqueue: (t) => f.traces.writer.enqueue(toTraceRecord(t)) };
   const cache = new ResponseCache({
     ttlMs: g.responseCacheTtlMs,
@@ -59,8 +75,8 @@ export function createGenerationPipeline(f: GenerationFeatures): { pipeline: Gen
     prompts,
     routing,
     guardrails,
-    budgets: f.budgets,
-    models: f.models,
+    budgets,
+    models,
     traces,
     cache,
     history,

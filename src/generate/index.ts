@@ -6,3 +6,4 @@ export { GenerateInput, CacheMode, parseGenerateInput, type GenerateRequest } fr
 export type { GenerateEventData } from './generate.events';
 export * from './pipeline.ports';
 export { createGenerationPipeline, type GenerationFeatures } from './generate.wiring';
+export { generateModule } from './generate.module';

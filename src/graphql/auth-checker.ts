@@ -1,8 +1,7 @@
 import type { AuthCheckerFn } from 'type-graphql';
-import type { ApiRole } from '../auth/api-key.entity';
-import { roleAllows } from '../auth/roles';
 import type { RequestContext } from './context';
 import { ForbiddenError, UnauthenticatedError } from './errors';
+import { roleAllows, type ApiRole } from './roles';
 
 /** `@Authorized(...roles)`: no or bad key is UNAUTHENTICATED; a role not listed (and not ADMIN) is FORBIDDEN. */
 export const authChecker: AuthCheckerFn<RequestContext, ApiRole> = ({ context, info }, roles) => {

@@ -1,16 +1,28 @@
-import type { ApiKey } from '../auth/api-key.entity';
-import type { Services } from '../services';
+import type { ApiRole } from './roles';
 
-/** What every resolver gets: who is calling, and the services of the composition root. */
-export interface RequestContext {
+/** The authenticated API key as the request layer sees it (the auth feature's `ApiKey` is one). */
+export interface Principal {
+  id: string;
+  name: string;
+  role: ApiRole;
+}
+
+/**
+ * What every resolver gets: who is calling, and services. Each resolver names the services it
+ * uses (`RequestContext<{ budgets: BudgetService }>`); the composition root passes all of them.
+ */
+export interface RequestContext<S = unknown> {
   /** The authenticated key, or null when none or a bad one was sent. */
-  apiKey: ApiKey | null;
+  apiKey: Principal | null;
   /** The name recorded in audit entries and traces. */
   actor: string;
-  services: Services;
+  services: S;
   /** Aborted when the client goes away (HTTP request closed, subscription completed). */
   signal?: AbortSignal;
 }
+
+/** Turns a secret into its key, or null for an unknown or revoked one. */
+export type Authenticate = (secret: string) => Promise<Principal | null>;
 
 /** Reads `Bearer <secret>` from an Authorization header or a graphql-ws connection_init payload. */
 export function bearerSecret(header: unknown): string | null {
@@ -19,8 +31,8 @@ export function bearerSecret(header: unknown): string | null {
   return m ? m[1]! : null;
 }
 
-export async function buildContext(services: Services, authorization: unknown, signal?: AbortSignal): Promise<RequestContext> {
+export async function buildContext<S>(services: S, authenticate: Authenticate, authorization: unknown, signal?: AbortSignal): Promise<RequestContext<S>> {
   const secret = bearerSecret(authorization);
-  const apiKey = secret ? await services.apiKeys.authenticate(secret) : null;
+  const apiKey = secret ? await authenticate(secret) : null;
   return { apiKey, actor: apiKey?.name ?? 'anonymous', services, signal };
 }

@@ -2,14 +2,18 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import { GuardrailPolicy } from './guardrail-policy.entity';
 import { GuardrailPolicyInput } from './guardrail-policy.inputs';
 import { GuardrailDirection, GuardrailVerdict } from './guardrail.types';
-import { Roles } from '../auth/roles';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
+import type { GuardrailService } from './guardrail-policy.service';
+
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ guardrails: GuardrailService }>;
 
 @Resolver()
 export class GuardrailPolicyResolver {
   @Authorized(Roles.READ)
   @Query(() => [GuardrailPolicy], { description: 'Every guardrail policy, by name.' })
-  guardrailPolicies(@Ctx() ctx: RequestContext): Promise<GuardrailPolicy[]> {
+  guardrailPolicies(@Ctx() ctx: ServicesContext): Promise<GuardrailPolicy[]> {
     return ctx.services.guardrails.list();
   }
 
@@ -19,14 +23,14 @@ export class GuardrailPolicyResolver {
     @Arg('policy') policy: string,
     @Arg('direction', () => GuardrailDirection) direction: GuardrailDirection,
     @Arg('text') text: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
   ): Promise<GuardrailVerdict> {
     return ctx.services.guardrails.check(policy, direction, text) as Promise<GuardrailVerdict>;
   }
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => GuardrailPolicy)
-  createGuardrailPolicy(@Arg('input', () => GuardrailPolicyInput) input: GuardrailPolicyInput, @Ctx() ctx: RequestContext): Promise<GuardrailPolicy> {
+  createGuardrailPolicy(@Arg('input', () => GuardrailPolicyInput) input: GuardrailPolicyInput, @Ctx() ctx: ServicesContext): Promise<GuardrailPolicy> {
     return ctx.services.guardrails.create(input, ctx.actor);
   }
 
@@ -35,14 +39,14 @@ export class GuardrailPolicyResolver {
   updateGuardrailPolicy(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => GuardrailPolicyInput) input: GuardrailPolicyInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
   ): Promise<GuardrailPolicy> {
     return ctx.services.guardrails.update(id, input, ctx.actor);
   }
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => Boolean)
-  deleteGuardrailPolicy(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+  deleteGuardrailPolicy(@Arg('id', () => ID) id: string, @Ctx() ctx: ServicesContext): Promise<boolean> {
     return ctx.services.guardrails.delete(id, ctx.actor);
   }
 }

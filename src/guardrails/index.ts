@@ -22,3 +22,4 @@ export {
 export { mergeBedrockVerdict } from './bedrock-verdict';
 export { GuardrailAction, GuardrailDirection, GuardrailFinding, GuardrailVerdict } from './guardrail.types';
 export type { CheckTextOptions, Finding, GuardrailActionValue, GuardrailFindingKind, Verdict } from './engine/guardrail-engine.types';
+export { guardrailsModule } from './guardrails.module';

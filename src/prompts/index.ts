@@ -14,11 +14,4 @@ export { PromptVersion } from './prompt-version.entity';
 export { PromptLabel } from './prompt-label.entity';
 export { LabelMove } from './label-move.entity';
 export { promptResolvers } from './prompt.resolver';
-
-import { Prompt } from './prompt.entity';
-import { PromptVersion } from './prompt-version.entity';
-import { PromptLabel } from './prompt-label.entity';
-import { LabelMove } from './label-move.entity';
-
-/** The entities of this feature, for `src/db/entities.ts`. */
-export const promptEntities = [Prompt, PromptVersion, PromptLabel, LabelMove];
+export { promptsModule } from './prompts.module';

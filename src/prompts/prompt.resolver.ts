@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Roles } from '../auth/roles';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
 import { BadUserInputError, NotFoundError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
@@ -9,13 +9,16 @@ import { PromptVersion } from './prompt-version.entity';
 import { Prompt } from './prompt.entity';
 import { CreatePromptInput, CreatePromptVersionInput, PromoteInput } from './prompt.inputs';
 import { LATEST, labelNameSchema } from './prompt.schemas';
-import type { PromptLoaders } from './prompt.service';
+import type { PromptLoaders, PromptService } from './prompt.service';
 import { PromotionResult } from './promotion-result.types';
 
-/** One set of loaders per GraphQL operation, keyed by its context object. */
-const perOperation = new WeakMap<RequestContext, PromptLoaders>();
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ prompts: PromptService }>;
 
-function loaders(ctx: RequestContext): PromptLoaders {
+/** One set of loaders per GraphQL operation, keyed by its context object. */
+const perOperation = new WeakMap<ServicesContext, PromptLoaders>();
+
+function loaders(ctx: ServicesContext): PromptLoaders {
   let l = perOperation.get(ctx);
   if (!l) {
     l = ctx.services.prompts.createLoaders();
@@ -25,7 +28,7 @@ function loaders(ctx: RequestContext): PromptLoaders {
 }
 
 /** After a mutation, fields must not be served from what loaders cached before it. */
-function afterWrite<T>(ctx: RequestContext, value: T): T {
+function afterWrite<T>(ctx: ServicesContext, value: T): T {
   perOperation.delete(ctx);
   return value;
 }
@@ -34,42 +37,42 @@ function afterWrite<T>(ctx: RequestContext, value: T): T {
 export class PromptResolver {
   @Authorized(Roles.READ_PROMPTS)
   @Query(() => Prompt, { nullable: true, description: 'A prompt by name; NOT_FOUND when there is none.' })
-  prompt(@Arg('name') name: string, @Ctx() ctx: RequestContext): Promise<Prompt> {
+  prompt(@Arg('name') name: string, @Ctx() ctx: ServicesContext): Promise<Prompt> {
     return ctx.services.prompts.getByName(name);
   }
 
   @Authorized(Roles.READ_PROMPTS)
   @Query(() => [Prompt], { description: 'Every prompt, by name.' })
-  prompts(@Ctx() ctx: RequestContext): Promise<Prompt[]> {
+  prompts(@Ctx() ctx: ServicesContext): Promise<Prompt[]> {
     return ctx.services.prompts.list();
   }
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => Prompt)
-  async createPrompt(@Arg('input') input: CreatePromptInput, @Ctx() ctx: RequestContext): Promise<Prompt> {
+  async createPrompt(@Arg('input') input: CreatePromptInput, @Ctx() ctx: ServicesContext): Promise<Prompt> {
     return afterWrite(ctx, await ctx.services.prompts.create(input, ctx.actor));
   }
 
   @Authorized(Roles.CI)
   @Mutation(() => PromptVersion, { description: 'Adds an immutable version numbered last + 1.' })
-  async createPromptVersion(@Arg('input') input: CreatePromptVersionInput, @Ctx() ctx: RequestContext): Promise<PromptVersion> {
+  async createPromptVersion(@Arg('input') input: CreatePromptVersionInput, @Ctx() ctx: ServicesContext): Promise<PromptVersion> {
     return afterWrite(ctx, await ctx.services.prompts.createVersion(input, ctx.actor));
   }
 
   @Authorized(Roles.CI)
   @Mutation(() => PromotionResult, { description: 'Points a label at a version; every move is kept.' })
-  async promotePromptVersion(@Arg('input') input: PromoteInput, @Ctx() ctx: RequestContext): Promise<PromotionResult> {
+  async promotePromptVersion(@Arg('input') input: PromoteInput, @Ctx() ctx: ServicesContext): Promise<PromotionResult> {
     return afterWrite(ctx, await ctx.services.prompts.promote(input, ctx.actor));
   }
 
   @Authorized(Roles.CI)
   @Mutation(() => PromptLabel, { description: 'Moves a label back to the version it held before its last move.' })
-  async rollbackPromptLabel(@Arg('prompt') prompt: string, @Arg('label') label: string, @Ctx() ctx: RequestContext): Promise<PromptLabel> {
+  async rollbackPromptLabel(@Arg('prompt') prompt: string, @Arg('label') label: string, @Ctx() ctx: ServicesContext): Promise<PromptLabel> {
     return afterWrite(ctx, await ctx.services.prompts.rollback(prompt, label, ctx.actor));
   }
 
   @FieldResolver(() => [PromptVersion], { description: 'Every version, by ascending number.' })
-  versions(@Root() p: Prompt, @Ctx() ctx: RequestContext): Promise<PromptVersion[]> {
+  versions(@Root() p: Prompt, @Ctx() ctx: ServicesContext): Promise<PromptVersion[]> {
     return loaders(ctx).versionsByPrompt.load(p.id);
   }
 
@@ -80,7 +83,7 @@ export class PromptResolver {
   })
   async version(
     @Root() p: Prompt,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('number', () => Int, { nullable: true }) number?: number | null,
     @Arg('label', () => String, { nullable: true }) label?: string | null,
   ): Promise<PromptVersion | null> {
@@ -101,7 +104,7 @@ export class PromptResolver {
   }
 
   @FieldResolver(() => [PromptLabel], { description: 'The labels set on this prompt, by name (`latest` is implicit and not listed).' })
-  labels(@Root() p: Prompt, @Ctx() ctx: RequestContext): Promise<PromptLabel[]> {
+  labels(@Root() p: Prompt, @Ctx() ctx: ServicesContext): Promise<PromptLabel[]> {
     return loaders(ctx).labelsByPrompt.load(p.id);
   }
 }
@@ -109,7 +112,7 @@ export class PromptResolver {
 @Resolver(() => PromptVersion)
 export class PromptVersionResolver {
   @FieldResolver(() => [String], { description: 'Labels pointing at this version, by name; `latest` when it is the highest number.' })
-  async labels(@Root() v: PromptVersion, @Ctx() ctx: RequestContext): Promise<string[]> {
+  async labels(@Root() v: PromptVersion, @Ctx() ctx: ServicesContext): Promise<string[]> {
     const l = loaders(ctx);
     const [labels, latest] = await Promise.all([l.labelsByPrompt.load(v.promptId), l.latestNumberByPrompt.load(v.promptId)]);
     const names = labels.filter((x) => x.versionId === v.id).map((x) => x.name);
@@ -118,7 +121,7 @@ export class PromptVersionResolver {
   }
 
   @FieldResolver(() => Prompt, { description: 'The prompt this version belongs to.' })
-  async prompt(@Root() v: PromptVersion, @Ctx() ctx: RequestContext): Promise<Prompt> {
+  async prompt(@Root() v: PromptVersion, @Ctx() ctx: ServicesContext): Promise<Prompt> {
     const p = await loaders(ctx).promptById.load(v.promptId);
     if (!p) throw new NotFoundError('Prompt', v.promptId);
     return p;
@@ -128,14 +131,14 @@ export class PromptVersionResolver {
 @Resolver(() => PromptLabel)
 export class PromptLabelResolver {
   @FieldResolver(() => PromptVersion)
-  async version(@Root() label: PromptLabel, @Ctx() ctx: RequestContext): Promise<PromptVersion> {
+  async version(@Root() label: PromptLabel, @Ctx() ctx: ServicesContext): Promise<PromptVersion> {
     const v = await loaders(ctx).versionById.load(label.versionId);
     if (!v) throw new NotFoundError('PromptVersion', label.versionId);
     return v;
   }
 
   @FieldResolver(() => [LabelMove], { description: 'Every move of this label, newest first.' })
-  history(@Root() label: PromptLabel, @Ctx() ctx: RequestContext): Promise<LabelMove[]> {
+  history(@Root() label: PromptLabel, @Ctx() ctx: ServicesContext): Promise<LabelMove[]> {
     return loaders(ctx).movesByLabel.load(label.id);
   }
 }

@@ -44,3 +44,4 @@ export { ModelPriceOverride } from './pricing/model-price-override.entity';
 export { ModelsResolver } from './pricing/models.resolver';
 export { ModelInfoType, ModelPricesType } from './pricing/models.types';
 export { ModelPriceInput } from './pricing/model-price.inputs';
+export { providersModule } from './providers.module';

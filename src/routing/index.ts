@@ -18,3 +18,4 @@ export {
   type RoutingRuleData,
 } from './route';
 export { routingConditionSchema, parseCondition, compilePattern, type RoutingCondition } from './routing-condition.schemas';
+export { routingModule } from './routing.module';

@@ -25,3 +25,4 @@ export {
   type GuardrailFindingRecord,
   type SpanRecord,
 } from './trace-record';
+export { tracesModule } from './traces.module';

@@ -2,8 +2,12 @@ import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import { Trace } from './trace.entity';
 import { TraceFilter } from './trace-filter.inputs';
 import { Connection } from '../graphql/paging';
-import { Roles } from '../auth/roles';
+import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
+import type { TraceService } from './trace.service';
+
+/** What these resolvers use from the context. */
+type ServicesContext = RequestContext<{ traces: TraceService }>;
 
 export const TraceConnection = Connection(Trace, 'Trace');
 
@@ -11,14 +15,14 @@ export const TraceConnection = Connection(Trace, 'Trace');
 export class TraceResolver {
   @Authorized(Roles.READ)
   @Query(() => Trace, { nullable: true, description: 'One trace; null when the id is unknown.' })
-  trace(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Trace | null> {
+  trace(@Arg('id', () => ID) id: string, @Ctx() ctx: ServicesContext): Promise<Trace | null> {
     return ctx.services.traces.get(id);
   }
 
   @Authorized(Roles.READ)
   @Query(() => TraceConnection, { description: 'Traces, newest first, narrowed by the filter. `first` is 1..500 (default 50).' })
   async traces(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: ServicesContext,
     @Arg('filter', () => TraceFilter, { nullable: true }) filter?: TraceFilter,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,

@@ -7,7 +7,7 @@ import { AlertService } from '../../src/alerts';
 import { AuditService } from '../../src/audit/audit.service';
 import { BudgetService, periodStart, type BudgetData } from '../../src/budgets';
 import { createLocalChangeBus } from '../../src/db/change-bus';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { createLocalPubSub } from '../../src/graphql/pubsub';
 import { fmt, printTable, summarize } from './stats';
 

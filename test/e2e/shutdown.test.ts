@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { ADMIN_SECRET } from '../helpers/test-app';
 import { createFreshDatabase } from '../helpers/fresh-database';
 

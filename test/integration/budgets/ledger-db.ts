@@ -1,6 +1,6 @@
 import { createFreshDatabase } from '../../helpers/fresh-database';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../../src/db/data-source';
+import { createDataSource } from '../../../src/data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
 import { AuditService } from '../../../src/audit/audit.service';
 import { AlertService, ALERTS_TOPIC } from '../../../src/alerts';

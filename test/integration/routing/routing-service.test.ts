@@ -2,7 +2,7 @@ import { createFreshDatabase } from '../../helpers/fresh-database';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../../../src/audit/audit.service';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
-import { createDataSource } from '../../../src/db/data-source';
+import { createDataSource } from '../../../src/data-source';
 import { EvalSetService } from '../../../src/evals';
 import { BadUserInputError } from '../../../src/graphql/errors';
 import { createLogger } from '../../../src/observability/logger';

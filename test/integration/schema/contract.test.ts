@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
   type GraphQLType,
 } from 'graphql';
-import { buildAppSchema } from '../../../src/graphql/schema';
+import { buildAppSchema } from '../../../src/schema';
 
 /*
  * The public contract (/work/shared/API.md), transcribed by hand. It is NOT generated from the schema:

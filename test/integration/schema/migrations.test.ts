@@ -1,5 +1,5 @@
 import { createFreshDatabase } from '../../helpers/fresh-database';
-import { createDataSource } from '../../../src/db/data-source';
+import { createDataSource } from '../../../src/data-source';
 
 /** The migrations, run on an empty database of this run's kind, produce exactly what the entities describe. */
 describe('migrations', () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildAppSchema, printSortedSchema } from '../../../src/graphql/schema';
+import { buildAppSchema, printSortedSchema } from '../../../src/schema';
 
 describe('schema/schema.graphql', () => {
   it('matches the schema the server builds (run `npm run schema:emit` after changing the API)', async () => {

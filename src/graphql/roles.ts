@@ -1,4 +1,13 @@
-import { ApiRole } from './api-key.entity';
+import { registerEnumType } from 'type-graphql';
+
+/** The one role an API key carries (API.md "Who may do what"). */
+export enum ApiRole {
+  APP = 'APP',
+  ADMIN = 'ADMIN',
+  ANALYST = 'ANALYST',
+  CI = 'CI',
+}
+registerEnumType(ApiRole, { name: 'ApiRole', description: 'The one role an API key carries.' });
 
 /**
  * Who may do what (API.md "Who may do what"). ADMIN may do everything; the other roles are listed

@@ -1,0 +1,13 @@
+import type { DataSource } from 'typeorm';
+import { defineFeature } from '../core/feature-module';
+import type { Logger } from '../observability/logger';
+import { Trace } from './trace.entity';
+import { TraceResolver } from './trace.resolver';
+import { TraceService } from './trace.service';
+
+/** Traces: one row per generation, written off the hot path. */
+export const tracesModule = defineFeature({
+  entities: [Trace],
+  resolvers: [TraceResolver],
+  create: (deps: { db: DataSource; logger: Logger }) => new TraceService(deps.db, deps.logger),
+});

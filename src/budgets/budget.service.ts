@@ -4,6 +4,8 @@ import { budgetExceededMessage, formatUsd } from './budget.errors';
 import { budgetInputSchema, idSchema, type BudgetFields } from './budget.schemas';
 import {
   BudgetPeriodRow,
+  type AdmitAttempt,
+  type AdmitRequest,
   type AdmitResult,
   type BudgetData,
   type BudgetUsage,
@@ -410,38 +412,55 @@ export class BudgetService {
   }
 
   /**
-   * Finds the covering budgets and reserves `costOf(modelId)`; when a DOWNGRADE budget refuses, tries
-   * again with its `downgradeModelId` (whose covering budgets and cost are recomputed), up to three
-   * hops. A BLOCK refusal, or a downgrade that does not fit either, is returned as is.
+   * The admission rule of a request: finds the budgets covering `modelId` and its fallbacks (every
+   * model that may serve brings the budgets scoped to it) and reserves `costOf(modelId, candidates)`
+   * on all of them, all or nothing. When a DOWNGRADE budget refuses, tries again with its
+   * `downgradeModelId` alone (covering budgets and cost recomputed), up to three attempts. A BLOCK
+   * refusal, a downgrade to a model already tried, or a downgrade that does not fit either, is
+   * returned as is. `costOf` may throw (a model that cannot serve): the error propagates.
    */
-  async admit(
-    req: CoverageRequest & { requestId: string; ttlMs?: number; now?: Date },
-    costOf: (modelId: string) => number,
-  ): Promise<AdmitResult> {
+  async admit(req: AdmitRequest, costOf: (modelId: string, candidates: readonly string[]) => number): Promise<AdmitResult> {
     let modelId = req.modelId;
+    let candidates = [modelId, ...(req.fallbackModelIds ?? []).filter((m) => m !== modelId)];
     let downgradedBy: BudgetData | null = null;
     const tried = new Set([modelId]);
+    const attempts: AdmitAttempt[] = [];
     for (let hop = 0; ; hop++) {
-      const budgets = await this.coveringBudgets({ ...req, modelId });
-      const r = await this.reserve({ budgets, amountMicros: costOf(modelId), requestId: req.requestId, ttlMs: req.ttlMs, now: req.now });
-      if (r.ok) return { ok: true, reservation: r.reservation, modelId, downgradedFrom: downgradedBy ? req.modelId : null, downgradedBy };
+      const budgets = await this.coveringAny(req, candidates);
+      const amountMicros = costOf(modelId, candidates);
+      const r = await this.reserve({ budgets, amountMicros, requestId: req.requestId, ttlMs: req.ttlMs, now: req.now });
+      attempts.push({ modelId, budgets, amountMicros, refusal: r.ok ? null : r });
+      if (r.ok) return { ok: true, reservation: r.reservation, modelId, downgradedFrom: downgradedBy ? req.modelId : null, downgradedBy, attempts };
       const next = r.budget.onExceed === BudgetAction.DOWNGRADE ? r.budget.downgradeModelId : null;
-      if (!next || tried.has(next) || hop >= MAX_DOWNGRADES - 1) return { ...r, modelId };
+      if (!next || tried.has(next) || hop >= MAX_DOWNGRADES - 1) return { ...r, modelId, attempts };
       tried.add(next);
       downgradedBy = r.budget;
       modelId = next;
+      candidates = [next];
     }
+  }
+
+  /** The budgets covering any of `modelIds`, each once (in the order first found). */
+  private async coveringAny(req: Omit<CoverageRequest, 'modelId'>, modelIds: readonly string[]): Promise<BudgetData[]> {
+    const seen = new Map<string, BudgetData>();
+    for (const modelId of modelIds) for (const b of await this.coveringBudgets({ prompt: req.prompt, apiKey: req.apiKey, user: req.user, modelId })) seen.set(b.id, b);
+    return [...seen.values()];
   }
 
   /**
    * Charges the real cost (not clamped to the hold: it was bounded by the worst case the pipeline
    * computed) to the period each hold was reserved in, and frees the hold. Idempotent: a second
    * call is a no-op. A hold the reaper already expired is still charged (the model ran). Fires the
-   * alert thresholds the new spend crosses, once per period.
+   * alert thresholds the new spend crosses, once per period. With `servedBudgetIds`, only those
+   * budgets' holds are charged and the others released.
    */
-  async settle(reservation: Reservation, actualMicros: number): Promise<void> {
+  async settle(reservation: Reservation, actualMicros: number, servedBudgetIds?: readonly string[]): Promise<void> {
     checkMicros(actualMicros, 'actualMicros');
-    await this.close(reservation, 'SETTLED', actualMicros);
+    if (!servedBudgetIds) return this.close(reservation, 'SETTLED', actualMicros);
+    // A fallback model served: budgets scoped only to models that did not serve are not charged.
+    const served = new Set(servedBudgetIds);
+    await this.close({ ...reservation, holds: reservation.holds.filter((h) => served.has(h.budgetId)) }, 'SETTLED', actualMicros);
+    await this.close({ ...reservation, holds: reservation.holds.filter((h) => !served.has(h.budgetId)) }, 'RELEASED', 0);
   }
 
   /**

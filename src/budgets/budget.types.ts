@@ -70,10 +70,27 @@ export interface ReserveRefusal {
 
 export type ReserveResult = { ok: true; reservation: Reservation } | ReserveRefusal;
 
+/** What `admit` is asked: the request's coverage, its model and the fallbacks that may serve instead. */
+export interface AdmitRequest extends CoverageRequest {
+  requestId: string;
+  /** Models that may serve if `modelId` fails: their budgets are held too. */
+  fallbackModelIds?: readonly string[];
+  ttlMs?: number;
+  now?: Date;
+}
+
+/** One reservation `admit` tried: the model, the budgets covering it and the amount asked. */
+export interface AdmitAttempt {
+  modelId: string;
+  budgets: BudgetData[];
+  amountMicros: number;
+  refusal: ReserveRefusal | null;
+}
+
 /** `admit`: a reservation for the model the request should use, after any DOWNGRADE. */
 export type AdmitResult =
-  | { ok: true; reservation: Reservation; modelId: string; downgradedFrom: string | null; downgradedBy: BudgetData | null }
-  | (ReserveRefusal & { modelId: string });
+  | { ok: true; reservation: Reservation; modelId: string; downgradedFrom: string | null; downgradedBy: BudgetData | null; attempts: AdmitAttempt[] }
+  | (ReserveRefusal & { modelId: string; attempts: AdmitAttempt[] });
 
 /** The ledger of one budget in one period, as the service reads it. */
 export interface BudgetUsage {

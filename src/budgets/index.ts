@@ -1,6 +1,7 @@
 /**
  * Budgets: config (CRUD) and the spend ledger the generate pipeline calls —
- * `coveringBudgets` → `reserve` (or `admit`, which also applies DOWNGRADE) → `settle` / `release`.
+ * `admit` (covering budgets, `reserve`, DOWNGRADE: the one admission rule) → `extend` while the
+ * model streams → `settle` / `release`.
  */
 export { BudgetService, type BudgetServiceOptions } from './budget.service';
 export { Budget, BudgetScope, BudgetPeriod, BudgetAction } from './budget.entity';
@@ -13,6 +14,8 @@ export { periodStart, periodEnd, periodOf, TOTAL_PERIOD_START, type BudgetPeriod
 export { usdToMicros, microsToUsd, MICROS_PER_USD } from './money';
 export {
   BudgetPeriodRow,
+  type AdmitAttempt,
+  type AdmitRequest,
   type AdmitResult,
   type BudgetData,
   type BudgetUsage,

@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import type { SpanData } from './pipeline.ports';
+
+/** A finished span of a request. */
+export interface SpanData {
+  name: string;
+  startedAt: Date;
+  durationMs: number;
+  attributes?: Record<string, unknown>;
+}
 
 /** Records the spans of one request (API.md "Traces": routing, prompt_assembly, guardrail_input, ...). */
 export class SpanRecorder {

@@ -15,7 +15,7 @@ import { GuardrailDirection } from './guardrail.types';
 import { compilePolicy, checkText, type CompiledPolicy } from './engine';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
 import { mergeBedrockVerdict } from './bedrock-verdict';
-import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner } from './policy-stream-scanner';
+import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner, type PolicyStreamScanner } from './policy-stream-scanner';
 import type { ModelProvider } from '../providers/provider';
 import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
@@ -58,6 +58,31 @@ export interface PolicyChainResult {
   blockedBy?: ActivePolicy;
   /** Every policy evaluated, in order, with its own verdict. */
   checks: PolicyCheck[];
+}
+
+/** One text to screen, with where it came from (`input`, `variable:<name>`, `context:<id>`). */
+export interface ScreenedText extends CheckTextOptions {
+  text: string;
+}
+
+/** One policy's verdict on one of the screened texts. */
+export interface ScreeningCheck {
+  policy: ActivePolicy;
+  /** Which text (its index in the list screened). */
+  index: number;
+  verdict: Verdict;
+  /** A chunk this verdict dropped (blocked for injection only, by a DROP policy). */
+  dropped: boolean;
+}
+
+/** The outcome of {@link GuardrailService.screenInput}. */
+export interface InputScreening {
+  /** The texts after anonymization, in the order given; null for a dropped chunk. */
+  texts: Array<string | null>;
+  /** Every check made, in the order made. */
+  checks: ScreeningCheck[];
+  /** The check that blocked the request, if one did (the screening stopped there). */
+  blocked: ScreeningCheck | null;
 }
 
 /** A stored policy and what the engine made of it. */
@@ -300,30 +325,59 @@ export class GuardrailService {
    * the first block stops the chain.
    */
   async checkPolicies(policies: readonly ActivePolicy[], direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<PolicyChainResult> {
-    const checks: PolicyCheck[] = [];
-    let current = text;
+    const r = await this.screen(policies, direction, [{ text, ...opts }]);
     let action: GuardrailActionValue = 'NONE';
+    for (const c of r.checks) if (RANK[c.verdict.action] > RANK[action]) action = c.verdict.action;
+    const checks = r.checks.map(({ policy, verdict }) => ({ policy, verdict }));
+    return r.blocked ? { action: 'BLOCKED', text, blockedBy: r.blocked.policy, checks } : { action, text: r.texts[0]!, checks };
+  }
+
+  /**
+   * Screens a request's input texts (the input, the variables, the retrieved chunks) with the
+   * INPUT policies, policy by policy and, within a policy, text by text: each policy sees the texts
+   * as the previous ones anonymized them. A chunk blocked only for prompt injection, by a policy
+   * whose `onContextInjection` is DROP, is dropped (later policies no longer see it); any other
+   * block stops the screening.
+   */
+  screenInput(policies: readonly ActivePolicy[], texts: readonly ScreenedText[]): Promise<InputScreening> {
+    return this.screen(policies, 'INPUT', texts);
+  }
+
+  /** The one screening loop behind {@link checkPolicies} and {@link screenInput}. */
+  private async screen(policies: readonly ActivePolicy[], direction: 'INPUT' | 'OUTPUT', texts: readonly ScreenedText[]): Promise<InputScreening> {
+    const current: Array<string | null> = texts.map((t) => t.text);
+    const checks: InputScreening['checks'] = [];
     for (const policy of policies) {
-      const verdict = await this.checkPolicy(policy, direction, current, opts);
-      checks.push({ policy, verdict });
-      if (verdict.action === 'BLOCKED') return { action: 'BLOCKED', text, blockedBy: policy, checks };
-      if (RANK[verdict.action] > RANK[action]) action = verdict.action;
-      current = verdict.text;
+      for (let i = 0; i < texts.length; i++) {
+        const text = current[i];
+        if (text === null || text === undefined) continue;
+        const { text: _original, ...opts } = texts[i]!;
+        const verdict = await this.checkPolicy(policy, direction, text, opts);
+        const check: ScreeningCheck = { policy, index: i, verdict, dropped: false };
+        checks.push(check);
+        if (verdict.action === 'BLOCKED') {
+          const injectionOnly = verdict.findings.every((f) => f.action !== 'BLOCKED' || f.kind === 'PROMPT_INJECTION');
+          if (opts.isContextChunk && injectionOnly && policy.onContextInjection === 'DROP') {
+            check.dropped = true;
+            current[i] = null;
+            continue;
+          }
+          return { texts: current, checks, blocked: check };
+        }
+        if (verdict.action === 'ANONYMIZED') current[i] = verdict.text;
+      }
     }
-    return { action, text: current, checks };
+    return { texts: current, checks, blocked: null };
   }
 
   /**
    * The scanner for a streamed model output: the policies' local scanners chained (see
    * `createPolicyStreamScanner`), then, for policies with a `bedrockGuardrail`, ApplyGuardrail on
-   * sentence-sized segments of what they release (see `withBedrockGuardrails`).
+   * sentence-sized segments of what they release (see `withBedrockGuardrails`). Without such a
+   * policy the local scanner answers synchronously (no promise per delta on the hot path).
    */
-  createOutputScanner(policies: readonly ActivePolicy[], opts: { source?: string } = {}): AsyncPolicyStreamScanner {
-    return withBedrockGuardrails(createPolicyStreamScanner(policies, opts), policies, this.provider, opts);
-  }
-
-  /** Alias of {@link createOutputScanner} under the name the generate pipeline's port uses. */
-  streamGuard(policies: ActivePolicy[], opts: { source?: string } = {}): AsyncPolicyStreamScanner {
-    return this.createOutputScanner(policies, opts);
+  createOutputScanner(policies: readonly ActivePolicy[], opts: { source?: string } = {}): PolicyStreamScanner | AsyncPolicyStreamScanner {
+    const local = createPolicyStreamScanner(policies, opts);
+    return policies.some((p) => p.bedrockGuardrail) ? withBedrockGuardrails(local, policies, this.provider, opts) : local;
   }
 }

@@ -8,6 +8,9 @@ export {
   type GuardrailApplier,
   type PolicyChainResult,
   type PolicyCheck,
+  type InputScreening,
+  type ScreenedText,
+  type ScreeningCheck,
 } from './guardrail-policy.service';
 export {
   createPolicyStreamScanner,

@@ -143,5 +143,5 @@ export class PromptLabelResolver {
   }
 }
 
-/** The resolver classes of this feature, for `src/graphql/resolvers.ts`. */
+/** The resolver classes of this feature, for its feature module. */
 export const promptResolvers = [PromptResolver, PromptVersionResolver, PromptLabelResolver] as const;

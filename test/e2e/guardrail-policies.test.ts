@@ -361,14 +361,14 @@ describe('guardrail policies', () => {
     const policies = (await svc.policiesFor('stream-prompt', 'OUTPUT')).filter((p) => p.name.startsWith('stream-'));
     expect(policies.map((p) => p.name)).toEqual(['stream-mask', 'stream-words']);
 
-    const ok = svc.streamGuard(policies);
+    const ok = svc.createOutputScanner(policies);
     const released: string[] = [];
     for (const d of ['Contact ', 'jo', 'hn.sm', 'ith@exa', 'mple.org', ' for help', '.']) released.push((await ok.push(d)).release);
     released.push((await ok.end()).release);
     expect(released.join('')).toBe('Contact {EMAIL} for help.');
     for (let i = 1; i <= released.length; i++) expect(released.slice(0, i).join('')).not.toMatch(/jo|hn|@/);
 
-    const bad = svc.streamGuard(policies);
+    const bad = svc.createOutputScanner(policies);
     const out: string[] = [];
     let blocked;
     for (const d of ['All good so far. Then ', 'ka', 'boom', ' happened.']) {

@@ -1,0 +1,31 @@
+import type { GenerationConfig } from '../config/config';
+import type { PromptService } from '../prompts';
+import type { RoutingService } from '../routing';
+import type { GuardrailService } from '../guardrails';
+import type { BudgetService } from '../budgets';
+import type { ModelProvider, PricingService } from '../providers';
+import type { TraceRecord } from '../traces';
+import type { ResponseCache } from '../response-cache';
+import type { HistoryTrimmer } from './history-trimmer';
+
+/** Who is calling: the API key (its id scopes the response cache, its name is recorded). */
+export interface Caller {
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+}
+
+/**
+ * What the pipeline's steps call: each feature's own service, narrowed to the methods used (so a
+ * step can be tested with a plain fake). Built once, in `generate.module.ts`.
+ */
+export interface PipelineDeps {
+  config: GenerationConfig & { defaultModelId: string };
+  prompts: Pick<PromptService, 'resolveVersion'>;
+  routing: Pick<RoutingService, 'route'>;
+  guardrails: Pick<GuardrailService, 'policiesFor' | 'screenInput' | 'createOutputScanner'>;
+  budgets: Pick<BudgetService, 'admit' | 'coveringBudgets' | 'settle' | 'release' | 'extend'>;
+  models: { provider: Pick<ModelProvider, 'stream'>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
+  traces: { enqueue(record: TraceRecord): void };
+  cache: Pick<ResponseCache, 'lookup' | 'store'>;
+  history: Pick<HistoryTrimmer, 'plan' | 'summarize'>;
+}

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Finding } from '../guardrails';
+import type { ConverseRequest, ModelInfo, ProviderError, StageCostMicros, StageTokens, TokenUsage } from '../providers';
+import type { ActivePolicy } from '../guardrails';
+import type { ResolvedPromptVersion } from '../prompts';
+import type { Reservation } from '../budgets';
+import type { CacheKey } from '../response-cache';
+import type { RouteDecisionData, RoutingRule } from '../routing';
+import type { Assembled, AssemblyParts, Chunk } from './assemble';
+import type { DroppedChunk } from './context-window';
+import { CacheMode, type GenerateRequest } from './generate.inputs';
+import type { HistoryDecision } from './history-trimmer';
+import type { Caller } from './pipeline.deps';
+import { SpanRecorder, type SpanData } from './spans';
+
+export type { SpanData };
+
+/** A prompt version resolved by label or number (the prompts feature's shape, read-only). */
+export type ResolvedVersion = ResolvedPromptVersion;
+
+/** Where a request is routed, and why (`explainRoute` answers with it). */
+export type RouteOutcome = RouteDecisionData<RoutingRule>;
+
+/** One guardrail intervention as the trace records it. */
+export interface GuardrailEventData {
+  direction: 'INPUT' | 'OUTPUT';
+  action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
+  policy: string;
+  findings: Finding[];
+}
+
+/** Everything the pipeline knows about one request when it ends. */
+export interface GenerationTrace {
+  id: string;
+  createdAt: Date;
+  prompt: string | null;
+  promptVersion: number | null;
+  label: string | null;
+  modelId: string | null;
+  routedBy: string | null;
+  user: string | null;
+  sessionId: string | null;
+  apiKey: string | null;
+  tags: string[];
+  status: 'COMPLETED' | 'BLOCKED' | 'FAILED';
+  errorCode: string | null;
+  stopReason: string | null;
+  cached: boolean;
+  request: Record<string, unknown>;
+  assembledPrompt: Record<string, unknown>;
+  output: string | null;
+  usage: TokenUsage | null;
+  stageTokens: StageTokens | null;
+  costMicros: number;
+  costByStageMicros: StageCostMicros | null;
+  /** On a cache hit: what the original answer cost. */
+  savedMicros: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  guardrailEvents: GuardrailEventData[];
+  spans: SpanData[];
+}
+
+/** An expected failure: becomes a GenerationFailed event and a trace, never an exception to the client. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: 'BUDGET_EXCEEDED' | 'GUARDRAIL_BLOCKED' | 'PROVIDER_ERROR' | 'BAD_USER_INPUT' | 'NOT_FOUND',
+    message: string,
+    readonly status: 'BLOCKED' | 'FAILED' = 'FAILED',
+  ) {
+    super(message);
+  }
+}
+
+/** The model a request goes to, with its fallbacks, its assembled prompt and its output cap. */
+export interface ModelTarget {
+  modelId: string;
+  chain: string[];
+  model: ModelInfo;
+  assembled: Assembled;
+  maxTokens: number;
+}
+
+/** What a model call produced: the text (raw and as released to the client), usage, and how it ended. */
+export interface ModelCall {
+  request: ConverseRequest;
+  /** The model that served last, and its assembly (a fallback's when one took over). */
+  model: ModelInfo;
+  assembled: Assembled;
+  raw: string;
+  sent: string;
+  deltas: string[];
+  usage: TokenUsage | null;
+  stopReason: string | null;
+  blocked: { policy: ActivePolicy; message: string } | null;
+  failure: ProviderError | null;
+  attempts: Array<{ modelId: string; error: string }>;
+}
+
+/** The real cost of a request once its model call ended. */
+export interface Settlement {
+  /** The usage charged (null: the call failed before producing anything). */
+  charged: TokenUsage | null;
+  stageTokens: StageTokens | null;
+  cost: StageCostMicros;
+  /** The client went away during the call. */
+  cancelled: boolean;
+}
+
+/**
+ * Where a request stands: the request, then what each step found, filled in step by step and
+ * written as the trace at the end. A step reads what earlier steps set (`need` says which).
+ */
+export interface RequestState {
+  readonly req: GenerateRequest;
+  readonly caller: Caller;
+  readonly signal: AbortSignal | undefined;
+  readonly traceId: string;
+  readonly t0: number;
+  readonly spans: SpanRecorder;
+  readonly trace: GenerationTrace;
+  ttftMs: number | null;
+  deltaIndex: number;
+  /** Set by a step that ended the request (a cache hit, a client gone, the last step): no later step runs. */
+  ended: boolean;
+  version: ResolvedVersion | null;
+  /** The input, variables and retrieved chunks, as screened by the INPUT guardrails. */
+  input: string | null;
+  variables: Record<string, string>;
+  context: Chunk[];
+  /** Chunks left out: by the context budget, then by the guardrails. */
+  droppedContext: DroppedChunk[];
+  screenedOutContext: DroppedChunk[];
+  parts: AssemblyParts | null;
+  historyPlan: HistoryDecision | null;
+  /** The prompt counted before a model is known (routing counts these tokens). */
+  counted: Assembled | null;
+  /** The `prompt_assembly` span's attributes (history attributes are added once the summary is known). */
+  assemblyAttrs: Record<string, unknown>;
+  route: RouteOutcome | null;
+  target: ModelTarget | null;
+  cacheKey: CacheKey | null;
+  /** What a history summary written for this request cost. */
+  summaryMicros: number;
+  reservation: Reservation | null;
+  call: ModelCall | null;
+  settlement: Settlement | null;
+  /** The reservation was settled (nothing left to release on an error). */
+  settled: boolean;
+}
+
+/** What a trace records of a request before its input was validated (`traceRejected`). */
+export type TracedRequest = Pick<GenerateRequest, 'prompt' | 'label' | 'user' | 'sessionId' | 'tags'>;
+
+/** The state of a new request; its trace starts as FAILED until a step says otherwise. */
+export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal): RequestState {
+  const st = newState(req, caller, signal);
+  st.trace.request = { ...req };
+  return st;
+}
+
+/** The state of a request refused before the pipeline ran: its trace records the raw request. */
+export function startRejected(fields: TracedRequest, raw: Record<string, unknown>, caller: Caller): RequestState {
+  const st = newState(
+    { ...fields, version: null, variables: {}, messages: [], input: null, context: [], maxOutputTokens: null, modelId: null, cache: CacheMode.DEFAULT },
+    caller,
+    undefined,
+  );
+  st.trace.request = raw;
+  return st;
+}
+
+function newState(req: GenerateRequest, caller: Caller, signal: AbortSignal | undefined): RequestState {
+  const traceId = randomUUID();
+  return {
+    req,
+    caller,
+    signal,
+    traceId,
+    t0: performance.now(),
+    spans: new SpanRecorder(),
+    ttftMs: null,
+    deltaIndex: 0,
+    ended: false,
+    version: null,
+    input: req.input,
+    variables: { ...req.variables },
+    context: req.context,
+    droppedContext: [],
+    screenedOutContext: [],
+    parts: null,
+    historyPlan: null,
+    counted: null,
+    assemblyAttrs: {},
+    route: null,
+    target: null,
+    cacheKey: null,
+    summaryMicros: 0,
+    reservation: null,
+    call: null,
+    settlement: null,
+    settled: false,
+    trace: {
+      id: traceId,
+      createdAt: new Date(),
+      prompt: req.prompt,
+      promptVersion: null,
+      label: req.label,
+      modelId: null,
+      routedBy: null,
+      user: req.user,
+      sessionId: req.sessionId,
+      apiKey: caller.apiKeyName,
+      tags: req.tags,
+      status: 'FAILED',
+      errorCode: null,
+      stopReason: null,
+      cached: false,
+      request: {},
+      assembledPrompt: {},
+      output: null,
+      usage: null,
+      stageTokens: null,
+      costMicros: 0,
+      costByStageMicros: null,
+      savedMicros: 0,
+      latencyMs: 0,
+      ttftMs: null,
+      guardrailEvents: [],
+      spans: [],
+    },
+  };
+}
+
+/** What an earlier step set; a step run out of order is a bug, said by name. */
+export function need<T>(value: T | null, name: string): T {
+  if (value === null) throw new Error(`pipeline step order: ${name} is not set yet`);
+  return value;
+}

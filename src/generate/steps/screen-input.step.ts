@@ -1,0 +1,75 @@
+import type { ScreenedText } from '../../guardrails';
+import type { Chunk } from '../assemble';
+import type { GuardrailIntervenedEvent } from '../generate.events';
+import { guardEvent, recordEvent } from '../outcome';
+import { need, Refusal } from '../request-state';
+import type { PipelineStep } from './step';
+
+type Slot = { kind: 'input' } | { kind: 'variable'; name: string } | { kind: 'chunk'; chunk: Chunk };
+
+/**
+ * Input guardrails (`guardrail_input`): the input, every variable of the version and every kept
+ * chunk go through the prompt's INPUT policies (GuardrailService.screenInput). Anonymized texts
+ * replace the originals; a chunk dropped for injection is left out of the prompt; a block ends the
+ * request. Interventions on chunks are traced, not sent to the client.
+ */
+export const screenInput: PipelineStep = {
+  name: 'screenInput',
+  async *run(st, deps) {
+    const version = need(st.version, 'version');
+    let blocked: Refusal | null = null;
+    const events = await st.spans.time('guardrail_input', async (attrs) => {
+      const policies = await deps.guardrails.policiesFor(version.prompt, 'INPUT');
+      attrs.policies = policies.map((p) => p.name);
+      if (!policies.length) {
+        attrs.droppedChunks = [];
+        return [];
+      }
+      const slots: Slot[] = [];
+      const texts: ScreenedText[] = [];
+      if (st.input) {
+        slots.push({ kind: 'input' });
+        texts.push({ text: st.input, source: 'input' });
+      }
+      for (const name of Object.keys(st.variables)) {
+        if (!version.variables.includes(name)) continue;
+        slots.push({ kind: 'variable', name });
+        texts.push({ text: st.variables[name]!, source: `variable:${name}` });
+      }
+      for (const chunk of st.context) {
+        slots.push({ kind: 'chunk', chunk });
+        texts.push({ text: chunk.text, source: `context:${chunk.id}`, isContextChunk: true });
+      }
+      const screened = await deps.guardrails.screenInput(policies, texts);
+      const events: GuardrailIntervenedEvent[] = [];
+      for (const c of screened.checks) {
+        const { action, findings } = c.verdict;
+        if (action === 'NONE') continue;
+        const slot = slots[c.index]!;
+        if (c === screened.blocked) events.push(guardEvent(st, 'INPUT', c.policy, 'BLOCKED', findings));
+        else if (slot.kind !== 'chunk') events.push(guardEvent(st, 'INPUT', c.policy, action, findings));
+        else {
+          if (c.dropped) st.screenedOutContext.push({ id: slot.chunk.id, source: slot.chunk.source, reason: 'prompt_injection', score: slot.chunk.score });
+          recordEvent(st, 'INPUT', c.policy, action, findings);
+        }
+      }
+      if (screened.blocked) {
+        blocked = new Refusal('GUARDRAIL_BLOCKED', screened.blocked.policy.blockedMessage, 'BLOCKED');
+        return events;
+      }
+      const context: Chunk[] = [];
+      slots.forEach((slot, i) => {
+        const text = screened.texts[i];
+        if (text === null || text === undefined) return; // a dropped chunk
+        if (slot.kind === 'input') st.input = text;
+        else if (slot.kind === 'variable') st.variables[slot.name] = text;
+        else context.push(text === slot.chunk.text ? slot.chunk : { ...slot.chunk, text });
+      });
+      st.context = context;
+      attrs.droppedChunks = st.screenedOutContext.map((d) => d.id);
+      return events;
+    });
+    for (const ev of events) yield ev;
+    if (blocked) throw blocked;
+  },
+};

@@ -1,0 +1,44 @@
+import { costByStageMicros, countTokens, type TokenUsage } from '../../providers';
+import { reconcileStages } from '../assemble';
+import { addHistoryMicros, zeroCost } from '../outcome';
+import { need } from '../request-state';
+import type { PipelineStep } from './step';
+
+/**
+ * Settle (`budget_settle`): the real cost, estimated from counted tokens when the stream was cut
+ * short, charged through BudgetService.settle (a fallback that served charges only the budgets
+ * covering it).
+ */
+export const settleBudget: PipelineStep = {
+  name: 'settleBudget',
+  async run(st, deps) {
+    const { req, caller } = st;
+    const call = need(st.call, 'call');
+    const version = need(st.version, 'version');
+    const chain = need(st.target, 'target').chain;
+    const { raw, usage, blocked, failure, assembled, model, stopReason } = call;
+    const servedModel = call.request.modelId;
+    const cancelled = Boolean(st.signal?.aborted) && !blocked && !usage;
+    const finalUsage: TokenUsage = usage ?? { inputTokens: assembled.inputTokens, outputTokens: countTokens(raw), cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const charged = failure && !raw ? null : finalUsage;
+    const stageTokens = charged ? reconcileStages(assembled.parts, charged) : null;
+    const prices = deps.models.pricing.pricesFor(servedModel) ?? model.prices;
+    const cost = stageTokens ? addHistoryMicros(costByStageMicros(stageTokens, prices), st.summaryMicros) : addHistoryMicros(zeroCost(), st.summaryMicros);
+    const reservation = st.reservation;
+    await st.spans.time('budget_settle', async (attrs) => {
+      Object.assign(attrs, { actualMicros: cost.total, estimated: !usage });
+      if (!reservation) return;
+      const served = chain.length > 1 ? (await deps.budgets.coveringBudgets({ prompt: version.prompt, modelId: servedModel, apiKey: caller.apiKeyName, user: req.user })).map((b) => b.id) : undefined;
+      await deps.budgets.settle(reservation, cost.total, served);
+    });
+    st.settled = true;
+    st.settlement = { charged, stageTokens, cost, cancelled };
+    Object.assign(st.trace, {
+      usage: charged,
+      stageTokens,
+      costMicros: cost.total,
+      costByStageMicros: cost,
+      stopReason: cancelled ? 'client_disconnected' : blocked ? 'guardrail_intervened' : stopReason,
+    });
+  },
+};

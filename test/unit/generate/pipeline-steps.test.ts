@@ -1,0 +1,357 @@
+import { GENERATE_STEPS, GenerationPipeline, type GenerateEventData, type GenerateRequest, type PipelineDeps } from '../../../src/generate';
+import { CacheMode } from '../../../src/generate/generate.inputs';
+import { ProviderError, resolveModel, type ConverseRequest, type StreamEvent } from '../../../src/providers';
+import type { ActivePolicy, InputScreening, ScreenedText } from '../../../src/guardrails';
+import type { AdmitResult, BudgetData, Reservation } from '../../../src/budgets';
+import type { TraceRecord } from '../../../src/traces';
+
+/**
+ * The pipeline's order and failure paths with plain fakes for every feature service: no database,
+ * no server, no emulator. Each fake logs its calls, so a test reads as "what was called, in order".
+ */
+
+const BIG = 'anthropic.claude-sonnet-4-20250514-v1:0';
+const SMALL = 'amazon.nova-micro-v1:0';
+
+const version = {
+  promptId: 'p1',
+  prompt: 'support',
+  shareable: false,
+  versionId: 'v1',
+  number: 3,
+  label: 'production',
+  system: 'Be terse.',
+  messages: [],
+  variables: [],
+  modelId: null,
+  params: null,
+};
+
+const request = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
+  prompt: 'support',
+  label: null,
+  version: null,
+  variables: {},
+  messages: [],
+  input: 'Where is my order?',
+  context: [],
+  user: null,
+  sessionId: null,
+  maxOutputTokens: null,
+  modelId: null,
+  tags: [],
+  cache: CacheMode.DEFAULT,
+  ...over,
+});
+
+const policy = (name: string): ActivePolicy => ({ id: `id-${name}`, name, blockedMessage: `blocked by ${name}`, onContextInjection: 'DROP', compiled: {} as ActivePolicy['compiled'] });
+
+const budget = (name: string, over: Partial<BudgetData> = {}) => ({ id: `b-${name}`, name, onExceed: 'BLOCK', downgradeModelId: null, ...over }) as BudgetData;
+
+const reservation = (requestId: string, budgetIds: string[]): Reservation => ({
+  requestId,
+  amountMicros: 1,
+  expiresAt: new Date(Date.now() + 60_000),
+  holds: budgetIds.map((budgetId, i) => ({ holdId: `h${i}`, budgetId, budgetName: budgetId, budgetPeriodId: `p${i}`, periodStart: new Date(0) })),
+});
+
+async function* reply(text: string): AsyncGenerator<StreamEvent> {
+  for (const piece of text.split(/(?<= )/)) yield { type: 'text', text: piece };
+  yield { type: 'stop', stopReason: 'end_turn' };
+  yield { type: 'usage', usage: { inputTokens: 10, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 } };
+}
+
+interface Fakes {
+  log: string[];
+  traces: TraceRecord[];
+  deps: PipelineDeps;
+  /** What each fake does; a test replaces the ones it cares about. */
+  screen: (policies: readonly ActivePolicy[], texts: readonly ScreenedText[]) => InputScreening;
+  admit: (costOf: (modelId: string, candidates: readonly string[]) => number, requestId: string, fallbacks: readonly string[]) => AdmitResult;
+  stream: (req: ConverseRequest, signal?: AbortSignal) => AsyncGenerator<StreamEvent>;
+  route: { modelId: string; fallbackModelIds: string[] };
+  inputPolicies: ActivePolicy[];
+}
+
+function fakes(): Fakes {
+  const f: Fakes = {
+    log: [],
+    traces: [],
+    inputPolicies: [],
+    route: { modelId: BIG, fallbackModelIds: [] },
+    screen: (_policies, texts) => ({ texts: texts.map((t) => t.text), checks: [], blocked: null }),
+    admit: (costOf, requestId) => {
+      const amountMicros = costOf(BIG, [BIG]);
+      return { ok: true, reservation: reservation(requestId, ['b-all']), modelId: BIG, downgradedFrom: null, downgradedBy: null, attempts: [{ modelId: BIG, budgets: [budget('all')], amountMicros, refusal: null }] };
+    },
+    stream: () => reply('Your order ships today.'),
+    deps: undefined as unknown as PipelineDeps,
+  };
+  f.deps = {
+    config: {
+      defaultModelId: BIG,
+      defaultMaxOutputTokens: 512,
+      historyTokenBudget: 4000,
+      historyKeepTurns: 4,
+      summaryModelId: SMALL,
+      contextTokenBudget: 4000,
+      contextMinScore: 0,
+      responseCacheTtlMs: 0,
+      responseCacheSimilarity: 1,
+      responseCacheMaxEntries: 0,
+      budgetHoldTtlMs: 60_000,
+    },
+    prompts: {
+      resolveVersion: async () => {
+        f.log.push('prompts.resolveVersion');
+        return version;
+      },
+    },
+    routing: {
+      route: async (req) => {
+        f.log.push('routing.route');
+        return { ...f.route, rule: null, reason: 'default', inputTokens: req.inputTokens, complexity: 0 };
+      },
+    },
+    guardrails: {
+      policiesFor: async (_prompt, direction) => {
+        f.log.push(`guardrails.policiesFor:${direction}`);
+        return direction === 'INPUT' ? f.inputPolicies : [];
+      },
+      screenInput: async (policies, texts) => {
+        f.log.push('guardrails.screenInput');
+        return f.screen(policies, texts);
+      },
+      createOutputScanner: () => {
+        throw new Error('no OUTPUT policy in these tests');
+      },
+    },
+    budgets: {
+      admit: async (req, costOf) => {
+        f.log.push('budgets.admit');
+        return f.admit(costOf, req.requestId, req.fallbackModelIds ?? []);
+      },
+      coveringBudgets: async (req) => {
+        f.log.push(`budgets.coveringBudgets:${req.modelId}`);
+        return [budget(`for-${req.modelId}`)];
+      },
+      settle: async (_r, micros, served) => {
+        f.log.push(`budgets.settle:${micros > 0 ? 'cost' : 'zero'}${served ? `:served=${served.join(',')}` : ''}`);
+      },
+      release: async () => {
+        f.log.push('budgets.release');
+      },
+      extend: async () => undefined,
+    },
+    models: {
+      provider: {
+        stream: (req, opts) => {
+          f.log.push(`provider.stream:${req.modelId}`);
+          return f.stream(req, opts?.signal);
+        },
+      },
+      pricing: { modelInfo: (id) => resolveModel(id), pricesFor: (id) => resolveModel(id)?.prices },
+    },
+    traces: { enqueue: (t) => void f.traces.push(t) },
+    cache: {
+      lookup: async () => {
+        f.log.push('cache.lookup');
+        return null;
+      },
+      store: async () => {
+        f.log.push('cache.store');
+      },
+    },
+    history: {
+      plan: (history) => ({ kept: history, summarizedTurns: 0, summary: null, pending: null, summaryTokens: 0 }),
+      summarize: async () => {
+        throw new Error('no summary in these tests');
+      },
+    },
+  };
+  return f;
+}
+
+async function collect(stream: AsyncGenerator<GenerateEventData>): Promise<GenerateEventData[]> {
+  const out: GenerateEventData[] = [];
+  for await (const ev of stream) out.push(ev);
+  return out;
+}
+
+const kinds = (events: GenerateEventData[]) => events.map((e) => e.__typename);
+
+describe('generate pipeline: steps in order', () => {
+  it('lists its steps in the documented order', () => {
+    expect(GENERATE_STEPS.map((s) => s.name)).toEqual([
+      'resolvePrompt',
+      'refuseBlankText',
+      'rightSizeContext',
+      'screenInput',
+      'assemblePrompt',
+      'routeRequest',
+      'pickModel',
+      'lookupCache',
+      'summarizeHistory',
+      'fitModel',
+      'stopIfClientGone',
+      'admitBudget',
+      'announceStart',
+      'callModel',
+      'settleBudget',
+      'respond',
+    ]);
+  });
+
+  it('runs a request through every feature in order and writes one COMPLETED trace', async () => {
+    const f = fakes();
+    f.inputPolicies = [policy('pii')];
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(kinds(events)).toEqual(['GenerationStarted', 'TextDelta', 'TextDelta', 'TextDelta', 'TextDelta', 'GenerationCompleted']);
+    expect(f.log).toEqual([
+      'prompts.resolveVersion',
+      'guardrails.policiesFor:INPUT',
+      'guardrails.screenInput',
+      'routing.route',
+      'cache.lookup',
+      'budgets.admit',
+      'guardrails.policiesFor:OUTPUT',
+      `provider.stream:${BIG}`,
+      'budgets.settle:cost',
+      'cache.store',
+    ]);
+    expect(f.traces).toHaveLength(1);
+    expect(f.traces[0]).toMatchObject({ status: 'COMPLETED', modelId: BIG, output: 'Your order ships today.', prompt: 'support', promptVersion: 3 });
+    expect(f.traces[0]!.spans!.map((s) => s.name)).toEqual(['guardrail_input', 'prompt_assembly', 'routing', 'cache_lookup', 'budget_reserve', 'model_call', 'budget_settle']);
+  });
+
+  it('explains a route with the steps up to routing: no screening, no budget, no model, no trace', async () => {
+    const f = fakes();
+    f.inputPolicies = [policy('pii')];
+    const decision = await new GenerationPipeline(f.deps).explain(request(), { apiKeyId: 'k1', apiKeyName: 'app' });
+    expect(decision).toMatchObject({ modelId: BIG, reason: 'default' });
+    expect(f.log).toEqual(['prompts.resolveVersion', 'routing.route']);
+    expect(f.traces).toHaveLength(0);
+  });
+});
+
+describe('generate pipeline: failure paths', () => {
+  it('a blocked input ends the request before routing: the block event, GenerationFailed, a BLOCKED trace', async () => {
+    const f = fakes();
+    const p = policy('no-secrets');
+    f.inputPolicies = [p];
+    f.screen = (_policies, texts) => {
+      const check = { policy: p, index: 0, verdict: { action: 'BLOCKED' as const, text: texts[0]!.text, findings: [] }, dropped: false };
+      return { texts: texts.map((t) => t.text), checks: [check], blocked: check };
+    };
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(kinds(events)).toEqual(['GuardrailIntervened', 'GenerationFailed']);
+    expect(events[1]).toMatchObject({ code: 'GUARDRAIL_BLOCKED', message: 'blocked by no-secrets' });
+    expect(f.log).toEqual(['prompts.resolveVersion', 'guardrails.policiesFor:INPUT', 'guardrails.screenInput']);
+    expect(f.traces[0]).toMatchObject({ status: 'BLOCKED', errorCode: 'GUARDRAIL_BLOCKED' });
+    expect(f.traces[0]!.guardrailEvents).toEqual([{ direction: 'INPUT', action: 'BLOCKED', policy: 'no-secrets', findings: [] }]);
+  });
+
+  it('a budget refusal ends the request before the model call, with nothing to release', async () => {
+    const f = fakes();
+    f.admit = (costOf) => {
+      const amountMicros = costOf(BIG, [BIG]);
+      const refusal = { ok: false as const, budget: budget('cap'), remainingMicros: 0, message: 'budget "cap" is exhausted' };
+      return { ...refusal, modelId: BIG, attempts: [{ modelId: BIG, budgets: [budget('cap')], amountMicros, refusal }] };
+    };
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(kinds(events)).toEqual(['GenerationFailed']);
+    expect(events[0]).toMatchObject({ code: 'BUDGET_EXCEEDED', message: 'budget "cap" is exhausted' });
+    expect(f.log).not.toContain('budgets.release');
+    expect(f.log.some((l) => l.startsWith('provider.stream'))).toBe(false);
+    expect(f.traces[0]).toMatchObject({ status: 'BLOCKED', errorCode: 'BUDGET_EXCEEDED' });
+    expect(f.traces[0]!.spans!.find((s) => s.name === 'budget_reserve')!.attributes!).toMatchObject({ budgets: ['cap'] });
+  });
+
+  it('a DOWNGRADE admission retargets the request to the budget\'s model, assembled and capped for it', async () => {
+    const f = fakes();
+    f.admit = (costOf, requestId) => {
+      const big = costOf(BIG, [BIG]);
+      const small = costOf(SMALL, [SMALL]);
+      expect(small).toBeLessThan(big);
+      const cap = budget('cap', { onExceed: 'DOWNGRADE', downgradeModelId: SMALL } as Partial<BudgetData>);
+      const refusal = { ok: false as const, budget: cap, remainingMicros: 0, message: 'over' };
+      return {
+        ok: true,
+        reservation: reservation(requestId, ['b-cap']),
+        modelId: SMALL,
+        downgradedFrom: BIG,
+        downgradedBy: cap,
+        attempts: [
+          { modelId: BIG, budgets: [cap], amountMicros: big, refusal },
+          { modelId: SMALL, budgets: [cap], amountMicros: small, refusal: null },
+        ],
+      };
+    };
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(events[0]).toMatchObject({ __typename: 'GenerationStarted', modelId: SMALL, routedBy: 'budget:cap' });
+    expect(f.log).toContain(`provider.stream:${SMALL}`);
+    expect(f.traces[0]).toMatchObject({ status: 'COMPLETED', modelId: SMALL, routedBy: 'budget:cap' });
+    expect(f.traces[0]!.spans!.find((s) => s.name === 'budget_reserve')!.attributes!).toMatchObject({ downgradedFrom: BIG, downgradedTo: SMALL, downgradeBudget: 'cap' });
+  });
+
+  it('falls back to the next model on a retryable error before any text, and charges only the budgets covering the model that served', async () => {
+    const f = fakes();
+    f.route = { modelId: BIG, fallbackModelIds: [SMALL] };
+    let fallbacksAsked: readonly string[] = [];
+    f.admit = (costOf, requestId, fallbacks) => {
+      fallbacksAsked = fallbacks;
+      const amountMicros = costOf(BIG, [BIG, ...fallbacks]);
+      return { ok: true, reservation: reservation(requestId, ['b-a', 'b-b']), modelId: BIG, downgradedFrom: null, downgradedBy: null, attempts: [{ modelId: BIG, budgets: [], amountMicros, refusal: null }] };
+    };
+    f.stream = (req) =>
+      req.modelId === BIG
+        ? (async function* (): AsyncGenerator<StreamEvent> {
+            throw new ProviderError('ThrottlingException', 'slow down', { retryable: true });
+          })()
+        : reply('From the fallback.');
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(fallbacksAsked).toEqual([SMALL]);
+    expect(kinds(events).at(-1)).toBe('GenerationCompleted');
+    expect(events.at(-1)).toMatchObject({ modelId: SMALL });
+    expect(f.log).toEqual(expect.arrayContaining([`provider.stream:${BIG}`, `provider.stream:${SMALL}`, `budgets.coveringBudgets:${SMALL}`, `budgets.settle:cost:served=b-for-${SMALL}`]));
+    expect(f.traces[0]!.spans!.find((s) => s.name === 'model_call')!.attributes!).toMatchObject({ modelId: SMALL, attempts: [{ modelId: BIG, error: 'ThrottlingException' }] });
+  });
+
+  it('a client gone before the model call: nothing reserved or called, a CANCELLED trace, no event', async () => {
+    const f = fakes();
+    const gone = new AbortController();
+    gone.abort();
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, gone.signal));
+    expect(events).toEqual([]);
+    expect(f.log).not.toContain('budgets.admit');
+    expect(f.traces[0]).toMatchObject({ status: 'FAILED', errorCode: 'CANCELLED', stopReason: 'client_disconnected' });
+  });
+
+  it('a client gone while the model streams: the call stops, the partial cost is settled, a CANCELLED trace', async () => {
+    const f = fakes();
+    const gone = new AbortController();
+    f.stream = (_req, signal) =>
+      (async function* (): AsyncGenerator<StreamEvent> {
+        yield { type: 'text', text: 'Partial ' };
+        gone.abort();
+        if (signal?.aborted) throw new ProviderError('AbortError', 'aborted');
+        yield { type: 'text', text: 'never sent' };
+      })();
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, gone.signal));
+    expect(kinds(events)).toEqual(['GenerationStarted', 'TextDelta']);
+    expect(f.log).toContain('budgets.settle:cost');
+    expect(f.log).not.toContain('budgets.release');
+    expect(f.traces[0]).toMatchObject({ status: 'FAILED', errorCode: 'CANCELLED', stopReason: 'client_disconnected', output: 'Partial ' });
+  });
+
+  it('an unexpected error after the reservation releases it, traces INTERNAL_ERROR and surfaces', async () => {
+    const f = fakes();
+    f.deps.guardrails.policiesFor = async (_prompt, direction) => {
+      if (direction === 'OUTPUT') throw new Error('policy cache exploded');
+      return [];
+    };
+    await expect(collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }))).rejects.toThrow('policy cache exploded');
+    expect(f.log).toContain('budgets.release');
+    expect(f.traces[0]).toMatchObject({ status: 'FAILED', errorCode: 'INTERNAL_ERROR' });
+  });
+});

@@ -40,5 +40,8 @@ export type Services = { [K in keyof Features]: Awaited<ReturnType<Features[K]['
 /** Every entity the data source maps. */
 export const entities: ClassRef[] = Object.values(features).flatMap((f) => [...f.entities]);
 
+/** Enums listed in the schema for reference (e.g. `GenerationFailureCode`). */
+export const referenceEnums = Object.values(features).flatMap((f) => [...('referenceEnums' in f && f.referenceEnums ? f.referenceEnums : [])]);
+
 /** Every resolver class of the API. */
 export const resolvers: ClassRef[] = Object.values(features).flatMap((f) => [...f.resolvers]);

@@ -12,6 +12,8 @@ export interface FeatureModule<Deps, Service> {
   readonly entities: readonly ClassRef[];
   /** Resolver classes the schema is built from. */
   readonly resolvers: readonly ClassRef[];
+  /** Enums the schema lists for reference although no field uses them (values of a String field). */
+  readonly referenceEnums?: readonly { name: string; description: string; values: Readonly<Record<string, string>> }[];
   /** Builds the feature's service. */
   create(deps: Deps): Service;
 }

@@ -2,6 +2,7 @@ import { countTokens } from '../providers';
 import type { ContentPart, ConverseRequest, ModelMessage, TokenUsage } from '../providers';
 import type { PromptCachingInfo } from '../providers';
 import type { StageTokens } from '../providers';
+import type { AssembledPrompt } from '../traces';
 
 /**
  * Prompt assembly, pure: the one place that decides what the model sees and in which order
@@ -205,6 +206,6 @@ export function distribute(weights: number[], total: number): number[] {
 }
 
 /** The request as sent, for the trace (cache points kept, so the trace shows where they were). */
-export function requestForTrace(req: ConverseRequest): Record<string, unknown> {
+export function requestForTrace(req: ConverseRequest): AssembledPrompt {
   return { modelId: req.modelId, system: req.system, messages: req.messages, inferenceConfig: req.inferenceConfig };
 }

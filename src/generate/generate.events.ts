@@ -1,5 +1,6 @@
 import type { Finding } from '../guardrails';
 import type { StageCostMicrosData, UsageData } from '../traces';
+import type { GuardrailDirection } from '../core/guardrail-direction';
 
 /** Plain event objects the pipeline yields; `__typename` picks the GraphQL union member. */
 
@@ -25,7 +26,7 @@ export interface TextDeltaEvent {
 }
 export interface GuardrailIntervenedEvent {
   __typename: 'GuardrailIntervened';
-  direction: 'INPUT' | 'OUTPUT';
+  direction: GuardrailDirection;
   action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
   policy: string;
   findings: Finding[];
@@ -43,11 +44,32 @@ export interface GenerationCompletedEvent {
   ttftMs: number | null;
   cached: boolean;
 }
-/** Codes: BUDGET_EXCEEDED GUARDRAIL_BLOCKED PROVIDER_ERROR BAD_USER_INPUT NOT_FOUND (and CANCELLED on the trace only). */
+/**
+ * Why a generation did not complete: `GenerationFailed.code` (a String on the wire, as API.md says;
+ * the enum is in the schema for reference) and the trace's `errorCode`.
+ */
+export const GenerationFailureCode = {
+  /** A budget covering the request has no room for its worst-case cost (and no downgrade fits). */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  /** A guardrail policy blocked the input or the output. */
+  GUARDRAIL_BLOCKED: 'GUARDRAIL_BLOCKED',
+  /** The model provider failed (after any fallbacks), or the model is not in the price catalog. */
+  PROVIDER_ERROR: 'PROVIDER_ERROR',
+  /** The request is invalid (the message names the field). */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The prompt, label or version does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** Trace only: the client went away before the generation ended. */
+  CANCELLED: 'CANCELLED',
+  /** Trace only: an unexpected error (the client gets INTERNAL_SERVER_ERROR). */
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+export type GenerationFailureCode = (typeof GenerationFailureCode)[keyof typeof GenerationFailureCode];
+
 export interface GenerationFailedEvent {
   __typename: 'GenerationFailed';
   traceId: string | null;
-  code: string;
+  code: GenerationFailureCode;
   message: string;
 }
 

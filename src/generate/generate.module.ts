@@ -10,6 +10,7 @@ import { HistoryTrimmer } from './history-trimmer';
 import { GenerationPipeline } from './pipeline';
 import { defineFeature } from '../core/feature-module';
 import { GenerateResolver } from './generate.resolver';
+import { GenerationFailureCode } from './generate.events';
 
 /** The feature services the pipeline is built from (see `app.ts`). */
 export interface GenerationFeatures {
@@ -58,5 +59,12 @@ export function createGenerationPipeline(f: GenerationFeatures): GenerationPipel
 export const generateModule = defineFeature({
   entities: [],
   resolvers: [GenerateResolver],
+  referenceEnums: [
+    {
+      name: 'GenerationFailureCode',
+      description: 'The values of GenerationFailed.code (a String on the wire, as the API contract says) and of Trace.errorCode.',
+      values: GenerationFailureCode,
+    },
+  ],
   create: createGenerationPipeline,
 });

@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver, Root, Subscription, ty
 import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
 import { RouteDecision, type RoutingRule } from '../routing';
+import type { TraceRequest } from '../traces';
 import { GenerateInput, parseGenerateInput } from './generate.inputs';
 import { GenerateEvent, GenerateResult } from './generate.types';
 import type { GenerateEventData } from './generate.events';
@@ -22,7 +23,7 @@ function parseOrTrace(input: GenerateInput, ctx: ServicesContext) {
   try {
     return parseGenerateInput(input);
   } catch (err) {
-    const raw = JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+    const raw: TraceRequest = JSON.parse(JSON.stringify(input ?? {}));
     ctx.services.generation.traceRejected(raw, callerOf(ctx), err);
     throw err;
   }

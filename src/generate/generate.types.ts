@@ -2,6 +2,7 @@ import { createUnionType, Field, Float, ID, Int, ObjectType } from 'type-graphql
 import { GuardrailAction, GuardrailDirection, GuardrailFinding } from '../guardrails';
 import { GenerationStatus, StageCost, Usage } from '../traces';
 
+
 @ObjectType()
 export class GenerationStarted {
   @Field(() => ID)
@@ -82,7 +83,10 @@ export class GenerationFailed {
   @Field(() => ID, { nullable: true })
   traceId!: string | null;
 
-  @Field({ description: 'BUDGET_EXCEEDED, GUARDRAIL_BLOCKED, PROVIDER_ERROR, BAD_USER_INPUT or NOT_FOUND.' })
+  @Field(() => String, {
+    description:
+      'Why the generation did not complete, one of GenerationFailureCode: BUDGET_EXCEEDED, GUARDRAIL_BLOCKED, PROVIDER_ERROR, BAD_USER_INPUT or NOT_FOUND (CANCELLED and INTERNAL_ERROR appear on traces only).',
+  })
   code!: string;
 
   @Field()

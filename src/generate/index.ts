@@ -1,7 +1,7 @@
 /** The generate pipeline (API.md "Generation"): the one place that knows the order of the steps. */
 export { GenerationPipeline, type Caller, type PipelineDeps } from './pipeline';
 export { GENERATE_STEPS, type PipelineStep } from './steps';
-export type { GenerationTrace, GuardrailEventData, ResolvedVersion, RouteOutcome, SpanData } from './request-state';
+export type { GenerationTrace, ResolvedVersion, RouteOutcome } from './request-state';
 export { GenerateResolver } from './generate.resolver';
 export { HistoryTrimmer } from './history-trimmer';
 export { GenerateInput, CacheMode, parseGenerateInput, type GenerateRequest } from './generate.inputs';

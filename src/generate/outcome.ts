@@ -2,10 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { AppError } from '../graphql/errors';
 import type { ActivePolicy, PolicyFinding } from '../guardrails';
 import { microsToUsd, ProviderError, type StageCostMicros, type StageTokens, type TokenUsage } from '../providers';
-import { StageCost, type TraceRecord } from '../traces';
-import type { GenerationCompletedEvent, GenerationFailedEvent, GuardrailIntervenedEvent } from './generate.events';
+import { StageCost, type GuardrailEventRecord, type StageCostMicrosData, type UsageData } from '../traces';
+import type { GenerationCompletedEvent, GenerationFailedEvent, GenerationFailureCode, GuardrailIntervenedEvent } from './generate.events';
 import type { PipelineDeps } from './pipeline.deps';
-import { Refusal, type GenerationTrace, type GuardrailEventData, type RequestState } from './request-state';
+import { Refusal, type GenerationTrace, type RequestState } from './request-state';
+import type { GuardrailDirection } from '../core/guardrail-direction';
 
 /** How a request ends: the events that close it, each writing the request's one trace. */
 
@@ -16,13 +17,7 @@ export function complete(st: RequestState, deps: PipelineDeps, stopReason: strin
     traceId: st.traceId,
     modelId: st.trace.modelId ?? '',
     stopReason,
-    usage: {
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
-      cacheReadTokens: usage.cacheReadTokens,
-      cacheWriteTokens: usage.cacheWriteTokens,
-      byStage: { system: stage.system, context: stage.context, history: stage.history, input: stage.input, output: stage.output },
-    },
+    usage: usageData(usage, stage),
     costUsd: microsToUsd(cost.total),
     costByStage: StageCost.fromMicros(cost),
     latencyMs,
@@ -31,15 +26,15 @@ export function complete(st: RequestState, deps: PipelineDeps, stopReason: strin
   };
 }
 
-export function finish(st: RequestState, deps: PipelineDeps, status: 'BLOCKED' | 'FAILED', code: string, message: string): GenerationFailedEvent {
+export function finish(st: RequestState, deps: PipelineDeps, status: 'BLOCKED' | 'FAILED', code: GenerationFailureCode, message: string): GenerationFailedEvent {
   finishTrace(st, deps, status, code);
   return { __typename: 'GenerationFailed', traceId: st.traceId, code, message };
 }
 
-function finishTrace(st: RequestState, deps: PipelineDeps, status: GenerationTrace['status'], code: string | null): number {
+function finishTrace(st: RequestState, deps: PipelineDeps, status: GenerationTrace['status'], code: GenerationFailureCode | null): number {
   const latencyMs = round3(performance.now() - st.t0);
   Object.assign(st.trace, { status, errorCode: code, latencyMs, ttftMs: st.ttftMs === null ? null : round3(st.ttftMs), spans: st.spans.spans });
-  deps.traces.enqueue(toTraceRecord(st.trace));
+  deps.traces.enqueue(st.trace);
   return latencyMs;
 }
 
@@ -54,14 +49,14 @@ export function failureOf(err: unknown, st: RequestState, deps: PipelineDeps): G
 }
 
 /** A guardrail intervention the client is told about (and the trace records). */
-export function guardEvent(st: RequestState, direction: 'INPUT' | 'OUTPUT', policy: ActivePolicy, action: 'ANONYMIZED' | 'BLOCKED', found: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent {
+export function guardEvent(st: RequestState, direction: GuardrailDirection, policy: ActivePolicy, action: 'ANONYMIZED' | 'BLOCKED', found: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent {
   const findings = direction === 'OUTPUT' ? redactMatches(found) : found;
   recordEvent(st, direction, policy, action, findings);
   return { __typename: 'GuardrailIntervened', direction, action, policy: policy.name, findings };
 }
 
 /** A guardrail intervention the trace records only (a retrieved chunk's). */
-export function recordEvent(st: RequestState, direction: 'INPUT' | 'OUTPUT', policy: ActivePolicy, action: GuardrailEventData['action'], findings: GuardrailEventData['findings']): void {
+export function recordEvent(st: RequestState, direction: GuardrailDirection, policy: ActivePolicy, action: GuardrailEventRecord['action'], findings: GuardrailIntervenedEvent['findings']): void {
   st.trace.guardrailEvents.push({ direction, action, policy: policy.name, findings });
 }
 
@@ -87,6 +82,22 @@ function redactMatches(findings: GuardrailIntervenedEvent['findings']): Guardrai
   return findings.map((f) => ({ ...f, match: f.kind === 'PII' && f.action === 'ANONYMIZED' ? `{${f.name}}` : undefined }));
 }
 
+/** Usage as the trace and the GraphQL `Usage` have it: the provider's counts and the tokens per stage. */
+export function usageData(u: TokenUsage, s: StageTokens): UsageData {
+  return {
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    byStage: { system: s.system, context: s.context, history: s.history, input: s.input, output: s.output },
+  };
+}
+
+/** Cost per stage as the trace stores it (the seven stages, without the total). */
+export function stageCostData(c: StageCostMicros): StageCostMicrosData {
+  return { system: c.system, context: c.context, history: c.history, input: c.input, output: c.output, cacheRead: c.cacheRead, cacheWrite: c.cacheWrite };
+}
+
 export function zeroCost(): StageCostMicros {
   return { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
 }
@@ -98,46 +109,4 @@ export function addHistoryMicros(cost: StageCostMicros, micros: number): StageCo
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-/** The pipeline's trace as the traces feature stores it. */
-function toTraceRecord(t: GenerationTrace): TraceRecord {
-  const c = t.costByStageMicros;
-  return {
-    id: t.id,
-    createdAt: t.createdAt,
-    prompt: t.prompt,
-    promptVersion: t.promptVersion,
-    label: t.label,
-    modelId: t.modelId,
-    routedBy: t.routedBy,
-    user: t.user,
-    sessionId: t.sessionId,
-    apiKey: t.apiKey,
-    tags: t.tags,
-    status: t.status,
-    errorCode: t.errorCode,
-    stopReason: t.stopReason,
-    cached: t.cached,
-    request: t.request as unknown as TraceRecord['request'],
-    assembledPrompt: Object.keys(t.assembledPrompt).length ? (t.assembledPrompt as never) : null,
-    output: t.output,
-    usage:
-      t.usage && t.stageTokens
-        ? {
-            inputTokens: t.usage.inputTokens,
-            outputTokens: t.usage.outputTokens,
-            cacheReadTokens: t.usage.cacheReadTokens,
-            cacheWriteTokens: t.usage.cacheWriteTokens,
-            byStage: { system: t.stageTokens.system, context: t.stageTokens.context, history: t.stageTokens.history, input: t.stageTokens.input, output: t.stageTokens.output },
-          }
-        : null,
-    costMicros: t.costMicros,
-    costByStage: c ? { system: c.system, context: c.context, history: c.history, input: c.input, output: c.output, cacheRead: c.cacheRead, cacheWrite: c.cacheWrite } : null,
-    savedMicros: t.savedMicros,
-    latencyMs: t.latencyMs,
-    ttftMs: t.ttftMs,
-    guardrailEvents: t.guardrailEvents.map((e) => ({ ...e, findings: e.findings.map((f) => ({ ...f })) })),
-    spans: t.spans,
-  };
 }

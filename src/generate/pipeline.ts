@@ -1,4 +1,5 @@
 import { BadUserInputError, AppError } from '../graphql/errors';
+import type { TraceRequest } from '../traces';
 import type { GenerateEventData } from './generate.events';
 import type { GenerateRequest } from './generate.inputs';
 import { failureOf, finish } from './outcome';
@@ -46,9 +47,10 @@ export class GenerationPipeline {
    * Traces a request refused before the pipeline started (its input failed validation): every
    * request leaves a trace, bad input included. The request is recorded as sent.
    */
-  traceRejected(raw: Record<string, unknown>, caller: Caller, err: unknown): void {
+  traceRejected(raw: TraceRequest, caller: Caller, err: unknown): void {
     const st = startRejected({ prompt: String(raw.prompt ?? ''), label: null, user: null, sessionId: null, tags: [] }, raw, caller);
-    const code = err instanceof AppError ? err.code : 'BAD_USER_INPUT';
+    // parseGenerateInput throws BadUserInputError; anything else is recorded as bad input too.
+    const code = err instanceof AppError && err.code === 'NOT_FOUND' ? err.code : 'BAD_USER_INPUT';
     finish(st, this.deps, 'FAILED', code, err instanceof Error ? err.message : String(err));
   }
 

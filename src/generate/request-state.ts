@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Finding } from '../guardrails';
 import type { ConverseRequest, ModelInfo, ProviderError, StageCostMicros, StageTokens, TokenUsage } from '../providers';
 import type { ActivePolicy } from '../guardrails';
 import type { ResolvedPromptVersion } from '../prompts';
 import type { Reservation } from '../budgets';
+import type { TraceRecord, TraceRequest } from '../traces';
 import type { CacheKey } from '../response-cache';
 import type { RouteDecisionData, RoutingRule } from '../routing';
 import type { Assembled, AssemblyParts, Chunk } from './assemble';
 import type { DroppedChunk } from './context-window';
 import { CacheMode, type GenerateRequest } from './generate.inputs';
+import type { GenerationFailureCode } from './generate.events';
 import type { HistoryDecision } from './history-trimmer';
 import type { Caller } from './pipeline.deps';
-import { SpanRecorder, type SpanData } from './spans';
-
-export type { SpanData };
+import { SpanRecorder } from './spans';
 
 /** A prompt version resolved by label or number (the prompts feature's shape, read-only). */
 export type ResolvedVersion = ResolvedPromptVersion;
@@ -22,50 +21,16 @@ export type ResolvedVersion = ResolvedPromptVersion;
 /** Where a request is routed, and why (`explainRoute` answers with it). */
 export type RouteOutcome = RouteDecisionData<RoutingRule>;
 
-/** One guardrail intervention as the trace records it. */
-export interface GuardrailEventData {
-  direction: 'INPUT' | 'OUTPUT';
-  action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
-  policy: string;
-  findings: Finding[];
-}
-
-/** Everything the pipeline knows about one request when it ends. */
-export interface GenerationTrace {
-  id: string;
-  createdAt: Date;
-  prompt: string | null;
-  promptVersion: number | null;
-  label: string | null;
-  modelId: string | null;
-  routedBy: string | null;
-  user: string | null;
-  sessionId: string | null;
-  apiKey: string | null;
-  tags: string[];
-  status: 'COMPLETED' | 'BLOCKED' | 'FAILED';
-  errorCode: string | null;
-  stopReason: string | null;
-  cached: boolean;
-  request: Record<string, unknown>;
-  assembledPrompt: Record<string, unknown>;
-  output: string | null;
-  usage: TokenUsage | null;
-  stageTokens: StageTokens | null;
-  costMicros: number;
-  costByStageMicros: StageCostMicros | null;
-  /** On a cache hit: what the original answer cost. */
-  savedMicros: number;
-  latencyMs: number;
-  ttftMs: number | null;
-  guardrailEvents: GuardrailEventData[];
-  spans: SpanData[];
-}
+/**
+ * The trace the pipeline fills in, step by step: the traces feature's record (`TraceRecord`, whose
+ * zod schema is the one source of the trace's shape) with every field present.
+ */
+export type GenerationTrace = Required<Omit<TraceRecord, 'routeRule'>>;
 
 /** An expected failure: becomes a GenerationFailed event and a trace, never an exception to the client. */
 export class Refusal extends Error {
   constructor(
-    readonly code: 'BUDGET_EXCEEDED' | 'GUARDRAIL_BLOCKED' | 'PROVIDER_ERROR' | 'BAD_USER_INPUT' | 'NOT_FOUND',
+    readonly code: Exclude<GenerationFailureCode, 'CANCELLED' | 'INTERNAL_ERROR'>,
     message: string,
     readonly status: 'BLOCKED' | 'FAILED' = 'FAILED',
   ) {
@@ -155,23 +120,16 @@ export type TracedRequest = Pick<GenerateRequest, 'prompt' | 'label' | 'user' | 
 
 /** The state of a new request; its trace starts as FAILED until a step says otherwise. */
 export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal): RequestState {
-  const st = newState(req, caller, signal);
-  st.trace.request = { ...req };
-  return st;
+  return newState(req, { ...req }, caller, signal);
 }
 
 /** The state of a request refused before the pipeline ran: its trace records the raw request. */
-export function startRejected(fields: TracedRequest, raw: Record<string, unknown>, caller: Caller): RequestState {
-  const st = newState(
-    { ...fields, version: null, variables: {}, messages: [], input: null, context: [], maxOutputTokens: null, modelId: null, cache: CacheMode.DEFAULT },
-    caller,
-    undefined,
-  );
-  st.trace.request = raw;
-  return st;
+export function startRejected(fields: TracedRequest, raw: TraceRequest, caller: Caller): RequestState {
+  const req = { ...fields, version: null, variables: {}, messages: [], input: null, context: [], maxOutputTokens: null, modelId: null, cache: CacheMode.DEFAULT };
+  return newState(req, raw, caller, undefined);
 }
 
-function newState(req: GenerateRequest, caller: Caller, signal: AbortSignal | undefined): RequestState {
+function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, signal: AbortSignal | undefined): RequestState {
   const traceId = randomUUID();
   return {
     req,
@@ -217,13 +175,12 @@ function newState(req: GenerateRequest, caller: Caller, signal: AbortSignal | un
       errorCode: null,
       stopReason: null,
       cached: false,
-      request: {},
-      assembledPrompt: {},
+      request,
+      assembledPrompt: null,
       output: null,
       usage: null,
-      stageTokens: null,
       costMicros: 0,
-      costByStageMicros: null,
+      costByStage: null,
       savedMicros: 0,
       latencyMs: 0,
       ttftMs: null,

@@ -1,16 +1,9 @@
 import { performance } from 'node:perf_hooks';
-
-/** A finished span of a request. */
-export interface SpanData {
-  name: string;
-  startedAt: Date;
-  durationMs: number;
-  attributes?: Record<string, unknown>;
-}
+import type { SpanRecord } from '../traces';
 
 /** Records the spans of one request (API.md "Traces": routing, prompt_assembly, guardrail_input, ...). */
 export class SpanRecorder {
-  readonly spans: SpanData[] = [];
+  readonly spans: SpanRecord[] = [];
   private readonly origin = performance.now();
   private readonly originDate = Date.now();
 

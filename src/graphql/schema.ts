@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLEnumType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { createLocalPubSub } from './pubsub';
@@ -9,11 +9,20 @@ export interface BuildSchemaOptions {
   /** The resolver classes (every feature's: `src/schema.ts` passes them). */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the type type-graphql accepts
   resolvers: Function[];
+  /** Enums listed in the schema for reference although no field uses them (their values travel as String). */
+  referenceEnums?: readonly ReferenceEnum[];
   /**
    * Where `@Subscription({ topics })` resolvers subscribe; the app passes its own (relayed across
    * processes on PostgreSQL). Default: one in-process PubSub, enough for printing the schema.
    */
   pubSub?: PubSub;
+}
+
+/** An enum the schema lists for reference: e.g. the values of a String field kept a String by the API contract. */
+export interface ReferenceEnum {
+  name: string;
+  description: string;
+  values: Readonly<Record<string, string>>;
 }
 
 // The PubSub is baked into the schema's subscribe functions, so there is one schema per PubSub.
@@ -34,10 +43,17 @@ export function buildGraphQLSchema(opts: BuildSchemaOptions): Promise<GraphQLSch
       pubSub,
       validate: false,
       emitSchemaFile: false,
-    });
+    }).then((s) => withReferenceEnums(s, opts.referenceEnums ?? []));
     built.set(pubSub, schema);
   }
   return schema;
+}
+
+function withReferenceEnums(schema: GraphQLSchema, enums: readonly ReferenceEnum[]): GraphQLSchema {
+  if (!enums.length) return schema;
+  const config = schema.toConfig();
+  const extra = enums.map((e) => new GraphQLEnumType({ name: e.name, description: e.description, values: Object.fromEntries(Object.values(e.values).map((v) => [v, { value: v }])) }));
+  return new GraphQLSchema({ ...config, types: [...config.types, ...extra] });
 }
 
 /** The SDL as committed in `schema/schema.graphql`: sorted, so diffs are stable. */

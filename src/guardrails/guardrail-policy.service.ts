@@ -275,10 +275,10 @@ export class GuardrailService {
    * The enabled policies that apply to `promptName` in `direction`, by name: a policy applies when
    * its `prompts` is empty or lists the prompt.
    */
-  async policiesFor(promptName: string, direction: 'INPUT' | 'OUTPUT'): Promise<ActivePolicy[]> {
+  async policiesFor(promptName: string, direction: GuardrailDirection): Promise<ActivePolicy[]> {
     const loaded = await this.cache.get();
     return loaded
-      .filter(({ entity: p }) => p.enabled && p.appliesTo.includes(direction as GuardrailDirection) && (p.prompts.length === 0 || p.prompts.includes(promptName)))
+      .filter(({ entity: p }) => p.enabled && p.appliesTo.includes(direction) && (p.prompts.length === 0 || p.prompts.includes(promptName)))
       .map((l) => l.active);
   }
 
@@ -294,7 +294,7 @@ export class GuardrailService {
    * whatever its `appliesTo`; NOT_FOUND when unknown), as an {@link ActivePolicy} from
    * {@link policiesFor} (the pipeline), or as a bare `{ id, name }` reference (looked up by id).
    */
-  async check(policy: string | ActivePolicy | { id: string; name: string }, direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
+  async check(policy: string | ActivePolicy | { id: string; name: string }, direction: GuardrailDirection, text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
     return this.checkPolicy(await this.resolve(policy), direction, text, opts);
   }
 
@@ -311,7 +311,7 @@ export class GuardrailService {
    * Bedrock's ApplyGuardrail on the locally anonymized text (so PII masked here never leaves).
    * Throws the provider's error when Bedrock fails.
    */
-  async checkPolicy(policy: ActivePolicy, direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
+  async checkPolicy(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
     const local = checkText(policy.compiled, direction, text, opts);
     if (!policy.bedrockGuardrail || local.action === 'BLOCKED') return local;
     if (!this.provider) throw new Error(`guardrail policy "${policy.name}" uses a Bedrock guardrail but no model provider is configured`);
@@ -324,7 +324,7 @@ export class GuardrailService {
    * Runs policies in order over one text: each sees the text as the previous one anonymized it;
    * the first block stops the chain.
    */
-  async checkPolicies(policies: readonly ActivePolicy[], direction: 'INPUT' | 'OUTPUT', text: string, opts: CheckTextOptions = {}): Promise<PolicyChainResult> {
+  async checkPolicies(policies: readonly ActivePolicy[], direction: GuardrailDirection, text: string, opts: CheckTextOptions = {}): Promise<PolicyChainResult> {
     const r = await this.screen(policies, direction, [{ text, ...opts }]);
     let action: GuardrailActionValue = 'NONE';
     for (const c of r.checks) if (RANK[c.verdict.action] > RANK[action]) action = c.verdict.action;
@@ -344,7 +344,7 @@ export class GuardrailService {
   }
 
   /** The one screening loop behind {@link checkPolicies} and {@link screenInput}. */
-  private async screen(policies: readonly ActivePolicy[], direction: 'INPUT' | 'OUTPUT', texts: readonly ScreenedText[]): Promise<InputScreening> {
+  private async screen(policies: readonly ActivePolicy[], direction: GuardrailDirection, texts: readonly ScreenedText[]): Promise<InputScreening> {
     const current: Array<string | null> = texts.map((t) => t.text);
     const checks: InputScreening['checks'] = [];
     for (const policy of policies) {

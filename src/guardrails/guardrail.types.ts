@@ -1,10 +1,9 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 
-/** Which side of the model a text is on (GraphQL `GuardrailDirection`). */
-export enum GuardrailDirection {
-  INPUT = 'INPUT',
-  OUTPUT = 'OUTPUT',
-}
+import { GuardrailDirection } from '../core/guardrail-direction';
+
+/** Which side of the model a text is on (GraphQL `GuardrailDirection`; defined in `core/`). */
+export { GuardrailDirection };
 registerEnumType(GuardrailDirection, { name: 'GuardrailDirection', description: 'INPUT: what goes to the model; OUTPUT: what comes back.' });
 
 /** The outcome of a check (GraphQL `GuardrailAction`). */

@@ -1,4 +1,5 @@
 import type { ModelInfo } from './catalog';
+import type { GuardrailDirection } from '../core/guardrail-direction';
 
 /** A piece of prompt content: text, or a prompt-cache checkpoint after the content before it. */
 export type ContentPart = { text: string } | { cachePoint: true };
@@ -71,7 +72,7 @@ export interface ModelProvider {
   applyGuardrail(
     identifier: string,
     version: string,
-    source: 'INPUT' | 'OUTPUT',
+    source: GuardrailDirection,
     text: string,
   ): Promise<GuardrailAssessmentResult>;
   /** Foundation models and inference profiles from the control plane, joined with the price catalog. */

@@ -24,5 +24,13 @@ export {
   type GuardrailEventRecord,
   type GuardrailFindingRecord,
   type SpanRecord,
+  type StoredSpan,
+  type StoredTraceRequest,
+  type StoredAssembledPrompt,
+  type StoredGuardrailEvent,
+  type ValidTraceRecord,
+  traceRecordSchema,
+  usageSchema,
+  stageCostSchema,
 } from './trace-record';
 export { tracesModule } from './traces.module';

@@ -1,110 +1,20 @@
 import { z } from 'zod';
-import type { GenerationStatus, StageCostMicrosData, UsageData } from './trace.types';
-
-/** One finding of a guardrail intervention, as in API.md `GuardrailFinding`. */
-export interface GuardrailFindingRecord {
-  kind: 'PII' | 'TOPIC' | 'WORD' | 'PROMPT_INJECTION' | 'CONTENT';
-  name: string;
-  action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
-  match?: string | null;
-  start?: number | null;
-  end?: number | null;
-  score?: number | null;
-  source?: string | null;
-}
-
-/** One guardrail intervention, the payload of API.md `GuardrailIntervened`. */
-export interface GuardrailEventRecord {
-  direction: 'INPUT' | 'OUTPUT';
-  action: 'NONE' | 'ANONYMIZED' | 'BLOCKED';
-  /** The policy's name. */
-  policy: string;
-  findings: GuardrailFindingRecord[];
-}
-
-/** One timed pipeline step. */
-export interface SpanRecord {
-  /** routing, prompt_assembly, guardrail_input, cache_lookup, budget_reserve, model_call, guardrail_output, budget_settle */
-  name: string;
-  startedAt: Date | string;
-  durationMs: number;
-  attributes?: Record<string, unknown> | null;
-}
-
-/** A piece of prompt content sent to the model (the provider's `ContentPart`). */
-export type AssembledContentPart = { text: string } | { cachePoint: true };
-
-/** The assembled prompt as sent to the model: the provider's `ConverseRequest` (modelId and inferenceConfig optional). */
-export interface AssembledPrompt {
-  modelId?: string;
-  system: AssembledContentPart[];
-  messages: Array<{ role: 'user' | 'assistant'; content: AssembledContentPart[] }>;
-  inferenceConfig?: { maxTokens: number; temperature?: number; topP?: number; stopSequences?: string[] };
-}
-
-/** The request as the client sent it: API.md `GenerateInput` (absent fields may be omitted or null). */
-export interface TraceRequest {
-  prompt: string;
-  label?: string | null;
-  version?: number | null;
-  variables?: Record<string, unknown> | null;
-  messages?: Array<{ role: string; content: string }> | null;
-  input?: string | null;
-  context?: Array<{ id: string; text: string; score?: number | null; source?: string | null }> | null;
-  user?: string | null;
-  sessionId?: string | null;
-  maxOutputTokens?: number | null;
-  modelId?: string | null;
-  tags?: string[] | null;
-  cache?: 'DEFAULT' | 'BYPASS' | 'REFRESH' | null;
-}
+import { GuardrailDirection } from '../core/guardrail-direction';
 
 /**
- * One generation, as the pipeline hands it to `TraceService.writer.enqueue()`: plain data, numbers,
- * money in integer micro-USD. Optional fields default to null (or [], 0, false). Validated off the
- * hot path; an invalid record is logged and dropped, never thrown back at the pipeline.
+ * The one shape of a trace: these zod schemas are the source. The pipeline hands a `TraceRecord`
+ * (the schema's input) to `TraceService.writer.enqueue()`; the writer validates it off the hot path
+ * and inserts the `ValidTraceRecord` (its output); the entity's JSON columns and the GraphQL types
+ * are typed from the same schemas. Money is integer micro-USD.
  */
-export interface TraceRecord {
-  /** Made by the pipeline (so `GenerationStarted.traceId` is known before the write); a uuid. */
-  id: string;
-  /** When the request started; defaults to the moment of `enqueue()`. */
-  createdAt?: Date | string;
-  prompt?: string | null;
-  promptVersion?: number | null;
-  label?: string | null;
-  modelId?: string | null;
-  /** What `GenerationStarted.routedBy` said: the routing rule's name, or null when none applied. */
-  routedBy?: string | null;
-  /** The routing rule for the ROUTE_RULE dimension; defaults to `routedBy`. */
-  routeRule?: string | null;
-  user?: string | null;
-  sessionId?: string | null;
-  /** The NAME of the API key that made the request (never its secret). */
-  apiKey?: string | null;
-  tags?: string[];
-  status: `${GenerationStatus}`;
-  /** GenerationFailed.code when FAILED/BLOCKED: BUDGET_EXCEEDED GUARDRAIL_BLOCKED PROVIDER_ERROR ... */
-  errorCode?: string | null;
-  stopReason?: string | null;
-  /** Answered from the response cache. */
-  cached?: boolean;
-  request: TraceRequest;
-  /** What was sent to the model; null when the pipeline stopped before assembling it. */
-  assembledPrompt?: AssembledPrompt | null;
-  output?: string | null;
-  /** Null when no model call happened (blocked before, failed before). */
-  usage?: UsageData | null;
-  /** Total cost in integer micro-USD (0 for a cache hit). */
-  costMicros?: number;
-  /** Cost per stage in integer micro-USD; must add up to `costMicros`. */
-  costByStage?: StageCostMicrosData | null;
-  /** On a cache hit: what the cached answer cost when it was generated (micro-USD), i.e. the money saved. */
-  savedMicros?: number;
-  latencyMs?: number | null;
-  ttftMs?: number | null;
-  guardrailEvents?: GuardrailEventRecord[];
-  spans?: SpanRecord[];
-}
+
+/** How a generation ended (API.md `GenerationStatus`; registered for GraphQL in `trace.types.ts`). */
+export const GenerationStatus = {
+  COMPLETED: 'COMPLETED',
+  BLOCKED: 'BLOCKED',
+  FAILED: 'FAILED',
+} as const;
+export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus];
 
 const int = z.number().int().min(0).max(2_147_483_647);
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -129,7 +39,7 @@ const jsonObject = z.record(z.string(), z.unknown()).refine((v) => isJson(v), 'm
 
 const contentPart = z.union([z.strictObject({ text: z.string() }), z.strictObject({ cachePoint: z.literal(true) })]);
 
-/** API.md `GenerateInput`, strict: a field the contract does not name is refused. */
+/** The request as the client sent it: API.md `GenerateInput`, strict (a field the contract does not name is refused). */
 export const traceRequestSchema = z.strictObject({
   prompt: z.string(),
   label: text.nullish(),
@@ -148,7 +58,7 @@ export const traceRequestSchema = z.strictObject({
   cache: z.enum(['DEFAULT', 'BYPASS', 'REFRESH']).nullish(),
 });
 
-/** The provider's `ConverseRequest` shape, strict. */
+/** The assembled prompt as sent to the model: the provider's `ConverseRequest` shape (modelId and inferenceConfig optional), strict. */
 export const assembledPromptSchema = z.strictObject({
   modelId: z.string().optional(),
   system: z.array(contentPart),
@@ -165,9 +75,9 @@ export const assembledPromptSchema = z.strictObject({
 
 const guardrailAction = z.enum(['NONE', 'ANONYMIZED', 'BLOCKED']);
 
-/** API.md `GuardrailIntervened`, strict. */
+/** One guardrail intervention: API.md `GuardrailIntervened`, strict. */
 export const guardrailEventSchema = z.strictObject({
-  direction: z.enum(['INPUT', 'OUTPUT']),
+  direction: z.enum(GuardrailDirection),
   action: guardrailAction,
   policy: z.string().min(1),
   findings: z.array(
@@ -184,6 +94,7 @@ export const guardrailEventSchema = z.strictObject({
   ),
 });
 
+/** One timed pipeline step (routing, prompt_assembly, guardrail_input, cache_lookup, budget_reserve, model_call, guardrail_output, budget_settle). */
 export const spanSchema = z.strictObject({
   name: z.string().min(1),
   startedAt: when.transform((d) => d.toISOString()),
@@ -191,9 +102,12 @@ export const spanSchema = z.strictObject({
   attributes: jsonObject.nullish().transform((v) => v ?? null),
 });
 
-const stageTokens = z.strictObject({ system: int, context: int, history: int, input: int, output: int });
-const usage = z.strictObject({ inputTokens: int, outputTokens: int, cacheReadTokens: int, cacheWriteTokens: int, byStage: stageTokens });
-const stageCost = z.strictObject({
+/** Tokens split by the pipeline stage they came from (uncached input per stage, and output). */
+export const stageTokensSchema = z.strictObject({ system: int, context: int, history: int, input: int, output: int });
+/** Token usage of one generation as Bedrock reports it (`inputTokens` excludes cached tokens). */
+export const usageSchema = z.strictObject({ inputTokens: int, outputTokens: int, cacheReadTokens: int, cacheWriteTokens: int, byStage: stageTokensSchema });
+/** Cost per stage in integer micro-USD; the seven stages add up to the trace's `costMicros`. */
+export const stageCostSchema = z.strictObject({
   system: micros,
   context: micros,
   history: micros,
@@ -218,16 +132,16 @@ export const traceRecordSchema = z
     sessionId: text.nullish().transform((v) => v ?? null),
     apiKey: text.nullish().transform((v) => v ?? null),
     tags: z.array(z.string()).default([]),
-    status: z.enum(['COMPLETED', 'BLOCKED', 'FAILED']),
+    status: z.enum(GenerationStatus),
     errorCode: text.nullish().transform((v) => v ?? null),
     stopReason: text.nullish().transform((v) => v ?? null),
     cached: z.boolean().default(false),
     request: traceRequestSchema,
     assembledPrompt: assembledPromptSchema.nullish().transform((v) => v ?? null),
     output: text.nullish().transform((v) => v ?? null),
-    usage: usage.nullish().transform((v) => v ?? null),
+    usage: usageSchema.nullish().transform((v) => v ?? null),
     costMicros: micros.default(0),
-    costByStage: stageCost.nullish().transform((v) => v ?? null),
+    costByStage: stageCostSchema.nullish().transform((v) => v ?? null),
     savedMicros: micros.default(0),
     latencyMs: ms.nullish().transform((v) => v ?? null),
     ttftMs: ms.nullish().transform((v) => v ?? null),
@@ -243,8 +157,29 @@ export const traceRecordSchema = z
   })
   .transform((r) => ({ ...r, routeRule: r.routeRule === undefined ? r.routedBy : r.routeRule }));
 
+/**
+ * One generation, as the pipeline hands it to `TraceService.writer.enqueue()`: optional fields
+ * default to null (or [], 0, false); `createdAt` defaults to the moment of `enqueue()`, `routeRule`
+ * (the ROUTE_RULE dimension) to `routedBy`. An invalid record is logged and dropped, never thrown
+ * back at the pipeline.
+ */
+export type TraceRecord = z.input<typeof traceRecordSchema>;
 /** A validated record, defaults applied: what the writer inserts. */
 export type ValidTraceRecord = z.output<typeof traceRecordSchema>;
+export type TraceRequest = z.input<typeof traceRequestSchema>;
+export type AssembledPrompt = z.input<typeof assembledPromptSchema>;
+export type AssembledContentPart = AssembledPrompt['system'][number];
+export type GuardrailEventRecord = z.input<typeof guardrailEventSchema>;
+export type GuardrailFindingRecord = GuardrailEventRecord['findings'][number];
+export type SpanRecord = z.input<typeof spanSchema>;
+/** As stored in the trace's JSON columns (defaults applied; a span's `startedAt` an ISO string). */
+export type StoredSpan = z.output<typeof spanSchema>;
+export type StoredTraceRequest = z.output<typeof traceRequestSchema>;
+export type StoredAssembledPrompt = z.output<typeof assembledPromptSchema>;
+export type StoredGuardrailEvent = z.output<typeof guardrailEventSchema>;
+export type StageTokensData = z.output<typeof stageTokensSchema>;
+export type UsageData = z.output<typeof usageSchema>;
+export type StageCostMicrosData = z.output<typeof stageCostSchema>;
 
 /** Validates a record; returns the problem as "path: message" instead of throwing. */
 export function validateTraceRecord(record: unknown): { ok: true; value: ValidTraceRecord } | { ok: false; error: string } {
@@ -256,6 +191,3 @@ export function validateTraceRecord(record: unknown): { ok: true; value: ValidTr
   return { ok: false, error: `${path}: ${message}` };
 }
 
-// Compile-time check that the documented interface and the schema agree.
-type Assert<T extends true> = T;
-type _TraceRecordMatchesSchema = Assert<TraceRecord extends z.input<typeof traceRecordSchema> ? true : false>;

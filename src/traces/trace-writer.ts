@@ -240,7 +240,7 @@ export class TraceWriter {
     }
     this.metrics.batches.inc({ outcome: 'split' });
     for (const row of valid) {
-      if (!(await this.tryInsert([row]))) this.drop('write_failed', row.record as TraceRecord);
+      if (!(await this.tryInsert([row]))) this.drop('write_failed', row.record);
     }
   }
 

@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { GenerationStatus, microsToUsd, Span, StageCost, Usage } from './trace.types';
+import type { StoredAssembledPrompt, StoredGuardrailEvent, StoredSpan, StoredTraceRequest } from './trace-record';
 
 const bigint = { type: 'bigint' as const };
 
@@ -89,11 +90,11 @@ export class Trace {
 
   @Field(() => GraphQLJSON, { description: 'The GenerateInput as the client sent it.' })
   @Column('jsonb')
-  request!: Record<string, unknown>;
+  request!: StoredTraceRequest;
 
   @Field(() => GraphQLJSON, { description: 'What was sent to the model (system, messages); {} when nothing was.' })
   @Column('jsonb', { name: 'assembled_prompt' })
-  assembledPrompt!: Record<string, unknown>;
+  assembledPrompt!: StoredAssembledPrompt | Record<string, never>;
 
   @Field(() => String, { nullable: true })
   @Column('text', { nullable: true })
@@ -164,10 +165,10 @@ export class Trace {
 
   @Field(() => GraphQLJSON, { description: 'Every GuardrailIntervened of the request: { direction action policy findings }.' })
   @Column('jsonb', { name: 'guardrail_events', default: () => "'[]'" })
-  guardrailEvents!: unknown[];
+  guardrailEvents!: StoredGuardrailEvent[];
 
   @Column('jsonb', { name: 'spans', default: () => "'[]'" })
-  spanData!: Array<{ name: string; startedAt: string; durationMs: number; attributes: Record<string, unknown> | null }>;
+  spanData!: StoredSpan[];
 
   @Field(() => Usage, { nullable: true })
   get usage(): Usage | null {

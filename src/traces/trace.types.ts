@@ -2,13 +2,13 @@ import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { microsToUsd } from '../providers/cost';
 
+import { GenerationStatus, type StageCostMicrosData, type StageTokensData, type UsageData } from './trace-record';
+
 /** How a generation ended (API.md `GenerationStatus`); shared by traces and the generate feature. */
-export enum GenerationStatus {
-  COMPLETED = 'COMPLETED',
-  BLOCKED = 'BLOCKED',
-  FAILED = 'FAILED',
-}
+export { GenerationStatus };
 registerEnumType(GenerationStatus, { name: 'GenerationStatus' });
+
+export type { StageCostMicrosData, StageTokensData, UsageData };
 
 /** Integer micro-USD to USD for the wire (one definition, in the providers' cost arithmetic). */
 export { microsToUsd };
@@ -117,33 +117,4 @@ export class Span {
 
   @Field(() => GraphQLJSON, { nullable: true })
   attributes!: Record<string, unknown> | null;
-}
-
-/** Plain-data stage tokens (what the pipeline hands over). */
-export interface StageTokensData {
-  system: number;
-  context: number;
-  history: number;
-  input: number;
-  output: number;
-}
-
-/** Plain-data usage (what the pipeline hands over). */
-export interface UsageData {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  byStage: StageTokensData;
-}
-
-/** Plain-data cost per stage in integer micro-USD; the seven stages add up to the trace's `costMicros`. */
-export interface StageCostMicrosData {
-  system: number;
-  context: number;
-  history: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
 }

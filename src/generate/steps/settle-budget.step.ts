@@ -1,6 +1,6 @@
 import { costByStageMicros, countTokens, type TokenUsage } from '../../providers';
 import { reconcileStages } from '../assemble';
-import { addHistoryMicros, zeroCost } from '../outcome';
+import { addHistoryMicros, stageCostData, usageData, zeroCost } from '../outcome';
 import { need } from '../request-state';
 import type { PipelineStep } from './step';
 
@@ -34,10 +34,9 @@ export const settleBudget: PipelineStep = {
     st.settled = true;
     st.settlement = { charged, stageTokens, cost, cancelled };
     Object.assign(st.trace, {
-      usage: charged,
-      stageTokens,
+      usage: charged && stageTokens ? usageData(charged, stageTokens) : null,
       costMicros: cost.total,
-      costByStageMicros: cost,
+      costByStage: stageCostData(cost),
       stopReason: cancelled ? 'client_disconnected' : blocked ? 'guardrail_intervened' : stopReason,
     });
   },

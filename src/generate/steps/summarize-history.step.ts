@@ -1,7 +1,7 @@
 import { tokensCostMicros } from '../../providers';
 import type { GenerateRequest } from '../generate.inputs';
 import type { TrimmedHistory } from '../history-trimmer';
-import { addHistoryMicros, zeroCost } from '../outcome';
+import { addHistoryMicros, stageCostData, zeroCost } from '../outcome';
 import type { PipelineDeps } from '../pipeline.deps';
 import { need } from '../request-state';
 import type { PipelineStep } from './step';
@@ -27,7 +27,7 @@ export const summarizeHistory: PipelineStep = {
     }
     Object.assign(st.assemblyAttrs, historyAttributes(st.req, trimmed));
     st.summaryMicros = summaryCost(deps, trimmed);
-    if (st.summaryMicros) Object.assign(st.trace, { costMicros: st.summaryMicros, costByStageMicros: addHistoryMicros(zeroCost(), st.summaryMicros) });
+    if (st.summaryMicros) Object.assign(st.trace, { costMicros: st.summaryMicros, costByStage: stageCostData(addHistoryMicros(zeroCost(), st.summaryMicros)) });
   },
 };
 

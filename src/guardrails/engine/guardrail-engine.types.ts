@@ -5,7 +5,7 @@ export type GuardrailFindingKind = 'PII' | 'TOPIC' | 'WORD' | 'PROMPT_INJECTION'
 export type GuardrailActionValue = 'NONE' | 'ANONYMIZED' | 'BLOCKED';
 
 /** Which side of the model a text is on. */
-export type GuardrailDirection = 'INPUT' | 'OUTPUT';
+export type { GuardrailDirection } from '../../core/guardrail-direction';
 
 /** One thing a check found in a text. */
 export interface Finding {

@@ -32,6 +32,7 @@ import type {
   TokenUsage,
 } from '../provider';
 import { toProviderError, ProviderError } from '../provider.errors';
+import type { GuardrailDirection } from '../../core/guardrail-direction';
 
 /** The Titan Text Embeddings V2 model `embed()` calls. */
 export const EMBEDDING_MODEL_ID = 'amazon.titan-embed-text-v2:0';
@@ -227,7 +228,7 @@ export class BedrockProvider implements ModelProvider {
     }
   }
 
-  async applyGuardrail(identifier: string, version: string, source: 'INPUT' | 'OUTPUT', text: string): Promise<GuardrailAssessmentResult> {
+  async applyGuardrail(identifier: string, version: string, source: GuardrailDirection, text: string): Promise<GuardrailAssessmentResult> {
     try {
       const res = await this.runtime.send(
         new ApplyGuardrailCommand({ guardrailIdentifier: identifier, guardrailVersion: version, source, content: [{ text: { text } }] }),

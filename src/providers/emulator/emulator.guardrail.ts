@@ -1,4 +1,5 @@
 import { EmulatorError } from './emulator.model';
+import type { GuardrailDirection } from '../../core/guardrail-direction';
 
 /**
  * The emulator's ApplyGuardrail: a deterministic rule selected by the guardrail identifier.
@@ -21,7 +22,7 @@ const PII_PATTERNS: ReadonlyArray<{ type: string; pattern: RegExp }> = [
 ];
 
 interface ApplyGuardrailBody {
-  source: 'INPUT' | 'OUTPUT';
+  source: GuardrailDirection;
   texts: string[];
 }
 

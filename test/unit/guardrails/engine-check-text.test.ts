@@ -133,7 +133,7 @@ describe('checkText', () => {
     expect(checkText(policy, 'INPUT', doc).action).toBe('NONE');
     const v = checkText(policy, 'INPUT', doc, { isContextChunk: true, source: 'kb/hours.md' });
     expect(v.action).toBe('BLOCKED');
-    expect(v.findings[0]).toMatchObject({ kind: 'PROMPT_INJECTION', name: 'INDIRECT_INSTRUCTION', source: 'kb/hours.md' });
+    expect(v.findings[0]).toMatchObject({ kind: 'PROMPT_INJECTION', name: 'HIDDEN_CARRIER', source: 'kb/hours.md' });
   });
   it('blocks words, topics and content categories in both directions', () => {
     expect(checkText(policy, 'INPUT', 'Status of Codename Orchid?').findings[0]).toMatchObject({ kind: 'WORD', name: 'codename orchid', match: 'Codename Orchid' });

@@ -12,8 +12,8 @@
  */
 import { join } from 'node:path';
 import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '../src/guardrails/engine';
-import { featuresOf, learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
-import { scanText } from '../src/guardrails/engine/injection/injection-detector';
+import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
+import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
 import { dataDir, devInjectionRows, heldoutInjectionRows, readJsonl } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
@@ -144,7 +144,7 @@ function main(): void {
   console.log(`\n${ratesTable('HELD-OUT set, rules only', hoRules)}`);
 
   // Leave-one-family-out: the learned layer is retrained without the family it then scores.
-  const feats = dev.map((r) => featuresOf(scanText(r.text).text, r.indirect));
+  const feats = dev.map((r) => featuresOf(r.text, r.indirect));
   const groups = [...new Set(dev.map((r) => r.group))];
   const lofo: Scored[] = [];
   for (const g of groups) {

@@ -1,5 +1,5 @@
-import { featuresOf, FEATURE_BITS, predict, type InjectionModel } from '../../src/guardrails/engine/injection/injection.classifier';
-import { scanText } from '../../src/guardrails/engine/injection/injection-detector';
+import { FEATURE_BITS, predict, type InjectionModel } from '../../src/guardrails/engine/injection/injection.classifier';
+import { featuresOf } from '../../src/guardrails/engine/injection/injection-detector';
 
 /** One labelled training text. */
 export interface TrainRow {
@@ -29,7 +29,7 @@ export function trainModel(rows: readonly TrainRow[], opts: { epochs?: number; l
   const l2 = opts.l2 ?? 1e-5;
   const weights = new Float32Array(1 << FEATURE_BITS);
   const model: InjectionModel = { bias: 0, weights };
-  const feats = rows.map((r) => featuresOf(scanText(r.text).text, r.indirect));
+  const feats = rows.map((r) => featuresOf(r.text, r.indirect));
   const groupSize = new Map<string, number>();
   for (const r of rows) groupSize.set(`${r.injection}:${r.group}`, (groupSize.get(`${r.injection}:${r.group}`) ?? 0) + 1);
   const groupsPerClass = (inj: boolean) => [...groupSize.keys()].filter((k) => k.startsWith(`${inj}:`)).length;

@@ -2,7 +2,7 @@ import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
 import { C, conceptsOf, fold, pairConceptsOf } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, rot13 } from './normalize';
-import { classifierScore, shippedModel, type InjectionModel } from './injection.classifier';
+import { FeatureSink, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 /**
  * Prompt-injection detection by what an attack *does*, not how it is phrased:
@@ -64,13 +64,16 @@ export interface InjectionScore {
 const DECODE_LIMIT = 200_000;
 
 const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called)\b/g;
+const NON_ASCII = /[^\x00-\x7f]/;
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 const DEST = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?:\/\/[^\s)"'<>\]]+/g;
 
 /** The normalised text the token pass runs over, and whether an obfuscation had to be undone. */
 export function scanText(raw: string): { text: string; decoded: string[] } {
   // E-mail addresses and URLs become one token ("zzdest"): where data would be sent.
-  let norm = fold(normalizeText(raw)).replace(DEST, ' zzdest ');
+  // Plain ASCII needs no Unicode normalisation (the common case: skip NFKC, NFD and the homoglyph map).
+  const ascii = !NON_ASCII.test(raw);
+  let norm = (ascii ? raw.toLowerCase().replace(/[ \t]+/g, ' ') : fold(normalizeText(raw))).replace(DEST, ' zzdest ');
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
   norm = norm.replace(MENTION, ' quoted-phrase $2');
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
@@ -111,9 +114,23 @@ interface Rule {
   all: number[];
   /** Window in tokens. */
   window: number;
+  /** Any bit of any group (a token outside it cannot complete the rule). */
+  any: number;
+  /** The bit indexes of each group. */
+  bitsOf: number[][];
 }
 
-const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10): Rule => ({ id, group: GROUP_OF[id] ?? family, family, chunk, direct, all, window });
+const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10): Rule => ({
+  id,
+  group: GROUP_OF[id] ?? family,
+  family,
+  chunk,
+  direct,
+  all,
+  window,
+  any: all.reduce((a, g) => a | g, 0),
+  bitsOf: all.map((g) => [...Array(32).keys()].filter((b) => (g & (1 << b)) !== 0)),
+});
 
 /** Rules that are not one piece of evidence with the rest of their family. */
 const GROUP_OF: Readonly<Record<string, string>> = {
@@ -237,7 +254,7 @@ function tokenBits(text: string, at: number, tok: string, prev: string, prevBits
 }
 
 /** The token pass: fires behaviours over the normalised text. */
-function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence): number {
+function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
   let all = 0;
   let prev = '';
@@ -253,26 +270,27 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     prev = tok;
     prev2Bits = prevBits;
     prevBits = bits;
+    sink?.token(tok, bits);
     if (bits === 0) continue;
     all |= bits;
-    for (let b = 0; b < NCONCEPTS; b++) if (bits & (1 << b)) last[b] = i;
+    for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
     for (const r of RULES) {
+      if (!(bits & r.any)) continue;
       const w = indirect ? r.chunk : r.direct;
       if (w <= 0 || (ev.best.get(r.id)?.weight ?? 0) >= w) continue;
-      // The rule fires on the token that completes it: this token must belong to one of its groups.
-      let touches = false;
+      // The rule fires on the token that completes it: every group seen within the window.
       let ok = true;
       let from = i;
-      for (const g of r.all) {
-        if (bits & g) touches = true;
+      for (const idx of r.bitsOf) {
         let newest = -1_000_000;
-        for (let b = 0; b < NCONCEPTS; b++) if (g & (1 << b) && last[b]! > newest) newest = last[b]!;
+        for (const b of idx) if (last[b]! > newest) newest = last[b]!;
         if (newest < i - r.window) {
           ok = false;
           break;
         }
         if (newest < from) from = newest;
       }
+      const touches = true;
       if (!ok || !touches) continue;
       const s = starts[from] ?? m.index;
       put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, m.index + tok.length).slice(0, 200), variant });
@@ -323,7 +341,9 @@ const CARRIER_WEIGHT: Readonly<Record<Carrier['kind'], number>> = {
 export function scoreInjection(raw: string, indirect: boolean, model: InjectionModel | null = shippedModel()): InjectionScore {
   const ev: Evidence = { best: new Map() };
   const { text, decoded } = scanText(raw);
-  runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev);
+  const scorer = model ? scorerFor(model) : null;
+  scorer?.begin(indirect);
+  runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
   const structure = scanStructure(raw);
   for (const h of structure.hits) put(ev, { ...h, variant: 'raw' });
   for (const c of structure.carriers) {
@@ -334,7 +354,7 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
     // An instruction that only reads once decoded: the obfuscation itself is evidence.
     if (strong) put(ev, { id: 'obfuscated-payload', family: 'OBFUSCATION', weight: 0.4, match: strong.match, variant: decoded.join('+') });
   }
-  const learned = classifierScore(text, indirect, model);
+  const learned = scorer ? learnedWeight(scorer.probability()) : 0;
   if (learned > 0) put(ev, { id: 'learned', family: 'LEARNED', weight: learned, match: '', variant: 'model' });
   const hits = [...ev.best.values()].sort((a, b) => b.weight - a.weight);
   let keep = 1;
@@ -346,4 +366,14 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
     keep *= 1 - h.weight;
   }
   return { score: 1 - keep, hits };
+}
+
+const featureSink = new FeatureSink();
+
+/** The learned layer's feature buckets for a raw text (training and evaluation). */
+export function featuresOf(raw: string, indirect: boolean): Uint32Array {
+  const out: number[] = [];
+  featureSink.begin(indirect, (f) => out.push(f));
+  runBehaviours(scanText(raw).text, indirect, 'plain', { best: new Map() }, featureSink);
+  return Uint32Array.from(out);
 }

@@ -1,17 +1,18 @@
-import { C, conceptsOf, pairConceptsOf } from './injection.lexicon';
+import { C } from './injection.lexicon';
 import shipped from './injection-model.json';
 
 /**
  * The learned layer: logistic regression over hashed features of the normalised text (word
  * unigrams and bigrams, the lexicon's concepts and pairs of concepts seen close together, and
  * whether the text is a retrieved chunk). Trained by `npm run guardrails:train` into
- * `injection-model.json` (int8 weights, base64); scoring is one pass over the tokens.
+ * `injection-model.json` (int8 weights, base64). The features are produced inside the detector's
+ * token pass (`FeatureSink`), so scoring adds no pass over the text.
  */
 
 export const FEATURE_BITS = 18;
 const DIM = 1 << FEATURE_BITS;
 const MASK = DIM - 1;
-const CONCEPT_NAMES = Object.keys(C);
+const NB = Object.keys(C).length;
 
 /** A trained model as shipped. */
 export interface InjectionModelFile {
@@ -39,35 +40,97 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** Feature buckets of a normalised text (deduplicated, as a binary bag). */
-export function featuresOf(text: string, indirect: boolean): Uint32Array {
-  const set = new Set<number>();
-  set.add(fnv1a(indirect ? '#chunk' : '#direct') & MASK);
-  let prev = '';
-  const recent: number[] = [];
-  let n = 0;
-  for (const m of text.matchAll(/[a-z0-9]+/g)) {
-    const tok = m[0];
-    if (++n > 4000) break;
-    set.add(fnv1a(tok) & MASK);
-    if (prev) set.add(fnv1a(`${prev} ${tok}`) & MASK);
-    const bits = conceptsOf(tok) | pairConceptsOf(prev, tok);
-    prev = tok;
-    if (bits === 0) continue;
-    for (let b = 0; b < CONCEPT_NAMES.length; b++) {
-      if (!(bits & (1 << b))) continue;
-      set.add(fnv1a(`@${b}`) & MASK);
-      for (const r of recent) if (r !== b) set.add(fnv1a(r < b ? `@${r}+${b}` : `@${b}+${r}`) & MASK);
-      recent.push(b);
-    }
-    while (recent.length > 8) recent.shift();
-  }
-  return Uint32Array.from(set);
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Probability of injection under a model. */
+const CONCEPT_HASH = Array.from({ length: NB }, (_, b) => fnv1a(`@${b}`) & MASK);
+const CONCEPT_PAIR_HASH = Array.from({ length: NB * NB }, (_, k) => {
+  const a = Math.floor(k / NB);
+  const b = k % NB;
+  return fnv1a(`@${Math.min(a, b)}+${Math.max(a, b)}`) & MASK;
+});
+const HASH_CHUNK = fnv1a('#chunk') & MASK;
+const HASH_DIRECT = fnv1a('#direct') & MASK;
+const MAX_TOKENS = 4000;
+
+/**
+ * Receives the tokens of the detector's token pass and turns them into feature buckets: word
+ * unigrams and bigrams, concepts and pairs of concepts within the last 8 concept tokens, and the
+ * kind of text. Each distinct bucket is emitted once (a binary bag).
+ */
+export class FeatureSink {
+  private readonly stamp = new Uint32Array(DIM);
+  private gen = 0;
+  private prevHash = 0;
+  private readonly recent: number[] = [];
+  private n = 0;
+  private emit: (f: number) => void = () => undefined;
+
+  begin(indirect: boolean, emit: (f: number) => void): void {
+    if (++this.gen === 0xffffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+    this.prevHash = 0;
+    this.recent.length = 0;
+    this.n = 0;
+    this.emit = emit;
+    this.add(indirect ? HASH_CHUNK : HASH_DIRECT);
+  }
+
+  private add(f: number): void {
+    if (this.stamp[f] === this.gen) return;
+    this.stamp[f] = this.gen;
+    this.emit(f);
+  }
+
+  token(tok: string, bits: number): void {
+    if (++this.n > MAX_TOKENS) return;
+    const h = fnv1a(tok);
+    this.add(h & MASK);
+    if (this.prevHash !== 0) this.add(mix(this.prevHash, h) & MASK);
+    this.prevHash = h;
+    if (bits === 0) return;
+    for (let b = 0; b < NB; b++) {
+      if (!(bits & (1 << b))) continue;
+      this.add(CONCEPT_HASH[b]!);
+      for (const r of this.recent) if (r !== b) this.add(CONCEPT_PAIR_HASH[r * NB + b]!);
+      this.recent.push(b);
+    }
+    while (this.recent.length > 8) this.recent.shift();
+  }
+}
+
+/** Scores features as the token pass emits them (no allocation per feature). */
+export class ModelScorer {
+  private sum = 0;
+  private count = 0;
+  readonly sink = new FeatureSink();
+  constructor(private readonly model: InjectionModel) {}
+
+  begin(indirect: boolean): void {
+    this.sum = 0;
+    this.count = 0;
+    const w = this.model.weights;
+    this.sink.begin(indirect, (f) => {
+      this.sum += w[f]!;
+      this.count++;
+    });
+  }
+
+  probability(): number {
+    // Binary features scaled by 1/sqrt(n): long texts do not score high by having many words.
+    const z = this.model.bias + this.sum / Math.sqrt(Math.max(1, this.count));
+    return 1 / (1 + Math.exp(-z));
+  }
+}
+
+/** Probability of injection for collected features (training and evaluation). */
 export function predict(model: InjectionModel, feats: Uint32Array): number {
-  // Binary features scaled by 1/sqrt(n): long texts do not score high by having many words.
   const norm = 1 / Math.sqrt(Math.max(1, feats.length));
   let z = model.bias;
   for (const f of feats) z += model.weights[f]! * norm;
@@ -91,10 +154,17 @@ export function packModel(model: InjectionModel, trainedOn: string): InjectionMo
 }
 
 const SHIPPED: InjectionModel | null = (shipped as Partial<InjectionModelFile>).weights ? loadModel(shipped as InjectionModelFile) : null;
+let shippedScorer: ModelScorer | null = null;
 
 /** The shipped model (null when none has been trained). */
 export function shippedModel(): InjectionModel | null {
   return SHIPPED;
+}
+
+/** A scorer for a model (the shipped model's scorer is kept: its 1 MB stamp array is allocated once). */
+export function scorerFor(model: InjectionModel): ModelScorer {
+  if (model === SHIPPED) return (shippedScorer ??= new ModelScorer(model));
+  return new ModelScorer(model);
 }
 
 /**
@@ -104,10 +174,4 @@ export function shippedModel(): InjectionModel | null {
  */
 export function learnedWeight(p: number): number {
   return p < 0.5 ? 0 : Math.round((p - 0.5) * 1.2 * 1000) / 1000;
-}
-
-/** Weight of the learned signal for a normalised text (0 without a model). */
-export function classifierScore(text: string, indirect: boolean, model: InjectionModel | null = SHIPPED): number {
-  if (!model) return 0;
-  return learnedWeight(predict(model, featuresOf(text, indirect)));
 }

@@ -1,59 +1,38 @@
 /**
- * Measures the local guardrail engine on the development corpora in ../shared/corpora (relative to
- * the project root): precision and recall per PII type, and prompt-injection detection and
- * false-positive rates per sensitivity, for direct input and for retrieved context chunks.
+ * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
+ * - PII precision and recall per type, on the development set and on the held-out set;
+ * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
+ *   held-out set (the figure that counts: never tuned on, never trained on), on the development set
+ *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
+ *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
  *   npm run guardrails:eval                     (builds, then runs dist/scripts/guardrails-eval.js)
- *   GUARDRAILS_CORPORA=/path/to/corpora npm run guardrails:eval
- *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
+ *   GUARDRAILS_DATA=/path/to/data npm run guardrails:eval
+ *   ... -- --check    exits 1 when a held-out target is missed (structured PII P/R >= 0.95; NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '../src/guardrails/engine';
+import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
+import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
+import { dataDir, devInjectionRows, heldoutInjectionRows, readJsonl } from './lib/guardrails-data';
+import { trainModel, type TrainRow } from './lib/injection-train';
 
 interface PiiRow {
   id: string;
   text: string;
   entities: { type: PiiEntityType; start: number; end: number; value: string }[];
 }
-interface InjectionRow {
-  id: string;
-  text: string;
-  label: 'injection' | 'benign';
-  family?: string;
-  source?: string;
-}
-
 /** Types whose shape (and checksum where there is one) defines them; NAME and ADDRESS are free text. */
 const STRUCTURED: ReadonlySet<string> = new Set([
   'EMAIL', 'PHONE', 'CREDIT_DEBIT_CARD_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'IP_ADDRESS',
   'MAC_ADDRESS', 'URL', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'US_PASSPORT_NUMBER', 'DRIVER_ID',
 ]);
 
-function corporaDir(): string {
-  const candidates = [
-    process.env.GUARDRAILS_CORPORA,
-    resolve(process.cwd(), '../shared/corpora'),
-    resolve(__dirname, '../../../shared/corpora'), // dist/scripts -> project root -> ..
-    resolve(__dirname, '../../shared/corpora'), // scripts/ run from source
-  ].filter((p): p is string => typeof p === 'string');
-  const found = candidates.find((p) => existsSync(join(p, 'pii.jsonl')));
-  if (!found) throw new Error(`corpora not found; tried ${candidates.join(', ')} (set GUARDRAILS_CORPORA)`);
-  return found;
-}
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l) => JSON.parse(l) as T);
-}
-
 const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
 const pad = (s: string | number, n: number): string => String(s).padStart(n);
 
-function evalPii(rows: PiiRow[]): { table: string; structuredP: number; structuredR: number } {
+function evalPii(rows: PiiRow[], title: string): { table: string; structuredP: number; structuredR: number; stats: Map<string, { tp: number; fp: number; fn: number }> } {
   const types = [...new Set(rows.flatMap((r) => r.entities.map((e) => e.type)))].sort();
   const policy = compilePolicy(parseGuardrailPolicyConfig({ pii: { entities: types.map((type) => ({ type, action: 'ANONYMIZE' })) } }));
   const stats = new Map<string, { tp: number; fp: number; fn: number }>(types.map((t) => [t, { tp: 0, fp: 0, fn: 0 }]));
@@ -72,7 +51,7 @@ function evalPii(rows: PiiRow[]): { table: string; structuredP: number; structur
     }
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const lines = [`PII (exact span and type; ${rows.length} rows, ${(chars / 1024).toFixed(0)} KB in ${ms.toFixed(0)} ms)`];
+  const lines = [`PII, ${title} (exact span and type; ${rows.length} rows, ${(chars / 1024).toFixed(0)} KB in ${ms.toFixed(0)} ms)`];
   lines.push(`${'type'.padEnd(36)}${pad('TP', 6)}${pad('FP', 6)}${pad('FN', 6)}${pad('P', 8)}${pad('R', 8)}${pad('F1', 8)}`);
   const total = { tp: 0, fp: 0, fn: 0 };
   const structured = { tp: 0, fp: 0, fn: 0 };
@@ -96,68 +75,106 @@ function evalPii(rows: PiiRow[]): { table: string; structuredP: number; structur
   const worstStructured = types.filter((t) => STRUCTURED.has(t)).map((t) => stats.get(t)!);
   const minP = Math.min(...worstStructured.map((s) => s.tp / (s.tp + s.fp || 1)));
   const minR = Math.min(...worstStructured.map((s) => s.tp / (s.tp + s.fn || 1)));
-  return { table: lines.join('\n'), structuredP: minP, structuredR: minR };
+  return { table: lines.join('\n'), structuredP: minP, structuredR: minR, stats };
 }
 
-interface RateRow {
-  detection: number;
-  falsePositive: number;
+interface Scored {
+  row: TrainRow;
+  score: number;
 }
 
-function evalInjection(rows: InjectionRow[], indirect: boolean): { rates: Record<InjectionSensitivity, RateRow>; byFamily: string; ms: number } {
-  const started = process.hrtime.bigint();
-  const scored = rows.map((r) => ({ r, score: scoreInjection(r.text, indirect).score }));
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const pos = scored.filter((x) => x.r.label === 'injection');
-  const neg = scored.filter((x) => x.r.label !== 'injection');
-  const rates = {} as Record<InjectionSensitivity, RateRow>;
+function rates(scored: readonly Scored[]): Record<InjectionSensitivity, { detection: number; falsePositive: number }> {
+  const pos = scored.filter((x) => x.row.injection);
+  const neg = scored.filter((x) => !x.row.injection);
+  const out = {} as Record<InjectionSensitivity, { detection: number; falsePositive: number }>;
   for (const [sens, th] of Object.entries(INJECTION_THRESHOLDS) as [InjectionSensitivity, number][]) {
-    rates[sens] = { detection: pos.filter((x) => x.score >= th).length / pos.length, falsePositive: neg.filter((x) => x.score >= th).length / neg.length };
+    out[sens] = { detection: pos.filter((x) => x.score >= th).length / pos.length, falsePositive: neg.filter((x) => x.score >= th).length / neg.length };
   }
-  const fam = new Map<string, { n: number; flagged: number }>();
+  return out;
+}
+
+function ratesTable(title: string, scored: readonly Scored[]): string {
+  const lines = [title, `${'sensitivity'.padEnd(12)}${pad('detect', 9)}${pad('FP', 9)}   (${scored.filter((x) => x.row.injection).length} attacks, ${scored.filter((x) => !x.row.injection).length} benign)`];
+  const r = rates(scored);
+  for (const sens of ['LOW', 'MEDIUM', 'HIGH'] as const) lines.push(`${sens.padEnd(12)}${pad(pct(r[sens].detection), 9)}${pad(pct(r[sens].falsePositive), 9)}`);
+  return lines.join('\n');
+}
+
+function familyTable(scored: readonly Scored[], key: (r: TrainRow) => string = (r) => r.group): string {
+  const fam = new Map<string, { n: number; flagged: number; injection: boolean }>();
   for (const x of scored) {
-    const key = x.r.family ?? (x.r.source ?? 'unknown').split(/[:/]/)[0]!;
-    const f = fam.get(key) ?? { n: 0, flagged: 0 };
+    const k = key(x.row);
+    const f = fam.get(k) ?? { n: 0, flagged: 0, injection: x.row.injection };
     f.n++;
     if (x.score >= INJECTION_THRESHOLDS.MEDIUM) f.flagged++;
-    fam.set(key, f);
+    fam.set(k, f);
   }
-  const byFamily = [...fam.entries()]
-    .sort()
-    .map(([k, f]) => `  ${k.padEnd(28)}${pad(f.n, 5)}  flagged at MEDIUM ${pad(f.flagged, 4)}  (${pct(f.flagged / f.n)})`)
+  return [...fam.entries()]
+    .sort(([a, fa], [b, fb]) => Number(fb.injection) - Number(fa.injection) || a.localeCompare(b))
+    .map(([k, f]) => `  ${k.padEnd(28)}${pad(f.n, 5)}  ${f.injection ? 'detected' : 'false pos'} at MEDIUM ${pad(f.flagged, 4)}  (${pct(f.flagged / f.n)})`)
     .join('\n');
-  return { rates, byFamily, ms };
 }
 
+/** Rules-only score combined with a learned weight: the same noisy-OR the detector uses. */
+const combine = (rules: number, learned: number): number => 1 - (1 - rules) * (1 - learned);
+
 function main(): void {
-  const dir = corporaDir();
+  const dir = dataDir();
   const check = process.argv.includes('--check');
-  console.log(`guardrails eval — corpora: ${dir}\n`);
+  console.log(`guardrails eval — data: ${dir}\n`);
 
-  const pii = evalPii(readJsonl<PiiRow>(join(dir, 'pii.jsonl')));
-  console.log(pii.table);
+  const devPii = evalPii(readJsonl<PiiRow>(join(dir, 'dev', 'pii.jsonl')), 'development set');
+  console.log(devPii.table);
+  const hoPii = evalPii(readJsonl<PiiRow>(join(dir, 'heldout', 'pii.jsonl')), 'held-out set');
+  console.log(`\n${hoPii.table}`);
 
-  const direct = evalInjection(readJsonl<InjectionRow>(join(dir, 'injection.jsonl')), false);
-  const indirectRows = join(dir, 'indirect.jsonl');
-  const indirect = existsSync(indirectRows) ? evalInjection(readJsonl<InjectionRow>(indirectRows), true) : null;
-  console.log(`\nPrompt injection (thresholds ${JSON.stringify(INJECTION_THRESHOLDS)}; direct ${direct.ms.toFixed(0)} ms${indirect ? `, indirect ${indirect.ms.toFixed(0)} ms` : ''})`);
-  console.log(`${'sensitivity'.padEnd(12)}${pad('direct detect', 15)}${pad('direct FP', 11)}${pad('indirect detect', 17)}${pad('indirect FP', 13)}`);
-  for (const sens of ['LOW', 'MEDIUM', 'HIGH'] as const) {
-    const d = direct.rates[sens];
-    const i = indirect?.rates[sens];
-    console.log(`${sens.padEnd(12)}${pad(pct(d.detection), 15)}${pad(pct(d.falsePositive), 11)}${pad(i ? pct(i.detection) : '-', 17)}${pad(i ? pct(i.falsePositive) : '-', 13)}`);
+  const model = shippedModel();
+  const dev = devInjectionRows(dir);
+  const heldout = heldoutInjectionRows(dir);
+  const t0 = process.hrtime.bigint();
+  const devRules = dev.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const hoRules = heldout.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+  const hoFull = heldout.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+
+  console.log(`\nPrompt injection (thresholds ${JSON.stringify(INJECTION_THRESHOLDS)}; rules pass over the dev set ${ms.toFixed(0)} ms; learned layer ${model ? 'shipped' : 'NOT TRAINED (npm run guardrails:train)'})`);
+  console.log(`\n${ratesTable('HELD-OUT set, rules + shipped model (the figure that counts)', hoFull)}`);
+  console.log(`Held-out, by family:\n${familyTable(hoFull)}`);
+  console.log(`Held-out, by language:\n${familyTable(hoFull, (r) => `${r.injection ? 'attack' : 'benign'}:${(r as TrainRow & { lang: string }).lang}`)}`);
+  console.log(`\n${ratesTable('HELD-OUT set, rules only', hoRules)}`);
+
+  // Leave-one-family-out: the learned layer is retrained without the family it then scores.
+  const feats = dev.map((r) => featuresOf(r.text, r.indirect));
+  const groups = [...new Set(dev.map((r) => r.group))];
+  const lofo: Scored[] = [];
+  for (const g of groups) {
+    const m = trainModel(dev.filter((r) => r.group !== g));
+    dev.forEach((row, i) => {
+      if (row.group === g) lofo.push({ row, score: combine(devRules[i]!.score, learnedWeight(predict(m, feats[i]!))) });
+    });
   }
-  console.log(`\nDirect, by family:\n${direct.byFamily}`);
-  if (indirect) console.log(`\nIndirect, by source:\n${indirect.byFamily}`);
+  console.log(`\n${ratesTable('DEV set, leave-one-family-out (each family scored by a model trained without it)', lofo)}`);
+  console.log(`Dev LOFO, by family:\n${familyTable(lofo)}`);
+  console.log(`\n${ratesTable('DEV set, rules only', devRules)}`);
+  if (model) {
+    const fitted = dev.map((row, i) => ({ row, score: combine(devRules[i]!.score, learnedWeight(predict(model, feats[i]!))) }));
+    console.log(`\n${ratesTable('DEV set, rules + shipped model (fitted: the model was trained on these rows)', fitted)}`);
+  }
 
-  const med = direct.rates.MEDIUM;
+  const med = rates(hoFull).MEDIUM;
+  const free = (t: string) => hoPii.stats.get(t);
   const misses = [
-    pii.structuredP < 0.95 ? `a structured PII type has precision ${pct(pii.structuredP)} < 0.95` : null,
-    pii.structuredR < 0.95 ? `a structured PII type has recall ${pct(pii.structuredR)} < 0.95` : null,
-    med.detection < 0.9 ? `direct injection detection at MEDIUM ${pct(med.detection)} < 0.90` : null,
-    med.falsePositive > 0.05 ? `direct injection FP at MEDIUM ${pct(med.falsePositive)} > 0.05` : null,
-    indirect && indirect.rates.MEDIUM.detection < 0.9 ? `indirect detection at MEDIUM ${pct(indirect.rates.MEDIUM.detection)} < 0.90` : null,
-    indirect && indirect.rates.MEDIUM.falsePositive > 0.05 ? `indirect FP at MEDIUM ${pct(indirect.rates.MEDIUM.falsePositive)} > 0.05` : null,
+    devPii.structuredP < 0.95 || hoPii.structuredP < 0.95 ? `a structured PII type has precision < 0.95` : null,
+    devPii.structuredR < 0.95 || hoPii.structuredR < 0.95 ? `a structured PII type has recall < 0.95` : null,
+    ...(['NAME', 'ADDRESS'] as const).map((t) => {
+      const s = free(t);
+      if (!s) return null;
+      const p = s.tp / (s.tp + s.fp || 1);
+      const r = s.tp / (s.tp + s.fn || 1);
+      return r < 0.9 || p < 0.95 ? `held-out ${t} P ${pct(p)} R ${pct(r)} (target R >= 0.90 at P >= 0.95)` : null;
+    }),
+    med.detection < 0.9 ? `held-out injection detection at MEDIUM ${pct(med.detection)} < 0.90` : null,
+    med.falsePositive > 0.05 ? `held-out injection FP at MEDIUM ${pct(med.falsePositive)} > 0.05` : null,
   ].filter((m): m is string => m !== null);
   console.log(misses.length === 0 ? '\nAll targets met.' : `\nTargets missed:\n- ${misses.join('\n- ')}`);
   if (check && misses.length > 0) process.exitCode = 1;

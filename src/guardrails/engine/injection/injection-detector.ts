@@ -1,13 +1,24 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { decodeBase64Runs, deLeet, deSpace, normalizeText, reversed, rot13 } from './normalize';
-import {
-  DIRECT_SIGNALS,
-  INDIRECT_SIGNALS,
-  RAW_DIRECT_SIGNALS,
-  RAW_INDIRECT_SIGNALS,
-  type InjectionFamily,
-  type InjectionSignal,
-} from './injection.signals';
+import { C, conceptsOf, fold, pairConceptsOf } from './injection.lexicon';
+import { scanStructure, type Carrier } from './injection.carriers';
+import { decodeBase64Runs, deLeet, deSpace, normalizeText, rot13 } from './normalize';
+import { FeatureSink, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+
+/**
+ * Prompt-injection detection by what an attack *does*, not how it is phrased:
+ *
+ * 1. normalise once (NFKC, zero-width, homoglyphs, diacritics, letter-spacing, leetspeak, base64);
+ * 2. one pass over the tokens maps each word (six languages) to concepts (`injection.lexicon.ts`)
+ *    and fires behaviours when the concepts of an attack occur close together: an override of prior
+ *    instructions, extraction of hidden instructions, text addressed to the model, sending data out,
+ *    mass or destructive tool use, removal of restrictions, persona framing of a harmful goal;
+ * 3. one pass of one combined pattern over the raw text finds hidden carriers, data-carrying URLs,
+ *    destructive commands and fake delimiters (`injection.carriers.ts`); a carrier counts when what
+ *    it holds is addressed to the model or acts;
+ * 4. a small learned classifier (`npm run guardrails:train`) adds its probability as one more signal.
+ *
+ * Signals are combined by noisy-OR.
+ */
 
 /**
  * Score thresholds per sensitivity: HIGH flags the most (more recall, more false positives),
@@ -15,16 +26,29 @@ import {
  */
 export const INJECTION_THRESHOLDS: Readonly<Record<InjectionSensitivity, number>> = { LOW: 0.85, MEDIUM: 0.7, HIGH: 0.5 };
 
+/** The signal families, reported as the finding `name`. */
+export type InjectionFamily =
+  | 'INSTRUCTION_OVERRIDE'
+  | 'JAILBREAK_ROLEPLAY'
+  | 'PROMPT_EXTRACTION'
+  | 'FAKE_DELIMITER'
+  | 'EXFILTRATION'
+  | 'TOOL_ABUSE'
+  | 'OBFUSCATION'
+  | 'HIDDEN_CARRIER'
+  | 'INDIRECT_INSTRUCTION'
+  | 'LEARNED';
+
 /** One signal that fired. */
 export interface InjectionHit {
   id: string;
-  /** Signals sharing a group count once (the strongest). */
-  group?: string;
   family: InjectionFamily;
   weight: number;
-  /** The matched text (in the variant it was found in). */
+  /** The matched text (in the rendering it was found in). */
   match: string;
-  /** Which rendering of the text it was found in: plain, leet, spaced, base64, rot13, reversed, joined. */
+  /** Hits of one group count once (the strongest). */
+  group?: string;
+  /** Where it was found: plain (normalised text), raw (structure of the original), decoded (after undoing an obfuscation), model. */
   variant: string;
 }
 
@@ -36,73 +60,303 @@ export interface InjectionScore {
   hits: InjectionHit[];
 }
 
-/** Longest text scanned per variant; longer inputs are scanned in overlapping slices of this size. */
-const SLICE = 20_000;
-const SLICE_OVERLAP = 400;
+/** Texts longer than this are scanned in full but only this much is decoded for hidden variants. */
+const DECODE_LIMIT = 200_000;
 
-function runSignals(signals: readonly InjectionSignal[], text: string, variant: string, best: Map<string, InjectionHit>): void {
-  for (const sig of signals) {
-    if ((best.get(sig.id)?.weight ?? 0) >= sig.weight) continue;
-    for (let off = 0; off < text.length || off === 0; off += SLICE - SLICE_OVERLAP) {
-      const m = sig.re.exec(off === 0 && text.length <= SLICE ? text : text.slice(off, off + SLICE));
-      if (m) {
-        best.set(sig.id, { id: sig.id, family: sig.family, weight: sig.weight, match: m[0].trim().slice(0, 200), variant, ...(sig.group ? { group: sig.group } : {}) });
-        break;
+const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called)\b/g;
+const NON_ASCII = /[^\x00-\x7f]/;
+const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
+const DEST = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?:\/\/[^\s)"'<>\]]+/g;
+
+/** The normalised text the token pass runs over, and whether an obfuscation had to be undone. */
+export function scanText(raw: string): { text: string; decoded: string[] } {
+  // E-mail addresses and URLs become one token ("zzdest"): where data would be sent.
+  // Plain ASCII needs no Unicode normalisation (the common case: skip NFKC, NFD and the homoglyph map).
+  const ascii = !NON_ASCII.test(raw);
+  let norm = (ascii ? raw.toLowerCase().replace(/[ \t]+/g, ' ') : fold(normalizeText(raw))).replace(DEST, ' zzdest ');
+  // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
+  norm = norm.replace(MENTION, ' quoted-phrase $2');
+  if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
+  const decoded: string[] = [];
+  const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
+  // Letter-spaced words keep their word breaks as runs of spaces, which normalizeText would collapse.
+  const spaced = /(?:\b\w[ ._*-]){4,}\w\b/.test(norm) ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
+  if (spaced !== null) {
+    norm = fold(normalizeText(spaced)).replace(DEST, ' zzdest ');
+    decoded.push('spaced');
+  }
+  const leet = deLeet(norm);
+  if (leet !== null && leet !== norm) {
+    norm = leet;
+    decoded.push('leet');
+  }
+  const b64 = decodeBase64Runs(head);
+  if (b64.length > 0) {
+    norm += `\n${b64.map((d) => fold(normalizeText(d))).join('\n')}`;
+    decoded.push('base64');
+  }
+  if (/\brot-?13\b|\bcaesar\b/.test(norm)) {
+    norm += `\n${rot13(norm)}`;
+    decoded.push('rot13');
+  }
+  return { text: norm, decoded };
+}
+
+interface Rule {
+  id: string;
+  /** Rules of one group are one piece of evidence: the group counts with its strongest rule only. */
+  group: string;
+  family: InjectionFamily;
+  /** Weight in a retrieved chunk and in direct input. */
+  chunk: number;
+  direct: number;
+  /** Every group must be present (any bit of the group) within the window. */
+  all: number[];
+  /** Window in tokens. */
+  window: number;
+  /** Any bit of any group (a token outside it cannot complete the rule). */
+  any: number;
+  /** The bit indexes of each group. */
+  bitsOf: number[][];
+}
+
+const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10): Rule => ({
+  id,
+  group: GROUP_OF[id] ?? family,
+  family,
+  chunk,
+  direct,
+  all,
+  window,
+  any: all.reduce((a, g) => a | g, 0),
+  bitsOf: all.map((g) => [...Array(32).keys()].filter((b) => (g & (1 << b)) !== 0)),
+});
+
+/** Rules that are not one piece of evidence with the rest of their family. */
+const GROUP_OF: Readonly<Record<string, string>> = {
+  'skip-approval': 'approval',
+  'covert-action': 'covert',
+  'send-data-covert': 'covert',
+  'persona-harm': 'harm',
+  'authority': 'authority',
+  'authority-acts': 'authority',
+  'note-to-ai': 'addressed',
+  'ai-at-work': 'addressed',
+  'you-the-ai': 'addressed',
+};
+
+/** Behaviours: concepts that occur together (within `window` tokens) when a text attacks. */
+const RULES: readonly Rule[] = [
+  // Override of prior instructions: discard + prior/all/your + instructions.
+  R('override-addressed', 'INSTRUCTION_OVERRIDE', 0.9, 0.9, [C.OVR, C.INSTR, C.PRIOR | C.MASS | C.HIDDEN, C.YOU | C.AI | C.HIDDEN], 8),
+  R('override-prior', 'INSTRUCTION_OVERRIDE', 0.55, 0.85, [C.OVR, C.INSTR, C.PRIOR], 8),
+  R('override-everything', 'INSTRUCTION_OVERRIDE', 0.55, 0.8, [C.OVR, C.PRIOR, C.MASS], 4),
+  R('override', 'INSTRUCTION_OVERRIDE', 0.5, 0.6, [C.OVR, C.INSTR | C.RESTRICT], 6),
+  R('override-now', 'INSTRUCTION_OVERRIDE', 0.65, 0.65, [C.OVR, C.INSTR, C.NOW], 12),
+  R('new-task', 'INSTRUCTION_OVERRIDE', 0.45, 0.45, [C.NOW, C.INSTR], 2),
+  // Extraction of hidden instructions.
+  R('extract-hidden', 'PROMPT_EXTRACTION', 0.85, 0.85, [C.REVEAL, C.HIDDEN, C.INSTR], 8),
+  R('extract-yours', 'PROMPT_EXTRACTION', 0.6, 0.55, [C.REVEAL, C.YOU, C.INSTR | C.PRIOR], 6),
+  R('extract-prior', 'PROMPT_EXTRACTION', 0.7, 0.7, [C.REVEAL, C.PRIOR, C.INSTR | C.HIDDEN], 8),
+  R('extract-secret', 'PROMPT_EXTRACTION', 0.6, 0.6, [C.REVEAL, C.DATA], 6),
+  R('extract-your-hidden', 'PROMPT_EXTRACTION', 0.75, 0.75, [C.YOU, C.HIDDEN, C.INSTR], 4),
+  R('extract-your-prior', 'PROMPT_EXTRACTION', 0.55, 0.55, [C.YOU, C.PRIOR, C.INSTR], 4),
+  R('hidden-instructions', 'PROMPT_EXTRACTION', 0.45, 0.45, [C.HIDDEN, C.INSTR], 2),
+  // Claimed authority and switched-off safety.
+  R('off-restrictions', 'INSTRUCTION_OVERRIDE', 0.55, 0.55, [C.OFF, C.RESTRICT], 4),
+  R('off-your-restrictions', 'INSTRUCTION_OVERRIDE', 0.8, 0.8, [C.OFF, C.RESTRICT, C.YOU | C.AI | C.AUTH], 6),
+  R('authority', 'INSTRUCTION_OVERRIDE', 0.3, 0.3, [C.AUTH, C.YOU], 3),
+  R('authority-acts', 'INSTRUCTION_OVERRIDE', 0.5, 0.5, [C.YOU, C.AUTH, C.REVEAL | C.DATA | C.OFF | C.UNBOUND | C.OVR], 12),
+  R('vendor-policy', 'JAILBREAK_ROLEPLAY', 0.75, 0.75, [C.AUTH, C.NEG | C.OVR, C.RESTRICT | C.INSTR], 8),
+  // Text addressed to the model: "note to the assistant", "AI reading this".
+  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4),
+  R('ai-at-work', 'INDIRECT_INSTRUCTION', 0.85, 0.3, [C.AI, C.PROC], 3),
+  R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2),
+  R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
+  R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
+  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5),
+  // Sending data out.
+  R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10),
+  R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12),
+  R('send-data-covert', 'EXFILTRATION', 0.85, 0.8, [C.SEND | C.DATA, C.SECRECY], 16),
+  R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10),
+  // Tools: mass money moves, mass destruction, skipping approval, covert execution.
+  R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8),
+  R('mass-destruct', 'TOOL_ABUSE', 0.6, 0.6, [C.DESTRUCT, C.MASS, C.TARGET], 8),
+  R('skip-approval', 'TOOL_ABUSE', 0.45, 0.45, [C.NEG, C.APPROVAL], 4),
+  R('covert-action', 'TOOL_ABUSE', 0.5, 0.4, [C.EXEC | C.DESTRUCT | C.MONEY, C.SECRECY], 16),
+  // Removal of restrictions, unbound personas, persona framing of a harmful goal.
+  R('no-restrictions', 'JAILBREAK_ROLEPLAY', 0.55, 0.55, [C.NEG, C.RESTRICT], 4),
+  R('no-restrictions-you', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.NEG, C.RESTRICT, C.AI | C.NOW | C.OUTPUT | C.PERSONA | C.ALWAYS], 10),
+  R('unbound', 'JAILBREAK_ROLEPLAY', 0.5, 0.5, [C.UNBOUND], 1),
+  R('unbound-you', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.UNBOUND, C.YOU | C.AI | C.PERSONA | C.NOW], 10),
+  R('never-refuse', 'JAILBREAK_ROLEPLAY', 0.6, 0.6, [C.NEG | C.ALWAYS, C.REFUSE], 4),
+  R('persona-harm', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.PERSONA, C.HARM], 40),
+  R('persona-unbound', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.PERSONA, C.UNBOUND | C.REFUSE], 30),
+  R('persona-restrictions', 'JAILBREAK_ROLEPLAY', 0.75, 0.75, [C.PERSONA, C.NEG, C.RESTRICT], 30),
+  R('persona-always', 'JAILBREAK_ROLEPLAY', 0.45, 0.45, [C.PERSONA, C.ALWAYS], 12),
+];
+
+/** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
+const NEGATORS = new Set(['t', 'not', 'never', 'nicht', 'non', 'nao', 'n']);
+
+interface Evidence {
+  best: Map<string, InjectionHit>;
+}
+
+function put(ev: Evidence, h: InjectionHit): void {
+  const cur = ev.best.get(h.id);
+  if (!cur || cur.weight < h.weight) ev.best.set(h.id, h);
+}
+
+const TOKEN = /[a-z0-9]+/g;
+const NCONCEPTS = 32;
+
+/** Concept mask of a short text (a carrier's body), with the token pass's negation and vocative rules. */
+export function conceptMask(text: string): number {
+  let mask = 0;
+  const t = fold(normalizeText(text));
+  let prev = '';
+  let prevBits = 0;
+  let prev2Bits = 0;
+  for (const m of t.matchAll(TOKEN)) {
+    const bits = tokenBits(t, m.index, m[0], prev, prevBits, prev2Bits);
+    mask |= bits;
+    prev = m[0];
+    prev2Bits = prevBits;
+    prevBits = bits;
+  }
+  return mask;
+}
+
+/** Words that address the model when they open a clause and are followed by ':' or ',' ("Model: ...", "Assistant, ..."). */
+const VOCATIVE = new Set(['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot']);
+
+function isVocative(text: string, at: number, tok: string): boolean {
+  if (!VOCATIVE.has(tok)) return false;
+  const next = text.charCodeAt(at + tok.length);
+  if (next !== 58 /* : */ && next !== 44 /* , */) return false;
+  for (let k = at - 1, words = 0; k >= 0 && k > at - 40; k--) {
+    const ch = text[k]!;
+    if ('\n.!?[(<>:-*#'.includes(ch)) return true;
+    if (ch === ' ' && /[a-z]/.test(text[k - 1] ?? '') && ++words > 2) return false;
+  }
+  return at < 40;
+}
+
+/** Concepts of one token in context: lexicon, two-word phrases, negation, vocative address. */
+function tokenBits(text: string, at: number, tok: string, prev: string, prevBits: number, prev2Bits: number): number {
+  let bits = conceptsOf(tok) | pairConceptsOf(prev, tok);
+  // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
+  if (bits & (C.OVR | C.REVEAL) && (NEGATORS.has(prev) || prevBits & C.REFUSE || (prev === 'to' && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
+  if (isVocative(text, at, tok)) bits |= C.AI | C.NOTE | C.TO;
+  return bits;
+}
+
+/** The token pass: fires behaviours over the normalised text. */
+function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence, sink: FeatureSink | null): number {
+  const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
+  let all = 0;
+  let prev = '';
+  let prevBits = 0;
+  let prev2Bits = 0;
+  let i = 0;
+  TOKEN.lastIndex = 0;
+  const starts: number[] = [];
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text), i++) {
+    const tok = m[0];
+    starts.push(m.index);
+    const bits = tokenBits(text, m.index, tok, prev, prevBits, prev2Bits);
+    prev = tok;
+    prev2Bits = prevBits;
+    prevBits = bits;
+    sink?.token(tok, bits);
+    if (bits === 0) continue;
+    all |= bits;
+    for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
+    for (const r of RULES) {
+      if (!(bits & r.any)) continue;
+      const w = indirect ? r.chunk : r.direct;
+      if (w <= 0 || (ev.best.get(r.id)?.weight ?? 0) >= w) continue;
+      // The rule fires on the token that completes it: every group seen within the window.
+      let ok = true;
+      let from = i;
+      for (const idx of r.bitsOf) {
+        let newest = -1_000_000;
+        for (const b of idx) if (last[b]! > newest) newest = last[b]!;
+        if (newest < i - r.window) {
+          ok = false;
+          break;
+        }
+        if (newest < from) from = newest;
       }
-      if (off + SLICE >= text.length) break;
+      const touches = true;
+      if (!ok || !touches) continue;
+      const s = starts[from] ?? m.index;
+      put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, m.index + tok.length).slice(0, 200), variant });
     }
   }
+  return all;
 }
 
-/** Renderings of the text in which a hidden instruction becomes plain words. */
-function variantsOf(raw: string, norm: string): [string, string][] {
-  const out: [string, string][] = [];
-  const leet = deLeet(norm);
-  if (leet) out.push(['leet', leet]);
-  const spaced = deSpace(raw.normalize('NFKC').toLowerCase());
-  if (spaced) out.push(['spaced', spaced]);
-  // Words glued by separators: "ignore-previous-instructions-and-...".
-  if (/(?:[a-z]+[-_.+]){3,}[a-z]+/.test(norm)) out.push(['joined-words', norm.replace(/([a-z])[-_+](?=[a-z])/g, '$1 ')]);
-  for (const d of decodeBase64Runs(raw)) out.push(['base64', normalizeText(d)]);
-  if (/\brot-?13\b|\bcaesar\b|\bcipher\b|\brotate\b/.test(norm)) out.push(['rot13', rot13(norm)]);
-  if (/\b(?:reverse[ds]?|backwards?|invert(?:ed)?|right to left)\b/.test(norm)) out.push(['reversed', reversed(norm)]);
-  // Payload splitting: instruction fragments in several quoted strings, joined back together.
-  const quoted = [...norm.matchAll(/(["'`])([^"'`\n]{2,200})\1/g)].map((q) => q[2]!);
-  if (quoted.length >= 2) out.push(['joined', quoted.join('')]);
-  return out;
+/** The carrier starts with a task verb ("Provide a list of...", "Ensure that the following code..."). */
+function startsWithTask(body: string): boolean {
+  const first = /[a-z]+/.exec(fold(normalizeText(body.slice(0, 40))));
+  return first !== null && (conceptsOf(first[0]) & C.IMP) !== 0;
 }
+
+/** Does a carrier's body act on the model? */
+function carrierActs(c: Carrier): boolean {
+  const mask = conceptMask(c.body);
+  if (mask & C.AI) return true;
+  // Comments in code talk to developers; only one that names the model is addressed to it.
+  if (c.kind === 'code-comment') return false;
+  if (startsWithTask(c.body)) return true;
+  const acts = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
+  if (mask & C.YOU && mask & acts) return true;
+  if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
+  if (mask & C.OVR && mask & (C.INSTR | C.USER)) return true;
+  if (mask & C.SEND && mask & C.DATA) return true;
+  if (c.invisible && mask & (C.YOU | C.USER | acts)) return true;
+  return false;
+}
+
+const CARRIER_WEIGHT: Readonly<Record<Carrier['kind'], number>> = {
+  comment: 0.8,
+  'hidden-html': 0.85,
+  'alt-text': 0.8,
+  'front-matter': 0.8,
+  metadata: 0.8,
+  footnote: 0.8,
+  'bracket-note': 0.75,
+  postscript: 0.75,
+  'zero-width': 0.85,
+  'code-comment': 0.7,
+};
 
 /**
- * Scores a text for prompt injection. `indirect` adds the document-borne signals (instructions
- * addressed to the model inside a retrieved chunk).
+ * Scores a text for prompt injection. `indirect`: the text is a retrieved document, where text
+ * addressed to the model is itself the attack.
  */
-export function scoreInjection(raw: string, indirect: boolean): InjectionScore {
-  const norm = normalizeText(raw);
-  const best = new Map<string, InjectionHit>();
-  runSignals(DIRECT_SIGNALS, norm, 'plain', best);
-  const head = raw.length > SLICE ? raw.slice(0, SLICE) : raw;
-  for (const sig of RAW_DIRECT_SIGNALS) {
-    const m = sig.re.exec(head);
-    if (m) best.set(sig.id, { id: sig.id, family: sig.family, weight: sig.weight, match: m[0].slice(0, 200), variant: 'raw' });
+export function scoreInjection(raw: string, indirect: boolean, model: InjectionModel | null = shippedModel()): InjectionScore {
+  const ev: Evidence = { best: new Map() };
+  const { text, decoded } = scanText(raw);
+  const scorer = model ? scorerFor(model) : null;
+  scorer?.begin(indirect);
+  runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
+  const structure = scanStructure(raw);
+  for (const h of structure.hits) put(ev, { ...h, variant: 'raw' });
+  for (const c of structure.carriers) {
+    if (carrierActs(c)) put(ev, { id: `carrier-${c.kind}`, family: 'HIDDEN_CARRIER', weight: indirect ? CARRIER_WEIGHT[c.kind] : CARRIER_WEIGHT[c.kind] - 0.2, match: c.match.slice(0, 200), variant: 'raw' });
   }
-  if (indirect) {
-    runSignals(INDIRECT_SIGNALS, norm, 'plain', best);
-    for (const sig of RAW_INDIRECT_SIGNALS) {
-      const m = sig.test(raw.length > SLICE * 4 ? raw.slice(0, SLICE * 4) : raw);
-      if (m) best.set(sig.id, { id: sig.id, family: sig.family, weight: sig.weight, match: m.slice(0, 200), variant: 'raw' });
-    }
+  if (decoded.length > 0) {
+    const strong = [...ev.best.values()].find((h) => h.weight >= 0.5 && h.variant !== 'raw');
+    // An instruction that only reads once decoded: the obfuscation itself is evidence.
+    if (strong) put(ev, { id: 'obfuscated-payload', family: 'OBFUSCATION', weight: 0.4, match: strong.match, variant: decoded.join('+') });
   }
-  const plainIds = new Set(best.keys());
-  for (const [variant, text] of variantsOf(raw, norm)) {
-    runSignals(DIRECT_SIGNALS, text, variant, best);
-    if (indirect) runSignals(INDIRECT_SIGNALS, text, variant, best);
-  }
-  // A strong signal that only shows once decoded: the obfuscation itself is evidence.
-  const hidden = [...best.values()].filter((h) => !plainIds.has(h.id) && h.weight >= 0.5);
-  if (hidden.length > 0) {
-    best.set('obfuscated-payload', { id: 'obfuscated-payload', family: 'OBFUSCATION', weight: 0.4, match: hidden[0]!.match, variant: hidden[0]!.variant });
-  }
-  const hits = [...best.values()].sort((a, b) => b.weight - a.weight);
+  const learned = scorer ? learnedWeight(scorer.probability()) : 0;
+  if (learned > 0) put(ev, { id: 'learned', family: 'LEARNED', weight: learned, match: '', variant: 'model' });
+  const hits = [...ev.best.values()].sort((a, b) => b.weight - a.weight);
   let keep = 1;
   const counted = new Set<string>();
   for (const h of hits) {
@@ -112,4 +366,14 @@ export function scoreInjection(raw: string, indirect: boolean): InjectionScore {
     keep *= 1 - h.weight;
   }
   return { score: 1 - keep, hits };
+}
+
+const featureSink = new FeatureSink();
+
+/** The learned layer's feature buckets for a raw text (training and evaluation). */
+export function featuresOf(raw: string, indirect: boolean): Uint32Array {
+  const out: number[] = [];
+  featureSink.begin(indirect, (f) => out.push(f));
+  runBehaviours(scanText(raw).text, indirect, 'plain', { best: new Map() }, featureSink);
+  return Uint32Array.from(out);
 }

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TrainRow } from './injection-train';
+
+/** The repo's guardrail data folder (`data/guardrails`), or GUARDRAILS_DATA. */
+export function dataDir(): string {
+  const candidates = [process.env.GUARDRAILS_DATA, resolve(__dirname, '../../data/guardrails'), resolve(__dirname, '../../../data/guardrails'), resolve(process.cwd(), 'data/guardrails')].filter(
+    (p): p is string => typeof p === 'string',
+  );
+  const found = candidates.find((p) => existsSync(join(p, 'dev', 'injection.jsonl')));
+  if (!found) throw new Error(`guardrail data not found; tried ${candidates.join(', ')} (set GUARDRAILS_DATA)`);
+  return found;
+}
+
+export function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l) => JSON.parse(l) as T);
+}
+
+interface RawInjectionRow {
+  text: string;
+  label: 'injection' | 'benign';
+  family?: string;
+  source?: string;
+  kind?: 'direct' | 'chunk';
+}
+
+/** The development injection rows (direct, indirect and the hard-negative tuning rows), labelled and grouped by family. */
+export function devInjectionRows(dir = dataDir()): TrainRow[] {
+  const direct = readJsonl<RawInjectionRow>(join(dir, 'dev', 'injection.jsonl')).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: false,
+    group: r.family ?? 'unknown',
+  }));
+  const indirect = readJsonl<RawInjectionRow>(join(dir, 'dev', 'indirect.jsonl')).map((r) => {
+    const src = r.source ?? '';
+    const group = src === 'synthetic-doc' ? 'chunk_benign_doc' : src.startsWith('microsoft/BIPIA') ? `chunk_bipia_${src.includes('code') ? 'code' : 'text'}` : 'chunk_composed';
+    return { text: r.text, injection: r.label === 'injection', indirect: true, group };
+  });
+  const tunePath = join(dir, 'tune', 'injection.jsonl');
+  const tune = existsSync(tunePath)
+    ? readJsonl<RawInjectionRow>(tunePath).map((r) => ({ text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family ?? 'tune' }))
+    : [];
+  return [...direct, ...indirect, ...tune];
+}
+
+/** The held-out injection rows. Only the evaluation reads these. */
+export function heldoutInjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  return readJsonl<RawInjectionRow & { lang: string }>(join(dir, 'heldout', 'injection.jsonl')).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.family ?? 'unknown',
+    lang: r.lang,
+  }));
+}

@@ -1,0 +1,201 @@
+/**
+ * Structural evidence found in the raw text, in one pass of one combined pattern: places a human
+ * reader does not see (HTML/markdown comments, hidden or white HTML, alt/title text, front matter and
+ * metadata fields, footnotes, bracketed notes, postscripts, zero-width runs), URLs that would carry
+ * data out when rendered or fetched, shell and database commands that destroy or install, and fake
+ * role delimiters. What a carrier *holds* is judged by the caller (an instruction to the model in a
+ * carrier is an attack; "TODO: replace screenshot" is not).
+ */
+
+export type CarrierKind =
+  | 'comment'
+  | 'hidden-html'
+  | 'alt-text'
+  | 'front-matter'
+  | 'metadata'
+  | 'footnote'
+  | 'bracket-note'
+  | 'postscript'
+  | 'zero-width'
+  | 'code-comment';
+
+export interface Carrier {
+  kind: CarrierKind;
+  /** Raw text of the carrier (the whole match). */
+  match: string;
+  /** What the carrier holds. */
+  body: string;
+  /** Hidden by styling (display:none, white text, zero-width): any instruction in it is suspect. */
+  invisible: boolean;
+}
+
+export interface StructuralHit {
+  id: string;
+  family: 'EXFILTRATION' | 'TOOL_ABUSE' | 'FAKE_DELIMITER';
+  weight: number;
+  match: string;
+}
+
+const HIDDEN_STYLE = String.raw`(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0(?![.\d]*[1-9])|color\s*[:=]\s*["']?\s*(?:#f{3}\b|#f{6}\b|white\b|rgb\(\s*255\s*,\s*255\s*,\s*255\s*\))|\shidden(?=[\s>=]))`;
+
+/** URL query values that carry data out: placeholders, templates, or names of what to put there. */
+const EXFIL_PLACEHOLDER = /[?&#][^=\s]{0,40}=(?:[^&\s]*(?:\{|\}|%7[bBdD]|<|>|\$\(|\[[A-Za-z _]+\])|[^&\s]*\b[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}\b|$)/;
+const EXFIL_NAME = /[?&][^=\s]{0,20}(?:conversation|history|chat|secret|prompt|password|passwd|token|session|cookie|creds?|credential|apikey|api_key|ssn|card|msg|messages|exfil|leak)[^=\s]{0,20}=/i;
+const EXFIL_QUERY = { test: (url: string): boolean => EXFIL_PLACEHOLDER.test(url) || EXFIL_NAME.test(url) };
+
+/**
+ * The structural patterns. Each has a literal trigger tested first (`includes` on the raw text or a
+ * one-character-class probe), so a text runs only the few patterns whose trigger it contains: plain
+ * prose runs none of them.
+ */
+interface StructuralPattern {
+  trigger: (raw: string) => boolean;
+  re: RegExp;
+  on: (m: RegExpExecArray, out: Collector) => void;
+}
+
+interface Collector {
+  carrier(kind: CarrierKind, match: string, body: string | undefined, invisible?: boolean): void;
+  hit(id: string, family: StructuralHit['family'], weight: number, match: string): void;
+}
+
+const has = (needle: string) => (raw: string) => raw.includes(needle);
+const probe = (re: RegExp) => (raw: string) => re.test(raw);
+
+const PATTERNS: readonly StructuralPattern[] = [
+  { trigger: has('<!--'), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
+  {
+    trigger: probe(/display|visibility|font-size|opacity|color|hidden/i),
+    re: new RegExp(String.raw`<([a-z][a-z0-9]*)\b[^>]{0,300}?${HIDDEN_STYLE}[^>]{0,300}>([\s\S]{0,2000}?)</\1\s*>`, 'gi'),
+    on: (m, o) => o.carrier('hidden-html', m[0], m[2]?.replace(/<[^>]*>/g, ' '), true),
+  },
+  {
+    trigger: probe(/(?:alt|title|aria-label|content)\s*=/i),
+    re: /\b(?:alt|title|aria-label|content)\s*=\s*(?:"([^"<>]{12,1000})"|'([^'<>]{12,1000})')/gi,
+    on: (m, o) => o.carrier('alt-text', m[0], m[1] ?? m[2]),
+  },
+  {
+    trigger: has(']('),
+    re: /(!?)\[([^\]\n]{0,500})\]\(([^)\s]{1,2000})(?:\s+"([^"\n]{0,500})")?\)/g,
+    on: (m, o) => {
+      if (m[1] === '!') {
+        o.carrier('alt-text', m[0], [m[2], m[4]].filter(Boolean).join(' '));
+        if (EXFIL_QUERY.test(m[3]!)) o.hit('image-url-data', 'EXFILTRATION', 0.85, m[0]);
+      } else if (/^https?:/i.test(m[3]!) && EXFIL_QUERY.test(m[3]!)) o.hit('link-url-data', 'EXFILTRATION', 0.55, m[0]);
+    },
+  },
+  {
+    trigger: probe(/<img/i),
+    re: /<img\b[^>]{0,300}?\bsrc\s*=\s*["']?(https?:\/\/[^"'\s>]{1,2000})/gi,
+    on: (m, o) => {
+      if (EXFIL_QUERY.test(m[1]!)) o.hit('image-url-data', 'EXFILTRATION', 0.85, m[0]);
+    },
+  },
+  { trigger: (raw) => raw.startsWith('---'), re: /^---[ \t]*\n([\s\S]{1,2000}?)\n---[ \t]*(?:\n|$)/g, on: (m, o) => o.carrier('front-matter', m[0], m[1]) },
+  {
+    trigger: probe(/(?:comment|description|note|keywords|summary|subject|meta|remark|x-)[\w-]*[ \t]*:/i),
+    re: /^[ \t]*[\w-]{0,30}(?:comment|description|note|notes|keywords|summary|subject|meta|remark|x-[\w-]+)[\w-]{0,30}[ \t]*:[ \t]*([^\n]{8,1000})/gim,
+    on: (m, o) => o.carrier('metadata', m[0], m[1]),
+  },
+  { trigger: has('[^'), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
+  { trigger: has('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
+  {
+    trigger: probe(/\((?:hidden|invisible|secret)/i),
+    re: /\((?:hidden|invisible|secret)(?:[ \t]+(?:text|note|message|instruction))?\)[ \t]*([^\n]{3,1000})/gi,
+    on: (m, o) => o.carrier('bracket-note', m[0], m[1], true),
+  },
+  {
+    trigger: probe(/P\.?[ \t]?S\b/),
+    re: /(?:^|[\n.!?][ \t]*)P\.?[ \t]?S\.?(?:[ \t]+(?:to|for|pour|para|an|per)\b[^:\n]{0,60})?[:,\s-]+([^\n]{4,1000})/g,
+    on: (m, o) => o.carrier('postscript', m[0], m[1]),
+  },
+  {
+    trigger: probe(/[\u200B-\u200D\u2060\uFEFF]/),
+    re: /[\u200B-\u200D\u2060\uFEFF]+([^\n\u200B-\u200D\u2060\uFEFF]{3,600})/g,
+    on: (m, o) => o.carrier('zero-width', m[0], m[1], true),
+  },
+  { trigger: probe(/^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
+  // Commands and delimiters.
+  {
+    trigger: probe(/curl|wget|iwr|invoke-webrequest/i),
+    re: /\b(?:curl|wget|iwr|invoke-webrequest)\b[^\n|`]{0,300}https?:\/\/[^\n|`]{0,300}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|k|da)?sh\b/gi,
+    on: (m, o) => o.hit('pipe-to-shell', 'TOOL_ABUSE', 0.7, m[0]),
+  },
+  {
+    trigger: probe(/\brm[ \t]+-/),
+    re: /\brm[ \t]+-(?:[a-z]*r[a-z]*f|[a-z]*f[a-z]*r)[a-z]*[ \t]+(?:--no-preserve-root[ \t]*)?(?:\/(?=[ \t`'"*\n]|$)|\/\*|~|\$home\b|\*(?=[ \t`'"\n]|$)|--no-preserve-root)/gi,
+    on: (m, o) => o.hit('rm-rf-root', 'TOOL_ABUSE', 0.7, m[0]),
+  },
+  { trigger: probe(/drop[ \t]+(?:database|schema)/i), re: /\bdrop[ \t]+(?:database|schema)\b/gi, on: (m, o) => o.hit('drop-database', 'TOOL_ABUSE', 0.5, m[0]) },
+  { trigger: probe(/drop[ \t]+table[ \t]+\w+[ \t]*;/i), re: /\bdrop[ \t]+table[ \t]+\w+[ \t]*;/gi, on: (m, o) => o.hit('drop-table', 'TOOL_ABUSE', 0.45, m[0]) },
+  { trigger: has('push'), re: /\bgit[ \t]+push[ \t]+(?:[^\n]{0,40}[ \t])?(?:--force\b(?!-)|-f\b)/gi, on: (m, o) => o.hit('force-push', 'TOOL_ABUSE', 0.4, m[0]) },
+  {
+    trigger: probe(/format|mkfs|:\(\)|dd[ \t]+if=/i),
+    re: /\bformat[ \t]+c:|\bmkfs(?:\.\w+)?\b|:\(\)[ \t]*\{[ \t]*:\|:&[ \t]*\};:|\bdd[ \t]+if=\/dev\/(?:zero|u?random)/gi,
+    on: (m, o) => o.hit('wipe-disk', 'TOOL_ABUSE', 0.6, m[0]),
+  },
+  {
+    trigger: probe(/<\||<\/?(?:system|assistant|user|instructions?|sys)>|\[\/?(?:inst|sys)\]/i),
+    re: /<\|?(?:im_start|im_end|endoftext|system|eot_id)\|?>|<\/?(?:system|assistant|user|instructions?|sys)>|\[\/?(?:inst|sys)\]/gi,
+    on: (m, o) => o.hit('role-tag', 'FAKE_DELIMITER', 0.6, m[0]),
+  },
+  {
+    trigger: probe(/end of|new (?:system )?(?:prompt|instruction|rule)|updated (?:system )?(?:prompt|instruction|rule)|system (?:prompt|override|message|update|note|instruction)|admin/i),
+    re: /^[ \t]*(?:#{2,}|={2,}|-{3,}|\*{2,}|\[|<)[ \t]*(?:end of (?:the )?(?:document|context|input|user input|text|data|file|email)|(?:new|updated) (?:system )?(?:prompt|instructions?|rules)|system (?:prompt|override|message|update|note|instructions?)|admin(?:istrator)? (?:override|message|note))/gim,
+    on: (m, o) => o.hit('fake-delimiter', 'FAKE_DELIMITER', 0.7, m[0]),
+  },
+  {
+    trigger: probe(/^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/im),
+    re: /^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/gim,
+    on: (m, o) => o.hit('role-colon', 'FAKE_DELIMITER', 0.45, m[0]),
+  },
+];
+
+export interface StructureScan {
+  carriers: Carrier[];
+  hits: StructuralHit[];
+}
+
+const MAX_CARRIERS = 64;
+
+/** Scans the raw text: each pattern whose trigger the text contains runs once over it. */
+export function scanStructure(raw: string): StructureScan {
+  const carriers: Carrier[] = [];
+  const hits: StructuralHit[] = [];
+  const out: Collector = {
+    hit(id, family, weight, match) {
+      if (!hits.some((h) => h.id === id && h.weight >= weight)) hits.push({ id, family, weight, match: match.slice(0, 200) });
+    },
+    carrier(kind, match, body, invisible = false) {
+      if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });
+    },
+  };
+  for (const p of PATTERNS) {
+    if (!p.trigger(raw)) continue;
+    p.re.lastIndex = 0;
+    for (let m = p.re.exec(raw); m !== null; m = p.re.exec(raw)) {
+      if (m[0].length === 0) p.re.lastIndex++;
+      else p.on(m, out);
+    }
+  }
+  const code = codeRisk(raw);
+  if (code) out.hit(code.id, 'TOOL_ABUSE', code.weight, code.match);
+  return { carriers, hits };
+}
+
+const NET = /\b(?:requests\.(?:get|post|put)|urllib|urlopen|http\.client|fetch\(|axios|XMLHttpRequest|socket\.(?:socket|connect)|smtplib|ftplib|paramiko|Invoke-WebRequest|net\.connect)/i;
+const SENSITIVE =
+  /\b(?:os\.environ|getenv|process\.env|\.ssh|authorized_keys|id_rsa|document\.cookie|clipboard|pynput|keylog\w*|\/etc\/passwd|\/etc\/shadow|getpass|\.aws\/|Login Data|ImageGrab|screenshot|VideoCapture|webcam|ransom|wallet)\b/i;
+const DESTRUCTIVE = /(?:shutil\.rmtree|os\.remove|os\.unlink|os\.fork\(\)|crontab|HKEY_|reg\s+add|schtasks|chmod\s+777)/i;
+
+/** Code in a text that reaches the network with secrets, or destroys and persists: what an injected snippet does. */
+function codeRisk(raw: string): { id: string; weight: number; match: string } | null {
+  if (!/import |require\(|```|<script|#include|def |function /.test(raw)) return null;
+  const net = NET.exec(raw);
+  const sensitive = SENSITIVE.exec(raw);
+  if (net && sensitive) return { id: 'code-exfiltrates', weight: 0.75, match: `${net[0]} … ${sensitive[0]}` };
+  const destructive = DESTRUCTIVE.exec(raw);
+  if (destructive) return { id: 'code-destructive', weight: 0.5, match: destructive[0] };
+  if (sensitive) return { id: 'code-sensitive', weight: 0.35, match: sensitive[0] };
+  return null;
+}

@@ -1,0 +1,177 @@
+import { C } from './injection.lexicon';
+import shipped from './injection-model.json';
+
+/**
+ * The learned layer: logistic regression over hashed features of the normalised text (word
+ * unigrams and bigrams, the lexicon's concepts and pairs of concepts seen close together, and
+ * whether the text is a retrieved chunk). Trained by `npm run guardrails:train` into
+ * `injection-model.json` (int8 weights, base64). The features are produced inside the detector's
+ * token pass (`FeatureSink`), so scoring adds no pass over the text.
+ */
+
+export const FEATURE_BITS = 18;
+const DIM = 1 << FEATURE_BITS;
+const MASK = DIM - 1;
+const NB = Object.keys(C).length;
+
+/** A trained model as shipped. */
+export interface InjectionModelFile {
+  version: 1;
+  featureBits: number;
+  bias: number;
+  scale: number;
+  /** base64 of int8 weights, one per feature bucket. */
+  weights: string;
+  trainedOn: string;
+}
+
+/** A model ready to score. */
+export interface InjectionModel {
+  bias: number;
+  weights: Float32Array;
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const CONCEPT_HASH = Array.from({ length: NB }, (_, b) => fnv1a(`@${b}`) & MASK);
+const CONCEPT_PAIR_HASH = Array.from({ length: NB * NB }, (_, k) => {
+  const a = Math.floor(k / NB);
+  const b = k % NB;
+  return fnv1a(`@${Math.min(a, b)}+${Math.max(a, b)}`) & MASK;
+});
+const HASH_CHUNK = fnv1a('#chunk') & MASK;
+const HASH_DIRECT = fnv1a('#direct') & MASK;
+const MAX_TOKENS = 4000;
+
+/**
+ * Receives the tokens of the detector's token pass and turns them into feature buckets: word
+ * unigrams and bigrams, concepts and pairs of concepts within the last 8 concept tokens, and the
+ * kind of text. Each distinct bucket is emitted once (a binary bag).
+ */
+export class FeatureSink {
+  private readonly stamp = new Uint32Array(DIM);
+  private gen = 0;
+  private prevHash = 0;
+  private readonly recent: number[] = [];
+  private n = 0;
+  private emit: (f: number) => void = () => undefined;
+
+  begin(indirect: boolean, emit: (f: number) => void): void {
+    if (++this.gen === 0xffffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+    this.prevHash = 0;
+    this.recent.length = 0;
+    this.n = 0;
+    this.emit = emit;
+    this.add(indirect ? HASH_CHUNK : HASH_DIRECT);
+  }
+
+  private add(f: number): void {
+    if (this.stamp[f] === this.gen) return;
+    this.stamp[f] = this.gen;
+    this.emit(f);
+  }
+
+  token(tok: string, bits: number): void {
+    if (++this.n > MAX_TOKENS) return;
+    const h = fnv1a(tok);
+    this.add(h & MASK);
+    if (this.prevHash !== 0) this.add(mix(this.prevHash, h) & MASK);
+    this.prevHash = h;
+    if (bits === 0) return;
+    for (let b = 0; b < NB; b++) {
+      if (!(bits & (1 << b))) continue;
+      this.add(CONCEPT_HASH[b]!);
+      for (const r of this.recent) if (r !== b) this.add(CONCEPT_PAIR_HASH[r * NB + b]!);
+      this.recent.push(b);
+    }
+    while (this.recent.length > 8) this.recent.shift();
+  }
+}
+
+/** Scores features as the token pass emits them (no allocation per feature). */
+export class ModelScorer {
+  private sum = 0;
+  private count = 0;
+  readonly sink = new FeatureSink();
+  constructor(private readonly model: InjectionModel) {}
+
+  begin(indirect: boolean): void {
+    this.sum = 0;
+    this.count = 0;
+    const w = this.model.weights;
+    this.sink.begin(indirect, (f) => {
+      this.sum += w[f]!;
+      this.count++;
+    });
+  }
+
+  probability(): number {
+    // Binary features scaled by 1/sqrt(n): long texts do not score high by having many words.
+    const z = this.model.bias + this.sum / Math.sqrt(Math.max(1, this.count));
+    return 1 / (1 + Math.exp(-z));
+  }
+}
+
+/** Probability of injection for collected features (training and evaluation). */
+export function predict(model: InjectionModel, feats: Uint32Array): number {
+  const norm = 1 / Math.sqrt(Math.max(1, feats.length));
+  let z = model.bias;
+  for (const f of feats) z += model.weights[f]! * norm;
+  return 1 / (1 + Math.exp(-z));
+}
+
+export function loadModel(file: InjectionModelFile): InjectionModel {
+  const bytes = Buffer.from(file.weights, 'base64');
+  const weights = new Float32Array(1 << file.featureBits);
+  for (let i = 0; i < bytes.length && i < weights.length; i++) weights[i] = ((bytes[i]! << 24) >> 24) * file.scale;
+  return { bias: file.bias, weights };
+}
+
+export function packModel(model: InjectionModel, trainedOn: string): InjectionModelFile {
+  let max = 0;
+  for (const w of model.weights) max = Math.max(max, Math.abs(w));
+  const scale = max / 127 || 1;
+  const bytes = Buffer.alloc(model.weights.length);
+  model.weights.forEach((w, i) => bytes.writeInt8(Math.max(-127, Math.min(127, Math.round(w / scale))), i));
+  return { version: 1, featureBits: FEATURE_BITS, bias: model.bias, scale, weights: bytes.toString('base64'), trainedOn };
+}
+
+const SHIPPED: InjectionModel | null = (shipped as Partial<InjectionModelFile>).weights ? loadModel(shipped as InjectionModelFile) : null;
+let shippedScorer: ModelScorer | null = null;
+
+/** The shipped model (null when none has been trained). */
+export function shippedModel(): InjectionModel | null {
+  return SHIPPED;
+}
+
+/** A scorer for a model (the shipped model's scorer is kept: its 1 MB stamp array is allocated once). */
+export function scorerFor(model: InjectionModel): ModelScorer {
+  if (model === SHIPPED) return (shippedScorer ??= new ModelScorer(model));
+  return new ModelScorer(model);
+}
+
+/**
+ * The probability becomes a noisy-OR weight: below 0.5 nothing, 1.0 counts as 0.6. On its own the
+ * learned layer reaches HIGH (0.5) but never MEDIUM: it was trained on one corpus's style, so it
+ * confirms rule evidence (and fills the escalation band) rather than blocking alone.
+ */
+export function learnedWeight(p: number): number {
+  return p < 0.5 ? 0 : Math.round((p - 0.5) * 1.2 * 1000) / 1000;
+}

@@ -1,0 +1,178 @@
+/**
+ * The injection detector's lexicon: words of six languages (EN, FR, ES, DE, PT, IT) mapped to the
+ * *concepts* attacks are made of (an override verb, "previous", "instructions", "the AI", "send",
+ * "the conversation", "all", "refund", ...). Behaviours are then rules over concepts that occur
+ * close together (see `injection.behaviours.ts`), so one rule covers every language and wording
+ * that uses the same concepts, instead of one regex per phrasing.
+ *
+ * Words are written folded (lower case, no diacritics: "instrucoes", "vergiss"). An entry of four
+ * letters or more matches as a prefix ("instruc" matches instructions, instrucciones, instruções);
+ * shorter entries and entries ending in `=` match whole tokens only. Two-word entries ("told you")
+ * match two consecutive tokens.
+ */
+
+/** Concept bits. */
+export const C = {
+  OVR: 1 << 0, // override / discard verbs
+  PRIOR: 1 << 1, // previous, above, initial
+  INSTR: 1 << 2, // instructions, rules, prompt, guidelines
+  AI: 1 << 3, // the model / assistant / agent
+  REVEAL: 1 << 4, // reveal, print, repeat, show
+  HIDDEN: 1 << 5, // system, hidden, secret, initial, confidential
+  SEND: 1 << 6, // send, forward, post, upload, e-mail
+  DATA: 1 << 7, // conversation, history, credentials, password, contacts
+  DESTRUCT: 1 << 8, // delete, drop, wipe, destroy
+  MASS: 1 << 9, // all, every, entire
+  MONEY: 1 << 10, // refund, transfer, payout
+  APPROVAL: 1 << 11, // approval, confirmation, asking, permission
+  RESTRICT: 1 << 12, // restrictions, filters, censorship, ethics, policy
+  NEG: 1 << 13, // without, no, zero, sans, sin, ohne
+  PERSONA: 1 << 14, // pretend, roleplay, imagine, hypothetical, fictional
+  HARM: 1 << 15, // clearly harmful goals
+  USER: 1 << 16, // the user / reader / customer
+  OUTPUT: 1 << 17, // response, answer, reply, output, summary
+  YOU: 1 << 18, // second person (the model addressed)
+  NOW: 1 << 19, // from now on, henceforth, new
+  UNBOUND: 1 << 20, // unrestricted, unfiltered, uncensored, jailbroken
+  NOTE: 1 << 21, // note, message, notice, attention (a note *to* someone)
+  REFUSE: 1 << 22, // refuse, decline, deny
+  TARGET: 1 << 23, // files, accounts, database, records, users, orders (targets of mass actions)
+  SECRECY: 1 << 24, // secretly, silently, quietly
+  ALWAYS: 1 << 25, // always, no matter, whatever
+  TO: 1 << 26, // to / for (the note *to* the AI)
+  EXEC: 1 << 27, // run, execute, call, invoke (a tool)
+  PROC: 1 << 28, // reading, processing, summarising (an agent at work on this text)
+  IMP: 1 << 29, // task verbs addressed to an assistant: include, add, translate, provide, ensure
+  OFF: 1 << 30, // disable, turn off, deactivate
+  AUTH: 2 ** 31, // developer, operator, administrator, OpenAI (a claimed authority)
+} as const;
+
+const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
+  OVR: `"t follow" "not follow" "t abide" "not abide" "t obey" "not obey" "never mind" "broken free" "break free" freed= ignor disregard forget forgot overrid bypass neglect abandon discard dismiss supersed revok void= obsolet outdated nullif cancel
+    "pay no" "no attention" "longer appl" "longer valid" "of date" "set aside" "throw out" "stop following"
+    oubli oublie ignorez ignore ignora ignoran ignorar olvid descart desconsider esquec esqueca dimentic trascur vergiss vergessen ignorier missachte uberschreib
+    annul anula annulla negeer zignoruj "yok say" pomin`,
+  PRIOR: `previous prior above earlier preceding former initial original old= existing foregoing before= beforehand
+    "told you" "were told" "been told" "been given" "were given" "you received"
+    precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich`,
+  INSTR: `"system message" "real task" "new task" "actual task" "true task" "your task" "you told" "was instructed" "were instructed" instruc prompt guideline guidance directive direction= directions= programming rules rule= setup= configuration config= commands policy policies
+    consign regle regles reglas regla regras regra regole regola istruzion anweisung vorgab regel richtlinie befehl "you were" "you received"
+    indicacion orientac direttiv directiv instructies instrukcj talimat`,
+  AI: `ai= a.i= assistant assistants llm llms chatbot bot= bots= agent agents copilot gpt chatgpt claude gemini summarizer summariser crawler
+    "language model" "the model" "any model" "this model" "coding agent"
+    ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"`,
+  REVEAL: `tell= see= list= reveal show print output repeat display dump leak disclose expose recite quote copy echo spell reproduce "write out" "type out" "tell me" "give me"
+    affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime`,
+  HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort"
+    systeme sistema versteck geheim oculta ocultas oculto ocultos nascost segret secret= secreta secretas secretos interne interno`,
+  SEND: `"e mail" send forward email= post= upload transmit exfiltrat fetch= sms= webhook beacon gist= pastebin "query string" "url encoded" urlencode "the url"
+    envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi`,
+  DATA: `conversation history chat= chats= transcript session credential password passwords passphrase token tokens cookie cookies secrets apikey "api key" "access key" "secret key" ssh=
+    contacts "address book" "verification code" "card number" "card detail" "account number" "phone number" "stored address" "saved card" "personal data" "personal information" "customer data" "customer email" "user data" "previous user" "other user" "last customer" "other customers" "previous messages" "the messages" "system prompt" "system message" inbox
+    historique historial verlauf cronologia historico identifiant contrasena passwort kennwort senha credenziali credenciales zugangsdaten conversa conversacion`,
+  DESTRUCT: `delete drop= wipe destroy erase purge truncate shred "rm -rf" "force push" "--force"
+    supprim efface borra borrar elimin losch loesch cancella apag apague destru vernicht`,
+  MASS: `full= all= every everything everyone entire whole= tout= tous= toute= toutes= todo= todos= todas= toda= alle= allen= alles= samtlich tutti= tutte= tutto= ogni=`,
+  MONEY: `refund reimburs payout transfer wire= "send money" chargeback credit= rembours virement reembols transferen erstatt uberweis rimbors bonifico`,
+  APPROVAL: `approv confirm verif permission consent authoriz authoris asking= ask= validat sign-off review=
+    autoris approb demander preguntar aprobac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
+  RESTRICT: `polic confine bound= "abide by" restriction restrictions filter filters censor safety ethic ethical moral morals guardrail safeguard boundaries limitation limitations rules
+    "content policy" "usage policy" "safety training"
+    restrict filtre filtro filtros limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
+  NEG: `skip= without no= not= zero= free= none= sans= aucun aucune sin= ningun ninguna ohne= keine kein= senza= nessun nessuna sem= nenhum nenhuma`,
+  PERSONA: `pretend roleplay role-play imagine hypothetic fiction fictional simulat character persona "act as" "play a" "you are now" "stay as"
+    "speak as" "respond as" "answer as" "in character" "villain" "grandmother" "grandma"
+    imagin finge actua actue spiel= game= "sei ora" "tu es" "eres ahora" "du bist" "voce e"`,
+  HARM: `bomb explosive meth methamphetamine weapon malware ransomware keylogger poison nerve bioweapon "activation key" "activation keys" "license key" "serial key" hack= hacking
+    "pick a lock" lockpick counterfeit launder suicide`,
+  USER: `user= users= user's reader= readers= customer customers visitor visitors utilisateur usuario utente nutzer benutzer kunde cliente`,
+  OUTPUT: `codebase implementation program= snippet code= response responses answer answers reply replies output summary summaries reponse respuesta antwort risposta resposta repond respond antwort`,
+  YOU: `you= your= yours= yourself= you're= tu= te= ton= tes= toi= vous= votre= vos= tus= tu= ti= tuo= tua= tuoi= tue= du= dein= deine= deinen= dich= dir= voce= seu= sua= seus= suas=`,
+  NOW: `"from now" "now on" "here on" henceforth "starting now" "ab sofort" "a partir" "d'ora" "da ora" "desde ahora" "a partir de agora" maintenant ahora= jetzt= agora= new= nouvelles nouvelle nuevas nuevo neue= neuen= nuove nuova novas novo replaced updated`,
+  UNBOUND: `"anything now" "alter ego" "in character" "break character" "two responses" "two different" "developer mode" "god mode" "admin mode" "debug mode" "dev mode" "maintenance mode" "sudo mode" "jailbreak mode" "admin rights" "root access" "admin access" "admin privileges" unrestrict unfilter uncensor unlimit limitless jailbr amoral unethical unbound unchained unleash "no limits" "no restrictions" "no rules" "no filter"
+    "sans limite" "sin limite" "ohne grenzen" "senza limiti" "sem limites" "sans restriction" "sin restricc" "senza restrizion" "ohne einschrankung" "sem restric"`,
+  NOTE: `important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso instruction instrucc instruc istruzion`,
+  REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
+  TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents
+    zzdest= fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
+  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "sin decir" "senza dire" "sem dizer"`,
+  ALWAYS: `always "no matter" whatever "at all costs" toujours siempre immer sempre`,
+  TO: `to= for= pour= para= an= per= a= au= aux= al= alla= ao= à=`,
+  PROC: `reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora`,
+  IMP: `augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
+    ajout inclu tradu redig fournis fournir menciona incluye incluir agrega anade traduc fuge hinzufug ubersetz erwahn aggiung includi tradur inclua adicion traduz`,
+  OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"`,
+  AUTH: `developer developers operator administrator creator creators openai anthropic "your admin" "the admin" "system administrator" entwickler desarrollador developpeur sviluppatore desenvolvedor`,
+  EXEC: `run= execute invoke call= calls= curl= wget= exec= sudo= bash= sh= execut ejecut esegu ausfuhr`,
+};
+
+/** Folds a word or text for the lexicon: lower case, diacritics removed, ß as ss. */
+export function fold(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ß/g, 'ss').toLowerCase();
+}
+
+export interface Lexicon {
+  /** Whole-token entries. */
+  exact: Map<string, number>;
+  /** Prefix entries, by prefix. */
+  prefix: Map<string, number>;
+  /** Two-token entries, "first second"; the second word matches as is, without a final s, or as a prefix of 5+ letters. */
+  pair: Map<string, number>;
+  /** First words of two-token entries. */
+  pairFirst: Set<string>;
+  /** Longest prefix entry. */
+  maxPrefix: number;
+}
+
+function build(): Lexicon {
+  const lex: Lexicon = { exact: new Map(), prefix: new Map(), pair: new Map(), pairFirst: new Set(), maxPrefix: 4 };
+  const add = (m: Map<string, number>, k: string, bit: number): void => void m.set(k, (m.get(k) ?? 0) | bit);
+  for (const [name, text] of Object.entries(ENTRIES) as [keyof typeof C, string][]) {
+    const bit = C[name];
+    for (const m of text.matchAll(/"([^"]+)"|(\S+)/g)) {
+      const raw = fold(m[1] ?? m[2]!);
+      const words = raw.split(/[^a-z0-9=]+/).filter(Boolean);
+      if (words.length === 0) continue;
+      if (words.length >= 2) {
+        // Phrases are matched on their first two tokens (enough to be specific).
+        const first = words[0]!.replace(/=$/, '');
+        add(lex.pair, `${first} ${words[1]!.replace(/=$/, '')}`, bit);
+        lex.pairFirst.add(first);
+        continue;
+      }
+      const w = words[0]!;
+      if (w.endsWith('=') || w.length < 4) add(lex.exact, w.replace(/=$/, ''), bit);
+      else {
+        add(lex.prefix, w, bit);
+        lex.maxPrefix = Math.max(lex.maxPrefix, w.length);
+      }
+    }
+  }
+  return lex;
+}
+
+export const LEXICON: Lexicon = build();
+
+const cache = new Map<string, number>();
+const CACHE_MAX = 100_000;
+
+/** Concepts of one folded token (every entry that matches it: whole token and all its prefixes). */
+export function conceptsOf(tok: string): number {
+  const hit = cache.get(tok);
+  if (hit !== undefined) return hit;
+  let bits = LEXICON.exact.get(tok) ?? 0;
+  for (let k = Math.min(tok.length, LEXICON.maxPrefix); k >= 4; k--) bits |= LEXICON.prefix.get(k === tok.length ? tok : tok.slice(0, k)) ?? 0;
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(tok, bits);
+  return bits;
+}
+
+/** Concepts of the two-token phrase `prev tok` (0 when none). */
+export function pairConceptsOf(prev: string, tok: string): number {
+  if (!LEXICON.pairFirst.has(prev)) return 0;
+  const p = LEXICON.pair;
+  let b = p.get(`${prev} ${tok}`);
+  if (b === undefined && tok.endsWith('s')) b = p.get(`${prev} ${tok.slice(0, -1)}`);
+  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) b = p.get(`${prev} ${tok.slice(0, k)}`);
+  return b ?? 0;
+}

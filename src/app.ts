@@ -9,6 +9,9 @@ import { createPubSub } from './graphql/pubsub';
 import { resolveModel } from './providers/index';
 import { features, type Services } from './features';
 import { buildAppSchema } from './schema';
+import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './providers/index';
+import type { EvalCaseGeneration, EvalCaseRequest } from './evals/index';
+import { parseGenerateInput, CacheMode, collectResult, type GenerateInput, type GenerationPipeline } from './generate/index';
 import { createServer, type RunningServer } from './server';
 import { createMetrics } from './observability/metrics';
 import type { Logger } from './observability/logger';
@@ -55,7 +58,30 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const models = await features.models.create({ config, logger, db, audit, bus });
   const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
-  const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, traces, analytics, models, guardrails };
+  const evalRuns = features.evalRuns.create({
+    db,
+    logger,
+    generate: (req, ctx) => generateEvalCase(generation, req, ctx),
+    resolveVersion: async (prompt, sel) => {
+      const v = await prompts.resolveVersion(prompt, sel);
+      return { prompt: v.prompt, versionId: v.versionId, number: v.number, modelId: v.modelId };
+    },
+    async judge(modelId, req, signal) {
+      const r = await models.provider.callTool(
+        { modelId, system: [{ text: req.system }], messages: [{ role: 'user', content: [{ text: req.prompt }] }], inferenceConfig: { maxTokens: 512, temperature: 0 } },
+        { ...req.tool, inputSchema: req.tool.inputSchema as unknown as Record<string, unknown> },
+        { signal },
+      );
+      return { toolInput: r.toolInput, text: r.text, costMicros: usageCostMicros(r.usage, models.pricing.pricesFor(modelId)) };
+    },
+    embed: (text) => models.provider.embed(text, { dimensions: 512 }),
+    isKnownModel,
+    defaultModelId: config.defaultModelId,
+    defaultJudgeModelId: config.evalJudgeModelId,
+    concurrency: config.evalConcurrency,
+    singleProcess: !config.databaseUrl,
+  });
+  const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, evalRuns, traces, analytics, models, guardrails };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);
   const metrics = createMetrics();
@@ -80,6 +106,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     async start() {
       app.port = await server.listen(config.port, config.host);
       budgets.startReaper();
+      await evalRuns.startWorker();
       return app.port;
     },
     async stop() {
@@ -87,6 +114,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       // database (reaper, traces), then the listeners, then the database itself.
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['server', () => server.stop()],
+        ['eval worker', () => evalRuns.stopWorker()],
         ['models', () => models.close()],
         ['budget reaper', () => budgets.stopReaper()],
         ['pubsub', () => pubSub.close()],
@@ -102,4 +130,39 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     },
   };
   return app;
+}
+
+/**
+ * The one seam between eval runs and the generate pipeline: a case runs as a production request
+ * would (the pinned version, guardrails, routing, budgets, prompt caching), bypassing the response
+ * cache so every case is really generated, traced with source EVAL and the run's id.
+ */
+async function generateEvalCase(
+  pipeline: GenerationPipeline,
+  req: EvalCaseRequest,
+  ctx: { runId: string; actor: string | null; signal: AbortSignal },
+): Promise<EvalCaseGeneration> {
+  let parsed;
+  try {
+    parsed = parseGenerateInput({ ...req, cache: CacheMode.BYPASS } as unknown as GenerateInput);
+  } catch (err) {
+    return { traceId: null, output: null, error: `BAD_USER_INPUT: ${(err as Error).message}`, costMicros: 0, latencyMs: 0 };
+  }
+  const r = await collectResult(pipeline.run(parsed, { apiKeyId: null, apiKeyName: ctx.actor, source: 'EVAL', evalRunId: ctx.runId }, ctx.signal));
+  const costMicros = Math.round((r.costUsd ?? 0) * 1e6);
+  if (r.status !== 'COMPLETED') {
+    return { traceId: r.traceId, output: null, error: r.error ? `${r.error.code}: ${r.error.message}` : `generation ${r.status}`, costMicros, latencyMs: r.latencyMs ?? 0 };
+  }
+  return { traceId: r.traceId, output: r.text, error: null, costMicros, latencyMs: r.latencyMs ?? 0 };
+}
+
+/** Cost of one call's usage at a model's prices (integer micro-USD; 0 for an unpriced model). */
+function usageCostMicros(u: TokenUsage, prices: Prices | undefined): number {
+  if (!prices) return 0;
+  return picosToMicros(
+    tokensCostPicos(u.inputTokens, prices.input) +
+      tokensCostPicos(u.outputTokens, prices.output) +
+      tokensCostPicos(u.cacheReadTokens, prices.cacheRead ?? prices.input) +
+      tokensCostPicos(u.cacheWriteTokens, prices.cacheWrite ?? prices.input),
+  );
 }

@@ -9,6 +9,7 @@ import { analyticsModule } from './analytics/analytics.module';
 import { budgetsModule } from './budgets/budgets.module';
 import { alertsModule } from './alerts/alerts.module';
 import { evalsModule } from './evals/evals.module';
+import { evalRunsModule } from './evals/eval-runs.module';
 import { providersModule } from './providers/providers.module';
 import { generateModule } from './generate/generate.module';
 
@@ -28,6 +29,7 @@ export const features = {
   budgets: budgetsModule,
   alerts: alertsModule,
   evalSets: evalsModule,
+  evalRuns: evalRunsModule,
   models: providersModule,
   generation: generateModule,
 } as const;

@@ -23,6 +23,8 @@ const envSchema = z.object({
   RESPONSE_CACHE_SIMILARITY: z.coerce.number().min(0).max(1).default(0.97),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
+  EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  EVAL_JUDGE_MODEL_ID: z.string().default('global.anthropic.claude-haiku-4-5-20251001-v1:0'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -44,6 +46,10 @@ export interface AppConfig {
   readonly logLevel: Env['LOG_LEVEL'];
   /** Knobs of the generate pipeline (README "Configuration"). */
   readonly generation: GenerationConfig;
+  /** Cases of one eval run in flight at once. */
+  readonly evalConcurrency: number;
+  /** The judge of `llm-rubric` assertions when the eval set names none. */
+  readonly evalJudgeModelId: string;
 }
 
 /** Knobs of the generate pipeline. */
@@ -93,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     defaultModelId: e.DEFAULT_MODEL_ID,
     logLevel: e.LOG_LEVEL,
+    evalConcurrency: e.EVAL_CONCURRENCY,
+    evalJudgeModelId: e.EVAL_JUDGE_MODEL_ID,
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,

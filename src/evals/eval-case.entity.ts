@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import type { EvalSet } from './eval-set.entity';
 import type { Assertion, CaseContextChunk, CaseMessage } from './eval-case.schemas';
@@ -46,6 +46,10 @@ export class EvalCase {
   @Field(() => GraphQLJSON, { description: '[{ type, value?, weight (default 1), threshold?, flags? }]' })
   @Column('jsonb')
   assertions!: Assertion[];
+
+  @Field(() => Float, { nullable: true, description: 'The case passes when its score reaches this; without it, when every assertion passes.' })
+  @Column('float8', { nullable: true })
+  threshold!: number | null;
 
   @Field(() => [String])
   @Column('text', { array: true, default: () => "'{}'" })

@@ -2,6 +2,7 @@ import { backtrackingRisk } from '../graphql/regex-safety';
 import { z } from 'zod';
 import { BadUserInputError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
+import { jsonSchemaError } from './assertions/json-schema';
 
 /**
  * zod schemas for eval cases and their assertions (API.md "Evaluation"), validated on write. Objects
@@ -37,6 +38,10 @@ const regexAssertion = z
     if (risk) ctx.addIssue({ code: 'custom', path: ['value'], message: risk });
   });
 
+/**
+ * A JSON Schema, compiled with ajv on write: a schema ajv refuses (unknown keyword, wrong type,
+ * unresolvable $ref) is refused here, with ajv's message, before any model call.
+ */
 const jsonSchemaValue = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' })
   .superRefine((s, ctx) => {
@@ -44,14 +49,17 @@ const jsonSchemaValue = z
     const ok = (v: unknown) => typeof v === 'string';
     if (t !== undefined && !ok(t) && !(Array.isArray(t) && t.length > 0 && t.every(ok))) {
       ctx.addIssue({ code: 'custom', path: ['type'], message: 'must be a JSON Schema type name or a list of them' });
+      return;
     }
+    const err = jsonSchemaError(s);
+    if (err) ctx.addIssue({ code: 'custom', message: `invalid JSON Schema: ${err}` });
   });
 
 const ASSERTION_TYPE_LIST =
-  'equals, contains, icontains, not-contains, regex, starts-with, is-json, json-schema, max-length, llm-rubric, similar, cost-below, latency-below';
+  'equals, contains, icontains, not-contains, regex, starts-with, is-json, json-schema, max-length, llm-rubric, similar, cost-below, latency-below (each may be negated with a "not-" prefix)';
 
-/** One assertion of an eval case. `weight` (default 1) weighs it in the case's score. */
-export const assertionSchema = z.discriminatedUnion(
+/** The base (not negated) assertion types and their fields. `not-contains` is `contains` negated. */
+const baseAssertionSchema = z.discriminatedUnion(
   'type',
   [
     /** The output, trimmed, equals `value`, trimmed. */
@@ -60,15 +68,13 @@ export const assertionSchema = z.discriminatedUnion(
     z.strictObject({ type: z.literal('contains'), value: needle, weight }),
     /** The output contains `value`, ignoring case. */
     z.strictObject({ type: z.literal('icontains'), value: needle, weight }),
-    /** The output does not contain `value` (case-sensitive). */
-    z.strictObject({ type: z.literal('not-contains'), value: needle, weight }),
     /** The output matches the regex `value` with `flags`. */
     regexAssertion,
     /** The output, trimmed, starts with `value`. */
     z.strictObject({ type: z.literal('starts-with'), value: needle, weight }),
     /** The output parses as JSON. */
     z.strictObject({ type: z.literal('is-json'), weight }),
-    /** The output parses as JSON and validates against the JSON Schema `value`. */
+    /** The output parses as JSON and validates against the JSON Schema `value` (ajv). */
     z.strictObject({ type: z.literal('json-schema'), value: jsonSchemaValue, weight }),
     /** The output is at most `value` characters long. */
     z.strictObject({ type: z.literal('max-length'), value: z.int({ error: 'must be a whole number' }).min(0, 'must be at least 0'), weight }),
@@ -92,14 +98,18 @@ export const assertionSchema = z.discriminatedUnion(
   },
 );
 
-/** A validated assertion (defaults filled: `weight`, and `threshold` where it applies). */
-export type Assertion = z.output<typeof assertionSchema>;
-/** Every assertion type. */
-export const ASSERTION_TYPES = [
+type BaseAssertion = z.output<typeof baseAssertionSchema>;
+/** A base assertion type: `contains`, `regex`, ... */
+export type BaseAssertionType = BaseAssertion['type'];
+type Negated<A> = A extends { type: infer T extends string } ? Omit<A, 'type'> & { type: `not-${T}` } : never;
+/** A validated assertion (defaults filled: `weight`, and `threshold` where it applies); `not-X` negates X. */
+export type Assertion = BaseAssertion | Negated<BaseAssertion>;
+
+/** The base types, in the order API.md lists them. */
+export const BASE_ASSERTION_TYPES = [
   'equals',
   'contains',
   'icontains',
-  'not-contains',
   'regex',
   'starts-with',
   'is-json',
@@ -109,14 +119,41 @@ export const ASSERTION_TYPES = [
   'similar',
   'cost-below',
   'latency-below',
-] as const satisfies ReadonlyArray<Assertion['type']>;
-export type AssertionType = (typeof ASSERTION_TYPES)[number];
+] as const satisfies ReadonlyArray<BaseAssertionType>;
+
+/** Every assertion type: the base ones and their `not-` negations (promptfoo's convention). */
+export const ASSERTION_TYPES = [...BASE_ASSERTION_TYPES, ...BASE_ASSERTION_TYPES.map((t) => `not-${t}` as const)];
+export type AssertionType = Assertion['type'];
+
+/** Splits `not-X` into X and a negation flag. */
+export function baseOf(type: AssertionType): { base: BaseAssertionType; negated: boolean } {
+  return type.startsWith('not-') ? { base: type.slice(4) as BaseAssertionType, negated: true } : { base: type as BaseAssertionType, negated: false };
+}
+
+/**
+ * One assertion of an eval case. Any type may carry a `not-` prefix: `not-is-json`, `not-regex`,
+ * `not-similar`... The negated form takes the same fields as the base type and passes when the
+ * base assertion fails (score 1 - base score).
+ */
+export const assertionSchema = z.unknown().transform((raw, ctx): Assertion => {
+  const obj = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
+  const negated = typeof obj?.type === 'string' && obj.type.startsWith('not-') && obj.type.length > 4;
+  const parsed = baseAssertionSchema.safeParse(negated ? { ...obj, type: (obj!.type as string).slice(4) } : raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return (negated ? { ...parsed.data, type: `not-${parsed.data.type}` } : parsed.data) as Assertion;
+});
 
 export const assertionsSchema = z
   .array(assertionSchema, { error: 'must be a list of assertions' })
   .min(1, 'must hold at least one assertion')
   .max(50, 'must hold at most 50 assertions')
   .refine((list) => list.some((a) => a.weight > 0), 'weights must not all be 0');
+
+/** A case passes when its score reaches `threshold`; without one, when every assertion passes. */
+export const caseThresholdSchema = unit;
 
 /** One turn of a case's conversation history; `role` is accepted in any case and stored upper-case. */
 export const caseMessageSchema = z.strictObject({
@@ -157,6 +194,8 @@ export const evalCaseSchema = z.strictObject({
     .transform((v) => v ?? []),
   expected: text.nullish().transform((v) => v ?? null),
   assertions: assertionsSchema,
+  /** The case passes when its weighted score reaches this (0..1); without it, when every assertion passes. */
+  threshold: caseThresholdSchema.nullish().transform((v) => v ?? null),
   tags: z
     .array(z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(100), { error: 'must be a list of strings' })
     .max(50, 'must hold at most 50 tags')
@@ -184,10 +223,11 @@ export function parseEvalCases(cases: unknown, field: string, set: { rubric: str
     const at = `${field}.${i}`;
     const c = parseInput(evalCaseSchema, stripUndefined(raw), at);
     c.assertions.forEach((a, j) => {
-      if (a.type === 'similar' && c.expected === null) {
-        throw new BadUserInputError(`${at}.expected`, `assertion ${j} ("similar") compares with expected, which this case lacks`);
+      const { base } = baseOf(a.type);
+      if (base === 'similar' && c.expected === null) {
+        throw new BadUserInputError(`${at}.expected`, `assertion ${j} ("${a.type}") compares with expected, which this case lacks`);
       }
-      if (a.type === 'llm-rubric' && a.value === undefined && !set.rubric) {
+      if (base === 'llm-rubric' && !('value' in a && a.value !== undefined) && !set.rubric) {
         throw new BadUserInputError(`${at}.assertions.${j}.value`, 'an llm-rubric assertion needs a value when the eval set has no rubric');
       }
     });

@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, Float, InputType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 
 /** One eval case to add; the JSON fields are validated with `eval-case.schemas.ts`. */
@@ -24,6 +24,9 @@ export class EvalCaseInput {
 
   @Field(() => [String], { nullable: true })
   tags?: string[] | null;
+
+  @Field(() => Float, { nullable: true, description: 'The case passes when its score reaches this (0..1); without it, when every assertion passes.' })
+  threshold?: number | null;
 }
 
 @InputType()

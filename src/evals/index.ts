@@ -10,6 +10,8 @@ export {
   evalCaseSchema,
   parseEvalCases,
   ASSERTION_TYPES,
+  BASE_ASSERTION_TYPES,
+  baseOf,
   MAX_CASES_PER_CALL,
   type Assertion,
   type AssertionType,
@@ -18,3 +20,9 @@ export {
   type EvalCaseData,
 } from './eval-case.schemas';
 export { evalsModule } from './evals.module';
+export { evalRunsModule } from './eval-runs.module';
+export { EvalRun, EvalRunStatus } from './runs/eval-run.entity';
+export { EvalResult } from './runs/eval-result.entity';
+export { EvalRunService, type RunEvalData } from './runs/eval-run.service';
+export type { EvalRunDeps, EvalCaseRequest, EvalCaseGeneration, EvalVersionRef } from './runs/eval-run.ports';
+export { GRADE_TOOL } from './judge/llm-judge';

@@ -8,3 +8,4 @@ export { GenerateInput, CacheMode, parseGenerateInput, type GenerateRequest } fr
 export type { GenerateEventData } from './generate.events';
 export { createGenerationPipeline, type GenerationFeatures } from './generate.module';
 export { generateModule } from './generate.module';
+export { collectResult } from './generate-once';

@@ -12,6 +12,10 @@ import type { HistoryTrimmer } from './history-trimmer';
 export interface Caller {
   apiKeyId: string | null;
   apiKeyName: string | null;
+  /** PRODUCTION (default) or EVAL: an eval run's case, told apart in traces and analytics. */
+  source?: 'PRODUCTION' | 'EVAL';
+  /** The eval run this generation is a case of. */
+  evalRunId?: string | null;
 }
 
 /**

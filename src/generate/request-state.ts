@@ -171,6 +171,8 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
       sessionId: req.sessionId,
       apiKey: caller.apiKeyName,
       tags: req.tags,
+      source: caller.source ?? 'PRODUCTION',
+      evalRunId: caller.evalRunId ?? null,
       status: 'FAILED',
       errorCode: null,
       stopReason: null,

@@ -37,4 +37,8 @@ export class LabelMove {
   @Field(() => String, { nullable: true })
   @Column('text', { name: 'moved_by', nullable: true })
   by!: string | null;
+
+  /** The eval run whose score allowed a gated promotion (EvalRun id); null for an ungated move. */
+  @Column('uuid', { name: 'eval_run_id', nullable: true })
+  evalRunId!: string | null;
 }

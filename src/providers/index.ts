@@ -13,6 +13,8 @@ export type {
   ModelProvider,
   StreamEvent,
   TokenUsage,
+  ToolCallResult,
+  ToolSpec,
 } from './provider';
 export { BEDROCK_ERROR_STATUS, ProviderError, toProviderError } from './provider.errors';
 export { countTokens, splitTokens } from './tokens';

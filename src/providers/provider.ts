@@ -41,6 +41,23 @@ export interface ConverseResult {
   latencyMs?: number;
 }
 
+/** A tool the model is made to call (Converse `toolConfig` with `toolChoice: { tool }`). */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** The outcome of a forced tool call: the tool input the model gave, or null when it answered without the tool. */
+export interface ToolCallResult {
+  toolInput: unknown;
+  /** Any text the model wrote besides (or instead of) the tool call. */
+  text: string;
+  stopReason: string;
+  usage: TokenUsage;
+}
+
 /** ApplyGuardrail's verdict, flattened to the findings the control plane records. */
 export interface GuardrailAssessmentResult {
   action: 'NONE' | 'GUARDRAIL_INTERVENED';
@@ -65,6 +82,8 @@ export interface ModelProvider {
   /** Streams a ConverseStream call; aborting `signal` stops the HTTP call. Throws ProviderError. */
   stream(req: ConverseRequest, opts?: { signal?: AbortSignal }): AsyncIterable<StreamEvent>;
   complete(req: ConverseRequest, opts?: { signal?: AbortSignal }): Promise<ConverseResult>;
+  /** Converse with one tool the model must call (structured output, e.g. the eval judge's grade). */
+  callTool(req: ConverseRequest, tool: ToolSpec, opts?: { signal?: AbortSignal }): Promise<ToolCallResult>;
   /** CountTokens where the model supports it; null otherwise. */
   countTokens(req: ConverseRequest): Promise<number | null>;
   /** Titan Text Embeddings V2 through InvokeModel. */

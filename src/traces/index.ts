@@ -6,6 +6,7 @@ export { TraceResolver, TraceConnection } from './trace.resolver';
 export { TraceFilter, traceFilterConditions, SqlParams, type TraceFilterData } from './trace-filter.inputs';
 export {
   GenerationStatus,
+  TraceSource,
   Usage,
   StageTokens,
   StageCost,

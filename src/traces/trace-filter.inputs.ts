@@ -1,5 +1,5 @@
-import { Field, InputType } from 'type-graphql';
-import { GenerationStatus } from './trace.types';
+import { Field, ID, InputType } from 'type-graphql';
+import { GenerationStatus, TraceSource } from './trace.types';
 import { BadUserInputError } from '../graphql/errors';
 
 /** Which traces a query covers; every field narrows (AND). Shared by `traces` and the analytics queries. */
@@ -34,6 +34,15 @@ export class TraceFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'Only cache hits (true) or only model calls (false).' })
   cached?: boolean | null;
+
+  @Field(() => TraceSource, {
+    nullable: true,
+    description: 'PRODUCTION or EVAL traffic. Unset: the analytics queries count PRODUCTION only; `traces` lists both.',
+  })
+  source?: TraceSource | null;
+
+  @Field(() => ID, { nullable: true, description: 'Only the generations of this eval run.' })
+  evalRun?: string | null;
 }
 
 /** The filter as plain data, e.g. from a service caller. */
@@ -44,7 +53,14 @@ export type TraceFilterData = Partial<TraceFilter>;
  * and returns its placeholder (`$3` for raw SQL, `:f3` for TypeORM), so one builder serves both.
  * Throws BAD_USER_INPUT (`<field>.from`) when `from` is after `to`.
  */
-export function traceFilterConditions(filter: TraceFilterData | null | undefined, alias: string, param: (value: unknown) => string, field = 'filter'): string[] {
+export function traceFilterConditions(
+  filter: TraceFilterData | null | undefined,
+  alias: string,
+  param: (value: unknown) => string,
+  field = 'filter',
+  /** What an unset `source` means: analytics count production traffic only (the default); `traces` lists all. */
+  defaultSource: TraceSource | null = TraceSource.PRODUCTION,
+): string[] {
   const f = filter ?? {};
   const c = (col: string) => `${alias}.${col}`;
   if (f.from && f.to && f.from.getTime() > f.to.getTime()) throw new BadUserInputError(`${field}.from`, 'must not be after `to`');
@@ -59,6 +75,12 @@ export function traceFilterConditions(filter: TraceFilterData | null | undefined
   if (f.status != null) out.push(`${c('status')} = ${param(f.status)}`);
   if (f.cached != null) out.push(`${c('cached')} = ${param(f.cached)}`);
   if (f.tags?.length) out.push(`${c('tags')} && ${param(f.tags)}::text[]`);
+  const source = f.source ?? (f.evalRun != null ? null : defaultSource);
+  if (source != null) out.push(`${c('source')} = ${param(source)}`);
+  if (f.evalRun != null) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(f.evalRun)) throw new BadUserInputError(`${field}.evalRun`, 'must be an eval run id (uuid)');
+    out.push(`${c('eval_run_id')} = ${param(f.evalRun)}::uuid`);
+  }
   return out;
 }
 

@@ -16,6 +16,13 @@ export const GenerationStatus = {
 } as const;
 export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus];
 
+/** Where a generation came from: a client request, or a case of an eval run (told apart in traces and analytics). */
+export const TraceSource = {
+  PRODUCTION: 'PRODUCTION',
+  EVAL: 'EVAL',
+} as const;
+export type TraceSource = (typeof TraceSource)[keyof typeof TraceSource];
+
 const int = z.number().int().min(0).max(2_147_483_647);
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const ms = z.number().finite().min(0);
@@ -132,6 +139,8 @@ export const traceRecordSchema = z
     sessionId: text.nullish().transform((v) => v ?? null),
     apiKey: text.nullish().transform((v) => v ?? null),
     tags: z.array(z.string()).default([]),
+    source: z.enum(TraceSource).default('PRODUCTION'),
+    evalRunId: z.uuid().nullish().transform((v) => v ?? null),
     status: z.enum(GenerationStatus),
     errorCode: text.nullish().transform((v) => v ?? null),
     stopReason: text.nullish().transform((v) => v ?? null),

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { GenerationStatus, microsToUsd, Span, StageCost, Usage } from './trace.types';
+import { GenerationStatus, TraceSource, microsToUsd, Span, StageCost, Usage } from './trace.types';
 import type { StoredAssembledPrompt, StoredGuardrailEvent, StoredSpan, StoredTraceRequest } from './trace-record';
 
 const bigint = { type: 'bigint' as const };
@@ -22,6 +22,7 @@ const bigint = { type: 'bigint' as const };
 @Index('ix_traces_model_id_created_at', ['modelId', 'createdAt'])
 @Index('ix_traces_api_key_created_at', ['apiKey', 'createdAt'])
 @Index('ix_traces_user_created_at', ['user', 'createdAt'])
+@Index('ix_traces_eval_run_id', ['evalRunId'])
 export class Trace {
   @Field(() => ID)
   @PrimaryColumn('uuid')
@@ -66,6 +67,14 @@ export class Trace {
   @Field(() => String, { nullable: true, description: 'The name of the API key that made the request.' })
   @Column('text', { name: 'api_key', nullable: true })
   apiKey!: string | null;
+
+  @Field(() => TraceSource, { description: 'PRODUCTION or EVAL; the analytics queries count PRODUCTION unless the filter says otherwise.' })
+  @Column('text', { default: TraceSource.PRODUCTION })
+  source!: TraceSource;
+
+  @Field(() => ID, { nullable: true, description: 'The eval run this generation was a case of.' })
+  @Column('uuid', { name: 'eval_run_id', nullable: true })
+  evalRunId!: string | null;
 
   @Field(() => [String])
   @Index('ix_traces_tags', { synchronize: false })

@@ -42,7 +42,7 @@ export class TraceService {
       params[name] = v;
       return `:${name}`;
     };
-    const conditions = traceFilterConditions(filter, 't', param);
+    const conditions = traceFilterConditions(filter, 't', param, 'filter', null);
     if (after) {
       const c = decodeCursor(after, 'after');
       conditions.push(`(t.created_at, t.id) < (${param(c.at)}, ${param(c.id)})`);

@@ -2,13 +2,17 @@ import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { microsToUsd } from '../providers/cost';
 
-import { GenerationStatus, type StageCostMicrosData, type StageTokensData, type UsageData } from './trace-record';
+import { GenerationStatus, TraceSource, type StageCostMicrosData, type StageTokensData, type UsageData } from './trace-record';
 
 /** How a generation ended (API.md `GenerationStatus`); shared by traces and the generate feature. */
 export { GenerationStatus };
 registerEnumType(GenerationStatus, { name: 'GenerationStatus' });
 
 export type { StageCostMicrosData, StageTokensData, UsageData };
+
+/** PRODUCTION or EVAL (see `trace-record.ts`). */
+export { TraceSource };
+registerEnumType(TraceSource, { name: 'TraceSource', description: 'PRODUCTION: a client request; EVAL: a case of an eval run.' });
 
 /** Integer micro-USD to USD for the wire (one definition, in the providers' cost arithmetic). */
 export { microsToUsd };

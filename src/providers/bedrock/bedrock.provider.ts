@@ -30,7 +30,10 @@ import type {
   ModelProvider,
   StreamEvent,
   TokenUsage,
+  ToolCallResult,
+  ToolSpec,
 } from '../provider';
+import type { DocumentType } from '@smithy/types';
 import { toProviderError, ProviderError } from '../provider.errors';
 import type { GuardrailDirection } from '../../core/guardrail-direction';
 
@@ -190,6 +193,31 @@ export class BedrockProvider implements ModelProvider {
       const res = await this.runtime.send(new ConverseCommand(toSdkRequest(req)), { abortSignal: opts.signal });
       const text = (res.output?.message?.content ?? []).map((b) => b.text ?? '').join('');
       return { text, stopReason: res.stopReason ?? 'end_turn', usage: toUsage(res.usage), latencyMs: res.metrics?.latencyMs };
+    } catch (err) {
+      throw toProviderError(err);
+    }
+  }
+
+  async callTool(req: ConverseRequest, tool: ToolSpec, opts: { signal?: AbortSignal } = {}): Promise<ToolCallResult> {
+    try {
+      const res = await this.runtime.send(
+        new ConverseCommand({
+          ...toSdkRequest(req),
+          toolConfig: {
+            tools: [{ toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema as DocumentType } } }],
+            toolChoice: { tool: { name: tool.name } },
+          },
+        }),
+        { abortSignal: opts.signal },
+      );
+      const content = res.output?.message?.content ?? [];
+      const use = content.find((b) => b.toolUse?.name === tool.name)?.toolUse;
+      return {
+        toolInput: use ? (use.input ?? null) : null,
+        text: content.map((b) => b.text ?? '').join(''),
+        stopReason: res.stopReason ?? 'end_turn',
+        usage: toUsage(res.usage),
+      };
     } catch (err) {
       throw toProviderError(err);
     }

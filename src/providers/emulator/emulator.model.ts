@@ -282,6 +282,24 @@ export function lastUserText(body: ConverseBody): string {
   return '';
 }
 
+/** The text blocks of the system prompt, where directives may also stand. */
+export function systemText(body: ConverseBody): string {
+  return (body.system ?? [])
+    .map((b) => (typeof b.text === 'string' ? b.text : ''))
+    .filter((t) => t !== '')
+    .join('\n');
+}
+
+/** The tool a call forces (`toolChoice: { tool: { name } }`), with its input schema; null when none is forced. */
+export function forcedTool(body: ConverseBody): { name: string; inputSchema: unknown } | null {
+  const choice = body.toolConfig?.toolChoice as { tool?: { name?: unknown } } | undefined;
+  const name = choice?.tool?.name;
+  if (typeof name !== 'string') return null;
+  const spec = body.toolConfig!.tools.map((t) => t.toolSpec as { name?: string; inputSchema?: { json?: unknown } } | undefined).find((t) => t?.name === name);
+  if (!spec) throw new EmulatorError('ValidationException', `toolChoice names the tool "${name}", which toolConfig.tools does not define.`);
+  return { name, inputSchema: spec.inputSchema?.json ?? null };
+}
+
 function chunk(text: string, chars: number): string[] {
   const cps = Array.from(text);
   const out: string[] = [];

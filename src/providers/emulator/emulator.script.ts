@@ -12,6 +12,10 @@
  * | `#delay-ms: N`                | waits N ms before the first token |
  * | `#interval-ms: N`             | waits N ms between deltas |
  * | `#chunk-chars: N`             | deltas of N characters instead of one token each |
+ * | `#judge: SCORE \| malformed \| text` | a forced grading tool call answers that score, an input without a valid score, or plain text instead of the tool |
+ *
+ * A directive may also stand in the **system prompt** (e.g. of a prompt version): it then applies
+ * to every call, unless the last user message gives the same directive (the message wins).
  */
 export interface EmulatorScript {
   reply?: string;
@@ -23,6 +27,8 @@ export interface EmulatorScript {
   delayMs?: number;
   intervalMs?: number;
   chunkChars?: number;
+  /** `#judge:` how a forced grading tool call answers: a fixed score, a malformed tool input, or text without the tool. */
+  judge?: number | 'malformed' | 'text';
 }
 
 /** A scripted Bedrock error: its name and an optional message. */
@@ -49,6 +55,18 @@ function parseCount(value: string): number | undefined {
 }
 
 /** Reads the directives of a message text; the first occurrence of each directive wins. */
+/**
+ * The directives of a call: those of the system prompt, overridden directive by directive by those
+ * of the last user message.
+ */
+export function mergeScripts(system: EmulatorScript, user: EmulatorScript): EmulatorScript {
+  const merged: EmulatorScript = { ...system, errorsByModel: new Map([...system.errorsByModel, ...user.errorsByModel]) };
+  for (const [k, v] of Object.entries(user) as Array<[keyof EmulatorScript, unknown]>) {
+    if (k !== 'errorsByModel' && v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+  }
+  return merged;
+}
+
 export function parseScript(text: string): EmulatorScript {
   const script: EmulatorScript = { errorsByModel: new Map() };
   if (!text.includes('#')) return script;
@@ -82,6 +100,13 @@ export function parseScript(text: string): EmulatorScript {
       case 'interval-ms':
         script.intervalMs ??= parseCount(value);
         break;
+      case 'judge': {
+        const v = value.trim().toLowerCase();
+        if (script.judge !== undefined) break;
+        if (v === 'malformed' || v === 'text') script.judge = v;
+        else if (/^(0(\.\d+)?|1(\.0+)?)$/.test(v)) script.judge = Number(v);
+        break;
+      }
       case 'chunk-chars': {
         const n = parseCount(value);
         if (n) script.chunkChars ??= n;

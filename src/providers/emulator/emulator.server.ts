@@ -17,13 +17,16 @@ import {
   lastUserText,
   parseConverseBody,
   parseScript,
+  systemText,
+  forcedTool,
   planReply,
   PromptCacheStore,
   type ConverseBody,
   type EmulatorUsage,
   type PlannedReply,
 } from './emulator.model';
-import type { EmulatorScript, ScriptedError } from './emulator.script';
+import { mergeScripts, type EmulatorScript, type ScriptedError } from './emulator.script';
+import { gradingAnswer, isGradingTool } from './emulator.judge';
 import { encodeErrorFrame, encodeEvent, encodeException } from './event-stream';
 
 /** Options of {@link startEmulator}. */
@@ -177,7 +180,8 @@ function prepareConverse(modelId: string, raw: unknown, cache: PromptCacheStore,
   if (maxTokens !== undefined && maxTokens > model.maxOutputTokens) {
     throw new EmulatorError('ValidationException', `The maximum tokens you requested exceeds the model limit of ${model.maxOutputTokens}. Try again with a maximum tokens value that is lower than ${model.maxOutputTokens}.`);
   }
-  const script = parseScript(lastUserText(body));
+  // A directive in the system prompt applies to every call, unless the last user message gives the same one.
+  const script = mergeScripts(parseScript(systemText(body)), parseScript(lastUserText(body)));
   const err = scriptedError(script, modelId, model);
   if (err) throwScripted(err);
   // A non-streamed call cannot fail half-way: `#error-mid` fails it outright.
@@ -334,6 +338,25 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     const started = Date.now();
     const call = prepareConverse(modelId, parseJson(await readBody(req)), cache, false);
     await sleep(call.plan.script.delayMs ?? 0, res);
+    const forced = forcedTool(call.body);
+    if (forced) {
+      // A forced tool call: answer through the real tool-use wire format (the stand-in judge for grading tools).
+      const answer = isGradingTool(forced.inputSchema) ? gradingAnswer(lastUserText(call.body), call.plan.script) : { toolInput: {} };
+      const content = 'text' in answer ? [{ text: answer.text }] : [{ toolUse: { toolUseId: `tooluse_${requestId.replace(/-/g, '').slice(0, 22)}`, name: forced.name, input: answer.toolInput } }];
+      const outputTokens = countTokens('text' in answer ? answer.text : JSON.stringify(answer.toolInput));
+      sendJson(
+        res,
+        200,
+        {
+          output: { message: { role: 'assistant', content } },
+          stopReason: 'text' in answer ? 'end_turn' : 'tool_use',
+          usage: { ...call.usage, outputTokens, totalTokens: call.usage.totalTokens - call.usage.outputTokens + outputTokens },
+          metrics: { latencyMs: Date.now() - started },
+        },
+        requestId,
+      );
+      return 200;
+    }
     sendJson(
       res,
       200,

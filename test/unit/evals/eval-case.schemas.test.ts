@@ -54,7 +54,7 @@ describe('eval case schemas', () => {
 
   it('fills empty defaults for the optional fields', () => {
     const [c] = parseEvalCases([{ assertions: [ok] }], 'input.cases', { rubric: null });
-    expect(c).toEqual({ variables: {}, messages: [], input: null, context: [], expected: null, assertions: [{ ...ok, weight: 1 }], tags: [] });
+    expect(c).toEqual({ variables: {}, messages: [], input: null, context: [], expected: null, assertions: [{ ...ok, weight: 1 }], tags: [], threshold: null });
   });
 
   it.each([

@@ -1,0 +1,13 @@
+import { defineFeature } from '../core/feature-module';
+import { EvalResult } from './runs/eval-result.entity';
+import { EvalRun } from './runs/eval-run.entity';
+import type { EvalRunDeps } from './runs/eval-run.ports';
+import { EvalResultResolver, EvalRunResolver } from './runs/eval-run.resolver';
+import { EvalRunService } from './runs/eval-run.service';
+
+/** Eval runs and their results: runEval, the worker, progress, compareEvalRuns. */
+export const evalRunsModule = defineFeature({
+  entities: [EvalRun, EvalResult],
+  resolvers: [EvalRunResolver, EvalResultResolver],
+  create: (deps: EvalRunDeps) => new EvalRunService(deps),
+});

@@ -1,0 +1,65 @@
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { EvalRun } from './eval-run.entity';
+
+@InputType({ description: 'Runs an eval set on a prompt version (by number or label; default the production label).' })
+export class RunEvalInput {
+  @Field()
+  evalSet!: string;
+
+  @Field({ description: 'The prompt name.' })
+  prompt!: string;
+
+  @Field(() => Int, { nullable: true })
+  version?: number | null;
+
+  @Field(() => String, { nullable: true })
+  label?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Run every case on this model (routing keeps it); default: the pipeline routes as in production.' })
+  modelId?: string | null;
+}
+
+@ObjectType({ description: 'One case in compareEvalRuns.' })
+export class CaseComparison {
+  @Field(() => ID)
+  caseId!: string;
+
+  @Field(() => Int, { description: 'The case\'s position in its set.' })
+  position!: number;
+
+  @Field(() => Float, { nullable: true })
+  baseScore!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  candidateScore!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'candidateScore - baseScore; negative is a regression.' })
+  delta!: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  basePassed!: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  candidatePassed!: boolean | null;
+}
+
+@ObjectType({ description: 'Two runs of one eval set, case by case, regressions first.' })
+export class EvalRunComparison {
+  @Field(() => EvalRun)
+  base!: EvalRun;
+
+  @Field(() => EvalRun)
+  candidate!: EvalRun;
+
+  @Field(() => Float, { nullable: true, description: 'candidate.score - base.score.' })
+  scoreDelta!: number | null;
+
+  @Field(() => Int, { description: 'Cases whose score went down.' })
+  regressions!: number;
+
+  @Field(() => Int, { description: 'Cases whose score went up.' })
+  improvements!: number;
+
+  @Field(() => [CaseComparison], { description: 'Per case, the largest drop first.' })
+  cases!: CaseComparison[];
+}

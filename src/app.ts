@@ -10,7 +10,7 @@ import { resolveModel } from './providers/index';
 import { features, type Services } from './features';
 import { buildAppSchema } from './schema';
 import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './providers/index';
-import type { EvalCaseGeneration, EvalCaseRequest } from './evals/index';
+import { EvalGate, type EvalCaseGeneration, type EvalCaseRequest } from './evals/index';
 import { parseGenerateInput, CacheMode, collectResult, type GenerateInput, type GenerationPipeline } from './generate/index';
 import { createServer, type RunningServer } from './server';
 import { createMetrics } from './observability/metrics';
@@ -81,6 +81,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     concurrency: config.evalConcurrency,
     singleProcess: !config.databaseUrl,
   });
+  prompts.useGate(new EvalGate(evalRuns, { resolveVersion: (p, sel) => prompts.resolveVersion(p, sel), isKnownModel }));
   const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, evalRuns, traces, analytics, models, guardrails };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);

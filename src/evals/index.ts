@@ -26,3 +26,4 @@ export { EvalResult } from './runs/eval-result.entity';
 export { EvalRunService, type RunEvalData } from './runs/eval-run.service';
 export type { EvalRunDeps, EvalCaseRequest, EvalCaseGeneration, EvalVersionRef } from './runs/eval-run.ports';
 export { GRADE_TOOL } from './judge/llm-judge';
+export { EvalGate } from './runs/eval-gate';

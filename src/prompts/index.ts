@@ -3,7 +3,8 @@
  * folder only through what is exported here.
  */
 export { PromptService } from './prompt.service';
-export type { ResolvedPromptVersion, VersionSelector, LabelMovedListener, PromptLoaders } from './prompt.service';
+export type { ResolvedPromptVersion, VersionSelector, LabelMovedListener, PromptLoaders, PromotionGate, PromotionGateData, GateVerdict } from './prompt.service';
+export { PromotionResult } from './promotion-result.types';
 export { renderTemplate, renderVersion, parseTemplate, findVariables, checkVariables } from './prompt-template';
 export type { TemplateMessage, RenderableVersion, RenderedVersion, TemplatePart } from './prompt-template';
 export type { ModelParamsData, PromptMessageData } from './prompt.schemas';

@@ -9,6 +9,9 @@ export class PromotionResult {
   @Field(() => PromptLabel, { nullable: true })
   label!: PromptLabel | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the label did not move, or why nothing changed.' })
+  @Field(() => String, { nullable: true, description: 'Why the label did not move (a gate names the score and the failed cases), or why it did.' })
   reason!: string | null;
+
+  /** The eval run a gate decided with (GraphQL `evalRun`, resolved by the evals feature). */
+  evalRunId!: string | null;
 }

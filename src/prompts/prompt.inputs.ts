@@ -66,8 +66,17 @@ export class EvalGateInput {
   @Field(() => Float)
   minScore!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Run the cases on this model (default: routed as in production).' })
   modelId?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Also require at least this share of cases passed (0..1).' })
+  minPassRate?: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Also refuse when the score is lower by more than this than the score of the version the label points at now (evaluated on the same set).',
+  })
+  maxRegression?: number | null;
 }
 
 @InputType()

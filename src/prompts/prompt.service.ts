@@ -74,6 +74,34 @@ interface CachedPrompt {
   labels: Map<string, ResolvedPromptVersion>;
 }
 
+const unitSchema = (what: string) => z.number({ error: `${what} must be a number in 0..1` }).min(0, 'must be in 0..1').max(1, 'must be in 0..1');
+/** EvalGateInput, validated before any model call. */
+const gateSchema = z.object({
+  evalSet: nameSchema,
+  minScore: unitSchema('minScore'),
+  modelId: z.string().trim().min(1, 'must not be empty').max(300).nullish().transform((v) => v ?? null),
+  minPassRate: unitSchema('minPassRate').nullish().transform((v) => v ?? null),
+  maxRegression: unitSchema('maxRegression').nullish().transform((v) => v ?? null),
+});
+/** A gate as the gate port receives it. */
+export type PromotionGateData = z.output<typeof gateSchema>;
+
+/** The gate's verdict (the evals feature decides). */
+export interface GateVerdict {
+  allowed: boolean;
+  reason: string;
+  evalRunId: string | null;
+  baselineRunId: string | null;
+}
+
+/**
+ * What a gated promotion asks: evaluate `version` (and with `maxRegression` the `baselineVersion`
+ * the label points at now) on the gate's eval set. Implemented by the evals feature.
+ */
+export interface PromotionGate {
+  evaluate(req: { prompt: string; version: number; baselineVersion: number | null; gate: PromotionGateData }, actor: string): Promise<GateVerdict>;
+}
+
 const descriptionSchema = z.string().max(2000, 'must be at most 2000 characters').nullish();
 const versionNumberSchema = z.number().int('must be an integer').positive('must be a positive integer');
 
@@ -113,6 +141,7 @@ function labelSnapshot(promptName: string, label: PromptLabel, number: number | 
 export class PromptService {
   private readonly cache: CachedConfig<Map<string, CachedPrompt>>;
   private readonly listeners = new Set<LabelMovedListener>();
+  private gate: PromotionGate | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -359,7 +388,16 @@ export class PromptService {
     return version;
   }
 
-  /** Points a label at a version (creating the label if needed) and records the move. */
+  /** Sets the eval gate that gated promotions ask (see `app.ts`); without one, a gate is refused. */
+  useGate(gate: PromotionGate): void {
+    this.gate = gate;
+  }
+
+  /**
+   * Points a label at a version (creating the label if needed) and records the move. With a `gate`,
+   * the gate first evaluates the version (and, with `maxRegression`, the version the label points at
+   * now) and the label moves only if it allows; the move and its audit entry record the run.
+   */
   async promote(
     input: { prompt: string; version: number; label: string; gate?: unknown },
     actor: string,
@@ -367,7 +405,24 @@ export class PromptService {
     const promptName = parseInput(nameSchema, input.prompt, 'input.prompt');
     const labelName = this.settableLabel(input.label, 'input.label');
     const number = parseInput(versionNumberSchema, input.version, 'input.version');
-    if (input.gate !== undefined && input.gate !== null) throw new BadUserInputError('input.gate', 'eval gates are not available yet');
+    const gate = input.gate === undefined || input.gate === null ? null : parseInput(gateSchema, plain(input.gate), 'input.gate');
+
+    let verdict: GateVerdict | null = null;
+    let evaluatedFrom: number | null = null;
+    if (gate) {
+      if (!this.gate) throw new BadUserInputError('input.gate', 'eval gates are not available in this process');
+      // Checked before any model call: the prompt, the version, where the label points now.
+      const prompt = await this.getByName(promptName, 'input.prompt');
+      const target = await this.db.getRepository(PromptVersion).findOneBy({ promptId: prompt.id, number });
+      if (!target) throw new NotFoundError('PromptVersion', `${promptName}@${number}`);
+      const existing = await this.db.getRepository(PromptLabel).findOneBy({ promptId: prompt.id, name: labelName });
+      if (existing && existing.versionId === target.id) {
+        return { promoted: true, label: existing, reason: `label "${labelName}" already points at version ${number}`, evalRunId: null };
+      }
+      evaluatedFrom = existing ? await this.numberOf(this.db.manager, existing.versionId) : null;
+      verdict = await this.gate.evaluate({ prompt: promptName, version: number, baselineVersion: evaluatedFrom, gate }, actor);
+      if (!verdict.allowed) return { promoted: false, label: existing, reason: verdict.reason, evalRunId: verdict.evalRunId };
+    }
 
     const result = await this.db.transaction(async (m): Promise<PromotionResult & { moved: boolean }> => {
       const prompt = await this.lockPrompt(m, promptName);
@@ -375,11 +430,15 @@ export class PromptService {
       if (!target) throw new NotFoundError('PromptVersion', `${promptName}@${number}`);
       const existing = await m.findOneBy(PromptLabel, { promptId: prompt.id, name: labelName });
       if (existing && existing.versionId === target.id) {
-        return { promoted: true, label: existing, reason: `label "${labelName}" already points at version ${number}`, moved: false };
+        return { promoted: true, label: existing, reason: `label "${labelName}" already points at version ${number}`, moved: false, evalRunId: verdict?.evalRunId ?? null };
       }
       const fromNumber = existing ? await this.numberOf(m, existing.versionId) : null;
+      if (verdict && fromNumber !== evaluatedFrom) {
+        // The regression was measured against the version the label held then; it moved meanwhile.
+        return { promoted: false, label: existing, reason: `label "${labelName}" moved from version ${evaluatedFrom ?? 'none'} to ${fromNumber ?? 'none'} while the gate evaluated; promote again`, moved: false, evalRunId: verdict.evalRunId };
+      }
       const before = existing ? labelSnapshot(promptName, existing, fromNumber) : null;
-      const label = await this.moveLabel(m, existing ?? m.create(PromptLabel, { promptId: prompt.id, name: labelName }), target, fromNumber, 'promote', actor);
+      const label = await this.moveLabel(m, existing ?? m.create(PromptLabel, { promptId: prompt.id, name: labelName }), target, fromNumber, 'promote', actor, verdict?.evalRunId ?? null);
       await this.audit.record(m, {
         actor,
         action: 'promote',
@@ -387,15 +446,18 @@ export class PromptService {
         entityId: label.id,
         entityName: `${promptName}:${labelName}`,
         before,
-        after: labelSnapshot(promptName, label, number),
+        after: {
+          ...labelSnapshot(promptName, label, number),
+          ...(verdict ? { gate, evalRun: verdict.evalRunId, baselineEvalRun: verdict.baselineRunId, gateReason: verdict.reason } : {}),
+        },
       });
-      return { promoted: true, label, reason: null, moved: true };
+      return { promoted: true, label, reason: verdict?.reason ?? null, moved: true, evalRunId: verdict?.evalRunId ?? null };
     });
     if (result.moved) {
       await this.bus.publish(TOPIC);
       await this.publishLabelMoved(promptName, labelName);
     }
-    return { promoted: result.promoted, label: result.label, reason: result.reason };
+    return { promoted: result.promoted, label: result.label, reason: result.reason, evalRunId: result.evalRunId };
   }
 
   /**
@@ -461,12 +523,13 @@ export class PromptService {
     fromNumber: number | null,
     kind: 'promote' | 'rollback',
     actor: string,
+    evalRunId: string | null = null,
   ): Promise<PromptLabel> {
     label.versionId = target.id;
     label.updatedAt = new Date();
     label.updatedBy = actor;
     const saved = await m.save(label);
-    await m.insert(LabelMove, { labelId: saved.id, fromVersion: fromNumber, toVersion: target.number, kind, by: actor });
+    await m.insert(LabelMove, { labelId: saved.id, fromVersion: fromNumber, toVersion: target.number, kind, by: actor, evalRunId });
     return saved;
   }
 

@@ -8,6 +8,7 @@ import { EvalSet } from '../eval-set.entity';
 import { EvalResult } from './eval-result.entity';
 import { EvalRun } from './eval-run.entity';
 import { EvalRunComparison, RunEvalInput } from './eval-run.types';
+import { LabelMove, PromotionResult } from '../../prompts';
 import type { EvalRunService } from './eval-run.service';
 import type { EvalSetService } from '../eval-set.service';
 
@@ -114,5 +115,23 @@ export class EvalResultResolver {
     const c = await loaders(ctx).caseById.load(r.caseId);
     if (!c) throw new NotFoundError('EvalCase', r.caseId);
     return c;
+  }
+}
+
+/** `PromotionResult.evalRun`: the run a gate decided with. */
+@Resolver(() => PromotionResult)
+export class PromotionEvalRunResolver {
+  @FieldResolver(() => EvalRun, { nullable: true, description: 'The eval run the gate decided with (null without a gate).' })
+  evalRun(@Root() r: PromotionResult, @Ctx() ctx: ServicesContext): Promise<EvalRun | null> | null {
+    return r.evalRunId ? ctx.services.evalRuns.get(r.evalRunId) : null;
+  }
+}
+
+/** `LabelMove.evalRun`: the run that allowed a gated move. */
+@Resolver(() => LabelMove)
+export class LabelMoveEvalRunResolver {
+  @FieldResolver(() => EvalRun, { nullable: true, description: 'The eval run whose score allowed this move (gated promotions).' })
+  evalRun(@Root() m: LabelMove, @Ctx() ctx: ServicesContext): Promise<EvalRun | null> | null {
+    return m.evalRunId ? ctx.services.evalRuns.get(m.evalRunId) : null;
   }
 }

@@ -81,11 +81,11 @@ export class EvalRunService {
   }
 
   /** Queues a run of a resolved version (also used by gated promotion). */
-  async queue(set: EvalSet, version: EvalVersionRef, label: string | null, requestedModelId: string | null, actor: string | null): Promise<EvalRun> {
+  async queue(set: EvalSet, version: EvalVersionRef, label: string | null, requestedModelId: string | null, actor: string | null, field = 'input.evalSet'): Promise<EvalRun> {
     const { count, hash } = await this.fingerprint(set);
-    if (count === 0) throw new BadUserInputError('input.evalSet', `eval set "${set.name}" has no cases`);
+    if (count === 0) throw new BadUserInputError(field, `eval set "${set.name}" has no cases`);
     const judgeModel = set.judgeModelId ?? this.deps.defaultJudgeModelId;
-    if (!this.deps.isKnownModel(judgeModel)) throw new BadUserInputError('input.evalSet', `the judge model "${judgeModel}" is unknown`);
+    if (!this.deps.isKnownModel(judgeModel)) throw new BadUserInputError(field, `the judge model "${judgeModel}" is unknown`);
     const run = await this.deps.db.getRepository(EvalRun).save(
       this.deps.db.getRepository(EvalRun).create({
         evalSetId: set.id,

@@ -80,6 +80,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     defaultJudgeModelId: config.evalJudgeModelId,
     concurrency: config.evalConcurrency,
     singleProcess: !config.databaseUrl,
+    staleMs: config.evalRunStaleMs,
   });
   prompts.useGate(new EvalGate(evalRuns, { resolveVersion: (p, sel) => prompts.resolveVersion(p, sel), isKnownModel }));
   const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, evalRuns, traces, analytics, models, guardrails };

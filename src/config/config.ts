@@ -24,6 +24,7 @@ const envSchema = z.object({
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
   EVAL_JUDGE_MODEL_ID: z.string().default('global.anthropic.claude-haiku-4-5-20251001-v1:0'),
 });
 
@@ -50,6 +51,8 @@ export interface AppConfig {
   readonly evalConcurrency: number;
   /** The judge of `llm-rubric` assertions when the eval set names none. */
   readonly evalJudgeModelId: string;
+  /** On PostgreSQL, a RUNNING eval run whose process has not said it is alive for this long is resumed by another. */
+  readonly evalRunStaleMs: number;
 }
 
 /** Knobs of the generate pipeline. */
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     evalConcurrency: e.EVAL_CONCURRENCY,
     evalJudgeModelId: e.EVAL_JUDGE_MODEL_ID,
+    evalRunStaleMs: e.EVAL_RUN_STALE_SECONDS * 1000,
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,

@@ -115,7 +115,7 @@ export class EvalRun {
   @Column('timestamptz', { nullable: true })
   heartbeat!: Date | null;
 
-  /** How many times a restart resumed this run. */
+  @Field(() => Int, { description: 'How many times a restart resumed this run (its finished cases were kept).' })
   @Column('int', { default: 0 })
   resumes!: number;
 

@@ -65,4 +65,6 @@ export interface EvalRunDeps {
   concurrency: number;
   /** True on embedded PGlite: one process owns the data, so a RUNNING run found at start-up was interrupted. */
   singleProcess: boolean;
+  /** A RUNNING run whose heartbeat is older than this is taken for interrupted (default 30 s). */
+  staleMs?: number;
 }

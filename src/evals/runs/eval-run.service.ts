@@ -41,7 +41,7 @@ const runInputSchema = z.object({
 const firstSchema = z.number().int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000');
 const resultsFirstSchema = z.number().int('must be an integer').min(1, 'must be at least 1').max(10_000, 'must be at most 10,000');
 
-/** A heartbeat older than this marks a RUNNING run whose process died (on PostgreSQL, where several processes share runs). */
+/** A heartbeat older than this (by default) marks a RUNNING run whose process died (on PostgreSQL, where several processes share runs). */
 const STALE_MS = 30_000;
 /** A run interrupted this many times is marked FAILED instead of resumed again. */
 const MAX_RESUMES = 3;
@@ -63,9 +63,11 @@ export class EvalRunService {
   private stopping = false;
   private kicking: Promise<void> | null = null;
   private readonly runner: EvalCaseRunner;
+  private readonly staleMs: number;
 
   constructor(private readonly deps: EvalRunDeps) {
     this.runner = new EvalCaseRunner(deps);
+    this.staleMs = deps.staleMs ?? STALE_MS;
   }
 
   // ---------------------------------------------------------------- API
@@ -289,7 +291,7 @@ export class EvalRunService {
     const all = startup && this.deps.singleProcess;
     const stale: Array<{ id: string; resumes: number }> = await this.deps.db.query(
       `SELECT id, resumes FROM eval_runs WHERE status = 'RUNNING' AND ($1::boolean OR heartbeat IS NULL OR heartbeat < now() - ($2::int * interval '1 millisecond')) AND NOT (id = ANY($3::uuid[]))`,
-      [all, STALE_MS, [...this.active.keys()]],
+      [all, this.staleMs, [...this.active.keys()]],
     );
     for (const r of stale) {
       if (r.resumes >= MAX_RESUMES) {
@@ -345,7 +347,7 @@ export class EvalRunService {
       this.publish(run);
       const set = await db.getRepository(EvalSet).findOneBy({ id: run.evalSetId });
       if (!set) throw new Error('its eval set no longer exists');
-      const heartbeat = setInterval(() => void db.query(`UPDATE eval_runs SET heartbeat = now() WHERE id = $1 AND status = 'RUNNING'`, [id]).catch(() => undefined), STALE_MS / 3);
+      const heartbeat = setInterval(() => void db.query(`UPDATE eval_runs SET heartbeat = now() WHERE id = $1 AND status = 'RUNNING'`, [id]).catch(() => undefined), this.staleMs / 3);
       heartbeat.unref();
       try {
         await this.runCases(run, set, signal);

@@ -221,6 +221,18 @@ describe('gated promotion', () => {
     expect(cases.map((c: { delta: number }) => c.delta)).toEqual([...cases.map((c: { delta: number }) => c.delta)].sort((a, b) => a - b));
   });
 
+  it('answers evalScoreTrend per bucket over the finished runs of a set', async () => {
+    const r = await t.gql('{ evalScoreTrend(evalSet: "math-set", prompt: "math", bucket: DAY) { bucket meanScore passRate items runs promptVersions } }', {}, await t.keyFor('ANALYST'));
+    expect(r.errors).toBeUndefined();
+    const [row] = r.data!.evalScoreTrend;
+    expect(row.runs).toBeGreaterThanOrEqual(3);
+    expect(row.items).toBe(row.runs * 3);
+    expect(row.promptVersions).toEqual(expect.arrayContaining([good, bad, mid]));
+    expect(row.meanScore).toBeGreaterThan(0);
+    expect(row.meanScore).toBeLessThan(1);
+    expect((await t.gql('{ evalScoreTrend(evalSet: "nope") { runs } }')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
   it('refuses bad gates naming the field, and APP may not promote', async () => {
     const err = async (gate: Record<string, unknown>, key = ci) => {
       const r = await t.gql(PROMOTE, { i: { prompt: 'math', version: bad, label: 'production', gate } }, key);

@@ -7,7 +7,8 @@ import { EvalCase } from '../eval-case.entity';
 import { EvalSet } from '../eval-set.entity';
 import { EvalResult } from './eval-result.entity';
 import { EvalRun } from './eval-run.entity';
-import { EvalRunComparison, RunEvalInput } from './eval-run.types';
+import { EvalRunComparison, EvalTrendRow, RunEvalInput } from './eval-run.types';
+import { TimeBucket } from '../../analytics';
 import { LabelMove, PromotionResult } from '../../prompts';
 import type { EvalRunService } from './eval-run.service';
 import type { EvalSetService } from '../eval-set.service';
@@ -79,6 +80,17 @@ export class EvalRunResolver {
       improvements: c.cases.filter((x) => x.delta !== null && x.delta > 0).length,
       cases: c.cases,
     };
+  }
+
+  @Authorized(Roles.READ)
+  @Query(() => [EvalTrendRow], { description: 'Eval scores of the set\'s finished runs over time (bucket default DAY), optionally of one prompt.' })
+  evalScoreTrend(
+    @Arg('evalSet') evalSet: string,
+    @Ctx() ctx: ServicesContext,
+    @Arg('prompt', () => String, { nullable: true }) prompt?: string | null,
+    @Arg('bucket', () => TimeBucket, { nullable: true }) bucket?: TimeBucket | null,
+  ): Promise<EvalTrendRow[]> {
+    return ctx.services.evalRuns.scoreTrend(evalSet, prompt, bucket ?? TimeBucket.DAY);
   }
 
   @Authorized(Roles.READ)

@@ -184,6 +184,35 @@ export class EvalRunService {
     return { base, candidate, cases };
   }
 
+  /**
+   * Mean score, pass rate, cases and runs of the set's SUCCEEDED runs per bucket of `finished_at`
+   * (UTC), optionally of one prompt; NOT_FOUND for an unknown set.
+   */
+  async scoreTrend(evalSet: string, prompt: string | null | undefined, bucket: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH'): Promise<Array<{ bucket: Date; meanScore: number | null; passRate: number | null; items: number; runs: number; promptVersions: number[] }>> {
+    const set = await this.setByName(evalSet);
+    const promptName = prompt == null ? null : parseInput(nameSchema, prompt, 'prompt');
+    const unit = { HOUR: 'hour', DAY: 'day', WEEK: 'week', MONTH: 'month' }[bucket];
+    const rows: Array<{ bucket: Date; score_sum: number; passed: number; items: number; runs: number; versions: number[] }> = await this.deps.db.query(
+      `SELECT date_trunc('${unit}', r.finished_at, 'UTC') AS bucket, sum(r.score_sum)::float8 AS score_sum, sum(r.passed_count)::int AS passed,
+              sum(r.done_count)::int AS items, count(*)::int AS runs, array_agg(DISTINCT r.prompt_version ORDER BY r.prompt_version) AS versions
+         FROM eval_runs r
+        WHERE r.eval_set_id = $1 AND r.status = 'SUCCEEDED' AND ($2::text IS NULL OR r.prompt = $2)
+        GROUP BY 1 ORDER BY 1`,
+      [set.id, promptName],
+    );
+    return rows.map((r) => {
+      const items = Number(r.items);
+      return {
+        bucket: new Date(r.bucket),
+        meanScore: items ? Number(r.score_sum) / items : null,
+        passRate: items ? Number(r.passed) / items : null,
+        items,
+        runs: Number(r.runs),
+        promptVersions: (r.versions ?? []).map(Number),
+      };
+    });
+  }
+
   /** The newest SUCCEEDED run of this version on this set content with this model, to reuse. */
   findReusable(versionId: string, setHash: string, requestedModelId: string | null): Promise<EvalRun | null> {
     return this.deps.db.getRepository(EvalRun).findOne({

@@ -63,3 +63,24 @@ export class EvalRunComparison {
   @Field(() => [CaseComparison], { description: 'Per case, the largest drop first.' })
   cases!: CaseComparison[];
 }
+
+@ObjectType({ description: 'Eval scores of finished runs per time bucket (by when each run finished).' })
+export class EvalTrendRow {
+  @Field()
+  bucket!: Date;
+
+  @Field(() => Float, { nullable: true, description: 'Mean case score over every case of the bucket\'s runs.' })
+  meanScore!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share of those cases that passed.' })
+  passRate!: number | null;
+
+  @Field(() => Int, { description: 'Cases scored.' })
+  items!: number;
+
+  @Field(() => Int, { description: 'Runs that finished in the bucket.' })
+  runs!: number;
+
+  @Field(() => [Int], { description: 'The prompt versions evaluated, ascending.' })
+  promptVersions!: number[];
+}

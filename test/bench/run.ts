@@ -2,15 +2,16 @@ import { benchGeneration } from './generate.bench';
 import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
 import { benchGuardrailStream } from './guardrails-stream.bench';
+import { benchEvals } from './evals.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
  * same process (this machine is shared and noisy: ratios, not absolute times, are the figures).
- * BENCH=generate,guardrails,budgets picks some; the budget benchmark needs PostgreSQL
+ * BENCH=generate,guardrails,budgets,evals picks some; the budget benchmark needs PostgreSQL
  * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
 async function main(): Promise<void> {
-  const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets').split(',').map((s) => s.trim()));
+  const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets,evals').split(',').map((s) => s.trim()));
   console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
   if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
   if (pick.has('guardrails')) {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(r)) console.log(`- ${k}: ${v}`);
     await benchGuardrailStream({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200) });
   }
+  if (pick.has('evals')) await benchEvals({ cases: Number(process.env.BENCH_EVAL_CASES ?? 200), bigCases: Number(process.env.BENCH_EVAL_BIG_CASES ?? 10_000) });
   if (pick.has('budgets')) {
     const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
     const r = await benchBudgets(url);

@@ -57,6 +57,11 @@ describe('eval runs', () => {
     expect(run.results[0]).toMatchObject({ position: 0, output: 'The capital of France is Paris.', passed: true, error: null });
     expect(run.results[0].judgeScore).toBeGreaterThanOrEqual(0.8);
     expect(run.results[0].traceId).toBeTruthy();
+    const page = async (after: number | null) =>
+      (await t.gql('query($id: ID!, $after: Int) { evalRun(id: $id) { results(first: 1, after: $after) { position } } }', { id: run.id, after }, ci)).data!.evalRun.results;
+    expect(await page(null)).toEqual([{ position: 0 }]);
+    expect(await page(0)).toEqual([{ position: 1 }]);
+    expect(await page(1)).toEqual([]);
   });
 
   it('emits progress after each case, in order, and completes when the run ends', async () => {

@@ -426,7 +426,7 @@ export class EvalRunService {
           .run(run, set, c, signal)
           .then(async (result) => {
             if (!result || signal.aborted) return;
-            const updated = await this.record(run.id, result);
+            const updated = await this.record(run, result);
             if (!updated) {
               // Cancelled (here or by another process): stop the rest.
               this.active.get(run.id)?.abort('cancelled');
@@ -446,42 +446,54 @@ export class EvalRunService {
   }
 
   /** Writes one result and folds it into the run's aggregates, in one transaction; null when the run is no longer RUNNING. */
-  private async record(runId: string, r: CaseResultData): Promise<EvalRun | null> {
-    return this.deps.db.transaction(async (m) => {
-      const inserted: Array<{ id: string }> = await m.query(
-        `INSERT INTO eval_results (run_id, case_id, position, output, trace_id, scores, passed, score, judge_score, judge_reason, error, cost_micros, judge_cost_micros, latency_ms)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (run_id, case_id) DO NOTHING RETURNING id`,
-        [
-          runId,
-          r.caseId,
-          r.position,
-          r.output,
-          r.traceId,
-          JSON.stringify(r.scores),
-          r.passed,
-          r.score,
-          r.judgeScore,
-          r.judgeReason,
-          r.error,
-          r.costMicros,
-          r.judgeCostMicros,
-          r.latencyMs,
-        ],
-      );
-      if (inserted.length === 0) return m.findOneBy(EvalRun, { id: runId });
-      const rows = await returning(
-        m,
-        `UPDATE eval_runs SET done_count = done_count + 1, passed_count = passed_count + $2::int, score_sum = score_sum + $3,
-                cost_micros = cost_micros + $4, judge_cost_micros = judge_cost_micros + $5, judge_ms = judge_ms + $6, heartbeat = now()
-          WHERE id = $1 AND status = 'RUNNING' RETURNING id`,
-        [runId, r.passed ? 1 : 0, r.score, r.costMicros, r.judgeCostMicros, r.judgeMs],
-      );
-      if (rows.length === 0) throw new RunNotRunning();
-      return m.findOneBy(EvalRun, { id: runId });
-    }).catch((err: unknown) => {
-      if (err instanceof RunNotRunning) return null;
-      throw err;
+  private async record(run: EvalRun, r: CaseResultData): Promise<EvalRun | null> {
+    // One statement (one round trip, no transaction): the result is written only while the run is
+    // RUNNING, and only once per case; the run's aggregates move with it.
+    const rows = await returning<AggregateRow>(
+      this.deps.db,
+      `WITH live AS (SELECT id FROM eval_runs WHERE id = $1 AND status = 'RUNNING' FOR UPDATE),
+       ins AS (
+         INSERT INTO eval_results (run_id, case_id, position, output, trace_id, scores, passed, score, judge_score, judge_reason, error, cost_micros, judge_cost_micros, latency_ms)
+         SELECT live.id, $2::uuid, $3::int, $4::text, $5::uuid, $6::jsonb, $7::boolean, $8::float8, $9::float8, $10::text, $11::text, $12::bigint, $13::bigint, $14::float8 FROM live
+         ON CONFLICT (run_id, case_id) DO NOTHING RETURNING passed
+       )
+       UPDATE eval_runs r SET done_count = r.done_count + 1, passed_count = r.passed_count + (CASE WHEN ins.passed THEN 1 ELSE 0 END),
+              score_sum = r.score_sum + $8::float8, cost_micros = r.cost_micros + $12::bigint, judge_cost_micros = r.judge_cost_micros + $13::bigint,
+              judge_ms = r.judge_ms + $15::float8, heartbeat = now()
+         FROM ins WHERE r.id = $1
+       RETURNING r.id, r.status, r.done_count, r.passed_count, r.score_sum, r.cost_micros, r.judge_cost_micros, r.judge_ms`,
+      [
+        run.id,
+        r.caseId,
+        r.position,
+        r.output,
+        r.traceId,
+        JSON.stringify(r.scores),
+        r.passed,
+        r.score,
+        r.judgeScore,
+        r.judgeReason,
+        r.error,
+        r.costMicros,
+        r.judgeCostMicros,
+        r.latencyMs,
+        r.judgeMs,
+      ],
+    );
+    const row = rows[0];
+    if (!row) {
+      // Not written: the run is no longer RUNNING (cancelled), or this case already had a result.
+      const current = await this.get(run.id);
+      return current && current.status === EvalRunStatus.RUNNING ? current : null;
+    }
+    return Object.assign(Object.create(EvalRun.prototype) as EvalRun, run, {
+      status: row.status,
+      doneCount: Number(row.done_count),
+      passedCount: Number(row.passed_count),
+      scoreSum: Number(row.score_sum),
+      costMicros: row.cost_micros,
+      judgeCostMicros: row.judge_cost_micros,
+      judgeMs: Number(row.judge_ms),
     });
   }
 
@@ -495,10 +507,19 @@ export class EvalRunService {
  * Rows of an UPDATE ... RETURNING: TypeORM's PostgreSQL driver answers UPDATE and DELETE with
  * `[rows, rowCount]` instead of the rows.
  */
-async function returning(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, sql: string, params: unknown[]): Promise<Array<{ id: string }>> {
+async function returning<T = { id: string }>(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, sql: string, params: unknown[]): Promise<T[]> {
   const raw = (await db.query(sql, params)) as unknown[];
-  return (Array.isArray(raw[0]) ? raw[0] : raw) as Array<{ id: string }>;
+  return (Array.isArray(raw[0]) ? raw[0] : raw) as T[];
 }
 
-/** Rolls back a result whose run was cancelled meanwhile. */
-class RunNotRunning extends Error {}
+/** The aggregates `record` reads back. */
+interface AggregateRow {
+  id: string;
+  status: EvalRunStatus;
+  done_count: number;
+  passed_count: number;
+  score_sum: number;
+  cost_micros: string;
+  judge_cost_micros: string;
+  judge_ms: number;
+}

@@ -3,7 +3,7 @@ import type { PromptService } from '../prompts';
 import type { RoutingService } from '../routing';
 import type { GuardrailService } from '../guardrails';
 import type { BudgetService } from '../budgets';
-import type { ModelProvider, PricingService } from '../providers';
+import type { ModelProviderWithAll, PricingService } from '../providers';
 import type { TraceRecord } from '../traces';
 import type { ResponseCache } from '../response-cache';
 import type { HistoryTrimmer } from './history-trimmer';
@@ -28,7 +28,7 @@ export interface PipelineDeps {
   routing: Pick<RoutingService, 'route'>;
   guardrails: Pick<GuardrailService, 'policiesFor' | 'screenInput' | 'createOutputScanner'>;
   budgets: Pick<BudgetService, 'admit' | 'coveringBudgets' | 'settle' | 'release' | 'extend'>;
-  models: { provider: Pick<ModelProvider, 'stream'>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
+  models: { provider: Pick<ModelProviderWithAll, 'stream'>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
   traces: { enqueue(record: TraceRecord): void };
   cache: Pick<ResponseCache, 'lookup' | 'store'>;
   history: Pick<HistoryTrimmer, 'plan' | 'summarize'>;

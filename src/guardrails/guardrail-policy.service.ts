@@ -16,7 +16,7 @@ import { compilePolicy, checkText, type CompiledPolicy } from './engine';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
 import { mergeBedrockVerdict } from './bedrock-verdict';
 import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner, type PolicyStreamScanner } from './policy-stream-scanner';
-import type { ModelProvider } from '../providers/provider';
+import type { ModelProviderWithAll } from '../providers/provider';
 import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
@@ -27,7 +27,7 @@ const TOPIC = 'guardrail_policies';
 const ENTITY = 'GuardrailPolicy';
 
 /** The part of the model provider a Bedrock-backed policy needs. */
-export type GuardrailApplier = Pick<ModelProvider, 'applyGuardrail'>;
+export type GuardrailApplier = Pick<ModelProviderWithAll, 'applyGuardrail'>;
 
 /** A policy ready for the hot path: compiled once per cache load. */
 export interface ActivePolicy {

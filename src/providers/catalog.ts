@@ -26,7 +26,10 @@ export interface ModelInfo {
   /** The inference-profile geography (`us`, `eu`, `global`, …) or null for a base id. */
   profilePrefix: string | null;
   name: string;
+  /** The model's vendor (`Anthropic`, `Amazon`, ...). */
   provider: string;
+  /** The registered model provider that serves it (`bedrock` unless the catalog says otherwise). */
+  providerId: string;
   kind: 'chat' | 'embedding';
   /** Prices for `requestedModelId`, the regional premium already applied. */
   prices: Prices;
@@ -46,12 +49,16 @@ const pricesSchema = z.object({
   cacheWrite: z.number().nonnegative().nullable(),
 });
 
+/** The provider id of a catalog entry that names none: every model of `prices.json` is served through Bedrock's API. */
+export const DEFAULT_PROVIDER_ID = 'bedrock';
+
 const catalogSchema = z.object({
   models: z.array(
     z.object({
       modelId: z.string().min(1),
       name: z.string(),
       provider: z.string(),
+      providerId: z.string().min(1).default(DEFAULT_PROVIDER_ID),
       kind: z.enum(['chat', 'embedding']),
       prices: pricesSchema,
       maxOutputTokens: z.number().int().nonnegative(),
@@ -107,6 +114,7 @@ function toModelInfo(entry: CatalogEntry, requestedModelId: string, profilePrefi
     profilePrefix,
     name: entry.name,
     provider: entry.provider,
+    providerId: entry.providerId,
     kind: entry.kind,
     prices: scalePrices(entry.prices, premium),
     maxOutputTokens: entry.maxOutputTokens,

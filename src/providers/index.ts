@@ -1,7 +1,8 @@
 /**
- * The providers feature's public API: the model-provider interface and its one implementation
- * (the AWS SDK, against AWS Bedrock or the emulator), the price catalog, cost arithmetic, the
- * token-counting rule, the emulator, and the runtime that picks a provider from the config.
+ * The providers feature's public API: the model-provider interface (optional capabilities), its
+ * implementations (`bedrock/`: the AWS SDK; `emulator/`: the built-in emulator through the same
+ * SDK), the registry that picks the provider serving a model, the price catalog, cost arithmetic,
+ * the token-counting rule, and the runtime that builds it all from the config.
  */
 export type {
   ContentPart,
@@ -11,6 +12,7 @@ export type {
   ModelAvailability,
   ModelMessage,
   ModelProvider,
+  ModelProviderWithAll,
   StreamEvent,
   TokenUsage,
   ToolCallResult,
@@ -20,6 +22,7 @@ export { BEDROCK_ERROR_STATUS, ProviderError, toProviderError } from './provider
 export { countTokens, splitTokens } from './tokens';
 export {
   createPriceBook,
+  DEFAULT_PROVIDER_ID,
   listModels,
   parseModelId,
   PROFILE_PREFIXES,
@@ -40,6 +43,8 @@ export {
 } from './cost';
 export { BedrockProvider, EMBEDDING_MODEL_ID, flattenAssessments, type BedrockProviderOptions } from './bedrock/bedrock.provider';
 export { startEmulator, type EmulatorOptions, type EmulatorStreamEnd, type RunningEmulator } from './emulator/emulator.server';
+export { EmulatorProvider } from './emulator/emulator.provider';
+export { ProviderRegistry } from './registry';
 export { createModelRuntime, detectAws, type AwsDetection, type ModelRuntime, type ModelRuntimeOptions } from './model-runtime';
 export { MODEL_PRICES_TOPIC, PricingService, type PricingStore } from './pricing/pricing.service';
 export { ModelPriceOverride } from './pricing/model-price-override.entity';

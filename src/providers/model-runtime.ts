@@ -4,15 +4,18 @@ import path from 'node:path';
 import type { AppConfig } from '../config/config';
 import type { Logger } from '../observability/logger';
 import { BedrockProvider } from './bedrock/bedrock.provider';
-import { startEmulator, type RunningEmulator } from './emulator/emulator.server';
+import { EmulatorProvider } from './emulator/emulator.provider';
 import { PricingService, type PricingStore } from './pricing/pricing.service';
 import type { ModelProvider } from './provider';
+import { ProviderRegistry } from './registry';
+import { DEFAULT_PROVIDER_ID } from './catalog';
 
 /** The model side of the app: which provider serves, its prices, and how to stop it. */
 export interface ModelRuntime {
   /** `emulator` when calls go to the Bedrock emulator (in-process or at BEDROCK_ENDPOINT). */
   mode: 'bedrock' | 'emulator';
-  provider: ModelProvider;
+  /** Every registered provider, answering as one: the provider a model's catalog entry names serves it. */
+  provider: ProviderRegistry;
   /** The emulator's URL in emulator mode. */
   emulatorUrl?: string;
   pricing: PricingService;
@@ -105,8 +108,9 @@ export async function detectAws(config: AppConfig, env: NodeJS.ProcessEnv = proc
  * - `MODEL_PROVIDER=emulator`: the emulator at BEDROCK_ENDPOINT when set, else one started in-process
  *   on an ephemeral port.
  * - `MODEL_PROVIDER=auto`: bedrock when AWS credentials and a region are found, else as `emulator`.
- * Either way the provider is the same {@link BedrockProvider} over the real AWS SDK; only endpoint,
- * credentials and HTTP handler differ. Logs one start-up line saying which it chose and why.
+ * Either way calls go through the real AWS SDK ({@link BedrockProvider}, or {@link EmulatorProvider}
+ * over it); only endpoint, credentials and HTTP handler differ. The provider is registered in a
+ * {@link ProviderRegistry} as `bedrock`, the provider id of every catalog model. Logs one start-up line saying which it chose and why.
  * With `store`, price overrides are loaded from (and saved to) the database.
  */
 export async function createModelRuntime(
@@ -136,37 +140,33 @@ export async function createModelRuntime(
     }
   }
 
-  let emulator: RunningEmulator | undefined;
-  let provider: BedrockProvider;
+  let served: ModelProvider;
+  let emulatorUrl: string | undefined;
   if (mode === 'bedrock') {
-    provider = new BedrockProvider({ mode, region, endpoint: config.bedrockEndpoint });
+    served = new BedrockProvider({ mode, region, endpoint: config.bedrockEndpoint });
     logger.info({ modelProvider: mode, region, endpoint: config.bedrockEndpoint }, `model provider: AWS Bedrock in ${region}${config.bedrockEndpoint ? ` via ${config.bedrockEndpoint}` : ''}`);
-  } else if (config.bedrockEndpoint) {
-    provider = new BedrockProvider({ mode, region, endpoint: config.bedrockEndpoint });
-    logger.info({ modelProvider: mode, endpoint: config.bedrockEndpoint }, `model provider: emulator at ${config.bedrockEndpoint} (BEDROCK_ENDPOINT, ${reason})`);
   } else {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0, logger });
-    provider = new BedrockProvider({ mode, region, endpoint: emulator.url });
-    logger.info({ modelProvider: mode, endpoint: emulator.url }, `model provider: emulator at ${emulator.url} (${reason})`);
+    const emulator = await EmulatorProvider.start({ region, endpoint: config.bedrockEndpoint, logger });
+    served = emulator;
+    emulatorUrl = emulator.url;
+    const where = config.bedrockEndpoint ? `BEDROCK_ENDPOINT, ${reason}` : reason;
+    logger.info({ modelProvider: mode, endpoint: emulator.url }, `model provider: emulator at ${emulator.url} (${where})`);
   }
+  // The catalog's models are served through Bedrock's API: by Bedrock, or by the emulator standing in for it.
+  const provider = new ProviderRegistry(new Map([[DEFAULT_PROVIDER_ID, served]]));
 
   const pricing = new PricingService(provider, logger, store);
   try {
     await pricing.load();
   } catch (err) {
     await provider.close();
-    await emulator?.close();
     throw err;
   }
-  const emulatorUrl = mode === 'emulator' ? (emulator?.url ?? config.bedrockEndpoint) : undefined;
   return {
     mode,
     provider,
     ...(emulatorUrl ? { emulatorUrl } : {}),
     pricing,
-    async close() {
-      await provider.close();
-      await emulator?.close();
-    },
+    close: () => provider.close(),
   };
 }

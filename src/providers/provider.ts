@@ -76,25 +76,31 @@ export interface ModelAvailability extends ModelInfo {
   available: boolean;
 }
 
-/** The one interface the pipeline talks to; implemented by the Bedrock SDK provider. */
+/**
+ * A model provider: one implementation per folder (`bedrock/`, `emulator/`), registered in the
+ * {@link ProviderRegistry} under the id catalog entries name in `providerId`. `complete`,
+ * `listModels` and `close` are required; the other capabilities are optional, and the registry
+ * answers a call to a missing one with a `ProviderError` (`UnsupportedOperation`).
+ */
 export interface ModelProvider {
+  /** What this implementation is (`bedrock`, `emulator`), for logs and tests. */
+  readonly id: string;
   readonly mode: 'bedrock' | 'emulator';
-  /** Streams a ConverseStream call; aborting `signal` stops the HTTP call. Throws ProviderError. */
-  stream(req: ConverseRequest, opts?: { signal?: AbortSignal }): AsyncIterable<StreamEvent>;
   complete(req: ConverseRequest, opts?: { signal?: AbortSignal }): Promise<ConverseResult>;
-  /** Converse with one tool the model must call (structured output, e.g. the eval judge's grade). */
-  callTool(req: ConverseRequest, tool: ToolSpec, opts?: { signal?: AbortSignal }): Promise<ToolCallResult>;
-  /** CountTokens where the model supports it; null otherwise. */
-  countTokens(req: ConverseRequest): Promise<number | null>;
-  /** Titan Text Embeddings V2 through InvokeModel. */
-  embed(text: string, opts?: { dimensions?: 256 | 512 | 1024 }): Promise<number[]>;
-  applyGuardrail(
-    identifier: string,
-    version: string,
-    source: GuardrailDirection,
-    text: string,
-  ): Promise<GuardrailAssessmentResult>;
-  /** Foundation models and inference profiles from the control plane, joined with the price catalog. */
+  /** The provider's models, joined with the price catalog. */
   listModels(): Promise<ModelAvailability[]>;
   close(): Promise<void>;
+  /** Capability: streaming chat. Aborting `signal` stops the HTTP call. Throws ProviderError. */
+  stream?(req: ConverseRequest, opts?: { signal?: AbortSignal }): AsyncIterable<StreamEvent>;
+  /** Capability: Converse with one tool the model must call (structured output, e.g. the eval judge's grade). */
+  callTool?(req: ConverseRequest, tool: ToolSpec, opts?: { signal?: AbortSignal }): Promise<ToolCallResult>;
+  /** Capability: token counting where the model supports it; null otherwise. */
+  countTokens?(req: ConverseRequest): Promise<number | null>;
+  /** Capability: embeddings (Titan Text Embeddings V2 on Bedrock). */
+  embed?(text: string, opts?: { dimensions?: 256 | 512 | 1024 }): Promise<number[]>;
+  /** Capability: a provider-side guardrail (Bedrock's ApplyGuardrail). */
+  applyGuardrail?(identifier: string, version: string, source: GuardrailDirection, text: string): Promise<GuardrailAssessmentResult>;
 }
+
+/** A provider with every capability: what the registry offers the rest of the service. */
+export type ModelProviderWithAll = Required<ModelProvider>;

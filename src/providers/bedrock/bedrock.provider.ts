@@ -27,7 +27,7 @@ import type {
   ConverseResult,
   GuardrailAssessmentResult,
   ModelAvailability,
-  ModelProvider,
+  ModelProviderWithAll,
   StreamEvent,
   TokenUsage,
   ToolCallResult,
@@ -117,12 +117,14 @@ export function flattenAssessments(assessments: GuardrailAssessment[] | undefine
 }
 
 /**
- * The one ModelProvider: AWS SDK v3 clients for Bedrock Runtime and the Bedrock control plane.
- * Real AWS and the emulator differ only in endpoint, credentials and HTTP handler; every call goes
- * through the real SDK (signing, serialization, event-stream decoding, error parsing).
- * Every failure surfaces as a {@link ProviderError}.
+ * The Bedrock implementation of {@link ModelProvider}, with every capability: AWS SDK v3 clients for
+ * Bedrock Runtime and the Bedrock control plane. Real AWS and the emulator differ only in
+ * endpoint, credentials and HTTP handler; every call goes through the real SDK (signing,
+ * serialization, event-stream decoding, error parsing). Every failure surfaces as a
+ * {@link ProviderError}.
  */
-export class BedrockProvider implements ModelProvider {
+export class BedrockProvider implements ModelProviderWithAll {
+  readonly id = 'bedrock';
   readonly mode: 'bedrock' | 'emulator';
   readonly runtime: BedrockRuntimeClient;
   readonly control: BedrockClient;

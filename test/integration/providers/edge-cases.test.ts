@@ -14,7 +14,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BedrockProvider } from '../../../src/providers/bedrock/bedrock.provider';
 import { startEmulator, type EmulatorStreamEnd, type RunningEmulator } from '../../../src/providers/emulator/emulator.server';
 import { BEDROCK_ERROR_STATUS, ProviderError } from '../../../src/providers/provider.errors';
-import type { ConverseRequest, StreamEvent } from '../../../src/providers/provider';
+import type { ConverseRequest } from '../../../src/providers/provider';
 import { countTokens } from '../../../src/providers/tokens';
 
 const NOVA_LITE = 'amazon.nova-lite-v1:0';

@@ -305,7 +305,8 @@ describe('generate pipeline: failure paths', () => {
     };
     f.stream = (req) =>
       req.modelId === BIG
-        ? (async function* (): AsyncGenerator<StreamEvent> {
+        ? // eslint-disable-next-line require-yield -- a stream that fails before its first event
+          (async function* (): AsyncGenerator<StreamEvent> {
             throw new ProviderError('ThrottlingException', 'slow down', { retryable: true });
           })()
         : reply('From the fallback.');

@@ -7,7 +7,7 @@ import { leftContext, REFERENCE_CONTEXT } from './pii-context';
  * (space, dash, dot, slash, parentheses). Validation is done by libphonenumber-js (full metadata),
  * so shapes alone never make a phone number.
  */
-const PHONE_RE = /(?<![\w+@./:-])(?:\+|00)?\(?\d[\d\s().\/-]{4,22}\d(?![\w@]|[.-]\d|:\d)/g;
+const PHONE_RE = /(?<![\w+@./:-])(?:\+|00)?\(?\d[\d\s()./-]{4,22}\d(?![\w@]|[.-]\d|:\d)/g;
 
 /** Countries tried for numbers written in national form (with a trunk prefix `0`). */
 const TRUNK_ZERO_COUNTRIES: readonly CountryCode[] = ['GB', 'DE', 'FR', 'AU', 'IT', 'NL', 'ES', 'BE', 'CH', 'AT', 'IE', 'JP', 'BR', 'IN', 'NZ', 'ZA', 'SE', 'PL'];

@@ -34,7 +34,7 @@ export const emailRecognizer: PiiRecognizer = {
 };
 
 // ---------------------------------------------------------------- URL
-const URL_RE = /(?<![\w@./-])(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`{}|\\^\]\[]+/gi;
+const URL_RE = /(?<![\w@./-])(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`{}|\\^\][]+/gi;
 const URL_TRAILING = /[.,;:!?)'"]+$/;
 
 export const urlRecognizer: PiiRecognizer = {
@@ -87,7 +87,7 @@ export const ipRecognizer: PiiRecognizer = {
         IPV6_CANDIDATE_RE,
         text,
         (m) => {
-          let s = m[0].replace(/\.+$/, '');
+          const s = m[0].replace(/\.+$/, '');
           const pct = s.indexOf('%');
           const core = pct >= 0 ? s.slice(0, pct) : s;
           if (!isIPv6(core)) return null;

@@ -31,7 +31,11 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            ...LOW.map((low) => ({ target: `./src/${low}`, from: FEATURES.map((f) => `./src/${f}`), message: `src/${low}/ is a low layer: it imports no feature (features are registered in src/features.ts).` })),
+            ...LOW.map((low) => ({
+              target: `./src/${low}`,
+              from: FEATURES.map((f) => `./src/${f}`),
+              message: `src/${low}/ is a low layer: it imports no feature (features are registered in src/features.ts).`,
+            })),
             ...[...LOW, ...FEATURES].map((dir) => ({
               target: `./src/${dir}`,
               from: ['./src/app.ts', './src/features.ts', './src/server.ts', './src/index.ts', './src/schema.ts', './src/data-source.ts'],

@@ -25,8 +25,18 @@ interface PiiRow {
 }
 /** Types whose shape (and checksum where there is one) defines them; NAME and ADDRESS are free text. */
 const STRUCTURED: ReadonlySet<string> = new Set([
-  'EMAIL', 'PHONE', 'CREDIT_DEBIT_CARD_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'IP_ADDRESS',
-  'MAC_ADDRESS', 'URL', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'US_PASSPORT_NUMBER', 'DRIVER_ID',
+  'EMAIL',
+  'PHONE',
+  'CREDIT_DEBIT_CARD_NUMBER',
+  'US_SOCIAL_SECURITY_NUMBER',
+  'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
+  'IP_ADDRESS',
+  'MAC_ADDRESS',
+  'URL',
+  'AWS_ACCESS_KEY',
+  'AWS_SECRET_KEY',
+  'US_PASSPORT_NUMBER',
+  'DRIVER_ID',
 ]);
 
 const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
@@ -94,7 +104,10 @@ function rates(scored: readonly Scored[]): Record<InjectionSensitivity, { detect
 }
 
 function ratesTable(title: string, scored: readonly Scored[]): string {
-  const lines = [title, `${'sensitivity'.padEnd(12)}${pad('detect', 9)}${pad('FP', 9)}   (${scored.filter((x) => x.row.injection).length} attacks, ${scored.filter((x) => !x.row.injection).length} benign)`];
+  const lines = [
+    title,
+    `${'sensitivity'.padEnd(12)}${pad('detect', 9)}${pad('FP', 9)}   (${scored.filter((x) => x.row.injection).length} attacks, ${scored.filter((x) => !x.row.injection).length} benign)`,
+  ];
   const r = rates(scored);
   for (const sens of ['LOW', 'MEDIUM', 'HIGH'] as const) lines.push(`${sens.padEnd(12)}${pad(pct(r[sens].detection), 9)}${pad(pct(r[sens].falsePositive), 9)}`);
   return lines.join('\n');
@@ -137,7 +150,9 @@ function main(): void {
   const hoRules = heldout.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
   const hoFull = heldout.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
 
-  console.log(`\nPrompt injection (thresholds ${JSON.stringify(INJECTION_THRESHOLDS)}; rules pass over the dev set ${ms.toFixed(0)} ms; learned layer ${model ? 'shipped' : 'NOT TRAINED (npm run guardrails:train)'})`);
+  console.log(
+    `\nPrompt injection (thresholds ${JSON.stringify(INJECTION_THRESHOLDS)}; rules pass over the dev set ${ms.toFixed(0)} ms; learned layer ${model ? 'shipped' : 'NOT TRAINED (npm run guardrails:train)'})`,
+  );
   console.log(`\n${ratesTable('HELD-OUT set, rules + shipped model (the figure that counts)', hoFull)}`);
   console.log(`Held-out, by family:\n${familyTable(hoFull)}`);
   console.log(`Held-out, by language:\n${familyTable(hoFull, (r) => `${r.injection ? 'attack' : 'benign'}:${(r as TrainRow & { lang: string }).lang}`)}`);

@@ -139,11 +139,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
  * would (the pinned version, guardrails, routing, budgets, prompt caching), bypassing the response
  * cache so every case is really generated, traced with source EVAL and the run's id.
  */
-async function generateEvalCase(
-  pipeline: GenerationPipeline,
-  req: EvalCaseRequest,
-  ctx: { runId: string; actor: string | null; signal: AbortSignal },
-): Promise<EvalCaseGeneration> {
+async function generateEvalCase(pipeline: GenerationPipeline, req: EvalCaseRequest, ctx: { runId: string; actor: string | null; signal: AbortSignal }): Promise<EvalCaseGeneration> {
   let parsed;
   try {
     parsed = parseGenerateInput({ ...req, cache: CacheMode.BYPASS } as unknown as GenerateInput);

@@ -11,10 +11,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, logger);
   const port = await app.start();
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-  logger.info(
-    { port, database: config.databaseUrl ? 'postgresql' : `pglite:${config.dataDir}`, startupMs: Math.round(ms) },
-    `GraphQL ready at http://localhost:${port}/graphql`,
-  );
+  logger.info({ port, database: config.databaseUrl ? 'postgresql' : `pglite:${config.dataDir}`, startupMs: Math.round(ms) }, `GraphQL ready at http://localhost:${port}/graphql`);
   if (app.generatedAdminSecret) {
     // Printed once, on the first start of an empty database, so a newcomer can call the admin API.
     process.stdout.write(`\nNo API key existed, so an ADMIN key was created. Its secret (shown only now):\n\n  ${app.generatedAdminSecret}\n\n`);

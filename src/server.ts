@@ -88,7 +88,6 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     wss,
   );
 
-
   const metricsPlugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {
       return {
@@ -109,7 +108,15 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     plugins: [
       ...protection.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsServer.dispose();
+            },
+          };
+        },
+      },
       ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       metricsPlugin,
     ],

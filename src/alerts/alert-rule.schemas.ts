@@ -14,9 +14,7 @@ export const BUDGET_RULE_PREFIX = 'budget:';
 /** `{ "above": n }` or `{ "below": n }`, exactly one, with n in [min, max]. */
 function comparison(min: number, max: number, unit: string) {
   const n = z.number().finite().min(min, `must be at least ${min}`).max(max, `must be at most ${max}${unit}`);
-  return z
-    .strictObject({ above: n.optional(), below: n.optional() })
-    .refine((c) => (c.above === undefined) !== (c.below === undefined), { message: 'give exactly one of "above" or "below"' });
+  return z.strictObject({ above: n.optional(), below: n.optional() }).refine((c) => (c.above === undefined) !== (c.below === undefined), { message: 'give exactly one of "above" or "below"' });
 }
 
 /** The condition of each metric; unknown keys are refused. */
@@ -53,11 +51,20 @@ export function windowMs(window: string): number {
 export const alertRuleInputSchema = z
   .object({
     // A budget's own rule is `budget:` + the budget's name (up to 100 characters): room for both.
-    name: nameSchema.or(z.string().trim().startsWith(BUDGET_RULE_PREFIX).max(BUDGET_RULE_PREFIX.length + 100, 'must be at most 107 characters')),
+    name: nameSchema.or(
+      z
+        .string()
+        .trim()
+        .startsWith(BUDGET_RULE_PREFIX)
+        .max(BUDGET_RULE_PREFIX.length + 100, 'must be at most 107 characters'),
+    ),
     metric: z.enum(ALERT_METRICS, { message: `must be one of ${ALERT_METRICS.join(', ')}` }),
     condition: z.unknown(),
     window: windowSchema,
-    enabled: z.boolean().nullish().transform((v) => v ?? true),
+    enabled: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? true),
   })
   // One step (not refine + transform): zod 4 runs a transform even after a refinement added issues.
   .transform((r, ctx) => {

@@ -31,11 +31,7 @@ export class AlertResolver {
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => AlertRule)
-  updateAlertRule(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => AlertRuleInput) input: AlertRuleInput,
-    @Ctx() ctx: ServicesContext,
-  ): Promise<AlertRule> {
+  updateAlertRule(@Arg('id', () => ID) id: string, @Arg('input', () => AlertRuleInput) input: AlertRuleInput, @Ctx() ctx: ServicesContext): Promise<AlertRule> {
     return ctx.services.alerts.updateRule(id, input, ctx.actor);
   }
 

@@ -130,11 +130,7 @@ export class AlertService {
    */
   async renameBudgetRule(m: EntityManager, from: string, to: string): Promise<void> {
     if (from === to || (await m.findOneBy(AlertRule, { name: `${BUDGET_RULE_PREFIX}${to}` }))) return;
-    await m.query(`UPDATE alert_rules SET name = $2, condition = jsonb_build_object('budget', $3::text) WHERE name = $1`, [
-      `${BUDGET_RULE_PREFIX}${from}`,
-      `${BUDGET_RULE_PREFIX}${to}`,
-      to,
-    ]);
+    await m.query(`UPDATE alert_rules SET name = $2, condition = jsonb_build_object('budget', $3::text) WHERE name = $1`, [`${BUDGET_RULE_PREFIX}${from}`, `${BUDGET_RULE_PREFIX}${to}`, to]);
   }
 
   /** Records an event inside the caller's transaction; `publish` it once that commits. */

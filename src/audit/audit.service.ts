@@ -42,7 +42,12 @@ export class AuditService {
     // Cursors carry milliseconds while `at` has microseconds: order and compare at the cursor's
     // precision, so entries written within one millisecond are neither skipped nor repeated.
     const atMs = "date_trunc('milliseconds', a.at)";
-    const qb = this.db.getRepository(AuditEntry).createQueryBuilder('a').orderBy(atMs, 'DESC').addOrderBy('a.id', 'DESC').limit(take + 1);
+    const qb = this.db
+      .getRepository(AuditEntry)
+      .createQueryBuilder('a')
+      .orderBy(atMs, 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(take + 1);
     if (after) {
       const c = decodeCursor(after, 'after');
       qb.where(`(${atMs}, a.id) < (:at, :id)`, { at: c.at, id: c.id });

@@ -29,10 +29,14 @@ export class ApiKeyService {
     private readonly bus: ChangeBus,
     private readonly logger: Logger,
   ) {
-    this.byHash = new CachedConfig(TOPIC, async () => {
-      const keys = await db.getRepository(ApiKey).find();
-      return new Map(keys.map((k) => [k.secretHash, k]));
-    }, bus);
+    this.byHash = new CachedConfig(
+      TOPIC,
+      async () => {
+        const keys = await db.getRepository(ApiKey).find();
+        return new Map(keys.map((k) => [k.secretHash, k]));
+      },
+      bus,
+    );
   }
 
   /** The live (not revoked) key for a bearer secret, or null. Served from the cache. */

@@ -517,7 +517,10 @@ export class BudgetService {
           [now],
         );
         if (!holds.length) return 0;
-        const periods = await this.lockPeriods(m, holds.map((h) => h.budget_period_id));
+        const periods = await this.lockPeriods(
+          m,
+          holds.map((h) => h.budget_period_id),
+        );
         const unreserve = new Map<string, number>();
         for (const h of holds) unreserve.set(h.budget_period_id, (unreserve.get(h.budget_period_id) ?? 0) + Number(h.amount_micros));
         await m.query(

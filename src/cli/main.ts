@@ -79,7 +79,12 @@ function summary(run: Run): string {
 function failedLines(results: Result[], max = 20): string[] {
   const failed = results.filter((r) => !r.passed);
   const lines = failed.slice(0, max).map((r) => {
-    const why = r.error ?? (r.scores as Array<{ type: string; passed: boolean; reason: string | null }>).filter((s) => !s.passed).map((s) => `${s.type}: ${s.reason ?? 'failed'}`).join('; ');
+    const why =
+      r.error ??
+      (r.scores as Array<{ type: string; passed: boolean; reason: string | null }>)
+        .filter((s) => !s.passed)
+        .map((s) => `${s.type}: ${s.reason ?? 'failed'}`)
+        .join('; ');
     return `  ✗ case #${r.position} score ${fmt(r.score, 2)}  ${why}`;
   });
   if (failed.length > max) lines.push(`  … and ${failed.length - max} more`);
@@ -104,7 +109,11 @@ function junitCases(results: Result[]): JunitCase[] {
     timeMs: r.latencyMs ?? 0,
     failure: r.passed
       ? null
-      : r.error ?? (r.scores as Array<{ type: string; passed: boolean; reason: string | null }>).filter((s) => !s.passed).map((s) => `${s.type}: ${s.reason ?? 'failed'}`).join('\n'),
+      : (r.error ??
+        (r.scores as Array<{ type: string; passed: boolean; reason: string | null }>)
+          .filter((s) => !s.passed)
+          .map((s) => `${s.type}: ${s.reason ?? 'failed'}`)
+          .join('\n')),
     output: r.output,
   }));
 }

@@ -34,7 +34,7 @@ export function buildDataSource(opts: DatabaseOptions, entities: EntityList): Da
     // gen_random_uuid() is built into PostgreSQL 13+ and PGlite; neither needs an extension.
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
-    logging: ['error'] as ('error')[],
+    logging: ['error'] as 'error'[],
   };
   if (opts.databaseUrl) {
     return new DataSource({ ...common, url: opts.databaseUrl, poolSize: opts.poolSize ?? 10 } as unknown as DataSourceOptions);

@@ -45,9 +45,7 @@ export function createPGliteDriver(options: PGliteOptions & { dataDir?: string }
       }
       try {
         const result =
-          Array.isArray(params) && params.length > 0
-            ? await this.db.query(sql, params)
-            : await this.db.exec(sql).then((rs) => rs[rs.length - 1] ?? { rows: [], fields: [], affectedRows: 0 });
+          Array.isArray(params) && params.length > 0 ? await this.db.query(sql, params) : await this.db.exec(sql).then((rs) => rs[rs.length - 1] ?? { rows: [], fields: [], affectedRows: 0 });
         const shaped = { ...result, rowCount: (result as { rowCount?: number }).rowCount ?? result.affectedRows ?? result.rows.length };
         cb?.(null, shaped);
         return shaped;
@@ -75,7 +73,11 @@ export function createPGliteDriver(options: PGliteOptions & { dataDir?: string }
         return { client: new PGliteClient(db), release };
       };
       const p = run();
-      if (cb) p.then(({ client, release }) => cb(null, client, release), (err) => cb(err as Error));
+      if (cb)
+        p.then(
+          ({ client, release }) => cb(null, client, release),
+          (err) => cb(err as Error),
+        );
       return p;
     }
     async query(sql: string, params?: unknown[]) {
@@ -89,7 +91,10 @@ export function createPGliteDriver(options: PGliteOptions & { dataDir?: string }
     end(cb?: (err: Error | null) => void) {
       const p = shared ? shared.then((db) => db.close()) : Promise.resolve();
       shared = undefined;
-      p.then(() => cb?.(null), (err) => cb?.(err as Error));
+      p.then(
+        () => cb?.(null),
+        (err) => cb?.(err as Error),
+      );
       return p;
     }
   }

@@ -23,7 +23,7 @@ export class EvalCase {
   @JoinColumn({ name: 'eval_set_id', foreignKeyConstraintName: 'fk_eval_cases_eval_set' })
   evalSet?: EvalSet;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: 'Values of the prompt\'s {{variables}}: an object of strings.' })
+  @Field(() => GraphQLJSON, { nullable: true, description: "Values of the prompt's {{variables}}: an object of strings." })
   @Column('jsonb', { default: () => "'{}'" })
   variables!: Record<string, string>;
 
@@ -31,7 +31,7 @@ export class EvalCase {
   @Column('jsonb', { default: () => "'[]'" })
   messages!: CaseMessage[];
 
-  @Field(() => String, { nullable: true, description: 'The user\'s new message.' })
+  @Field(() => String, { nullable: true, description: "The user's new message." })
   @Column('text', { nullable: true })
   input!: string | null;
 

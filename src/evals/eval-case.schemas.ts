@@ -42,18 +42,16 @@ const regexAssertion = z
  * A JSON Schema, compiled with ajv on write: a schema ajv refuses (unknown keyword, wrong type,
  * unresolvable $ref) is refused here, with ajv's message, before any model call.
  */
-const jsonSchemaValue = z
-  .record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' })
-  .superRefine((s, ctx) => {
-    const t = s.type;
-    const ok = (v: unknown) => typeof v === 'string';
-    if (t !== undefined && !ok(t) && !(Array.isArray(t) && t.length > 0 && t.every(ok))) {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: 'must be a JSON Schema type name or a list of them' });
-      return;
-    }
-    const err = jsonSchemaError(s);
-    if (err) ctx.addIssue({ code: 'custom', message: `invalid JSON Schema: ${err}` });
-  });
+const jsonSchemaValue = z.record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' }).superRefine((s, ctx) => {
+  const t = s.type;
+  const ok = (v: unknown) => typeof v === 'string';
+  if (t !== undefined && !ok(t) && !(Array.isArray(t) && t.length > 0 && t.every(ok))) {
+    ctx.addIssue({ code: 'custom', path: ['type'], message: 'must be a JSON Schema type name or a list of them' });
+    return;
+  }
+  const err = jsonSchemaError(s);
+  if (err) ctx.addIssue({ code: 'custom', message: `invalid JSON Schema: ${err}` });
+});
 
 const ASSERTION_TYPE_LIST =
   'equals, contains, icontains, not-contains, regex, starts-with, is-json, json-schema, max-length, llm-rubric, similar, cost-below, latency-below (each may be negated with a "not-" prefix)';
@@ -91,10 +89,7 @@ const baseAssertionSchema = z.discriminatedUnion(
     z.strictObject({ type: z.literal('latency-below'), value: z.number({ error: 'must be a number (ms)' }).min(0, 'must be at least 0'), weight }),
   ],
   {
-    error: (iss) =>
-      (iss.code as string) === 'invalid_type'
-        ? 'must be an assertion object { type, value?, weight? }'
-        : `type must be one of ${ASSERTION_TYPE_LIST}`,
+    error: (iss) => ((iss.code as string) === 'invalid_type' ? 'must be an assertion object { type, value?, weight? }' : `type must be one of ${ASSERTION_TYPE_LIST}`),
   },
 );
 
@@ -214,11 +209,7 @@ export const MAX_CASES_PER_CALL = 1000;
  * set's rubric.
  */
 export function parseEvalCases(cases: unknown, field: string, set: { rubric: string | null }): EvalCaseData[] {
-  const list = parseInput(
-    z.array(z.unknown(), { error: 'must be a list of cases' }).max(MAX_CASES_PER_CALL, `must hold at most ${MAX_CASES_PER_CALL} cases`),
-    cases,
-    field,
-  );
+  const list = parseInput(z.array(z.unknown(), { error: 'must be a list of cases' }).max(MAX_CASES_PER_CALL, `must hold at most ${MAX_CASES_PER_CALL} cases`), cases, field);
   return list.map((raw, i) => {
     const at = `${field}.${i}`;
     const c = parseInput(evalCaseSchema, stripUndefined(raw), at);

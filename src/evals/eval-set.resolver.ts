@@ -31,21 +31,13 @@ export class EvalSetResolver {
 
   @Authorized(Roles.CI)
   @Mutation(() => EvalSet, { description: 'Appends cases after the existing ones.' })
-  addEvalCases(
-    @Arg('evalSet') evalSet: string,
-    @Arg('cases', () => [EvalCaseInput]) cases: EvalCaseInput[],
-    @Ctx() ctx: ServicesContext,
-  ): Promise<EvalSet> {
+  addEvalCases(@Arg('evalSet') evalSet: string, @Arg('cases', () => [EvalCaseInput]) cases: EvalCaseInput[], @Ctx() ctx: ServicesContext): Promise<EvalSet> {
     return ctx.services.evalSets.addCases(evalSet, cases, ctx.actor);
   }
 
   @Authorized(Roles.ADMIN)
-  @Mutation(() => EvalSet, { description: 'Changes the set\'s settings: an omitted field keeps its value, null clears it.' })
-  updateEvalSet(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => EvalSetUpdateInput) input: EvalSetUpdateInput,
-    @Ctx() ctx: ServicesContext,
-  ): Promise<EvalSet> {
+  @Mutation(() => EvalSet, { description: "Changes the set's settings: an omitted field keeps its value, null clears it." })
+  updateEvalSet(@Arg('id', () => ID) id: string, @Arg('input', () => EvalSetUpdateInput) input: EvalSetUpdateInput, @Ctx() ctx: ServicesContext): Promise<EvalSet> {
     return ctx.services.evalSets.update(id, input, ctx.actor);
   }
 

@@ -10,8 +10,20 @@ import type { EvalCaseInput, EvalSetInput, EvalSetUpdateInput } from './eval-set
 
 const PG_FOREIGN_KEY_VIOLATION = '23503';
 
-const longText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).nullish().transform((v) => v || null);
-const modelId = z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters').nullish().transform((v) => v ?? null);
+const longText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .nullish()
+    .transform((v) => v || null);
+const modelId = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(300, 'must be at most 300 characters')
+  .nullish()
+  .transform((v) => v ?? null);
 
 const setFieldsSchema = z.object({
   name: nameSchema,
@@ -149,7 +161,12 @@ export class EvalSetService {
     return true;
   }
 
-  private parseFields(fields: { name?: string | null; description?: string | null; rubric?: string | null; judgeModelId?: string | null }): { name: string; description: string | null; rubric: string | null; judgeModelId: string | null } {
+  private parseFields(fields: { name?: string | null; description?: string | null; rubric?: string | null; judgeModelId?: string | null }): {
+    name: string;
+    description: string | null;
+    rubric: string | null;
+    judgeModelId: string | null;
+  } {
     const parsed = parseInput(setFieldsSchema, { ...fields }, 'input');
     const known = this.options.isKnownModel;
     if (parsed.judgeModelId && known && !known(parsed.judgeModelId)) {

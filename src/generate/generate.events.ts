@@ -73,9 +73,4 @@ export interface GenerationFailedEvent {
   message: string;
 }
 
-export type GenerateEventData =
-  | GenerationStartedEvent
-  | TextDeltaEvent
-  | GuardrailIntervenedEvent
-  | GenerationCompletedEvent
-  | GenerationFailedEvent;
+export type GenerateEventData = GenerationStartedEvent | TextDeltaEvent | GuardrailIntervenedEvent | GenerationCompletedEvent | GenerationFailedEvent;

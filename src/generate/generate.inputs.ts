@@ -49,13 +49,13 @@ export class GenerateInput {
   @Field(() => Int, { nullable: true })
   version?: number | null;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: 'Values of the prompt version\'s {{variables}}: an object of strings.' })
+  @Field(() => GraphQLJSON, { nullable: true, description: "Values of the prompt version's {{variables}}: an object of strings." })
   variables?: unknown;
 
   @Field(() => [ChatMessageInput], { nullable: true, description: 'Conversation history, oldest first.' })
   messages?: ChatMessageInput[] | null;
 
-  @Field(() => String, { nullable: true, description: 'The user\'s new message.' })
+  @Field(() => String, { nullable: true, description: "The user's new message." })
   input?: string | null;
 
   @Field(() => [ContextChunkInput], { nullable: true })
@@ -91,7 +91,12 @@ export const generateRequestSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9_-]*$/, 'must be a lowercase label name')
     .nullish()
     .transform((v) => v ?? null),
-  version: z.number().int().positive('must be a positive version number').nullish().transform((v) => v ?? null),
+  version: z
+    .number()
+    .int()
+    .positive('must be a positive version number')
+    .nullish()
+    .transform((v) => v ?? null),
   variables: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string({ error: 'must be a string' }).max(1_000_000, 'must be at most 1,000,000 characters'))
     .nullish()
@@ -107,8 +112,17 @@ export const generateRequestSchema = z.strictObject({
       z.strictObject({
         id: z.string().min(1, 'must not be empty').max(200),
         text: text,
-        score: z.number().min(0, 'must be in 0..1').max(1, 'must be in 0..1').nullish().transform((v) => v ?? null),
-        source: z.string().max(500).nullish().transform((v) => v ?? null),
+        score: z
+          .number()
+          .min(0, 'must be in 0..1')
+          .max(1, 'must be in 0..1')
+          .nullish()
+          .transform((v) => v ?? null),
+        source: z
+          .string()
+          .max(500)
+          .nullish()
+          .transform((v) => v ?? null),
       }),
     )
     .max(200)
@@ -116,10 +130,28 @@ export const generateRequestSchema = z.strictObject({
     .transform((v) => v ?? []),
   user: optionalName.transform((v) => v ?? null),
   sessionId: optionalName.transform((v) => v ?? null),
-  maxOutputTokens: z.number().int().positive('must be a positive number of tokens').nullish().transform((v) => v ?? null),
-  modelId: z.string().trim().min(1, 'must not be empty').max(300).nullish().transform((v) => v ?? null),
-  tags: z.array(z.string().min(1).max(100)).max(50).nullish().transform((v) => [...new Set(v ?? [])]),
-  cache: z.enum(CacheMode).nullish().transform((v) => v ?? CacheMode.DEFAULT),
+  maxOutputTokens: z
+    .number()
+    .int()
+    .positive('must be a positive number of tokens')
+    .nullish()
+    .transform((v) => v ?? null),
+  modelId: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(300)
+    .nullish()
+    .transform((v) => v ?? null),
+  tags: z
+    .array(z.string().min(1).max(100))
+    .max(50)
+    .nullish()
+    .transform((v) => [...new Set(v ?? [])]),
+  cache: z
+    .enum(CacheMode)
+    .nullish()
+    .transform((v) => v ?? CacheMode.DEFAULT),
 });
 
 /** A validated generate request. */

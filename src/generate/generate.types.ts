@@ -2,7 +2,6 @@ import { createUnionType, Field, Float, ID, Int, ObjectType } from 'type-graphql
 import { GuardrailAction, GuardrailDirection, GuardrailFinding } from '../guardrails';
 import { GenerationStatus, StageCost, Usage } from '../traces';
 
-
 @ObjectType()
 export class GenerationStarted {
   @Field(() => ID)

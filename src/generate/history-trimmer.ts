@@ -42,8 +42,7 @@ interface SessionSummary {
   summary: string;
 }
 
-const SUMMARY_SYSTEM =
-  'You condense conversations. Summarize the conversation below in a few sentences: keep facts, names, numbers, decisions and open questions. Write only the summary.';
+const SUMMARY_SYSTEM = 'You condense conversations. Summarize the conversation below in a few sentences: keep facts, names, numbers, decisions and open questions. Write only the summary.';
 
 /**
  * History trimming: over the token budget, older turns are replaced by a summary written by a
@@ -116,9 +115,7 @@ export class HistoryTrimmer {
       const { summary, usage } = await flight;
       this.remember(key, { coveredCount: covered.length, coveredHash, summary });
       // Only the request that made the call pays for it; the others reuse its summary.
-      return mine
-        ? { ...base, summary, reused: false, summaryUsage: usage, summaryModelId: this.deps.summaryModelId }
-        : { ...base, summary, reused: true };
+      return mine ? { ...base, summary, reused: false, summaryUsage: usage, summaryModelId: this.deps.summaryModelId } : { ...base, summary, reused: true };
     } catch (err) {
       // Without a summary the request still fits: older turns are dropped, and the trace says so.
       return { ...base, summary: null, reused: false, summarizedTurns: 0, error: err instanceof Error ? err.message : String(err) };

@@ -52,10 +52,7 @@ export function worstCaseMicros(deps: PipelineDeps, candidates: readonly string[
     const p = deps.models.pricing.pricesFor(m);
     if (!p) continue;
     const prefix = assembled.cachedPrefixTokens;
-    const worst =
-      tokensCostMicros(assembled.inputTokens - prefix, p.input) +
-      tokensCostMicros(prefix, Math.max(p.input, p.cacheWrite ?? p.input)) +
-      tokensCostMicros(maxTokens, p.output);
+    const worst = tokensCostMicros(assembled.inputTokens - prefix, p.input) + tokensCostMicros(prefix, Math.max(p.input, p.cacheWrite ?? p.input)) + tokensCostMicros(maxTokens, p.output);
     amountMicros = Math.max(amountMicros, worst);
   }
   return amountMicros;

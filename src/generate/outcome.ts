@@ -49,7 +49,13 @@ export function failureOf(err: unknown, st: RequestState, deps: PipelineDeps): G
 }
 
 /** A guardrail intervention the client is told about (and the trace records). */
-export function guardEvent(st: RequestState, direction: GuardrailDirection, policy: ActivePolicy, action: 'ANONYMIZED' | 'BLOCKED', found: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent {
+export function guardEvent(
+  st: RequestState,
+  direction: GuardrailDirection,
+  policy: ActivePolicy,
+  action: 'ANONYMIZED' | 'BLOCKED',
+  found: GuardrailIntervenedEvent['findings'],
+): GuardrailIntervenedEvent {
   const findings = direction === 'OUTPUT' ? redactMatches(found) : found;
   recordEvent(st, direction, policy, action, findings);
   return { __typename: 'GuardrailIntervened', direction, action, policy: policy.name, findings };

@@ -6,13 +6,15 @@ import { parse, specifiedRules, validate, type DocumentNode, type GraphQLError, 
  * validating it against the whole schema each time costs more than the rest of the pipeline.
  * Bounded LRU; documents that fail to parse are not cached (the error is thrown each time).
  */
-export function createDocumentCache(opts: {
-  /** Extra validation rules (graphql-armor's depth, cost, alias and directive limits). */
-  rules?: readonly ValidationRule[];
-  /** Refuse documents of more tokens than this (graphql-armor's max tokens). */
-  maxTokens?: number;
-  maxEntries?: number;
-} = {}): {
+export function createDocumentCache(
+  opts: {
+    /** Extra validation rules (graphql-armor's depth, cost, alias and directive limits). */
+    rules?: readonly ValidationRule[];
+    /** Refuse documents of more tokens than this (graphql-armor's max tokens). */
+    maxTokens?: number;
+    maxEntries?: number;
+  } = {},
+): {
   parse(source: string | Source): DocumentNode;
   validate(schema: GraphQLSchema, document: DocumentNode): ReadonlyArray<GraphQLError>;
 } {

@@ -64,8 +64,7 @@ function repeatedGroupRisk(atom: Atom, flags: string): string | null {
     const quantified = seq.filter((x) => x.quantified || (x.group && hasQuantifier(x.group)));
     if (!quantified.length) continue;
     const lead = seq[0];
-    const delimited =
-      lead && !lead.quantified && !lead.group && isLiteral(lead.text) && quantified.every((q) => q !== lead && !mayMatchChar(q, literalChar(lead.text), flags));
+    const delimited = lead && !lead.quantified && !lead.group && isLiteral(lead.text) && quantified.every((q) => q !== lead && !mayMatchChar(q, literalChar(lead.text), flags));
     if (!delimited) {
       return `nested quantifiers such as ${atom.text} can backtrack catastrophically; remove the inner quantifier or start each repetition with a literal character it cannot match`;
     }

@@ -2,14 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { GuardrailDirection } from './guardrail.types';
-import type {
-  BedrockGuardrailRef,
-  ContentCategories,
-  DeniedTopics,
-  PiiConfig,
-  PromptInjectionConfig,
-  WordFilters,
-} from './guardrail-policy.schemas';
+import type { BedrockGuardrailRef, ContentCategories, DeniedTopics, PiiConfig, PromptInjectionConfig, WordFilters } from './guardrail-policy.schemas';
 
 /** Shown to the client in place of a blocked input or output when a policy does not set its own. */
 export const DEFAULT_BLOCKED_MESSAGE = "Sorry, I can't help with that.";

@@ -36,11 +36,7 @@ export class GuardrailPolicyResolver {
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => GuardrailPolicy, { description: 'Updates the fields given; omitted fields keep their values.' })
-  updateGuardrailPolicy(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => GuardrailPolicyInput) input: GuardrailPolicyInput,
-    @Ctx() ctx: ServicesContext,
-  ): Promise<GuardrailPolicy> {
+  updateGuardrailPolicy(@Arg('id', () => ID) id: string, @Arg('input', () => GuardrailPolicyInput) input: GuardrailPolicyInput, @Ctx() ctx: ServicesContext): Promise<GuardrailPolicy> {
     return ctx.services.guardrails.update(id, input, ctx.actor);
   }
 

@@ -2,15 +2,7 @@ import { z } from 'zod';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_BLOCKED_MESSAGE, GuardrailPolicy } from './guardrail-policy.entity';
 import type { GuardrailPolicyInput } from './guardrail-policy.inputs';
-import {
-  bedrockGuardrailSchema,
-  contentCategoriesSchema,
-  deniedTopicsSchema,
-  parseGuardrailPolicyConfig,
-  piiConfigSchema,
-  promptInjectionSchema,
-  wordFiltersSchema,
-} from './guardrail-policy.schemas';
+import { bedrockGuardrailSchema, contentCategoriesSchema, deniedTopicsSchema, parseGuardrailPolicyConfig, piiConfigSchema, promptInjectionSchema, wordFiltersSchema } from './guardrail-policy.schemas';
 import { GuardrailDirection } from './guardrail.types';
 import { compilePolicy, checkText, type CompiledPolicy } from './engine';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
@@ -277,9 +269,7 @@ export class GuardrailService {
    */
   async policiesFor(promptName: string, direction: GuardrailDirection): Promise<ActivePolicy[]> {
     const loaded = await this.cache.get();
-    return loaded
-      .filter(({ entity: p }) => p.enabled && p.appliesTo.includes(direction) && (p.prompts.length === 0 || p.prompts.includes(promptName)))
-      .map((l) => l.active);
+    return loaded.filter(({ entity: p }) => p.enabled && p.appliesTo.includes(direction) && (p.prompts.length === 0 || p.prompts.includes(promptName))).map((l) => l.active);
   }
 
   /** A policy by name, enabled or not; NOT_FOUND when there is none. */

@@ -125,12 +125,7 @@ const SENTENCE_END = /[.!?\n][)"'\]]*\s/g;
  * sentence boundary so an entity rarely straddles two calls, and stay within one 1000-character
  * billing unit. Without such a policy the local scanner is wrapped as is (no added latency).
  */
-export function withBedrockGuardrails(
-  local: PolicyStreamScanner,
-  policies: readonly ActivePolicy[],
-  applier: GuardrailApplier | undefined,
-  opts: BedrockStreamOptions = {},
-): AsyncPolicyStreamScanner {
+export function withBedrockGuardrails(local: PolicyStreamScanner, policies: readonly ActivePolicy[], applier: GuardrailApplier | undefined, opts: BedrockStreamOptions = {}): AsyncPolicyStreamScanner {
   const remote = policies.filter((p) => p.bedrockGuardrail);
   const minChars = opts.minSegmentChars ?? 200;
   const maxChars = opts.maxSegmentChars ?? 1000;

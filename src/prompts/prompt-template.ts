@@ -45,10 +45,7 @@ export function parseTemplate(template: string, field = 'template'): TemplatePar
     }
     const inner = template.slice(open + 2, close).trim();
     if (!IDENT.test(inner) || inner.length > MAX_SLOT_NAME) {
-      throw new BadUserInputError(
-        field,
-        `malformed slot ${quote(template.slice(open, close + 2))}: a slot is {{name}} with a name of letters, digits and _ (not starting with a digit)`,
-      );
+      throw new BadUserInputError(field, `malformed slot ${quote(template.slice(open, close + 2))}: a slot is {{name}} with a name of letters, digits and _ (not starting with a digit)`);
     }
     if (text) parts.push({ text });
     text = '';

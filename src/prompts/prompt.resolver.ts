@@ -78,8 +78,7 @@ export class PromptResolver {
 
   @FieldResolver(() => PromptVersion, {
     nullable: true,
-    description:
-      'One version: by `number` (NOT_FOUND if there is none), by `label` (null if the label is not set; `latest` is the highest number), or the latest without arguments.',
+    description: 'One version: by `number` (NOT_FOUND if there is none), by `label` (null if the label is not set; `latest` is the highest number), or the latest without arguments.',
   })
   async version(
     @Root() p: Prompt,

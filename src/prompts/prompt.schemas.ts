@@ -11,12 +11,7 @@ export const LABEL_NAME = /^[a-z][a-z0-9_-]*$/;
 export const LATEST = 'latest';
 export const DEFAULT_LABEL = 'production';
 
-export const labelNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(50, 'must be at most 50 characters')
-  .regex(LABEL_NAME, 'must be lowercase: a letter, then letters, digits, _ or -');
+export const labelNameSchema = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters').regex(LABEL_NAME, 'must be lowercase: a letter, then letters, digits, _ or -');
 
 export const promptMessageSchema = z.strictObject({
   role: z.enum(['USER', 'ASSISTANT'], { error: 'must be USER or ASSISTANT' }),
@@ -32,10 +27,7 @@ export const modelParamsSchema = z.strictObject({
   maxTokens: z.number().int('must be an integer').positive('must be positive').max(MAX_TOKENS_LIMIT, `must be at most ${MAX_TOKENS_LIMIT}`).nullish(),
   temperature: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
   topP: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullish(),
-  stopSequences: z
-    .array(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'))
-    .max(MAX_STOP_SEQUENCES, `at most ${MAX_STOP_SEQUENCES} stop sequences`)
-    .nullish(),
+  stopSequences: z.array(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters')).max(MAX_STOP_SEQUENCES, `at most ${MAX_STOP_SEQUENCES} stop sequences`).nullish(),
 });
 
 /** Stored inference parameters; only the keys that were given. */

@@ -10,15 +10,7 @@ import { PromptLabel } from './prompt-label.entity';
 import { findVariables } from './prompt-template';
 import { PromptVersion } from './prompt-version.entity';
 import { Prompt } from './prompt.entity';
-import {
-  DEFAULT_LABEL,
-  LATEST,
-  compactParams,
-  createPromptVersionSchema,
-  labelNameSchema,
-  type ModelParamsData,
-  type PromptMessageData,
-} from './prompt.schemas';
+import { DEFAULT_LABEL, LATEST, compactParams, createPromptVersionSchema, labelNameSchema, type ModelParamsData, type PromptMessageData } from './prompt.schemas';
 import type { PromotionResult } from './promotion-result.types';
 
 /** The CachedConfig topic of prompts, versions and labels. */
@@ -74,14 +66,28 @@ interface CachedPrompt {
   labels: Map<string, ResolvedPromptVersion>;
 }
 
-const unitSchema = (what: string) => z.number({ error: `${what} must be a number in 0..1` }).min(0, 'must be in 0..1').max(1, 'must be in 0..1');
+const unitSchema = (what: string) =>
+  z
+    .number({ error: `${what} must be a number in 0..1` })
+    .min(0, 'must be in 0..1')
+    .max(1, 'must be in 0..1');
 /** EvalGateInput, validated before any model call. */
 const gateSchema = z.object({
   evalSet: nameSchema,
   minScore: unitSchema('minScore'),
-  modelId: z.string().trim().min(1, 'must not be empty').max(300).nullish().transform((v) => v ?? null),
-  minPassRate: unitSchema('minPassRate').nullish().transform((v) => v ?? null),
-  maxRegression: unitSchema('maxRegression').nullish().transform((v) => v ?? null),
+  modelId: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(300)
+    .nullish()
+    .transform((v) => v ?? null),
+  minPassRate: unitSchema('minPassRate')
+    .nullish()
+    .transform((v) => v ?? null),
+  maxRegression: unitSchema('maxRegression')
+    .nullish()
+    .transform((v) => v ?? null),
 });
 /** A gate as the gate port receives it. */
 export type PromotionGateData = z.output<typeof gateSchema>;
@@ -286,10 +292,9 @@ export class PromptService {
         return keys.map((k) => m.get(k) ?? null);
       }),
       latestNumberByPrompt: new DataLoader(async (ids) => {
-        const rows: Array<{ prompt_id: string; max: number }> = await db.query(
-          'SELECT prompt_id, MAX(number)::int AS max FROM prompt_versions WHERE prompt_id = ANY($1::uuid[]) GROUP BY prompt_id',
-          [[...ids]],
-        );
+        const rows: Array<{ prompt_id: string; max: number }> = await db.query('SELECT prompt_id, MAX(number)::int AS max FROM prompt_versions WHERE prompt_id = ANY($1::uuid[]) GROUP BY prompt_id', [
+          [...ids],
+        ]);
         const m = new Map(rows.map((r) => [r.prompt_id, Number(r.max)]));
         return ids.map((id) => m.get(id) ?? null);
       }),
@@ -344,19 +349,12 @@ export class PromptService {
     }
     const system = data.system && data.system.trim() ? data.system : null;
     const messages: PromptMessageData[] = data.messages ?? [];
-    const variables = findVariables([
-      { template: system, field: 'input.system' },
-      ...messages.map((msg, i) => ({ template: msg.content, field: `input.messages.${i}.content` })),
-    ]);
+    const variables = findVariables([{ template: system, field: 'input.system' }, ...messages.map((msg, i) => ({ template: msg.content, field: `input.messages.${i}.content` }))]);
     const params = compactParams(data.params);
 
     const version = await this.db.transaction(async (m) => {
       const prompt = await this.lockPrompt(m, promptName);
-      const row: { max: number | null } | undefined = await m
-        .createQueryBuilder(PromptVersion, 'v')
-        .select('MAX(v.number)::int', 'max')
-        .where('v.prompt_id = :id', { id: prompt.id })
-        .getRawOne();
+      const row: { max: number | null } | undefined = await m.createQueryBuilder(PromptVersion, 'v').select('MAX(v.number)::int', 'max').where('v.prompt_id = :id', { id: prompt.id }).getRawOne();
       const number = (row?.max == null ? 0 : Number(row.max)) + 1;
       const saved = await m.save(
         m.create(PromptVersion, {
@@ -398,10 +396,7 @@ export class PromptService {
    * the gate first evaluates the version (and, with `maxRegression`, the version the label points at
    * now) and the label moves only if it allows; the move and its audit entry record the run.
    */
-  async promote(
-    input: { prompt: string; version: number; label: string; gate?: unknown },
-    actor: string,
-  ): Promise<PromotionResult> {
+  async promote(input: { prompt: string; version: number; label: string; gate?: unknown }, actor: string): Promise<PromotionResult> {
     const promptName = parseInput(nameSchema, input.prompt, 'input.prompt');
     const labelName = this.settableLabel(input.label, 'input.label');
     const number = parseInput(versionNumberSchema, input.version, 'input.version');
@@ -435,7 +430,13 @@ export class PromptService {
       const fromNumber = existing ? await this.numberOf(m, existing.versionId) : null;
       if (verdict && fromNumber !== evaluatedFrom) {
         // The regression was measured against the version the label held then; it moved meanwhile.
-        return { promoted: false, label: existing, reason: `label "${labelName}" moved from version ${evaluatedFrom ?? 'none'} to ${fromNumber ?? 'none'} while the gate evaluated; promote again`, moved: false, evalRunId: verdict.evalRunId };
+        return {
+          promoted: false,
+          label: existing,
+          reason: `label "${labelName}" moved from version ${evaluatedFrom ?? 'none'} to ${fromNumber ?? 'none'} while the gate evaluated; promote again`,
+          moved: false,
+          evalRunId: verdict.evalRunId,
+        };
       }
       const before = existing ? labelSnapshot(promptName, existing, fromNumber) : null;
       const label = await this.moveLabel(m, existing ?? m.create(PromptLabel, { promptId: prompt.id, name: labelName }), target, fromNumber, 'promote', actor, verdict?.evalRunId ?? null);

@@ -73,9 +73,7 @@ const catalogSchema = z.object({
 type CatalogEntry = z.infer<typeof catalogSchema>['models'][number];
 
 // Validated once at load so a bad edit of prices.json fails at start-up, not at billing time.
-const ENTRIES: ReadonlyMap<string, CatalogEntry> = new Map(
-  catalogSchema.parse(pricesFile).models.map((m) => [m.modelId, m]),
-);
+const ENTRIES: ReadonlyMap<string, CatalogEntry> = new Map(catalogSchema.parse(pricesFile).models.map((m) => [m.modelId, m]));
 
 /** Inference-profile prefixes; `us-gov` before `us` so the longer one wins. */
 export const PROFILE_PREFIXES = ['us-gov', 'us', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const;
@@ -154,8 +152,7 @@ export interface PriceBook {
  * - An override for a model the catalog does not know is used when it names `input` and `output`.
  */
 export function createPriceBook(overrides: Record<string, Partial<Prices>>): PriceBook {
-  const own = (id: string): Partial<Prices> | undefined =>
-    Object.prototype.hasOwnProperty.call(overrides, id) ? overrides[id] : undefined;
+  const own = (id: string): Partial<Prices> | undefined => (Object.prototype.hasOwnProperty.call(overrides, id) ? overrides[id] : undefined);
   return {
     pricesFor(modelId) {
       const { baseModelId, profilePrefix } = parseModelId(modelId);

@@ -77,9 +77,7 @@ export function costByStageMicros(stageTokens: StageTokens, prices: Prices): Sta
   const total = picosToMicros(picos.reduce((a, b) => a + b, 0));
   const floors = picos.map((p) => Math.floor(p / PICOS_PER_MICRO));
   let left = total - floors.reduce((a, b) => a + b, 0);
-  const order = STAGES.map((_, i) => i).sort(
-    (a, b) => (picos[b] % PICOS_PER_MICRO) - (picos[a] % PICOS_PER_MICRO) || a - b,
-  );
+  const order = STAGES.map((_, i) => i).sort((a, b) => (picos[b] % PICOS_PER_MICRO) - (picos[a] % PICOS_PER_MICRO) || a - b);
   for (const i of order) {
     if (left <= 0) break;
     floors[i] += 1;

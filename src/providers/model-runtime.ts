@@ -113,12 +113,7 @@ export async function detectAws(config: AppConfig, env: NodeJS.ProcessEnv = proc
  * {@link ProviderRegistry} as `bedrock`, the provider id of every catalog model. Logs one start-up line saying which it chose and why.
  * With `store`, price overrides are loaded from (and saved to) the database.
  */
-export async function createModelRuntime(
-  config: AppConfig,
-  logger: Logger,
-  store?: PricingStore,
-  opts: ModelRuntimeOptions = {},
-): Promise<ModelRuntime> {
+export async function createModelRuntime(config: AppConfig, logger: Logger, store?: PricingStore, opts: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
   let mode: 'bedrock' | 'emulator';
   let region = config.awsRegion;
   let reason: string;

@@ -14,13 +14,7 @@ export const BEDROCK_ERROR_STATUS: Readonly<Record<string, number>> = {
   ServiceUnavailableException: 503,
 };
 
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'ServiceUnavailableException',
-  'ModelNotReadyException',
-  'InternalServerException',
-  'ModelTimeoutException',
-]);
+const RETRYABLE = new Set(['ThrottlingException', 'ServiceUnavailableException', 'ModelNotReadyException', 'InternalServerException', 'ModelTimeoutException']);
 
 // Socket-level failures: the request may not have reached the model, so a retry is reasonable.
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR']);
@@ -62,10 +56,7 @@ export function toProviderError(err: unknown): ProviderError {
   const name = typeof field(err, 'name') === 'string' ? (field(err, 'name') as string) : 'Error';
   const message = typeof field(err, 'message') === 'string' ? (field(err, 'message') as string) : name;
   const metadata = field(err, '$metadata');
-  const httpStatus =
-    typeof metadata === 'object' && metadata !== null && typeof field(metadata, 'httpStatusCode') === 'number'
-      ? (field(metadata, 'httpStatusCode') as number)
-      : undefined;
+  const httpStatus = typeof metadata === 'object' && metadata !== null && typeof field(metadata, 'httpStatusCode') === 'number' ? (field(metadata, 'httpStatusCode') as number) : undefined;
 
   if (name === 'AbortError') return new ProviderError('AbortError', message, { retryable: false, cause: err });
   if (name === 'TimeoutError') return new ProviderError('TimeoutError', message, { retryable: true, cause: err });

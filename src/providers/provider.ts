@@ -28,10 +28,7 @@ export interface TokenUsage {
 }
 
 /** One event of a streamed generation. */
-export type StreamEvent =
-  | { type: 'text'; text: string }
-  | { type: 'stop'; stopReason: string }
-  | { type: 'usage'; usage: TokenUsage; latencyMs?: number };
+export type StreamEvent = { type: 'text'; text: string } | { type: 'stop'; stopReason: string } | { type: 'usage'; usage: TokenUsage; latencyMs?: number };
 
 /** The outcome of a non-streamed generation. */
 export interface ConverseResult {

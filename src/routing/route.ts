@@ -179,11 +179,7 @@ function sortRules<R extends RoutingRuleData>(rules: CompiledRule<R>[]): Compile
  * name, disabled ones skipped; the first whose every condition key holds wins. With no match the
  * prompt version's model serves, else the default model.
  */
-export function resolveTarget<R extends RoutingRuleData>(
-  rules: ReadonlyArray<R | CompiledRule<R>>,
-  req: RouteRequest,
-  fallback: RouteFallback,
-): RouteDecisionData<R> {
+export function resolveTarget<R extends RoutingRuleData>(rules: ReadonlyArray<R | CompiledRule<R>>, req: RouteRequest, fallback: RouteFallback): RouteDecisionData<R> {
   const complexity = req.complexity !== undefined ? Math.min(1, Math.max(0, req.complexity)) : complexityScore(req.input);
   let code: boolean | undefined;
   const facts: RouteFacts = { req, complexity, hasCode: () => (code ??= looksLikeCode(req.input)) };

@@ -43,9 +43,16 @@ export const inputPatternSchema = z
 
 const nameList = (what: string) =>
   z
-    .array(z.string({ error: `must be a ${what} (string)` }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'), {
-      error: `must be a list of ${what}s`,
-    })
+    .array(
+      z
+        .string({ error: `must be a ${what} (string)` })
+        .trim()
+        .min(1, 'must not be empty')
+        .max(200, 'must be at most 200 characters'),
+      {
+        error: `must be a list of ${what}s`,
+      },
+    )
     .min(1, 'must not be empty (omit the key to match any)')
     .max(MAX_LIST, `must hold at most ${MAX_LIST} entries`);
 
@@ -63,7 +70,13 @@ export const routingConditionSchema = z
       prompts: nameList('prompt name').optional(),
       /** Label names; holds when the request was served through one of these labels. */
       labels: z
-        .array(z.string().trim().regex(/^[a-z][a-z0-9_-]*$/, 'must be a label name: lowercase, a letter, then letters, digits, _ or -'), { error: 'must be a list of labels' })
+        .array(
+          z
+            .string()
+            .trim()
+            .regex(/^[a-z][a-z0-9_-]*$/, 'must be a label name: lowercase, a letter, then letters, digits, _ or -'),
+          { error: 'must be a list of labels' },
+        )
         .min(1, 'must not be empty (omit the key to match any)')
         .max(MAX_LIST, `must hold at most ${MAX_LIST} entries`)
         .optional(),

@@ -23,12 +23,8 @@ export class RoutingRuleResolver {
   }
 
   @Authorized(Roles.ADMIN)
-  @Mutation(() => RoutingRule, { description: 'Replaces the rule\'s settings; omitted enabled / fallbackModelIds keep their values.' })
-  updateRoutingRule(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => RoutingRuleInput) input: RoutingRuleInput,
-    @Ctx() ctx: ServicesContext,
-  ): Promise<RoutingRule> {
+  @Mutation(() => RoutingRule, { description: "Replaces the rule's settings; omitted enabled / fallbackModelIds keep their values." })
+  updateRoutingRule(@Arg('id', () => ID) id: string, @Arg('input', () => RoutingRuleInput) input: RoutingRuleInput, @Ctx() ctx: ServicesContext): Promise<RoutingRule> {
     return ctx.services.routing.update(id, input, ctx.actor);
   }
 

@@ -12,7 +12,6 @@ import type { RoutingRuleInput } from './routing-rule.inputs';
 const TOPIC = 'routing_rules';
 const MAX_FALLBACKS = 10;
 
-
 const modelIdSchema = z.string({ error: 'must be a model id (string)' }).trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters');
 
 const ruleInputSchema = z.object({
@@ -71,9 +70,7 @@ export class RoutingService {
     const parsed = this.parse(input);
     const saved = await this.db.transaction(async (m) => {
       if (await m.findOneBy(RoutingRule, { name: parsed.name })) throw new ConflictError(`a routing rule named "${parsed.name}" already exists`);
-      const rule = await m.save(
-        m.create(RoutingRule, { ...parsed, enabled: parsed.enabled ?? true, fallbackModelIds: parsed.fallbackModelIds ?? [] }),
-      );
+      const rule = await m.save(m.create(RoutingRule, { ...parsed, enabled: parsed.enabled ?? true, fallbackModelIds: parsed.fallbackModelIds ?? [] }));
       await this.audit.record(m, { actor, action: 'create', entityType: 'RoutingRule', entityId: rule.id, entityName: rule.name, after: rule });
       return rule;
     });

@@ -4,18 +4,7 @@ export { TraceWriter, type TraceWriterOptions } from './trace-writer';
 export { Trace } from './trace.entity';
 export { TraceResolver, TraceConnection } from './trace.resolver';
 export { TraceFilter, traceFilterConditions, SqlParams, type TraceFilterData } from './trace-filter.inputs';
-export {
-  GenerationStatus,
-  TraceSource,
-  Usage,
-  StageTokens,
-  StageCost,
-  Span,
-  microsToUsd,
-  type UsageData,
-  type StageTokensData,
-  type StageCostMicrosData,
-} from './trace.types';
+export { GenerationStatus, TraceSource, Usage, StageTokens, StageCost, Span, microsToUsd, type UsageData, type StageTokensData, type StageCostMicrosData } from './trace.types';
 export {
   validateTraceRecord,
   type TraceRecord,

@@ -54,9 +54,7 @@ export const traceRequestSchema = z.strictObject({
   variables: jsonObject.nullish(),
   messages: z.array(z.strictObject({ role: z.string(), content: z.string() })).nullish(),
   input: text.nullish(),
-  context: z
-    .array(z.strictObject({ id: z.string(), text: z.string(), score: z.number().nullish(), source: z.string().nullish() }))
-    .nullish(),
+  context: z.array(z.strictObject({ id: z.string(), text: z.string(), score: z.number().nullish(), source: z.string().nullish() })).nullish(),
   user: text.nullish(),
   sessionId: text.nullish(),
   maxOutputTokens: z.number().int().nullish(),
@@ -130,7 +128,11 @@ export const traceRecordSchema = z
     id: z.uuid(),
     createdAt: when.optional(),
     prompt: text.nullish().transform((v) => v ?? null),
-    promptVersion: z.number().int().nullish().transform((v) => v ?? null),
+    promptVersion: z
+      .number()
+      .int()
+      .nullish()
+      .transform((v) => v ?? null),
     label: text.nullish().transform((v) => v ?? null),
     modelId: text.nullish().transform((v) => v ?? null),
     routedBy: text.nullish().transform((v) => v ?? null),
@@ -140,7 +142,10 @@ export const traceRecordSchema = z
     apiKey: text.nullish().transform((v) => v ?? null),
     tags: z.array(z.string()).default([]),
     source: z.enum(TraceSource).default('PRODUCTION'),
-    evalRunId: z.uuid().nullish().transform((v) => v ?? null),
+    evalRunId: z
+      .uuid()
+      .nullish()
+      .transform((v) => v ?? null),
     status: z.enum(GenerationStatus),
     errorCode: text.nullish().transform((v) => v ?? null),
     stopReason: text.nullish().transform((v) => v ?? null),
@@ -199,4 +204,3 @@ export function validateTraceRecord(record: unknown): { ok: true; value: ValidTr
   const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return { ok: false, error: `${path}: ${message}` };
 }
-

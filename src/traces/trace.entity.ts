@@ -223,8 +223,6 @@ export class Trace {
 
   @Field(() => [Span])
   get spans(): Span[] {
-    return (this.spanData ?? []).map((s) =>
-      Object.assign(new Span(), { name: s.name, startedAt: new Date(s.startedAt), durationMs: s.durationMs, attributes: s.attributes ?? null }),
-    );
+    return (this.spanData ?? []).map((s) => Object.assign(new Span(), { name: s.name, startedAt: new Date(s.startedAt), durationMs: s.durationMs, attributes: s.attributes ?? null }));
   }
 }

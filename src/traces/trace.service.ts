@@ -47,7 +47,12 @@ export class TraceService {
       const c = decodeCursor(after, 'after');
       conditions.push(`(t.created_at, t.id) < (${param(c.at)}, ${param(c.id)})`);
     }
-    const qb = this.db.getRepository(Trace).createQueryBuilder('t').orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC').limit(take + 1);
+    const qb = this.db
+      .getRepository(Trace)
+      .createQueryBuilder('t')
+      .orderBy('t.createdAt', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(take + 1);
     if (conditions.length) qb.where(conditions.join(' AND '), params);
     const rows = await qb.getMany();
     return { nodes: rows.slice(0, take), hasNextPage: rows.length > take, cursorOf: (t) => encodeCursor(t.createdAt, t.id) };

@@ -89,21 +89,21 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
 
     const hot3 = await make('hot-tx-baseline');
     const start = periodStart('TOTAL', new Date());
-    await ds.query(
-      `INSERT INTO budget_periods (budget_id, period_start, period_end, limit_micros) VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING`,
-      [hot3.id, start, hot3.limitMicros],
-    );
+    await ds.query(`INSERT INTO budget_periods (budget_id, period_start, period_end, limit_micros) VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING`, [hot3.id, start, hot3.limitMicros]);
     const baseline = await run('tx baseline', hot3, async () => ({ admitted: await classicReserve(ds, hot3.id, start, amount) }));
 
     const results = [reserveOnly, withSettle, baseline];
-    printTable(`budget ledger: one hot budget, ${workers} concurrent reservers, pool ${poolSize}, ${durationMs} ms each`, results.map((r) => ({
-      candidate: r.label,
-      'admissions/s': fmt(r.perSecond, 0),
-      'reserve p50 ms': fmt(r.p50, 2),
-      'reserve p99 ms': fmt(r.p99, 2),
-      admitted: r.admitted,
-      refused: r.refused,
-    })));
+    printTable(
+      `budget ledger: one hot budget, ${workers} concurrent reservers, pool ${poolSize}, ${durationMs} ms each`,
+      results.map((r) => ({
+        candidate: r.label,
+        'admissions/s': fmt(r.perSecond, 0),
+        'reserve p50 ms': fmt(r.p50, 2),
+        'reserve p99 ms': fmt(r.p99, 2),
+        admitted: r.admitted,
+        refused: r.refused,
+      })),
+    );
     return {
       workers,
       poolSize,
@@ -124,18 +124,10 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
 /** The reservation as a classic multi-statement transaction (the baseline the service does not use). */
 async function classicReserve(ds: DataSource, budgetId: string, start: Date, amount: number): Promise<boolean> {
   return ds.transaction(async (m) => {
-    const [p] = await m.query(
-      'SELECT id, spent_micros, reserved_micros, limit_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2 FOR NO KEY UPDATE',
-      [budgetId, start],
-    );
+    const [p] = await m.query('SELECT id, spent_micros, reserved_micros, limit_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2 FOR NO KEY UPDATE', [budgetId, start]);
     if (Number(p.spent_micros) + Number(p.reserved_micros) + amount > Number(p.limit_micros)) return false;
     await m.query('UPDATE budget_periods SET reserved_micros = reserved_micros + $2 WHERE id = $1', [p.id, amount]);
-    await m.query('INSERT INTO budget_holds (budget_period_id, request_id, amount_micros, expires_at) VALUES ($1, $2, $3, $4)', [
-      p.id,
-      randomUUID(),
-      amount,
-      new Date(Date.now() + 600_000),
-    ]);
+    await m.query('INSERT INTO budget_holds (budget_period_id, request_id, amount_micros, expires_at) VALUES ($1, $2, $3, $4)', [p.id, randomUUID(), amount, new Date(Date.now() + 600_000)]);
     return true;
   });
 }

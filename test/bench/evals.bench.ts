@@ -36,7 +36,7 @@ export async function benchEvals(opts: { cases?: number; bigCases?: number } = {
       const after = process.memoryUsage();
       const mb = (x: number) => `${(x / 1e6).toFixed(0)} MB`;
       console.log(
-        `- ${big} cases, concurrency 16: ${r.status} in ${(r.seconds).toFixed(1)} s (${r.rate.toFixed(1)} cases/s); heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)}, RSS ${mb(before.rss)} → ${mb(after.rss)}`,
+        `- ${big} cases, concurrency 16: ${r.status} in ${r.seconds.toFixed(1)} s (${r.rate.toFixed(1)} cases/s); heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)}, RSS ${mb(before.rss)} → ${mb(after.rss)}`,
       );
     } finally {
       await t.close();
@@ -47,8 +47,23 @@ export async function benchEvals(opts: { cases?: number; bigCases?: number } = {
 async function setup(t: TestApp, n: number, judged = true): Promise<void> {
   await t.gql('mutation { createPrompt(input: { name: "bench" }) { id } }');
   await t.gql('mutation { createPromptVersion(input: { prompt: "bench", system: "Answer briefly.\\n#reply: The capital of France is Paris." }) { number } }');
-  const sets: Array<[string, (i: number) => unknown[]]> = [['rules', () => [{ type: 'icontains', value: 'paris' }, { type: 'max-length', value: 200 }]]];
-  if (judged) sets.push(['judged', () => [{ type: 'icontains', value: 'paris' }, { type: 'llm-rubric', value: 'Names "Paris".' }]]);
+  const sets: Array<[string, (i: number) => unknown[]]> = [
+    [
+      'rules',
+      () => [
+        { type: 'icontains', value: 'paris' },
+        { type: 'max-length', value: 200 },
+      ],
+    ],
+  ];
+  if (judged)
+    sets.push([
+      'judged',
+      () => [
+        { type: 'icontains', value: 'paris' },
+        { type: 'llm-rubric', value: 'Names "Paris".' },
+      ],
+    ]);
   for (const [name, assertions] of sets) {
     await t.gql('mutation($i: EvalSetInput!) { createEvalSet(input: $i) { id } }', { i: { name } });
     for (let start = 0; start < n; start += 1000) {

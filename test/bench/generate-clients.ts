@@ -61,7 +61,6 @@ export async function round(concurrency: number, rounds: number, run: () => Prom
   return out;
 }
 
-
 /** A keep-alive SDK client to the emulator, as a well-configured caller would have. */
 export function sdkClient(endpoint: string): BedrockRuntimeClient {
   return new BedrockRuntimeClient({

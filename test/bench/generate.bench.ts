@@ -35,9 +35,7 @@ async function setup(t: TestApp): Promise<void> {
   await must('mutation($s: String!, $m: String!) { createPromptVersion(input: { prompt: "bench", system: $s, modelId: $m }) { number } }', { s: SYSTEM, m: MODEL });
   await must('mutation { promotePromptVersion(input: { prompt: "bench", version: 1, label: "production" }) { promoted } }');
   // A realistic config: a routing rule that does not match, an input and output PII policy.
-  await must(
-    `mutation { createRoutingRule(input: { name: "long", priority: 1, condition: { minInputTokens: 100000 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`,
-  );
+  await must(`mutation { createRoutingRule(input: { name: "long", priority: 1, condition: { minInputTokens: 100000 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`);
   await must(
     `mutation { createGuardrailPolicy(input: { name: "pii", appliesTo: [INPUT, OUTPUT], pii: { entities: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "CREDIT_DEBIT_CARD_NUMBER", action: "BLOCK" }] } }) { id } }`,
   );

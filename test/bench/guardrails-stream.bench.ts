@@ -88,9 +88,21 @@ export async function benchGuardrailStream(opts: { iterations?: number } = {}): 
       };
     };
     const rows = [
-      row('time to first token (ms)', plain.map((s) => s.ttft), guarded.map((s) => s.ttft)),
-      row('delay between deltas (ms)', plain.flatMap((s) => s.gaps), guarded.flatMap((s) => s.gaps)),
-      row('total (ms)', plain.map((s) => s.total), guarded.map((s) => s.total)),
+      row(
+        'time to first token (ms)',
+        plain.map((s) => s.ttft),
+        guarded.map((s) => s.ttft),
+      ),
+      row(
+        'delay between deltas (ms)',
+        plain.flatMap((s) => s.gaps),
+        guarded.flatMap((s) => s.gaps),
+      ),
+      row(
+        'total (ms)',
+        plain.map((s) => s.total),
+        guarded.map((s) => s.total),
+      ),
     ];
     printTable(`streaming output guardrail: same stream (${REPLY.length} chars in 12-char deltas) with and without an OUTPUT policy, in process`, rows);
     return rows;

@@ -13,8 +13,18 @@ const POLICY = compilePolicy(
     pii: {
       entities: (
         [
-          'EMAIL', 'PHONE', 'CREDIT_DEBIT_CARD_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'IP_ADDRESS',
-          'MAC_ADDRESS', 'URL', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'NAME', 'ADDRESS',
+          'EMAIL',
+          'PHONE',
+          'CREDIT_DEBIT_CARD_NUMBER',
+          'US_SOCIAL_SECURITY_NUMBER',
+          'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
+          'IP_ADDRESS',
+          'MAC_ADDRESS',
+          'URL',
+          'AWS_ACCESS_KEY',
+          'AWS_SECRET_KEY',
+          'NAME',
+          'ADDRESS',
         ] as const
       ).map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })),
     },

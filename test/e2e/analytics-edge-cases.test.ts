@@ -28,7 +28,18 @@ const latency = [
   traceRecord({ prompt: 'lat', user: 'solo', createdAt: at('2024-05-07T01:00:00Z'), latencyMs: 123, ttftMs: 7 }),
   traceRecord({ prompt: 'lat', user: 'duo', createdAt: at('2024-05-07T02:00:00Z'), latencyMs: 100, ttftMs: 10 }),
   traceRecord({ prompt: 'lat', user: 'duo', createdAt: at('2024-05-07T03:00:00Z'), latencyMs: 200, ttftMs: 20 }),
-  traceRecord({ prompt: 'lat', user: 'none', createdAt: at('2024-05-07T04:00:00Z'), status: 'BLOCKED', errorCode: 'GUARDRAIL_BLOCKED', usage: null, costMicros: 0, costByStage: null, latencyMs: null, ttftMs: null }),
+  traceRecord({
+    prompt: 'lat',
+    user: 'none',
+    createdAt: at('2024-05-07T04:00:00Z'),
+    status: 'BLOCKED',
+    errorCode: 'GUARDRAIL_BLOCKED',
+    usage: null,
+    costMicros: 0,
+    costByStage: null,
+    latencyMs: null,
+    ttftMs: null,
+  }),
 ];
 
 /** Tagged and untagged traces over two models and two days. */
@@ -41,9 +52,7 @@ const tagged = [
 
 /** Three cache hits that saved $0.10 each and one miss. */
 const cache = [
-  ...Array.from({ length: 3 }, (_, i) =>
-    traceRecord({ prompt: 'cache', cached: true, usage: null, costMicros: 0, costByStage: null, savedMicros: 100_000, createdAt: at(`2024-05-10T0${i}:00:00Z`) }),
-  ),
+  ...Array.from({ length: 3 }, (_, i) => traceRecord({ prompt: 'cache', cached: true, usage: null, costMicros: 0, costByStage: null, savedMicros: 100_000, createdAt: at(`2024-05-10T0${i}:00:00Z`) })),
   traceRecord({ prompt: 'cache', createdAt: at('2024-05-10T05:00:00Z') }),
 ];
 
@@ -97,7 +106,12 @@ describe('analytics and traces edge cases', () => {
     }
     expect(seen).toHaveLength(7);
     expect(new Set(seen).size).toBe(7);
-    expect(seen).toEqual(burst.map((b) => b.id).sort().reverse());
+    expect(seen).toEqual(
+      burst
+        .map((b) => b.id)
+        .sort()
+        .reverse(),
+    );
   });
 
   it('treats from as inclusive and to as exclusive at the exact instant; from == to is empty, not an error', async () => {
@@ -218,11 +232,7 @@ describe('analytics and traces edge cases', () => {
   });
 
   it('answers a time range at the edges of the calendar without INTERNAL_SERVER_ERROR', async () => {
-    for (const filter of [
-      { from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' },
-      { from: '1970-01-01T00:00:00Z' },
-      { to: '1970-01-01T00:00:00Z' },
-    ]) {
+    for (const filter of [{ from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' }, { from: '1970-01-01T00:00:00Z' }, { to: '1970-01-01T00:00:00Z' }]) {
       for (const [query, vars] of [
         [COST, { groupBy: ['MODEL'], bucket: 'MONTH', filter: { ...filter, prompt: 'tags' } }],
         [LATENCY, { bucket: 'WEEK', filter: { ...filter, prompt: 'lat' } }],

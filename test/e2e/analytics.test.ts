@@ -132,8 +132,7 @@ describe('analytics over traces', () => {
     expect(r.errors).toBeUndefined();
     return Object.values(r.data!)[0] as any[];
   }
-  const costs = async (vars: Record<string, unknown>) =>
-    (await q(COST, vars)).map((r) => ({ keys: r.keys, bucket: r.bucket, requests: r.requests, costUsd: r.costUsd }));
+  const costs = async (vars: Record<string, unknown>) => (await q(COST, vars)).map((r) => ({ keys: r.keys, bucket: r.bucket, requests: r.requests, costUsd: r.costUsd }));
 
   it('sums tokens and cost exactly per model, with cost by stage adding up', async () => {
     const rows = await q(COST, { groupBy: ['MODEL'] });
@@ -196,9 +195,7 @@ describe('analytics over traces', () => {
       { keys: { ROUTE_RULE: 'cheap' }, bucket: null, requests: 2, costUsd: 1.006001 },
       { keys: { ROUTE_RULE: null }, bucket: null, requests: 4, costUsd: 0.001808 },
     ]);
-    expect(await costs({ groupBy: ['USER', 'USER'], filter: { user: 'alice' } })).toEqual([
-      { keys: { USER: 'alice' }, bucket: null, requests: 3, costUsd: 1.001808 },
-    ]);
+    expect(await costs({ groupBy: ['USER', 'USER'], filter: { user: 'alice' } })).toEqual([{ keys: { USER: 'alice' }, bucket: null, requests: 3, costUsd: 1.001808 }]);
   });
 
   it('applies the trace filter to analytics', async () => {
@@ -206,9 +203,7 @@ describe('analytics over traces', () => {
       { keys: { MODEL: NOVA }, bucket: null, requests: 2, costUsd: 0 },
       { keys: { MODEL: HAIKU }, bucket: null, requests: 1, costUsd: 0 },
     ]);
-    expect(await costs({ groupBy: ['PROMPT'], filter: { tags: ['eu'], status: 'COMPLETED', apiKey: 'web' } })).toEqual([
-      { keys: { PROMPT: 'support' }, bucket: null, requests: 2, costUsd: 0.007809 },
-    ]);
+    expect(await costs({ groupBy: ['PROMPT'], filter: { tags: ['eu'], status: 'COMPLETED', apiKey: 'web' } })).toEqual([{ keys: { PROMPT: 'support' }, bucket: null, requests: 2, costUsd: 0.007809 }]);
     expect(await costs({ groupBy: ['PROMPT'], filter: { user: 'nobody' } })).toEqual([]);
   });
 
@@ -248,9 +243,7 @@ describe('analytics over traces', () => {
       { bucket: '2026-03-10T00:00:00.000Z', requests: 3, hits: 0, hitRate: 0, savedUsd: 0, promptCacheReadTokens: 5 },
       { bucket: '2026-03-11T00:00:00.000Z', requests: 3, hits: 2, hitRate: 2 / 3, savedUsd: 0.012, promptCacheReadTokens: 0 },
     ]);
-    expect(await q(CACHE, { filter: { modelId: HAIKU } })).toEqual([
-      { bucket: null, requests: 2, hits: 0, hitRate: 0, savedUsd: 0, promptCacheReadTokens: 0 },
-    ]);
+    expect(await q(CACHE, { filter: { modelId: HAIKU } })).toEqual([{ bucket: null, requests: 2, hits: 0, hitRate: 0, savedUsd: 0, promptCacheReadTokens: 0 }]);
   });
 
   it('reports guardrail triggers per policy, finding kind and direction, counting requests (not findings)', async () => {
@@ -299,9 +292,7 @@ describe('analytics over traces', () => {
   });
 
   it('sums money exactly: ten traces of $0.10 make $1, not 0.9999999999999999', async () => {
-    const dimes = Array.from({ length: 10 }, () =>
-      traceRecord({ prompt: 'exactness', createdAt: at('2025-01-01T00:00:00Z'), stages: { system: 0, input: 30_000, output: 70_000 } }),
-    );
+    const dimes = Array.from({ length: 10 }, () => traceRecord({ prompt: 'exactness', createdAt: at('2025-01-01T00:00:00Z'), stages: { system: 0, input: 30_000, output: 70_000 } }));
     expect(dimes.reduce((a) => a + 0.1, 0)).not.toBe(1);
     try {
       for (const r of dimes) t.app.services.traces.writer.enqueue(r);

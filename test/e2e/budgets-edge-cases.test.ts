@@ -177,7 +177,12 @@ describe(`budgets and alerts edge cases over GraphQL (${process.env.DATABASE_URL
       await charge(n, 700_000);
     }
     const list = (await events()).filter((e) => e.rule.name.startsWith('budget:pair-'));
-    expect(list.map((e) => [e.rule.name, e.baseline])).toEqual(names.reverse().flatMap((n) => [[`budget:${n}`, 0.6], [`budget:${n}`, 0.3]]));
+    expect(list.map((e) => [e.rule.name, e.baseline])).toEqual(
+      names.reverse().flatMap((n) => [
+        [`budget:${n}`, 0.6],
+        [`budget:${n}`, 0.3],
+      ]),
+    );
   });
 });
 

@@ -108,10 +108,12 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     // The subscription says the same, without ever starting the model.
     const events: Rec[] = [];
     await new Promise<void>((resolve, reject) =>
-      t.ws(appKey).subscribe(
-        { query: SUB, variables: { i: { prompt: 'budgeted', cache: 'BYPASS', ...input, maxOutputTokens: 2 * MAX_OUT } } },
-        { next: (r) => events.push(r.data!.generate as Rec), error: reject, complete: resolve },
-      ),
+      t
+        .ws(appKey)
+        .subscribe(
+          { query: SUB, variables: { i: { prompt: 'budgeted', cache: 'BYPASS', ...input, maxOutputTokens: 2 * MAX_OUT } } },
+          { next: (r) => events.push(r.data!.generate as Rec), error: reject, complete: resolve },
+        ),
     );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ __typename: 'GenerationFailed', code: 'BUDGET_EXCEEDED', message: second.error.message });
@@ -137,15 +139,19 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
 
     const events: Rec[] = [];
     await new Promise<void>((resolve, reject) =>
-      t.ws(appKey).subscribe(
-        { query: SUB, variables: { i: { prompt: 'budgeted', cache: 'BYPASS', ...input } } },
-        { next: (r) => events.push(r.data!.generate as Rec), error: reject, complete: resolve },
-      ),
+      t
+        .ws(appKey)
+        .subscribe({ query: SUB, variables: { i: { prompt: 'budgeted', cache: 'BYPASS', ...input } } }, { next: (r) => events.push(r.data!.generate as Rec), error: reject, complete: resolve }),
     );
     expect(events[0]).toMatchObject({ __typename: 'GenerationStarted', modelId: LITE, routedBy: 'budget:down-team' });
     const done = events.at(-1)!;
     expect(done.__typename).toBe('GenerationCompleted');
-    expect(events.filter((e) => e.__typename === 'TextDelta').map((e) => e.text).join('')).toBe('Refunds within 30 days.');
+    expect(
+      events
+        .filter((e) => e.__typename === 'TextDelta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('Refunds within 30 days.');
 
     const tr = await trace(done.traceId);
     expect(tr).toMatchObject({ status: 'COMPLETED', modelId: LITE, routedBy: 'budget:down-team' });
@@ -231,10 +237,12 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     }));
     const seen: Rec[] = [];
     await new Promise<void>((resolve, reject) => {
-      const stop = t.ws(appKey).subscribe(
-        { query: SUB, variables: { i: { prompt: 'budgeted', input: 'Go on.\n#tokens: 300\n#interval-ms: 20', messages: turns, user: 'u-early', maxOutputTokens: MAX_OUT, cache: 'BYPASS' } } },
-        { next: (r) => seen.push(r.data!.generate as Rec), error: reject, complete: () => resolve() },
-      );
+      const stop = t
+        .ws(appKey)
+        .subscribe(
+          { query: SUB, variables: { i: { prompt: 'budgeted', input: 'Go on.\n#tokens: 300\n#interval-ms: 20', messages: turns, user: 'u-early', maxOutputTokens: MAX_OUT, cache: 'BYPASS' } } },
+          { next: (r) => seen.push(r.data!.generate as Rec), error: reject, complete: () => resolve() },
+        );
       setTimeout(() => {
         stop();
         resolve();
@@ -293,7 +301,17 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
       const r = await burst(t.app.dataSource, b.id, [onceGenerator(t.gql, appKey)], 5 * N, { ...input, user }, () => usage(`burst-${round}`) as Promise<ApiSample>);
       const admitted = r.outcomes.filter((o) => o.status === 'COMPLETED');
       const refused = r.outcomes.filter((o) => o.status !== 'COMPLETED');
-      figures.push({ round, N, amountMicros, limitMicros: b.limitMicros, admitted: admitted.length, refused: refused.length, maxObservedMicros: r.maxObservedMicros, samples: r.samples.length, apiSamples: r.apiSamples.length });
+      figures.push({
+        round,
+        N,
+        amountMicros,
+        limitMicros: b.limitMicros,
+        admitted: admitted.length,
+        refused: refused.length,
+        maxObservedMicros: r.maxObservedMicros,
+        samples: r.samples.length,
+        apiSamples: r.apiSamples.length,
+      });
 
       expect(r.samples.length).toBeGreaterThan(2);
       for (const s of r.samples) expect(s.spent + s.reserved).toBeLessThanOrEqual(b.limitMicros);

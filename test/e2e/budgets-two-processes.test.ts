@@ -58,7 +58,18 @@ async function rounds(t: TestApp, generators: Generator[], labels: string[], amo
     const admitted = r.outcomes.filter((o) => o.status === 'COMPLETED');
     const refused = r.outcomes.filter((o) => o.status !== 'COMPLETED');
     const byGenerator = labels.map((label, g) => ({ label, admitted: r.outcomes.filter((o, i) => i % labels.length === g && o.status === 'COMPLETED').length }));
-    figures.push({ round, N, amountMicros, limitMicros, admitted: admitted.length, refused: refused.length, byGenerator, maxObservedMicros: r.maxObservedMicros, samples: r.samples.length, apiSamples: r.apiSamples.length });
+    figures.push({
+      round,
+      N,
+      amountMicros,
+      limitMicros,
+      admitted: admitted.length,
+      refused: refused.length,
+      byGenerator,
+      maxObservedMicros: r.maxObservedMicros,
+      samples: r.samples.length,
+      apiSamples: r.apiSamples.length,
+    });
 
     expect(r.samples.length).toBeGreaterThan(2);
     for (const s of r.samples) expect(s.spent + s.reserved).toBeLessThanOrEqual(limitMicros);

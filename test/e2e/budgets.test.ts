@@ -138,9 +138,7 @@ describe('budgets over GraphQL', () => {
     expect(r.errors).toBeUndefined();
     expect(r.data!.budget).toEqual({ spentUsd: 0.123456, reservedUsd: 0.05, limitUsd: 1 });
     const start = periodStart('DAILY', new Date());
-    expect(r.data!.budgetHistory).toEqual([
-      { periodStart: start.toISOString(), periodEnd: new Date(start.getTime() + 86_400_000).toISOString(), spentUsd: 0.123456, reservedUsd: 0.05, limitUsd: 1 },
-    ]);
+    expect(r.data!.budgetHistory).toEqual([{ periodStart: start.toISOString(), periodEnd: new Date(start.getTime() + 86_400_000).toISOString(), spentUsd: 0.123456, reservedUsd: 0.05, limitUsd: 1 }]);
     await budgets.release(open.reservation);
   });
 });

@@ -41,7 +41,13 @@ describe('genai-cp CLI', () => {
         name: 'support-set',
         cases: [
           { input: 'Where is my order?', assertions: [{ type: 'icontains', value: 'order' }] },
-          { input: 'When does it ship?', assertions: [{ type: 'contains', value: 'ships' }, { type: 'max-length', value: 100 }] },
+          {
+            input: 'When does it ship?',
+            assertions: [
+              { type: 'contains', value: 'ships' },
+              { type: 'max-length', value: 100 },
+            ],
+          },
         ],
       },
     });

@@ -284,7 +284,7 @@ describe('config plane edge cases', () => {
       expect(code(noPrompt)).toBe('NOT_FOUND');
     });
 
-    it("promoting to a version number that exists only on ANOTHER prompt is NOT_FOUND and moves nothing", async () => {
+    it('promoting to a version number that exists only on ANOTHER prompt is NOT_FOUND and moves nothing', async () => {
       await prompt('short');
       await prompt('long');
       await version('short', { system: 's1' });
@@ -454,7 +454,15 @@ describe('config plane edge cases', () => {
 
     it('refuses a pii config naming the same entity type twice with conflicting actions', async () => {
       const r = await t.gql(POLICY, {
-        p: { name: 'pii-conflict', pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }, { type: 'EMAIL', action: 'BLOCK' }] } },
+        p: {
+          name: 'pii-conflict',
+          pii: {
+            entities: [
+              { type: 'EMAIL', action: 'ANONYMIZE' },
+              { type: 'EMAIL', action: 'BLOCK' },
+            ],
+          },
+        },
       });
       expect(code(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(/^input\.pii\.entities/);
@@ -549,7 +557,10 @@ describe('config plane edge cases', () => {
       await must(EVALSET, { i: { name: 'es-dup', cases: [{ input: 'q', assertions: [{ type: 'contains', value: 'a' }] }] } });
       expect(code(await t.gql(EVALSET, { i: { name: ' es-dup ' } }))).toBe('CONFLICT');
       const bad = await t.gql('mutation($c: [EvalCaseInput!]!) { addEvalCases(evalSet: "es-dup", cases: $c) { id } }', {
-        c: [{ input: 'ok', assertions: [{ type: 'contains', value: 'a' }] }, { input: 'bad', assertions: [] }],
+        c: [
+          { input: 'ok', assertions: [{ type: 'contains', value: 'a' }] },
+          { input: 'bad', assertions: [] },
+        ],
       });
       expect(code(bad)).toBe('BAD_USER_INPUT');
       expect(bad.errors![0]!.message).toMatch(/^cases\.1\.assertions/);
@@ -626,7 +637,13 @@ describe('config plane edge cases', () => {
       else expect(big.data!.auditLog.edges.length).toBeLessThanOrEqual(500);
       const capped = await must('{ auditLog(first: 500) { edges { cursor } } }');
       expect(capped.auditLog.edges.length).toBeLessThanOrEqual(500);
-      for (const after of ['garbage', '', '%%%', Buffer.from('2026-01-01T00:00:00Z|not-a-uuid').toString('base64url'), Buffer.from('nonsense|00000000-0000-4000-8000-000000000000').toString('base64url')]) {
+      for (const after of [
+        'garbage',
+        '',
+        '%%%',
+        Buffer.from('2026-01-01T00:00:00Z|not-a-uuid').toString('base64url'),
+        Buffer.from('nonsense|00000000-0000-4000-8000-000000000000').toString('base64url'),
+      ]) {
         const r = await t.gql('query($a: String) { auditLog(first: 2, after: $a) { edges { cursor } } }', { a: after });
         if (after === '') {
           expect(code(r)).not.toBe('INTERNAL_SERVER_ERROR');
@@ -694,10 +711,24 @@ describe('config plane edge cases', () => {
       await step('mutation { addEvalCases(evalSet: "aud-es", cases: [{ input: "q", assertions: [{ type: "contains", value: "a" }] }]) { id } }', {}, 'add_cases', 'EvalSet', true, true);
       await step('mutation($id: ID!) { deleteEvalSet(id: $id) }', { id: es.createEvalSet.id }, 'delete', 'EvalSet', true, false);
       const gp = await step(POLICY, { p: { name: 'aud-gp' } }, 'create', 'GuardrailPolicy', false, true);
-      await step('mutation($id: ID!) { updateGuardrailPolicy(id: $id, input: { name: "aud-gp", enabled: false }) { id } }', { id: gp.createGuardrailPolicy.id }, 'update', 'GuardrailPolicy', true, true);
+      await step(
+        'mutation($id: ID!) { updateGuardrailPolicy(id: $id, input: { name: "aud-gp", enabled: false }) { id } }',
+        { id: gp.createGuardrailPolicy.id },
+        'update',
+        'GuardrailPolicy',
+        true,
+        true,
+      );
       await step('mutation($id: ID!) { deleteGuardrailPolicy(id: $id) }', { id: gp.createGuardrailPolicy.id }, 'delete', 'GuardrailPolicy', true, false);
       const rr = await step(RULE, { i: { name: 'aud-rr', priority: 1, condition: {}, targetModelId: SONNET } }, 'create', 'RoutingRule', false, true);
-      await step(`mutation($id: ID!) { updateRoutingRule(id: $id, input: { name: "aud-rr", priority: 2, condition: {}, targetModelId: "${SONNET}" }) { id } }`, { id: rr.createRoutingRule.id }, 'update', 'RoutingRule', true, true);
+      await step(
+        `mutation($id: ID!) { updateRoutingRule(id: $id, input: { name: "aud-rr", priority: 2, condition: {}, targetModelId: "${SONNET}" }) { id } }`,
+        { id: rr.createRoutingRule.id },
+        'update',
+        'RoutingRule',
+        true,
+        true,
+      );
       // A no-op (clearing a price that is not set, promoting to where a label already is) writes nothing.
       const n = await count();
       await must('mutation { clearModelPrice(modelId: "amazon.nova-micro-v1:0") { id } }');
@@ -828,9 +859,7 @@ describe('config plane edge cases', () => {
     });
 
     it('concurrent creates of one name: exactly one wins, the others are CONFLICT', async () => {
-      const results = await Promise.all(
-        [1, 2, 3, 4].map(() => t.gql('mutation { createPrompt(input: { name: "same-time" }) { id } }')),
-      );
+      const results = await Promise.all([1, 2, 3, 4].map(() => t.gql('mutation { createPrompt(input: { name: "same-time" }) { id } }')));
       expect(results.filter((r) => !r.errors)).toHaveLength(1);
       for (const r of results.filter((x) => x.errors)) expect(code(r)).toBe('CONFLICT');
     });
@@ -928,7 +957,7 @@ if (process.env.DATABASE_URL) {
 
     /** Polls `check` until it holds, for at most 3 s (NOTIFY is asynchronous). */
     async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-      for (const deadline = Date.now() + 3000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 3000; Date.now() < deadline;) {
         if (await check()) return true;
         await new Promise((r) => setTimeout(r, 50));
       }

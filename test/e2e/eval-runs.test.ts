@@ -36,7 +36,14 @@ describe('eval runs', () => {
         rubric: 'The answer names the capital city.',
         cases: [
           { input: 'Capital of France?', expected: 'Paris', assertions: [{ type: 'icontains', value: 'paris' }, { type: 'llm-rubric' }] },
-          { input: 'Capital of France, again?', expected: 'The capital is Paris', assertions: [{ type: 'similar', threshold: 0.3 }, { type: 'not-contains', value: 'London' }] },
+          {
+            input: 'Capital of France, again?',
+            expected: 'The capital is Paris',
+            assertions: [
+              { type: 'similar', threshold: 0.3 },
+              { type: 'not-contains', value: 'London' },
+            ],
+          },
         ],
       },
     });
@@ -81,8 +88,7 @@ describe('eval runs', () => {
     expect(tr.errors).toBeUndefined();
     expect(tr.data!.traces.edges).toHaveLength(2);
     expect(tr.data!.traces.edges[0].node).toMatchObject({ source: 'EVAL', evalRunId: run.id, prompt: 'capitals' });
-    const cost = async (filter: Record<string, unknown>) =>
-      (await t.gql('query($f: TraceFilter) { costBreakdown(filter: $f, groupBy: [PROMPT]) { requests } }', { f: filter })).data!.costBreakdown;
+    const cost = async (filter: Record<string, unknown>) => (await t.gql('query($f: TraceFilter) { costBreakdown(filter: $f, groupBy: [PROMPT]) { requests } }', { f: filter })).data!.costBreakdown;
     expect(await cost({ prompt: 'capitals' })).toEqual([]);
     expect((await cost({ prompt: 'capitals', source: 'EVAL' }))[0].requests).toBeGreaterThanOrEqual(2);
   });
@@ -103,7 +109,13 @@ describe('eval runs', () => {
 
   it('records a failed generation as a case scoring 0 with its error', async () => {
     await t.gql(`mutation($i: EvalSetInput!) { createEvalSet(input: $i) { id } }`, {
-      i: { name: 'failing', cases: [{ input: '#error: ThrottlingException', assertions: [{ type: 'not-contains', value: 'x' }] }, { input: 'ok', assertions: [{ type: 'contains', value: 'Paris' }] }] },
+      i: {
+        name: 'failing',
+        cases: [
+          { input: '#error: ThrottlingException', assertions: [{ type: 'not-contains', value: 'x' }] },
+          { input: 'ok', assertions: [{ type: 'contains', value: 'Paris' }] },
+        ],
+      },
     });
     const v = await version(t, 'capitals', 'Paris');
     const run = await waitRun(t, (await t.gql(RUN_EVAL, { input: { evalSet: 'failing', prompt: 'capitals', version: v } }, ci)).data!.runEval.id);
@@ -168,7 +180,13 @@ describe('gated promotion', () => {
         cases: [
           { input: '2+2?', expected: '4', assertions: [{ type: 'is-json' }, { type: 'json-schema', value: { type: 'object', required: ['answer'], properties: { answer: { const: 4 } } } }] },
           { input: 'two plus two?', expected: '{"answer": 4}', assertions: [{ type: 'contains', value: '4' }, { type: 'llm-rubric' }] },
-          { input: 'And 2*2?', assertions: [{ type: 'regex', value: '\\b4\\b' }, { type: 'max-length', value: 40 }] },
+          {
+            input: 'And 2*2?',
+            assertions: [
+              { type: 'regex', value: '\\b4\\b' },
+              { type: 'max-length', value: 40 },
+            ],
+          },
         ],
       },
     });
@@ -218,7 +236,11 @@ describe('gated promotion', () => {
     expect(p.promoted).toBe(false);
     expect(p.reason).toMatch(new RegExp(`below version ${good}'s .*more than maxRegression 0\\.050`));
     expect(p.reason).toMatch(/regressions: case #/);
-    const cmp = await t.gql('query($b: ID!, $c: ID!) { compareEvalRuns(base: $b, candidate: $c) { scoreDelta regressions cases { position baseScore candidateScore delta } } }', { b: firstRun, c: p.evalRun.id }, ci);
+    const cmp = await t.gql(
+      'query($b: ID!, $c: ID!) { compareEvalRuns(base: $b, candidate: $c) { scoreDelta regressions cases { position baseScore candidateScore delta } } }',
+      { b: firstRun, c: p.evalRun.id },
+      ci,
+    );
     expect(cmp.errors).toBeUndefined();
     const cases = cmp.data!.compareEvalRuns.cases;
     expect(cmp.data!.compareEvalRuns.regressions).toBeGreaterThan(0);

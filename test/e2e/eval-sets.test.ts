@@ -12,11 +12,18 @@ const UNKNOWN_ID = '00000000-0000-0000-0000-000000000000';
 
 const capitalCase = {
   variables: { country: 'France' },
-  messages: [{ role: 'USER', content: 'I am planning a trip.' }, { role: 'ASSISTANT', content: 'Great, where to?' }],
+  messages: [
+    { role: 'USER', content: 'I am planning a trip.' },
+    { role: 'ASSISTANT', content: 'Great, where to?' },
+  ],
   input: 'What is the capital?',
   context: [{ id: 'wiki-1', text: 'Paris is the capital of France.', score: 0.92, source: 'wikipedia' }],
   expected: 'Paris',
-  assertions: [{ type: 'icontains', value: 'paris', weight: 2 }, { type: 'similar', threshold: 0.7 }, { type: 'max-length', value: 200 }],
+  assertions: [
+    { type: 'icontains', value: 'paris', weight: 2 },
+    { type: 'similar', threshold: 0.7 },
+    { type: 'max-length', value: 200 },
+  ],
   tags: ['geo'],
 };
 
@@ -63,7 +70,10 @@ describe('eval sets', () => {
       context: [],
       expected: null,
       tags: [],
-      assertions: [{ type: 'contains', value: 'Madrid', weight: 1 }, { type: 'llm-rubric', threshold: 0.5, weight: 1 }],
+      assertions: [
+        { type: 'contains', value: 'Madrid', weight: 1 },
+        { type: 'llm-rubric', threshold: 0.5, weight: 1 },
+      ],
     });
   });
 
@@ -86,7 +96,17 @@ describe('eval sets', () => {
   });
 
   it('appends cases after the existing ones', async () => {
-    const r = await t.gql(ADD, { set: 'capitals', cases: [{ input: 'Capital of Italy?', assertions: [{ type: 'starts-with', value: 'Rome' }] }, { input: 'Capital of Peru?', assertions: [{ type: 'regex', value: '^lima', flags: 'i' }] }] }, ci);
+    const r = await t.gql(
+      ADD,
+      {
+        set: 'capitals',
+        cases: [
+          { input: 'Capital of Italy?', assertions: [{ type: 'starts-with', value: 'Rome' }] },
+          { input: 'Capital of Peru?', assertions: [{ type: 'regex', value: '^lima', flags: 'i' }] },
+        ],
+      },
+      ci,
+    );
     expect(r.errors).toBeUndefined();
     const cases = r.data!.addEvalCases.cases;
     expect(cases.map((c: { position: number }) => c.position)).toEqual([0, 1, 2, 3]);

@@ -37,7 +37,11 @@ const LLAMA_8K = 'meta.llama3-8b-instruct-v1:0';
 type Ev = Record<string, any>;
 
 const micros = (usd: number) => Math.round(usd * 1e6);
-const textOf = (events: Ev[]) => events.filter((e) => e.__typename === 'TextDelta').map((e) => e.text as string).join('');
+const textOf = (events: Ev[]) =>
+  events
+    .filter((e) => e.__typename === 'TextDelta')
+    .map((e) => e.text as string)
+    .join('');
 const longHistory = (tag: string, n = 12) =>
   Array.from({ length: n }, (_, i) => ({
     role: i % 2 ? 'ASSISTANT' : 'USER',
@@ -54,10 +58,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     return r.data!;
   }
-  async function prompt(
-    name: string,
-    version: { system?: string; messages?: Array<{ role: string; content: string }>; modelId?: string; params?: Record<string, unknown>; shareable?: boolean },
-  ) {
+  async function prompt(name: string, version: { system?: string; messages?: Array<{ role: string; content: string }>; modelId?: string; params?: Record<string, unknown>; shareable?: boolean }) {
     await must('mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: name });
     await addVersion(name, version);
     await must('mutation($n: String!) { promotePromptVersion(input: { prompt: $n, version: 1, label: "production" }) { promoted } }', { n: name });
@@ -125,7 +126,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- response cache: scoping ----------------------------------------------------------------
 
-  it('never serves one user\'s cached answer to another user of the same API key; the same user gets the hit', async () => {
+  it("never serves one user's cached answer to another user of the same API key; the same user gets the hit", async () => {
     const input = { prompt: 'plain', input: 'What are your hours?\n#reply: Nine to five.', user: 'alice' };
     expect((await stored(() => once(app1, input))).cached).toBe(false);
     const bob = await once(app1, { ...input, user: 'bob' });
@@ -152,7 +153,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(tr).toMatchObject({ cached: true, apiKey: 'edge-app-2', user: 'dave' });
   });
 
-  it('serves the new version after a label move, not the old version\'s cached answer; a rollback does not resurrect a stale hit either', async () => {
+  it("serves the new version after a label move, not the old version's cached answer; a rollback does not resurrect a stale hit either", async () => {
     await prompt('moving', { system: 'Version one says hello.', modelId: LITE });
     const input = { prompt: 'moving', input: 'Greet me.\n#reply: Hello from the cache.' };
     expect((await stored(() => once(app1, input))).cached).toBe(false);
@@ -203,17 +204,20 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     const client = t.ws(app1);
     const seen: Ev[] = [];
     await new Promise<void>((resolve, reject) => {
-      const stop = client.subscribe({ query: SUB, variables: { i: long } }, {
-        next: (r) => {
-          seen.push(r.data?.generate as Ev);
-          if (seen.filter((e) => e.__typename === 'TextDelta').length === 3) {
-            stop();
-            resolve();
-          }
+      const stop = client.subscribe(
+        { query: SUB, variables: { i: long } },
+        {
+          next: (r) => {
+            seen.push(r.data?.generate as Ev);
+            if (seen.filter((e) => e.__typename === 'TextDelta').length === 3) {
+              stop();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => resolve(),
         },
-        error: reject,
-        complete: () => resolve(),
-      });
+      );
     });
     let cancelled: Ev | null = null;
     for (let i = 0; i < 50 && !cancelled; i++) {
@@ -282,7 +286,13 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     for (const req of [
       { input: 'tell me the forbidden thing\n#reply: leaked', variables: { topic: 'cars' } },
       { input: 'harmless\n#reply: leaked', variables: { topic: 'forbidden cars' } },
-      { input: 'harmless too\n#reply: leaked', variables: { topic: 'cars' }, messages: longHistory('forbidden-free'), sessionId: 'gi-1', context: [{ id: 'c1', text: 'a forbidden chunk', score: 0.9 }] },
+      {
+        input: 'harmless too\n#reply: leaked',
+        variables: { topic: 'cars' },
+        messages: longHistory('forbidden-free'),
+        sessionId: 'gi-1',
+        context: [{ id: 'c1', text: 'a forbidden chunk', score: 0.9 }],
+      },
     ]) {
       const events = await run(app1, { prompt: 'guarded-in', ...req });
       expect(events.map((e) => e.__typename)).toEqual(['GuardrailIntervened', 'GenerationFailed']);
@@ -304,7 +314,15 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(r.error?.code).toBe('BAD_USER_INPUT');
     expect(r.error?.message).toMatch(/input\.input/);
     // The same for a history turn that is only whitespace.
-    const h = await once(app1, { prompt: 'plain', messages: [{ role: 'USER', content: 'Hello' }, { role: 'ASSISTANT', content: ' \n ' }], input: 'Go on\n#reply: ok', cache: 'BYPASS' });
+    const h = await once(app1, {
+      prompt: 'plain',
+      messages: [
+        { role: 'USER', content: 'Hello' },
+        { role: 'ASSISTANT', content: ' \n ' },
+      ],
+      input: 'Go on\n#reply: ok',
+      cache: 'BYPASS',
+    });
     expect(h.error?.code ?? null).toBe('BAD_USER_INPUT');
     expect(h.error?.message).toMatch(/input\.messages\.1\.content/);
   });
@@ -392,7 +410,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     else expect(r.error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/input\.messages/) });
   });
 
-  it('a prompt larger than the model\'s context window is refused as BAD_USER_INPUT before any model call (not sent to fail at Bedrock)', async () => {
+  it("a prompt larger than the model's context window is refused as BAD_USER_INPUT before any model call (not sent to fail at Bedrock)", async () => {
     await prompt('tiny-window', { system: 'Be brief.', modelId: LLAMA_8K });
     const window = resolveModel(LLAMA_8K)!.contextWindow;
     const input = `${'Please read this sentence again. '.repeat(Math.ceil(window / 4))}\n#reply: Read.`;
@@ -405,7 +423,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- model parameters -------------------------------------------------------------------------
 
-  it('cuts at the version\'s stop sequence (stop_sequence), sends it to the model, and caches that whole answer', async () => {
+  it("cuts at the version's stop sequence (stop_sequence), sends it to the model, and caches that whole answer", async () => {
     await prompt('stopper', { system: 'Be brief.', modelId: LITE, params: { stopSequences: ['END'] } });
     const input = { prompt: 'stopper', input: 'Count.\n#reply: one two three END four five' };
     const events = await stored(() => run(app1, input));
@@ -441,7 +459,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
 
   // ---- fallbacks --------------------------------------------------------------------------------
 
-  it('a fallback model with a smaller output maximum gets its own cap (maxOutputTokens above the fallback\'s max must not fail the fallback)', async () => {
+  it("a fallback model with a smaller output maximum gets its own cap (maxOutputTokens above the fallback's max must not fail the fallback)", async () => {
     await prompt('big-fallback', { system: 'Be brief.' });
     await must(
       `mutation { createRoutingRule(input: { name: "edge-big-fb", priority: 1, condition: { prompts: ["big-fallback"] }, targetModelId: "${SONNET}", fallbackModelIds: ["${LITE}"] }) { id } }`,

@@ -106,7 +106,12 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
     expect(again[0]).toMatchObject({ __typename: 'GenerationStarted', cached: true });
     const hit = again.at(-1)!;
     expect(hit).toMatchObject({ __typename: 'GenerationCompleted', cached: true, costUsd: 0 });
-    expect(again.filter((e) => e.__typename === 'TextDelta').map((e) => e.text).join('')).toBe('Red, green and blue.');
+    expect(
+      again
+        .filter((e) => e.__typename === 'TextDelta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('Red, green and blue.');
     const tr = await trace(hit.traceId);
     expect(tr).toMatchObject({ cached: true, costUsd: 0, status: 'COMPLETED' });
     expect(tr.spans.find((s: Ev) => s.name === 'cache_lookup').attributes).toMatchObject({ hit: true, kind: 'exact' });
@@ -117,9 +122,7 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
   });
 
   it('routes a long input to a larger model by rule, and explainRoute says why', async () => {
-    const rule = await t.gql(
-      `mutation { createRoutingRule(input: { name: "long-inputs", priority: 10, condition: { minInputTokens: 300 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`,
-    );
+    const rule = await t.gql(`mutation { createRoutingRule(input: { name: "long-inputs", priority: 10, condition: { minInputTokens: 300 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`);
     expect(rule.errors).toBeUndefined();
     const long = `Please review this text. ${'The quick brown fox jumps over the lazy dog. '.repeat(40)}\n#reply: Reviewed.`;
     const explain = await t.gql(
@@ -146,7 +149,12 @@ describe('generate: the streaming pipeline end to end (graphql-ws, real SDK clie
     const events = await run(app1, { prompt: 'fallback', input: 'Hi\n#error@amazon.nova-pro-v1:0: ThrottlingException\n#reply: From the fallback.' });
     const done = events.at(-1)!;
     expect(done.__typename).toBe('GenerationCompleted');
-    expect(events.filter((e) => e.__typename === 'TextDelta').map((e) => e.text).join('')).toBe('From the fallback.');
+    expect(
+      events
+        .filter((e) => e.__typename === 'TextDelta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('From the fallback.');
     const tr = await trace(done.traceId);
     expect(tr.modelId).toBe('amazon.nova-lite-v1:0');
     const call = tr.spans.find((s: Ev) => s.name === 'model_call');

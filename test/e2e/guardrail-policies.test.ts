@@ -54,10 +54,18 @@ describe('guardrail policies', () => {
       appliesTo: ['OUTPUT'],
       prompts: ['support-bot', 'faq'],
       deniedTopics: [{ name: 'Investment advice', definition: 'Recommendations about specific stocks or funds.', examples: ['Should I buy ACME?'] }],
-      pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }, { type: 'US_SOCIAL_SECURITY_NUMBER', action: 'BLOCK' }] },
+      pii: {
+        entities: [
+          { type: 'EMAIL', action: 'ANONYMIZE' },
+          { type: 'US_SOCIAL_SECURITY_NUMBER', action: 'BLOCK' },
+        ],
+      },
       wordFilters: { words: ['frobnicate'], profanity: true },
       promptInjection: { enabled: true, sensitivity: 'HIGH' },
-      contentCategories: [{ category: 'HATE', action: 'BLOCK', strength: 'HIGH' }, { category: 'VIOLENCE', action: 'BLOCK' }],
+      contentCategories: [
+        { category: 'HATE', action: 'BLOCK', strength: 'HIGH' },
+        { category: 'VIOLENCE', action: 'BLOCK' },
+      ],
       bedrockGuardrail: { identifier: 'gr-123', version: 'DRAFT' },
       blockedMessage: 'Not here.',
     };

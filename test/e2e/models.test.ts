@@ -1,6 +1,7 @@
 import { ADMIN_SECRET, startTestApp, type TestApp } from '../helpers/test-app';
 
-const MODEL_FIELDS = 'id name provider kind prices { input output cacheRead cacheWrite } catalogPrices { input output cacheRead cacheWrite } priceOverridden priceUpdatedBy maxOutputTokens contextWindow supportsPromptCaching promptCacheMinTokens profileOnly available';
+const MODEL_FIELDS =
+  'id name provider kind prices { input output cacheRead cacheWrite } catalogPrices { input output cacheRead cacheWrite } priceOverridden priceUpdatedBy maxOutputTokens contextWindow supportsPromptCaching promptCacheMinTokens profileOnly available';
 const SET = `mutation($id: String!, $p: ModelPriceInput!) { setModelPrice(modelId: $id, input: $p) { ${MODEL_FIELDS} } }`;
 const CLEAR = `mutation($id: String!) { clearModelPrice(modelId: $id) { ${MODEL_FIELDS} } }`;
 const SONNET_45 = 'anthropic.claude-sonnet-4-5-20250929-v1:0';

@@ -127,7 +127,10 @@ describe('prompts: immutable versions, movable labels', () => {
     ok(await promote({ prompt: 'faq', version: 2, label: 'staging' }));
     const p3 = ok(await promote({ prompt: 'faq', version: 3, label: 'production' })).promotePromptVersion;
     expect(p3.label.version.number).toBe(3);
-    expect(p3.label.history.map((m: { fromVersion: number | null; toVersion: number }) => [m.fromVersion, m.toVersion])).toEqual([[1, 3], [null, 1]]);
+    expect(p3.label.history.map((m: { fromVersion: number | null; toVersion: number }) => [m.fromVersion, m.toVersion])).toEqual([
+      [1, 3],
+      [null, 1],
+    ]);
 
     // Promoting to where the label already is changes nothing.
     const same = ok(await promote({ prompt: 'faq', version: 3, label: 'production' })).promotePromptVersion;
@@ -143,7 +146,10 @@ describe('prompts: immutable versions, movable labels', () => {
       prod: version(label: "production") { number }
       unset: version(label: "canary") { number } } }`;
     const r1 = ok(await t.gql(q, {}, keys.APP)).prompt;
-    expect(r1.labels.map((l: { name: string; version: { number: number } }) => [l.name, l.version.number])).toEqual([['production', 3], ['staging', 2]]);
+    expect(r1.labels.map((l: { name: string; version: { number: number } }) => [l.name, l.version.number])).toEqual([
+      ['production', 3],
+      ['staging', 2],
+    ]);
     expect(r1.versions).toEqual([
       { number: 1, labels: [] },
       { number: 2, labels: ['staging'] },
@@ -204,7 +210,17 @@ describe('prompts: immutable versions, movable labels', () => {
       ['long description', createPrompt('desc', 'd'.repeat(2001)), /^input\.description:/],
       ['version for empty prompt name', createVersion({ prompt: '', system: 'x' }), /^input\.prompt: must not be empty/],
       ['malformed slot in system', createVersion({ prompt: 'strict', system: 'Hi {{ }}' }), /^input\.system: malformed slot/],
-      ['malformed slot in a message', createVersion({ prompt: 'strict', messages: [{ role: 'USER', content: 'ok' }, { role: 'ASSISTANT', content: '{{a b}}' }] }), /^input\.messages\.1\.content: malformed slot/],
+      [
+        'malformed slot in a message',
+        createVersion({
+          prompt: 'strict',
+          messages: [
+            { role: 'USER', content: 'ok' },
+            { role: 'ASSISTANT', content: '{{a b}}' },
+          ],
+        }),
+        /^input\.messages\.1\.content: malformed slot/,
+      ],
       ['unclosed slot', createVersion({ prompt: 'strict', system: 'Hi {{name' }), /^input\.system: unclosed slot/],
       ['empty message', createVersion({ prompt: 'strict', messages: [{ role: 'USER', content: '' }] }), /^input\.messages\.0\.content: must not be empty/],
       ['maxTokens 0', createVersion({ prompt: 'strict', params: { maxTokens: 0 } }), /^input\.params\.maxTokens: must be positive/],

@@ -23,9 +23,7 @@ const fixtures: TraceRecord[] = [
     costByStage: null,
     latencyMs: 3,
     ttftMs: null,
-    guardrailEvents: [
-      { direction: 'INPUT', action: 'BLOCKED', policy: 'no-secrets', findings: [{ kind: 'PII', name: 'AWS_ACCESS_KEY', action: 'BLOCKED', match: 'AKIA…' }] },
-    ],
+    guardrailEvents: [{ direction: 'INPUT', action: 'BLOCKED', policy: 'no-secrets', findings: [{ kind: 'PII', name: 'AWS_ACCESS_KEY', action: 'BLOCKED', match: 'AKIA…' }] }],
   }),
   traceRecord({ createdAt: at('2026-03-10T11:00:00Z'), prompt: 'support', user: 'carol', apiKey: 'web', status: 'FAILED', errorCode: 'PROVIDER_ERROR', tags: ['beta'] }),
   traceRecord({ createdAt: at('2026-03-10T12:00:00Z'), prompt: 'support', user: 'alice', apiKey: 'web', cached: true, stages: { system: 0, input: 0, output: 0 }, savedMicros: 1000 }),

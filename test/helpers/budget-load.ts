@@ -132,14 +132,7 @@ export interface ApiSample {
  * Fires `total` generations at once, spread round-robin over `generators` (one per server process
  * or transport), while sampling the budget's ledger row until every generation answered.
  */
-export async function burst(
-  db: DataSource,
-  budgetId: string,
-  generators: Generator[],
-  total: number,
-  input: Record<string, unknown>,
-  apiSample?: () => Promise<ApiSample>,
-): Promise<BurstResult> {
+export async function burst(db: DataSource, budgetId: string, generators: Generator[], total: number, input: Record<string, unknown>, apiSample?: () => Promise<ApiSample>): Promise<BurstResult> {
   const samples: LedgerRow[] = [];
   const apiSamples: ApiSample[] = [];
   let running = true;

@@ -76,10 +76,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     database: databaseUrl ? 'postgresql' : 'pglite',
     gql,
     async keyFor(role, name) {
-      const r = await gql<{ createApiKey: { secret: string } }>(
-        'mutation($n: String!, $r: ApiRole!) { createApiKey(name: $n, role: $r) { secret } }',
-        { n: name ?? `${role.toLowerCase()}-key-${++counter}`, r: role },
-      );
+      const r = await gql<{ createApiKey: { secret: string } }>('mutation($n: String!, $r: ApiRole!) { createApiKey(name: $n, role: $r) { secret } }', {
+        n: name ?? `${role.toLowerCase()}-key-${++counter}`,
+        r: role,
+      });
       if (!r.data) throw new Error(JSON.stringify(r.errors));
       return r.data.createApiKey.secret;
     },

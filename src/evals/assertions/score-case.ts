@@ -67,7 +67,13 @@ function parseJson(output: string): { ok: true; value: unknown } | { ok: false; 
  * Scores one base (not negated) assertion. Semantics follow promptfoo where it has the same name;
  * graded ones (`llm-rubric`, `similar`) score the measured value and pass at their threshold.
  */
-async function checkBase(a: Assertion, base: ReturnType<typeof baseOf>['base'], output: string, ctx: { outcome: CaseOutcome; expected: string | null; rubric: string | null }, deps: ScoringDeps): Promise<BaseCheck> {
+async function checkBase(
+  a: Assertion,
+  base: ReturnType<typeof baseOf>['base'],
+  output: string,
+  ctx: { outcome: CaseOutcome; expected: string | null; rubric: string | null },
+  deps: ScoringDeps,
+): Promise<BaseCheck> {
   const v = (a as { value?: unknown }).value;
   switch (base) {
     case 'equals':
@@ -107,7 +113,7 @@ async function checkBase(a: Assertion, base: ReturnType<typeof baseOf>['base'], 
     }
     case 'similar': {
       const threshold = (a as { threshold: number }).threshold;
-      if (ctx.expected === null) return { score: 0, passed: false, reason: null, error: 'similar needs the case\'s expected' };
+      if (ctx.expected === null) return { score: 0, passed: false, reason: null, error: "similar needs the case's expected" };
       let cos: number;
       try {
         cos = await deps.similarity(output, ctx.expected);
@@ -126,12 +132,7 @@ async function checkBase(a: Assertion, base: ReturnType<typeof baseOf>['base'], 
  * weighted mean as the case's score, and the pass rule: with `threshold`, score at least threshold;
  * without, every assertion passed. A failed generation scores 0 on every assertion.
  */
-export async function scoreCase(
-  c: { assertions: Assertion[]; expected: string | null; threshold: number | null },
-  outcome: CaseOutcome,
-  rubric: string | null,
-  deps: ScoringDeps,
-): Promise<CaseScore> {
+export async function scoreCase(c: { assertions: Assertion[]; expected: string | null; threshold: number | null }, outcome: CaseOutcome, rubric: string | null, deps: ScoringDeps): Promise<CaseScore> {
   const scores: AssertionScore[] = [];
   let judgeScore: number | null = null;
   let judgeReason: string | null = null;

@@ -62,28 +62,23 @@ export class EvalCaseRunner {
     let judgeCostMicros = 0;
     let judgeMs = 0;
     const judgeModel = set.judgeModelId ?? this.deps.defaultJudgeModelId;
-    const scored = await scoreCase(
-      c,
-      { output: gen.output, error: gen.error, costUsd: gen.costMicros / 1e6, latencyMs: gen.latencyMs },
-      set.rubric,
-      {
-        judge: (input) =>
-          judgeOutput(async (req) => {
-            const t0 = performance.now();
-            try {
-              const r = await this.deps.judge(judgeModel, req, signal);
-              judgeCostMicros += r.costMicros;
-              return r;
-            } finally {
-              judgeMs += performance.now() - t0;
-            }
-          }, input),
-        similarity: async (a, b) => {
-          const [ea, eb] = await Promise.all([this.deps.embed(a), this.deps.embed(b)]);
-          return cosine(ea, eb);
-        },
+    const scored = await scoreCase(c, { output: gen.output, error: gen.error, costUsd: gen.costMicros / 1e6, latencyMs: gen.latencyMs }, set.rubric, {
+      judge: (input) =>
+        judgeOutput(async (req) => {
+          const t0 = performance.now();
+          try {
+            const r = await this.deps.judge(judgeModel, req, signal);
+            judgeCostMicros += r.costMicros;
+            return r;
+          } finally {
+            judgeMs += performance.now() - t0;
+          }
+        }, input),
+      similarity: async (a, b) => {
+        const [ea, eb] = await Promise.all([this.deps.embed(a), this.deps.embed(b)]);
+        return cosine(ea, eb);
       },
-    );
+    });
     if (signal.aborted) return null;
     return {
       caseId: c.id,

@@ -81,7 +81,9 @@ export class EvalGate {
       const failedCount = cand.doneCount - cand.passedCount;
       return {
         allowed: false,
-        reason: `refused by the gate on eval set "${set.name}" (run ${cand.id}): ${problems.join('; ')}` + (failedCount ? `; ${failedCount} of ${cand.doneCount} cases failed: ${list.join(', ')}${failedCount > list.length ? ', …' : ''}` : ''),
+        reason:
+          `refused by the gate on eval set "${set.name}" (run ${cand.id}): ${problems.join('; ')}` +
+          (failedCount ? `; ${failedCount} of ${cand.doneCount} cases failed: ${list.join(', ')}${failedCount > list.length ? ', …' : ''}` : ''),
         evalRunId: cand.id,
         baselineRunId: base?.id ?? null,
       };

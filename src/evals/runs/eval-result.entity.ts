@@ -30,7 +30,7 @@ export class EvalResult {
   @JoinColumn({ name: 'case_id', foreignKeyConstraintName: 'fk_eval_results_case' })
   caseRef?: EvalCase;
 
-  @Field(() => Int, { description: 'The case\'s position in its set.' })
+  @Field(() => Int, { description: "The case's position in its set." })
   @Column('int')
   position!: number;
 

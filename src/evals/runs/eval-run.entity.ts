@@ -58,7 +58,7 @@ export class EvalRun {
   @Column('text', { nullable: true })
   label!: string | null;
 
-  @Field({ description: 'The model the cases ran on: the one asked for, else the version\'s, else the default.' })
+  @Field({ description: "The model the cases ran on: the one asked for, else the version's, else the default." })
   @Column('text', { name: 'model_id' })
   modelId!: string;
 

@@ -49,11 +49,7 @@ export interface EvalRunDeps {
   /** Throws NotFoundError for an unknown prompt, label or version. */
   resolveVersion(prompt: string, sel: { label: string | null; version: number | null }): Promise<EvalVersionRef>;
   /** One forced tool call to the judge model, priced. */
-  judge(
-    modelId: string,
-    req: { system: string; prompt: string; tool: typeof GRADE_TOOL },
-    signal: AbortSignal,
-  ): Promise<{ toolInput: unknown; text: string; costMicros: number }>;
+  judge(modelId: string, req: { system: string; prompt: string; tool: typeof GRADE_TOOL }, signal: AbortSignal): Promise<{ toolInput: unknown; text: string; costMicros: number }>;
   /** Titan embeddings of a text (for `similar`). */
   embed(text: string): Promise<number[]>;
   isKnownModel(modelId: string): boolean;

@@ -146,11 +146,10 @@ export class EvalRunService {
   /** Stops a run: CANCELLED, its cases in flight aborted. A finished run is returned as it is. */
   async cancel(id: string, actor: string | null): Promise<EvalRun> {
     parseId(id);
-    const rows = await returning(
-      this.deps.db,
-      `UPDATE eval_runs SET status = 'CANCELLED', error = $2, finished_at = now() WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING id`,
-      [id, `cancelled by ${actor ?? 'an operator'}`],
-    );
+    const rows = await returning(this.deps.db, `UPDATE eval_runs SET status = 'CANCELLED', error = $2, finished_at = now() WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING id`, [
+      id,
+      `cancelled by ${actor ?? 'an operator'}`,
+    ]);
     const run = await this.get(id);
     if (!run) throw new NotFoundError('EvalRun', id);
     if (rows.length) {
@@ -188,7 +187,11 @@ export class EvalRunService {
    * Mean score, pass rate, cases and runs of the set's SUCCEEDED runs per bucket of `finished_at`
    * (UTC), optionally of one prompt; NOT_FOUND for an unknown set.
    */
-  async scoreTrend(evalSet: string, prompt: string | null | undefined, bucket: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH'): Promise<Array<{ bucket: Date; meanScore: number | null; passRate: number | null; items: number; runs: number; promptVersions: number[] }>> {
+  async scoreTrend(
+    evalSet: string,
+    prompt: string | null | undefined,
+    bucket: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH',
+  ): Promise<Array<{ bucket: Date; meanScore: number | null; passRate: number | null; items: number; runs: number; promptVersions: number[] }>> {
     const set = await this.setByName(evalSet);
     const promptName = prompt == null ? null : parseInput(nameSchema, prompt, 'prompt');
     const unit = { HOUR: 'hour', DAY: 'day', WEEK: 'week', MONTH: 'month' }[bucket];
@@ -261,7 +264,10 @@ export class EvalRunService {
     };
     this.events.on(first.id, listener);
     const poll = setInterval(() => {
-      void this.get(first.id).then((r) => r && listener(r), () => undefined);
+      void this.get(first.id).then(
+        (r) => r && listener(r),
+        () => undefined,
+      );
     }, 1000);
     try {
       let last = first;
@@ -298,7 +304,10 @@ export class EvalRunService {
     this.stopping = false;
     await this.recover(true);
     this.poller = setInterval(() => {
-      void this.recover(false).then(() => this.kick(), (err: unknown) => this.deps.logger.warn({ err }, 'eval worker poll failed'));
+      void this.recover(false).then(
+        () => this.kick(),
+        (err: unknown) => this.deps.logger.warn({ err }, 'eval worker poll failed'),
+      );
     }, POLL_MS);
     this.poller.unref();
     this.kick();
@@ -324,10 +333,10 @@ export class EvalRunService {
     );
     for (const r of stale) {
       if (r.resumes >= MAX_RESUMES) {
-        await this.deps.db.query(
-          `UPDATE eval_runs SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1 AND status = 'RUNNING'`,
-          [r.id, `interrupted ${r.resumes + 1} times by a restart; not resumed again`],
-        );
+        await this.deps.db.query(`UPDATE eval_runs SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1 AND status = 'RUNNING'`, [
+          r.id,
+          `interrupted ${r.resumes + 1} times by a restart; not resumed again`,
+        ]);
       } else {
         await this.deps.db.query(`UPDATE eval_runs SET status = 'QUEUED', owner = NULL, resumes = resumes + 1 WHERE id = $1 AND status = 'RUNNING'`, [r.id]);
         this.deps.logger.info({ evalRun: r.id }, 'eval run interrupted by a restart: resumed');
@@ -390,10 +399,7 @@ export class EvalRunService {
       if (signal.aborted) return;
       this.deps.logger.warn({ err, evalRun: id }, 'eval run failed');
       await db
-        .query(`UPDATE eval_runs SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`, [
-          id,
-          `the run could not go on: ${(err as Error).message}`,
-        ])
+        .query(`UPDATE eval_runs SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`, [id, `the run could not go on: ${(err as Error).message}`])
         .catch(() => undefined);
     }
     const final = await this.get(id).catch(() => null);
@@ -462,23 +468,7 @@ export class EvalRunService {
               judge_ms = r.judge_ms + $15::float8, heartbeat = now()
          FROM ins WHERE r.id = $1
        RETURNING r.id, r.status, r.done_count, r.passed_count, r.score_sum, r.cost_micros, r.judge_cost_micros, r.judge_ms`,
-      [
-        run.id,
-        r.caseId,
-        r.position,
-        r.output,
-        r.traceId,
-        JSON.stringify(r.scores),
-        r.passed,
-        r.score,
-        r.judgeScore,
-        r.judgeReason,
-        r.error,
-        r.costMicros,
-        r.judgeCostMicros,
-        r.latencyMs,
-        r.judgeMs,
-      ],
+      [run.id, r.caseId, r.position, r.output, r.traceId, JSON.stringify(r.scores), r.passed, r.score, r.judgeScore, r.judgeReason, r.error, r.costMicros, r.judgeCostMicros, r.latencyMs, r.judgeMs],
     );
     const row = rows[0];
     if (!row) {

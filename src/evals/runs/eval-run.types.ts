@@ -24,7 +24,7 @@ export class CaseComparison {
   @Field(() => ID)
   caseId!: string;
 
-  @Field(() => Int, { description: 'The case\'s position in its set.' })
+  @Field(() => Int, { description: "The case's position in its set." })
   position!: number;
 
   @Field(() => Float, { nullable: true })
@@ -69,7 +69,7 @@ export class EvalTrendRow {
   @Field()
   bucket!: Date;
 
-  @Field(() => Float, { nullable: true, description: 'Mean case score over every case of the bucket\'s runs.' })
+  @Field(() => Float, { nullable: true, description: "Mean case score over every case of the bucket's runs." })
   meanScore!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Share of those cases that passed.' })

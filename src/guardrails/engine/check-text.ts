@@ -19,14 +19,7 @@ export function wordFinding(w: WordHit, base: number, source?: string): Finding 
  * Topic and content findings for one sentence scored in its window (the sentence and up to
  * `WINDOW_SENTENCES - 1` sentences before it). `seen` suppresses repeats of the same topic/category.
  */
-export function windowFindings(
-  policy: CompiledPolicy,
-  window: string,
-  windowStart: number,
-  sentence: { start: number; end: number; text: string },
-  seen: Set<string>,
-  source?: string,
-): Finding[] {
+export function windowFindings(policy: CompiledPolicy, window: string, windowStart: number, sentence: { start: number; end: number; text: string }, seen: Set<string>, source?: string): Finding[] {
   const out: Finding[] = [];
   if (policy.topics) {
     for (const hit of policy.topics.match(window)) {

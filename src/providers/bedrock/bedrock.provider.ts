@@ -1,9 +1,4 @@
-import {
-  BedrockClient,
-  ListFoundationModelsCommand,
-  ListInferenceProfilesCommand,
-  type InferenceProfileSummary,
-} from '@aws-sdk/client-bedrock';
+import { BedrockClient, ListFoundationModelsCommand, ListInferenceProfilesCommand, type InferenceProfileSummary } from '@aws-sdk/client-bedrock';
 import {
   ApplyGuardrailCommand,
   BedrockRuntimeClient,
@@ -21,18 +16,7 @@ import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { listModels as catalogModels, parseModelId } from '../catalog';
-import type {
-  ContentPart,
-  ConverseRequest,
-  ConverseResult,
-  GuardrailAssessmentResult,
-  ModelAvailability,
-  ModelProviderWithAll,
-  StreamEvent,
-  TokenUsage,
-  ToolCallResult,
-  ToolSpec,
-} from '../provider';
+import type { ContentPart, ConverseRequest, ConverseResult, GuardrailAssessmentResult, ModelAvailability, ModelProviderWithAll, StreamEvent, TokenUsage, ToolCallResult, ToolSpec } from '../provider';
 import type { DocumentType } from '@smithy/types';
 import { toProviderError, ProviderError } from '../provider.errors';
 import type { GuardrailDirection } from '../../core/guardrail-direction';
@@ -141,8 +125,7 @@ export class BedrockProvider implements ModelProviderWithAll {
     const http1 = opts.http1 ?? Boolean(opts.endpoint);
     // Over http:// the SDK's default agent allows 50 sockets; every open stream holds one, so load
     // tests against the emulator would queue behind that cap.
-    const handler = (): NodeHttpHandler =>
-      new NodeHttpHandler(opts.endpoint?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 1024 }) } : {});
+    const handler = (): NodeHttpHandler => new NodeHttpHandler(opts.endpoint?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 1024 }) } : {});
     this.runtime = new BedrockRuntimeClient({ ...common, ...(http1 ? { requestHandler: handler() } : {}) });
     this.control = new BedrockClient({ ...common, ...(opts.endpoint ? { requestHandler: handler() } : {}) });
   }
@@ -157,8 +140,7 @@ export class BedrockProvider implements ModelProviderWithAll {
     const call = new AbortController();
     const onAbort = (): void => call.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const aborted = (cause?: unknown): ProviderError =>
-      new ProviderError('AbortError', 'the call was aborted', { retryable: false, ...(cause === undefined ? {} : { cause }) });
+    const aborted = (cause?: unknown): ProviderError => new ProviderError('AbortError', 'the call was aborted', { retryable: false, ...(cause === undefined ? {} : { cause }) });
     let finished = false;
     try {
       if (signal?.aborted) throw aborted();
@@ -228,9 +210,7 @@ export class BedrockProvider implements ModelProviderWithAll {
   async countTokens(req: ConverseRequest): Promise<number | null> {
     const { messages, system } = toSdkRequest(req);
     try {
-      const res = await this.runtime.send(
-        new CountTokensCommand({ modelId: parseModelId(req.modelId).baseModelId, input: { converse: { messages, ...(system ? { system } : {}) } } }),
-      );
+      const res = await this.runtime.send(new CountTokensCommand({ modelId: parseModelId(req.modelId).baseModelId, input: { converse: { messages, ...(system ? { system } : {}) } } }));
       return res.inputTokens ?? null;
     } catch (err) {
       const e = toProviderError(err);
@@ -260,9 +240,7 @@ export class BedrockProvider implements ModelProviderWithAll {
 
   async applyGuardrail(identifier: string, version: string, source: GuardrailDirection, text: string): Promise<GuardrailAssessmentResult> {
     try {
-      const res = await this.runtime.send(
-        new ApplyGuardrailCommand({ guardrailIdentifier: identifier, guardrailVersion: version, source, content: [{ text: { text } }] }),
-      );
+      const res = await this.runtime.send(new ApplyGuardrailCommand({ guardrailIdentifier: identifier, guardrailVersion: version, source, content: [{ text: { text } }] }));
       const intervened = res.action === 'GUARDRAIL_INTERVENED';
       const outputText = (res.outputs ?? []).map((o) => o.text ?? '').join('');
       return {

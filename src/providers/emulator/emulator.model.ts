@@ -17,9 +17,7 @@ export class EmulatorError extends Error {
 
 const blockSchema = z.record(z.string(), z.unknown());
 const converseBodySchema = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(['user', 'assistant']), content: z.array(blockSchema) }))
-    .min(1, 'A conversation must start with a user message.'),
+  messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.array(blockSchema) })).min(1, 'A conversation must start with a user message.'),
   system: z.array(blockSchema).optional(),
   inferenceConfig: z
     .object({
@@ -237,7 +235,9 @@ function prng(seed: number): () => number {
 }
 
 function seedOf(modelId: string, body: ConverseBody): number {
-  const digest = createHash('sha256').update(JSON.stringify([modelId, body.system ?? [], body.messages])).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify([modelId, body.system ?? [], body.messages]))
+    .digest();
   return digest.readUInt32BE(0);
 }
 
@@ -316,7 +316,10 @@ export function planReply(modelId: string, model: ModelInfo, body: ConverseBody,
   const rand = prng(seedOf(modelId, body));
   let full: string;
   if (script.reply !== undefined) full = script.reply;
-  else if (script.tokens !== undefined) full = splitTokens(generateWords(rand, script.tokens, false)).slice(0, script.tokens).join('');
+  else if (script.tokens !== undefined)
+    full = splitTokens(generateWords(rand, script.tokens, false))
+      .slice(0, script.tokens)
+      .join('');
   else full = `${generateWords(rand, 20 + Math.floor(rand() * 40), true)}.`;
 
   const maxTokens = body.inferenceConfig?.maxTokens ?? model.maxOutputTokens;

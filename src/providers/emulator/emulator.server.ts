@@ -83,13 +83,7 @@ const MAX_BODY_BYTES = 25 * 1024 * 1024;
 const ERROR_TYPE_SUFFIX = ':http://internal.amazon.com/coral/com.amazon.bedrock/';
 
 /** Exception members ConverseStream models as frames (BEDROCK.md section 1); others travel as modelStreamErrorException. */
-const STREAM_EXCEPTIONS = new Set([
-  'InternalServerException',
-  'ModelStreamErrorException',
-  'ValidationException',
-  'ThrottlingException',
-  'ServiceUnavailableException',
-]);
+const STREAM_EXCEPTIONS = new Set(['InternalServerException', 'ModelStreamErrorException', 'ValidationException', 'ThrottlingException', 'ServiceUnavailableException']);
 
 /** Waits `ms`, or less when the response closes first (a gone client, or the emulator shutting down). */
 function sleep(ms: number, res?: AnyResponse): Promise<void> {
@@ -178,7 +172,10 @@ function prepareConverse(modelId: string, raw: unknown, cache: PromptCacheStore,
   const body = parseConverseBody(raw);
   const maxTokens = body.inferenceConfig?.maxTokens;
   if (maxTokens !== undefined && maxTokens > model.maxOutputTokens) {
-    throw new EmulatorError('ValidationException', `The maximum tokens you requested exceeds the model limit of ${model.maxOutputTokens}. Try again with a maximum tokens value that is lower than ${model.maxOutputTokens}.`);
+    throw new EmulatorError(
+      'ValidationException',
+      `The maximum tokens you requested exceeds the model limit of ${model.maxOutputTokens}. Try again with a maximum tokens value that is lower than ${model.maxOutputTokens}.`,
+    );
   }
   // A directive in the system prompt applies to every call, unless the last user message gives the same one.
   const script = mergeScripts(parseScript(systemText(body)), parseScript(lastUserText(body)));

@@ -7,10 +7,7 @@ async function main(): Promise<void> {
   const port = Number.parseInt(process.env.PORT ?? '4010', 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
   const emulator = await startEmulator({ port, host: process.env.HOST ?? '127.0.0.1', logger });
-  logger.info(
-    { url: emulator.url },
-    `Bedrock emulator at ${emulator.url} (set BEDROCK_ENDPOINT=${emulator.url} or AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${emulator.url})`,
-  );
+  logger.info({ url: emulator.url }, `Bedrock emulator at ${emulator.url} (set BEDROCK_ENDPOINT=${emulator.url} or AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${emulator.url})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

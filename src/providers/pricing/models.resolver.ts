@@ -18,11 +18,7 @@ export class ModelsResolver {
 
   @Authorized(Roles.ADMIN)
   @Mutation(() => ModelInfoType, { description: 'Overrides a model’s prices (USD per 1M tokens) for billing and budgets.' })
-  setModelPrice(
-    @Arg('modelId') modelId: string,
-    @Arg('input', () => ModelPriceInput) input: ModelPriceInput,
-    @Ctx() ctx: ServicesContext,
-  ): Promise<ModelInfoType> {
+  setModelPrice(@Arg('modelId') modelId: string, @Arg('input', () => ModelPriceInput) input: ModelPriceInput, @Ctx() ctx: ServicesContext): Promise<ModelInfoType> {
     return ctx.services.models.pricing.setPrice(modelId, input, ctx.actor);
   }
 

@@ -66,11 +66,7 @@ export class PricingService {
     private readonly store?: PricingStore,
   ) {
     if (store) {
-      this.cached = new CachedConfig(
-        MODEL_PRICES_TOPIC,
-        async () => new Map((await store.dataSource.getRepository(ModelPriceOverride).find()).map((o) => [o.modelId, o])),
-        store.bus,
-      );
+      this.cached = new CachedConfig(MODEL_PRICES_TOPIC, async () => new Map((await store.dataSource.getRepository(ModelPriceOverride).find()).map((o) => [o.modelId, o])), store.bus);
       // Subscribed after the CachedConfig, so its cache is dropped before this reload runs.
       store.bus.subscribe((topic) => {
         if (topic === MODEL_PRICES_TOPIC || topic === ALL_TOPICS) void this.load().catch((err: unknown) => this.logger.warn({ err }, 'could not reload model price overrides'));

@@ -106,10 +106,7 @@ describe(`budget ledger edge cases on ${process.env.DATABASE_URL ? 'PostgreSQL' 
     const mine = events.filter((e) => e.rule?.name === 'budget:jump');
     expect(mine.map((e) => e.baseline)).toEqual([0.5, 0.8]);
     expect(mine.every((e) => e.value === 0.9)).toBe(true);
-    const rows = await db.ds.query(
-      `SELECT c.threshold FROM budget_threshold_crossings c JOIN budget_periods p ON p.id = c.budget_period_id WHERE p.budget_id = $1 ORDER BY c.threshold`,
-      [b.id],
-    );
+    const rows = await db.ds.query(`SELECT c.threshold FROM budget_threshold_crossings c JOIN budget_periods p ON p.id = c.budget_period_id WHERE p.budget_id = $1 ORDER BY c.threshold`, [b.id]);
     expect(rows.map((r: { threshold: number }) => Number(r.threshold))).toEqual([0.5, 0.8]);
   });
 
@@ -162,7 +159,7 @@ describe(`budget ledger edge cases on ${process.env.DATABASE_URL ? 'PostgreSQL' 
     expect(await ledgerRow(db.ds, b.id, today())).toEqual({ spent: 250_000, reserved: 0, limit: 1_000_000 });
   });
 
-  it('switching DAILY to WEEKLY mid-week folds the week\'s daily rows into the week (all of its spend, once)', async () => {
+  it("switching DAILY to WEEKLY mid-week folds the week's daily rows into the week (all of its spend, once)", async () => {
     const b = await makeBudget(s.budgets, { name: 'midweek', limitUsd: 1 });
     clock.set('2026-11-23T10:00:00Z'); // Monday
     await charge(b, 300_000);

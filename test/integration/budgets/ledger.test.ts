@@ -272,10 +272,7 @@ describe(`budget ledger on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     if (!r.ok) throw new Error(r.message);
     await s.budgets.settle(r.reservation, 600_000);
     expect((await s.alerts.listEvents(50)).filter((e) => e.rule.name === 'budget:muted')).toHaveLength(0);
-    const crossings = await db.ds.query(
-      'SELECT c.threshold FROM budget_threshold_crossings c JOIN budget_periods p ON p.id = c.budget_period_id WHERE p.budget_id = $1',
-      [b.id],
-    );
+    const crossings = await db.ds.query('SELECT c.threshold FROM budget_threshold_crossings c JOIN budget_periods p ON p.id = c.budget_period_id WHERE p.budget_id = $1', [b.id]);
     expect(crossings).toEqual([{ threshold: 0.5 }]);
   });
 
@@ -314,7 +311,7 @@ describe(`budget ledger on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     expect(await s.budgets.get('resized')).toMatchObject({ limitUsd: 0.5, spentUsd: 0.6 });
   });
 
-  it('changing DAILY to WEEKLY on a Monday keeps that day\'s spend in the new week', async () => {
+  it("changing DAILY to WEEKLY on a Monday keeps that day's spend in the new week", async () => {
     clock.set('2026-11-23T09:00:00Z'); // a Monday
     const b = await makeBudget(s.budgets, { name: 'rekind', limitUsd: 1 });
     const r = await s.budgets.reserve({ budgets: [b], amountMicros: 100_000, ...req() });
@@ -328,9 +325,7 @@ describe(`budget ledger on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     if (!r2.ok) throw new Error(r2.message);
     await s.budgets.settle(r2.reservation, 50_000);
     const history = await s.budgets.history(b.id);
-    expect(history.map((h) => [h.periodStart.toISOString(), h.periodEnd?.toISOString(), h.spentUsd])).toEqual([
-      ['2026-11-23T00:00:00.000Z', '2026-11-30T00:00:00.000Z', 0.15],
-    ]);
+    expect(history.map((h) => [h.periodStart.toISOString(), h.periodEnd?.toISOString(), h.spentUsd])).toEqual([['2026-11-23T00:00:00.000Z', '2026-11-30T00:00:00.000Z', 0.15]]);
   });
 
   it('refuses a malformed amount as bad input, and a reservation with no covering budget holds nothing', async () => {

@@ -57,8 +57,7 @@ if (process.env.DATABASE_URL) {
           if (row) samples.push(row);
         }
       })();
-      const hammer = (svc: LedgerServices) =>
-        Array.from({ length: 3 * N }, () => svc.budgets.reserve({ budgets: [budget], amountMicros: amount, requestId: randomUUID() }));
+      const hammer = (svc: LedgerServices) => Array.from({ length: 3 * N }, () => svc.budgets.reserve({ budgets: [budget], amountMicros: amount, requestId: randomUUID() }));
       const results = await Promise.all([...hammer(a), ...hammer(b)]);
       sampling = false;
       await sampler;

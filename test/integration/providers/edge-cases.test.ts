@@ -44,7 +44,10 @@ async function streamRaw(
 }
 
 function textOf(events: ConverseStreamOutput[]): string {
-  return events.filter((e) => e.contentBlockDelta).map((e) => e.contentBlockDelta!.delta!.text!).join('');
+  return events
+    .filter((e) => e.contentBlockDelta)
+    .map((e) => e.contentBlockDelta!.delta!.text!)
+    .join('');
 }
 
 function req(text: string, modelId = NOVA_LITE): ConverseRequest {
@@ -66,9 +69,10 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
 
   it('maps every Bedrock error name to its HTTP status and x-amzn-ErrorType before the stream', async () => {
     for (const [name, status] of Object.entries(BEDROCK_ERROR_STATUS)) {
-      const err = await client
-        .send(new ConverseStreamCommand({ modelId: NOVA_LITE, messages: [{ role: 'user', content: [{ text: `#error: ${name} scripted` }] }] }))
-        .then(() => undefined, (e: unknown) => e as { name: string; message: string; $metadata: { httpStatusCode?: number } });
+      const err = await client.send(new ConverseStreamCommand({ modelId: NOVA_LITE, messages: [{ role: 'user', content: [{ text: `#error: ${name} scripted` }] }] })).then(
+        () => undefined,
+        (e: unknown) => e as { name: string; message: string; $metadata: { httpStatusCode?: number } },
+      );
       expect(err).toBeDefined();
       expect({ name: err!.name, status: err!.$metadata.httpStatusCode, message: err!.message }).toEqual({ name, status, message: 'scripted' });
     }
@@ -174,7 +178,11 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
       expect(await Promise.all(pending)).toEqual(['first one', 'AbortError', 'third one']);
       expect(Date.now() - started).toBeLessThan(3000);
       await new Promise((r) => setTimeout(r, 50));
-      expect(ends.map((e) => [e.httpVersion, e.completed, e.clientClosed]).sort()).toEqual([['2.0', false, true], ['2.0', true, false], ['2.0', true, false]]);
+      expect(ends.map((e) => [e.httpVersion, e.completed, e.clientClosed]).sort()).toEqual([
+        ['2.0', false, true],
+        ['2.0', true, false],
+        ['2.0', true, false],
+      ]);
     } finally {
       emu.events.off('stream-end', onEnd);
       await provider.close();
@@ -255,13 +263,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
 
   it('ignores a second cache point that adds fewer than the minimum tokens (Claude 3.7: 1,024 then 2,048)', async () => {
     // BEDROCK.md section 6: "on Claude 3.7 the first checkpoint can come after 1,024 tokens and the second after 2,048".
-    const content: ContentBlock[] = [
-      { text: filler(1100) },
-      { cachePoint: { type: 'default' } },
-      { text: filler(400, 'wxyz') },
-      { cachePoint: { type: 'default' } },
-      { text: 'tail' },
-    ];
+    const content: ContentBlock[] = [{ text: filler(1100) }, { cachePoint: { type: 'default' } }, { text: filler(400, 'wxyz') }, { cachePoint: { type: 'default' } }, { text: 'tail' }];
     const usage = (await streamRaw(client, SONNET_37, content)).at(-1)!.metadata!.usage!;
     expect(usage).toMatchObject({ cacheWriteInputTokens: 1100, inputTokens: 401 });
   });
@@ -282,9 +284,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
   });
 
   it.each([256, 512, 1024] as const)('embeds with %i dimensions, unit length when normalized', async (dimensions) => {
-    const res = await client.send(
-      new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', body: JSON.stringify({ inputText: 'rivers and mountains', dimensions }) }),
-    );
+    const res = await client.send(new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', body: JSON.stringify({ inputText: 'rivers and mountains', dimensions }) }));
     const body = JSON.parse(Buffer.from(res.body).toString('utf8')) as { embedding: number[]; inputTextTokenCount: number };
     expect(body.embedding).toHaveLength(dimensions);
     expect(Math.sqrt(body.embedding.reduce((a, x) => a + x * x, 0))).toBeCloseTo(1, 5);
@@ -314,9 +314,7 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
   });
 
   it('answers ApplyGuardrail with the required response fields and masks PII in outputs', async () => {
-    const res = await client.send(
-      new ApplyGuardrailCommand({ guardrailIdentifier: 'g1', guardrailVersion: 'DRAFT', source: 'OUTPUT', content: [{ text: { text: 'Mail me at a.b@example.com' } }] }),
-    );
+    const res = await client.send(new ApplyGuardrailCommand({ guardrailIdentifier: 'g1', guardrailVersion: 'DRAFT', source: 'OUTPUT', content: [{ text: { text: 'Mail me at a.b@example.com' } }] }));
     expect(res.action).toBe('GUARDRAIL_INTERVENED');
     expect(res.outputs).toEqual([{ text: 'Mail me at {EMAIL}' }]);
     expect(res.usage).toMatchObject({ sensitiveInformationPolicyUnits: 1, topicPolicyUnits: 0 });

@@ -1,10 +1,6 @@
 import { once } from 'node:events';
 import { BedrockClient, ListFoundationModelsCommand, ListInferenceProfilesCommand } from '@aws-sdk/client-bedrock';
-import {
-  BedrockRuntimeClient,
-  ConverseStreamCommand,
-  type ConverseStreamOutput,
-} from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseStreamCommand, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BedrockProvider } from '../../../src/providers/bedrock/bedrock.provider';
 import { startEmulator, type EmulatorStreamEnd, type RunningEmulator } from '../../../src/providers/emulator/emulator.server';
@@ -111,7 +107,12 @@ describe('the Bedrock emulator through the real AWS SDK', () => {
     const other = await provider.complete(req(text, NOVA_MICRO));
     expect(other.text).not.toBe(a.text);
     const streamed = await collect(provider.stream(req(text)));
-    expect(streamed.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('')).toBe(a.text);
+    expect(
+      streamed
+        .filter((e) => e.type === 'text')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe(a.text);
   });
 
   it('honours maxTokens (max_tokens), stop sequences (stop_sequence) and #tokens', async () => {
@@ -224,14 +225,22 @@ describe('the Bedrock emulator through the real AWS SDK', () => {
 
     // Below the model's minimum (Nova Lite: 1,536) the checkpoint is silently ignored.
     const shortSystem = 'Short system prompt. '.repeat(50);
-    const short = await provider.complete({ modelId: NOVA_LITE, system: [{ text: shortSystem }, { cachePoint: true }], messages: [{ role: 'user', content: [{ text: 'q' }] }], inferenceConfig: { maxTokens: 50 } });
+    const short = await provider.complete({
+      modelId: NOVA_LITE,
+      system: [{ text: shortSystem }, { cachePoint: true }],
+      messages: [{ role: 'user', content: [{ text: 'q' }] }],
+      inferenceConfig: { maxTokens: 50 },
+    });
     expect(short.usage).toMatchObject({ cacheReadTokens: 0, cacheWriteTokens: 0, inputTokens: countTokens(shortSystem) + 1 });
   });
 
   it('stops the stream when the signal aborts: the emulator sees the connection close (HTTP/1.1 and HTTP/2)', async () => {
     const h2provider = new BedrockProvider({ mode: 'emulator', region: 'us-east-1', endpoint: emu.url, http1: false });
     try {
-      for (const [p, version] of [[provider, '1.1'], [h2provider, '2.0']] as const) {
+      for (const [p, version] of [
+        [provider, '1.1'],
+        [h2provider, '2.0'],
+      ] as const) {
         const ended = once(emu.events, 'stream-end');
         const ctl = new AbortController();
         const seen: StreamEvent[] = [];

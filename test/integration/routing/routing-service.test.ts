@@ -9,8 +9,7 @@ import { createLogger } from '../../../src/observability/logger';
 import { RoutingService, type RoutingRuleInput } from '../../../src/routing';
 
 const isKnownModel = (id: string): boolean => id.startsWith('known.');
-const rule = (extra: Partial<RoutingRuleInput> = {}): RoutingRuleInput =>
-  ({ name: 'r', priority: 1, condition: {}, targetModelId: 'known.a', ...extra }) as RoutingRuleInput;
+const rule = (extra: Partial<RoutingRuleInput> = {}): RoutingRuleInput => ({ name: 'r', priority: 1, condition: {}, targetModelId: 'known.a', ...extra }) as RoutingRuleInput;
 
 async function fieldOf(p: Promise<unknown>): Promise<string> {
   const err = await p.then(

@@ -704,7 +704,12 @@ describe('the GraphQL schema against the contract (API.md)', () => {
       const type = schema.getType(name);
       expect(isUnionType(type)).toBe(true);
       if (!isUnionType(type)) continue;
-      expect(type.getTypes().map((t) => t.name).sort()).toEqual([...members].sort());
+      expect(
+        type
+          .getTypes()
+          .map((t) => t.name)
+          .sort(),
+      ).toEqual([...members].sort());
     }
   });
 

@@ -8,7 +8,12 @@ describe('enums registered in the schema', () => {
     const schema = await buildAppSchema();
     const codes = schema.getType('GenerationFailureCode');
     expect(codes).toBeInstanceOf(GraphQLEnumType);
-    expect((codes as GraphQLEnumType).getValues().map((v) => v.value).sort()).toEqual(Object.values(GenerationFailureCode).sort());
+    expect(
+      (codes as GraphQLEnumType)
+        .getValues()
+        .map((v) => v.value)
+        .sort(),
+    ).toEqual(Object.values(GenerationFailureCode).sort());
     const failed = schema.getType('GenerationFailed') as GraphQLObjectType;
     const code = failed.getFields().code!;
     expect(code.type).toEqual(new GraphQLNonNull(GraphQLString));

@@ -29,9 +29,7 @@ describe('TraceWriter', () => {
     w.registerMetrics(registry);
     const metric = async (name: string, labels: Record<string, string> = {}) => {
       const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-      const v = (m?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find((x) =>
-        Object.entries(labels).every(([k, val]) => x.labels[k] === val),
-      );
+      const v = (m?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
       return v?.value ?? 0;
     };
     return { w, metric };

@@ -19,7 +19,10 @@ describe('eval case schemas', () => {
       [
         {
           variables: { city: 'Paris' },
-          messages: [{ role: 'user', content: 'hi' }, { role: 'ASSISTANT', content: 'hello' }],
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'ASSISTANT', content: 'hello' },
+          ],
           input: 'What is the capital of France?',
           context: [{ id: 'c1', text: 'Paris is the capital.', score: 0.9, source: 'wiki' }],
           expected: 'Paris',
@@ -44,7 +47,10 @@ describe('eval case schemas', () => {
       'input.cases',
       { rubric: null },
     );
-    expect(c!.messages).toEqual([{ role: 'USER', content: 'hi' }, { role: 'ASSISTANT', content: 'hello' }]);
+    expect(c!.messages).toEqual([
+      { role: 'USER', content: 'hi' },
+      { role: 'ASSISTANT', content: 'hello' },
+    ]);
     expect(c!.tags).toEqual(['geo']);
     expect(c!.assertions[0]).toEqual({ type: 'equals', value: 'Paris', weight: 1 });
     expect(c!.assertions[1]!.weight).toBe(2);

@@ -60,11 +60,20 @@ describe('assertion engine', () => {
   });
 
   it('weighs the case score and passes on a case threshold when one is set', async () => {
-    const c = caseOf([{ type: 'contains', value: 'Paris', weight: 3 }, { type: 'contains', value: 'France', weight: 1 }]);
+    const c = caseOf([
+      { type: 'contains', value: 'Paris', weight: 3 },
+      { type: 'contains', value: 'France', weight: 1 },
+    ]);
     const r = await scoreCase(c, outcome('Paris'), null, deps());
     expect(r.score).toBeCloseTo(0.75, 6);
     expect(r.passed).toBe(false);
-    const lenient = caseOf([{ type: 'contains', value: 'Paris', weight: 3 }, { type: 'contains', value: 'France', weight: 1 }], { threshold: 0.7 });
+    const lenient = caseOf(
+      [
+        { type: 'contains', value: 'Paris', weight: 3 },
+        { type: 'contains', value: 'France', weight: 1 },
+      ],
+      { threshold: 0.7 },
+    );
     expect((await scoreCase(lenient, outcome('Paris'), null, deps())).passed).toBe(true);
   });
 

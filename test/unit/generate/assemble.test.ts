@@ -12,8 +12,14 @@ describe('prompt assembly', () => {
       {
         ...base,
         system: 'You are terse.',
-        templateMessages: [{ role: 'USER', content: 'Example question' }, { role: 'ASSISTANT', content: 'Example answer' }],
-        history: [{ role: 'USER', content: 'Earlier question' }, { role: 'ASSISTANT', content: 'Earlier answer' }],
+        templateMessages: [
+          { role: 'USER', content: 'Example question' },
+          { role: 'ASSISTANT', content: 'Example answer' },
+        ],
+        history: [
+          { role: 'USER', content: 'Earlier question' },
+          { role: 'ASSISTANT', content: 'Earlier answer' },
+        ],
         context: [{ id: 'doc-1', text: 'Paris is in France.', score: 0.9, source: 'kb' }],
         input: 'Where is Paris?',
       },
@@ -43,7 +49,15 @@ describe('prompt assembly', () => {
 
   it('caches long fixed few-shot messages together with the system prompt', () => {
     const a = assemble(
-      { ...base, system: 'short system', templateMessages: [{ role: 'USER', content: long(1100) }, { role: 'ASSISTANT', content: 'ok' }], input: 'q' },
+      {
+        ...base,
+        system: 'short system',
+        templateMessages: [
+          { role: 'USER', content: long(1100) },
+          { role: 'ASSISTANT', content: 'ok' },
+        ],
+        input: 'q',
+      },
       { minTokens: 1024, maxCheckpoints: 4 },
     );
     expect(a.messages[1]!.content).toEqual([{ text: 'ok' }, { cachePoint: true }]);
@@ -97,18 +111,12 @@ describe('context right-sizing', () => {
   it('drops chunks under the minimum score and keeps the best within the token budget', () => {
     const r = rightSizeContext([chunk('low', 0.1, 10), chunk('mid', 0.6, 10), chunk('best', 0.9, 10), chunk('huge', 0.8, 5000)], { minScore: 0.5, maxTokens: 200 });
     expect(r.kept.map((c) => c.id)).toEqual(['best', 'mid']);
-    expect(r.dropped).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ id: 'low', reason: 'below_min_score' }),
-        expect.objectContaining({ id: 'huge', reason: 'over_token_budget' }),
-      ]),
-    );
+    expect(r.dropped).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'low', reason: 'below_min_score' }), expect.objectContaining({ id: 'huge', reason: 'over_token_budget' })]));
   });
 });
 
 describe('history plan', () => {
-  const turns = (n: number, words: number) =>
-    Array.from({ length: n }, (_, i) => ({ role: (i % 2 ? 'ASSISTANT' : 'USER') as 'USER' | 'ASSISTANT', content: `turn ${i} ${long(words)}` }));
+  const turns = (n: number, words: number) => Array.from({ length: n }, (_, i) => ({ role: (i % 2 ? 'ASSISTANT' : 'USER') as 'USER' | 'ASSISTANT', content: `turn ${i} ${long(words)}` }));
   it('keeps everything under the budget', () => {
     const h = turns(4, 10);
     expect(planHistory(h, { budgetTokens: 10_000, keepTurns: 2 })).toEqual({ summarized: [], kept: h });

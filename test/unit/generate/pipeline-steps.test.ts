@@ -82,7 +82,14 @@ function fakes(): Fakes {
     screen: (_policies, texts) => ({ texts: texts.map((t) => t.text), checks: [], blocked: null }),
     admit: (costOf, requestId) => {
       const amountMicros = costOf(BIG, [BIG]);
-      return { ok: true, reservation: reservation(requestId, ['b-all']), modelId: BIG, downgradedFrom: null, downgradedBy: null, attempts: [{ modelId: BIG, budgets: [budget('all')], amountMicros, refusal: null }] };
+      return {
+        ok: true,
+        reservation: reservation(requestId, ['b-all']),
+        modelId: BIG,
+        downgradedFrom: null,
+        downgradedBy: null,
+        attempts: [{ modelId: BIG, budgets: [budget('all')], amountMicros, refusal: null }],
+      };
     },
     stream: () => reply('Your order ships today.'),
     deps: undefined as unknown as PipelineDeps,
@@ -267,7 +274,7 @@ describe('generate pipeline: failure paths', () => {
     expect(f.traces[0]!.spans!.find((s) => s.name === 'budget_reserve')!.attributes!).toMatchObject({ budgets: ['cap'] });
   });
 
-  it('a DOWNGRADE admission retargets the request to the budget\'s model, assembled and capped for it', async () => {
+  it("a DOWNGRADE admission retargets the request to the budget's model, assembled and capped for it", async () => {
     const f = fakes();
     f.admit = (costOf, requestId) => {
       const big = costOf(BIG, [BIG]);
@@ -301,7 +308,14 @@ describe('generate pipeline: failure paths', () => {
     f.admit = (costOf, requestId, fallbacks) => {
       fallbacksAsked = fallbacks;
       const amountMicros = costOf(BIG, [BIG, ...fallbacks]);
-      return { ok: true, reservation: reservation(requestId, ['b-a', 'b-b']), modelId: BIG, downgradedFrom: null, downgradedBy: null, attempts: [{ modelId: BIG, budgets: [], amountMicros, refusal: null }] };
+      return {
+        ok: true,
+        reservation: reservation(requestId, ['b-a', 'b-b']),
+        modelId: BIG,
+        downgradedFrom: null,
+        downgradedBy: null,
+        attempts: [{ modelId: BIG, budgets: [], amountMicros, refusal: null }],
+      };
     };
     f.stream = (req) =>
       req.modelId === BIG

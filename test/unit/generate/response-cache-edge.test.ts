@@ -93,7 +93,7 @@ describe('response cache edge cases', () => {
     expect(c.size).toBe(0);
   });
 
-  it('invalidating one prompt keeps the other prompts\' answers, in the same partition too', async () => {
+  it("invalidating one prompt keeps the other prompts' answers, in the same partition too", async () => {
     const c = new ResponseCache({ ttlMs: 60_000, maxEntries: 10, similarity: 0.99, embed });
     await c.store({ promptName: 'p', partition: 'X', input: 'one' }, answer('1'));
     await c.store({ promptName: 'q', partition: 'X', input: 'two' }, answer('2'));

@@ -34,7 +34,12 @@ describe('mergeBedrockVerdict', () => {
     expect(mergeBedrockVerdict('x at a@b.io', local, { action: 'NONE', findings: [] })).toEqual(local);
   });
   it('takes Bedrock masked text when it only anonymized, tagging findings with the source', () => {
-    const v = mergeBedrockVerdict('x at a@b.io', local, { action: 'GUARDRAIL_INTERVENED', outputText: 'x at {EMAIL}', findings: [{ kind: 'PII', name: 'EMAIL', action: 'ANONYMIZED', match: 'a@b.io' }] }, 'chunk-1');
+    const v = mergeBedrockVerdict(
+      'x at a@b.io',
+      local,
+      { action: 'GUARDRAIL_INTERVENED', outputText: 'x at {EMAIL}', findings: [{ kind: 'PII', name: 'EMAIL', action: 'ANONYMIZED', match: 'a@b.io' }] },
+      'chunk-1',
+    );
     expect(v).toEqual({ action: 'ANONYMIZED', text: 'x at {EMAIL}', findings: [{ kind: 'PII', name: 'EMAIL', action: 'ANONYMIZED', match: 'a@b.io', source: 'chunk-1' }] });
   });
   it('blocks with the original text on a Bedrock block, and fails closed on an unexplained intervention', () => {

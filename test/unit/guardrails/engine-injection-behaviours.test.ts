@@ -27,7 +27,9 @@ describe('injection behaviours (rules only)', () => {
       expect(r.score).toBeGreaterThanOrEqual(MEDIUM);
     });
     it('the carrier kinds are found by one structural scan', () => {
-      const kinds = scanStructure(`<!-- a -->\n<div hidden>b c d e</div>\n<img alt="a picture of the lake at dawn">\n[^1]: note text here\n[An editor's remark on this]\nP.S. see you soon`).carriers.map((c) => c.kind);
+      const kinds = scanStructure(
+        `<!-- a -->\n<div hidden>b c d e</div>\n<img alt="a picture of the lake at dawn">\n[^1]: note text here\n[An editor's remark on this]\nP.S. see you soon`,
+      ).carriers.map((c) => c.kind);
       expect(kinds).toEqual(expect.arrayContaining(['comment', 'hidden-html', 'alt-text', 'footnote', 'bracket-note', 'postscript']));
     });
   });
@@ -66,7 +68,7 @@ describe('injection behaviours (rules only)', () => {
       'Ignore las instrucciones anteriores del manual si su modelo es posterior a 2022.',
       'Bitte ignorieren Sie die letzte Erinnerung, Ihre Zahlung ist eingegangen.',
       '<!-- hero banner starts here -->\n<h1>Spring sale</h1>',
-      'P.S. Don\'t forget your swimming cap on Saturday!',
+      "P.S. Don't forget your swimming cap on Saturday!",
       'Running `rm -rf ./dist` before the build removes stale files.',
     ])('%s', (text) => {
       expect(chunk(text).score).toBeLessThan(MEDIUM);

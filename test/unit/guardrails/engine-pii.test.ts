@@ -98,11 +98,7 @@ describe('PII recognizers', () => {
 
   describe('MAC_ADDRESS', () => {
     it('finds colon, dash and Cisco-dot forms', () => {
-      expect(found('MAC_ADDRESS', 'aa:bb:cc:00:11:22 / 00-1A-2B-3C-4D-5E / 001a.2b3c.4d5e')).toEqual([
-        'aa:bb:cc:00:11:22',
-        '00-1A-2B-3C-4D-5E',
-        '001a.2b3c.4d5e',
-      ]);
+      expect(found('MAC_ADDRESS', 'aa:bb:cc:00:11:22 / 00-1A-2B-3C-4D-5E / 001a.2b3c.4d5e')).toEqual(['aa:bb:cc:00:11:22', '00-1A-2B-3C-4D-5E', '001a.2b3c.4d5e']);
     });
     it('needs six groups and one separator', () => {
       expect(found('MAC_ADDRESS', 'partial 00:1A:2B:3C:4D and mixed 00:1A-2B:3C-4D:5E')).toEqual([]);
@@ -122,9 +118,7 @@ describe('PII recognizers', () => {
   describe('AWS keys', () => {
     it('finds access key ids and secret keys next to their names', () => {
       expect(found('AWS_ACCESS_KEY', 'key=AKIAIOSFODNN7EXAMPLE;')).toEqual(['AKIAIOSFODNN7EXAMPLE']);
-      expect(found('AWS_SECRET_KEY', 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toEqual([
-        'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      ]);
+      expect(found('AWS_SECRET_KEY', 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toEqual(['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
     });
     it('does not take git SHAs or wrong-alphabet ids for keys', () => {
       expect(found('AWS_SECRET_KEY', 'commit 9fceb02d0ae598e95dc970b74767f19372d61af8')).toEqual([]);

@@ -29,7 +29,7 @@ function rng(seed: number): () => number {
 function splitRandom(text: string, seed: number, maxLen = 7): string[] {
   const r = rng(seed);
   const out: string[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const n = 1 + Math.floor(r() * maxLen);
     out.push(text.slice(i, i + n));
     i += n;
@@ -79,8 +79,7 @@ describe('stream scanner', () => {
   });
 
   it('gives the same text as checkText for any split of a text with several entities', () => {
-    const text =
-      'Hello! Contact Maria Gonzalez at maria.g@example.com or +44 20 7946 0958. The server 192.0.2.44 is up; ping 2001:db8::7 too. Thanks, and have a nice day';
+    const text = 'Hello! Contact Maria Gonzalez at maria.g@example.com or +44 20 7946 0958. The server 192.0.2.44 is up; ping 2001:db8::7 too. Thanks, and have a nice day';
     const whole = checkText(piiPolicy, 'OUTPUT', text);
     expect(whole.action).toBe('ANONYMIZED');
     for (let seed = 10; seed < 40; seed++) {

@@ -33,9 +33,7 @@ describe('guardrail policy schemas', () => {
     expect(deniedTopicsSchema.safeParse([{ name: '', definition: 'x' }]).success).toBe(false);
     expect(deniedTopicsSchema.safeParse([{ name: 'x'.repeat(101), definition: 'x' }]).success).toBe(false);
     expect(deniedTopicsSchema.safeParse([{ name: 'x', definition: 'x'.repeat(201) }]).success).toBe(false);
-    expect(
-      deniedTopicsSchema.safeParse([{ name: 'x', definition: 'y', examples: ['1', '2', '3', '4', '5', '6'] }]).success,
-    ).toBe(false);
+    expect(deniedTopicsSchema.safeParse([{ name: 'x', definition: 'y', examples: ['1', '2', '3', '4', '5', '6'] }]).success).toBe(false);
   });
 
   it('defaults prompt injection sensitivity and context handling', () => {

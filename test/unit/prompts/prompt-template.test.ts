@@ -38,7 +38,12 @@ describe('template slots', () => {
     ['{{{a}}}', /malformed slot/],
     ['text {{name', /unclosed slot/],
   ])('refuses %j naming the field', (template, message) => {
-    const err = thrown(() => findVariables([{ template: 'fine {{x}}', field: 'input.system' }, { template, field: 'input.messages.3.content' }]));
+    const err = thrown(() =>
+      findVariables([
+        { template: 'fine {{x}}', field: 'input.system' },
+        { template, field: 'input.messages.3.content' },
+      ]),
+    );
     expect(err.field).toBe('input.messages.3.content');
     expect(err.message).toMatch(/^input\.messages\.3\.content: /);
     expect(err.message).toMatch(message);

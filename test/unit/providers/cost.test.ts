@@ -6,10 +6,7 @@ const prices = (id: string) => resolveModel(id)!.prices;
 
 describe('cost arithmetic in integer micro-USD', () => {
   it('prices Claude Sonnet 4 input, output, cache read and cache write (golden figures)', () => {
-    const cost = costByStageMicros(
-      { system: 1200, context: 800, history: 500, input: 300, output: 1000, cacheRead: 2000, cacheWrite: 1500 },
-      prices('us.anthropic.claude-sonnet-4-20250514-v1:0'),
-    );
+    const cost = costByStageMicros({ system: 1200, context: 800, history: 500, input: 300, output: 1000, cacheRead: 2000, cacheWrite: 1500 }, prices('us.anthropic.claude-sonnet-4-20250514-v1:0'));
     // input $3/M, output $15/M, cache read $0.30/M, cache write $3.75/M
     expect(cost).toEqual({ system: 3600, context: 2400, history: 1500, input: 900, output: 15000, cacheRead: 600, cacheWrite: 5625, total: 29625 });
     expect(microsToUsd(cost.total)).toBe(0.029625);
@@ -33,7 +30,14 @@ describe('cost arithmetic in integer micro-USD', () => {
     });
     // 0.8 ×5 + 3.2 + 0.2 = 7.4 → 7: four leftover micros go to the .8 remainders, earliest first.
     expect(costByStageMicros({ system: 1, context: 1, history: 1, input: 1, output: 1, cacheRead: 1, cacheWrite: 1 }, p)).toEqual({
-      system: 1, context: 1, history: 1, input: 1, output: 3, cacheRead: 0, cacheWrite: 0, total: 7,
+      system: 1,
+      context: 1,
+      history: 1,
+      input: 1,
+      output: 3,
+      cacheRead: 0,
+      cacheWrite: 0,
+      total: 7,
     });
   });
 
@@ -51,7 +55,14 @@ describe('cost arithmetic in integer micro-USD', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const ids = ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0', 'amazon.nova-pro-v1:0', 'anthropic.claude-sonnet-4-20250514-v1:0', 'us.anthropic.claude-haiku-4-5-20251001-v1:0', 'meta.llama3-1-8b-instruct-v1:0'];
+    const ids = [
+      'amazon.nova-micro-v1:0',
+      'amazon.nova-lite-v1:0',
+      'amazon.nova-pro-v1:0',
+      'anthropic.claude-sonnet-4-20250514-v1:0',
+      'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+      'meta.llama3-1-8b-instruct-v1:0',
+    ];
     for (let i = 0; i < 500; i++) {
       const p = prices(ids[i % ids.length]);
       const t: StageTokens = { system: rand(5000), context: rand(9000), history: rand(3000), input: rand(700), output: rand(4000), cacheRead: rand(20000), cacheWrite: rand(5000) };

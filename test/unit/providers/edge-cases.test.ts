@@ -193,7 +193,7 @@ describe('price overrides (createPriceBook)', () => {
     expect(createPriceBook({ constructor: { input: 1, output: 1 } }).pricesFor(BASE)).toEqual(resolveModel(BASE)!.prices);
   });
 
-  it('a profile-id override also prices calls made with that profile\'s ARN', () => {
+  it("a profile-id override also prices calls made with that profile's ARN", () => {
     const book = createPriceBook({ [`us.${BASE}`]: { input: 1, output: 2 } });
     const arn = `arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.${BASE}`;
     expect(book.pricesFor(arn)).toEqual(book.pricesFor(`us.${BASE}`));
@@ -280,7 +280,17 @@ describe('PricingService without a database: models list and available flag', ()
     const svc = new PricingService(provider(listModelsFn as unknown as ModelProvider['listModels']), logger);
     const all = await svc.list();
     expect(all.length).toBe(listModels().length);
-    expect(all.filter((m) => m.available).map((m) => m.id).sort()).toEqual(listModels().filter((m) => m.modelId.startsWith('amazon.')).map((m) => m.modelId).sort());
+    expect(
+      all
+        .filter((m) => m.available)
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(
+      listModels()
+        .filter((m) => m.modelId.startsWith('amazon.'))
+        .map((m) => m.modelId)
+        .sort(),
+    );
     await svc.list();
     expect(listModelsFn).toHaveBeenCalledTimes(1);
     expect(svc.costByStage('us.anthropic.claude-sonnet-4-5-20250929-v1:0', { system: 0, context: 0, history: 0, input: 1_000_000, output: 0, cacheRead: 0, cacheWrite: 0 })!.total).toBe(3_300_000);

@@ -28,7 +28,14 @@ describe('provider registry', () => {
   it('serves a model by the provider its catalog entry names, else by the default', async () => {
     const bedrock = fakeProvider('bedrock', { stream: () => text('from bedrock') });
     const other = fakeProvider('other', { stream: () => text('from other') });
-    const registry = new ProviderRegistry(new Map([['bedrock', bedrock], ['other', other]]), 'bedrock', catalog);
+    const registry = new ProviderRegistry(
+      new Map([
+        ['bedrock', bedrock],
+        ['other', other],
+      ]),
+      'bedrock',
+      catalog,
+    );
     expect(registry.forModel('other.model-1')).toBe(other);
     expect(registry.forModel('amazon.nova-micro-v1:0')).toBe(bedrock);
     expect(registry.forModel('ghost.model')).toBe(bedrock);
@@ -49,7 +56,14 @@ describe('provider registry', () => {
   it('refuses a default that is not registered, and closes each provider once', async () => {
     const p = fakeProvider('bedrock');
     expect(() => new ProviderRegistry(new Map([['other', p]]), 'bedrock', catalog)).toThrow(/no model provider registered as "bedrock"/);
-    const registry = new ProviderRegistry(new Map([['bedrock', p], ['alias', p]]), 'bedrock', catalog);
+    const registry = new ProviderRegistry(
+      new Map([
+        ['bedrock', p],
+        ['alias', p],
+      ]),
+      'bedrock',
+      catalog,
+    );
     await registry.close();
     expect(p.closed).toBe(1);
   });

@@ -3,8 +3,7 @@ import { complexityScore, looksLikeCode } from '../../../src/routing/route';
 describe('complexityScore', () => {
   const trivial = 'hi';
   const simple = 'What is the capital of France?';
-  const medium =
-    'Compare PostgreSQL and MySQL for a write-heavy workload. Explain the trade-offs of each, and why you would pick one over the other?';
+  const medium = 'Compare PostgreSQL and MySQL for a write-heavy workload. Explain the trade-offs of each, and why you would pick one over the other?';
   const hard = [
     'I need help designing a rate limiter. First, explain why a token bucket is preferable to a fixed window.',
     'Then analyze the following implementation and derive its worst-case memory usage:',
@@ -52,17 +51,12 @@ describe('complexityScore', () => {
 });
 
 describe('looksLikeCode', () => {
-  it.each([
-    '```\nanything\n```',
-    'def add(a, b):\n    return a + b',
-    '#include <stdio.h>',
-    "import { z } from 'zod'",
-    'if (x) {\n  y();\n}',
-    'SELECT id, name FROM users WHERE id = 1',
-  ])('finds code in %j', (text) => expect(looksLikeCode(text)).toBe(true));
+  it.each(['```\nanything\n```', 'def add(a, b):\n    return a + b', '#include <stdio.h>', "import { z } from 'zod'", 'if (x) {\n  y();\n}', 'SELECT id, name FROM users WHERE id = 1'])(
+    'finds code in %j',
+    (text) => expect(looksLikeCode(text)).toBe(true),
+  );
 
-  it.each(['Tell me a joke about cats.', 'Can you select the best option from the list (please)?', 'First do this; then that.', ''])(
-    'finds no code in %j',
-    (text) => expect(looksLikeCode(text)).toBe(false),
+  it.each(['Tell me a joke about cats.', 'Can you select the best option from the list (please)?', 'First do this; then that.', ''])('finds no code in %j', (text) =>
+    expect(looksLikeCode(text)).toBe(false),
   );
 });

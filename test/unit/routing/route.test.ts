@@ -23,8 +23,20 @@ describe('resolveTarget: each condition key', () => {
     { key: 'prompts', condition: { prompts: ['support', 'sales'] }, hit: { prompt: 'sales' }, miss: { prompt: 'billing' }, reason: 'prompt "sales" in prompts' },
     { key: 'labels', condition: { labels: ['staging'] }, hit: { label: 'staging' }, miss: { label: null }, reason: 'label "staging" in labels' },
     { key: 'inputMatches', condition: { inputMatches: '^translate\\b' }, hit: { input: 'translate this' }, miss: { input: 'please translate this' }, reason: 'input matches /^translate\\b/' },
-    { key: 'inputMatches (literal with flags)', condition: { inputMatches: '/REFUND|chargeback/i' }, hit: { input: 'I want a refund' }, miss: { input: 'I want a pizza' }, reason: 'input matches /REFUND|chargeback/i' },
-    { key: 'keywordsAny', condition: { keywordsAny: ['refund', 'credit card'] }, hit: { input: 'My Credit  Card was charged' }, miss: { input: 'refunds are nice' }, reason: 'input contains keyword "Credit  Card"' },
+    {
+      key: 'inputMatches (literal with flags)',
+      condition: { inputMatches: '/REFUND|chargeback/i' },
+      hit: { input: 'I want a refund' },
+      miss: { input: 'I want a pizza' },
+      reason: 'input matches /REFUND|chargeback/i',
+    },
+    {
+      key: 'keywordsAny',
+      condition: { keywordsAny: ['refund', 'credit card'] },
+      hit: { input: 'My Credit  Card was charged' },
+      miss: { input: 'refunds are nice' },
+      reason: 'input contains keyword "Credit  Card"',
+    },
     { key: 'hasCode true', condition: { hasCode: true }, hit: { input: 'Why does this fail?\n```js\nconst x = 1;\n```' }, miss: { input: 'What is the weather like?' }, reason: 'input has code' },
     { key: 'hasCode false', condition: { hasCode: false }, hit: { input: 'Tell me a joke' }, miss: { input: 'def f(x):\n    return x + 1' }, reason: 'input has no code' },
     { key: 'minMessages', condition: { minMessages: 4 }, hit: { messageCount: 6 }, miss: { messageCount: 3 }, reason: 'messages 6 >= minMessages 4' },
@@ -66,12 +78,7 @@ describe('resolveTarget: each condition key', () => {
 
 describe('resolveTarget: order and fallbacks', () => {
   it('tries rules by ascending priority, ties by name, whatever the input order', () => {
-    const rules = [
-      rule('zeta', {}, { priority: 5 }),
-      rule('late', {}, { priority: 50 }),
-      rule('alpha', {}, { priority: 5 }),
-      rule('first', { tagsAny: ['never'] }, { priority: 1 }),
-    ];
+    const rules = [rule('zeta', {}, { priority: 5 }), rule('late', {}, { priority: 50 }), rule('alpha', {}, { priority: 5 }), rule('first', { tagsAny: ['never'] }, { priority: 1 })];
     expect(resolveTarget(rules, req(), DEFAULTS).rule?.name).toBe('alpha');
     expect(resolveTarget([...rules].reverse(), req(), DEFAULTS).rule?.name).toBe('alpha');
     expect(resolveTarget(compileRules(rules), req(), DEFAULTS).rule?.name).toBe('alpha');

@@ -42,9 +42,9 @@ describe('validateTraceRecord', () => {
     expect(invalid({ ...base, request: { ...base.request, temperature: 1 } })).toMatch(/^request: unknown key\(s\) "temperature"/);
     expect(invalid({ ...base, assembledPrompt: { ...base.assembledPrompt!, extra: 1 } })).toMatch(/^assembledPrompt: unknown key/);
     expect(invalid({ ...base, spans: [{ name: 'x', startedAt: new Date(), durationMs: 1, extra: true }] })).toMatch(/^spans\.0: unknown key/);
-    expect(
-      invalid({ ...base, guardrailEvents: [{ direction: 'INPUT', action: 'BLOCKED', policy: 'p', findings: [{ kind: 'PII', name: 'EMAIL', action: 'BLOCKED', why: 1 }] }] }),
-    ).toMatch(/^guardrailEvents\.0\.findings\.0: unknown key/);
+    expect(invalid({ ...base, guardrailEvents: [{ direction: 'INPUT', action: 'BLOCKED', policy: 'p', findings: [{ kind: 'PII', name: 'EMAIL', action: 'BLOCKED', why: 1 }] }] })).toMatch(
+      /^guardrailEvents\.0\.findings\.0: unknown key/,
+    );
     expect(invalid({ ...base, usage: { ...base.usage!, reasoningTokens: 3 } })).toMatch(/^usage: unknown key/);
     expect(invalid({ ...base, colour: 'red' })).toMatch(/^\(record\): unknown key/);
   });

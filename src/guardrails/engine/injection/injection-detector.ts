@@ -28,16 +28,7 @@ export const INJECTION_THRESHOLDS: Readonly<Record<InjectionSensitivity, number>
 
 /** The signal families, reported as the finding `name`. */
 export type InjectionFamily =
-  | 'INSTRUCTION_OVERRIDE'
-  | 'JAILBREAK_ROLEPLAY'
-  | 'PROMPT_EXTRACTION'
-  | 'FAKE_DELIMITER'
-  | 'EXFILTRATION'
-  | 'TOOL_ABUSE'
-  | 'OBFUSCATION'
-  | 'HIDDEN_CARRIER'
-  | 'INDIRECT_INSTRUCTION'
-  | 'LEARNED';
+  'INSTRUCTION_OVERRIDE' | 'JAILBREAK_ROLEPLAY' | 'PROMPT_EXTRACTION' | 'FAKE_DELIMITER' | 'EXFILTRATION' | 'TOOL_ABUSE' | 'OBFUSCATION' | 'HIDDEN_CARRIER' | 'INDIRECT_INSTRUCTION' | 'LEARNED';
 
 /** One signal that fired. */
 export interface InjectionHit {
@@ -138,7 +129,7 @@ const GROUP_OF: Readonly<Record<string, string>> = {
   'covert-action': 'covert',
   'send-data-covert': 'covert',
   'persona-harm': 'harm',
-  'authority': 'authority',
+  authority: 'authority',
   'authority-acts': 'authority',
   'note-to-ai': 'addressed',
   'ai-at-work': 'addressed',
@@ -347,7 +338,8 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
   const structure = scanStructure(raw);
   for (const h of structure.hits) put(ev, { ...h, variant: 'raw' });
   for (const c of structure.carriers) {
-    if (carrierActs(c)) put(ev, { id: `carrier-${c.kind}`, family: 'HIDDEN_CARRIER', weight: indirect ? CARRIER_WEIGHT[c.kind] : CARRIER_WEIGHT[c.kind] - 0.2, match: c.match.slice(0, 200), variant: 'raw' });
+    if (carrierActs(c))
+      put(ev, { id: `carrier-${c.kind}`, family: 'HIDDEN_CARRIER', weight: indirect ? CARRIER_WEIGHT[c.kind] : CARRIER_WEIGHT[c.kind] - 0.2, match: c.match.slice(0, 200), variant: 'raw' });
   }
   if (decoded.length > 0) {
     const strong = [...ev.best.values()].find((h) => h.weight >= 0.5 && h.variant !== 'raw');

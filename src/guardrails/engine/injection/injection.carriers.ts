@@ -7,17 +7,7 @@
  * carrier is an attack; "TODO: replace screenshot" is not).
  */
 
-export type CarrierKind =
-  | 'comment'
-  | 'hidden-html'
-  | 'alt-text'
-  | 'front-matter'
-  | 'metadata'
-  | 'footnote'
-  | 'bracket-note'
-  | 'postscript'
-  | 'zero-width'
-  | 'code-comment';
+export type CarrierKind = 'comment' | 'hidden-html' | 'alt-text' | 'front-matter' | 'metadata' | 'footnote' | 'bracket-note' | 'postscript' | 'zero-width' | 'code-comment';
 
 export interface Carrier {
   kind: CarrierKind;

@@ -108,7 +108,11 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
 
 /** Folds a word or text for the lexicon: lower case, diacritics removed, ß as ss. */
 export function fold(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ß/g, 'ss').toLowerCase();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .toLowerCase();
 }
 
 export interface Lexicon {

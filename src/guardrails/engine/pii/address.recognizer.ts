@@ -26,7 +26,8 @@ const DE_ADDRESS = `${DE_STREET}(?:,[ \\t]*\\d{5}[ \\t]+${CITY})?`;
 const FR_ADDRESS = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:rue|avenue|av\\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours)[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}(?:,[ \\t]*\\d{5}[ \\t]+${CAP}(?:[ \\t-]${CAP})?)?`;
 
 const ADDRESS_RE = new RegExp(`(?<![\\p{L}\\p{N}_.-])(?:${EN_ADDRESS}|${DE_ADDRESS}|${FR_ADDRESS})`, 'gu');
-const ADDRESS_CONTEXT = /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|mail(?:ing)?|billing|home|office at|moved to|adresse|wohne|wohnt|anschrift|dirección|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
+const ADDRESS_CONTEXT =
+  /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|mail(?:ing)?|billing|home|office at|moved to|adresse|wohne|wohnt|anschrift|dirección|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
 
 export const addressRecognizer: PiiRecognizer = {
   types: ['ADDRESS'],

@@ -30,7 +30,12 @@ function trimCandidate(s: string): string {
 
 /** Mixed separators (e.g. dots and dashes) are a sign of a code, not a phone number. */
 function separatorsPlausible(s: string): boolean {
-  const seps = new Set(s.replace(/^\+|^00/, '').replace(/[\d()]/g, '').replace(/\s+/g, ' '));
+  const seps = new Set(
+    s
+      .replace(/^\+|^00/, '')
+      .replace(/[\d()]/g, '')
+      .replace(/\s+/g, ' '),
+  );
   seps.delete(' ');
   return seps.size <= 1;
 }

@@ -6,4 +6,5 @@ export function leftContext(text: string, start: number, width: number = PII_LEF
 }
 
 /** Words that say a number is a reference of some kind, not personal data. */
-export const REFERENCE_CONTEXT = /\b(?:order|po|purchase order|ticket|case|ref(?:erence)?|invoice|tracking|gift|voucher|coupon|part|sku|isbn|serial|build|version|ver|v|release|commit|id)\b[\s#:.no-]*$/;
+export const REFERENCE_CONTEXT =
+  /\b(?:order|po|purchase order|ticket|case|ref(?:erence)?|invoice|tracking|gift|voucher|coupon|part|sku|isbn|serial|build|version|ver|v|release|commit|id)\b[\s#:.no-]*$/;

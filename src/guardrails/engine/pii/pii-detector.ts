@@ -1,15 +1,6 @@
 import type { PiiEntityType } from '../../guardrail-policy.schemas';
 import { PII_SCORE_THRESHOLD, type PiiMatch, type PiiRecognizer } from './pii-recognizer.types';
-import {
-  awsRecognizer,
-  cardRecognizer,
-  emailRecognizer,
-  ibanRecognizer,
-  ipRecognizer,
-  macRecognizer,
-  ssnRecognizer,
-  urlRecognizer,
-} from './structured.recognizers';
+import { awsRecognizer, cardRecognizer, emailRecognizer, ibanRecognizer, ipRecognizer, macRecognizer, ssnRecognizer, urlRecognizer } from './structured.recognizers';
 import { phoneRecognizer } from './phone.recognizer';
 import { driverIdRecognizer, passportRecognizer } from './id-document.recognizers';
 import { nameRecognizer } from './name.recognizer';

@@ -4,13 +4,7 @@ import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext, REFERENCE_CONTEXT } from './pii-context';
 
 /** Runs a global regex over `text` and maps each match through `accept` (null rejects). */
-function scan(
-  re: RegExp,
-  text: string,
-  accept: (m: RegExpExecArray) => { start?: number; end?: number; score: number; type?: PiiEntityType } | null,
-  type: PiiEntityType,
-  out: PiiMatch[],
-): void {
+function scan(re: RegExp, text: string, accept: (m: RegExpExecArray) => { start?: number; end?: number; score: number; type?: PiiEntityType } | null, type: PiiEntityType, out: PiiMatch[]): void {
   re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const r = accept(m);
@@ -20,8 +14,7 @@ function scan(
 }
 
 // ---------------------------------------------------------------- EMAIL
-const EMAIL_RE =
-  /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])/g;
+const EMAIL_RE = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])/g;
 
 export const emailRecognizer: PiiRecognizer = {
   types: ['EMAIL'],
@@ -75,13 +68,7 @@ export const ipRecognizer: PiiRecognizer = {
   types: ['IP_ADDRESS'],
   find(text) {
     const out: PiiMatch[] = [];
-    scan(
-      IPV4_RE,
-      text,
-      (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }),
-      'IP_ADDRESS',
-      out,
-    );
+    scan(IPV4_RE, text, (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }), 'IP_ADDRESS', out);
     if (text.indexOf(':') >= 0) {
       scan(
         IPV6_CANDIDATE_RE,
@@ -105,8 +92,7 @@ export const ipRecognizer: PiiRecognizer = {
 };
 
 // ---------------------------------------------------------------- MAC addresses
-const MAC_RE =
-  /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.[0-9A-Fa-f])/g;
+const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.[0-9A-Fa-f])/g;
 
 export const macRecognizer: PiiRecognizer = {
   types: ['MAC_ADDRESS'],
@@ -164,8 +150,7 @@ export const awsRecognizer: PiiRecognizer = {
 };
 
 // ---------------------------------------------------------------- credit / debit cards
-const CARD_RE =
-  /(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[ -]\d)/g;
+const CARD_RE = /(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|[ -]\d)/g;
 const CARD_CONTEXT = /\b(?:card|visa|mastercard|amex|discover|credit|debit|cc|charged|payment|pan)\b/;
 
 /** Luhn checksum over a string of digits. */
@@ -243,13 +228,7 @@ export const ssnRecognizer: PiiRecognizer = {
   types: ['US_SOCIAL_SECURITY_NUMBER'],
   find(text) {
     const out: PiiMatch[] = [];
-    scan(
-      SSN_PLAIN_RE,
-      text,
-      (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null),
-      'US_SOCIAL_SECURITY_NUMBER',
-      out,
-    );
+    scan(SSN_PLAIN_RE, text, (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null), 'US_SOCIAL_SECURITY_NUMBER', out);
     scan(
       SSN_RE,
       text,
@@ -271,12 +250,83 @@ export const ssnRecognizer: PiiRecognizer = {
 // ---------------------------------------------------------------- IBAN
 /** IBAN length per country (ISO 13616 registry). */
 const IBAN_LENGTHS: Readonly<Record<string, number>> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22,
-  CY: 28, CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22,
-  GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30,
-  KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31,
-  MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24,
-  SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SC: 31,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
 };
 
 /** ISO 7064 mod-97-10 check of a compact IBAN. */

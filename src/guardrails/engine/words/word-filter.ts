@@ -58,10 +58,12 @@ export function compileWordFilter(words: readonly string[], profanity: boolean):
   // stream scanner compares: lower case, trailing punctuation stripped ("dr." is "dr").
   const phrases = [...custom.filter((w) => /\s/.test(w)), ...(profanity ? PROFANITY.filter((p) => /\s|\\s/.test(p)) : [])];
   const phraseWords = new Set(
-    phrases.flatMap((p) => p.split(/\s+|\\s[+*]?/)).flatMap((w) => {
-      const bare = w.replace(/[^\p{L}\p{N}'’]+$/u, '').replace(/^[^\p{L}\p{N}]+/u, '');
-      return bare ? [w, bare] : [w];
-    }),
+    phrases
+      .flatMap((p) => p.split(/\s+|\\s[+*]?/))
+      .flatMap((w) => {
+        const bare = w.replace(/[^\p{L}\p{N}'’]+$/u, '').replace(/^[^\p{L}\p{N}]+/u, '');
+        return bare ? [w, bare] : [w];
+      }),
   );
   return {
     phraseWords,

@@ -56,12 +56,15 @@ export function* syntheticTraces(count: number, options: SyntheticOptions = {}):
     const createdAt = new Date(Math.floor(start + i * step + rnd() * step * 0.999));
     const pi = Math.floor(rnd() ** 1.5 * PROMPTS.length);
     const prompt = PROMPTS[pi]!;
+    // Correlated as real traffic is: a prompt's label serves one version, one app (API key) calls it,
+    // one routing rule matches it and mostly picks one model (the other is the fallback).
     const lr = rnd();
-    const label = lr < 0.75 ? 'production' : lr < 0.93 ? 'staging' : null;
-    const promptVersion = label === 'production' ? 2 + (pi % 2) : label === 'staging' ? 3 + (pi % 2) : 1 + Math.floor(rnd() * 3);
-    const apiKey = rnd() < 0.9 ? APPS[pi % APPS.length]! : 'ci-runner';
-    const rule = RULES[rnd() < 0.6 ? 0 : rnd() < 0.6 ? 1 : 2]!;
-    const model = rule === 'cheap-first' ? MODELS[Math.floor(rnd() * 2)]! : rule === 'default-route' ? MODELS[2 + (pi % 3)]! : pick(MODELS);
+    const label = lr < 0.8 ? 'production' : lr < 0.97 ? 'staging' : null;
+    const promptVersion = label === 'production' ? 2 + (pi % 2) : label === 'staging' ? 3 + (pi % 2) : 1;
+    const apiKey = rnd() < 0.97 ? APPS[pi % APPS.length]! : 'ci-runner';
+    const rule = RULES[pi % RULES.length]!;
+    const main = rule === 'cheap-first' ? MODELS[pi % 2]! : MODELS[2 + (pi % 3)]!;
+    const model = rnd() < 0.9 ? main : MODELS[(MODELS.indexOf(main) + 1) % MODELS.length]!;
     const user = `u-${Math.floor(users * rnd() ** 2.5)}`;
     const tags = TAGS.filter(() => rnd() < 0.08).slice(0, 2);
     const sr = rnd();

@@ -233,7 +233,9 @@ export function rollupDeltas(rows: WrittenRecord[]): { rollups: RollupDelta[]; g
       if (t.anonymized) g.anonymized++;
     }
   }
-  return { rollups: [...rollups.values()], guardrails: [...guardrails.values()] };
+  // Sorted by key: concurrent writers then lock the rows they share in the same order (no deadlock).
+  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return { rollups: sorted(rollups), guardrails: sorted(guardrails) };
 }
 
 const DIM_CELLS: Array<[string, (d: RollupDelta | GuardrailRollupDelta) => unknown, string]> = [

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { SqlParams, StageCost, microsToUsd, traceFilterConditions, type TraceFilterData } from '../traces';
+import { SqlParams, StageCost, microsToUsd, sketchValue, traceFilterConditions, type TraceFilterData } from '../traces';
 import { BadUserInputError } from '../graphql/errors';
 import { CacheRow, CostRow, Dimension, GuardrailRow, LatencyRow, TimeBucket, type RowKeys } from './analytics.types';
 
@@ -70,6 +70,99 @@ export const MAX_ANALYTICS_ROWS = 10_000;
 export interface AnalyticsServiceOptions {
   /** Most rows one query returns; a query that would return more is refused as BAD_USER_INPUT. Default 10 000. */
   maxRows?: number;
+  /**
+   * `rollups` (default): answer from the hourly rollups plus the raw traces of the partial hours at
+   * the edges of the time range. `raw`: a plain GROUP BY over the traces (the reference the rollups
+   * are tested against; slow on large tables).
+   */
+  source?: 'rollups' | 'raw';
+  /** Latency percentiles are computed exactly (percentile_cont over raw traces) while the time range holds at most this many traces; beyond, from the DDSketch bins. Default 20 000. */
+  exactPercentileMaxRows?: number;
+  /** A query on USER or TAG (grouped or filtered; not rolled up) reads raw traces: refused when the time range holds more than this many, unless it filters by `user` (indexed). Default 2 000 000. */
+  rawScanMaxRows?: number;
+}
+
+/** Default of `AnalyticsServiceOptions.exactPercentileMaxRows`. */
+export const EXACT_PERCENTILE_MAX_ROWS = 20_000;
+/** Default of `AnalyticsServiceOptions.rawScanMaxRows`. */
+export const RAW_SCAN_MAX_ROWS = 2_000_000;
+
+const HOUR_MS = 3_600_000;
+
+/** Which hours the rollups answer and which partial hours (at the edges) the raw traces answer. */
+interface RangePlan {
+  /** Whole hours [from, to) read from the rollups (null bound: open); null when none. */
+  rollup: { from: Date | null; to: Date | null } | null;
+  /** Partial hours read from the raw traces. */
+  raw: Array<{ from: Date | null; to: Date | null }>;
+}
+
+/** Splits a filter's [from, to) into whole UTC hours (rollups) and the partial hours at both ends (raw). */
+export function planRange(from: Date | null | undefined, to: Date | null | undefined): RangePlan {
+  const h0 = from ? new Date(Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS) : null;
+  const h1 = to ? new Date(Math.floor(to.getTime() / HOUR_MS) * HOUR_MS) : null;
+  if (h0 && h1 && h0.getTime() >= h1.getTime()) return { rollup: null, raw: [{ from: from ?? null, to: to ?? null }] };
+  const raw: RangePlan['raw'] = [];
+  if (from && h0 && from.getTime() < h0.getTime()) raw.push({ from, to: h0 });
+  if (to && h1 && h1.getTime() < to.getTime()) raw.push({ from: h1, to });
+  return { rollup: { from: h0, to: h1 }, raw };
+}
+
+/** The rollup column of each rolled-up filter field. */
+const ROLLUP_FILTERS = [
+  ['prompt', 'prompt'],
+  ['label', 'label'],
+  ['modelId', 'model_id'],
+  ['apiKey', 'api_key'],
+  ['status', 'status'],
+  ['cached', 'cached'],
+] as const;
+
+/** One summed measure: its expression over a rollup row `r` and over a raw trace `t`. */
+type Measure = [name: string, rollup: string, raw: string];
+
+const COST_MEASURES: Measure[] = [
+  ['requests', 'r.requests', '1'],
+  ...['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'].map((c): Measure => [c, `r.${c}`, `COALESCE(t.${c}, 0)`]),
+  ['cost_micros', 'r.cost_micros', 't.cost_micros'],
+  ...['cost_system_micros', 'cost_context_micros', 'cost_history_micros', 'cost_input_micros', 'cost_output_micros', 'cost_cache_read_micros', 'cost_cache_write_micros'].map(
+    (c): Measure => [c, `r.${c}`, `COALESCE(t.${c}, 0)`],
+  ),
+];
+const CACHE_MEASURES: Measure[] = [
+  ['requests', 'r.requests', '1'],
+  ['hits', 'CASE WHEN r.cached THEN r.requests ELSE 0 END', 'CASE WHEN t.cached THEN 1 ELSE 0 END'],
+  ['saved_micros', 'CASE WHEN r.cached THEN r.saved_micros ELSE 0 END', 'CASE WHEN t.cached THEN t.saved_micros ELSE 0 END'],
+  ['cache_read_tokens', 'r.cache_read_tokens', 'COALESCE(t.cache_read_tokens, 0)'],
+];
+const LATENCY_MEASURES: Measure[] = [
+  ['requests', 'r.requests', '1'],
+  ['latency_count', 'r.latency_count', 'CASE WHEN t.latency_ms IS NULL THEN 0 ELSE 1 END'],
+  ['latency_sum', 'r.latency_sum', 'COALESCE(t.latency_ms, 0)'],
+];
+
+/** True when a query needs a dimension or filter the rollups do not carry (USER, TAG). */
+function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
+  return dims.includes(Dimension.USER) || dims.includes(Dimension.TAG) || filter?.user != null || Boolean(filter?.tags?.length);
+}
+
+/** `k0, ..., bucket` of a rolled-up grouping over table alias `alias` whose time column is `time`. */
+function keySelect(dims: Dimension[], bucket: TimeBucket | null | undefined, alias: string, time: string): string {
+  const items = dims.map((d, i) => `${DIMENSION_SQL[d].replace(/^t\./, `${alias}.`)} AS k${i}`);
+  items.push(`${bucket ? `date_trunc('${BUCKET_UNIT[bucket]}', ${time}, 'UTC')` : 'NULL::timestamptz'} AS bucket`);
+  return items.join(', ');
+}
+
+/** The outer select over the union: keys, bucket and the sum of each measure. */
+function outer(g: Grouping, measures: Measure[]): string {
+  return [...g.dims.map((_, i) => `k${i}`), 'bucket', ...measures.map(([n]) => `sum(${n}) AS ${n}`)].join(', ');
+}
+
+function rangeConditions(range: { from: Date | null; to: Date | null }, col: string, p: SqlParams): string[] {
+  const out: string[] = [];
+  if (range.from) out.push(`${col} >= ${p.add(range.from)}`);
+  if (range.to) out.push(`${col} < ${p.add(range.to)}`);
+  return out;
 }
 
 function where(conditions: string[]): string {
@@ -83,11 +176,204 @@ function where(conditions: string[]): string {
 export class AnalyticsService {
   private readonly maxRows: number;
 
+  private readonly source: 'rollups' | 'raw';
+  private readonly exactPercentileMaxRows: number;
+  private readonly rawScanMaxRows: number;
+
   constructor(
     private readonly db: DataSource,
     options: AnalyticsServiceOptions = {},
   ) {
     this.maxRows = options.maxRows ?? MAX_ANALYTICS_ROWS;
+    this.source = options.source ?? 'rollups';
+    this.exactPercentileMaxRows = options.exactPercentileMaxRows ?? EXACT_PERCENTILE_MAX_ROWS;
+    this.rawScanMaxRows = options.rawScanMaxRows ?? RAW_SCAN_MAX_ROWS;
+  }
+
+  /** Requests, tokens and cost per group and time bucket. `groupBy` must name at least one dimension. */
+  async costBreakdown(filter: TraceFilterData | null | undefined, groupBy: Dimension[], bucket?: TimeBucket | null): Promise<CostRow[]> {
+    if (!groupBy?.length) throw new BadUserInputError('groupBy', 'name at least one dimension');
+    if (await this.rawOnly(filter, groupBy)) return this.costBreakdownRaw(filter, groupBy, bucket);
+    const p = new SqlParams();
+    const g = grouping(groupBy, bucket);
+    const parts = this.parts(p, filter, g.dims, bucket, COST_MEASURES);
+    const rows: Array<Record<string, unknown>> = await this.db.query(
+      `SELECT ${outer(g, COST_MEASURES)} FROM (${parts}) u GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
+      p.values,
+    );
+    return this.capped(rows).map((r) => toCostRow(g.dims, r));
+  }
+
+  /**
+   * Latency average and percentiles (and time-to-first-token) per group and bucket. Percentiles are
+   * exact (percentile_cont) while the time range holds at most `exactPercentileMaxRows` traces, and
+   * otherwise merged from the rollups' DDSketch bins: within 1% of a latency ranked between the two
+   * that percentile_cont interpolates.
+   */
+  async latencyStats(filter: TraceFilterData | null | undefined, groupBy?: Dimension[] | null, bucket?: TimeBucket | null): Promise<LatencyRow[]> {
+    const dims = groupBy ?? [];
+    if (await this.rawOnly(filter, dims)) return this.latencyStatsRaw(filter, groupBy, bucket);
+    const plan = planRange(filter?.from, filter?.to);
+    if ((await this.tracesInRange(plan)) <= this.exactPercentileMaxRows) return this.latencyStatsRaw(filter, groupBy, bucket);
+    const g = grouping(dims, bucket);
+    const p = new SqlParams();
+    const parts = this.parts(p, filter, g.dims, bucket, LATENCY_MEASURES);
+    const counts: Array<Record<string, unknown>> = await this.db.query(
+      `SELECT ${outer(g, LATENCY_MEASURES)} FROM (${parts}) u GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
+      p.values,
+    );
+    this.capped(counts);
+    const qp = new SqlParams();
+    const keyCols = g.groupBy;
+    const binParts = [
+      ...this.rollupParts(qp, filter, g.dims, bucket, `'l' AS m, e.key::int AS k, e.value::bigint AS n`, `, jsonb_each_text(r.latency_bins) AS e`),
+      ...this.rollupParts(qp, filter, g.dims, bucket, `'t' AS m, e.key::int AS k, e.value::bigint AS n`, `, jsonb_each_text(r.ttft_bins) AS e`),
+      ...this.rawParts(qp, filter, g.dims, bucket, `'l' AS m, trace_sketch_key(t.latency_ms) AS k, 1 AS n`, 't.latency_ms IS NOT NULL'),
+      ...this.rawParts(qp, filter, g.dims, bucket, `'t' AS m, trace_sketch_key(t.ttft_ms) AS k, 1 AS n`, 't.ttft_ms IS NOT NULL'),
+    ].join(' UNION ALL ');
+    // DDSketch quantile: the first bin whose cumulative count exceeds q * (n - 1).
+    const q = (x: number, as: string) => `min(k) FILTER (WHERE cum > ${x} * (tot - 1)) AS ${as}`;
+    const quantiles: Array<Record<string, unknown>> = await this.db.query(
+      `WITH b AS (SELECT ${keyCols}, m, k, sum(n) AS n FROM (${binParts}) u GROUP BY ${keyCols}, m, k),
+       c AS (SELECT ${keyCols}, m, k, sum(n) OVER (PARTITION BY ${keyCols}, m ORDER BY k) AS cum, sum(n) OVER (PARTITION BY ${keyCols}, m) AS tot FROM b)
+       SELECT ${keyCols}, m, ${q(0.5, 'q50')}, ${q(0.95, 'q95')}, ${q(0.99, 'q99')} FROM c GROUP BY ${keyCols}, m`,
+      qp.values,
+    );
+    const rowKey = (r: Record<string, unknown>) => JSON.stringify([dateOrNull(r.bucket)?.getTime() ?? null, ...g.dims.map((_, i) => r[`k${i}`] ?? null)]);
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const r of quantiles) byKey.set(`${rowKey(r)}|${String(r.m)}`, r);
+    const value = (r: Record<string, unknown> | undefined, col: string) => (r?.[col] === null || r?.[col] === undefined ? null : sketchValue(Number(r[col])));
+    return counts.map((r) => {
+      const l = byKey.get(`${rowKey(r)}|l`);
+      const t = byKey.get(`${rowKey(r)}|t`);
+      const n = num(r.latency_count);
+      return toLatencyRow(g.dims, {
+        ...r,
+        avg_ms: n ? num(r.latency_sum) / n : null,
+        p50: value(l, 'q50'),
+        p95: value(l, 'q95'),
+        p99: value(l, 'q99'),
+        ttft_p50: value(t, 'q50'),
+        ttft_p95: value(t, 'q95'),
+      });
+    });
+  }
+
+  /** Response-cache hits, hit rate and money saved per bucket. */
+  async cacheStats(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<CacheRow[]> {
+    if (await this.rawOnly(filter, [])) return this.cacheStatsRaw(filter, bucket);
+    const p = new SqlParams();
+    const g = grouping([], bucket);
+    const parts = this.parts(p, filter, [], bucket, CACHE_MEASURES);
+    const rows: Array<Record<string, unknown>> = await this.db.query(
+      `SELECT ${outer(g, CACHE_MEASURES)} FROM (${parts}) u GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
+      p.values,
+    );
+    return this.capped(rows).map(toCacheRow);
+  }
+
+  /**
+   * Guardrail interventions per bucket × policy × finding kind × direction. Counts are of requests (a
+   * request with three PII findings counts once); `requests` is every request of the bucket, so
+   * `rate` is the share of traffic that triggered.
+   */
+  async guardrailStats(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<GuardrailRow[]> {
+    if (await this.rawOnly(filter, [])) return this.guardrailStatsRaw(filter, bucket);
+    const p = new SqlParams();
+    const g = grouping([], bucket);
+    const totals = this.parts(p, filter, [], bucket, [['requests', 'r.requests', '1']]);
+    const hitMeasures = ['triggered', 'blocked', 'anonymized'].map((c) => `r.${c} AS ${c}`).join(', ');
+    const rolled = this.rollupParts(p, filter, [], bucket, `r.policy, r.kind, r.direction, ${hitMeasures}`, '', 'trace_guardrail_rollups_hourly');
+    const action = `COALESCE(f.value->>'action', e.value->>'action')`;
+    const raw = this.rawParts(p, filter, [], bucket, `t.id, e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, ${action} AS action`, '', `
+         CROSS JOIN LATERAL jsonb_array_elements(t.guardrail_events) AS e(value)
+         LEFT JOIN LATERAL jsonb_array_elements(e.value->'findings') AS f(value) ON true`).map(
+      (sql) => `SELECT bucket, policy, kind, direction, count(DISTINCT id) AS triggered, count(DISTINCT id) FILTER (WHERE action = 'BLOCKED') AS blocked,
+           count(DISTINCT id) FILTER (WHERE action = 'ANONYMIZED') AS anonymized FROM (${sql}) x WHERE action <> 'NONE' GROUP BY 1, 2, 3, 4`,
+    );
+    const hits = [...rolled, ...raw].join(' UNION ALL ');
+    if (!hits) return [];
+    const rows: Array<Record<string, unknown>> = await this.db.query(
+      `WITH totals AS (SELECT bucket, sum(requests) AS requests FROM (${totals}) u GROUP BY bucket),
+       hits AS (SELECT bucket, policy, kind, direction, sum(triggered) AS triggered, sum(blocked) AS blocked, sum(anonymized) AS anonymized
+         FROM (${hits}) u GROUP BY 1, 2, 3, 4)
+       SELECT h.*, tot.requests FROM hits h JOIN totals tot ON tot.bucket IS NOT DISTINCT FROM h.bucket
+       WHERE h.triggered > 0
+       ORDER BY h.bucket, h.policy, h.kind NULLS LAST, h.direction LIMIT ${this.maxRows + 1}`,
+      p.values,
+    );
+    return this.capped(rows).map(toGuardrailRow);
+  }
+
+  /**
+   * True when the query must read raw traces: `source: 'raw'`, or USER/TAG (not rolled up). Such a
+   * scan is bounded: without a `user` filter (indexed) the time range may hold at most `rawScanMaxRows`.
+   */
+  private async rawOnly(filter: TraceFilterData | null | undefined, dims: Dimension[]): Promise<boolean> {
+    if (this.source === 'raw') return true;
+    if (!needsRaw(filter, dims)) return false;
+    if (filter?.user == null) {
+      const n = await this.tracesInRange(planRange(filter?.from, filter?.to));
+      if (n > this.rawScanMaxRows) {
+        throw new BadUserInputError(
+          'filter',
+          `USER and TAG are answered from the raw traces, at most ${this.rawScanMaxRows} at a time; this time range holds ${n}: narrow from/to or filter by user`,
+        );
+      }
+    }
+    return true;
+  }
+
+  /** Traces in the whole hours of a time range (from the rollups, regardless of other filters). */
+  private async tracesInRange(plan: RangePlan): Promise<number> {
+    if (!plan.rollup) return 0;
+    const p = new SqlParams();
+    const cond = rangeConditions(plan.rollup, 'r.bucket', p);
+    const [row] = await this.db.query(`SELECT COALESCE(sum(r.requests), 0) AS n FROM trace_rollups_hourly r ${where(cond)}`, p.values);
+    return num(row?.n);
+  }
+
+  /** UNION ALL of the rollup part and the raw edge parts, each selecting k0.., bucket and the measures. */
+  private parts(p: SqlParams, filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, measures: Measure[]): string {
+    return [
+      ...this.rollupParts(p, filter, dims, bucket, measures.map(([n, r]) => `${r} AS ${n}`).join(', ')),
+      ...this.rawParts(p, filter, dims, bucket, measures.map(([n, , t]) => `${t} AS ${n}`).join(', ')),
+    ].join(' UNION ALL ');
+  }
+
+  private rollupParts(
+    p: SqlParams,
+    filter: TraceFilterData | null | undefined,
+    dims: Dimension[],
+    bucket: TimeBucket | null | undefined,
+    select: string,
+    join = '',
+    table = 'trace_rollups_hourly',
+  ): string[] {
+    const plan = planRange(filter?.from, filter?.to);
+    if (!plan.rollup) return [];
+    const cond = rangeConditions(plan.rollup, 'r.bucket', p);
+    for (const [field, col] of ROLLUP_FILTERS) {
+      const v = filter?.[field];
+      if (v != null) cond.push(`r.${col} = ${p.add(v)}`);
+    }
+    return [`SELECT ${keySelect(dims, bucket, 'r', 'r.bucket')}, ${select} FROM ${table} r${join} ${where(cond)}`];
+  }
+
+  private rawParts(
+    p: SqlParams,
+    filter: TraceFilterData | null | undefined,
+    dims: Dimension[],
+    bucket: TimeBucket | null | undefined,
+    select: string,
+    extra = '',
+    join = '',
+  ): string[] {
+    return planRange(filter?.from, filter?.to).raw.map((range) => {
+      const cond = traceFilterConditions({ ...(filter ?? {}), from: range.from, to: range.to }, 't', p.add);
+      if (extra) cond.push(extra);
+      return `SELECT ${keySelect(dims, bucket, 't', 't.created_at')}, ${select} FROM traces t${join} ${where(cond)}`;
+    });
   }
 
   /** Keeps a grouped answer bounded: a BI tool asking for user × hour over a year gets told to narrow it. */
@@ -99,7 +385,7 @@ export class AnalyticsService {
   }
 
   /** Requests, tokens and cost per group and time bucket. `groupBy` must name at least one dimension. */
-  async costBreakdown(filter: TraceFilterData | null | undefined, groupBy: Dimension[], bucket?: TimeBucket | null): Promise<CostRow[]> {
+  async costBreakdownRaw(filter: TraceFilterData | null | undefined, groupBy: Dimension[], bucket?: TimeBucket | null): Promise<CostRow[]> {
     if (!groupBy?.length) throw new BadUserInputError('groupBy', 'name at least one dimension');
     const p = new SqlParams();
     const g = grouping(groupBy, bucket);
@@ -115,31 +401,11 @@ export class AnalyticsService {
        GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return this.capped(rows).map((r) =>
-      Object.assign(new CostRow(), {
-        keys: keysOf(g.dims, r),
-        bucket: dateOrNull(r.bucket),
-        requests: num(r.requests),
-        inputTokens: intSum(r.input_tokens, 'inputTokens'),
-        outputTokens: intSum(r.output_tokens, 'outputTokens'),
-        cacheReadTokens: intSum(r.cache_read_tokens, 'cacheReadTokens'),
-        cacheWriteTokens: intSum(r.cache_write_tokens, 'cacheWriteTokens'),
-        costUsd: microsToUsd(String(r.cost_micros ?? 0)),
-        costByStage: StageCost.fromMicros({
-          system: String(r.cost_system_micros ?? 0),
-          context: String(r.cost_context_micros ?? 0),
-          history: String(r.cost_history_micros ?? 0),
-          input: String(r.cost_input_micros ?? 0),
-          output: String(r.cost_output_micros ?? 0),
-          cacheRead: String(r.cost_cache_read_micros ?? 0),
-          cacheWrite: String(r.cost_cache_write_micros ?? 0),
-        }),
-      }),
-    );
+    return this.capped(rows).map((r) => toCostRow(g.dims, r));
   }
 
   /** Latency average and continuous percentiles (and time-to-first-token) per group and bucket. */
-  async latencyStats(filter: TraceFilterData | null | undefined, groupBy?: Dimension[] | null, bucket?: TimeBucket | null): Promise<LatencyRow[]> {
+  async latencyStatsRaw(filter: TraceFilterData | null | undefined, groupBy?: Dimension[] | null, bucket?: TimeBucket | null): Promise<LatencyRow[]> {
     const p = new SqlParams();
     const g = grouping(groupBy ?? [], bucket);
     const cond = traceFilterConditions(filter, 't', p.add);
@@ -152,23 +418,11 @@ export class AnalyticsService {
        GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return this.capped(rows).map((r) =>
-      Object.assign(new LatencyRow(), {
-        keys: keysOf(g.dims, r),
-        bucket: dateOrNull(r.bucket),
-        requests: num(r.requests),
-        avgMs: numOrNull(r.avg_ms),
-        p50Ms: numOrNull(r.p50),
-        p95Ms: numOrNull(r.p95),
-        p99Ms: numOrNull(r.p99),
-        ttftP50Ms: numOrNull(r.ttft_p50),
-        ttftP95Ms: numOrNull(r.ttft_p95),
-      }),
-    );
+    return this.capped(rows).map((r) => toLatencyRow(g.dims, r));
   }
 
   /** Response-cache hits, hit rate and money saved per bucket. */
-  async cacheStats(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<CacheRow[]> {
+  async cacheStatsRaw(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<CacheRow[]> {
     const p = new SqlParams();
     const g = grouping([], bucket);
     const cond = traceFilterConditions(filter, 't', p.add);
@@ -180,18 +434,7 @@ export class AnalyticsService {
        GROUP BY ${g.groupBy} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return this.capped(rows).map((r) => {
-      const requests = num(r.requests);
-      const hits = num(r.hits);
-      return Object.assign(new CacheRow(), {
-        bucket: dateOrNull(r.bucket),
-        requests,
-        hits,
-        hitRate: requests ? hits / requests : 0,
-        savedUsd: microsToUsd(String(r.saved_micros ?? 0)),
-        promptCacheReadTokens: intSum(r.cache_read_tokens, 'promptCacheReadTokens'),
-      });
-    });
+    return this.capped(rows).map(toCacheRow);
   }
 
   /**
@@ -199,7 +442,7 @@ export class AnalyticsService {
    * `guardrail_events`. Counts are of requests (a request with three PII findings counts once);
    * `requests` is every request of the bucket, so `rate` is the share of traffic that triggered.
    */
-  async guardrailStats(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<GuardrailRow[]> {
+  async guardrailStatsRaw(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<GuardrailRow[]> {
     const p = new SqlParams();
     const g = grouping([], bucket);
     const cond = traceFilterConditions(filter, 't', p.add);
@@ -222,21 +465,7 @@ export class AnalyticsService {
        ORDER BY h.bucket, h.policy, h.kind NULLS LAST, h.direction LIMIT ${this.maxRows + 1}`,
       p.values,
     );
-    return this.capped(rows).map((r) => {
-      const requests = num(r.requests);
-      const triggered = num(r.triggered);
-      return Object.assign(new GuardrailRow(), {
-        bucket: dateOrNull(r.bucket),
-        policy: String(r.policy),
-        kind: r.kind === null || r.kind === undefined ? null : String(r.kind),
-        direction: String(r.direction) as GuardrailRow['direction'],
-        requests,
-        triggered,
-        blocked: num(r.blocked),
-        anonymized: num(r.anonymized),
-        rate: requests ? triggered / requests : 0,
-      });
-    });
+    return this.capped(rows).map(toGuardrailRow);
   }
 }
 
@@ -253,4 +482,69 @@ function intSum(value: unknown, field: string): number {
     throw new BadUserInputError('bucket', `${field} sums to ${n}, more than a GraphQL Int can carry (${GRAPHQL_INT_MAX}): ask per time bucket or narrow the filter`);
   }
   return n;
+}
+
+function toCostRow(dims: Dimension[], r: Record<string, unknown>): CostRow {
+  return Object.assign(new CostRow(), {
+    keys: keysOf(dims, r),
+    bucket: dateOrNull(r.bucket),
+    requests: num(r.requests),
+    inputTokens: intSum(r.input_tokens, 'inputTokens'),
+    outputTokens: intSum(r.output_tokens, 'outputTokens'),
+    cacheReadTokens: intSum(r.cache_read_tokens, 'cacheReadTokens'),
+    cacheWriteTokens: intSum(r.cache_write_tokens, 'cacheWriteTokens'),
+    costUsd: microsToUsd(String(r.cost_micros ?? 0)),
+    costByStage: StageCost.fromMicros({
+      system: String(r.cost_system_micros ?? 0),
+      context: String(r.cost_context_micros ?? 0),
+      history: String(r.cost_history_micros ?? 0),
+      input: String(r.cost_input_micros ?? 0),
+      output: String(r.cost_output_micros ?? 0),
+      cacheRead: String(r.cost_cache_read_micros ?? 0),
+      cacheWrite: String(r.cost_cache_write_micros ?? 0),
+    }),
+  });
+}
+
+function toLatencyRow(dims: Dimension[], r: Record<string, unknown>): LatencyRow {
+  return Object.assign(new LatencyRow(), {
+    keys: keysOf(dims, r),
+    bucket: dateOrNull(r.bucket),
+    requests: num(r.requests),
+    avgMs: numOrNull(r.avg_ms),
+    p50Ms: numOrNull(r.p50),
+    p95Ms: numOrNull(r.p95),
+    p99Ms: numOrNull(r.p99),
+    ttftP50Ms: numOrNull(r.ttft_p50),
+    ttftP95Ms: numOrNull(r.ttft_p95),
+  });
+}
+
+function toCacheRow(r: Record<string, unknown>): CacheRow {
+  const requests = num(r.requests);
+  const hits = num(r.hits);
+  return Object.assign(new CacheRow(), {
+    bucket: dateOrNull(r.bucket),
+    requests,
+    hits,
+    hitRate: requests ? hits / requests : 0,
+    savedUsd: microsToUsd(String(r.saved_micros ?? 0)),
+    promptCacheReadTokens: intSum(r.cache_read_tokens, 'promptCacheReadTokens'),
+  });
+}
+
+function toGuardrailRow(r: Record<string, unknown>): GuardrailRow {
+  const requests = num(r.requests);
+  const triggered = num(r.triggered);
+  return Object.assign(new GuardrailRow(), {
+    bucket: dateOrNull(r.bucket),
+    policy: String(r.policy),
+    kind: r.kind === null || r.kind === undefined ? null : String(r.kind),
+    direction: String(r.direction) as GuardrailRow['direction'],
+    requests,
+    triggered,
+    blocked: num(r.blocked),
+    anonymized: num(r.anonymized),
+    rate: requests ? triggered / requests : 0,
+  });
 }

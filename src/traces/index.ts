@@ -24,3 +24,6 @@ export {
   stageCostSchema,
 } from './trace-record';
 export { tracesModule } from './traces.module';
+export { writeTraceBatch } from './trace-writer';
+export { rebuildRollups } from './rollup-rebuild';
+export { sketchKey, sketchValue, sketchQuantile, SKETCH_RELATIVE_ACCURACY, rollupDeltas, type WrittenRecord } from './trace-rollups';

@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
 import { validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
+import { rollupDeltas, upsertGuardrailRollupsSql, upsertRollupsSql, type WrittenRecord } from './trace-rollups';
 
 /** Knobs of the trace writer. */
 export interface TraceWriterOptions {
@@ -87,8 +88,47 @@ export function insertTracesSql(rows: Array<{ record: ValidTraceRecord; at: Date
     });
     return `(${cells.join(', ')})`;
   });
-  const sql = `INSERT INTO traces (${ROWS.map(([c]) => c).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+  const sql = `INSERT INTO traces (${ROWS.map(([c]) => c).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`;
   return { sql, params };
+}
+
+/** Rows per statement: keeps every statement under PostgreSQL's 65 535 bind parameters. */
+const STATEMENT_ROWS = 1000;
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/**
+ * THE batch write: stores a batch of validated trace records and adds them to the rollups, in one
+ * transaction. Only the rows the INSERT reports as new are rolled up, so a batch written twice (a
+ * retry after a lost COMMIT reply, a spool replay after a crash) is counted once; a batch that fails
+ * leaves neither traces nor rollups behind. Returns how many records were new.
+ */
+export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Promise<number> {
+  if (!rows.length) return 0;
+  return db.transaction(async (m) => {
+    const inserted = new Set<string>();
+    for (const part of chunks(rows, STATEMENT_ROWS)) {
+      const { sql, params } = insertTracesSql(part);
+      const res: Array<{ id: string }> = await m.query(sql, params);
+      for (const r of res) inserted.add(r.id);
+    }
+    // Each new id once: a batch holding the same id twice stored it once.
+    const fresh = rows.filter((r) => inserted.delete(r.record.id));
+    const { rollups, guardrails } = rollupDeltas(fresh);
+    for (const part of chunks(rollups, STATEMENT_ROWS)) {
+      const { sql, params } = upsertRollupsSql(part);
+      await m.query(sql, params);
+    }
+    for (const part of chunks(guardrails, STATEMENT_ROWS)) {
+      const { sql, params } = upsertGuardrailRollupsSql(part);
+      await m.query(sql, params);
+    }
+    return fresh.length;
+  });
 }
 
 /**
@@ -248,8 +288,7 @@ export class TraceWriter {
 
   private async tryInsert(rows: Array<{ record: ValidTraceRecord; at: Date }>): Promise<boolean> {
     try {
-      const { sql, params } = insertTracesSql(rows);
-      await this.db.query(sql, params);
+      await writeTraceBatch(this.db, rows);
       this.metrics.written.inc(rows.length);
       return true;
     } catch (err) {

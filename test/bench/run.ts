@@ -3,6 +3,7 @@ import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
 import { benchGuardrailStream } from './guardrails-stream.bench';
 import { benchEvals } from './evals.bench';
+import { benchAnalytics } from './analytics.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -26,6 +27,15 @@ async function main(): Promise<void> {
     const r = await benchBudgets(url);
     console.log('\n## budgets (PostgreSQL)');
     for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  }
+  if (pick.has('analytics')) {
+    // BENCH=analytics BENCH_ANALYTICS_COUNT=10000000: seeds once into bench_analytics_<count> (reused by later runs).
+    await benchAnalytics({
+      serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      count: Number(process.env.BENCH_ANALYTICS_COUNT ?? 10_000_000),
+      runs: Number(process.env.BENCH_RUNS ?? 20),
+      rawRuns: Number(process.env.BENCH_RAW_RUNS ?? 5),
+    });
   }
 }
 

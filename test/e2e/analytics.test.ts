@@ -302,6 +302,7 @@ describe('analytics over traces', () => {
       expect(row.costByStage).toMatchObject({ input: 0.3, output: 0.7 });
     } finally {
       await t.app.dataSource.query(`DELETE FROM traces WHERE prompt = 'exactness'`);
+      await t.app.dataSource.query(`DELETE FROM trace_rollups_hourly WHERE prompt = 'exactness'`);
     }
   });
 

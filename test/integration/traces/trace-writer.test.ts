@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { TraceWriter, type TraceRecord, type TraceWriterOptions } from '../../../src/traces';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { traceRecord } from '../../fixtures/traces';
@@ -18,6 +18,8 @@ describe('TraceWriter', () => {
   afterAll(() => t.close());
   beforeEach(async () => {
     await ds.query('DELETE FROM traces');
+    await ds.query('DELETE FROM trace_rollups_hourly');
+    await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
     jest.restoreAllMocks();
   });
 
@@ -39,12 +41,13 @@ describe('TraceWriter', () => {
   function spyInserts(fail?: (sql: string, params: unknown[], call: number) => boolean) {
     const original = ds.query.bind(ds);
     const inserts: number[] = [];
-    jest.spyOn(ds, 'query').mockImplementation(async (sql: string, params?: unknown[]) => {
+    // The writer's statements run in a transaction: pass its query runner on.
+    jest.spyOn(ds, 'query').mockImplementation(async (sql: string, params?: unknown[], runner?: QueryRunner) => {
       if (sql.startsWith('INSERT INTO traces')) {
         inserts.push((sql.match(/\),\s*\(/g)?.length ?? 0) + 1);
         if (fail?.(sql, params ?? [], inserts.length)) throw new Error('simulated database failure');
       }
-      return original(sql, params);
+      return original(sql, params, runner);
     });
     return inserts;
   }

@@ -1,0 +1,107 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Hourly rollups of the traces (issue 15), maintained by the trace writer in the same transaction as
+ * the traces. Hand-written: the tables are not TypeORM entities (nothing maps them; the writer upserts
+ * them with SQL), and their unique keys need NULLS NOT DISTINCT (PostgreSQL 15+, PGlite 17), which
+ * TypeORM cannot declare. Existing traces are rolled up at the end (the same SQL as `rollups:rebuild`).
+ */
+export class TraceRollups1795600000000 implements MigrationInterface {
+  name = 'TraceRollups1795600000000';
+
+  public async up(q: QueryRunner): Promise<void> {
+    // DDSketch logarithmic mapping, relative accuracy 1%: key = ceil(log2(v) * ln2 / ln(gamma)); zero bin -1000000.
+    await q.query(`
+      CREATE FUNCTION trace_sketch_key(v double precision) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN v IS NULL THEN NULL WHEN v < 1e-6 THEN -1000000
+          ELSE ceil(ln(v) / 0.6931471805599453 * 34.65620375188817)::integer END
+      $$`);
+    // Merging two sketches is adding their bin counts.
+    await q.query(`
+      CREATE FUNCTION trace_sketch_merge(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb)
+        FROM (SELECT k, sum(v::bigint) AS n FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) s(k, v) GROUP BY k) x
+      $$`);
+    const dims = `
+        "bucket" timestamptz NOT NULL,
+        "prompt" text,
+        "prompt_version" integer,
+        "label" text,
+        "model_id" text,
+        "route_rule" text,
+        "api_key" text,
+        "status" text NOT NULL,
+        "cached" boolean NOT NULL`;
+    await q.query(`
+      CREATE TABLE "trace_rollups_hourly" (${dims},
+        "requests" bigint NOT NULL,
+        "input_tokens" bigint NOT NULL,
+        "output_tokens" bigint NOT NULL,
+        "cache_read_tokens" bigint NOT NULL,
+        "cache_write_tokens" bigint NOT NULL,
+        "cost_micros" bigint NOT NULL,
+        "cost_system_micros" bigint NOT NULL,
+        "cost_context_micros" bigint NOT NULL,
+        "cost_history_micros" bigint NOT NULL,
+        "cost_input_micros" bigint NOT NULL,
+        "cost_output_micros" bigint NOT NULL,
+        "cost_cache_read_micros" bigint NOT NULL,
+        "cost_cache_write_micros" bigint NOT NULL,
+        "saved_micros" bigint NOT NULL,
+        "latency_count" bigint NOT NULL,
+        "latency_sum" double precision NOT NULL,
+        "latency_bins" jsonb NOT NULL,
+        "ttft_bins" jsonb NOT NULL
+      )`);
+    await q.query(`
+      CREATE UNIQUE INDEX "ux_trace_rollups_hourly_key" ON "trace_rollups_hourly"
+        ("bucket", "prompt", "prompt_version", "label", "model_id", "route_rule", "api_key", "status", "cached") NULLS NOT DISTINCT`);
+    await q.query(`
+      CREATE TABLE "trace_guardrail_rollups_hourly" (${dims},
+        "policy" text NOT NULL,
+        "kind" text,
+        "direction" text NOT NULL,
+        "triggered" bigint NOT NULL,
+        "blocked" bigint NOT NULL,
+        "anonymized" bigint NOT NULL
+      )`);
+    await q.query(`
+      CREATE UNIQUE INDEX "ux_trace_guardrail_rollups_hourly_key" ON "trace_guardrail_rollups_hourly"
+        ("bucket", "prompt", "prompt_version", "label", "model_id", "route_rule", "api_key", "status", "cached", "policy", "kind", "direction") NULLS NOT DISTINCT`);
+    await q.query(ROLLUP_TRACES_SQL);
+    await q.query(ROLLUP_GUARDRAILS_SQL);
+  }
+
+  public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "trace_guardrail_rollups_hourly"`);
+    await q.query(`DROP TABLE "trace_rollups_hourly"`);
+    await q.query(`DROP FUNCTION trace_sketch_merge(jsonb, jsonb)`);
+    await q.query(`DROP FUNCTION trace_sketch_key(double precision)`);
+  }
+}
+
+// A frozen copy of the rebuild SQL of src/traces/rollup-rebuild.ts at the time of this migration.
+const KEY = `date_trunc('hour', created_at, 'UTC'), prompt, prompt_version, label, model_id, route_rule, api_key, status, cached`;
+const bins = (col: string) =>
+  `(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT trace_sketch_key(x) AS k, count(*) AS n FROM unnest(array_agg(${col})) AS x WHERE x IS NOT NULL GROUP BY 1) s)`;
+const ROLLUP_TRACES_SQL = `
+  INSERT INTO trace_rollups_hourly
+  SELECT ${KEY}, count(*),
+    sum(COALESCE(input_tokens, 0)), sum(COALESCE(output_tokens, 0)), sum(COALESCE(cache_read_tokens, 0)), sum(COALESCE(cache_write_tokens, 0)),
+    sum(cost_micros), sum(COALESCE(cost_system_micros, 0)), sum(COALESCE(cost_context_micros, 0)), sum(COALESCE(cost_history_micros, 0)),
+    sum(COALESCE(cost_input_micros, 0)), sum(COALESCE(cost_output_micros, 0)), sum(COALESCE(cost_cache_read_micros, 0)), sum(COALESCE(cost_cache_write_micros, 0)),
+    sum(saved_micros), count(latency_ms), COALESCE(sum(latency_ms), 0), ${bins('latency_ms')}, ${bins('ttft_ms')}
+  FROM traces GROUP BY ${KEY}`;
+const ROLLUP_GUARDRAILS_SQL = `
+  INSERT INTO trace_guardrail_rollups_hourly
+  SELECT bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, policy, kind, direction,
+    count(DISTINCT id), count(DISTINCT id) FILTER (WHERE action = 'BLOCKED'), count(DISTINCT id) FILTER (WHERE action = 'ANONYMIZED')
+  FROM (
+    SELECT t.id, date_trunc('hour', t.created_at, 'UTC') AS bucket, t.prompt, t.prompt_version, t.label, t.model_id, t.route_rule, t.api_key, t.status, t.cached,
+      e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, COALESCE(f.value->>'action', e.value->>'action') AS action
+    FROM traces t
+    CROSS JOIN LATERAL jsonb_array_elements(t.guardrail_events) AS e(value)
+    LEFT JOIN LATERAL jsonb_array_elements(e.value->'findings') AS f(value) ON true
+  ) x
+  WHERE action <> 'NONE'
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`;

@@ -1,0 +1,94 @@
+/**
+ * Writes N realistic synthetic traces through the real write path (validation, the trace writer's
+ * batches, the rollups in the same transaction), with a progress bar:
+ *
+ *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 2000] [--writers 2]
+ *
+ * Uses DATABASE_URL (else PGlite in DATA_DIR) like the service. Traces end now and go back `--days`.
+ */
+import { setImmediate as tick } from 'node:timers/promises';
+import { SingleBar, Presets } from 'cli-progress';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { TraceWriter } from '../src/traces';
+import { openDatabase } from './db-cli';
+import { syntheticTraces } from './synthetic-traces';
+
+/** Options of `seedTraces()`. */
+export interface SeedOptions {
+  count: number;
+  days?: number;
+  seed?: number;
+  /** Records per batch transaction. Default 2000. */
+  batch?: number;
+  /** Writers in parallel (each one connection, one transaction in flight). Default 2 on PostgreSQL, 1 on PGlite. */
+  writers?: number;
+  end?: Date;
+  /** Called with the records written so far. */
+  progress?: (done: number) => void;
+}
+
+/** Seeds traces; resolves with the rate reached (traces per second, from first enqueue to last commit). */
+export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<{ count: number; seconds: number; perSecond: number }> {
+  const logger = pino({ level: 'warn' });
+  const batch = o.batch ?? 2000;
+  const isPg = ds.options.type === 'postgres' && 'url' in ds.options && Boolean(ds.options.url);
+  const writers = Array.from({ length: o.writers ?? (isPg ? 2 : 1) }, () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20 }));
+  const end = o.end ?? new Date();
+  const start = new Date(end.getTime() - (o.days ?? 30) * 86_400_000);
+  const started = process.hrtime.bigint();
+  let i = 0;
+  for (const record of syntheticTraces(o.count, { seed: o.seed ?? 1, start, end })) {
+    // Consecutive runs of `batch` records go to one writer: each batch covers a short time span.
+    const w = writers[Math.floor(i / batch) % writers.length]!;
+    while (w.pending >= batch * 4) await tick();
+    w.enqueue(record);
+    i++;
+    if (i % batch === 0) {
+      o.progress?.(i - writers.reduce((a, x) => a + x.pending, 0));
+      await tick();
+    }
+  }
+  await Promise.all(writers.map((w) => w.close()));
+  o.progress?.(i);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const dropped = (await Promise.all(writers.map((w) => w.metrics.dropped.get()))).flatMap((m) => m.values).reduce((a, v) => a + v.value, 0);
+  if (dropped) throw new Error(`${dropped} traces were dropped while seeding`);
+  return { count: i, seconds, perSecond: i / seconds };
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const count = Number(arg('count') ?? 10_000);
+  if (!Number.isInteger(count) || count < 1) throw new Error('--count must be a positive integer');
+  const ds = await openDatabase();
+  const bar = new SingleBar({ format: 'seed:traces [{bar}] {percentage}% | {value}/{total} traces | {rate}/s | ETA {eta_formatted}' }, Presets.shades_classic);
+  const t0 = Date.now();
+  bar.start(count, 0, { rate: 0 });
+  try {
+    const r = await seedTraces(ds, {
+      count,
+      days: arg('days') ? Number(arg('days')) : undefined,
+      seed: arg('seed') ? Number(arg('seed')) : undefined,
+      batch: arg('batch') ? Number(arg('batch')) : undefined,
+      writers: arg('writers') ? Number(arg('writers')) : undefined,
+      progress: (done) => bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - t0) / 1000)) }),
+    });
+    bar.stop();
+    console.log(`${r.count} traces in ${r.seconds.toFixed(1)} s: ${Math.round(r.perSecond)} traces/s`);
+  } finally {
+    bar.stop();
+    await ds.destroy();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

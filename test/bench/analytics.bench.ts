@@ -1,0 +1,131 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { createDataSource } from '../../src/db/data-source';
+import { AnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
+import { TraceService } from '../../src/traces';
+import { seedTraces } from '../../scripts/seed-traces';
+import { percentile, printTable } from './stats';
+import pino from 'pino';
+
+/** Options of the analytics benchmark. */
+export interface AnalyticsBenchOptions {
+  /** PostgreSQL server (a database `bench_analytics_<count>` is created there, and reused when already seeded). */
+  serverUrl: string;
+  /** Traces to seed. */
+  count: number;
+  /** Timed runs per query for the rollups; the plain GROUP BY gets `rawRuns`. */
+  runs: number;
+  rawRuns: number;
+}
+
+const ms = (n: number) => n.toFixed(n < 10 ? 1 : 0);
+
+async function time(f: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/**
+ * `BENCH=analytics`: seeds `count` synthetic traces through the real write path (reporting the ingest
+ * rate), then times each BI query answered from the rollups and as a plain GROUP BY over the same
+ * traces, in the same run, p50/p95 side by side.
+ */
+export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
+  const name = `bench_analytics_${o.count}`;
+  const admin = new Client({ connectionString: o.serverUrl });
+  await admin.connect();
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+  if (!exists) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(o.serverUrl);
+  u.pathname = `/${name}`;
+  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 4 });
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  const end = new Date('2026-12-01T00:00:00Z');
+  const have = Number((await ds.query('SELECT count(*) AS n FROM traces'))[0].n);
+  console.log(`\n## analytics (PostgreSQL, ${o.count} traces)`);
+  if (have < o.count) {
+    if (have) throw new Error(`${name} holds ${have} traces, not ${o.count}: drop it first`);
+    let last = 0;
+    const r = await seedTraces(ds, {
+      count: o.count,
+      days: 30,
+      end,
+      progress: (n) => {
+        if (n - last >= o.count / 20) {
+          last = n;
+          console.log(`  seeded ${n}`);
+        }
+      },
+    });
+    console.log(`- ingest: ${r.count} traces in ${r.seconds.toFixed(0)} s = ${Math.round(r.perSecond)} traces/s (validation, batch transactions with rollups, 2 writers)`);
+    await ds.query('VACUUM ANALYZE traces');
+    await ds.query('VACUUM ANALYZE trace_rollups_hourly');
+    await ds.query('VACUUM ANALYZE trace_guardrail_rollups_hourly');
+  } else console.log(`- reusing ${have} traces seeded earlier in ${name}`);
+  const [sizes] = await ds.query(`SELECT pg_total_relation_size('traces') AS traces, pg_total_relation_size('trace_rollups_hourly') AS rollups,
+    (SELECT count(*) FROM trace_rollups_hourly) AS rollup_rows, pg_total_relation_size('trace_guardrail_rollups_hourly') AS guardrails`);
+  console.log(`- sizes: traces ${(Number(sizes.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes.rollups) / 2 ** 20).toFixed(0)} MB (${sizes.rollup_rows} rows); guardrail rollups ${(Number(sizes.guardrails) / 2 ** 20).toFixed(0)} MB`);
+
+  const rolled = new AnalyticsService(ds);
+  const raw = new AnalyticsService(ds, { source: 'raw', maxRows: 1_000_000 });
+  const traces = new TraceService(ds, pino({ level: 'silent' }));
+  const day = 86_400_000;
+  const last30 = { from: new Date(end.getTime() - 30 * day + 1234), to: end };
+  const last7 = { from: new Date(end.getTime() - 7 * day), to: end };
+  const last24h = { from: new Date(end.getTime() - day - 777), to: end };
+  const D = Dimension;
+  const B = TimeBucket;
+  type Q = [string, (a: AnalyticsService) => Promise<unknown>];
+  const queries: Q[] = [
+    ['costBreakdown [MODEL] by DAY, 30 days (unaligned)', (a) => a.costBreakdown(last30, [D.MODEL], B.DAY)],
+    ['costBreakdown [PROMPT, MODEL], everything', (a) => a.costBreakdown({}, [D.PROMPT, D.MODEL])],
+    ['costBreakdown [PROMPT, LABEL] by HOUR, 7 days', (a) => a.costBreakdown(last7, [D.PROMPT, D.LABEL], B.HOUR)],
+    ['costBreakdown [API_KEY] filter prompt, 30 days', (a) => a.costBreakdown({ ...last30, prompt: 'support' }, [D.API_KEY], B.DAY)],
+    ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
+    ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
+    ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
+    ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
+    ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
+    ['costBreakdown [USER] filter user, 30 days (raw, indexed)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
+  ];
+  const rows: Array<Record<string, string>> = [];
+  for (const [label, q] of queries) {
+    const r: number[] = [];
+    const p: number[] = [];
+    await q(rolled); // warm
+    for (let i = 0; i < Math.max(o.runs, o.rawRuns); i++) {
+      if (i < o.runs) r.push(await time(() => q(rolled)));
+      if (i < o.rawRuns) p.push(await time(() => q(raw)));
+    }
+    r.sort((a, b) => a - b);
+    p.sort((a, b) => a - b);
+    rows.push({
+      query: label,
+      'rollups p50 ms': ms(percentile(r, 50)),
+      'rollups p95 ms': ms(percentile(r, 95)),
+      'GROUP BY p50 ms': ms(percentile(p, 50)),
+      'GROUP BY p95 ms': ms(percentile(p, 95)),
+      'x faster (p50)': (percentile(p, 50) / percentile(r, 50)).toFixed(0),
+    });
+    console.log(`  ${label}: ${JSON.stringify(rows[rows.length - 1])}`);
+  }
+  const pages: number[] = [];
+  for (let run = 0; run < o.runs; run++) {
+    pages.push(
+      await time(async () => {
+        let after: string | null = null;
+        for (let i = 0; i < 10; i++) {
+          const page = await traces.list({ ...last7, modelId: 'amazon.nova-pro-v1:0' }, 50, after);
+          after = page.nodes.length ? page.cursorOf(page.nodes[page.nodes.length - 1]!) : null;
+        }
+      }),
+    );
+  }
+  pages.sort((a, b) => a - b);
+  rows.push({ query: 'traces(first: 50) x10 pages, model filter', 'rollups p50 ms': ms(percentile(pages, 50)), 'rollups p95 ms': ms(percentile(pages, 95)), 'GROUP BY p50 ms': '-', 'GROUP BY p95 ms': '-', 'x faster (p50)': '-' });
+  printTable(`analytics, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
+  await ds.destroy();
+}

@@ -47,7 +47,20 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const audit = features.audit.create({ db });
   const apiKeys = features.apiKeys.create({ db, audit, bus, logger });
   const pubSub = await createPubSub({ databaseUrl: config.databaseUrl, relayTopics: [ALERTS_TOPIC], logger });
-  const alerts = features.alerts.create({ db, audit, pubSub, logger });
+  const alerts = features.alerts.create({
+    db,
+    audit,
+    pubSub,
+    logger,
+    intervalMs: config.alerts.intervalMs,
+    webhooks: {
+      globalUrl: config.alerts.webhookUrl,
+      globalSecret: config.alerts.webhookSecret,
+      maxAttempts: config.alerts.webhookMaxAttempts,
+      backoffMs: config.alerts.webhookBackoffMs,
+      timeoutMs: config.alerts.webhookTimeoutMs,
+    },
+  });
   const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
   const budgets = features.budgets.create({ db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel });
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel });
@@ -109,6 +122,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       app.port = await server.listen(config.port, config.host);
       budgets.startReaper();
       await evalRuns.startWorker();
+      alerts.scheduler.start();
       return app.port;
     },
     async stop() {
@@ -117,6 +131,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['server', () => server.stop()],
         ['eval worker', () => evalRuns.stopWorker()],
+        ['alert scheduler', () => alerts.scheduler.stop()],
+        ['alert webhooks', () => alerts.webhookSender.close()],
         ['models', () => models.close()],
         ['budget reaper', () => budgets.stopReaper()],
         ['pubsub', () => pubSub.close()],

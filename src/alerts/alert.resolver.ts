@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { AlertEvent } from './alert-event.entity';
 import { AlertRule } from './alert-rule.entity';
+import { AlertDelivery } from './alert-delivery.entity';
 import { AlertRuleInput } from './alert.inputs';
 import { ALERTS_TOPIC, fromAlertPayload, type AlertService } from './alert.service';
 import { Roles } from '../graphql/roles';
@@ -21,6 +22,16 @@ export class AlertResolver {
   @Query(() => [AlertEvent], { description: 'Newest first (default 50, at most 500).' })
   alertEvents(@Ctx() ctx: ServicesContext, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<AlertEvent[]> {
     return ctx.services.alerts.listEvents(first ?? 50);
+  }
+
+  @Authorized(Roles.READ)
+  @Query(() => [AlertDelivery], { description: 'Webhook delivery attempts (every retry too), newest first; of one rule or of all (default 50, at most 500).' })
+  alertDeliveries(
+    @Ctx() ctx: ServicesContext,
+    @Arg('rule', () => ID, { nullable: true }) rule?: string,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+  ): Promise<AlertDelivery[]> {
+    return ctx.services.alerts.listDeliveries(rule, first ?? 50);
   }
 
   @Authorized(Roles.ADMIN)

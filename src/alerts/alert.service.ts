@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { PubSub } from 'type-graphql';
 import { AlertEvent } from './alert-event.entity';
 import { AlertRule } from './alert-rule.entity';
-import { alertRuleInputSchema, BUDGET_RULE_PREFIX, idSchema, type AlertMetric } from './alert-rule.schemas';
+import { AlertDelivery } from './alert-delivery.entity';
+import { alertRuleInputSchema, BUDGET_RULE_PREFIX, idSchema, type AlertMetric, type AlertRuleData } from './alert-rule.schemas';
+import type { WebhookSender } from './webhook-sender';
 import type { AuditService } from '../audit/audit.service';
-import { ConflictError, NotFoundError } from '../graphql/errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
 import type { Logger } from '../observability/logger';
 
@@ -30,10 +32,17 @@ export interface AlertFiring {
   firedAt?: Date;
 }
 
+/** The names a rule's condition may refer to, each checked against its table. */
+const REFERENCES = [
+  { key: 'budget', table: 'budgets', what: 'budget' },
+  { key: 'prompt', table: 'prompts', what: 'prompt' },
+  { key: 'evalSet', table: 'eval_sets', what: 'eval set' },
+] as const;
+
 /**
  * Alert rules (CRUD, audited) and alert events: `record` inside the caller's transaction, then
- * `publish` after it commits; `fire` does both. Only budget threshold crossings fire today; the
- * other metrics' rules are stored and validated but not yet evaluated.
+ * `publish` after it commits (to `alerts` subscribers and the rule's webhook); `fire` does both.
+ * Budget threshold crossings fire from the budget ledger; the other metrics from AlertScheduler.
  */
 export class AlertService {
   constructor(
@@ -41,7 +50,29 @@ export class AlertService {
     private readonly audit: AuditService,
     private readonly pubSub: PubSub,
     private readonly logger?: Logger,
+    private readonly webhooks?: WebhookSender,
   ) {}
+
+  /** A condition naming a budget, prompt or eval set that does not exist is BAD_USER_INPUT. */
+  private async checkReferences(m: EntityManager, data: AlertRuleData): Promise<void> {
+    for (const ref of REFERENCES) {
+      const name = data.condition[ref.key];
+      if (typeof name !== 'string') continue;
+      const found: unknown[] = await m.query(`SELECT 1 FROM ${ref.table} WHERE name = $1 LIMIT 1`, [name]);
+      if (!found.length) throw new BadUserInputError(`input.condition.${ref.key}`, `no ${ref.what} named "${name}"`);
+    }
+  }
+
+  /** Webhook delivery attempts, newest first, of one rule or of all. */
+  listDeliveries(ruleId: string | null | undefined, first = 50): Promise<AlertDelivery[]> {
+    const take = parseInput(z.number().int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500'), first, 'first');
+    if (ruleId !== null && ruleId !== undefined) parseInput(idSchema, ruleId, 'rule');
+    return this.db.getRepository(AlertDelivery).find({
+      where: ruleId ? { ruleId } : {},
+      order: { attemptedAt: 'DESC', attempt: 'DESC', id: 'DESC' },
+      take,
+    });
+  }
 
   listRules(): Promise<AlertRule[]> {
     return this.db.getRepository(AlertRule).find({ order: { name: 'ASC' } });
@@ -51,6 +82,7 @@ export class AlertService {
     const data = parseInput(alertRuleInputSchema, input, 'input');
     return this.db.transaction(async (m) => {
       if (await m.findOneBy(AlertRule, { name: data.name })) throw new ConflictError(`an alert rule named "${data.name}" already exists`);
+      await this.checkReferences(m, data);
       const saved = await m.save(m.create(AlertRule, data));
       await this.audit.record(m, { actor, action: 'create', entityType: 'AlertRule', entityId: saved.id, entityName: saved.name, after: saved });
       return saved;
@@ -65,8 +97,10 @@ export class AlertService {
       if (!rule) throw new NotFoundError('AlertRule', id);
       const clash = await m.findOneBy(AlertRule, { name: data.name });
       if (clash && clash.id !== id) throw new ConflictError(`an alert rule named "${data.name}" already exists`);
+      await this.checkReferences(m, data);
       const before = { ...rule };
-      Object.assign(rule, data);
+      // A changed rule starts over: the next evaluation may fire at once.
+      Object.assign(rule, data, { firing: false, evaluatedAt: null });
       const saved = await m.save(rule);
       await this.audit.record(m, { actor, action: 'update', entityType: 'AlertRule', entityId: id, entityName: saved.name, before, after: saved });
       return saved;
@@ -133,6 +167,11 @@ export class AlertService {
     await m.query(`UPDATE alert_rules SET name = $2, condition = jsonb_build_object('budget', $3::text) WHERE name = $1`, [`${BUDGET_RULE_PREFIX}${from}`, `${BUDGET_RULE_PREFIX}${to}`, to]);
   }
 
+  /** A deleted budget takes its system rule (and that rule's events) with it. */
+  async deleteBudgetRule(m: EntityManager, budgetName: string): Promise<void> {
+    await m.query(`DELETE FROM alert_rules WHERE name = $1 AND metric = 'budget'`, [`${BUDGET_RULE_PREFIX}${budgetName}`]);
+  }
+
   /** Records an event inside the caller's transaction; `publish` it once that commits. */
   async record(m: EntityManager, firing: AlertFiring): Promise<AlertEvent> {
     const saved = await m.save(
@@ -149,13 +188,14 @@ export class AlertService {
     return saved;
   }
 
-  /** Sends a recorded event to `alerts` subscribers (on every process, on PostgreSQL). */
+  /** Sends a recorded event to `alerts` subscribers (on every process, on PostgreSQL) and to its webhooks. */
   publish(event: AlertEvent): void {
     try {
       this.pubSub.publish(ALERTS_TOPIC, toAlertPayload(event));
     } catch (err) {
       this.logger?.warn({ err }, 'could not publish alert event');
     }
+    this.webhooks?.deliver(event);
   }
 
   /** Records (own transaction) and publishes one firing; nothing when the rule is disabled. */
@@ -169,7 +209,9 @@ export class AlertService {
 
 /** The JSON an event travels as (it may cross processes through NOTIFY). */
 export function toAlertPayload(event: AlertEvent): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
+  const p = JSON.parse(JSON.stringify(event)) as Record<string, unknown> & { rule?: Record<string, unknown> };
+  if (p.rule) delete p.rule.webhookSecret; // the payload may cross processes through NOTIFY
+  return p;
 }
 
 /** Turns a payload back into an AlertEvent with Dates. */

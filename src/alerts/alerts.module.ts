@@ -7,10 +7,30 @@ import { AlertEvent } from './alert-event.entity';
 import { AlertRule } from './alert-rule.entity';
 import { AlertResolver } from './alert.resolver';
 import { AlertService } from './alert.service';
+import { AlertDelivery } from './alert-delivery.entity';
+import { AlertScheduler } from './alert-scheduler';
+import { WebhookSender, type WebhookOptions } from './webhook-sender';
 
-/** Alert rules, alert events and the `alerts` subscription. */
+/** The alerts feature's service, with its scheduler and webhook sender (started and stopped by the app). */
+export class Alerts extends AlertService {
+  constructor(
+    db: DataSource,
+    audit: AuditService,
+    pubSub: PubSub,
+    logger: Logger,
+    readonly webhookSender: WebhookSender,
+    intervalMs: number,
+  ) {
+    super(db, audit, pubSub, logger, webhookSender);
+    this.scheduler = new AlertScheduler(db, this, { intervalMs, logger });
+  }
+  readonly scheduler: AlertScheduler;
+}
+
+/** Alert rules, alert events, the `alerts` subscription, the scheduler and webhooks. */
 export const alertsModule = defineFeature({
-  entities: [AlertRule, AlertEvent],
+  entities: [AlertRule, AlertEvent, AlertDelivery],
   resolvers: [AlertResolver],
-  create: (deps: { db: DataSource; audit: AuditService; pubSub: PubSub; logger: Logger }) => new AlertService(deps.db, deps.audit, deps.pubSub, deps.logger),
+  create: (deps: { db: DataSource; audit: AuditService; pubSub: PubSub; logger: Logger; intervalMs?: number; webhooks?: WebhookOptions }) =>
+    new Alerts(deps.db, deps.audit, deps.pubSub, deps.logger, new WebhookSender(deps.db, deps.webhooks ?? {}, deps.logger), deps.intervalMs ?? 60_000),
 });

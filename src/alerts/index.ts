@@ -5,3 +5,8 @@ export { AlertEvent } from './alert-event.entity';
 export { AlertResolver } from './alert.resolver';
 export { ALERT_METRICS, BUDGET_RULE_PREFIX, windowMs, type AlertMetric } from './alert-rule.schemas';
 export { alertsModule } from './alerts.module';
+export { AlertDelivery } from './alert-delivery.entity';
+export { AlertScheduler, type TickReport } from './alert-scheduler';
+export { WebhookSender, signBody, webhookBody, type WebhookOptions } from './webhook-sender';
+export { judge, meanSd, type Measurement, type MetricSample, type Verdict } from './alert-condition';
+export { Alerts } from './alerts.module';

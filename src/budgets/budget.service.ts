@@ -265,6 +265,7 @@ export class BudgetService {
       const b = await m.findOneBy(Budget, { id });
       if (!b) throw new NotFoundError('Budget', id);
       await m.delete(Budget, { id });
+      await this.alerts.deleteBudgetRule(m, b.name);
       await this.audit.record(m, { actor, action: 'delete', entityType: 'Budget', entityId: id, entityName: b.name, before: b });
     });
     await this.bus.publish(TOPIC);

@@ -26,6 +26,12 @@ const envSchema = z.object({
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
   EVAL_JUDGE_MODEL_ID: z.string().default('global.anthropic.claude-haiku-4-5-20251001-v1:0'),
+  ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+  ALERT_WEBHOOK_URL: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(8).optional(),
+  ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  ALERT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -53,6 +59,22 @@ export interface AppConfig {
   readonly evalJudgeModelId: string;
   /** On PostgreSQL, a RUNNING eval run whose process has not said it is alive for this long is resumed by another. */
   readonly evalRunStaleMs: number;
+  /** Alert scheduler and webhooks. */
+  readonly alerts: AlertsConfig;
+}
+
+/** How often alert rules are evaluated, and how webhooks are delivered. */
+export interface AlertsConfig {
+  /** Every enabled rule is evaluated this often (ALERT_EVAL_INTERVAL_SECONDS). */
+  readonly intervalMs: number;
+  /** Every event is also POSTed here. */
+  readonly webhookUrl?: string;
+  readonly webhookSecret?: string;
+  /** Attempts per delivery, the first included. */
+  readonly webhookMaxAttempts: number;
+  /** Wait before the 2nd attempt, doubled each time. */
+  readonly webhookBackoffMs: number;
+  readonly webhookTimeoutMs: number;
 }
 
 /** Knobs of the generate pipeline. */
@@ -105,6 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     evalConcurrency: e.EVAL_CONCURRENCY,
     evalJudgeModelId: e.EVAL_JUDGE_MODEL_ID,
     evalRunStaleMs: e.EVAL_RUN_STALE_SECONDS * 1000,
+    alerts: Object.freeze({
+      intervalMs: Math.round(e.ALERT_EVAL_INTERVAL_SECONDS * 1000),
+      webhookUrl: e.ALERT_WEBHOOK_URL,
+      webhookSecret: e.ALERT_WEBHOOK_SECRET,
+      webhookMaxAttempts: e.ALERT_WEBHOOK_MAX_ATTEMPTS,
+      webhookBackoffMs: e.ALERT_WEBHOOK_BACKOFF_MS,
+      webhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+    }),
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,

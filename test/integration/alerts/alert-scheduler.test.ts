@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { openLedgerDb, ledgerServices, type LedgerDb, type LedgerServices } from '../budgets/ledger-db';
+import { AlertScheduler, AlertEvent } from '../../../src/alerts';
+
+/** One production trace, written as the trace writer would (only the columns the metrics read). */
+interface TraceRow {
+  at: Date;
+  costMicros?: number;
+  latencyMs?: number;
+  failed?: boolean;
+  guardrail?: boolean;
+  prompt?: string;
+  source?: 'PRODUCTION' | 'EVAL';
+}
+
+async function insertTraces(ds: DataSource, rows: TraceRow[]): Promise<void> {
+  for (const r of rows) {
+    await ds.query(
+      `INSERT INTO traces (id, created_at, prompt, source, status, request, assembled_prompt, cost_micros, latency_ms, guardrail_events, tags)
+       VALUES ($1, $2, $3, $4, $5, '{}', '{}', $6, $7, $8, '{}')`,
+      [
+        randomUUID(),
+        r.at.toISOString(),
+        r.prompt ?? 'faq',
+        r.source ?? 'PRODUCTION',
+        r.failed ? 'FAILED' : 'COMPLETED',
+        r.costMicros ?? 0,
+        r.latencyMs ?? 100,
+        JSON.stringify(r.guardrail ? [{ direction: 'INPUT', action: 'BLOCKED', policy: 'pii', findings: [] }] : []),
+      ],
+    );
+  }
+}
+
+/** An eval set with one case and one finished run; results are added with `addResults`. */
+async function evalRun(ds: DataSource, setName: string): Promise<{ addResults(at: Date, scores: number[]): Promise<void> }> {
+  const [set] = await ds.query(`INSERT INTO eval_sets (name) VALUES ($1) RETURNING id`, [setName]);
+  const [evalCase] = await ds.query(`INSERT INTO eval_cases (eval_set_id, assertions, position) VALUES ($1, '[]', 0) RETURNING id`, [set.id]);
+  let position = 0;
+  return {
+    async addResults(at, scores) {
+      for (const score of scores) {
+        const [run] = await ds.query(
+          `INSERT INTO eval_runs (eval_set_id, prompt, prompt_version, prompt_version_id, model_id, status, case_count, set_hash)
+           VALUES ($1, 'faq', 1, gen_random_uuid(), 'm', 'SUCCEEDED', 1, 'h') RETURNING id`,
+          [set.id],
+        );
+        await ds.query(`INSERT INTO eval_results (run_id, case_id, position, scores, passed, score, created_at) VALUES ($1, $2, $3, '{}', $4, $5, $6)`, [
+          run.id,
+          evalCase.id,
+          position++,
+          score >= 0.5,
+          score,
+          at.toISOString(),
+        ]);
+      }
+    },
+  };
+}
+
+const MIN = 60_000;
+const T0 = new Date('2026-03-02T12:00:00Z').getTime();
+const at = (minutes: number) => new Date(T0 + minutes * MIN);
+
+describe('alert scheduler', () => {
+  let db: LedgerDb;
+  let s: LedgerServices;
+  let scheduler: AlertScheduler;
+  beforeAll(async () => {
+    db = await openLedgerDb();
+    s = await ledgerServices(db.ds, db.url);
+    scheduler = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000 });
+  });
+  afterAll(async () => {
+    await s.close();
+    await db.close();
+  });
+  afterEach(async () => {
+    await db.ds.query(`DELETE FROM alert_rules`);
+    await db.ds.query(`DELETE FROM traces`);
+  });
+
+  const eventsOf = (ruleId: string) => db.ds.getRepository(AlertEvent).find({ where: { ruleId }, order: { firedAt: 'ASC' } });
+
+  /**
+   * The shape every metric's test follows: breaching samples at minute 1 -> fires at minute 2;
+   * still breaching at minute 3 -> no second event; only healthy samples in the window at
+   * minute 20 -> cleared; breaching again at minute 31 -> fires a second time.
+   */
+  async function firesOnceAndClears(
+    metric: string,
+    condition: Record<string, unknown>,
+    breach: (minute: number) => Promise<void>,
+    healthy: (minute: number) => Promise<void>,
+  ): Promise<AlertEvent[]> {
+    const rule = await s.alerts.createRule({ name: `r-${metric}`, metric, condition, window: '5m' }, 'test');
+    await breach(1);
+    const first = await scheduler.tick(at(2));
+    expect(first.fired.map((e) => e.ruleId)).toEqual([rule.id]);
+    expect((await scheduler.tick(at(3))).fired).toEqual([]);
+    await healthy(16);
+    const clear = await scheduler.tick(at(20));
+    expect(clear.cleared).toEqual([rule.name]);
+    expect(clear.fired).toEqual([]);
+    expect((await scheduler.tick(at(21))).cleared).toEqual([]);
+    await breach(30);
+    expect((await scheduler.tick(at(31))).fired.map((e) => e.ruleId)).toEqual([rule.id]);
+    const events = await eventsOf(rule.id);
+    expect(events.map((e) => e.firedAt.toISOString())).toEqual([at(2).toISOString(), at(31).toISOString()]);
+    return events;
+  }
+
+  it('cost: fires once when spend over the window passes the bound, again only after it cleared', async () => {
+    const events = await firesOnceAndClears(
+      'cost',
+      { above: 0.5 },
+      (m) => insertTraces(db.ds, [{ at: at(m), costMicros: 400_000 }, { at: at(m), costMicros: 300_000 }]),
+      (m) => insertTraces(db.ds, [{ at: at(m), costMicros: 1_000 }]),
+    );
+    expect(events[0]).toMatchObject({ value: 0.7, baseline: 0.5 });
+    expect(events[0]!.message).toBe('spend over the last 5m is $0.7000, above the bound $0.5000 (2 samples)');
+  });
+
+  it('p95_latency: continuous p95 of the window', async () => {
+    const events = await firesOnceAndClears(
+      'p95_latency',
+      { above: 1000 },
+      (m) => insertTraces(db.ds, [100, 200, 300, 5000].map((latencyMs) => ({ at: at(m), latencyMs }))),
+      (m) => insertTraces(db.ds, [{ at: at(m), latencyMs: 150 }]),
+    );
+    // percentile_cont(0.95) of 100, 200, 300, 5000 = 300 + 0.85 x 4700 = 4295
+    expect(events[0]!.value).toBeCloseTo(4295, 6);
+    expect(events[0]!.message).toMatch(/^p95 latency over the last 5m is 4295 ms, above the bound 1000 ms/);
+  });
+
+  it('error_rate: failed share of production traces only (eval traces do not count)', async () => {
+    const events = await firesOnceAndClears(
+      'error_rate',
+      { above: 0.2, minSamples: 4 },
+      (m) =>
+        insertTraces(db.ds, [
+          { at: at(m), failed: true },
+          { at: at(m) },
+          { at: at(m) },
+          { at: at(m) },
+          ...Array.from({ length: 20 }, () => ({ at: at(m), source: 'EVAL' as const })),
+        ]),
+      (m) => insertTraces(db.ds, Array.from({ length: 4 }, () => ({ at: at(m) }))),
+    );
+    // 1 failed of 4 production traces; 20 healthy eval traces would have diluted it to 1/24
+    expect(events[0]).toMatchObject({ value: 0.25, baseline: 0.2 });
+  });
+
+  it('guardrail_trigger_rate: share of traces with a guardrail event', async () => {
+    const events = await firesOnceAndClears(
+      'guardrail_trigger_rate',
+      { above: 0.4 },
+      (m) => insertTraces(db.ds, [{ at: at(m), guardrail: true }, { at: at(m) }]),
+      (m) => insertTraces(db.ds, [{ at: at(m) }]),
+    );
+    expect(events[0]!.value).toBe(0.5);
+  });
+
+  it('eval_score: the mean score of eval results in the window, for the named eval set', async () => {
+    const faq = await evalRun(db.ds, 'faq-set');
+    const other = await evalRun(db.ds, 'other-set');
+    await other.addResults(at(1), [1, 1, 1, 1]);
+    const events = await firesOnceAndClears(
+      'eval_score',
+      { below: 0.7, evalSet: 'faq-set' },
+      (m) => faq.addResults(at(m), [0.2, 0.6]),
+      (m) => faq.addResults(at(m), [0.9]),
+    );
+    expect(events[0]).toMatchObject({ value: 0.4, baseline: 0.7 });
+    expect(events[0]!.message).toMatch(/^mean eval score on eval set "faq-set" over the last 5m is 0\.400, below the bound 0\.700/);
+  });
+
+  it('keeps its state with too few samples (no firing, no clearing on an empty window)', async () => {
+    const rule = await s.alerts.createRule({ name: 'quiet', metric: 'error_rate', condition: { above: 0.1, minSamples: 3 }, window: '5m' }, 'test');
+    await insertTraces(db.ds, [{ at: at(1), failed: true }, { at: at(1), failed: true }]);
+    const r = await scheduler.tick(at(2));
+    expect(r).toMatchObject({ evaluated: 1, unknown: 1, fired: [] });
+    expect(await eventsOf(rule.id)).toEqual([]);
+  });
+
+  it('a deviation rule fires when the guardrail rate jumps to several times its trailing baseline (ratio and z-score)', async () => {
+    // Baseline: 3 hours at a steady 5% trigger rate (1 in 20 per 10 minutes), then a window at 30%.
+    for (let m = -180; m < 0; m += 10) await insertTraces(db.ds, Array.from({ length: 20 }, (_, i) => ({ at: at(m + 1), guardrail: i === 0 })));
+    const ratio = await s.alerts.createRule(
+      { name: 'guardrail-x3', metric: 'guardrail_trigger_rate', condition: { ratio: 3, baselineWindow: '3h', minSamples: 10 }, window: '10m' },
+      'test',
+    );
+    const z = await s.alerts.createRule(
+      { name: 'guardrail-z', metric: 'guardrail_trigger_rate', condition: { zScore: 4, baselineWindow: '3h', minSamples: 10 }, window: '10m' },
+      'test',
+    );
+    // Same rate as the baseline: nothing fires.
+    await insertTraces(db.ds, Array.from({ length: 20 }, (_, i) => ({ at: at(1), guardrail: i === 0 })));
+    expect((await scheduler.tick(at(5))).fired).toEqual([]);
+    // The next window: 6 of 20 (30%), 6x the baseline.
+    await insertTraces(db.ds, Array.from({ length: 20 }, (_, i) => ({ at: at(11), guardrail: i < 6 })));
+    const r = await scheduler.tick(at(15));
+    expect(r.fired.map((e) => e.ruleId).sort()).toEqual([ratio.id, z.id].sort());
+    const byRule = new Map(r.fired.map((e) => [e.ruleId, e]));
+    expect(byRule.get(ratio.id)).toMatchObject({ value: 0.3 });
+    expect(byRule.get(ratio.id)!.baseline).toBeCloseTo(0.05, 10);
+    expect(byRule.get(ratio.id)!.message).toMatch(/6\.0x its baseline 5\.0%/);
+    expect(byRule.get(z.id)!.baseline).toBeCloseTo(0.05, 10);
+  });
+
+  it('an update resets the state; a disabled rule is not evaluated', async () => {
+    const rule = await s.alerts.createRule({ name: 'u', metric: 'cost', condition: { above: 0 }, window: '5m' }, 'test');
+    await insertTraces(db.ds, [{ at: at(1), costMicros: 10 }]);
+    expect((await scheduler.tick(at(2))).fired).toHaveLength(1);
+    await s.alerts.updateRule(rule.id, { name: 'u', metric: 'cost', condition: { above: 0 }, window: '10m' }, 'test');
+    expect((await scheduler.tick(at(3))).fired).toHaveLength(1);
+    await s.alerts.updateRule(rule.id, { name: 'u', metric: 'cost', condition: { above: 0 }, window: '10m', enabled: false }, 'test');
+    expect(await scheduler.tick(at(4))).toMatchObject({ evaluated: 0, fired: [] });
+  });
+
+  it('two schedulers ticking at once fire a rule once (PostgreSQL: two data sources, i.e. two processes)', async () => {
+    const other = db.kind === 'postgresql' ? await db.openAnother() : db.ds;
+    const s2 = db.kind === 'postgresql' ? await ledgerServices(other, db.url) : s;
+    try {
+      const rules = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => s.alerts.createRule({ name: `race-${i}`, metric: 'cost', condition: { above: 0 }, window: '5m' }, 'test')),
+      );
+      await insertTraces(db.ds, [{ at: at(1), costMicros: 10 }]);
+      const a = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000 });
+      const b = new AlertScheduler(other, s2.alerts, { intervalMs: 1000 });
+      // Ticks at the same instant (one claims each rule), then a second later (both may measure; one records).
+      const reports = [...(await Promise.all([a.tick(at(2)), b.tick(at(2))])), ...(await Promise.all([a.tick(at(2.05)), b.tick(at(2.05))]))];
+      expect(reports.flatMap((r) => r.fired).length).toBe(5);
+      for (const rule of rules) expect(await eventsOf(rule.id)).toHaveLength(1);
+    } finally {
+      if (s2 !== s) await s2.close();
+    }
+  });
+});

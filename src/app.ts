@@ -96,7 +96,25 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     staleMs: config.evalRunStaleMs,
   });
   prompts.useGate(new EvalGate(evalRuns, { resolveVersion: (p, sel) => prompts.resolveVersion(p, sel), isKnownModel }));
-  const services: Services = { apiKeys, audit, generation, budgets, alerts, prompts, routing, evalSets, evalRuns, traces, analytics, models, guardrails };
+  const traceScores = features.traceScores.create({ db });
+  const review = features.review.create({ db, traceScores, options: config.review });
+  const services: Services = {
+    apiKeys,
+    audit,
+    generation,
+    budgets,
+    alerts,
+    prompts,
+    routing,
+    evalSets,
+    evalRuns,
+    traces,
+    analytics,
+    models,
+    guardrails,
+    traceScores,
+    review,
+  };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);
   const metrics = createMetrics();

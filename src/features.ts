@@ -12,6 +12,8 @@ import { evalsModule } from './evals/evals.module';
 import { evalRunsModule } from './evals/eval-runs.module';
 import { providersModule } from './providers/providers.module';
 import { generateModule } from './generate/generate.module';
+import { scoresModule } from './scores/scores.module';
+import { reviewModule } from './review/review.module';
 
 /**
  * Every feature of the service, by the name its service has in `Services`. The composition root
@@ -32,6 +34,8 @@ export const features = {
   evalRuns: evalRunsModule,
   models: providersModule,
   generation: generateModule,
+  traceScores: scoresModule,
+  review: reviewModule,
 } as const;
 
 type Features = typeof features;

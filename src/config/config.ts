@@ -26,6 +26,9 @@ const envSchema = z.object({
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
   EVAL_JUDGE_MODEL_ID: z.string().default('global.anthropic.claude-haiku-4-5-20251001-v1:0'),
+  REVIEW_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
+  REVIEW_EVAL_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
+  REVIEW_CLAIM_SECONDS: z.coerce.number().positive().default(900),
   ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number().positive().max(86_400).default(60),
   ALERT_WEBHOOK_URL: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(8).optional(),
@@ -61,6 +64,8 @@ export interface AppConfig {
   readonly evalRunStaleMs: number;
   /** Alert scheduler and webhooks. */
   readonly alerts: AlertsConfig;
+  /** Human review sampling and claims. */
+  readonly review: { readonly traceSampleRate: number; readonly evalSampleRate: number; readonly claimMs: number };
 }
 
 /** How often alert rules are evaluated, and how webhooks are delivered. */
@@ -127,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     evalConcurrency: e.EVAL_CONCURRENCY,
     evalJudgeModelId: e.EVAL_JUDGE_MODEL_ID,
     evalRunStaleMs: e.EVAL_RUN_STALE_SECONDS * 1000,
+    review: Object.freeze({ traceSampleRate: e.REVIEW_SAMPLE_RATE, evalSampleRate: e.REVIEW_EVAL_SAMPLE_RATE, claimMs: e.REVIEW_CLAIM_SECONDS * 1000 }),
     alerts: Object.freeze({
       intervalMs: Math.round(e.ALERT_EVAL_INTERVAL_SECONDS * 1000),
       webhookUrl: e.ALERT_WEBHOOK_URL,

@@ -1,0 +1,27 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { TraceScore, ScoreSource } from './trace-score.entity';
+
+/** What a scorer records about a trace. */
+export interface TraceScoreData {
+  traceId: string;
+  name: string;
+  source: ScoreSource;
+  score: number;
+  passed?: boolean | null;
+  reason?: string | null;
+  evaluator?: string | null;
+}
+
+/** Scores of traces (online evaluators, reviewers). */
+export class TraceScoreService {
+  constructor(private readonly db: DataSource) {}
+
+  /** Records a score, in the caller's transaction when given one. */
+  async add(data: TraceScoreData, m: EntityManager = this.db.manager): Promise<TraceScore> {
+    return m.save(m.create(TraceScore, { passed: null, reason: null, evaluator: null, ...data }));
+  }
+
+  forTrace(traceId: string): Promise<TraceScore[]> {
+    return this.db.getRepository(TraceScore).find({ where: { traceId }, order: { at: 'ASC', id: 'ASC' } });
+  }
+}

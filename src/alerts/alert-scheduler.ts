@@ -67,10 +67,11 @@ export class AlertScheduler {
     const rules = await this.db.getRepository(AlertRule).find({ where: { enabled: true, metric: In([...SCHEDULED_METRICS]) }, order: { name: 'ASC' } });
     const claimGapMs = Math.floor(this.opts.intervalMs / 2);
     for (const rule of rules) {
-      const claimed: unknown[] = await this.db.query(
-        `UPDATE alert_rules SET evaluated_at = $2 WHERE id = $1 AND enabled AND (evaluated_at IS NULL OR evaluated_at <= $3) RETURNING id`,
-        [rule.id, now.toISOString(), new Date(now.getTime() - claimGapMs).toISOString()],
-      );
+      const claimed: unknown[] = await this.db.query(`UPDATE alert_rules SET evaluated_at = $2 WHERE id = $1 AND enabled AND (evaluated_at IS NULL OR evaluated_at <= $3) RETURNING id`, [
+        rule.id,
+        now.toISOString(),
+        new Date(now.getTime() - claimGapMs).toISOString(),
+      ]);
       if (!rowCount(claimed)) continue;
       report.evaluated++;
       let verdict: Verdict;

@@ -26,11 +26,7 @@ export class AlertResolver {
 
   @Authorized(Roles.READ)
   @Query(() => [AlertDelivery], { description: 'Webhook delivery attempts (every retry too), newest first; of one rule or of all (default 50, at most 500).' })
-  alertDeliveries(
-    @Ctx() ctx: ServicesContext,
-    @Arg('rule', () => ID, { nullable: true }) rule?: string,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-  ): Promise<AlertDelivery[]> {
+  alertDeliveries(@Ctx() ctx: ServicesContext, @Arg('rule', () => ID, { nullable: true }) rule?: string, @Arg('first', () => Int, { nullable: true }) first?: number): Promise<AlertDelivery[]> {
     return ctx.services.alerts.listDeliveries(rule, first ?? 50);
   }
 

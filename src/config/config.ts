@@ -30,7 +30,11 @@ const envSchema = z.object({
   REVIEW_EVAL_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   REVIEW_CLAIM_SECONDS: z.coerce.number().positive().default(900),
   ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number().positive().max(86_400).default(60),
-  ALERT_WEBHOOK_URL: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional(),
+  ALERT_WEBHOOK_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+    .optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(8).optional(),
   ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   ALERT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),

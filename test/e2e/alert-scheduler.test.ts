@@ -67,10 +67,12 @@ describe(`alert scheduler in the running server (${process.env.DATABASE_URL ? 'P
     expect(rule).toMatchObject({ webhookUrl: hook.url, firing: false });
 
     const events: GqlResult[] = [];
-    const dispose = t.ws().subscribe(
-      { query: 'subscription { alerts { id value baseline message rule { name } } }' },
-      { next: (r) => void events.push(r as GqlResult), error: () => undefined, complete: () => undefined },
-    );
+    const dispose = t
+      .ws()
+      .subscribe(
+        { query: 'subscription { alerts { id value baseline message rule { name } } }' },
+        { next: (r) => void events.push(r as GqlResult), error: () => undefined, complete: () => undefined },
+      );
     await new Promise((r) => setTimeout(r, 300));
     const r = await t.gql(ONCE, { i: { prompt: 'watched', input: 'Hello there', cache: 'BYPASS' } });
     expect(r.data?.generateOnce.status).toBe('COMPLETED');
@@ -105,9 +107,7 @@ describe(`alert scheduler in the running server (${process.env.DATABASE_URL ? 'P
     // Still above 0 on later ticks: no second event while the condition holds.
     await new Promise((r) => setTimeout(r, 2500));
     const list = await t.gql('{ alertEvents(first: 50) { id rule { name firing } } }');
-    expect(list.data!.alertEvents.filter((e: { rule: { name: string } }) => e.rule.name === 'any-spend')).toEqual([
-      { id: payload.id, rule: { name: 'any-spend', firing: true } },
-    ]);
+    expect(list.data!.alertEvents.filter((e: { rule: { name: string } }) => e.rule.name === 'any-spend')).toEqual([{ id: payload.id, rule: { name: 'any-spend', firing: true } }]);
     expect(hook.received).toHaveLength(2);
   });
 

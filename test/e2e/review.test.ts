@@ -99,7 +99,12 @@ describe(`human review and judge agreement (${process.env.DATABASE_URL ? 'Postgr
     expect(steal.errors?.[0]?.message).toMatch(/claimed by alice/);
     // The rest: the last 2 eval results and the 2 production traces.
     const rest = (await t.gql(QUEUE, { first: 10 }, bob)).data!.reviewQueue;
-    expect(rest.filter((i: { kind: string }) => i.kind === 'TRACE').map((i: { traceId: string }) => i.traceId).sort()).toEqual([...traceIds].sort());
+    expect(
+      rest
+        .filter((i: { kind: string }) => i.kind === 'TRACE')
+        .map((i: { traceId: string }) => i.traceId)
+        .sort(),
+    ).toEqual([...traceIds].sort());
     const trace = rest.find((i: { traceId: string; kind: string }) => i.kind === 'TRACE' && i.traceId === traceIds[0]);
     expect(trace).toMatchObject({ prompt: 'support', input: 'How do I reset my password?', judgeScore: null, claimedBy: 'bob' });
     expect(trace.output.length).toBeGreaterThan(0);

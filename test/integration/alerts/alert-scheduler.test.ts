@@ -88,12 +88,7 @@ describe('alert scheduler', () => {
    * still breaching at minute 3 -> no second event; only healthy samples in the window at
    * minute 20 -> cleared; breaching again at minute 31 -> fires a second time.
    */
-  async function firesOnceAndClears(
-    metric: string,
-    condition: Record<string, unknown>,
-    breach: (minute: number) => Promise<void>,
-    healthy: (minute: number) => Promise<void>,
-  ): Promise<AlertEvent[]> {
+  async function firesOnceAndClears(metric: string, condition: Record<string, unknown>, breach: (minute: number) => Promise<void>, healthy: (minute: number) => Promise<void>): Promise<AlertEvent[]> {
     const rule = await s.alerts.createRule({ name: `r-${metric}`, metric, condition, window: '5m' }, 'test');
     await breach(1);
     const first = await scheduler.tick(at(2));
@@ -115,7 +110,11 @@ describe('alert scheduler', () => {
     const events = await firesOnceAndClears(
       'cost',
       { above: 0.5 },
-      (m) => insertTraces(db.ds, [{ at: at(m), costMicros: 400_000 }, { at: at(m), costMicros: 300_000 }]),
+      (m) =>
+        insertTraces(db.ds, [
+          { at: at(m), costMicros: 400_000 },
+          { at: at(m), costMicros: 300_000 },
+        ]),
       (m) => insertTraces(db.ds, [{ at: at(m), costMicros: 1_000 }]),
     );
     expect(events[0]).toMatchObject({ value: 0.7, baseline: 0.5 });
@@ -126,7 +125,11 @@ describe('alert scheduler', () => {
     const events = await firesOnceAndClears(
       'p95_latency',
       { above: 1000 },
-      (m) => insertTraces(db.ds, [100, 200, 300, 5000].map((latencyMs) => ({ at: at(m), latencyMs }))),
+      (m) =>
+        insertTraces(
+          db.ds,
+          [100, 200, 300, 5000].map((latencyMs) => ({ at: at(m), latencyMs })),
+        ),
       (m) => insertTraces(db.ds, [{ at: at(m), latencyMs: 150 }]),
     );
     // percentile_cont(0.95) of 100, 200, 300, 5000 = 300 + 0.85 x 4700 = 4295
@@ -138,15 +141,12 @@ describe('alert scheduler', () => {
     const events = await firesOnceAndClears(
       'error_rate',
       { above: 0.2, minSamples: 4 },
+      (m) => insertTraces(db.ds, [{ at: at(m), failed: true }, { at: at(m) }, { at: at(m) }, { at: at(m) }, ...Array.from({ length: 20 }, () => ({ at: at(m), source: 'EVAL' as const }))]),
       (m) =>
-        insertTraces(db.ds, [
-          { at: at(m), failed: true },
-          { at: at(m) },
-          { at: at(m) },
-          { at: at(m) },
-          ...Array.from({ length: 20 }, () => ({ at: at(m), source: 'EVAL' as const })),
-        ]),
-      (m) => insertTraces(db.ds, Array.from({ length: 4 }, () => ({ at: at(m) }))),
+        insertTraces(
+          db.ds,
+          Array.from({ length: 4 }, () => ({ at: at(m) })),
+        ),
     );
     // 1 failed of 4 production traces; 20 healthy eval traces would have diluted it to 1/24
     expect(events[0]).toMatchObject({ value: 0.25, baseline: 0.2 });
@@ -178,7 +178,10 @@ describe('alert scheduler', () => {
 
   it('keeps its state with too few samples (no firing, no clearing on an empty window)', async () => {
     const rule = await s.alerts.createRule({ name: 'quiet', metric: 'error_rate', condition: { above: 0.1, minSamples: 3 }, window: '5m' }, 'test');
-    await insertTraces(db.ds, [{ at: at(1), failed: true }, { at: at(1), failed: true }]);
+    await insertTraces(db.ds, [
+      { at: at(1), failed: true },
+      { at: at(1), failed: true },
+    ]);
     const r = await scheduler.tick(at(2));
     expect(r).toMatchObject({ evaluated: 1, unknown: 1, fired: [] });
     expect(await eventsOf(rule.id)).toEqual([]);
@@ -186,20 +189,24 @@ describe('alert scheduler', () => {
 
   it('a deviation rule fires when the guardrail rate jumps to several times its trailing baseline (ratio and z-score)', async () => {
     // Baseline: 3 hours at a steady 5% trigger rate (1 in 20 per 10 minutes), then a window at 30%.
-    for (let m = -180; m < 0; m += 10) await insertTraces(db.ds, Array.from({ length: 20 }, (_, i) => ({ at: at(m + 1), guardrail: i === 0 })));
-    const ratio = await s.alerts.createRule(
-      { name: 'guardrail-x3', metric: 'guardrail_trigger_rate', condition: { ratio: 3, baselineWindow: '3h', minSamples: 10 }, window: '10m' },
-      'test',
-    );
-    const z = await s.alerts.createRule(
-      { name: 'guardrail-z', metric: 'guardrail_trigger_rate', condition: { zScore: 4, baselineWindow: '3h', minSamples: 10 }, window: '10m' },
-      'test',
-    );
+    for (let m = -180; m < 0; m += 10)
+      await insertTraces(
+        db.ds,
+        Array.from({ length: 20 }, (_, i) => ({ at: at(m + 1), guardrail: i === 0 })),
+      );
+    const ratio = await s.alerts.createRule({ name: 'guardrail-x3', metric: 'guardrail_trigger_rate', condition: { ratio: 3, baselineWindow: '3h', minSamples: 10 }, window: '10m' }, 'test');
+    const z = await s.alerts.createRule({ name: 'guardrail-z', metric: 'guardrail_trigger_rate', condition: { zScore: 4, baselineWindow: '3h', minSamples: 10 }, window: '10m' }, 'test');
     // Same rate as the baseline: nothing fires.
-    await insertTraces(db.ds, Array.from({ length: 20 }, (_, i) => ({ at: at(1), guardrail: i === 0 })));
+    await insertTraces(
+      db.ds,
+      Array.from({ length: 20 }, (_, i) => ({ at: at(1), guardrail: i === 0 })),
+    );
     expect((await scheduler.tick(at(5))).fired).toEqual([]);
     // The next window: 6 of 20 (30%), 6x the baseline.
-    await insertTraces(db.ds, Array.from({ length: 20 }, (_, i) => ({ at: at(11), guardrail: i < 6 })));
+    await insertTraces(
+      db.ds,
+      Array.from({ length: 20 }, (_, i) => ({ at: at(11), guardrail: i < 6 })),
+    );
     const r = await scheduler.tick(at(15));
     expect(r.fired.map((e) => e.ruleId).sort()).toEqual([ratio.id, z.id].sort());
     const byRule = new Map(r.fired.map((e) => [e.ruleId, e]));
@@ -223,9 +230,7 @@ describe('alert scheduler', () => {
     const other = db.kind === 'postgresql' ? await db.openAnother() : db.ds;
     const s2 = db.kind === 'postgresql' ? await ledgerServices(other, db.url) : s;
     try {
-      const rules = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => s.alerts.createRule({ name: `race-${i}`, metric: 'cost', condition: { above: 0 }, window: '5m' }, 'test')),
-      );
+      const rules = await Promise.all(Array.from({ length: 5 }, (_, i) => s.alerts.createRule({ name: `race-${i}`, metric: 'cost', condition: { above: 0 }, window: '5m' }, 'test')));
       await insertTraces(db.ds, [{ at: at(1), costMicros: 10 }]);
       const a = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000 });
       const b = new AlertScheduler(other, s2.alerts, { intervalMs: 1000 });

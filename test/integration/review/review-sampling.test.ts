@@ -6,8 +6,7 @@ import { TraceScoreService } from '../../../src/scores';
 describe('review sampling and claims', () => {
   let db: LedgerDb;
   let clock: Date;
-  const service = (traceSampleRate: number) =>
-    new ReviewService(db.ds, new TraceScoreService(db.ds), { traceSampleRate, evalSampleRate: 0, claimMs: 60_000, now: () => clock });
+  const service = (traceSampleRate: number) => new ReviewService(db.ds, new TraceScoreService(db.ds), { traceSampleRate, evalSampleRate: 0, claimMs: 60_000, now: () => clock });
 
   beforeAll(async () => {
     db = await openLedgerDb();

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../src/db/data-source';
+import { createDataSource } from '../src/data-source';
 
 /** Opens the service's database (DATABASE_URL, else PGlite in DATA_DIR) and applies pending migrations, as the service does at start-up. */
 export async function openDatabase(): Promise<DataSource> {

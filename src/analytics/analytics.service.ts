@@ -280,7 +280,6 @@ export class AnalyticsService {
   async guardrailStats(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<GuardrailRow[]> {
     if (await this.rawOnly(filter, [])) return this.guardrailStatsRaw(filter, bucket);
     const p = new SqlParams();
-    const g = grouping([], bucket);
     const totals = this.parts(p, filter, [], bucket, [['requests', 'r.requests', '1']]);
     const hitMeasures = ['triggered', 'blocked', 'anonymized'].map((c) => `r.${c} AS ${c}`).join(', ');
     const rolled = this.rollupParts(p, filter, [], bucket, `r.policy, r.kind, r.direction, ${hitMeasures}`, '', 'trace_guardrail_rollups_hourly');

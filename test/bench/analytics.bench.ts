@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { AnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
 import { TraceService } from '../../src/traces';
 import { seedTraces } from '../../scripts/seed-traces';

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { ClientError, ControlPlaneClient } from './client';
 import {
+  CreateVersionDocument,
   EvalRunProgressDocument,
   EvalRunResultsDocument,
   PromoteDocument,
   RollbackDocument,
   RunEvalDocument,
+  type CreatePromptVersionInput,
   type EvalRunResultsQuery,
   type PromoteMutation,
   type RunSummaryFragment,
@@ -25,6 +27,8 @@ Usage:
   genai-cp promote  --prompt P --version N --label L [--gate SET:MIN] [--model M]
                     [--min-pass-rate R] [--max-regression D]
   genai-cp rollback --prompt P --label L
+  genai-cp version  --prompt P --file FILE   (a JSON file: { system, messages, modelId, params,
+                    commitMessage }; prints the new version number)
 
 Options (every command):
   --url URL        GraphQL endpoint (env GENAI_CP_URL, default http://localhost:4000/graphql)
@@ -200,6 +204,21 @@ async function cmdPromote(client: ControlPlaneClient, v: Record<string, string |
   return p.promoted ? EXIT.OK : EXIT.REFUSED;
 }
 
+async function cmdVersion(client: ControlPlaneClient, v: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
+  const file = need(v.file as string, 'file');
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`--file ${file}: ${(err as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new UsageError(`--file ${file}: must hold a JSON object`);
+  const input = { ...body, prompt: need(v.prompt as string, 'prompt') } as CreatePromptVersionInput;
+  const { createPromptVersion: created } = await client.request(CreateVersionDocument, { input });
+  out.log(v.json ? JSON.stringify(created, null, 2) : String(created.number));
+  return EXIT.OK;
+}
+
 async function cmdRollback(client: ControlPlaneClient, v: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
   const { rollbackPromptLabel: l } = await client.request(RollbackDocument, { prompt: need(v.prompt as string, 'prompt'), label: need(v.label as string, 'label') });
   if (v.json) out.log(JSON.stringify(l, null, 2));
@@ -230,6 +249,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         gate: { type: 'string' },
         'min-pass-rate': { type: 'string' },
         'max-regression': { type: 'string' },
+        file: { type: 'string' },
       },
     });
   } catch (err) {
@@ -255,6 +275,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         return await cmdPromote(client, v, out);
       case 'rollback':
         return await cmdRollback(client, v, out);
+      case 'version':
+        return await cmdVersion(client, v, out);
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
     }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -114,6 +114,17 @@ describe('genai-cp CLI', () => {
     expect(notFound.stderr).toMatch(/NOT_FOUND: EvalSet "nope" not found/);
     const badGate = await cli(['promote', '--prompt', 'support', '--version', '1', '--label', 'x', '--gate', 'support-set:1.5'], env);
     expect(badGate.code).toBe(2);
+  });
+
+  it('version: creates a prompt version from a JSON file and prints its number', async () => {
+    const file = join(dir, 'prompt.json');
+    writeFileSync(file, JSON.stringify({ system: 'You help with {{product}}.\n#reply: Your order ships today.', commitMessage: 'from CI' }));
+    const r = await cli(['version', '--prompt', 'support', '--file', file], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('3');
+    const bad = await cli(['version', '--prompt', 'support', '--file', join(dir, 'missing.json')], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('missing.json');
   });
 
   it('is installed as the bin genai-cp', async () => {

@@ -68,6 +68,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
   const traces = features.traces.create({ db, logger });
   const analytics = features.analytics.create({ db });
+  const drift = features.drift.create({ db });
   const models = await features.models.create({ config, logger, db, audit, bus });
   const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
@@ -110,6 +111,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     evalRuns,
     traces,
     analytics,
+    drift,
     models,
     guardrails,
     traceScores,

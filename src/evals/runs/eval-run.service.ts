@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { BadUserInputError, NotFoundError } from '../../graphql/errors';
 import { idSchema, nameSchema, parseId, parseInput } from '../../graphql/validation';
@@ -362,6 +362,8 @@ export class EvalRunService {
           const id = rows[0]?.id;
           if (!id) break;
           const controller = new AbortController();
+          // Every case in flight listens on the run's signal (pipeline, SDK call): up to EVAL_CONCURRENCY at once.
+          setMaxListeners(0, controller.signal);
           this.active.set(id, controller);
           void this.execute(id, controller.signal).finally(() => {
             this.active.delete(id);

@@ -8,6 +8,7 @@ import {
   EvalRunProgressDocument,
   EvalRunResultsDocument,
   PromoteDocument,
+  PromptVersionLookupDocument,
   RollbackDocument,
   RunEvalDocument,
   type CreatePromptVersionInput,
@@ -187,7 +188,20 @@ async function cmdPromote(client: ControlPlaneClient, v: Record<string, string |
   }
   const prompt = need(v.prompt as string, 'prompt');
   const label = need(v.label as string, 'label');
-  if (gate && !v.json) out.err(`promote ${prompt} v${version} to "${label}": evaluating on "${gate.evalSet}" (min score ${gate.minScore})…`);
+  if (gate) {
+    // Run the evals the gate needs first, with progress, so the promotion itself reuses the finished
+    // runs and answers at once (no long-held HTTP request for a big set).
+    if (!v.json) out.err(`promote ${prompt} v${version} to "${label}": evaluating on "${gate.evalSet}" (min score ${gate.minScore})…`);
+    const versions = [version];
+    if (gate.maxRegression !== null && gate.maxRegression !== undefined) {
+      const current = (await client.request(PromptVersionLookupDocument, { prompt, label })).prompt?.version?.number;
+      if (current !== undefined && current !== version) versions.push(current);
+    }
+    for (const n of versions) {
+      const { runEval } = await client.request(RunEvalDocument, { input: { evalSet: gate.evalSet, prompt, version: n, modelId: gate.modelId ?? null, reuse: true } });
+      await follow(client, runEval, out, Boolean(v.json));
+    }
+  }
   const { promotePromptVersion: p }: PromoteMutation = await client.request(PromoteDocument, { input: { prompt, version, label, gate } });
   const results = p.evalRun && (v.junit || !p.promoted) ? (await allResults(client, p.evalRun.id)).results : [];
   if (v.junit && p.evalRun) writeFileSync(v.junit as string, junitXml(`${p.evalRun.evalSet.name} on ${prompt} v${version}`, junitCases(results)));

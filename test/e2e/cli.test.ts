@@ -82,8 +82,11 @@ describe('genai-cp CLI', () => {
   });
 
   it('promote: exit 0 when the gate allows, 1 when it refuses (with the reason); rollback moves the label back', async () => {
+    const runsBefore = (await t.gql('{ evalRuns(evalSet: "support-set") { id } }')).data!.evalRuns.length;
     const ok = await cli(['promote', '--prompt', 'support', '--version', '1', '--label', 'production', '--gate', 'support-set:0.8'], env);
     expect(ok.code).toBe(0);
+    // The eval run of the first test (same version, set and model) is reused, not run again.
+    expect((await t.gql('{ evalRuns(evalSet: "support-set") { id } }')).data!.evalRuns.length).toBe(runsBefore);
     expect(ok.stdout).toContain('✓ promoted: "production" now points at support v1');
     const refused = await cli(['promote', '--prompt', 'support', '--version', '2', '--label', 'production', '--gate', 'support-set:0.8', '--max-regression', '0.1'], env);
     expect(refused.code).toBe(1);

@@ -225,6 +225,11 @@ describe('gated promotion', () => {
     expect(r.data!.promotePromptVersion).toMatchObject({ promoted: true, evalRun: { id: firstRun } });
     const runs = await t.gql('{ evalRuns(evalSet: "math-set", prompt: "math") { id promptVersion } }', {}, ci);
     expect(runs.data!.evalRuns.filter((x: { promptVersion: number }) => x.promptVersion === good)).toHaveLength(1);
+    const again = await t.gql(RUN_EVAL, { input: { evalSet: 'math-set', prompt: 'math', version: good, reuse: true } }, ci);
+    expect(again.data!.runEval).toMatchObject({ id: firstRun, status: 'SUCCEEDED' });
+    const fresh = await t.gql(RUN_EVAL, { input: { evalSet: 'math-set', prompt: 'math', version: good, reuse: true, modelId: 'amazon.nova-lite-v1:0' } }, ci);
+    expect(fresh.data!.runEval.id).not.toBe(firstRun);
+    await waitRun(t, fresh.data!.runEval.id);
   });
 
   it('refuses with maxRegression a candidate that is worse than the version the label points at', async () => {

@@ -236,7 +236,7 @@ describe('prompts: immutable versions, movable labels', () => {
       ['latest label', promote({ prompt: 'strict', version: 1, label: 'latest' }), /^input\.label: "latest" is implicit/],
       ['version 0', promote({ prompt: 'strict', version: 0, label: 'production' }), /^input\.version: must be a positive integer/],
       ['empty prompt on promote', promote({ prompt: ' ', version: 1, label: 'production' }), /^input\.prompt: must not be empty/],
-      ['gate', promote({ prompt: 'strict', version: 1, label: 'production', gate: { evalSet: 'golden', minScore: 0.8 } }), /^input\.gate: eval gates are not available yet/],
+      ['gate minScore', promote({ prompt: 'strict', version: 1, label: 'production', gate: { evalSet: 'golden', minScore: 1.5 } }), /^input\.gate\.minScore: must be in 0\.\.1/],
       ['rollback latest', rollback('strict', 'latest'), /^label: "latest" is implicit/],
       ['rollback bad label', rollback('strict', 'BAD'), /^label: must be lowercase/],
       ['rollback empty prompt', rollback('', 'production'), /^prompt: must not be empty/],

@@ -72,6 +72,8 @@ export type RunEvalInput = {
   modelId?: string | null | undefined;
   /** The prompt name. */
   prompt: string;
+  /** Answer with a finished run of the same version, set content and model when there is one, instead of a new run (default false). */
+  reuse?: boolean | null | undefined;
   version?: number | null | undefined;
 };
 

@@ -17,6 +17,8 @@ export interface RunEvalData {
   version?: number | null;
   label?: string | null;
   modelId?: string | null;
+  /** Answer with a finished run of the same version, set content and model when there is one. */
+  reuse?: boolean | null;
 }
 
 /** One case of `compareEvalRuns`. */
@@ -37,6 +39,7 @@ const runInputSchema = z.object({
   version: z.number().int('must be an integer').positive('must be a positive integer').nullish(),
   label: z.string().trim().min(1, 'must not be empty').max(100).nullish(),
   modelId: z.string().trim().min(1, 'must not be empty').max(300).nullish(),
+  reuse: z.boolean().nullish(),
 });
 const firstSchema = z.number().int('must be an integer').min(1, 'must be at least 1').max(1000, 'must be at most 1000');
 const resultsFirstSchema = z.number().int('must be an integer').min(1, 'must be at least 1').max(10_000, 'must be at most 10,000');
@@ -79,6 +82,10 @@ export class EvalRunService {
     if (data.modelId && !this.deps.isKnownModel(data.modelId)) throw new BadUserInputError('input.modelId', `unknown model "${data.modelId}"`);
     const set = await this.setByName(data.evalSet, 'input.evalSet');
     const version = await this.deps.resolveVersion(data.prompt, { label: data.label ?? null, version: data.version ?? null });
+    if (data.reuse) {
+      const reusable = await this.findReusable(version.versionId, (await this.fingerprint(set)).hash, data.modelId ?? null);
+      if (reusable) return reusable;
+    }
     return this.queue(set, version, data.label ?? null, data.modelId ?? null, actor);
   }
 

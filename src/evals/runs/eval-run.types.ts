@@ -17,6 +17,9 @@ export class RunEvalInput {
 
   @Field(() => String, { nullable: true, description: 'Run every case on this model (routing keeps it); default: the pipeline routes as in production.' })
   modelId?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Answer with a finished run of the same version, set content and model when there is one, instead of a new run (default false).' })
+  reuse?: boolean | null;
 }
 
 @ObjectType({ description: 'One case in compareEvalRuns.' })

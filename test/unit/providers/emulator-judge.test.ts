@@ -9,7 +9,7 @@ describe('emulator stand-in judge', () => {
   it('scores an output with the expected content words and the rubric key terms at least 0.8', () => {
     const g = standInGrade(prompt('Paris is the capital of France.'));
     expect(g.score).toBeGreaterThanOrEqual(0.8);
-    expect(g.reason).toContain('4/4 content words');
+    expect(g.reason).toContain('3/3 content words of the expected answer and 1/1 rubric key terms');
   });
 
   it('scores an unrelated output at most 0.2, and a partial one in between', () => {

@@ -53,6 +53,7 @@ const reservation = (requestId: string, budgetIds: string[]): Reservation => ({
   amountMicros: 1,
   expiresAt: new Date(Date.now() + 60_000),
   holds: budgetIds.map((budgetId, i) => ({ holdId: `h${i}`, budgetId, budgetName: budgetId, budgetPeriodId: `p${i}`, periodStart: new Date(0) })),
+  leased: [],
 });
 
 async function* reply(text: string): AsyncGenerator<StreamEvent> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { BudgetData, LeasedShare } from './budget.types';
+import { ledgerQuery } from './ledger-query';
 import type { Logger } from '../observability/logger';
 
 /** How a process leases budget room (every field has a default; see `DEFAULT_LEASE_OPTIONS`). */
@@ -14,7 +15,10 @@ export interface BudgetLeaseOptions {
   hotPerSecond: number;
   /** A grant is at most this share of the period's free room (limit - spent - reserved - leased); default 1/8. */
   share: number;
-  /** …and at most this many times the requesting amount (default 128). */
+  /**
+   * …and at most this many times the requesting amount (default 128), or a quarter second of the
+   * process's admissions against the budget when that is more (a busy process leases in bigger steps).
+   */
   maxRequests: number;
   /**
    * A grant smaller than this many times the requesting amount is not made (default 4): in that last
@@ -71,6 +75,10 @@ class Slice {
   edgeUntil = 0;
   granting: Promise<void> | null = null;
   renewedAt = 0;
+  /** Admissions in the current second, and in the one before. */
+  private second = 0;
+  private thisSecond = 0;
+  private lastSecond = 0;
 
   constructor(
     readonly key: string,
@@ -78,6 +86,22 @@ class Slice {
     readonly periodId: string,
     readonly periodStart: Date,
   ) {}
+
+  /** Counts one admission. */
+  count(nowMs: number): void {
+    const sec = Math.floor(nowMs / 1000);
+    if (sec !== this.second) {
+      this.lastSecond = sec === this.second + 1 ? this.thisSecond : 0;
+      this.thisSecond = 0;
+      this.second = sec;
+    }
+    this.thisSecond++;
+  }
+
+  /** Admissions per second, lately. */
+  get rate(): number {
+    return Math.max(this.thisSecond, this.lastSecond);
+  }
 
   get idle(): boolean {
     return this.free === 0 && this.inflight === 0 && this.pendingCharge === 0 && this.pendingReturn === 0;
@@ -106,6 +130,8 @@ export class BudgetLeases {
   /** The next write renews every lease, owed or not. */
   private renewAll = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Stopped: no new grants; requests get exact holds. */
+  private stopped = false;
 
   constructor(
     private readonly db: DataSource,
@@ -137,6 +163,7 @@ export class BudgetLeases {
    * then reserves an exact hold, after this process gave its unused room back.
    */
   async take(budget: BudgetData, key: string, periodId: string, periodStart: Date, amount: number): Promise<LeasedShare | null> {
+    if (this.stopped) return null;
     let slice = this.slices.get(key);
     if (!slice) {
       slice = new Slice(key, budget, periodId, periodStart);
@@ -144,14 +171,16 @@ export class BudgetLeases {
     }
     this.ensureTimer();
     slice.lastUsed = Date.now();
+    slice.count(slice.lastUsed);
     slice.unit = amount;
+    const step = Math.max(this.opts.maxRequests, Math.ceil(slice.rate / 4));
     for (let attempt = 0; attempt < 3; attempt++) {
       if (slice.edgeUntil > Date.now()) return null;
       if (slice.free >= amount) {
         slice.free -= amount;
         slice.inflight += amount;
         // Lease ahead while half a grant is left, so admissions rarely wait for the ledger.
-        if (slice.free < (this.opts.maxRequests / 2) * amount) void this.grant(slice).catch(() => undefined);
+        if (slice.free < (step / 2) * amount) void this.grant(slice).catch(() => undefined);
         const share: LeasedShare = { budgetId: budget.id, budgetName: budget.name, budgetPeriodId: periodId, periodStart, amountMicros: amount };
         this.shares.set(share, { slice, closed: false });
         return share;
@@ -161,8 +190,11 @@ export class BudgetLeases {
     return null;
   }
 
-  /** Charges `actualMicros` for a share (released when `charge` is false); resolves once written. Idempotent. */
-  async close(share: LeasedShare, actualMicros: number, charge: boolean): Promise<void> {
+  /**
+   * Charges `actualMicros` for a share (released when `charge` is false), in memory; the ledger
+   * write follows in the next batch (`flush` waits for it). Idempotent.
+   */
+  close(share: LeasedShare, actualMicros: number, charge: boolean): void {
     const entry = this.shares.get(share);
     if (!entry) throw new Error('a leased share can only be settled by the process that admitted it');
     if (entry.closed) return;
@@ -180,18 +212,28 @@ export class BudgetLeases {
     if (slice.edgeUntil > Date.now()) slice.pendingReturn += left;
     else slice.free += left;
     slice.pendingCharge += cost;
-    if (cost > 0 || slice.pendingReturn > 0) await this.write();
+    if (cost > 0 || slice.pendingReturn > 0) this.schedule();
+  }
+
+  /** Resolves once everything settled or given back so far is written to the ledger. */
+  flush(): Promise<void> {
+    return this.write();
   }
 
   /** Gives every slice's unused room back and waits for it to be written (a clean stop). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopped = true;
+    // A grant still in flight must land before its room can go back.
+    await Promise.all([...this.slices.values()].map((s) => s.granting?.catch(() => undefined)));
     for (const s of this.slices.values()) {
       s.pendingReturn += s.free;
       s.free = 0;
     }
     await this.write().catch((err) => this.logger?.warn({ err }, 'could not give budget leases back'));
+    // Another write may have failed and left amounts owed: one more try (the reaper covers the rest).
+    if (this.owes()) await this.write().catch(() => undefined);
   }
 
   /** Room this process holds unused, by budget id (for `usage` readers and tests). */
@@ -221,10 +263,10 @@ export class BudgetLeases {
         ])) as Array<{ id: string }>;
         slice.leaseId = row!.id;
       }
-      const rows: Array<{ granted: string }> = await this.db.query(GRANT_SQL, [
+      const rows: Array<{ granted: string }> = await ledgerQuery(this.db, GRANT_SQL, [
         slice.leaseId,
         this.opts.share,
-        String(Math.floor(unit * this.opts.maxRequests)),
+        String(Math.floor(unit * Math.max(this.opts.maxRequests, Math.ceil(slice.rate / 4)))),
         String(Math.ceil(unit * this.opts.minRequests)),
         expiresAt,
       ]);
@@ -262,12 +304,22 @@ export class BudgetLeases {
   private write(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (this.writing) {
-        this.rerun = true;
-        return;
-      }
-      this.writing = this.writeLoop();
+      this.schedule();
     });
+  }
+
+  /** Starts a write, or asks the one in flight for another round. */
+  private schedule(): void {
+    if (this.writing) {
+      this.rerun = true;
+      return;
+    }
+    this.writing = this.writeLoop();
+  }
+
+  private owes(): boolean {
+    for (const s of this.slices.values()) if (s.pendingCharge > 0 || s.pendingReturn > 0) return true;
+    return false;
   }
 
   private async writeLoop(): Promise<void> {
@@ -280,7 +332,11 @@ export class BudgetLeases {
           await this.writeOnce();
           for (const w of waiters) w.resolve();
         } catch (err) {
-          for (const w of waiters) w.reject(err);
+          // What was owed stays owed: the next write (a settle, or the timer) tries again.
+          if (!waiters.length) this.logger?.warn({ err }, 'budget lease write failed; retrying with the next one');
+          for (const w of [...waiters, ...this.waiting]) w.reject(err);
+          this.waiting = [];
+          break;
         }
       } while (this.rerun || this.waiting.length);
     } finally {
@@ -301,7 +357,7 @@ export class BudgetLeases {
     const now = this.clock();
     let rows: Array<LeaseChargedRow & { lease_id: string; released: boolean; reserved_micros: string; leased_micros: string; charge: string }>;
     try {
-      rows = await this.db.query(SETTLE_SQL, [
+      rows = await ledgerQuery(this.db, SETTLE_SQL, [
         batch.map((b) => b.leaseId),
         batch.map((b) => String(b.charge)),
         batch.map((b) => String(b.give)),
@@ -355,7 +411,7 @@ export class BudgetLeases {
       if (s.idle && !s.granting && now - s.lastUsed >= this.opts.idleMs) this.slices.delete(s.key);
     }
     if (renew) this.renewAll = true;
-    if (renew || owe) void this.write().catch((err) => this.logger?.warn({ err }, 'budget lease write failed'));
+    if (renew || owe) this.schedule();
     if (!this.slices.size && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;

@@ -23,6 +23,7 @@ import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
+import { ledgerQuery } from './ledger-query';
 import type { Logger } from '../observability/logger';
 
 const TOPIC = 'budgets';
@@ -386,7 +387,7 @@ export class BudgetService {
       if (!budgets.length) return { ok: true, reservation: { requestId: req.requestId, amountMicros: req.amountMicros, expiresAt, holds: [], leased: [] } };
       const periods = budgets.map((b) => periodOf(b.period, now));
       await this.ensurePeriodRows(budgets, periods);
-      const rows: LockedRow[] = await this.db.query(RESERVE_SQL, [
+      const rows: LockedRow[] = await ledgerQuery(this.db, RESERVE_SQL, [
         budgets.map((b) => b.id),
         periods.map((p) => p.start.toISOString()),
         String(req.amountMicros),
@@ -466,15 +467,15 @@ export class BudgetService {
         else exact.push(budgets[i]!);
       }
     } catch (err) {
-      await Promise.all(leased.map((l) => leases.close(l, 0, false)));
+      for (const l of leased) leases.close(l, 0, false);
       throw err;
     }
-    const r = await this.reserve({ ...req, budgets: exact }).catch(async (err: unknown) => {
-      await Promise.all(leased.map((l) => leases.close(l, 0, false)));
+    const r = await this.reserve({ ...req, budgets: exact }).catch((err: unknown) => {
+      for (const l of leased) leases.close(l, 0, false);
       throw err;
     });
     if (!r.ok) {
-      await Promise.all(leased.map((l) => leases.close(l, 0, false)));
+      for (const l of leased) leases.close(l, 0, false);
       return r;
     }
     r.reservation.leased = leased;
@@ -558,13 +559,20 @@ export class BudgetService {
     }
   }
 
-  /** Closes a reservation's leased shares: charged (batched with the process's other settlements) or given back. */
+  /**
+   * Closes a reservation's leased shares: charged or given back in memory at once; the ledger write
+   * follows in this process's next batch (`flushLeases` waits for it).
+   */
   private async closeLeased(reservation: Reservation, actualMicros: number, charged: (budgetId: string) => boolean): Promise<void> {
     const shares = reservation.leased ?? [];
     if (!shares.length) return;
     if (!this.leases) throw new Error('a leased reservation reached a budget service with leases off');
-    const leases = this.leases;
-    await Promise.all(shares.map((s) => leases.close(s, actualMicros, charged(s.budgetId))));
+    for (const s of shares) this.leases.close(s, actualMicros, charged(s.budgetId));
+  }
+
+  /** Resolves once every leased settlement of this process so far is written to the ledger. */
+  async flushLeases(): Promise<void> {
+    await this.leases?.flush();
   }
 
   /**
@@ -588,7 +596,7 @@ export class BudgetService {
     const ids = reservation.holds.map((h) => h.holdId);
     if (!ids.length) return;
     const now = this.now();
-    const charged: ChargedRow[] = await this.db.query(CLOSE_SQL, [ids, outcome, String(actualMicros), now.toISOString()]);
+    const charged: ChargedRow[] = await ledgerQuery(this.db, CLOSE_SQL, [ids, outcome, String(actualMicros), now.toISOString()]);
     if (!charged.length || actualMicros === 0) return;
     await this.afterCharge(charged, now);
   }
@@ -645,7 +653,7 @@ export class BudgetService {
     }
     if (total) this.logger?.warn({ holds: total }, 'released expired budget holds');
     for (;;) {
-      const [r] = (await this.db.query(REAP_LEASES_SQL, [now.toISOString()])) as Array<{ n: number; micros: string }>;
+      const [r] = (await ledgerQuery(this.db, REAP_LEASES_SQL, [now.toISOString()])) as Array<{ n: number; micros: string }>;
       if (r!.n) this.logger?.warn({ leases: r!.n, micros: Number(r!.micros) }, 'released expired budget leases');
       if (r!.n < REAP_BATCH) break;
     }

@@ -39,7 +39,8 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
     const budgets = new BudgetService({ db: ds, audit, bus, alerts: new AlertService(ds, audit, pubSub), leases: false });
     const amount = 1_000;
     // Room for far more than a run admits, so every admission is measured, not refused.
-    const make = async (n: string) => (await budgets.create({ name: n, scope: 'GLOBAL', period: 'TOTAL', limitUsd: 1_000_000 }, 'bench')).id;
+    // Each candidate's budget covers its own prompt only, so each admission touches one budget.
+    const make = async (n: string) => (await budgets.create({ name: n, scope: 'PROMPT', scopeValue: n, period: 'TOTAL', limitUsd: 1_000_000 }, 'bench')).id;
 
     const run = async (label: string, mode: WorkerMode, budgetId: string) => {
       const children = [0, 1].map(() => startWorker({ url: fresh.url, budgetId, mode, workers: workers / 2, durationMs, poolSize, amount }));
@@ -53,7 +54,9 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
       if (Number(row.reserved_micros) !== 0 || Number(row.leased_micros) !== 0) throw new Error(`${label}: room left held: ${JSON.stringify(row)}`);
       if (Number(row.spent_micros) > Number(row.limit_micros)) throw new Error(`${label}: over the limit`);
       const s = summarize(latencies);
-      return { label, admitted, perSecond: admitted / seconds, p50: s.p50, p99: s.p99 };
+      // The first second includes the warm-up (a budget turns hot, leases start small): p99 after it too.
+      const steady = summarize(results.flatMap((r) => r.steadyLatencies));
+      return { label, admitted, perSecond: admitted / seconds, p50: s.p50, p99: s.p99, steadyP99: steady.p99 };
     };
 
     await run('warm-up', 'exact', await make('warm-up'));
@@ -66,9 +69,10 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
       'admissions/s': fmt(r.perSecond, 0),
       'admit p50 ms': fmt(r.p50, 3),
       'admit p99 ms': fmt(r.p99, 3),
+      'p99 after 1st s': fmt(r.steadyP99, 3),
       admitted: r.admitted,
     })));
-    const fig = (r: typeof exact) => ({ admissionsPerSecond: Math.round(r.perSecond), p50Ms: +r.p50.toFixed(3), p99Ms: +r.p99.toFixed(3) });
+    const fig = (r: typeof exact) => ({ admissionsPerSecond: Math.round(r.perSecond), p50Ms: +r.p50.toFixed(3), p99Ms: +r.p99.toFixed(3), p99AfterFirstSecondMs: +r.steadyP99.toFixed(3) });
     return { workers, processes: 2, poolSize, durationMs, exactHoldPerRequest: fig(exact), leases: fig(leased), speedup: +(leased.perSecond / exact.perSecond).toFixed(1) };
   } finally {
     await pubSub.close();
@@ -95,6 +99,8 @@ interface WorkerResult {
   chargedMicros: number;
   seconds: number;
   latencies: number[];
+  /** Latencies of admissions started after the first second. */
+  steadyLatencies: number[];
 }
 
 function startWorker(job: WorkerJob): Promise<WorkerResult> {
@@ -117,6 +123,7 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
   const budgets = new BudgetService({ db: ds, audit, bus, alerts: new AlertService(ds, audit, pubSub), leases: job.mode === 'leases' ? {} : false });
   const budget = (await budgets.all()).find((b) => b.id === job.budgetId) as BudgetData;
   const latencies: number[] = [];
+  const steadyLatencies: number[] = [];
   let admitted = 0;
   let charged = 0;
   const started = performance.now();
@@ -128,12 +135,17 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
         const r =
           job.mode === 'exact'
             ? await budgets.reserve({ budgets: [budget], amountMicros: job.amount, requestId: randomUUID() })
-            : await budgets.admit({ prompt: 'p', modelId: 'm', apiKey: null, user: null, requestId: randomUUID() }, () => job.amount);
-        latencies.push(performance.now() - t0);
+            : await budgets.admit({ prompt: budget.scopeValue!, modelId: 'm', apiKey: null, user: null, requestId: randomUUID() }, () => job.amount);
+        const ms = performance.now() - t0;
+        latencies.push(ms);
+        if (t0 - started >= 1_000) steadyLatencies.push(ms);
         if (!r.ok) throw new Error(r.message);
         admitted++;
         charged += job.amount / 2;
         await budgets.settle(r.reservation, job.amount / 2);
+        // A request does I/O between its admission and its settlement (the model call): let the
+        // event loop turn, or in-memory admissions would starve the process's own ledger I/O.
+        await new Promise((r) => setImmediate(r));
       }
     }),
   );
@@ -142,7 +154,7 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
   await pubSub.close();
   await bus.close();
   await ds.destroy();
-  return { admitted, chargedMicros: charged, seconds, latencies };
+  return { admitted, chargedMicros: charged, seconds, latencies, steadyLatencies };
 }
 
 if (process.argv.includes('--budget-worker')) {

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   if (pick.has('evals')) await benchEvals({ cases: Number(process.env.BENCH_EVAL_CASES ?? 200), bigCases: Number(process.env.BENCH_EVAL_BIG_CASES ?? 10_000) });
   if (pick.has('budgets')) {
     const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const r = await benchBudgets(url);
+    const r = await benchBudgets(url, { durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000) });
     console.log('\n## budgets (PostgreSQL)');
     for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   }

@@ -90,8 +90,9 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
         await s.budgets.settle(r, actual);
       }),
     );
+    // Settled in memory at once, written in batches: flushLeases waits for the last one.
+    await s.budgets.flushLeases();
     const after = await row(db, b.id, today());
-    // Settled means written: spent is exact once settle resolved.
     expect(after.spent).toBe(charged);
     expect(after.reserved).toBe(0);
     expect(after.spent + after.leased).toBeLessThanOrEqual(leased.leased + leased.spent);
@@ -137,6 +138,7 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
       const r = await admit(s, b, amount);
       results.push(r);
       if (r.ok) await s.budgets.settle(r.reservation, amount);
+      await s.budgets.flushLeases();
       const now = await row(db, b.id, today());
       expect(now.spent + now.reserved + now.leased).toBeLessThanOrEqual(now.limit);
     }
@@ -181,6 +183,7 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     // A stalled (not dead) process that settles after its lease was reaped is still charged (the model
     // ran), and leases afresh for its next request.
     await crashed.budgets.settle(inFlight, 7_000);
+    await crashed.budgets.flushLeases();
     expect(await row(db, b.id, today())).toMatchObject({ spent: 7_000, reserved: 0, leased: 0 });
     const next = reservationOf(await admit(crashed, b, amount));
     expect(next.leased).toHaveLength(1);
@@ -233,6 +236,8 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     // Worst cases admitted never pass the limit; real costs below it let a few more in.
     expect(admitted * amount).toBeLessThanOrEqual(N * amount + amount / 2 + (admitted * 2_000));
     expect(admitted).toBeGreaterThanOrEqual(N);
+    await a.budgets.flushLeases();
+    await b.budgets.flushLeases();
     const end = await row(db, budget.id, today());
     expect(end.spent).toBe(charged);
     expect(end.spent).toBeLessThanOrEqual(end.limit);

@@ -14,7 +14,7 @@ import { benchAnalytics } from './analytics.bench';
 async function main(): Promise<void> {
   const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets,evals').split(',').map((s) => s.trim()));
   console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
-  if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
+  if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
   if (pick.has('guardrails')) {
     const r = await benchGuardrails();
     console.log('\n## guardrails');

@@ -38,8 +38,20 @@ parentPort!.on('message', async (msg: { kind: ClientKind | 'stop'; concurrency: 
     return;
   }
   try {
-    const samples = await round(msg.concurrency, 1, client(msg.kind));
-    parentPort!.postMessage({ samples });
+    // A failed request is counted, not timed (a keep-alive socket the server just closed, a gateway hiccup).
+    let failed = 0;
+    let lastError = '';
+    const run = client(msg.kind);
+    const samples = (
+      await round(msg.concurrency, 1, () =>
+        run().catch((err: unknown) => {
+          failed++;
+          lastError = err instanceof Error ? err.message : String(err);
+          return null as unknown as Sample;
+        }),
+      )
+    ).filter(Boolean);
+    parentPort!.postMessage({ samples, failed, lastError });
   } catch (err) {
     parentPort!.postMessage({ error: err instanceof Error ? err.message : String(err) });
   }

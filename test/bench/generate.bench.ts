@@ -47,6 +47,7 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     }
     // Warm every path (JIT, sockets, caches).
     for (let i = 0; i < 20; i++) for (const [, kind] of [['', 'direct'], ['', 'direct-once'], ...streaming, ...once] as Array<[string, ClientKind]>) await run(kind, 1);
+    failures.clear();
     const rows: Array<Record<string, string | number>> = [];
     for (const [concurrency, rounds] of [
       [1, iterations],
@@ -72,6 +73,7 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
         });
       }
     }
+    if (failures.size) console.log(`\nfailed requests (not timed): ${JSON.stringify(Object.fromEntries(failures))}`);
     printTable(`generate: the floor (AWS SDK straight to the emulator) vs the service${portkey ? ' and Portkey' : ''}, ${MODEL}, 10 context chunks, interleaved`, rows);
     return rows;
   } finally {
@@ -103,10 +105,20 @@ async function setupFull(t: TestApp): Promise<void> {
   await must(t, `mutation { createBudget(input: { name: "global", scope: GLOBAL, period: MONTHLY, limitUsd: 1000000 }) { id } }`);
 }
 
+/** Requests that failed, by client kind (reported, not timed). */
+const failures = new Map<string, { n: number; last: string }>();
+
 function workerClient(worker: Worker) {
   return (kind: ClientKind, concurrency: number): Promise<Sample[]> =>
     new Promise((resolve, reject) => {
-      worker.once('message', (m: { samples?: Sample[]; error?: string }) => (m.error ? reject(new Error(`${kind}: ${m.error}`)) : resolve(m.samples!)));
+      worker.once('message', (m: { samples?: Sample[]; failed?: number; lastError?: string; error?: string }) => {
+        if (m.error) return reject(new Error(`${kind}: ${m.error}`));
+        if (m.failed) {
+          const f = failures.get(kind) ?? { n: 0, last: '' };
+          failures.set(kind, { n: f.n + m.failed, last: m.lastError ?? '' });
+        }
+        resolve(m.samples!);
+      });
       worker.postMessage({ kind, concurrency });
     });
 }

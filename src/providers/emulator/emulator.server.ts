@@ -505,7 +505,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       });
   };
 
-  const h1 = http.createServer({ keepAliveTimeout: 5_000 }, handle);
+  // Idle keep-alive sockets stay open for a minute (as load balancers in front of HTTP APIs keep
+  // them): with Node's 5 s a client that paused for a few seconds under load reused a socket the
+  // server was closing, and its next call failed with ECONNRESET.
+  const h1 = http.createServer({ keepAliveTimeout: 65_000 }, handle);
   const h2 = http2.createServer({}, handle);
   h2.on('session', (s) => {
     sessions.add(s);

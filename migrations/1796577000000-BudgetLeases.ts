@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class BudgetLeases1796572764094 implements MigrationInterface {
-    name = 'BudgetLeases1796572764094'
+export class BudgetLeases1796577000000 implements MigrationInterface {
+    name = 'BudgetLeases1796577000000'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`

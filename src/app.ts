@@ -62,7 +62,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     },
   });
   const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
-  const budgets = features.budgets.create({ db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel });
+  const budgets = features.budgets.create({ db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel, leases: config.budgetLeases ? {} : false });
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel });
   const routing = features.routing.create({ db, audit, bus, isKnownModel });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });

@@ -4,7 +4,7 @@ import { bigintNumber } from './money';
 
 /**
  * The ledger row of one budget for one period. `reserved_micros` is the sum of the period's open
- * holds; `spent_micros` the sum of settled costs. Rows are kept after their period ends (history).
+ * holds; `leased_micros` the sum of its open leases; `spent_micros` the sum of settled costs. Rows are kept after their period ends (history).
  */
 @Entity('budget_periods')
 @Index('uq_budget_periods_budget_start', ['budgetId', 'periodStart'], { unique: true })
@@ -35,4 +35,8 @@ export class BudgetPeriodLedger {
 
   @Column('bigint', { name: 'reserved_micros', default: 0, transformer: bigintNumber })
   reservedMicros!: number;
+
+  /** Room leased by server processes (the sum of the period's open leases); never spent + reserved + leased > limit at admission. */
+  @Column('bigint', { name: 'leased_micros', default: 0, transformer: bigintNumber })
+  leasedMicros!: number;
 }

@@ -97,6 +97,11 @@ export class Budget {
   @Field(() => Float, { description: 'Held for requests in flight in the current period (their worst-case cost).' })
   reservedUsd!: number;
 
+  @Field(() => Float, {
+    description: 'Room of the current period leased by server processes to admit requests from, not used yet (given back when idle; spent + reserved + leased never passes the limit at admission).',
+  })
+  leasedUsd!: number;
+
   @Field({ description: 'Start of the current period (the Unix epoch for TOTAL).' })
   periodStart!: Date;
 

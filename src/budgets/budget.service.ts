@@ -10,10 +10,12 @@ import {
   type BudgetData,
   type BudgetUsage,
   type CoverageRequest,
+  type LeasedShare,
   type Reservation,
   type ReserveRequest,
   type ReserveResult,
 } from './budget.types';
+import { BudgetLeases, DEFAULT_LEASE_OPTIONS, REAP_LEASES_SQL, type BudgetLeaseOptions, type LeaseChargedRow } from './budget-leases';
 import { microsToUsd } from './money';
 import { periodOf } from './periods';
 import type { AlertEvent, AlertService } from '../alerts';
@@ -21,6 +23,7 @@ import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { parseInput } from '../graphql/validation';
+import { ledgerQuery } from './ledger-query';
 import type { Logger } from '../observability/logger';
 
 const TOPIC = 'budgets';
@@ -43,6 +46,11 @@ export interface BudgetServiceOptions {
   reapIntervalMs?: number;
   /** Checks `downgradeModelId` against the model catalog (default: any id). */
   isKnownModel?: (modelId: string) => boolean;
+  /**
+   * How `admit` leases room of hot budgets (`BudgetLeaseOptions`, each field defaulted), or false to
+   * reserve an exact hold per request always (default: leases on).
+   */
+  leases?: Partial<BudgetLeaseOptions> | false;
 }
 
 interface LockedRow {
@@ -51,6 +59,7 @@ interface LockedRow {
   limit_micros: string;
   spent_micros: string;
   reserved_micros: string;
+  leased_micros: string;
   hold_id: string | null;
 }
 
@@ -127,7 +136,8 @@ function checkMicros(value: number, field: string): void {
  * Admission is a two-phase charge. `reserve` holds the request's worst-case cost against every
  * covering budget in one statement (all or nothing): the period rows are locked in budget-id order,
  * so two requests covering the same budgets can never wait on each other in a cycle, and a request
- * is admitted only if `spent + reserved + amount <= limit` for each. `settle` moves a hold to spent
+ * is admitted only if `spent + reserved + leased + amount <= limit` for each (hot budgets are admitted
+ * from a lease instead: `BudgetLeases`). `settle` moves a hold to spent
  * at the real cost (idempotent); `release` drops it; holds never closed (a crashed process) expire
  * and `reapExpired` releases them. Every path that locks both holds and period rows locks holds
  * first (by id) and period rows after (by budget id), and the reaper skips holds that are locked,
@@ -149,11 +159,15 @@ export class BudgetService {
   private readonly cache: CachedConfig<BudgetData[]>;
   /** Period rows known to exist (`budgetId|periodStart`), to skip the upsert on the hot path. */
   private readonly knownPeriods = new Set<string>();
+  /** Their ids, once a lease needed them. */
+  private readonly periodRowIds = new Map<string, string>();
   /** Thresholds known to have fired (`periodId|threshold`), to skip re-inserting them. */
   private readonly knownCrossings = new Set<string>();
   private reaper: NodeJS.Timeout | undefined;
   private readonly isKnownModel: ((modelId: string) => boolean) | undefined;
   private reaping: Promise<unknown> | undefined;
+  /** This process's leases on hot budgets (null: leases off). */
+  private readonly leases: BudgetLeases | null;
 
   constructor(opts: BudgetServiceOptions) {
     this.db = opts.db;
@@ -165,6 +179,8 @@ export class BudgetService {
     this.holdTtlMs = opts.holdTtlMs ?? 600_000;
     this.reapIntervalMs = opts.reapIntervalMs ?? 30_000;
     this.isKnownModel = opts.isKnownModel;
+    this.leases =
+      opts.leases === false ? null : new BudgetLeases(this.db, { ...DEFAULT_LEASE_OPTIONS, ...opts.leases }, this.now, (rows, now) => this.afterCharge(rows, now), this.logger);
     this.cache = new CachedConfig(TOPIC, async () => (await this.db.getRepository(Budget).find({ order: { name: 'ASC' } })).map(toData), opts.bus);
   }
 
@@ -238,8 +254,8 @@ export class BudgetService {
 
   /** Folds the ledger rows of a budget inside [start, end) into one row starting at `start`. */
   private async rebucket(m: EntityManager, budgetId: string, start: Date, end: Date | null): Promise<void> {
-    const rows: Array<{ id: string; period_start: Date; spent_micros: string; reserved_micros: string }> = await m.query(
-      `SELECT id, period_start, spent_micros, reserved_micros FROM budget_periods
+    const rows: Array<{ id: string; period_start: Date; spent_micros: string; reserved_micros: string; leased_micros: string }> = await m.query(
+      `SELECT id, period_start, spent_micros, reserved_micros, leased_micros FROM budget_periods
         WHERE budget_id = $1 AND period_start >= $2 AND ($3::timestamptz IS NULL OR period_start < $3)
         ORDER BY period_start FOR UPDATE`,
       [budgetId, start, end],
@@ -251,9 +267,16 @@ export class BudgetService {
     if (otherIds.length) {
       const spent = others.reduce((a, r) => a + BigInt(r.spent_micros), 0n);
       const reserved = others.reduce((a, r) => a + BigInt(r.reserved_micros), 0n);
+      const leased = others.reduce((a, r) => a + BigInt(r.leased_micros), 0n);
       await m.query('UPDATE budget_holds SET budget_period_id = $1 WHERE budget_period_id = ANY($2)', [target!.id, otherIds]);
+      await m.query('UPDATE budget_leases SET budget_period_id = $1 WHERE budget_period_id = ANY($2)', [target!.id, otherIds]);
       await m.query('DELETE FROM budget_periods WHERE id = ANY($1)', [otherIds]);
-      await m.query('UPDATE budget_periods SET spent_micros = spent_micros + $2, reserved_micros = reserved_micros + $3 WHERE id = $1', [target!.id, String(spent), String(reserved)]);
+      await m.query('UPDATE budget_periods SET spent_micros = spent_micros + $2, reserved_micros = reserved_micros + $3, leased_micros = leased_micros + $4 WHERE id = $1', [
+        target!.id,
+        String(spent),
+        String(reserved),
+        String(leased),
+      ]);
     }
     await m.query('UPDATE budget_periods SET period_start = $2 WHERE id = $1', [target!.id, start]);
   }
@@ -276,8 +299,8 @@ export class BudgetService {
   async history(id: string): Promise<BudgetPeriodRow[]> {
     parseInput(idSchema, id, 'id');
     if (!(await this.db.getRepository(Budget).existsBy({ id }))) throw new NotFoundError('Budget', id);
-    const rows: Array<{ period_start: Date; period_end: Date | null; spent_micros: string; reserved_micros: string; limit_micros: string }> = await this.db.query(
-      `SELECT period_start, period_end, spent_micros, reserved_micros, limit_micros FROM budget_periods WHERE budget_id = $1 ORDER BY period_start DESC`,
+    const rows: Array<{ period_start: Date; period_end: Date | null; spent_micros: string; reserved_micros: string; leased_micros: string; limit_micros: string }> = await this.db.query(
+      `SELECT period_start, period_end, spent_micros, reserved_micros, leased_micros, limit_micros FROM budget_periods WHERE budget_id = $1 ORDER BY period_start DESC`,
       [id],
     );
     return rows.map((r) =>
@@ -286,6 +309,7 @@ export class BudgetService {
         periodEnd: r.period_end ? new Date(r.period_end) : null,
         spentUsd: microsToUsd(Number(r.spent_micros)),
         reservedUsd: microsToUsd(Number(r.reserved_micros)),
+        leasedUsd: microsToUsd(Number(r.leased_micros)),
         limitUsd: microsToUsd(Number(r.limit_micros)),
       }),
     );
@@ -294,8 +318,8 @@ export class BudgetService {
   /** The ledger of a budget's period containing `at` (default now); zeros when nothing was reserved yet. */
   async usage(budget: BudgetData, at: Date = this.now()): Promise<BudgetUsage> {
     const { start, end } = periodOf(budget.period, at);
-    const rows: Array<{ id: string; limit_micros: string; spent_micros: string; reserved_micros: string }> = await this.db.query(
-      'SELECT id, limit_micros, spent_micros, reserved_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2',
+    const rows: Array<{ id: string; limit_micros: string; spent_micros: string; reserved_micros: string; leased_micros: string }> = await this.db.query(
+      'SELECT id, limit_micros, spent_micros, reserved_micros, leased_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2',
       [budget.id, start],
     );
     const r = rows[0];
@@ -306,6 +330,7 @@ export class BudgetService {
       limitMicros: r ? Number(r.limit_micros) : budget.limitMicros,
       spentMicros: r ? Number(r.spent_micros) : 0,
       reservedMicros: r ? Number(r.reserved_micros) : 0,
+      leasedMicros: r ? Number(r.leased_micros) : 0,
     };
   }
 
@@ -313,8 +338,8 @@ export class BudgetService {
     if (!budgets.length) return budgets;
     const now = this.now();
     const periods = budgets.map((b) => periodOf(b.period, now));
-    const rows: Array<{ budget_id: string; spent_micros: string; reserved_micros: string }> = await this.db.query(
-      `SELECT p.budget_id, p.spent_micros, p.reserved_micros FROM budget_periods p
+    const rows: Array<{ budget_id: string; spent_micros: string; reserved_micros: string; leased_micros: string }> = await this.db.query(
+      `SELECT p.budget_id, p.spent_micros, p.reserved_micros, p.leased_micros FROM budget_periods p
        JOIN unnest($1::uuid[], $2::timestamptz[]) AS k(budget_id, period_start) ON p.budget_id = k.budget_id AND p.period_start = k.period_start`,
       [budgets.map((b) => b.id), periods.map((p) => p.start.toISOString())],
     );
@@ -323,6 +348,7 @@ export class BudgetService {
       const r = byId.get(b.id);
       b.spentUsd = microsToUsd(r ? Number(r.spent_micros) : 0);
       b.reservedUsd = microsToUsd(r ? Number(r.reserved_micros) : 0);
+      b.leasedUsd = microsToUsd(r ? Number(r.leased_micros) : 0);
       b.periodStart = periods[i]!.start;
       b.periodEnd = periods[i]!.end;
     });
@@ -358,10 +384,10 @@ export class BudgetService {
     // Sorted by id: the order every transaction locks period rows in.
     let budgets = dedupeById(req.budgets).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let attempt = 0; ; attempt++) {
-      if (!budgets.length) return { ok: true, reservation: { requestId: req.requestId, amountMicros: req.amountMicros, expiresAt, holds: [] } };
+      if (!budgets.length) return { ok: true, reservation: { requestId: req.requestId, amountMicros: req.amountMicros, expiresAt, holds: [], leased: [] } };
       const periods = budgets.map((b) => periodOf(b.period, now));
       await this.ensurePeriodRows(budgets, periods);
-      const rows: LockedRow[] = await this.db.query(RESERVE_SQL, [
+      const rows: LockedRow[] = await ledgerQuery(this.db, RESERVE_SQL, [
         budgets.map((b) => b.id),
         periods.map((p) => p.start.toISOString()),
         String(req.amountMicros),
@@ -389,6 +415,7 @@ export class BudgetService {
               const r = byBudget.get(b.id)!;
               return { holdId: r.hold_id!, budgetId: b.id, budgetName: b.name, budgetPeriodId: r.period_id, periodStart: periods[i]!.start };
             }),
+            leased: [],
           },
         };
       }
@@ -396,7 +423,8 @@ export class BudgetService {
       for (const b of budgets) {
         const r = byBudget.get(b.id)!;
         const limit = Number(r.limit_micros);
-        const remaining = limit - Number(r.spent_micros) - Number(r.reserved_micros);
+        // Room leased by server processes is not free: it is theirs to admit from (or give back).
+        const remaining = limit - Number(r.spent_micros) - Number(r.reserved_micros) - Number(r.leased_micros);
         if (remaining - req.amountMicros >= 0) continue;
         if (!worst || remaining < worst.remaining) worst = { budget: b, remaining, limit };
       }
@@ -410,6 +438,65 @@ export class BudgetService {
         message: budgetExceededMessage(worst.budget, { limitMicros: worst.limit, remainingMicros, amountMicros: req.amountMicros }),
       };
     }
+  }
+
+  /**
+   * `reserve`, with hot budgets taken from this process's leases (in memory; see BudgetLeases):
+   * each budget this process admits often is taken from its slice, the others (and hot ones in
+   * their last stretch) get exact holds in one `reserve`, all or nothing: a refusal gives the
+   * leased shares back.
+   */
+  private async reserveForAdmission(req: ReserveRequest): Promise<ReserveResult> {
+    const leases = this.leases;
+    if (!leases || !req.budgets.length) return this.reserve(req);
+    checkMicros(req.amountMicros, 'amountMicros');
+    const now = req.now ?? this.now();
+    const budgets = dedupeById(req.budgets);
+    const periods = budgets.map((b) => periodOf(b.period, now));
+    const keys = budgets.map((b, i) => periodKey(b.id, periods[i]!.start));
+    const hot = budgets.map((b, i) => req.amountMicros > 0 && leases.wants(b, keys[i]!));
+    if (!hot.some(Boolean)) return this.reserve(req);
+    const periodIds = await this.periodIds(budgets, periods);
+    const leased: LeasedShare[] = [];
+    const exact: BudgetData[] = [];
+    try {
+      for (let i = 0; i < budgets.length; i++) {
+        const id = periodIds.get(keys[i]!);
+        const share = hot[i] && id ? await leases.take(budgets[i]!, keys[i]!, id, periods[i]!.start, req.amountMicros) : null;
+        if (share) leased.push(share);
+        else exact.push(budgets[i]!);
+      }
+    } catch (err) {
+      for (const l of leased) leases.close(l, 0, false);
+      throw err;
+    }
+    const r = await this.reserve({ ...req, budgets: exact }).catch((err: unknown) => {
+      for (const l of leased) leases.close(l, 0, false);
+      throw err;
+    });
+    if (!r.ok) {
+      for (const l of leased) leases.close(l, 0, false);
+      return r;
+    }
+    r.reservation.leased = leased;
+    return r;
+  }
+
+  /** The period row ids of `budgets` for `periods` (`budgetId|periodStart` → id), creating missing rows. */
+  private async periodIds(budgets: BudgetData[], periods: Array<{ start: Date; end: Date | null }>): Promise<Map<string, string>> {
+    const keys = budgets.map((b, i) => periodKey(b.id, periods[i]!.start));
+    const missing = keys.filter((k) => !this.periodRowIds.has(k));
+    if (missing.length) {
+      await this.ensurePeriodRows(budgets, periods);
+      const rows: Array<{ budget_id: string; period_start: Date; id: string }> = await this.db.query(
+        `SELECT p.id, p.budget_id, p.period_start FROM budget_periods p
+         JOIN unnest($1::uuid[], $2::timestamptz[]) AS k(budget_id, period_start) ON p.budget_id = k.budget_id AND p.period_start = k.period_start`,
+        [budgets.map((b) => b.id), periods.map((p) => p.start.toISOString())],
+      );
+      if (this.periodRowIds.size > 100_000) this.periodRowIds.clear();
+      for (const r of rows) this.periodRowIds.set(periodKey(r.budget_id, new Date(r.period_start)), r.id);
+    }
+    return this.periodRowIds;
   }
 
   /**
@@ -429,7 +516,7 @@ export class BudgetService {
     for (let hop = 0; ; hop++) {
       const budgets = await this.coveringAny(req, candidates);
       const amountMicros = costOf(modelId, candidates);
-      const r = await this.reserve({ budgets, amountMicros, requestId: req.requestId, ttlMs: req.ttlMs, now: req.now });
+      const r = await this.reserveForAdmission({ budgets, amountMicros, requestId: req.requestId, ttlMs: req.ttlMs, now: req.now });
       attempts.push({ modelId, budgets, amountMicros, refusal: r.ok ? null : r });
       if (r.ok) return { ok: true, reservation: r.reservation, modelId, downgradedFrom: downgradedBy ? req.modelId : null, downgradedBy, attempts };
       const next = r.budget.onExceed === BudgetAction.DOWNGRADE ? r.budget.downgradeModelId : null;
@@ -457,11 +544,35 @@ export class BudgetService {
    */
   async settle(reservation: Reservation, actualMicros: number, servedBudgetIds?: readonly string[]): Promise<void> {
     checkMicros(actualMicros, 'actualMicros');
-    if (!servedBudgetIds) return this.close(reservation, 'SETTLED', actualMicros);
     // A fallback model served: budgets scoped only to models that did not serve are not charged.
-    const served = new Set(servedBudgetIds);
-    await this.close({ ...reservation, holds: reservation.holds.filter((h) => served.has(h.budgetId)) }, 'SETTLED', actualMicros);
-    await this.close({ ...reservation, holds: reservation.holds.filter((h) => !served.has(h.budgetId)) }, 'RELEASED', 0);
+    const served = servedBudgetIds ? new Set(servedBudgetIds) : null;
+    const charged = (id: string) => !served || served.has(id);
+    const leased = this.closeLeased(reservation, actualMicros, charged);
+    try {
+      if (!served) await this.close(reservation, 'SETTLED', actualMicros);
+      else {
+        await this.close({ ...reservation, holds: reservation.holds.filter((h) => served.has(h.budgetId)) }, 'SETTLED', actualMicros);
+        await this.close({ ...reservation, holds: reservation.holds.filter((h) => !served.has(h.budgetId)) }, 'RELEASED', 0);
+      }
+    } finally {
+      await leased;
+    }
+  }
+
+  /**
+   * Closes a reservation's leased shares: charged or given back in memory at once; the ledger write
+   * follows in this process's next batch (`flushLeases` waits for it).
+   */
+  private async closeLeased(reservation: Reservation, actualMicros: number, charged: (budgetId: string) => boolean): Promise<void> {
+    const shares = reservation.leased ?? [];
+    if (!shares.length) return;
+    if (!this.leases) throw new Error('a leased reservation reached a budget service with leases off');
+    for (const s of shares) this.leases.close(s, actualMicros, charged(s.budgetId));
+  }
+
+  /** Resolves once every leased settlement of this process so far is written to the ledger. */
+  async flushLeases(): Promise<void> {
+    await this.leases?.flush();
   }
 
   /**
@@ -478,15 +589,20 @@ export class BudgetService {
 
   /** Frees the holds without charging anything (the model was not called). Idempotent. */
   async release(reservation: Reservation): Promise<void> {
-    await this.close(reservation, 'RELEASED', 0);
+    await Promise.all([this.close(reservation, 'RELEASED', 0), this.closeLeased(reservation, 0, () => false)]);
   }
 
   private async close(reservation: Reservation, outcome: 'SETTLED' | 'RELEASED', actualMicros: number): Promise<void> {
     const ids = reservation.holds.map((h) => h.holdId);
     if (!ids.length) return;
     const now = this.now();
-    const charged: ChargedRow[] = await this.db.query(CLOSE_SQL, [ids, outcome, String(actualMicros), now.toISOString()]);
+    const charged: ChargedRow[] = await ledgerQuery(this.db, CLOSE_SQL, [ids, outcome, String(actualMicros), now.toISOString()]);
     if (!charged.length || actualMicros === 0) return;
+    await this.afterCharge(charged, now);
+  }
+
+  /** Fires the alert thresholds that charged period rows newly reached. */
+  private async afterCharge(charged: ChargedRow[] | LeaseChargedRow[], now: Date): Promise<void> {
     // Thresholds are checked after the charge committed, in their own transaction, and only when one
     // is newly reached: the unique crossing row makes each fire once even when settles race.
     const budgets = new Map((await this.cache.get()).map((b) => [b.id, b]));
@@ -536,6 +652,11 @@ export class BudgetService {
       if (n < REAP_BATCH) break;
     }
     if (total) this.logger?.warn({ holds: total }, 'released expired budget holds');
+    for (;;) {
+      const [r] = (await ledgerQuery(this.db, REAP_LEASES_SQL, [now.toISOString()])) as Array<{ n: number; micros: string }>;
+      if (r!.n) this.logger?.warn({ leases: r!.n, micros: Number(r!.micros) }, 'released expired budget leases');
+      if (r!.n < REAP_BATCH) break;
+    }
     return total;
   }
 
@@ -551,11 +672,15 @@ export class BudgetService {
     this.reaper.unref();
   }
 
-  /** Stops the reaper and waits for a run in progress, so the database can close after. */
+  /**
+   * Stops the reaper and waits for a run in progress, and gives this process's unused leased room
+   * back (a clean stop), so the database can close after.
+   */
   async stopReaper(): Promise<void> {
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = undefined;
     await this.reaping;
+    await this.leases?.stop();
   }
 
   // ---------------------------------------------------------------- internals
@@ -582,6 +707,7 @@ export class BudgetService {
 
   private forgetPeriods(budgetId: string): void {
     for (const k of this.knownPeriods) if (k.startsWith(`${budgetId}|`)) this.knownPeriods.delete(k);
+    for (const k of this.periodRowIds.keys()) if (k.startsWith(`${budgetId}|`)) this.periodRowIds.delete(k);
   }
 
   /** Locks period rows in the one global order: budget id, then period start. */
@@ -651,18 +777,19 @@ function dedupeById(budgets: BudgetData[]): BudgetData[] {
  * row. FOR NO KEY UPDATE is the lock an UPDATE of non-key columns takes; it does not block the
  * foreign-key checks of hold inserts. Under READ COMMITTED the lock returns each row's latest
  * committed version, and the UPDATE applies to that same version, so the check and the write agree.
+ * Room leased by processes (`leased_micros`) counts as taken.
  * $1 budget ids (sorted), $2 period starts, $3 amount, $4 request id, $5 expiry.
  */
 const RESERVE_SQL = `
 WITH k AS (
   SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS k(budget_id, period_start)
 ), locked AS (
-  SELECT p.id, p.budget_id, p.limit_micros, p.spent_micros, p.reserved_micros
+  SELECT p.id, p.budget_id, p.limit_micros, p.spent_micros, p.reserved_micros, p.leased_micros
   FROM budget_periods p JOIN k ON p.budget_id = k.budget_id AND p.period_start = k.period_start
   ORDER BY p.budget_id
   FOR NO KEY UPDATE OF p
 ), verdict AS (
-  SELECT count(*) = cardinality($1::uuid[]) AND coalesce(bool_and(spent_micros + reserved_micros + $3::bigint <= limit_micros), true) AS ok
+  SELECT count(*) = cardinality($1::uuid[]) AND coalesce(bool_and(spent_micros + reserved_micros + leased_micros + $3::bigint <= limit_micros), true) AS ok
   FROM locked
 ), upd AS (
   UPDATE budget_periods p SET reserved_micros = p.reserved_micros + $3::bigint
@@ -674,7 +801,7 @@ WITH k AS (
   SELECT id, $4, $3::bigint, $5::timestamptz FROM upd
   RETURNING id, budget_period_id
 )
-SELECT l.id AS period_id, l.budget_id, l.limit_micros, l.spent_micros, l.reserved_micros, i.id AS hold_id
+SELECT l.id AS period_id, l.budget_id, l.limit_micros, l.spent_micros, l.reserved_micros, l.leased_micros, i.id AS hold_id
 FROM locked l LEFT JOIN ins i ON i.budget_period_id = l.id`;
 
 /**

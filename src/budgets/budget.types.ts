@@ -36,15 +36,30 @@ export interface ReservationHold {
 }
 
 /**
- * Worst-case cost held against every covering budget. Pass it to `settle` (real cost) or `release`
- * when the request ends; holds that are never closed expire at `expiresAt` and are reaped.
- * A reservation with no holds (no budget covers the request) is valid and settles as a no-op.
+ * One budget's share of a reservation taken from this process's lease on a hot budget (in memory:
+ * only the process that admitted it can settle it).
+ */
+export interface LeasedShare {
+  budgetId: string;
+  budgetName: string;
+  budgetPeriodId: string;
+  periodStart: Date;
+  amountMicros: number;
+}
+
+/**
+ * Worst-case cost held against every covering budget: an exact hold in the ledger per budget, or a
+ * share of this process's lease on a hot budget. Pass it to `settle` (real cost) or `release` when
+ * the request ends; holds that are never closed expire at `expiresAt` and are reaped (a leased share
+ * of a crashed process comes back with its lease). A reservation with neither (no budget covers the
+ * request) is valid and settles as a no-op.
  */
 export interface Reservation {
   requestId: string;
   amountMicros: number;
   expiresAt: Date;
   holds: ReservationHold[];
+  leased: LeasedShare[];
 }
 
 export interface ReserveRequest {
@@ -100,6 +115,8 @@ export interface BudgetUsage {
   limitMicros: number;
   spentMicros: number;
   reservedMicros: number;
+  /** Room leased by server processes and not used yet. */
+  leasedMicros: number;
 }
 
 /** One period of a budget's history (`budgetHistory`). */
@@ -116,6 +133,9 @@ export class BudgetPeriodRow {
 
   @Field(() => Float)
   reservedUsd!: number;
+
+  @Field(() => Float, { description: 'Room leased by server processes to admit requests from, not used yet.' })
+  leasedUsd!: number;
 
   @Field(() => Float, { description: 'The limit that applied in this period.' })
   limitUsd!: number;

@@ -7,6 +7,8 @@ export { BudgetService, type BudgetServiceOptions } from './budget.service';
 export { Budget, BudgetScope, BudgetPeriod, BudgetAction } from './budget.entity';
 export { BudgetPeriodLedger } from './budget-period.entity';
 export { BudgetHold, type HoldOutcome } from './budget-hold.entity';
+export { BudgetLease } from './budget-lease.entity';
+export { DEFAULT_LEASE_OPTIONS, type BudgetLeaseOptions } from './budget-leases';
 export { BudgetThresholdCrossing } from './budget-threshold-crossing.entity';
 export { BudgetResolver } from './budget.resolver';
 export { BUDGET_EXCEEDED, budgetExceededMessage, formatUsd } from './budget.errors';
@@ -20,6 +22,7 @@ export {
   type BudgetData,
   type BudgetUsage,
   type CoverageRequest,
+  type LeasedShare,
   type Reservation,
   type ReservationHold,
   type ReserveRefusal,

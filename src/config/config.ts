@@ -39,6 +39,7 @@ const envSchema = z.object({
   ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   ALERT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),
   ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  BUDGET_LEASES: z.enum(['on', 'off']).default('on'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -70,6 +71,8 @@ export interface AppConfig {
   readonly alerts: AlertsConfig;
   /** Human review sampling and claims. */
   readonly review: { readonly traceSampleRate: number; readonly evalSampleRate: number; readonly claimMs: number };
+  /** Hot budgets are admitted from per-process leases (README "Budgets and alerts"); BUDGET_LEASES=off turns them off. */
+  readonly budgetLeases: boolean;
 }
 
 /** How often alert rules are evaluated, and how webhooks are delivered. */
@@ -157,5 +160,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       responseCacheMaxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
       budgetHoldTtlMs: e.BUDGET_HOLD_TTL_SECONDS * 1000,
     }),
+    budgetLeases: e.BUDGET_LEASES === 'on',
   });
 }

@@ -48,7 +48,7 @@ export class GenerateResolver {
   @Mutation(() => GenerateResult, { description: 'The same as `generate`, as one result.' })
   generateOnce(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: ServicesContext): Promise<GenerateResult> {
     const req = parseOrTrace(input, ctx);
-    return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal));
+    return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal, { whole: true }));
   }
 
   @Authorized(Roles.READ_PROMPTS)

@@ -28,7 +28,8 @@ export interface PipelineDeps {
   routing: Pick<RoutingService, 'route'>;
   guardrails: Pick<GuardrailService, 'policiesFor' | 'screenInput' | 'createOutputScanner'>;
   budgets: Pick<BudgetService, 'admit' | 'coveringBudgets' | 'settle' | 'release' | 'extend'>;
-  models: { provider: Pick<ModelProviderWithAll, 'stream'>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
+  /** `complete` (a non-streamed call) serves `generateOnce` when the provider has it. */
+  models: { provider: Pick<ModelProviderWithAll, 'stream'> & Partial<Pick<ModelProviderWithAll, 'complete'>>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
   traces: { enqueue(record: TraceRecord): void };
   cache: Pick<ResponseCache, 'lookup' | 'store'>;
   history: Pick<HistoryTrimmer, 'plan' | 'summarize'>;

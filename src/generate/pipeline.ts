@@ -27,8 +27,9 @@ export class GenerationPipeline {
     private readonly steps: readonly PipelineStep[] = GENERATE_STEPS,
   ) {}
 
-  async *run(req: GenerateRequest, caller: Caller, signal?: AbortSignal): AsyncGenerator<GenerateEventData> {
-    const st = startRequest(req, caller, signal);
+  /** Runs one request; with `whole`, the answer comes as one TextDelta from a non-streamed model call (`generateOnce`). */
+  async *run(req: GenerateRequest, caller: Caller, signal?: AbortSignal, opts: { whole?: boolean } = {}): AsyncGenerator<GenerateEventData> {
+    const st = startRequest(req, caller, signal, opts.whole);
     try {
       for (const step of this.steps) {
         const out = step.run(st, this.deps);

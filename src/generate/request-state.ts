@@ -81,6 +81,11 @@ export interface RequestState {
   readonly req: GenerateRequest;
   readonly caller: Caller;
   readonly signal: AbortSignal | undefined;
+  /**
+   * The caller wants the answer whole (`generateOnce`): the model is called without streaming and
+   * the answer is one TextDelta, so nothing runs per delta.
+   */
+  readonly whole: boolean;
   readonly traceId: string;
   readonly t0: number;
   readonly spans: SpanRecorder;
@@ -119,8 +124,8 @@ export interface RequestState {
 export type TracedRequest = Pick<GenerateRequest, 'prompt' | 'label' | 'user' | 'sessionId' | 'tags'>;
 
 /** The state of a new request; its trace starts as FAILED until a step says otherwise. */
-export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal): RequestState {
-  return newState(req, { ...req }, caller, signal);
+export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal, whole = false): RequestState {
+  return newState(req, { ...req }, caller, signal, whole);
 }
 
 /** The state of a request refused before the pipeline ran: its trace records the raw request. */
@@ -129,12 +134,13 @@ export function startRejected(fields: TracedRequest, raw: TraceRequest, caller: 
   return newState(req, raw, caller, undefined);
 }
 
-function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, signal: AbortSignal | undefined): RequestState {
+function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, signal: AbortSignal | undefined, whole = false): RequestState {
   const traceId = randomUUID();
   return {
     req,
     caller,
     signal,
+    whole,
     traceId,
     t0: performance.now(),
     spans: new SpanRecorder(),

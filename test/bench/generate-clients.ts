@@ -1,45 +1,62 @@
 import { performance } from 'node:perf_hooks';
-import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
-/** The client side of the generate benchmark: the SDK straight to the emulator, and a graphql-ws frontend. */
+/** The client side of the generate benchmark: the SDK straight to the emulator, the service over graphql-ws and HTTP, Portkey. */
 
 export const REPLY = 'The capital of France is Paris. It has been the capital for centuries and is known for its museums, cafes and the Seine.';
 export const SYSTEM = 'You are a concise geography assistant. Answer in one or two sentences.';
 export const MODEL = 'amazon.nova-lite-v1:0';
+
+/** Ten retrieved chunks, as a RAG frontend sends them (the full-pipeline candidate screens each for injection). */
+export const CHUNKS = Array.from({ length: 10 }, (_, i) => ({
+  id: `doc-${i}`,
+  text: `Paris guide, part ${i + 1}. The city sits on the Seine in northern France and has been the seat of government since the Middle Ages. ` +
+    'Its museums include the Louvre and the Musee d Orsay; its cafes line the boulevards laid out in the nineteenth century. '.repeat(3),
+  score: 0.9 - i * 0.01,
+}));
 
 export interface Sample {
   ttft: number;
   total: number;
 }
 
+/** What the floor sends: the same system prompt, the chunks and the input in one user message. */
+function floorMessages(input: string) {
+  const context = CHUNKS.map((c) => c.text).join('\n\n');
+  return { modelId: MODEL, system: [{ text: SYSTEM }], messages: [{ role: 'user' as const, content: [{ text: `${context}\n\n${input}` }] }], inferenceConfig: { maxTokens: 512 } };
+}
+
 export async function direct(client: BedrockRuntimeClient, input: string): Promise<Sample> {
   const t0 = performance.now();
   let ttft = NaN;
-  const out = await client.send(
-    new ConverseStreamCommand({
-      modelId: MODEL,
-      system: [{ text: SYSTEM }],
-      messages: [{ role: 'user', content: [{ text: input }] }],
-      inferenceConfig: { maxTokens: 512 },
-    }),
-  );
+  const out = await client.send(new ConverseStreamCommand(floorMessages(input)));
   for await (const ev of out.stream!) {
     if (ev.contentBlockDelta && Number.isNaN(ttft)) ttft = performance.now() - t0;
   }
   return { ttft, total: performance.now() - t0 };
 }
 
-export function viaPipeline(ws: Client, input: string): Promise<Sample> {
+/** The floor of the non-streaming path: Converse straight to the emulator. */
+export async function directOnce(client: BedrockRuntimeClient, input: string): Promise<Sample> {
+  const t0 = performance.now();
+  const out = await client.send(new ConverseCommand(floorMessages(input)));
+  if (!out.output?.message?.content?.length) throw new Error('empty answer');
+  const total = performance.now() - t0;
+  return { ttft: total, total };
+}
+
+/** The `generate` subscription for `prompt`, with the chunks. */
+export function viaPipeline(ws: Client, input: string, prompt = 'bench'): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let ttft = NaN;
     ws.subscribe(
       {
         query: `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on TextDelta { text } ... on GenerationFailed { code message } } }`,
-        variables: { i: { prompt: 'bench', input, cache: 'BYPASS', user: 'bench-user' } },
+        variables: { i: { prompt, input, context: CHUNKS, cache: 'BYPASS', user: 'bench-user' } },
       },
       {
         next: (r) => {
@@ -53,6 +70,60 @@ export function viaPipeline(ws: Client, input: string): Promise<Sample> {
       },
     );
   });
+}
+
+/** `generateOnce` over HTTP. */
+export async function viaOnce(httpUrl: string, key: string, input: string, prompt = 'bench'): Promise<Sample> {
+  const t0 = performance.now();
+  const res = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({
+      query: 'mutation($i: GenerateInput!) { generateOnce(input: $i) { status text error { code message } } }',
+      variables: { i: { prompt, input, context: CHUNKS, cache: 'BYPASS', user: 'bench-user' } },
+    }),
+  });
+  const body = (await res.json()) as { data?: { generateOnce?: { status: string; text: string; error?: { code: string; message: string } } }; errors?: unknown };
+  const g = body.data?.generateOnce;
+  if (!g || g.status !== 'COMPLETED') throw new Error(JSON.stringify(body.errors ?? g?.error));
+  const total = performance.now() - t0;
+  return { ttft: total, total };
+}
+
+/**
+ * Portkey's gateway (`@portkey-ai/gateway`) in front of the same emulator: its OpenAI-compatible chat
+ * endpoint with the Bedrock provider, the emulator as the custom host.
+ */
+export async function viaPortkey(gatewayUrl: string, emulatorUrl: string, input: string, stream: boolean): Promise<Sample> {
+  const t0 = performance.now();
+  const context = CHUNKS.map((c) => c.text).join('\n\n');
+  const res = await fetch(`${gatewayUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-portkey-provider': 'bedrock',
+      'x-portkey-aws-access-key-id': 'bench',
+      'x-portkey-aws-secret-access-key': 'bench',
+      'x-portkey-aws-region': 'us-east-1',
+      'x-portkey-custom-host': emulatorUrl,
+    },
+    body: JSON.stringify({ model: MODEL, stream, max_tokens: 512, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: `${context}\n\n${input}` }] }),
+  });
+  if (!res.ok) throw new Error(`portkey ${res.status}: ${await res.text()}`);
+  let ttft = NaN;
+  if (stream) {
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (Number.isNaN(ttft) && value && Buffer.from(value).includes('"content"')) ttft = performance.now() - t0;
+    }
+  } else {
+    const body = (await res.json()) as { choices?: Array<{ message?: { content?: string } }> };
+    if (!body.choices?.[0]?.message?.content) throw new Error(`portkey: no answer ${JSON.stringify(body).slice(0, 300)}`);
+  }
+  const total = performance.now() - t0;
+  return { ttft: stream ? ttft : total, total };
 }
 
 export async function round(concurrency: number, rounds: number, run: () => Promise<Sample>): Promise<Sample[]> {

@@ -1,127 +1,159 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { fmt, printTable, summarize } from './stats';
-import { direct, MODEL, REPLY, round, sdkClient, SYSTEM, type Sample } from './generate-clients';
-import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from '../../src/generate';
+import { MODEL, REPLY, SYSTEM, type Sample } from './generate-clients';
+import type { ClientKind, WorkerSetup } from './generate-client.worker';
 
 /**
- * The generate pipeline's overhead: the same streamed generation (same emulator, same reply),
- * once straight from the emulator through the AWS SDK client and once through the whole pipeline
- * (graphql-ws subscription: prompt resolution, input guardrails, assembly, routing, cache lookup,
- * budget reservation, output guardrails, settle, trace). Both are measured in the same run,
- * interleaved, at concurrency 1 and 100.
+ * The generate pipeline against the floor, side by side in one run (`BENCH=generate`). The floor is
+ * the AWS SDK straight to the emulator (ConverseStream; Converse for the non-streaming rows). The
+ * candidates, all against the same emulator, from remote clients (a worker thread):
+ * - `bare`: this service with no policy and no budget (graphql-ws `generate`; HTTP `generateOnce`);
+ * - `full`: this service with the full pipeline: a PII OUTPUT policy, a prompt-injection INPUT
+ *   policy screening the 10 retrieved chunks every request carries, one GLOBAL budget;
+ * - `portkey` (BENCH_PORTKEY=1): Portkey's gateway, installed into a temporary folder (not into
+ *   package.json) and started as its own process, with its Bedrock provider pointed at the emulator.
+ * Rounds are interleaved candidate by candidate, at concurrency 1 and 50, streaming and not.
+ * Every request carries the same 10 chunks (the floor and Portkey get them in the user message).
  */
-
-/** The pipeline called in process (no GraphQL transport): what the control plane itself adds. */
-async function inProcess(pipeline: GenerationPipeline, input: string, caller: { apiKeyId: string; apiKeyName: string }): Promise<Sample> {
-  const t0 = performance.now();
-  let ttft = NaN;
-  const req = parseGenerateInput({ prompt: 'bench', input, cache: 'BYPASS', user: 'bench-user' } as GenerateInput);
-  for await (const ev of pipeline.run(req, caller)) {
-    if (ev.__typename === 'TextDelta' && Number.isNaN(ttft)) ttft = performance.now() - t0;
-    if (ev.__typename === 'GenerationFailed') throw new Error(`${ev.code}: ${ev.message}`);
+export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
+  const iterations = opts.iterations ?? 100;
+  const bare = await startTestApp({ LOG_LEVEL: 'silent' });
+  const endpoint = bare.app.services.models.emulatorUrl;
+  if (!endpoint) throw new Error('the bench needs the in-process emulator');
+  const full = await startTestApp({ LOG_LEVEL: 'silent', MODEL_PROVIDER: 'emulator', BEDROCK_ENDPOINT: endpoint });
+  const input = `Where is Paris?\n#reply: ${REPLY}`;
+  let worker: Worker | undefined;
+  let portkey: { url: string; stop: () => void } | undefined;
+  try {
+    await setupPrompt(bare);
+    await setupPrompt(full);
+    await setupFull(full);
+    if (process.env.BENCH_PORTKEY === '1') portkey = await startPortkey();
+    const services: WorkerSetup['services'] = {};
+    for (const [name, t] of [['bare', bare], ['full', full]] as const) services[name] = { wsUrl: t.wsUrl, httpUrl: t.url, key: await t.keyFor('APP') };
+    worker = new Worker(path.join(__dirname, 'generate-client.worker.js'), { workerData: { endpoint, input, services, portkeyUrl: portkey?.url } satisfies WorkerSetup });
+    const run = workerClient(worker);
+    const streaming: Array<[string, ClientKind]> = [['this service, no policy, no budget', 'ws:bare'], ['this service, full pipeline', 'ws:full']];
+    const once: Array<[string, ClientKind]> = [['generateOnce, no policy, no budget', 'once:bare'], ['generateOnce, full pipeline', 'once:full']];
+    if (portkey) {
+      streaming.unshift(['Portkey', 'portkey']);
+      once.unshift(['Portkey, non-streaming', 'portkey-once']);
+    }
+    // Warm every path (JIT, sockets, caches).
+    for (let i = 0; i < 20; i++) for (const [, kind] of [['', 'direct'], ['', 'direct-once'], ...streaming, ...once] as Array<[string, ClientKind]>) await run(kind, 1);
+    failures.clear();
+    const rows: Array<Record<string, string | number>> = [];
+    for (const [concurrency, rounds] of [
+      [1, iterations],
+      [50, Math.max(3, Math.round(iterations / 10))],
+    ] as const) {
+      for (const [floorKind, candidates, mode] of [
+        ['direct', streaming, 'streaming'],
+        ['direct-once', once, 'non-streaming'],
+      ] as const) {
+        const floor: Sample[] = [];
+        const got = candidates.map(() => [] as Sample[]);
+        for (let r = 0; r < rounds; r++) {
+          floor.push(...(await run(floorKind, concurrency)));
+          for (let c = 0; c < candidates.length; c++) got[c]!.push(...(await run(candidates[c]![1], concurrency)));
+        }
+        const f = summarize(floor.map((s) => s.total));
+        const ft = summarize(floor.map((s) => s.ttft));
+        rows.push({ mode, concurrency, candidate: 'floor (AWS SDK to the emulator)', n: f.n, 'total p50 ms': fmt(f.p50, 2), 'ratio p50': '1.00', 'total p99 ms': fmt(f.p99, 2), 'ratio p99': '1.00', 'ttft p50 ms': fmt(ft.p50, 2) });
+        candidates.forEach(([label], c) => {
+          const s = summarize(got[c]!.map((x) => x.total));
+          const t = summarize(got[c]!.map((x) => x.ttft));
+          rows.push({ mode, concurrency, candidate: label, n: s.n, 'total p50 ms': fmt(s.p50, 2), 'ratio p50': fmt(s.p50 / f.p50, 2), 'total p99 ms': fmt(s.p99, 2), 'ratio p99': fmt(s.p99 / f.p99, 2), 'ttft p50 ms': fmt(t.p50, 2) });
+        });
+      }
+    }
+    if (failures.size) console.log(`\nfailed requests (not timed): ${JSON.stringify(Object.fromEntries(failures))}`);
+    printTable(`generate: the floor (AWS SDK straight to the emulator) vs the service${portkey ? ' and Portkey' : ''}, ${MODEL}, 10 context chunks, interleaved`, rows);
+    return rows;
+  } finally {
+    if (worker) {
+      worker.postMessage({ kind: 'stop' });
+      await worker.terminate();
+    }
+    portkey?.stop();
+    await full.close();
+    await bare.close();
   }
-  return { ttft, total: performance.now() - t0 };
 }
 
-async function setup(t: TestApp): Promise<void> {
-  const must = async (q: string, v?: Record<string, unknown>) => {
-    const r = await t.gql(q, v);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-  };
-  await must('mutation { createPrompt(input: { name: "bench" }) { id } }');
-  await must('mutation($s: String!, $m: String!) { createPromptVersion(input: { prompt: "bench", system: $s, modelId: $m }) { number } }', { s: SYSTEM, m: MODEL });
-  await must('mutation { promotePromptVersion(input: { prompt: "bench", version: 1, label: "production" }) { promoted } }');
-  // A realistic config: a routing rule that does not match, an input and output PII policy.
-  await must(`mutation { createRoutingRule(input: { name: "long", priority: 1, condition: { minInputTokens: 100000 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`);
-  await must(
-    `mutation { createGuardrailPolicy(input: { name: "pii", appliesTo: [INPUT, OUTPUT], pii: { entities: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "CREDIT_DEBIT_CARD_NUMBER", action: "BLOCK" }] } }) { id } }`,
-  );
+async function must(t: TestApp, q: string, v?: Record<string, unknown>): Promise<void> {
+  const r = await t.gql(q, v);
+  if (r.errors) throw new Error(JSON.stringify(r.errors));
 }
 
-/** Runs the worker's clients: `direct` (the SDK to the emulator) or `ws` (a graphql-ws frontend). */
+async function setupPrompt(t: TestApp): Promise<void> {
+  await must(t, 'mutation { createPrompt(input: { name: "bench" }) { id } }');
+  await must(t, 'mutation($s: String!, $m: String!) { createPromptVersion(input: { prompt: "bench", system: $s, modelId: $m }) { number } }', { s: SYSTEM, m: MODEL });
+  await must(t, 'mutation { promotePromptVersion(input: { prompt: "bench", version: 1, label: "production" }) { promoted } }');
+}
+
+/** The full pipeline: PII on the output, injection screening of the input and chunks, one GLOBAL budget. */
+async function setupFull(t: TestApp): Promise<void> {
+  await must(t, `mutation { createGuardrailPolicy(input: { name: "pii-out", appliesTo: [OUTPUT], pii: { entities: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "CREDIT_DEBIT_CARD_NUMBER", action: "BLOCK" }] } }) { id } }`);
+  await must(t, `mutation { createGuardrailPolicy(input: { name: "injection-in", appliesTo: [INPUT], promptInjection: { enabled: true, sensitivity: "MEDIUM", onContext: "DROP" } }) { id } }`);
+  await must(t, `mutation { createBudget(input: { name: "global", scope: GLOBAL, period: MONTHLY, limitUsd: 1000000 }) { id } }`);
+}
+
+/** Requests that failed, by client kind (reported, not timed). */
+const failures = new Map<string, { n: number; last: string }>();
+
 function workerClient(worker: Worker) {
-  return (kind: 'direct' | 'ws', concurrency: number): Promise<Sample[]> =>
+  return (kind: ClientKind, concurrency: number): Promise<Sample[]> =>
     new Promise((resolve, reject) => {
-      worker.once('message', (m: { samples?: Sample[]; error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m.samples!)));
+      worker.once('message', (m: { samples?: Sample[]; failed?: number; lastError?: string; error?: string }) => {
+        if (m.error) return reject(new Error(`${kind}: ${m.error}`));
+        if (m.failed) {
+          const f = failures.get(kind) ?? { n: 0, last: '' };
+          failures.set(kind, { n: f.n + m.failed, last: m.lastError ?? '' });
+        }
+        resolve(m.samples!);
+      });
       worker.postMessage({ kind, concurrency });
     });
 }
 
-function compare(rows: Array<Record<string, string | number>>, concurrency: number, path: string, base: Sample[], other: Sample[]): void {
-  for (const metric of ['ttft', 'total'] as const) {
-    const b = summarize(base.map((x) => x[metric]));
-    const o = summarize(other.map((x) => x[metric]));
-    rows.push({
-      concurrency,
-      metric: `${metric} ms`,
-      path,
-      n: o.n,
-      'direct p50': fmt(b.p50),
-      'path p50': fmt(o.p50),
-      'overhead p50': fmt(o.p50 - b.p50),
-      'ratio p50': fmt(o.p50 / b.p50, 2),
-      'direct p99': fmt(b.p99),
-      'path p99': fmt(o.p99),
-      'overhead p99': fmt(o.p99 - b.p99),
-      'ratio p99': fmt(o.p99 / b.p99, 2),
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
     });
-  }
+  });
 }
 
-/**
- * Two comparisons, each interleaved round by round so the machine's noise hits both sides:
- * - in process: the SDK straight to the emulator vs `GenerationPipeline.run()`, both called from
- *   the server's thread: what the control plane's own steps add;
- * - as remote clients (a worker thread with its own event loop): the SDK straight to the emulator
- *   vs a graphql-ws frontend subscribed to `generate`: what a frontend sees, transport included.
- */
-export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
-  const iterations = opts.iterations ?? 300;
-  const t = await startTestApp({ LOG_LEVEL: 'silent' });
-  const endpoint = t.app.services.models.emulatorUrl;
-  if (!endpoint) throw new Error('the bench needs the in-process emulator');
-  const input = `Where is Paris?\n#reply: ${REPLY}`;
-  let worker: Worker | undefined;
-  const sdk = sdkClient(endpoint);
-  try {
-    await setup(t);
-    worker = new Worker(path.join(__dirname, 'generate-client.worker.js'), { workerData: { endpoint, wsUrl: t.wsUrl, key: await t.keyFor('APP'), input } });
-    const remote = workerClient(worker);
-    const pipeline = t.app.services.generation;
-    const caller = { apiKeyId: 'bench', apiKeyName: 'bench' };
-    // Warm every path (JIT, sockets, caches).
-    for (let i = 0; i < 30; i++) {
-      await direct(sdk, input);
-      await inProcess(pipeline, input, caller);
-      await remote('direct', 1);
-      await remote('ws', 1);
-    }
-    const rows: Array<Record<string, string | number>> = [];
-    for (const [concurrency, rounds] of [
-      [1, iterations],
-      [100, Math.max(3, Math.round(iterations / 50))],
-    ] as const) {
-      const d: Sample[] = [];
-      const p: Sample[] = [];
-      const rd: Sample[] = [];
-      const rw: Sample[] = [];
-      for (let r = 0; r < rounds; r++) {
-        d.push(...(await round(concurrency, 1, () => direct(sdk, input))));
-        p.push(...(await round(concurrency, 1, () => inProcess(pipeline, input, caller))));
-        rd.push(...(await remote('direct', concurrency)));
-        rw.push(...(await remote('ws', concurrency)));
-      }
-      compare(rows, concurrency, 'pipeline in process', d, p);
-      compare(rows, concurrency, 'graphql-ws frontend (worker thread)', rd, rw);
-    }
-    printTable('generate: the same streamed generation straight from the emulator (AWS SDK client) vs through the pipeline', rows);
-    return rows;
-  } finally {
-    if (worker) await worker.terminate();
-    sdk.destroy();
-    await t.close();
+/** Installs Portkey's gateway into a temporary folder (npm), starts it, waits until it answers. */
+async function startPortkey(): Promise<{ url: string; stop: () => void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'portkey-'));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, '@portkey-ai/gateway'], { stdio: 'ignore' });
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [path.join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
+  return {
+    url,
+    stop: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -14,7 +14,7 @@ import { benchAnalytics } from './analytics.bench';
 async function main(): Promise<void> {
   const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets,evals').split(',').map((s) => s.trim()));
   console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
-  if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
+  if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
   if (pick.has('guardrails')) {
     const r = await benchGuardrails();
     console.log('\n## guardrails');
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   if (pick.has('evals')) await benchEvals({ cases: Number(process.env.BENCH_EVAL_CASES ?? 200), bigCases: Number(process.env.BENCH_EVAL_BIG_CASES ?? 10_000) });
   if (pick.has('budgets')) {
     const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const r = await benchBudgets(url);
+    const r = await benchBudgets(url, { durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000) });
     console.log('\n## budgets (PostgreSQL)');
     for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   }

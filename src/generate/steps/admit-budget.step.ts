@@ -32,7 +32,7 @@ export const admitBudget: PipelineStep = {
       if (downgradedBy) Object.assign(attrs, { downgradedFrom: target.modelId, downgradedTo: last.modelId, downgradeBudget: downgradedBy.name, amountMicros: last.amountMicros });
       if (!admitted.ok) throw new Refusal('BUDGET_EXCEEDED', admitted.message, 'BLOCKED');
       // No budget covers the request: nothing is held, settled or released.
-      st.reservation = admitted.reservation.holds.length ? admitted.reservation : null;
+      st.reservation = admitted.reservation.holds.length || admitted.reservation.leased.length ? admitted.reservation : null;
       if (downgradedBy) {
         st.trace.routedBy = `budget:${downgradedBy.name}`;
         st.trace.modelId = admitted.modelId;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { toProviderError, type ConverseRequest, type ProviderError, type TokenUsage } from '../../providers';
+import { toProviderError, type ConverseRequest, type ProviderError, type StreamEvent, type TokenUsage } from '../../providers';
 import { requestForTrace } from '../assemble';
 import type { GenerateEventData } from '../generate.events';
 import { assembleOrFail, outputCap } from '../model-target';
@@ -33,6 +33,19 @@ export const callModel: PipelineStep = {
     st.trace.output = call.sent;
   },
 };
+
+/**
+ * The answer of a non-streamed call as the events of a stream with one text event (no event-stream
+ * frames, no per-delta work); a provider without `complete` streams.
+ */
+async function* wholeAnswer(deps: PipelineDeps, request: ConverseRequest, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+  const complete = deps.models.provider.complete;
+  if (!complete) return yield* deps.models.provider.stream(request, { signal });
+  const r = await complete.call(deps.models.provider, request, { signal });
+  if (r.text) yield { type: 'text', text: r.text };
+  yield { type: 'stop', stopReason: r.stopReason };
+  yield { type: 'usage', usage: r.usage };
+}
 
 async function* stream(st: RequestState, deps: PipelineDeps): AsyncGenerator<GenerateEventData, ModelCall> {
   const { req, signal } = st;
@@ -95,7 +108,7 @@ async function* stream(st: RequestState, deps: PipelineDeps): AsyncGenerator<Gen
         request.inferenceConfig.maxTokens = Math.min(room, target.maxTokens, outputCap(deps, req, version, next));
       }
       try {
-        for await (const ev of deps.models.provider.stream(request, { signal: call.signal })) {
+        for await (const ev of st.whole ? wholeAnswer(deps, request, call.signal) : deps.models.provider.stream(request, { signal: call.signal })) {
           if (ev.type === 'stop') stopReason = ev.stopReason;
           else if (ev.type === 'usage') usage = ev.usage;
           else {

@@ -334,7 +334,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   async function converse(req: AnyRequest, res: AnyResponse, modelId: string, requestId: string): Promise<number> {
     const started = Date.now();
     const call = prepareConverse(modelId, parseJson(await readBody(req)), cache, false);
-    await sleep(call.plan.script.delayMs ?? 0, res);
+    // A non-streamed call answers when the generation is done: as long as the stream would take.
+    const { delayMs = 0, intervalMs = 0 } = call.plan.script;
+    await sleep(delayMs + intervalMs * Math.max(0, call.plan.deltas.length - 1), res);
     const forced = forcedTool(call.body);
     if (forced) {
       // A forced tool call: answer through the real tool-use wire format (the stand-in judge for grading tools).
@@ -503,7 +505,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       });
   };
 
-  const h1 = http.createServer({ keepAliveTimeout: 5_000 }, handle);
+  // Idle keep-alive sockets stay open for a minute (as load balancers in front of HTTP APIs keep
+  // them): with Node's 5 s a client that paused for a few seconds under load reused a socket the
+  // server was closing, and its next call failed with ECONNRESET.
+  const h1 = http.createServer({ keepAliveTimeout: 65_000 }, handle);
   const h2 = http2.createServer({}, handle);
   h2.on('session', (s) => {
     sessions.add(s);

@@ -4,7 +4,7 @@ import { createDataSource } from '../../../src/data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
 import { AuditService } from '../../../src/audit/audit.service';
 import { AlertService, ALERTS_TOPIC } from '../../../src/alerts';
-import { BudgetService, type BudgetData } from '../../../src/budgets';
+import { BudgetService, type BudgetData, type BudgetLeaseOptions } from '../../../src/budgets';
 import { createPubSub, type AppPubSub } from '../../../src/graphql/pubsub';
 import { createLogger } from '../../../src/observability/logger';
 
@@ -70,13 +70,13 @@ export interface LedgerServices {
 }
 
 /** The budget and alert services over a data source, as one server process builds them. */
-export async function ledgerServices(ds: DataSource, url: string | undefined, opts: { now?: () => Date; holdTtlMs?: number } = {}): Promise<LedgerServices> {
+export async function ledgerServices(ds: DataSource, url: string | undefined, opts: { now?: () => Date; holdTtlMs?: number; leases?: Partial<BudgetLeaseOptions> | false } = {}): Promise<LedgerServices> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const bus = url ? await createPostgresChangeBus(url, logger) : createLocalChangeBus();
   const pubSub = await createPubSub({ databaseUrl: url, relayTopics: [ALERTS_TOPIC], logger });
   const audit = new AuditService(ds);
   const alerts = new AlertService(ds, audit, pubSub, logger);
-  const budgets = new BudgetService({ db: ds, audit, bus, alerts, logger, now: opts.now, holdTtlMs: opts.holdTtlMs });
+  const budgets = new BudgetService({ db: ds, audit, bus, alerts, logger, now: opts.now, holdTtlMs: opts.holdTtlMs, leases: opts.leases });
   return {
     budgets,
     alerts,

@@ -53,6 +53,7 @@ const reservation = (requestId: string, budgetIds: string[]): Reservation => ({
   amountMicros: 1,
   expiresAt: new Date(Date.now() + 60_000),
   holds: budgetIds.map((budgetId, i) => ({ holdId: `h${i}`, budgetId, budgetName: budgetId, budgetPeriodId: `p${i}`, periodStart: new Date(0) })),
+  leased: [],
 });
 
 async function* reply(text: string): AsyncGenerator<StreamEvent> {
@@ -368,5 +369,39 @@ describe('generate pipeline: failure paths', () => {
     await expect(collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }))).rejects.toThrow('policy cache exploded');
     expect(f.log).toContain('budgets.release');
     expect(f.traces[0]).toMatchObject({ status: 'FAILED', errorCode: 'INTERNAL_ERROR' });
+  });
+});
+
+describe('generate pipeline: a whole answer (generateOnce)', () => {
+  it('calls the model once without streaming and sends the answer as one TextDelta; a streamed run of the same request streams', async () => {
+    const f = fakes();
+    f.deps.models.provider.complete = async (req) => {
+      f.log.push(`provider.complete:${req.modelId}`);
+      return { text: 'Your order ships today.', stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 } };
+    };
+    const whole = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, undefined, { whole: true }));
+    expect(kinds(whole)).toEqual(['GenerationStarted', 'TextDelta', 'GenerationCompleted']);
+    expect(whole[1]).toEqual({ __typename: 'TextDelta', text: 'Your order ships today.', index: 0 });
+    expect(f.log.filter((l) => l.startsWith('provider.'))).toEqual([`provider.complete:${BIG}`]);
+    expect(f.traces[0]).toMatchObject({ status: 'COMPLETED', output: 'Your order ships today.', usage: { outputTokens: 4 } });
+
+    f.log.length = 0;
+    const streamed = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(kinds(streamed).filter((k) => k === 'TextDelta').length).toBe(4);
+    expect(f.log.filter((l) => l.startsWith('provider.'))).toEqual([`provider.stream:${BIG}`]);
+  });
+
+  it('falls back on a retryable error of the non-streamed call as a streamed one does', async () => {
+    const f = fakes();
+    f.route = { modelId: BIG, fallbackModelIds: [SMALL] };
+    f.deps.models.provider.complete = async (req) => {
+      f.log.push(`provider.complete:${req.modelId}`);
+      if (req.modelId === BIG) throw new ProviderError('ThrottlingException', 'slow down', { retryable: true, status: 429 });
+      return { text: 'From the fallback.', stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0 } };
+    };
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, undefined, { whole: true }));
+    expect(kinds(events)).toEqual(['GenerationStarted', 'TextDelta', 'GenerationCompleted']);
+    expect(f.log.filter((l) => l.startsWith('provider.'))).toEqual([`provider.complete:${BIG}`, `provider.complete:${SMALL}`]);
+    expect(events.at(-1)).toMatchObject({ modelId: SMALL });
   });
 });

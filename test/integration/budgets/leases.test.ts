@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { ALERTS_TOPIC, fromAlertPayload } from '../../../src/alerts';
+import { periodStart, type AdmitResult, type BudgetData, type BudgetLeaseOptions, type Reservation } from '../../../src/budgets';
+import { ledgerServices, makeBudget, openLedgerDb, testClock, type LedgerDb, type LedgerServices } from './ledger-db';
+
+const USD = 1_000_000;
+
+interface Row {
+  spent: number;
+  reserved: number;
+  leased: number;
+  limit: number;
+}
+
+async function row(db: LedgerDb, budgetId: string, start: Date): Promise<Row> {
+  const [r] = (await db.ds.query('SELECT spent_micros, reserved_micros, leased_micros, limit_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2', [
+    budgetId,
+    start,
+  ])) as Array<Record<string, string>>;
+  return { spent: Number(r!.spent_micros), reserved: Number(r!.reserved_micros), leased: Number(r!.leased_micros), limit: Number(r!.limit_micros) };
+}
+
+/** The open leases of a budget: their holders and what each still holds. */
+async function leases(db: LedgerDb, budgetId: string): Promise<Array<{ holder: string; amount: number; released: boolean }>> {
+  const rows: Array<{ holder: string; amount_micros: string; released_at: Date | null }> = await db.ds.query(
+    'SELECT l.holder, l.amount_micros, l.released_at FROM budget_leases l JOIN budget_periods p ON p.id = l.budget_period_id WHERE p.budget_id = $1 ORDER BY l.created_at',
+    [budgetId],
+  );
+  return rows.map((r) => ({ holder: r.holder, amount: Number(r.amount_micros), released: r.released_at !== null }));
+}
+
+async function holdCount(db: LedgerDb, budgetId: string): Promise<number> {
+  const [r] = await db.ds.query('SELECT count(*)::int AS n FROM budget_holds h JOIN budget_periods p ON p.id = h.budget_period_id WHERE p.budget_id = $1', [budgetId]);
+  return Number(r.n);
+}
+
+/** Admits one request of `amount` against `budget` (a USER budget named after its user). */
+function admit(s: LedgerServices, budget: BudgetData, amount: number): Promise<AdmitResult> {
+  return s.budgets.admit({ prompt: 'p', modelId: 'm', apiKey: null, user: budget.scopeValue, requestId: randomUUID() }, () => amount);
+}
+
+function reservationOf(r: AdmitResult): Reservation {
+  if (!r.ok) throw new Error(r.message);
+  return r.reservation;
+}
+
+/** Every budget is hot from its first request, so every admission here goes through a lease. */
+const ALWAYS: Partial<BudgetLeaseOptions> = { hotPerSecond: 0, idleMs: 3_600_000, edgeMs: 50 };
+
+describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, () => {
+  let db: LedgerDb;
+  const clock = testClock('2026-11-25T12:00:00Z');
+  const today = () => periodStart('DAILY', clock.now());
+  const opened: LedgerServices[] = [];
+  const services = async (ds = db.ds, leasesOpts: Partial<BudgetLeaseOptions> = ALWAYS) => {
+    const s = await ledgerServices(ds, db.url, { now: clock.now, leases: leasesOpts });
+    opened.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    db = await openLedgerDb();
+  });
+  afterAll(async () => {
+    for (const s of opened) await s.close();
+    await db.close();
+  });
+
+  it('admits a hot budget from a lease (no hold per request), charges settlements in batches, gives unused room back on stop', async () => {
+    const s = await services();
+    const amount = 10_000;
+    const b = await makeBudget(s.budgets, { name: 'lease-settle', limitUsd: 100 });
+    const rs = await Promise.all(Array.from({ length: 40 }, () => admit(s, b, amount).then(reservationOf)));
+    expect(rs.every((r) => r.holds.length === 0 && r.leased.length === 1)).toBe(true);
+    expect(await holdCount(db, b.id)).toBe(0);
+    const leased = await row(db, b.id, today());
+    // One grant of at most maxRequests (128) requests' worth, at most 1/8 of the free room, covers all 40.
+    expect(leased).toMatchObject({ spent: 0, reserved: 0 });
+    expect(leased.leased).toBeGreaterThanOrEqual(40 * amount);
+    expect(leased.leased).toBeLessThanOrEqual(Math.min(128 * amount, (100 * USD) / 8));
+
+    // Real costs below, at and above the worst case, a release, and a settle repeated: each counted once.
+    let charged = 0;
+    await Promise.all(
+      rs.map(async (r, i) => {
+        if (i % 10 === 9) return s.budgets.release(r);
+        const actual = [1_000, 9_999, 10_000, 12_345][i % 4]!;
+        charged += actual;
+        await s.budgets.settle(r, actual);
+        await s.budgets.settle(r, actual);
+      }),
+    );
+    // Settled in memory at once, written in batches: flushLeases waits for the last one.
+    await s.budgets.flushLeases();
+    const after = await row(db, b.id, today());
+    expect(after.spent).toBe(charged);
+    expect(after.reserved).toBe(0);
+    expect(after.spent + after.leased).toBeLessThanOrEqual(leased.leased + leased.spent);
+    const [lease] = await leases(db, b.id);
+    expect(lease!.amount).toBe(after.leased);
+
+    await s.budgets.stopReaper();
+    expect(await row(db, b.id, today())).toEqual({ spent: charged, reserved: 0, leased: 0, limit: 100 * USD });
+    expect((await leases(db, b.id)).map((l) => l.amount)).toEqual([0]);
+  });
+
+  it('fires alert thresholds crossed by batched lease settlements', async () => {
+    const s = await services();
+    const b = await makeBudget(s.budgets, { name: 'lease-alert', limitUsd: 1, alertThresholds: [0.05] });
+    const it = s.pubSub.subscribe(ALERTS_TOPIC)[Symbol.asyncIterator]();
+    const rs = await Promise.all(Array.from({ length: 6 }, () => admit(s, b, 1_000).then(reservationOf)));
+    expect(rs[0]!.leased).toHaveLength(1);
+    await Promise.all(rs.map((r) => s.budgets.settle(r, 10_000)));
+    const event = fromAlertPayload(await it.next().then((r) => r.value));
+    expect(event.rule.name).toBe('budget:lease-alert');
+    expect(event.baseline).toBe(0.05);
+    await it.return!();
+  });
+
+  it('leaves a cold budget with one exact hold per request (leases start once a budget is hot in this process)', async () => {
+    const s = await services(db.ds, { hotPerSecond: 1_000 });
+    const b = await makeBudget(s.budgets, { name: 'lease-cold', limitUsd: 100 });
+    const r = reservationOf(await admit(s, b, 5_000));
+    expect(r.holds).toHaveLength(1);
+    expect(r.leased).toHaveLength(0);
+    await s.budgets.settle(r, 4_000);
+    expect(await row(db, b.id, today())).toEqual({ spent: 4_000, reserved: 0, leased: 0, limit: 100 * USD });
+  });
+
+  it('switches to exact holds in the last stretch and gives the unused slice back: the budget is used up to the last request', async () => {
+    const s = await services();
+    const amount = 10_000;
+    const N = 50;
+    const b = await makeBudget(s.budgets, { name: 'lease-edge-one', limitUsd: (N * amount + amount / 2) / USD });
+    const results: AdmitResult[] = [];
+    // One at a time, each settled at its worst case: every grant shrinks with the room left.
+    for (let i = 0; i < N + 5; i++) {
+      const r = await admit(s, b, amount);
+      results.push(r);
+      if (r.ok) await s.budgets.settle(r.reservation, amount);
+      await s.budgets.flushLeases();
+      const now = await row(db, b.id, today());
+      expect(now.spent + now.reserved + now.leased).toBeLessThanOrEqual(now.limit);
+    }
+    const ok = results.filter((r) => r.ok) as Array<Extract<AdmitResult, { ok: true }>>;
+    expect(ok).toHaveLength(N);
+    // The first ones came from leases, the last ones from exact holds.
+    expect(ok[0]!.reservation.leased).toHaveLength(1);
+    expect(ok.at(-1)!.reservation.holds).toHaveLength(1);
+    const refused = results.at(-1)!;
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.message).toContain('budget "lease-edge-one"');
+    expect(await row(db, b.id, today())).toMatchObject({ spent: N * amount, reserved: 0, leased: 0 });
+  });
+
+  it("brings a crashed process's lease back once it expires, and charges what the stalled process settles late", async () => {
+    const crashed = await services(db.ds, { ...ALWAYS, ttlMs: 30_000 });
+    const other = await services();
+    const amount = 10_000;
+    const b = await makeBudget(crashed.budgets, { name: 'lease-crash', limitUsd: (200 * amount) / USD });
+    const inFlight = reservationOf(await admit(crashed, b, amount));
+    // It may lease ahead once more in the background: wait until what it holds stops moving.
+    let held = -1;
+    for (let now = (await row(db, b.id, today())).leased; now !== held; now = (await row(db, b.id, today())).leased) {
+      held = now;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(held).toBeGreaterThanOrEqual(amount);
+    // The process "crashes": it never writes again. Its slice stays out of reach until the lease expires…
+    expect(await other.budgets.reapExpired()).toBe(0);
+    expect((await row(db, b.id, today())).leased).toBe(held);
+    clock.advance(30_001);
+    await other.budgets.reapExpired();
+    expect(await row(db, b.id, today())).toMatchObject({ spent: 0, reserved: 0, leased: 0 });
+    expect((await leases(db, b.id)).filter((l) => l.holder === (crashed.budgets as unknown as { leases: { holder: string } }).leases.holder)).toEqual([
+      { holder: expect.any(String), amount: 0, released: true },
+    ]);
+    // …then all of it can be admitted elsewhere.
+    const all = await other.budgets.reserve({ budgets: [b], amountMicros: 200 * amount, requestId: randomUUID() });
+    expect(all.ok).toBe(true);
+    if (all.ok) await other.budgets.release(all.reservation);
+
+    // A stalled (not dead) process that settles after its lease was reaped is still charged (the model
+    // ran), and leases afresh for its next request.
+    await crashed.budgets.settle(inFlight, 7_000);
+    await crashed.budgets.flushLeases();
+    expect(await row(db, b.id, today())).toMatchObject({ spent: 7_000, reserved: 0, leased: 0 });
+    const next = reservationOf(await admit(crashed, b, amount));
+    expect(next.leased).toHaveLength(1);
+    const open = (await leases(db, b.id)).filter((l) => !l.released);
+    expect(open).toHaveLength(1);
+    await crashed.budgets.settle(next, amount);
+    await crashed.budgets.stopReaper();
+    expect(await row(db, b.id, today())).toMatchObject({ spent: 7_000 + amount, reserved: 0, leased: 0 });
+  });
+
+  it('keeps spent + reserved + leased within the limit when two processes race to the edge of a budget, and loses no room', async () => {
+    // Two services with their own pools: two processes as far as the ledger can tell.
+    const a = await services();
+    const b = await services(db.url ? await db.openAnother() : db.ds);
+    const amount = 10_000;
+    const N = 60;
+    const budget = await makeBudget(a.budgets, { name: 'lease-edge-two', limitUsd: (N * amount + amount / 2) / USD });
+    await b.budgets.invalidate();
+    let sampling = true;
+    const samples: Row[] = [];
+    const sampler = (async () => {
+      while (sampling) {
+        const [exists] = await db.ds.query('SELECT 1 FROM budget_periods WHERE budget_id = $1', [budget.id]);
+        if (exists) samples.push(await row(db, budget.id, today()));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    let admitted = 0;
+    let charged = 0;
+    const one = async (i: number) => {
+      const svc = i % 2 ? a : b;
+      await new Promise((r) => setTimeout(r, i % 7));
+      const r = await admit(svc, budget, amount);
+      if (!r.ok) {
+        expect(r.message).toContain('budget "lease-edge-two"');
+        return;
+      }
+      admitted++;
+      await new Promise((res) => setTimeout(res, i % 5));
+      const actual = amount - (i % 3) * 1_000;
+      charged += actual;
+      await svc.budgets.settle(r.reservation, actual);
+    };
+    await Promise.all(Array.from({ length: 4 * N }, (_, i) => one(i)));
+    sampling = false;
+    await sampler;
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    for (const s of samples) expect(s.spent + s.reserved + s.leased).toBeLessThanOrEqual(s.limit);
+    expect(samples.some((s) => s.leased > 0)).toBe(true);
+    // Worst cases admitted never pass the limit; real costs below it let a few more in.
+    expect(admitted * amount).toBeLessThanOrEqual(N * amount + amount / 2 + (admitted * 2_000));
+    expect(admitted).toBeGreaterThanOrEqual(N);
+    await a.budgets.flushLeases();
+    await b.budgets.flushLeases();
+    const end = await row(db, budget.id, today());
+    expect(end.spent).toBe(charged);
+    expect(end.spent).toBeLessThanOrEqual(end.limit);
+    // Once both give their slices back, every micro-dollar not spent is free again.
+    await a.budgets.stopReaper();
+    await b.budgets.stopReaper();
+    expect(await row(db, budget.id, today())).toMatchObject({ spent: charged, reserved: 0, leased: 0 });
+    const rest = end.limit - charged;
+    const last = await a.budgets.reserve({ budgets: [budget], amountMicros: rest, requestId: randomUUID() });
+    expect(last.ok).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import express from 'express';
+import cors from 'cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   services: Services;
   logger: Logger;
   metrics: Metrics;
+  /** Browser origins allowed to call the API (CORS); `*` for any; empty (default): no CORS headers. */
+  corsOrigins?: readonly string[];
   /** Answers /healthz: true when the database answers. */
   healthy(): Promise<boolean>;
 }
@@ -122,6 +125,12 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     ],
   });
   await apollo.start();
+
+  const origins = deps.corsOrigins ?? [];
+  if (origins.length) {
+    // Browser admin tools on another origin: preflights answered, Authorization allowed, no cookies.
+    app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], allowedHeaders: ['authorization', 'content-type', 'traceparent', 'tracestate', 'apollo-require-preflight'], maxAge: 600 }));
+  }
 
   app.get('/healthz', async (_req, res) => {
     const ok = await deps.healthy().catch(() => false);

@@ -22,6 +22,9 @@ const envSchema = z.object({
   RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
   RESPONSE_CACHE_SIMILARITY: z.coerce.number().min(0).max(1).default(0.97),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
+  RESPONSE_CACHE_MAX_MB: z.coerce.number().positive().default(64),
+  SESSION_CACHE_MAX_MB: z.coerce.number().positive().default(16),
+  CORS_ORIGINS: z.string().optional(),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
@@ -59,6 +62,11 @@ export interface AppConfig {
   readonly bedrockEndpoint?: string;
   readonly defaultModelId: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /**
+   * Origins browsers may call the API from (CORS): `CORS_ORIGINS`, comma-separated, or `*` for any.
+   * Empty (the default): no CORS headers, so browsers on other origins are refused.
+   */
+  readonly corsOrigins: readonly string[];
   /** Knobs of the generate pipeline (README "Configuration"). */
   readonly generation: GenerationConfig;
   /** Cases of one eval run in flight at once. */
@@ -108,6 +116,10 @@ export interface GenerationConfig {
   /** Cosine similarity a semantic cache hit needs (strict by default). */
   readonly responseCacheSimilarity: number;
   readonly responseCacheMaxEntries: number;
+  /** Bound on the response cache's estimated memory. */
+  readonly responseCacheMaxBytes?: number;
+  /** Bound on the history summaries kept per session. */
+  readonly sessionCacheMaxBytes?: number;
   /** A budget hold left by a crashed process expires after this long. */
   readonly budgetHoldTtlMs: number;
 }
@@ -148,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       webhookBackoffMs: e.ALERT_WEBHOOK_BACKOFF_MS,
       webhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
     }),
+    corsOrigins: Object.freeze((e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
@@ -158,6 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       responseCacheTtlMs: e.RESPONSE_CACHE_TTL_SECONDS * 1000,
       responseCacheSimilarity: e.RESPONSE_CACHE_SIMILARITY,
       responseCacheMaxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+      responseCacheMaxBytes: Math.round(e.RESPONSE_CACHE_MAX_MB * 1024 * 1024),
+      sessionCacheMaxBytes: Math.round(e.SESSION_CACHE_MAX_MB * 1024 * 1024),
       budgetHoldTtlMs: e.BUDGET_HOLD_TTL_SECONDS * 1000,
     }),
     budgetLeases: e.BUDGET_LEASES === 'on',

@@ -32,6 +32,7 @@ export function createGenerationPipeline(f: GenerationFeatures): GenerationPipel
   const cache = new ResponseCache({
     ttlMs: g.responseCacheTtlMs,
     maxEntries: g.responseCacheMaxEntries,
+    maxBytes: g.responseCacheMaxBytes,
     similarity: g.responseCacheSimilarity,
     embed: (text) => f.models.provider.embed(text, { dimensions: 256 }),
   });
@@ -41,6 +42,7 @@ export function createGenerationPipeline(f: GenerationFeatures): GenerationPipel
     budgetTokens: g.historyTokenBudget,
     keepTurns: g.historyKeepTurns,
     summaryModelId: g.summaryModelId,
+    maxSessionBytes: g.sessionCacheMaxBytes,
   });
   return new GenerationPipeline({
     config: { ...g, defaultModelId: f.config.defaultModelId },

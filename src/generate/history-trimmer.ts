@@ -1,6 +1,7 @@
 import { countTokens, type ModelProvider, type TokenUsage } from '../providers';
 import type { Turn } from './assemble';
 import { planHistory, transcript, turnsHash, turnsTokens } from './history';
+import { LRUCache } from 'lru-cache';
 
 /** The most a summary may take (its output cap); routing counts a summary still to be written as this. */
 export const SUMMARY_MAX_TOKENS = 400;
@@ -53,7 +54,8 @@ const SUMMARY_SYSTEM = 'You condense conversations. Summarize the conversation b
  * summarizing call.
  */
 export class HistoryTrimmer {
-  private readonly sessions = new Map<string, SessionSummary>();
+  /** Summaries by session, least recently used out first, bounded by count and by bytes. */
+  private readonly sessions: LRUCache<string, SessionSummary>;
   private readonly inFlight = new Map<string, Promise<{ summary: string; usage: TokenUsage }>>();
 
   constructor(
@@ -62,9 +64,18 @@ export class HistoryTrimmer {
       budgetTokens: number;
       keepTurns: number;
       summaryModelId: string;
+      /** Default 10 000. */
       maxSessions?: number;
+      /** Bound on the summaries' estimated memory; default 16 MiB. */
+      maxSessionBytes?: number;
     },
-  ) {}
+  ) {
+    this.sessions = new LRUCache<string, SessionSummary>({
+      max: Math.max(1, deps.maxSessions ?? 10_000),
+      maxSize: Math.max(1, deps.maxSessionBytes ?? 16 * 1024 * 1024),
+      sizeCalculation: (s, key) => (s.summary.length + s.coveredHash.length + key.length) * 2 + 128,
+    });
+  }
 
   plan(history: Turn[], sessionKey: string | null): HistoryDecision {
     const none: HistoryDecision = { kept: history, summarizedTurns: 0, summary: null, pending: null, summaryTokens: 0 };
@@ -136,9 +147,6 @@ export class HistoryTrimmer {
   }
 
   private remember(key: string, s: SessionSummary): void {
-    this.sessions.delete(key);
     this.sessions.set(key, s);
-    const max = this.deps.maxSessions ?? 10_000;
-    while (this.sessions.size > max) this.sessions.delete(this.sessions.keys().next().value as string);
   }
 }

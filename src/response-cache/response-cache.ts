@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** A stored answer, replayed on a hit. */
 export interface CachedAnswer {
@@ -30,6 +31,8 @@ export interface CacheHit {
 export interface ResponseCacheOptions {
   ttlMs: number;
   maxEntries: number;
+  /** Bound on the estimated memory of all entries (answer text, replay deltas, embedding); default 64 MiB. */
+  maxBytes?: number;
   /** Cosine similarity a semantic hit needs. */
   similarity: number;
   /** Embeds a user input (Titan embeddings through the provider). */
@@ -70,19 +73,40 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
+/** Rough bytes an entry holds: UTF-16 strings, the embedding's float64s, and a fixed overhead. */
+export function entryBytes(e: Pick<Entry, 'answer' | 'partition' | 'promptName'> & { embeddingLength?: number }): number {
+  const a = e.answer;
+  let chars = a.text.length + a.stopReason.length + a.modelId.length + a.traceId.length + e.partition.length + e.promptName.length + 64 * 2;
+  for (const d of a.deltas) chars += d.length + 16;
+  return chars * 2 + (e.embeddingLength ?? 256) * 8 + 256;
+}
+
 /**
  * The response cache: exact (hash of the normalized request) and semantic (embedding similarity
- * of the user input among entries of the same partition). In process memory, LRU-bounded, with a
- * TTL; entries of a prompt are dropped when one of its labels moves. The semantic path costs an
+ * of the user input among entries of the same partition). In process memory, bounded by entry count
+ * and by bytes (`lru-cache`, least recently used out first), with a TTL; entries of a prompt are dropped when one of its labels moves. The semantic path costs an
  * embedding call only when the partition already holds answers.
  */
 export class ResponseCache {
-  private readonly byKey = new Map<string, Entry>();
+  private readonly byKey: LRUCache<string, Entry>;
   private readonly byPartition = new Map<string, Set<Entry>>();
   private readonly now: () => number;
 
   constructor(private readonly opts: ResponseCacheOptions) {
     this.now = opts.now ?? Date.now;
+    this.byKey = new LRUCache<string, Entry>({
+      max: Math.max(1, opts.maxEntries),
+      maxSize: Math.max(1, opts.maxBytes ?? 64 * 1024 * 1024),
+      // The embedding arrives after the entry is stored: its room is reserved up front (256 dimensions).
+      sizeCalculation: (e) => entryBytes(e),
+      // Evicted, deleted or replaced: the entry leaves its partition's semantic candidates too.
+      dispose: (e) => this.unlink(e),
+    });
+  }
+
+  /** Estimated bytes held (the bound is `maxBytes`). */
+  get bytes(): number {
+    return this.byKey.calculatedSize;
   }
 
   get size(): number {
@@ -146,10 +170,11 @@ export class ResponseCache {
     if (old) this.remove(old);
     const entry: Entry = { exactKey, partition: key.partition, promptName: key.promptName, answer, expiresAt: this.now() + this.opts.ttlMs, embedding: null };
     this.byKey.set(exactKey, entry);
+    // An answer larger than the whole bound is not kept at all.
+    if (!this.byKey.has(exactKey)) return;
     let set = this.byPartition.get(key.partition);
     if (!set) this.byPartition.set(key.partition, (set = new Set()));
     set.add(entry);
-    while (this.byKey.size > this.opts.maxEntries) this.remove(this.byKey.values().next().value as Entry);
     if (!key.input.trim()) return;
     try {
       entry.embedding = Float64Array.from(await this.opts.embed(normalizeInput(key.input)));
@@ -176,12 +201,15 @@ export class ResponseCache {
   }
 
   private touch(e: Entry): void {
-    this.byKey.delete(e.exactKey);
-    this.byKey.set(e.exactKey, e);
+    this.byKey.get(e.exactKey);
   }
 
   private remove(e: Entry): void {
-    this.byKey.delete(e.exactKey);
+    if (this.byKey.peek(e.exactKey) === e) this.byKey.delete(e.exactKey);
+    else this.unlink(e);
+  }
+
+  private unlink(e: Entry): void {
     const set = this.byPartition.get(e.partition);
     set?.delete(e);
     if (set && !set.size) this.byPartition.delete(e.partition);

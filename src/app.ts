@@ -13,7 +13,8 @@ import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './
 import { EvalGate, type EvalCaseGeneration, type EvalCaseRequest } from './evals/index';
 import { parseGenerateInput, CacheMode, collectResult, type GenerateInput, type GenerationPipeline } from './generate/index';
 import { createServer, type RunningServer } from './server';
-import { createMetrics } from './observability/metrics';
+import { createMetrics, type Metrics } from './observability/metrics';
+import { createGenerationSpanExporter, type GenerationSpanExporter } from './observability/otel-export';
 import type { Logger } from './observability/logger';
 
 export interface App {
@@ -29,6 +30,23 @@ export interface App {
   stop(): Promise<void>;
   /** Secret of an ADMIN key generated at first start (no ADMIN_API_KEY and no key yet). */
   generatedAdminSecret?: string;
+  /** The Prometheus metrics (`/metrics`); components that own a queue register it with `metrics.queues.register`. */
+  metrics: Metrics;
+  /** The OpenTelemetry span exporter, or null when export is off (the default). */
+  spanExporter: GenerationSpanExporter | null;
+  /** `postgresql` or `pglite`, and the model provider's mode, as the start-up log says. */
+  modes: { database: 'postgresql' | 'pglite'; models: 'bedrock' | 'emulator' };
+}
+
+/** Where the database is, without credentials: `postgresql://host:port/db` or the PGlite folder. */
+export function databaseDescription(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): string {
+  if (!config.databaseUrl) return `embedded PGlite in ${config.dataDir}`;
+  try {
+    const u = new URL(config.databaseUrl);
+    return `PostgreSQL at ${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
 }
 
 /**
@@ -37,7 +55,8 @@ export interface App {
  * migrations before serving.
  */
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
-  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite' }, `database: ${databaseDescription(config)}`);
+  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   await dataSource.initialize();
   const ran = await dataSource.runMigrations({ transaction: 'each' });
   if (ran.length) logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
@@ -119,8 +138,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ isKnownModel: (id) => models.pricing.modelInfo(id) !== undefined });
   traces.writer.registerMetrics(metrics.registry);
+  metrics.queues.register('traces', () => traces.writer.pending);
+  // Observers of finished generations: metrics always; OpenTelemetry spans only when configured.
+  traces.onRecorded((r) => metrics.recordGeneration(r));
+  const spanExporter = await createGenerationSpanExporter(config.otel, logger);
+  if (spanExporter) traces.onRecorded((r) => spanExporter.export(r));
   const schema = await buildAppSchema({ pubSub });
   const server = await createServer({
     schema,
@@ -139,6 +163,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     server,
     port: 0,
     generatedAdminSecret: boot.secret,
+    metrics,
+    spanExporter,
+    modes: { database: config.databaseUrl ? 'postgresql' : 'pglite', models: models.mode },
     async start() {
       app.port = await server.listen(config.port, config.host);
       budgets.startReaper();
@@ -158,6 +185,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
         ['budget reaper', () => budgets.stopReaper()],
         ['pubsub', () => pubSub.close()],
         ['traces', () => traces.close()],
+        // After the last traces were recorded (their observers run a turn later).
+        ['span export', () => new Promise((r) => setImmediate(r)).then(() => spanExporter?.shutdown())],
         ['change bus', () => bus.close()],
         ['database', () => dataSource.destroy()],
       ];

@@ -1,20 +1,32 @@
 import 'reflect-metadata';
 import { loadConfig } from './config/config';
-import { createLogger } from './observability/logger';
-import { createApp } from './app';
+import { createLogger, resolveLogFormat, routeProcessWarnings, type Logger } from './observability/logger';
+import { createApp, databaseDescription } from './app';
 
-/** Start-up: read config, open the database, start the server, stop cleanly on SIGTERM/SIGINT. */
+/**
+ * Start-up: read config, open the database, start the server, stop cleanly on SIGTERM/SIGINT.
+ * Everything the process says goes through the logger (JSON lines unless on a terminal or
+ * `LOG_FORMAT=pretty`), start-up failures and process warnings included.
+ */
 async function main(): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat ?? resolveLogFormat() });
+  failureLogger = logger;
+  routeProcessWarnings(logger);
   const app = await createApp(config, logger);
   const port = await app.start();
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-  logger.info({ port, database: config.databaseUrl ? 'postgresql' : `pglite:${config.dataDir}`, startupMs: Math.round(ms) }, `GraphQL ready at http://localhost:${port}/graphql`);
+  logger.info(
+    { port, database: app.modes.database, modelProvider: app.modes.models, otelExport: Boolean(app.spanExporter), startupMs: Math.round(ms) },
+    `GraphQL ready at http://localhost:${port}/graphql (database: ${databaseDescription(config)}; models: ${app.modes.models === 'bedrock' ? 'AWS Bedrock' : 'emulator'})`,
+  );
   if (app.generatedAdminSecret) {
-    // Printed once, on the first start of an empty database, so a newcomer can call the admin API.
-    process.stdout.write(`\nNo API key existed, so an ADMIN key was created. Its secret (shown only now):\n\n  ${app.generatedAdminSecret}\n\n`);
+    // Shown once, on the first start of an empty database, so a newcomer can call the admin API.
+    logger.warn(
+      { adminApiKey: app.generatedAdminSecret },
+      'No API key existed, so an ADMIN key was created. Its secret (adminApiKey) is shown only now: send it as "Authorization: Bearer <secret>"',
+    );
   }
   let stopping = false;
   const stop = async (signal: string) => {
@@ -39,8 +51,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+// Until the config is read (it may be what fails), a logger from LOG_LEVEL/LOG_FORMAT as given.
+const early = createLogger(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(process.env.LOG_LEVEL ?? '') ? process.env.LOG_LEVEL! : 'info');
+let failureLogger: Logger = early;
+routeProcessWarnings(early);
+
 main().catch((err) => {
-  // eslint-disable-next-line no-console
-  console.error(err instanceof Error ? err.message : err);
+  failureLogger.fatal({ err }, `start-up failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

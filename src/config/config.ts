@@ -25,6 +25,23 @@ const envSchema = z.object({
   RESPONSE_CACHE_MAX_MB: z.coerce.number().positive().default(64),
   SESSION_CACHE_MAX_MB: z.coerce.number().positive().default(16),
   CORS_ORIGINS: z.string().optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // The standard OpenTelemetry variables this service reads (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+  OTEL_SDK_DISABLED: z.string().optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json', 'grpc']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json', 'grpc']).optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.string().optional(),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
@@ -81,6 +98,10 @@ export interface AppConfig {
   readonly review: { readonly traceSampleRate: number; readonly evalSampleRate: number; readonly claimMs: number };
   /** Hot budgets are admitted from per-process leases (README "Budgets and alerts"); BUDGET_LEASES=off turns them off. */
   readonly budgetLeases: boolean;
+  /** `json` or `pretty`; unset: pretty on a terminal, JSON otherwise. */
+  readonly logFormat?: 'json' | 'pretty';
+  /** OpenTelemetry span export, from the standard `OTEL_*` variables. */
+  readonly otel: OtelConfig;
 }
 
 /** How often alert rules are evaluated, and how webhooks are delivered. */
@@ -95,6 +116,56 @@ export interface AlertsConfig {
   /** Wait before the 2nd attempt, doubled each time. */
   readonly webhookBackoffMs: number;
   readonly webhookTimeoutMs: number;
+}
+
+/** OpenTelemetry export of generations as GenAI spans (README "Observability"). */
+export interface OtelConfig {
+  /** Where spans are POSTed (OTLP over HTTP); null: export off (the default). */
+  readonly tracesUrl: string | null;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly serviceName: string;
+  /** `OTEL_RESOURCE_ATTRIBUTES` as given (`k=v,k2=v2`). */
+  readonly resourceAttributes: string;
+  readonly sampler: NonNullable<Env['OTEL_TRACES_SAMPLER']>;
+  readonly samplerArg: number;
+  /** Prompt and completion content on the spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`). */
+  readonly captureContent: boolean;
+}
+
+/** `k=v,k2=v2` (values percent-encoded), as the OTLP header variables are written. */
+export function parseOtelHeaders(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (value ?? '').split(',')) {
+    const i = pair.indexOf('=');
+    if (i <= 0) continue;
+    try {
+      out[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+    } catch {
+      // a malformed pair is skipped, as the SDK does
+    }
+  }
+  return out;
+}
+
+function otelConfig(e: Env): OtelConfig {
+  const protocolAsked = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  if (protocolAsked === 'grpc') throw new ConfigError('Invalid environment:\n  OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported; use http/protobuf (port 4318) or http/json');
+  const off =
+    ['true', '1'].includes((e.OTEL_SDK_DISABLED ?? '').toLowerCase()) ||
+    (e.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((x) => x.trim()).every((x) => x === 'none');
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
+  const tracesUrl = off ? null : (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base}/v1/traces` : null));
+  return Object.freeze({
+    tracesUrl,
+    protocol: protocolAsked,
+    headers: Object.freeze({ ...parseOtelHeaders(e.OTEL_EXPORTER_OTLP_HEADERS), ...parseOtelHeaders(e.OTEL_EXPORTER_OTLP_TRACES_HEADERS) }),
+    serviceName: e.OTEL_SERVICE_NAME ?? 'genai-control-plane',
+    resourceAttributes: e.OTEL_RESOURCE_ATTRIBUTES ?? '',
+    sampler: e.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
+    samplerArg: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
+    captureContent: (e.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT ?? '').toLowerCase() === 'true',
+  });
 }
 
 /** Knobs of the generate pipeline. */
@@ -116,7 +187,7 @@ export interface GenerationConfig {
   /** Cosine similarity a semantic cache hit needs (strict by default). */
   readonly responseCacheSimilarity: number;
   readonly responseCacheMaxEntries: number;
-  /** Bound on the response cache's estimated memory. */
+  /** Bound on the response cache's estimated memory (default 64 MiB). */
   readonly responseCacheMaxBytes?: number;
   /** Bound on the history summaries kept per session. */
   readonly sessionCacheMaxBytes?: number;
@@ -160,6 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       webhookBackoffMs: e.ALERT_WEBHOOK_BACKOFF_MS,
       webhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
     }),
+    logFormat: e.LOG_FORMAT,
+    otel: otelConfig(e),
     corsOrigins: Object.freeze((e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,

@@ -2,6 +2,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createPGliteDriver } from './pglite-pool';
+import { TypeOrmLogger } from './typeorm-logger';
+import type { Logger } from '../observability/logger';
 
 /** Entity classes, as TypeORM takes them. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the type TypeORM accepts
@@ -14,6 +16,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number;
+  /** TypeORM's errors, slow queries and migrations go here; without one, TypeORM prints to the console. */
+  logger?: Logger;
 }
 
 /** Migrations live in `migrations/` at the project root (compiled to `dist/migrations` by the build). */
@@ -34,7 +38,9 @@ export function buildDataSource(opts: DatabaseOptions, entities: EntityList): Da
     // gen_random_uuid() is built into PostgreSQL 13+ and PGlite; neither needs an extension.
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
-    logging: ['error'] as 'error'[],
+    logging: ['error', 'warn', 'migration'] as Array<'error' | 'warn' | 'migration'>,
+    maxQueryExecutionTime: 5000,
+    ...(opts.logger ? { logger: new TypeOrmLogger(opts.logger) } : {}),
   };
   if (opts.databaseUrl) {
     return new DataSource({ ...common, url: opts.databaseUrl, poolSize: opts.poolSize ?? 10 } as unknown as DataSourceOptions);

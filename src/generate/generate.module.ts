@@ -51,7 +51,8 @@ export function createGenerationPipeline(f: GenerationFeatures): GenerationPipel
     guardrails: f.guardrails,
     budgets: f.budgets,
     models: f.models,
-    traces: f.traces.writer,
+    // Through TraceService.record(): the writer, then the observers (metrics, OpenTelemetry export).
+    traces: { enqueue: (record) => f.traces.record(record) },
     cache,
     history,
   });

@@ -15,7 +15,11 @@ import type { GenerationPipeline } from './pipeline';
 type ServicesContext = RequestContext<{ generation: GenerationPipeline }>;
 
 function callerOf(ctx: ServicesContext) {
-  return { apiKeyId: ctx.apiKey?.id ?? null, apiKeyName: ctx.apiKey?.name ?? null };
+  return {
+    apiKeyId: ctx.apiKey?.id ?? null,
+    apiKeyName: ctx.apiKey?.name ?? null,
+    otel: ctx.telemetry ? { traceId: ctx.telemetry.traceId, parentSpanId: ctx.telemetry.parentSpanId, sampled: ctx.telemetry.sampled } : null,
+  };
 }
 
 /** Validates the input; a refused one is still traced (every request leaves a trace), then answered BAD_USER_INPUT. */

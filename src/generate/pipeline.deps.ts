@@ -16,6 +16,8 @@ export interface Caller {
   source?: 'PRODUCTION' | 'EVAL';
   /** The eval run this generation is a case of. */
   evalRunId?: string | null;
+  /** The operation's W3C trace id and the caller's span (kept on the trace, parents exported spans). */
+  otel?: { traceId: string; parentSpanId: string | null; sampled: boolean } | null;
 }
 
 /**

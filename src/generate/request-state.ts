@@ -194,6 +194,9 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
       ttftMs: null,
       guardrailEvents: [],
       spans: [],
+      otelTraceId: caller.otel?.traceId ?? null,
+      otelParentSpanId: caller.otel?.parentSpanId ?? null,
+      otelSampled: caller.otel?.sampled ?? true,
     },
   };
 }

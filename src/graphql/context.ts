@@ -1,4 +1,5 @@
 import type { ApiRole } from './roles';
+import { operationTelemetry, type OperationTelemetry } from '../observability/trace-context';
 
 /** The authenticated API key as the request layer sees it (the auth feature's `ApiKey` is one). */
 export interface Principal {
@@ -19,6 +20,8 @@ export interface RequestContext<S = unknown> {
   services: S;
   /** Aborted when the client goes away (HTTP request closed, subscription completed). */
   signal?: AbortSignal;
+  /** Request id and W3C trace context of this operation (the caller's `traceparent`, or a new trace). */
+  telemetry: OperationTelemetry;
 }
 
 /** Turns a secret into its key, or null for an unknown or revoked one. */
@@ -31,8 +34,14 @@ export function bearerSecret(header: unknown): string | null {
   return m ? m[1]! : null;
 }
 
-export async function buildContext<S>(services: S, authenticate: Authenticate, authorization: unknown, signal?: AbortSignal): Promise<RequestContext<S>> {
+export async function buildContext<S>(
+  services: S,
+  authenticate: Authenticate,
+  authorization: unknown,
+  signal?: AbortSignal,
+  telemetry: OperationTelemetry = operationTelemetry({}),
+): Promise<RequestContext<S>> {
   const secret = bearerSecret(authorization);
   const apiKey = secret ? await authenticate(secret) : null;
-  return { apiKey, actor: apiKey?.name ?? 'anonymous', services, signal };
+  return { apiKey, actor: apiKey?.name ?? 'anonymous', services, signal, telemetry };
 }

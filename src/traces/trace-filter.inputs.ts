@@ -43,6 +43,8 @@ export class TraceFilter {
 
   @Field(() => ID, { nullable: true, description: 'Only the generations of this eval run.' })
   evalRun?: string | null;
+  @Field(() => String, { nullable: true, description: 'The W3C trace id of the operation (see `Trace.otelTraceId`), to join a log line or a span with its trace.' })
+  otelTraceId?: string | null;
 }
 
 /** The filter as plain data, e.g. from a service caller. */
@@ -74,6 +76,7 @@ export function traceFilterConditions(
   if (f.apiKey != null) out.push(`${c('api_key')} = ${param(f.apiKey)}`);
   if (f.status != null) out.push(`${c('status')} = ${param(f.status)}`);
   if (f.cached != null) out.push(`${c('cached')} = ${param(f.cached)}`);
+  if (f.otelTraceId != null) out.push(`${c('otel_trace_id')} = ${param(f.otelTraceId.toLowerCase())}`);
   if (f.tags?.length) out.push(`${c('tags')} && ${param(f.tags)}::text[]`);
   const source = f.source ?? (f.evalRun != null ? null : defaultSource);
   if (source != null) out.push(`${c('source')} = ${param(source)}`);

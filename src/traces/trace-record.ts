@@ -161,6 +161,12 @@ export const traceRecordSchema = z
     ttftMs: ms.nullish().transform((v) => v ?? null),
     guardrailEvents: z.array(guardrailEventSchema).default([]),
     spans: z.array(spanSchema).default([]),
+    /** W3C trace id (32 hex digits) of the operation that made the generation: joins the trace with log lines and exported spans. */
+    otelTraceId: z.string().regex(/^[0-9a-f]{32}$/).nullish().transform((v) => v ?? null),
+    /** The caller's span id from its `traceparent` (16 hex digits); not stored, read by the span exporter. */
+    otelParentSpanId: z.string().regex(/^[0-9a-f]{16}$/).nullish().transform((v) => v ?? null),
+    /** The caller's sampling decision; not stored. */
+    otelSampled: z.boolean().default(true),
   })
   .superRefine((r, ctx) => {
     if (!r.costByStage) return;

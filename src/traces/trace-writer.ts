@@ -76,6 +76,7 @@ const ROWS: Row[] = [
   ['ttft_ms', (r) => r.ttftMs, 'float8'],
   ['guardrail_events', (r) => json(r.guardrailEvents), 'text::jsonb'],
   ['spans', (r) => json(r.spans), 'text::jsonb'],
+  ['otel_trace_id', (r) => r.otelTraceId, 'text'],
 ];
 
 /** One multi-row INSERT for a batch; an id already stored is skipped, so a retried batch is idempotent. */

@@ -23,6 +23,7 @@ const bigint = { type: 'bigint' as const };
 @Index('ix_traces_api_key_created_at', ['apiKey', 'createdAt'])
 @Index('ix_traces_user_created_at', ['user', 'createdAt'])
 @Index('ix_traces_eval_run_id', ['evalRunId'])
+@Index('ix_traces_otel_trace_id', ['otelTraceId'])
 export class Trace {
   @Field(() => ID)
   @PrimaryColumn('uuid')
@@ -31,6 +32,14 @@ export class Trace {
   @Field()
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt!: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'W3C trace id (32 hex digits) of the GraphQL operation that ran the generation: the caller\'s `traceparent` trace, or a new one. The same id is in the response `extensions.traceId`, the operation\'s log line and the exported OpenTelemetry spans.',
+  })
+  @Column('text', { name: 'otel_trace_id', nullable: true })
+  otelTraceId!: string | null;
 
   @Field(() => String, { nullable: true })
   @Column('text', { nullable: true })

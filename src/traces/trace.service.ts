@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Trace } from './trace.entity';
 import { traceFilterConditions, type TraceFilterData } from './trace-filter.inputs';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer';
+import type { TraceRecord } from './trace-record';
 import { decodeCursor, encodeCursor, type Page } from '../graphql/paging';
 import { parseInput, idSchema } from '../graphql/validation';
 import type { Logger } from '../observability/logger';
@@ -16,10 +17,35 @@ export class TraceService {
 
   constructor(
     private readonly db: DataSource,
-    logger: Logger,
+    private readonly logger: Logger,
     writerOptions?: TraceWriterOptions,
   ) {
     this.writer = new TraceWriter(db, logger, writerOptions);
+  }
+
+  private readonly observers: Array<(record: TraceRecord) => void> = [];
+
+  /**
+   * Stores a finished generation's trace (queued for the batch writer) and hands it to the
+   * observers (metrics, OpenTelemetry export) on a later turn, off the client's path.
+   */
+  record(record: TraceRecord): void {
+    this.writer.enqueue(record);
+    if (!this.observers.length) return;
+    setImmediate(() => {
+      for (const observe of this.observers) {
+        try {
+          observe(record);
+        } catch (err) {
+          this.logger.error({ err, traceId: record.id }, 'trace observer failed');
+        }
+      }
+    });
+  }
+
+  /** Calls `observer` with every trace recorded from now on (after it is queued for writing). */
+  onRecorded(observer: (record: TraceRecord) => void): void {
+    this.observers.push(observer);
   }
 
   /** Writes everything queued so far; then refuses further records. */

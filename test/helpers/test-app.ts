@@ -3,13 +3,14 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import { createApp, type App } from '../../src/app';
 import { createFreshDatabase } from './fresh-database';
 import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 
 export const ADMIN_SECRET = 'test-admin-secret-0123456789abcdef';
 
 export interface GqlResult<T = Record<string, any>> {
   data?: T | null;
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string; [k: string]: unknown } }>;
+  extensions?: Record<string, unknown>;
 }
 
 export interface TestApp {
@@ -26,7 +27,7 @@ export interface TestApp {
    * A real graphql-ws client authenticated with `key`. By default it connects per operation;
    * `{ keepOpen: true }` connects at once and keeps one socket until `close()` (an "open connection").
    */
-  ws(key?: string | null, opts?: { keepOpen?: boolean }): WsClient;
+  ws(key?: string | null, opts?: { keepOpen?: boolean; connectionParams?: Record<string, unknown> }): WsClient;
   close(): Promise<void>;
 }
 
@@ -34,7 +35,7 @@ export interface TestApp {
  * Starts the real server on a random port. With DATABASE_URL set, each test app gets a fresh
  * PostgreSQL database on that server (dropped on close); otherwise a throwaway in-memory PGlite.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<TestApp> {
   const serverUrl = process.env.DATABASE_URL;
   let databaseUrl: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
@@ -53,7 +54,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
-  const app = await createApp(config, createLogger(config.logLevel));
+  const app = await createApp(config, opts.logger ?? createLogger(config.logLevel));
   const port = await app.start();
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -87,7 +88,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       const client = createClient({
         url: wsUrl,
         webSocketImpl: WebSocket,
-        connectionParams: key ? { authorization: `Bearer ${key}` } : {},
+        connectionParams: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...opts.connectionParams },
         retryAttempts: 0,
         // No lazy-close timer: one left behind after dispose() keeps jest alive for its duration.
         lazy: !opts.keepOpen,
@@ -104,11 +105,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 }
 
 /** Runs one operation over graphql-ws and collects every result until it completes. */
-export function wsCollect<T = Record<string, any>>(client: WsClient, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>[]> {
+export function wsCollect<T = Record<string, any>>(
+  client: WsClient,
+  query: string,
+  variables?: Record<string, unknown>,
+  extensions?: Record<string, unknown>,
+): Promise<GqlResult<T>[]> {
   return new Promise((resolve, reject) => {
     const results: GqlResult<T>[] = [];
     client.subscribe<T>(
-      { query, variables },
+      { query, variables, ...(extensions ? { extensions } : {}) },
       {
         next: (r) => results.push(r as GqlResult<T>),
         error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))),

@@ -1,9 +1,11 @@
-import { createLogger } from '../../observability/logger';
+import { createLogger, routeProcessWarnings } from '../../observability/logger';
 import { startEmulator } from './emulator.server';
 
 /** `npm run emulator`: the Bedrock emulator on its own, for other tools (PORT, default 4010; HOST, default 127.0.0.1). */
+const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+routeProcessWarnings(logger);
+
 async function main(): Promise<void> {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
   const port = Number.parseInt(process.env.PORT ?? '4010', 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
   const emulator = await startEmulator({ port, host: process.env.HOST ?? '127.0.0.1', logger });
@@ -26,7 +28,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // eslint-disable-next-line no-console
-  console.error(err instanceof Error ? err.message : err);
+  logger.fatal({ err }, `emulator start-up failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -4,17 +4,20 @@ import { benchBudgets } from './budgets.bench';
 import { benchGuardrailStream } from './guardrails-stream.bench';
 import { benchEvals } from './evals.bench';
 import { benchAnalytics } from './analytics.bench';
+import { benchOtelExport } from './otel.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
  * same process (this machine is shared and noisy: ratios, not absolute times, are the figures).
- * BENCH=generate,guardrails,budgets,evals picks some; the budget benchmark needs PostgreSQL
+ * BENCH=generate,otel,guardrails,budgets,evals picks some (generate includes otel); the budget benchmark needs PostgreSQL
  * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
 async function main(): Promise<void> {
   const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets,evals').split(',').map((s) => s.trim()));
   console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
   if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
+  // The OpenTelemetry candidate of the generate benchmark (BENCH=otel runs it alone).
+  if (pick.has('generate') || pick.has('otel')) await benchOtelExport({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
   if (pick.has('guardrails')) {
     const r = await benchGuardrails();
     console.log('\n## guardrails');

@@ -98,3 +98,22 @@ describe('/metrics after scripted generations over graphql-ws', () => {
     });
   });
 });
+
+describe('docs/grafana-dashboard.json', () => {
+  it('queries only metrics the service exposes', async () => {
+    const dashboard = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '../../../docs/grafana-dashboard.json'), 'utf8')) as {
+      panels: Array<{ targets: Array<{ expr: string }> }>;
+    };
+    const t = await startTestApp();
+    try {
+      const text = await t.app.metrics.registry.metrics();
+      const exposed = new Set([...text.matchAll(/^# TYPE (\S+) (\w+)/gm)].map((m) => m[1]));
+      const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((x) => [...x.expr.matchAll(/\b((?:gen_ai|genai_cp|graphql_server|trace_writer)_\w+)\{/g)].map((m) => m[1]!))));
+      expect(used.size).toBeGreaterThan(10);
+      const missing = [...used].filter((name) => ![name, name.replace(/_(bucket|sum|count)$/, '')].some((n) => exposed.has(n)));
+      expect(missing).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

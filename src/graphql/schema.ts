@@ -4,6 +4,7 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { createLocalPubSub } from './pubsub';
 import { scalarsMap } from './scalars';
+import { applySchemaDescriptions } from './schema-descriptions';
 
 export interface BuildSchemaOptions {
   /** The resolver classes (every feature's: `src/schema.ts` passes them). */
@@ -43,7 +44,11 @@ export function buildGraphQLSchema(opts: BuildSchemaOptions): Promise<GraphQLSch
       pubSub,
       validate: false,
       emitSchemaFile: false,
-    }).then((s) => withReferenceEnums(s, opts.referenceEnums ?? []));
+    }).then((s) => {
+      const withEnums = withReferenceEnums(s, opts.referenceEnums ?? []);
+      applySchemaDescriptions(withEnums);
+      return withEnums;
+    });
     built.set(pubSub, schema);
   }
   return schema;

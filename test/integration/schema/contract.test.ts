@@ -15,14 +15,14 @@ import {
 import { buildAppSchema } from '../../../src/schema';
 
 /*
- * The public contract (/work/shared/API.md), transcribed by hand. It is NOT generated from the schema:
+ * The public contract (the API's names as documented in docs/api.md), transcribed by hand. It is NOT generated from the schema:
  * it is the thing the schema is checked against. Additions beyond it are allowed; renames and drops
  * are not.
  *
  * Type notation:
- *   'String!'  the exact GraphQL type, nullability included (API.md states it)
- *   '~Trace'   the named type only (API.md names it but not its nullability or list-ness)
- *   null       the field/argument must exist; API.md lists the name without a type
+ *   'String!'  the exact GraphQL type, nullability included (the contract states it)
+ *   '~Trace'   the named type only (the contract names it but not its nullability or list-ness)
+ *   null       the field/argument must exist; the contract lists the name without a type
  */
 type TypeRef = string | null;
 
@@ -30,7 +30,7 @@ type TypeRef = string | null;
 interface FieldSpec {
   type: TypeRef;
   args?: Record<string, TypeRef>;
-  /** API.md names only some arguments (`updateAlertRule(id)`): others may be required too. */
+  /** the contract names only some arguments (`updateAlertRule(id)`): others may be required too. */
   someArgs?: boolean;
 }
 type Fields = Record<string, TypeRef | FieldSpec>;
@@ -125,7 +125,7 @@ const SUBSCRIPTIONS: Record<string, FieldSpec> = {
   alerts: { type: 'AlertEvent!' },
 };
 
-/** Object (output) types. A key `Type.field` names the type of that field where API.md leaves it unnamed. */
+/** Object (output) types. A key `Type.field` names the type of that field where the contract leaves it unnamed. */
 const OBJECT_TYPES: Record<string, Fields> = {
   // auth and audit
   CreatedApiKey: { apiKey: 'ApiKey!', secret: 'String!' },
@@ -614,7 +614,7 @@ function objectFields(schema: GraphQLSchema, ref: string): Record<string, GraphQ
   return type.getFields();
 }
 
-describe('the GraphQL schema against the contract (API.md)', () => {
+describe('the GraphQL schema against the contract (docs/api.md)', () => {
   let schema: GraphQLSchema;
   beforeAll(async () => {
     schema = await buildAppSchema();
@@ -663,7 +663,7 @@ describe('the GraphQL schema against the contract (API.md)', () => {
         if (!f) out.push(`${name}.${field}: missing${want ? ` (${want})` : ''}`);
         else if (want !== null && !typeMatches(f.type, want)) out.push(`${name}.${field} is ${String(f.type)}, contract says ${show(want)}`);
       }
-      // Only types whose fields API.md lists; an unlisted field of those must not break a contract client.
+      // Only types whose fields the contract lists; an unlisted field of those must not break a contract client.
       if (Object.keys(spec).length > 0) {
         for (const f of Object.values(fields)) {
           if (!(f.name in spec) && !optional(f)) out.push(`${name}: added field ${f.name}: ${String(f.type)} is required`);

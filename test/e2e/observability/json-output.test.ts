@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '../../..');
 const REGISTER = require.resolve('../../helpers/swc-register.js');
 
 /** Runs `src/index.ts` in its own process until `until(stdout)` holds (then SIGTERM) or it exits. */
-function runService(env: Record<string, string>, until: (out: string) => boolean, timeoutMs = 45_000) {
+function runService(env: Record<string, string>, until: (out: string) => boolean, timeoutMs = 150_000) {
   return new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', REGISTER, 'src/index.ts'], {
       cwd: ROOT,
@@ -46,6 +46,9 @@ const jsonLines = (text: string) =>
         throw new Error(`not a JSON line: ${l}`);
       }
     });
+
+// Each case starts the service in its own process (compiling the sources with swc): slow on a busy machine.
+jest.setTimeout(180_000);
 
 describe('JSON mode: nothing but JSON lines on stdout and stderr', () => {
   it('start-up, the admin key banner, process warnings and the stop are JSON lines; start-up says database and model mode', async () => {

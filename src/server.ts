@@ -215,7 +215,14 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const origins = deps.corsOrigins ?? [];
   if (origins.length) {
     // Browser admin tools on another origin: preflights answered, Authorization allowed, no cookies.
-    app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], allowedHeaders: ['authorization', 'content-type', 'traceparent', 'tracestate', 'apollo-require-preflight'], maxAge: 600 }));
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : [...origins],
+        allowedHeaders: ['authorization', 'content-type', 'traceparent', 'tracestate', 'x-request-id', 'apollo-require-preflight'],
+        exposedHeaders: ['x-request-id'],
+        maxAge: 600,
+      }),
+    );
   }
 
   app.get('/healthz', async (_req, res) => {

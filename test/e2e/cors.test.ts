@@ -34,6 +34,9 @@ describe('CORS (CORS_ORIGINS)', () => {
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(post.headers.get('access-control-allow-origin')).toBe('https://bi.example.com');
+    // The request id is readable by the browser tool, to quote it in a bug report.
+    expect(post.headers.get('access-control-expose-headers')).toBe('x-request-id');
+    expect(ok.headers.get('access-control-allow-headers')).toMatch(/traceparent/);
     const other = await preflight(on.url, 'https://evil.example.com');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -141,6 +141,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const metrics = createMetrics({ isKnownModel: (id) => models.pricing.modelInfo(id) !== undefined });
   traces.writer.registerMetrics(metrics.registry);
   metrics.queues.register('traces', () => traces.writer.pending);
+  // Eval runs waiting for a worker (the queue is the eval_runs table: counted at scrape time).
+  metrics.queues.register('eval', async () => Number((await dataSource.query(`SELECT count(*)::int AS n FROM eval_runs WHERE status = 'QUEUED'`))[0]?.n ?? 0));
   // Observers of finished generations: metrics always; OpenTelemetry spans only when configured.
   traces.onRecorded((r) => metrics.recordGeneration(r));
   const spanExporter = await createGenerationSpanExporter(config.otel, logger);

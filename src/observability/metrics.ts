@@ -46,7 +46,7 @@ export function createMetrics(opts: MetricsOptions = {}) {
   const registers = [registry];
   const model = (id: string | null | undefined) => (!id ? '' : !opts.isKnownModel || opts.isKnownModel(id) ? label(id) : 'other');
   /** Queue depths read at scrape time from the components that own the queues (see `queues.register`). */
-  const queueReaders = new Map<string, () => number>();
+  const queueReaders = new Map<string, () => number | Promise<number>>();
 
   const m = {
     registry,
@@ -148,22 +148,25 @@ export function createMetrics(opts: MetricsOptions = {}) {
       help: 'Items waiting, by queue (traces: the trace writer; others as registered: trace_spool, eval, judge)',
       labelNames: ['queue'] as const,
       registers,
-      collect() {
-        for (const [queue, read] of queueReaders) {
-          try {
-            this.set({ queue }, read());
-          } catch {
-            // a reader that fails leaves the last value
-          }
-        }
+      async collect() {
+        await Promise.all(
+          [...queueReaders].map(async ([queue, read]) => {
+            try {
+              this.set({ queue }, await read());
+            } catch {
+              // a reader that fails (the database away) leaves the last value
+            }
+          }),
+        );
       },
     }),
     /**
      * Hooks for components that own a queue (the trace spool, the eval and judge queues): `read` is
-     * called at each scrape. Registering a name again replaces its reader.
+     * called at each scrape (it may be async, e.g. a count in the database). Registering a name again
+     * replaces its reader.
      */
     queues: {
-      register(queue: string, read: () => number): void {
+      register(queue: string, read: () => number | Promise<number>): void {
         queueReaders.set(queue, read);
       },
     },

@@ -15,6 +15,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
+
+// Starts an app and runs generations in beforeAll: slow on a busy shared machine.
+jest.setTimeout(180_000);
 describe('/metrics after scripted generations over graphql-ws', () => {
   let t: TestApp;
   let app: string;
@@ -85,9 +88,10 @@ describe('/metrics after scripted generations over graphql-ws', () => {
   it('has build info, the trace queue depth and a hook for other queues', async () => {
     expect(sample(metrics, 'genai_cp_build_info', { version: '0.1.0' })).toBe(1);
     expect(sample(metrics, 'genai_cp_queue_depth', { queue: 'traces' })).toBe(0);
-    t.app.metrics.queues.register('eval', () => 7);
+    expect(sample(metrics, 'genai_cp_queue_depth', { queue: 'eval' })).toBe(0);
+    t.app.metrics.queues.register('trace_spool', async () => 7);
     const after = await (await fetch(t.url.replace('/graphql', '/metrics'))).text();
-    expect(sample(after, 'genai_cp_queue_depth', { queue: 'eval' })).toBe(7);
+    expect(sample(after, 'genai_cp_queue_depth', { queue: 'trace_spool' })).toBe(7);
   });
 
   it('labels a model outside the catalog as other', () => {

@@ -13,6 +13,9 @@ const CALLER_SPAN = '00f067aa0ba902b7';
 const traceparent = (trace: string, span: string, flags = '01') => `00-${trace}-${span}-${flags}`;
 const EMAIL = 'jane.doe@example.com';
 
+
+// Starts an app and runs generations in beforeAll: slow on a busy shared machine.
+jest.setTimeout(180_000);
 describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let t: TestApp;

@@ -4,6 +4,9 @@ import { createLogger } from '../../../src/observability/logger';
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationCompleted { traceId } } }`;
 const SECRET_INPUT = 'my very private question about the quarterly numbers';
 
+
+// Starts an app and runs generations in beforeAll: slow on a busy shared machine.
+jest.setTimeout(180_000);
 describe('one JSON log line per GraphQL operation (HTTP and graphql-ws)', () => {
   let t: TestApp;
   let app: string;

@@ -10,6 +10,8 @@
  * (`--root` and `--out` default to the repository and its dist/; the tests build a scratch tree.)
  */
 import fs from 'node:fs';
+import process from 'node:process';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';

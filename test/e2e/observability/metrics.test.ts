@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { startTestApp, wsCollect, type TestApp } from '../../helpers/test-app';
 
 const SUB = `subscription Whatever123($i: GenerateInput!) { generate(input: $i) {
@@ -105,7 +107,7 @@ describe('/metrics after scripted generations over graphql-ws', () => {
 
 describe('docs/grafana-dashboard.json', () => {
   it('queries only metrics the service exposes', async () => {
-    const dashboard = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '../../../docs/grafana-dashboard.json'), 'utf8')) as {
+    const dashboard = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../docs/grafana-dashboard.json'), 'utf8')) as {
       panels: Array<{ targets: Array<{ expr: string }> }>;
     };
     const t = await startTestApp();

@@ -143,7 +143,8 @@ const LATENCY_MEASURES: Measure[] = [
 
 /** True when a query needs a dimension or filter the rollups do not carry (USER, TAG). */
 function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
-  return dims.includes(Dimension.USER) || dims.includes(Dimension.TAG) || filter?.user != null || Boolean(filter?.tags?.length);
+  // The rollups keep no user, tag or OpenTelemetry trace id: those filters read the raw traces.
+  return dims.includes(Dimension.USER) || dims.includes(Dimension.TAG) || filter?.user != null || Boolean(filter?.tags?.length) || filter?.otelTraceId != null;
 }
 
 /** `k0, ..., bucket` of a rolled-up grouping over table alias `alias` whose time column is `time`. */
@@ -311,7 +312,8 @@ export class AnalyticsService {
   private async rawOnly(filter: TraceFilterData | null | undefined, dims: Dimension[]): Promise<boolean> {
     if (this.source === 'raw') return true;
     if (!needsRaw(filter, dims)) return false;
-    if (filter?.user == null) {
+    // A user or a trace id narrows the raw scan through an index: no range limit then.
+    if (filter?.user == null && filter?.otelTraceId == null) {
       const n = await this.tracesInRange(planRange(filter?.from, filter?.to));
       if (n > this.rawScanMaxRows) {
         throw new BadUserInputError(

@@ -100,6 +100,9 @@ describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
     // The stored trace keeps the OTel trace id (a BI row joins the span), and can be found by it.
     const found = await must('query($f: TraceFilter) { traces(filter: $f) { edges { node { id otelTraceId } } } }', { f: { otelTraceId: CALLER_TRACE } });
     expect(found.traces.edges.map((e: { node: unknown }) => e.node)).toEqual([{ id: storedId, otelTraceId: CALLER_TRACE }]);
+    // Analytics narrowed to that trace id count that one generation (the rollups keep no trace id: raw rows answer).
+    const cost = await must('query($f: TraceFilter) { costBreakdown(filter: $f, groupBy: [MODEL]) { requests } }', { f: { otelTraceId: CALLER_TRACE } });
+    expect(cost.costBreakdown).toEqual([{ requests: 1 }]);
   });
 
   it('with the content opt-in, exports the messages as sent to the model, never what the guardrail anonymized', async () => {

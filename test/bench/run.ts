@@ -5,6 +5,7 @@ import { benchGuardrailStream } from './guardrails-stream.bench';
 import { benchEvals } from './evals.bench';
 import { benchAnalytics } from './analytics.bench';
 import { benchOtelExport } from './otel.bench';
+import { benchAlerts } from './alerts.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -30,6 +31,14 @@ async function main(): Promise<void> {
     const r = await benchBudgets(url, { durationMs: Number(process.env.BENCH_DURATION_MS ?? 4_000) });
     console.log('\n## budgets (PostgreSQL)');
     for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  }
+  if (pick.has('alerts')) {
+    // BENCH=alerts BENCH_ALERTS_COUNT=1000000: the alert scheduler's cost per tick (PostgreSQL).
+    await benchAlerts({
+      serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      count: Number(process.env.BENCH_ALERTS_COUNT ?? 1_000_000),
+      ticks: Number(process.env.BENCH_RUNS ?? 10),
+    });
   }
   if (pick.has('analytics')) {
     // BENCH=analytics BENCH_ANALYTICS_COUNT=10000000: seeds once into bench_analytics_<count> (reused by later runs).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ConverseRequest, ModelInfo, ProviderError, StageCostMicros, StageTokens, TokenUsage } from '../providers';
-import type { ActivePolicy } from '../guardrails';
+import { ProtectedValues, type ActivePolicy } from '../guardrails';
 import type { ResolvedPromptVersion } from '../prompts';
 import type { Reservation } from '../budgets';
 import type { TraceRecord, TraceRequest } from '../traces';
@@ -118,6 +118,8 @@ export interface RequestState {
   settlement: Settlement | null;
   /** The reservation was settled (nothing left to release on an error). */
   settled: boolean;
+  /** What guardrails anonymized or blocked: scrubbed from the trace (unless TRACE_RAW_PII) and from findings. */
+  protectedValues: ProtectedValues;
 }
 
 /** What a trace records of a request before its input was validated (`traceRejected`). */
@@ -165,6 +167,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     call: null,
     settlement: null,
     settled: false,
+    protectedValues: new ProtectedValues(),
     trace: {
       id: traceId,
       createdAt: new Date(),

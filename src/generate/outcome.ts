@@ -116,6 +116,11 @@ export function zeroCost(): StageCostMicros {
   return { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
 }
 
+/** What escalating uncertain inputs to Bedrock cost belongs to the input stage. */
+export function addInputMicros(cost: StageCostMicros, micros: number): StageCostMicros {
+  return micros ? { ...cost, input: cost.input + micros, total: cost.total + micros } : cost;
+}
+
 /** The history summary's cost belongs to the history stage. */
 export function addHistoryMicros(cost: StageCostMicros, micros: number): StageCostMicros {
   return micros ? { ...cost, history: cost.history + micros, total: cost.total + micros } : cost;

@@ -113,6 +113,8 @@ export interface RequestState {
   cacheKey: CacheKey | null;
   /** What a history summary written for this request cost. */
   summaryMicros: number;
+  /** What the input guardrails' escalation to Bedrock (classifier model, ApplyGuardrail) cost. */
+  screeningMicros: number;
   reservation: Reservation | null;
   call: ModelCall | null;
   settlement: Settlement | null;
@@ -163,6 +165,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     target: null,
     cacheKey: null,
     summaryMicros: 0,
+    screeningMicros: 0,
     reservation: null,
     call: null,
     settlement: null,

@@ -34,7 +34,6 @@ describe('guardrails end to end: anonymized everywhere, attacks in retrieved chu
     for (const r of results) if (r.errors) throw new Error(JSON.stringify(r.errors));
     return results.map((r) => r.data!.generate as Ev);
   }
-  const traceIdOf = (events: Ev[]) => events.at(-1)!.traceId ?? events.at(-1)!.failedTraceId;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -139,3 +138,31 @@ describe('guardrails end to end: anonymized everywhere, attacks in retrieved chu
     expect(events.at(-1)!.__typename).toBe('GenerationCompleted');
   });
 });
+
+describe('TRACE_RAW_PII=true keeps the raw values in the trace (forensics opt-in)', () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+  it('stores the input as sent by the client; the client event is still masked', async () => {
+    t = await startTestApp({ TRACE_RAW_PII: 'true' });
+    const app = await t.keyFor('APP');
+    const must = async (q: string, v: Record<string, unknown>) => {
+      const r = await t.gql(q, v);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+      return r.data!;
+    };
+    await must('mutation { createPrompt(input: { name: "raw" }) { id } }', {});
+    await must('mutation { createPromptVersion(input: { prompt: "raw", system: "You are helpful.", modelId: "amazon.nova-lite-v1:0" }) { number } }', {});
+    await must('mutation { promotePromptVersion(input: { prompt: "raw", version: 1, label: "production" }) { promoted } }', {});
+    await must('mutation($p: GuardrailPolicyInput!) { createGuardrailPolicy(input: $p) { id } }', { p: { name: 'raw-pii', prompts: ['raw'], appliesTo: ['INPUT'], pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } } });
+    const results = await wsCollect(t.ws(app), SUB, { i: { prompt: 'raw', input: 'Write to kofi.boateng@corp.example please.\n#reply: ok', cache: 'BYPASS' } });
+    const events = results.map((r) => r.data!.generate as Ev);
+    expect(events[0]!.findings[0].match).toBe('{EMAIL}');
+    await t.app.services.traces.writer.flush();
+    const stored = JSON.stringify(await t.app.dataSource.query('SELECT request FROM traces WHERE id = $1', [traceIdOf(events)]));
+    expect(stored).toContain('kofi.boateng@corp.example');
+  });
+});
+
+function traceIdOf(events: Ev[]): string {
+  return events.at(-1)!.traceId ?? events.at(-1)!.failedTraceId;
+}

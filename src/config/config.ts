@@ -60,6 +60,7 @@ const envSchema = z.object({
   ALERT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),
   ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   BUDGET_LEASES: z.enum(['on', 'off']).default('on'),
+  TRACE_RAW_PII: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -193,6 +194,11 @@ export interface GenerationConfig {
   readonly sessionCacheMaxBytes?: number;
   /** A budget hold left by a crashed process expires after this long. */
   readonly budgetHoldTtlMs: number;
+  /**
+   * Keep what guardrails anonymized or blocked in clear in traces (forensics opt-in, TRACE_RAW_PII=true).
+   * Off by default: traces, findings and events hold placeholders and masked findings only.
+   */
+  readonly traceRawPii: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -247,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       responseCacheMaxBytes: Math.round(e.RESPONSE_CACHE_MAX_MB * 1024 * 1024),
       sessionCacheMaxBytes: Math.round(e.SESSION_CACHE_MAX_MB * 1024 * 1024),
       budgetHoldTtlMs: e.BUDGET_HOLD_TTL_SECONDS * 1000,
+      traceRawPii: e.TRACE_RAW_PII === 'true' || e.TRACE_RAW_PII === '1',
     }),
     budgetLeases: e.BUDGET_LEASES === 'on',
   });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../graphql/errors';
-import type { ActivePolicy, PolicyFinding } from '../guardrails';
+import { maskFinding, type ActivePolicy, type PolicyFinding } from '../guardrails';
 import { microsToUsd, ProviderError, type StageCostMicros, type StageTokens, type TokenUsage } from '../providers';
 import { StageCost, type GuardrailEventRecord, type StageCostMicrosData, type UsageData } from '../traces';
 import type { GenerationCompletedEvent, GenerationFailedEvent, GenerationFailureCode, GuardrailIntervenedEvent } from './generate.events';
@@ -34,8 +34,25 @@ export function finish(st: RequestState, deps: PipelineDeps, status: 'BLOCKED' |
 function finishTrace(st: RequestState, deps: PipelineDeps, status: GenerationTrace['status'], code: GenerationFailureCode | null): number {
   const latencyMs = round3(performance.now() - st.t0);
   Object.assign(st.trace, { status, errorCode: code, latencyMs, ttftMs: st.ttftMs === null ? null : round3(st.ttftMs), spans: st.spans.spans });
-  deps.traces.enqueue(st.trace);
+  deps.traces.enqueue(deps.config.traceRawPii ? st.trace : redactTrace(st.trace, st));
   return latencyMs;
+}
+
+/**
+ * Anonymized means anonymized everywhere: what a guardrail anonymized or blocked is replaced by its
+ * placeholder in every stored field of the trace (request, assembled prompt, output, spans), and
+ * findings keep their kind, offsets and a masked form only. TRACE_RAW_PII=true keeps them in clear.
+ */
+function redactTrace(record: GenerationTrace, st: RequestState): GenerationTrace {
+  const pv = st.protectedValues;
+  return {
+    ...record,
+    request: pv.scrub(record.request),
+    assembledPrompt: pv.scrub(record.assembledPrompt),
+    output: record.output === null ? null : pv.scrubText(record.output),
+    spans: pv.scrub(record.spans),
+    guardrailEvents: record.guardrailEvents.map((e) => ({ ...e, findings: e.findings.map((f) => maskFinding(f, pv)) })),
+  };
 }
 
 /** An error a step threw, as the GenerationFailed event it becomes; a bug is traced, then rethrown. */
@@ -56,13 +73,13 @@ export function guardEvent(
   action: 'ANONYMIZED' | 'BLOCKED',
   found: GuardrailIntervenedEvent['findings'],
 ): GuardrailIntervenedEvent {
-  const findings = direction === 'OUTPUT' ? redactMatches(found) : found;
-  recordEvent(st, direction, policy, action, findings);
-  return { __typename: 'GuardrailIntervened', direction, action, policy: policy.name, findings };
+  recordEvent(st, direction, policy, action, found);
+  return { __typename: 'GuardrailIntervened', direction, action, policy: policy.name, findings: found.map((f) => maskFinding(f, st.protectedValues)) };
 }
 
 /** A guardrail intervention the trace records only (a retrieved chunk's). */
 export function recordEvent(st: RequestState, direction: GuardrailDirection, policy: ActivePolicy, action: GuardrailEventRecord['action'], findings: GuardrailIntervenedEvent['findings']): void {
+  st.protectedValues.addFindings(findings);
   st.trace.guardrailEvents.push({ direction, action, policy: policy.name, findings });
 }
 
@@ -77,15 +94,6 @@ export function outputFindings(st: RequestState, found: readonly PolicyFinding[]
     byPolicy.set(f.policy.id, e);
   }
   return [...byPolicy.values()].map((e) => guardEvent(st, 'OUTPUT', e.policy, 'ANONYMIZED', e.findings));
-}
-
-/**
- * What the model wrote and a policy withheld must not reach the client through the finding either:
- * an OUTPUT finding shows the placeholder (`{EMAIL}`) or nothing, never the matched text. The trace
- * keeps the same redacted finding (its offsets say where the match was).
- */
-function redactMatches(findings: GuardrailIntervenedEvent['findings']): GuardrailIntervenedEvent['findings'] {
-  return findings.map((f) => ({ ...f, match: f.kind === 'PII' && f.action === 'ANONYMIZED' ? `{${f.name}}` : undefined }));
 }
 
 /** Usage as the trace and the GraphQL `Usage` have it: the provider's counts and the tokens per stage. */
@@ -106,6 +114,11 @@ export function stageCostData(c: StageCostMicros): StageCostMicrosData {
 
 export function zeroCost(): StageCostMicros {
   return { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+}
+
+/** What escalating uncertain inputs to Bedrock cost belongs to the input stage. */
+export function addInputMicros(cost: StageCostMicros, micros: number): StageCostMicros {
+  return micros ? { ...cost, input: cost.input + micros, total: cost.total + micros } : cost;
 }
 
 /** The history summary's cost belongs to the history stage. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ConverseRequest, ModelInfo, ProviderError, StageCostMicros, StageTokens, TokenUsage } from '../providers';
-import type { ActivePolicy } from '../guardrails';
+import { ProtectedValues, type ActivePolicy } from '../guardrails';
 import type { ResolvedPromptVersion } from '../prompts';
 import type { Reservation } from '../budgets';
 import type { TraceRecord, TraceRequest } from '../traces';
@@ -113,11 +113,15 @@ export interface RequestState {
   cacheKey: CacheKey | null;
   /** What a history summary written for this request cost. */
   summaryMicros: number;
+  /** What the input guardrails' escalation to Bedrock (classifier model, ApplyGuardrail) cost. */
+  screeningMicros: number;
   reservation: Reservation | null;
   call: ModelCall | null;
   settlement: Settlement | null;
   /** The reservation was settled (nothing left to release on an error). */
   settled: boolean;
+  /** What guardrails anonymized or blocked: scrubbed from the trace (unless TRACE_RAW_PII) and from findings. */
+  protectedValues: ProtectedValues;
 }
 
 /** What a trace records of a request before its input was validated (`traceRejected`). */
@@ -161,10 +165,12 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     target: null,
     cacheKey: null,
     summaryMicros: 0,
+    screeningMicros: 0,
     reservation: null,
     call: null,
     settlement: null,
     settled: false,
+    protectedValues: new ProtectedValues(),
     trace: {
       id: traceId,
       createdAt: new Date(),

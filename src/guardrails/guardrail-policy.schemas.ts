@@ -99,14 +99,31 @@ export const injectionSensitivitySchema = z.enum(['LOW', 'MEDIUM', 'HIGH']);
 /** Detector threshold: HIGH flags the most (most recall), LOW the least. */
 export type InjectionSensitivity = z.infer<typeof injectionSensitivitySchema>;
 
+/**
+ * Escalation of the uncertain band: an input whose local injection score is at least `above` but
+ * below the sensitivity's threshold is asked again, of a classifier model on Bedrock (a forced tool
+ * call to `classifierModelId`) and/or of Bedrock Guardrails' prompt-attack filter (ApplyGuardrail on
+ * `bedrockGuardrail`); it is blocked when any of them says it is an attack.
+ */
+export const injectionEscalationSchema = z
+  .strictObject({
+    above: z.number().min(0).max(1),
+    classifierModelId: z.string().min(1).nullable().default(null),
+    bedrockGuardrail: z.strictObject({ identifier: z.string().min(1), version: z.string().regex(/^(DRAFT|[1-9][0-9]{0,7})$/, 'DRAFT or a version number') }).nullable().default(null),
+  })
+  .refine((e) => e.classifierModelId !== null || e.bedrockGuardrail !== null, { message: 'set classifierModelId and/or bedrockGuardrail' });
+/** The `promptInjection.escalation` field. */
+export type InjectionEscalation = z.infer<typeof injectionEscalationSchema>;
+
 export const promptInjectionSchema = z
   .strictObject({
     enabled: z.boolean(),
     sensitivity: injectionSensitivitySchema.default('MEDIUM'),
     /** What to do with a retrieved context chunk that carries an injection: drop the chunk or block the request. */
     onContext: z.enum(['DROP', 'BLOCK']).default('DROP'),
+    escalation: injectionEscalationSchema.nullable().default(null),
   })
-  .default({ enabled: false, sensitivity: 'MEDIUM', onContext: 'DROP' });
+  .default({ enabled: false, sensitivity: 'MEDIUM', onContext: 'DROP', escalation: null });
 /** The `promptInjection` field of a policy (the action on user input is always BLOCK). */
 export type PromptInjectionConfig = z.infer<typeof promptInjectionSchema>;
 

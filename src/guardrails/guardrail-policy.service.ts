@@ -7,6 +7,7 @@ import { GuardrailDirection } from './guardrail.types';
 import { compilePolicy, checkText, type CompiledPolicy } from './engine';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
 import { mergeBedrockVerdict } from './bedrock-verdict';
+import { escalateInjection, inEscalationBand, type EscalationProvider } from './injection-escalation';
 import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner, type PolicyStreamScanner } from './policy-stream-scanner';
 import type { ModelProviderWithAll } from '../providers/provider';
 import type { AuditService } from '../audit/audit.service';
@@ -19,7 +20,7 @@ const TOPIC = 'guardrail_policies';
 const ENTITY = 'GuardrailPolicy';
 
 /** The part of the model provider a Bedrock-backed policy needs. */
-export type GuardrailApplier = Pick<ModelProviderWithAll, 'applyGuardrail'>;
+export type GuardrailApplier = Pick<ModelProviderWithAll, 'applyGuardrail'> & Partial<Pick<ModelProviderWithAll, 'callTool'>>;
 
 /** A policy ready for the hot path: compiled once per cache load. */
 export interface ActivePolicy {
@@ -302,7 +303,12 @@ export class GuardrailService {
    * Throws the provider's error when Bedrock fails.
    */
   async checkPolicy(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
-    const local = checkText(policy.compiled, direction, text, opts);
+    let local = checkText(policy.compiled, direction, text, opts);
+    const esc = policy.compiled.config.promptInjection.escalation;
+    if (direction === 'INPUT' && local.action !== 'BLOCKED' && esc && inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold)) {
+      if (!this.provider?.callTool) throw new Error(`guardrail policy "${policy.name}" escalates to Bedrock but no model provider is configured`);
+      local = (await escalateInjection(this.provider as EscalationProvider, esc, text, local, opts.source)).verdict;
+    }
     if (!policy.bedrockGuardrail || local.action === 'BLOCKED') return local;
     if (!this.provider) throw new Error(`guardrail policy "${policy.name}" uses a Bedrock guardrail but no model provider is configured`);
     const { identifier, version } = policy.bedrockGuardrail;

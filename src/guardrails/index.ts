@@ -23,6 +23,7 @@ export {
   type PolicyStreamStep,
 } from './policy-stream-scanner';
 export { mergeBedrockVerdict } from './bedrock-verdict';
+export { maskFinding, ProtectedValues } from './redaction';
 export { GuardrailAction, GuardrailDirection, GuardrailFinding, GuardrailVerdict } from './guardrail.types';
 export type { CheckTextOptions, Finding, GuardrailActionValue, GuardrailFindingKind, Verdict } from './engine/guardrail-engine.types';
 export { guardrailsModule } from './guardrails.module';

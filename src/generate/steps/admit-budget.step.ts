@@ -19,7 +19,7 @@ export const admitBudget: PipelineStep = {
       const costOf = (modelId: string, candidates: readonly string[]): number => {
         let t = targets.get(modelId);
         if (!t) targets.set(modelId, (t = targetFor(deps, req, version, parts, modelId)));
-        return worstCaseMicros(deps, candidates, t.assembled, t.maxTokens) + st.summaryMicros;
+        return worstCaseMicros(deps, candidates, t.assembled, t.maxTokens) + st.summaryMicros + st.screeningMicros;
       };
       const admitted = await deps.budgets.admit(
         { prompt: version.prompt, modelId: target.modelId, fallbackModelIds: target.chain.slice(1), apiKey: st.caller.apiKeyName, user: req.user, requestId: st.traceId },

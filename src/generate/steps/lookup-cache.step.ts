@@ -4,7 +4,7 @@ import { hashParts, type CachedAnswer } from '../../response-cache';
 import { CacheMode } from '../generate.inputs';
 import type { GenerateEventData } from '../generate.events';
 import type { PipelineDeps } from '../pipeline.deps';
-import { complete, finish, guardEvent, outputFindings, stageCostData, usageData, zeroCost } from '../outcome';
+import { addInputMicros, complete, finish, guardEvent, outputFindings, stageCostData, usageData, zeroCost } from '../outcome';
 import { need, type RequestState } from '../request-state';
 import type { PipelineStep } from './step';
 
@@ -63,7 +63,8 @@ async function* replay(st: RequestState, deps: PipelineDeps, answer: CachedAnswe
   const zeroUsage: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
   const stage: StageTokens = { system: 0, context: 0, history: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   st.trace.usage = usageData(zeroUsage, stage);
-  st.trace.costByStage = stageCostData(zeroCost());
+  st.trace.costByStage = stageCostData(addInputMicros(zeroCost(), st.screeningMicros));
+  st.trace.costMicros = st.screeningMicros;
   yield { __typename: 'GenerationStarted', traceId: st.traceId, modelId, promptVersion: version.number, label: version.label, routedBy: st.trace.routedBy, cached: true };
   const policies = await deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
   const guard = policies.length ? deps.guardrails.createOutputScanner(policies) : null;
@@ -89,5 +90,5 @@ async function* replay(st: RequestState, deps: PipelineDeps, answer: CachedAnswe
     }
   }
   st.trace.output = sent;
-  yield complete(st, deps, answer.stopReason, zeroUsage, stage, zeroCost(), true);
+  yield complete(st, deps, answer.stopReason, zeroUsage, stage, addInputMicros(zeroCost(), st.screeningMicros), true);
 }

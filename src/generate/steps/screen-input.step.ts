@@ -1,7 +1,9 @@
-import type { ScreenedText } from '../../guardrails';
+import type { ScreenedText, Verdict as ScreenedVerdict } from '../../guardrails';
 import type { Chunk } from '../assemble';
 import type { GuardrailIntervenedEvent } from '../generate.events';
-import { guardEvent, recordEvent } from '../outcome';
+import { addInputMicros, guardEvent, recordEvent, stageCostData, zeroCost } from '../outcome';
+import type { PipelineDeps } from '../pipeline.deps';
+import { tokensCostMicros } from '../../providers';
 import { need, Refusal } from '../request-state';
 import type { PipelineStep } from './step';
 
@@ -41,6 +43,23 @@ export const screenInput: PipelineStep = {
         texts.push({ text: chunk.text, source: `context:${chunk.id}`, isContextChunk: true });
       }
       const screened = await deps.guardrails.screenInput(policies, texts);
+      const escalated = screened.checks.filter((c) => c.verdict.escalation);
+      if (escalated.length) {
+        // Which layer decided each uncertain text, and what asking Bedrock cost (in the request's cost).
+        attrs.injectionEscalations = escalated.map((c) => ({
+          source: texts[c.index]!.source,
+          policy: c.policy.name,
+          localScore: c.verdict.escalation!.localScore,
+          decidedBy: c.verdict.escalation!.decidedBy,
+          answers: c.verdict.escalation!.answers.map((a) => ({ layer: a.layer, verdict: a.verdict, ...(a.modelId ? { modelId: a.modelId } : {}) })),
+        }));
+        st.screeningMicros = escalated.reduce((n, c) => n + escalationMicros(deps, c.verdict.escalation!.answers), 0);
+        attrs.escalationMicros = st.screeningMicros;
+        if (st.screeningMicros) {
+          const before = st.trace.costByStage ? { ...st.trace.costByStage, total: st.trace.costMicros } : zeroCost();
+          Object.assign(st.trace, { costMicros: st.trace.costMicros + st.screeningMicros, costByStage: stageCostData(addInputMicros(before, st.screeningMicros)) });
+        }
+      }
       const events: GuardrailIntervenedEvent[] = [];
       for (const c of screened.checks) {
         const { action, findings } = c.verdict;
@@ -73,3 +92,18 @@ export const screenInput: PipelineStep = {
     if (blocked) throw blocked;
   },
 };
+
+/** Bedrock Guardrails content filters (prompt attack included): USD 0.15 per 1,000 text units of 1,000 characters. */
+const GUARDRAIL_CONTENT_MICROS_PER_UNIT = 150;
+
+/** What the escalation layers of one text cost: the classifier's tokens at its prices, ApplyGuardrail's text units. */
+function escalationMicros(deps: PipelineDeps, answers: NonNullable<ScreenedVerdict['escalation']>['answers']): number {
+  let micros = 0;
+  for (const a of answers) {
+    if (a.layer === 'classifier-model' && a.usage && a.modelId) {
+      const p = deps.models.pricing.pricesFor(a.modelId);
+      if (p) micros += tokensCostMicros(a.usage.inputTokens, p.input) + tokensCostMicros(a.usage.outputTokens, p.output);
+    } else if (a.layer === 'bedrock-guardrail' && a.characters) micros += Math.ceil(a.characters / 1000) * GUARDRAIL_CONTENT_MICROS_PER_UNIT;
+  }
+  return micros;
+}

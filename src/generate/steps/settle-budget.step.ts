@@ -1,6 +1,6 @@
 import { costByStageMicros, countTokens, type TokenUsage } from '../../providers';
 import { reconcileStages } from '../assemble';
-import { addHistoryMicros, stageCostData, usageData, zeroCost } from '../outcome';
+import { addHistoryMicros, addInputMicros, stageCostData, usageData, zeroCost } from '../outcome';
 import { need } from '../request-state';
 import type { PipelineStep } from './step';
 
@@ -23,7 +23,7 @@ export const settleBudget: PipelineStep = {
     const charged = failure && !raw ? null : finalUsage;
     const stageTokens = charged ? reconcileStages(assembled.parts, charged) : null;
     const prices = deps.models.pricing.pricesFor(servedModel) ?? model.prices;
-    const cost = stageTokens ? addHistoryMicros(costByStageMicros(stageTokens, prices), st.summaryMicros) : addHistoryMicros(zeroCost(), st.summaryMicros);
+    const cost = addInputMicros(stageTokens ? addHistoryMicros(costByStageMicros(stageTokens, prices), st.summaryMicros) : addHistoryMicros(zeroCost(), st.summaryMicros), st.screeningMicros);
     const reservation = st.reservation;
     await st.spans.time('budget_settle', async (attrs) => {
       Object.assign(attrs, { actualMicros: cost.total, estimated: !usage });

@@ -50,10 +50,10 @@ export function anonymize(text: string, spans: readonly { start: number; end: nu
   return out + text.slice(at);
 }
 
-function injectionFinding(policy: CompiledPolicy, text: string, isContextChunk: boolean, source?: string): Finding | null {
+function injectionFinding(policy: CompiledPolicy, text: string, isContextChunk: boolean, source?: string): { finding: Finding | null; score: number } | null {
   if (policy.injectionThreshold === null) return null;
   const r = scoreInjection(text, isContextChunk);
-  if (r.score < policy.injectionThreshold) return null;
+  if (r.score < policy.injectionThreshold) return { finding: null, score: round(r.score) };
   const top = r.hits[0]!;
   const f: Finding = { kind: 'PROMPT_INJECTION', name: top.family, action: 'BLOCKED', match: top.match, score: round(r.score) };
   // Point at the strongest signal when it can be found as is in the original text.
@@ -63,7 +63,7 @@ function injectionFinding(policy: CompiledPolicy, text: string, isContextChunk: 
     f.end = at + top.match.length;
     f.match = text.slice(at, at + top.match.length);
   }
-  return withSource(f, source);
+  return { finding: withSource(f, source), score: round(r.score) };
 }
 
 /**
@@ -74,9 +74,11 @@ function injectionFinding(policy: CompiledPolicy, text: string, isContextChunk: 
 export function checkText(policy: CompiledPolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions = {}): Verdict {
   const source = opts.source;
   const findings: Finding[] = [];
+  let injectionScore: number | undefined;
   if (direction === 'INPUT') {
     const inj = injectionFinding(policy, text, opts.isContextChunk === true, source);
-    if (inj) findings.push(inj);
+    if (inj?.finding) findings.push(inj.finding);
+    injectionScore = inj?.score;
   }
   if (policy.words) for (const w of policy.words.find(text)) findings.push(wordFinding(w, 0, source));
   if (policy.topics || policy.content) {
@@ -90,9 +92,10 @@ export function checkText(policy: CompiledPolicy, direction: GuardrailDirection,
   const pii = policy.pii ? policy.pii.find(text) : [];
   for (const m of pii) findings.push(piiFinding(policy, m, text, 0, source));
   findings.sort((a, b) => (a.start ?? -1) - (b.start ?? -1));
-  if (findings.some((f) => f.action === 'BLOCKED')) return { action: 'BLOCKED', text, findings };
-  if (pii.length > 0) return { action: 'ANONYMIZED', text: anonymize(text, pii), findings };
-  return { action: 'NONE', text, findings };
+  const score = injectionScore === undefined ? {} : { injectionScore };
+  if (findings.some((f) => f.action === 'BLOCKED')) return { action: 'BLOCKED', text, findings, ...score };
+  if (pii.length > 0) return { action: 'ANONYMIZED', text: anonymize(text, pii), findings, ...score };
+  return { action: 'NONE', text, findings, ...score };
 }
 
 function withSource(f: Finding, source?: string): Finding {

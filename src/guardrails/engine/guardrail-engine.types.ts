@@ -35,6 +35,14 @@ export interface Verdict {
   text: string;
   /** Everything found, in text order where there is a span. */
   findings: Finding[];
+  /** The local prompt-injection score (INPUT with injection detection on), blocking or not. */
+  injectionScore?: number;
+  /** Set when the score fell in the policy's escalation band: what the remote layers answered and which decided. */
+  escalation?: {
+    localScore: number;
+    answers: { layer: 'classifier-model' | 'bedrock-guardrail'; verdict: 'injection' | 'benign'; modelId?: string; usage?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }; characters?: number }[];
+    decidedBy: 'classifier-model' | 'bedrock-guardrail' | 'local';
+  };
 }
 
 /** Options of `checkText`. */

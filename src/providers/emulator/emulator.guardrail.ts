@@ -1,5 +1,6 @@
 import { EmulatorError } from './emulator.model';
 import type { GuardrailDirection } from '../../core/guardrail-direction';
+import { emulatedPromptAttackVerdict } from './emulator.classifier';
 
 /**
  * The emulator's ApplyGuardrail: a deterministic rule selected by the guardrail identifier.
@@ -11,6 +12,9 @@ import type { GuardrailDirection } from '../../core/guardrail-direction';
  * - An identifier of the form `deny-<word>` denies the topic `<word>`: when the text contains
  *   `<word>` as a whole word (case-insensitive), the topic policy reports DENY/BLOCKED and
  *   `outputs` is {@link BLOCKED_MESSAGE}. Blocking wins over masking.
+ * - An identifier containing `prompt-attack` has the PROMPT_ATTACK content filter: on INPUT, a
+ *   text the emulator's stand-in classifier calls an attack (`emulator.classifier.ts`) is blocked
+ *   (contentPolicy filter PROMPT_ATTACK, confidence HIGH, BLOCKED).
  * - The identifier `allow-all` never intervenes.
  * The version must be `DRAFT` or a number, as on Bedrock.
  */
@@ -71,12 +75,14 @@ export function applyGuardrail(identifier: string, version: string, body: ApplyG
   const deny = /^deny-(.+)$/.exec(identifier);
   const topicHit = !allowAll && deny !== null && new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(deny[1])}($|[^\\p{L}\\p{N}])`, 'iu').test(text);
   const piiBlocked = piiEntities.some((e) => e.action === 'BLOCKED');
-  const blocked = topicHit || piiBlocked;
+  const promptAttackFilter = !allowAll && identifier.includes('prompt-attack');
+  const attack = promptAttackFilter && body.source === 'INPUT' && emulatedPromptAttackVerdict(text).verdict === 'injection';
+  const blocked = topicHit || piiBlocked || attack;
   const intervened = blocked || piiEntities.length > 0;
 
   const usage = {
     topicPolicyUnits: deny ? units : 0,
-    contentPolicyUnits: 0,
+    contentPolicyUnits: promptAttackFilter ? units : 0,
     wordPolicyUnits: 0,
     sensitiveInformationPolicyUnits: allowAll ? 0 : units,
     sensitiveInformationPolicyFreeUnits: 0,
@@ -93,6 +99,7 @@ export function applyGuardrail(identifier: string, version: string, body: ApplyG
     assessment.topicPolicy = { topics: [{ name: deny[1], type: 'DENY', action: 'BLOCKED', detected: true }] };
   }
   if (piiEntities.length > 0) assessment.sensitiveInformationPolicy = { piiEntities, regexes: [] };
+  if (attack) assessment.contentPolicy = { filters: [{ type: 'PROMPT_ATTACK', confidence: 'HIGH', filterStrength: 'HIGH', action: 'BLOCKED', detected: true }] };
 
   return {
     usage,

@@ -10,6 +10,7 @@ import { countTokens, splitTokens } from '../tokens';
 import { listFoundationModels, listInferenceProfiles, regionOf } from './emulator.control-plane';
 import { invokeTitanEmbed, TITAN_EMBED_V2 } from './emulator.embeddings';
 import { applyGuardrail, parseApplyGuardrailBody } from './emulator.guardrail';
+import { emulatedToolInput } from './emulator.classifier';
 import {
   computeInputUsage,
   countInputTokens,
@@ -340,7 +341,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     const forced = forcedTool(call.body);
     if (forced) {
       // A forced tool call: answer through the real tool-use wire format (the stand-in judge for grading tools).
-      const answer = isGradingTool(forced.inputSchema) ? gradingAnswer(lastUserText(call.body), call.plan.script) : { toolInput: {} };
+      const answer = isGradingTool(forced.inputSchema)
+        ? gradingAnswer(lastUserText(call.body), call.plan.script)
+        : { toolInput: emulatedToolInput(forced.inputSchema, lastUserText(call.body)) };
       const content = 'text' in answer ? [{ text: answer.text }] : [{ toolUse: { toolUseId: `tooluse_${requestId.replace(/-/g, '').slice(0, 22)}`, name: forced.name, input: answer.toolInput } }];
       const outputTokens = countTokens('text' in answer ? answer.text : JSON.stringify(answer.toolInput));
       sendJson(

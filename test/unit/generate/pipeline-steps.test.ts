@@ -108,6 +108,7 @@ function fakes(): Fakes {
       responseCacheSimilarity: 1,
       responseCacheMaxEntries: 0,
       budgetHoldTtlMs: 60_000,
+      traceRawPii: false,
     },
     prompts: {
       resolveVersion: async () => {

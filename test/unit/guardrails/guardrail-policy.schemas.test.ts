@@ -14,7 +14,7 @@ describe('guardrail policy schemas', () => {
       pii: { entities: [] },
       deniedTopics: [],
       wordFilters: { words: [] },
-      promptInjection: { enabled: false, sensitivity: 'MEDIUM', onContext: 'DROP' },
+      promptInjection: { enabled: false, sensitivity: 'MEDIUM', onContext: 'DROP', escalation: null },
       contentCategories: [],
     });
   });
@@ -37,7 +37,7 @@ describe('guardrail policy schemas', () => {
   });
 
   it('defaults prompt injection sensitivity and context handling', () => {
-    expect(promptInjectionSchema.parse({ enabled: true })).toEqual({ enabled: true, sensitivity: 'MEDIUM', onContext: 'DROP' });
+    expect(promptInjectionSchema.parse({ enabled: true })).toEqual({ enabled: true, sensitivity: 'MEDIUM', onContext: 'DROP', escalation: null });
     expect(promptInjectionSchema.safeParse({ enabled: true, sensitivity: 'MAX' }).success).toBe(false);
     expect(promptInjectionSchema.safeParse({ sensitivity: 'LOW' }).success).toBe(false);
   });

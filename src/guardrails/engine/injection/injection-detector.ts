@@ -308,7 +308,8 @@ function carrierActs(c: Carrier): boolean {
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
   if (mask & C.OVR && mask & (C.INSTR | C.USER)) return true;
   if (mask & C.SEND && mask & C.DATA) return true;
-  if (c.invisible && mask & (C.YOU | C.USER | acts)) return true;
+  // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine.
+  if (c.invisible && mask & (C.YOU | C.USER | C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | acts)) return true;
   return false;
 }
 

@@ -99,7 +99,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   ALWAYS: `always "no matter" whatever "at all costs" toujours siempre immer sempre`,
   TO: `to= for= pour= para= an= per= a= au= aux= al= alla= ao= à=`,
   PROC: `reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora`,
-  IMP: `augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
+  IMP: `say= claim state= augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
     ajout inclu tradu redig fournis fournir menciona incluye incluir agrega anade traduc fuge hinzufug ubersetz erwahn aggiung includi tradur inclua adicion traduz`,
   OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"`,
   AUTH: `developer developers operator administrator creator creators openai anthropic "your admin" "the admin" "system administrator" entwickler desarrollador developpeur sviluppatore desenvolvedor`,

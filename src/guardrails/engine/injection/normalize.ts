@@ -97,6 +97,16 @@ export function deLeet(normalized: string): string | null {
     if (subs > 0 && w.length >= 3 && subs / w.length <= 0.7 && !/^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/.test(w) && ++leety >= 2) break;
   }
   if (leety < 2) return null;
+  // Leetspeak is a way of writing a whole passage: a few ids and versions in prose ("v2", "ord2024") are not.
+  let words = 1;
+  for (let i = normalized.indexOf(' '); i >= 0; i = normalized.indexOf(' ', i + 1)) words++;
+  let leetyAll = 0;
+  for (const m of normalized.matchAll(LEETY)) {
+    const w = m[0];
+    const subs = w.replace(/[a-z]/g, '').length;
+    if (subs > 0 && w.length >= 3 && subs / w.length <= 0.7 && !/^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/.test(w)) leetyAll++;
+  }
+  if (leetyAll < Math.max(2, words * 0.1)) return null;
   return normalized.replace(/[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*|[0-9@$!|+]*[0-9][0-9@$!|+]*/g, (w) => {
     const subs = w.replace(/[a-z]/g, '').length;
     // Mostly-digit tokens with a letter ("4ll", "5y573m") are leet too; plain numbers ("2024") are not.

@@ -25,7 +25,12 @@ const DE_ADDRESS = `${DE_STREET}(?:,[ \\t]*\\d{5}[ \\t]+${CITY})?`;
 
 const FR_ADDRESS = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:rue|avenue|av\\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours)[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}(?:,[ \\t]*\\d{5}[ \\t]+${CAP}(?:[ \\t-]${CAP})?)?`;
 
-const ADDRESS_RE = new RegExp(`(?<![\\p{L}\\p{N}_.-])(?:${EN_ADDRESS}|${DE_ADDRESS}|${FR_ADDRESS})`, 'gu');
+/** Spanish, Portuguese and Italian: the street type first, the number after ("Calle de Alcalá 45, 28014 Madrid", "Rua Augusta 1200", "Via Roma 12"). */
+const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
+const ROMANCE_LINK = "(?:de|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
+const ROMANCE_ADDRESS = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*(?:\\d{5}(?:-\\d{3})?[ \\t]+)?${CITY})?`;
+
+const ADDRESS_RE = new RegExp(`(?<![\\p{L}\\p{N}_.-])(?:${EN_ADDRESS}|${DE_ADDRESS}|${FR_ADDRESS}|${ROMANCE_ADDRESS})`, 'gu');
 const ADDRESS_CONTEXT =
   /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|mail(?:ing)?|billing|home|office at|moved to|adresse|wohne|wohnt|anschrift|dirección|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
 
@@ -38,7 +43,7 @@ export const addressRecognizer: PiiRecognizer = {
     for (let m = ADDRESS_RE.exec(text); m !== null; m = ADDRESS_RE.exec(text)) {
       const s = m[0].replace(/[\s,]+$/, '');
       // A full address (with ZIP/postcode) is unambiguous; a bare "12 Main Street" needs a context word or a known street word.
-      const hasTail = /\d{5}(?:-\d{4})?$|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$|\d{5}\s+\p{Lu}/u.test(s);
+      const hasTail = /\d{5}(?:-\d{4})?$|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$|\d{5}(?:-\d{3})?\s+\p{Lu}|^\D+\d{1,5}[A-Za-z]?,\s*\p{Lu}/u.test(s);
       let score = hasTail ? 0.9 : 0.65;
       if (ADDRESS_CONTEXT.test(leftContext(text, m.index, 40))) score += 0.25;
       out.push({ type: 'ADDRESS', start: m.index, end: m.index + s.length, score: Math.min(1, score) });

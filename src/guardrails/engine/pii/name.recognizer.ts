@@ -1,4 +1,5 @@
 import nlp from 'compromise';
+import { allLocales } from '@faker-js/faker';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 
@@ -48,11 +49,38 @@ const FUNCTION_TAGS = new Set([
 ]);
 const NOUN_TAGS = new Set(['Singular', 'Noun', 'ProperNoun', 'Uncountable', 'Actor']);
 
+/**
+ * First names and surnames of the 70-odd locales of @faker-js/faker (Latin script only: about 20,000
+ * of each, from Afrikaans to Yoruba, Korean and Vietnamese romanisations included), built once on
+ * first use. Compromise knows mostly English names; these cover the rest of the world.
+ */
+let worldNames: { first: Set<string>; last: Set<string> } | null = null;
+function world(): { first: Set<string>; last: Set<string> } {
+  if (worldNames) return worldNames;
+  const first = new Set<string>();
+  const last = new Set<string>();
+  const LATIN = /^\p{Lu}[\p{Ll}\p{M}'’-]+$/u;
+  type Names = { generic?: string[]; female?: string[]; male?: string[] } | undefined;
+  const add = (into: Set<string>, names: Names): void => {
+    for (const k of ['generic', 'female', 'male'] as const) for (const n of names?.[k] ?? []) if (LATIN.test(n)) into.add(n.toLowerCase());
+  };
+  for (const locale of Object.values(allLocales) as { person?: { first_name?: Names; last_name?: Names } }[]) {
+    add(first, locale.person?.first_name);
+    add(last, locale.person?.last_name);
+  }
+  worldNames = { first, last };
+  return worldNames;
+}
+
 function classify(word: string): WordClass {
   const lower = word.toLowerCase().replace(/['’]s$/, '');
   if (NOT_NAMES.has(lower)) return 'common';
   const entry = LEXICON[lower];
-  if (entry === undefined) return 'unknown';
+  if (entry === undefined) {
+    const w = world();
+    if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
+    return w.last.has(lower) ? 'last' : 'unknown';
+  }
   const tags = Array.isArray(entry) ? entry : [entry];
   if (tags.some((t) => FUNCTION_TAGS.has(t))) return 'common';
   if (tags.some((t) => PLACE_TAGS.has(t))) return 'place';
@@ -184,9 +212,9 @@ const NOT_NAMES = new Set([
   'december',
 ]);
 
-const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu']);
+const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do']);
 
-const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:-\\p{Lu}\\p{Ll}+)?)";
+const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 const PARTICLE = `(?:${[...PARTICLES].join('|')})`;
 const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,3}(?![\\p{L}\\p{N}_@-])`, 'gu');
 const TOKEN_RE = new RegExp(`${WORD}|\\p{Ll}+`, 'gu');
@@ -196,7 +224,10 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:name|named|nom|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|attn|dependent)\\b${COPULA}|heiße|heisse|llamo|chiamo|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm)[\\s:,"'=.]*$`,
+  `(?:\\b(?:name|named|nom|nombre|nome|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+    // A signature: the line after a closing ("Kind regards,\\n").
+    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
+    `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
 
 interface Candidate {

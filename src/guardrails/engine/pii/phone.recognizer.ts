@@ -7,7 +7,7 @@ import { leftContext, REFERENCE_CONTEXT } from './pii-context';
  * (space, dash, dot, slash, parentheses). Validation is done by libphonenumber-js (full metadata),
  * so shapes alone never make a phone number.
  */
-const PHONE_RE = /(?<![\w+@./:-])(?:\+|00)?\(?\d[\d\s()./-]{4,22}\d(?![\w@]|[.-]\d|:\d)/g;
+const PHONE_RE = /(?<![\w+@./-])(?<!\d:)(?:\+|00)?\(?\d[\d\s()./-]{4,22}\d(?![\w@]|[.-]\d|:\d)/g;
 
 /** Countries tried for numbers written in national form (with a trunk prefix `0`). */
 const TRUNK_ZERO_COUNTRIES: readonly CountryCode[] = ['GB', 'DE', 'FR', 'AU', 'IT', 'NL', 'ES', 'BE', 'CH', 'AT', 'IE', 'JP', 'BR', 'IN', 'NZ', 'ZA', 'SE', 'PL'];
@@ -57,7 +57,8 @@ function scorePhone(raw: string): number {
     if (p?.isValid()) return 0.8;
     return p?.isPossible() ? 0.55 : 0;
   }
-  if (TIME_OR_VERSION.test(raw)) return 0;
+  // French numbers in dotted pairs (01.42.68.53.00) look like versions: only that exact shape passes.
+  if (TIME_OR_VERSION.test(raw) && !/^0[1-9](?:\.\d{2}){4}$/.test(raw)) return 0;
   // Area code in parentheses without a trunk prefix (Brazil, Mexico, Argentina...): (11) 91234-5678.
   if (/^\([1-9]\d{1,2}\)\s?\d{4,5}[- ]?\d{4}$/.test(raw)) {
     for (const c of PAREN_AREA_COUNTRIES) if (parsePhoneNumberFromString(raw, c)?.isValid()) return 0.65;

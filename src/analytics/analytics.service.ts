@@ -141,10 +141,22 @@ const LATENCY_MEASURES: Measure[] = [
   ['latency_sum', 'r.latency_sum', 'COALESCE(t.latency_ms, 0)'],
 ];
 
-/** True when a query needs a dimension or filter the rollups do not carry (USER, TAG). */
+/**
+ * True when a query needs a dimension or filter the rollups do not carry (USER, TAG), or traffic
+ * they do not hold (the rollups are production traffic; EVAL traces and an eval run's are raw only).
+ */
 function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
-  // The rollups keep no user, tag or OpenTelemetry trace id: those filters read the raw traces.
-  return dims.includes(Dimension.USER) || dims.includes(Dimension.TAG) || filter?.user != null || Boolean(filter?.tags?.length) || filter?.otelTraceId != null;
+  // The rollups keep no user, tag or OpenTelemetry trace id, and hold production traffic only:
+  // those filters, EVAL traffic and an eval run's traces read the raw traces.
+  return (
+    dims.includes(Dimension.USER) ||
+    dims.includes(Dimension.TAG) ||
+    filter?.user != null ||
+    Boolean(filter?.tags?.length) ||
+    filter?.otelTraceId != null ||
+    (filter?.source != null && filter.source !== 'PRODUCTION') ||
+    filter?.evalRun != null
+  );
 }
 
 /** `k0, ..., bucket` of a rolled-up grouping over table alias `alias` whose time column is `time`. */

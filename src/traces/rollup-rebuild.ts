@@ -12,7 +12,7 @@ export const ROLLUP_TRACES_SQL = `
     sum(cost_micros), sum(COALESCE(cost_system_micros, 0)), sum(COALESCE(cost_context_micros, 0)), sum(COALESCE(cost_history_micros, 0)),
     sum(COALESCE(cost_input_micros, 0)), sum(COALESCE(cost_output_micros, 0)), sum(COALESCE(cost_cache_read_micros, 0)), sum(COALESCE(cost_cache_write_micros, 0)),
     sum(saved_micros), count(latency_ms), COALESCE(sum(latency_ms), 0), ${bins('latency_ms')}, ${bins('ttft_ms')}
-  FROM traces GROUP BY ${KEY}`;
+  FROM traces WHERE source = 'PRODUCTION' GROUP BY ${KEY}`;
 
 /** Guardrail triggers of every trace: requests per (policy, finding kind, direction), as `guardrailTriggers()`. */
 export const ROLLUP_GUARDRAILS_SQL = `
@@ -23,8 +23,10 @@ export const ROLLUP_GUARDRAILS_SQL = `
     SELECT t.id, date_trunc('hour', t.created_at, 'UTC') AS bucket, t.prompt, t.prompt_version, t.label, t.model_id, t.route_rule, t.api_key, t.status, t.cached,
       e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, COALESCE(f.value->>'action', e.value->>'action') AS action
     FROM traces t
+    -- The rollups hold production traffic only (eval runs' cases are answered from the raw traces).
     CROSS JOIN LATERAL jsonb_array_elements(t.guardrail_events) AS e(value)
     LEFT JOIN LATERAL jsonb_array_elements(e.value->'findings') AS f(value) ON true
+    WHERE t.source = 'PRODUCTION'
   ) x
   WHERE action <> 'NONE'
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`;

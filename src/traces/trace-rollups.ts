@@ -171,6 +171,8 @@ export function rollupDeltas(rows: WrittenRecord[]): { rollups: RollupDelta[]; g
   const guardrails = new Map<string, GuardrailRollupDelta>();
   for (const w of rows) {
     const r = w.record;
+    // Rollups hold production traffic only: eval runs' cases are answered from the raw traces.
+    if (r.source === 'EVAL') continue;
     const dims = dimsOf(w);
     const key = keyOf(dims);
     let d = rollups.get(key);

@@ -3,10 +3,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A new version of a prompt; its number is the last one plus one. */
 export type CreatePromptVersionInput = {
+  /** Why this version is made. */
   commitMessage?: string | null | undefined;
+  /** Template messages sent after `system`; may hold `{{variable}}` slots. */
   messages?: Array<PromptMessageInput> | null | undefined;
+  /** A model of the catalog (`models`); null: the configured default model. */
   modelId?: string | null | undefined;
+  /** Inference parameters. */
   params?: ModelParamsInput | null | undefined;
   /** The prompt name. */
   prompt: string;
@@ -18,11 +23,13 @@ export type CreatePromptVersionInput = {
 
 /** Promote only if an eval run of the version on this set scores at least minScore. */
 export type EvalGateInput = {
+  /** The eval set to run. */
   evalSet: string;
   /** Also refuse when the score is lower by more than this than the score of the version the label points at now (evaluated on the same set). */
   maxRegression?: number | null | undefined;
   /** Also require at least this share of cases passed (0..1). */
   minPassRate?: number | null | undefined;
+  /** The lowest run score (0..1) that lets the label move. */
   minScore: number;
   /** Run the cases on this model (default: routed as in production). */
   modelId?: string | null | undefined;
@@ -30,43 +37,61 @@ export type EvalGateInput = {
 
 /** QUEUED → RUNNING → SUCCEEDED or FAILED; CANCELLED when cancelEvalRun stopped it. */
 export type EvalRunStatus =
+  /** Stopped by cancelEvalRun. */
   | 'CANCELLED'
+  /** The run could not finish (see `error`). */
   | 'FAILED'
+  /** Waiting for a worker. */
   | 'QUEUED'
+  /** Cases are being generated and scored. */
   | 'RUNNING'
+  /** Every case was scored. */
   | 'SUCCEEDED';
 
 /** maxTokens 1..200000, temperature and topP 0..1, at most 4 stop sequences. */
 export type ModelParamsInput = {
+  /** Output cap in tokens, 1..200000. */
   maxTokens?: number | null | undefined;
+  /** Sequences that end the output: at most 4, each 1..200 characters. */
   stopSequences?: Array<string> | null | undefined;
+  /** Sampling temperature, 0..1. */
   temperature?: number | null | undefined;
+  /** Nucleus sampling, 0..1. */
   topP?: number | null | undefined;
 };
 
+/** Moves a label to a version, optionally behind an eval gate. */
 export type PromoteInput = {
+  /** With a gate, the label moves only if an eval run of the version scores well enough. */
   gate?: EvalGateInput | null | undefined;
   /** Lowercase label name; `latest` is implicit and cannot be set. */
   label: string;
   /** The prompt name. */
   prompt: string;
+  /** The version number to point the label at. */
   version: number;
 };
 
+/** A template message of a new prompt version. */
 export type PromptMessageInput = {
   /** May hold {{variable}} slots. */
   content: string;
+  /** Who says it. */
   role: Role;
 };
 
 /** The speaker of a prompt message. */
 export type Role =
+  /** The model. */
   | 'ASSISTANT'
+  /** The user. */
   | 'USER';
 
 /** Runs an eval set on a prompt version (by number or label; default the production label). */
 export type RunEvalInput = {
+  /** The eval set name. */
   evalSet: string;
+  /** A label that selects the version. */
   label?: string | null | undefined;
   /** Run every case on this model (routing keeps it); default: the pipeline routes as in production. */
   modelId?: string | null | undefined;
@@ -74,6 +99,7 @@ export type RunEvalInput = {
   prompt: string;
   /** Answer with a finished run of the same version, set content and model when there is one, instead of a new run (default false). */
   reuse?: boolean | null | undefined;
+  /** A version number (else `label`, else `production`). */
   version?: number | null | undefined;
 };
 

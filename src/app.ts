@@ -127,6 +127,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     services,
     logger,
     metrics,
+    production: config.production,
     healthy: async () => (await dataSource.query('SELECT 1')).length === 1,
   });
 

@@ -4,25 +4,23 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
 import { formatError, toGraphQLError } from './graphql/errors';
-import { createDocumentCache } from './graphql/document-cache';
+import { createOperationPolicy, MAX_MESSAGE_BYTES, withoutSuggestions } from './graphql/operation-policy';
 import type { Services } from './features';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
-
-/** Tokens an operation may have, over HTTP and WebSocket alike. */
-const MAX_TOKENS = 5000;
 
 export interface ServerDeps {
   schema: GraphQLSchema;
   services: Services;
   logger: Logger;
   metrics: Metrics;
+  /** NODE_ENV=production: introspection refused on both transports. */
+  production: boolean;
   /** Answers /healthz: true when the database answers. */
   healthy(): Promise<boolean>;
 }
@@ -41,52 +39,62 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const authenticate = (secret: string) => services.apiKeys.authenticate(secret);
   const app = express();
   const httpServer = http.createServer(app);
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
 
-  const armor = new ApolloArmor({
-    maxDepth: { n: 12 },
-    costLimit: { maxCost: 20000 },
-    maxAliases: { n: 30 },
-    maxDirectives: { n: 30 },
-    maxTokens: { n: MAX_TOKENS },
-  });
-  const protection = armor.protect();
-  // graphql-ws parses and validates itself: give it the same limits as HTTP.
-  const documents = createDocumentCache({ rules: protection.validationRules, maxTokens: MAX_TOKENS });
+  const policy = createOperationPolicy({ introspection: !deps.production });
+  // graphql-ws's own size limit defaults to 100 MiB: hold a message to an HTTP body's limit.
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_MESSAGE_BYTES });
+  const authorizationOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
   const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
-      parse: documents.parse,
-      validate: documents.validate,
       // The key is checked at connection_init and again for every operation, so a revoked key stops working at once.
       onConnect: async (ctx) => {
-        const secret = bearerSecret(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
+        const secret = bearerSecret(authorizationOf(ctx.connectionParams));
         if (!secret || !(await services.apiKeys.authenticate(secret))) {
-          ctx.extra.socket.close(4401, 'Unauthorized: a valid API key is required in connection_init { authorization }');
+          // 4403 is graphql-ws's Forbidden; the reason says what to send.
+          ctx.extra.socket.close(4403, 'Forbidden: a valid API key is required in connection_init { authorization }');
           return false;
         }
         return true;
       },
-      context: (ctx) => buildContext(services, authenticate, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if ('errors' in result && result.errors) {
-          return { ...result, errors: result.errors.map((e) => toGraphQLError(e, logError)) };
+      // Parse, validate and build the context here, so that a bad document, a refused one or a
+      // context that cannot be built (database down) fails this operation only, never the socket.
+      onSubscribe: async (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = policy.parse(payload.query);
+        } catch (err) {
+          return [wsError(err)];
         }
+        const invalid = policy.validate(schema, document);
+        if (invalid.length) return invalid.map(wsError);
+        try {
+          const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams));
+          return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        } catch (err) {
+          return [wsError(err)];
+        }
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if ('errors' in result && result.errors) return { ...result, errors: result.errors.map(wsError) };
         return undefined;
       },
-      // Errors before execution: validation and variable coercion (the client's), or a subscribe
-      // function that threw (mapped like any resolver error).
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => {
-          if (e instanceof GraphQLError && !e.originalError && !e.extensions?.code) {
-            return new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-          }
-          return toGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), logError);
-        }),
+      onError: (_ctx, _id, _payload, errors) => errors.map(wsError),
     },
     wss,
   );
+  /**
+   * graphql-ws hands over raw GraphQLErrors: map them as Apollo maps HTTP errors. One without a
+   * code, a path or an original error is a request error (variable coercion, no operation): the client's.
+   */
+  const wsError = (err: unknown): GraphQLError => {
+    const e = err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err), { originalError: err instanceof Error ? err : undefined });
+    if (!e.originalError && !e.path && !e.extensions?.code) {
+      return new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return toGraphQLError(e, logError);
+  };
 
   const metricsPlugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {
@@ -98,15 +106,37 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     },
   };
 
+  /**
+   * GraphQL over HTTP: a request error (parse, validation, variables) is 400 when the client takes
+   * application/graphql-response+json (or anything), but 200 to a client that asks for plain
+   * application/json only, as the spec asks of legacy clients.
+   */
+  const statusForPlainJsonPlugin: ApolloServerPlugin<RequestContext> = {
+    async requestDidStart({ request }) {
+      const accept = request.http?.headers.get('accept') ?? '';
+      const plainJsonOnly = accept.includes('application/json') && !accept.includes('application/graphql-response+json') && !accept.includes('*/*');
+      return {
+        async willSendResponse({ response }) {
+          if (plainJsonOnly && response.http.status === 400) response.http.status = 200;
+        },
+      };
+    },
+  };
+
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    ...protection,
+    // Apollo adds graphql-js's specified rules itself, and refuses introspection when told to.
+    validationRules: [...policy.extraRules],
+    parseOptions: { maxTokens: policy.limits.maxTokens },
+    introspection: !deps.production,
+    allowBatchedHttpRequests: false,
+    hideSchemaDetailsFromClientErrors: true,
     formatError: (formatted, error) => formatError(formatted, error, logError),
     includeStacktraceInErrorResponses: false,
     // index.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
     plugins: [
-      ...protection.plugins,
+      statusForPlainJsonPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
@@ -132,7 +162,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   });
   app.use(
     '/graphql',
-    express.json({ limit: '5mb' }),
+    express.json({ limit: MAX_MESSAGE_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const controller = new AbortController();

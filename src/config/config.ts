@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** The environment, parsed and validated once at start-up, then frozen. See README "Configuration". */
 const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
@@ -45,6 +46,8 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface AppConfig {
+  /** NODE_ENV=production: introspection is refused (over HTTP and graphql-ws alike). */
+  readonly production: boolean;
   readonly port: number;
   readonly host: string;
   /** PostgreSQL connection string; undefined means embedded PGlite in `dataDir`. */
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   return Object.freeze({
+    production: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryFailedError } from 'typeorm';
+import { withoutSuggestions } from './operation-policy';
 
 /** Every `extensions.code` this API can answer with. */
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
@@ -72,7 +73,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   const code = formatted.extensions?.code;
   // GraphQL validation and variable-coercion errors are the client's: keep them as input errors.
   if (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT' || code === 'GRAPHQL_PARSE_FAILED') {
-    return { ...formatted, extensions: { ...formatted.extensions, code: code === 'BAD_USER_INPUT' ? code : code } };
+    // Suggestions ("Did you mean budgets?") would spell out the schema to whoever probes it.
+    return { ...formatted, message: withoutSuggestions(formatted.message) };
   }
   if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log?.(original);

@@ -6,7 +6,7 @@ import { createDataSource } from './data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from './db/change-bus';
 import { ALERTS_TOPIC } from './alerts/index';
 import { createPubSub } from './graphql/pubsub';
-import { resolveModel } from './providers/index';
+import { modelIdProblem, resolveModel } from './providers/index';
 import { features, type Services } from './features';
 import { buildAppSchema } from './schema';
 import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './providers/index';
@@ -62,9 +62,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     },
   });
   const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
-  const budgets = features.budgets.create({ db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel, leases: config.budgetLeases ? {} : false });
-  const prompts = features.prompts.create({ db, audit, bus, isKnownModel });
-  const routing = features.routing.create({ db, audit, bus, isKnownModel });
+  // A PROMPT budget must name an existing prompt (checked in the caller's transaction; the closure
+  // is called only once every service exists).
+  const budgets = features.budgets.create({
+    db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel, leases: config.budgetLeases ? {} : false, modelIdProblem,
+    promptExists: (m, name) => prompts.existsNamed(m, name),
+  });
+  const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
+  const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
   const traces = features.traces.create({ db, logger });
   const analytics = features.analytics.create({ db });

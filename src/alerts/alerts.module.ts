@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PubSub } from 'type-graphql';
 import type { AuditService } from '../audit/audit.service';
 import { defineFeature } from '../core/feature-module';

@@ -51,7 +51,8 @@ export class GenerateResolver {
     return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal, { whole: true }));
   }
 
-  @Authorized(Roles.READ_PROMPTS)
+  // It shows the routing rules' conditions: config readers only, not apps.
+  @Authorized(Roles.READ)
   @Query(() => RouteDecision, { description: 'Where a request would be routed, and why; calls no model.' })
   async explainRoute(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: ServicesContext): Promise<RouteDecision> {
     const decision = await ctx.services.generation.explain(parseGenerateInput(input), callerOf(ctx));

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createDataSource } from './data-source';
+import { lockDataDir } from './db/data-dir-lock';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from './db/change-bus';
 import { ALERTS_TOPIC } from './alerts/index';
 import { createPubSub } from './graphql/pubsub';
@@ -37,8 +38,15 @@ export interface App {
  * migrations before serving.
  */
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
+  // One process per embedded data folder: a second one would silently see only its own writes.
+  const lock = !config.databaseUrl && !config.dataDir.startsWith('memory://') ? lockDataDir(config.dataDir) : undefined;
   const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  await dataSource.initialize();
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const ran = await dataSource.runMigrations({ transaction: 'each' });
   if (ran.length) logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
 
@@ -165,6 +173,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
         ['traces', () => traces.close()],
         ['change bus', () => bus.close()],
         ['database', () => dataSource.destroy()],
+        ['data folder lock', async () => lock?.release()],
       ];
       for (const [name, step] of steps) {
         const t0 = performance.now();

@@ -141,7 +141,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     logger,
     metrics,
     production: config.production,
-    healthy: async () => (await dataSource.query('SELECT 1')).length === 1,
+    readiness: () => readiness(dataSource, models.mode),
   });
 
   const app: App = {
@@ -214,4 +214,21 @@ function usageCostMicros(u: TokenUsage, prices: Prices | undefined): number {
       tokensCostPicos(u.cacheReadTokens, prices.cacheRead ?? prices.input) +
       tokensCostPicos(u.cacheWriteTokens, prices.cacheWrite ?? prices.input),
   );
+}
+
+/** What /readyz checks: the database answers (within 2 s), no migration is pending, a model provider is set. */
+async function readiness(dataSource: DataSource, modelMode: string | undefined): Promise<Record<string, string>> {
+  const within = <T>(p: Promise<T>, ms: number) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  const checks: Record<string, string> = {};
+  try {
+    await within(dataSource.query('SELECT 1'), 2000);
+    checks.database = 'ok';
+    checks.migrations = (await within(dataSource.showMigrations(), 2000)) ? 'pending migrations' : 'ok';
+  } catch (err) {
+    checks.database = `unreachable: ${err instanceof Error ? err.message : String(err)}`;
+    checks.migrations = 'unknown';
+  }
+  checks.modelProvider = modelMode ? 'ok' : 'not configured';
+  return checks;
 }

@@ -11,6 +11,7 @@ import { buildContext, bearerSecret, type RequestContext } from './graphql/conte
 import { formatError, toGraphQLError } from './graphql/errors';
 import { createOperationPolicy, MAX_MESSAGE_BYTES, withoutSuggestions } from './graphql/operation-policy';
 import type { Services } from './features';
+import { RETRY_AFTER_SECONDS } from './db/unavailable';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 
@@ -21,8 +22,8 @@ export interface ServerDeps {
   metrics: Metrics;
   /** NODE_ENV=production: introspection refused on both transports. */
   production: boolean;
-  /** Answers /healthz: true when the database answers. */
-  healthy(): Promise<boolean>;
+  /** Answers /readyz (and /healthz): each check's state; ready when every check is `ok`. */
+  readiness(): Promise<Record<string, string>>;
 }
 
 export interface RunningServer {
@@ -118,6 +119,13 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       return {
         async willSendResponse({ response }) {
           if (plainJsonOnly && response.http.status === 400) response.http.status = 200;
+          // The database is down: say when to retry, as HTTP does (503 + Retry-After) when nothing could be answered.
+          if (response.body.kind !== 'single') return;
+          const { errors, data } = response.body.singleResult;
+          if (!errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          const nothingAnswered = !data || Object.values(data).every((v) => v === null);
+          if (nothingAnswered && errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) response.http.status = 503;
         },
       };
     },
@@ -153,10 +161,19 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   });
   await apollo.start();
 
-  app.get('/healthz', async (_req, res) => {
-    const ok = await deps.healthy().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
+  // /livez: the process is up and serving (never touches the database). /readyz: it can serve
+  // traffic: database reachable, migrations done, a model provider configured. /healthz = /readyz.
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok' });
   });
+  const readyz = async (_req: express.Request, res: express.Response) => {
+    const checks = await deps.readiness().catch((err: unknown) => ({ readiness: err instanceof Error ? err.message : String(err) }));
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    if (!ok) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
+  };
+  app.get('/readyz', readyz);
+  app.get('/healthz', readyz);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

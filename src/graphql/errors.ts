@@ -2,9 +2,10 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryFailedError } from 'typeorm';
 import { withoutSuggestions } from './operation-policy';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
 
 /** Every `extensions.code` this API can answer with. */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR';
 
 /** An exceptional failure with a code that reaches the client as `extensions.code`. */
 export abstract class AppError extends Error {
@@ -43,6 +44,14 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   readonly code = 'CONFLICT' as const;
 }
+/** A dependency (the database) is unreachable for now: retry after `retryAfterSeconds`. */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'SERVICE_UNAVAILABLE' as const;
+  constructor(message = `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s`) {
+    super(message);
+    this.extra.retryAfterSeconds = RETRY_AFTER_SECONDS;
+  }
+}
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_INVALID_TEXT = '22P02';
@@ -54,7 +63,8 @@ const PG_NUL_IN_TEXT = new Set(['22021', '22P05']);
  * masked as INTERNAL_SERVER_ERROR; bad input never is.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log?: (err: unknown) => void): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  let original = unwrapResolverError(error);
+  if (!(original instanceof AppError) && isDatabaseUnavailable(original)) original = new ServiceUnavailableError();
   if (original instanceof AppError) {
     return { ...formatted, message: original.message, extensions: { ...formatted.extensions, ...original.extra, code: original.code } };
   }

@@ -936,7 +936,9 @@ describe('config plane edge cases', () => {
       const base = t.url.replace(/\/graphql$/, '');
       const h = await fetch(`${base}/healthz`);
       expect(h.status).toBe(200);
-      expect(await h.json()).toEqual({ status: 'ok' });
+      expect(await h.json()).toEqual({ status: 'ok', checks: { database: 'ok', migrations: 'ok', modelProvider: 'ok' } });
+      expect((await fetch(`${base}/livez`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const m = await fetch(`${base}/metrics`);
       expect(m.status).toBe(200);
       expect(await m.text()).toMatch(/# TYPE \w+/);

@@ -79,7 +79,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
-  const traces = features.traces.create({ db, logger });
+  const traces = features.traces.create({ db, logger, writerOptions: { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes } });
+  // Traces a process that died had spooled but not written yet: stored before this one serves.
+  await traces.writer.replay();
   const analytics = features.analytics.create({ db });
   const drift = features.drift.create({ db });
   const models = await features.models.create({ config, logger, db, audit, bus });

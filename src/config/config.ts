@@ -23,6 +23,9 @@ const envSchema = z.object({
   RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
   RESPONSE_CACHE_SIMILARITY: z.coerce.number().min(0).max(1).default(0.97),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10000),
+  TRACE_SPOOL_DIR: z.string().optional(),
+  TRACE_SPOOL_MAX_MB: z.coerce.number().positive().default(128),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
@@ -62,6 +65,11 @@ export interface AppConfig {
   readonly bedrockEndpoint?: string;
   readonly defaultModelId: string;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** Durable trace spool folder (default `<DATA_DIR>/trace-spool`; none for a `memory://` DATA_DIR unless set). */
+  readonly traceSpoolDir?: string;
+  readonly traceSpoolMaxBytes: number;
+  /** SIGTERM: how long in-flight WebSocket streams may take to finish before their sockets close with 1001. */
+  readonly shutdownGraceMs: number;
   /** Knobs of the generate pipeline (README "Configuration"). */
   readonly generation: GenerationConfig;
   /** Cases of one eval run in flight at once. */
@@ -152,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       webhookBackoffMs: e.ALERT_WEBHOOK_BACKOFF_MS,
       webhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
     }),
+    traceSpoolDir: e.TRACE_SPOOL_DIR ?? (e.DATA_DIR.startsWith('memory://') ? undefined : `${e.DATA_DIR.replace(/\/+$/, '')}/trace-spool`),
+    traceSpoolMaxBytes: Math.round(e.TRACE_SPOOL_MAX_MB * 1024 * 1024),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,

@@ -48,11 +48,12 @@ export class GenerationPipeline {
    * Traces a request refused before the pipeline started (its input failed validation): every
    * request leaves a trace, bad input included. The request is recorded as sent.
    */
-  traceRejected(raw: TraceRequest, caller: Caller, err: unknown): void {
+  traceRejected(raw: TraceRequest, caller: Caller, err: unknown): string {
     const st = startRejected({ prompt: String(raw.prompt ?? ''), label: null, user: null, sessionId: null, tags: [] }, raw, caller);
     // parseGenerateInput throws BadUserInputError; anything else is recorded as bad input too.
     const code = err instanceof AppError && err.code === 'NOT_FOUND' ? err.code : 'BAD_USER_INPUT';
     finish(st, this.deps, 'FAILED', code, err instanceof Error ? err.message : String(err));
+    return st.traceId;
   }
 
   /**

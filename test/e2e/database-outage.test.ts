@@ -71,5 +71,11 @@ describe('database outage', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect((await t.gql('{ budgets { name } }')).errors).toBeUndefined();
+    // The traces of the outage were retried, not dropped: both are stored now.
+    await t.app.services.traces.writer.flush();
+    for (const id of [served.data!.generateOnce.traceId, refused.data!.generateOnce.error.traceId]) {
+      const r = await t.gql('query($id: ID!) { trace(id: $id) { id status } }', { id });
+      expect(r.data?.trace?.id).toBe(id);
+    }
   });
 });

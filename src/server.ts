@@ -78,8 +78,10 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         }
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
-        if ('errors' in result && result.errors) return { ...result, errors: result.errors.map(wsError) };
-        return undefined;
+        if (!('errors' in result) || !result.errors) return undefined;
+        // No data at all: the request failed before execution (variable coercion): the client's input.
+        if (!('data' in result) || result.data === undefined) return { ...result, errors: result.errors.map(requestError) };
+        return { ...result, errors: result.errors.map(wsError) };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(wsError),
     },
@@ -89,6 +91,8 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
    * graphql-ws hands over raw GraphQLErrors: map them as Apollo maps HTTP errors. One without a
    * code, a path or an original error is a request error (variable coercion, no operation): the client's.
    */
+  const requestError = (e: GraphQLError): GraphQLError =>
+    e.extensions?.code ? wsError(e) : new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
   const wsError = (err: unknown): GraphQLError => {
     const e = err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err), { originalError: err instanceof Error ? err : undefined });
     if (!e.originalError && !e.path && !e.extensions?.code) {

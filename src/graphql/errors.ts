@@ -80,11 +80,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       return { ...formatted, message: 'text must not contain the NUL character (U+0000)', extensions: { code: 'BAD_USER_INPUT' } };
     }
   }
-  const code = formatted.extensions?.code;
+  let code = formatted.extensions?.code;
+  // graphql-js stops coercing variables after 50 errors with an error of its own: still the client's input.
+  if (!formatted.path && /^Too many errors processing variables/.test(formatted.message)) code = 'BAD_USER_INPUT';
   // GraphQL validation and variable-coercion errors are the client's: keep them as input errors.
   if (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT' || code === 'GRAPHQL_PARSE_FAILED') {
     // Suggestions ("Did you mean budgets?") would spell out the schema to whoever probes it.
-    return { ...formatted, message: withoutSuggestions(formatted.message) };
+    return { ...formatted, message: withoutSuggestions(formatted.message), extensions: { ...formatted.extensions, code } };
   }
   if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log?.(original);

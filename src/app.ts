@@ -143,6 +143,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     logger,
     metrics,
     production: config.production,
+    generations: services.generation,
+    shutdownGraceMs: config.shutdownGraceMs,
     readiness: () => readiness(dataSource, models.mode),
   });
 

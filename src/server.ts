@@ -4,7 +4,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
@@ -22,6 +22,10 @@ export interface ServerDeps {
   metrics: Metrics;
   /** NODE_ENV=production: introspection refused on both transports. */
   production: boolean;
+  /** Generations in flight: a stop lets them finish within `shutdownGraceMs`, then waits for their traces. */
+  generations: { readonly inFlight: number; idle(timeoutMs: number): Promise<boolean> };
+  /** SIGTERM: how long in-flight WebSocket streams may take to finish (default 15 s). */
+  shutdownGraceMs?: number;
   /** Answers /readyz (and /healthz): each check's state; ready when every check is `ok`. */
   readiness(): Promise<Record<string, string>>;
 }
@@ -30,7 +34,11 @@ export interface RunningServer {
   httpServer: http.Server;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
-  /** Drains HTTP, closes WebSockets (completing subscriptions) and stops Apollo. */
+  /**
+   * Stops: new WebSocket connections and operations are refused at once (and /readyz fails); in-flight
+   * streams may finish within the grace period; then the sockets close with 1001 (aborting what is
+   * left, which still settles and writes its trace), HTTP is drained and Apollo stops.
+   */
   stop(): Promise<void>;
 }
 
@@ -38,6 +46,22 @@ export interface RunningServer {
 export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const { schema, services, logger, metrics } = deps;
   const authenticate = (secret: string) => services.apiKeys.authenticate(secret);
+  let shuttingDown = false;
+  /** Open sockets and the key each authenticated with: a revoked key's sockets are closed (4403). */
+  const liveSockets = new Map<WebSocket, string>();
+  /** Operations running on each connection (until their last message is sent): a stop waits for them. */
+  const operations = new Map<object, Set<string>>();
+  const runningOperations = () => [...operations.values()].reduce((n, ids) => n + ids.size, 0);
+  const endOperation = (ctx: object, id: string) => operations.get(ctx)?.delete(id);
+  /** Resolves true once no operation runs on any socket, false after `timeoutMs`. */
+  const operationsDone = async (timeoutMs: number): Promise<boolean> => {
+    const until = Date.now() + timeoutMs;
+    while (runningOperations() > 0) {
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  };
   const app = express();
   const httpServer = http.createServer(app);
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
@@ -52,16 +76,26 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       // The key is checked at connection_init and again for every operation, so a revoked key stops working at once.
       onConnect: async (ctx) => {
         const secret = bearerSecret(authorizationOf(ctx.connectionParams));
+        if (shuttingDown) {
+          ctx.extra.socket.close(1001, 'Going away: the server is shutting down');
+          return false;
+        }
         if (!secret || !(await services.apiKeys.authenticate(secret))) {
           // 4403 is graphql-ws's Forbidden; the reason says what to send.
           ctx.extra.socket.close(4403, 'Forbidden: a valid API key is required in connection_init { authorization }');
           return false;
         }
+        const socket = ctx.extra.socket;
+        liveSockets.set(socket, secret);
+        socket.once('close', () => liveSockets.delete(socket));
         return true;
       },
       // Parse, validate and build the context here, so that a bad document, a refused one or a
       // context that cannot be built (database down) fails this operation only, never the socket.
       onSubscribe: async (ctx, _id, payload) => {
+        if (shuttingDown) {
+          return [new GraphQLError(`the server is shutting down; retry in ${RETRY_AFTER_SECONDS} s`, { extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: RETRY_AFTER_SECONDS } })];
+        }
         let document: DocumentNode;
         try {
           document = policy.parse(payload.query);
@@ -72,6 +106,9 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         if (invalid.length) return invalid.map(wsError);
         try {
           const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams));
+          let ids = operations.get(ctx);
+          if (!ids) operations.set(ctx, (ids = new Set()));
+          ids.add(_id);
           return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (err) {
           return [wsError(err)];
@@ -83,10 +120,32 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         if (!('data' in result) || result.data === undefined) return { ...result, errors: result.errors.map(requestError) };
         return { ...result, errors: result.errors.map(wsError) };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map(wsError),
+      onError: (ctx, id, _payload, errors) => {
+        endOperation(ctx, id);
+        return errors.map(wsError);
+      },
+      onComplete: (ctx, id) => {
+        endOperation(ctx, id);
+      },
+      onClose: (ctx) => {
+        operations.delete(ctx);
+      },
     },
     wss,
   );
+  // A key revoked on any instance (change bus): its open sockets stop within the bus's latency, with
+  // 4403 (forbidden); their streams are aborted, settle what they spent and write their traces.
+  const stopWatchingKeys = services.apiKeys.onChange(() => {
+    for (const [socket, secret] of liveSockets) {
+      void authenticate(secret).then(
+        (key) => {
+          if (!key) socket.close(4403, 'Forbidden: the API key was revoked');
+        },
+        (err: unknown) => logger.warn({ err }, 'could not re-check an API key'),
+      );
+    }
+  });
+
   /**
    * graphql-ws hands over raw GraphQLErrors: map them as Apollo maps HTTP errors. One without a
    * code, a path or an original error is a request error (variable coercion, no operation): the client's.
@@ -171,6 +230,11 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     res.json({ status: 'ok' });
   });
   const readyz = async (_req: express.Request, res: express.Response) => {
+    if (shuttingDown) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({ status: 'shutting down', checks: {} });
+      return;
+    }
     const checks = await deps.readiness().catch((err: unknown) => ({ readiness: err instanceof Error ? err.message : String(err) }));
     const ok = Object.values(checks).every((v) => v === 'ok');
     if (!ok) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
@@ -204,6 +268,15 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         });
       }),
     async stop() {
+      shuttingDown = true;
+      stopWatchingKeys();
+      const graceMs = deps.shutdownGraceMs ?? 15_000;
+      if (!(await operationsDone(graceMs))) {
+        logger.warn({ operations: runningOperations(), inFlight: deps.generations.inFlight, graceMs }, 'grace period over: closing the remaining streams');
+      }
+      for (const socket of wss.clients) socket.close(1001, 'Going away: the server is shutting down');
+      // Aborted streams still settle their spend and write their traces before the writers close.
+      await deps.generations.idle(5000);
       await apollo.stop();
       wss.close();
     },

@@ -53,7 +53,9 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const opts = { ...asUser, cwd: root, env: { ...process.env, LC_ALL: 'C' } };
   await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'], opts);
   const port = await freePort();
-  const serverOpts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`;
+  // fsync off (a test server), but synchronous_commit stays on: a committed row survives a crash of
+  // the server process (immediate stop), as on a real server.
+  const serverOpts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100`;
   const pg: ThrowawayPostgres = {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

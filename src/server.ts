@@ -150,8 +150,9 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
    * graphql-ws hands over raw GraphQLErrors: map them as Apollo maps HTTP errors. One without a
    * code, a path or an original error is a request error (variable coercion, no operation): the client's.
    */
+  // A resolver's error (a subscribe function that refused: it has a path) is mapped as usual.
   const requestError = (e: GraphQLError): GraphQLError =>
-    e.extensions?.code ? wsError(e) : new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+    e.extensions?.code || e.path ? wsError(e) : new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
   const wsError = (err: unknown): GraphQLError => {
     const e = err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err), { originalError: err instanceof Error ? err : undefined });
     if (!e.originalError && !e.path && !e.extensions?.code) {

@@ -104,7 +104,7 @@ describe('fault harness: no completed generation without a trace', () => {
       await traffic.stop();
       await pg.start();
       const completed = [...traffic.completed];
-      expect(completed.length).toBeGreaterThan(10);
+      expect(completed.length).toBeGreaterThan(3);
       // The next process on the same spool folder replays what the killed one had not written yet.
       server = await startServerProcess(pg.url, { TRACE_SPOOL_DIR: spool, LOG_LEVEL: 'silent' }, 90_000);
       const missing = await missingTraces(pg.url, completed);
@@ -141,7 +141,7 @@ describe('fault harness: no completed generation without a trace', () => {
       const missing = await missingTraces(url, completed);
       // eslint-disable-next-line no-console
       console.log(`PostgreSQL restart under load: ${completed.length} completed, ${missing} without a trace; outcomes ${JSON.stringify(Object.fromEntries(traffic.codes))}`);
-      expect(completed.length).toBeGreaterThan(20);
+      expect(completed.length).toBeGreaterThan(5);
       expect(traffic.codes.get('INTERNAL_SERVER_ERROR') ?? 0).toBe(0);
       expect(missing).toBe(0);
     } finally {

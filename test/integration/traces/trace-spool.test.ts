@@ -34,7 +34,10 @@ describe('trace spool', () => {
   const count = async (ids: string[]): Promise<number> => Number((await ds.query('SELECT count(*)::int AS n FROM traces WHERE id = ANY($1)', [ids]))[0].n);
   /** A DataSource stand-in whose queries fail as an unreachable server's do while `down`. */
   function flaky(state: { down: boolean }): DataSource {
-    return { query: (sql: string, params?: unknown[]) => (state.down ? Promise.reject(refused()) : ds.query(sql, params)) } as unknown as DataSource;
+    return {
+      query: (sql: string, params?: unknown[]) => (state.down ? Promise.reject(refused()) : ds.query(sql, params)),
+      transaction: (fn: (m: unknown) => Promise<unknown>) => (state.down ? Promise.reject(refused()) : ds.transaction(fn)),
+    } as unknown as DataSource;
   }
   function writer(db: DataSource, options: TraceWriterOptions) {
     const w = new TraceWriter(db, silent, { flushIntervalMs: 10, retryDelayMs: 20, maxRetryDelayMs: 100, ...options });

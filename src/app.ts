@@ -3,10 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createDataSource } from './data-source';
+import { lockDataDir } from './db/data-dir-lock';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from './db/change-bus';
 import { ALERTS_TOPIC } from './alerts/index';
 import { createPubSub } from './graphql/pubsub';
-import { resolveModel } from './providers/index';
+import { modelIdProblem, resolveModel } from './providers/index';
 import { features, type Services } from './features';
 import { buildAppSchema } from './schema';
 import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './providers/index';
@@ -56,8 +57,15 @@ export function databaseDescription(config: Pick<AppConfig, 'databaseUrl' | 'dat
  */
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite' }, `database: ${databaseDescription(config)}`);
+  // One process per embedded data folder: a second one would silently see only its own writes.
+  const lock = !config.databaseUrl && !config.dataDir.startsWith('memory://') ? lockDataDir(config.dataDir) : undefined;
   const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-  await dataSource.initialize();
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const ran = await dataSource.runMigrations({ transaction: 'each' });
   if (ran.length) logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
 
@@ -81,11 +89,18 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     },
   });
   const isKnownModel = (id: string): boolean => resolveModel(id) !== undefined;
-  const budgets = features.budgets.create({ db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel, leases: config.budgetLeases ? {} : false });
-  const prompts = features.prompts.create({ db, audit, bus, isKnownModel });
-  const routing = features.routing.create({ db, audit, bus, isKnownModel });
+  // A PROMPT budget must name an existing prompt (checked in the caller's transaction; the closure
+  // is called only once every service exists).
+  const budgets = features.budgets.create({
+    db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel, leases: config.budgetLeases ? {} : false, modelIdProblem,
+    promptExists: (m, name) => prompts.existsNamed(m, name),
+  });
+  const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
+  const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
-  const traces = features.traces.create({ db, logger });
+  const traces = features.traces.create({ db, logger, writerOptions: { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes } });
+  // Traces a process that died had spooled but not written yet: stored before this one serves.
+  await traces.writer.replay();
   const analytics = features.analytics.create({ db });
   const drift = features.drift.create({ db });
   const models = await features.models.create({ config, logger, db, audit, bus });
@@ -154,7 +169,10 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     logger,
     metrics,
     corsOrigins: config.corsOrigins,
-    healthy: async () => (await dataSource.query('SELECT 1')).length === 1,
+    production: config.production,
+    generations: services.generation,
+    shutdownGraceMs: config.shutdownGraceMs,
+    readiness: () => readiness(dataSource, models.mode),
   });
 
   const app: App = {
@@ -191,6 +209,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
         ['span export', () => new Promise((r) => setImmediate(r)).then(() => spanExporter?.shutdown())],
         ['change bus', () => bus.close()],
         ['database', () => dataSource.destroy()],
+        ['data folder lock', async () => lock?.release()],
       ];
       for (const [name, step] of steps) {
         const t0 = performance.now();
@@ -231,4 +250,21 @@ function usageCostMicros(u: TokenUsage, prices: Prices | undefined): number {
       tokensCostPicos(u.cacheReadTokens, prices.cacheRead ?? prices.input) +
       tokensCostPicos(u.cacheWriteTokens, prices.cacheWrite ?? prices.input),
   );
+}
+
+/** What /readyz checks: the database answers (within 2 s), no migration is pending, a model provider is set. */
+async function readiness(dataSource: DataSource, modelMode: string | undefined): Promise<Record<string, string>> {
+  const within = <T>(p: Promise<T>, ms: number) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  const checks: Record<string, string> = {};
+  try {
+    await within(dataSource.query('SELECT 1'), 2000);
+    checks.database = 'ok';
+    checks.migrations = (await within(dataSource.showMigrations(), 2000)) ? 'pending migrations' : 'ok';
+  } catch (err) {
+    checks.database = `unreachable: ${err instanceof Error ? err.message : String(err)}`;
+    checks.migrations = 'unknown';
+  }
+  checks.modelProvider = modelMode ? 'ok' : 'not configured';
+  return checks;
 }

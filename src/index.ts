@@ -33,10 +33,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    // The streams' grace period, then 20 s for the rest (HTTP drain, trace flush, database).
+    const limitMs = config.shutdownGraceMs + 20_000;
     const timer = setTimeout(() => {
-      logger.error('clean stop took over 20 s; exiting');
+      logger.error(`clean stop took over ${Math.round(limitMs / 1000)} s; exiting`);
       process.exit(1);
-    }, 20_000).unref();
+    }, limitMs).unref();
     try {
       await app.stop();
       clearTimeout(timer);

@@ -5,22 +5,19 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { performance } from 'node:perf_hooks';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
 import { formatError, toGraphQLError } from './graphql/errors';
-import { createDocumentCache } from './graphql/document-cache';
+import { createOperationPolicy, MAX_MESSAGE_BYTES, withoutSuggestions } from './graphql/operation-policy';
 import type { Services } from './features';
+import { RETRY_AFTER_SECONDS } from './db/unavailable';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { firstTraceparent, operationTelemetry, type OperationTelemetry } from './observability/trace-context';
 import { boundedOperationName, createOperationLog, firstErrorCode } from './graphql/operation-log';
-
-/** Tokens an operation may have, over HTTP and WebSocket alike. */
-const MAX_TOKENS = 5000;
 
 export interface ServerDeps {
   schema: GraphQLSchema;
@@ -29,15 +26,25 @@ export interface ServerDeps {
   metrics: Metrics;
   /** Browser origins allowed to call the API (CORS); `*` for any; empty (default): no CORS headers. */
   corsOrigins?: readonly string[];
-  /** Answers /healthz: true when the database answers. */
-  healthy(): Promise<boolean>;
+  /** NODE_ENV=production: introspection refused on both transports. */
+  production: boolean;
+  /** Generations in flight: a stop lets them finish within `shutdownGraceMs`, then waits for their traces. */
+  generations: { readonly inFlight: number; idle(timeoutMs: number): Promise<boolean> };
+  /** SIGTERM: how long in-flight WebSocket streams may take to finish (default 15 s). */
+  shutdownGraceMs?: number;
+  /** Answers /readyz (and /healthz): each check's state; ready when every check is `ok`. */
+  readiness(): Promise<Record<string, string>>;
 }
 
 export interface RunningServer {
   httpServer: http.Server;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
-  /** Drains HTTP, closes WebSockets (completing subscriptions) and stops Apollo. */
+  /**
+   * Stops: new WebSocket connections and operations are refused at once (and /readyz fails); in-flight
+   * streams may finish within the grace period; then the sockets close with 1001 (aborting what is
+   * left, which still settles and writes its trace), HTTP is drained and Apollo stops.
+   */
   stop(): Promise<void>;
 }
 
@@ -57,9 +64,24 @@ const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'obje
 export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const { schema, services, logger, metrics } = deps;
   const authenticate = (secret: string) => services.apiKeys.authenticate(secret);
+  let shuttingDown = false;
+  /** Open sockets and the key each authenticated with: a revoked key's sockets are closed (4403). */
+  const liveSockets = new Map<WebSocket, string>();
+  /** Operations running on each connection (until their last message is sent): a stop waits for them. */
+  const operations = new Map<object, Set<string>>();
+  const runningOperations = () => [...operations.values()].reduce((n, ids) => n + ids.size, 0);
+  const endOperation = (ctx: object, id: string) => operations.get(ctx)?.delete(id);
+  /** Resolves true once no operation runs on any socket, false after `timeoutMs`. */
+  const operationsDone = async (timeoutMs: number): Promise<boolean> => {
+    const until = Date.now() + timeoutMs;
+    while (runningOperations() > 0) {
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  };
   const app = express();
   const httpServer = http.createServer(app);
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
   const operationLog = createOperationLog(logger, metrics);
   /** graphql-ws operations in flight, per socket, by subscription id. */
@@ -79,44 +101,48 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     operationLog.finish({ transport: 'ws', ...op, errorCode: errorCode ?? op.errorCode });
   };
 
-  const armor = new ApolloArmor({
-    maxDepth: { n: 12 },
-    costLimit: { maxCost: 20000 },
-    maxAliases: { n: 30 },
-    maxDirectives: { n: 30 },
-    maxTokens: { n: MAX_TOKENS },
-  });
-  const protection = armor.protect();
-  // graphql-ws parses and validates itself: give it the same limits as HTTP.
-  const documents = createDocumentCache({ rules: protection.validationRules, maxTokens: MAX_TOKENS });
+  const policy = createOperationPolicy({ introspection: !deps.production });
+  // graphql-ws's own size limit defaults to 100 MiB: hold a message to an HTTP body's limit.
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_MESSAGE_BYTES });
+  const authorizationOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
   const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
-      parse: documents.parse,
-      validate: documents.validate,
       // The key is checked at connection_init and again for every operation, so a revoked key stops working at once.
       onConnect: async (ctx) => {
-        const secret = bearerSecret(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
+        const secret = bearerSecret(authorizationOf(ctx.connectionParams));
+        if (shuttingDown) {
+          ctx.extra.socket.close(1001, 'Going away: the server is shutting down');
+          return false;
+        }
         const key = secret ? await services.apiKeys.authenticate(secret) : null;
-        if (!key) {
-          ctx.extra.socket.close(4401, 'Unauthorized: a valid API key is required in connection_init { authorization }');
+        if (!secret || !key) {
+          // 4403 is graphql-ws's Forbidden; the reason says what to send.
+          ctx.extra.socket.close(4403, 'Forbidden: a valid API key is required in connection_init { authorization }');
           return false;
         }
         wsRoles.set(ctx.extra, key.role);
+        const socket = ctx.extra.socket;
+        liveSockets.set(socket, secret);
+        socket.once('close', () => liveSockets.delete(socket));
         return true;
       },
-      // Every operation gets its telemetry: a traceparent in its extensions, else in connection_init, else a new trace.
-      onSubscribe: (ctx, id, payload) => {
+      // Every operation gets its telemetry (a traceparent in its extensions, else in connection_init,
+      // else a new trace). Parse, validate and build the context here, so that a bad document, a
+      // refused one or a context that cannot be built (database down) fails this operation only,
+      // never the socket.
+      onSubscribe: async (ctx, id, payload) => {
         const ext = record(payload.extensions);
         const init = record(ctx.connectionParams);
         let document: DocumentNode | null = null;
+        let parseError: unknown = null;
         try {
-          document = documents.parse(payload.query);
-        } catch {
-          // graphql-ws reports the syntax error itself
+          document = policy.parse(payload.query);
+        } catch (err) {
+          parseError = err;
         }
         const { type, name } = boundedOperationName(document, payload.operationName);
-        wsOps(ctx.extra).set(id, {
+        const op: WsOperation = {
           telemetry: operationTelemetry({
             traceparent: firstTraceparent(ext.traceparent, init.traceparent),
             tracestate: ext.traceparent ? ext.tracestate : init.tracestate,
@@ -127,38 +153,79 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
           operationName: name,
           role: wsRoles.get(ctx.extra) ?? null,
           errorCode: null,
-        });
-        return undefined;
-      },
-      context: async (ctx, id) => {
-        const op = wsOps(ctx.extra).get(id);
-        const context = await buildContext(services, authenticate, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization, undefined, op?.telemetry);
-        if (op) op.role = context.apiKey?.role ?? null;
-        return context;
+        };
+        wsOps(ctx.extra).set(id, op);
+        if (shuttingDown) {
+          return [new GraphQLError(`the server is shutting down; retry in ${RETRY_AFTER_SECONDS} s`, { extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: RETRY_AFTER_SECONDS } })];
+        }
+        if (!document) return [wsError(parseError)];
+        const invalid = policy.validate(schema, document);
+        if (invalid.length) return invalid.map(wsError);
+        try {
+          const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), undefined, op.telemetry);
+          op.role = contextValue.apiKey?.role ?? op.role;
+          let ids = operations.get(ctx);
+          if (!ids) operations.set(ctx, (ids = new Set()));
+          ids.add(id);
+          return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        } catch (err) {
+          return [wsError(err)];
+        }
       },
       onNext: (ctx, id, _payload, _args, result) => {
         const op = wsOps(ctx.extra).get(id);
-        const errors = 'errors' in result && result.errors ? result.errors.map((e) => toGraphQLError(e, logError)) : undefined;
-        if (op && errors?.length) op.errorCode ??= firstErrorCode(errors);
+        let errors: GraphQLError[] | undefined;
+        if ('errors' in result && result.errors) {
+          // No data at all: the request failed before execution (variable coercion): the client's input.
+          errors = !('data' in result) || result.data === undefined ? result.errors.map(requestError) : result.errors.map(wsError);
+          if (op && errors.length) op.errorCode ??= firstErrorCode(errors);
+        }
         const extensions = op ? { ...result.extensions, requestId: op.telemetry.requestId, traceId: op.telemetry.traceId } : result.extensions;
         return { ...result, ...(errors ? { errors } : {}), ...(extensions ? { extensions } : {}) };
       },
-      // Errors before execution: validation and variable coercion (the client's), or a subscribe
-      // function that threw (mapped like any resolver error).
       onError: (ctx, id, _payload, errors) => {
-        const mapped = errors.map((e) => {
-          if (e instanceof GraphQLError && !e.originalError && !e.extensions?.code) {
-            return new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-          }
-          return toGraphQLError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), logError);
-        });
+        endOperation(ctx, id);
+        const mapped = errors.map(wsError);
         finishWs(ctx.extra, id, firstErrorCode(mapped));
         return mapped;
       },
-      onComplete: (ctx, id) => finishWs(ctx.extra, id, null),
+      onComplete: (ctx, id) => {
+        endOperation(ctx, id);
+        finishWs(ctx.extra, id, null);
+      },
+      onClose: (ctx) => {
+        operations.delete(ctx);
+      },
     },
     wss,
   );
+  // A key revoked on any instance (change bus): its open sockets stop within the bus's latency, with
+  // 4403 (forbidden); their streams are aborted, settle what they spent and write their traces.
+  const stopWatchingKeys = services.apiKeys.onChange(() => {
+    for (const [socket, secret] of liveSockets) {
+      void authenticate(secret).then(
+        (key) => {
+          if (!key) socket.close(4403, 'Forbidden: the API key was revoked');
+        },
+        (err: unknown) => logger.warn({ err }, 'could not re-check an API key'),
+      );
+    }
+  });
+
+  /**
+   * graphql-ws hands over raw GraphQLErrors: map them as Apollo maps HTTP errors. One without a
+   * code, a path or an original error is a request error (variable coercion, no operation): the client's.
+   */
+  // A resolver's error (a subscribe function that refused: it has a path) is mapped as usual.
+  const requestError = (e: GraphQLError): GraphQLError =>
+    e.extensions?.code || e.path ? wsError(e) : new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+  const wsError = (err: unknown): GraphQLError => {
+    const e = err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err), { originalError: err instanceof Error ? err : undefined });
+    if (!e.originalError && !e.path && !e.extensions?.code) {
+      return new GraphQLError(withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return toGraphQLError(e, logError);
+  };
 
 
   // One log line and the operation metrics per HTTP operation; the response says its request and trace ids.
@@ -187,15 +254,44 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     },
   };
 
+  /**
+   * GraphQL over HTTP: a request error (parse, validation, variables) is 400 when the client takes
+   * application/graphql-response+json (or anything), but 200 to a client that asks for plain
+   * application/json only, as the spec asks of legacy clients.
+   */
+  const statusForPlainJsonPlugin: ApolloServerPlugin<RequestContext> = {
+    async requestDidStart({ request }) {
+      const accept = request.http?.headers.get('accept') ?? '';
+      const plainJsonOnly = accept.includes('application/json') && !accept.includes('application/graphql-response+json') && !accept.includes('*/*');
+      return {
+        async willSendResponse({ response }) {
+          if (plainJsonOnly && response.http.status === 400) response.http.status = 200;
+          // The database is down: say when to retry, as HTTP does (503 + Retry-After) when nothing could be answered.
+          if (response.body.kind !== 'single') return;
+          const { errors, data } = response.body.singleResult;
+          if (!errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          const nothingAnswered = !data || Object.values(data).every((v) => v === null);
+          if (nothingAnswered && errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) response.http.status = 503;
+        },
+      };
+    },
+  };
+
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    ...protection,
+    // Apollo adds graphql-js's specified rules itself, and refuses introspection when told to.
+    validationRules: [...policy.extraRules],
+    parseOptions: { maxTokens: policy.limits.maxTokens },
+    introspection: !deps.production,
+    allowBatchedHttpRequests: false,
+    hideSchemaDetailsFromClientErrors: true,
     formatError: (formatted, error) => formatError(formatted, error, logError),
     includeStacktraceInErrorResponses: false,
     // index.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
     plugins: [
-      ...protection.plugins,
+      statusForPlainJsonPlugin,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
@@ -225,16 +321,30 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     );
   }
 
-  app.get('/healthz', async (_req, res) => {
-    const ok = await deps.healthy().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
+  // /livez: the process is up and serving (never touches the database). /readyz: it can serve
+  // traffic: database reachable, migrations done, a model provider configured. /healthz = /readyz.
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok' });
   });
+  const readyz = async (_req: express.Request, res: express.Response) => {
+    if (shuttingDown) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({ status: 'shutting down', checks: {} });
+      return;
+    }
+    const checks = await deps.readiness().catch((err: unknown) => ({ readiness: err instanceof Error ? err.message : String(err) }));
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    if (!ok) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
+  };
+  app.get('/readyz', readyz);
+  app.get('/healthz', readyz);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(
     '/graphql',
-    express.json({ limit: '5mb' }),
+    express.json({ limit: MAX_MESSAGE_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const controller = new AbortController();
@@ -256,6 +366,15 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         });
       }),
     async stop() {
+      shuttingDown = true;
+      stopWatchingKeys();
+      const graceMs = deps.shutdownGraceMs ?? 15_000;
+      if (!(await operationsDone(graceMs))) {
+        logger.warn({ operations: runningOperations(), inFlight: deps.generations.inFlight, graceMs }, 'grace period over: closing the remaining streams');
+      }
+      for (const socket of wss.clients) socket.close(1001, 'Going away: the server is shutting down');
+      // Aborted streams still settle their spend and write their traces before the writers close.
+      await deps.generations.idle(5000);
       await apollo.stop();
       wss.close();
     },

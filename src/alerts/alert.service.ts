@@ -81,6 +81,7 @@ export class AlertService {
   async createRule(input: unknown, actor: string): Promise<AlertRule> {
     const data = parseInput(alertRuleInputSchema, input, 'input');
     return this.db.transaction(async (m) => {
+      await this.checkReferences(m, data);
       if (await m.findOneBy(AlertRule, { name: data.name })) throw new ConflictError(`an alert rule named "${data.name}" already exists`);
       await this.checkReferences(m, data);
       const saved = await m.save(m.create(AlertRule, data));
@@ -95,6 +96,7 @@ export class AlertService {
     return this.db.transaction(async (m) => {
       const rule = await m.findOne(AlertRule, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!rule) throw new NotFoundError('AlertRule', id);
+      await this.checkReferences(m, data);
       const clash = await m.findOneBy(AlertRule, { name: data.name });
       if (clash && clash.id !== id) throw new ConflictError(`an alert rule named "${data.name}" already exists`);
       await this.checkReferences(m, data);

@@ -12,7 +12,7 @@ export const AuditConnection = Connection(AuditEntry, 'Audit');
 
 @Resolver()
 export class AuditResolver {
-  @Authorized(Roles.READ)
+  @Authorized(Roles.ADMIN)
   @Query(() => AuditConnection, { description: 'Every config change, newest first.' })
   async auditLog(
     @Ctx() ctx: ServicesContext,

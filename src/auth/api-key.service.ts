@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ApiKey, ApiRole } from './api-key.entity';
 import type { AuditService } from '../audit/audit.service';
-import { CachedConfig, type ChangeBus } from '../db/change-bus';
+import { ALL_TOPICS, CachedConfig, type ChangeBus } from '../db/change-bus';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { nameSchema, parseInput, parseId } from '../graphql/validation';
 import type { Logger } from '../observability/logger';
@@ -37,6 +37,16 @@ export class ApiKeyService {
       },
       bus,
     );
+  }
+
+  /**
+   * Calls `listener` after keys changed on any instance (a revoke, through the change bus), once the
+   * cache has been dropped: open connections re-check their key. Returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void {
+    return this.bus.subscribe((t) => {
+      if (t === TOPIC || t === ALL_TOPICS) listener();
+    });
   }
 
   /** The live (not revoked) key for a bearer secret, or null. Served from the cache. */

@@ -51,6 +51,10 @@ export interface BudgetServiceOptions {
    * reserve an exact hold per request always (default: leases on).
    */
   leases?: Partial<BudgetLeaseOptions> | false;
+  /** Why a model id cannot be used as is (unknown, or only callable through an inference profile); undefined when fine. */
+  modelIdProblem?: (modelId: string) => string | undefined;
+  /** Whether a prompt of that name exists (a PROMPT-scoped budget must name one); default: any name. */
+  promptExists?: (m: EntityManager, name: string) => Promise<boolean>;
 }
 
 interface LockedRow {
@@ -165,6 +169,8 @@ export class BudgetService {
   private readonly knownCrossings = new Set<string>();
   private reaper: NodeJS.Timeout | undefined;
   private readonly isKnownModel: ((modelId: string) => boolean) | undefined;
+  private readonly modelIdProblem: BudgetServiceOptions['modelIdProblem'];
+  private readonly promptExists: BudgetServiceOptions['promptExists'];
   private reaping: Promise<unknown> | undefined;
   /** This process's leases on hot budgets (null: leases off). */
   private readonly leases: BudgetLeases | null;
@@ -181,10 +187,17 @@ export class BudgetService {
     this.isKnownModel = opts.isKnownModel;
     this.leases =
       opts.leases === false ? null : new BudgetLeases(this.db, { ...DEFAULT_LEASE_OPTIONS, ...opts.leases }, this.now, (rows, now) => this.afterCharge(rows, now), this.logger);
+    this.modelIdProblem = opts.modelIdProblem;
+    this.promptExists = opts.promptExists;
     this.cache = new CachedConfig(TOPIC, async () => (await this.db.getRepository(Budget).find({ order: { name: 'ASC' } })).map(toData), opts.bus);
   }
 
   // ---------------------------------------------------------------- config (CRUD)
+
+  /** Whether a budget of that name exists (inside the caller's transaction). */
+  existsNamed(m: EntityManager, name: string): Promise<boolean> {
+    return m.getRepository(Budget).existsBy({ name });
+  }
 
   /** Every budget with the usage of its current period. */
   async list(): Promise<Budget[]> {
@@ -207,12 +220,26 @@ export class BudgetService {
     if (data.downgradeModelId && this.isKnownModel && !this.isKnownModel(data.downgradeModelId)) {
       throw new BadUserInputError('input.downgradeModelId', `unknown model "${data.downgradeModelId}" (see the models query)`);
     }
+    const problem = data.downgradeModelId ? this.modelIdProblem?.(data.downgradeModelId) : undefined;
+    if (problem) throw new BadUserInputError('input.downgradeModelId', problem);
+    if (data.scope === BudgetScope.MODEL && data.scopeValue) {
+      const unknown = this.isKnownModel && !this.isKnownModel(data.scopeValue);
+      if (unknown) throw new BadUserInputError('input.scopeValue', `unknown model "${data.scopeValue}" (see the models query)`);
+    }
     return data;
+  }
+
+  /** References are refused when dangling (README "Budgets and alerts"): a PROMPT budget names an existing prompt. */
+  private async checkReferences(m: EntityManager, data: BudgetFields): Promise<void> {
+    if (data.scope === BudgetScope.PROMPT && data.scopeValue && this.promptExists && !(await this.promptExists(m, data.scopeValue))) {
+      throw new BadUserInputError('input.scopeValue', `no prompt named "${data.scopeValue}" (create it first)`);
+    }
   }
 
   async create(input: unknown, actor: string): Promise<Budget> {
     const data = this.parseBudget(input);
     const saved = await this.db.transaction(async (m) => {
+      await this.checkReferences(m, data);
       if (await m.findOneBy(Budget, { name: data.name })) throw new ConflictError(`a budget named "${data.name}" already exists`);
       const b = await m.save(m.create(Budget, data));
       await this.audit.record(m, { actor, action: 'create', entityType: 'Budget', entityId: b.id, entityName: b.name, after: b });
@@ -233,6 +260,7 @@ export class BudgetService {
     const saved = await this.db.transaction(async (m) => {
       const b = await m.findOne(Budget, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!b) throw new NotFoundError('Budget', id);
+      await this.checkReferences(m, data);
       const clash = await m.findOneBy(Budget, { name: data.name });
       if (clash && clash.id !== id) throw new ConflictError(`a budget named "${data.name}" already exists`);
       const before = { ...b };
@@ -281,7 +309,7 @@ export class BudgetService {
     await m.query('UPDATE budget_periods SET period_start = $2 WHERE id = $1', [target!.id, start]);
   }
 
-  /** Deletes the budget with its ledger (history included); holds in flight then settle as no-ops. */
+  /** Deletes the budget with its ledger (history included) and its alert rule; holds in flight then settle as no-ops. */
   async delete(id: string, actor: string): Promise<boolean> {
     parseInput(idSchema, id, 'id');
     await this.db.transaction(async (m) => {

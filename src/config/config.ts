@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** The environment, parsed and validated once at start-up, then frozen. See README "Configuration". */
 const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
@@ -42,6 +43,9 @@ const envSchema = z.object({
     .optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.string().optional(),
+  TRACE_SPOOL_DIR: z.string().optional(),
+  TRACE_SPOOL_MAX_MB: z.coerce.number().positive().default(128),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
@@ -66,6 +70,8 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface AppConfig {
+  /** NODE_ENV=production: introspection is refused (over HTTP and graphql-ws alike). */
+  readonly production: boolean;
   readonly port: number;
   readonly host: string;
   /** PostgreSQL connection string; undefined means embedded PGlite in `dataDir`. */
@@ -85,6 +91,11 @@ export interface AppConfig {
    * Empty (the default): no CORS headers, so browsers on other origins are refused.
    */
   readonly corsOrigins: readonly string[];
+  /** Durable trace spool folder (default `<DATA_DIR>/trace-spool`; none for a `memory://` DATA_DIR unless set). */
+  readonly traceSpoolDir?: string;
+  readonly traceSpoolMaxBytes: number;
+  /** SIGTERM: how long in-flight WebSocket streams may take to finish before their sockets close with 1001. */
+  readonly shutdownGraceMs: number;
   /** Knobs of the generate pipeline (README "Configuration"). */
   readonly generation: GenerationConfig;
   /** Cases of one eval run in flight at once. */
@@ -214,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   return Object.freeze({
+    production: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
@@ -240,6 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logFormat: e.LOG_FORMAT,
     otel: otelConfig(e),
     corsOrigins: Object.freeze((e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
+    traceSpoolDir: e.TRACE_SPOOL_DIR ?? (e.DATA_DIR.startsWith('memory://') ? undefined : `${e.DATA_DIR.replace(/\/+$/, '')}/trace-spool`),
+    traceSpoolMaxBytes: Math.round(e.TRACE_SPOOL_MAX_MB * 1024 * 1024),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,

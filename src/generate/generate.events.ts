@@ -59,6 +59,8 @@ export const GenerationFailureCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The prompt, label or version does not exist. */
   NOT_FOUND: 'NOT_FOUND',
+  /** The database is unreachable (retry later): config not cached, or a budget covers the request and its ledger cannot reserve. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Trace only: the client went away before the generation ended. */
   CANCELLED: 'CANCELLED',
   /** Trace only: an unexpected error (the client gets INTERNAL_SERVER_ERROR). */

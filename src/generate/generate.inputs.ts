@@ -2,6 +2,7 @@ import { Field, Float, InputType, Int, registerEnumType } from 'type-graphql';
 import { z } from 'zod';
 import { GraphQLJSON } from '../graphql/scalars';
 import { parseInput } from '../graphql/validation';
+import { BadUserInputError } from '../graphql/errors';
 import { PromptRole } from '../prompts';
 
 export enum CacheMode {
@@ -159,7 +160,14 @@ export type GenerateRequest = z.output<typeof generateRequestSchema>;
 
 /** Validates a GenerateInput; bad input is BAD_USER_INPUT naming the field (`input.context.2.score`). */
 export function parseGenerateInput(input: GenerateInput): GenerateRequest {
-  const plain = JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+  let plain: Record<string, unknown>;
+  try {
+    plain = JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+  } catch (err) {
+    // Nesting deep enough to exhaust the stack (JSON variables thousands of levels deep) is bad input.
+    if (err instanceof RangeError) throw new BadUserInputError('input', 'nested too deeply');
+    throw err;
+  }
   for (const k of Object.keys(plain)) if (plain[k] === undefined) delete plain[k];
   return parseInput(generateRequestSchema, plain, 'input');
 }

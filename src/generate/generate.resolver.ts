@@ -1,8 +1,9 @@
+import { AppError } from '../graphql/errors';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { Roles } from '../graphql/roles';
 import type { RequestContext } from '../graphql/context';
 import { RouteDecision, type RoutingRule } from '../routing';
-import type { TraceRequest } from '../traces';
+import { sanitizeForStorage, type TraceRequest } from '../traces';
 import { GenerateInput, parseGenerateInput } from './generate.inputs';
 import { GenerateEvent, GenerateResult } from './generate.types';
 import type { GenerateEventData } from './generate.events';
@@ -27,8 +28,11 @@ function parseOrTrace(input: GenerateInput, ctx: ServicesContext) {
   try {
     return parseGenerateInput(input);
   } catch (err) {
-    const raw: TraceRequest = JSON.parse(JSON.stringify(input ?? {}));
-    ctx.services.generation.traceRejected(raw, callerOf(ctx), err);
+    // A bounded copy (depth, size): the input was refused, it may be anything a client can send.
+    const raw = sanitizeForStorage({ ...(input ?? {}) }) as unknown as TraceRequest;
+    const traceId = ctx.services.generation.traceRejected(raw, callerOf(ctx), err);
+    // The answer names its trace: `extensions.traceId` on the GraphQL error.
+    if (err instanceof AppError) err.extra.traceId = traceId;
     throw err;
   }
 }
@@ -55,7 +59,8 @@ export class GenerateResolver {
     return collectResult(ctx.services.generation.run(req, callerOf(ctx), ctx.signal, { whole: true }));
   }
 
-  @Authorized(Roles.READ_PROMPTS)
+  // It shows the routing rules' conditions: config readers only, not apps.
+  @Authorized(Roles.READ)
   @Query(() => RouteDecision, { description: 'Where a request would be routed, and why; calls no model.' })
   async explainRoute(@Arg('input', () => GenerateInput) input: GenerateInput, @Ctx() ctx: ServicesContext): Promise<RouteDecision> {
     const decision = await ctx.services.generation.explain(parseGenerateInput(input), callerOf(ctx));

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../graphql/errors';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
 import { maskFinding, type ActivePolicy, type PolicyFinding } from '../guardrails';
 import { microsToUsd, ProviderError, type StageCostMicros, type StageTokens, type TokenUsage } from '../providers';
 import { StageCost, type GuardrailEventRecord, type StageCostMicrosData, type UsageData } from '../traces';
@@ -60,6 +61,10 @@ export function failureOf(err: unknown, st: RequestState, deps: PipelineDeps): G
   if (err instanceof Refusal) return finish(st, deps, err.status, err.code, err.message);
   if (err instanceof AppError && (err.code === 'BAD_USER_INPUT' || err.code === 'NOT_FOUND')) return finish(st, deps, 'FAILED', err.code, err.message);
   if (err instanceof ProviderError) return finish(st, deps, 'FAILED', 'PROVIDER_ERROR', `${err.code}: ${err.message}`);
+  // The database is down (config not cached, or the budget ledger): refused, retryable; never admitted unreserved.
+  if (isDatabaseUnavailable(err) || (err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE')) {
+    return finish(st, deps, 'FAILED', 'SERVICE_UNAVAILABLE', `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s`);
+  }
   // A bug, not an expected failure: the trace still records the request, then the error surfaces.
   finish(st, deps, 'FAILED', 'INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
   throw err;

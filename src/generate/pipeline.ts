@@ -22,13 +22,47 @@ export type { Caller, PipelineDeps } from './pipeline.deps';
  * every request writes a trace.
  */
 export class GenerationPipeline {
+  /** Runs not finished yet (their trace not written yet), and who waits for none to be left. */
+  private active = 0;
+  private idleWaiters: Array<() => void> = [];
+
   constructor(
     private readonly deps: PipelineDeps,
     private readonly steps: readonly PipelineStep[] = GENERATE_STEPS,
   ) {}
 
+  /** Generations in flight (streaming, or settling and tracing after their client went away). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Resolves true once no generation is in flight, false after `timeoutMs` (a clean stop waits for their traces). */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.active === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
   /** Runs one request; with `whole`, the answer comes as one TextDelta from a non-streamed model call (`generateOnce`). */
   async *run(req: GenerateRequest, caller: Caller, signal?: AbortSignal, opts: { whole?: boolean } = {}): AsyncGenerator<GenerateEventData> {
+    this.active++;
+    try {
+      yield* this.runSteps(req, caller, signal, opts);
+    } finally {
+      if (--this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async *runSteps(req: GenerateRequest, caller: Caller, signal: AbortSignal | undefined, opts: { whole?: boolean }): AsyncGenerator<GenerateEventData> {
     const st = startRequest(req, caller, signal, opts.whole);
     try {
       for (const step of this.steps) {
@@ -48,11 +82,12 @@ export class GenerationPipeline {
    * Traces a request refused before the pipeline started (its input failed validation): every
    * request leaves a trace, bad input included. The request is recorded as sent.
    */
-  traceRejected(raw: TraceRequest, caller: Caller, err: unknown): void {
+  traceRejected(raw: TraceRequest, caller: Caller, err: unknown): string {
     const st = startRejected({ prompt: String(raw.prompt ?? ''), label: null, user: null, sessionId: null, tags: [] }, raw, caller);
     // parseGenerateInput throws BadUserInputError; anything else is recorded as bad input too.
     const code = err instanceof AppError && err.code === 'NOT_FOUND' ? err.code : 'BAD_USER_INPUT';
     finish(st, this.deps, 'FAILED', code, err instanceof Error ? err.message : String(err));
+    return st.traceId;
   }
 
   /**

@@ -1,9 +1,11 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryFailedError } from 'typeorm';
+import { withoutSuggestions } from './suggestions';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
 
 /** Every `extensions.code` this API can answer with. */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR';
 
 /** An exceptional failure with a code that reaches the client as `extensions.code`. */
 export abstract class AppError extends Error {
@@ -42,6 +44,14 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   readonly code = 'CONFLICT' as const;
 }
+/** A dependency (the database) is unreachable for now: retry after `retryAfterSeconds`. */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'SERVICE_UNAVAILABLE' as const;
+  constructor(message = `the database is unavailable; retry in ${RETRY_AFTER_SECONDS} s`) {
+    super(message);
+    this.extra.retryAfterSeconds = RETRY_AFTER_SECONDS;
+  }
+}
 
 const PG_UNIQUE_VIOLATION = '23505';
 const PG_INVALID_TEXT = '22P02';
@@ -53,7 +63,8 @@ const PG_NUL_IN_TEXT = new Set(['22021', '22P05']);
  * masked as INTERNAL_SERVER_ERROR; bad input never is.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log?: (err: unknown) => void): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  let original = unwrapResolverError(error);
+  if (!(original instanceof AppError) && isDatabaseUnavailable(original)) original = new ServiceUnavailableError();
   if (original instanceof AppError) {
     return { ...formatted, message: original.message, extensions: { ...formatted.extensions, ...original.extra, code: original.code } };
   }
@@ -69,10 +80,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       return { ...formatted, message: 'text must not contain the NUL character (U+0000)', extensions: { code: 'BAD_USER_INPUT' } };
     }
   }
-  const code = formatted.extensions?.code;
+  let code = formatted.extensions?.code;
+  // graphql-js stops coercing variables after 50 errors with an error of its own: still the client's input.
+  if (!formatted.path && /^Too many errors processing variables/.test(formatted.message)) code = 'BAD_USER_INPUT';
   // GraphQL validation and variable-coercion errors are the client's: keep them as input errors.
   if (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT' || code === 'GRAPHQL_PARSE_FAILED') {
-    return { ...formatted, extensions: { ...formatted.extensions, code: code === 'BAD_USER_INPUT' ? code : code } };
+    // Suggestions ("Did you mean budgets?") would spell out the schema to whoever probes it.
+    return { ...formatted, message: withoutSuggestions(formatted.message), extensions: { ...formatted.extensions, code } };
   }
   if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   log?.(original);

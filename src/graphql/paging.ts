@@ -1,6 +1,9 @@
 import { ClassType, Field, ObjectType } from 'type-graphql';
 import { BadUserInputError } from './errors';
 
+/** The largest `first` any paged query accepts (the cost limit assumes it when `first` is a variable). */
+export const MAX_PAGE_SIZE = 500;
+
 export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;

@@ -13,9 +13,13 @@ export const DEFAULT_LABEL = 'production';
 
 export const labelNameSchema = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters').regex(LABEL_NAME, 'must be lowercase: a letter, then letters, digits, _ or -');
 
+/** PostgreSQL text cannot hold U+0000: refused here, naming the field, before any query. */
+const noNul = (s: string) => !s.includes('\u0000');
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+
 export const promptMessageSchema = z.strictObject({
   role: z.enum(['USER', 'ASSISTANT'], { error: 'must be USER or ASSISTANT' }),
-  content: z.string().min(1, 'must not be empty').max(200_000, 'must be at most 200000 characters'),
+  content: z.string().min(1, 'must not be empty').max(200_000, 'must be at most 200000 characters').refine(noNul, NUL_MESSAGE),
 });
 /** A stored message of a prompt version. */
 export type PromptMessageData = z.infer<typeof promptMessageSchema>;
@@ -51,7 +55,7 @@ export function compactParams(p: z.infer<typeof modelParamsSchema> | null | unde
 
 export const createPromptVersionSchema = z.strictObject({
   prompt: z.string().trim().min(1, 'must not be empty'),
-  system: z.string().max(200_000, 'must be at most 200000 characters').nullish(),
+  system: z.string().max(200_000, 'must be at most 200000 characters').refine(noNul, NUL_MESSAGE).nullish(),
   messages: z.array(promptMessageSchema).max(100, 'at most 100 messages').nullish(),
   modelId: z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters').nullish(),
   params: modelParamsSchema.nullish(),

@@ -154,7 +154,11 @@ export class PromptService {
     private readonly audit: AuditService,
     private readonly bus: ChangeBus,
     /** Checks a version's `modelId` against the model catalog (as routing rules do); default: any id. */
-    private readonly opts: { isKnownModel?: (modelId: string) => boolean } = {},
+    private readonly opts: {
+      isKnownModel?: (modelId: string) => boolean;
+      /** Why a model id cannot be used as is (e.g. only callable through an inference profile); undefined when fine. */
+      modelIdProblem?: (modelId: string) => string | undefined;
+    } = {},
   ) {
     this.cache = new CachedConfig(TOPIC, () => this.loadAll(), bus);
     bus.subscribe((topic) => {
@@ -252,6 +256,11 @@ export class PromptService {
 
   // ---------------------------------------------------------------- reads (GraphQL)
 
+  /** Whether a prompt of that name exists (inside the caller's transaction). */
+  existsNamed(m: EntityManager, name: string): Promise<boolean> {
+    return m.getRepository(Prompt).existsBy({ name });
+  }
+
   list(): Promise<Prompt[]> {
     return this.db.getRepository(Prompt).find({ order: { name: 'ASC' } });
   }
@@ -347,6 +356,8 @@ export class PromptService {
     if (data.modelId && this.opts.isKnownModel && !this.opts.isKnownModel(data.modelId)) {
       throw new BadUserInputError('input.modelId', `unknown model "${data.modelId}" (see the models query)`);
     }
+    const modelProblem = data.modelId ? this.opts.modelIdProblem?.(data.modelId) : undefined;
+    if (modelProblem) throw new BadUserInputError('input.modelId', modelProblem);
     const system = data.system && data.system.trim() ? data.system : null;
     const messages: PromptMessageData[] = data.messages ?? [];
     const variables = findVariables([{ template: system, field: 'input.system' }, ...messages.map((msg, i) => ({ template: msg.content, field: `input.messages.${i}.content` }))]);

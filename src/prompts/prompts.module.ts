@@ -13,6 +13,6 @@ import { PromptService } from './prompt.service';
 export const promptsModule = defineFeature({
   entities: [Prompt, PromptVersion, PromptLabel, LabelMove],
   resolvers: promptResolvers,
-  create: (deps: { db: DataSource; audit: AuditService; bus: ChangeBus; isKnownModel: (modelId: string) => boolean }) =>
-    new PromptService(deps.db, deps.audit, deps.bus, { isKnownModel: deps.isKnownModel }),
+  create: (deps: { db: DataSource; audit: AuditService; bus: ChangeBus; isKnownModel: (modelId: string) => boolean; modelIdProblem?: (modelId: string) => string | undefined }) =>
+    new PromptService(deps.db, deps.audit, deps.bus, { isKnownModel: deps.isKnownModel, modelIdProblem: deps.modelIdProblem }),
 });

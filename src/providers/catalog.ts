@@ -124,6 +124,19 @@ function toModelInfo(entry: CatalogEntry, requestedModelId: string, profilePrefi
 }
 
 /**
+ * Why a model id cannot be used as is in a prompt version, routing rule or budget: unknown, or the
+ * base id of a model Bedrock serves only through inference profiles. Undefined when it can.
+ */
+export function modelIdProblem(modelId: string): string | undefined {
+  const info = resolveModel(modelId);
+  if (!info) return `unknown model "${modelId}" (see the models query)`;
+  if (info.profileOnly && info.profilePrefix === null) {
+    return `"${modelId}" can only be called through an inference profile: use a profile id such as "us.${info.modelId}" or "global.${info.modelId}" (the models query lists its profileIds)`;
+  }
+  return undefined;
+}
+
+/**
  * Resolves a base id, an inference-profile id (`us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`,
  * `us-gov.`, `global.`) or an `inference-profile/` / `foundation-model/` ARN to its catalog model.
  * Prices include the regional premium for geographic prefixes. Undefined for unknown models.

@@ -70,7 +70,10 @@ export interface GuardrailAssessmentResult {
 
 /** A catalog model (or inference profile) and whether this account/endpoint can call it. */
 export interface ModelAvailability extends ModelInfo {
+  /** Callable with its base id as is (false for a model served only through inference profiles). */
   available: boolean;
+  /** The inference-profile ids the account can call it through (`us.…`, `global.…`). */
+  profileIds: string[];
 }
 
 /**

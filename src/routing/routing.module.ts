@@ -10,6 +10,6 @@ import { RoutingService } from './routing.service';
 export const routingModule = defineFeature({
   entities: [RoutingRule],
   resolvers: [RoutingRuleResolver],
-  create: (deps: { db: DataSource; audit: AuditService; bus: ChangeBus; isKnownModel: (modelId: string) => boolean }) =>
-    new RoutingService(deps.db, deps.audit, deps.bus, { isKnownModel: deps.isKnownModel }),
+  create: (deps: { db: DataSource; audit: AuditService; bus: ChangeBus; isKnownModel: (modelId: string) => boolean; modelIdProblem?: (modelId: string) => string | undefined }) =>
+    new RoutingService(deps.db, deps.audit, deps.bus, { isKnownModel: deps.isKnownModel, modelIdProblem: deps.modelIdProblem }),
 });

@@ -29,6 +29,8 @@ export interface RoutingServiceOptions {
    * unknown model are refused with BAD_USER_INPUT; when absent, any non-empty id is accepted.
    */
   isKnownModel?: (modelId: string) => boolean;
+  /** Why a model id cannot be used as is (e.g. only callable through an inference profile); undefined when fine. */
+  modelIdProblem?: (modelId: string) => string | undefined;
 }
 
 /** A parsed, checked RoutingRuleInput. */
@@ -124,10 +126,15 @@ export class RoutingService {
     const condition = parseCondition(input.condition, 'input.condition');
     const known = this.options.isKnownModel;
     if (known && !known(base.targetModelId)) throw new BadUserInputError('input.targetModelId', `unknown model "${base.targetModelId}"`);
+    const problem = this.options.modelIdProblem;
+    const targetProblem = problem?.(base.targetModelId);
+    if (targetProblem) throw new BadUserInputError('input.targetModelId', targetProblem);
     const fallbacks = base.fallbackModelIds ?? null;
     fallbacks?.forEach((modelId, i) => {
       const field = `input.fallbackModelIds.${i}`;
       if (known && !known(modelId)) throw new BadUserInputError(field, `unknown model "${modelId}"`);
+      const fallbackProblem = problem?.(modelId);
+      if (fallbackProblem) throw new BadUserInputError(field, fallbackProblem);
       if (modelId === base.targetModelId) throw new BadUserInputError(field, 'must differ from targetModelId');
       if (fallbacks.indexOf(modelId) !== i) throw new BadUserInputError(field, `"${modelId}" is listed twice`);
     });

@@ -1,6 +1,7 @@
 /** Traces: one row per generation, written off the hot path, read by the API and by analytics. */
 export { TraceService } from './trace.service';
 export { TraceWriter, type TraceWriterOptions } from './trace-writer';
+export { sanitizeForStorage, sanitizeString, DEFAULT_SANITIZE_LIMITS, type SanitizeLimits } from './trace-sanitize';
 export { Trace } from './trace.entity';
 export { TraceResolver, TraceConnection } from './trace.resolver';
 export { TraceFilter, traceFilterConditions, SqlParams, type TraceFilterData } from './trace-filter.inputs';

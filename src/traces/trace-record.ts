@@ -61,6 +61,8 @@ export const traceRequestSchema = z.strictObject({
   modelId: text.nullish(),
   tags: z.array(z.string()).nullish(),
   cache: z.enum(['DEFAULT', 'BYPASS', 'REFRESH']).nullish(),
+  /** Fields of a refused request that do not fit their type, kept as sent (sanitized): every request is traced. */
+  invalid: jsonObject.nullish(),
 });
 
 /** The assembled prompt as sent to the model: the provider's `ConverseRequest` shape (modelId and inferenceConfig optional), strict. */
@@ -209,4 +211,26 @@ export function validateTraceRecord(record: unknown): { ok: true; value: ValidTr
   const path = issue.path.map(String).join('.') || '(record)';
   const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return { ok: false, error: `${path}: ${message}` };
+}
+
+
+/**
+ * A record whose request does not fit the schema (a refused request: `variables: "abc"`) is kept:
+ * each request field that does not fit moves, as sent, under `request.invalid`.
+ */
+export function repairTraceRecord(record: TraceRecord): TraceRecord {
+  if (!record || typeof record !== 'object') return record;
+  const request = record.request as unknown;
+  const raw: Record<string, unknown> = request && typeof request === 'object' && !Array.isArray(request) ? { ...(request as Record<string, unknown>) } : { value: request };
+  const fixed: Record<string, unknown> = { prompt: typeof raw.prompt === 'string' ? raw.prompt : String(raw.prompt ?? '') };
+  const invalid: Record<string, unknown> = {};
+  const shape = traceRequestSchema.shape as Record<string, z.ZodType>;
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'prompt' || key === 'invalid') continue;
+    if (shape[key]?.safeParse(value).success) fixed[key] = value;
+    else invalid[key] = value;
+  }
+  if (typeof raw.prompt !== 'string' && raw.prompt !== undefined) invalid.prompt = raw.prompt;
+  if (Object.keys(invalid).length) fixed.invalid = invalid;
+  return { ...record, request: fixed as unknown as TraceRequest };
 }

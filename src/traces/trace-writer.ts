@@ -2,8 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
-import { validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
+import { repairTraceRecord, validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
 import { rollupDeltas, upsertGuardrailRollupsSql, upsertRollupsSql, type WrittenRecord } from './trace-rollups';
+import { sanitizeForStorage } from './trace-sanitize';
+import { TraceSpool } from './trace-spool';
+import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** Knobs of the trace writer. */
 export interface TraceWriterOptions {
@@ -13,9 +16,23 @@ export interface TraceWriterOptions {
   flushIntervalMs?: number;
   /** Records waiting to be written beyond this many are dropped (counted in `trace_writer_dropped_total`). Default 20 000. */
   maxQueue?: number;
-  /** Pause before the one retry of a failed batch. Default 100 ms. */
+  /** Pause before the first retry of a failed batch; doubled while the database stays unreachable. Default 100 ms. */
   retryDelayMs?: number;
+  /** Longest pause between retries while the database is unreachable. Default 5 s. */
+  maxRetryDelayMs?: number;
+  /**
+   * Folder of the durable spool (README "Traces"): each trace is appended there before the answer is
+   * acknowledged, and replayed at the next start if the process dies first. Unset: memory only.
+   */
+  spoolDir?: string;
+  /** Bytes the spool may hold; beyond it traces wait in memory only (logged, `trace_spool_full_total`). Default 128 MiB. */
+  spoolMaxBytes?: number;
+  /** How long `close()` waits for an unreachable database before leaving the rest in the spool. Default 10 s. */
+  closeTimeoutMs?: number;
+  /** The batch write the spool drains into. Default: `writeTraceBatch` (traces and rollups in one transaction). */
+  writeBatch?: (db: DataSource, rows: WrittenRecord[]) => Promise<unknown>;
 }
+
 
 interface Queued {
   record: TraceRecord;
@@ -133,16 +150,24 @@ export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Pr
 }
 
 /**
- * Writes traces off the hot path: `enqueue()` only pushes to a bounded in-memory queue; batches are
- * validated and written by one background loop (one INSERT in flight at a time, so the writer never
- * takes more than one pooled connection). A failed batch is retried once; if it fails again its
- * rows are written one by one so a single poisoned row cannot take the rest with it.
+ * Writes traces off the hot path: `enqueue()` sanitizes the record (nothing a client sends can make
+ * it unstorable), appends it to the durable spool when one is configured, and pushes it to the
+ * in-memory queue; batches are validated and written by one background loop (one INSERT in flight
+ * at a time, so the writer never takes more than one pooled connection). While the database is
+ * unreachable a batch is retried with backoff, never dropped; any other failure is retried once,
+ * then its rows are written one by one so a single poisoned row cannot take the rest with it.
  */
 export class TraceWriter {
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
   private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly write: NonNullable<TraceWriterOptions['writeBatch']>;
+  private readonly spool: TraceSpool | null;
+  private giveUpAt = Infinity;
+  private lastSpoolFullLog = 0;
   private queue: Queued[] = [];
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
@@ -168,6 +193,10 @@ export class TraceWriter {
       registers: [],
     }),
     queueDepth: new Gauge({ name: 'trace_writer_queue_depth', help: 'Traces waiting to be written', registers: [] }),
+    spoolBytes: new Gauge({ name: 'trace_spool_bytes', help: 'Bytes in the durable trace spool', registers: [] }),
+    spoolFull: new Counter({ name: 'trace_spool_full_total', help: 'Traces not spooled because the spool was full (kept in memory only)', registers: [] }),
+    replayed: new Counter({ name: 'trace_spool_replayed_total', help: 'Traces replayed from the spool of a process that died', registers: [] }),
+    retries: new Counter({ name: 'trace_writer_unavailable_retries_total', help: 'Batch retries while the database was unreachable', registers: [] }),
   };
 
   constructor(
@@ -179,6 +208,30 @@ export class TraceWriter {
     this.flushIntervalMs = Math.max(0, options.flushIntervalMs ?? 50);
     this.maxQueue = Math.max(1, options.maxQueue ?? 20_000);
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
+    this.maxRetryDelayMs = Math.max(this.retryDelayMs, options.maxRetryDelayMs ?? 5000);
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.write = options.writeBatch ?? writeTraceBatch;
+    this.spool = options.spoolDir ? new TraceSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes ?? 128 * 1024 * 1024 }) : null;
+  }
+
+  /**
+   * Replays the spools of processes that died (kill -9, a crash, a machine restart) before they had
+   * written everything; call once at start-up, before serving. Idempotent (ON CONFLICT (id)).
+   */
+  async replay(): Promise<number> {
+    if (!this.spool) return 0;
+    let n = 0;
+    for (const orphan of this.spool.orphans()) {
+      const records = orphan.lines.map((l) => ({ record: l.record as TraceRecord, at: new Date(l.at) }));
+      for (let i = 0; i < records.length; i += this.batchSize) {
+        await this.writeBatch(records.slice(i, i + this.batchSize));
+      }
+      orphan.done();
+      n += records.length;
+      if (records.length) this.logger.info({ traces: records.length, folder: orphan.folder }, 'trace spool replayed');
+    }
+    this.metrics.replayed.inc(n);
+    return n;
   }
 
   registerMetrics(registry: Registry): void {
@@ -189,8 +242,12 @@ export class TraceWriter {
   enqueue(record: TraceRecord): void {
     try {
       if (this.closed) return this.drop('closed', record);
-      if (this.queue.length >= this.maxQueue) return this.drop('queue_full', record);
-      this.queue.push({ record, at: new Date() });
+      const clean = sanitizeForStorage(record);
+      const at = new Date();
+      // Durable before the caller acknowledges the request; a full spool keeps the trace in memory (bounded below).
+      const spooled = this.spool ? this.spoolAppend(clean, at) : false;
+      if (!spooled && this.queue.length >= this.maxQueue) return this.drop('queue_full', record);
+      this.queue.push({ record: clean, at });
       this.accepted++;
       this.metrics.queueDepth.set(this.queue.length);
       if (this.queue.length >= this.batchSize) this.kick();
@@ -203,18 +260,46 @@ export class TraceWriter {
   /** Resolves when every record enqueued before the call is written (or given up on and logged). */
   async flush(): Promise<void> {
     const target = this.accepted;
-    while (this.finished < target) {
+    // Past the close deadline with the database still unreachable, the rest stays spooled.
+    while (this.finished < target && Date.now() < this.giveUpAt) {
       this.kick();
       await this.draining;
     }
   }
 
-  /** Writes everything still queued and refuses further records. Idempotent. Call before the database closes. */
+  /**
+   * Writes everything still queued and refuses further records. Idempotent. Call before the database
+   * closes. While the database is unreachable it waits `closeTimeoutMs`, then leaves the rest in the
+   * spool for the next start.
+   */
   async close(): Promise<void> {
+    if (this.closed && this.giveUpAt !== Infinity) return this.flush();
     this.closed = true;
+    this.giveUpAt = Date.now() + this.closeTimeoutMs;
     await this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const left = this.queue.length;
+    if (left) this.logger.error({ traces: left, spool: this.spool?.folder ?? null }, this.spool ? 'database unreachable at stop: traces left in the spool for the next start' : 'database unreachable at stop: traces lost (no spool configured)');
+    this.spool?.close(left === 0);
+  }
+
+  private spoolAppend(record: TraceRecord, at: Date): boolean {
+    try {
+      if (this.spool!.append(record, at)) {
+        this.metrics.spoolBytes.set(this.spool!.size);
+        return true;
+      }
+      this.metrics.spoolFull.inc();
+      const now = Date.now();
+      if (now - this.lastSpoolFullLog >= 1000) {
+        this.lastSpoolFullLog = now;
+        this.logger.error({ spool: this.spool!.folder, bytes: this.spool!.size }, 'trace spool full: traces are kept in memory only until the database catches up (further ones this second are only counted)');
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'trace spool append failed');
+    }
+    return false;
   }
 
   /** Records waiting to be written. */
@@ -254,47 +339,69 @@ export class TraceWriter {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.batchSize);
       this.metrics.queueDepth.set(this.queue.length);
+      let done = true;
       try {
-        await this.writeBatch(batch);
+        done = await this.writeBatch(batch);
       } catch (err) {
         this.logger.error({ err }, 'trace batch failed unexpectedly');
       } finally {
-        this.finished += batch.length;
+        if (done) this.finished += batch.length;
+        else this.queue.unshift(...batch);
       }
+      if (!done) return; // Giving up for now (closing): the rest stays queued and spooled.
     }
+    // Everything appended so far is in the database (or given up on and logged).
+    this.spool?.settled();
+    this.metrics.spoolBytes.set(this.spool?.size ?? 0);
   }
 
-  private async writeBatch(batch: Queued[]): Promise<void> {
+  /** Writes a batch; false when the database stayed unreachable past the close deadline. */
+  private async writeBatch(batch: Queued[]): Promise<boolean> {
     const valid: Array<{ record: ValidTraceRecord; at: Date }> = [];
     for (const q of batch) {
-      const v = validateTraceRecord(q.record);
+      let v = validateTraceRecord(q.record);
+      // A refused request's fields may not fit their types: keep them under request.invalid.
+      if (!v.ok) v = validateTraceRecord(repairTraceRecord(q.record));
       if (v.ok) valid.push({ record: v.value, at: q.at });
       else this.drop('invalid', q.record, v.error);
     }
-    if (!valid.length) return;
-    if (await this.tryInsert(valid)) {
-      this.metrics.batches.inc({ outcome: 'ok' });
-      return;
+    if (!valid.length) return true;
+    let delay = this.retryDelayMs;
+    for (let attempt = 0; ; attempt++) {
+      const err = await this.tryInsert(valid);
+      if (!err) {
+        this.metrics.batches.inc({ outcome: attempt ? 'retried' : 'ok' });
+        return true;
+      }
+      if (!isDatabaseUnavailable(err)) break;
+      // The database is down or restarting: wait and retry, never drop.
+      if (Date.now() + delay > this.giveUpAt) return false;
+      this.metrics.retries.inc();
+      if (attempt === 0) this.logger.warn({ rows: valid.length }, 'database unreachable: trace batch retried with backoff');
+      await sleep(delay);
+      delay = Math.min(delay * 2, this.maxRetryDelayMs);
     }
     await sleep(this.retryDelayMs);
-    if (await this.tryInsert(valid)) {
+    if (!(await this.tryInsert(valid))) {
       this.metrics.batches.inc({ outcome: 'retried' });
-      return;
+      return true;
     }
     this.metrics.batches.inc({ outcome: 'split' });
     for (const row of valid) {
-      if (!(await this.tryInsert([row]))) this.drop('write_failed', row.record);
+      if (await this.tryInsert([row])) this.drop('write_failed', row.record);
     }
+    return true;
   }
 
-  private async tryInsert(rows: Array<{ record: ValidTraceRecord; at: Date }>): Promise<boolean> {
+  /** The error of a failed insert, or null when it went through. */
+  private async tryInsert(rows: Array<{ record: ValidTraceRecord; at: Date }>): Promise<unknown> {
     try {
-      await writeTraceBatch(this.db, rows);
+      await this.write(this.db, rows);
       this.metrics.written.inc(rows.length);
-      return true;
+      return null;
     } catch (err) {
-      this.logger.error({ err, rows: rows.length }, 'trace insert failed');
-      return false;
+      if (!isDatabaseUnavailable(err)) this.logger.error({ err, rows: rows.length }, 'trace insert failed');
+      return err ?? new Error('trace insert failed');
     }
   }
 }

@@ -4,10 +4,11 @@ import type { Logger } from '../observability/logger';
 import { Trace } from './trace.entity';
 import { TraceResolver } from './trace.resolver';
 import { TraceService } from './trace.service';
+import type { TraceWriterOptions } from './trace-writer';
 
 /** Traces: one row per generation, written off the hot path. */
 export const tracesModule = defineFeature({
   entities: [Trace],
   resolvers: [TraceResolver],
-  create: (deps: { db: DataSource; logger: Logger }) => new TraceService(deps.db, deps.logger),
+  create: (deps: { db: DataSource; logger: Logger; writerOptions?: TraceWriterOptions }) => new TraceService(deps.db, deps.logger, deps.writerOptions),
 });

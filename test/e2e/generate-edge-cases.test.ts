@@ -514,7 +514,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
   });
 
   it('explainRoute with an unknown modelId is BAD_USER_INPUT naming input.modelId, as generate is', async () => {
-    const r = await t.gql(EXPLAIN, { i: { prompt: 'plain', input: 'Hi', modelId: 'acme.not-a-model-v9' } }, app1);
+    const r = await t.gql(EXPLAIN, { i: { prompt: 'plain', input: 'Hi', modelId: 'acme.not-a-model-v9' } });
     expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0]?.message).toMatch(/input\.modelId/);
   });
@@ -534,7 +534,8 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
       [{ prompt: 'plain', input: 'Hi', version: 99 }, 'NOT_FOUND', null],
     ];
     for (const [i, code, msg] of cases) {
-      const r = await t.gql(EXPLAIN, { i }, app1);
+      // explainRoute shows routing conditions: config readers (ADMIN here), not apps.
+      const r = await t.gql(EXPLAIN, { i });
       expect({ i, code: r.errors?.[0]?.extensions?.code }).toEqual({ i, code });
       if (msg) expect(r.errors![0]!.message).toMatch(msg);
     }
@@ -546,7 +547,7 @@ describe(`generate edge cases (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
       `mutation { createRoutingRule(input: { name: "edge-long-hist", priority: 3, condition: { prompts: ["routed-hist"], minInputTokens: 500 }, targetModelId: "amazon.nova-pro-v1:0" }) { id } }`,
     );
     const req = { prompt: 'routed-hist', messages: longHistory('route'), sessionId: 'route-1', input: 'Where are we?\n#reply: Here.', cache: 'BYPASS' };
-    const explained = (await must(EXPLAIN, { i: req }, app1)).explainRoute;
+    const explained = (await must(EXPLAIN, { i: req })).explainRoute;
     const served = await once(app1, req);
     expect(served.status).toBe('COMPLETED');
     expect({ modelId: explained.modelId, rule: explained.rule?.name ?? null }).toEqual({ modelId: served.modelId, rule: served.routedBy });

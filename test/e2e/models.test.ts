@@ -45,7 +45,8 @@ describe('models and price overrides', () => {
         prices: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
         supportsPromptCaching: true,
         profileOnly: true,
-        available: true,
+        // Only callable through an inference profile: the base id is not available as is.
+        available: false,
       });
       expect(byId.get('meta.llama3-3-70b-instruct-v1:0')).toMatchObject({ prices: { input: 0.72, output: 0.72, cacheRead: null, cacheWrite: null }, supportsPromptCaching: false });
       expect(byId.get('amazon.titan-embed-text-v2:0')).toMatchObject({ kind: 'embedding', prices: { input: 0.02 } });

@@ -7,7 +7,8 @@ const DELETE = 'mutation($id: ID!) { deleteRoutingRule(id: $id) }';
 const LIST = `{ routingRules { ${FIELDS} } }`;
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
-const SONNET = 'anthropic.claude-sonnet-4-20250514-v1:0';
+// A profile id: the base id of a profile-only model is refused in rules and versions.
+const SONNET = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 const NOVA = 'amazon.nova-lite-v1:0';
 const UNKNOWN_ID = '00000000-0000-0000-0000-000000000000';
 

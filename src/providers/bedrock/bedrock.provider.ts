@@ -261,13 +261,15 @@ export class BedrockProvider implements ModelProviderWithAll {
     } catch (err) {
       throw toProviderError(err);
     }
-    const profiled = new Set<string>();
+    const profiled = new Map<string, string[]>();
     try {
       let nextToken: string | undefined;
       do {
         const res = await this.control.send(new ListInferenceProfilesCommand({ maxResults: 1000, nextToken }));
         for (const p of res.inferenceProfileSummaries ?? ([] as InferenceProfileSummary[])) {
-          if (p.inferenceProfileId) profiled.add(parseModelId(p.inferenceProfileId).baseModelId);
+          if (!p.inferenceProfileId) continue;
+          const base = parseModelId(p.inferenceProfileId).baseModelId;
+          profiled.set(base, [...(profiled.get(base) ?? []), p.inferenceProfileId]);
         }
         nextToken = res.nextToken;
       } while (nextToken);
@@ -276,7 +278,9 @@ export class BedrockProvider implements ModelProviderWithAll {
     }
     return catalogModels().map((m) => ({
       ...m,
-      available: foundation.has(m.modelId) && (!m.profileOnly || profiled.has(m.modelId)),
+      // A profile-only model is not callable by its base id: Bedrock refuses it on demand.
+      available: foundation.has(m.modelId) && !m.profileOnly,
+      profileIds: foundation.has(m.modelId) ? [...(profiled.get(m.modelId) ?? [])].sort() : [],
     }));
   }
 

@@ -59,6 +59,9 @@ export class ModelInfoType {
   @Field({ description: 'True when on-demand calls need an inference-profile id (`us.…`, `global.…`).' })
   profileOnly!: boolean;
 
-  @Field({ description: 'True when the model provider lists the model for this account and region.' })
+  @Field({ description: 'True when this id can be called as is for this account and region (false for the base id of a model served only through inference profiles: use one of profileIds).' })
   available!: boolean;
+
+  @Field(() => [String], { description: 'The inference-profile ids this model can be called through (`us.…`, `global.…`).' })
+  profileIds!: string[];
 }

@@ -58,7 +58,7 @@ export class PricingService {
   private readonly cached?: CachedConfig<Map<string, ModelPriceOverride>>;
   private overrides = new Map<string, ModelPriceOverride>();
   private book: PriceBook = createPriceBook({});
-  private availability?: { at: number; ids: Promise<Set<string>> };
+  private availability?: { at: number; ids: Promise<Map<string, Listed>> };
 
   constructor(
     private readonly provider: ModelProvider,
@@ -162,7 +162,7 @@ export class PricingService {
     return this.store;
   }
 
-  private describe(modelId: string, available: Set<string>): ModelInfoType | undefined {
+  private describe(modelId: string, available: Map<string, Listed>): ModelInfoType | undefined {
     const info = resolveModel(modelId);
     if (!info) return undefined;
     const override = this.overrides.get(modelId);
@@ -181,25 +181,41 @@ export class PricingService {
       supportsPromptCaching: info.promptCaching !== null,
       promptCacheMinTokens: info.promptCaching?.minTokens ?? null,
       profileOnly: info.profileOnly,
-      available: available.has(info.modelId),
+      ...availabilityOf(modelId, info.modelId, available),
     };
   }
 
-  /** Base ids the provider lists as callable, reused for a minute; empty when the listing fails. */
-  private availableIds(): Promise<Set<string>> {
+  /** What the provider lists per base id, reused for a minute; empty when the listing fails. */
+  private availableIds(): Promise<Map<string, Listed>> {
     const now = Date.now();
     if (this.availability && now - this.availability.at < AVAILABILITY_TTL_MS) return this.availability.ids;
     const ids = this.provider.listModels().then(
-      (models) => new Set(models.filter((m) => m.available).map((m) => m.modelId)),
+      (models) => new Map(models.map((m) => [m.modelId, { available: m.available, profileIds: m.profileIds }])),
       (err: unknown) => {
         this.logger.warn({ err }, 'could not list models from the provider; reporting none available');
         this.availability = undefined;
-        return new Set<string>();
+        return new Map<string, Listed>();
       },
     );
     this.availability = { at: now, ids };
     return ids;
   }
+}
+
+interface Listed {
+  available: boolean;
+  profileIds: string[];
+}
+
+/**
+ * A base id is available when callable as is; a profile-only model's base id is not, and lists the
+ * profile ids to call it through. A profile id is available when the provider lists it.
+ */
+function availabilityOf(modelId: string, baseModelId: string, listed: Map<string, Listed>): { available: boolean; profileIds: string[] } {
+  const entry = listed.get(baseModelId);
+  if (!entry) return { available: false, profileIds: [] };
+  if (modelId === baseModelId) return { available: entry.available, profileIds: entry.profileIds };
+  return { available: entry.profileIds.includes(modelId) || entry.available, profileIds: [] };
 }
 
 /**

@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { lockDataDir, type DataDirLock } from '../db/data-dir-lock';
+
+/** Knobs of the trace spool. */
+export interface TraceSpoolOptions {
+  /** Root folder; each process spools into its own locked sub-folder of it. */
+  dir: string;
+  /** Bytes the spool may hold (all segments of this process); beyond it records are not spooled. Default 256 MiB. */
+  maxBytes?: number;
+  /** A segment file is sealed past this many bytes. Default 4 MiB. */
+  segmentBytes?: number;
+}
+
+/** One spooled record as a line: the record and the time it was enqueued. */
+export interface SpooledLine {
+  at: string;
+  record: unknown;
+}
+
+/**
+ * A local append-only spool in front of the database (like the OpenTelemetry Collector's persistent
+ * queue): `append()` writes the record with write(2) before the caller acknowledges anything, so a
+ * crash (kill -9) of the process does not lose it; the kernel has it. Segments are JSON lines; once
+ * every record appended so far has been written to the database, `settled()` removes the sealed
+ * segments and truncates the open one. A process that died leaves its folder behind: the next one
+ * to start replays it (`orphans()`), and the database's ON CONFLICT (id) makes a replay idempotent.
+ */
+export class TraceSpool {
+  readonly folder: string;
+  private readonly lock: DataDirLock;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private fd: number | null = null;
+  private segment = 0;
+  private segmentSize = 0;
+  /** Bytes in sealed segments plus the open one. */
+  private bytes = 0;
+
+  constructor(private readonly opts: TraceSpoolOptions) {
+    this.maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
+    this.segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
+    fs.mkdirSync(opts.dir, { recursive: true });
+    this.folder = path.join(opts.dir, `${process.pid}-${randomUUID().slice(0, 8)}`);
+    this.lock = lockDataDir(this.folder);
+  }
+
+  /** Bytes currently spooled. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** Appends one record; false (nothing written) when the spool is full. Throws on an I/O error. */
+  append(record: unknown, at: Date): boolean {
+    const line = JSON.stringify({ at: at.toISOString(), record } satisfies SpooledLine) + '\n';
+    const size = Buffer.byteLength(line);
+    if (this.bytes + size > this.maxBytes) return false;
+    if (this.fd === null || this.segmentSize >= this.segmentBytes) this.openSegment();
+    fs.writeSync(this.fd!, line);
+    this.segmentSize += size;
+    this.bytes += size;
+    return true;
+  }
+
+  /** Every record appended so far is in the database: drop the segments. */
+  settled(): void {
+    if (this.bytes === 0) return;
+    for (const f of this.segmentFiles(this.folder)) {
+      if (f === this.currentFile()) continue;
+      fs.rmSync(path.join(this.folder, f), { force: true });
+    }
+    if (this.fd !== null) fs.ftruncateSync(this.fd, 0);
+    this.segmentSize = 0;
+    this.bytes = 0;
+  }
+
+  /**
+   * Folders left by processes that are gone (their lock is stale): each is locked for this process,
+   * read, and removed by `done()` once its records are in the database.
+   */
+  orphans(): Array<{ folder: string; lines: SpooledLine[]; done(): void }> {
+    const found: Array<{ folder: string; lines: SpooledLine[]; done(): void }> = [];
+    for (const name of fs.readdirSync(this.opts.dir)) {
+      const folder = path.join(this.opts.dir, name);
+      if (folder === this.folder || !fs.statSync(folder).isDirectory()) continue;
+      let lock: DataDirLock;
+      try {
+        lock = lockDataDir(folder);
+      } catch {
+        continue; // Its owner is alive: not ours to replay.
+      }
+      const lines: SpooledLine[] = [];
+      for (const f of this.segmentFiles(folder)) {
+        for (const raw of fs.readFileSync(path.join(folder, f), 'utf8').split('\n')) {
+          if (!raw) continue;
+          try {
+            lines.push(JSON.parse(raw) as SpooledLine);
+          } catch {
+            // A line cut by the crash: nothing was acknowledged for it.
+          }
+        }
+      }
+      found.push({
+        folder,
+        lines,
+        done() {
+          lock.release();
+          fs.rmSync(folder, { recursive: true, force: true });
+        },
+      });
+    }
+    return found;
+  }
+
+  /** Closes the spool; `clean` (everything written) removes its folder, else it stays for the next start. */
+  close(clean: boolean): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+    if (clean) {
+      this.lock.release();
+      fs.rmSync(this.folder, { recursive: true, force: true });
+    } else {
+      this.lock.release();
+    }
+  }
+
+  private currentFile(): string {
+    return `segment-${String(this.segment).padStart(8, '0')}.jsonl`;
+  }
+
+  private openSegment(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.segment++;
+    this.fd = fs.openSync(path.join(this.folder, this.currentFile()), 'a');
+    this.segmentSize = 0;
+  }
+
+  private segmentFiles(folder: string): string[] {
+    return fs
+      .readdirSync(folder)
+      .filter((f) => f.startsWith('segment-') && f.endsWith('.jsonl'))
+      .sort();
+  }
+}

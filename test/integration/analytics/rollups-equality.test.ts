@@ -31,6 +31,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     ['everything', {}],
     ['whole hours', { from: d('2026-03-01T05:00:00Z'), to: d('2026-03-02T18:00:00Z') }],
     ['partial hours at both ends', { from: d('2026-03-01T05:17:23.456Z'), to: d('2026-03-02T18:41:07.001Z') }],
+    ['days, hours and partial hours', { from: d('2026-03-01T05:17:23.456Z'), to: d('2026-03-03T18:41:07.001Z') }],
     ['inside one hour', { from: d('2026-03-02T10:05:00Z'), to: d('2026-03-02T10:50:00Z') }],
     ['open end', { from: d('2026-03-02T22:30:00.5Z') }],
     ['open start', { to: d('2026-03-01T03:59:59.999Z') }],
@@ -45,6 +46,8 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     { cached: true },
     { user: 'u-0' },
     { tags: ['eu', 'vip'] },
+    { source: 'EVAL' as never },
+    { evalRun: '00000000-0000-4000-8000-000002051400' },
   ];
   const D = Dimension;
   const GROUPINGS: Dimension[][] = [
@@ -60,7 +63,10 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
 
   it('the seeded set is what the tests think it is', async () => {
     const [row] = await t.app.dataSource.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE jsonb_array_length(guardrail_events) > 0)::int AS g,
-      count(*) FILTER (WHERE cached)::int AS c FROM traces`);
+      count(*) FILTER (WHERE cached)::int AS c, count(*) FILTER (WHERE source = 'EVAL')::int AS e,
+      count(*) FILTER (WHERE eval_run_id = '00000000-0000-4000-8000-000002051400')::int AS r FROM traces`);
+    expect(row.e).toBeGreaterThan(30);
+    expect(row.r).toBeGreaterThan(0);
     expect(row.n).toBe(3000);
     expect(row.g).toBeGreaterThan(100);
     expect(row.c).toBeGreaterThan(100);
@@ -77,7 +83,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
         }
       }
     }
-    for (const [, range] of RANGES.slice(0, 3)) {
+    for (const [, range] of RANGES.slice(0, 4)) {
       for (const f of FILTERS) {
         for (const groupBy of [[D.PROMPT], [D.MODEL, D.LABEL]]) {
           const filter = { ...range, ...f };

@@ -55,9 +55,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     [D.PROMPT, D.MODEL],
     [D.LABEL, D.PROMPT_VERSION],
     [D.ROUTE_RULE, D.API_KEY],
-    [D.PROMPT, D.USER],
-    [D.MODEL, D.TAG],
-  ];
+  ].filter((g) => !g.includes(D.USER) && !g.includes(D.TAG)); // USER and TAG read raw on both sides: their own test below
   const BUCKETS: Array<TimeBucket | undefined> = [undefined, TimeBucket.HOUR, TimeBucket.DAY, TimeBucket.WEEK, TimeBucket.MONTH];
   const plain = <T>(rows: T[]) => JSON.parse(JSON.stringify(rows)) as T[];
 
@@ -92,7 +90,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
         }
       }
     }
-    expect(compared).toBeGreaterThan(5000);
+    expect(compared).toBeGreaterThan(3000);
   }, 300_000);
 
   it('cacheStats and guardrailStats: every bucket, time range and filter', async () => {
@@ -138,7 +136,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
 
   it('latencyStats: counts and averages equal, percentiles within 1% of the true latency of their rank', async () => {
     let checked = 0;
-    const rolledDims = GROUPINGS.filter((g) => !g.includes(D.USER) && !g.includes(D.TAG));
+    const rolledDims = GROUPINGS;
     for (const [, range] of RANGES) {
       for (const f of FILTERS.slice(0, 7)) {
         for (const groupBy of f === FILTERS[0] ? [[], ...rolledDims] : [[], [D.MODEL]]) {
@@ -179,9 +177,12 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
       [[D.USER], {}],
       [[D.TAG], { from: d('2026-03-01T05:17:23.456Z') }],
       [[D.MODEL], { tags: ['eu'] }],
+      [[D.PROMPT, D.USER], {}],
+      [[D.MODEL, D.TAG], { to: d('2026-03-02T07:30:00Z') }],
       [[D.PROMPT], { user: 'u-1' }],
     ] as Array<[Dimension[], TraceFilterData]>) {
       expect(plain(await rolled.latencyStats(filter, groupBy, TimeBucket.DAY))).toEqual(plain(await raw.latencyStats(filter, groupBy, TimeBucket.DAY)));
+      expect(plain(await rolled.costBreakdown(filter, groupBy, TimeBucket.HOUR))).toEqual(plain(await raw.costBreakdown(filter, groupBy, TimeBucket.HOUR)));
     }
   });
 

@@ -10,15 +10,18 @@ export class TraceRollups1796600000000 implements MigrationInterface {
   name = 'TraceRollups1796600000000';
 
   public async up(q: QueryRunner): Promise<void> {
+    // A database that ran this migration's first draft (1795600000000, briefly on main, without
+    // `source` and the daily level) gets it replaced; the rollups are rebuilt below from the traces.
+    await q.query(`DROP TABLE IF EXISTS "trace_rollups_hourly", "trace_guardrail_rollups_hourly"`);
     // DDSketch logarithmic mapping, relative accuracy 1%: key = ceil(log2(v) * ln2 / ln(gamma)); zero bin -1000000.
     await q.query(`
-      CREATE FUNCTION trace_sketch_key(v double precision) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+      CREATE OR REPLACE FUNCTION trace_sketch_key(v double precision) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT CASE WHEN v IS NULL THEN NULL WHEN v < 1e-6 THEN -1000000
           ELSE ceil(ln(v) / 0.6931471805599453 * 34.65620375188817)::integer END
       $$`);
     // Merging two sketches is adding their bin counts.
     await q.query(`
-      CREATE FUNCTION trace_sketch_merge(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+      CREATE OR REPLACE FUNCTION trace_sketch_merge(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb)
         FROM (SELECT k, sum(v::bigint) AS n FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) s(k, v) GROUP BY k) x
       $$`);

@@ -41,7 +41,7 @@ export interface SyntheticOptions {
 /**
  * Realistic synthetic traces, in time order, spread evenly over [start, end): a dozen prompts with
  * labels and versions, apps with their own API keys, routing rules choosing models, lognormal
- * latencies by model, ~5% failures, ~3% guardrail blocks, ~10% guardrail findings, ~8% cache hits,
+ * latencies by model, ~5% failures, ~3% guardrail blocks, ~10% guardrail findings, ~8% cache hits, ~3% eval traffic,
  * Zipf-distributed users, 0–2 tags. Money adds up exactly in integer micro-USD.
  */
 export function* syntheticTraces(count: number, options: SyntheticOptions = {}): Generator<TraceRecord> {
@@ -65,6 +65,8 @@ export function* syntheticTraces(count: number, options: SyntheticOptions = {}):
     const rule = RULES[pi % RULES.length]!;
     const main = rule === 'cheap-first' ? MODELS[pi % 2]! : MODELS[2 + (pi % 3)]!;
     const model = rnd() < 0.9 ? main : MODELS[(MODELS.indexOf(main) + 1) % MODELS.length]!;
+    // ~3% come from eval runs (one run per day and prompt), told apart by `source`.
+    const evalRunId = rnd() < 0.03 ? `00000000-0000-4000-8000-${String(Math.floor(createdAt.getTime() / 86_400_000) * 100 + pi).padStart(12, '0')}` : null;
     const user = `u-${Math.floor(users * rnd() ** 2.5)}`;
     const tags = TAGS.filter(() => rnd() < 0.08).slice(0, 2);
     const sr = rnd();
@@ -116,6 +118,8 @@ export function* syntheticTraces(count: number, options: SyntheticOptions = {}):
       sessionId: `s-${Math.floor(rnd() * 1e9).toString(36)}`,
       apiKey,
       tags,
+      source: evalRunId ? 'EVAL' : 'PRODUCTION',
+      evalRunId,
       status,
       errorCode: status === 'FAILED' ? 'PROVIDER_ERROR' : status === 'BLOCKED' ? 'GUARDRAIL_BLOCKED' : null,
       stopReason: status === 'COMPLETED' ? 'end_turn' : null,

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { SqlParams, StageCost, microsToUsd, sketchValue, traceFilterConditions, type TraceFilterData } from '../traces';
+import { SqlParams, StageCost, TraceSource, microsToUsd, sketchValue, traceFilterConditions, type TraceFilterData } from '../traces';
 import { BadUserInputError } from '../graphql/errors';
 import { CacheRow, CostRow, Dimension, GuardrailRow, LatencyRow, TimeBucket, type RowKeys } from './analytics.types';
 
@@ -89,23 +89,46 @@ export const RAW_SCAN_MAX_ROWS = 2_000_000;
 
 const HOUR_MS = 3_600_000;
 
-/** Which hours the rollups answer and which partial hours (at the edges) the raw traces answer. */
-interface RangePlan {
-  /** Whole hours [from, to) read from the rollups (null bound: open); null when none. */
-  rollup: { from: Date | null; to: Date | null } | null;
-  /** Partial hours read from the raw traces. */
-  raw: Array<{ from: Date | null; to: Date | null }>;
+type Range = { from: Date | null; to: Date | null };
+
+/** Which parts of a time range the daily and hourly rollups answer, and which (partial hours) the raw traces answer. */
+export interface RangePlan {
+  rollups: Array<Range & { level: 'daily' | 'hourly' }>;
+  raw: Range[];
 }
 
-/** Splits a filter's [from, to) into whole UTC hours (rollups) and the partial hours at both ends (raw). */
-export function planRange(from: Date | null | undefined, to: Date | null | undefined): RangePlan {
-  const h0 = from ? new Date(Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS) : null;
-  const h1 = to ? new Date(Math.floor(to.getTime() / HOUR_MS) * HOUR_MS) : null;
-  if (h0 && h1 && h0.getTime() >= h1.getTime()) return { rollup: null, raw: [{ from: from ?? null, to: to ?? null }] };
-  const raw: RangePlan['raw'] = [];
-  if (from && h0 && from.getTime() < h0.getTime()) raw.push({ from, to: h0 });
-  if (to && h1 && h1.getTime() < to.getTime()) raw.push({ from: h1, to });
-  return { rollup: { from: h0, to: h1 }, raw };
+const DAY_MS = 86_400_000;
+const ceilTo = (d: Date, size: number) => new Date(Math.ceil(d.getTime() / size) * size);
+const floorTo = (d: Date, size: number) => new Date(Math.floor(d.getTime() / size) * size);
+const before = (a: Date | null, b: Date | null) => a === null || b === null || a.getTime() < b.getTime();
+
+/**
+ * Splits a filter's [from, to) into whole UTC days (daily rollups; not for HOUR buckets), whole UTC
+ * hours (hourly rollups) and the partial hours at both ends (raw traces). Every instant of the range
+ * lands in exactly one part.
+ */
+export function planRange(from: Date | null | undefined, to: Date | null | undefined, useDays = true): RangePlan {
+  const plan: RangePlan = { rollups: [], raw: [] };
+  const hours = (a: Date | null, b: Date | null) => {
+    const h0 = a ? ceilTo(a, HOUR_MS) : null;
+    const h1 = b ? floorTo(b, HOUR_MS) : null;
+    if (!before(h0, h1)) return plan.raw.push({ from: a, to: b });
+    if (a && h0 && a.getTime() < h0.getTime()) plan.raw.push({ from: a, to: h0 });
+    plan.rollups.push({ level: 'hourly', from: h0, to: h1 });
+    if (b && h1 && h1.getTime() < b.getTime()) plan.raw.push({ from: h1, to: b });
+  };
+  const a = from ?? null;
+  const b = to ?? null;
+  const d0 = a ? ceilTo(a, DAY_MS) : null;
+  const d1 = b ? floorTo(b, DAY_MS) : null;
+  if (!useDays || !before(d0, d1)) {
+    hours(a, b);
+    return plan;
+  }
+  if (a && d0 && a.getTime() < d0.getTime()) hours(a, d0);
+  plan.rollups.push({ level: 'daily', from: d0, to: d1 });
+  if (b && d1 && d1.getTime() < b.getTime()) hours(d1, b);
+  return plan;
 }
 
 /** The rollup column of each rolled-up filter field. */
@@ -141,21 +164,16 @@ const LATENCY_MEASURES: Measure[] = [
   ['latency_sum', 'r.latency_sum', 'COALESCE(t.latency_ms, 0)'],
 ];
 
-/**
- * True when a query needs a dimension or filter the rollups do not carry (USER, TAG), or traffic
- * they do not hold (the rollups are production traffic; EVAL traces and an eval run's are raw only).
- */
+/** True when a query needs a dimension or filter the rollups do not carry (USER, TAG, an eval run). */
 function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
-  // The rollups keep no user, tag or OpenTelemetry trace id, and hold production traffic only:
-  // those filters, EVAL traffic and an eval run's traces read the raw traces.
+  // The rollups keep no user, tag, eval run or OpenTelemetry trace id: those filters read the raw traces.
   return (
     dims.includes(Dimension.USER) ||
     dims.includes(Dimension.TAG) ||
     filter?.user != null ||
     Boolean(filter?.tags?.length) ||
-    filter?.otelTraceId != null ||
-    (filter?.source != null && filter.source !== 'PRODUCTION') ||
-    filter?.evalRun != null
+    filter?.evalRun != null ||
+    filter?.otelTraceId != null
   );
 }
 
@@ -295,7 +313,7 @@ export class AnalyticsService {
     const p = new SqlParams();
     const totals = this.parts(p, filter, [], bucket, [['requests', 'r.requests', '1']]);
     const hitMeasures = ['triggered', 'blocked', 'anonymized'].map((c) => `r.${c} AS ${c}`).join(', ');
-    const rolled = this.rollupParts(p, filter, [], bucket, `r.policy, r.kind, r.direction, ${hitMeasures}`, '', 'trace_guardrail_rollups_hourly');
+    const rolled = this.rollupParts(p, filter, [], bucket, `r.policy, r.kind, r.direction, ${hitMeasures}`, '', 'trace_guardrail_rollups');
     const action = `COALESCE(f.value->>'action', e.value->>'action')`;
     const raw = this.rawParts(p, filter, [], bucket, `t.id, e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, ${action} AS action`, '', `
          CROSS JOIN LATERAL jsonb_array_elements(t.guardrail_events) AS e(value)
@@ -325,7 +343,7 @@ export class AnalyticsService {
     if (this.source === 'raw') return true;
     if (!needsRaw(filter, dims)) return false;
     // A user or a trace id narrows the raw scan through an index: no range limit then.
-    if (filter?.user == null && filter?.otelTraceId == null) {
+    if (filter?.user == null && filter?.otelTraceId == null && filter?.evalRun == null) {
       const n = await this.tracesInRange(planRange(filter?.from, filter?.to));
       if (n > this.rawScanMaxRows) {
         throw new BadUserInputError(
@@ -337,12 +355,12 @@ export class AnalyticsService {
     return true;
   }
 
-  /** Traces in the whole hours of a time range (from the rollups, regardless of other filters). */
+  /** Traces in the rolled-up part of a time range (from the rollups, regardless of other filters). */
   private async tracesInRange(plan: RangePlan): Promise<number> {
-    if (!plan.rollup) return 0;
+    if (!plan.rollups.length) return 0;
     const p = new SqlParams();
-    const cond = rangeConditions(plan.rollup, 'r.bucket', p);
-    const [row] = await this.db.query(`SELECT COALESCE(sum(r.requests), 0) AS n FROM trace_rollups_hourly r ${where(cond)}`, p.values);
+    const parts = plan.rollups.map((range) => `SELECT r.requests FROM trace_rollups_${range.level} r ${where(rangeConditions(range, 'r.bucket', p))}`);
+    const [row] = await this.db.query(`SELECT COALESCE(sum(requests), 0) AS n FROM (${parts.join(' UNION ALL ')}) u`, p.values);
     return num(row?.n);
   }
 
@@ -361,16 +379,18 @@ export class AnalyticsService {
     bucket: TimeBucket | null | undefined,
     select: string,
     join = '',
-    table = 'trace_rollups_hourly',
+    table: 'trace_rollups' | 'trace_guardrail_rollups' = 'trace_rollups',
   ): string[] {
-    const plan = planRange(filter?.from, filter?.to);
-    if (!plan.rollup) return [];
-    const cond = rangeConditions(plan.rollup, 'r.bucket', p);
-    for (const [field, col] of ROLLUP_FILTERS) {
-      const v = filter?.[field];
-      if (v != null) cond.push(`r.${col} = ${p.add(v)}`);
-    }
-    return [`SELECT ${keySelect(dims, bucket, 'r', 'r.bucket')}, ${select} FROM ${table} r${join} ${where(cond)}`];
+    return planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) => {
+      const cond = rangeConditions(range, 'r.bucket', p);
+      for (const [field, col] of ROLLUP_FILTERS) {
+        const v = filter?.[field];
+        if (v != null) cond.push(`r.${col} = ${p.add(v)}`);
+      }
+      // As `traceFilterConditions`: an unset source counts production traffic only.
+      cond.push(`r.source = ${p.add(filter?.source ?? TraceSource.PRODUCTION)}`);
+      return `SELECT ${keySelect(dims, bucket, 'r', 'r.bucket')}, ${select} FROM ${table}_${range.level} r${join} ${where(cond)}`;
+    });
   }
 
   private rawParts(
@@ -382,7 +402,7 @@ export class AnalyticsService {
     extra = '',
     join = '',
   ): string[] {
-    return planRange(filter?.from, filter?.to).raw.map((range) => {
+    return planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).raw.map((range) => {
       const cond = traceFilterConditions({ ...(filter ?? {}), from: range.from, to: range.to }, 't', p.add);
       if (extra) cond.push(extra);
       return `SELECT ${keySelect(dims, bucket, 't', 't.created_at')}, ${select} FROM traces t${join} ${where(cond)}`;

@@ -1,48 +1,49 @@
 import type { DataSource } from 'typeorm';
 
-const KEY = `date_trunc('hour', created_at, 'UTC'), prompt, prompt_version, label, model_id, route_rule, api_key, status, cached`;
+const key = (unit: string) => `date_trunc('${unit}', created_at, 'UTC'), prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source`;
 const bins = (col: string) =>
   `(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT trace_sketch_key(x) AS k, count(*) AS n FROM unnest(array_agg(${col})) AS x WHERE x IS NOT NULL GROUP BY 1) s)`;
 
-/** Rolls up every trace (as the writer does, batch by batch) in one statement. */
-export const ROLLUP_TRACES_SQL = `
-  INSERT INTO trace_rollups_hourly
-  SELECT ${KEY}, count(*),
+/** Rolls up every trace (as the writer does, batch by batch) in one statement; `unit` hour or day. */
+export const rollupTracesSql = (unit: 'hour' | 'day') => `
+  INSERT INTO trace_rollups_${unit === 'hour' ? 'hourly' : 'daily'}
+  SELECT ${key(unit)}, count(*),
     sum(COALESCE(input_tokens, 0)), sum(COALESCE(output_tokens, 0)), sum(COALESCE(cache_read_tokens, 0)), sum(COALESCE(cache_write_tokens, 0)),
     sum(cost_micros), sum(COALESCE(cost_system_micros, 0)), sum(COALESCE(cost_context_micros, 0)), sum(COALESCE(cost_history_micros, 0)),
     sum(COALESCE(cost_input_micros, 0)), sum(COALESCE(cost_output_micros, 0)), sum(COALESCE(cost_cache_read_micros, 0)), sum(COALESCE(cost_cache_write_micros, 0)),
     sum(saved_micros), count(latency_ms), COALESCE(sum(latency_ms), 0), ${bins('latency_ms')}, ${bins('ttft_ms')}
-  FROM traces WHERE source = 'PRODUCTION' GROUP BY ${KEY}`;
+  FROM traces GROUP BY ${key(unit)}`;
 
 /** Guardrail triggers of every trace: requests per (policy, finding kind, direction), as `guardrailTriggers()`. */
-export const ROLLUP_GUARDRAILS_SQL = `
-  INSERT INTO trace_guardrail_rollups_hourly
-  SELECT bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, policy, kind, direction,
+export const rollupGuardrailsSql = (unit: 'hour' | 'day') => `
+  INSERT INTO trace_guardrail_rollups_${unit === 'hour' ? 'hourly' : 'daily'}
+  SELECT bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source, policy, kind, direction,
     count(DISTINCT id), count(DISTINCT id) FILTER (WHERE action = 'BLOCKED'), count(DISTINCT id) FILTER (WHERE action = 'ANONYMIZED')
   FROM (
-    SELECT t.id, date_trunc('hour', t.created_at, 'UTC') AS bucket, t.prompt, t.prompt_version, t.label, t.model_id, t.route_rule, t.api_key, t.status, t.cached,
+    SELECT t.id, date_trunc('${unit}', t.created_at, 'UTC') AS bucket, t.prompt, t.prompt_version, t.label, t.model_id, t.route_rule, t.api_key, t.status, t.cached, t.source,
       e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, COALESCE(f.value->>'action', e.value->>'action') AS action
     FROM traces t
-    -- The rollups hold production traffic only (eval runs' cases are answered from the raw traces).
     CROSS JOIN LATERAL jsonb_array_elements(t.guardrail_events) AS e(value)
     LEFT JOIN LATERAL jsonb_array_elements(e.value->'findings') AS f(value) ON true
-    WHERE t.source = 'PRODUCTION'
   ) x
   WHERE action <> 'NONE'
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`;
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13`;
 
 /**
  * Recomputes the rollups from the raw traces (`npm run rollups:rebuild`), in one transaction: the
  * traces table is locked against writes meanwhile (SHARE mode: readers go on, the trace writer waits),
- * so no batch is counted twice or missed. Returns the rollup rows written.
+ * so no batch is counted twice or missed. Returns the hourly rollup rows written.
  */
 export async function rebuildRollups(db: DataSource): Promise<{ rollups: number; guardrails: number }> {
   return db.transaction(async (m) => {
     await m.query('LOCK TABLE traces IN SHARE MODE');
-    await m.query('DELETE FROM trace_rollups_hourly');
-    await m.query('DELETE FROM trace_guardrail_rollups_hourly');
-    await m.query(ROLLUP_TRACES_SQL);
-    await m.query(ROLLUP_GUARDRAILS_SQL);
+    for (const unit of ['hour', 'day'] as const) {
+      const level = unit === 'hour' ? 'hourly' : 'daily';
+      await m.query(`DELETE FROM trace_rollups_${level}`);
+      await m.query(`DELETE FROM trace_guardrail_rollups_${level}`);
+      await m.query(rollupTracesSql(unit));
+      await m.query(rollupGuardrailsSql(unit));
+    }
     const [r] = await m.query('SELECT (SELECT count(*) FROM trace_rollups_hourly)::int AS a, (SELECT count(*) FROM trace_guardrail_rollups_hourly)::int AS b');
     return { rollups: Number(r.a), guardrails: Number(r.b) };
   });

@@ -2,7 +2,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import type { ValidTraceRecord } from './trace-record';
 
 /**
- * Rollups: per UTC hour and per combination of the low-cardinality dimensions, the sums every
+ * Rollups: per UTC hour (and per UTC day) and per combination of the low-cardinality dimensions, the sums every
  * analytics query needs, plus DDSketch bins of latency and time-to-first-token. They are written in
  * the same transaction as the traces they count (see `PostgresTraceStore`), from exactly the rows that
  * INSERT reported as new, so a replayed batch never counts twice.
@@ -58,7 +58,7 @@ export function sketchQuantile(bins: Array<[key: number, count: number]>, q: num
 }
 
 /** The rolled-up dimensions, in key order; each is a `traces` column of the same name. */
-export const ROLLUP_KEY_COLUMNS = ['bucket', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key', 'status', 'cached'] as const;
+export const ROLLUP_KEY_COLUMNS = ['bucket', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key', 'status', 'cached', 'source'] as const;
 
 /** One row of `trace_rollups_hourly`, as a delta to add. */
 export interface RollupDelta {
@@ -71,6 +71,7 @@ export interface RollupDelta {
   apiKey: string | null;
   status: string;
   cached: boolean;
+  source: string;
   requests: number;
   inputTokens: number;
   outputTokens: number;
@@ -102,6 +103,7 @@ export interface GuardrailRollupDelta {
   apiKey: string | null;
   status: string;
   cached: boolean;
+  source: string;
   policy: string;
   kind: string | null;
   direction: string;
@@ -116,15 +118,14 @@ export interface WrittenRecord {
   at: Date;
 }
 
-/** Start of the UTC hour of `d`. */
-export function hourOf(d: Date): Date {
-  return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
-}
+/** The two rollup levels: `trace_rollups_<level>` and `trace_guardrail_rollups_<level>`, buckets of this many ms (UTC). */
+export const ROLLUP_LEVELS = { hourly: 3_600_000, daily: 86_400_000 } as const;
+export type RollupLevel = keyof typeof ROLLUP_LEVELS;
 
-function dimsOf(w: WrittenRecord) {
+function dimsOf(w: WrittenRecord, size: number) {
   const r = w.record;
   return {
-    bucket: hourOf(r.createdAt ?? w.at),
+    bucket: new Date(Math.floor((r.createdAt ?? w.at).getTime() / size) * size),
     prompt: r.prompt,
     promptVersion: r.promptVersion,
     label: r.label,
@@ -133,11 +134,12 @@ function dimsOf(w: WrittenRecord) {
     apiKey: r.apiKey,
     status: r.status,
     cached: r.cached,
+    source: r.source,
   };
 }
 
 const keyOf = (d: ReturnType<typeof dimsOf>) =>
-  JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached]);
+  JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached, d.source]);
 
 const addBin = (bins: SketchBins, value: number) => {
   const k = String(sketchKey(value));
@@ -166,14 +168,13 @@ export function guardrailTriggers(r: ValidTraceRecord): Map<string, { policy: st
 }
 
 /** Folds written records into rollup deltas (pure; one delta per distinct hour × dimensions). */
-export function rollupDeltas(rows: WrittenRecord[]): { rollups: RollupDelta[]; guardrails: GuardrailRollupDelta[] } {
+export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): { rollups: RollupDelta[]; guardrails: GuardrailRollupDelta[] } {
+  const size = ROLLUP_LEVELS[level];
   const rollups = new Map<string, RollupDelta>();
   const guardrails = new Map<string, GuardrailRollupDelta>();
   for (const w of rows) {
     const r = w.record;
-    // Rollups hold production traffic only: eval runs' cases are answered from the raw traces.
-    if (r.source === 'EVAL') continue;
-    const dims = dimsOf(w);
+    const dims = dimsOf(w, size);
     const key = keyOf(dims);
     let d = rollups.get(key);
     if (!d) {
@@ -250,6 +251,7 @@ const DIM_CELLS: Array<[string, (d: RollupDelta | GuardrailRollupDelta) => unkno
   ['api_key', (d) => d.apiKey, 'text'],
   ['status', (d) => d.status, 'text'],
   ['cached', (d) => d.cached, 'boolean'],
+  ['source', (d) => d.source, 'text'],
 ];
 
 const SUM_CELLS: Array<[string, (d: RollupDelta) => unknown, string]> = [
@@ -295,22 +297,22 @@ function valuesSql<T>(rows: T[], cells: Array<[string, (d: T) => unknown, string
 
 const DIM_LIST = ROLLUP_KEY_COLUMNS.join(', ');
 
-/** The upsert adding deltas to `trace_rollups_hourly` (sums added, sketch bins merged). */
-export function upsertRollupsSql(rows: RollupDelta[]): { sql: string; params: unknown[] } {
+/** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged). */
+export function upsertRollupsSql(rows: RollupDelta[], level: RollupLevel = 'hourly'): { sql: string; params: unknown[] } {
   const cells = [...DIM_CELLS, ...SUM_CELLS, ...BIN_CELLS] as Array<[string, (d: RollupDelta) => unknown, string]>;
   const { tuples, params } = valuesSql(rows, cells);
   const sums = SUM_CELLS.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`);
   const bins = BIN_CELLS.map(([c]) => `${c} = trace_sketch_merge(r.${c}, EXCLUDED.${c})`);
-  const sql = `INSERT INTO trace_rollups_hourly AS r (${cells.map(([c]) => c).join(', ')}) VALUES ${tuples}
+  const sql = `INSERT INTO trace_rollups_${level} AS r (${cells.map(([c]) => c).join(', ')}) VALUES ${tuples}
     ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...bins].join(', ')}`;
   return { sql, params };
 }
 
-/** The upsert adding deltas to `trace_guardrail_rollups_hourly`. */
-export function upsertGuardrailRollupsSql(rows: GuardrailRollupDelta[]): { sql: string; params: unknown[] } {
+/** The upsert adding deltas to `trace_guardrail_rollups_<level>`. */
+export function upsertGuardrailRollupsSql(rows: GuardrailRollupDelta[], level: RollupLevel = 'hourly'): { sql: string; params: unknown[] } {
   const cells = [...DIM_CELLS, ...GUARDRAIL_CELLS] as Array<[string, (d: GuardrailRollupDelta) => unknown, string]>;
   const { tuples, params } = valuesSql(rows, cells);
-  const sql = `INSERT INTO trace_guardrail_rollups_hourly AS r (${cells.map(([c]) => c).join(', ')}) VALUES ${tuples}
+  const sql = `INSERT INTO trace_guardrail_rollups_${level} AS r (${cells.map(([c]) => c).join(', ')}) VALUES ${tuples}
     ON CONFLICT (${DIM_LIST}, policy, kind, direction) DO UPDATE SET
       triggered = r.triggered + EXCLUDED.triggered, blocked = r.blocked + EXCLUDED.blocked, anonymized = r.anonymized + EXCLUDED.anonymized`;
   return { sql, params };

@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
 import { repairTraceRecord, validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
-import { rollupDeltas, upsertGuardrailRollupsSql, upsertRollupsSql, type WrittenRecord } from './trace-rollups';
+import { ROLLUP_LEVELS, rollupDeltas, upsertGuardrailRollupsSql, upsertRollupsSql, type RollupLevel, type WrittenRecord } from './trace-rollups';
 import { sanitizeForStorage } from './trace-sanitize';
 import { TraceSpool } from './trace-spool';
 import { isDatabaseUnavailable } from '../db/unavailable';
@@ -136,14 +136,16 @@ export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Pr
     }
     // Each new id once: a batch holding the same id twice stored it once.
     const fresh = rows.filter((r) => inserted.delete(r.record.id));
-    const { rollups, guardrails } = rollupDeltas(fresh);
-    for (const part of chunks(rollups, STATEMENT_ROWS)) {
-      const { sql, params } = upsertRollupsSql(part);
-      await m.query(sql, params);
-    }
-    for (const part of chunks(guardrails, STATEMENT_ROWS)) {
-      const { sql, params } = upsertGuardrailRollupsSql(part);
-      await m.query(sql, params);
+    for (const level of Object.keys(ROLLUP_LEVELS) as RollupLevel[]) {
+      const { rollups, guardrails } = rollupDeltas(fresh, level);
+      for (const part of chunks(rollups, STATEMENT_ROWS)) {
+        const { sql, params } = upsertRollupsSql(part, level);
+        await m.query(sql, params);
+      }
+      for (const part of chunks(guardrails, STATEMENT_ROWS)) {
+        const { sql, params } = upsertGuardrailRollupsSql(part, level);
+        await m.query(sql, params);
+      }
     }
     return fresh.length;
   });

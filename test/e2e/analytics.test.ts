@@ -303,6 +303,7 @@ describe('analytics over traces', () => {
     } finally {
       await t.app.dataSource.query(`DELETE FROM traces WHERE prompt = 'exactness'`);
       await t.app.dataSource.query(`DELETE FROM trace_rollups_hourly WHERE prompt = 'exactness'`);
+      await t.app.dataSource.query(`DELETE FROM trace_rollups_daily WHERE prompt = 'exactness'`);
     }
   });
 

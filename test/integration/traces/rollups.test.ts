@@ -17,6 +17,8 @@ describe('trace rollups', () => {
     await ds.query('DELETE FROM traces');
     await ds.query('DELETE FROM trace_rollups_hourly');
     await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
+    await ds.query('DELETE FROM trace_rollups_daily');
+    await ds.query('DELETE FROM trace_guardrail_rollups_daily');
   });
 
   const batch = (n: number, seed: number): WrittenRecord[] =>
@@ -28,13 +30,17 @@ describe('trace rollups', () => {
 
   /** The rollup tables, sorted, as plain data (bins as parsed JSON). */
   async function snapshot() {
-    const r = await ds.query(`SELECT * FROM trace_rollups_hourly ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached`);
+    const r = await ds.query(`SELECT * FROM trace_rollups_hourly ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source`);
     const g = await ds.query(
-      `SELECT * FROM trace_guardrail_rollups_hourly ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, policy, kind, direction`,
+      `SELECT * FROM trace_guardrail_rollups_hourly ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source, policy, kind, direction`,
+    );
+    const daily = await ds.query(`SELECT * FROM trace_rollups_daily ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source`);
+    const dailyG = await ds.query(
+      `SELECT * FROM trace_guardrail_rollups_daily ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source, policy, kind, direction`,
     );
     // A float sum depends on the order it was added in: compared to a millionth of a millisecond.
-    for (const row of r) row.latency_sum = Math.round(Number(row.latency_sum) * 1e6) / 1e6;
-    return JSON.parse(JSON.stringify({ r, g }));
+    for (const row of [...r, ...daily]) row.latency_sum = Math.round(Number(row.latency_sum) * 1e6) / 1e6;
+    return JSON.parse(JSON.stringify({ r, g, daily, dailyG }));
   }
 
   /** Every rollup-backed answer equals the plain GROUP BY. */
@@ -42,7 +48,7 @@ describe('trace rollups', () => {
     const rolled = new AnalyticsService(ds, { exactPercentileMaxRows: -1 });
     const raw = new AnalyticsService(ds, { source: 'raw' });
     const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
-    for (const bucket of [undefined, TimeBucket.HOUR]) {
+    for (const bucket of [undefined, TimeBucket.HOUR, TimeBucket.DAY]) {
       expect(plain(await rolled.costBreakdown({}, [Dimension.PROMPT, Dimension.MODEL], bucket))).toEqual(plain(await raw.costBreakdown({}, [Dimension.PROMPT, Dimension.MODEL], bucket)));
       expect(plain(await rolled.cacheStats({}, bucket))).toEqual(plain(await raw.cacheStats({}, bucket)));
       expect(plain(await rolled.guardrailStats({}, bucket))).toEqual(plain(await raw.guardrailStats({}, bucket)));
@@ -88,6 +94,7 @@ describe('trace rollups', () => {
     expect(incremental.r.length).toBeGreaterThan(50);
     expect(incremental.g.length).toBeGreaterThan(5);
     await ds.query('DELETE FROM trace_rollups_hourly WHERE prompt = $1', ['support']);
+    await ds.query('DELETE FROM trace_rollups_daily WHERE prompt = $1', ['classify']);
     const counts = await rebuildRollups(ds);
     expect(counts).toEqual({ rollups: incremental.r.length, guardrails: incremental.g.length });
     expect(await snapshot()).toEqual(incremental);

@@ -197,8 +197,10 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       // Order matters: no new requests, then the model clients, then writers that still need the
       // database (reaper, traces), then the listeners, then the database itself.
       const steps: Array<[string, () => Promise<unknown>]> = [
-        ['server', () => server.stop()],
+        // First, so that the server's grace period waits for client streams only, not for eval
+        // cases the worker would keep starting (its runs stay RUNNING and resume at the next start).
         ['eval worker', () => evalRuns.stopWorker()],
+        ['server', () => server.stop()],
         ['alert scheduler', () => alerts.scheduler.stop()],
         ['alert webhooks', () => alerts.webhookSender.close()],
         ['models', () => models.close()],

@@ -74,7 +74,12 @@ export function* syntheticTraces(count: number, options: SyntheticOptions = {}):
     const cached = status === 'COMPLETED' && rnd() < 0.08;
     const guardrailEvents: GuardrailEventRecord[] = [];
     if (status === 'BLOCKED') {
-      guardrailEvents.push({ direction: rnd() < 0.7 ? 'INPUT' : 'OUTPUT', action: 'BLOCKED', policy: pick(POLICIES), findings: [{ kind: rnd() < 0.5 ? 'TOPIC' : 'PROMPT_INJECTION', name: 'deny', action: 'BLOCKED' }] });
+      guardrailEvents.push({
+        direction: rnd() < 0.7 ? 'INPUT' : 'OUTPUT',
+        action: 'BLOCKED',
+        policy: pick(POLICIES),
+        findings: [{ kind: rnd() < 0.5 ? 'TOPIC' : 'PROMPT_INJECTION', name: 'deny', action: 'BLOCKED' }],
+      });
     } else if (rnd() < 0.1) {
       const n = 1 + Math.floor(rnd() * 3);
       guardrailEvents.push({
@@ -127,7 +132,15 @@ export function* syntheticTraces(count: number, options: SyntheticOptions = {}):
       request: { prompt, input: `question ${i}`, user, tags },
       assembledPrompt: called ? { system: [{ text: 'You are helpful.' }], messages: [{ role: 'user', content: [{ text: `question ${i}` }] }] } : null,
       output: status === 'COMPLETED' ? `answer ${i}` : null,
-      usage: called ? { inputTokens: system - cacheRead + context + history + input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: 0, byStage: { system: system - cacheRead, context, history, input, output } } : null,
+      usage: called
+        ? {
+            inputTokens: system - cacheRead + context + history + input,
+            outputTokens: output,
+            cacheReadTokens: cacheRead,
+            cacheWriteTokens: 0,
+            byStage: { system: system - cacheRead, context, history, input, output },
+          }
+        : null,
       costMicros: called ? costMicros : 0,
       costByStage: called ? stages : null,
       savedMicros: cached ? costMicros : 0,

@@ -92,7 +92,15 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   // A PROMPT budget must name an existing prompt (checked in the caller's transaction; the closure
   // is called only once every service exists).
   const budgets = features.budgets.create({
-    db, audit, bus, alerts, logger, holdTtlMs: config.generation.budgetHoldTtlMs, isKnownModel, leases: config.budgetLeases ? {} : false, modelIdProblem,
+    db,
+    audit,
+    bus,
+    alerts,
+    logger,
+    holdTtlMs: config.generation.budgetHoldTtlMs,
+    isKnownModel,
+    leases: config.budgetLeases ? {} : false,
+    modelIdProblem,
     promptExists: (m, name) => prompts.existsNamed(m, name),
   });
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
@@ -256,8 +264,7 @@ function usageCostMicros(u: TokenUsage, prices: Prices | undefined): number {
 
 /** What /readyz checks: the database answers (within 2 s), no migration is pending, a model provider is set. */
 async function readiness(dataSource: DataSource, modelMode: string | undefined): Promise<Record<string, string>> {
-  const within = <T>(p: Promise<T>, ms: number) =>
-    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
   const checks: Record<string, string> = {};
   try {
     await within(dataSource.query('SELECT 1'), 2000);

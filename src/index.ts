@@ -23,10 +23,7 @@ async function main(): Promise<void> {
   );
   if (app.generatedAdminSecret) {
     // Shown once, on the first start of an empty database, so a newcomer can call the admin API.
-    logger.warn(
-      { adminApiKey: app.generatedAdminSecret },
-      'No API key existed, so an ADMIN key was created. Its secret (adminApiKey) is shown only now: send it as "Authorization: Bearer <secret>"',
-    );
+    logger.warn({ adminApiKey: app.generatedAdminSecret }, 'No API key existed, so an ADMIN key was created. Its secret (adminApiKey) is shown only now: send it as "Authorization: Bearer <secret>"');
   }
   let stopping = false;
   const stop = async (signal: string) => {

@@ -227,7 +227,6 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     return toGraphQLError(e, logError);
   };
 
-
   // One log line and the operation metrics per HTTP operation; the response says its request and trace ids.
   const operationsPlugin: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {

@@ -148,9 +148,11 @@ const COST_MEASURES: Measure[] = [
   ['requests', 'r.requests', '1'],
   ...['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'].map((c): Measure => [c, `r.${c}`, `COALESCE(t.${c}, 0)`]),
   ['cost_micros', 'r.cost_micros', 't.cost_micros'],
-  ...['cost_system_micros', 'cost_context_micros', 'cost_history_micros', 'cost_input_micros', 'cost_output_micros', 'cost_cache_read_micros', 'cost_cache_write_micros'].map(
-    (c): Measure => [c, `r.${c}`, `COALESCE(t.${c}, 0)`],
-  ),
+  ...['cost_system_micros', 'cost_context_micros', 'cost_history_micros', 'cost_input_micros', 'cost_output_micros', 'cost_cache_read_micros', 'cost_cache_write_micros'].map((c): Measure => [
+    c,
+    `r.${c}`,
+    `COALESCE(t.${c}, 0)`,
+  ]),
 ];
 const CACHE_MEASURES: Measure[] = [
   ['requests', 'r.requests', '1'],
@@ -167,14 +169,7 @@ const LATENCY_MEASURES: Measure[] = [
 /** True when a query needs a dimension or filter the rollups do not carry (USER, TAG, an eval run). */
 function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
   // The rollups keep no user, tag, eval run or OpenTelemetry trace id: those filters read the raw traces.
-  return (
-    dims.includes(Dimension.USER) ||
-    dims.includes(Dimension.TAG) ||
-    filter?.user != null ||
-    Boolean(filter?.tags?.length) ||
-    filter?.evalRun != null ||
-    filter?.otelTraceId != null
-  );
+  return dims.includes(Dimension.USER) || dims.includes(Dimension.TAG) || filter?.user != null || Boolean(filter?.tags?.length) || filter?.evalRun != null || filter?.otelTraceId != null;
 }
 
 /** `k0, ..., bucket` of a rolled-up grouping over table alias `alias` whose time column is `time`. */
@@ -315,9 +310,17 @@ export class AnalyticsService {
     const hitMeasures = ['triggered', 'blocked', 'anonymized'].map((c) => `r.${c} AS ${c}`).join(', ');
     const rolled = this.rollupParts(p, filter, [], bucket, `r.policy, r.kind, r.direction, ${hitMeasures}`, '', 'trace_guardrail_rollups');
     const action = `COALESCE(f.value->>'action', e.value->>'action')`;
-    const raw = this.rawParts(p, filter, [], bucket, `t.id, e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, ${action} AS action`, '', `
+    const raw = this.rawParts(
+      p,
+      filter,
+      [],
+      bucket,
+      `t.id, e.value->>'policy' AS policy, f.value->>'kind' AS kind, e.value->>'direction' AS direction, ${action} AS action`,
+      '',
+      `
          CROSS JOIN LATERAL jsonb_array_elements(t.guardrail_events) AS e(value)
-         LEFT JOIN LATERAL jsonb_array_elements(e.value->'findings') AS f(value) ON true`).map(
+         LEFT JOIN LATERAL jsonb_array_elements(e.value->'findings') AS f(value) ON true`,
+    ).map(
       (sql) => `SELECT bucket, policy, kind, direction, count(DISTINCT id) AS triggered, count(DISTINCT id) FILTER (WHERE action = 'BLOCKED') AS blocked,
            count(DISTINCT id) FILTER (WHERE action = 'ANONYMIZED') AS anonymized FROM (${sql}) x WHERE action <> 'NONE' GROUP BY 1, 2, 3, 4`,
     );
@@ -346,10 +349,7 @@ export class AnalyticsService {
     if (filter?.user == null && filter?.otelTraceId == null && filter?.evalRun == null) {
       const n = await this.tracesInRange(planRange(filter?.from, filter?.to));
       if (n > this.rawScanMaxRows) {
-        throw new BadUserInputError(
-          'filter',
-          `USER and TAG are answered from the raw traces, at most ${this.rawScanMaxRows} at a time; this time range holds ${n}: narrow from/to or filter by user`,
-        );
+        throw new BadUserInputError('filter', `USER and TAG are answered from the raw traces, at most ${this.rawScanMaxRows} at a time; this time range holds ${n}: narrow from/to or filter by user`);
       }
     }
     return true;
@@ -393,15 +393,7 @@ export class AnalyticsService {
     });
   }
 
-  private rawParts(
-    p: SqlParams,
-    filter: TraceFilterData | null | undefined,
-    dims: Dimension[],
-    bucket: TimeBucket | null | undefined,
-    select: string,
-    extra = '',
-    join = '',
-  ): string[] {
+  private rawParts(p: SqlParams, filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, select: string, extra = '', join = ''): string[] {
     return planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).raw.map((range) => {
       const cond = traceFilterConditions({ ...(filter ?? {}), from: range.from, to: range.to }, 't', p.add);
       if (extra) cond.push(extra);

@@ -72,7 +72,10 @@ export class LatencyRow {
   @Field(() => Float, { nullable: true, description: 'Null when no trace of the row has a latency.' })
   avgMs!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Exact continuous percentile (percentile_cont) when the time range holds at most 20 000 traces; beyond, from DDSketch rollups: within 1% of the latency of that rank.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Exact continuous percentile (percentile_cont) when the time range holds at most 20 000 traces; beyond, from DDSketch rollups: within 1% of the latency of that rank.',
+  })
   p50Ms!: number | null;
 
   @Field(() => Float, { nullable: true })

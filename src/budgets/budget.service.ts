@@ -185,8 +185,7 @@ export class BudgetService {
     this.holdTtlMs = opts.holdTtlMs ?? 600_000;
     this.reapIntervalMs = opts.reapIntervalMs ?? 30_000;
     this.isKnownModel = opts.isKnownModel;
-    this.leases =
-      opts.leases === false ? null : new BudgetLeases(this.db, { ...DEFAULT_LEASE_OPTIONS, ...opts.leases }, this.now, (rows, now) => this.afterCharge(rows, now), this.logger);
+    this.leases = opts.leases === false ? null : new BudgetLeases(this.db, { ...DEFAULT_LEASE_OPTIONS, ...opts.leases }, this.now, (rows, now) => this.afterCharge(rows, now), this.logger);
     this.modelIdProblem = opts.modelIdProblem;
     this.promptExists = opts.promptExists;
     this.cache = new CachedConfig(TOPIC, async () => (await this.db.getRepository(Budget).find({ order: { name: 'ASC' } })).map(toData), opts.bus);

@@ -38,9 +38,7 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
   OTEL_SERVICE_NAME: z.string().optional(),
   OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
-  OTEL_TRACES_SAMPLER: z
-    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
-    .optional(),
+  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.string().optional(),
   TRACE_SPOOL_DIR: z.string().optional(),
@@ -165,7 +163,10 @@ function otelConfig(e: Env): OtelConfig {
   if (protocolAsked === 'grpc') throw new ConfigError('Invalid environment:\n  OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported; use http/protobuf (port 4318) or http/json');
   const off =
     ['true', '1'].includes((e.OTEL_SDK_DISABLED ?? '').toLowerCase()) ||
-    (e.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((x) => x.trim()).every((x) => x === 'none');
+    (e.OTEL_TRACES_EXPORTER ?? 'otlp')
+      .split(',')
+      .map((x) => x.trim())
+      .every((x) => x === 'none');
   const base = e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
   const tracesUrl = off ? null : (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base}/v1/traces` : null));
   return Object.freeze({
@@ -251,7 +252,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }),
     logFormat: e.LOG_FORMAT,
     otel: otelConfig(e),
-    corsOrigins: Object.freeze((e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
+    corsOrigins: Object.freeze(
+      (e.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
     traceSpoolDir: e.TRACE_SPOOL_DIR ?? (e.DATA_DIR.startsWith('memory://') ? undefined : `${e.DATA_DIR.replace(/\/+$/, '')}/trace-spool`),
     traceSpoolMaxBytes: Math.round(e.TRACE_SPOOL_MAX_MB * 1024 * 1024),
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,

@@ -4,8 +4,15 @@
  * (`SERVICE_UNAVAILABLE` with a retry hint) instead of INTERNAL_SERVER_ERROR.
  */
 const UNAVAILABLE_SQLSTATES = new Set([
-  '08000', '08001', '08003', '08004', '08006', '08P01', // connection exceptions
-  '57P01', '57P02', '57P03', // admin / crash shutdown, cannot connect now (starting up)
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '08P01', // connection exceptions
+  '57P01',
+  '57P02',
+  '57P03', // admin / crash shutdown, cannot connect now (starting up)
   '53300', // too many connections
 ]);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);

@@ -15,7 +15,11 @@ import {
 
 const BUILT_IN = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 /** A description on one line of a table cell. */
-const cell = (s: string | null | undefined) => (s ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (s: string | null | undefined) =>
+  (s ?? '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 const anchor = (name: string) => name.toLowerCase();
 /** `[Type!]!` with the named type linked to its section (built-in scalars stay plain). */
 function typeRef(t: { toString(): string }, named: string): string {
@@ -28,7 +32,9 @@ function namedOf(t: unknown): string {
   return x.name ?? '';
 }
 const args = (list: readonly GraphQLArgument[]) =>
-  list.length ? list.map((a) => `- \`${a.name}\`: ${typeRef(a.type, namedOf(a.type))}${a.defaultValue !== undefined ? ` = \`${JSON.stringify(a.defaultValue)}\`` : ''} — ${cell(a.description)}`).join('\n') : '';
+  list.length
+    ? list.map((a) => `- \`${a.name}\`: ${typeRef(a.type, namedOf(a.type))}${a.defaultValue !== undefined ? ` = \`${JSON.stringify(a.defaultValue)}\`` : ''} — ${cell(a.description)}`).join('\n')
+    : '';
 
 function operation(root: string, f: GraphQLField<unknown, unknown>): string {
   const a = args(f.args);
@@ -46,8 +52,16 @@ function fieldsTable(fields: Array<GraphQLField<unknown, unknown> | GraphQLInput
 function typeSection(t: GraphQLNamedType): string {
   const head = `### ${t.name}\n\n${cell(t.description)}\n`;
   if (isObjectType(t) || isInterfaceType(t) || isInputObjectType(t)) return `${head}\n${fieldsTable(Object.values(t.getFields()))}`;
-  if (isEnumType(t)) return `${head}\n| value | meaning |\n| --- | --- |\n${t.getValues().map((v) => `| \`${v.name}\` | ${cell(v.description)} |`).join('\n')}\n`;
-  if (isUnionType(t)) return `${head}\nOne of: ${t.getTypes().map((m) => `[\`${m.name}\`](#${anchor(m.name)})`).join(', ')}.\n`;
+  if (isEnumType(t))
+    return `${head}\n| value | meaning |\n| --- | --- |\n${t
+      .getValues()
+      .map((v) => `| \`${v.name}\` | ${cell(v.description)} |`)
+      .join('\n')}\n`;
+  if (isUnionType(t))
+    return `${head}\nOne of: ${t
+      .getTypes()
+      .map((m) => `[\`${m.name}\`](#${anchor(m.name)})`)
+      .join(', ')}.\n`;
   return head;
 }
 
@@ -83,5 +97,8 @@ export function apiReferenceMarkdown(input: GraphQLSchema): string {
     out.push(`## ${title}`, '');
     for (const t of types.filter(pick)) out.push(typeSection(t));
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

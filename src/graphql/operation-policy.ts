@@ -162,12 +162,19 @@ function depthRule(max: number): ValidationRule {
     }
     return deepest;
   };
-  return operationRule((op, ctx) => depth(op.selectionSet, fragmentsOf(ctx), new Set()), max, (n) => `query depth ${n} is over the limit of ${max}: ask for less nested data`);
+  return operationRule(
+    (op, ctx) => depth(op.selectionSet, fragmentsOf(ctx), new Set()),
+    max,
+    (n) => `query depth ${n} is over the limit of ${max}: ask for less nested data`,
+  );
 }
 
 function aliasRule(max: number): ValidationRule {
   return operationRule(
-    (op, ctx) => walk(op.selectionSet, fragmentsOf(ctx), new Set(), (node, inner) => (node.kind === Kind.FIELD ? (node.alias ? 1 : 0) + (node.selectionSet ? inner(node.selectionSet) : 0) : inner(undefined as never))),
+    (op, ctx) =>
+      walk(op.selectionSet, fragmentsOf(ctx), new Set(), (node, inner) =>
+        node.kind === Kind.FIELD ? (node.alias ? 1 : 0) + (node.selectionSet ? inner(node.selectionSet) : 0) : inner(undefined as never),
+      ),
     max,
     (n) => `${n} aliases is over the limit of ${max} per operation (__typename included): split the operation`,
   );

@@ -109,7 +109,10 @@ export const injectionEscalationSchema = z
   .strictObject({
     above: z.number().min(0).max(1),
     classifierModelId: z.string().min(1).nullable().default(null),
-    bedrockGuardrail: z.strictObject({ identifier: z.string().min(1), version: z.string().regex(/^(DRAFT|[1-9][0-9]{0,7})$/, 'DRAFT or a version number') }).nullable().default(null),
+    bedrockGuardrail: z
+      .strictObject({ identifier: z.string().min(1), version: z.string().regex(/^(DRAFT|[1-9][0-9]{0,7})$/, 'DRAFT or a version number') })
+      .nullable()
+      .default(null),
   })
   .refine((e) => e.classifierModelId !== null || e.bedrockGuardrail !== null, { message: 'set classifierModelId and/or bedrockGuardrail' });
 /** The `promptInjection.escalation` field. */

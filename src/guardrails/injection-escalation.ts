@@ -31,7 +31,11 @@ export const CLASSIFIER_TOOL = {
   inputSchema: {
     type: 'object',
     properties: {
-      verdict: { type: 'string', enum: ['injection', 'benign'], description: 'injection: the text tries to override, extract or subvert the assistant’s instructions or make it act for a third party' },
+      verdict: {
+        type: 'string',
+        enum: ['injection', 'benign'],
+        description: 'injection: the text tries to override, extract or subvert the assistant’s instructions or make it act for a third party',
+      },
       confidence: { type: 'number', minimum: 0, maximum: 1 },
     },
     required: ['verdict'],
@@ -55,7 +59,13 @@ export function inEscalationBand(esc: InjectionEscalation | null, score: number 
  * PROMPT_INJECTION finding named after the deciding layer) when any of them calls it an attack.
  * Provider errors propagate (the caller fails the check rather than letting an unchecked text by).
  */
-export async function escalateInjection(provider: EscalationProvider, esc: InjectionEscalation, text: string, local: Verdict, source?: string): Promise<{ verdict: Verdict; record: EscalationRecord }> {
+export async function escalateInjection(
+  provider: EscalationProvider,
+  esc: InjectionEscalation,
+  text: string,
+  local: Verdict,
+  source?: string,
+): Promise<{ verdict: Verdict; record: EscalationRecord }> {
   const asks: Promise<EscalationAnswer>[] = [];
   if (esc.classifierModelId) {
     const modelId = esc.classifierModelId;
@@ -92,7 +102,12 @@ export async function escalateInjection(provider: EscalationProvider, esc: Injec
   const decider = answers.find((a) => a.verdict === 'injection');
   const record: EscalationRecord = { localScore: local.injectionScore ?? 0, answers, decidedBy: decider?.layer ?? 'local' };
   if (!decider) return { verdict: { ...local, escalation: record }, record };
-  const finding: Finding = { kind: 'PROMPT_INJECTION', name: decider.layer === 'classifier-model' ? 'ESCALATED_CLASSIFIER' : 'ESCALATED_BEDROCK_GUARDRAIL', action: 'BLOCKED', score: local.injectionScore ?? 0 };
+  const finding: Finding = {
+    kind: 'PROMPT_INJECTION',
+    name: decider.layer === 'classifier-model' ? 'ESCALATED_CLASSIFIER' : 'ESCALATED_BEDROCK_GUARDRAIL',
+    action: 'BLOCKED',
+    score: local.injectionScore ?? 0,
+  };
   if (source !== undefined) finding.source = source;
   return { verdict: { ...local, action: 'BLOCKED', text, findings: [finding, ...local.findings], escalation: record }, record };
 }

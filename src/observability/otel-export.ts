@@ -84,8 +84,7 @@ function scrubber(r: GenerationRecord): (text: string) => string {
 /** `gen_ai.input.messages` / `gen_ai.output.messages` / `gen_ai.system_instructions`, as the conventions shape them (JSON). */
 function contentAttributes(r: GenerationRecord): Attributes {
   const scrub = scrubber(r);
-  const text = (parts: Array<{ text: string } | { cachePoint: true }>) =>
-    parts.filter((p): p is { text: string } => 'text' in p).map((p) => ({ type: 'text', content: scrub(p.text) }));
+  const text = (parts: Array<{ text: string } | { cachePoint: true }>) => parts.filter((p): p is { text: string } => 'text' in p).map((p) => ({ type: 'text', content: scrub(p.text) }));
   const out: Attributes = {};
   const a = r.assembledPrompt;
   if (a) {
@@ -94,9 +93,7 @@ function contentAttributes(r: GenerationRecord): Attributes {
     out['gen_ai.input.messages'] = cut(JSON.stringify(a.messages.map((m) => ({ role: m.role, parts: text(m.content) }))));
   }
   if (r.output) {
-    out['gen_ai.output.messages'] = cut(
-      JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: scrub(r.output) }], finish_reason: r.stopReason ?? 'unknown' }]),
-    );
+    out['gen_ai.output.messages'] = cut(JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: scrub(r.output) }], finish_reason: r.stopReason ?? 'unknown' }]));
   }
   return out;
 }
@@ -165,11 +162,7 @@ function samplerFor(sdk: typeof import('@opentelemetry/sdk-trace-base'), cfg: Ot
  * The exporter, or null when export is off (no `OTEL_EXPORTER_OTLP_ENDPOINT` /
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_SDK_DISABLED=true`, or `OTEL_TRACES_EXPORTER=none`).
  */
-export async function createGenerationSpanExporter(
-  cfg: OtelConfig,
-  logger: Logger,
-  opts: { serviceVersion?: string; scheduledDelayMillis?: number } = {},
-): Promise<GenerationSpanExporter | null> {
+export async function createGenerationSpanExporter(cfg: OtelConfig, logger: Logger, opts: { serviceVersion?: string; scheduledDelayMillis?: number } = {}): Promise<GenerationSpanExporter | null> {
   if (!cfg.tracesUrl) return null;
   // Loaded only when export is on: zero cost otherwise.
   const api = await import('@opentelemetry/api');
@@ -185,9 +178,7 @@ export async function createGenerationSpanExporter(
     const i = pair.indexOf('=');
     if (i > 0) resourceAttrs[pair.slice(0, i).trim()] = decodeURIComponent(pair.slice(i + 1).trim());
   }
-  const resource = defaultResource().merge(
-    resourceFromAttributes({ ...resourceAttrs, 'service.name': cfg.serviceName, ...(opts.serviceVersion ? { 'service.version': opts.serviceVersion } : {}) }),
-  );
+  const resource = defaultResource().merge(resourceFromAttributes({ ...resourceAttrs, 'service.name': cfg.serviceName, ...(opts.serviceVersion ? { 'service.version': opts.serviceVersion } : {}) }));
   const ids = new GivenTraceIdGenerator();
   const provider: BasicTracerProvider = new sdk.BasicTracerProvider({
     resource,
@@ -214,11 +205,7 @@ export async function createGenerationSpanExporter(
     const parent = parentContext(r);
     const model = r.modelId ?? requestedModel(r) ?? 'unknown';
     ids.next = r.otelParentSpanId ? null : (r.otelTraceId ?? null);
-    const root: Span = tracer.startSpan(
-      `chat ${model}`,
-      { kind: api.SpanKind.CLIENT, startTime: start, attributes: chatAttributes(r, cfg.captureContent) },
-      parent,
-    );
+    const root: Span = tracer.startSpan(`chat ${model}`, { kind: api.SpanKind.CLIENT, startTime: start, attributes: chatAttributes(r, cfg.captureContent) }, parent);
     ids.next = null;
     if (!root.isRecording()) return;
     const ctx = api.trace.setSpan(parent, root);

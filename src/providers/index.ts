@@ -20,7 +20,19 @@ export type {
 } from './provider';
 export { BEDROCK_ERROR_STATUS, ProviderError, toProviderError } from './provider.errors';
 export { countTokens, splitTokens } from './tokens';
-export { createPriceBook, DEFAULT_PROVIDER_ID, listModels, parseModelId, PROFILE_PREFIXES, resolveModel, modelIdProblem, type ModelInfo, type PriceBook, type Prices, type PromptCachingInfo } from './catalog';
+export {
+  createPriceBook,
+  DEFAULT_PROVIDER_ID,
+  listModels,
+  parseModelId,
+  PROFILE_PREFIXES,
+  resolveModel,
+  modelIdProblem,
+  type ModelInfo,
+  type PriceBook,
+  type Prices,
+  type PromptCachingInfo,
+} from './catalog';
 export { costByStageMicros, microsToUsd, picosToMicros, tokensCostMicros, tokensCostPicos, type StageCostMicros, type StageTokens } from './cost';
 export { BedrockProvider, EMBEDDING_MODEL_ID, flattenAssessments, type BedrockProviderOptions } from './bedrock/bedrock.provider';
 export { startEmulator, type EmulatorOptions, type EmulatorStreamEnd, type RunningEmulator } from './emulator/emulator.server';

@@ -164,9 +164,17 @@ export const traceRecordSchema = z
     guardrailEvents: z.array(guardrailEventSchema).default([]),
     spans: z.array(spanSchema).default([]),
     /** W3C trace id (32 hex digits) of the operation that made the generation: joins the trace with log lines and exported spans. */
-    otelTraceId: z.string().regex(/^[0-9a-f]{32}$/).nullish().transform((v) => v ?? null),
+    otelTraceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .nullish()
+      .transform((v) => v ?? null),
     /** The caller's span id from its `traceparent` (16 hex digits); not stored, read by the span exporter. */
-    otelParentSpanId: z.string().regex(/^[0-9a-f]{16}$/).nullish().transform((v) => v ?? null),
+    otelParentSpanId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .nullish()
+      .transform((v) => v ?? null),
     /** The caller's sampling decision; not stored. */
     otelSampled: z.boolean().default(true),
   })
@@ -212,7 +220,6 @@ export function validateTraceRecord(record: unknown): { ok: true; value: ValidTr
   const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
   return { ok: false, error: `${path}: ${message}` };
 }
-
 
 /**
  * A record whose request does not fit the schema (a refused request: `variables: "abc"`) is kept:

@@ -138,8 +138,7 @@ function dimsOf(w: WrittenRecord, size: number) {
   };
 }
 
-const keyOf = (d: ReturnType<typeof dimsOf>) =>
-  JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached, d.source]);
+const keyOf = (d: ReturnType<typeof dimsOf>) => JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached, d.source]);
 
 const addBin = (bins: SketchBins, value: number) => {
   const k = String(sketchKey(value));
@@ -289,9 +288,7 @@ const GUARDRAIL_CELLS: Array<[string, (d: GuardrailRollupDelta) => unknown, stri
 
 function valuesSql<T>(rows: T[], cells: Array<[string, (d: T) => unknown, string]>): { tuples: string; params: unknown[] } {
   const params: unknown[] = [];
-  const tuples = rows
-    .map((row) => `(${cells.map(([, v, cast]) => (params.push(v(row)), `$${params.length}::${cast}`)).join(', ')})`)
-    .join(', ');
+  const tuples = rows.map((row) => `(${cells.map(([, v, cast]) => (params.push(v(row)), `$${params.length}::${cast}`)).join(', ')})`).join(', ');
   return { tuples, params };
 }
 

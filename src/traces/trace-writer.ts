@@ -33,7 +33,6 @@ export interface TraceWriterOptions {
   writeBatch?: (db: DataSource, rows: WrittenRecord[]) => Promise<unknown>;
 }
 
-
 interface Queued {
   record: TraceRecord;
   /** When `enqueue()` was called: the default `createdAt`. */
@@ -282,7 +281,11 @@ export class TraceWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const left = this.queue.length;
-    if (left) this.logger.error({ traces: left, spool: this.spool?.folder ?? null }, this.spool ? 'database unreachable at stop: traces left in the spool for the next start' : 'database unreachable at stop: traces lost (no spool configured)');
+    if (left)
+      this.logger.error(
+        { traces: left, spool: this.spool?.folder ?? null },
+        this.spool ? 'database unreachable at stop: traces left in the spool for the next start' : 'database unreachable at stop: traces lost (no spool configured)',
+      );
     this.spool?.close(left === 0);
   }
 
@@ -296,7 +299,10 @@ export class TraceWriter {
       const now = Date.now();
       if (now - this.lastSpoolFullLog >= 1000) {
         this.lastSpoolFullLog = now;
-        this.logger.error({ spool: this.spool!.folder, bytes: this.spool!.size }, 'trace spool full: traces are kept in memory only until the database catches up (further ones this second are only counted)');
+        this.logger.error(
+          { spool: this.spool!.folder, bytes: this.spool!.size },
+          'trace spool full: traces are kept in memory only until the database catches up (further ones this second are only counted)',
+        );
       }
     } catch (err) {
       this.logger.error({ err }, 'trace spool append failed');

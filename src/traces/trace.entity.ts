@@ -36,7 +36,7 @@ export class Trace {
   @Field(() => String, {
     nullable: true,
     description:
-      'W3C trace id (32 hex digits) of the GraphQL operation that ran the generation: the caller\'s `traceparent` trace, or a new one. The same id is in the response `extensions.traceId`, the operation\'s log line and the exported OpenTelemetry spans.',
+      "W3C trace id (32 hex digits) of the GraphQL operation that ran the generation: the caller's `traceparent` trace, or a new one. The same id is in the response `extensions.traceId`, the operation's log line and the exported OpenTelemetry spans.",
   })
   @Column('text', { name: 'otel_trace_id', nullable: true })
   otelTraceId!: string | null;

@@ -67,7 +67,9 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
   } else console.log(`- reusing ${have} traces seeded earlier in ${name}`);
   const [sizes] = await ds.query(`SELECT pg_total_relation_size('traces') AS traces, pg_total_relation_size('trace_rollups_hourly') AS rollups,
     (SELECT count(*) FROM trace_rollups_hourly) AS rollup_rows, pg_total_relation_size('trace_guardrail_rollups_hourly') AS guardrails`);
-  console.log(`- sizes: traces ${(Number(sizes.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes.rollups) / 2 ** 20).toFixed(0)} MB (${sizes.rollup_rows} rows); guardrail rollups ${(Number(sizes.guardrails) / 2 ** 20).toFixed(0)} MB`);
+  console.log(
+    `- sizes: traces ${(Number(sizes.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes.rollups) / 2 ** 20).toFixed(0)} MB (${sizes.rollup_rows} rows); guardrail rollups ${(Number(sizes.guardrails) / 2 ** 20).toFixed(0)} MB`,
+  );
 
   const rolled = new AnalyticsService(ds);
   const raw = new AnalyticsService(ds, { source: 'raw', maxRows: 1_000_000 });
@@ -125,7 +127,14 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
     );
   }
   pages.sort((a, b) => a - b);
-  rows.push({ query: 'traces(first: 50) x10 pages, model filter', 'rollups p50 ms': ms(percentile(pages, 50)), 'rollups p95 ms': ms(percentile(pages, 95)), 'GROUP BY p50 ms': '-', 'GROUP BY p95 ms': '-', 'x faster (p50)': '-' });
+  rows.push({
+    query: 'traces(first: 50) x10 pages, model filter',
+    'rollups p50 ms': ms(percentile(pages, 50)),
+    'rollups p95 ms': ms(percentile(pages, 95)),
+    'GROUP BY p50 ms': '-',
+    'GROUP BY p95 ms': '-',
+    'x faster (p50)': '-',
+  });
   printTable(`analytics, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
   await ds.destroy();
 }

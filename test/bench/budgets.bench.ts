@@ -64,14 +64,17 @@ export async function benchBudgets(databaseUrl: string, opts: { workers?: number
     const leased = await run('leases (after)', 'leases', await make('hot-leases'));
 
     const results = [exact, leased];
-    printTable(`budget ledger: one hot budget, ${workers} concurrent admitters over 2 processes, pool ${poolSize} each, ${durationMs} ms each`, results.map((r) => ({
-      candidate: r.label,
-      'admissions/s': fmt(r.perSecond, 0),
-      'admit p50 ms': fmt(r.p50, 3),
-      'admit p99 ms': fmt(r.p99, 3),
-      'p99 after 1st s': fmt(r.steadyP99, 3),
-      admitted: r.admitted,
-    })));
+    printTable(
+      `budget ledger: one hot budget, ${workers} concurrent admitters over 2 processes, pool ${poolSize} each, ${durationMs} ms each`,
+      results.map((r) => ({
+        candidate: r.label,
+        'admissions/s': fmt(r.perSecond, 0),
+        'admit p50 ms': fmt(r.p50, 3),
+        'admit p99 ms': fmt(r.p99, 3),
+        'p99 after 1st s': fmt(r.steadyP99, 3),
+        admitted: r.admitted,
+      })),
+    );
     const fig = (r: typeof exact) => ({ admissionsPerSecond: Math.round(r.perSecond), p50Ms: +r.p50.toFixed(3), p99Ms: +r.p99.toFixed(3), p99AfterFirstSecondMs: +r.steadyP99.toFixed(3) });
     return { workers, processes: 2, poolSize, durationMs, exactHoldPerRequest: fig(exact), leases: fig(leased), speedup: +(leased.perSecond / exact.perSecond).toFixed(1) };
   } finally {

@@ -13,7 +13,8 @@ export const MODEL = 'amazon.nova-lite-v1:0';
 /** Ten retrieved chunks, as a RAG frontend sends them (the full-pipeline candidate screens each for injection). */
 export const CHUNKS = Array.from({ length: 10 }, (_, i) => ({
   id: `doc-${i}`,
-  text: `Paris guide, part ${i + 1}. The city sits on the Seine in northern France and has been the seat of government since the Middle Ages. ` +
+  text:
+    `Paris guide, part ${i + 1}. The city sits on the Seine in northern France and has been the seat of government since the Middle Ages. ` +
     'Its museums include the Louvre and the Musee d Orsay; its cafes line the boulevards laid out in the nineteenth century. '.repeat(3),
   score: 0.9 - i * 0.01,
 }));
@@ -107,7 +108,15 @@ export async function viaPortkey(gatewayUrl: string, emulatorUrl: string, input:
       'x-portkey-aws-region': 'us-east-1',
       'x-portkey-custom-host': emulatorUrl,
     },
-    body: JSON.stringify({ model: MODEL, stream, max_tokens: 512, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: `${context}\n\n${input}` }] }),
+    body: JSON.stringify({
+      model: MODEL,
+      stream,
+      max_tokens: 512,
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: `${context}\n\n${input}` },
+      ],
+    }),
   });
   if (!res.ok) throw new Error(`portkey ${res.status}: ${await res.text()}`);
   let ttft = NaN;

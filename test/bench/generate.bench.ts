@@ -36,11 +36,21 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     await setupFull(full);
     if (process.env.BENCH_PORTKEY === '1') portkey = await startPortkey();
     const services: WorkerSetup['services'] = {};
-    for (const [name, t] of [['bare', bare], ['full', full]] as const) services[name] = { wsUrl: t.wsUrl, httpUrl: t.url, key: await t.keyFor('APP') };
+    for (const [name, t] of [
+      ['bare', bare],
+      ['full', full],
+    ] as const)
+      services[name] = { wsUrl: t.wsUrl, httpUrl: t.url, key: await t.keyFor('APP') };
     worker = new Worker(path.join(__dirname, 'generate-client.worker.js'), { workerData: { endpoint, input, services, portkeyUrl: portkey?.url } satisfies WorkerSetup });
     const run = workerClient(worker);
-    const streaming: Array<[string, ClientKind]> = [['this service, no policy, no budget', 'ws:bare'], ['this service, full pipeline', 'ws:full']];
-    const once: Array<[string, ClientKind]> = [['generateOnce, no policy, no budget', 'once:bare'], ['generateOnce, full pipeline', 'once:full']];
+    const streaming: Array<[string, ClientKind]> = [
+      ['this service, no policy, no budget', 'ws:bare'],
+      ['this service, full pipeline', 'ws:full'],
+    ];
+    const once: Array<[string, ClientKind]> = [
+      ['generateOnce, no policy, no budget', 'once:bare'],
+      ['generateOnce, full pipeline', 'once:full'],
+    ];
     if (portkey) {
       streaming.unshift(['Portkey', 'portkey']);
       once.unshift(['Portkey, non-streaming', 'portkey-once']);
@@ -65,11 +75,31 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
         }
         const f = summarize(floor.map((s) => s.total));
         const ft = summarize(floor.map((s) => s.ttft));
-        rows.push({ mode, concurrency, candidate: 'floor (AWS SDK to the emulator)', n: f.n, 'total p50 ms': fmt(f.p50, 2), 'ratio p50': '1.00', 'total p99 ms': fmt(f.p99, 2), 'ratio p99': '1.00', 'ttft p50 ms': fmt(ft.p50, 2) });
+        rows.push({
+          mode,
+          concurrency,
+          candidate: 'floor (AWS SDK to the emulator)',
+          n: f.n,
+          'total p50 ms': fmt(f.p50, 2),
+          'ratio p50': '1.00',
+          'total p99 ms': fmt(f.p99, 2),
+          'ratio p99': '1.00',
+          'ttft p50 ms': fmt(ft.p50, 2),
+        });
         candidates.forEach(([label], c) => {
           const s = summarize(got[c]!.map((x) => x.total));
           const t = summarize(got[c]!.map((x) => x.ttft));
-          rows.push({ mode, concurrency, candidate: label, n: s.n, 'total p50 ms': fmt(s.p50, 2), 'ratio p50': fmt(s.p50 / f.p50, 2), 'total p99 ms': fmt(s.p99, 2), 'ratio p99': fmt(s.p99 / f.p99, 2), 'ttft p50 ms': fmt(t.p50, 2) });
+          rows.push({
+            mode,
+            concurrency,
+            candidate: label,
+            n: s.n,
+            'total p50 ms': fmt(s.p50, 2),
+            'ratio p50': fmt(s.p50 / f.p50, 2),
+            'total p99 ms': fmt(s.p99, 2),
+            'ratio p99': fmt(s.p99 / f.p99, 2),
+            'ttft p50 ms': fmt(t.p50, 2),
+          });
         });
       }
     }
@@ -100,7 +130,10 @@ async function setupPrompt(t: TestApp): Promise<void> {
 
 /** The full pipeline: PII on the output, injection screening of the input and chunks, one GLOBAL budget. */
 async function setupFull(t: TestApp): Promise<void> {
-  await must(t, `mutation { createGuardrailPolicy(input: { name: "pii-out", appliesTo: [OUTPUT], pii: { entities: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "CREDIT_DEBIT_CARD_NUMBER", action: "BLOCK" }] } }) { id } }`);
+  await must(
+    t,
+    `mutation { createGuardrailPolicy(input: { name: "pii-out", appliesTo: [OUTPUT], pii: { entities: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "CREDIT_DEBIT_CARD_NUMBER", action: "BLOCK" }] } }) { id } }`,
+  );
   await must(t, `mutation { createGuardrailPolicy(input: { name: "injection-in", appliesTo: [INPUT], promptInjection: { enabled: true, sensitivity: "MEDIUM", onContext: "DROP" } }) { id } }`);
   await must(t, `mutation { createBudget(input: { name: "global", scope: GLOBAL, period: MONTHLY, limitUsd: 1000000 }) { id } }`);
 }

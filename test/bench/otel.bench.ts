@@ -66,10 +66,7 @@ export async function benchOtelExport(opts: { iterations?: number } = {}): Promi
   try {
     apps.push(['off', await startTestApp({ LOG_LEVEL: 'silent' })]);
     apps.push(['on', await startTestApp({ LOG_LEVEL: 'silent', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url })]);
-    apps.push([
-      'on + content',
-      await startTestApp({ LOG_LEVEL: 'silent', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' }),
-    ]);
+    apps.push(['on + content', await startTestApp({ LOG_LEVEL: 'silent', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' })]);
     for (const [, t] of apps) await setup(t);
     const input = `Where is Paris?\n#reply: ${REPLY}`;
     const caller = { apiKeyId: 'bench', apiKeyName: 'bench' };

@@ -40,13 +40,20 @@ describe('database outage', () => {
     expect((await fetch(`${base()}/readyz`)).status).toBe(200);
     await pg.stop('fast');
 
-    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-secret-0123456789abcdef' }, body: JSON.stringify({ query: '{ budgets { name } }' }) });
+    const res = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-secret-0123456789abcdef' },
+      body: JSON.stringify({ query: '{ budgets { name } }' }),
+    });
     const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: expect.any(Number) });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
 
-    const ws = await wsCollect(t.ws(), '{ budgets { name } }').then((r) => JSON.stringify(r), (e: Error) => e.message);
+    const ws = await wsCollect(t.ws(), '{ budgets { name } }').then(
+      (r) => JSON.stringify(r),
+      (e: Error) => e.message,
+    );
     expect(ws).toMatch(/SERVICE_UNAVAILABLE/);
     expect(ws).not.toMatch(/INTERNAL/);
 

@@ -60,7 +60,12 @@ describe('prompt-injection escalation to Bedrock for uncertain inputs', () => {
     expect(events[0]!.findings[0]).toMatchObject({ kind: 'PROMPT_INJECTION', name: 'ESCALATED_CLASSIFIER', action: 'BLOCKED' });
     const tr = await trace(events.at(-1)!.failedTraceId);
     expect(escalationsOf(tr)).toEqual([
-      expect.objectContaining({ source: 'input', decidedBy: 'classifier-model', localScore: expect.any(Number), answers: [{ layer: 'classifier-model', verdict: 'injection', modelId: 'amazon.nova-micro-v1:0' }] }),
+      expect.objectContaining({
+        source: 'input',
+        decidedBy: 'classifier-model',
+        localScore: expect.any(Number),
+        answers: [{ layer: 'classifier-model', verdict: 'injection', modelId: 'amazon.nova-micro-v1:0' }],
+      }),
     ]);
     expect(tr.costUsd).toBeGreaterThan(0);
     expect(tr.costByStage.input).toBeGreaterThan(0);

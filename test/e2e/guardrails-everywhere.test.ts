@@ -42,7 +42,13 @@ describe('guardrails end to end: anonymized everywhere, attacks in retrieved chu
     await promptWith('pii-in', {
       name: 'pii-in',
       appliesTo: ['INPUT'],
-      pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }, { type: 'PHONE', action: 'ANONYMIZE' }, { type: 'US_SOCIAL_SECURITY_NUMBER', action: 'BLOCK' }] },
+      pii: {
+        entities: [
+          { type: 'EMAIL', action: 'ANONYMIZE' },
+          { type: 'PHONE', action: 'ANONYMIZE' },
+          { type: 'US_SOCIAL_SECURITY_NUMBER', action: 'BLOCK' },
+        ],
+      },
     });
     await promptWith('rag-drop', { name: 'rag-drop', appliesTo: ['INPUT'], promptInjection: { enabled: true, sensitivity: 'MEDIUM', onContext: 'DROP' } });
     await promptWith('rag-block', { name: 'rag-block', appliesTo: ['INPUT'], promptInjection: { enabled: true, sensitivity: 'MEDIUM', onContext: 'BLOCK' } });
@@ -70,10 +76,12 @@ describe('guardrails end to end: anonymized everywhere, attacks in retrieved chu
     for (const raw of [email, phone, 'amara.okafor']) expect(stored).not.toContain(raw);
     // The response cache was keyed on the anonymized text: the same input with another address is a hit.
     const again = await run({ prompt: 'pii-in', input: `Please update my contact: other.person@corp.example, phone +44 20 7946 0123.\n#reply: Updated.` }, 'DEFAULT');
-    const tr2 = (await (async () => {
-      await t.app.services.traces.writer.flush();
-      return must(TRACE, { id: traceIdOf(again) }, analyst);
-    })()).trace;
+    const tr2 = (
+      await (async () => {
+        await t.app.services.traces.writer.flush();
+        return must(TRACE, { id: traceIdOf(again) }, analyst);
+      })()
+    ).trace;
     expect(tr2.cached).toBe(true);
     expect(JSON.stringify(tr2)).not.toContain('other.person@corp.example');
   });
@@ -153,7 +161,9 @@ describe('TRACE_RAW_PII=true keeps the raw values in the trace (forensics opt-in
     await must('mutation { createPrompt(input: { name: "raw" }) { id } }', {});
     await must('mutation { createPromptVersion(input: { prompt: "raw", system: "You are helpful.", modelId: "amazon.nova-lite-v1:0" }) { number } }', {});
     await must('mutation { promotePromptVersion(input: { prompt: "raw", version: 1, label: "production" }) { promoted } }', {});
-    await must('mutation($p: GuardrailPolicyInput!) { createGuardrailPolicy(input: $p) { id } }', { p: { name: 'raw-pii', prompts: ['raw'], appliesTo: ['INPUT'], pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } } });
+    await must('mutation($p: GuardrailPolicyInput!) { createGuardrailPolicy(input: $p) { id } }', {
+      p: { name: 'raw-pii', prompts: ['raw'], appliesTo: ['INPUT'], pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } },
+    });
     const results = await wsCollect(t.ws(app), SUB, { i: { prompt: 'raw', input: 'Write to kofi.boateng@corp.example please.\n#reply: ok', cache: 'BYPASS' } });
     const events = results.map((r) => r.data!.generate as Ev);
     expect(events[0]!.findings[0].match).toBe('{EMAIL}');

@@ -35,7 +35,9 @@ describe('roles, dangling references and profile-only models', () => {
     expect(r.errors?.[0]?.extensions?.field).toBe('input.scopeValue');
     const ok = await t.gql('mutation { createBudget(input: { name: "real", scope: PROMPT, scopeValue: "refs", period: DAILY, limitUsd: 1 }) { id } }');
     expect(ok.errors).toBeUndefined();
-    const upd = await t.gql('mutation($id: ID!) { updateBudget(id: $id, input: { name: "real", scope: PROMPT, scopeValue: "gone", period: DAILY, limitUsd: 1 }) { id } }', { id: ok.data!.createBudget.id });
+    const upd = await t.gql('mutation($id: ID!) { updateBudget(id: $id, input: { name: "real", scope: PROMPT, scopeValue: "gone", period: DAILY, limitUsd: 1 }) { id } }', {
+      id: ok.data!.createBudget.id,
+    });
     expect(r.errors?.[0]?.extensions?.field).toBe('input.scopeValue');
     expect(code(upd)).toBe('BAD_USER_INPUT');
   });

@@ -50,18 +50,52 @@ const RAW: Record<string, string> = {
   [DEEP_CONDITION]: '{"inputMatches":'.repeat(1600) + '"x"' + '}'.repeat(1600),
 };
 
-const STRINGS = ['', ' ', '\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\u0001\u0002\u001f\u007f', '\u202e\u200b', '😀'.repeat(50), "' OR 1=1 --", '%_\\', '../../etc/passwd', 'x'.repeat(300), 'y'.repeat(1_100_000), '{{x}}{{', '(a+)+$'];
+const STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '\u0001\u0002\u001f\u007f',
+  '\u202e\u200b',
+  '😀'.repeat(50),
+  "' OR 1=1 --",
+  '%_\\',
+  '../../etc/passwd',
+  'x'.repeat(300),
+  'y'.repeat(1_100_000),
+  '{{x}}{{',
+  '(a+)+$',
+];
 const INTS = [0, -1, 2_147_483_647, -2_147_483_648, 1_000_000_000];
 const FLOATS = [0, -0.000001, 1e308, -1e308, 1e-300, 123456789.12345679];
 const DATES = ['0000-01-01T00:00:00Z', '0000-01-01', '9999-12-31T23:59:59.999Z', '-000001-01-01T00:00:00Z', '2026-13-45T25:61:61Z', 'not a date', '1970-01-01T00:00:00+14:00'];
 const IDS = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '', "1'; DROP TABLE traces; --"];
-const JSONS: unknown[] = [DEEP_5000, DEEP_CONDITION, Array.from({ length: 10_000 }, (_, i) => (i % 2 ? 'x' : { n: i })), { a: '\u0000' }, { k: '\ud800' }, 'string', 42, null, [], { __proto__: { polluted: true } }, { minInputTokens: -1, inputMatches: '(a+)+' }];
+const JSONS: unknown[] = [
+  DEEP_5000,
+  DEEP_CONDITION,
+  Array.from({ length: 10_000 }, (_, i) => (i % 2 ? 'x' : { n: i })),
+  { a: '\u0000' },
+  { k: '\ud800' },
+  'string',
+  42,
+  null,
+  [],
+  { __proto__: { polluted: true } },
+  { minInputTokens: -1, inputMatches: '(a+)+' },
+];
 const WRONG: unknown[] = ['1', 1.5, true, {}, [], 'null', -0.5, { nested: [1, 2] }];
 
 function badValues(type: GraphQLInputType): unknown[] {
   const named = getNamedType(type);
   const out: unknown[] = [...WRONG, null];
-  if (isListType(getNullableType(type))) out.push(Array.from({ length: 10_000 }, (_, i) => (i % 2 ? 12345 : { wrong: true })), [], [null]);
+  if (isListType(getNullableType(type)))
+    out.push(
+      Array.from({ length: 10_000 }, (_, i) => (i % 2 ? 12345 : { wrong: true })),
+      [],
+      [null],
+    );
   if (isScalarType(named)) {
     if (named.name === 'String') out.push(...STRINGS);
     if (named.name === 'Int') out.push(...INTS, 2_147_483_648, 1e20);
@@ -167,9 +201,7 @@ function cases(schema: GraphQLSchema): Case[] {
       const base = () => Object.fromEntries(args.map((a) => [a.name, plausible(a.type, a.name)]));
       if (!args.length) out.push({ op: field.name, kind, document, variables: {}, path: '(none)' });
       for (const a of args) {
-        const paths: Array<{ path: string; type: GraphQLInputType; set: (v: Record<string, unknown>, x: unknown) => void }> = [
-          { path: a.name, type: a.type, set: (v, x) => (v[a.name] = x) },
-        ];
+        const paths: Array<{ path: string; type: GraphQLInputType; set: (v: Record<string, unknown>, x: unknown) => void }> = [{ path: a.name, type: a.type, set: (v, x) => (v[a.name] = x) }];
         const named = getNamedType(a.type);
         if (isInputObjectType(named)) {
           for (const f of Object.values(named.getFields()) as GraphQLInputField[]) {
@@ -315,14 +347,17 @@ describe('schema fuzz (HTTP and graphql-ws): no 5xx, no INTERNAL_SERVER_ERROR', 
         }
         if (!pending.size) socket.emit('message', Buffer.from(JSON.stringify({ type: 'noop' })));
       }, 5000);
-      await Promise.race([done, new Promise<void>((resolve) => {
-        const poll = setInterval(() => {
-          if (!pending.size) {
-            clearInterval(poll);
-            resolve();
-          }
-        }, 50);
-      })]);
+      await Promise.race([
+        done,
+        new Promise<void>((resolve) => {
+          const poll = setInterval(() => {
+            if (!pending.size) {
+              clearInterval(poll);
+              resolve();
+            }
+          }, 50);
+        }),
+      ]);
       clearTimeout(stopper);
       if (closed) failures.push(`socket closed ${JSON.stringify(closed)} with ${pending.size} operations pending`);
       socket.close();

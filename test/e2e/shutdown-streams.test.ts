@@ -66,7 +66,11 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
       });
     });
     const gql = async (query: string) => {
-      const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_SECRET}` }, body: JSON.stringify({ query }) });
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_SECRET}` },
+        body: JSON.stringify({ query }),
+      });
       return (await res.json()) as { errors?: unknown[] };
     };
     for (const q of [
@@ -90,7 +94,16 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
     ws.on('message', (d) => {
       const m = JSON.parse(d.toString()) as Record<string, any>;
       if (m.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationStarted { traceId } ... on GenerationCompleted { traceId } } }', variables: { i: { prompt: 'p', input } } } }));
+        ws.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: {
+              query: 'subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationStarted { traceId } ... on GenerationCompleted { traceId } } }',
+              variables: { i: { prompt: 'p', input } },
+            },
+          }),
+        );
       }
       if (m.type === 'next') {
         events.push(m.payload.data.generate);

@@ -105,12 +105,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
 }
 
 /** Runs one operation over graphql-ws and collects every result until it completes. */
-export function wsCollect<T = Record<string, any>>(
-  client: WsClient,
-  query: string,
-  variables?: Record<string, unknown>,
-  extensions?: Record<string, unknown>,
-): Promise<GqlResult<T>[]> {
+export function wsCollect<T = Record<string, any>>(client: WsClient, query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): Promise<GqlResult<T>[]> {
   return new Promise((resolve, reject) => {
     const results: GqlResult<T>[] = [];
     client.subscribe<T>(

@@ -34,7 +34,14 @@ function freePort(): Promise<number> {
 }
 
 function binDir(): string {
-  for (const dir of ['/usr/local/bin', ...fs.readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`)]) {
+  for (const dir of [
+    '/usr/local/bin',
+    ...fs
+      .readdirSync('/usr/lib/postgresql')
+      .sort()
+      .reverse()
+      .map((v) => `/usr/lib/postgresql/${v}/bin`),
+  ]) {
     if (fs.existsSync(path.join(dir, 'pg_ctl'))) return dir;
   }
   throw new Error('pg_ctl not found');

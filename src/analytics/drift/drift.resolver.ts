@@ -10,7 +10,9 @@ type ServicesContext = RequestContext<{ drift: DriftService }>;
 @Resolver()
 export class DriftResolver {
   @Authorized(Roles.READ)
-  @Query(() => DriftReport, { description: 'Whether latency, tokens, cost, status and model mix of the traces in `window` drifted from `baseline` (production traffic unless the filter says otherwise).' })
+  @Query(() => DriftReport, {
+    description: 'Whether latency, tokens, cost, status and model mix of the traces in `window` drifted from `baseline` (production traffic unless the filter says otherwise).',
+  })
   drift(
     @Ctx() ctx: ServicesContext,
     @Arg('window', () => TimeRangeInput) window: TimeRangeInput,

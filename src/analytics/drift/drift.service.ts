@@ -27,7 +27,10 @@ export class DriftService {
   constructor(private readonly db: DataSource) {}
 
   async drift(filter: TraceFilterData | null | undefined, window: { from: Date; to: Date }, baseline: { from: Date; to: Date }): Promise<DriftReport> {
-    for (const [field, r] of [['window', window], ['baseline', baseline]] as const) {
+    for (const [field, r] of [
+      ['window', window],
+      ['baseline', baseline],
+    ] as const) {
       if (r.from.getTime() >= r.to.getTime()) throw new BadUserInputError(`${field}.from`, 'must be before `to`');
     }
     const [w, b] = await Promise.all([this.sample(filter, window), this.sample(filter, baseline)]);

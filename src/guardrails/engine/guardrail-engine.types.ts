@@ -40,7 +40,13 @@ export interface Verdict {
   /** Set when the score fell in the policy's escalation band: what the remote layers answered and which decided. */
   escalation?: {
     localScore: number;
-    answers: { layer: 'classifier-model' | 'bedrock-guardrail'; verdict: 'injection' | 'benign'; modelId?: string; usage?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }; characters?: number }[];
+    answers: {
+      layer: 'classifier-model' | 'bedrock-guardrail';
+      verdict: 'injection' | 'benign';
+      modelId?: string;
+      usage?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+      characters?: number;
+    }[];
     decidedBy: 'classifier-model' | 'bedrock-guardrail' | 'local';
   };
 }

@@ -341,9 +341,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     const forced = forcedTool(call.body);
     if (forced) {
       // A forced tool call: answer through the real tool-use wire format (the stand-in judge for grading tools).
-      const answer = isGradingTool(forced.inputSchema)
-        ? gradingAnswer(lastUserText(call.body), call.plan.script)
-        : { toolInput: emulatedToolInput(forced.inputSchema, lastUserText(call.body)) };
+      const answer = isGradingTool(forced.inputSchema) ? gradingAnswer(lastUserText(call.body), call.plan.script) : { toolInput: emulatedToolInput(forced.inputSchema, lastUserText(call.body)) };
       const content = 'text' in answer ? [{ text: answer.text }] : [{ toolUse: { toolUseId: `tooluse_${requestId.replace(/-/g, '').slice(0, 22)}`, name: forced.name, input: answer.toolInput } }];
       const outputTokens = countTokens('text' in answer ? answer.text : JSON.stringify(answer.toolInput));
       sendJson(

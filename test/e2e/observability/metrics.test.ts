@@ -17,7 +17,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-
 // Starts an app and runs generations in beforeAll: slow on a busy shared machine.
 jest.setTimeout(180_000);
 describe('/metrics after scripted generations over graphql-ws', () => {

@@ -13,7 +13,6 @@ const CALLER_SPAN = '00f067aa0ba902b7';
 const traceparent = (trace: string, span: string, flags = '01') => `00-${trace}-${span}-${flags}`;
 const EMAIL = 'jane.doe@example.com';
 
-
 // Starts an app and runs generations in beforeAll: slow on a busy shared machine.
 jest.setTimeout(180_000);
 describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
@@ -59,7 +58,7 @@ describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
     await receiver?.close();
   });
 
-  it('exports a generation over graphql-ws as a chat span tree in the caller\'s trace (traceparent in connection_init), with the GenAI attributes', async () => {
+  it("exports a generation over graphql-ws as a chat span tree in the caller's trace (traceparent in connection_init), with the GenAI attributes", async () => {
     const client = t.ws(app, { connectionParams: { traceparent: traceparent(CALLER_TRACE, CALLER_SPAN) } });
     const results = await wsCollect(client, SUB, { i: { prompt: 'otel', cache: 'BYPASS', input: `Mail ${EMAIL} please.\n#reply: Sure, done.` } });
     expect(results.every((r) => !r.errors)).toBe(true);
@@ -118,7 +117,7 @@ describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
     for (const r of receiver.requests) expect(r.body.toString('utf8')).not.toContain(EMAIL);
   });
 
-  it('the operation\'s extensions win over connection_init; HTTP takes the traceparent header; without one a new trace is started and said in the response', async () => {
+  it("the operation's extensions win over connection_init; HTTP takes the traceparent header; without one a new trace is started and said in the response", async () => {
     const opTrace = '0123456789abcdef0123456789abcdef';
     const client = t.ws(app, { connectionParams: { traceparent: traceparent(CALLER_TRACE, CALLER_SPAN) } });
     const r = await wsCollect(client, SUB, { i: { prompt: 'otel', cache: 'BYPASS', input: 'Hi' } }, { traceparent: traceparent(opTrace, 'abcdefabcdefabcd') });
@@ -146,9 +145,14 @@ describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
 
   it('a failed generation carries error.type and an error status; an unsampled caller exports nothing', async () => {
     const trace = '11112222333344445555666677778888';
-    const r = await wsCollect(t.ws(app), SUB, { i: { prompt: 'otel', cache: 'BYPASS', input: 'x\n#error: ThrottlingException slow down' } }, {
-      traceparent: traceparent(trace, '2222333344445555'),
-    });
+    const r = await wsCollect(
+      t.ws(app),
+      SUB,
+      { i: { prompt: 'otel', cache: 'BYPASS', input: 'x\n#error: ThrottlingException slow down' } },
+      {
+        traceparent: traceparent(trace, '2222333344445555'),
+      },
+    );
     expect(r.at(-1)!.data!.generate.code).toBe('PROVIDER_ERROR');
     const chat = await chatSpanOf(trace);
     expect(chat.attributes['error.type']).toBe('PROVIDER_ERROR');

@@ -4,7 +4,6 @@ import { createLogger } from '../../../src/observability/logger';
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationCompleted { traceId } } }`;
 const SECRET_INPUT = 'my very private question about the quarterly numbers';
 
-
 // Starts an app and runs generations in beforeAll: slow on a busy shared machine.
 jest.setTimeout(180_000);
 describe('one JSON log line per GraphQL operation (HTTP and graphql-ws)', () => {
@@ -59,7 +58,9 @@ describe('one JSON log line per GraphQL operation (HTTP and graphql-ws)', () => 
     const before = ops().length;
     const r = await wsCollect(t.ws(app), SUB, { i: { prompt: 'logs', input: SECRET_INPUT } });
     const traceId = r[0]!.extensions!.traceId;
-    const mine = ops().slice(before).filter((l) => l.traceId === traceId);
+    const mine = ops()
+      .slice(before)
+      .filter((l) => l.traceId === traceId);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ transport: 'ws', operationType: 'subscription', operationName: 'generate', role: 'APP', outcome: 'ok' });
   });

@@ -50,12 +50,9 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     { evalRun: '00000000-0000-4000-8000-000002051400' },
   ];
   const D = Dimension;
-  const GROUPINGS: Dimension[][] = [
-    ...Object.values(Dimension).map((x) => [x]),
-    [D.PROMPT, D.MODEL],
-    [D.LABEL, D.PROMPT_VERSION],
-    [D.ROUTE_RULE, D.API_KEY],
-  ].filter((g) => !g.includes(D.USER) && !g.includes(D.TAG)); // USER and TAG read raw on both sides: their own test below
+  const GROUPINGS: Dimension[][] = [...Object.values(Dimension).map((x) => [x]), [D.PROMPT, D.MODEL], [D.LABEL, D.PROMPT_VERSION], [D.ROUTE_RULE, D.API_KEY]].filter(
+    (g) => !g.includes(D.USER) && !g.includes(D.TAG),
+  ); // USER and TAG read raw on both sides: their own test below
   const BUCKETS: Array<TimeBucket | undefined> = [undefined, TimeBucket.HOUR, TimeBucket.DAY, TimeBucket.WEEK, TimeBucket.MONTH];
   const plain = <T>(rows: T[]) => JSON.parse(JSON.stringify(rows)) as T[];
 

@@ -13,10 +13,9 @@ interface Row {
 }
 
 async function row(db: LedgerDb, budgetId: string, start: Date): Promise<Row> {
-  const [r] = (await db.ds.query('SELECT spent_micros, reserved_micros, leased_micros, limit_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2', [
-    budgetId,
-    start,
-  ])) as Array<Record<string, string>>;
+  const [r] = (await db.ds.query('SELECT spent_micros, reserved_micros, leased_micros, limit_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2', [budgetId, start])) as Array<
+    Record<string, string>
+  >;
   return { spent: Number(r!.spent_micros), reserved: Number(r!.reserved_micros), leased: Number(r!.leased_micros), limit: Number(r!.limit_micros) };
 }
 
@@ -234,7 +233,7 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     for (const s of samples) expect(s.spent + s.reserved + s.leased).toBeLessThanOrEqual(s.limit);
     expect(samples.some((s) => s.leased > 0)).toBe(true);
     // Worst cases admitted never pass the limit; real costs below it let a few more in.
-    expect(admitted * amount).toBeLessThanOrEqual(N * amount + amount / 2 + (admitted * 2_000));
+    expect(admitted * amount).toBeLessThanOrEqual(N * amount + amount / 2 + admitted * 2_000);
     expect(admitted).toBeGreaterThanOrEqual(N);
     await a.budgets.flushLeases();
     await b.budgets.flushLeases();

@@ -70,7 +70,11 @@ export interface LedgerServices {
 }
 
 /** The budget and alert services over a data source, as one server process builds them. */
-export async function ledgerServices(ds: DataSource, url: string | undefined, opts: { now?: () => Date; holdTtlMs?: number; leases?: Partial<BudgetLeaseOptions> | false } = {}): Promise<LedgerServices> {
+export async function ledgerServices(
+  ds: DataSource,
+  url: string | undefined,
+  opts: { now?: () => Date; holdTtlMs?: number; leases?: Partial<BudgetLeaseOptions> | false } = {},
+): Promise<LedgerServices> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const bus = url ? await createPostgresChangeBus(url, logger) : createLocalChangeBus();
   const pubSub = await createPubSub({ databaseUrl: url, relayTopics: [ALERTS_TOPIC], logger });

@@ -3,7 +3,7 @@ import { ksTest, psi } from '../../../src/analytics/drift/drift-statistics';
 /** A deterministic pseudo-random sequence in [0, 1). */
 function rand(seed: number): () => number {
   let a = seed >>> 0;
-  return () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 describe('drift statistics', () => {
@@ -26,9 +26,26 @@ describe('drift statistics', () => {
   });
 
   it('PSI: a stable mix stays under 0.2, a moved one goes over', () => {
-    const base = new Map([['COMPLETED', 950], ['FAILED', 50]]);
-    expect(psi(new Map([['COMPLETED', 940], ['FAILED', 60]]), base).drifted).toBe(false);
-    const moved = psi(new Map([['COMPLETED', 600], ['FAILED', 400]]), base);
+    const base = new Map([
+      ['COMPLETED', 950],
+      ['FAILED', 50],
+    ]);
+    expect(
+      psi(
+        new Map([
+          ['COMPLETED', 940],
+          ['FAILED', 60],
+        ]),
+        base,
+      ).drifted,
+    ).toBe(false);
+    const moved = psi(
+      new Map([
+        ['COMPLETED', 600],
+        ['FAILED', 400],
+      ]),
+      base,
+    );
     expect(moved.drifted).toBe(true);
     expect(moved.statistic).toBeGreaterThan(0.2);
     expect(psi(new Map([['a', 1]]), new Map()).statistic).toBeNull();

@@ -63,11 +63,10 @@ describe('incremental build (scripts/build.mjs)', () => {
         'export class C { @F() n!: number; }\nexport { seen };\n',
     );
     buildLog(root);
-    const out = execFileSync(
-      process.execPath,
-      ['-e', `require('reflect-metadata'); console.log(require(${JSON.stringify(path.join(root, 'dist/src/d.js'))}).seen[0] === Number)`],
-      { encoding: 'utf8', cwd: path.resolve(__dirname, '../../..') },
-    );
+    const out = execFileSync(process.execPath, ['-e', `require('reflect-metadata'); console.log(require(${JSON.stringify(path.join(root, 'dist/src/d.js'))}).seen[0] === Number)`], {
+      encoding: 'utf8',
+      cwd: path.resolve(__dirname, '../../..'),
+    });
     expect(out.trim()).toBe('true');
   });
 });

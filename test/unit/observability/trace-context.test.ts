@@ -27,7 +27,7 @@ describe('W3C traceparent', () => {
     }
   });
 
-  it('continues the caller\'s trace, or starts a new one; keeps a well-formed x-request-id only', () => {
+  it("continues the caller's trace, or starts a new one; keeps a well-formed x-request-id only", () => {
     const t = operationTelemetry({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'k=v', requestId: 'abc-1' });
     expect(t).toEqual({ requestId: 'abc-1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', parentSpanId: '00f067aa0ba902b7', sampled: true, traceState: 'k=v' });
     const fresh = operationTelemetry({ traceparent: 'nope', requestId: 'bad id with spaces\n' });
@@ -39,7 +39,7 @@ describe('W3C traceparent', () => {
 });
 
 describe('bounded operation names', () => {
-  it('uses the root field, `multiple` for several, `unknown` without a usable operation; never the client\'s name', () => {
+  it("uses the root field, `multiple` for several, `unknown` without a usable operation; never the client's name", () => {
     expect(boundedOperationName(parse('query AnyName_1 { traces { edges { cursor } } }'))).toEqual({ type: 'query', name: 'traces' });
     expect(boundedOperationName(parse('subscription S { generate(input: {prompt: "p"}) { __typename } }'))).toEqual({ type: 'subscription', name: 'generate' });
     expect(boundedOperationName(parse('{ a b }'))).toEqual({ type: 'query', name: 'multiple' });

@@ -3,8 +3,7 @@ import { mergeScripts, parseScript } from '../../../src/providers/emulator/emula
 import { gradingPrompt, GRADE_TOOL } from '../../../src/evals/judge/llm-judge';
 
 describe('emulator stand-in judge', () => {
-  const prompt = (output: string, expected: string | null = 'The capital of France is Paris.') =>
-    gradingPrompt({ output, expected, criteria: 'The answer names the city and says "capital".' });
+  const prompt = (output: string, expected: string | null = 'The capital of France is Paris.') => gradingPrompt({ output, expected, criteria: 'The answer names the city and says "capital".' });
 
   it('scores an output with the expected content words and the rubric key terms at least 0.8', () => {
     const g = standInGrade(prompt('Paris is the capital of France.'));

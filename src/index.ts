@@ -56,6 +56,8 @@ let failureLogger: Logger = early;
 routeProcessWarnings(early);
 
 main().catch((err) => {
-  failureLogger.fatal({ err }, `start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+  // A process that exits 1 says why, even with LOG_LEVEL=silent.
+  const log = failureLogger.level === 'silent' ? createLogger('fatal') : failureLogger;
+  log.fatal({ err }, `start-up failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -446,6 +446,7 @@ export const SCHEMA_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'GenerationFailureCode.BUDGET_EXCEEDED': 'A budget covering the request could not reserve its worst-case cost (and no downgrade fitted).',
   'GenerationFailureCode.GUARDRAIL_BLOCKED': 'A guardrail policy blocked the request or the output.',
   'GenerationFailureCode.PROVIDER_ERROR': 'The model call failed, fallbacks included.',
+  'GenerationFailureCode.SERVICE_UNAVAILABLE': 'The database was unreachable (a budget could not be reserved or settled, or the config could not be read): retry after the hint.',
   'GenerationFailureCode.BAD_USER_INPUT': 'The request was invalid (the message names the field).',
   'GenerationFailureCode.NOT_FOUND': 'The prompt, label or version does not exist.',
   'GenerationFailureCode.CANCELLED': 'The client went away before the end.',

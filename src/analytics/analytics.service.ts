@@ -98,7 +98,9 @@ export interface RangePlan {
 }
 
 const DAY_MS = 86_400_000;
-const ceilTo = (d: Date, size: number) => new Date(Math.ceil(d.getTime() / size) * size);
+/** The last instant a DateTime argument may hold: a boundary past it would not be a four-digit year. */
+const LAST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const ceilTo = (d: Date, size: number) => new Date(Math.min(Math.ceil(d.getTime() / size) * size, LAST_INSTANT_MS));
 const floorTo = (d: Date, size: number) => new Date(Math.floor(d.getTime() / size) * size);
 const before = (a: Date | null, b: Date | null) => a === null || b === null || a.getTime() < b.getTime();
 

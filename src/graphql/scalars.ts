@@ -6,11 +6,11 @@ import { GraphQLError, GraphQLScalarType, type ValueNode } from 'graphql';
  * time bucket after a date, up to a month later, must still be a four-digit year).
  */
 const EARLIEST = new Date('0001-01-01T00:00:00.000Z').getTime();
-const LATEST = new Date('9998-12-31T23:59:59.999Z').getTime();
+const LATEST = new Date('9999-12-31T23:59:59.999Z').getTime();
 
 function inRange(d: Date): Date {
   const t = d.getTime();
-  if (Number.isNaN(t) || t < EARLIEST || t > LATEST) throw new GraphQLError('DateTime must be between 0001-01-01 and 9998-12-31');
+  if (Number.isNaN(t) || t < EARLIEST || t > LATEST) throw new GraphQLError('DateTime must be between 0001-01-01 and 9999-12-31');
   return d;
 }
 

@@ -88,6 +88,8 @@ describe('eval runs', () => {
 
   it('tells eval traffic apart: traces carry source EVAL and the run, analytics count production by default', async () => {
     const [run] = (await t.gql('{ evalRuns(prompt: "capitals", first: 1) { id } }', {}, ci)).data!.evalRuns;
+    // Traces are written in batches off the hot path: read them once the writer has flushed.
+    await t.app.services.traces.writer.flush();
     const tr = await t.gql('query($id: ID!) { traces(filter: { evalRun: $id }) { edges { node { source evalRunId prompt } } } }', { id: run.id });
     expect(tr.errors).toBeUndefined();
     expect(tr.data!.traces.edges).toHaveLength(2);

@@ -60,8 +60,8 @@ export function sketchQuantile(bins: Array<[key: number, count: number]>, q: num
 /** The rolled-up dimensions, in key order; each is a `traces` column of the same name. */
 export const ROLLUP_KEY_COLUMNS = ['bucket', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key', 'status', 'cached', 'source'] as const;
 
-/** One row of `trace_rollups_hourly`, as a delta to add. */
-export interface RollupDelta {
+/** The rolled-up dimensions of a rollup row (`ROLLUP_KEY_COLUMNS`). */
+export interface RollupDims {
   bucket: Date;
   prompt: string | null;
   promptVersion: number | null;
@@ -72,6 +72,10 @@ export interface RollupDelta {
   status: string;
   cached: boolean;
   source: string;
+}
+
+/** One row of `trace_rollups_hourly`, as a delta to add. */
+export interface RollupDelta extends RollupDims {
   requests: number;
   inputTokens: number;
   outputTokens: number;
@@ -93,17 +97,7 @@ export interface RollupDelta {
 }
 
 /** One row of `trace_guardrail_rollups_hourly`: requests that triggered (policy, kind, direction). */
-export interface GuardrailRollupDelta {
-  bucket: Date;
-  prompt: string | null;
-  promptVersion: number | null;
-  label: string | null;
-  modelId: string | null;
-  routeRule: string | null;
-  apiKey: string | null;
-  status: string;
-  cached: boolean;
-  source: string;
+export interface GuardrailRollupDelta extends RollupDims {
   policy: string;
   kind: string | null;
   direction: string;
@@ -122,7 +116,7 @@ export interface WrittenRecord {
 export const ROLLUP_LEVELS = { hourly: 3_600_000, daily: 86_400_000 } as const;
 export type RollupLevel = keyof typeof ROLLUP_LEVELS;
 
-function dimsOf(w: WrittenRecord, size: number) {
+function dimsOf(w: WrittenRecord, size: number): RollupDims {
   const r = w.record;
   return {
     bucket: new Date(Math.floor((r.createdAt ?? w.at).getTime() / size) * size),
@@ -138,7 +132,7 @@ function dimsOf(w: WrittenRecord, size: number) {
   };
 }
 
-const keyOf = (d: ReturnType<typeof dimsOf>) => JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached, d.source]);
+const keyOf = (d: RollupDims) => JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached, d.source]);
 
 const addBin = (bins: SketchBins, value: number) => {
   const k = String(sketchKey(value));

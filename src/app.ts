@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
@@ -11,7 +12,9 @@ import { modelIdProblem, resolveModel } from './providers/index';
 import { features, type Services } from './features';
 import { buildAppSchema } from './schema';
 import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './providers/index';
-import { EvalGate, type EvalCaseGeneration, type EvalCaseRequest } from './evals/index';
+import { EvalGate, JUDGE_MAX_OUTPUT_TOKENS, type EvalCaseGeneration, type EvalCaseRequest, type EvalRunDeps, type JudgeBudget } from './evals/index';
+import type { BudgetService } from './budgets/index';
+import type { PricingService } from './providers/index';
 import { parseGenerateInput, CacheMode, collectResult, type GenerateInput, type GenerationPipeline } from './generate/index';
 import { createServer, type RunningServer } from './server';
 import { createMetrics, type Metrics } from './observability/metrics';
@@ -114,6 +117,15 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const models = await features.models.create({ config, logger, db, audit, bus });
   const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
+  /** The LLM judge (eval runs and online evaluators): one forced grading tool call, priced. */
+  const judge: EvalRunDeps['judge'] = async (modelId, req, signal) => {
+    const r = await models.provider.callTool(
+      { modelId, system: [{ text: req.system }], messages: [{ role: 'user', content: [{ text: req.prompt }] }], inferenceConfig: { maxTokens: JUDGE_MAX_OUTPUT_TOKENS, temperature: 0 } },
+      { ...req.tool, inputSchema: req.tool.inputSchema as unknown as Record<string, unknown> },
+      { signal },
+    );
+    return { toolInput: r.toolInput, text: r.text, costMicros: usageCostMicros(r.usage, models.pricing.pricesFor(modelId)) };
+  };
   const evalRuns = features.evalRuns.create({
     db,
     logger,
@@ -122,14 +134,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const v = await prompts.resolveVersion(prompt, sel);
       return { prompt: v.prompt, versionId: v.versionId, number: v.number, modelId: v.modelId };
     },
-    async judge(modelId, req, signal) {
-      const r = await models.provider.callTool(
-        { modelId, system: [{ text: req.system }], messages: [{ role: 'user', content: [{ text: req.prompt }] }], inferenceConfig: { maxTokens: 512, temperature: 0 } },
-        { ...req.tool, inputSchema: req.tool.inputSchema as unknown as Record<string, unknown> },
-        { signal },
-      );
-      return { toolInput: r.toolInput, text: r.text, costMicros: usageCostMicros(r.usage, models.pricing.pricesFor(modelId)) };
-    },
+    judge,
     embed: (text) => models.provider.embed(text, { dimensions: 512 }),
     isKnownModel,
     defaultModelId: config.defaultModelId,
@@ -141,6 +146,35 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   prompts.useGate(new EvalGate(evalRuns, { resolveVersion: (p, sel) => prompts.resolveVersion(p, sel), isKnownModel }));
   const traceScores = features.traceScores.create({ db });
   const review = features.review.create({ db, traceScores, options: config.review });
+  const onlineEvals = features.onlineEvals.create({
+    db,
+    audit,
+    bus,
+    logger,
+    promptExists: (m, name) => prompts.existsNamed(m, name),
+    isKnownModel,
+    scores: traceScores,
+    review,
+    judge,
+    judgeBudget: judgeBudget(budgets, models.pricing, config.onlineEvals.budgetKey),
+    defaultJudgeModelId: config.evalJudgeModelId,
+    reviewSampleRate: config.review.traceSampleRate,
+    queueSize: config.onlineEvals.queueSize,
+    concurrency: config.onlineEvals.concurrency,
+  });
+  const evalSchedules = features.evalSchedules.create({
+    db,
+    audit,
+    logger,
+    evalRuns,
+    resolveVersion: (p, sel) => prompts.resolveVersion(p, sel),
+    promptExists: (m, name) => prompts.existsNamed(m, name),
+    isKnownModel,
+    tickMs: config.evalSchedules.tickMs,
+    minIntervalMs: config.evalSchedules.minIntervalMs,
+  });
+  // Sampling happens after the trace is recorded, on a later turn than the request's: never on the hot path.
+  traces.onRecorded((r) => onlineEvals.worker.offer(r));
   const services: Services = {
     apiKeys,
     audit,
@@ -158,12 +192,16 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     guardrails,
     traceScores,
     review,
+    onlineEvals,
+    evalSchedules,
   };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);
   const metrics = createMetrics({ isKnownModel: (id) => models.pricing.modelInfo(id) !== undefined });
   traces.writer.registerMetrics(metrics.registry);
   metrics.queues.register('traces', () => traces.writer.pending);
+  onlineEvals.worker.registerMetrics(metrics.registry);
+  metrics.queues.register('online_evals', () => onlineEvals.worker.pending);
   // Eval runs waiting for a worker (the queue is the eval_runs table: counted at scrape time).
   metrics.queues.register('eval', async () => Number((await dataSource.query(`SELECT count(*)::int AS n FROM eval_runs WHERE status = 'QUEUED'`))[0]?.n ?? 0));
   // Observers of finished generations: metrics always; OpenTelemetry spans only when configured.
@@ -199,6 +237,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       budgets.startReaper();
       await evalRuns.startWorker();
       alerts.scheduler.start();
+      evalSchedules.start();
       return app.port;
     },
     async stop() {
@@ -207,10 +246,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const steps: Array<[string, () => Promise<unknown>]> = [
         // First, so that the server's grace period waits for client streams only, not for eval
         // cases the worker would keep starting (its runs stay RUNNING and resume at the next start).
+        // The eval scheduler first: a run it queued meanwhile would wait for the next start.
+        ['eval schedules', () => evalSchedules.stop()],
         ['eval worker', () => evalRuns.stopWorker()],
         ['server', () => server.stop()],
         ['alert scheduler', () => alerts.scheduler.stop()],
         ['alert webhooks', () => alerts.webhookSender.close()],
+        // Before the models and the database: its judge calls and score writes need both.
+        ['online evals', () => onlineEvals.worker.stop()],
         ['models', () => models.close()],
         ['budget reaper', () => budgets.stopReaper()],
         ['pubsub', () => pubSub.close()],
@@ -249,6 +292,24 @@ async function generateEvalCase(pipeline: GenerationPipeline, req: EvalCaseReque
     return { traceId: r.traceId, output: null, error: r.error ? `${r.error.code}: ${r.error.message}` : `generation ${r.status}`, costMicros, latencyMs: r.latencyMs ?? 0 };
   }
   return { traceId: r.traceId, output: r.text, error: null, costMicros, latencyMs: r.latencyMs ?? 0 };
+}
+
+/**
+ * The budget scope of online judging: the judge calls of a sampled trace are held, at their worst
+ * case, on the budgets covering a request by API key `budgetKey` on the judge model (GLOBAL, that
+ * MODEL, API_KEY `budgetKey`), and settled at their real cost. No DOWNGRADE: a refusal skips the judge.
+ */
+function judgeBudget(budgets: BudgetService, pricing: PricingService, budgetKey: string): JudgeBudget {
+  return {
+    async reserve(modelId, inputTokens, outputTokens) {
+      const covering = await budgets.coveringBudgets({ prompt: '', modelId, apiKey: budgetKey, user: null });
+      if (!covering.length) return { ok: true, settle: async () => undefined };
+      const amountMicros = usageCostMicros({ inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 }, pricing.pricesFor(modelId));
+      const r = await budgets.reserve({ budgets: covering, amountMicros, requestId: randomUUID() });
+      if (!r.ok) return { ok: false, message: r.message };
+      return { ok: true, settle: (actualMicros) => budgets.settle(r.reservation, actualMicros) };
+    },
+  };
 }
 
 /** Cost of one call's usage at a model's prices (integer micro-USD; 0 for an unpriced model). */

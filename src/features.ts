@@ -11,6 +11,8 @@ import { budgetsModule } from './budgets/budgets.module';
 import { alertsModule } from './alerts/alerts.module';
 import { evalsModule } from './evals/evals.module';
 import { evalRunsModule } from './evals/eval-runs.module';
+import { onlineEvalsModule } from './evals/online-evals.module';
+import { evalSchedulesModule } from './evals/eval-schedules.module';
 import { providersModule } from './providers/providers.module';
 import { generateModule } from './generate/generate.module';
 import { scoresModule } from './scores/scores.module';
@@ -38,6 +40,8 @@ export const features = {
   generation: generateModule,
   traceScores: scoresModule,
   review: reviewModule,
+  onlineEvals: onlineEvalsModule,
+  evalSchedules: evalSchedulesModule,
 } as const;
 
 type Features = typeof features;

@@ -48,6 +48,11 @@ const envSchema = z.object({
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
   EVAL_JUDGE_MODEL_ID: z.string().default('global.anthropic.claude-haiku-4-5-20251001-v1:0'),
+  ONLINE_EVAL_QUEUE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  ONLINE_EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(2),
+  ONLINE_EVAL_BUDGET_KEY: z.string().trim().min(1).max(200).default('online-evals'),
+  EVAL_SCHEDULE_TICK_SECONDS: z.coerce.number().positive().max(86_400).default(30),
+  EVAL_SCHEDULE_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   REVIEW_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   REVIEW_EVAL_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   REVIEW_CLAIM_SECONDS: z.coerce.number().positive().default(900),
@@ -102,6 +107,17 @@ export interface AppConfig {
   readonly evalJudgeModelId: string;
   /** On PostgreSQL, a RUNNING eval run whose process has not said it is alive for this long is resumed by another. */
   readonly evalRunStaleMs: number;
+  /** Online evaluators' worker (README "Online evaluation"). */
+  readonly onlineEvals: {
+    /** Samples waiting at most; beyond, a sample is dropped and counted (ONLINE_EVAL_QUEUE_SIZE). */
+    readonly queueSize: number;
+    /** Samples scored at once (ONLINE_EVAL_CONCURRENCY). */
+    readonly concurrency: number;
+    /** The API key name online judge calls are budgeted under (ONLINE_EVAL_BUDGET_KEY): an API_KEY budget of this name caps them. */
+    readonly budgetKey: string;
+  };
+  /** Scheduled eval re-runs: how often due schedules are looked for, and the shortest interval a schedule may have. */
+  readonly evalSchedules: { readonly tickMs: number; readonly minIntervalMs: number };
   /** Alert scheduler and webhooks. */
   readonly alerts: AlertsConfig;
   /** Human review sampling and claims. */
@@ -241,6 +257,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     evalConcurrency: e.EVAL_CONCURRENCY,
     evalJudgeModelId: e.EVAL_JUDGE_MODEL_ID,
     evalRunStaleMs: e.EVAL_RUN_STALE_SECONDS * 1000,
+    onlineEvals: Object.freeze({ queueSize: e.ONLINE_EVAL_QUEUE_SIZE, concurrency: e.ONLINE_EVAL_CONCURRENCY, budgetKey: e.ONLINE_EVAL_BUDGET_KEY }),
+    evalSchedules: Object.freeze({ tickMs: Math.round(e.EVAL_SCHEDULE_TICK_SECONDS * 1000), minIntervalMs: e.EVAL_SCHEDULE_MIN_INTERVAL_SECONDS * 1000 }),
     review: Object.freeze({ traceSampleRate: e.REVIEW_SAMPLE_RATE, evalSampleRate: e.REVIEW_EVAL_SAMPLE_RATE, claimMs: e.REVIEW_CLAIM_SECONDS * 1000 }),
     alerts: Object.freeze({
       intervalMs: Math.round(e.ALERT_EVAL_INTERVAL_SECONDS * 1000),

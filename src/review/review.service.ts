@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { ReviewItem, ReviewKind } from './review-item.entity';
 import { judgeAgreement, type ScorePair } from './agreement';
@@ -18,6 +18,20 @@ export interface ReviewOptions {
   /** Rows younger than this are left for the next sampling pass (the trace writer batches). */
   lagMs?: number;
   now?: () => Date;
+}
+
+/** A production trace an online evaluator scored, offered to the review queue. */
+export interface TraceReviewSample {
+  traceId: string;
+  evalSet: string | null;
+  prompt: string | null;
+  input: string | null;
+  output: string | null;
+  context: unknown;
+  judgeScore: number | null;
+  judgeReason: string | null;
+  /** When the trace was made (the queue is oldest first). */
+  createdAt: Date;
 }
 
 /** The units `judgeAgreement` buckets by (TimeBucket values). */
@@ -91,6 +105,33 @@ export class ReviewService {
   }
 
   /**
+   * Queues a trace an online evaluator scored, with the judge's score and reason and the evaluator's
+   * eval set (so judgeAgreement of that set counts it once a person scores it). A trace the sampler
+   * already queued keeps its item and gains the judge's score.
+   */
+  async addTraceItem(item: TraceReviewSample, m: EntityManager = this.db.manager): Promise<void> {
+    await m.query(
+      `INSERT INTO review_items (kind, trace_id, eval_set, prompt, input, output, context, judge_score, judge_reason, created_at)
+       VALUES ('TRACE', $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+       ON CONFLICT (trace_id) WHERE kind = 'TRACE' DO UPDATE SET
+         eval_set = coalesce(review_items.eval_set, EXCLUDED.eval_set),
+         judge_score = coalesce(review_items.judge_score, EXCLUDED.judge_score),
+         judge_reason = coalesce(review_items.judge_reason, EXCLUDED.judge_reason)`,
+      [
+        item.traceId,
+        item.evalSet,
+        item.prompt,
+        item.input,
+        item.output,
+        item.context === null || item.context === undefined ? null : JSON.stringify(item.context),
+        item.judgeScore,
+        item.judgeReason,
+        item.createdAt.toISOString(),
+      ],
+    );
+  }
+
+  /**
    * Up to `first` unreviewed items, oldest first, claimed by `reviewer` for the claim period: items
    * the reviewer already holds come back; items another reviewer holds are skipped until the claim
    * lapses.
@@ -157,8 +198,9 @@ export class ReviewService {
   }
 
   /**
-   * Judge vs human over eval results with both scores (of one eval set, or all), and per time
-   * bucket of the result's creation when `bucket` is given.
+   * Judge vs human over eval results with both scores (of one eval set, or all), and over production
+   * traces an online evaluator of that set judged and a person scored; per time bucket of the
+   * result's (trace's) creation when `bucket` is given.
    */
   async agreement(evalSet: string | null | undefined, bucket?: AgreementBucket | null): Promise<JudgeAgreement> {
     const set = evalSet === null || evalSet === undefined ? null : parseInput(nameSchema, evalSet, 'evalSet');
@@ -168,10 +210,15 @@ export class ReviewService {
     }
     const unit = bucket ? bucket.toLowerCase() : null;
     const rows = (await this.db.query(
-      `SELECT r.judge_score AS judge, r.human_score AS human, ${unit ? `date_trunc('${unit}', r.created_at, 'UTC')` : 'NULL'} AS bucket
-       FROM eval_results r JOIN eval_runs run ON run.id = r.run_id JOIN eval_sets s ON s.id = run.eval_set_id
-       WHERE r.judge_score IS NOT NULL AND r.human_score IS NOT NULL AND ($1::text IS NULL OR s.name = $1)
-       ORDER BY r.created_at`,
+      `SELECT x.judge, x.human, ${unit ? `date_trunc('${unit}', x.at, 'UTC')` : 'NULL'} AS bucket FROM (
+         SELECT r.judge_score AS judge, r.human_score AS human, r.created_at AS at
+         FROM eval_results r JOIN eval_runs run ON run.id = r.run_id JOIN eval_sets s ON s.id = run.eval_set_id
+         WHERE r.judge_score IS NOT NULL AND r.human_score IS NOT NULL AND ($1::text IS NULL OR s.name = $1)
+         UNION ALL
+         -- production traces an online evaluator's judge scored (under the evaluator's eval set)
+         SELECT i.judge_score, i.human_score, i.created_at FROM review_items i
+         WHERE i.kind = 'TRACE' AND i.judge_score IS NOT NULL AND i.human_score IS NOT NULL AND ($1::text IS NULL OR i.eval_set = $1)
+       ) x ORDER BY x.at`,
       [set],
     )) as Array<{ judge: number; human: number; bucket: Date | string | null }>;
     const pairs: ScorePair[] = rows.map((r) => ({ judge: Number(r.judge), human: Number(r.human) }));

@@ -104,9 +104,13 @@ export class EvalRun {
   @Column('text', { name: 'set_hash' })
   setHash!: string;
 
-  @Field(() => String, { nullable: true, description: 'The API key name that started the run.' })
+  @Field(() => String, { nullable: true, description: 'The API key name that started the run (schedule:<name> for a scheduled re-run).' })
   @Column('text', { name: 'created_by', nullable: true })
   createdBy!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The eval schedule that started this run, if a schedule did.' })
+  @Column('uuid', { name: 'schedule_id', nullable: true })
+  scheduleId!: string | null;
 
   /** The process working on the run, and when it last said so; a stale heartbeat lets another process resume it. */
   @Column('text', { nullable: true })

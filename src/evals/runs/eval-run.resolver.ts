@@ -83,7 +83,7 @@ export class EvalRunResolver {
   }
 
   @Authorized(Roles.READ)
-  @Query(() => [EvalTrendRow], { description: "Eval scores of the set's finished runs over time (bucket default DAY), optionally of one prompt." })
+  @Query(() => [EvalTrendRow], { description: "Eval scores over time (bucket default DAY): the set's finished runs and the production traces its online evaluators scored, optionally of one prompt." })
   evalScoreTrend(
     @Arg('evalSet') evalSet: string,
     @Ctx() ctx: ServicesContext,

@@ -21,6 +21,21 @@ export interface RunEvalData {
   reuse?: boolean | null;
 }
 
+/** One bucket of `evalScoreTrend`: offline runs and online scores together, and each apart. */
+export interface EvalTrendData {
+  bucket: Date;
+  meanScore: number | null;
+  passRate: number | null;
+  items: number;
+  runs: number;
+  promptVersions: number[];
+  offlineItems: number;
+  offlineMeanScore: number | null;
+  onlineItems: number;
+  onlineMeanScore: number | null;
+  onlinePassRate: number | null;
+}
+
 /** One case of `compareEvalRuns`. */
 export interface CaseComparisonData {
   caseId: string;
@@ -90,7 +105,15 @@ export class EvalRunService {
   }
 
   /** Queues a run of a resolved version (also used by gated promotion). */
-  async queue(set: EvalSet, version: EvalVersionRef, label: string | null, requestedModelId: string | null, actor: string | null, field = 'input.evalSet'): Promise<EvalRun> {
+  async queue(
+    set: EvalSet,
+    version: EvalVersionRef,
+    label: string | null,
+    requestedModelId: string | null,
+    actor: string | null,
+    field = 'input.evalSet',
+    scheduleId: string | null = null,
+  ): Promise<EvalRun> {
     const { count, hash } = await this.fingerprint(set);
     if (count === 0) throw new BadUserInputError(field, `eval set "${set.name}" has no cases`);
     const judgeModel = set.judgeModelId ?? this.deps.defaultJudgeModelId;
@@ -108,6 +131,7 @@ export class EvalRunService {
         caseCount: count,
         setHash: hash,
         createdBy: actor,
+        scheduleId,
       }),
     );
     this.kick();
@@ -135,6 +159,12 @@ export class EvalRunService {
     if (filter.evalSet != null) where.evalSetId = (await this.setByName(filter.evalSet)).id;
     if (filter.prompt != null) where.prompt = parseInput(nameSchema, filter.prompt, 'prompt');
     return this.deps.db.getRepository(EvalRun).find({ where, order: { createdAt: 'DESC', id: 'DESC' }, take });
+  }
+
+  /** The runs an eval schedule queued, newest first. */
+  bySchedule(scheduleId: string, first: number): Promise<EvalRun[]> {
+    const take = parseInput(firstSchema, first, 'first');
+    return this.deps.db.getRepository(EvalRun).find({ where: { scheduleId }, order: { createdAt: 'DESC', id: 'DESC' }, take });
   }
 
   /** Results in case order, one page: `first` (default 1000) after the case position `after`. */
@@ -191,36 +221,62 @@ export class EvalRunService {
   }
 
   /**
-   * Mean score, pass rate, cases and runs of the set's SUCCEEDED runs per bucket of `finished_at`
-   * (UTC), optionally of one prompt; NOT_FOUND for an unknown set.
+   * Per bucket (UTC): the set's SUCCEEDED runs (by `finished_at`) and the production traces its
+   * online evaluators scored (by the trace's time), optionally of one prompt; NOT_FOUND for an
+   * unknown set. `meanScore`, `passRate` and `items` count both (every case of a run and every scored
+   * trace is one item); the offline and online parts are also given apart.
    */
-  async scoreTrend(
-    evalSet: string,
-    prompt: string | null | undefined,
-    bucket: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH',
-  ): Promise<Array<{ bucket: Date; meanScore: number | null; passRate: number | null; items: number; runs: number; promptVersions: number[] }>> {
+  async scoreTrend(evalSet: string, prompt: string | null | undefined, bucket: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH'): Promise<EvalTrendData[]> {
     const set = await this.setByName(evalSet);
     const promptName = prompt == null ? null : parseInput(nameSchema, prompt, 'prompt');
     const unit = { HOUR: 'hour', DAY: 'day', WEEK: 'week', MONTH: 'month' }[bucket];
-    const rows: Array<{ bucket: Date; score_sum: number; passed: number; items: number; runs: number; versions: number[] }> = await this.deps.db.query(
-      `SELECT date_trunc('${unit}', r.finished_at, 'UTC') AS bucket, sum(r.score_sum)::float8 AS score_sum, sum(r.passed_count)::int AS passed,
-              sum(r.done_count)::int AS items, count(*)::int AS runs, array_agg(DISTINCT r.prompt_version ORDER BY r.prompt_version) AS versions
-         FROM eval_runs r
-        WHERE r.eval_set_id = $1 AND r.status = 'SUCCEEDED' AND ($2::text IS NULL OR r.prompt = $2)
-        GROUP BY 1 ORDER BY 1`,
-      [set.id, promptName],
-    );
-    return rows.map((r) => {
-      const items = Number(r.items);
-      return {
-        bucket: new Date(r.bucket),
-        meanScore: items ? Number(r.score_sum) / items : null,
-        passRate: items ? Number(r.passed) / items : null,
-        items,
-        runs: Number(r.runs),
-        promptVersions: (r.versions ?? []).map(Number),
-      };
-    });
+    type Row = { bucket: Date; score_sum: number; passed: number; items: number; runs: number; versions: number[] | null };
+    const [offline, online]: [Row[], Row[]] = await Promise.all([
+      this.deps.db.query(
+        `SELECT date_trunc('${unit}', r.finished_at, 'UTC') AS bucket, sum(r.score_sum)::float8 AS score_sum, sum(r.passed_count)::int AS passed,
+                sum(r.done_count)::int AS items, count(*)::int AS runs, array_agg(DISTINCT r.prompt_version ORDER BY r.prompt_version) AS versions
+           FROM eval_runs r
+          WHERE r.eval_set_id = $1 AND r.status = 'SUCCEEDED' AND ($2::text IS NULL OR r.prompt = $2)
+          GROUP BY 1`,
+        [set.id, promptName],
+      ),
+      this.deps.db.query(
+        `SELECT date_trunc('${unit}', o.trace_at, 'UTC') AS bucket, sum(o.score)::float8 AS score_sum, (count(*) FILTER (WHERE o.passed))::int AS passed,
+                count(*)::int AS items, 0 AS runs,
+                array_agg(DISTINCT o.prompt_version ORDER BY o.prompt_version) FILTER (WHERE o.prompt_version IS NOT NULL) AS versions
+           FROM online_eval_results o
+          WHERE o.eval_set = $1 AND ($2::text IS NULL OR o.prompt = $2)
+          GROUP BY 1`,
+        [set.name, promptName],
+      ),
+    ]);
+    const byBucket = new Map<number, { off?: Row; on?: Row }>();
+    for (const r of offline) byBucket.set(new Date(r.bucket).getTime(), { off: r });
+    for (const r of online) {
+      const k = new Date(r.bucket).getTime();
+      byBucket.set(k, { ...byBucket.get(k), on: r });
+    }
+    const mean = (r: Row | undefined) => (r && Number(r.items) ? Number(r.score_sum) / Number(r.items) : null);
+    return [...byBucket.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([k, { off, on }]) => {
+        const items = Number(off?.items ?? 0) + Number(on?.items ?? 0);
+        const scoreSum = Number(off?.score_sum ?? 0) + Number(on?.score_sum ?? 0);
+        const passed = Number(off?.passed ?? 0) + Number(on?.passed ?? 0);
+        return {
+          bucket: new Date(k),
+          meanScore: items ? scoreSum / items : null,
+          passRate: items ? passed / items : null,
+          items,
+          runs: Number(off?.runs ?? 0),
+          promptVersions: [...new Set([...(off?.versions ?? []), ...(on?.versions ?? [])].map(Number))].sort((a, b) => a - b),
+          offlineItems: Number(off?.items ?? 0),
+          offlineMeanScore: mean(off),
+          onlineItems: Number(on?.items ?? 0),
+          onlineMeanScore: mean(on),
+          onlinePassRate: on && Number(on.items) ? Number(on.passed) / Number(on.items) : null,
+        };
+      });
   }
 
   /** The newest SUCCEEDED run of this version on this set content with this model, to reuse. */

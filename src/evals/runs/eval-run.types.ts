@@ -67,23 +67,38 @@ export class EvalRunComparison {
   cases!: CaseComparison[];
 }
 
-@ObjectType({ description: 'Eval scores of finished runs per time bucket (by when each run finished).' })
+@ObjectType({ description: "Eval scores per time bucket: the set's finished runs (by when each finished) and the production traces its online evaluators scored (by when each trace was made)." })
 export class EvalTrendRow {
   @Field()
   bucket!: Date;
 
-  @Field(() => Float, { nullable: true, description: "Mean case score over every case of the bucket's runs." })
+  @Field(() => Float, { nullable: true, description: 'Mean score over every item of the bucket: the cases of its runs and the scored traces.' })
   meanScore!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Share of those cases that passed.' })
+  @Field(() => Float, { nullable: true, description: 'Share of those items that passed.' })
   passRate!: number | null;
 
-  @Field(() => Int, { description: 'Cases scored.' })
+  @Field(() => Int, { description: 'Items scored: offlineItems + onlineItems.' })
   items!: number;
 
   @Field(() => Int, { description: 'Runs that finished in the bucket.' })
   runs!: number;
 
-  @Field(() => [Int], { description: 'The prompt versions evaluated, ascending.' })
+  @Field(() => [Int], { description: 'The prompt versions evaluated (by runs or seen in scored traces), ascending.' })
   promptVersions!: number[];
+
+  @Field(() => Int, { description: 'Cases scored by the runs of the bucket.' })
+  offlineItems!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean case score of the runs alone.' })
+  offlineMeanScore!: number | null;
+
+  @Field(() => Int, { description: 'Production traces scored by online evaluators of this set.' })
+  onlineItems!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean score of those traces alone.' })
+  onlineMeanScore!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share of those traces that passed every assertion.' })
+  onlinePassRate!: number | null;
 }

@@ -80,6 +80,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     pubSub,
     logger,
     intervalMs: config.alerts.intervalMs,
+    // Called by the scheduler's ticks only, once every service exists.
+    drift: (prompt, window, baseline) => drift.drift(prompt ? { prompt } : null, window, baseline),
     webhooks: {
       globalUrl: config.alerts.webhookUrl,
       globalSecret: config.alerts.webhookSecret,

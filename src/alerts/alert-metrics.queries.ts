@@ -53,13 +53,105 @@ interface Part {
   to: Date;
 }
 
-/** A summed measure over a rollup row `r` and over a raw trace `t`: numerator and sample count. */
-const ROLLUP_MEASURES: Record<Exclude<TraceMetric, 'p95_latency'>, { rollup: string; raw: string }> = {
-  cost: { rollup: 'r.cost_micros AS v, r.requests AS n', raw: 't.cost_micros AS v, 1 AS n' },
-  error_rate: { rollup: `CASE WHEN r.status = 'FAILED' THEN r.requests ELSE 0 END AS v, r.requests AS n`, raw: `CASE WHEN t.status = 'FAILED' THEN 1 ELSE 0 END AS v, 1 AS n` },
-  // The triggered traces are counted from the partial index ix_traces_guardrail_triggered (below); the rollups give the requests.
-  guardrail_trigger_rate: { rollup: '0 AS v, r.requests AS n', raw: '0 AS v, 1 AS n' },
-};
+/** What one time range holds: the sums behind cost, error_rate and guardrail_trigger_rate, and its p95 latency. */
+interface RangeSums {
+  requests: number;
+  costMicros: number;
+  failed: number;
+  triggered: number;
+}
+
+/**
+ * Measurements shared by the rules of one tick: each (range, prompt) is read once, however many rules
+ * ask for it (rules of the same window usually share it). Pass a new one per tick.
+ */
+export class TickMemo {
+  readonly sums = new Map<string, Promise<RangeSums>>();
+  readonly p95 = new Map<string, Promise<MetricSample>>();
+}
+
+const rangeKey = (p: Part, prompt: string | null) => `${p.from.toISOString()}|${p.to.toISOString()}|${prompt ?? ''}`;
+
+/** Memoized per (range, prompt): the uncached parts are read in one query, then each is remembered. */
+function memoized<T>(cache: Map<string, Promise<T>>, parts: Part[], prompt: string | null, load: (missing: Part[]) => Promise<Map<number, T>>, empty: T): Promise<Map<number, T>> {
+  const missing = parts.filter((p) => !cache.has(rangeKey(p, prompt)));
+  if (missing.length) {
+    const loaded = load(missing);
+    for (const p of missing)
+      cache.set(
+        rangeKey(p, prompt),
+        loaded.then((m) => m.get(p.slice) ?? empty),
+      );
+  }
+  return Promise.all(parts.map(async (p) => [p.slice, await cache.get(rangeKey(p, prompt))!] as const)).then((e) => new Map(e));
+}
+
+/** Requests, cost, failures (rollups + raw edges) and guardrail-triggered traces (partial index) of each part. */
+async function loadSums(db: DataSource, parts: Part[], prompt: string | null): Promise<Map<number, RangeSums>> {
+  const params: unknown[] = [];
+  const add = (v: unknown) => (params.push(v), `$${params.length}`);
+  const selects = planParts(
+    parts,
+    prompt,
+    `r.requests AS requests, r.cost_micros AS cost, CASE WHEN r.status = 'FAILED' THEN r.requests ELSE 0 END AS failed, 0 AS triggered`,
+    `1 AS requests, t.cost_micros AS cost, CASE WHEN t.status = 'FAILED' THEN 1 ELSE 0 END AS failed, 0 AS triggered`,
+    params,
+  );
+  // The guardrail rollups count per (policy, kind, direction), so a trace can count twice there; the
+  // traces with any guardrail event are counted instead through the partial index ix_traces_guardrail_triggered
+  // (same predicate), which holds only those.
+  for (const part of parts) {
+    selects.push(
+      `SELECT ${part.slice} AS slice, 0 AS requests, 0 AS cost, 0 AS failed, 1 AS triggered FROM traces t
+       WHERE t.created_at >= ${add(part.from)} AND t.created_at < ${add(part.to)} AND jsonb_array_length(t.guardrail_events) > 0
+       AND t.source = 'PRODUCTION'${prompt === null ? '' : ` AND t.prompt = ${add(prompt)}`}`,
+    );
+  }
+  const rows: Array<Record<string, string | number>> = await db.query(
+    `SELECT slice, sum(requests) AS requests, sum(cost) AS cost, sum(failed) AS failed, sum(triggered) AS triggered FROM (${selects.join(' UNION ALL ')}) u GROUP BY slice`,
+    params,
+  );
+  return new Map(rows.map((r) => [Number(r.slice), { requests: Number(r.requests), costMicros: Number(r.cost), failed: Number(r.failed), triggered: Number(r.triggered) }]));
+}
+
+/**
+ * The p95 latency of each part: exact (percentile_cont over the raw latencies, as before) while the
+ * parts hold at most EXACT_PERCENTILE_MAX_ROWS latencies, else from the DDSketch bins of the rollups
+ * and of the raw edges, merged (within 1%, as latencyStats).
+ */
+async function loadP95(db: DataSource, parts: Part[], prompt: string | null): Promise<Map<number, MetricSample>> {
+  const out = new Map<number, MetricSample>();
+  const params: unknown[] = [];
+  const counts = planParts(parts, prompt, 'r.latency_count AS n', 'CASE WHEN t.latency_ms IS NULL THEN 0 ELSE 1 END AS n', params);
+  const rows: Array<{ slice: number; n: string | number }> = await db.query(`SELECT slice, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) u GROUP BY slice`, params);
+  const total = rows.reduce((a, r) => a + Number(r.n), 0);
+  if (total <= EXACT_PERCENTILE_MAX_ROWS) {
+    const p: unknown[] = [];
+    const add = (v: unknown) => (p.push(v), `$${p.length}`);
+    const sql = parts
+      .map(
+        (part) => `SELECT ${part.slice} AS slice, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS value, count(*) AS samples FROM traces
+        WHERE created_at >= ${add(part.from)} AND created_at < ${add(part.to)} AND source = 'PRODUCTION' AND latency_ms IS NOT NULL${prompt === null ? '' : ` AND prompt = ${add(prompt)}`}`,
+      )
+      .join(' UNION ALL ');
+    for (const r of (await db.query(sql, p)) as Row[]) if (Number(r.samples) > 0) out.set(Number(r.slice), sample(r));
+    return out;
+  }
+  const bp: unknown[] = [];
+  const bins = planParts(parts, prompt, 'e.key::int AS k, e.value::bigint AS n', 'trace_sketch_key(t.latency_ms) AS k, 1 AS n', bp, {
+    rollupJoin: ', jsonb_each_text(r.latency_bins) AS e',
+    rawWhere: 't.latency_ms IS NOT NULL',
+  });
+  const binRows: Array<{ slice: number; k: number; n: string | number }> = await db.query(`SELECT slice, k, sum(n) AS n FROM (${bins.join(' UNION ALL ')}) u GROUP BY slice, k ORDER BY slice, k`, bp);
+  const bySlice = new Map<number, Array<[number, number]>>();
+  for (const r of binRows) {
+    const list = bySlice.get(Number(r.slice)) ?? [];
+    list.push([Number(r.k), Number(r.n)]);
+    bySlice.set(Number(r.slice), list);
+  }
+  for (const [slice, list] of bySlice) out.set(slice, { value: sketchQuantile(list, 0.95), samples: list.reduce((a, [, n]) => a + n, 0) });
+  return out;
+}
 
 /**
  * SELECTs of `slice, <select>` over each part: whole UTC hours and days from the rollups, the partial
@@ -87,66 +179,19 @@ function planParts(parts: Part[], prompt: string | null, rollupSelect: string, r
   return out;
 }
 
-/** Each part's value and sample count from the rollups (plus the raw edges); parts without traffic are absent. */
-async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], prompt: string | null): Promise<Map<number, MetricSample>> {
-  const params: unknown[] = [];
-  const out = new Map<number, MetricSample>();
+/** Each part's value and sample count; parts without traffic are absent. */
+async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], prompt: string | null, memo: TickMemo): Promise<Map<number, MetricSample>> {
   if (metric === 'p95_latency') {
-    const counts = planParts(parts, prompt, 'r.latency_count AS n', 'CASE WHEN t.latency_ms IS NULL THEN 0 ELSE 1 END AS n', params);
-    const rows: Array<{ slice: number; n: string | number }> = await db.query(`SELECT slice, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) u GROUP BY slice`, params);
-    const total = rows.reduce((a, r) => a + Number(r.n), 0);
-    // Small windows: the exact percentile_cont of the raw latencies (as before); large ones: merged DDSketch bins (within 1%).
-    if (total <= EXACT_PERCENTILE_MAX_ROWS) {
-      const p: unknown[] = [];
-      const add = (v: unknown) => (p.push(v), `$${p.length}`);
-      const sql = parts
-        .map(
-          (part) => `SELECT ${part.slice} AS slice, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS value, count(*) AS samples FROM traces
-          WHERE created_at >= ${add(part.from)} AND created_at < ${add(part.to)} AND source = 'PRODUCTION' AND latency_ms IS NOT NULL${prompt === null ? '' : ` AND prompt = ${add(prompt)}`}`,
-        )
-        .join(' UNION ALL ');
-      for (const r of (await db.query(sql, p)) as Row[]) if (Number(r.samples) > 0) out.set(Number(r.slice), sample(r));
-      return out;
-    }
-    const bp: unknown[] = [];
-    const bins = planParts(parts, prompt, 'e.key::int AS k, e.value::bigint AS n', 'trace_sketch_key(t.latency_ms) AS k, 1 AS n', bp, {
-      rollupJoin: ', jsonb_each_text(r.latency_bins) AS e',
-      rawWhere: 't.latency_ms IS NOT NULL',
-    });
-    const binRows: Array<{ slice: number; k: number; n: string | number }> = await db.query(
-      `SELECT slice, k, sum(n) AS n FROM (${bins.join(' UNION ALL ')}) u GROUP BY slice, k ORDER BY slice, k`,
-      bp,
-    );
-    const bySlice = new Map<number, Array<[number, number]>>();
-    for (const r of binRows) {
-      const list = bySlice.get(Number(r.slice)) ?? [];
-      list.push([Number(r.k), Number(r.n)]);
-      bySlice.set(Number(r.slice), list);
-    }
-    for (const [slice, list] of bySlice) out.set(slice, { value: sketchQuantile(list, 0.95), samples: list.reduce((a, [, n]) => a + n, 0) });
-    return out;
+    const m = await memoized(memo.p95, parts, prompt, (missing) => loadP95(db, missing, prompt), { value: null, samples: 0 });
+    for (const [k, v] of m) if (v.samples === 0) m.delete(k);
+    return m;
   }
-  const m = ROLLUP_MEASURES[metric];
-  const selects = planParts(parts, prompt, m.rollup, m.raw, params);
-  if (metric === 'guardrail_trigger_rate') {
-    const add = (v: unknown) => (params.push(v), `$${params.length}`);
-    for (const part of parts) {
-      // The predicate matches the partial index's, so only the triggered traces are read.
-      selects.push(
-        `SELECT ${part.slice} AS slice, 1 AS v, 0 AS n FROM traces t WHERE t.created_at >= ${add(part.from)} AND t.created_at < ${add(part.to)}
-         AND jsonb_array_length(t.guardrail_events) > 0 AND t.source = 'PRODUCTION'${prompt === null ? '' : ` AND t.prompt = ${add(prompt)}`}`,
-      );
-    }
-  }
-  const rows: Array<{ slice: number; v: string | number; n: string | number }> = await db.query(
-    `SELECT slice, sum(v) AS v, sum(n) AS n FROM (${selects.join(' UNION ALL ')}) u GROUP BY slice`,
-    params,
-  );
-  for (const r of rows) {
-    const n = Number(r.n);
-    if (n === 0) continue;
-    const v = Number(r.v);
-    out.set(Number(r.slice), { value: metric === 'cost' ? v / 1_000_000 : v / n, samples: n });
+  const sums = await memoized(memo.sums, parts, prompt, (missing) => loadSums(db, missing, prompt), { requests: 0, costMicros: 0, failed: 0, triggered: 0 });
+  const out = new Map<number, MetricSample>();
+  for (const [slice, s] of sums) {
+    if (s.requests === 0) continue;
+    const v = metric === 'cost' ? s.costMicros / 1_000_000 : metric === 'error_rate' ? s.failed / s.requests : s.triggered / s.requests;
+    out.set(slice, { value: v, samples: s.requests });
   }
   return out;
 }
@@ -155,10 +200,19 @@ async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], 
  * Measures a scheduled metric for a rule at `now`: the rule's window [now - window, now), and for
  * a deviation condition the trailing baseline [now - window - baseline, now - window), whole
  * (ratio) or in window-sized slices (z-score). Trace metrics read the rollups (whole hours and days)
- * plus the raw traces of the partial hours at the edges, unless `source` is `raw`.
+ * plus the raw traces of the partial hours at the edges, unless `source` is `raw`; a range already
+ * read this tick (`memo`) is not read again.
  */
-export async function measure(db: DataSource, metric: Exclude<ScheduledMetric, 'drift'>, c: MetricCondition, ruleWindow: string, now: Date, source: MetricSource = 'rollups'): Promise<Measurement> {
-  if (metric !== 'eval_score' && source === 'rollups') return measureFromRollups(db, metric, c, ruleWindow, now);
+export async function measure(
+  db: DataSource,
+  metric: Exclude<ScheduledMetric, 'drift'>,
+  c: MetricCondition,
+  ruleWindow: string,
+  now: Date,
+  source: MetricSource = 'rollups',
+  memo: TickMemo = new TickMemo(),
+): Promise<Measurement> {
+  if (metric !== 'eval_score' && source === 'rollups') return measureFromRollups(db, metric, c, ruleWindow, now, memo);
   const w = windowMs(ruleWindow);
   const from = new Date(now.getTime() - w);
   const params = (a: Date, b: Date): unknown[] =>
@@ -193,13 +247,13 @@ function slicesOf(metric: Exclude<ScheduledMetric, 'drift'>, c: MetricCondition,
   return slices;
 }
 
-async function measureFromRollups(db: DataSource, metric: TraceMetric, c: MetricCondition, ruleWindow: string, now: Date): Promise<Measurement> {
+async function measureFromRollups(db: DataSource, metric: TraceMetric, c: MetricCondition, ruleWindow: string, now: Date, memo: TickMemo): Promise<Measurement> {
   const w = windowMs(ruleWindow);
   const from = new Date(now.getTime() - w);
   const prompt = c.prompt ?? null;
   const none: MetricSample = { value: null, samples: 0 };
   const current = (m: Map<number, MetricSample>) => m.get(-1) ?? none;
-  if (c.ratio === undefined && c.zScore === undefined) return { current: current(await measureParts(db, metric, [{ slice: -1, from, to: now }], prompt)) };
+  if (c.ratio === undefined && c.zScore === undefined) return { current: current(await measureParts(db, metric, [{ slice: -1, from, to: now }], prompt, memo)) };
   const bMs = baselineMs(c, ruleWindow);
   const bFrom = new Date(from.getTime() - bMs);
   if (c.ratio !== undefined) {
@@ -211,6 +265,7 @@ async function measureFromRollups(db: DataSource, metric: TraceMetric, c: Metric
         { slice: 0, from: bFrom, to: from },
       ],
       prompt,
+      memo,
     );
     const b = m.get(0) ?? none;
     // Spend grows with time: compare one window's worth of the baseline's spend.
@@ -220,6 +275,6 @@ async function measureFromRollups(db: DataSource, metric: TraceMetric, c: Metric
   const n = Math.max(1, Math.floor(bMs / w));
   const parts: Part[] = [{ slice: -1, from, to: now }];
   for (let k = 0; k < n; k++) parts.push({ slice: k, from: new Date(from.getTime() - (k + 1) * w), to: new Date(from.getTime() - k * w) });
-  const m = await measureParts(db, metric, parts, prompt);
+  const m = await measureParts(db, metric, parts, prompt, memo);
   return { current: current(m), slices: slicesOf(metric, c, bMs, w, m) };
 }

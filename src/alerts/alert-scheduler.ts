@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { In } from 'typeorm';
 import { judge, judgeDrift, type DriftReading, type Verdict } from './alert-condition';
-import { baselineMs, measure, type MetricSource } from './alert-metrics.queries';
+import { baselineMs, measure, TickMemo, type MetricSource } from './alert-metrics.queries';
 import { AlertRule } from './alert-rule.entity';
 import { SCHEDULED_METRICS, windowMs, type DriftCondition, type MetricCondition, type ScheduledMetric } from './alert-rule.schemas';
 import type { AlertService } from './alert.service';
@@ -73,6 +73,7 @@ export class AlertScheduler {
     const report: TickReport = { evaluated: 0, fired: [], cleared: [], unknown: 0 };
     const rules = await this.db.getRepository(AlertRule).find({ where: { enabled: true, metric: In([...SCHEDULED_METRICS]) }, order: { name: 'ASC' } });
     const claimGapMs = Math.floor(this.opts.intervalMs / 2);
+    const memo = new TickMemo();
     for (const rule of rules) {
       const claimed: unknown[] = await this.db.query(`UPDATE alert_rules SET evaluated_at = $2 WHERE id = $1 AND enabled AND (evaluated_at IS NULL OR evaluated_at <= $3) RETURNING id`, [
         rule.id,
@@ -89,7 +90,7 @@ export class AlertScheduler {
         } else {
           const cond = rule.condition as MetricCondition;
           const scope = [cond.prompt ? ` of prompt "${cond.prompt}"` : '', cond.evalSet ? ` on eval set "${cond.evalSet}"` : ''].join('');
-          verdict = judge(metric, cond, rule.window, scope, await measure(this.db, metric, cond, rule.window, now, this.opts.source));
+          verdict = judge(metric, cond, rule.window, scope, await measure(this.db, metric, cond, rule.window, now, this.opts.source, memo));
         }
       } catch (err) {
         this.opts.logger?.warn({ err, rule: rule.name }, 'could not evaluate alert rule');

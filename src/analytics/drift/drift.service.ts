@@ -164,6 +164,7 @@ export class DriftService {
     // The range replaces the filter's own from/to.
     const cond = traceFilterConditions({ ...(filter ?? {}), from: range.from, to: range.to }, 't', p.add);
     const context = `CASE WHEN jsonb_typeof(t.request->'context') = 'array' THEN t.request->'context' ELSE '[]'::jsonb END`;
+    // The sample is drawn first, so the JSON extraction below runs on DRIFT_SAMPLE rows, not on the whole range.
     return this.db.query(
       `SELECT t.id, t.latency_ms, t.ttft_ms, t.input_tokens, t.output_tokens, t.cost_micros, t.status, t.model_id, t.route_rule, t.stage_input_tokens,
          COALESCE(t.request->>'input', CASE WHEN jsonb_typeof(t.request->'messages') = 'array' THEN t.request->'messages'->-1->>'content' END) AS input_text,
@@ -171,7 +172,7 @@ export class DriftService {
          (SELECT jsonb_agg(c->'score') FROM jsonb_array_elements(${context}) c) AS context_scores,
          (SELECT jsonb_array_length(s->'attributes'->'contextDropped') FROM jsonb_array_elements(t.spans) s
            WHERE s->>'name' = 'prompt_assembly' AND jsonb_typeof(s->'attributes'->'contextDropped') = 'array' LIMIT 1) AS context_dropped
-       FROM traces t WHERE ${cond.join(' AND ')} ORDER BY random() LIMIT ${DRIFT_SAMPLE}`,
+       FROM (SELECT * FROM traces t WHERE ${cond.join(' AND ')} ORDER BY random() LIMIT ${DRIFT_SAMPLE}) t`,
       p.values,
     );
   }

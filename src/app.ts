@@ -83,6 +83,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     pubSub,
     logger,
     intervalMs: config.alerts.intervalMs,
+    // Called by the scheduler's ticks only, once every service exists.
+    drift: (prompt, window, baseline) => drift.drift(prompt ? { prompt } : null, window, baseline),
     webhooks: {
       globalUrl: config.alerts.webhookUrl,
       globalSecret: config.alerts.webhookSecret,
@@ -113,8 +115,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   // Traces a process that died had spooled but not written yet: stored before this one serves.
   await traces.writer.replay();
   const analytics = features.analytics.create({ db });
-  const drift = features.drift.create({ db });
   const models = await features.models.create({ config, logger, db, audit, bus });
+  // Topic drift embeds sampled user inputs through the provider's embedding model (Titan V2, 256 dimensions).
+  const drift = features.drift.create({ db, embedder: { model: 'amazon.titan-embed-text-v2:0/256', embed: (text) => models.provider.embed(text, { dimensions: 256 }) } });
   const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
   /** The LLM judge (eval runs and online evaluators): one forced grading tool call, priced. */

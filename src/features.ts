@@ -6,7 +6,7 @@ import { promptsModule } from './prompts/prompts.module';
 import { routingModule } from './routing/routing.module';
 import { tracesModule } from './traces/traces.module';
 import { analyticsModule } from './analytics/analytics.module';
-import { driftModule } from './analytics/drift/drift.module';
+import { driftModule } from './analytics/drift/index';
 import { budgetsModule } from './budgets/budgets.module';
 import { alertsModule } from './alerts/alerts.module';
 import { evalsModule } from './evals/evals.module';

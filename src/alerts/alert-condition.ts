@@ -1,4 +1,4 @@
-import type { MetricCondition, ScheduledMetric } from './alert-rule.schemas';
+import type { DriftCondition, MetricCondition, ScheduledMetric } from './alert-rule.schemas';
 
 /** A metric computed over one time range. `value` is null when the range had no samples. */
 export interface MetricSample {
@@ -23,7 +23,9 @@ export type Verdict =
   /** Too few samples to judge: the rule keeps its previous state. */
   | { state: 'unknown'; reason: string };
 
-const UNITS: Record<ScheduledMetric, (v: number) => string> = {
+type ValueMetric = Exclude<ScheduledMetric, 'drift'>;
+
+const UNITS: Record<ValueMetric, (v: number) => string> = {
   cost: (v) => `$${v.toFixed(v < 1 ? 4 : 2)}`,
   p95_latency: (v) => `${Math.round(v)} ms`,
   error_rate: (v) => `${(v * 100).toFixed(1)}%`,
@@ -31,7 +33,7 @@ const UNITS: Record<ScheduledMetric, (v: number) => string> = {
   eval_score: (v) => v.toFixed(3),
 };
 
-const LABELS: Record<ScheduledMetric, string> = {
+const LABELS: Record<ValueMetric, string> = {
   cost: 'spend',
   p95_latency: 'p95 latency',
   error_rate: 'error rate',
@@ -51,7 +53,7 @@ export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
  * database), so each kind of condition is unit-tested alone. Fewer than `minSamples` samples in
  * the window (or, for deviations, no usable baseline) is `unknown`, never a guess.
  */
-export function judge(metric: ScheduledMetric, c: MetricCondition, window: string, scope: string, m: Measurement): Verdict {
+export function judge(metric: ValueMetric, c: MetricCondition, window: string, scope: string, m: Measurement): Verdict {
   const minSamples = c.minSamples ?? 1;
   const fmt = UNITS[metric];
   const what = `${LABELS[metric]}${scope} over the last ${window}`;
@@ -103,4 +105,63 @@ export function judge(metric: ScheduledMetric, c: MetricCondition, window: strin
     };
   }
   return { state: 'unknown', reason: 'no condition' };
+}
+
+/** One signal of a drift report, as the drift service answers it. */
+export interface DriftSignal {
+  name: string;
+  statistic: number | null;
+  method: string;
+  threshold: number | null;
+  drifted: boolean;
+  insufficientData: boolean;
+  note: string | null;
+}
+
+/** A drift report of the rule's window against its trailing baseline. */
+export interface DriftReading {
+  windowCount: number;
+  baselineCount: number;
+  features: DriftSignal[];
+}
+
+const fmtStat = (x: number | null) => (x === null ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));
+
+/**
+ * Judges a `drift` rule (see DriftCondition) against a drift report, pure. A window with fewer than
+ * `minSamples` traces, a named signal without a verdict (too few samples), or a report where no
+ * signal could be judged is `unknown`: the rule keeps its state.
+ */
+export function judgeDrift(c: DriftCondition, window: string, baselineWindow: string, scope: string, r: DriftReading): Verdict {
+  const minSamples = c.minSamples ?? 1;
+  if (r.windowCount < minSamples) return { state: 'unknown', reason: `${r.windowCount} trace(s) in the window, fewer than ${minSamples}` };
+  const span = `over the last ${window}${scope} against the ${baselineWindow} before`;
+  const details: Record<string, unknown> = { window, baselineWindow, windowCount: r.windowCount, baselineCount: r.baselineCount };
+  const describe = (f: DriftSignal) => `${f.name} (${f.method} ${fmtStat(f.statistic)}, threshold ${fmtStat(f.threshold)})`;
+  if (c.feature !== undefined) {
+    const f = r.features.find((x) => x.name === c.feature);
+    if (!f) return { state: 'unknown', reason: `the drift report has no signal ${c.feature}` };
+    if (f.insufficientData) return { state: 'unknown', reason: f.note ?? 'too few samples' };
+    const value = f.statistic ?? (f.drifted ? 1 : 0);
+    const hit = c.above !== undefined ? f.statistic !== null && Math.abs(f.statistic) > c.above : f.drifted;
+    const bound = c.above ?? f.threshold;
+    if (!hit) return { state: 'ok', value, baseline: bound };
+    const message =
+      `drift of ${f.name} ${span}: ${f.method} ${fmtStat(f.statistic)}, ${c.above !== undefined ? `above the bound ${fmtStat(c.above)}` : `past its threshold ${fmtStat(f.threshold)}`}` +
+      ` (${r.windowCount} traces against ${r.baselineCount})${f.note ? `; ${f.note}` : ''}`;
+    return { state: 'firing', value, baseline: bound, message, details: { ...details, feature: f.name, method: f.method, statistic: f.statistic, threshold: f.threshold } };
+  }
+  const judged = r.features.filter((f) => !f.insufficientData);
+  if (!judged.length) return { state: 'unknown', reason: 'no drift signal had enough samples' };
+  const drifted = judged.filter((f) => f.drifted);
+  const bound = c.above ?? 0;
+  if (drifted.length <= bound) return { state: 'ok', value: drifted.length, baseline: bound };
+  const message = `${drifted.length} of ${judged.length} drift signals drifted ${span}: ${drifted.map(describe).join(', ')} (${r.windowCount} traces against ${r.baselineCount})`;
+  return {
+    state: 'firing',
+    value: drifted.length,
+    baseline: bound,
+    message,
+    details: { ...details, drifted: drifted.map((f) => ({ name: f.name, method: f.method, statistic: f.statistic, threshold: f.threshold })) },
+  };
 }

@@ -1,17 +1,25 @@
 import type { DataSource } from 'typeorm';
+import { EXACT_PERCENTILE_MAX_ROWS, planRange } from '../analytics/index';
+import { sketchQuantile } from '../traces/index';
 import type { Measurement, MetricSample } from './alert-condition';
 import { windowMs, type MetricCondition, type ScheduledMetric } from './alert-rule.schemas';
 
+/** The metrics measured from traces (drift and eval_score are measured elsewhere). */
+export type TraceMetric = Exclude<ScheduledMetric, 'eval_score' | 'drift'>;
+
+/** Where the trace metrics come from: the rollups (default) or a scan of the raw traces (the reference, and the bench's "before"). */
+export type MetricSource = 'rollups' | 'raw';
+
 /** Production traces only: eval cases and other sources never move a production alert. */
-const TRACE_AGG: Record<Exclude<ScheduledMetric, 'eval_score'>, { value: string; samples: string; where?: string }> = {
+const TRACE_AGG: Record<TraceMetric, { value: string; samples: string; where?: string }> = {
   cost: { value: 'SUM(cost_micros)::float8 / 1000000', samples: 'COUNT(*)' },
   p95_latency: { value: 'percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)', samples: 'COUNT(latency_ms)', where: 'latency_ms IS NOT NULL' },
   error_rate: { value: "AVG(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END)::float8", samples: 'COUNT(*)' },
   guardrail_trigger_rate: { value: 'AVG(CASE WHEN jsonb_array_length(guardrail_events) > 0 THEN 1 ELSE 0 END)::float8', samples: 'COUNT(*)' },
 };
 
-/** One aggregate over [from, to), optionally cut into slices of `sliceMs` counted back from `to`. */
-function aggregateSql(metric: ScheduledMetric, sliced: boolean): string {
+/** One aggregate over [from, to) of the raw traces or eval results, optionally cut into slices of `sliceMs` counted back from `to`. */
+function aggregateSql(metric: Exclude<ScheduledMetric, 'drift'>, sliced: boolean): string {
   if (metric === 'eval_score') {
     const slice = sliced ? `floor(extract(epoch FROM ($2::timestamptz - r.created_at)) * 1000 / $5)::int AS slice,` : '';
     return `SELECT ${slice} AVG(r.score)::float8 AS value, COUNT(*)::int AS samples
@@ -34,16 +42,177 @@ function sample(r: Row | undefined): MetricSample {
 }
 
 /** The default trailing baseline: 24 windows, at most 30 days. */
-export function baselineMs(c: MetricCondition, ruleWindow: string): number {
+export function baselineMs(c: { baselineWindow?: string }, ruleWindow: string): number {
   return c.baselineWindow ? windowMs(c.baselineWindow) : Math.min(24 * windowMs(ruleWindow), 30 * 86_400_000);
+}
+
+/** A time range [from, to) measured as one value, tagged with its slice number. */
+interface Part {
+  slice: number;
+  from: Date;
+  to: Date;
+}
+
+/** What one time range holds: the sums behind cost, error_rate and guardrail_trigger_rate, and its p95 latency. */
+interface RangeSums {
+  requests: number;
+  costMicros: number;
+  failed: number;
+  triggered: number;
+}
+
+/**
+ * Measurements shared by the rules of one tick: each (range, prompt) is read once, however many rules
+ * ask for it (rules of the same window usually share it). Pass a new one per tick.
+ */
+export class TickMemo {
+  readonly sums = new Map<string, Promise<RangeSums>>();
+  readonly p95 = new Map<string, Promise<MetricSample>>();
+}
+
+const rangeKey = (p: Part, prompt: string | null) => `${p.from.toISOString()}|${p.to.toISOString()}|${prompt ?? ''}`;
+
+/** Memoized per (range, prompt): the uncached parts are read in one query, then each is remembered. */
+function memoized<T>(cache: Map<string, Promise<T>>, parts: Part[], prompt: string | null, load: (missing: Part[]) => Promise<Map<number, T>>, empty: T): Promise<Map<number, T>> {
+  const missing = parts.filter((p) => !cache.has(rangeKey(p, prompt)));
+  if (missing.length) {
+    const loaded = load(missing);
+    for (const p of missing)
+      cache.set(
+        rangeKey(p, prompt),
+        loaded.then((m) => m.get(p.slice) ?? empty),
+      );
+  }
+  return Promise.all(parts.map(async (p) => [p.slice, await cache.get(rangeKey(p, prompt))!] as const)).then((e) => new Map(e));
+}
+
+/** Requests, cost, failures (rollups + raw edges) and guardrail-triggered traces (partial index) of each part. */
+async function loadSums(db: DataSource, parts: Part[], prompt: string | null): Promise<Map<number, RangeSums>> {
+  const params: unknown[] = [];
+  const add = (v: unknown) => (params.push(v), `$${params.length}`);
+  const selects = planParts(
+    parts,
+    prompt,
+    `r.requests AS requests, r.cost_micros AS cost, CASE WHEN r.status = 'FAILED' THEN r.requests ELSE 0 END AS failed, 0 AS triggered`,
+    `1 AS requests, t.cost_micros AS cost, CASE WHEN t.status = 'FAILED' THEN 1 ELSE 0 END AS failed, 0 AS triggered`,
+    params,
+  );
+  // The guardrail rollups count per (policy, kind, direction), so a trace can count twice there; the
+  // traces with any guardrail event are counted instead through the partial index ix_traces_guardrail_triggered
+  // (same predicate), which holds only those.
+  for (const part of parts) {
+    selects.push(
+      `SELECT ${part.slice} AS slice, 0 AS requests, 0 AS cost, 0 AS failed, 1 AS triggered FROM traces t
+       WHERE t.created_at >= ${add(part.from)} AND t.created_at < ${add(part.to)} AND jsonb_array_length(t.guardrail_events) > 0
+       AND t.source = 'PRODUCTION'${prompt === null ? '' : ` AND t.prompt = ${add(prompt)}`}`,
+    );
+  }
+  const rows: Array<Record<string, string | number>> = await db.query(
+    `SELECT slice, sum(requests) AS requests, sum(cost) AS cost, sum(failed) AS failed, sum(triggered) AS triggered FROM (${selects.join(' UNION ALL ')}) u GROUP BY slice`,
+    params,
+  );
+  return new Map(rows.map((r) => [Number(r.slice), { requests: Number(r.requests), costMicros: Number(r.cost), failed: Number(r.failed), triggered: Number(r.triggered) }]));
+}
+
+/**
+ * The p95 latency of each part: exact (percentile_cont over the raw latencies, as before) while the
+ * parts hold at most EXACT_PERCENTILE_MAX_ROWS latencies, else from the DDSketch bins of the rollups
+ * and of the raw edges, merged (within 1%, as latencyStats).
+ */
+async function loadP95(db: DataSource, parts: Part[], prompt: string | null): Promise<Map<number, MetricSample>> {
+  const out = new Map<number, MetricSample>();
+  const params: unknown[] = [];
+  const counts = planParts(parts, prompt, 'r.latency_count AS n', 'CASE WHEN t.latency_ms IS NULL THEN 0 ELSE 1 END AS n', params);
+  const rows: Array<{ slice: number; n: string | number }> = await db.query(`SELECT slice, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) u GROUP BY slice`, params);
+  const total = rows.reduce((a, r) => a + Number(r.n), 0);
+  if (total <= EXACT_PERCENTILE_MAX_ROWS) {
+    const p: unknown[] = [];
+    const add = (v: unknown) => (p.push(v), `$${p.length}`);
+    const sql = parts
+      .map(
+        (part) => `SELECT ${part.slice} AS slice, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS value, count(*) AS samples FROM traces
+        WHERE created_at >= ${add(part.from)} AND created_at < ${add(part.to)} AND source = 'PRODUCTION' AND latency_ms IS NOT NULL${prompt === null ? '' : ` AND prompt = ${add(prompt)}`}`,
+      )
+      .join(' UNION ALL ');
+    for (const r of (await db.query(sql, p)) as Row[]) if (Number(r.samples) > 0) out.set(Number(r.slice), sample(r));
+    return out;
+  }
+  const bp: unknown[] = [];
+  const bins = planParts(parts, prompt, 'e.key::int AS k, e.value::bigint AS n', 'trace_sketch_key(t.latency_ms) AS k, 1 AS n', bp, {
+    rollupJoin: ', jsonb_each_text(r.latency_bins) AS e',
+    rawWhere: 't.latency_ms IS NOT NULL',
+  });
+  const binRows: Array<{ slice: number; k: number; n: string | number }> = await db.query(`SELECT slice, k, sum(n) AS n FROM (${bins.join(' UNION ALL ')}) u GROUP BY slice, k ORDER BY slice, k`, bp);
+  const bySlice = new Map<number, Array<[number, number]>>();
+  for (const r of binRows) {
+    const list = bySlice.get(Number(r.slice)) ?? [];
+    list.push([Number(r.k), Number(r.n)]);
+    bySlice.set(Number(r.slice), list);
+  }
+  for (const [slice, list] of bySlice) out.set(slice, { value: sketchQuantile(list, 0.95), samples: list.reduce((a, [, n]) => a + n, 0) });
+  return out;
+}
+
+/**
+ * SELECTs of `slice, <select>` over each part: whole UTC hours and days from the rollups, the partial
+ * hours at the edges from the raw traces (the analytics planner's split), production traffic of the prompt.
+ */
+function planParts(parts: Part[], prompt: string | null, rollupSelect: string, rawSelect: string, params: unknown[], opts: { rollupJoin?: string; rawWhere?: string } = {}): string[] {
+  const add = (v: unknown) => (params.push(v), `$${params.length}`);
+  const promptCond = (alias: string) => (prompt === null ? '' : ` AND ${alias}.prompt = ${add(prompt)}`);
+  const out: string[] = [];
+  for (const part of parts) {
+    const plan = planRange(part.from, part.to);
+    for (const r of plan.rollups) {
+      out.push(
+        `SELECT ${part.slice} AS slice, ${rollupSelect} FROM trace_rollups_${r.level} r${opts.rollupJoin ?? ''}
+         WHERE r.bucket >= ${add(r.from)} AND r.bucket < ${add(r.to)} AND r.source = 'PRODUCTION'${promptCond('r')}`,
+      );
+    }
+    for (const r of plan.raw) {
+      out.push(
+        `SELECT ${part.slice} AS slice, ${rawSelect} FROM traces t
+         WHERE t.created_at >= ${add(r.from)} AND t.created_at < ${add(r.to)} AND t.source = 'PRODUCTION'${promptCond('t')}${opts.rawWhere ? ` AND ${opts.rawWhere}` : ''}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Each part's value and sample count; parts without traffic are absent. */
+async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], prompt: string | null, memo: TickMemo): Promise<Map<number, MetricSample>> {
+  if (metric === 'p95_latency') {
+    const m = await memoized(memo.p95, parts, prompt, (missing) => loadP95(db, missing, prompt), { value: null, samples: 0 });
+    for (const [k, v] of m) if (v.samples === 0) m.delete(k);
+    return m;
+  }
+  const sums = await memoized(memo.sums, parts, prompt, (missing) => loadSums(db, missing, prompt), { requests: 0, costMicros: 0, failed: 0, triggered: 0 });
+  const out = new Map<number, MetricSample>();
+  for (const [slice, s] of sums) {
+    if (s.requests === 0) continue;
+    const v = metric === 'cost' ? s.costMicros / 1_000_000 : metric === 'error_rate' ? s.failed / s.requests : s.triggered / s.requests;
+    out.set(slice, { value: v, samples: s.requests });
+  }
+  return out;
 }
 
 /**
  * Measures a scheduled metric for a rule at `now`: the rule's window [now - window, now), and for
  * a deviation condition the trailing baseline [now - window - baseline, now - window), whole
- * (ratio) or in window-sized slices (z-score). Two queries at most, both on indexed time ranges.
+ * (ratio) or in window-sized slices (z-score). Trace metrics read the rollups (whole hours and days)
+ * plus the raw traces of the partial hours at the edges, unless `source` is `raw`; a range already
+ * read this tick (`memo`) is not read again.
  */
-export async function measure(db: DataSource, metric: ScheduledMetric, c: MetricCondition, ruleWindow: string, now: Date): Promise<Measurement> {
+export async function measure(
+  db: DataSource,
+  metric: Exclude<ScheduledMetric, 'drift'>,
+  c: MetricCondition,
+  ruleWindow: string,
+  now: Date,
+  source: MetricSource = 'rollups',
+  memo: TickMemo = new TickMemo(),
+): Promise<Measurement> {
+  if (metric !== 'eval_score' && source === 'rollups') return measureFromRollups(db, metric, c, ruleWindow, now, memo);
   const w = windowMs(ruleWindow);
   const from = new Date(now.getTime() - w);
   const params = (a: Date, b: Date): unknown[] =>
@@ -63,14 +232,49 @@ export async function measure(db: DataSource, metric: ScheduledMetric, c: Metric
     return out;
   }
   const rows = (await db.query(aggregateSql(metric, true), [...params(bFrom, from), w])) as Row[];
+  return { ...out, slices: slicesOf(metric, c, bMs, w, new Map(rows.map((r) => [Number(r.slice), sample(r)]))) };
+}
+
+/** The baseline's window-sized slices, oldest first (slice k is the k-th window before the rule's). */
+function slicesOf(metric: Exclude<ScheduledMetric, 'drift'>, c: MetricCondition, bMs: number, w: number, bySlice: Map<number, MetricSample>): MetricSample[] {
   const n = Math.max(1, Math.floor(bMs / w));
-  const bySlice = new Map(rows.map((r) => [Number(r.slice), r]));
   const slices: MetricSample[] = [];
   for (let k = n - 1; k >= 0; k--) {
-    const s = sample(bySlice.get(k));
+    const s = bySlice.get(k) ?? { value: null, samples: 0 };
     // A window without traffic spent nothing: a real 0 for cost; for rates it has no value.
     slices.push(metric === 'cost' && s.samples === 0 ? { value: 0, samples: Math.max(c.minSamples ?? 1, 1) } : s);
   }
-  out.slices = slices;
-  return out;
+  return slices;
+}
+
+async function measureFromRollups(db: DataSource, metric: TraceMetric, c: MetricCondition, ruleWindow: string, now: Date, memo: TickMemo): Promise<Measurement> {
+  const w = windowMs(ruleWindow);
+  const from = new Date(now.getTime() - w);
+  const prompt = c.prompt ?? null;
+  const none: MetricSample = { value: null, samples: 0 };
+  const current = (m: Map<number, MetricSample>) => m.get(-1) ?? none;
+  if (c.ratio === undefined && c.zScore === undefined) return { current: current(await measureParts(db, metric, [{ slice: -1, from, to: now }], prompt, memo)) };
+  const bMs = baselineMs(c, ruleWindow);
+  const bFrom = new Date(from.getTime() - bMs);
+  if (c.ratio !== undefined) {
+    const m = await measureParts(
+      db,
+      metric,
+      [
+        { slice: -1, from, to: now },
+        { slice: 0, from: bFrom, to: from },
+      ],
+      prompt,
+      memo,
+    );
+    const b = m.get(0) ?? none;
+    // Spend grows with time: compare one window's worth of the baseline's spend.
+    if (metric === 'cost' && b.value !== null) b.value = (b.value * w) / bMs;
+    return { current: current(m), baseline: b };
+  }
+  const n = Math.max(1, Math.floor(bMs / w));
+  const parts: Part[] = [{ slice: -1, from, to: now }];
+  for (let k = 0; k < n; k++) parts.push({ slice: k, from: new Date(from.getTime() - (k + 1) * w), to: new Date(from.getTime() - k * w) });
+  const m = await measureParts(db, metric, parts, prompt, memo);
+  return { current: current(m), slices: slicesOf(metric, c, bMs, w, m) };
 }

@@ -4,12 +4,12 @@ import { nameSchema } from '../graphql/validation';
 /** A uuid argument (checked before it reaches the database). */
 export { idSchema } from '../graphql/validation';
 
-/** The metrics an alert rule can watch. `budget` fires on budget threshold crossings; `drift` is stored but not yet evaluated. */
+/** The metrics an alert rule can watch. `budget` fires on budget threshold crossings; the others are evaluated by the alert scheduler. */
 export const ALERT_METRICS = ['cost', 'p95_latency', 'error_rate', 'guardrail_trigger_rate', 'eval_score', 'drift', 'budget'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 
-/** The metrics the alert scheduler computes from traces and eval results each tick. */
-export const SCHEDULED_METRICS = ['cost', 'p95_latency', 'error_rate', 'guardrail_trigger_rate', 'eval_score'] as const;
+/** The metrics the alert scheduler computes from traces, eval results and drift reports each tick. */
+export const SCHEDULED_METRICS = ['cost', 'p95_latency', 'error_rate', 'guardrail_trigger_rate', 'eval_score', 'drift'] as const;
 export type ScheduledMetric = (typeof SCHEDULED_METRICS)[number];
 
 /** Rules named `budget:<budget name>` belong to that budget: metric `budget`, condition `{ budget: <name> }`. */
@@ -70,6 +70,53 @@ export interface MetricCondition {
   evalSet?: string;
 }
 
+/**
+ * The condition of a `drift` rule: the rule's window is compared with the trailing `baselineWindow`
+ * (default 24 x the window, at most 30 days) by the drift report (docs/drift.md). With `feature`, the
+ * rule watches that one signal: it fires when the signal drifted (its statistic past its own
+ * threshold), or, with `above`, when the statistic (absolute value for z and t) exceeds `above`.
+ * Without `feature`, it fires when more than `above` (default 0) signals drifted. `minSamples`
+ * (default 1) is the fewest traces the window needs; `prompt` restricts both ranges to one prompt.
+ */
+export interface DriftCondition {
+  feature?: string;
+  above?: number;
+  baselineWindow?: string;
+  minSamples?: number;
+  prompt?: string;
+}
+
+/** The signals of a drift report (docs/drift.md), which a `drift` rule may name. */
+export const DRIFT_SIGNALS = [
+  'inputLength',
+  'inputLanguage',
+  'inputTopicCentroid',
+  'inputTopicOutliers',
+  'modelId',
+  'routeRule',
+  'contextScore',
+  'contextDropped',
+  'errorRate',
+  'guardrailTriggerRate',
+  'outputLength',
+  'evalScoreOnline',
+  'evalScoreRuns',
+  'latencyMs',
+  'ttftMs',
+  'inputTokens',
+  'outputTokens',
+  'costUsd',
+  'status',
+] as const;
+
+const driftCondition = z.strictObject({
+  feature: z.enum(DRIFT_SIGNALS, { message: `must be one of ${DRIFT_SIGNALS.join(', ')}` }).optional(),
+  above: z.number().finite().min(0, 'must be at least 0').max(Number.MAX_SAFE_INTEGER, 'must be at most 9007199254740991').optional(),
+  baselineWindow: z.lazy(() => windowSchema).optional(),
+  minSamples: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional(),
+  prompt: nameSchema.optional(),
+});
+
 /** The condition of each metric; unknown keys are refused. */
 export const conditionSchemas: Record<AlertMetric, z.ZodType> = {
   /** Spend in USD over the window. */
@@ -79,8 +126,8 @@ export const conditionSchemas: Record<AlertMetric, z.ZodType> = {
   error_rate: comparison(0, 1, '', 'error_rate'),
   guardrail_trigger_rate: comparison(0, 1, '', 'guardrail_trigger_rate'),
   eval_score: comparison(0, 1, '', 'eval_score'),
-  /** A drift statistic (e.g. PSI); non-negative. */
-  drift: comparison(0, Number.MAX_SAFE_INTEGER, '', 'drift'),
+  /** Drift of the window against a trailing baseline (DriftCondition). */
+  drift: driftCondition,
   /** Fires when the named budget crosses one of its alertThresholds. */
   budget: z.strictObject({ budget: nameSchema }),
 };

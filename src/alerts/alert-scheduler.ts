@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { In } from 'typeorm';
-import { judge, type Verdict } from './alert-condition';
-import { measure } from './alert-metrics.queries';
+import { judge, judgeDrift, type DriftReading, type Verdict } from './alert-condition';
+import { baselineMs, measure, TickMemo, type MetricSource } from './alert-metrics.queries';
 import { AlertRule } from './alert-rule.entity';
-import { SCHEDULED_METRICS, type MetricCondition, type ScheduledMetric } from './alert-rule.schemas';
+import { SCHEDULED_METRICS, windowMs, type DriftCondition, type MetricCondition, type ScheduledMetric } from './alert-rule.schemas';
 import type { AlertService } from './alert.service';
 import type { AlertEvent } from './alert-event.entity';
 import type { Logger } from '../observability/logger';
@@ -23,7 +23,14 @@ export interface AlertSchedulerOptions {
   intervalMs: number;
   logger?: Logger;
   now?: () => Date;
+  /** Where cost, p95_latency, error_rate and guardrail_trigger_rate come from: `rollups` (default) or `raw` traces. */
+  source?: MetricSource;
+  /** Drift of production traffic (of one prompt) in `window` against `baseline`; `drift` rules stay unevaluated without it. */
+  drift?: DriftMeasurer;
 }
+
+/** The drift report a `drift` rule is judged on (the drift service's `drift`, wired by the app). */
+export type DriftMeasurer = (prompt: string | null, window: { from: Date; to: Date }, baseline: { from: Date; to: Date }) => Promise<DriftReading>;
 
 /**
  * Evaluates every enabled rule of a scheduled metric each interval. Exactly-once across processes
@@ -66,6 +73,7 @@ export class AlertScheduler {
     const report: TickReport = { evaluated: 0, fired: [], cleared: [], unknown: 0 };
     const rules = await this.db.getRepository(AlertRule).find({ where: { enabled: true, metric: In([...SCHEDULED_METRICS]) }, order: { name: 'ASC' } });
     const claimGapMs = Math.floor(this.opts.intervalMs / 2);
+    const memo = new TickMemo();
     for (const rule of rules) {
       const claimed: unknown[] = await this.db.query(`UPDATE alert_rules SET evaluated_at = $2 WHERE id = $1 AND enabled AND (evaluated_at IS NULL OR evaluated_at <= $3) RETURNING id`, [
         rule.id,
@@ -77,9 +85,13 @@ export class AlertScheduler {
       let verdict: Verdict;
       try {
         const metric = rule.metric as ScheduledMetric;
-        const cond = rule.condition as MetricCondition;
-        const scope = [cond.prompt ? ` of prompt "${cond.prompt}"` : '', cond.evalSet ? ` on eval set "${cond.evalSet}"` : ''].join('');
-        verdict = judge(metric, cond, rule.window, scope, await measure(this.db, metric, cond, rule.window, now));
+        if (metric === 'drift') {
+          verdict = await this.judgeDrift(rule, now);
+        } else {
+          const cond = rule.condition as MetricCondition;
+          const scope = [cond.prompt ? ` of prompt "${cond.prompt}"` : '', cond.evalSet ? ` on eval set "${cond.evalSet}"` : ''].join('');
+          verdict = judge(metric, cond, rule.window, scope, await measure(this.db, metric, cond, rule.window, now, this.opts.source, memo));
+        }
       } catch (err) {
         this.opts.logger?.warn({ err, rule: rule.name }, 'could not evaluate alert rule');
         continue;
@@ -109,6 +121,25 @@ export class AlertScheduler {
     }
     return report;
   }
+
+  /** A drift rule: the drift report of its window [now - window, now) against [now - window - baseline, now - window). */
+  private async judgeDrift(rule: AlertRule, now: Date): Promise<Verdict> {
+    if (!this.opts.drift) return { state: 'unknown', reason: 'no drift service' };
+    const c = rule.condition as DriftCondition;
+    const w = windowMs(rule.window);
+    const bMs = baselineMs(c, rule.window);
+    const from = new Date(now.getTime() - w);
+    const reading = await this.opts.drift(c.prompt ?? null, { from, to: now }, { from: new Date(from.getTime() - bMs), to: from });
+    const scope = c.prompt ? ` of prompt "${c.prompt}"` : '';
+    return judgeDrift(c, rule.window, c.baselineWindow ?? `${formatSpan(bMs)}`, scope, reading);
+  }
+}
+
+/** "2h", "1d", "90m": a span in the largest whole unit. */
+function formatSpan(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return `${Math.round(ms / 60_000)}m`;
 }
 
 /** Rows an `UPDATE ... RETURNING` gave back (the pg driver answers [rows, count], PGlite rows). */

@@ -8,7 +8,7 @@ import { AlertRule } from './alert-rule.entity';
 import { AlertResolver } from './alert.resolver';
 import { AlertService } from './alert.service';
 import { AlertDelivery } from './alert-delivery.entity';
-import { AlertScheduler } from './alert-scheduler';
+import { AlertScheduler, type DriftMeasurer } from './alert-scheduler';
 import { WebhookSender, type WebhookOptions } from './webhook-sender';
 
 /** The alerts feature's service, with its scheduler and webhook sender (started and stopped by the app). */
@@ -20,9 +20,10 @@ export class Alerts extends AlertService {
     logger: Logger,
     readonly webhookSender: WebhookSender,
     intervalMs: number,
+    drift?: DriftMeasurer,
   ) {
     super(db, audit, pubSub, logger, webhookSender);
-    this.scheduler = new AlertScheduler(db, this, { intervalMs, logger });
+    this.scheduler = new AlertScheduler(db, this, { intervalMs, logger, drift });
   }
   readonly scheduler: AlertScheduler;
 }
@@ -31,6 +32,6 @@ export class Alerts extends AlertService {
 export const alertsModule = defineFeature({
   entities: [AlertRule, AlertEvent, AlertDelivery],
   resolvers: [AlertResolver],
-  create: (deps: { db: DataSource; audit: AuditService; pubSub: PubSub; logger: Logger; intervalMs?: number; webhooks?: WebhookOptions }) =>
-    new Alerts(deps.db, deps.audit, deps.pubSub, deps.logger, new WebhookSender(deps.db, deps.webhooks ?? {}, deps.logger), deps.intervalMs ?? 60_000),
+  create: (deps: { db: DataSource; audit: AuditService; pubSub: PubSub; logger: Logger; intervalMs?: number; webhooks?: WebhookOptions; drift?: DriftMeasurer }) =>
+    new Alerts(deps.db, deps.audit, deps.pubSub, deps.logger, new WebhookSender(deps.db, deps.webhooks ?? {}, deps.logger), deps.intervalMs ?? 60_000, deps.drift),
 });

@@ -3,10 +3,10 @@ export { AlertService, ALERTS_TOPIC, toAlertPayload, fromAlertPayload, type Aler
 export { AlertRule } from './alert-rule.entity';
 export { AlertEvent } from './alert-event.entity';
 export { AlertResolver } from './alert.resolver';
-export { ALERT_METRICS, BUDGET_RULE_PREFIX, windowMs, type AlertMetric } from './alert-rule.schemas';
+export { ALERT_METRICS, BUDGET_RULE_PREFIX, DRIFT_SIGNALS, windowMs, type AlertMetric, type DriftCondition } from './alert-rule.schemas';
 export { alertsModule } from './alerts.module';
 export { AlertDelivery } from './alert-delivery.entity';
-export { AlertScheduler, type TickReport } from './alert-scheduler';
+export { AlertScheduler, type TickReport, type DriftMeasurer, type AlertSchedulerOptions } from './alert-scheduler';
 export { WebhookSender, signBody, webhookBody, type WebhookOptions } from './webhook-sender';
-export { judge, meanSd, type Measurement, type MetricSample, type Verdict } from './alert-condition';
+export { judge, judgeDrift, meanSd, type Measurement, type MetricSample, type Verdict, type DriftReading, type DriftSignal } from './alert-condition';
 export { Alerts } from './alerts.module';

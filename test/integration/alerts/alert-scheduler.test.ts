@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openLedgerDb, ledgerServices, type LedgerDb, type LedgerServices } from '../budgets/ledger-db';
 import { AlertScheduler, AlertEvent } from '../../../src/alerts';
+import { DriftService } from '../../../src/analytics/drift';
+import { rebuildRollups } from '../../../src/traces';
 
 /** One production trace, written as the trace writer would (only the columns the metrics read). */
 interface TraceRow {
@@ -12,13 +14,15 @@ interface TraceRow {
   guardrail?: boolean;
   prompt?: string;
   source?: 'PRODUCTION' | 'EVAL';
+  /** The user input (request.input). */
+  input?: string;
 }
 
 async function insertTraces(ds: DataSource, rows: TraceRow[]): Promise<void> {
   for (const r of rows) {
     await ds.query(
       `INSERT INTO traces (id, created_at, prompt, source, status, request, assembled_prompt, cost_micros, latency_ms, guardrail_events, tags)
-       VALUES ($1, $2, $3, $4, $5, '{}', '{}', $6, $7, $8, '{}')`,
+       VALUES ($1, $2, $3, $4, $5, $9, '{}', $6, $7, $8, '{}')`,
       [
         randomUUID(),
         r.at.toISOString(),
@@ -28,9 +32,13 @@ async function insertTraces(ds: DataSource, rows: TraceRow[]): Promise<void> {
         r.costMicros ?? 0,
         r.latencyMs ?? 100,
         JSON.stringify(r.guardrail ? [{ direction: 'INPUT', action: 'BLOCKED', policy: 'pii', findings: [] }] : []),
+        JSON.stringify(r.input === undefined ? {} : { prompt: r.prompt ?? 'faq', input: r.input }),
       ],
     );
   }
+  // The trace writer keeps the rollups in step with the traces; rows inserted here are rolled up again
+  // (the scheduler reads whole hours from the rollups, the partial hours at the edges from the traces).
+  await rebuildRollups(ds);
 }
 
 /** An eval set with one case and one finished run; results are added with `addResults`. */
@@ -214,6 +222,86 @@ describe('alert scheduler', () => {
     expect(byRule.get(ratio.id)!.baseline).toBeCloseTo(0.05, 10);
     expect(byRule.get(ratio.id)!.message).toMatch(/6\.0x its baseline 5\.0%/);
     expect(byRule.get(z.id)!.baseline).toBeCloseTo(0.05, 10);
+  });
+
+  it('drift: fires once when the input language mix of the window drifts from its trailing baseline, clears, fires again', async () => {
+    const drift = new DriftService(db.ds);
+    const withDrift = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000, drift: (prompt, w, b) => drift.drift(prompt ? { prompt } : null, w, b) });
+    const english = (m: number) =>
+      insertTraces(
+        db.ds,
+        Array.from({ length: 25 }, (_, i) => ({ at: at(m), input: `How do I reset my password for account number ${i}?` })),
+      );
+    const french = (m: number) =>
+      insertTraces(
+        db.ds,
+        Array.from({ length: 25 }, (_, i) => ({ at: at(m), input: `Bonjour, comment puis-je réinitialiser le mot de passe de mon compte numéro ${i} ?` })),
+      );
+    // English traffic in every 5-minute slot from an hour before.
+    for (let m = -58; m < 40; m += 5) await english(m);
+    const rule = await s.alerts.createRule({ name: 'lang', metric: 'drift', condition: { feature: 'inputLanguage', baselineWindow: '30m', minSamples: 20 }, window: '5m' }, 'test');
+    expect((await withDrift.tick(at(0))).fired).toEqual([]);
+    await french(1);
+    // Window [-1, 4): half English, half French, against an English-only baseline: JS = 0.311 > 0.1.
+    const first = await withDrift.tick(at(4));
+    expect(first.fired.map((e) => e.ruleId)).toEqual([rule.id]);
+    expect(first.fired[0]!.value).toBeCloseTo(0.5 * (0.5 * Math.log2(2 / 3) + 0.5) + 0.5 * Math.log2(4 / 3), 10);
+    expect(first.fired[0]!.baseline).toBe(0.1);
+    expect(first.fired[0]!.message).toBe('drift of inputLanguage over the last 5m against the 30m before: jensen-shannon 0.311, past its threshold 0.100 (50 traces against 150)');
+    expect((await withDrift.tick(at(4.5))).fired).toEqual([]);
+    // Window [7, 12): English only again; the baseline holds the burst (25 of 175 French): JS 0.075, clear.
+    const clear = await withDrift.tick(at(12));
+    expect(clear).toMatchObject({ fired: [], cleared: ['lang'] });
+    await french(30);
+    expect((await withDrift.tick(at(33))).fired.map((e) => e.ruleId)).toEqual([rule.id]);
+    expect((await eventsOf(rule.id)).map((e) => e.firedAt.toISOString())).toEqual([at(4).toISOString(), at(33).toISOString()]);
+  });
+
+  it('drift: a rule without a feature counts drifted signals; an empty window keeps the state', async () => {
+    const drift = new DriftService(db.ds);
+    const withDrift = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000, drift: (prompt, w, b) => drift.drift(prompt ? { prompt } : null, w, b) });
+    const rule = await s.alerts.createRule({ name: 'any', metric: 'drift', condition: { baselineWindow: '1h' }, window: '10m' }, 'test');
+    expect(await withDrift.tick(at(0))).toMatchObject({ evaluated: 1, unknown: 1, fired: [] });
+    for (let m = -60; m < -10; m += 5)
+      await insertTraces(
+        db.ds,
+        Array.from({ length: 10 }, () => ({ at: at(m), latencyMs: 100, input: 'Where is my invoice?' })),
+      );
+    await insertTraces(
+      db.ds,
+      Array.from({ length: 30 }, () => ({ at: at(-5), latencyMs: 900, failed: true, input: 'Où est ma facture, s’il vous plaît ?' })),
+    );
+    const r = await withDrift.tick(at(1));
+    expect(r.fired.map((e) => e.ruleId)).toEqual([rule.id]);
+    expect(r.fired[0]!.value).toBeGreaterThanOrEqual(3);
+    expect(r.fired[0]!.message).toMatch(/^\d+ of \d+ drift signals drifted over the last 10m against the 1h before: .*inputLanguage \(jensen-shannon 1\.000, threshold 0\.100\).*errorRate/);
+  });
+
+  it('reads whole hours from the rollups and the partial hours from the traces; the raw scan agrees', async () => {
+    // 12:00 + 2 min: a 3h window [09:02, 12:02) is 09:02-10:00 raw, 10:00-12:00 rolled up, 12:00-12:02 raw.
+    await insertTraces(db.ds, [
+      // Triggered traces are counted from the partial index on traces (the guardrail rollups count per policy): kept at an edge here.
+      { at: at(-170), costMicros: 100_000, failed: true, guardrail: true },
+      { at: at(-100), costMicros: 200_000 },
+      { at: at(-30), costMicros: 300_000 },
+      { at: at(1), costMicros: 400_000 },
+    ]);
+    const rules = [
+      await s.alerts.createRule({ name: 'cost-3h', metric: 'cost', condition: { above: 0.5 }, window: '3h' }, 'test'),
+      await s.alerts.createRule({ name: 'err-3h', metric: 'error_rate', condition: { above: 0.2 }, window: '3h' }, 'test'),
+      await s.alerts.createRule({ name: 'guard-3h', metric: 'guardrail_trigger_rate', condition: { above: 0.2 }, window: '3h' }, 'test'),
+    ];
+    const raw = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000, source: 'raw' });
+    const fromRaw = await raw.tick(at(2));
+    const values = (r: { fired: AlertEvent[] }) => Object.fromEntries(r.fired.map((e) => [e.rule.name, e.value]));
+    expect(values(fromRaw)).toEqual({ 'cost-3h': 1, 'err-3h': 0.25, 'guard-3h': 0.25 });
+    await db.ds.query(`DELETE FROM alert_events`);
+    await db.ds.query(`UPDATE alert_rules SET firing = false, evaluated_at = NULL`);
+    // Drop the rolled-up hours' traces: only the rollups still know them.
+    await db.ds.query(`DELETE FROM traces WHERE created_at >= $1 AND created_at < $2`, [new Date('2026-03-02T10:00:00Z').toISOString(), new Date('2026-03-02T12:00:00Z').toISOString()]);
+    const fromRollups = await scheduler.tick(at(2));
+    expect(values(fromRollups)).toEqual({ 'cost-3h': 1, 'err-3h': 0.25, 'guard-3h': 0.25 });
+    expect(rules).toHaveLength(3);
   });
 
   it('an update resets the state; a disabled rule is not evaluated', async () => {

@@ -31,12 +31,13 @@ export interface InjectionModel {
   weights: Float32Array;
 }
 
+/** FNV-1a (32-bit) parameters: the token pass hashes each token with them as it cuts it. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }
 
@@ -88,9 +89,9 @@ export class FeatureSink {
     this.emit(f);
   }
 
-  token(tok: string, bits: number): void {
+  /** One token: `h` is its FNV-1a hash, `bits` its concepts. */
+  token(h: number, bits: number): void {
     if (++this.n > MAX_TOKENS) return;
-    const h = fnv1a(tok);
     this.add(h & MASK);
     if (this.prevHash !== 0) this.add(mix(this.prevHash, h) & MASK);
     this.prevHash = h;

@@ -1,5 +1,5 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C, conceptsOf, fold, pairConceptsOf, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
+import { AUTOMATON, C, conceptsOf, fold, secondConcepts, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, hasSpacedRun, normalizeText, replaceDestinations, rot13 } from './normalize';
 import { FeatureSink, FNV_OFFSET, FNV_PRIME, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
@@ -222,7 +222,7 @@ function isVocative(text: string, at: number, end: number): boolean {
   return at < 40;
 }
 
-const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS } = AUTOMATON;
+const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS, pairs: PAIRS } = AUTOMATON;
 
 /**
  * The token pass over the normalised text. One loop over its characters cuts the `[a-z0-9]+`
@@ -235,8 +235,7 @@ const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
   let all = 0;
-  let prevStart = 0;
-  let prevEnd = 0;
+  let prevState = -1;
   let prevFlags = 0;
   let prevBits = 0;
   let prev2Bits = 0;
@@ -268,13 +267,15 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       bits |= EXACT_BITS[st]!;
       flags = FLAGS[st]!;
     }
-    if (prevFlags & TOKEN_FLAG.PAIR_FIRST) bits |= pairConceptsOf(text.slice(prevStart, prevEnd), text.slice(start, at));
+    if (prevFlags & TOKEN_FLAG.PAIR_FIRST) {
+      const seconds = PAIRS.get(prevState)!;
+      if (seconds.firstChars.has(c0)) bits |= secondConcepts(seconds, text.slice(start, at));
+    }
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
     starts.push(start);
-    prevStart = start;
-    prevEnd = at;
+    prevState = st;
     prevFlags = flags;
     prev2Bits = prevBits;
     prevBits = bits;
@@ -386,7 +387,7 @@ const featureSink = new FeatureSink();
 /** The learned layer's feature buckets for a raw text (training and evaluation). */
 export function featuresOf(raw: string, indirect: boolean): Uint32Array {
   const out: number[] = [];
-  featureSink.begin(indirect, (f) => out.push(f));
+  featureSink.begin(indirect, null, out);
   runBehaviours(scanText(raw).text, indirect, 'plain', { best: new Map() }, featureSink);
   return Uint32Array.from(out);
 }

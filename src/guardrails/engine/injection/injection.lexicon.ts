@@ -173,13 +173,39 @@ export function conceptsOf(tok: string): number {
 
 /** Concepts of the two-token phrase `prev tok` (0 when none). */
 export function pairConceptsOf(prev: string, tok: string): number {
-  if (!LEXICON.pairFirst.has(prev)) return 0;
-  const p = LEXICON.pair;
-  let b = p.get(`${prev} ${tok}`);
-  if (b === undefined && tok.endsWith('s')) b = p.get(`${prev} ${tok.slice(0, -1)}`);
-  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) b = p.get(`${prev} ${tok.slice(0, k)}`);
+  const seconds = PAIR_SECONDS.get(prev);
+  return seconds ? secondConcepts(seconds, tok) : 0;
+}
+
+/** The second words of the two-word entries that start with one first word. */
+export interface PairSeconds {
+  /** Concepts by second word. */
+  readonly words: ReadonlyMap<string, number>;
+  /** First characters of the second words (a token starting with another cannot complete a pair). */
+  readonly firstChars: ReadonlySet<number>;
+}
+
+/** The second word matches as is, without a final s, or as a prefix of 5 to 9 letters (the longest wins). */
+export function secondConcepts(seconds: PairSeconds, tok: string): number {
+  if (!seconds.firstChars.has(tok.charCodeAt(0))) return 0;
+  const p = seconds.words;
+  let b = p.get(tok);
+  if (b === undefined && tok.endsWith('s')) b = p.get(tok.slice(0, -1));
+  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) b = p.get(tok.slice(0, k));
   return b ?? 0;
 }
+
+const PAIR_SECONDS: ReadonlyMap<string, PairSeconds> = (() => {
+  const by = new Map<string, { words: Map<string, number>; firstChars: Set<number> }>();
+  for (const [key, bits] of LEXICON.pair) {
+    const [first, second] = key.split(' ') as [string, string];
+    let e = by.get(first);
+    if (!e) by.set(first, (e = { words: new Map(), firstChars: new Set() }));
+    e.words.set(second, bits);
+    e.firstChars.add(second.charCodeAt(0));
+  }
+  return by;
+})();
 
 /** Whole-token flags the token pass needs besides concepts. */
 export const TOKEN_FLAG = {
@@ -222,6 +248,8 @@ export interface LexiconAutomaton {
   exactBits: Int32Array;
   /** `TOKEN_FLAG`s of the whole token ending at a state. */
   flags: Uint8Array;
+  /** For a state where a `PAIR_FIRST` word ends: the second words of its pairs. */
+  pairs: ReadonlyMap<number, PairSeconds>;
 }
 
 function buildAutomaton(lex: Lexicon): LexiconAutomaton {
@@ -263,10 +291,15 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
     }
   };
   flag(lex.pairFirst, TOKEN_FLAG.PAIR_FIRST);
+  const pairs = new Map<number, PairSeconds>();
+  for (const [first, seconds] of PAIR_SECONDS) {
+    const st = walk(first);
+    if (st >= 0) pairs.set(st, seconds);
+  }
   flag(VOCATIVES, TOKEN_FLAG.VOCATIVE);
   flag(NEGATORS, TOKEN_FLAG.NEGATOR);
   flag(['to'], TOKEN_FLAG.TO);
-  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags) };
+  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags), pairs };
 }
 
 export const AUTOMATON: LexiconAutomaton = buildAutomaton(LEXICON);

@@ -148,8 +148,9 @@ const isSpacer = (c: number): boolean => c === 32 || c === 46 || c === 95 || c =
  */
 export function hasSpacedRun(t: string): boolean {
   const n = t.length;
-  for (let i = 0; i < n; i++) {
-    if (!isWord(t.charCodeAt(i)) || (i > 0 && isWord(t.charCodeAt(i - 1)))) continue;
+  for (let i = 0; i < n - 1; i++) {
+    // A one-character word ends at i: the next character is a spacer (most characters fail here).
+    if (!isSpacer(t.charCodeAt(i + 1)) || !isWord(t.charCodeAt(i)) || (i > 0 && isWord(t.charCodeAt(i - 1)))) continue;
     let j = i;
     let units = 0;
     while (j + 1 < n && isWord(t.charCodeAt(j)) && isSpacer(t.charCodeAt(j + 1))) {
@@ -287,6 +288,11 @@ export function decodeBase64Runs(text: string): string[] {
   const out: string[] = [];
   const n = text.length;
   for (let i = 0; i < n && out.length < 8;) {
+    // A run of 16 starting anywhere in [i, i + 15] covers i + 15: when that character is not base64, skip past it.
+    if (i + 15 < n && !isB64(text.charCodeAt(i + 15))) {
+      i += 16;
+      continue;
+    }
     if (!isB64(text.charCodeAt(i))) {
       i++;
       continue;

@@ -112,7 +112,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const analytics = features.analytics.create({ db });
   const drift = features.drift.create({ db });
   const models = await features.models.create({ config, logger, db, audit, bus });
-  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
+  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider, workers: config.guardrailWorkers });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
   const evalRuns = features.evalRuns.create({
     db,
@@ -212,6 +212,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
         ['alert scheduler', () => alerts.scheduler.stop()],
         ['alert webhooks', () => alerts.webhookSender.close()],
         ['models', () => models.close()],
+        // After the server: no screening is in flight; the threads end with their last check.
+        ['guardrail workers', () => guardrails.close()],
         ['budget reaper', () => budgets.stopReaper()],
         ['pubsub', () => pubSub.close()],
         ['traces', () => traces.close()],

@@ -118,7 +118,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const models = await features.models.create({ config, logger, db, audit, bus });
   // Topic drift embeds sampled user inputs through the provider's embedding model (Titan V2, 256 dimensions).
   const drift = features.drift.create({ db, embedder: { model: 'amazon.titan-embed-text-v2:0/256', embed: (text) => models.provider.embed(text, { dimensions: 256 }) } });
-  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider });
+  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider, workers: config.guardrailWorkers });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
   /** The LLM judge (eval runs and online evaluators): one forced grading tool call, priced. */
   const judge: EvalRunDeps['judge'] = async (modelId, req, signal) => {
@@ -258,6 +258,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
         // Before the models and the database: its judge calls and score writes need both.
         ['online evals', () => onlineEvals.worker.stop()],
         ['models', () => models.close()],
+        // After the server: no screening is in flight; the threads end with their last check.
+        ['guardrail workers', () => guardrails.close()],
         ['budget reaper', () => budgets.stopReaper()],
         ['pubsub', () => pubSub.close()],
         ['traces', () => traces.close()],

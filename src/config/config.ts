@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** The environment, parsed and validated once at start-up, then frozen. See README "Configuration". */
@@ -67,6 +68,8 @@ const envSchema = z.object({
   ALERT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),
   ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   BUDGET_LEASES: z.enum(['on', 'off']).default('on'),
+  GUARDRAIL_WORKER_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  GUARDRAIL_WORKER_MIN_CHARS: z.coerce.number().int().min(0).default(4096),
   TRACE_RAW_PII: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
@@ -124,6 +127,12 @@ export interface AppConfig {
   readonly review: { readonly traceSampleRate: number; readonly evalSampleRate: number; readonly claimMs: number };
   /** Hot budgets are admitted from per-process leases (README "Budgets and alerts"); BUDGET_LEASES=off turns them off. */
   readonly budgetLeases: boolean;
+  /**
+   * INPUT guardrail checks of large screenings run in worker threads (README "Guardrails"):
+   * `GUARDRAIL_WORKER_THREADS` (default: cores - 1, at least 1; 0 keeps every check inline) and
+   * `GUARDRAIL_WORKER_MIN_CHARS` (default 4096: smaller screenings stay inline).
+   */
+  readonly guardrailWorkers: { readonly threads: number; readonly minChars: number };
   /** `json` or `pretty`; unset: pretty on a terminal, JSON otherwise. */
   readonly logFormat?: 'json' | 'pretty';
   /** OpenTelemetry span export, from the standard `OTEL_*` variables. */
@@ -295,5 +304,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       traceRawPii: e.TRACE_RAW_PII === 'true' || e.TRACE_RAW_PII === '1',
     }),
     budgetLeases: e.BUDGET_LEASES === 'on',
+    guardrailWorkers: { threads: e.GUARDRAIL_WORKER_THREADS ?? Math.max(1, availableParallelism() - 1), minChars: e.GUARDRAIL_WORKER_MIN_CHARS },
   });
 }

@@ -5,6 +5,7 @@ import type { GuardrailPolicyInput } from './guardrail-policy.inputs';
 import { bedrockGuardrailSchema, contentCategoriesSchema, deniedTopicsSchema, parseGuardrailPolicyConfig, piiConfigSchema, promptInjectionSchema, wordFiltersSchema } from './guardrail-policy.schemas';
 import { GuardrailDirection } from './guardrail.types';
 import { compilePolicy, checkText, type CompiledPolicy } from './engine';
+import type { InputCheckPool } from './input-check-pool';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
 import { mergeBedrockVerdict } from './bedrock-verdict';
 import { escalateInjection, inEscalationBand, type EscalationProvider } from './injection-escalation';
@@ -176,6 +177,8 @@ export class GuardrailService {
   /**
    * @param provider The model provider, for policies with `bedrockGuardrail`. Without one, such a
    *   policy fails its checks rather than silently skipping Bedrock.
+   * @param inputPool Worker threads for the local INPUT checks of large screenings; without one
+   *   every check runs inline.
    */
   constructor(
     private readonly db: DataSource,
@@ -183,6 +186,7 @@ export class GuardrailService {
     private readonly bus: ChangeBus,
     private readonly logger: Logger,
     private readonly provider?: GuardrailApplier,
+    private readonly inputPool?: InputCheckPool,
   ) {
     this.cache = new CachedConfig(
       TOPIC,
@@ -303,7 +307,12 @@ export class GuardrailService {
    * Throws the provider's error when Bedrock fails.
    */
   async checkPolicy(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions = {}): Promise<Verdict> {
-    let local = checkText(policy.compiled, direction, text, opts);
+    return this.decide(policy, direction, text, opts, checkText(policy.compiled, direction, text, opts));
+  }
+
+  /** {@link checkPolicy} given the local engine's verdict: escalation and Bedrock's ApplyGuardrail. */
+  private async decide(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions, localVerdict: Verdict): Promise<Verdict> {
+    let local = localVerdict;
     const esc = policy.compiled.config.promptInjection.escalation;
     if (direction === 'INPUT' && local.action !== 'BLOCKED' && esc && inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold)) {
       if (!this.provider?.callTool) throw new Error(`guardrail policy "${policy.name}" escalates to Bedrock but no model provider is configured`);
@@ -344,11 +353,15 @@ export class GuardrailService {
     const current: Array<string | null> = texts.map((t) => t.text);
     const checks: InputScreening['checks'] = [];
     for (const policy of policies) {
+      // A large INPUT screening: this policy's local checks of every text run in parallel in the
+      // worker pool (off the event loop); escalation and blocks are then taken in order as below.
+      const pooled = direction === 'INPUT' ? this.pooledChecks(policy, current, texts) : null;
+      const locals = pooled ? await pooled : null;
       for (let i = 0; i < texts.length; i++) {
         const text = current[i];
         if (text === null || text === undefined) continue;
         const { text: _original, ...opts } = texts[i]!;
-        const verdict = await this.checkPolicy(policy, direction, text, opts);
+        const verdict = await this.decide(policy, direction, text, opts, locals?.[i] ?? checkText(policy.compiled, direction, text, opts));
         const check: ScreeningCheck = { policy, index: i, verdict, dropped: false };
         checks.push(check);
         if (verdict.action === 'BLOCKED') {
@@ -364,6 +377,31 @@ export class GuardrailService {
       }
     }
     return { texts: current, checks, blocked: null };
+  }
+
+  /** Stops the worker threads of the INPUT checks (screenings after this run inline). */
+  async close(): Promise<void> {
+    await this.inputPool?.close();
+  }
+
+  /** How many local INPUT checks ran in a worker thread so far. */
+  get offloadedChecks(): number {
+    return this.inputPool?.offloaded ?? 0;
+  }
+
+  /** The local INPUT verdicts of one policy on the texts still screened, from the worker pool; null when the screening is small enough to stay inline. */
+  private pooledChecks(policy: ActivePolicy, current: ReadonlyArray<string | null>, texts: readonly ScreenedText[]): Promise<Array<Verdict | null>> | null {
+    let chars = 0;
+    for (const t of current) chars += t?.length ?? 0;
+    const pool = this.inputPool;
+    if (!pool?.wants(chars)) return null;
+    return Promise.all(
+      current.map((text, i) => {
+        if (text === null) return null;
+        const { text: _original, ...opts } = texts[i]!;
+        return pool.check(policy.compiled, 'INPUT', text, opts);
+      }),
+    );
   }
 
   /**

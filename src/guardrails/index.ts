@@ -27,3 +27,4 @@ export { maskFinding, ProtectedValues } from './redaction';
 export { GuardrailAction, GuardrailDirection, GuardrailFinding, GuardrailVerdict } from './guardrail.types';
 export type { CheckTextOptions, Finding, GuardrailActionValue, GuardrailFindingKind, Verdict } from './engine/guardrail-engine.types';
 export { guardrailsModule } from './guardrails.module';
+export { InputCheckPool, type InputCheckPoolOptions } from './input-check-pool';

@@ -58,7 +58,7 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
-function makeText(bytes: number, seed: number): string {
+export function makeText(bytes: number, seed: number): string {
   const r = rng(seed);
   const parts: string[] = [];
   let n = 0;
@@ -83,10 +83,31 @@ function mbPerSecond(chars: number, ns: bigint): number {
   return chars / (1024 * 1024) / (Number(ns) / 1e9);
 }
 
+/** CPU time (user + system, ns) of fn: the figure "on one core", less sensitive than wall time to a shared machine. */
 function time(fn: () => void): bigint {
-  const t0 = process.hrtime.bigint();
+  const t0 = process.cpuUsage();
   fn();
-  return process.hrtime.bigint() - t0;
+  const u = process.cpuUsage(t0);
+  return BigInt(u.user + u.system) * 1000n;
+}
+
+/** The engine's entry points this benchmark calls (the current one, or a baseline build's). */
+interface EngineUnderTest {
+  checkText: typeof checkText;
+  compilePolicy: typeof compilePolicy;
+  scoreInjection: typeof scoreInjection;
+}
+
+/**
+ * A baseline engine to run side by side: `BENCH_GUARDRAILS_BASELINE=<dist folder of an earlier build>`
+ * (e.g. `git stash && npm run build && cp -r dist /tmp/base && git stash pop`), so before and after
+ * are measured in one run on the same load.
+ */
+function baselineEngine(): EngineUnderTest | null {
+  const dir = process.env.BENCH_GUARDRAILS_BASELINE;
+  if (!dir) return null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`${dir}/src/guardrails/engine`) as EngineUnderTest;
 }
 
 function round(x: number, digits = 2): number {
@@ -94,7 +115,7 @@ function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
-/** Runs the guardrail benchmarks; returns figures by name (MB/s, µs per delta, work ratios). */
+/** Runs the guardrail benchmarks; returns figures by name (MB/s of CPU time on one core, µs per delta, work ratios). */
 export async function benchGuardrails(): Promise<Record<string, number | string>> {
   const totalChars = Number(process.env.BENCH_GUARDRAILS_BYTES ?? 1_000_000);
   const messageChars = 2_000;
@@ -113,6 +134,17 @@ export async function benchGuardrails(): Promise<Record<string, number | string>
   }
 
   let anonymized = 0;
+  const base = baselineEngine();
+  const basePolicy = base ? base.compilePolicy(POLICY.config) : null;
+  if (base && basePolicy) for (const m of messages.slice(0, 20)) base.checkText(basePolicy, 'INPUT', m);
+  // Floor: one lower-casing and one regex tokenisation of the text (what any word-level scan costs at least).
+  const floorNs = time(() => {
+    for (const m of messages) {
+      const re = /[a-z0-9]+/g;
+      const l = m.toLowerCase();
+      while (re.exec(l) !== null);
+    }
+  });
   const inputNs = time(() => {
     for (const m of messages) if (checkText(POLICY, 'INPUT', m).action !== 'NONE') anonymized++;
   });
@@ -122,6 +154,18 @@ export async function benchGuardrails(): Promise<Record<string, number | string>
   const injectionNs = time(() => {
     for (const m of messages) scoreInjection(m, false);
   });
+  const chunkNs = time(() => {
+    for (const m of messages) scoreInjection(m, true);
+  });
+  const baseInputNs = base && basePolicy ? time(() => messages.forEach((m) => base.checkText(basePolicy, 'INPUT', m))) : null;
+  const baseInjectionNs = base ? time(() => messages.forEach((m) => base.scoreInjection(m, false))) : null;
+  const baseline: Record<string, number> = {};
+  if (baseInputNs !== null && baseInjectionNs !== null) {
+    baseline.baselineCheckInputMBps = round(mbPerSecond(chars, baseInputNs));
+    baseline.baselineInjectionOnlyMBps = round(mbPerSecond(chars, baseInjectionNs));
+    baseline.checkInputSpeedupOverBaseline = round(Number(baseInputNs) / Number(inputNs));
+    baseline.injectionSpeedupOverBaseline = round(Number(baseInjectionNs) / Number(injectionNs));
+  }
 
   // Streaming: ~20-character deltas, as model token chunks arrive.
   const stream = messages.slice(0, Math.max(1, Math.floor(messages.length / 2))).join('\n');
@@ -145,6 +189,11 @@ export async function benchGuardrails(): Promise<Record<string, number | string>
     checkInputMBps: round(mbPerSecond(chars, inputNs)),
     checkOutputMBps: round(mbPerSecond(chars, outputNs)),
     injectionOnlyMBps: round(mbPerSecond(chars, injectionNs)),
+    injectionChunkMBps: round(mbPerSecond(chars, chunkNs)),
+    floorTokenizeMBps: round(mbPerSecond(chars, floorNs)),
+    checkInputTimesFloor: round(Number(inputNs) / Number(floorNs)),
+    injectionTimesFloor: round(Number(injectionNs) / Number(floorNs)),
+    ...baseline,
     streamMBps: round(mbPerSecond(stream.length, streamNs)),
     streamDeltaChars: 20,
     streamMicrosPerDelta: round(Number(streamNs) / 1e3 / deltas, 1),

@@ -1,8 +1,8 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { C, conceptsOf, fold, pairConceptsOf } from './injection.lexicon';
+import { AUTOMATON, C, conceptsOf, fold, secondConcepts, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, normalizeText, rot13 } from './normalize';
-import { FeatureSink, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+import { decodeBase64Runs, deLeet, deSpace, hasSpacedRun, normalizeText, replaceDestinations, rot13 } from './normalize';
+import { FeatureSink, FNV_OFFSET, FNV_PRIME, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 /**
  * Prompt-injection detection by what an attack *does*, not how it is phrased:
@@ -57,23 +57,29 @@ const DECODE_LIMIT = 200_000;
 const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called)\b/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
-const DEST = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?:\/\/[^\s)"'<>\]]+/g;
+const DEST = ' zzdest ';
 
-/** The normalised text the token pass runs over, and whether an obfuscation had to be undone. */
+/**
+ * The normalised text the token pass runs over, and whether an obfuscation had to be undone. Each
+ * rewriting step is gated by a cheap test (a character or a literal the step needs), so plain prose
+ * costs one lower-casing and a few `includes`.
+ */
 export function scanText(raw: string): { text: string; decoded: string[] } {
   // E-mail addresses and URLs become one token ("zzdest"): where data would be sent.
   // Plain ASCII needs no Unicode normalisation (the common case: skip NFKC, NFD and the homoglyph map).
   const ascii = !NON_ASCII.test(raw);
-  let norm = (ascii ? raw.toLowerCase().replace(/[ \t]+/g, ' ') : fold(normalizeText(raw))).replace(DEST, ' zzdest ');
+  let norm = ascii ? raw.toLowerCase() : fold(normalizeText(raw));
+  if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = norm.replace(/[ \t]+/g, ' ');
+  if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
-  norm = norm.replace(MENTION, ' quoted-phrase $2');
+  if (norm.includes('mean') || norm.includes('refer') || norm.includes('stand') || norm.includes('is called')) norm = norm.replace(MENTION, ' quoted-phrase $2');
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
   // Letter-spaced words keep their word breaks as runs of spaces, which normalizeText would collapse.
-  const spaced = /(?:\b\w[ ._*-]){4,}\w\b/.test(norm) ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
+  const spaced = hasSpacedRun(norm) ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
   if (spaced !== null) {
-    norm = fold(normalizeText(spaced)).replace(DEST, ' zzdest ');
+    norm = replaceDestinations(fold(normalizeText(spaced)), DEST);
     decoded.push('spaced');
   }
   const leet = deLeet(norm);
@@ -86,7 +92,7 @@ export function scanText(raw: string): { text: string; decoded: string[] } {
     norm += `\n${b64.map((d) => fold(normalizeText(d))).join('\n')}`;
     decoded.push('base64');
   }
-  if (/\brot-?13\b|\bcaesar\b/.test(norm)) {
+  if ((norm.includes('rot') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
     norm += `\n${rot13(norm)}`;
     decoded.push('rot13');
   }
@@ -188,9 +194,6 @@ const RULES: readonly Rule[] = [
   R('persona-always', 'JAILBREAK_ROLEPLAY', 0.45, 0.45, [C.PERSONA, C.ALWAYS], 12),
 ];
 
-/** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
-const NEGATORS = new Set(['t', 'not', 'never', 'nicht', 'non', 'nao', 'n']);
-
 interface Evidence {
   best: Map<string, InjectionHit>;
 }
@@ -200,32 +203,16 @@ function put(ev: Evidence, h: InjectionHit): void {
   if (!cur || cur.weight < h.weight) ev.best.set(h.id, h);
 }
 
-const TOKEN = /[a-z0-9]+/g;
 const NCONCEPTS = 32;
 
 /** Concept mask of a short text (a carrier's body), with the token pass's negation and vocative rules. */
 export function conceptMask(text: string): number {
-  let mask = 0;
-  const t = fold(normalizeText(text));
-  let prev = '';
-  let prevBits = 0;
-  let prev2Bits = 0;
-  for (const m of t.matchAll(TOKEN)) {
-    const bits = tokenBits(t, m.index, m[0], prev, prevBits, prev2Bits);
-    mask |= bits;
-    prev = m[0];
-    prev2Bits = prevBits;
-    prevBits = bits;
-  }
-  return mask;
+  return runBehaviours(fold(normalizeText(text)), false, 'plain', null, null);
 }
 
-/** Words that address the model when they open a clause and are followed by ':' or ',' ("Model: ...", "Assistant, ..."). */
-const VOCATIVE = new Set(['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot']);
-
-function isVocative(text: string, at: number, tok: string): boolean {
-  if (!VOCATIVE.has(tok)) return false;
-  const next = text.charCodeAt(at + tok.length);
+/** The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."). */
+function isVocative(text: string, at: number, end: number): boolean {
+  const next = text.charCodeAt(end);
   if (next !== 58 /* : */ && next !== 44 /* , */) return false;
   for (let k = at - 1, words = 0; k >= 0 && k > at - 40; k--) {
     const ch = text[k]!;
@@ -235,57 +222,91 @@ function isVocative(text: string, at: number, tok: string): boolean {
   return at < 40;
 }
 
-/** Concepts of one token in context: lexicon, two-word phrases, negation, vocative address. */
-function tokenBits(text: string, at: number, tok: string, prev: string, prevBits: number, prev2Bits: number): number {
-  let bits = conceptsOf(tok) | pairConceptsOf(prev, tok);
-  // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
-  if (bits & (C.OVR | C.REVEAL) && (NEGATORS.has(prev) || prevBits & C.REFUSE || (prev === 'to' && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
-  if (isVocative(text, at, tok)) bits |= C.AI | C.NOTE | C.TO;
-  return bits;
-}
+const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS, pairs: PAIRS } = AUTOMATON;
 
-/** The token pass: fires behaviours over the normalised text. */
-function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence, sink: FeatureSink | null): number {
+/**
+ * The token pass over the normalised text. One loop over its characters cuts the `[a-z0-9]+`
+ * tokens, walks each through the lexicon automaton (its concepts) and hashes it (the learned
+ * layer's features) as it reads it; two-word entries, negation ("don't forget", "refuses to
+ * reveal") and vocative address ("Assistant: ...") adjust the concepts; then only the rules those
+ * concepts can complete are checked. Returns every concept seen. With `ev` null it only collects
+ * the concepts.
+ */
+function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
   let all = 0;
-  let prev = '';
+  let prevState = -1;
+  let prevFlags = 0;
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
-  TOKEN.lastIndex = 0;
   const starts: number[] = [];
-  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text), i++) {
-    const tok = m[0];
-    starts.push(m.index);
-    const bits = tokenBits(text, m.index, tok, prev, prevBits, prev2Bits);
-    prev = tok;
+  const n = text.length;
+  for (let at = 0; at < n;) {
+    const c0 = text.charCodeAt(at);
+    if (c0 >= 128 || TOKEN_SYMBOL[c0]! < 0) {
+      at++;
+      continue;
+    }
+    const start = at;
+    let h = FNV_OFFSET;
+    let st = 0;
+    let bits = 0;
+    for (; at < n; at++) {
+      const c = text.charCodeAt(at);
+      const sym = c < 128 ? TOKEN_SYMBOL[c]! : -1;
+      if (sym < 0) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (st >= 0) {
+        st = NEXT[st * 36 + sym]!;
+        if (st >= 0) bits |= PREFIX_BITS[st]!;
+      }
+    }
+    let flags = 0;
+    if (st >= 0) {
+      bits |= EXACT_BITS[st]!;
+      flags = FLAGS[st]!;
+    }
+    if (prevFlags & TOKEN_FLAG.PAIR_FIRST) {
+      const seconds = PAIRS.get(prevState)!;
+      if (seconds.firstChars.has(c0)) bits |= secondConcepts(seconds, text.slice(start, at));
+    }
+    // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
+    if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
+    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    starts.push(start);
+    prevState = st;
+    prevFlags = flags;
     prev2Bits = prevBits;
     prevBits = bits;
-    sink?.token(tok, bits);
-    if (bits === 0) continue;
-    all |= bits;
-    for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
-    for (const r of RULES) {
-      if (!(bits & r.any)) continue;
-      const w = indirect ? r.chunk : r.direct;
-      if (w <= 0 || (ev.best.get(r.id)?.weight ?? 0) >= w) continue;
-      // The rule fires on the token that completes it: every group seen within the window.
-      let ok = true;
-      let from = i;
-      for (const idx of r.bitsOf) {
-        let newest = -1_000_000;
-        for (const b of idx) if (last[b]! > newest) newest = last[b]!;
-        if (newest < i - r.window) {
-          ok = false;
-          break;
+    sink?.token(h >>> 0, bits);
+    if (bits !== 0) {
+      all |= bits;
+      if (ev) {
+        for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
+        for (const r of RULES) {
+          if (!(bits & r.any)) continue;
+          const w = indirect ? r.chunk : r.direct;
+          if (w <= 0 || (ev.best.get(r.id)?.weight ?? 0) >= w) continue;
+          // The rule fires on the token that completes it: every group seen within the window.
+          let ok = true;
+          let from = i;
+          for (const idx of r.bitsOf) {
+            let newest = -1_000_000;
+            for (const b of idx) if (last[b]! > newest) newest = last[b]!;
+            if (newest < i - r.window) {
+              ok = false;
+              break;
+            }
+            if (newest < from) from = newest;
+          }
+          if (!ok) continue;
+          const s = starts[from] ?? start;
+          put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, at).slice(0, 200), variant });
         }
-        if (newest < from) from = newest;
       }
-      const touches = true;
-      if (!ok || !touches) continue;
-      const s = starts[from] ?? m.index;
-      put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, m.index + tok.length).slice(0, 200), variant });
     }
+    i++;
   }
   return all;
 }
@@ -366,7 +387,7 @@ const featureSink = new FeatureSink();
 /** The learned layer's feature buckets for a raw text (training and evaluation). */
 export function featuresOf(raw: string, indirect: boolean): Uint32Array {
   const out: number[] = [];
-  featureSink.begin(indirect, (f) => out.push(f));
+  featureSink.begin(indirect, null, out);
   runBehaviours(scanText(raw).text, indirect, 'plain', { best: new Map() }, featureSink);
   return Uint32Array.from(out);
 }

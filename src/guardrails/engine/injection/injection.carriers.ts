@@ -39,7 +39,7 @@ const EXFIL_QUERY = { test: (url: string): boolean => EXFIL_PLACEHOLDER.test(url
  * prose runs none of them.
  */
 interface StructuralPattern {
-  trigger: (raw: string) => boolean;
+  trigger: Trigger;
   re: RegExp;
   on: (m: RegExpExecArray, out: Collector) => void;
 }
@@ -49,23 +49,70 @@ interface Collector {
   hit(id: string, family: StructuralHit['family'], weight: number, match: string): void;
 }
 
-const has = (needle: string) => (raw: string) => raw.includes(needle);
-const probe = (re: RegExp) => (raw: string) => re.test(raw);
+/**
+ * What the triggers ask of a text, each answered once: which of a few structural characters it holds
+ * (a one-character `indexOf`, the fastest scan there is) and, only when a word test is reached, its
+ * lower-cased copy.
+ */
+class Probe {
+  private lowered: string | null = null;
+  private readonly chars = new Map<string, boolean>();
+  constructor(readonly raw: string) {}
+  /** The text holds this character. */
+  ch(c: string): boolean {
+    let v = this.chars.get(c);
+    if (v === undefined) this.chars.set(c, (v = this.raw.includes(c)));
+    return v;
+  }
+  get lower(): string {
+    return (this.lowered ??= this.raw.toLowerCase());
+  }
+}
 
-const PATTERNS: readonly StructuralPattern[] = [
-  { trigger: has('<!--'), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
+/** A trigger: cheap literal tests on the text (character first, then words), before any regex runs. */
+type Trigger = (p: Probe) => boolean;
+const has =
+  (needle: string): Trigger =>
+  (p) =>
+    p.raw.includes(needle);
+/** Any of the needles in the lower-cased text. */
+const hasAny =
+  (...needles: string[]): Trigger =>
+  (p) =>
+    needles.some((n) => p.lower.includes(n));
+/** Any of these characters. */
+const chars =
+  (...cs: string[]): Trigger =>
+  (p) =>
+    cs.some((c) => p.ch(c));
+const probe =
+  (re: RegExp): Trigger =>
+  (p) =>
+    re.test(p.raw);
+const any =
+  (...tests: Trigger[]): Trigger =>
+  (p) =>
+    tests.some((t) => t(p));
+/** Every test passes; the regex (a closer but slower test) is given last and runs only when the literals passed. */
+const all =
+  (...tests: (Trigger | RegExp)[]): Trigger =>
+  (p) =>
+    tests.every((t) => (t instanceof RegExp ? t.test(p.raw) : t(p)));
+
+export const PATTERNS: readonly StructuralPattern[] = [
+  { trigger: all(chars('<'), has('<!--')), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
   {
-    trigger: probe(/display|visibility|font-size|opacity|color|hidden/i),
+    trigger: all(chars('<'), chars('>'), hasAny('display', 'visibility', 'font-size', 'opacity', 'color', 'hidden')),
     re: new RegExp(String.raw`<([a-z][a-z0-9]*)\b[^>]{0,300}?${HIDDEN_STYLE}[^>]{0,300}>([\s\S]{0,2000}?)</\1\s*>`, 'gi'),
     on: (m, o) => o.carrier('hidden-html', m[0], m[2]?.replace(/<[^>]*>/g, ' '), true),
   },
   {
-    trigger: probe(/(?:alt|title|aria-label|content)\s*=/i),
+    trigger: all(chars('='), hasAny('alt', 'title', 'aria-label', 'content'), /(?:alt|title|aria-label|content)\s*=/i),
     re: /\b(?:alt|title|aria-label|content)\s*=\s*(?:"([^"<>]{12,1000})"|'([^'<>]{12,1000})')/gi,
     on: (m, o) => o.carrier('alt-text', m[0], m[1] ?? m[2]),
   },
   {
-    trigger: has(']('),
+    trigger: all(chars(']'), has('](')),
     re: /(!?)\[([^\]\n]{0,500})\]\(([^)\s]{1,2000})(?:\s+"([^"\n]{0,500})")?\)/g,
     on: (m, o) => {
       if (m[1] === '!') {
@@ -75,27 +122,31 @@ const PATTERNS: readonly StructuralPattern[] = [
     },
   },
   {
-    trigger: probe(/<img/i),
+    trigger: all(chars('<'), hasAny('<img')),
     re: /<img\b[^>]{0,300}?\bsrc\s*=\s*["']?(https?:\/\/[^"'\s>]{1,2000})/gi,
     on: (m, o) => {
       if (EXFIL_QUERY.test(m[1]!)) o.hit('image-url-data', 'EXFILTRATION', 0.85, m[0]);
     },
   },
-  { trigger: (raw) => raw.startsWith('---'), re: /^---[ \t]*\n([\s\S]{1,2000}?)\n---[ \t]*(?:\n|$)/g, on: (m, o) => o.carrier('front-matter', m[0], m[1]) },
+  { trigger: (p) => p.raw.startsWith('---'), re: /^---[ \t]*\n([\s\S]{1,2000}?)\n---[ \t]*(?:\n|$)/g, on: (m, o) => o.carrier('front-matter', m[0], m[1]) },
   {
-    trigger: probe(/(?:comment|description|note|keywords|summary|subject|meta|remark|x-)[\w-]*[ \t]*:/i),
+    trigger: all(
+      chars(':'),
+      hasAny('comment', 'description', 'note', 'keywords', 'summary', 'subject', 'meta', 'remark', 'x-'),
+      /(?:comment|description|note|keywords|summary|subject|meta|remark|x-)[\w-]*[ \t]*:/i,
+    ),
     re: /^[ \t]*[\w-]{0,30}(?:comment|description|note|notes|keywords|summary|subject|meta|remark|x-[\w-]+)[\w-]{0,30}[ \t]*:[ \t]*([^\n]{8,1000})/gim,
     on: (m, o) => o.carrier('metadata', m[0], m[1]),
   },
-  { trigger: has('[^'), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
-  { trigger: has('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
+  { trigger: all(chars('['), has('[^')), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
+  { trigger: chars('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
   {
-    trigger: probe(/\((?:hidden|invisible|secret)/i),
+    trigger: all(chars('('), hasAny('(hidden', '(invisible', '(secret')),
     re: /\((?:hidden|invisible|secret)(?:[ \t]+(?:text|note|message|instruction))?\)[ \t]*([^\n]{3,1000})/gi,
     on: (m, o) => o.carrier('bracket-note', m[0], m[1], true),
   },
   {
-    trigger: probe(/P\.?[ \t]?S\b/),
+    trigger: all(chars('P'), chars('S'), /P\.?[ \t]?S\b/),
     re: /(?:^|[\n.!?][ \t]*)P\.?[ \t]?S\.?(?:[ \t]+(?:to|for|pour|para|an|per)\b[^:\n]{0,60})?[:,\s-]+([^\n]{4,1000})/g,
     on: (m, o) => o.carrier('postscript', m[0], m[1]),
   },
@@ -104,38 +155,46 @@ const PATTERNS: readonly StructuralPattern[] = [
     re: /[\u200B-\u200D\u2060\uFEFF]+([^\n\u200B-\u200D\u2060\uFEFF]{3,600})/g,
     on: (m, o) => o.carrier('zero-width', m[0], m[1], true),
   },
-  { trigger: probe(/^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
+  { trigger: all(chars('#', '/', '-', ';'), /^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
   // Commands and delimiters.
   {
-    trigger: probe(/curl|wget|iwr|invoke-webrequest/i),
+    trigger: all(chars('|'), hasAny('curl', 'wget', 'iwr', 'invoke-webrequest')),
     re: /\b(?:curl|wget|iwr|invoke-webrequest)\b[^\n|`]{0,300}https?:\/\/[^\n|`]{0,300}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|k|da)?sh\b/gi,
     on: (m, o) => o.hit('pipe-to-shell', 'TOOL_ABUSE', 0.7, m[0]),
   },
   {
-    trigger: probe(/\brm[ \t]+-/),
+    trigger: all(chars('-'), has('rm'), /\brm[ \t]+-/),
     re: /\brm[ \t]+-(?:[a-z]*r[a-z]*f|[a-z]*f[a-z]*r)[a-z]*[ \t]+(?:--no-preserve-root[ \t]*)?(?:\/(?=[ \t`'"*\n]|$)|\/\*|~|\$home\b|\*(?=[ \t`'"\n]|$)|--no-preserve-root)/gi,
     on: (m, o) => o.hit('rm-rf-root', 'TOOL_ABUSE', 0.7, m[0]),
   },
-  { trigger: probe(/drop[ \t]+(?:database|schema)/i), re: /\bdrop[ \t]+(?:database|schema)\b/gi, on: (m, o) => o.hit('drop-database', 'TOOL_ABUSE', 0.5, m[0]) },
-  { trigger: probe(/drop[ \t]+table[ \t]+\w+[ \t]*;/i), re: /\bdrop[ \t]+table[ \t]+\w+[ \t]*;/gi, on: (m, o) => o.hit('drop-table', 'TOOL_ABUSE', 0.45, m[0]) },
+  { trigger: all(hasAny('drop'), /drop[ \t]+(?:database|schema)/i), re: /\bdrop[ \t]+(?:database|schema)\b/gi, on: (m, o) => o.hit('drop-database', 'TOOL_ABUSE', 0.5, m[0]) },
+  { trigger: all(chars(';'), hasAny('drop'), /drop[ \t]+table[ \t]+\w+[ \t]*;/i), re: /\bdrop[ \t]+table[ \t]+\w+[ \t]*;/gi, on: (m, o) => o.hit('drop-table', 'TOOL_ABUSE', 0.45, m[0]) },
   { trigger: has('push'), re: /\bgit[ \t]+push[ \t]+(?:[^\n]{0,40}[ \t])?(?:--force\b(?!-)|-f\b)/gi, on: (m, o) => o.hit('force-push', 'TOOL_ABUSE', 0.4, m[0]) },
   {
-    trigger: probe(/format|mkfs|:\(\)|dd[ \t]+if=/i),
+    trigger: all(any(chars(':', '='), hasAny('mkfs')), hasAny('format', 'mkfs', ':()', 'if='), /format|mkfs|:\(\)|dd[ \t]+if=/i),
     re: /\bformat[ \t]+c:|\bmkfs(?:\.\w+)?\b|:\(\)[ \t]*\{[ \t]*:\|:&[ \t]*\};:|\bdd[ \t]+if=\/dev\/(?:zero|u?random)/gi,
     on: (m, o) => o.hit('wipe-disk', 'TOOL_ABUSE', 0.6, m[0]),
   },
   {
-    trigger: probe(/<\||<\/?(?:system|assistant|user|instructions?|sys)>|\[\/?(?:inst|sys)\]/i),
+    trigger: all(
+      chars('<', '['),
+      hasAny('<|', 'system>', 'assistant>', 'user>', 'instruction>', 'instructions>', 'sys>', 'inst]', 'sys]'),
+      /<\||<\/?(?:system|assistant|user|instructions?|sys)>|\[\/?(?:inst|sys)\]/i,
+    ),
     re: /<\|?(?:im_start|im_end|endoftext|system|eot_id)\|?>|<\/?(?:system|assistant|user|instructions?|sys)>|\[\/?(?:inst|sys)\]/gi,
     on: (m, o) => o.hit('role-tag', 'FAKE_DELIMITER', 0.6, m[0]),
   },
   {
-    trigger: probe(/end of|new (?:system )?(?:prompt|instruction|rule)|updated (?:system )?(?:prompt|instruction|rule)|system (?:prompt|override|message|update|note|instruction)|admin/i),
+    trigger: all(
+      chars('#', '=', '-', '*', '[', '<'),
+      hasAny('end of', 'new ', 'updated ', 'system ', 'admin'),
+      /end of|new (?:system )?(?:prompt|instruction|rule)|updated (?:system )?(?:prompt|instruction|rule)|system (?:prompt|override|message|update|note|instruction)|admin/i,
+    ),
     re: /^[ \t]*(?:#{2,}|={2,}|-{3,}|\*{2,}|\[|<)[ \t]*(?:end of (?:the )?(?:document|context|input|user input|text|data|file|email)|(?:new|updated) (?:system )?(?:prompt|instructions?|rules)|system (?:prompt|override|message|update|note|instructions?)|admin(?:istrator)? (?:override|message|note))/gim,
     on: (m, o) => o.hit('fake-delimiter', 'FAKE_DELIMITER', 0.7, m[0]),
   },
   {
-    trigger: probe(/^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/im),
+    trigger: all(chars(':'), hasAny('system', 'admin', 'developer', 'operator', 'root'), /^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/im),
     re: /^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/gim,
     on: (m, o) => o.hit('role-colon', 'FAKE_DELIMITER', 0.45, m[0]),
   },
@@ -160,15 +219,16 @@ export function scanStructure(raw: string): StructureScan {
       if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });
     },
   };
+  const probe = new Probe(raw);
   for (const p of PATTERNS) {
-    if (!p.trigger(raw)) continue;
+    if (!p.trigger(probe)) continue;
     p.re.lastIndex = 0;
     for (let m = p.re.exec(raw); m !== null; m = p.re.exec(raw)) {
       if (m[0].length === 0) p.re.lastIndex++;
       else p.on(m, out);
     }
   }
-  const code = codeRisk(raw);
+  const code = codeRisk(probe);
   if (code) out.hit(code.id, 'TOOL_ABUSE', code.weight, code.match);
   return { carriers, hits };
 }
@@ -179,8 +239,10 @@ const SENSITIVE =
 const DESTRUCTIVE = /(?:shutil\.rmtree|os\.remove|os\.unlink|os\.fork\(\)|crontab|HKEY_|reg\s+add|schtasks|chmod\s+777)/i;
 
 /** Code in a text that reaches the network with secrets, or destroys and persists: what an injected snippet does. */
-function codeRisk(raw: string): { id: string; weight: number; match: string } | null {
-  if (!/import |require\(|```|<script|#include|def |function /.test(raw)) return null;
+function codeRisk(p: Probe): { id: string; weight: number; match: string } | null {
+  const raw = p.raw;
+  const looksLikeCode = (p.ch('(') && raw.includes('require(')) || (p.ch('`') && raw.includes('```')) || (p.ch('<') && raw.includes('<script')) || (p.ch('#') && raw.includes('#include'));
+  if (!(looksLikeCode || raw.includes('import ') || raw.includes('def ') || raw.includes('function '))) return null;
   const net = NET.exec(raw);
   const sensitive = SENSITIVE.exec(raw);
   if (net && sensitive) return { id: 'code-exfiltrates', weight: 0.75, match: `${net[0]} … ${sensitive[0]}` };

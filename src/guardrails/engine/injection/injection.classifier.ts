@@ -31,12 +31,13 @@ export interface InjectionModel {
   weights: Float32Array;
 }
 
+/** FNV-1a (32-bit) parameters: the token pass hashes each token with them as it cuts it. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
 function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }
 
@@ -60,71 +61,81 @@ const MAX_TOKENS = 4000;
 /**
  * Receives the tokens of the detector's token pass and turns them into feature buckets: word
  * unigrams and bigrams, concepts and pairs of concepts within the last 8 concept tokens, and the
- * kind of text. Each distinct bucket is emitted once (a binary bag).
+ * kind of text. Each distinct bucket counts once (a binary bag): summed into a score when the sink
+ * has weights (scoring), or collected (training and evaluation).
  */
 export class FeatureSink {
   private readonly stamp = new Uint32Array(DIM);
   private gen = 0;
   private prevHash = 0;
-  private readonly recent: number[] = [];
+  /** The concept bits of the last concept tokens, oldest first: the last 8, plus the current token's. */
+  private readonly recent = new Int8Array(8 + 32);
+  private recentLen = 0;
   private n = 0;
-  private emit: (f: number) => void = () => undefined;
+  private weights: Float32Array | null = null;
+  private collected: number[] | null = null;
+  /** Sum of the weights of the distinct buckets, and how many there were. */
+  sum = 0;
+  count = 0;
 
-  begin(indirect: boolean, emit: (f: number) => void): void {
+  /** Starts a text: with `weights` the sink sums them, else it collects the buckets into `out`. */
+  begin(indirect: boolean, weights: Float32Array | null, out: number[] | null = null): void {
     if (++this.gen === 0xffffffff) {
       this.stamp.fill(0);
       this.gen = 1;
     }
     this.prevHash = 0;
-    this.recent.length = 0;
+    this.recentLen = 0;
     this.n = 0;
-    this.emit = emit;
+    this.sum = 0;
+    this.count = 0;
+    this.weights = weights;
+    this.collected = out;
     this.add(indirect ? HASH_CHUNK : HASH_DIRECT);
   }
 
   private add(f: number): void {
     if (this.stamp[f] === this.gen) return;
     this.stamp[f] = this.gen;
-    this.emit(f);
+    this.count++;
+    if (this.weights) this.sum += this.weights[f]!;
+    else this.collected?.push(f);
   }
 
-  token(tok: string, bits: number): void {
+  /** One token: `h` is its FNV-1a hash, `bits` its concepts. */
+  token(h: number, bits: number): void {
     if (++this.n > MAX_TOKENS) return;
-    const h = fnv1a(tok);
     this.add(h & MASK);
     if (this.prevHash !== 0) this.add(mix(this.prevHash, h) & MASK);
     this.prevHash = h;
-    if (bits === 0) return;
-    for (let b = 0; b < NB; b++) {
-      if (!(bits & (1 << b))) continue;
+    for (let rest = bits; rest !== 0; rest &= rest - 1) {
+      const b = 31 - Math.clz32(rest & -rest);
       this.add(CONCEPT_HASH[b]!);
-      for (const r of this.recent) if (r !== b) this.add(CONCEPT_PAIR_HASH[r * NB + b]!);
-      this.recent.push(b);
+      for (let k = 0; k < this.recentLen; k++) {
+        const r = this.recent[k]!;
+        if (r !== b) this.add(CONCEPT_PAIR_HASH[r * NB + b]!);
+      }
+      this.recent[this.recentLen++] = b;
     }
-    while (this.recent.length > 8) this.recent.shift();
+    if (this.recentLen > 8) {
+      this.recent.copyWithin(0, this.recentLen - 8, this.recentLen);
+      this.recentLen = 8;
+    }
   }
 }
 
 /** Scores features as the token pass emits them (no allocation per feature). */
 export class ModelScorer {
-  private sum = 0;
-  private count = 0;
   readonly sink = new FeatureSink();
   constructor(private readonly model: InjectionModel) {}
 
   begin(indirect: boolean): void {
-    this.sum = 0;
-    this.count = 0;
-    const w = this.model.weights;
-    this.sink.begin(indirect, (f) => {
-      this.sum += w[f]!;
-      this.count++;
-    });
+    this.sink.begin(indirect, this.model.weights);
   }
 
   probability(): number {
     // Binary features scaled by 1/sqrt(n): long texts do not score high by having many words.
-    const z = this.model.bias + this.sum / Math.sqrt(Math.max(1, this.count));
+    const z = this.model.bias + this.sink.sum / Math.sqrt(Math.max(1, this.sink.count));
     return 1 / (1 + Math.exp(-z));
   }
 }

@@ -173,10 +173,133 @@ export function conceptsOf(tok: string): number {
 
 /** Concepts of the two-token phrase `prev tok` (0 when none). */
 export function pairConceptsOf(prev: string, tok: string): number {
-  if (!LEXICON.pairFirst.has(prev)) return 0;
-  const p = LEXICON.pair;
-  let b = p.get(`${prev} ${tok}`);
-  if (b === undefined && tok.endsWith('s')) b = p.get(`${prev} ${tok.slice(0, -1)}`);
-  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) b = p.get(`${prev} ${tok.slice(0, k)}`);
+  const seconds = PAIR_SECONDS.get(prev);
+  return seconds ? secondConcepts(seconds, tok) : 0;
+}
+
+/** The second words of the two-word entries that start with one first word. */
+export interface PairSeconds {
+  /** Concepts by second word. */
+  readonly words: ReadonlyMap<string, number>;
+  /** First characters of the second words (a token starting with another cannot complete a pair). */
+  readonly firstChars: ReadonlySet<number>;
+}
+
+/** The second word matches as is, without a final s, or as a prefix of 5 to 9 letters (the longest wins). */
+export function secondConcepts(seconds: PairSeconds, tok: string): number {
+  if (!seconds.firstChars.has(tok.charCodeAt(0))) return 0;
+  const p = seconds.words;
+  let b = p.get(tok);
+  if (b === undefined && tok.endsWith('s')) b = p.get(tok.slice(0, -1));
+  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) b = p.get(tok.slice(0, k));
   return b ?? 0;
 }
+
+const PAIR_SECONDS: ReadonlyMap<string, PairSeconds> = (() => {
+  const by = new Map<string, { words: Map<string, number>; firstChars: Set<number> }>();
+  for (const [key, bits] of LEXICON.pair) {
+    const [first, second] = key.split(' ') as [string, string];
+    let e = by.get(first);
+    if (!e) by.set(first, (e = { words: new Map(), firstChars: new Set() }));
+    e.words.set(second, bits);
+    e.firstChars.add(second.charCodeAt(0));
+  }
+  return by;
+})();
+
+/** Whole-token flags the token pass needs besides concepts. */
+export const TOKEN_FLAG = {
+  /** The first word of a two-word entry (`pairConceptsOf` is worth asking). */
+  PAIR_FIRST: 1,
+  /** A word that addresses the model when followed by ':' or ',' ("Assistant: ..."). */
+  VOCATIVE: 2,
+  /** A word after which a discard verb is negated ("don't forget": "t"). */
+  NEGATOR: 4,
+  /** "to" ("refuses to reveal"). */
+  TO: 8,
+} as const;
+
+/** Words that address the model when they open a clause and are followed by ':' or ','. */
+export const VOCATIVES: readonly string[] = ['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot'];
+/** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
+export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n'];
+
+/** Symbol of a token character: a-z 0..25, 0-9 26..35, else -1. */
+export const TOKEN_SYMBOL: Int8Array = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let c = 97; c <= 122; c++) t[c] = c - 97;
+  for (let c = 48; c <= 57; c++) t[c] = c - 48 + 26;
+  return t;
+})();
+const NSYM = 36;
+
+/**
+ * The lexicon as one automaton over token characters (a trie: prefix entries set their concepts on
+ * the node where they end, whole-token entries and flags on theirs). Walking a token through it
+ * gives `conceptsOf(token)` and the token's flags as the token pass reads its characters, with no
+ * slicing, hashing or map lookup per token.
+ */
+export interface LexiconAutomaton {
+  /** `next[state * 36 + symbol]`: the next state, or -1. State 0 is the root. */
+  next: Int32Array;
+  /** Concepts of prefix entries ending at a state (they apply to every token passing through it). */
+  prefixBits: Int32Array;
+  /** Concepts of whole-token entries ending at a state. */
+  exactBits: Int32Array;
+  /** `TOKEN_FLAG`s of the whole token ending at a state. */
+  flags: Uint8Array;
+  /** For a state where a `PAIR_FIRST` word ends: the second words of its pairs. */
+  pairs: ReadonlyMap<number, PairSeconds>;
+}
+
+function buildAutomaton(lex: Lexicon): LexiconAutomaton {
+  const next: number[] = new Array<number>(NSYM).fill(-1);
+  const prefixBits: number[] = [0];
+  const exactBits: number[] = [0];
+  const flags: number[] = [0];
+  const walk = (word: string): number => {
+    let st = 0;
+    for (let i = 0; i < word.length; i++) {
+      const c = word.charCodeAt(i);
+      const sym = c < 128 ? TOKEN_SYMBOL[c]! : -1;
+      if (sym < 0) return -1;
+      let to = next[st * NSYM + sym]!;
+      if (to < 0) {
+        to = prefixBits.length;
+        next[st * NSYM + sym] = to;
+        for (let k = 0; k < NSYM; k++) next.push(-1);
+        prefixBits.push(0);
+        exactBits.push(0);
+        flags.push(0);
+      }
+      st = to;
+    }
+    return st;
+  };
+  for (const [w, bits] of lex.prefix) {
+    const st = walk(w);
+    if (st >= 0) prefixBits[st] = prefixBits[st]! | bits;
+  }
+  for (const [w, bits] of lex.exact) {
+    const st = walk(w);
+    if (st >= 0) exactBits[st] = exactBits[st]! | bits;
+  }
+  const flag = (words: Iterable<string>, f: number): void => {
+    for (const w of words) {
+      const st = walk(w);
+      if (st >= 0) flags[st] = flags[st]! | f;
+    }
+  };
+  flag(lex.pairFirst, TOKEN_FLAG.PAIR_FIRST);
+  const pairs = new Map<number, PairSeconds>();
+  for (const [first, seconds] of PAIR_SECONDS) {
+    const st = walk(first);
+    if (st >= 0) pairs.set(st, seconds);
+  }
+  flag(VOCATIVES, TOKEN_FLAG.VOCATIVE);
+  flag(NEGATORS, TOKEN_FLAG.NEGATOR);
+  flag(['to'], TOKEN_FLAG.TO);
+  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags), pairs };
+}
+
+export const AUTOMATON: LexiconAutomaton = buildAutomaton(LEXICON);

@@ -85,28 +85,49 @@ export function normalizeText(text: string): string {
 
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
 
+const LEET_CHAR = new Uint8Array(128);
+for (const c of '0123456789@$!|+') LEET_CHAR[c.charCodeAt(0)] = 1;
+const isLower = (c: number): boolean => c >= 97 && c <= 122;
+/** Digit-led words that are units, ordinals or sizes ("3rd", "10px", "5gb"), not leetspeak. */
+const UNIT_WORD = /^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/;
+
+/**
+ * Counts the leet-looking words of a normalised text in one pass over its characters: words of
+ * letters and digit/symbol substitutes, at least 3 long, at most 70% substitutes.
+ */
+function leetyWords(t: string): { leety: number; words: number } {
+  let leety = 0;
+  let words = 1;
+  const n = t.length;
+  for (let i = 0; i < n;) {
+    const c = t.charCodeAt(i);
+    if (c === 32) words++;
+    if (!(isLower(c) || (c < 128 && LEET_CHAR[c] === 1))) {
+      i++;
+      continue;
+    }
+    // A run of [a-z0-9@$!|+]; the regex this replaces matched the part of it around the letters.
+    let j = i;
+    let letters = 0;
+    while (j < n) {
+      const d = t.charCodeAt(j);
+      if (isLower(d)) letters++;
+      else if (!(d < 128 && LEET_CHAR[d] === 1)) break;
+      j++;
+    }
+    const len = j - i;
+    const subs = len - letters;
+    if (letters > 0 && subs > 0 && len >= 3 && subs / len <= 0.7 && !UNIT_WORD.test(t.slice(i, j))) leety++;
+    i = j;
+  }
+  return { leety, words };
+}
+
 /** Undoes leetspeak in words that mix letters and digit/symbol substitutes ("1gn0r3" -> "ignore"). */
 export function deLeet(normalized: string): string | null {
-  if (!/[a-z][0-9@$!|+]|[0-9@$!|+][a-z]/.test(normalized)) return null;
-  const LEETY = /[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*/g;
-  // Only texts with several leet-looking words: ids like "ord2024" or "1z999aa1" alone are not leetspeak.
-  let leety = 0;
-  for (const m of normalized.matchAll(LEETY)) {
-    const w = m[0];
-    const subs = w.replace(/[a-z]/g, '').length;
-    if (subs > 0 && w.length >= 3 && subs / w.length <= 0.7 && !/^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/.test(w) && ++leety >= 2) break;
-  }
-  if (leety < 2) return null;
   // Leetspeak is a way of writing a whole passage: a few ids and versions in prose ("v2", "ord2024") are not.
-  let words = 1;
-  for (let i = normalized.indexOf(' '); i >= 0; i = normalized.indexOf(' ', i + 1)) words++;
-  let leetyAll = 0;
-  for (const m of normalized.matchAll(LEETY)) {
-    const w = m[0];
-    const subs = w.replace(/[a-z]/g, '').length;
-    if (subs > 0 && w.length >= 3 && subs / w.length <= 0.7 && !/^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/.test(w)) leetyAll++;
-  }
-  if (leetyAll < Math.max(2, words * 0.1)) return null;
+  const { leety, words } = leetyWords(normalized);
+  if (leety < Math.max(2, words * 0.1)) return null;
   return normalized.replace(/[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*|[0-9@$!|+]*[0-9][0-9@$!|+]*/g, (w) => {
     const subs = w.replace(/[a-z]/g, '').length;
     // Mostly-digit tokens with a letter ("4ll", "5y573m") are leet too; plain numbers ("2024") are not.
@@ -115,9 +136,36 @@ export function deLeet(normalized: string): string | null {
   });
 }
 
+const WORD = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_') WORD[c.charCodeAt(0)] = 1;
+/** `\w` of a regex without the `u` flag. */
+const isWord = (c: number): boolean => c < 128 && WORD[c] === 1;
+const isSpacer = (c: number): boolean => c === 32 || c === 46 || c === 95 || c === 42 || c === 45; // space . _ * -
+
+/**
+ * Does the text hold five or more single characters in a row, each one separated by one of
+ * ` ._*-` ("i g n o r e", "i.g.n.o.r.e")? One pass; the same test as `/(?:\b\w[ ._*-]){4,}\w\b/`.
+ */
+export function hasSpacedRun(t: string): boolean {
+  const n = t.length;
+  for (let i = 0; i < n - 1; i++) {
+    // A one-character word ends at i: the next character is a spacer (most characters fail here).
+    if (!isSpacer(t.charCodeAt(i + 1)) || !isWord(t.charCodeAt(i)) || (i > 0 && isWord(t.charCodeAt(i - 1)))) continue;
+    let j = i;
+    let units = 0;
+    while (j + 1 < n && isWord(t.charCodeAt(j)) && isSpacer(t.charCodeAt(j + 1))) {
+      units++;
+      j += 2;
+    }
+    if (units >= 5 || (units === 4 && j < n && isWord(t.charCodeAt(j)) && (j + 1 >= n || !isWord(t.charCodeAt(j + 1))))) return true;
+    if (units > 0) i = j - 1;
+  }
+  return false;
+}
+
 /** Joins letters written one by one ("i g n o r e  a l l") and words split by separators ("i.g.n.o.r.e", "ig-nore"). */
 export function deSpace(normalized: string): string | null {
-  if (!/(?:\b\w[ ._*-]){4,}\w\b/.test(normalized)) return null;
+  if (!hasSpacedRun(normalized)) return null;
   return normalized
     .replace(/(?:\b\w[ ._*-]){2,}\w\b/g, (run) => {
       // Two or more spaces between letter groups mark the original word breaks.
@@ -129,20 +177,141 @@ export function deSpace(normalized: string): string | null {
     .replace(/\s+/g, ' ');
 }
 
-/** Decodes base64 runs that turn into readable text (an instruction smuggled as base64). */
+const DEST_EMAIL_LOCAL = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-') DEST_EMAIL_LOCAL[c.charCodeAt(0)] = 1;
+const isLocal = (c: number): boolean => c < 128 && DEST_EMAIL_LOCAL[c] === 1;
+const isHost = (c: number): boolean => isWord(c) || c === 45; // [\w-]
+/** Characters that end a URL: whitespace, ) " ' < > ] */
+const endsUrl = (c: number): boolean =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  c === 41 ||
+  c === 34 ||
+  c === 39 ||
+  c === 60 ||
+  c === 62 ||
+  c === 93 ||
+  c === 0xa0 ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0xfeff ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x1680 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000;
+
+/** End of the e-mail address whose `@` is at `at` (`[\w-]+(?:\.[\w-]+)+` after it), or -1. */
+function emailEnd(t: string, at: number): number {
+  let k = at + 1;
+  let dots = 0;
+  let end = -1;
+  if (k >= t.length || !isHost(t.charCodeAt(k))) return -1;
+  while (k < t.length) {
+    const c = t.charCodeAt(k);
+    if (isHost(c)) k++;
+    else if (c === 46 && k + 1 < t.length && isHost(t.charCodeAt(k + 1))) {
+      dots++;
+      k++;
+    } else break;
+    if (dots > 0) end = k;
+  }
+  return dots > 0 ? end : -1;
+}
+
+/** End of the URL starting at `at` (`https?://` then anything up to whitespace, `)`, quotes, `<`, `>` or `]`), or -1. */
+function urlEnd(t: string, at: number): number {
+  if (at > 0 && isWord(t.charCodeAt(at - 1))) return -1;
+  let k = at + 4;
+  if (t.charCodeAt(k) === 115) k++;
+  if (!t.startsWith('://', k)) return -1;
+  k += 3;
+  if (k >= t.length || endsUrl(t.charCodeAt(k))) return -1;
+  while (k < t.length && !endsUrl(t.charCodeAt(k))) k++;
+  return k;
+}
+
+/**
+ * Replaces e-mail addresses and http(s) URLs by `replacement`, left to right (a URL that starts
+ * before an address's first character takes it). Found from the `@` and `http` positions, not by a
+ * regex tried at every word.
+ */
+export function replaceDestinations(t: string, replacement: string): string {
+  let out = '';
+  let at = 0;
+  let email = t.indexOf('@');
+  let url = t.indexOf('http');
+  while (email >= 0 || url >= 0) {
+    // The address's start: the run of [\w.+-] before its '@', not before where we are.
+    let eStart = -1;
+    let eEnd = -1;
+    while (email >= 0) {
+      let s = email;
+      while (s > at && isLocal(t.charCodeAt(s - 1))) s--;
+      const e = s < email ? emailEnd(t, email) : -1;
+      if (e >= 0) {
+        eStart = s;
+        eEnd = e;
+        break;
+      }
+      email = t.indexOf('@', email + 1);
+    }
+    let uEnd = -1;
+    while (url >= 0 && (eStart < 0 || url < eStart)) {
+      uEnd = urlEnd(t, url);
+      if (uEnd >= 0) break;
+      url = t.indexOf('http', url + 1);
+    }
+    if (uEnd >= 0 && url >= 0 && (eStart < 0 || url < eStart)) {
+      out += t.slice(at, url) + replacement;
+      at = uEnd;
+    } else if (eStart >= 0) {
+      out += t.slice(at, eStart) + replacement;
+      at = eEnd;
+    } else break;
+    if (email >= 0 && email < at) email = t.indexOf('@', at);
+    if (url >= 0 && url < at) url = t.indexOf('http', at);
+  }
+  return at === 0 ? t : out + t.slice(at);
+}
+
+const B64 = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64[c.charCodeAt(0)] = 1;
+const isB64 = (c: number): boolean => c < 128 && B64[c] === 1;
+
+/**
+ * Decodes base64 runs that turn into readable text (an instruction smuggled as base64). A run is a
+ * whole word of at least 16 base64 characters with up to two `=` of padding; found by one pass over
+ * the characters.
+ */
 export function decodeBase64Runs(text: string): string[] {
   const out: string[] = [];
-  const re = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])/g;
-  let n = 0;
-  for (let m = re.exec(text); m !== null && n < 8; m = re.exec(text)) {
-    const s = m[0];
-    if (!/[a-z]/.test(s) || !/[A-Z]/.test(s) || s.length % 4 === 1) continue;
-    const decoded = Buffer.from(s, 'base64').toString('utf8');
-    const printable = decoded.replace(/[^\x20-\x7E\n\t\u00C0-\u024F]/g, '').length;
-    if (decoded.length >= 8 && printable / decoded.length > 0.95 && /[a-z]{2,} [a-z]{2,}/i.test(decoded)) {
-      out.push(decoded);
-      n++;
+  const n = text.length;
+  for (let i = 0; i < n && out.length < 8;) {
+    // A run of 16 starting anywhere in [i, i + 15] covers i + 15: when that character is not base64, skip past it.
+    if (i + 15 < n && !isB64(text.charCodeAt(i + 15))) {
+      i += 16;
+      continue;
     }
+    if (!isB64(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isB64(text.charCodeAt(j))) j++;
+    const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
+    let end = j;
+    while (end < n && end - j < 2 && text.charCodeAt(end) === 61) end++;
+    const next = end < n ? text.charCodeAt(end) : 32;
+    if (j - i >= 16 && prev !== 61 && !isB64(prev) && next !== 61 && !isB64(next)) {
+      const s = text.slice(i, end);
+      if (/[a-z]/.test(s) && /[A-Z]/.test(s) && s.length % 4 !== 1) {
+        const decoded = Buffer.from(s, 'base64').toString('utf8');
+        const printable = decoded.replace(/[^\x20-\x7E\n\t\u00C0-\u024F]/g, '').length;
+        if (decoded.length >= 8 && printable / decoded.length > 0.95 && /[a-z]{2,} [a-z]{2,}/i.test(decoded)) out.push(decoded);
+      }
+    }
+    i = j;
   }
   return out;
 }

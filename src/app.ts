@@ -141,6 +141,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   prompts.useGate(new EvalGate(evalRuns, { resolveVersion: (p, sel) => prompts.resolveVersion(p, sel), isKnownModel }));
   const traceScores = features.traceScores.create({ db });
   const review = features.review.create({ db, traceScores, options: config.review });
+  const dashboard = features.dashboard.create({});
   const services: Services = {
     apiKeys,
     audit,
@@ -158,6 +159,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     guardrails,
     traceScores,
     review,
+    dashboard,
   };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);

@@ -45,7 +45,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
   it('#key= stores the key in localStorage and leaves the address bar', async () => {
     const { page, log } = await open('/', '[data-page="overview"]');
     expect(page.url()).toBe(`${base}/dashboard/`);
-    expect(await page.evaluate(() => localStorage.getItem('genai-cp.apiKey'))).toBe(analyst);
+    expect(await page.evaluate("localStorage.getItem('genai-cp.apiKey')")).toBe(analyst);
     // Reloading without the fragment keeps working with the stored key.
     await page.goto(`${base}/dashboard/traces`);
     await page.locator('[data-table="traces"] tr[data-trace]').first().waitFor();
@@ -204,7 +204,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     await page.goto(`${base}/graphql`);
     await page.locator('.graphiql-container').waitFor();
     await page.waitForLoadState('networkidle');
-    const headers = await page.evaluate(() => document.querySelector('.graphiql-editor-tool')?.textContent ?? document.body.textContent);
+    const headers = await page.locator('.graphiql-editor-tool').first().textContent();
     expect(headers).toContain(`Bearer ${analyst}`);
     // Run the default query through GraphiQL: it answers with data, using the stored key.
     const answered = page.waitForResponse((r) => r.url() === `${base}/graphql` && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('Overview'));

@@ -63,12 +63,15 @@ export function dashboardRouter(opts: DashboardOptions): express.Router {
     '/dashboard/assets',
     express.static(path.join(opts.dir, 'assets'), {
       index: false,
-      fallthrough: false,
       immutable: true,
       maxAge: '365d',
       setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
     }),
   );
+  // A missing asset is a plain 404 (never the app page in its place, which would run as a script).
+  router.use('/dashboard/assets', (_req, res) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
   router.get(/^\/dashboard(\/.*)?$/, (_req, res) => sendPage(opts, 'index.html', res));
   return router;
 }

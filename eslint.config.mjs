@@ -5,13 +5,13 @@ import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
 /** Folders under src/ that are features: the low layers must not import them. */
-const FEATURES = ['alerts', 'analytics', 'audit', 'auth', 'budgets', 'cli', 'evals', 'generate', 'guardrails', 'prompts', 'providers', 'response-cache', 'routing', 'traces'];
+const FEATURES = ['alerts', 'analytics', 'audit', 'auth', 'budgets', 'cli', 'dashboard', 'evals', 'generate', 'guardrails', 'prompts', 'providers', 'response-cache', 'routing', 'traces'];
 /** The low layers: shared plumbing every feature may use. */
 const LOW = ['config', 'core', 'db', 'graphql', 'observability'];
 
 export default tseslint.config(
   // test/fixtures/lint-cycle/ holds a deliberate cycle that test/unit/lint/lint-rules.test.ts lints.
-  { ignores: ['dist/', 'node_modules/', 'migrations/', '.data/', 'coverage/', 'test/fixtures/lint-cycle/'] },
+  { ignores: ['dist/', 'dashboard/dist/', 'node_modules/', 'migrations/', '.data/', 'coverage/', 'test/fixtures/lint-cycle/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,

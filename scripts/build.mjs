@@ -6,6 +6,9 @@
  * A restart with no change costs a directory walk. Type checks are `npm run typecheck` (tsc --noEmit):
  * swc strips types without checking them.
  *
+ * Then builds the dashboard (dashboard/ → dashboard/dist with Vite) when its sources changed
+ * (scripts/build-dashboard.mjs).
+ *
  * Usage: node scripts/build.mjs [--clean] [--quiet] [--root <dir>] [--out <dir>]
  * (`--root` and `--out` default to the repository and its dist/; the tests build a scratch tree.)
  */
@@ -17,6 +20,7 @@ import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { transformFile } from '@swc/core';
+import { buildDashboard } from './build-dashboard.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -139,6 +143,7 @@ for (const rel of Object.keys(manifest)) if (!present.has(rel)) delete manifest[
 fs.writeFileSync(manifestFile, JSON.stringify(manifest));
 fs.writeFileSync(stampFile, stamp);
 if (failed) process.exit(1);
+await buildDashboard({ root, force: args.has('--clean'), quiet });
 if (!quiet || todo.length || removed) {
   const ms = Math.round(performance.now() - t0);
   process.stderr.write(`build: ${todo.length} of ${sources.length} files compiled, ${removed} stale removed, ${ms} ms\n`);

@@ -178,6 +178,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   });
   // Sampling happens after the trace is recorded, on a later turn than the request's: never on the hot path.
   traces.onRecorded((r) => onlineEvals.worker.offer(r));
+  const dashboard = features.dashboard.create({});
   const services: Services = {
     apiKeys,
     audit,
@@ -197,6 +198,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     review,
     onlineEvals,
     evalSchedules,
+    dashboard,
   };
 
   const boot = await apiKeys.bootstrap(config.adminApiKey);

@@ -17,6 +17,7 @@ import { providersModule } from './providers/providers.module';
 import { generateModule } from './generate/generate.module';
 import { scoresModule } from './scores/scores.module';
 import { reviewModule } from './review/review.module';
+import { dashboardModule } from './dashboard/dashboard.module';
 
 /**
  * Every feature of the service, by the name its service has in `Services`. The composition root
@@ -42,6 +43,7 @@ export const features = {
   review: reviewModule,
   onlineEvals: onlineEvalsModule,
   evalSchedules: evalSchedulesModule,
+  dashboard: dashboardModule,
 } as const;
 
 type Features = typeof features;

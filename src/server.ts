@@ -4,7 +4,7 @@ import cors from 'cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { performance } from 'node:perf_hooks';
@@ -301,7 +301,8 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
           };
         },
       },
-      ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // The landing page is the dashboard's offline GraphiQL (below); Apollo's loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
       operationsPlugin,
     ],
   });
@@ -341,6 +342,9 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // The web dashboard (/dashboard) and, for a browser's GET /graphql, the offline GraphiQL page.
+  app.use(services.dashboard.router);
+  app.get('/graphql', services.dashboard.landingPage);
   app.use(
     '/graphql',
     express.json({ limit: MAX_MESSAGE_BYTES }),

@@ -1,0 +1,343 @@
+import { useMemo, useState } from 'preact/hooks';
+import { gql } from '../api';
+import { Chart, fmt, type Series } from '../components/chart';
+import { Kpi, Loaded, RangePicker, useQuery, when } from '../components/ui';
+import { bucketStarts, filterOf, floorBucket, presetRange, previous, sumByBucket, type Range } from '../range';
+
+interface Bucketed {
+  bucket: string | null;
+}
+
+/** Values of `rows` on the range's bucket grid (null where a bucket has no row); `shift` maps a previous period's bucket onto the current one. */
+export function onGrid<R extends Bucketed>(r: Range, rows: R[], value: (row: R) => number | null, shift = 0): (number | null)[] {
+  const byBucket = new Map<number, number | null>();
+  for (const row of rows) if (row.bucket) byBucket.set(floorBucket(Date.parse(row.bucket), r.bucket) + shift, value(row));
+  return bucketStarts(r).map((t) => (byBucket.has(t) ? byBucket.get(t)! : null));
+}
+
+/** Two series: this period and the one before it, on the same axis. */
+function withPrevious<R extends Bucketed>(r: Range, label: string, cur: R[], prev: R[], value: (row: R) => number | null): Series[] {
+  const shift = r.to.getTime() - r.from.getTime();
+  return [
+    { label, values: onGrid(r, cur, value) },
+    { label: `${label} (previous)`, values: onGrid(r, prev, value, shift), previous: true },
+  ];
+}
+
+const sum = <T,>(rows: T[], f: (r: T) => number) => rows.reduce((a, r) => a + f(r), 0);
+
+interface CostQ {
+  cur: { bucket: string; requests: number; costUsd: number }[];
+  prev: { bucket: string; requests: number; costUsd: number }[];
+  curFailed: { bucket: string; requests: number }[];
+  prevFailed: { bucket: string; requests: number }[];
+}
+interface LatencyRow {
+  bucket: string | null;
+  requests: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+}
+interface CacheRow {
+  bucket: string | null;
+  requests: number;
+  hits: number;
+  hitRate: number;
+  savedUsd: number;
+}
+interface GuardRow {
+  bucket: string | null;
+  requests: number;
+  triggered: number;
+}
+
+const COST_Q = `query OverviewCost($cur: TraceFilter, $prev: TraceFilter, $curFailed: TraceFilter, $prevFailed: TraceFilter, $bucket: TimeBucket) {
+  cur: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $cur) { bucket requests costUsd }
+  prev: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $prev) { bucket requests costUsd }
+  curFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $curFailed) { bucket requests }
+  prevFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $prevFailed) { bucket requests }
+}`;
+const LAT_FIELDS = 'bucket requests p50Ms p95Ms p99Ms ttftP50Ms ttftP95Ms';
+const LATENCY_Q = `query OverviewLatency($cur: TraceFilter, $prev: TraceFilter, $bucket: TimeBucket) {
+  cur: latencyStats(bucket: $bucket, filter: $cur) { ${LAT_FIELDS} }
+  prev: latencyStats(bucket: $bucket, filter: $prev) { ${LAT_FIELDS} }
+  curAll: latencyStats(filter: $cur) { ${LAT_FIELDS} }
+  prevAll: latencyStats(filter: $prev) { ${LAT_FIELDS} }
+}`;
+const CACHE_FIELDS = 'bucket requests hits hitRate savedUsd';
+const CACHE_Q = `query OverviewCache($cur: TraceFilter, $prev: TraceFilter, $bucket: TimeBucket) {
+  cur: cacheStats(bucket: $bucket, filter: $cur) { ${CACHE_FIELDS} }
+  prev: cacheStats(bucket: $bucket, filter: $prev) { ${CACHE_FIELDS} }
+}`;
+const GUARD_Q = `query OverviewGuardrails($cur: TraceFilter, $prev: TraceFilter, $bucket: TimeBucket) {
+  cur: guardrailStats(bucket: $bucket, filter: $cur) { bucket requests triggered }
+  prev: guardrailStats(bucket: $bucket, filter: $prev) { bucket requests triggered }
+}`;
+
+/** Guardrail rows summed per bucket: triggers per request (a request tripping two policies counts twice). */
+function guardPerBucket(rows: GuardRow[]): { bucket: string; requests: number; triggered: number }[] {
+  const m = new Map<string, { bucket: string; requests: number; triggered: number }>();
+  for (const r of rows) {
+    const k = r.bucket ?? '';
+    const e = m.get(k) ?? { bucket: k, requests: r.requests, triggered: 0 };
+    e.triggered += r.triggered;
+    m.set(k, e);
+  }
+  return [...m.values()];
+}
+
+export function Overview() {
+  const [preset, setPreset] = useState('24h');
+  const r = useMemo(() => presetRange(preset), [preset]);
+  const p = previous(r);
+  const vars = { cur: filterOf(r), prev: filterOf(p), bucket: r.bucket };
+  const deps = [preset];
+  const cost = useQuery(async () => {
+    const d = await gql<CostQ>(COST_Q, { ...vars, curFailed: filterOf(r, { status: 'FAILED' }), prevFailed: filterOf(p, { status: 'FAILED' }) });
+    const add = (into: { requests: number; costUsd?: number }, row: { requests: number; costUsd?: number }) => {
+      into.requests += row.requests;
+      if (into.costUsd !== undefined) into.costUsd += row.costUsd ?? 0;
+    };
+    return { cur: sumByBucket(d.cur, add), prev: sumByBucket(d.prev, add), curFailed: sumByBucket(d.curFailed, add), prevFailed: sumByBucket(d.prevFailed, add) };
+  }, deps);
+  const latency = useQuery(() => gql<{ cur: LatencyRow[]; prev: LatencyRow[]; curAll: LatencyRow[]; prevAll: LatencyRow[] }>(LATENCY_Q, vars), deps);
+  const cache = useQuery(() => gql<{ cur: CacheRow[]; prev: CacheRow[] }>(CACHE_Q, vars), deps);
+  const guard = useQuery(() => gql<{ cur: GuardRow[]; prev: GuardRow[] }>(GUARD_Q, vars), deps);
+  const evals = useQuery(() => gql<{ evalSets: { name: string }[] }>('{ evalSets { name } }'), []);
+  const [evalSet, setEvalSet] = useState<string | null>(null);
+  const set = evalSet ?? evals.data?.evalSets[0]?.name ?? null;
+  const trend = useQuery(
+    () =>
+      set
+        ? gql<{ evalScoreTrend: { bucket: string; meanScore: number | null; runs: number }[] }>(
+            'query($s: String!, $b: TimeBucket) { evalScoreTrend(evalSet: $s, bucket: $b) { bucket meanScore runs } }',
+            { s: set, b: r.bucket },
+          )
+        : Promise.resolve({ evalScoreTrend: [] }),
+    [set, preset],
+  );
+  const alerts = useQuery(
+    () =>
+      gql<{ alertEvents: { id: string; firedAt: string; message: string; value: number; rule: { name: string; metric: string } }[] }>(
+        '{ alertEvents(first: 100) { id firedAt message value rule { name metric } } }',
+      ),
+    [],
+  );
+  const x = bucketStarts(r);
+
+  return (
+    <section data-page="overview" data-from={r.from.toISOString()} data-to={r.to.toISOString()} data-bucket={r.bucket}>
+      <div class="toolbar">
+        <h1>Overview</h1>
+        <RangePicker value={preset} onChange={setPreset} />
+        <span class="loading">
+          {when(r.from.toISOString())} → {when(r.to.toISOString())} UTC, by {r.bucket.toLowerCase()}
+        </span>
+      </div>
+      <div class="kpis">
+        <Loaded q={cost}>
+          {(d) => {
+            const [n, pn] = [sum(d.cur, (x) => x.requests), sum(d.prev, (x) => x.requests)];
+            const [c, pc] = [sum(d.cur, (x) => x.costUsd), sum(d.prev, (x) => x.costUsd)];
+            const [f, pf] = [sum(d.curFailed, (x) => x.requests), sum(d.prevFailed, (x) => x.requests)];
+            return (
+              <>
+                <Kpi id="requests" label="Requests" value={n} previous={pn} format={fmt.int} />
+                <Kpi id="cost" label="Cost" value={c} previous={pc} format={fmt.usd} lowerIsBetter />
+                <Kpi id="costPerRequest" label="Cost / request" value={n ? c / n : null} previous={pn ? pc / pn : null} format={fmt.usd} lowerIsBetter />
+                <Kpi id="errorRate" label="Error rate" value={n ? f / n : null} previous={pn ? pf / pn : null} format={fmt.pct} lowerIsBetter />
+              </>
+            );
+          }}
+        </Loaded>
+        <Loaded q={latency}>
+          {(d) => (
+            <>
+              <Kpi id="p50" label="Latency p50" value={d.curAll[0]?.p50Ms ?? null} previous={d.prevAll[0]?.p50Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="p95" label="Latency p95" value={d.curAll[0]?.p95Ms ?? null} previous={d.prevAll[0]?.p95Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="p99" label="Latency p99" value={d.curAll[0]?.p99Ms ?? null} previous={d.prevAll[0]?.p99Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="ttftP50" label="TTFT p50" value={d.curAll[0]?.ttftP50Ms ?? null} previous={d.prevAll[0]?.ttftP50Ms ?? null} format={fmt.ms} lowerIsBetter />
+            </>
+          )}
+        </Loaded>
+        <Loaded q={cache}>
+          {(d) => {
+            const [h, ph] = [sum(d.cur, (x) => x.hits), sum(d.prev, (x) => x.hits)];
+            const [n, pn] = [sum(d.cur, (x) => x.requests), sum(d.prev, (x) => x.requests)];
+            return (
+              <>
+                <Kpi id="cacheHitRate" label="Cache hit rate" value={n ? h / n : null} previous={pn ? ph / pn : null} format={fmt.pct} />
+                <Kpi id="cacheSaved" label="Cache savings" value={sum(d.cur, (x) => x.savedUsd)} previous={sum(d.prev, (x) => x.savedUsd)} format={fmt.usd} />
+              </>
+            );
+          }}
+        </Loaded>
+        <Loaded q={guard}>
+          {(d) => {
+            const cur = guardPerBucket(d.cur);
+            const prev = guardPerBucket(d.prev);
+            const n = sum(cur, (x) => x.requests);
+            const pn = sum(prev, (x) => x.requests);
+            return (
+              <Kpi
+                id="guardrailRate"
+                label="Guardrail triggers / req"
+                value={n ? sum(cur, (x) => x.triggered) / n : null}
+                previous={pn ? sum(prev, (x) => x.triggered) / pn : null}
+                format={fmt.pct}
+                lowerIsBetter
+              />
+            );
+          }}
+        </Loaded>
+      </div>
+      <div class="grid">
+        <Loaded q={cost}>
+          {(d) => (
+            <>
+              <Chart id="requests" title="Requests" x={x} series={withPrevious(r, 'Requests', d.cur, d.prev, (row) => row.requests)} format={fmt.int} />
+              <Chart id="cost" title="Cost (USD)" x={x} series={withPrevious(r, 'Cost', d.cur, d.prev, (row) => row.costUsd)} format={fmt.usd} />
+              <Chart
+                id="costPerRequest"
+                title="Cost per request (USD)"
+                x={x}
+                series={withPrevious(r, 'Cost / request', d.cur, d.prev, (row) => (row.requests ? row.costUsd / row.requests : null))}
+                format={fmt.usd}
+              />
+              <Chart
+                id="errorRate"
+                title="Error rate"
+                x={x}
+                format={fmt.pct}
+                series={(() => {
+                  const shift = r.to.getTime() - r.from.getTime();
+                  const rate = (all: (number | null)[], failed: (number | null)[]) => all.map((n, i) => (n ? (failed[i] ?? 0) / n : null));
+                  return [
+                    {
+                      label: 'Error rate',
+                      values: rate(
+                        onGrid(r, d.cur, (x) => x.requests),
+                        onGrid(r, d.curFailed, (x) => x.requests),
+                      ),
+                    },
+                    {
+                      label: 'Error rate (previous)',
+                      values: rate(
+                        onGrid(r, d.prev, (x) => x.requests, shift),
+                        onGrid(r, d.prevFailed, (x) => x.requests, shift),
+                      ),
+                      previous: true,
+                    },
+                  ];
+                })()}
+              />
+            </>
+          )}
+        </Loaded>
+        <Loaded q={latency}>
+          {(d) => {
+            const shift = r.to.getTime() - r.from.getTime();
+            return (
+              <>
+                <Chart
+                  id="latency"
+                  title="Latency percentiles"
+                  x={x}
+                  format={fmt.ms}
+                  series={[
+                    { label: 'p50', values: onGrid(r, d.cur, (x) => x.p50Ms) },
+                    { label: 'p95', values: onGrid(r, d.cur, (x) => x.p95Ms) },
+                    { label: 'p99', values: onGrid(r, d.cur, (x) => x.p99Ms) },
+                    { label: 'p95 (previous)', values: onGrid(r, d.prev, (x) => x.p95Ms, shift), previous: true },
+                  ]}
+                />
+                <Chart
+                  id="ttft"
+                  title="Time to first token"
+                  x={x}
+                  format={fmt.ms}
+                  series={[
+                    { label: 'TTFT p50', values: onGrid(r, d.cur, (x) => x.ttftP50Ms) },
+                    { label: 'TTFT p95', values: onGrid(r, d.cur, (x) => x.ttftP95Ms) },
+                    { label: 'TTFT p95 (previous)', values: onGrid(r, d.prev, (x) => x.ttftP95Ms, shift), previous: true },
+                  ]}
+                />
+              </>
+            );
+          }}
+        </Loaded>
+        <Loaded q={cache}>
+          {(d) => (
+            <>
+              <Chart id="cacheHitRate" title="Cache hit rate" x={x} series={withPrevious(r, 'Hit rate', d.cur, d.prev, (row) => row.hitRate)} format={fmt.pct} />
+              <Chart id="cacheSaved" title="Cache savings (USD)" x={x} series={withPrevious(r, 'Saved', d.cur, d.prev, (row) => row.savedUsd)} format={fmt.usd} />
+            </>
+          )}
+        </Loaded>
+        <Loaded q={guard}>
+          {(d) => (
+            <Chart
+              id="guardrailRate"
+              title="Guardrail triggers per request"
+              x={x}
+              series={withPrevious(r, 'Triggers / request', guardPerBucket(d.cur), guardPerBucket(d.prev), (row) => (row.requests ? row.triggered / row.requests : null))}
+              format={fmt.pct}
+            />
+          )}
+        </Loaded>
+        <div class="panel">
+          <div class="toolbar">
+            <strong>Eval score</strong>
+            <select aria-label="Eval set" value={set ?? ''} onChange={(e) => setEvalSet((e.target as HTMLSelectElement).value)}>
+              {(evals.data?.evalSets ?? []).map((s) => (
+                <option value={s.name}>{s.name}</option>
+              ))}
+            </select>
+          </div>
+          {set ? (
+            <Loaded q={trend}>
+              {(d) => <Chart id="evalScore" title={`Eval score: ${set}`} x={x} series={withPrevious(r, 'Mean score', d.evalScoreTrend, d.evalScoreTrend, (row) => row.meanScore)} format={fmt.num} />}
+            </Loaded>
+          ) : (
+            <p class="loading">No eval set yet.</p>
+          )}
+        </div>
+      </div>
+      <h2>Alerts fired</h2>
+      <Loaded q={alerts}>
+        {(d) => {
+          const fired = d.alertEvents.filter((e) => Date.parse(e.firedAt) >= r.from.getTime() && Date.parse(e.firedAt) < r.to.getTime());
+          return fired.length ? (
+            <table data-table="alerts-fired">
+              <thead>
+                <tr>
+                  <th>Fired</th>
+                  <th>Rule</th>
+                  <th>Metric</th>
+                  <th class="num">Value</th>
+                  <th>Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {fired.map((e) => (
+                  <tr>
+                    <td>{when(e.firedAt)}</td>
+                    <td>{e.rule.name}</td>
+                    <td>{e.rule.metric}</td>
+                    <td class="num">{fmt.num(e.value)}</td>
+                    <td>{e.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p class="loading">No alert fired in this range.</p>
+          );
+        }}
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,265 @@
+import { useState } from 'preact/hooks';
+import { gql } from '../api';
+import { Chart, fmt, type Mark } from '../components/chart';
+import { Kpi, Loaded, useQuery, when } from '../components/ui';
+import { floorBucket, type Bucket } from '../range';
+
+interface TrendRow {
+  bucket: string;
+  meanScore: number | null;
+  passRate: number | null;
+  runs: number;
+  items: number;
+  promptVersions: number[];
+}
+interface LabelMove {
+  at: string;
+  kind: string;
+  fromVersion: number | null;
+  toVersion: number;
+}
+interface Agreement {
+  n: number;
+  agreement: number | null;
+  cohensKappa: number | null;
+  pearson: number | null;
+  buckets: { bucket: string; n: number; agreement: number | null; cohensKappa: number | null; pearson: number | null }[];
+}
+interface ReviewItem {
+  id: string;
+  kind: string;
+  prompt: string | null;
+  evalSet: string | null;
+  input: string | null;
+  output: string | null;
+  judgeScore: number | null;
+  judgeReason: string | null;
+  humanScore: number | null;
+}
+
+const TREND_Q = `query QualityTrend($s: String!, $p: String, $b: TimeBucket, $hasPrompt: Boolean!, $name: String!) {
+  evalScoreTrend(evalSet: $s, prompt: $p, bucket: $b) { bucket meanScore passRate runs items promptVersions }
+  prompt(name: $name) @include(if: $hasPrompt) { labels { name history { at kind fromVersion toVersion } } }
+}`;
+
+/** Label moves of the prompt as marks on the time axis: "production v1→v2". */
+export function labelMarks(labels: { name: string; history: LabelMove[] }[]): Mark[] {
+  return labels.flatMap((l) => l.history.map((h) => ({ at: Date.parse(h.at), label: `${l.name} ${h.fromVersion == null ? '' : `v${h.fromVersion}`}→v${h.toVersion}` }))).sort((a, b) => a.at - b.at);
+}
+
+/** The time axis of a trend: every bucket from the first row (or mark) to the last. */
+function axis(rows: { bucket: string }[], marks: Mark[], bucket: Bucket): number[] {
+  const times = [...rows.map((r) => Date.parse(r.bucket)), ...marks.map((m) => floorBucket(m.at, bucket))];
+  if (!times.length) return [];
+  const step = bucket === 'HOUR' ? 3_600_000 : bucket === 'DAY' ? 86_400_000 : bucket === 'WEEK' ? 7 * 86_400_000 : 0;
+  const lo = Math.min(...times);
+  const hi = Math.max(...times);
+  if (!step) return [...new Set(times)].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let t = lo; t <= hi + step; t += step) out.push(t);
+  return out;
+}
+
+export function Quality() {
+  const sets = useQuery(() => gql<{ evalSets: { name: string }[]; prompts: { name: string }[] }>('{ evalSets { name } prompts { name } }'), []);
+  const [evalSet, setEvalSet] = useState<string | null>(null);
+  const [prompt, setPrompt] = useState<string>('');
+  const [bucket, setBucket] = useState<Bucket>('DAY');
+  const set = evalSet ?? sets.data?.evalSets[0]?.name ?? null;
+  const trend = useQuery(
+    () =>
+      set
+        ? gql<{ evalScoreTrend: TrendRow[]; prompt?: { labels: { name: string; history: LabelMove[] }[] } | null }>(TREND_Q, {
+            s: set,
+            p: prompt || null,
+            b: bucket,
+            hasPrompt: Boolean(prompt),
+            name: prompt || '',
+          })
+        : Promise.resolve(null),
+    [set, prompt, bucket],
+  );
+  const agreement = useQuery(
+    () =>
+      gql<{ judgeAgreement: Agreement }>(
+        'query Agreement($s: String, $b: TimeBucket) { judgeAgreement(evalSet: $s, bucket: $b) { n agreement cohensKappa pearson buckets { bucket n agreement cohensKappa pearson } } }',
+        { s: set, b: bucket },
+      ),
+    [set, bucket],
+  );
+
+  return (
+    <section data-page="quality">
+      <div class="toolbar">
+        <h1>Quality</h1>
+        <label>
+          Eval set{' '}
+          <select name="evalSet" value={set ?? ''} onChange={(e) => setEvalSet((e.target as HTMLSelectElement).value)}>
+            {(sets.data?.evalSets ?? []).map((s) => (
+              <option value={s.name}>{s.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Prompt{' '}
+          <select name="prompt" value={prompt} onChange={(e) => setPrompt((e.target as HTMLSelectElement).value)}>
+            <option value="">all prompts</option>
+            {(sets.data?.prompts ?? []).map((p) => (
+              <option value={p.name}>{p.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Bucket{' '}
+          <select name="bucket" value={bucket} onChange={(e) => setBucket((e.target as HTMLSelectElement).value as Bucket)}>
+            {['HOUR', 'DAY', 'WEEK', 'MONTH'].map((b) => (
+              <option value={b}>{b.toLowerCase()}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div class="grid">
+        {set ? (
+          <Loaded q={trend}>
+            {(d) => {
+              if (!d) return null;
+              const marks = labelMarks(d.prompt?.labels ?? []);
+              const x = axis(d.evalScoreTrend, marks, bucket);
+              const at = (f: (r: TrendRow) => number | null) =>
+                x.map((t) => {
+                  const row = d.evalScoreTrend.find((r) => Date.parse(r.bucket) === t);
+                  return row ? f(row) : null;
+                });
+              return (
+                <Chart
+                  id="evalScoreTrend"
+                  title={`Eval score: ${set}${prompt ? ` · ${prompt}` : ''}${prompt ? ' (label moves in red)' : ''}`}
+                  x={x}
+                  marks={marks}
+                  format={fmt.num}
+                  series={[
+                    { label: 'Mean score', values: at((r) => r.meanScore) },
+                    { label: 'Pass rate', values: at((r) => r.passRate) },
+                  ]}
+                />
+              );
+            }}
+          </Loaded>
+        ) : (
+          <p class="loading">No eval set yet.</p>
+        )}
+        <Loaded q={agreement}>
+          {(d) => {
+            const a = d.judgeAgreement;
+            const x = a.buckets.map((b) => Date.parse(b.bucket));
+            return (
+              <div class="panel" data-agreement={JSON.stringify({ n: a.n, agreement: a.agreement, cohensKappa: a.cohensKappa, pearson: a.pearson })}>
+                <strong>Judge–human agreement</strong>
+                <div class="kpis" style="margin-top:8px">
+                  <Kpi id="agreementN" label="Pairs" value={a.n} previous={null} format={fmt.int} />
+                  <Kpi id="agreement" label="Agreement" value={a.agreement} previous={null} format={fmt.pct} />
+                  <Kpi id="kappa" label="Cohen's κ" value={a.cohensKappa} previous={null} format={fmt.num} />
+                  <Kpi id="pearson" label="Pearson r" value={a.pearson} previous={null} format={fmt.num} />
+                </div>
+                {x.length ? (
+                  <Chart
+                    id="judgeAgreement"
+                    title="Agreement over time"
+                    x={x}
+                    format={fmt.num}
+                    series={[
+                      { label: 'Agreement', values: a.buckets.map((b) => b.agreement) },
+                      { label: 'κ', values: a.buckets.map((b) => b.cohensKappa) },
+                    ]}
+                  />
+                ) : null}
+              </div>
+            );
+          }}
+        </Loaded>
+      </div>
+      <ReviewQueue />
+    </section>
+  );
+}
+
+/** Claims items for the caller (reviewQueue claims, so only on request) and records a person's score. */
+function ReviewQueue() {
+  const [items, setItems] = useState<ReviewItem[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const claim = () =>
+    gql<{ reviewQueue: ReviewItem[] }>('{ reviewQueue(first: 10) { id kind prompt evalSet input output judgeScore judgeReason humanScore } }').then(
+      (d) => setItems(d.reviewQueue),
+      (e: Error) => setError(e.message),
+    );
+  return (
+    <div data-panel="review">
+      <div class="toolbar">
+        <h2>Review queue</h2>
+        <button type="button" onClick={claim} data-action="claim">
+          {items ? 'Claim more' : 'Claim items to review'}
+        </button>
+      </div>
+      {error ? <p class="error">{error}</p> : null}
+      {items && !items.length ? <p class="loading">Nothing awaits review.</p> : null}
+      {(items ?? []).map((it) => (
+        <ReviewCard key={it.id} item={it} />
+      ))}
+    </div>
+  );
+}
+
+function ReviewCard({ item }: { item: ReviewItem }) {
+  const [score, setScore] = useState('');
+  const [comment, setComment] = useState('');
+  const [done, setDone] = useState<ReviewItem | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    gql<{ submitReview: ReviewItem & { reviewedAt: string; reviewedBy: string } }>(
+      'mutation Review($i: ReviewInput!) { submitReview(input: $i) { id humanScore reviewedAt reviewedBy kind prompt evalSet input output judgeScore judgeReason } }',
+      {
+        i: { item: item.id, score: Number(score), comment: comment || null },
+      },
+    ).then(
+      (d) => {
+        setDone(d.submitReview);
+        setError(null);
+      },
+      (err: Error) => setError(err.message),
+    );
+  };
+  return (
+    <form class="panel" style="margin-bottom:8px" data-review-item={item.id} onSubmit={submit}>
+      <div>
+        <span class="badge">{item.kind}</span>
+        {item.prompt ? <span class="badge">{item.prompt}</span> : null}
+        {item.evalSet ? <span class="badge">{item.evalSet}</span> : null}
+        {item.judgeScore != null ? <span class="badge">judge {fmt.num(item.judgeScore)}</span> : null}
+      </div>
+      <div class="two" style="margin:8px 0">
+        <div>
+          <strong>Input</strong>
+          <pre>{item.input ?? '–'}</pre>
+        </div>
+        <div>
+          <strong>Output</strong>
+          <pre>{item.output ?? '–'}</pre>
+        </div>
+      </div>
+      {item.judgeReason ? <p>Judge: {item.judgeReason}</p> : null}
+      {done ? (
+        <p class="badge green" data-reviewed={done.humanScore ?? ''}>
+          Scored {done.humanScore} by {(done as { reviewedBy?: string }).reviewedBy} at {when((done as { reviewedAt?: string }).reviewedAt)}
+        </p>
+      ) : (
+        <div class="toolbar">
+          <input name="score" type="number" min="0" max="1" step="0.05" required placeholder="score 0..1" value={score} onInput={(e) => setScore((e.target as HTMLInputElement).value)} />
+          <input name="comment" placeholder="comment" value={comment} onInput={(e) => setComment((e.target as HTMLInputElement).value)} />
+          <button type="submit">Submit score</button>
+        </div>
+      )}
+      {error ? <p class="error">{error}</p> : null}
+    </form>
+  );
+}

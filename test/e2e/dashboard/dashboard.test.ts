@@ -1,0 +1,219 @@
+import type { Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { ensureDashboardBuilt, launchBrowser, offHost, type Browser } from '../../helpers/browser';
+import { seedDashboard, type DashboardFixture } from '../../helpers/dashboard-fixture';
+
+interface Figures {
+  x: string[];
+  series: Record<string, (number | null)[]>;
+}
+
+const figures = async (page: Page, chart: string): Promise<Figures> => JSON.parse((await page.locator(`[data-chart="${chart}"]`).getAttribute('data-figures'))!) as Figures;
+
+/** The figure at the bucket of an API row. */
+const at = (f: Figures, series: string, bucket: string) => f.series[series]![f.x.indexOf(new Date(bucket).toISOString())];
+
+describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let t: TestApp;
+  let b: Browser;
+  let analyst: string;
+  let fx: DashboardFixture;
+  let base: string;
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    t = await startTestApp({ REVIEW_SAMPLE_RATE: '1' });
+    fx = await seedDashboard({ gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush() });
+    analyst = await t.keyFor('ANALYST', 'reviewer');
+    base = t.url.replace(/\/graphql$/, '');
+    b = await launchBrowser();
+  }, 180_000);
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+  });
+
+  /** Opens a dashboard path with the analyst key in the address (stored, then removed). */
+  async function open(path: string, ready: string) {
+    const { page, log } = await b.page();
+    await page.goto(`${base}/dashboard${path}#key=${encodeURIComponent(analyst)}`);
+    await page.locator(ready).first().waitFor();
+    await page.waitForLoadState('networkidle');
+    return { page, log };
+  }
+
+  it('#key= stores the key in localStorage and leaves the address bar', async () => {
+    const { page, log } = await open('/', '[data-page="overview"]');
+    expect(page.url()).toBe(`${base}/dashboard/`);
+    expect(await page.evaluate("localStorage.getItem('genai-cp.apiKey')")).toBe(analyst);
+    // Reloading without the fragment keeps working with the stored key.
+    await page.goto(`${base}/dashboard/traces`);
+    await page.locator('[data-table="traces"] tr[data-trace]').first().waitFor();
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the overview charts show the figures the API returns for the seeded traces', async () => {
+    const { page, log } = await open('/', '[data-chart="latency"]');
+    await page.locator('[data-chart="cacheHitRate"]').waitFor();
+    const section = page.locator('[data-page="overview"]');
+    const filter = { from: await section.getAttribute('data-from'), to: await section.getAttribute('data-to') };
+    const bucket = await section.getAttribute('data-bucket');
+    expect(bucket).toBe('HOUR');
+    expect(Date.parse(filter.to!) - Date.parse(filter.from!)).toBe(86_400_000);
+    const api = await t.gql(
+      `query($f: TraceFilter, $b: TimeBucket) {
+        costBreakdown(groupBy: [MODEL], bucket: $b, filter: $f) { bucket requests costUsd }
+        latencyStats(bucket: $b, filter: $f) { bucket p50Ms p95Ms p99Ms ttftP50Ms }
+        cacheStats(bucket: $b, filter: $f) { bucket hitRate savedUsd }
+        total: costBreakdown(groupBy: [MODEL], filter: $f) { requests costUsd }
+      }`,
+      { f: filter, b: bucket },
+      analyst,
+    );
+    expect(api.errors).toBeUndefined();
+    const d = api.data!;
+    // costBreakdown names a dimension: the chart adds up the models of each bucket.
+    const perBucket = new Map<string, { requests: number; costUsd: number }>();
+    for (const row of d.costBreakdown) {
+      const e = perBucket.get(row.bucket) ?? { requests: 0, costUsd: 0 };
+      e.requests += row.requests;
+      e.costUsd += row.costUsd;
+      perBucket.set(row.bucket, e);
+    }
+    expect(perBucket.size).toBeGreaterThan(10);
+    const requests = await figures(page, 'requests');
+    const cost = await figures(page, 'cost');
+    for (const [bucket, row] of perBucket) {
+      expect(at(requests, 'Requests', bucket)).toBe(row.requests);
+      expect(at(cost, 'Cost', bucket)).toBeCloseTo(row.costUsd, 9);
+    }
+    // Buckets without traffic are gaps, not zeros made up.
+    expect(requests.series.Requests!.filter((v) => v != null)).toHaveLength(perBucket.size);
+    const latency = await figures(page, 'latency');
+    for (const row of d.latencyStats) {
+      expect(at(latency, 'p50', row.bucket)).toBe(row.p50Ms);
+      expect(at(latency, 'p95', row.bucket)).toBe(row.p95Ms);
+      expect(at(latency, 'p99', row.bucket)).toBe(row.p99Ms);
+    }
+    const cache = await figures(page, 'cacheHitRate');
+    for (const row of d.cacheStats) expect(at(cache, 'Hit rate', row.bucket)).toBe(row.hitRate);
+    // The headline figures and the previous period's series.
+    const total = (k: 'requests' | 'costUsd') => d.total.reduce((a: number, r: Record<string, number>) => a + r[k]!, 0);
+    expect(Number(await page.locator('[data-kpi="requests"]').getAttribute('data-value'))).toBe(total('requests'));
+    expect(Number(await page.locator('[data-kpi="cost"]').getAttribute('data-value'))).toBeCloseTo(total('costUsd'), 9);
+    expect(requests.series['Requests (previous)']!.some((v) => v != null)).toBe(true);
+    expect(log.errors).toEqual([]);
+    expect(offHost(log, base)).toEqual([]);
+    await page.close();
+  });
+
+  it('every page loads without a console error and without a request leaving localhost', async () => {
+    const pages: [string, string][] = [
+      ['/', '[data-chart="evalScore"]'],
+      ['/cost', '[data-table="cost-by-dimension"] tr[data-group]'],
+      ['/quality', '[data-chart="evalScoreTrend"]'],
+      ['/drift', '[data-table="alert-rules"] td'],
+      ['/traces', '[data-table="traces"] tr[data-trace]'],
+      [`/traces/${fx.traceIds[0]}`, '[data-table="spans"] tr[data-span]'],
+      [`/prompts/${fx.prompt}`, '[data-section="diff"] .add'],
+    ];
+    for (const [path, ready] of pages) {
+      const { page, log } = await open(path, ready);
+      const panelErrors = await page.locator('.error').allTextContents();
+      expect({ path, errors: log.errors, panelErrors, offHost: offHost(log, base) }).toEqual({ path, errors: [], panelErrors: [], offHost: [] });
+      expect(log.requests.length).toBeGreaterThan(2);
+      await page.close();
+    }
+  });
+
+  it('the cost page stacks the stages the API reports, and groups by any dimension', async () => {
+    const { page } = await open('/cost', '[data-chart="costByStage"]');
+    await page.locator('[data-table="cost-by-dimension"] tr[data-group]').first().waitFor();
+    const f = await figures(page, 'costByStage');
+    const from = f.x[0]!;
+    const to = new Date(Date.parse(f.x.at(-1)!) + 86_400_000).toISOString();
+    const api = await t.gql(
+      'query($f: TraceFilter) { costBreakdown(groupBy: [MODEL], bucket: DAY, filter: $f) { bucket costByStage { system output } } byModel: costBreakdown(groupBy: [MODEL], filter: $f) { keys costUsd } }',
+      { f: { from, to } },
+      analyst,
+    );
+    const stages = new Map<string, { system: number; output: number }>();
+    for (const row of api.data!.costBreakdown) {
+      const e = stages.get(row.bucket) ?? { system: 0, output: 0 };
+      e.system += row.costByStage.system;
+      e.output += row.costByStage.output;
+      stages.set(row.bucket, e);
+    }
+    expect(stages.size).toBeGreaterThan(1);
+    for (const [bucket, e] of stages) {
+      expect(at(f, 'system', bucket)).toBeCloseTo(e.system, 9);
+      expect(at(f, 'output', bucket)).toBeCloseTo(e.output, 9);
+    }
+    for (const row of api.data!.byModel) {
+      const tr = page.locator(`[data-table="cost-by-dimension"] tr[data-group="${row.keys.MODEL ?? '(none)'}"]`);
+      expect(Number(await tr.getAttribute('data-cost'))).toBeCloseTo(row.costUsd, 6);
+    }
+    await page.close();
+  });
+
+  it('a trace page shows the assembled prompt, the output, the spans, cost by stage and guardrail findings', async () => {
+    const { page } = await open(`/traces/${fx.traceIds[0]}`, '[data-table="spans"] tr[data-span]');
+    const api = (await t.gql('query($id: ID!) { trace(id: $id) { output spans { name } costByStage { output } } }', { id: fx.traceIds[0] }, analyst)).data!.trace;
+    expect(await page.locator('[data-section="output"]').textContent()).toBe(api.output);
+    expect(await page.locator('[data-section="assembled-prompt"]').textContent()).toContain('Mention where to click');
+    expect(await page.locator('[data-table="spans"] tr[data-span]').count()).toBe(api.spans.length);
+    expect(Number(await page.locator('[data-stage="output"]').getAttribute('data-cost'))).toBe(api.costByStage.output);
+    expect(await page.locator('[data-table="guardrail-findings"]').textContent()).toContain('EMAIL');
+    await page.close();
+  });
+
+  it('a reviewer scores an item of the review queue', async () => {
+    await new Promise((r) => setTimeout(r, 2200)); // the sampler leaves traces younger than 2 s for its next pass
+    const { page, log } = await open('/quality', '[data-action="claim"]');
+    await page.click('[data-action="claim"]');
+    const card = page.locator('[data-review-item]').first();
+    await card.waitFor();
+    const id = await card.getAttribute('data-review-item');
+    await card.locator('input[name="score"]').fill('0.75');
+    await card.locator('input[name="comment"]').fill('good enough');
+    await card.locator('button[type="submit"]').click();
+    await card.locator('[data-reviewed]').waitFor();
+    const rows = await t.app.dataSource.query('SELECT human_score, reviewed_by, comment FROM review_items WHERE id = $1', [id]);
+    expect(rows[0]).toMatchObject({ human_score: 0.75, reviewed_by: 'reviewer', comment: 'good enough' });
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a label move appears on the eval score trend of the prompt', async () => {
+    const { page } = await open('/quality', '[data-chart="evalScoreTrend"]');
+    await page.selectOption('select[name="prompt"]', fx.prompt);
+    await page.locator('[data-chart="evalScoreTrend"] [data-mark]').first().waitFor();
+    const marks = JSON.parse((await page.locator('[data-chart="evalScoreTrend"]').getAttribute('data-marks'))!) as { at: number; label: string }[];
+    const history = (await t.gql('{ prompt(name: "support") { labels { name history { at toVersion } } } }', {}, analyst)).data!.prompt.labels[0].history;
+    expect(marks.map((m) => m.label).sort()).toEqual(['production v1→v2', 'production →v1']);
+    expect(marks.map((m) => m.at).sort()).toEqual(history.map((h: { at: string }) => Date.parse(h.at)).sort());
+    const f = await figures(page, 'evalScoreTrend');
+    const trend = (await t.gql('{ evalScoreTrend(evalSet: "support-set", prompt: "support") { bucket meanScore } }', {}, analyst)).data!.evalScoreTrend;
+    for (const row of trend) expect(at(f, 'Mean score', row.bucket)).toBe(row.meanScore);
+    await page.close();
+  });
+
+  it('GET /graphql in a browser is an offline GraphiQL offering the stored key as the Authorization header', async () => {
+    const { page, log } = await open('/', '[data-page="overview"]');
+    await page.goto(`${base}/graphql`);
+    await page.locator('.graphiql-container').waitFor();
+    await page.waitForLoadState('networkidle');
+    const headers = await page.locator('.graphiql-editor-tool').first().textContent();
+    expect(headers).toContain(`Bearer ${analyst}`);
+    // Run the default query through GraphiQL: it answers with data, using the stored key.
+    const answered = page.waitForResponse((r) => r.url() === `${base}/graphql` && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('Overview'));
+    await page.click('.graphiql-execute-button');
+    const res = await answered;
+    expect(res.request().headers().authorization).toBe(`Bearer ${analyst}`);
+    expect(((await res.json()) as { data?: unknown }).data).toBeTruthy();
+    expect(log.errors).toEqual([]);
+    expect(offHost(log, base)).toEqual([]);
+    await page.close();
+  });
+});

@@ -236,7 +236,7 @@ function main(): void {
     () => `Our Paris office and the Berlin Hub will close on Monday for the Easter holiday.`,
     () => 'Please install Visual Studio Code and the Python Extension Pack before the workshop.',
     () => 'The Golden Gate Bridge and Central Park are the most visited sights on the tour.',
-    () => 'Grace period ends in May; Will Smith movies are not included in the Premium Plan.',
+    () => 'Grace period ends in May; Will the Premium Plan renew automatically?',
     () => `Release Notes\nNew: Dark Mode, Export To PDF, Single Sign-On.\nFixed: Crash On Startup.`,
     () => 'Contact Customer Support or the Billing Team through the Help Center.',
     () => 'The Amazon River flows through Brazil, Peru and Colombia.',

@@ -58,7 +58,7 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
-function makeText(bytes: number, seed: number): string {
+export function makeText(bytes: number, seed: number): string {
   const r = rng(seed);
   const parts: string[] = [];
   let n = 0;

@@ -6,7 +6,8 @@
  * addresses drawn by @faker-js/faker from 30 locales, and negative rows full of capitalised words
  * that are not people (products, places, companies, headings). Fixed seed: reproducible.
  *
- *   npm run guardrails:gen-unseen
+ *   npm run guardrails:gen-unseen              (the unseen set)
+ *   npm run guardrails:gen-unseen -- --tune    (data/guardrails/tune/pii-generated.jsonl: same entity sources, other seed and templates)
  *
  * Nothing tunes on this set: the detector's rules and lists are never edited after looking at a
  * miss here without moving the row out of `unseen/` (and saying so in the commit).
@@ -78,8 +79,11 @@ function latin(s: string): boolean {
 }
 
 function main(): void {
+  // --tune: a tuning set from the same entity sources (faker names and addresses) with another seed
+  // and other templates; the detector may be tuned on it, never on the unseen set.
+  const tune = process.argv.includes('--tune');
   const base = allFakers.en;
-  base.seed(20261206);
+  base.seed(tune ? 4242 : 20261206);
   const pick = <T>(xs: readonly T[]): T => xs[base.number.int({ max: xs.length - 1 })]!;
   const fk = (loc: string): Faker => {
     const f = allFakers[loc as keyof typeof allFakers];
@@ -254,10 +258,60 @@ function main(): void {
     () => 'Use Docker Compose to start Redis, Postgres and the API Gateway locally.',
   ];
 
+  const tunePositive: Array<() => Part[]> = [
+    () => {
+      const p = person();
+      return ['Contact: ', N(p.full)];
+    },
+    () => {
+      const p = person();
+      return ['On Monday ', N(p.full), ' wrote:\n> see attached'];
+    },
+    () => {
+      const a = address();
+      return ['Address on file: ', A(a.full)];
+    },
+    () => {
+      const p = person();
+      const a = address();
+      return ['', N(p.full), '\n', A(a.full), '\n'];
+    },
+    () => {
+      const p = person();
+      return ['Kindly ask ', N(p.first), ' to call back.'];
+    },
+    () => {
+      const p = person();
+      return ['Meet ', N(p.full), ' in the lobby at nine.'];
+    },
+    () => {
+      const a = address();
+      return ['The event takes place at ', A(a.full), ' this year.'];
+    },
+    () => {
+      const p = person();
+      return ['Best wishes,\n', N(p.full)];
+    },
+  ];
+  const tuneNegative: Array<() => string> = [
+    () => 'Annual Report 2024: Highlights From The Asia Pacific Region',
+    () => 'Install Adobe Acrobat Reader and Google Chrome on the Training Laptops.',
+    () => 'The Eiffel Tower and the Brandenburg Gate light up on New Year.',
+    () => 'Open Source Summit Europe takes place in Dublin this September.',
+    () => 'Warner Bros. and Universal Pictures announced a joint venture.',
+    () => 'Sales Kickoff Agenda\nWelcome Coffee\nProduct Roadmap\nClosing Remarks',
+    () => 'Ask the Service Desk to reset your Multi-Factor Authentication.',
+    () => 'Il Duomo di Milano e la Galleria Vittorio Emanuele sono vicini.',
+    () => 'Die Deutsche Bahn meldet Verspätungen zwischen Köln und Hamburg.',
+    () => 'Le Conseil Municipal se réunit à la Mairie de Lyon.',
+  ];
+  const pos = tune ? tunePositive : positive;
+  const neg = tune ? tuneNegative : negative;
+  const prefix = tune ? 'tune-gen-pii' : 'gen-pii';
   const rows: object[] = [];
-  for (let i = 0; i < 180; i++) rows.push({ id: `gen-pii-${String(i + 1).padStart(3, '0')}`, ...build(pick(positive)()) });
-  for (let i = 0; i < 60; i++) rows.push({ id: `gen-pii-neg-${String(i + 1).padStart(3, '0')}`, text: pick(negative)(), entities: [] });
-  const dir = join(process.cwd(), 'data', 'guardrails', 'unseen');
+  for (let i = 0; i < 180; i++) rows.push({ id: `${prefix}-${String(i + 1).padStart(3, '0')}`, ...build(pick(pos)()) });
+  for (let i = 0; i < 60; i++) rows.push({ id: `${prefix}-neg-${String(i + 1).padStart(3, '0')}`, text: pick(neg)(), entities: [] });
+  const dir = join(process.cwd(), 'data', 'guardrails', tune ? 'tune' : 'unseen');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'pii-generated.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   console.log(`wrote ${rows.length} rows to ${join(dir, 'pii-generated.jsonl')}`);

@@ -20,12 +20,16 @@ import { leftContext } from './pii-context';
 
 const CAP = "\\p{Lu}[\\p{L}'’-]*";
 /** A city name: capitalised words, with the lowercase links of names like "Frankfurt am Main" or "Stratford-upon-Avon". */
-const CITY = `${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|im|la|del|do|da)[ \\t-]${CAP}|[ \\t]${CAP}){0,3}`;
+const CITY = `(?:St\\.?[ \\t]+)?${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|im|la|del|do|da|di)[ \\t-]${CAP}|[ \\t]${CAP}){0,3}`;
+/** Lower-case words ending a city name at the end of a line ("Galluzzo del friuli", "Savoca terme"). */
+const CITY_TAIL = '(?:(?:[ \\t]+\\p{Ll}+){1,2}(?=[ \\t]*(?:$|\\n)))?';
 /** Lowercase words that link the capitalised words of a street name. */
 const LINK = "(?:de|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|van|von|der|den|het|am|an|im|zum|zur|upon|on|sur|of|the|y|e)";
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between. */
-const STREET_NAME = `(?:${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))(?:[ \\t]+(?:${LINK}[ \\t]+)*(?:${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))){0,5}`;
-const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?(?:[ \\t]?(?:bis|ter))?';
+const STREET_WORD = `(?:(?:[dl]['’])?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
+/** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between; Dutch names may open with "van den". */
+const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+)?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}`;
+const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green|Gate|Parade|Broadway|Vale|Yard|Crossing|Circus|Embankment|Esplanade|Promenade';
@@ -42,7 +46,7 @@ const LOCALITY =
   `(?:${CITY},?[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?` + // Springfield, IL 62704
   `|${CITY},?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
   `|${CITY},?[ \\t]+(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590
-  `|${CODE_BEFORE_CITY}[ \\t]+${CITY}` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto
+  `|${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto
   `|${CITY}[ \\t]+\\d{4})`; // Auckland 1010
 const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 
@@ -98,7 +102,7 @@ export const addressRecognizer: PiiRecognizer = {
       const start = trimLead(text, m.index, end);
       // A street line without a house number before it needs a street type word or a link word.
       const line = text.slice(start, end);
-      if (!/^\d/.test(line) && !/^(?:Apt|Apartment|Suite|Unit|Flat)/.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+[ \t]+\d/u.test(line)) continue;
+      if (!/^\d/.test(line) && !/^(?:Apt|Apartment|Suite|Unit|Flat)/.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)) continue;
       let score = 0.9;
       if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
       out.push({ type: 'ADDRESS', start, end, score });

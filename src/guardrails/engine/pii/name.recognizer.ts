@@ -464,6 +464,13 @@ const PLACE_OPENERS = new Set([
 ]);
 /** Words that make a capitalised run a place or an organisation when they close it ("Golden Gate Bridge", "Hyde Park"), unless a first name opens it. */
 const PLACE_CLOSERS = new Set([
+  'gate',
+  'bahn',
+  'airlines',
+  'airways',
+  'motors',
+  'pictures',
+  'records',
   'bridge',
   'tower',
   'station',
@@ -530,8 +537,12 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
   for (let m = TOKEN_RE.exec(run); m !== null; m = TOKEN_RE.exec(run)) words.push({ s: m.index, e: m.index + m[0].length, w: m[0] });
   if (words.length >= 2 && knownPlaceOrOrg(words.map((w) => w.w))) return null;
   const classes = words.map((w, i): WordClass => {
+    // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
+    if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
     const k = classify(w.w);
+    // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
+    if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
     if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place')) return 'last';
     return k;
@@ -541,6 +552,11 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
     if (prev !== 'first' && prev !== 'first-ambiguous') continue;
     // A place name right after a first name is a surname ("Ana Lima", "Paris Jordan"), and so is a listed surname that is also a word after an unambiguous first name ("Ji-hoon Park", "Ousmane Sow").
     if (classes[i] === 'place' || (prev === 'first' && (classes[i] === 'common' || classes[i] === 'noun') && listedSurname(words[i]!.w))) classes[i] = 'last';
+  }
+  // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
+  const opener = classes.find((x) => x !== 'common');
+  for (let i = 2; i < words.length; i++) {
+    if (isParticle(words[i - 1]!.w, i - 1) && !PARTICLES.has(words[i]!.w.toLowerCase()) && classify(words[i]!.w) === 'place' && opener !== 'first' && opener !== 'first-ambiguous') return null;
   }
   for (let i = 0; i < classes.length; i++) if (classes[i] === 'place') classes[i] = 'common';
   let a = 0;

@@ -167,7 +167,8 @@ function classifyLower(lower: string): WordClass {
   if (entry === undefined) {
     const named = w.first.has(lower) || w.last.has(lower) || listed().has(lower) || dictionary().proper.has(lower);
     // An ordinary English word: a name only when the lists also hold it, and then an ambiguous one ("Rose", "Garden").
-    if (englishWord(lower)) return w.first.has(lower) ? 'first-ambiguous' : named ? 'noun' : 'common';
+    // (A word only the broad lists hold, "Salad" or "Ask", stays an ordinary word.)
+    if (englishWord(lower)) return w.first.has(lower) ? 'first-ambiguous' : w.last.has(lower) ? 'noun' : 'common';
     if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
     if (named) return 'last';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
@@ -368,7 +369,7 @@ const NOT_NAMES = new Set([
 
 const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
-const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'von', 'le', 'la', 'dos', 'das', 'el', 'al', 'ben', 'bin', 'abu', 'ní', 'nic', 'mac', 'ter', 'ten', 'do', 'ap']);
+const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'von', 'le', 'la', 'dos', 'das', 'el', 'al', 'ben', 'bin', 'abu', 'ní', 'nic', 'mac', 'ter', 'ten', 'do', 'ap', 'te']);
 
 const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 const PARTICLE = `(?:${[...PARTICLES].join('|')})`;
@@ -388,7 +389,9 @@ const STRONG_NAME_CONTEXT = new RegExp(
 
 /** A greeting right before a name. */
 const GREETING =
-  /(?:^|[\s,.!])(?:hi|hello|hey|dear|hiya|greetings|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba)[ \t]*$/;
+  /(?:^|[\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba)[ \t]*$/;
+
+const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
 interface Candidate {
   start: number;
@@ -522,6 +525,9 @@ const PLACE_CLOSERS = new Set([
   'line',
 ]);
 
+/** Closing words that are also surnames: after an unambiguous first name they stay a name ("Ji-hoon Park", "Charlotte Church"). */
+const SURNAME_CLOSERS = new Set(['park', 'bridge', 'church', 'castle', 'forest', 'lake', 'hall']);
+
 /** True when the words (lower-cased, 2 or more) are a city, country, place or organisation the compromise lexicon knows ("Cape Town", "Buenos Aires"). */
 function knownPlaceOrOrg(words: string[]): boolean {
   const entry = LEXICON[words.join(' ').toLowerCase()];
@@ -541,6 +547,11 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
     if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
     const k = classify(w.w);
+    // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
+    if (i === 0 && k === 'common' && words.length > 1 && LEXICON[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
+      const next = classify(words[1]!.w);
+      if (next === 'last' || next === 'unknown') return 'noun';
+    }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
@@ -549,9 +560,12 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
   });
   for (let i = 1; i < classes.length; i++) {
     const prev = classes[i - 1];
-    if (prev !== 'first' && prev !== 'first-ambiguous') continue;
+    if (prev !== 'first' && prev !== 'first-ambiguous' && prev !== 'last') continue;
     // A place name right after a first name is a surname ("Ana Lima", "Paris Jordan"), and so is a listed surname that is also a word after an unambiguous first name ("Ji-hoon Park", "Ousmane Sow").
-    if (classes[i] === 'place' || (prev === 'first' && (classes[i] === 'common' || classes[i] === 'noun') && listedSurname(words[i]!.w))) classes[i] = 'last';
+    const word = words[i]!.w;
+    const bookWord = LEXICON[word.toLowerCase()] === undefined;
+    if (classes[i] === 'place' && prev === 'first') classes[i] = 'last';
+    else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord)) classes[i] = 'last';
   }
   // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
   const opener = classes.find((x) => x !== 'common');
@@ -576,7 +590,8 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
   // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park".
   const firstLower = words[a]!.w.toLowerCase();
   if (PLACE_OPENERS.has(firstLower)) return null;
-  if (b - a >= 2 && PLACE_CLOSERS.has(words[b - 1]!.w.toLowerCase()) && classes[a] !== 'first') return null;
+  const closer = words[b - 1]!.w.toLowerCase();
+  if (b - a >= 2 && PLACE_CLOSERS.has(closer) && (classes[a] !== 'first' || !SURNAME_CLOSERS.has(closer))) return null;
   return { start: runStart + words[a]!.s, end: runStart + words[b - 1]!.e, classes: classes.slice(a, b), starts: words.slice(a, b).map((w) => runStart + w.s) };
 }
 
@@ -584,6 +599,17 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
 function withoutFirst(c: Candidate, text: string): Candidate | null {
   if (c.classes.length < 2 || c.classes[0] === 'first' || c.classes[0] === 'first-ambiguous' || c.classes[0] === 'last') return null;
   // An unknown word is dropped only at the start of a sentence, where it may be any capitalised word ("Onboarding Ana Diaz").
+  // A word before a particle is part of the name ("Wiremu Te Awa").
+  if (
+    c.starts.length > 1 &&
+    CAP_PARTICLES.has(
+      text
+        .slice(c.starts[1], c.starts[1] + 4)
+        .split(/[ \t]/)[0]!
+        .toLowerCase(),
+    )
+  )
+    return null;
   if (c.classes[0] === 'unknown' && !/(?:^|[.!?]\s+|\n\s*)$/.test(text.slice(Math.max(0, c.start - 4), c.start))) return null;
   return { start: c.starts[1]!, end: c.end, classes: c.classes.slice(1), starts: c.starts.slice(1) };
 }
@@ -665,6 +691,8 @@ export const nameRecognizer: PiiRecognizer = {
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A possessive before a lower-case word: "Chiara's offer letter".
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
+      // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
+      if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.

@@ -2,51 +2,117 @@ import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 
 /**
- * Postal addresses: a house number and a street with a street-type word (US/UK/DE/FR conventions),
- * optionally followed by a unit, a city and a state + ZIP or a postcode. A city is only taken
- * when a ZIP/postcode follows, so a sentence after the address is never swallowed.
+ * Postal addresses, in two strengths:
+ *
+ * - A full address: a street line with a house number (before the street name, as in English and
+ *   French, or after it, as in German, Dutch, Spanish, Italian and Portuguese), an optional unit,
+ *   then a locality with a postal code in one of the common national shapes (US state + ZIP,
+ *   Australian state + postcode, UK and Irish postcodes, 4 or 5 digit codes before or after the
+ *   city, Dutch "1016 GV", Portuguese/Brazilian "4050-262"). The street name can be any capitalised
+ *   words (with the lowercase links of "Rue du Faubourg", "Calle de Atocha", "King William's Walk"),
+ *   since the postal code carries the evidence.
+ * - A bare street line ("12 Main Street", "Hauptstraße 5", "12 rue de la Paix", "Via Roma 12"):
+ *   only with a street-type word, and it needs a context word or a following locality to count.
+ *
+ * A city is only taken when a postal code goes with it, so a sentence after the address is never
+ * swallowed.
  */
 
 const CAP = "\\p{Lu}[\\p{L}'’-]*";
 /** A city name: capitalised words, with the lowercase links of names like "Frankfurt am Main" or "Stratford-upon-Avon". */
-const CITY = `${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|im|la)[ \\t-]${CAP}|[ \\t]${CAP}){0,2}`;
+const CITY = `(?:St\\.?[ \\t]+)?${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|im|la|del|do|da|di)[ \\t-]${CAP}|[ \\t]${CAP}){0,3}`;
+/** Lower-case words ending a city name at the end of a line ("Galluzzo del friuli", "Savoca terme"). */
+const CITY_TAIL = '(?:(?:[ \\t]+\\p{Ll}+){1,2}(?=[ \\t]*(?:$|\\n)))?';
+/** Lowercase words that link the capitalised words of a street name. */
+const LINK = "(?:de|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|van|von|der|den|het|am|an|im|zum|zur|upon|on|sur|of|the|y|e)";
+/** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between. */
+const STREET_WORD = `(?:(?:[dl]['’])?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
+/** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between; Dutch names may open with "van den". */
+const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+)?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}`;
+const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
+
 const STREET_TYPES =
-  'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green';
+  'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green|Gate|Parade|Broadway|Vale|Yard|Crossing|Circus|Embankment|Esplanade|Promenade';
 const UNIT = '(?:,?[ \\t]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\\.?[ \\t]*#?[\\w-]{1,6})';
-const US_TAIL = `(?:,[ \\t]*${CITY},?[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?)`;
+const UNIT_BEFORE = '(?:(?:Apt|Apartment|Suite|Unit|Flat)\\.?[ \\t]*#?[\\w-]{1,6},[ \\t]*)';
+
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}';
-const UK_TAIL = `(?:,[ \\t]*${CITY},?[ \\t]+${UK_POSTCODE})`;
-const EN_STREET = `\\d{1,6}[A-Za-z]?[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])`;
-const EN_ADDRESS = `${EN_STREET}${UNIT}?(?:${US_TAIL}|${UK_TAIL})?`;
+const IE_EIRCODE = '[AC-FHKNPRTV-Y]\\d{2}[ \\t]?[AC-FHKNPRTV-Y0-9]{4}';
+const AU_STATES = 'NSW|VIC|QLD|WA|SA|TAS|ACT|NT';
+/** Postal codes written before the city (most of continental Europe and Latin America). */
+const CODE_BEFORE_CITY = '(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]{2}|\\d{2}-\\d{3}|\\d{3}[ \\t]\\d{2}|\\d{4})';
+/** The locality line of a full address. */
+const LOCALITY =
+  `(?:${CITY},?[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?` + // Springfield, IL 62704
+  `|${CITY},?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
+  `|${CITY},?[ \\t]+(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590
+  `|${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto
+  `|${CITY}[ \\t]+\\d{4})`; // Auckland 1010
+const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 
-const DE_SUFFIX = 'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad';
+/** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy". */
+const NUMBER_FIRST = `${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
+/** Street line, number after: "Prinsengracht 263", "Calle de Atocha 34", "Puente Gustavo Reynoso, 1". */
+const NUMBER_AFTER = `${STREET_NAME},?[ \\t]+(?:n[º°.]?[ \\t]*)?${HOUSE_NO}`;
+const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER})${UNIT}?${SEP}(?:${CITY}${SEP})?${LOCALITY}`;
+
+// Bare street lines (no locality): a street-type word is required.
+const EN_STREET = `${HOUSE_NO}[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])${UNIT}?`;
+const DE_SUFFIX = 'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|gracht|straat|laan|plein|kade|singel';
 const DE_STREET = `(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer))[ \\t]+\\d{1,4}[a-z]?`;
-const DE_ADDRESS = `${DE_STREET}(?:,[ \\t]*\\d{5}[ \\t]+${CITY})?`;
-
-const FR_ADDRESS = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:rue|avenue|av\\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours)[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}(?:,[ \\t]*\\d{5}[ \\t]+${CAP}(?:[ \\t-]${CAP})?)?`;
-
-/** Spanish, Portuguese and Italian: the street type first, the number after ("Calle de Alcalá 45, 28014 Madrid", "Rua Augusta 1200", "Via Roma 12"). */
+/** Both "rue" and "Rue": French street types are written either way. */
+const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin', 'allée', 'impasse', 'quai', 'route', 'cours', 'voie', 'passage', 'square']
+  .map((t) => `[${t[0]!.toUpperCase()}${t[0]}]${t.slice(1)}`)
+  .join('|');
+const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
 const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
 const ROMANCE_LINK = "(?:de|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
-const ROMANCE_ADDRESS = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*(?:\\d{5}(?:-\\d{3})?[ \\t]+)?${CITY})?`;
+const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
 
-const ADDRESS_RE = new RegExp(`(?<![\\p{L}\\p{N}_.-])(?:${EN_ADDRESS}|${DE_ADDRESS}|${FR_ADDRESS}|${ROMANCE_ADDRESS})`, 'gu');
+const START = '(?<![\\p{L}\\p{N}_.-])';
+const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
+const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'gu');
+const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
+
 const ADDRESS_CONTEXT =
-  /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|mail(?:ing)?|billing|home|office at|moved to|adresse|wohne|wohnt|anschrift|dirección|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
+  /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|send (?:it|them|this) to|return to|mail(?:ing)?|billing|home|office|warehouse|visit us at|moved to|adresse|wohne|wohnt|anschrift|dirección|direccion|endereço|indirizzo|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
+
+/** Capitalised words that start a sentence or a label, not a street ("Visit Calle Mayor 15"). */
+const NOT_STREET_START = /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per)$/i;
+
+function trimLead(text: string, start: number, end: number): number {
+  // Drop leading capitalised words that are not part of a street ("Visit Calle Mayor 15, ...").
+  let s = start;
+  for (;;) {
+    const m = /^(\p{L}+)[ \t]+/u.exec(text.slice(s, end));
+    if (!m || !NOT_STREET_START.test(m[1]!)) return s;
+    s += m[0].length;
+  }
+}
 
 export const addressRecognizer: PiiRecognizer = {
   types: ['ADDRESS'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
-    if (!/\d/.test(text)) return out;
-    ADDRESS_RE.lastIndex = 0;
-    for (let m = ADDRESS_RE.exec(text); m !== null; m = ADDRESS_RE.exec(text)) {
+    // Every form has a digit (a house number or a postal code).
+    if (!/\d/.test(from === 0 ? text : text.slice(from))) return out;
+    FULL_RE.lastIndex = from;
+    for (let m = FULL_RE.exec(text); m !== null; m = FULL_RE.exec(text)) {
+      const end = m.index + m[0].replace(/[\s,]+$/, '').length;
+      const start = trimLead(text, m.index, end);
+      // A street line without a house number before it needs a street type word or a link word.
+      const line = text.slice(start, end);
+      if (!/^\d/.test(line) && !/^(?:Apt|Apartment|Suite|Unit|Flat)/.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)) continue;
+      let score = 0.9;
+      if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
+      out.push({ type: 'ADDRESS', start, end, score });
+    }
+    STREET_RE.lastIndex = from;
+    for (let m = STREET_RE.exec(text); m !== null; m = STREET_RE.exec(text)) {
       const s = m[0].replace(/[\s,]+$/, '');
-      // A full address (with ZIP/postcode) is unambiguous; a bare "12 Main Street" needs a context word or a known street word.
-      const hasTail = /\d{5}(?:-\d{4})?$|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$|\d{5}(?:-\d{3})?\s+\p{Lu}|^\D+\d{1,5}[A-Za-z]?,\s*\p{Lu}/u.test(s);
-      let score = hasTail ? 0.9 : 0.65;
+      let score = 0.65;
       if (ADDRESS_CONTEXT.test(leftContext(text, m.index, 40))) score += 0.25;
-      out.push({ type: 'ADDRESS', start: m.index, end: m.index + s.length, score: Math.min(1, score) });
+      out.push({ type: 'ADDRESS', start: m.index, end: m.index + s.length, score });
     }
     return out;
   },

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import nlp from 'compromise';
 import { allLocales } from '@faker-js/faker';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
@@ -72,22 +74,175 @@ function world(): { first: Set<string>; last: Set<string> } {
   return worldNames;
 }
 
+/**
+ * The ~200,000 first and last names of the `humannames` package (census and social-media lists,
+ * English and many other languages), lower-cased, built once on first use. It also holds some
+ * ordinary words ("Table", "Golden"), so it only speaks for words the compromise lexicon does not
+ * know, and for a surname that is also a word right after a first name ("Ji-hoon Park").
+ */
+let listedNames: Set<string> | null = null;
+function listed(): Set<string> {
+  if (listedNames) return listedNames;
+  const file = packageFile('humannames', 'list.txt');
+  listedNames = new Set(
+    readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .filter((n) => n.length > 1)
+      .map((n) => n.toLowerCase()),
+  );
+  return listedNames;
+}
+
+/** A file of an installed package (also of ESM-only packages whose `exports` hide their data files). */
+function packageFile(pkg: string, file: string): string {
+  for (const dir of require.resolve.paths(pkg) ?? []) {
+    const candidate = join(dir, pkg, file);
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(dirname(require.resolve(`${pkg}/package.json`)), file);
+}
+
+/**
+ * The Hunspell English dictionary of `dictionary-en` (SCOWL): `common` holds the stems written in
+ * lower case (ordinary words: "policy", "park", "rose"), `proper` those written capitalised
+ * (names of people and places: "Park", "Rose", "Thames"). Compromise's own lexicon is small (its
+ * tagger infers the rest), so this is what tells "Privacy Policy" from "Tamsin Wen".
+ */
+let english: { common: Set<string>; proper: Set<string> } | null = null;
+function dictionary(): { common: Set<string>; proper: Set<string> } {
+  if (english) return english;
+  const common = new Set<string>();
+  const proper = new Set<string>();
+  const lines = readFileSync(packageFile('dictionary-en', 'index.dic'), 'utf8').split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const stem = lines[i]!.split('/')[0]!.trim();
+    if (stem.length < 2 || /[^\p{L}'’-]/u.test(stem)) continue;
+    const first = stem[0]!;
+    if (first !== first.toLowerCase()) proper.add(stem.toLowerCase());
+    else common.add(stem);
+  }
+  english = { common, proper };
+  return english;
+}
+
+/** True when the lower-cased word, or its stem without a plural/verb ending, is an ordinary English word. */
+function englishWord(lower: string): boolean {
+  const { common } = dictionary();
+  if (common.has(lower)) return true;
+  if (lower.length < 4) return false;
+  for (const [suffix, repl] of ENDINGS) if (lower.endsWith(suffix) && common.has(lower.slice(0, -suffix.length) + repl)) return true;
+  return false;
+}
+const ENDINGS: readonly [string, string][] = [
+  ['ies', 'y'],
+  ['es', ''],
+  ['s', ''],
+  ['ed', ''],
+  ['ed', 'e'],
+  ['ing', ''],
+  ['ing', 'e'],
+  ['ly', ''],
+  ['er', ''],
+  ['ers', ''],
+];
+
+/** Word classes by lower-cased word: a text repeats its words, and the lookups are the recognizer's main cost. */
+const classCache = new Map<string, WordClass>();
+
 function classify(word: string): WordClass {
   const lower = word.toLowerCase().replace(/['’]s$/, '');
+  let k = classCache.get(lower);
+  if (k === undefined) {
+    k = classifyLower(lower);
+    if (classCache.size > 50_000) classCache.clear();
+    classCache.set(lower, k);
+  }
+  return k;
+}
+
+function classifyLower(lower: string): WordClass {
   if (NOT_NAMES.has(lower)) return 'common';
   const entry = LEXICON[lower];
+  const w = world();
   if (entry === undefined) {
-    const w = world();
+    const named = w.first.has(lower) || w.last.has(lower) || listed().has(lower) || dictionary().proper.has(lower);
+    // An ordinary English word: a name only when the lists also hold it, and then an ambiguous one ("Rose", "Garden").
+    // (A word only the broad lists hold, "Salad" or "Ask", stays an ordinary word.)
+    if (englishWord(lower)) return w.first.has(lower) ? 'first-ambiguous' : w.last.has(lower) ? 'noun' : 'common';
     if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
-    return w.last.has(lower) ? 'last' : 'unknown';
+    if (named) return 'last';
+    // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
+    if (/^\p{L}{1,4}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
+    return 'unknown';
   }
   const tags = Array.isArray(entry) ? entry : [entry];
   if (tags.some((t) => FUNCTION_TAGS.has(t))) return 'common';
   if (tags.some((t) => PLACE_TAGS.has(t))) return 'place';
   if (tags.some((t) => FIRST_TAGS.has(t))) return tags.every((t) => PERSONISH.has(t)) ? 'first' : 'first-ambiguous';
   if (tags.includes('LastName') || tags.every((t) => PERSONISH.has(t))) return 'last';
+  // A first name of one of faker's locales that is also an English noun ("Jasmine", "Chiara" is not).
+  if (w.first.has(lower) && tags.every((t) => NOUN_TAGS.has(t))) return 'first-ambiguous';
   if (tags.every((t) => NOUN_TAGS.has(t))) return 'noun';
   return 'common';
+}
+
+/** First parts of hyphenated words that are not given names ("re-run", "check-in"). */
+const HYPHEN_PREFIXES = new Set([
+  're',
+  'pre',
+  'co',
+  'non',
+  'anti',
+  'self',
+  'ex',
+  'e',
+  'post',
+  'sub',
+  'check',
+  'follow',
+  'sign',
+  'log',
+  'add',
+  'drop',
+  'opt',
+  'built',
+  'set',
+  'pop',
+  'top',
+  'up',
+  'to',
+  'one',
+  'two',
+  'day',
+  'end',
+  'on',
+  'off',
+  'in',
+  'out',
+  'x',
+  'well',
+  'all',
+  'de',
+  'mid',
+  'semi',
+  'multi',
+  'over',
+  'under',
+  'by',
+  'go',
+  'hi',
+  'low',
+  'big',
+  'web',
+  'ad',
+  'at',
+  'is',
+]);
+
+/** Surnames that are also ordinary words ("Park", "Sow", "Long"): a surname right after a first name. */
+function listedSurname(word: string): boolean {
+  const lower = word.toLowerCase().replace(/['’]s$/, '');
+  return world().last.has(lower) || listed().has(lower);
 }
 
 /** Words that start a sentence or a heading far more often than they are names. */
@@ -212,16 +367,18 @@ const NOT_NAMES = new Set([
   'december',
 ]);
 
-const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do']);
+const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
+/** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
+const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'von', 'le', 'la', 'dos', 'das', 'el', 'al', 'ben', 'bin', 'abu', 'ní', 'nic', 'mac', 'ter', 'ten', 'do', 'ap', 'te']);
 
-const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
+const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 const PARTICLE = `(?:${[...PARTICLES].join('|')})`;
-const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,3}(?![\\p{L}\\p{N}_@-])`, 'gu');
+const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'gu');
 const TOKEN_RE = new RegExp(`${WORD}|\\p{Ll}+`, 'gu');
 
 const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
 const NAME_CONTEXT = new RegExp(
-  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau)\\b${COPULA}[\\s:,"'=.]*$`,
+  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
   `(?:\\b(?:name|named|nom|nombre|nome|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
@@ -229,6 +386,12 @@ const STRONG_NAME_CONTEXT = new RegExp(
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
+
+/** A greeting right before a name. */
+const GREETING =
+  /(?:^|[\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba)[ \t]*$/;
+
+const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
 interface Candidate {
   start: number;
@@ -238,27 +401,182 @@ interface Candidate {
   starts: number[];
 }
 
+const isParticle = (w: string, i: number): boolean => PARTICLES.has(w) || (i > 0 && CAP_PARTICLES.has(w.toLowerCase()));
+
+/** Words that make a capitalised run a place or a landmark when they open it ("River Thames", "Mount Kenya", "Cape Verde"). */
+const PLACE_OPENERS = new Set([
+  'river',
+  'mount',
+  'mont',
+  'monte',
+  'mt',
+  'lake',
+  'lago',
+  'cape',
+  'cabo',
+  'port',
+  'fort',
+  'saint',
+  'san',
+  'santa',
+  'sankt',
+  'bay',
+  'gulf',
+  'isle',
+  'rio',
+  'tour',
+  'musée',
+  'museum',
+  'university',
+  'hotel',
+  'hospital',
+  'lord',
+  'lady',
+  'queen',
+  'king',
+  'prince',
+  'princess',
+  'st',
+  'room',
+  'guest',
+  'vieux',
+  'vieille',
+  'grand',
+  'grande',
+  'petit',
+  'petite',
+  'nouveau',
+  'ville',
+  'gare',
+  'place',
+  'rue',
+  'avenue',
+  'via',
+  'calle',
+  'plaza',
+  'building',
+  'floor',
+  'gate',
+  'terminal',
+  'platform',
+  'highway',
+  'route',
+  'lac',
+  'île',
+  'isla',
+]);
+/** Words that make a capitalised run a place or an organisation when they close it ("Golden Gate Bridge", "Hyde Park"), unless a first name opens it. */
+const PLACE_CLOSERS = new Set([
+  'gate',
+  'bahn',
+  'airlines',
+  'airways',
+  'motors',
+  'pictures',
+  'records',
+  'bridge',
+  'tower',
+  'station',
+  'airport',
+  'museum',
+  'university',
+  'college',
+  'school',
+  'hospital',
+  'hotel',
+  'center',
+  'centre',
+  'park',
+  'square',
+  'street',
+  'road',
+  'cathedral',
+  'church',
+  'palace',
+  'castle',
+  'island',
+  'islands',
+  'valley',
+  'mountains',
+  'river',
+  'lake',
+  'reef',
+  'desert',
+  'forest',
+  'bank',
+  'group',
+  'foundation',
+  'institute',
+  'council',
+  'committee',
+  'team',
+  'traders',
+  'systems',
+  'labs',
+  'media',
+  'studio',
+  'studios',
+  'clinic',
+  'library',
+  'ballroom',
+  'conference',
+  'review',
+  'meeting',
+  'line',
+]);
+
+/** Closing words that are also surnames: after an unambiguous first name they stay a name ("Ji-hoon Park", "Charlotte Church"). */
+const SURNAME_CLOSERS = new Set(['park', 'bridge', 'church', 'castle', 'forest', 'lake', 'hall']);
+
+/** True when the words (lower-cased, 2 or more) are a city, country, place or organisation the compromise lexicon knows ("Cape Town", "Buenos Aires"). */
+function knownPlaceOrOrg(words: string[]): boolean {
+  const entry = LEXICON[words.join(' ').toLowerCase()];
+  if (entry === undefined) return false;
+  const tags = Array.isArray(entry) ? entry : [entry];
+  return tags.some((t) => PLACE_TAGS.has(t) || t === 'Organization' || t === 'SportsTeam');
+}
+
 /** Splits a run into words and trims leading/trailing ordinary words. */
 function candidateOf(text: string, runStart: number, run: string): Candidate | null {
   const words: { s: number; e: number; w: string }[] = [];
   TOKEN_RE.lastIndex = 0;
   for (let m = TOKEN_RE.exec(run); m !== null; m = TOKEN_RE.exec(run)) words.push({ s: m.index, e: m.index + m[0].length, w: m[0] });
+  if (words.length >= 2 && knownPlaceOrOrg(words.map((w) => w.w))) return null;
   const classes = words.map((w, i): WordClass => {
-    if (PARTICLES.has(w.w)) return 'last';
+    // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
+    if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
+    if (isParticle(w.w, i) && i < words.length - 1) return 'last';
     const k = classify(w.w);
+    // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
+    if (i === 0 && k === 'common' && words.length > 1 && LEXICON[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
+      const next = classify(words[1]!.w);
+      if (next === 'last' || next === 'unknown') return 'noun';
+    }
+    // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
+    if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
-    if (i > 0 && PARTICLES.has(words[i - 1]!.w) && (k === 'noun' || k === 'common' || k === 'place')) return 'last';
+    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place')) return 'last';
     return k;
   });
-  // A place name right after a first name is a surname ("Ana Lima", "Paris Jordan").
   for (let i = 1; i < classes.length; i++) {
-    if (classes[i] === 'place' && (classes[i - 1] === 'first' || classes[i - 1] === 'first-ambiguous')) classes[i] = 'last';
+    const prev = classes[i - 1];
+    if (prev !== 'first' && prev !== 'first-ambiguous' && prev !== 'last') continue;
+    // A place name right after a first name is a surname ("Ana Lima", "Paris Jordan"), and so is a listed surname that is also a word after an unambiguous first name ("Ji-hoon Park", "Ousmane Sow").
+    const word = words[i]!.w;
+    const bookWord = LEXICON[word.toLowerCase()] === undefined;
+    if (classes[i] === 'place' && prev === 'first') classes[i] = 'last';
+    else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord)) classes[i] = 'last';
+  }
+  // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
+  const opener = classes.find((x) => x !== 'common');
+  for (let i = 2; i < words.length; i++) {
+    if (isParticle(words[i - 1]!.w, i - 1) && !PARTICLES.has(words[i]!.w.toLowerCase()) && classify(words[i]!.w) === 'place' && opener !== 'first' && opener !== 'first-ambiguous') return null;
   }
   for (let i = 0; i < classes.length; i++) if (classes[i] === 'place') classes[i] = 'common';
   let a = 0;
   let b = words.length;
   while (a < b && (classes[a] === 'common' || PARTICLES.has(words[a]!.w))) a++;
-  while (b > a && (classes[b - 1] === 'common' || PARTICLES.has(words[b - 1]!.w))) b--;
+  while (b > a && (classes[b - 1] === 'common' || isParticle(words[b - 1]!.w, b - 1))) b--;
   if (a >= b) return null;
   // An ordinary word inside the run splits it; keep the part that looks most like a name (the first).
   for (let i = a; i < b; i++) {
@@ -267,27 +585,43 @@ function candidateOf(text: string, runStart: number, run: string): Candidate | n
       break;
     }
   }
+  while (b > a && isParticle(words[b - 1]!.w, b - 1)) b--;
+  if (a >= b) return null;
+  // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park".
+  const firstLower = words[a]!.w.toLowerCase();
+  if (PLACE_OPENERS.has(firstLower)) return null;
+  const closer = words[b - 1]!.w.toLowerCase();
+  if (b - a >= 2 && PLACE_CLOSERS.has(closer) && (classes[a] !== 'first' || !SURNAME_CLOSERS.has(closer))) return null;
   return { start: runStart + words[a]!.s, end: runStart + words[b - 1]!.e, classes: classes.slice(a, b), starts: words.slice(a, b).map((w) => runStart + w.s) };
 }
 
 /** The run without its first word ("Contact Grace Ferreira" -> "Grace Ferreira"), when the first word is not a name. */
-function withoutFirst(c: Candidate): Candidate | null {
+function withoutFirst(c: Candidate, text: string): Candidate | null {
   if (c.classes.length < 2 || c.classes[0] === 'first' || c.classes[0] === 'first-ambiguous' || c.classes[0] === 'last') return null;
+  // An unknown word is dropped only at the start of a sentence, where it may be any capitalised word ("Onboarding Ana Diaz").
+  // A word before a particle is part of the name ("Wiremu Te Awa").
+  if (
+    c.starts.length > 1 &&
+    CAP_PARTICLES.has(
+      text
+        .slice(c.starts[1], c.starts[1] + 4)
+        .split(/[ \t]/)[0]!
+        .toLowerCase(),
+    )
+  )
+    return null;
+  if (c.classes[0] === 'unknown' && !/(?:^|[.!?]\s+|\n\s*)$/.test(text.slice(Math.max(0, c.start - 4), c.start))) return null;
   return { start: c.starts[1]!, end: c.end, classes: c.classes.slice(1), starts: c.starts.slice(1) };
 }
+
+/** How much a word of each class says "name" (a mean over the words scores a run). */
+const EVIDENCE: Record<WordClass, number> = { first: 1, last: 0.8, 'first-ambiguous': 0.6, unknown: 0.45, noun: 0.35, common: 0, place: 0 };
 
 function baseScore(c: Candidate): number {
   const k = c.classes;
   if (k.length >= 2) {
-    const rest = k.slice(1);
-    const restNamey = rest.every((x) => x === 'last' || x === 'unknown' || x === 'noun' || x === 'first');
-    const restStrong = rest.every((x) => x === 'last' || x === 'unknown' || x === 'first');
-    if (k[0] === 'first' && restNamey) return 0.85;
-    if (k[0] === 'first-ambiguous' && restStrong) return 0.75;
-    if (k[0] === 'unknown' && rest.some((x) => x === 'last') && restStrong) return 0.7;
-    if (k[0] === 'unknown' && restStrong) return 0.45;
-    if (k[0] === 'first-ambiguous' && restNamey) return 0.45;
-    return 0.2;
+    if (k.every((x) => x === 'noun' || x === 'unknown') && k.includes('noun')) return 0.25;
+    return 0.2 + (0.65 * k.reduce((a, x) => a + EVIDENCE[x], 0)) / k.length;
   }
   switch (k[0]) {
     case 'first':
@@ -297,6 +631,8 @@ function baseScore(c: Candidate): number {
       return 0.3;
     case 'unknown':
       return 0.2;
+    case 'noun':
+      return 0.15;
     default:
       return 0;
   }
@@ -341,15 +677,22 @@ export const nameRecognizer: PiiRecognizer = {
     for (let m = RUN_RE.exec(text); m !== null; m = RUN_RE.exec(text)) {
       const full = candidateOf(text, m.index, m[0]);
       if (!full) continue;
-      const shorter = withoutFirst(full);
+      const shorter = withoutFirst(full, text);
       const c = shorter && baseScore(shorter) > baseScore(full) ? shorter : full;
       const base = baseScore(c);
       let score = base;
       const ctx = leftContext(text, c.start, 32);
+      const after = text.slice(c.end, c.end + 2);
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
+      // A greeting, the name, then a comma or a line break: "Hi Koa,", "Bonjour Mamadou,".
+      else if (GREETING.test(ctx) && /^(?:[,!]|\s*\n|$)/.test(after)) score += 0.35;
       else if (NAME_CONTEXT.test(ctx)) score += 0.15;
-      // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...") reads as a name.
-      else if (c.classes.length >= 2 && /[:(,;]\s*$/.test(ctx) && /^(?:[\s,.;:)]|\s<|$)/.test(text.slice(c.end, c.end + 2))) score += 0.15;
+      // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
+      else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // A possessive before a lower-case word: "Chiara's offer letter".
+      if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
+      // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
+      if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.

@@ -21,8 +21,11 @@ export interface PiiMatch {
 export interface PiiRecognizer {
   /** The entity types this recognizer can report. */
   readonly types: readonly PiiEntityType[];
-  /** Finds candidates of the wanted types (a subset of `types`) in `text`. */
-  find(text: string, wanted: ReadonlySet<PiiEntityType>): PiiMatch[];
+  /**
+   * Finds candidates of the wanted types (a subset of `types`) in `text` that start at or after
+   * `from` (default 0); the text before `from` is only left context.
+   */
+  find(text: string, wanted: ReadonlySet<PiiEntityType>, from?: number): PiiMatch[];
 }
 
 /** Minimum score for a PII candidate to count. */

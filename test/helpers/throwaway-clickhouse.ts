@@ -17,8 +17,12 @@ export function clickHouseServerBinary(): string | null {
 export interface ThrowawayClickHouse {
   /** `http://127.0.0.1:<port>` (HTTP interface). */
   url: string;
-  pid: number;
+  /** Starts it again after `stop()`, on the same ports and data. */
+  start(): Promise<void>;
+  /** Stops the server (SIGTERM); the data stays. */
   stop(): Promise<void>;
+  /** Stops it and removes its folder. */
+  destroy(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -70,33 +74,46 @@ export async function startThrowawayClickHouse(binary = clickHouseServerBinary()
   fs.writeFileSync(path.join(dir, 'users.xml'), USERS);
   // The single `clickhouse` binary of current packages takes the tool name first.
   const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${dir}/config.xml`] : [`--config-file=${dir}/config.xml`];
-  const child: ChildProcess = spawn(binary, args, { cwd: dir, stdio: 'ignore', detached: false });
   const url = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/ping`);
-      if (res.ok) break;
-    } catch {
-      // not up yet
+  let child: ChildProcess | null = null;
+  const up = async () => {
+    const proc = spawn(binary, args, { cwd: dir, stdio: 'ignore' });
+    child = proc;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${url}/ping`);
+        if (res.ok) return;
+      } catch {
+        // not up yet
+      }
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        const log = fs.existsSync(path.join(dir, 'server.err.log')) ? fs.readFileSync(path.join(dir, 'server.err.log'), 'utf8').slice(-2000) : '';
+        throw new Error(`clickhouse-server did not start (exit ${proc.exitCode}): ${log}`);
+      }
+      await sleep(100);
     }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      const log = fs.existsSync(path.join(dir, 'server.err.log')) ? fs.readFileSync(path.join(dir, 'server.err.log'), 'utf8').slice(-2000) : '';
-      throw new Error(`clickhouse-server did not start (exit ${child.exitCode}): ${log}`);
+  };
+  const down = async () => {
+    const proc = child;
+    child = null;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (proc.exitCode === null) {
+      proc.kill('SIGKILL');
+      await exited;
     }
-    await sleep(100);
-  }
+  };
+  await up();
   return {
     url,
-    pid: child.pid!,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, sleep(10_000)]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+    start: up,
+    stop: down,
+    async destroy() {
+      await down();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

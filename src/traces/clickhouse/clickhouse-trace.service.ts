@@ -50,11 +50,24 @@ export class ClickHouseTraceService extends TraceService {
       const ms = c.at.getTime();
       conditions.push(`created_at <= toDateTime(${Math.floor(ms / 1000)})`, `(created_ms < ${ms} OR (created_ms = ${ms} AND id < ${literal(c.id.toLowerCase())}))`);
     }
-    const rows = await this.store.query<{ doc: string }>(
-      `SELECT doc FROM traces FINAL ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY created_at DESC, created_ms DESC, id DESC LIMIT ${take + 1}`,
+    // Two steps: the page's keys first (sort key and filter columns only), then the documents of
+    // those rows; ClickHouse would otherwise read the large `doc` of every matching row before the LIMIT.
+    const keys = await this.store.query<{ created_at: string; id: string }>(
+      `SELECT toUInt32(created_at) AS created_at, created_ms, id FROM traces FINAL ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, created_ms DESC, id DESC LIMIT ${take + 1}`,
     );
-    const nodes = rows.slice(0, take).map((r) => traceFromDoc(r.doc));
-    return { nodes, hasNextPage: rows.length > take, cursorOf: (t) => encodeCursor(t.createdAt, t.id) };
+    const page = keys.slice(0, take);
+    const docs = new Map<string, string>();
+    if (page.length) {
+      const secs = page.map((k) => Number(k.created_at));
+      const rows = await this.store.query<{ id: string; doc: string }>(
+        `SELECT id, any(doc) AS doc FROM traces WHERE created_at >= toDateTime(${Math.min(...secs)}) AND created_at <= toDateTime(${Math.max(...secs)})
+         AND id IN (${page.map((k) => literal(k.id)).join(', ')}) GROUP BY id`,
+      );
+      for (const r of rows) docs.set(r.id, r.doc);
+    }
+    const nodes = page.map((k) => traceFromDoc(docs.get(k.id)!));
+    return { nodes, hasNextPage: keys.length > take, cursorOf: (t) => encodeCursor(t.createdAt, t.id) };
   }
 
   override async close(): Promise<void> {

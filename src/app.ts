@@ -20,6 +20,8 @@ import { createServer, type RunningServer } from './server';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createGenerationSpanExporter, type GenerationSpanExporter } from './observability/otel-export';
 import type { Logger } from './observability/logger';
+import { ClickHouseTraceService, ClickHouseTraceStore } from './traces/index';
+import { ClickHouseAnalyticsService } from './analytics/index';
 
 export interface App {
   config: AppConfig;
@@ -111,10 +113,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
-  const traces = features.traces.create({ db, logger, writerOptions: { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes } });
+  const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes };
+  // With CLICKHOUSE_URL, traces are also written to ClickHouse, and the trace API and analytics read there.
+  const clickhouse = config.clickhouseUrl ? new ClickHouseTraceStore({ url: config.clickhouseUrl }) : null;
+  await clickhouse?.init();
+  const traces = clickhouse ? new ClickHouseTraceService(db, logger, clickhouse, writerOptions) : features.traces.create({ db, logger, writerOptions });
   // Traces a process that died had spooled but not written yet: stored before this one serves.
   await traces.writer.replay();
-  const analytics = features.analytics.create({ db });
+  const analytics = clickhouse ? new ClickHouseAnalyticsService(db, clickhouse) : features.analytics.create({ db });
   const models = await features.models.create({ config, logger, db, audit, bus });
   // Topic drift embeds sampled user inputs through the provider's embedding model (Titan V2, 256 dimensions).
   const drift = features.drift.create({ db, embedder: { model: 'amazon.titan-embed-text-v2:0/256', embed: (text) => models.provider.embed(text, { dimensions: 256 }) } });

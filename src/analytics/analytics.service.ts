@@ -511,7 +511,8 @@ function intSum(value: unknown, field: string): number {
   return n;
 }
 
-function toCostRow(dims: Dimension[], r: Record<string, unknown>): CostRow {
+/** A result row (columns k0.., bucket and the measures) as the GraphQL type; shared with the ClickHouse store. */
+export function toCostRow(dims: Dimension[], r: Record<string, unknown>): CostRow {
   return Object.assign(new CostRow(), {
     keys: keysOf(dims, r),
     bucket: dateOrNull(r.bucket),
@@ -533,7 +534,8 @@ function toCostRow(dims: Dimension[], r: Record<string, unknown>): CostRow {
   });
 }
 
-function toLatencyRow(dims: Dimension[], r: Record<string, unknown>): LatencyRow {
+/** A result row (columns k0.., bucket and the measures) as the GraphQL type; shared with the ClickHouse store. */
+export function toLatencyRow(dims: Dimension[], r: Record<string, unknown>): LatencyRow {
   return Object.assign(new LatencyRow(), {
     keys: keysOf(dims, r),
     bucket: dateOrNull(r.bucket),
@@ -547,7 +549,8 @@ function toLatencyRow(dims: Dimension[], r: Record<string, unknown>): LatencyRow
   });
 }
 
-function toCacheRow(r: Record<string, unknown>): CacheRow {
+/** A result row (columns k0.., bucket and the measures) as the GraphQL type; shared with the ClickHouse store. */
+export function toCacheRow(r: Record<string, unknown>): CacheRow {
   const requests = num(r.requests);
   const hits = num(r.hits);
   return Object.assign(new CacheRow(), {
@@ -560,7 +563,8 @@ function toCacheRow(r: Record<string, unknown>): CacheRow {
   });
 }
 
-function toGuardrailRow(r: Record<string, unknown>): GuardrailRow {
+/** A result row (columns k0.., bucket and the measures) as the GraphQL type; shared with the ClickHouse store. */
+export function toGuardrailRow(r: Record<string, unknown>): GuardrailRow {
   const requests = num(r.requests);
   const triggered = num(r.triggered);
   return Object.assign(new GuardrailRow(), {

@@ -3,3 +3,4 @@ export { AnalyticsService, MAX_ANALYTICS_ROWS, EXACT_PERCENTILE_MAX_ROWS, planRa
 export { AnalyticsResolver } from './analytics.resolver';
 export { Dimension, TimeBucket, CostRow, LatencyRow, GuardrailRow, CacheRow, type RowKeys } from './analytics.types';
 export { analyticsModule } from './analytics.module';
+export { ClickHouseAnalyticsService } from './clickhouse';

@@ -4,6 +4,8 @@ import { benchBudgets } from './budgets.bench';
 import { benchGuardrailStream } from './guardrails-stream.bench';
 import { benchEvals } from './evals.bench';
 import { benchAnalytics } from './analytics.bench';
+import { benchClickHouseAnalytics } from './analytics-clickhouse.bench';
+import { clickHouseServerBinary } from '../helpers/throwaway-clickhouse';
 import { benchOtelExport } from './otel.bench';
 import { benchAlerts } from './alerts.bench';
 
@@ -44,6 +46,15 @@ async function main(): Promise<void> {
     // BENCH=analytics BENCH_ANALYTICS_COUNT=10000000: seeds once into bench_analytics_<count> (reused by later runs).
     await benchAnalytics({
       serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      count: Number(process.env.BENCH_ANALYTICS_COUNT ?? 10_000_000),
+      runs: Number(process.env.BENCH_RUNS ?? 20),
+      rawRuns: Number(process.env.BENCH_RAW_RUNS ?? 5),
+    });
+  }
+  // The ClickHouse candidate: with CLICKHOUSE_URL, or a throwaway clickhouse-server when installed (BENCH=analytics-clickhouse alone).
+  if ((pick.has('analytics') || pick.has('analytics-clickhouse')) && (process.env.CLICKHOUSE_URL || clickHouseServerBinary())) {
+    await benchClickHouseAnalytics({
+      url: process.env.CLICKHOUSE_URL,
       count: Number(process.env.BENCH_ANALYTICS_COUNT ?? 10_000_000),
       runs: Number(process.env.BENCH_RUNS ?? 20),
       rawRuns: Number(process.env.BENCH_RAW_RUNS ?? 5),

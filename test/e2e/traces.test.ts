@@ -49,6 +49,12 @@ describe('traces', () => {
     return r.data!.traces.edges.map((e: { node: { id: string } }) => e.node.id);
   };
 
+  it('reads from the configured trace store (ClickHouse when CLICKHOUSE_URL is set)', () => {
+    expect(t.traceStore).toBe(process.env.CLICKHOUSE_URL ? 'clickhouse' : 'database');
+    expect(t.app.services.traces.constructor.name).toBe(process.env.CLICKHOUSE_URL ? 'ClickHouseTraceService' : 'TraceService');
+    expect(t.app.services.analytics.constructor.name).toBe(process.env.CLICKHOUSE_URL ? 'ClickHouseAnalyticsService' : 'AnalyticsService');
+  });
+
   it('reads one trace with usage, exact cost, cost by stage, spans and the JSON columns', async () => {
     const rec = fixtures[0]!;
     const r = await t.gql(

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { createApp, type App } from '../../src/app';
 import { createFreshDatabase } from './fresh-database';
+import { ClickHouseTraceStore } from '../../src/traces';
 import { loadConfig } from '../../src/config/config';
 import { createLogger, type Logger } from '../../src/observability/logger';
 
@@ -19,6 +21,8 @@ export interface TestApp {
   wsUrl: string;
   /** Which database this app runs on. */
   database: 'pglite' | 'postgresql';
+  /** Where the trace API and analytics read traces: ClickHouse when CLICKHOUSE_URL is set. */
+  traceStore: 'database' | 'clickhouse';
   /** POSTs a GraphQL operation over real HTTP with `Authorization: Bearer <key>` (default: the admin key). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
   /** Creates an API key with a role and returns its secret. */
@@ -44,6 +48,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     databaseUrl = fresh.url;
     dropDatabase = fresh.drop;
   }
+  // With CLICKHOUSE_URL set, each test app gets its own ClickHouse database too (dropped on close).
+  const clickhouseUrl = process.env.CLICKHOUSE_URL ? `${process.env.CLICKHOUSE_URL.replace(/\/+$/, '')}/t_${randomUUID().replace(/-/g, '')}` : undefined;
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -52,6 +58,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     MODEL_PROVIDER: 'emulator',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}),
     ...env,
   });
   const app = await createApp(config, opts.logger ?? createLogger(config.logLevel));
@@ -75,6 +82,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     url,
     wsUrl,
     database: databaseUrl ? 'postgresql' : 'pglite',
+    traceStore: clickhouseUrl ? 'clickhouse' : 'database',
     gql,
     async keyFor(role, name) {
       const r = await gql<{ createApiKey: { secret: string } }>('mutation($n: String!, $r: ApiRole!) { createApiKey(name: $n, role: $r) { secret } }', {
@@ -100,6 +108,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
       await Promise.all(wsClients.map((c) => c.dispose()));
       await app.stop();
       await dropDatabase?.();
+      if (clickhouseUrl) await dropClickHouseDatabase(clickhouseUrl);
     },
   };
 }
@@ -117,4 +126,13 @@ export function wsCollect<T = Record<string, any>>(client: WsClient, query: stri
       },
     );
   });
+}
+
+async function dropClickHouseDatabase(url: string): Promise<void> {
+  const store = new ClickHouseTraceStore({ url });
+  try {
+    await store.dropDatabase();
+  } finally {
+    await store.close();
+  }
 }

@@ -2,12 +2,17 @@ import { AnalyticsService, Dimension, TimeBucket } from '../../../src/analytics'
 import { SKETCH_RELATIVE_ACCURACY, SqlParams, traceFilterConditions, type TraceFilterData } from '../../../src/traces';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
+import { analyticsFor, plainRows } from '../../helpers/analytics-store';
 
 /**
  * For a fixed seeded set written through the real trace writer, every analytics query answered from
  * the rollups (plus raw edges) equals the plain GROUP BY over the raw traces, for every bucket,
  * dimension, filter and time range (aligned, unaligned, open, inside one hour). Percentiles come from
  * DDSketch bins and are checked against the sketch's bound instead.
+ *
+ * With CLICKHOUSE_URL set (`.ci/run`, or TEST_CLICKHOUSE=1 for a throwaway server) the answers checked
+ * are ClickHouse's (its rollups and raw edges), against the plain GROUP BY over the same traces in
+ * PostgreSQL/PGlite (the writer writes each batch to both).
  */
 describe('analytics from rollups equal a plain GROUP BY over the raw traces', () => {
   let t: TestApp;
@@ -21,7 +26,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     const writer = t.app.services.traces.writer;
     for (const r of syntheticTraces(3000, { seed: 15, start, end, users: 200 })) writer.enqueue(r);
     await writer.flush();
-    rolled = new AnalyticsService(t.app.dataSource, { exactPercentileMaxRows: 0 });
+    rolled = analyticsFor(t, { exactPercentileMaxRows: 0 });
     raw = new AnalyticsService(t.app.dataSource, { source: 'raw' });
   }, 120_000);
   afterAll(() => t.close());
@@ -54,7 +59,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     (g) => !g.includes(D.USER) && !g.includes(D.TAG),
   ); // USER and TAG read raw on both sides: their own test below
   const BUCKETS: Array<TimeBucket | undefined> = [undefined, TimeBucket.HOUR, TimeBucket.DAY, TimeBucket.WEEK, TimeBucket.MONTH];
-  const plain = <T>(rows: T[]) => JSON.parse(JSON.stringify(rows)) as T[];
+  const plain = <T>(rows: T[]) => plainRows(rows, t.traceStore === 'clickhouse');
 
   it('the seeded set is what the tests think it is', async () => {
     const [row] = await t.app.dataSource.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE jsonb_array_length(guardrail_events) > 0)::int AS g,
@@ -65,6 +70,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
     expect(row.n).toBe(3000);
     expect(row.g).toBeGreaterThan(100);
     expect(row.c).toBeGreaterThan(100);
+    expect(rolled.constructor.name).toBe(t.traceStore === 'clickhouse' ? 'ClickHouseAnalyticsService' : 'AnalyticsService');
   });
 
   it('costBreakdown: every dimension and pair, bucket and time range; and every filter', async () => {
@@ -184,7 +190,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
   });
 
   it('bounds a raw USER/TAG scan: refused beyond rawScanMaxRows unless filtered by user', async () => {
-    const bounded = new AnalyticsService(t.app.dataSource, { rawScanMaxRows: 1000 });
+    const bounded = analyticsFor(t, { rawScanMaxRows: 1000 });
     await expect(bounded.costBreakdown({}, [D.USER])).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter' });
     await expect(bounded.cacheStats({ tags: ['eu'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter' });
     const narrow = { from: d('2026-03-01T00:00:00Z'), to: d('2026-03-01T12:00:00Z') };
@@ -193,7 +199,7 @@ describe('analytics from rollups equal a plain GROUP BY over the raw traces', ()
   });
 
   it('small ranges get exact percentiles (percentile_cont) by default', async () => {
-    const exact = new AnalyticsService(t.app.dataSource);
+    const exact = analyticsFor(t);
     const filter = { from: d('2026-03-01T00:00:00Z'), to: d('2026-03-01T06:00:00Z') };
     expect(plain(await exact.latencyStats(filter, [D.MODEL], TimeBucket.HOUR))).toEqual(plain(await raw.latencyStats(filter, [D.MODEL], TimeBucket.HOUR)));
   });

@@ -1,0 +1,2 @@
+/** The analytics queries answered from the ClickHouse trace store. */
+export { ClickHouseAnalyticsService } from './clickhouse-analytics.service';

@@ -1,0 +1,106 @@
+/**
+ * The ClickHouse trace store's tables. Everything here runs on ClickHouse 18.16 (Debian's package)
+ * and on current releases: no DateTime64, no Nullable sort keys, no query parameters, no JSON
+ * functions — see README "ClickHouse".
+ *
+ * - `traces`: one row per generation, `ReplacingMergeTree` ordered by (created_at, id) and
+ *   partitioned by month. A replayed row (same id, same created_at) collapses into one on merge;
+ *   the raw reads use `FINAL`, so a duplicate never shows before that.
+ * - `trace_rollups_hourly` / `trace_guardrail_rollups_hourly`: `SummingMergeTree` aggregate tables
+ *   fed by materialized views on every INSERT into `traces`: per UTC hour and per combination of the
+ *   rolled-up dimensions, the sums and the DDSketch bins of latency and time to first token (a
+ *   Nested `...Map` column that SummingMergeTree adds up key by key). Rows are merged in the
+ *   background, so every read still aggregates (`sum`, `sumMap`).
+ *
+ * Rollup dimensions cannot be Nullable (sort keys), so null is stored as NULL_KEY ('\0'; stored
+ * strings never hold NUL, it is replaced on write) and `-2147483648` for a null prompt version.
+ */
+
+/** Stands for null in a rolled-up text dimension. */
+export const NULL_KEY = '\u0000';
+/** Stands for null in the rolled-up prompt version. */
+export const NULL_VERSION = -2147483648;
+
+const nullableText = ['prompt', 'label', 'model_id', 'routed_by', 'route_rule', 'user', 'session_id', 'api_key', 'eval_run_id', 'error_code', 'stop_reason', 'otel_trace_id'];
+const stageCost = ['cost_system_micros', 'cost_context_micros', 'cost_history_micros', 'cost_input_micros', 'cost_output_micros', 'cost_cache_read_micros', 'cost_cache_write_micros'];
+const tokens = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'];
+
+/** The stage-cost columns, in the order of `StageCost`. */
+export const STAGE_COST_COLUMNS = stageCost;
+/** The token columns summed by costBreakdown. */
+export const TOKEN_COLUMNS = tokens;
+
+/** The rolled-up dimensions: column of `traces` and how the rollup stores it (null → NULL_KEY). */
+export const ROLLUP_DIMS: Array<[column: string, type: string, expr: string]> = [
+  ['source', 'String', 'source'],
+  ['prompt', 'String', `ifNull(prompt, '\\0')`],
+  ['model_id', 'String', `ifNull(model_id, '\\0')`],
+  ['api_key', 'String', `ifNull(api_key, '\\0')`],
+  ['label', 'String', `ifNull(label, '\\0')`],
+  ['prompt_version', 'Int32', `ifNull(prompt_version, ${NULL_VERSION})`],
+  ['route_rule', 'String', `ifNull(route_rule, '\\0')`],
+  ['status', 'String', 'status'],
+  ['cached', 'UInt8', 'cached'],
+];
+
+/** DDL, in order; every statement is idempotent (IF NOT EXISTS). */
+export function schemaStatements(): string[] {
+  const traces = `CREATE TABLE IF NOT EXISTS traces (
+    id String,
+    created_at DateTime('UTC'),
+    created_ms Int64,
+    ${nullableText.map((c) => `${c} Nullable(String)`).join(',\n    ')},
+    prompt_version Nullable(Int32),
+    tags Array(String),
+    source String,
+    status String,
+    cached UInt8,
+    ${tokens.map((c) => `${c} Nullable(Int64)`).join(', ')},
+    cost_micros Int64,
+    ${stageCost.map((c) => `${c} Nullable(Int64)`).join(', ')},
+    saved_micros Int64,
+    latency_ms Nullable(Float64),
+    ttft_ms Nullable(Float64),
+    latency_key Array(Int32),
+    ttft_key Array(Int32),
+    gr_policy Array(String),
+    gr_kind Array(String),
+    gr_direction Array(String),
+    gr_blocked Array(UInt8),
+    gr_anonymized Array(UInt8),
+    doc String
+  ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (created_at, id)`;
+  const dimCols = ROLLUP_DIMS.map(([c, type]) => `${c} ${type}`).join(', ');
+  const dimKey = ROLLUP_DIMS.map(([c]) => c).join(', ');
+  const dimSelect = ROLLUP_DIMS.map(([c, , expr]) => `${expr} AS ${c}`).join(', ');
+  const rollups = `CREATE TABLE IF NOT EXISTS trace_rollups_hourly (
+    bucket DateTime('UTC'), ${dimCols},
+    requests UInt64,
+    ${tokens.map((c) => `${c} Int64`).join(', ')},
+    cost_micros Int64, ${stageCost.map((c) => `${c} Int64`).join(', ')},
+    saved_micros Int64,
+    latency_count UInt64, latency_sum Float64,
+    latencyMap Nested(key Int32, count UInt64),
+    ttftMap Nested(key Int32, count UInt64)
+  ) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket) ORDER BY (bucket, ${dimKey})`;
+  const rollupsView = `CREATE MATERIALIZED VIEW IF NOT EXISTS trace_rollups_hourly_mv TO trace_rollups_hourly AS
+    SELECT toStartOfHour(created_at) AS bucket, ${dimSelect},
+      toUInt64(1) AS requests,
+      ${tokens.map((c) => `ifNull(${c}, 0) AS ${c}`).join(', ')},
+      cost_micros, ${stageCost.map((c) => `ifNull(${c}, 0) AS ${c}`).join(', ')},
+      saved_micros,
+      toUInt64(isNotNull(latency_ms)) AS latency_count, ifNull(latency_ms, 0) AS latency_sum,
+      latency_key AS \`latencyMap.key\`, arrayMap(x -> toUInt64(1), latency_key) AS \`latencyMap.count\`,
+      ttft_key AS \`ttftMap.key\`, arrayMap(x -> toUInt64(1), ttft_key) AS \`ttftMap.count\`
+    FROM traces`;
+  const guardrails = `CREATE TABLE IF NOT EXISTS trace_guardrail_rollups_hourly (
+    bucket DateTime('UTC'), ${dimCols},
+    policy String, kind String, direction String,
+    triggered UInt64, blocked UInt64, anonymized UInt64
+  ) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket) ORDER BY (bucket, ${dimKey}, policy, kind, direction)`;
+  const guardrailsView = `CREATE MATERIALIZED VIEW IF NOT EXISTS trace_guardrail_rollups_hourly_mv TO trace_guardrail_rollups_hourly AS
+    SELECT toStartOfHour(created_at) AS bucket, ${dimSelect},
+      gp AS policy, gk AS kind, gd AS direction, toUInt64(1) AS triggered, toUInt64(gb) AS blocked, toUInt64(ga) AS anonymized
+    FROM traces ARRAY JOIN gr_policy AS gp, gr_kind AS gk, gr_direction AS gd, gr_blocked AS gb, gr_anonymized AS ga`;
+  return [traces, rollups, guardrails, rollupsView, guardrailsView];
+}

@@ -1,0 +1,248 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Trace } from '../trace.entity';
+import { guardrailTriggers, sketchKey, type WrittenRecord } from '../trace-rollups';
+import type { ValidTraceRecord } from '../trace-record';
+import { NULL_KEY, schemaStatements } from './clickhouse-schema';
+
+/** Options of the ClickHouse trace store. */
+export interface ClickHouseTraceStoreOptions {
+  /** `http://user:password@host:8123/database`; the path names the database (default `default`), created when missing. */
+  url: string;
+  /** Per-request timeout. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+/** A value as a ClickHouse SQL literal. Strings are escaped (backslash and quote); used because 18.16 has no query parameters. */
+export function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
+  return `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** ClickHouse strings may hold NUL, but the rollups use it for null: replaced as PostgreSQL's writer does. */
+const noNul = (v: string) => v.replace(/\0/g, '\uFFFD');
+const text = (v: string | null | undefined) => (v === null || v === undefined ? null : noNul(v));
+
+/** What `Trace` carries besides the filter columns, stored as one JSON document per row. */
+function entityOf(r: ValidTraceRecord, createdAt: Date): Omit<Trace, 'usage' | 'costUsd' | 'costByStage' | 'savedUsd' | 'spans'> {
+  const s = r.costByStage;
+  const u = r.usage;
+  const big = (n: number | undefined) => (n === undefined ? null : String(n));
+  return {
+    id: r.id,
+    createdAt,
+    otelTraceId: r.otelTraceId,
+    prompt: r.prompt,
+    promptVersion: r.promptVersion,
+    label: r.label,
+    modelId: r.modelId,
+    routedBy: r.routedBy,
+    routeRule: r.routeRule ?? null,
+    user: r.user,
+    sessionId: r.sessionId,
+    apiKey: r.apiKey,
+    source: r.source,
+    evalRunId: r.evalRunId,
+    tags: r.tags,
+    status: r.status,
+    errorCode: r.errorCode,
+    stopReason: r.stopReason,
+    cached: r.cached,
+    request: r.request,
+    assembledPrompt: r.assembledPrompt ?? {},
+    output: r.output,
+    inputTokens: u?.inputTokens ?? null,
+    outputTokens: u?.outputTokens ?? null,
+    cacheReadTokens: u?.cacheReadTokens ?? null,
+    cacheWriteTokens: u?.cacheWriteTokens ?? null,
+    stageSystemTokens: u?.byStage.system ?? null,
+    stageContextTokens: u?.byStage.context ?? null,
+    stageHistoryTokens: u?.byStage.history ?? null,
+    stageInputTokens: u?.byStage.input ?? null,
+    stageOutputTokens: u?.byStage.output ?? null,
+    costMicros: String(r.costMicros),
+    costSystemMicros: big(s?.system),
+    costContextMicros: big(s?.context),
+    costHistoryMicros: big(s?.history),
+    costInputMicros: big(s?.input),
+    costOutputMicros: big(s?.output),
+    costCacheReadMicros: big(s?.cacheRead),
+    costCacheWriteMicros: big(s?.cacheWrite),
+    savedMicros: String(r.savedMicros),
+    latencyMs: r.latencyMs,
+    ttftMs: r.ttftMs,
+    guardrailEvents: r.guardrailEvents,
+    spanData: r.spans,
+  } as Omit<Trace, 'usage' | 'costUsd' | 'costByStage' | 'savedUsd' | 'spans'>;
+}
+
+/** One `traces` row as JSONEachRow. Sketch keys and guardrail triples are computed here, as for the PostgreSQL rollups. */
+export function clickHouseRow({ record: r, at }: WrittenRecord): Record<string, unknown> {
+  const createdAt = r.createdAt ?? at;
+  const ms = createdAt.getTime();
+  const e = entityOf(r, createdAt);
+  const triggers = [...guardrailTriggers(r).values()];
+  const u = r.usage;
+  const s = r.costByStage;
+  return {
+    id: r.id,
+    created_at: Math.floor(ms / 1000),
+    created_ms: ms,
+    prompt: text(r.prompt),
+    label: text(r.label),
+    model_id: text(r.modelId),
+    routed_by: text(r.routedBy),
+    route_rule: text(r.routeRule),
+    user: text(r.user),
+    session_id: text(r.sessionId),
+    api_key: text(r.apiKey),
+    eval_run_id: r.evalRunId,
+    error_code: text(r.errorCode),
+    stop_reason: text(r.stopReason),
+    otel_trace_id: r.otelTraceId,
+    prompt_version: r.promptVersion,
+    tags: r.tags.map(noNul),
+    source: r.source,
+    status: r.status,
+    cached: r.cached ? 1 : 0,
+    input_tokens: u?.inputTokens ?? null,
+    output_tokens: u?.outputTokens ?? null,
+    cache_read_tokens: u?.cacheReadTokens ?? null,
+    cache_write_tokens: u?.cacheWriteTokens ?? null,
+    cost_micros: r.costMicros,
+    cost_system_micros: s?.system ?? null,
+    cost_context_micros: s?.context ?? null,
+    cost_history_micros: s?.history ?? null,
+    cost_input_micros: s?.input ?? null,
+    cost_output_micros: s?.output ?? null,
+    cost_cache_read_micros: s?.cacheRead ?? null,
+    cost_cache_write_micros: s?.cacheWrite ?? null,
+    saved_micros: r.savedMicros,
+    latency_ms: r.latencyMs,
+    ttft_ms: r.ttftMs,
+    latency_key: r.latencyMs === null ? [] : [sketchKey(r.latencyMs)],
+    ttft_key: r.ttftMs === null ? [] : [sketchKey(r.ttftMs)],
+    gr_policy: triggers.map((t) => noNul(t.policy)),
+    gr_kind: triggers.map((t) => (t.kind === null ? NULL_KEY : noNul(t.kind))),
+    gr_direction: triggers.map((t) => t.direction),
+    gr_blocked: triggers.map((t) => (t.blocked ? 1 : 0)),
+    gr_anonymized: triggers.map((t) => (t.anonymized ? 1 : 0)),
+    // JSON escapes NUL (and the writer's sanitizer has already replaced it): no replacer needed, which keeps this cheap.
+    doc: JSON.stringify(e),
+  };
+}
+
+/** A stored row back as the GraphQL `Trace`. */
+export function traceFromDoc(doc: string): Trace {
+  const e = JSON.parse(doc) as Record<string, unknown>;
+  return Object.assign(new Trace(), e, { createdAt: new Date(String(e.createdAt)) });
+}
+
+/** Ids per existence check (kept well under the HTTP query size limits). */
+const EXISTS_CHUNK = 2000;
+
+/**
+ * The trace store on ClickHouse (`CLICKHOUSE_URL`): batched inserts into `traces`, whose materialized
+ * views keep the hourly rollups (see `clickhouse-schema.ts`), and the reads of the trace API.
+ *
+ * Idempotence: a batch is written after asking which of its ids are already stored (and only
+ * those that are not are inserted), so a batch replayed after a lost reply or a crash adds nothing to
+ * the rollups. ClickHouse deduplicates identical inserts only on Replicated tables (and, since 20.x,
+ * with `non_replicated_deduplication_window`), neither of which 18.16 offers on a single server; the
+ * check-then-insert is exact as long as one writer writes a given trace id at a time, which the spool
+ * guarantees (a trace lives in one process's spool, replayed by one process). `traces` itself is a
+ * ReplacingMergeTree read with FINAL, so even a duplicate that slipped through never shows twice
+ * in the trace API or the raw (edge) parts of the analytics.
+ */
+export class ClickHouseTraceStore {
+  readonly client: ClickHouseClient;
+  private readonly database: string;
+  private readonly url: URL;
+  private readonly timeout: number;
+
+  constructor(options: ClickHouseTraceStoreOptions) {
+    this.url = new URL(options.url);
+    this.database = decodeURIComponent(this.url.pathname.replace(/^\/+|\/+$/g, '')) || 'default';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.database)) throw new Error(`CLICKHOUSE_URL: database name "${this.database}" must be letters, digits and _`);
+    this.timeout = options.requestTimeoutMs ?? 30_000;
+    this.client = this.connect(this.database);
+  }
+
+  private connect(database: string): ClickHouseClient {
+    return createClient({
+      url: `${this.url.protocol}//${this.url.host}`,
+      username: decodeURIComponent(this.url.username) || 'default',
+      password: decodeURIComponent(this.url.password),
+      database,
+      request_timeout: this.timeout,
+      // The library's own error log would print every failed attempt while the server is down; the writer logs once.
+      log: { level: 127 as never },
+    });
+  }
+
+  /** Creates the database and the tables when missing. Call once at start-up. */
+  async init(): Promise<void> {
+    if (this.database !== 'default') {
+      const admin = this.connect('default');
+      try {
+        await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.database}` });
+      } finally {
+        await admin.close();
+      }
+    }
+    for (const query of schemaStatements()) await this.client.command({ query });
+  }
+
+  /** Rows of a SELECT (JSONEachRow; 64-bit integers come back as strings). */
+  async query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const rs = await this.client.query({ query: sql, format: 'JSONEachRow' });
+    return rs.json<T>();
+  }
+
+  /**
+   * Writes a batch of validated records; ids already stored are skipped (see the class comment).
+   * Returns how many were new. Throws when ClickHouse cannot be reached, so the trace writer retries
+   * (the records stay in the spool meanwhile).
+   */
+  async writeBatch(rows: WrittenRecord[]): Promise<number> {
+    if (!rows.length) return 0;
+    const stored = new Set<string>();
+    // A trace's created_at is fixed when it is first enqueued (spooled with it), so a replay has the
+    // same one: bounding the lookup by the batch's time span lets the sort key skip everything else.
+    const times = rows.map((r) => Math.floor((r.record.createdAt ?? r.at).getTime() / 1000));
+    const span = `created_at >= toDateTime(${times.reduce((a, b) => Math.min(a, b))}) AND created_at <= toDateTime(${times.reduce((a, b) => Math.max(a, b))})`;
+    const ids = [...new Set(rows.map((r) => r.record.id))];
+    for (let i = 0; i < ids.length; i += EXISTS_CHUNK) {
+      const part = ids.slice(i, i + EXISTS_CHUNK);
+      for (const r of await this.query<{ id: string }>(`SELECT id FROM traces WHERE ${span} AND id IN (${part.map(literal).join(', ')})`)) stored.add(r.id);
+    }
+    const fresh: WrittenRecord[] = [];
+    for (const r of rows) {
+      if (stored.has(r.record.id)) continue;
+      stored.add(r.record.id); // the same id twice in one batch is stored once
+      fresh.push(r);
+    }
+    if (fresh.length) await this.client.insert({ table: 'traces', values: fresh.map(clickHouseRow), format: 'JSONEachRow' });
+    return fresh.length;
+  }
+
+  /** A trace by id, or null. */
+  async get(id: string): Promise<Trace | null> {
+    const [row] = await this.query<{ doc: string }>(`SELECT doc FROM traces FINAL WHERE id = ${literal(id)} LIMIT 1`);
+    return row ? traceFromDoc(row.doc) : null;
+  }
+
+  /** Drops the database (tests). */
+  async dropDatabase(): Promise<void> {
+    await this.client.command({ query: `DROP DATABASE IF EXISTS ${this.database}` });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

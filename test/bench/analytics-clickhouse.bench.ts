@@ -1,0 +1,150 @@
+import 'reflect-metadata';
+import { setImmediate as tick } from 'node:timers/promises';
+import pino from 'pino';
+import { ClickHouseAnalyticsService, Dimension, TimeBucket, type AnalyticsService } from '../../src/analytics';
+import { ClickHouseTraceService, ClickHouseTraceStore, TraceWriter } from '../../src/traces';
+import { syntheticTraces } from '../../scripts/synthetic-traces';
+import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../helpers/throwaway-clickhouse';
+import { percentile, printTable } from './stats';
+
+/** Options of the ClickHouse candidate of `BENCH=analytics`. */
+export interface ClickHouseAnalyticsBenchOptions {
+  /** A ClickHouse server (`CLICKHOUSE_URL`); unset: a throwaway `clickhouse-server` is started (its data is gone afterwards). */
+  url?: string;
+  /** Traces to seed into database `bench_analytics_<count>` (reused when already seeded). */
+  count: number;
+  runs: number;
+  rawRuns: number;
+  /** Records per INSERT batch. Default 10 000. */
+  batch?: number;
+}
+
+const ms = (n: number) => n.toFixed(n < 10 ? 1 : 0);
+
+async function time(f: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/**
+ * `BENCH=analytics` with CLICKHOUSE_URL set or `clickhouse-server` installed (`BENCH=analytics-clickhouse`
+ * runs it alone): seeds `count` synthetic traces into ClickHouse through the real write path (the
+ * trace writer's batches, the check-then-insert, the materialized views), reports the ingest rate,
+ * then times each BI query from the ClickHouse rollups and as a plain GROUP BY over ClickHouse's raw
+ * `traces` (FINAL), in the same run, p50/p95 side by side.
+ */
+export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOptions): Promise<void> {
+  let server: ThrowawayClickHouse | null = null;
+  let base = o.url;
+  if (!base) {
+    if (!clickHouseServerBinary()) return void console.log('\n## analytics (ClickHouse): skipped, no CLICKHOUSE_URL and no clickhouse-server');
+    server = await startThrowawayClickHouse();
+    base = server.url;
+  }
+  const store = new ClickHouseTraceStore({ url: `${base.replace(/\/+$/, '')}/bench_analytics_${o.count}` });
+  try {
+    await store.init();
+    const [version] = await store.query<{ v: string }>('SELECT version() AS v');
+    const end = new Date('2026-12-01T00:00:00Z');
+    const have = Number((await store.query<{ n: string }>('SELECT count() AS n FROM traces'))[0]?.n ?? 0);
+    console.log(`\n## analytics (ClickHouse ${version?.v}, ${o.count} traces)`);
+    if (have < o.count) {
+      if (have) throw new Error(`bench_analytics_${o.count} holds ${have} traces, not ${o.count}: drop it first`);
+      const batch = o.batch ?? 10_000;
+      const logger = pino({ level: 'warn' });
+      // Two writers, as `seed:traces` does on PostgreSQL: one validates and serializes while the other's INSERT is in flight.
+      const writers = [0, 1].map(() => new TraceWriter(null as never, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20, writeBatch: (_db, rows) => store.writeBatch(rows) }));
+      const started = process.hrtime.bigint();
+      let i = 0;
+      for (const record of syntheticTraces(o.count, { seed: 1, start: new Date(end.getTime() - 30 * 86_400_000), end })) {
+        const writer = writers[Math.floor(i / batch) % writers.length]!;
+        while (writer.pending >= batch * 2) await tick();
+        writer.enqueue(record);
+        if (++i % (o.count / 10) === 0) console.log(`  seeded ${i}`);
+        if (i % batch === 0) await tick();
+      }
+      await Promise.all(writers.map((w) => w.close()));
+      const dropped = (await Promise.all(writers.map((w) => w.metrics.dropped.get()))).flatMap((m) => m.values).reduce((a, v) => a + v.value, 0);
+      if (dropped) throw new Error(`${dropped} traces were dropped while seeding`);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      console.log(
+        `- ingest: ${i} traces in ${seconds.toFixed(0)} s = ${Math.round(i / seconds)} traces/s (validation, check-then-insert, JSONEachRow batches of ${batch}, materialized views; 2 writers)`,
+      );
+    } else console.log(`- reusing ${have} traces seeded earlier`);
+    const [sizes] = await store.query<Record<string, string>>(
+      `SELECT sumIf(bytes_on_disk, table = 'traces') AS traces, sumIf(bytes_on_disk, table = 'trace_rollups_hourly') AS rollups, sumIf(rows, table = 'trace_rollups_hourly') AS rollup_rows
+       FROM system.parts WHERE active AND database = currentDatabase()`,
+    );
+    console.log(`- sizes on disk: traces ${(Number(sizes!.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes!.rollups) / 2 ** 20).toFixed(1)} MB (${sizes!.rollup_rows} rows before merges)`);
+
+    const rolled = new ClickHouseAnalyticsService(null as never, store);
+    const raw = new ClickHouseAnalyticsService(null as never, store, { source: 'raw', maxRows: 1_000_000, rawScanMaxRows: Number.MAX_SAFE_INTEGER });
+    const traces = new ClickHouseTraceService(null as never, pino({ level: 'silent' }), store);
+    const day = 86_400_000;
+    const last30 = { from: new Date(end.getTime() - 30 * day + 1234), to: end };
+    const last7 = { from: new Date(end.getTime() - 7 * day), to: end };
+    const last24h = { from: new Date(end.getTime() - day - 777), to: end };
+    const D = Dimension;
+    const B = TimeBucket;
+    type Q = [string, (a: AnalyticsService) => Promise<unknown>];
+    const queries: Q[] = [
+      ['costBreakdown [MODEL] by DAY, 30 days (unaligned)', (a) => a.costBreakdown(last30, [D.MODEL], B.DAY)],
+      ['costBreakdown [PROMPT, MODEL], everything', (a) => a.costBreakdown({}, [D.PROMPT, D.MODEL])],
+      ['costBreakdown [PROMPT, LABEL] by HOUR, 7 days', (a) => a.costBreakdown(last7, [D.PROMPT, D.LABEL], B.HOUR)],
+      ['costBreakdown [API_KEY] filter prompt, 30 days', (a) => a.costBreakdown({ ...last30, prompt: 'support' }, [D.API_KEY], B.DAY)],
+      ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
+      ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
+      ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
+      ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
+      ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
+      ['costBreakdown [PROMPT] filter user, 30 days (raw)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
+    ];
+    const rows: Array<Record<string, string>> = [];
+    for (const [label, q] of queries) {
+      const r: number[] = [];
+      const p: number[] = [];
+      await q(rolled); // warm
+      for (let i = 0; i < Math.max(o.runs, o.rawRuns); i++) {
+        if (i < o.runs) r.push(await time(() => q(rolled)));
+        if (i < o.rawRuns) p.push(await time(() => q(raw)));
+      }
+      r.sort((a, b) => a - b);
+      p.sort((a, b) => a - b);
+      rows.push({
+        query: label,
+        'rollups p50 ms': ms(percentile(r, 50)),
+        'rollups p95 ms': ms(percentile(r, 95)),
+        'GROUP BY p50 ms': ms(percentile(p, 50)),
+        'GROUP BY p95 ms': ms(percentile(p, 95)),
+        'x faster (p50)': (percentile(p, 50) / percentile(r, 50)).toFixed(1),
+      });
+      console.log(`  ${label}: ${JSON.stringify(rows[rows.length - 1])}`);
+    }
+    const pages: number[] = [];
+    for (let run = 0; run < o.runs; run++) {
+      pages.push(
+        await time(async () => {
+          let after: string | null = null;
+          for (let i = 0; i < 10; i++) {
+            const page = await traces.list({ ...last7, modelId: 'amazon.nova-pro-v1:0' }, 50, after);
+            after = page.nodes.length ? page.cursorOf(page.nodes[page.nodes.length - 1]!) : null;
+          }
+        }),
+      );
+    }
+    pages.sort((a, b) => a - b);
+    rows.push({
+      query: 'traces(first: 50) x10 pages, model filter',
+      'rollups p50 ms': ms(percentile(pages, 50)),
+      'rollups p95 ms': ms(percentile(pages, 95)),
+      'GROUP BY p50 ms': '-',
+      'GROUP BY p95 ms': '-',
+      'x faster (p50)': '-',
+    });
+    printTable(`analytics on ClickHouse ${version?.v}, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
+  } finally {
+    await store.close();
+    await server?.destroy();
+  }
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Where Debian's `clickhouse-server` package (and the official packages) put the server. */
+export const CLICKHOUSE_SERVER_BINARIES = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server', '/usr/bin/clickhouse'];
+
+/** The server binary, or null when ClickHouse is not installed. */
+export function clickHouseServerBinary(): string | null {
+  return CLICKHOUSE_SERVER_BINARIES.find((b) => fs.existsSync(b)) ?? null;
+}
+
+/** A ClickHouse server of the tests' own: its own config, data folder and free ports, never a shared one. */
+export interface ThrowawayClickHouse {
+  /** `http://127.0.0.1:<port>` (HTTP interface). */
+  url: string;
+  /** Starts it again after `stop()`, on the same ports and data. */
+  start(): Promise<void>;
+  /** Stops the server (SIGTERM); the data stays. */
+  stop(): Promise<void>;
+  /** Stops it and removes its folder. */
+  destroy(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A minimal config that works on 18.16 and on current releases (the `<yandex>` root is still accepted). */
+function config(dir: string, httpPort: number, tcpPort: number): string {
+  return `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/server.err.log</errorlog><size>10M</size><count>1</count></logger>
+  <http_port>${httpPort}</http_port>
+  <tcp_port>${tcpPort}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/tmp/</tmp_path>
+  <user_files_path>${dir}/user_files/</user_files_path>
+  <format_schema_path>${dir}/format_schemas/</format_schema_path>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <users_config>${dir}/users.xml</users_config>
+</yandex>
+`;
+}
+
+const USERS = `<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+`;
+
+/** Starts `clickhouse-server` on free ports in a temp folder and waits until it answers. */
+export async function startThrowawayClickHouse(binary = clickHouseServerBinary()): Promise<ThrowawayClickHouse> {
+  if (!binary) throw new Error('clickhouse-server is not installed');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throwaway-clickhouse-'));
+  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  fs.writeFileSync(path.join(dir, 'config.xml'), config(dir, httpPort, tcpPort));
+  fs.writeFileSync(path.join(dir, 'users.xml'), USERS);
+  // The single `clickhouse` binary of current packages takes the tool name first.
+  const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${dir}/config.xml`] : [`--config-file=${dir}/config.xml`];
+  const url = `http://127.0.0.1:${httpPort}`;
+  let child: ChildProcess | null = null;
+  const up = async () => {
+    const proc = spawn(binary, args, { cwd: dir, stdio: 'ignore' });
+    child = proc;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${url}/ping`);
+        if (res.ok) return;
+      } catch {
+        // not up yet
+      }
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        const log = fs.existsSync(path.join(dir, 'server.err.log')) ? fs.readFileSync(path.join(dir, 'server.err.log'), 'utf8').slice(-2000) : '';
+        throw new Error(`clickhouse-server did not start (exit ${proc.exitCode}): ${log}`);
+      }
+      await sleep(100);
+    }
+  };
+  const down = async () => {
+    const proc = child;
+    child = null;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (proc.exitCode === null) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  };
+  await up();
+  return {
+    url,
+    start: up,
+    stop: down,
+    async destroy() {
+      await down();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -65,7 +65,7 @@ describe('trace rollups', () => {
     // The process dies after batch B's traces were inserted but before its rollups: the transaction never commits.
     const original = ds.query.bind(ds);
     const spy = jest.spyOn(ds, 'query').mockImplementation(async (sql: string, params?: unknown[], runner?: QueryRunner) => {
-      if (sql.startsWith('INSERT INTO trace_guardrail_rollups_hourly')) throw new Error('killed');
+      if (sql.includes('INSERT INTO trace_guardrail_rollups_hourly')) throw new Error('killed');
       return original(sql, params, runner);
     });
     await expect(writeTraceBatch(ds, b)).rejects.toThrow('killed');

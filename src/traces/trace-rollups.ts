@@ -116,6 +116,45 @@ export interface GuardrailRollupDelta extends RollupDims {
   anonymized: number;
 }
 
+/**
+ * The dimensions of `trace_latency_rollups_<level>`: every rolled-up dimension alone, and '' (all
+ * traffic). A latency query grouping by at most one of them, without other filters than the time
+ * range and source, reads these rows: one per (bucket, value) instead of one per combination of
+ * every dimension, so percentiles over long ranges merge far fewer sketches.
+ */
+export const LATENCY_DIMS = ['', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key'] as const;
+export type LatencyDim = (typeof LATENCY_DIMS)[number];
+
+function latencyDims(r: ValidTraceRecord): Array<[LatencyDim, string | null]> {
+  return [
+    ['', null],
+    ['prompt', r.prompt],
+    ['prompt_version', r.promptVersion === null ? null : String(r.promptVersion)],
+    ['label', r.label],
+    ['model_id', r.modelId],
+    ['route_rule', r.routeRule ?? null],
+    ['api_key', r.apiKey],
+  ];
+}
+
+/** One row of `trace_latency_rollups_<level>`, as a delta to add. */
+export interface LatencyRollupDelta {
+  bucket: Date;
+  source: string;
+  dim: LatencyDim;
+  /** The dimension's value as text (null for '' and for a null value). */
+  value: string | null;
+  latencyBins: SketchBins;
+  ttftBins: SketchBins;
+}
+
+/** The deltas of one batch at one level, each list in key order. */
+export interface RollupDeltas {
+  rollups: RollupDelta[];
+  guardrails: GuardrailRollupDelta[];
+  latency: LatencyRollupDelta[];
+}
+
 /** A record as written: its stored `created_at` is `createdAt` or the enqueue time. */
 export interface WrittenRecord {
   record: ValidTraceRecord;
@@ -196,10 +235,11 @@ export function guardrailTriggers(r: ValidTraceRecord): Map<string, { policy: st
 }
 
 /** Folds written records into rollup deltas (pure; one delta per distinct hour × dimensions). */
-export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): { rollups: RollupDelta[]; guardrails: GuardrailRollupDelta[] } {
+export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): RollupDeltas {
   const size = ROLLUP_LEVELS[level];
   const rollups = new Map<string, RollupDelta>();
   const guardrails = new Map<string, GuardrailRollupDelta>();
+  const latency = new Map<string, LatencyRollupDelta>();
   for (const w of rows) {
     const r = w.record;
     const bucket = Math.floor((r.createdAt ?? w.at).getTime() / size) * size;
@@ -252,6 +292,18 @@ export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly
       addBin(d.latencyBins, r.latencyMs);
     }
     if (r.ttftMs !== null) addBin(d.ttftBins, r.ttftMs);
+    if (r.latencyMs !== null || r.ttftMs !== null) {
+      for (const [dim, value] of latencyDims(r)) {
+        const lk = `${bucket}${SEP}${r.source}${SEP}${dim}${SEP}${part(value)}`;
+        let l = latency.get(lk);
+        if (!l) {
+          l = { bucket: new Date(bucket), source: r.source, dim, value, latencyBins: new Map(), ttftBins: new Map() };
+          latency.set(lk, l);
+        }
+        if (r.latencyMs !== null) addBin(l.latencyBins, r.latencyMs);
+        if (r.ttftMs !== null) addBin(l.ttftBins, r.ttftMs);
+      }
+    }
     if (!r.guardrailEvents.length) continue;
     for (const [tk, t] of guardrailTriggers(r)) {
       const gk = `${key}${SEP}${tk}`;
@@ -267,7 +319,7 @@ export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly
   }
   // Sorted by key: concurrent writers then lock the rows they share in the same order (no deadlock).
   const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  return { rollups: sorted(rollups), guardrails: sorted(guardrails) };
+  return { rollups: sorted(rollups), guardrails: sorted(guardrails), latency: sorted(latency) };
 }
 
 /** A rollup column: its name, SQL type, and the delta field it is read from (a `json_to_recordset` column). */
@@ -342,6 +394,13 @@ export function upsertRollupsStatement(level: RollupLevel, param = '$1'): string
     ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...bins].join(', ')}`;
 }
 
+/** The upsert adding deltas to `trace_latency_rollups_<level>` (sketch bins merged); the deltas are parameter `param`. */
+export function upsertLatencyRollupsStatement(level: RollupLevel, param = '$1'): string {
+  const cells: Cell[] = [['bucket', 'timestamptz', 'bucket'], ['source', 'text', 'source'], ['dim', 'text', 'dim'], ['value', 'text', 'value'], ...BIN_CELLS];
+  return `${fromJson(`trace_latency_rollups_${level}`, cells, param)}
+    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${BIN_CELLS.map(([c]) => `${c} = trace_sketch_merge(r.${c}, EXCLUDED.${c})`).join(', ')}`;
+}
+
 /** The upsert adding deltas to `trace_guardrail_rollups_<level>`; the deltas are parameter `param`. */
 export function upsertGuardrailRollupsStatement(level: RollupLevel, param = '$1'): string {
   return `${fromJson(`trace_guardrail_rollups_${level}`, [...DIM_CELLS, ...GUARDRAIL_CELLS], param)}
@@ -350,7 +409,7 @@ export function upsertGuardrailRollupsStatement(level: RollupLevel, param = '$1'
 }
 
 /** The deltas of `trace_rollups_<level>` as the JSON parameter of `upsertRollupsStatement`. */
-function rollupsJson(rows: RollupDelta[]): string {
+function rollupsJson(rows: RollupDelta[] | LatencyRollupDelta[]): string {
   return JSON.stringify(rows, (k, v: unknown) => (v instanceof Map ? sketchJson(v) : v));
 }
 
@@ -368,11 +427,11 @@ export function upsertGuardrailRollupsSql(rows: GuardrailRollupDelta[], level: R
  * Every rollup upsert of a batch in ONE statement (one round trip): a data-modifying CTE per table,
  * the deltas of each as one JSON parameter. Tables without deltas are left out.
  */
-export function upsertAllRollupsSql(deltas: Record<RollupLevel, { rollups: RollupDelta[]; guardrails: GuardrailRollupDelta[] }>): { sql: string; params: unknown[] } | null {
+export function upsertAllRollupsSql(deltas: Record<RollupLevel, RollupDeltas>): { sql: string; params: unknown[] } | null {
   const params: unknown[] = [];
   const ctes: string[] = [];
   for (const level of Object.keys(ROLLUP_LEVELS) as RollupLevel[]) {
-    const { rollups, guardrails } = deltas[level];
+    const { rollups, guardrails, latency } = deltas[level];
     if (rollups.length) {
       params.push(rollupsJson(rollups));
       ctes.push(upsertRollupsStatement(level, `$${params.length}`));
@@ -380,6 +439,10 @@ export function upsertAllRollupsSql(deltas: Record<RollupLevel, { rollups: Rollu
     if (guardrails.length) {
       params.push(JSON.stringify(guardrails));
       ctes.push(upsertGuardrailRollupsStatement(level, `$${params.length}`));
+    }
+    if (latency.length) {
+      params.push(rollupsJson(latency));
+      ctes.push(upsertLatencyRollupsStatement(level, `$${params.length}`));
     }
   }
   if (!ctes.length) return null;

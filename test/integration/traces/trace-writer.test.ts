@@ -22,6 +22,8 @@ describe('TraceWriter', () => {
     await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
     await ds.query('DELETE FROM trace_rollups_daily');
     await ds.query('DELETE FROM trace_guardrail_rollups_daily');
+    await ds.query('DELETE FROM trace_latency_rollups_hourly');
+    await ds.query('DELETE FROM trace_latency_rollups_daily');
     jest.restoreAllMocks();
   });
 

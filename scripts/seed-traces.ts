@@ -6,6 +6,7 @@
  *
  * Uses DATABASE_URL (else PGlite in DATA_DIR) like the service. Traces end now and go back `--days`.
  */
+import fs from 'node:fs';
 import { setImmediate as tick } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import pino from 'pino';
@@ -28,14 +29,47 @@ export interface SeedOptions {
   progress?: (done: number) => void;
 }
 
-/** Seeds traces; resolves with the rate reached (traces per second, from first enqueue to last commit). */
-export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<{ count: number; seconds: number; perSecond: number }> {
+/** CPU seconds (user + system) the PostgreSQL backends of this database used so far; null when the server is not on this machine. */
+async function backendCpuSeconds(ds: DataSource): Promise<number | null> {
+  try {
+    const rows: Array<{ pid: number }> = await ds.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+    const tick = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const { pid } of rows) {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / tick;
+    }
+    return rows.length ? total : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What a seeding run reached. */
+export interface SeedResult {
+  count: number;
+  seconds: number;
+  /** Traces per second, from first enqueue to last commit (wall clock: depends on what else the machine runs). */
+  perSecond: number;
+  /** CPU time of this process per trace (generation, sanitize, validation, SQL building), in µs. */
+  nodeCpuMicrosPerTrace: number;
+  /** CPU time of the database backends per trace (INSERT, indexes, rollup upserts), in µs; null when the server is not local. */
+  dbCpuMicrosPerTrace: number | null;
+}
+
+/** Seeds traces; resolves with the rate reached (traces per second, from first enqueue to last commit) and the CPU each trace cost. */
+export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<SeedResult> {
   const logger = pino({ level: 'warn' });
   const batch = o.batch ?? 2000;
   const isPg = ds.options.type === 'postgres' && 'url' in ds.options && Boolean(ds.options.url);
   const writers = Array.from({ length: o.writers ?? (isPg ? 2 : 1) }, () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20 }));
   const end = o.end ?? new Date();
   const start = new Date(end.getTime() - (o.days ?? 30) * 86_400_000);
+  // Open the writers' connections first, so their backends are counted from the start.
+  await Promise.all(Array.from({ length: writers.length }, () => ds.query('SELECT 1')));
+  const db0 = isPg ? await backendCpuSeconds(ds) : null;
+  const cpu0 = process.cpuUsage();
   const started = process.hrtime.bigint();
   let i = 0;
   for (const record of syntheticTraces(o.count, { seed: o.seed ?? 1, start, end })) {
@@ -52,9 +86,17 @@ export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<{ coun
   await Promise.all(writers.map((w) => w.close()));
   o.progress?.(i);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const db1 = db0 === null ? null : await backendCpuSeconds(ds);
   const dropped = (await Promise.all(writers.map((w) => w.metrics.dropped.get()))).flatMap((m) => m.values).reduce((a, v) => a + v.value, 0);
   if (dropped) throw new Error(`${dropped} traces were dropped while seeding`);
-  return { count: i, seconds, perSecond: i / seconds };
+  return {
+    count: i,
+    seconds,
+    perSecond: i / seconds,
+    nodeCpuMicrosPerTrace: (cpu.user + cpu.system) / i,
+    dbCpuMicrosPerTrace: db0 === null || db1 === null ? null : ((db1 - db0) * 1e6) / i,
+  };
 }
 
 function arg(name: string): string | undefined {
@@ -80,6 +122,7 @@ async function main(): Promise<void> {
     });
     bar.stop();
     console.log(`${r.count} traces in ${r.seconds.toFixed(1)} s: ${Math.round(r.perSecond)} traces/s`);
+    console.log(`CPU per trace: ${r.nodeCpuMicrosPerTrace.toFixed(1)} µs in this process, ${r.dbCpuMicrosPerTrace === null ? 'n/a' : r.dbCpuMicrosPerTrace.toFixed(1)} µs in PostgreSQL`);
   } finally {
     bar.stop();
     await ds.destroy();

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { SqlParams, StageCost, TraceSource, microsToUsd, sketchValue, traceFilterConditions, type TraceFilterData } from '../traces';
+import { SqlParams, StageCost, TraceSource, microsToUsd, sketchQuantile, traceFilterConditions, type SketchBins, type TraceFilterData } from '../traces';
 import { BadUserInputError } from '../graphql/errors';
 import { CacheRow, CostRow, Dimension, GuardrailRow, LatencyRow, TimeBucket, type RowKeys } from './analytics.types';
 
@@ -168,6 +168,44 @@ const LATENCY_MEASURES: Measure[] = [
   ['latency_sum', 'r.latency_sum', 'COALESCE(t.latency_ms, 0)'],
 ];
 
+/** The column of each rolled-up dimension (also its `dim` in `trace_latency_rollups_*`). */
+const DIMENSION_COLUMN: Partial<Record<Dimension, string>> = {
+  [Dimension.PROMPT]: 'prompt',
+  [Dimension.PROMPT_VERSION]: 'prompt_version',
+  [Dimension.LABEL]: 'label',
+  [Dimension.MODEL]: 'model_id',
+  [Dimension.ROUTE_RULE]: 'route_rule',
+  [Dimension.API_KEY]: 'api_key',
+};
+
+/**
+ * The per-dimension latency sketches that answer a query, or null: at most one dimension among the
+ * grouping and the rolled-up filters, and no status or cached filter. `value` is the filter's value
+ * on that dimension, if any.
+ */
+function narrowLatencyDim(filter: TraceFilterData | null | undefined, dims: Dimension[]): { dim: string; value?: string } | null {
+  if (filter?.status != null || filter?.cached != null) return null;
+  const filtered: Array<[string, string]> = [];
+  if (filter?.prompt != null) filtered.push(['prompt', filter.prompt]);
+  if (filter?.label != null) filtered.push(['label', filter.label]);
+  if (filter?.modelId != null) filtered.push(['model_id', filter.modelId]);
+  if (filter?.apiKey != null) filtered.push(['api_key', filter.apiKey]);
+  const columns = new Set([...dims.map((d) => DIMENSION_COLUMN[d]), ...filtered.map(([c]) => c)]);
+  if (columns.size > 1 || columns.has(undefined)) return null;
+  const [dim = ''] = columns as Set<string>;
+  const value = filtered[0]?.[1];
+  return value === undefined ? { dim } : { dim, value };
+}
+
+/** The group of an answer row (its bucket and keys), as a string: the same for rolled-up and raw rows. */
+function groupKey(dims: Dimension[], row: Record<string, unknown>): string {
+  const keys = keysOf(dims, row);
+  return JSON.stringify([dateOrNull(row.bucket)?.getTime() ?? null, ...dims.map((d) => keys[d] ?? null)]);
+}
+
+/** A sketch's bins in key order, for `sketchQuantile`. */
+const sortedBins = (bins: SketchBins): Array<[number, number]> => [...bins].sort((a, b) => a[0] - b[0]);
+
 /** True when a query needs a dimension or filter the rollups do not carry (USER, TAG, an eval run). */
 function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
   // The rollups keep no user, tag, eval run or OpenTelemetry trace id: those filters read the raw traces.
@@ -251,40 +289,75 @@ export class AnalyticsService {
       p.values,
     );
     this.capped(counts);
-    const qp = new SqlParams();
-    const keyCols = g.groupBy;
-    const binParts = [
-      ...this.rollupParts(qp, filter, g.dims, bucket, `'l' AS m, e.key::int AS k, e.value::bigint AS n`, `, jsonb_each_text(r.latency_bins) AS e`),
-      ...this.rollupParts(qp, filter, g.dims, bucket, `'t' AS m, e.key::int AS k, e.value::bigint AS n`, `, jsonb_each_text(r.ttft_bins) AS e`),
-      ...this.rawParts(qp, filter, g.dims, bucket, `'l' AS m, trace_sketch_key(t.latency_ms) AS k, 1 AS n`, 't.latency_ms IS NOT NULL'),
-      ...this.rawParts(qp, filter, g.dims, bucket, `'t' AS m, trace_sketch_key(t.ttft_ms) AS k, 1 AS n`, 't.ttft_ms IS NOT NULL'),
-    ].join(' UNION ALL ');
-    // DDSketch quantile: the first bin whose cumulative count exceeds q * (n - 1).
-    const q = (x: number, as: string) => `min(k) FILTER (WHERE cum > ${x} * (tot - 1)) AS ${as}`;
-    const quantiles: Array<Record<string, unknown>> = await this.db.query(
-      `WITH b AS (SELECT ${keyCols}, m, k, sum(n) AS n FROM (${binParts}) u GROUP BY ${keyCols}, m, k),
-       c AS (SELECT ${keyCols}, m, k, sum(n) OVER (PARTITION BY ${keyCols}, m ORDER BY k) AS cum, sum(n) OVER (PARTITION BY ${keyCols}, m) AS tot FROM b)
-       SELECT ${keyCols}, m, ${q(0.5, 'q50')}, ${q(0.95, 'q95')}, ${q(0.99, 'q99')} FROM c GROUP BY ${keyCols}, m`,
-      qp.values,
-    );
-    const rowKey = (r: Record<string, unknown>) => JSON.stringify([dateOrNull(r.bucket)?.getTime() ?? null, ...g.dims.map((_, i) => r[`k${i}`] ?? null)]);
-    const byKey = new Map<string, Record<string, unknown>>();
-    for (const r of quantiles) byKey.set(`${rowKey(r)}|${String(r.m)}`, r);
-    const value = (r: Record<string, unknown> | undefined, col: string) => (r?.[col] === null || r?.[col] === undefined ? null : sketchValue(Number(r[col])));
+    const sketches = await this.latencySketches(filter, g, bucket);
     return counts.map((r) => {
-      const l = byKey.get(`${rowKey(r)}|l`);
-      const t = byKey.get(`${rowKey(r)}|t`);
+      const s = sketches.get(groupKey(g.dims, r));
       const n = num(r.latency_count);
+      const l = s ? sortedBins(s.l) : [];
+      const t = s ? sortedBins(s.t) : [];
       return toLatencyRow(g.dims, {
         ...r,
         avg_ms: n ? num(r.latency_sum) / n : null,
-        p50: value(l, 'q50'),
-        p95: value(l, 'q95'),
-        p99: value(l, 'q99'),
-        ttft_p50: value(t, 'q50'),
-        ttft_p95: value(t, 'q95'),
+        p50: sketchQuantile(l, 0.5),
+        p95: sketchQuantile(l, 0.95),
+        p99: sketchQuantile(l, 0.99),
+        ttft_p50: sketchQuantile(t, 0.5),
+        ttft_p95: sketchQuantile(t, 0.95),
       });
     });
+  }
+
+  /**
+   * The merged latency and TTFT sketches of each group (keyed by `groupKey`). Rolled-up rows bring
+   * their bins as jsonb and are merged here, in JS (adding counts per key: far cheaper than
+   * unnesting jsonb in SQL); the raw partial hours at the edges are binned by SQL
+   * (`trace_sketch_key`). A query on at most one dimension, filtered by nothing but time, source and
+   * that dimension, reads the per-dimension sketches (`trace_latency_rollups_*`): one row per
+   * (bucket, value) instead of one per combination of every dimension.
+   */
+  private async latencySketches(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined): Promise<Map<string, { l: SketchBins; t: SketchBins }>> {
+    const p = new SqlParams();
+    const rp = new SqlParams();
+    const narrow = narrowLatencyDim(filter, g.dims);
+    const rolled =
+      narrow === null
+        ? this.rollupParts(p, filter, g.dims, bucket, 'r.latency_bins AS l, r.ttft_bins AS t')
+        : planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) => {
+            const cond = rangeConditions(range, 'r.bucket', p);
+            cond.push(`r.source = ${p.add(filter?.source ?? TraceSource.PRODUCTION)}`, `r.dim = ${p.add(narrow.dim)}`);
+            if (narrow.value !== undefined) cond.push(`r.value = ${p.add(narrow.value)}`);
+            const keys = g.dims.length ? 'r.value AS k0, ' : '';
+            const b = bucket ? `date_trunc('${BUCKET_UNIT[bucket]}', r.bucket, 'UTC')` : 'NULL::timestamptz';
+            return `SELECT ${keys}${b} AS bucket, r.latency_bins AS l, r.ttft_bins AS t FROM trace_latency_rollups_${range.level} r ${where(cond)}`;
+          });
+    const keyCols = g.groupBy;
+    const raw = [
+      ...this.rawParts(rp, filter, g.dims, bucket, `'l' AS m, trace_sketch_key(t.latency_ms) AS k`, 't.latency_ms IS NOT NULL'),
+      ...this.rawParts(rp, filter, g.dims, bucket, `'t' AS m, trace_sketch_key(t.ttft_ms) AS k`, 't.ttft_ms IS NOT NULL'),
+    ].map((sql) => `SELECT ${keyCols}, m, k, count(*) AS n FROM (${sql}) x GROUP BY ${keyCols}, m, k`);
+    const out = new Map<string, { l: SketchBins; t: SketchBins }>();
+    const sketchOf = (key: string) => {
+      let s = out.get(key);
+      if (!s) out.set(key, (s = { l: new Map(), t: new Map() }));
+      return s;
+    };
+    const add = (bins: SketchBins, k: number, n: number) => bins.set(k, (bins.get(k) ?? 0) + n);
+    const [rolledRows, rawRows] = await Promise.all([
+      rolled.length ? (this.db.query(rolled.join(' UNION ALL '), p.values) as Promise<Array<Record<string, unknown>>>) : [],
+      raw.length ? (this.db.query(raw.join(' UNION ALL '), rp.values) as Promise<Array<Record<string, unknown>>>) : [],
+    ]);
+    for (const r of rolledRows) {
+      const s = sketchOf(groupKey(g.dims, r));
+      for (const [m, bins] of [
+        ['l', s.l],
+        ['t', s.t],
+      ] as const) {
+        const json = (typeof r[m] === 'string' ? JSON.parse(r[m]) : r[m]) as Record<string, number>;
+        for (const k in json) add(bins, Number(k), Number(json[k]));
+      }
+    }
+    for (const r of rawRows) add(r.m === 'l' ? sketchOf(groupKey(g.dims, r)).l : sketchOf(groupKey(g.dims, r)).t, Number(r.k), num(r.n));
+    return out;
   }
 
   /** Response-cache hits, hit rate and money saved per bucket. */

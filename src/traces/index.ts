@@ -27,5 +27,5 @@ export {
 export { tracesModule } from './traces.module';
 export { writeTraceBatch } from './trace-writer';
 export { rebuildRollups } from './rollup-rebuild';
-export { sketchKey, sketchValue, sketchQuantile, SKETCH_RELATIVE_ACCURACY, rollupDeltas, type WrittenRecord } from './trace-rollups';
+export { sketchKey, sketchValue, sketchQuantile, SKETCH_RELATIVE_ACCURACY, rollupDeltas, type SketchBins, type WrittenRecord } from './trace-rollups';
 export * from './clickhouse';

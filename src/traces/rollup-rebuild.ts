@@ -29,6 +29,26 @@ export const rollupGuardrailsSql = (unit: 'hour' | 'day') => `
   WHERE action <> 'NONE'
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13`;
 
+/** The text of each `LATENCY_DIMS` dimension over `traces`. */
+const LATENCY_DIM_SQL: Array<[dim: string, value: string]> = [
+  ['', 'NULL::text'],
+  ['prompt', 'prompt'],
+  ['prompt_version', 'prompt_version::text'],
+  ['label', 'label'],
+  ['model_id', 'model_id'],
+  ['route_rule', 'route_rule'],
+  ['api_key', 'api_key'],
+];
+
+/** Latency sketches per single dimension (`trace_latency_rollups_<level>`), as `rollupDeltas()` folds them. */
+export const rollupLatencySql = (unit: 'hour' | 'day') => `
+  INSERT INTO trace_latency_rollups_${unit === 'hour' ? 'hourly' : 'daily'} (bucket, source, dim, value, latency_bins, ttft_bins)
+  SELECT date_trunc('${unit}', created_at, 'UTC') AS bucket, source, dim, value, ${bins('latency_ms')}, ${bins('ttft_ms')}
+  FROM traces
+  CROSS JOIN LATERAL (VALUES ${LATENCY_DIM_SQL.map(([d, v]) => `('${d}', ${v})`).join(', ')}) AS d(dim, value)
+  WHERE latency_ms IS NOT NULL OR ttft_ms IS NOT NULL
+  GROUP BY 1, 2, 3, 4`;
+
 /**
  * Recomputes the rollups from the raw traces (`npm run rollups:rebuild`), in one transaction: the
  * traces table is locked against writes meanwhile (SHARE mode: readers go on, the trace writer waits),
@@ -41,8 +61,10 @@ export async function rebuildRollups(db: DataSource): Promise<{ rollups: number;
       const level = unit === 'hour' ? 'hourly' : 'daily';
       await m.query(`DELETE FROM trace_rollups_${level}`);
       await m.query(`DELETE FROM trace_guardrail_rollups_${level}`);
+      await m.query(`DELETE FROM trace_latency_rollups_${level}`);
       await m.query(rollupTracesSql(unit));
       await m.query(rollupGuardrailsSql(unit));
+      await m.query(rollupLatencySql(unit));
     }
     const [r] = await m.query('SELECT (SELECT count(*) FROM trace_rollups_hourly)::int AS a, (SELECT count(*) FROM trace_guardrail_rollups_hourly)::int AS b');
     return { rollups: Number(r.a), guardrails: Number(r.b) };

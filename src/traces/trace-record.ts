@@ -106,7 +106,7 @@ export const spanSchema = z.strictObject({
   name: z.string().min(1),
   startedAt: when.transform((d) => d.toISOString()),
   durationMs: ms,
-  attributes: jsonObject.nullish().transform((v) => v ?? null),
+  attributes: jsonObject.nullable().default(null),
 });
 
 /** Tokens split by the pipeline stage they came from (uncached input per stage, and output). */
@@ -129,52 +129,45 @@ export const traceRecordSchema = z
   .strictObject({
     id: z.uuid(),
     createdAt: when.optional(),
-    prompt: text.nullish().transform((v) => v ?? null),
-    promptVersion: z
-      .number()
-      .int()
-      .nullish()
-      .transform((v) => v ?? null),
-    label: text.nullish().transform((v) => v ?? null),
-    modelId: text.nullish().transform((v) => v ?? null),
-    routedBy: text.nullish().transform((v) => v ?? null),
+    prompt: text.nullable().default(null),
+    promptVersion: z.number().int().nullable().default(null),
+    label: text.nullable().default(null),
+    modelId: text.nullable().default(null),
+    routedBy: text.nullable().default(null),
     routeRule: text.nullish(),
-    user: text.nullish().transform((v) => v ?? null),
-    sessionId: text.nullish().transform((v) => v ?? null),
-    apiKey: text.nullish().transform((v) => v ?? null),
+    user: text.nullable().default(null),
+    sessionId: text.nullable().default(null),
+    apiKey: text.nullable().default(null),
     tags: z.array(z.string()).default([]),
     source: z.enum(TraceSource).default('PRODUCTION'),
-    evalRunId: z
-      .uuid()
-      .nullish()
-      .transform((v) => v ?? null),
+    evalRunId: z.uuid().nullable().default(null),
     status: z.enum(GenerationStatus),
-    errorCode: text.nullish().transform((v) => v ?? null),
-    stopReason: text.nullish().transform((v) => v ?? null),
+    errorCode: text.nullable().default(null),
+    stopReason: text.nullable().default(null),
     cached: z.boolean().default(false),
     request: traceRequestSchema,
-    assembledPrompt: assembledPromptSchema.nullish().transform((v) => v ?? null),
-    output: text.nullish().transform((v) => v ?? null),
-    usage: usageSchema.nullish().transform((v) => v ?? null),
+    assembledPrompt: assembledPromptSchema.nullable().default(null),
+    output: text.nullable().default(null),
+    usage: usageSchema.nullable().default(null),
     costMicros: micros.default(0),
-    costByStage: stageCostSchema.nullish().transform((v) => v ?? null),
+    costByStage: stageCostSchema.nullable().default(null),
     savedMicros: micros.default(0),
-    latencyMs: ms.nullish().transform((v) => v ?? null),
-    ttftMs: ms.nullish().transform((v) => v ?? null),
+    latencyMs: ms.nullable().default(null),
+    ttftMs: ms.nullable().default(null),
     guardrailEvents: z.array(guardrailEventSchema).default([]),
     spans: z.array(spanSchema).default([]),
     /** W3C trace id (32 hex digits) of the operation that made the generation: joins the trace with log lines and exported spans. */
     otelTraceId: z
       .string()
       .regex(/^[0-9a-f]{32}$/)
-      .nullish()
-      .transform((v) => v ?? null),
+      .nullable()
+      .default(null),
     /** The caller's span id from its `traceparent` (16 hex digits); not stored, read by the span exporter. */
     otelParentSpanId: z
       .string()
       .regex(/^[0-9a-f]{16}$/)
-      .nullish()
-      .transform((v) => v ?? null),
+      .nullable()
+      .default(null),
     /** The caller's sampling decision; not stored. */
     otelSampled: z.boolean().default(true),
   })

@@ -38,8 +38,18 @@ export function sketchValue(key: number): number {
   return key === SKETCH_ZERO_KEY ? 0 : sketchMapping.value(key);
 }
 
-/** Bins of a sketch: key -> count. JSON-shaped so PostgreSQL stores it as jsonb. */
-export type SketchBins = Record<string, number>;
+/**
+ * Bins of a sketch: key -> count. A Map, not an object: integer-like keys would make V8 allocate an
+ * array as long as the largest key for every sketch. Sent to PostgreSQL as jsonb `{"key": count}`.
+ */
+export type SketchBins = Map<number, number>;
+
+/** A sketch as the JSON object PostgreSQL stores (`jsonb`): `{"key": count, ...}`. */
+export function sketchJson(bins: SketchBins): string {
+  let out = '';
+  for (const [k, n] of bins) out += `${out ? ',' : ''}"${k}":${n}`;
+  return `{${out}}`;
+}
 
 /**
  * The DDSketch quantile (as the library computes it): the value of the first bin whose cumulative
@@ -106,6 +116,45 @@ export interface GuardrailRollupDelta extends RollupDims {
   anonymized: number;
 }
 
+/**
+ * The dimensions of `trace_latency_rollups_<level>`: every rolled-up dimension alone, and '' (all
+ * traffic). A latency query grouping by at most one of them, without other filters than the time
+ * range and source, reads these rows: one per (bucket, value) instead of one per combination of
+ * every dimension, so percentiles over long ranges merge far fewer sketches.
+ */
+export const LATENCY_DIMS = ['', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key'] as const;
+export type LatencyDim = (typeof LATENCY_DIMS)[number];
+
+function latencyDims(r: ValidTraceRecord): Array<[LatencyDim, string | null]> {
+  return [
+    ['', null],
+    ['prompt', r.prompt],
+    ['prompt_version', r.promptVersion === null ? null : String(r.promptVersion)],
+    ['label', r.label],
+    ['model_id', r.modelId],
+    ['route_rule', r.routeRule ?? null],
+    ['api_key', r.apiKey],
+  ];
+}
+
+/** One row of `trace_latency_rollups_<level>`, as a delta to add. */
+export interface LatencyRollupDelta {
+  bucket: Date;
+  source: string;
+  dim: LatencyDim;
+  /** The dimension's value as text (null for '' and for a null value). */
+  value: string | null;
+  latencyBins: SketchBins;
+  ttftBins: SketchBins;
+}
+
+/** The deltas of one batch at one level, each list in key order. */
+export interface RollupDeltas {
+  rollups: RollupDelta[];
+  guardrails: GuardrailRollupDelta[];
+  latency: LatencyRollupDelta[];
+}
+
 /** A record as written: its stored `created_at` is `createdAt` or the enqueue time. */
 export interface WrittenRecord {
   record: ValidTraceRecord;
@@ -116,10 +165,37 @@ export interface WrittenRecord {
 export const ROLLUP_LEVELS = { hourly: 3_600_000, daily: 86_400_000 } as const;
 export type RollupLevel = keyof typeof ROLLUP_LEVELS;
 
-function dimsOf(w: WrittenRecord, size: number): RollupDims {
-  const r = w.record;
+/** Field separator of a rollup key; a string holding it (or the escape) is escaped, so keys never collide. */
+const SEP = '\u0001';
+const ESCAPES = /[\u0001\u0002]/;
+const part = (v: string | null): string => (v === null ? '\u0002n' : ESCAPES.test(v) ? v.replace(/[\u0001\u0002]/g, (c) => (c === SEP ? '\u0002a' : '\u0002b')) : v);
+
+/** The rolled-up dimensions of a record (every key column but the bucket), as one collision-free string. */
+function dimsKey(r: ValidTraceRecord): string {
+  return (
+    part(r.prompt) +
+    SEP +
+    (r.promptVersion === null ? '\u0002n' : String(r.promptVersion)) +
+    SEP +
+    part(r.label) +
+    SEP +
+    part(r.modelId) +
+    SEP +
+    part(r.routeRule ?? null) +
+    SEP +
+    part(r.apiKey) +
+    SEP +
+    r.status +
+    SEP +
+    (r.cached ? 't' : 'f') +
+    SEP +
+    r.source
+  );
+}
+
+function dimsOf(r: ValidTraceRecord, bucket: number): RollupDims {
   return {
-    bucket: new Date(Math.floor((r.createdAt ?? w.at).getTime() / size) * size),
+    bucket: new Date(bucket),
     prompt: r.prompt,
     promptVersion: r.promptVersion,
     label: r.label,
@@ -132,11 +208,9 @@ function dimsOf(w: WrittenRecord, size: number): RollupDims {
   };
 }
 
-const keyOf = (d: RollupDims) => JSON.stringify([d.bucket.getTime(), d.prompt, d.promptVersion, d.label, d.modelId, d.routeRule, d.apiKey, d.status, d.cached, d.source]);
-
 const addBin = (bins: SketchBins, value: number) => {
-  const k = String(sketchKey(value));
-  bins[k] = (bins[k] ?? 0) + 1;
+  const k = sketchKey(value);
+  bins.set(k, (bins.get(k) ?? 0) + 1);
 };
 
 /**
@@ -161,18 +235,19 @@ export function guardrailTriggers(r: ValidTraceRecord): Map<string, { policy: st
 }
 
 /** Folds written records into rollup deltas (pure; one delta per distinct hour × dimensions). */
-export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): { rollups: RollupDelta[]; guardrails: GuardrailRollupDelta[] } {
+export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): RollupDeltas {
   const size = ROLLUP_LEVELS[level];
   const rollups = new Map<string, RollupDelta>();
   const guardrails = new Map<string, GuardrailRollupDelta>();
+  const latency = new Map<string, LatencyRollupDelta>();
   for (const w of rows) {
     const r = w.record;
-    const dims = dimsOf(w, size);
-    const key = keyOf(dims);
+    const bucket = Math.floor((r.createdAt ?? w.at).getTime() / size) * size;
+    const key = `${bucket}${SEP}${dimsKey(r)}`;
     let d = rollups.get(key);
     if (!d) {
       d = {
-        ...dims,
+        ...dimsOf(r, bucket),
         requests: 0,
         inputTokens: 0,
         outputTokens: 0,
@@ -189,8 +264,8 @@ export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly
         savedMicros: 0,
         latencyCount: 0,
         latencySum: 0,
-        latencyBins: {},
-        ttftBins: {},
+        latencyBins: new Map(),
+        ttftBins: new Map(),
       };
       rollups.set(key, d);
     }
@@ -217,11 +292,24 @@ export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly
       addBin(d.latencyBins, r.latencyMs);
     }
     if (r.ttftMs !== null) addBin(d.ttftBins, r.ttftMs);
+    if (r.latencyMs !== null || r.ttftMs !== null) {
+      for (const [dim, value] of latencyDims(r)) {
+        const lk = `${bucket}${SEP}${r.source}${SEP}${dim}${SEP}${part(value)}`;
+        let l = latency.get(lk);
+        if (!l) {
+          l = { bucket: new Date(bucket), source: r.source, dim, value, latencyBins: new Map(), ttftBins: new Map() };
+          latency.set(lk, l);
+        }
+        if (r.latencyMs !== null) addBin(l.latencyBins, r.latencyMs);
+        if (r.ttftMs !== null) addBin(l.ttftBins, r.ttftMs);
+      }
+    }
+    if (!r.guardrailEvents.length) continue;
     for (const [tk, t] of guardrailTriggers(r)) {
-      const gk = `${key}|${tk}`;
+      const gk = `${key}${SEP}${tk}`;
       let g = guardrails.get(gk);
       if (!g) {
-        g = { ...dims, policy: t.policy, kind: t.kind, direction: t.direction, triggered: 0, blocked: 0, anonymized: 0 };
+        g = { ...dimsOf(r, bucket), policy: t.policy, kind: t.kind, direction: t.direction, triggered: 0, blocked: 0, anonymized: 0 };
         guardrails.set(gk, g);
       }
       g.triggered++;
@@ -231,80 +319,132 @@ export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly
   }
   // Sorted by key: concurrent writers then lock the rows they share in the same order (no deadlock).
   const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  return { rollups: sorted(rollups), guardrails: sorted(guardrails) };
+  return { rollups: sorted(rollups), guardrails: sorted(guardrails), latency: sorted(latency) };
 }
 
-const DIM_CELLS: Array<[string, (d: RollupDelta | GuardrailRollupDelta) => unknown, string]> = [
-  ['bucket', (d) => d.bucket, 'timestamptz'],
-  ['prompt', (d) => d.prompt, 'text'],
-  ['prompt_version', (d) => d.promptVersion, 'int'],
-  ['label', (d) => d.label, 'text'],
-  ['model_id', (d) => d.modelId, 'text'],
-  ['route_rule', (d) => d.routeRule, 'text'],
-  ['api_key', (d) => d.apiKey, 'text'],
-  ['status', (d) => d.status, 'text'],
-  ['cached', (d) => d.cached, 'boolean'],
-  ['source', (d) => d.source, 'text'],
+/** A rollup column: its name, SQL type, and the delta field it is read from (a `json_to_recordset` column). */
+type Cell = [column: string, type: string, field: string];
+
+const DIM_CELLS: Cell[] = [
+  ['bucket', 'timestamptz', 'bucket'],
+  ['prompt', 'text', 'prompt'],
+  ['prompt_version', 'int', 'promptVersion'],
+  ['label', 'text', 'label'],
+  ['model_id', 'text', 'modelId'],
+  ['route_rule', 'text', 'routeRule'],
+  ['api_key', 'text', 'apiKey'],
+  ['status', 'text', 'status'],
+  ['cached', 'boolean', 'cached'],
+  ['source', 'text', 'source'],
 ];
 
-const SUM_CELLS: Array<[string, (d: RollupDelta) => unknown, string]> = [
-  ['requests', (d) => d.requests, 'bigint'],
-  ['input_tokens', (d) => d.inputTokens, 'bigint'],
-  ['output_tokens', (d) => d.outputTokens, 'bigint'],
-  ['cache_read_tokens', (d) => d.cacheReadTokens, 'bigint'],
-  ['cache_write_tokens', (d) => d.cacheWriteTokens, 'bigint'],
-  ['cost_micros', (d) => d.costMicros, 'bigint'],
-  ['cost_system_micros', (d) => d.costSystemMicros, 'bigint'],
-  ['cost_context_micros', (d) => d.costContextMicros, 'bigint'],
-  ['cost_history_micros', (d) => d.costHistoryMicros, 'bigint'],
-  ['cost_input_micros', (d) => d.costInputMicros, 'bigint'],
-  ['cost_output_micros', (d) => d.costOutputMicros, 'bigint'],
-  ['cost_cache_read_micros', (d) => d.costCacheReadMicros, 'bigint'],
-  ['cost_cache_write_micros', (d) => d.costCacheWriteMicros, 'bigint'],
-  ['saved_micros', (d) => d.savedMicros, 'bigint'],
-  ['latency_count', (d) => d.latencyCount, 'bigint'],
-  ['latency_sum', (d) => d.latencySum, 'float8'],
+const SUM_CELLS: Cell[] = [
+  ['requests', 'bigint', 'requests'],
+  ['input_tokens', 'bigint', 'inputTokens'],
+  ['output_tokens', 'bigint', 'outputTokens'],
+  ['cache_read_tokens', 'bigint', 'cacheReadTokens'],
+  ['cache_write_tokens', 'bigint', 'cacheWriteTokens'],
+  ['cost_micros', 'bigint', 'costMicros'],
+  ['cost_system_micros', 'bigint', 'costSystemMicros'],
+  ['cost_context_micros', 'bigint', 'costContextMicros'],
+  ['cost_history_micros', 'bigint', 'costHistoryMicros'],
+  ['cost_input_micros', 'bigint', 'costInputMicros'],
+  ['cost_output_micros', 'bigint', 'costOutputMicros'],
+  ['cost_cache_read_micros', 'bigint', 'costCacheReadMicros'],
+  ['cost_cache_write_micros', 'bigint', 'costCacheWriteMicros'],
+  ['saved_micros', 'bigint', 'savedMicros'],
+  ['latency_count', 'bigint', 'latencyCount'],
+  ['latency_sum', 'float8', 'latencySum'],
 ];
 
-const BIN_CELLS: Array<[string, (d: RollupDelta) => unknown, string]> = [
-  ['latency_bins', (d) => JSON.stringify(d.latencyBins), 'jsonb'],
-  ['ttft_bins', (d) => JSON.stringify(d.ttftBins), 'jsonb'],
+/** Sketches travel as JSON text (`sketchJson`) inside the deltas' JSON, and are parsed into jsonb. */
+const BIN_CELLS: Cell[] = [
+  ['latency_bins', 'text', 'latencyBins'],
+  ['ttft_bins', 'text', 'ttftBins'],
 ];
 
-const GUARDRAIL_CELLS: Array<[string, (d: GuardrailRollupDelta) => unknown, string]> = [
-  ['policy', (d) => d.policy, 'text'],
-  ['kind', (d) => d.kind, 'text'],
-  ['direction', (d) => d.direction, 'text'],
-  ['triggered', (d) => d.triggered, 'bigint'],
-  ['blocked', (d) => d.blocked, 'bigint'],
-  ['anonymized', (d) => d.anonymized, 'bigint'],
+const GUARDRAIL_CELLS: Cell[] = [
+  ['policy', 'text', 'policy'],
+  ['kind', 'text', 'kind'],
+  ['direction', 'text', 'direction'],
+  ['triggered', 'bigint', 'triggered'],
+  ['blocked', 'bigint', 'blocked'],
+  ['anonymized', 'bigint', 'anonymized'],
 ];
-
-function valuesSql<T>(rows: T[], cells: Array<[string, (d: T) => unknown, string]>): { tuples: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => `(${cells.map(([, v, cast]) => (params.push(v(row)), `$${params.length}::${cast}`)).join(', ')})`).join(', ');
-  return { tuples, params };
-}
 
 const DIM_LIST = ROLLUP_KEY_COLUMNS.join(', ');
 
-/** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged). */
-export function upsertRollupsSql(rows: RollupDelta[], level: RollupLevel = 'hourly'): { sql: string; params: unknown[] } {
-  const cells = [...DIM_CELLS, ...SUM_CELLS, ...BIN_CELLS] as Array<[string, (d: RollupDelta) => unknown, string]>;
-  const { tuples, params } = valuesSql(rows, cells);
+/**
+ * `INSERT INTO table (...) SELECT ... FROM json_to_recordset($n)`: the deltas travel as one JSON
+ * parameter (one native JSON.stringify instead of a bind parameter per cell), in key order (sorted
+ * by `rollupDeltas`), so concurrent writers lock shared rows in the same order.
+ */
+function fromJson(table: string, cells: Cell[], param: string): string {
+  const cols = cells.map(([c]) => c).join(', ');
+  const defs = cells.map(([, type, field]) => `"${field}" ${type}`).join(', ');
+  const values = cells.map(([c, , f]) => (c.endsWith('_bins') ? `x."${f}"::jsonb` : `x."${f}"`)).join(', ');
+  return `INSERT INTO ${table} AS r (${cols}) SELECT ${values} FROM json_to_recordset(${param}::json) AS x(${defs})`;
+}
+
+/** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged); the deltas are parameter `param`. */
+export function upsertRollupsStatement(level: RollupLevel, param = '$1'): string {
   const sums = SUM_CELLS.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`);
   const bins = BIN_CELLS.map(([c]) => `${c} = trace_sketch_merge(r.${c}, EXCLUDED.${c})`);
-  const sql = `INSERT INTO trace_rollups_${level} AS r (${cells.map(([c]) => c).join(', ')}) VALUES ${tuples}
+  return `${fromJson(`trace_rollups_${level}`, [...DIM_CELLS, ...SUM_CELLS, ...BIN_CELLS], param)}
     ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...bins].join(', ')}`;
-  return { sql, params };
+}
+
+/** The upsert adding deltas to `trace_latency_rollups_<level>` (sketch bins merged); the deltas are parameter `param`. */
+export function upsertLatencyRollupsStatement(level: RollupLevel, param = '$1'): string {
+  const cells: Cell[] = [['bucket', 'timestamptz', 'bucket'], ['source', 'text', 'source'], ['dim', 'text', 'dim'], ['value', 'text', 'value'], ...BIN_CELLS];
+  return `${fromJson(`trace_latency_rollups_${level}`, cells, param)}
+    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${BIN_CELLS.map(([c]) => `${c} = trace_sketch_merge(r.${c}, EXCLUDED.${c})`).join(', ')}`;
+}
+
+/** The upsert adding deltas to `trace_guardrail_rollups_<level>`; the deltas are parameter `param`. */
+export function upsertGuardrailRollupsStatement(level: RollupLevel, param = '$1'): string {
+  return `${fromJson(`trace_guardrail_rollups_${level}`, [...DIM_CELLS, ...GUARDRAIL_CELLS], param)}
+    ON CONFLICT (${DIM_LIST}, policy, kind, direction) DO UPDATE SET
+      triggered = r.triggered + EXCLUDED.triggered, blocked = r.blocked + EXCLUDED.blocked, anonymized = r.anonymized + EXCLUDED.anonymized`;
+}
+
+/** The deltas of `trace_rollups_<level>` as the JSON parameter of `upsertRollupsStatement`. */
+function rollupsJson(rows: RollupDelta[] | LatencyRollupDelta[]): string {
+  return JSON.stringify(rows, (k, v: unknown) => (v instanceof Map ? sketchJson(v) : v));
+}
+
+/** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged). */
+export function upsertRollupsSql(rows: RollupDelta[], level: RollupLevel = 'hourly'): { sql: string; params: unknown[] } {
+  return { sql: upsertRollupsStatement(level), params: [rollupsJson(rows)] };
 }
 
 /** The upsert adding deltas to `trace_guardrail_rollups_<level>`. */
 export function upsertGuardrailRollupsSql(rows: GuardrailRollupDelta[], level: RollupLevel = 'hourly'): { sql: string; params: unknown[] } {
-  const cells = [...DIM_CELLS, ...GUARDRAIL_CELLS] as Array<[string, (d: GuardrailRollupDelta) => unknown, string]>;
-  const { tuples, params } = valuesSql(rows, cells);
-  const sql = `INSERT INTO trace_guardrail_rollups_${level} AS r (${cells.map(([c]) => c).join(', ')}) VALUES ${tuples}
-    ON CONFLICT (${DIM_LIST}, policy, kind, direction) DO UPDATE SET
-      triggered = r.triggered + EXCLUDED.triggered, blocked = r.blocked + EXCLUDED.blocked, anonymized = r.anonymized + EXCLUDED.anonymized`;
-  return { sql, params };
+  return { sql: upsertGuardrailRollupsStatement(level), params: [JSON.stringify(rows)] };
+}
+
+/**
+ * Every rollup upsert of a batch in ONE statement (one round trip): a data-modifying CTE per table,
+ * the deltas of each as one JSON parameter. Tables without deltas are left out.
+ */
+export function upsertAllRollupsSql(deltas: Record<RollupLevel, RollupDeltas>): { sql: string; params: unknown[] } | null {
+  const params: unknown[] = [];
+  const ctes: string[] = [];
+  for (const level of Object.keys(ROLLUP_LEVELS) as RollupLevel[]) {
+    const { rollups, guardrails, latency } = deltas[level];
+    if (rollups.length) {
+      params.push(rollupsJson(rollups));
+      ctes.push(upsertRollupsStatement(level, `$${params.length}`));
+    }
+    if (guardrails.length) {
+      params.push(JSON.stringify(guardrails));
+      ctes.push(upsertGuardrailRollupsStatement(level, `$${params.length}`));
+    }
+    if (latency.length) {
+      params.push(rollupsJson(latency));
+      ctes.push(upsertLatencyRollupsStatement(level, `$${params.length}`));
+    }
+  }
+  if (!ctes.length) return null;
+  return { sql: `WITH ${ctes.map((c, i) => `u${i} AS (${c} RETURNING 1)`).join(', ')} SELECT 1`, params };
 }

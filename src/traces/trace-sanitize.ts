@@ -38,8 +38,41 @@ export function sanitizeString(s: string, maxChars = DEFAULT_SANITIZE_LIMITS.max
   return wellFormed(cut) + truncationMarker(s.length);
 }
 
+/**
+ * The value made storable. A value that needs no change (the usual case: a well-formed record from
+ * the pipeline) is checked without copying and returned as is; otherwise a sanitized copy.
+ */
 export function sanitizeForStorage<T>(value: T, limits: SanitizeLimits = DEFAULT_SANITIZE_LIMITS): T {
-  return walk(value, limits, 0) as T;
+  return isClean(value, limits, 0) ? value : (walk(value, limits, 0) as T);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isWellFormed = (s: string): boolean => {
+  const native = (s as unknown as { isWellFormed?: () => boolean }).isWellFormed;
+  return typeof native === 'function' ? native.call(s) : !LONE_SURROGATE.test(s);
+};
+const cleanString = (s: string, max: number) => s.length <= max && !s.includes('\u0000') && isWellFormed(s);
+
+/** True when `walk` would return an equal value: nothing to cut, replace or drop. Allocates nothing. */
+function isClean(v: unknown, limits: SanitizeLimits, depth: number): boolean {
+  if (typeof v === 'string') return cleanString(v, limits.maxChars);
+  if (v === null || typeof v !== 'object') return typeof v !== 'number' || Number.isFinite(v);
+  if (v instanceof Date) return true;
+  if (depth >= limits.maxDepth) return false;
+  if (Array.isArray(v)) {
+    if (v.length > limits.maxItems) return false;
+    for (const x of v) if (!isClean(x, limits, depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  let n = 0;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = (v as Record<string, unknown>)[k];
+    if (++n > limits.maxItems || x === undefined || !cleanString(k, 200) || !isClean(x, limits, depth + 1)) return false;
+  }
+  return true;
 }
 
 function walk(v: unknown, limits: SanitizeLimits, depth: number): unknown {

@@ -1,17 +1,19 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
 import { repairTraceRecord, validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
-import { ROLLUP_LEVELS, rollupDeltas, upsertGuardrailRollupsSql, upsertRollupsSql, type RollupLevel, type WrittenRecord } from './trace-rollups';
+import { rollupDeltas, upsertAllRollupsSql, type WrittenRecord } from './trace-rollups';
 import { sanitizeForStorage } from './trace-sanitize';
 import { TraceSpool } from './trace-spool';
 import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** Knobs of the trace writer. */
 export interface TraceWriterOptions {
-  /** Rows per multi-row INSERT; a full batch is written at once. Default 200. */
+  /** Records per batch transaction; a full batch is written at once. Default 200. */
   batchSize?: number;
+  /** While the queue holds 4 batches or more, batches grow up to this many records. Default max(batchSize, 5000). */
+  maxBatchSize?: number;
   /** A partial batch is written at most this long after its first record arrived. Default 50 ms. */
   flushIntervalMs?: number;
   /** Records waiting to be written beyond this many are dropped (counted in `trace_writer_dropped_total`). Default 20 000. */
@@ -33,119 +35,126 @@ export interface TraceWriterOptions {
   writeBatch?: (db: DataSource, rows: WrittenRecord[]) => Promise<unknown>;
 }
 
+/** A batch taken from the queue, and its records that passed validation. */
+interface Prepared {
+  batch: Queued[];
+  valid: WrittenRecord[];
+}
+
 interface Queued {
   record: TraceRecord;
   /** When `enqueue()` was called: the default `createdAt`. */
   at: Date;
 }
 
-type Row = [column: string, value: (r: ValidTraceRecord, at: Date) => unknown, cast: string];
-
-/** PostgreSQL text and jsonb refuse NUL characters; a model output with one must not cost the trace. */
-const noNul = (v: string) => v.replace(/\0/g, '\uFFFD');
-const text = (v: string | null) => (v === null ? null : noNul(v));
-const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? noNul(x) : x));
-
-/** Column, value and SQL cast of every `traces` column, in INSERT order. */
-const ROWS: Row[] = [
-  ['id', (r) => r.id, 'uuid'],
-  ['created_at', (r, at) => r.createdAt ?? at, 'timestamptz'],
-  ['prompt', (r) => text(r.prompt), 'text'],
-  ['prompt_version', (r) => r.promptVersion, 'int'],
-  ['label', (r) => text(r.label), 'text'],
-  ['model_id', (r) => text(r.modelId), 'text'],
-  ['routed_by', (r) => text(r.routedBy), 'text'],
-  ['route_rule', (r) => text(r.routeRule), 'text'],
-  ['"user"', (r) => text(r.user), 'text'],
-  ['session_id', (r) => text(r.sessionId), 'text'],
-  ['api_key', (r) => text(r.apiKey), 'text'],
-  ['tags', (r) => r.tags.map(noNul), 'text[]'],
-  ['source', (r) => r.source, 'text'],
-  ['eval_run_id', (r) => r.evalRunId, 'uuid'],
-  ['status', (r) => r.status, 'text'],
-  ['error_code', (r) => text(r.errorCode), 'text'],
-  ['stop_reason', (r) => text(r.stopReason), 'text'],
-  ['cached', (r) => r.cached, 'boolean'],
-  // Sent as text and cast, so neither driver re-encodes the JSON.
-  ['request', (r) => json(r.request), 'text::jsonb'],
-  ['assembled_prompt', (r) => json(r.assembledPrompt ?? {}), 'text::jsonb'],
-  ['output', (r) => text(r.output), 'text'],
-  ['input_tokens', (r) => r.usage?.inputTokens ?? null, 'int'],
-  ['output_tokens', (r) => r.usage?.outputTokens ?? null, 'int'],
-  ['cache_read_tokens', (r) => r.usage?.cacheReadTokens ?? null, 'int'],
-  ['cache_write_tokens', (r) => r.usage?.cacheWriteTokens ?? null, 'int'],
-  ['stage_system_tokens', (r) => r.usage?.byStage.system ?? null, 'int'],
-  ['stage_context_tokens', (r) => r.usage?.byStage.context ?? null, 'int'],
-  ['stage_history_tokens', (r) => r.usage?.byStage.history ?? null, 'int'],
-  ['stage_input_tokens', (r) => r.usage?.byStage.input ?? null, 'int'],
-  ['stage_output_tokens', (r) => r.usage?.byStage.output ?? null, 'int'],
-  ['cost_micros', (r) => r.costMicros, 'bigint'],
-  ['cost_system_micros', (r) => r.costByStage?.system ?? null, 'bigint'],
-  ['cost_context_micros', (r) => r.costByStage?.context ?? null, 'bigint'],
-  ['cost_history_micros', (r) => r.costByStage?.history ?? null, 'bigint'],
-  ['cost_input_micros', (r) => r.costByStage?.input ?? null, 'bigint'],
-  ['cost_output_micros', (r) => r.costByStage?.output ?? null, 'bigint'],
-  ['cost_cache_read_micros', (r) => r.costByStage?.cacheRead ?? null, 'bigint'],
-  ['cost_cache_write_micros', (r) => r.costByStage?.cacheWrite ?? null, 'bigint'],
-  ['saved_micros', (r) => r.savedMicros, 'bigint'],
-  ['latency_ms', (r) => r.latencyMs, 'float8'],
-  ['ttft_ms', (r) => r.ttftMs, 'float8'],
-  ['guardrail_events', (r) => json(r.guardrailEvents), 'text::jsonb'],
-  ['spans', (r) => json(r.spans), 'text::jsonb'],
-  ['otel_trace_id', (r) => r.otelTraceId, 'text'],
+/**
+ * Every `traces` column, in INSERT order: the column, and its SQL expression over `x`, the
+ * `json_to_recordset` row of a validated record (the record itself travels as JSON, see
+ * `insertTracesSql`).
+ */
+const COLUMNS: Array<[column: string, expression: string]> = [
+  ['id', 'x.id'],
+  ['created_at', 'x."createdAt"'],
+  ['prompt', 'x.prompt'],
+  ['prompt_version', 'x."promptVersion"'],
+  ['label', 'x.label'],
+  ['model_id', 'x."modelId"'],
+  ['routed_by', 'x."routedBy"'],
+  ['route_rule', 'x."routeRule"'],
+  ['"user"', 'x."user"'],
+  ['session_id', 'x."sessionId"'],
+  ['api_key', 'x."apiKey"'],
+  ['tags', 'x.tags'],
+  ['source', 'x.source'],
+  ['eval_run_id', 'x."evalRunId"'],
+  ['status', 'x.status'],
+  ['error_code', 'x."errorCode"'],
+  ['stop_reason', 'x."stopReason"'],
+  ['cached', 'x.cached'],
+  ['request', 'x.request'],
+  ['assembled_prompt', `COALESCE(x."assembledPrompt", '{}')`],
+  ['output', 'x.output'],
+  ['input_tokens', `(x.usage->>'inputTokens')::int`],
+  ['output_tokens', `(x.usage->>'outputTokens')::int`],
+  ['cache_read_tokens', `(x.usage->>'cacheReadTokens')::int`],
+  ['cache_write_tokens', `(x.usage->>'cacheWriteTokens')::int`],
+  ['stage_system_tokens', `(x.usage->'byStage'->>'system')::int`],
+  ['stage_context_tokens', `(x.usage->'byStage'->>'context')::int`],
+  ['stage_history_tokens', `(x.usage->'byStage'->>'history')::int`],
+  ['stage_input_tokens', `(x.usage->'byStage'->>'input')::int`],
+  ['stage_output_tokens', `(x.usage->'byStage'->>'output')::int`],
+  ['cost_micros', 'x."costMicros"'],
+  ['cost_system_micros', `(x."costByStage"->>'system')::bigint`],
+  ['cost_context_micros', `(x."costByStage"->>'context')::bigint`],
+  ['cost_history_micros', `(x."costByStage"->>'history')::bigint`],
+  ['cost_input_micros', `(x."costByStage"->>'input')::bigint`],
+  ['cost_output_micros', `(x."costByStage"->>'output')::bigint`],
+  ['cost_cache_read_micros', `(x."costByStage"->>'cacheRead')::bigint`],
+  ['cost_cache_write_micros', `(x."costByStage"->>'cacheWrite')::bigint`],
+  ['saved_micros', 'x."savedMicros"'],
+  ['latency_ms', 'x."latencyMs"'],
+  ['ttft_ms', 'x."ttftMs"'],
+  ['guardrail_events', 'x."guardrailEvents"'],
+  ['spans', 'x.spans'],
+  ['otel_trace_id', 'x."otelTraceId"'],
 ];
 
-/** One multi-row INSERT for a batch; an id already stored is skipped, so a retried batch is idempotent. */
+/** The record fields `json_to_recordset` reads, with their SQL types. */
+const RECORD_FIELDS = `id uuid, "createdAt" timestamptz, prompt text, "promptVersion" int, label text, "modelId" text, "routedBy" text, "routeRule" text,
+  "user" text, "sessionId" text, "apiKey" text, tags text[], source text, "evalRunId" uuid, status text, "errorCode" text, "stopReason" text,
+  cached boolean, request jsonb, "assembledPrompt" jsonb, output text, usage json, "costMicros" bigint, "costByStage" json, "savedMicros" bigint,
+  "latencyMs" float8, "ttftMs" float8, "guardrailEvents" jsonb, spans jsonb, "otelTraceId" text`;
+
+const INSERT_TRACES = `INSERT INTO traces (${COLUMNS.map(([c]) => c).join(', ')})
+  SELECT ${COLUMNS.map(([, e]) => e).join(', ')} FROM json_to_recordset($1::json) AS x(${RECORD_FIELDS})
+  ON CONFLICT (id) DO NOTHING RETURNING id`;
+
+/**
+ * A NUL character (escaped `\u0000` in JSON, and not preceded by an escaping backslash) becomes
+ * U+FFFD: PostgreSQL text and jsonb refuse NUL, and a model output with one must not cost the trace.
+ */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+const noNul = (json: string) => (json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json);
+
+/**
+ * One INSERT for a batch: the validated records travel as ONE JSON parameter (a native
+ * `JSON.stringify`, far cheaper than a bind parameter per cell) and PostgreSQL spreads them into
+ * columns (`json_to_recordset`). An id already stored is skipped, so a retried batch is idempotent.
+ */
 export function insertTracesSql(rows: Array<{ record: ValidTraceRecord; at: Date }>): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const tuples = rows.map(({ record, at }) => {
-    const cells = ROWS.map(([, value, cast]) => {
-      params.push(value(record, at));
-      return `$${params.length}::${cast}`;
-    });
-    return `(${cells.join(', ')})`;
-  });
-  const sql = `INSERT INTO traces (${ROWS.map(([c]) => c).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`;
-  return { sql, params };
-}
-
-/** Rows per statement: keeps every statement under PostgreSQL's 65 535 bind parameters. */
-const STATEMENT_ROWS = 1000;
-
-function chunks<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
+  // `createdAt` defaults to the enqueue time; the record is not copied (nothing else reads createdAt unset).
+  const records = rows.map(({ record, at }) => (record.createdAt ? record : { ...record, createdAt: at }));
+  return { sql: INSERT_TRACES, params: [noNul(JSON.stringify(records))] };
 }
 
 /**
  * THE batch write: stores a batch of validated trace records and adds them to the rollups, in one
- * transaction. Only the rows the INSERT reports as new are rolled up, so a batch written twice (a
- * retry after a lost COMMIT reply, a spool replay after a crash) is counted once; a batch that fails
- * leaves neither traces nor rollups behind. Returns how many records were new.
+ * transaction of two statements (the INSERT, then every rollup upsert at once). Only the rows the
+ * INSERT reports as new are rolled up, so a batch written twice (a retry after a lost COMMIT reply,
+ * a spool replay after a crash) is counted once; a batch that fails leaves neither traces nor
+ * rollups behind. The deltas are computed before the INSERT (a batch is nearly always all new) and
+ * recomputed only when some id was already stored. Returns how many records were new.
  */
 export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Promise<number> {
   if (!rows.length) return 0;
+  const insert = insertTracesSql(rows);
+  const deltasOf = (xs: WrittenRecord[]) => ({ hourly: rollupDeltas(xs, 'hourly'), daily: rollupDeltas(xs, 'daily') });
   return db.transaction(async (m) => {
-    const inserted = new Set<string>();
-    for (const part of chunks(rows, STATEMENT_ROWS)) {
-      const { sql, params } = insertTracesSql(part);
-      const res: Array<{ id: string }> = await m.query(sql, params);
-      for (const r of res) inserted.add(r.id);
+    const inserting: Promise<Array<{ id: string }>> = m.query(insert.sql, insert.params);
+    inserting.catch(() => undefined); // Awaited below; this only keeps a failure from counting as unhandled meanwhile.
+    // The deltas are folded while the database inserts (the INSERT is sent on this turn).
+    await tick();
+    let deltas = deltasOf(rows);
+    const res = await inserting;
+    let fresh = rows;
+    if (res.length !== rows.length) {
+      // Some ids were stored before (a replay), or the batch holds an id twice: roll up each new id once.
+      const inserted = new Set(res.map((r) => r.id));
+      fresh = rows.filter((r) => inserted.delete(r.record.id));
+      deltas = deltasOf(fresh);
     }
-    // Each new id once: a batch holding the same id twice stored it once.
-    const fresh = rows.filter((r) => inserted.delete(r.record.id));
-    for (const level of Object.keys(ROLLUP_LEVELS) as RollupLevel[]) {
-      const { rollups, guardrails } = rollupDeltas(fresh, level);
-      for (const part of chunks(rollups, STATEMENT_ROWS)) {
-        const { sql, params } = upsertRollupsSql(part, level);
-        await m.query(sql, params);
-      }
-      for (const part of chunks(guardrails, STATEMENT_ROWS)) {
-        const { sql, params } = upsertGuardrailRollupsSql(part, level);
-        await m.query(sql, params);
-      }
-    }
+    const upsert = upsertAllRollupsSql(deltas);
+    if (upsert) await m.query(upsert.sql, upsert.params);
     return fresh.length;
   });
 }
@@ -160,6 +169,7 @@ export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Pr
  */
 export class TraceWriter {
   private readonly batchSize: number;
+  private readonly maxBatchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
   private readonly retryDelayMs: number;
@@ -206,6 +216,7 @@ export class TraceWriter {
     options: TraceWriterOptions = {},
   ) {
     this.batchSize = Math.max(1, options.batchSize ?? 200);
+    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 5000);
     this.flushIntervalMs = Math.max(0, options.flushIntervalMs ?? 50);
     this.maxQueue = Math.max(1, options.maxQueue ?? 20_000);
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
@@ -343,36 +354,66 @@ export class TraceWriter {
       });
   }
 
+  /** The next batch: `batchSize` records, or up to `maxBatchSize` while the queue is backlogged (fewer, larger transactions catch up faster). */
+  private take(): Queued[] {
+    const n = this.queue.length >= 4 * this.batchSize ? this.maxBatchSize : this.batchSize;
+    const batch = this.queue.splice(0, n);
+    this.metrics.queueDepth.set(this.queue.length);
+    return batch;
+  }
+
   private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, this.batchSize);
-      this.metrics.queueDepth.set(this.queue.length);
+    let next: Promise<Prepared> | null = this.queue.length ? this.prepare(this.take()) : null;
+    while (next) {
+      const current = await next;
+      const writing = this.writeValid(current.valid);
+      // Pipelined: the next batch is validated while the database writes this one.
+      next = this.queue.length ? this.prepare(this.take()) : null;
       let done = true;
       try {
-        done = await this.writeBatch(batch);
+        done = await writing;
       } catch (err) {
         this.logger.error({ err }, 'trace batch failed unexpectedly');
-      } finally {
-        if (done) this.finished += batch.length;
-        else this.queue.unshift(...batch);
       }
-      if (!done) return; // Giving up for now (closing): the rest stays queued and spooled.
+      if (done) {
+        this.finished += current.batch.length;
+        continue;
+      }
+      // Giving up for now (closing): the rest stays queued and spooled.
+      const following = next ? (await next).batch : [];
+      this.queue.unshift(...current.batch, ...following);
+      return;
     }
     // Everything appended so far is in the database (or given up on and logged).
     this.spool?.settled();
     this.metrics.spoolBytes.set(this.spool?.size ?? 0);
   }
 
-  /** Writes a batch; false when the database stayed unreachable past the close deadline. */
-  private async writeBatch(batch: Queued[]): Promise<boolean> {
-    const valid: Array<{ record: ValidTraceRecord; at: Date }> = [];
-    for (const q of batch) {
+  /**
+   * Validates a batch (an invalid record is dropped and counted), yielding to the event loop every
+   * few hundred records so a write in flight makes progress meanwhile.
+   */
+  private async prepare(batch: Queued[]): Promise<Prepared> {
+    const valid: WrittenRecord[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const q = batch[i]!;
       let v = validateTraceRecord(q.record);
       // A refused request's fields may not fit their types: keep them under request.invalid.
       if (!v.ok) v = validateTraceRecord(repairTraceRecord(q.record));
       if (v.ok) valid.push({ record: v.value, at: q.at });
       else this.drop('invalid', q.record, v.error);
+      if (i % 256 === 255) await tick();
     }
+    return { batch, valid };
+  }
+
+  /** Writes a batch; false when the database stayed unreachable past the close deadline. */
+  private async writeBatch(batch: Queued[]): Promise<boolean> {
+    return this.writeValid((await this.prepare(batch)).valid);
+  }
+
+  /** Writes validated records; false when the database stayed unreachable past the close deadline. */
+  private async writeValid(valid: WrittenRecord[]): Promise<boolean> {
     if (!valid.length) return true;
     let delay = this.retryDelayMs;
     for (let attempt = 0; ; attempt++) {
@@ -402,7 +443,7 @@ export class TraceWriter {
   }
 
   /** The error of a failed insert, or null when it went through. */
-  private async tryInsert(rows: Array<{ record: ValidTraceRecord; at: Date }>): Promise<unknown> {
+  private async tryInsert(rows: WrittenRecord[]): Promise<unknown> {
     try {
       await this.write(this.db, rows);
       this.metrics.written.inc(rows.length);

@@ -61,9 +61,13 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
       },
     });
     console.log(`- ingest: ${r.count} traces in ${r.seconds.toFixed(0)} s = ${Math.round(r.perSecond)} traces/s (validation, batch transactions with rollups, 2 writers)`);
-    await ds.query('VACUUM ANALYZE traces');
-    await ds.query('VACUUM ANALYZE trace_rollups_hourly');
-    await ds.query('VACUUM ANALYZE trace_guardrail_rollups_hourly');
+    const db = r.dbCpuMicrosPerTrace === null ? 'n/a' : `${r.dbCpuMicrosPerTrace.toFixed(1)} µs`;
+    console.log(
+      `- CPU per trace: ${r.nodeCpuMicrosPerTrace.toFixed(1)} µs in the Node process (generation included), ${db} in PostgreSQL: one free core each would ingest ${Math.round(1e6 / Math.max(r.nodeCpuMicrosPerTrace, r.dbCpuMicrosPerTrace ?? 0))} traces/s`,
+    );
+    for (const table of ['traces', 'trace_rollups_hourly', 'trace_rollups_daily', 'trace_guardrail_rollups_hourly', 'trace_guardrail_rollups_daily', 'trace_latency_rollups_hourly', 'trace_latency_rollups_daily']) {
+      await ds.query(`VACUUM ANALYZE ${table}`);
+    }
   } else console.log(`- reusing ${have} traces seeded earlier in ${name}`);
   const [sizes] = await ds.query(`SELECT pg_total_relation_size('traces') AS traces, pg_total_relation_size('trace_rollups_hourly') AS rollups,
     (SELECT count(*) FROM trace_rollups_hourly) AS rollup_rows, pg_total_relation_size('trace_guardrail_rollups_hourly') AS guardrails`);
@@ -89,6 +93,9 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
     ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
     ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
     ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
+    ['latencyStats by DAY, 30 days, filter prompt', (a) => a.latencyStats({ ...last30, prompt: 'support' }, [], B.DAY)],
+    ['latencyStats [PROMPT, MODEL] by DAY, 30 days', (a) => a.latencyStats(last30, [D.PROMPT, D.MODEL], B.DAY)],
+    ['latencyStats [MODEL] filter status, 30 days', (a) => a.latencyStats({ ...last30, status: 'COMPLETED' as never }, [D.MODEL], B.DAY)],
     ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
     ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
     ['costBreakdown [USER] filter user, 30 days (raw, indexed)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],

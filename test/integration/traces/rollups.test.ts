@@ -19,6 +19,8 @@ describe('trace rollups', () => {
     await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
     await ds.query('DELETE FROM trace_rollups_daily');
     await ds.query('DELETE FROM trace_guardrail_rollups_daily');
+    await ds.query('DELETE FROM trace_latency_rollups_hourly');
+    await ds.query('DELETE FROM trace_latency_rollups_daily');
   });
 
   const batch = (n: number, seed: number): WrittenRecord[] =>
@@ -38,9 +40,11 @@ describe('trace rollups', () => {
     const dailyG = await ds.query(
       `SELECT * FROM trace_guardrail_rollups_daily ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source, policy, kind, direction`,
     );
+    const lat = await ds.query(`SELECT * FROM trace_latency_rollups_hourly ORDER BY bucket, source, dim, value`);
+    const latDaily = await ds.query(`SELECT * FROM trace_latency_rollups_daily ORDER BY bucket, source, dim, value`);
     // A float sum depends on the order it was added in: compared to a millionth of a millisecond.
     for (const row of [...r, ...daily]) row.latency_sum = Math.round(Number(row.latency_sum) * 1e6) / 1e6;
-    return JSON.parse(JSON.stringify({ r, g, daily, dailyG }));
+    return JSON.parse(JSON.stringify({ r, g, daily, dailyG, lat, latDaily }));
   }
 
   /** Every rollup-backed answer equals the plain GROUP BY. */
@@ -65,7 +69,7 @@ describe('trace rollups', () => {
     // The process dies after batch B's traces were inserted but before its rollups: the transaction never commits.
     const original = ds.query.bind(ds);
     const spy = jest.spyOn(ds, 'query').mockImplementation(async (sql: string, params?: unknown[], runner?: QueryRunner) => {
-      if (sql.startsWith('INSERT INTO trace_guardrail_rollups_hourly')) throw new Error('killed');
+      if (sql.includes('INSERT INTO trace_guardrail_rollups_hourly')) throw new Error('killed');
       return original(sql, params, runner);
     });
     await expect(writeTraceBatch(ds, b)).rejects.toThrow('killed');
@@ -93,8 +97,10 @@ describe('trace rollups', () => {
     const incremental = await snapshot();
     expect(incremental.r.length).toBeGreaterThan(50);
     expect(incremental.g.length).toBeGreaterThan(5);
+    expect(incremental.lat.length).toBeGreaterThan(50);
     await ds.query('DELETE FROM trace_rollups_hourly WHERE prompt = $1', ['support']);
     await ds.query('DELETE FROM trace_rollups_daily WHERE prompt = $1', ['classify']);
+    await ds.query('DELETE FROM trace_latency_rollups_hourly WHERE dim = $1', ['model_id']);
     const counts = await rebuildRollups(ds);
     expect(counts).toEqual({ rollups: incremental.r.length, guardrails: incremental.g.length });
     expect(await snapshot()).toEqual(incremental);

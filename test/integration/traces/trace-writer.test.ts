@@ -22,6 +22,8 @@ describe('TraceWriter', () => {
     await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
     await ds.query('DELETE FROM trace_rollups_daily');
     await ds.query('DELETE FROM trace_guardrail_rollups_daily');
+    await ds.query('DELETE FROM trace_latency_rollups_hourly');
+    await ds.query('DELETE FROM trace_latency_rollups_daily');
     jest.restoreAllMocks();
   });
 
@@ -39,14 +41,14 @@ describe('TraceWriter', () => {
     return { w, metric };
   }
 
-  /** Counts the multi-row INSERTs the writer sends (and lets a test fail chosen ones). */
+  /** Counts the records of each batch INSERT the writer sends (one JSON parameter; and lets a test fail chosen ones). */
   function spyInserts(fail?: (sql: string, params: unknown[], call: number) => boolean) {
     const original = ds.query.bind(ds);
     const inserts: number[] = [];
     // The writer's statements run in a transaction: pass its query runner on.
     jest.spyOn(ds, 'query').mockImplementation(async (sql: string, params?: unknown[], runner?: QueryRunner) => {
       if (sql.startsWith('INSERT INTO traces')) {
-        inserts.push((sql.match(/\),\s*\(/g)?.length ?? 0) + 1);
+        inserts.push((JSON.parse(String(params?.[0])) as unknown[]).length);
         if (fail?.(sql, params ?? [], inserts.length)) throw new Error('simulated database failure');
       }
       return original(sql, params, runner);
@@ -138,7 +140,7 @@ describe('TraceWriter', () => {
   it('after a second failure writes the batch row by row, so one poisoned row loses only itself', async () => {
     const poison = randomUUID();
     const { w, metric } = writer({ retryDelayMs: 1 });
-    const inserts = spyInserts((_sql, params) => params.includes(poison));
+    const inserts = spyInserts((_sql, params) => String(params[0]).includes(poison));
     for (let i = 0; i < 5; i++) w.enqueue(traceRecord(i === 2 ? { id: poison } : {}));
     await w.close();
     expect(inserts).toEqual([5, 5, 1, 1, 1, 1, 1]);

@@ -25,6 +25,10 @@ const UNAVAILABLE_MESSAGES = [
   /terminating connection due to administrator command/i,
   /connect ECONNREFUSED/i,
   /Cannot use a pool after calling end on the pool/i,
+  // TypeORM releases a query runner when its connection emits 'error' (the server ended it): the
+  // next statement of that transaction fails with one of these, not with a connection error.
+  /Query runner already released/i,
+  /connection provided by a query runner was already released/i,
 ];
 
 /** Seconds a client should wait before retrying while the database is unavailable. */

@@ -164,8 +164,9 @@ export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Pr
  * it unstorable), appends it to the durable spool when one is configured, and pushes it to the
  * in-memory queue; batches are validated and written by one background loop (one INSERT in flight
  * at a time, so the writer never takes more than one pooled connection). While the database is
- * unreachable a batch is retried with backoff, never dropped; any other failure is retried once,
- * then its rows are written one by one so a single poisoned row cannot take the rest with it.
+ * unreachable (the error says so, or a ping right after fails) a batch is retried with backoff,
+ * never dropped; a refusal by a database that answers is retried once, then its rows are written one
+ * by one so a single poisoned row cannot take the rest with it.
  */
 export class TraceWriter {
   private readonly batchSize: number;
@@ -415,31 +416,63 @@ export class TraceWriter {
   /** Writes validated records; false when the database stayed unreachable past the close deadline. */
   private async writeValid(valid: WrittenRecord[]): Promise<boolean> {
     if (!valid.length) return true;
-    let delay = this.retryDelayMs;
-    for (let attempt = 0; ; attempt++) {
-      const err = await this.tryInsert(valid);
-      if (!err) {
-        this.metrics.batches.inc({ outcome: attempt ? 'retried' : 'ok' });
-        return true;
-      }
-      if (!isDatabaseUnavailable(err)) break;
-      // The database is down or restarting: wait and retry, never drop.
-      if (Date.now() + delay > this.giveUpAt) return false;
-      this.metrics.retries.inc();
-      if (attempt === 0) this.logger.warn({ rows: valid.length }, 'database unreachable: trace batch retried with backoff');
-      await sleep(delay);
-      delay = Math.min(delay * 2, this.maxRetryDelayMs);
-    }
-    await sleep(this.retryDelayMs);
-    if (!(await this.tryInsert(valid))) {
-      this.metrics.batches.inc({ outcome: 'retried' });
-      return true;
-    }
+    const whole = await this.insertPatiently(valid, 2, true);
+    if (whole !== 'refused') return whole === 'ok';
+    // Refused twice by a database that answers: row by row, so one poisoned row loses only itself.
     this.metrics.batches.inc({ outcome: 'split' });
     for (const row of valid) {
-      if (await this.tryInsert([row])) this.drop('write_failed', row.record);
+      const one = await this.insertPatiently([row], 1, false);
+      // Giving up (closing) mid-way: the whole batch stays queued and spooled; rows already written are skipped next time (ON CONFLICT).
+      if (one === 'gave_up') return false;
+      if (one === 'refused') this.drop('write_failed', row.record);
     }
     return true;
+  }
+
+  /**
+   * Inserts rows, waiting with backoff for as long as the database is unreachable (never dropping
+   * while it is); 'refused' once a reachable database has refused them `tries` times; 'gave_up' when
+   * the close deadline passes with the database still unreachable. `isBatch`: counted in
+   * `trace_writer_batches_total` (a row of a split batch is not).
+   */
+  private async insertPatiently(rows: Array<{ record: ValidTraceRecord; at: Date }>, tries: number, isBatch: boolean): Promise<'ok' | 'refused' | 'gave_up'> {
+    let delay = this.retryDelayMs;
+    let refusals = 0;
+    for (let attempt = 0; ; attempt++) {
+      const err = await this.tryInsert(rows);
+      if (!err) {
+        if (isBatch) this.metrics.batches.inc({ outcome: attempt ? 'retried' : 'ok' });
+        return 'ok';
+      }
+      if (await this.unreachable(err)) {
+        // The database is down or restarting: wait and retry, never drop.
+        if (Date.now() + delay > this.giveUpAt) return 'gave_up';
+        this.metrics.retries.inc();
+        if (delay === this.retryDelayMs) this.logger.warn({ rows: rows.length }, 'database unreachable: trace batch retried with backoff');
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.maxRetryDelayMs);
+        continue;
+      }
+      if (++refusals >= tries) return 'refused';
+      await sleep(this.retryDelayMs);
+    }
+  }
+
+  /**
+   * Whether a failed write means "the database cannot be reached": the error says so, or the
+   * database does not answer a ping right after. An error that says nothing (a driver's or ORM's
+   * own, such as TypeORM's "query runner was already released" once the server has ended the
+   * connection mid-transaction) must not be taken for a refusal of the rows, or rows acknowledged to
+   * a client would be dropped while the database restarts.
+   */
+  private async unreachable(err: unknown): Promise<boolean> {
+    if (isDatabaseUnavailable(err)) return true;
+    try {
+      await this.db.query('SELECT 1');
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   /** The error of a failed insert, or null when it went through. */

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
 import { formatError, toGraphQLError } from './graphql/errors';
+import { ServerEnded } from './graphql/server-ended';
 import { createOperationPolicy, MAX_MESSAGE_BYTES, withoutSuggestions } from './graphql/operation-policy';
 import type { Services } from './features';
 import { RETRY_AFTER_SECONDS } from './db/unavailable';
@@ -58,6 +59,9 @@ interface WsOperation {
   errorCode: string | null;
 }
 
+/** How long an operation ended by the server may take to send its last message before the socket closes. */
+const ENDING_WAIT_MS = 500;
+
 const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
 /** One http.Server: Apollo over HTTP and graphql-ws over WebSocket, both on /graphql. */
@@ -65,20 +69,37 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const { schema, services, logger, metrics } = deps;
   const authenticate = (secret: string) => services.apiKeys.authenticate(secret);
   let shuttingDown = false;
-  /** Open sockets and the key each authenticated with: a revoked key's sockets are closed (4403). */
-  const liveSockets = new Map<WebSocket, string>();
-  /** Operations running on each connection (until their last message is sent): a stop waits for them. */
-  const operations = new Map<object, Set<string>>();
-  const runningOperations = () => [...operations.values()].reduce((n, ids) => n + ids.size, 0);
+  /** Open sockets: the key each authenticated with (a revoked key's sockets are ended, 4403) and its graphql-ws context. */
+  const liveSockets = new Map<WebSocket, { secret: string; ctx: object }>();
+  /**
+   * Operations running on each connection (until their last message is sent), each with the abort
+   * the server ends it with (`ServerEnded`: revoked key, shutdown): a stop waits for them.
+   */
+  const operations = new Map<object, Map<string, AbortController>>();
+  const runningOperations = (ctx?: object) => (ctx ? (operations.get(ctx)?.size ?? 0) : [...operations.values()].reduce((n, ops) => n + ops.size, 0));
   const endOperation = (ctx: object, id: string) => operations.get(ctx)?.delete(id);
-  /** Resolves true once no operation runs on any socket, false after `timeoutMs`. */
-  const operationsDone = async (timeoutMs: number): Promise<boolean> => {
+  /** Resolves true once no operation runs (on `ctx`'s socket, or on any), false after `timeoutMs`. */
+  const operationsDone = async (timeoutMs: number, ctx?: object): Promise<boolean> => {
     const until = Date.now() + timeoutMs;
-    while (runningOperations() > 0) {
+    while (runningOperations(ctx) > 0) {
       if (Date.now() >= until) return false;
       await new Promise((r) => setTimeout(r, 20));
     }
     return true;
+  };
+  /**
+   * The server ends a socket: its running operations are aborted with `ended` (a generation then
+   * sends GenerationFailed with that code and writes its trace), given up to `ENDING_WAIT_MS` to send
+   * their last message, then the socket closes with `code`.
+   */
+  const endSocket = async (socket: WebSocket, code: number, reason: string, ended: ServerEnded): Promise<void> => {
+    const ctx = liveSockets.get(socket)?.ctx;
+    const ops = ctx ? operations.get(ctx) : undefined;
+    if (ctx && ops?.size) {
+      for (const abort of ops.values()) abort.abort(ended);
+      await operationsDone(ENDING_WAIT_MS, ctx);
+    }
+    socket.close(code, reason);
   };
   const app = express();
   const httpServer = http.createServer(app);
@@ -123,7 +144,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         }
         wsRoles.set(ctx.extra, key.role);
         const socket = ctx.extra.socket;
-        liveSockets.set(socket, secret);
+        liveSockets.set(socket, { secret, ctx });
         socket.once('close', () => liveSockets.delete(socket));
         return true;
       },
@@ -162,11 +183,13 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         const invalid = policy.validate(schema, document);
         if (invalid.length) return invalid.map(wsError);
         try {
-          const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), undefined, op.telemetry);
+          // Aborted only by the server (revoked key, shutdown); a client gone completes the operation instead.
+          const abort = new AbortController();
+          const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), abort.signal, op.telemetry);
           op.role = contextValue.apiKey?.role ?? op.role;
-          let ids = operations.get(ctx);
-          if (!ids) operations.set(ctx, (ids = new Set()));
-          ids.add(id);
+          let ops = operations.get(ctx);
+          if (!ops) operations.set(ctx, (ops = new Map()));
+          ops.set(id, abort);
           return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (err) {
           return [wsError(err)];
@@ -199,13 +222,14 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     },
     wss,
   );
-  // A key revoked on any instance (change bus): its open sockets stop within the bus's latency, with
-  // 4403 (forbidden); their streams are aborted, settle what they spent and write their traces.
+  // A key revoked on any instance (change bus): its open sockets stop within the bus's latency: their
+  // streams end with GenerationFailed KEY_REVOKED (settling what they spent, traced as key_revoked),
+  // then the socket closes with 4403 (forbidden).
   const stopWatchingKeys = services.apiKeys.onChange(() => {
-    for (const [socket, secret] of liveSockets) {
+    for (const [socket, { secret }] of liveSockets) {
       void authenticate(secret).then(
         (key) => {
-          if (!key) socket.close(4403, 'Forbidden: the API key was revoked');
+          if (!key) return endSocket(socket, 4403, 'Forbidden: the API key was revoked', new ServerEnded('KEY_REVOKED', 'the API key was revoked'));
         },
         (err: unknown) => logger.warn({ err }, 'could not re-check an API key'),
       );
@@ -375,7 +399,9 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       if (!(await operationsDone(graceMs))) {
         logger.warn({ operations: runningOperations(), inFlight: deps.generations.inFlight, graceMs }, 'grace period over: closing the remaining streams');
       }
-      for (const socket of wss.clients) socket.close(1001, 'Going away: the server is shutting down');
+      // What is left ends with GenerationFailed SERVER_SHUTDOWN (traced as server_shutdown), then 1001.
+      const ended = new ServerEnded('SERVER_SHUTDOWN', `the server is shutting down and its grace period (${Math.round(graceMs / 1000)} s) is over; retry in ${RETRY_AFTER_SECONDS} s`);
+      await Promise.all([...wss.clients].map((socket) => endSocket(socket, 1001, 'Going away: the server is shutting down', ended)));
       // Aborted streams still settle their spend and write their traces before the writers close.
       await deps.generations.idle(5000);
       await apollo.stop();

@@ -8,8 +8,9 @@
 export function abortableStream<T>(start: (signal: AbortSignal) => AsyncGenerator<T>, parent?: AbortSignal): AsyncIterableIterator<T> {
   const controller = new AbortController();
   if (parent) {
-    if (parent.aborted) controller.abort();
-    else parent.addEventListener('abort', () => controller.abort(), { once: true });
+    // The reason goes along: the server ending a stream (revoked key, shutdown) is not a client gone.
+    if (parent.aborted) controller.abort(parent.reason);
+    else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
   }
   const gen = start(controller.signal);
   let finished = false;

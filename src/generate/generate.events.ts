@@ -63,6 +63,10 @@ export const GenerationFailureCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Trace only: the client went away before the generation ended. */
   CANCELLED: 'CANCELLED',
+  /** The caller's API key was revoked mid-stream: the stream ends, then the socket closes with 4403. */
+  KEY_REVOKED: 'KEY_REVOKED',
+  /** The server is shutting down and the grace period is over: the stream ends, then the socket closes with 1001. */
+  SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   /** Trace only: an unexpected error (the client gets INTERNAL_SERVER_ERROR). */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;

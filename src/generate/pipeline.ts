@@ -1,4 +1,5 @@
 import { BadUserInputError, AppError } from '../graphql/errors';
+import { serverEnded } from '../graphql/server-ended';
 import type { TraceRequest } from '../traces';
 import type { GenerateEventData } from './generate.events';
 import type { GenerateRequest } from './generate.inputs';
@@ -73,6 +74,13 @@ export class GenerationPipeline {
       }
     } catch (err) {
       if (st.reservation && !st.settled) await this.deps.budgets.release(st.reservation).catch(() => undefined);
+      // The server ended the request (revoked key, shutdown) and a step failed for it: say why.
+      const ended = serverEnded(signal);
+      if (ended) {
+        st.trace.stopReason = ended.stopReason;
+        yield finish(st, this.deps, 'FAILED', ended.code, ended.message);
+        return;
+      }
       const failed = failureOf(err, st, this.deps);
       if (!signal?.aborted) yield failed;
     }

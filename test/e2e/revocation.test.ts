@@ -1,7 +1,10 @@
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
-/** A revoked key's open streams stop within a second (through the change bus), with close code 4403, and are traced. */
+/**
+ * A revoked key's open streams stop within a second (through the change bus): each gets a
+ * GenerationFailed KEY_REVOKED, then the socket closes with 4403, and the trace says key_revoked.
+ */
 describe('revoking a key ends its open streams', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -12,7 +15,7 @@ describe('revoking a key ends its open streams', () => {
   });
   afterAll(() => t?.close());
 
-  it('closes the socket with 4403 within a second of the revoke, and the stream is traced', async () => {
+  it('ends the stream with GenerationFailed KEY_REVOKED, closes the socket with 4403 within a second of the revoke, and traces it as key_revoked', async () => {
     const created = await t.gql('mutation { createApiKey(name: "to-revoke", role: APP) { secret apiKey { id } } }');
     const { secret, apiKey } = created.data!.createApiKey as { secret: string; apiKey: { id: string } };
     const ws = new WebSocket(t.wsUrl, 'graphql-transport-ws');
@@ -30,7 +33,10 @@ describe('revoking a key ends its open streams', () => {
       JSON.stringify({
         id: 'g',
         type: 'subscribe',
-        payload: { query: 'subscription { generate(input: { prompt: "rv", input: "Go\\n#tokens: 300\\n#interval-ms: 20" }) { __typename ... on GenerationStarted { traceId } } }' },
+        payload: {
+          query:
+            'subscription { generate(input: { prompt: "rv", input: "Go\\n#tokens: 300\\n#interval-ms: 20" }) { __typename ... on GenerationStarted { traceId } ... on GenerationFailed { code failedTraceId: traceId } } }',
+        },
       }),
     );
     const started = async () => {
@@ -39,7 +45,7 @@ describe('revoking a key ends its open streams', () => {
         if (deltas.length >= 3) return;
         await new Promise((r) => setTimeout(r, 10));
       }
-      throw new Error('the stream did not start');
+      throw new Error(`the stream did not start: ${JSON.stringify(messages).slice(0, 300)}`);
     };
     await started();
     const traceId = messages.find((m) => m.payload?.data?.generate?.__typename === 'GenerationStarted')!.payload.data.generate.traceId as string;
@@ -51,10 +57,13 @@ describe('revoking a key ends its open streams', () => {
     expect(close.reason).toMatch(/revoked/);
     expect(close.at - at).toBeLessThan(1000);
     expect(messages.some((m) => m.payload?.data?.generate?.__typename === 'GenerationCompleted')).toBe(false);
+    // Told why before the close, on the stream itself.
+    const events = messages.filter((m) => m.id === 'g' && m.type === 'next').map((m) => m.payload.data.generate as Record<string, unknown>);
+    expect(events.at(-1)).toEqual({ __typename: 'GenerationFailed', code: 'KEY_REVOKED', failedTraceId: traceId });
 
     await t.app.services.generation.idle(5000);
     await t.app.services.traces.writer.flush();
-    const trace = await t.gql('query($id: ID!) { trace(id: $id) { id status stopReason } }', { id: traceId });
-    expect(trace.data?.trace).toMatchObject({ id: traceId, status: 'FAILED' });
+    const trace = await t.gql('query($id: ID!) { trace(id: $id) { id status stopReason errorCode } }', { id: traceId });
+    expect(trace.data?.trace).toEqual({ id: traceId, status: 'FAILED', stopReason: 'key_revoked', errorCode: 'KEY_REVOKED' });
   });
 });

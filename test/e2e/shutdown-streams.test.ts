@@ -83,8 +83,8 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
     return { child, port, exited, out: () => out };
   }
 
-  /** One socket, one generate stream; resolves with the stream's events and how the socket closed. */
-  function stream(port: number, input: string) {
+  /** One socket, one generate stream; resolves with the stream's events and how the socket closed (the client closes it after the complete unless told not to). */
+  function stream(port: number, input: string, closeOnComplete = true) {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     const events: Array<Record<string, any>> = [];
     let started!: () => void;
@@ -99,7 +99,8 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
             id: '1',
             type: 'subscribe',
             payload: {
-              query: 'subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationStarted { traceId } ... on GenerationCompleted { traceId } } }',
+              query:
+                'subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationStarted { traceId } ... on GenerationCompleted { traceId } ... on GenerationFailed { code failedTraceId: traceId } } }',
               variables: { i: { prompt: 'p', input } },
             },
           }),
@@ -109,16 +110,16 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
         events.push(m.payload.data.generate);
         if (m.payload.data.generate.__typename === 'TextDelta') started();
       }
-      if (m.type === 'complete') ws.close(1000);
+      if (m.type === 'complete' && closeOnComplete) ws.close(1000);
     });
     return { events, running, closed };
   }
 
-  async function tracesOf(ids: string[]): Promise<Array<{ id: string; status: string; stop_reason: string | null }>> {
+  async function tracesOf(ids: string[]): Promise<Array<{ id: string; status: string; stop_reason: string | null; error_code: string | null }>> {
     const ds = createDataSource({ databaseUrl, dataDir: dataDir ?? 'memory://' });
     await ds.initialize();
     try {
-      return await ds.query('SELECT id, status, stop_reason FROM traces WHERE id = ANY($1)', [ids]);
+      return await ds.query('SELECT id, status, stop_reason, error_code FROM traces WHERE id = ANY($1)', [ids]);
     } finally {
       await ds.destroy();
     }
@@ -144,15 +145,20 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
     expect(rows.every((r) => r.status === 'COMPLETED')).toBe(true);
   });
 
-  it('closes streams longer than the grace period with 1001, and still traces them', async () => {
+  it('ends streams longer than the grace period with GenerationFailed SERVER_SHUTDOWN, then 1001, and traces them as server_shutdown', async () => {
     const { child, port, exited } = await start(1);
-    const streams = Array.from({ length: 3 }, () => stream(port, 'Go\n#tokens: 200\n#interval-ms: 30'));
+    // The client stays after the complete: the server closes the socket.
+    const streams = Array.from({ length: 3 }, () => stream(port, 'Go\n#tokens: 200\n#interval-ms: 30', false));
     await Promise.all(streams.map((s) => s.running));
     child.kill('SIGTERM');
-    for (const s of streams) expect((await s.closed).code).toBe(1001);
+    for (const s of streams) {
+      expect((await s.closed).code).toBe(1001);
+      // Told why before the close, not cut silently.
+      expect(s.events.at(-1)).toMatchObject({ __typename: 'GenerationFailed', code: 'SERVER_SHUTDOWN', failedTraceId: s.events[0]!.traceId });
+    }
     expect(await exited).toBe(0);
     const rows = await tracesOf(streams.map((s) => s.events[0]!.traceId as string));
     expect(rows).toHaveLength(3);
-    expect(rows.every((r) => r.status === 'FAILED' && r.stop_reason === 'client_disconnected')).toBe(true);
+    expect(rows.map((r) => [r.status, r.stop_reason, r.error_code])).toEqual(Array(3).fill(['FAILED', 'server_shutdown', 'SERVER_SHUTDOWN']));
   });
 });

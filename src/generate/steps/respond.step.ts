@@ -1,10 +1,11 @@
 import { CacheMode } from '../generate.inputs';
 import { complete, finish } from '../outcome';
+import { serverEnded } from '../../graphql/server-ended';
 import { need } from '../request-state';
 import type { PipelineStep } from './step';
 
 /**
- * The request's last event: cancelled (traced only), blocked by an OUTPUT policy, failed at the
+ * The request's last event: cancelled (traced only; told to the client when the server ended it), blocked by an OUTPUT policy, failed at the
  * provider, or completed (a complete answer is stored in the response cache).
  */
 export const respond: PipelineStep = {
@@ -14,7 +15,10 @@ export const respond: PipelineStep = {
     const { sent, deltas, stopReason, blocked, failure, attempts, request } = need(st.call, 'call');
     const { charged, stageTokens, cost, cancelled } = need(st.settlement, 'settlement');
     if (cancelled) {
-      finish(st, deps, 'FAILED', 'CANCELLED', 'the client closed the subscription');
+      // Ended by the server (revoked key, shutdown): the client is still there and is told why.
+      const ended = serverEnded(st.signal);
+      if (ended) yield finish(st, deps, 'FAILED', ended.code, ended.message);
+      else finish(st, deps, 'FAILED', 'CANCELLED', 'the client closed the subscription');
       return;
     }
     if (blocked) {

@@ -1,6 +1,7 @@
 import { costByStageMicros, countTokens, type TokenUsage } from '../../providers';
 import { reconcileStages } from '../assemble';
 import { addHistoryMicros, addInputMicros, stageCostData, usageData, zeroCost } from '../outcome';
+import { serverEnded } from '../../graphql/server-ended';
 import { need } from '../request-state';
 import type { PipelineStep } from './step';
 
@@ -37,7 +38,7 @@ export const settleBudget: PipelineStep = {
       usage: charged && stageTokens ? usageData(charged, stageTokens) : null,
       costMicros: cost.total,
       costByStage: stageCostData(cost),
-      stopReason: cancelled ? 'client_disconnected' : blocked ? 'guardrail_intervened' : stopReason,
+      stopReason: cancelled ? (serverEnded(st.signal)?.stopReason ?? 'client_disconnected') : blocked ? 'guardrail_intervened' : stopReason,
     });
   },
 };

@@ -327,6 +327,24 @@ export const SCHEMA_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'Mutation.cancelEvalRun(id)': 'The run id.',
   'Subscription.evalRunProgress(id)': 'The run id.',
 
+  // ---- online evaluators and eval schedules ----------------------------------------------------
+  'OnlineEvaluator.id': 'The evaluator id (uuid).',
+  'OnlineEvaluator.enabled': 'Whether it samples traces now.',
+  'OnlineEvaluator.createdAt': 'When it was created.',
+  'OnlineEvaluator.updatedAt': 'When it was last changed.',
+  'Mutation.createOnlineEvaluator(input)': 'The evaluator.',
+  'Mutation.updateOnlineEvaluator(id)': 'The evaluator id.',
+  'Mutation.updateOnlineEvaluator(input)': 'Its new settings.',
+  'Mutation.deleteOnlineEvaluator(id)': 'The evaluator id.',
+  'EvalSchedule.id': 'The schedule id (uuid).',
+  'EvalSchedule.enabled': 'Whether it fires now.',
+  'EvalSchedule.createdAt': 'When it was created.',
+  'EvalSchedule.updatedAt': 'When it was last changed.',
+  'Mutation.createEvalSchedule(input)': 'The schedule.',
+  'Mutation.updateEvalSchedule(id)': 'The schedule id.',
+  'Mutation.updateEvalSchedule(input)': 'Its new settings.',
+  'Mutation.deleteEvalSchedule(id)': 'The schedule id.',
+
   // ---- review, drift, judge agreement, alert deliveries ------------------------------------------
   AlertDelivery: 'One attempt to POST an alert event to a webhook.',
   'AlertDelivery.id': 'The attempt id (uuid).',

@@ -8,6 +8,7 @@ import { benchClickHouseAnalytics } from './analytics-clickhouse.bench';
 import { clickHouseServerBinary } from '../helpers/throwaway-clickhouse';
 import { benchOtelExport } from './otel.bench';
 import { benchAlerts } from './alerts.bench';
+import { benchOnlineEvals } from './online-evals.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
     console.log('\n## budgets (PostgreSQL)');
     for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   }
+  // BENCH=online-evals: generate's p99 with and without an online evaluator at sample rate 1.
+  if (pick.has('online-evals')) await benchOnlineEvals({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
   if (pick.has('alerts')) {
     // BENCH=alerts BENCH_ALERTS_COUNT=1000000: the alert scheduler's cost per tick (PostgreSQL).
     await benchAlerts({

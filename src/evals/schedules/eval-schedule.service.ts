@@ -78,6 +78,7 @@ export class EvalScheduleService {
 
   async create(input: EvalScheduleInput, actor: string): Promise<EvalSchedule> {
     const d = this.parse(input);
+    await this.checkRefsAndLabel(d);
     return this.deps.db.transaction(async (m) => {
       await this.checkReferences(m, d);
       if (await m.findOneBy(EvalSchedule, { name: d.name })) throw new ConflictError(`an eval schedule named "${d.name}" already exists`);
@@ -99,6 +100,7 @@ export class EvalScheduleService {
   async update(id: string, input: EvalScheduleInput, actor: string): Promise<EvalSchedule> {
     parseId(id);
     const d = this.parse(input);
+    await this.checkRefsAndLabel(d);
     return this.deps.db.transaction(async (m) => {
       const row = await m.findOne(EvalSchedule, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new NotFoundError('EvalSchedule', id);
@@ -133,6 +135,16 @@ export class EvalScheduleService {
   private async checkReferences(m: EntityManager, d: { evalSet: string; prompt: string; label?: string | null }): Promise<void> {
     if (!(await m.existsBy(EvalSet, { name: d.evalSet }))) throw new BadUserInputError('input.evalSet', `no eval set named "${d.evalSet}" (create it first)`);
     if (!(await this.deps.promptExists(m, d.prompt))) throw new BadUserInputError('input.prompt', `no prompt named "${d.prompt}" (create it first)`);
+  }
+
+  /** Unknown set or prompt first (their own messages), then the label. */
+  private async checkRefsAndLabel(d: { evalSet: string; prompt: string; label?: string | null }): Promise<void> {
+    await this.checkReferences(this.deps.db.manager, d);
+    await this.checkLabel(d);
+  }
+
+  /** The label must point at a version now (read outside any transaction: on PGlite it holds the one connection). */
+  private async checkLabel(d: { prompt: string; label?: string | null }): Promise<void> {
     const label = d.label ?? 'production';
     try {
       await this.deps.resolveVersion(d.prompt, { label, version: null });

@@ -80,8 +80,11 @@ const QUERIES: Record<string, FieldSpec> = {
   compareEvalRuns: { type: 'EvalRunComparison!', args: { base: 'ID!', candidate: 'ID!' } },
   reviewQueue: { type: '[ReviewItem!]!', args: { first: 'Int' } },
   judgeAgreement: { type: 'JudgeAgreement!', args: { evalSet: 'String' } },
+  // watching production: `query onlineEvaluators` (type not written out)
+  onlineEvaluators: { type: '~OnlineEvaluator' },
   // alerts
   alertEvents: { type: '[AlertEvent!]!', args: { first: 'Int' } },
+  alertDeliveries: { type: null, args: { rule: 'ID', first: 'Int' } },
 };
 
 const MUTATIONS: Record<string, FieldSpec> = {
@@ -113,6 +116,10 @@ const MUTATIONS: Record<string, FieldSpec> = {
   runEval: { type: 'EvalRun!', args: { input: 'RunEvalInput!' } },
   cancelEvalRun: { type: 'EvalRun!', args: { id: 'ID!' } },
   submitReview: { type: 'ReviewItem!', args: { input: 'ReviewInput!' } },
+  // watching production: `createOnlineEvaluator(input: OnlineEvaluatorInput!): OnlineEvaluator!   # + update(id, input), delete(id)`
+  createOnlineEvaluator: { type: 'OnlineEvaluator!', args: { input: 'OnlineEvaluatorInput!' } },
+  updateOnlineEvaluator: { type: null, args: { id: null, input: null } },
+  deleteOnlineEvaluator: { type: null, args: { id: null } },
   // alerts: `createAlertRule / updateAlertRule(id) / deleteAlertRule(id)`, types not written out
   createAlertRule: { type: null, someArgs: true },
   updateAlertRule: { type: null, args: { id: null }, someArgs: true },
@@ -319,7 +326,9 @@ const OBJECT_TYPES: Record<string, Fields> = {
     ttftMs: 'Float',
     guardrailEvents: 'JSON!',
     spans: '[Span!]!',
+    scores: '[TraceScore!]!',
   },
+  TraceScore: { name: 'String!', source: 'ScoreSource!', score: 'Float!', passed: 'Boolean', reason: 'String', evaluator: 'String', at: 'DateTime!' },
   Span: { name: 'String!', startedAt: 'DateTime!', durationMs: 'Float!', attributes: 'JSON' },
   // `{ edges { cursor node } pageInfo { hasNextPage endCursor } }`
   TraceConnection: { edges: null, pageInfo: null },
@@ -407,8 +416,25 @@ const OBJECT_TYPES: Record<string, Fields> = {
     judgeReason: 'String',
     humanScore: 'Float',
   },
-  ReviewItem: {},
-  JudgeAgreement: { n: null, agreement: null, cohensKappa: null, pearson: null },
+  ReviewItem: {
+    id: 'ID!',
+    kind: 'ReviewKind!',
+    traceId: 'ID',
+    evalResultId: 'ID',
+    evalSet: 'String',
+    prompt: 'String',
+    input: 'String',
+    output: 'String',
+    context: 'JSON',
+    judgeScore: 'Float',
+    judgeReason: 'String',
+    humanScore: 'Float',
+    claimedBy: 'String',
+    claimedUntil: 'DateTime',
+    createdAt: 'DateTime!',
+  },
+  JudgeAgreement: { n: 'Int!', agreement: 'Float', cohensKappa: 'Float', pearson: 'Float' },
+  OnlineEvaluator: { id: null, name: null, prompt: null, label: null, evalSet: null, sampleRate: 'Float!', assertions: 'JSON!', filter: 'JSON', enabled: 'Boolean!' },
   // alerts
   AlertRule: {
     id: 'ID!',
@@ -508,6 +534,9 @@ const INPUT_TYPES: Record<string, Record<string, TypeRef>> = {
   EvalCaseInput: {},
   RunEvalInput: { evalSet: 'String!', prompt: 'String!', version: 'Int', label: 'String', modelId: 'String' },
   ReviewInput: { item: 'ID!', score: 'Float!', label: 'String', comment: 'String' },
+  OnlineEvaluatorInput: {},
+  // the rule's fields (types not written out) and "AlertRuleInput gains webhookUrl: String, webhookSecret: String"
+  AlertRuleInput: { name: null, metric: null, condition: null, window: null, webhookUrl: 'String', webhookSecret: 'String' },
 };
 
 const ENUMS: Record<string, string[]> = {
@@ -523,6 +552,8 @@ const ENUMS: Record<string, string[]> = {
   Dimension: ['PROMPT', 'PROMPT_VERSION', 'LABEL', 'MODEL', 'ROUTE_RULE', 'USER', 'API_KEY', 'TAG'],
   TimeBucket: ['HOUR', 'DAY', 'WEEK', 'MONTH'],
   EvalRunStatus: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'],
+  ScoreSource: ['JUDGE', 'RULE', 'HUMAN'],
+  ReviewKind: ['TRACE', 'EVAL_RESULT'],
 };
 
 const UNIONS: Record<string, string[]> = {

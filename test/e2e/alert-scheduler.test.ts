@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { traceRecord } from '../fixtures/traces';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/test-app';
 
 const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { traceId status error { code } } }`;
@@ -118,6 +119,7 @@ describe(`alert scheduler in the running server (${process.env.DATABASE_URL ? 'P
     [{ metric: 'cost', condition: { above: 1 }, webhookUrl: 'ftp://example.com/x' }, 'input.webhookUrl', /http\(s\) URL/],
     [{ metric: 'cost', condition: { above: 1 }, webhookSecret: 'abcdefgh12' }, 'input.webhookSecret', /needs a webhookUrl/],
     [{ metric: 'cost', condition: { ratio: 0.5 } }, 'input.condition.ratio', /greater than 1/],
+    [{ metric: 'drift', condition: { feature: 'vibes' } }, 'input.condition.feature', /must be one of inputLength, inputLanguage/],
   ])('refuses %j with BAD_USER_INPUT naming %s', async (patch, field, message) => {
     const r = await t.gql(CREATE, { input: { name: `bad-${field}`, window: '5m', ...patch } });
     expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -133,6 +135,47 @@ describe(`alert scheduler in the running server (${process.env.DATABASE_URL ? 'P
     expect((await t.gql('mutation($id: ID!) { deleteBudget(id: $id) }', { id: b.data!.createBudget.id })).errors).toBeUndefined();
     const rules = await t.gql('{ alertRules { name } }');
     expect(rules.data!.alertRules.map((r: { name: string }) => r.name)).not.toContain('budget:watched-budget');
+  });
+
+  it('a drift rule fires once when the inputs of the window turn French, and clears when English dominates again', async () => {
+    // The baseline: English questions to the watched prompt over the past hour.
+    const writer = t.app.services.traces.writer;
+    const english = (i: number) => `How do I reset my password for account ${i}?`;
+    for (let i = 0; i < 60; i++) {
+      writer.enqueue(traceRecord({ createdAt: new Date(Date.now() - 10 * 60_000 - i * 30_000), prompt: 'watched', request: { prompt: 'watched', input: english(i) } }));
+    }
+    await writer.flush();
+    const created = await t.gql(CREATE, {
+      input: { name: 'language-drift', metric: 'drift', condition: { feature: 'inputLanguage', baselineWindow: '1h', minSamples: 20, prompt: 'watched' }, window: '5m' },
+    });
+    expect(created.errors).toBeUndefined();
+    const id = created.data!.createAlertRule.id;
+    const eventsOf = async () =>
+      ((await t.gql('{ alertEvents(first: 100) { id value baseline message rule { id firing } } }')).data!.alertEvents as Array<Record<string, any>>).filter((e) => e.rule.id === id);
+    // Real traffic now: French questions through generate.
+    for (let i = 0; i < 25; i++) {
+      const r = await t.gql(ONCE, { i: { prompt: 'watched', input: `Bonjour, comment puis-je réinitialiser le mot de passe de mon compte numéro ${i} ?`, cache: 'BYPASS' } });
+      expect(r.data?.generateOnce.status).toBe('COMPLETED');
+    }
+    await writer.flush();
+    const [event] = await until('the drift event', async () => ((await eventsOf()).length ? await eventsOf() : undefined));
+    // French against English (a tick may come while the French traffic is still arriving, and the window
+    // may also hold the earlier test's one "Hello there").
+    expect(event!.value).toBeGreaterThan(0.5);
+    expect(event!.baseline).toBe(0.1);
+    expect(event!.message).toMatch(
+      /^drift of inputLanguage over the last 5m of prompt "watched" against the 1h before: jensen-shannon [01]\.\d{3}, past its threshold 0\.100 \(\d+ traces against 60\)$/,
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await eventsOf()).toHaveLength(1);
+    // English dominates the window again (25 French of 625): JS 0.03, under 0.1: the rule clears.
+    for (let i = 0; i < 600; i++) writer.enqueue(traceRecord({ createdAt: new Date(), prompt: 'watched', request: { prompt: 'watched', input: english(i) } }));
+    await writer.flush();
+    await until('the rule to clear', async () => {
+      const rules = await t.gql('{ alertRules { id firing } }');
+      return rules.data!.alertRules.find((r: { id: string; firing: boolean }) => r.id === id && !r.firing);
+    });
+    expect(await eventsOf()).toHaveLength(1);
   });
 
   it('alertDeliveries validates its arguments', async () => {

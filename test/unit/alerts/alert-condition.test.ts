@@ -1,4 +1,4 @@
-import { judge, meanSd } from '../../../src/alerts/alert-condition';
+import { judge, judgeDrift, meanSd, type DriftSignal } from '../../../src/alerts/alert-condition';
 import { conditionSchemas } from '../../../src/alerts/alert-rule.schemas';
 
 const s = (value: number | null, samples = 10) => ({ value, samples });
@@ -88,5 +88,56 @@ describe('condition schemas', () => {
     expect(ok('error_rate', { ratio: 2, baselineWindow: '2x' })).toBe(false);
     expect(ok('cost', { above: 1, evalSet: 'faq' })).toBe(false);
     expect(ok('error_rate', { above: 1.5 })).toBe(false);
+  });
+});
+
+describe('judgeDrift: drift rules', () => {
+  const sig = (name: string, o: Partial<DriftSignal> = {}): DriftSignal => ({
+    name,
+    statistic: 0.01,
+    method: 'jensen-shannon',
+    threshold: 0.1,
+    drifted: false,
+    insufficientData: false,
+    note: null,
+    ...o,
+  });
+  const report = (features: DriftSignal[], windowCount = 50) => ({ windowCount, baselineCount: 400, features });
+
+  it('a named signal fires when it drifted: value the statistic, baseline its threshold', () => {
+    const v = judgeDrift({ feature: 'inputLanguage' }, '1h', '1d', '', report([sig('inputLanguage', { statistic: 0.42, drifted: true })]));
+    expect(v).toMatchObject({ state: 'firing', value: 0.42, baseline: 0.1 });
+    expect(v.state === 'firing' && v.message).toBe('drift of inputLanguage over the last 1h against the 1d before: jensen-shannon 0.420, past its threshold 0.100 (50 traces against 400)');
+    expect(judgeDrift({ feature: 'inputLanguage' }, '1h', '1d', '', report([sig('inputLanguage')]))).toMatchObject({ state: 'ok', value: 0.01, baseline: 0.1 });
+  });
+
+  it('with `above`, the absolute statistic against the bound (a z of -4 is past 3)', () => {
+    const z = sig('errorRate', { method: 'two-proportion-z', statistic: -4, threshold: 2.576, drifted: true });
+    expect(judgeDrift({ feature: 'errorRate', above: 3 }, '1h', '1d', '', report([z]))).toMatchObject({ state: 'firing', value: -4, baseline: 3 });
+    expect(judgeDrift({ feature: 'errorRate', above: 5 }, '1h', '1d', '', report([z])).state).toBe('ok');
+  });
+
+  it('without a feature: fires when more than `above` (default 0) signals drifted, listing them', () => {
+    const features = [sig('inputLanguage', { statistic: 1, drifted: true }), sig('modelId'), sig('latencyMs', { method: 'ks', statistic: 0.5, threshold: 0.2, drifted: true })];
+    const v = judgeDrift({}, '10m', '4h', ' of prompt "faq"', report(features));
+    expect(v).toMatchObject({ state: 'firing', value: 2, baseline: 0 });
+    expect(v.state === 'firing' && v.message).toBe(
+      '2 of 3 drift signals drifted over the last 10m of prompt "faq" against the 4h before: inputLanguage (jensen-shannon 1.000, threshold 0.100), latencyMs (ks 0.500, threshold 0.200) (50 traces against 400)',
+    );
+    expect(judgeDrift({ above: 2 }, '10m', '4h', '', report(features))).toMatchObject({ state: 'ok', value: 2 });
+  });
+
+  it('unknown (state kept) on too few traces, a signal without a verdict, or nothing judged', () => {
+    expect(judgeDrift({ minSamples: 100 }, '1h', '1d', '', report([sig('a', { drifted: true })], 99))).toMatchObject({ state: 'unknown' });
+    const thin = sig('evalScoreRuns', { insufficientData: true, statistic: null, note: 'too few samples to judge: 3 in the window, 40 in the baseline (at least 20 each)' });
+    expect(judgeDrift({ feature: 'evalScoreRuns' }, '1h', '1d', '', report([thin]))).toEqual({ state: 'unknown', reason: thin.note });
+    expect(judgeDrift({}, '1h', '1d', '', report([thin])).state).toBe('unknown');
+  });
+
+  it('the condition names a known signal only', () => {
+    expect(conditionSchemas.drift.safeParse({ feature: 'inputTopicOutliers', baselineWindow: '7d', minSamples: 100 }).success).toBe(true);
+    expect(conditionSchemas.drift.safeParse({ feature: 'vibes' }).success).toBe(false);
+    expect(conditionSchemas.drift.safeParse({ above: -1 }).success).toBe(false);
+    expect(conditionSchemas.drift.safeParse({ ratio: 2 }).success).toBe(false);
   });
 });

@@ -127,9 +127,11 @@ export function Overview() {
     [],
   );
   const x = bucketStarts(r);
+  // Every panel answered (or failed): the browser tests and the render benchmark wait for this.
+  const ready = [cost, latency, cache, guard, evals, trend, alerts].every((q) => !q.loading);
 
   return (
-    <section data-page="overview" data-from={r.from.toISOString()} data-to={r.to.toISOString()} data-bucket={r.bucket}>
+    <section data-page="overview" data-from={r.from.toISOString()} data-to={r.to.toISOString()} data-bucket={r.bucket} data-ready={String(ready)}>
       <div class="toolbar">
         <h1>Overview</h1>
         <RangePicker value={preset} onChange={setPreset} />

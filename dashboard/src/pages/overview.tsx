@@ -2,7 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt, type Series } from '../components/chart';
 import { Kpi, Loaded, RangePicker, useQuery, when } from '../components/ui';
-import { bucketStarts, filterOf, floorBucket, presetRange, previous, sumByBucket, type Range } from '../range';
+import { bucketStarts, filterOf, floorBucket, presetRange, previous, sumByBucket, type Bucket, type Range } from '../range';
 
 interface Bucketed {
   bucket: string | null;
@@ -91,10 +91,11 @@ function guardPerBucket(rows: GuardRow[]): { bucket: string; requests: number; t
 
 export function Overview() {
   const [preset, setPreset] = useState('24h');
-  const r = useMemo(() => presetRange(preset), [preset]);
+  const [bucket, setBucket] = useState<Bucket | ''>('');
+  const r = useMemo(() => ({ ...presetRange(preset), ...(bucket ? { bucket } : {}) }), [preset, bucket]);
   const p = previous(r);
   const vars = { cur: filterOf(r), prev: filterOf(p), bucket: r.bucket };
-  const deps = [preset];
+  const deps = [preset, bucket];
   const cost = useQuery(async () => {
     const d = await gql<CostQ>(COST_Q, { ...vars, curFailed: filterOf(r, { status: 'FAILED' }), prevFailed: filterOf(p, { status: 'FAILED' }) });
     const add = (into: { requests: number; costUsd?: number }, row: { requests: number; costUsd?: number }) => {
@@ -117,7 +118,7 @@ export function Overview() {
             { s: set, b: r.bucket },
           )
         : Promise.resolve({ evalScoreTrend: [] }),
-    [set, preset],
+    [set, preset, bucket],
   );
   const alerts = useQuery(
     () =>
@@ -135,6 +136,12 @@ export function Overview() {
       <div class="toolbar">
         <h1>Overview</h1>
         <RangePicker value={preset} onChange={setPreset} />
+        <select aria-label="Bucket" name="bucket" value={bucket} onChange={(e) => setBucket((e.target as HTMLSelectElement).value as Bucket | '')}>
+          <option value="">default bucket</option>
+          {(['HOUR', 'DAY', 'WEEK'] as const).map((b) => (
+            <option value={b}>by {b.toLowerCase()}</option>
+          ))}
+        </select>
         <span class="loading">
           {when(r.from.toISOString())} → {when(r.to.toISOString())} UTC, by {r.bucket.toLowerCase()}
         </span>

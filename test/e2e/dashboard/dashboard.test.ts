@@ -103,6 +103,25 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(Number(await page.locator('[data-kpi="requests"]').getAttribute('data-value'))).toBe(total('requests'));
     expect(Number(await page.locator('[data-kpi="cost"]').getAttribute('data-value'))).toBeCloseTo(total('costUsd'), 9);
     expect(requests.series['Requests (previous)']!.some((v) => v != null)).toBe(true);
+
+    // Another range and bucket: 7 days by day, then the same 7 days by hour.
+    await page.click('[data-range="7d"]');
+    await page.locator('[data-page="overview"][data-bucket="DAY"][data-ready="true"]').waitFor();
+    for (const want of ['DAY', 'HOUR']) {
+      if (want === 'HOUR') {
+        await page.selectOption('select[name="bucket"]', 'HOUR');
+        await page.locator('[data-page="overview"][data-bucket="HOUR"][data-ready="true"]').waitFor();
+      }
+      const f7 = { from: await section.getAttribute('data-from'), to: await section.getAttribute('data-to') };
+      expect(Date.parse(f7.to!) - Date.parse(f7.from!)).toBe(7 * 86_400_000);
+      const rows = (await t.gql('query($f: TraceFilter, $b: TimeBucket) { costBreakdown(groupBy: [MODEL], bucket: $b, filter: $f) { bucket requests } }', { f: f7, b: want }, analyst)).data!
+        .costBreakdown;
+      const sums = new Map<string, number>();
+      for (const row of rows) sums.set(row.bucket, (sums.get(row.bucket) ?? 0) + row.requests);
+      const shown = await figures(page, 'requests');
+      expect(shown.x).toHaveLength(want === 'DAY' ? 7 : 168);
+      for (const [bucket, n] of sums) expect(at(shown, 'Requests', bucket)).toBe(n);
+    }
     expect(log.errors).toEqual([]);
     expect(offHost(log, base)).toEqual([]);
     await page.close();

@@ -218,12 +218,9 @@ function ReviewCard({ item }: { item: ReviewItem }) {
   const [error, setError] = useState<string | null>(null);
   const submit = (e: Event) => {
     e.preventDefault();
-    gql<{ submitReview: ReviewItem }>(
-      'mutation Review($i: ReviewInput!) { submitReview(input: $i) { id humanScore reviewedAt reviewedBy kind prompt evalSet input output judgeScore judgeReason } }',
-      {
-        i: { item: item.id, score: Number(score), comment: comment || null },
-      },
-    ).then(
+    gql<{ submitReview: ReviewItem }>('mutation Review($i: ReviewInput!) { submitReview(input: $i) { id humanScore reviewedAt reviewedBy kind prompt evalSet input output judgeScore judgeReason } }', {
+      i: { item: item.id, score: Number(score), comment: comment || null },
+    }).then(
       (d) => {
         setDone(d.submitReview);
         setError(null);

@@ -3,7 +3,8 @@
 # as the unprivileged `node` user. Configuration is the environment (README "Configuration");
 # logs are JSON lines on stdout.
 
-# 1. Build: all dependencies (swc), compile src/, scripts/, migrations/ to dist/.
+# 1. Build: all dependencies (swc, Vite), compile src/, scripts/, migrations/ to dist/ and the
+#    dashboard to dashboard/dist/.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,6 +13,7 @@ COPY ormconfig.ts tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY migrations ./migrations
+COPY dashboard ./dashboard
 RUN node scripts/build.mjs --clean
 
 # 2. Production dependencies only.
@@ -31,6 +33,7 @@ WORKDIR /app
 COPY --chown=node:node package.json ./
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/dashboard/dist ./dashboard/dist
 # Embedded PGlite (no DATABASE_URL) keeps its files here.
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data

@@ -4,7 +4,7 @@
  * dashboard/dist/.build-stamp, so a start with no change costs a directory walk and a hash.
  *
  * Used by scripts/build.mjs (`npm run build`, `npm start`'s prestart) and by the browser tests.
- * Usage alone: node scripts/build-dashboard.mjs [--force] [--quiet]
+ * Usage alone: node scripts/build-dashboard.mjs [--force] [--quiet] [--root <dir>]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,6 +57,7 @@ export async function buildDashboard(o = {}) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = new Set(process.argv.slice(2));
-  await buildDashboard({ force: args.has('--force'), quiet: args.has('--quiet') });
+  const argv = process.argv.slice(2);
+  const root = argv.includes('--root') ? path.resolve(argv[argv.indexOf('--root') + 1]) : undefined;
+  await buildDashboard({ root, force: argv.includes('--force'), quiet: argv.includes('--quiet') });
 }

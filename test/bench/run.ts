@@ -9,6 +9,7 @@ import { clickHouseServerBinary } from '../helpers/throwaway-clickhouse';
 import { benchOtelExport } from './otel.bench';
 import { benchAlerts } from './alerts.bench';
 import { benchOnlineEvals } from './online-evals.bench';
+import { benchDashboard } from './dashboard.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -43,6 +44,16 @@ async function main(): Promise<void> {
       serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       count: Number(process.env.BENCH_ALERTS_COUNT ?? 1_000_000),
       ticks: Number(process.env.BENCH_RUNS ?? 10),
+    });
+  }
+  if (pick.has('dashboard')) {
+    // BENCH=dashboard BENCH_DASHBOARD_COUNT=1000000: the overview's render time in Chromium on a big store (PostgreSQL);
+    // BENCH_DASHBOARD_DATABASE_URL reuses a database seeded by `npm run seed:traces`.
+    await benchDashboard({
+      serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      databaseUrl: process.env.BENCH_DASHBOARD_DATABASE_URL,
+      count: Number(process.env.BENCH_DASHBOARD_COUNT ?? 1_000_000),
+      runs: Number(process.env.BENCH_RUNS ?? 10),
     });
   }
   if (pick.has('analytics')) {

@@ -11,7 +11,13 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
 
 /** Builds dashboard/dist when its sources changed (a no-op otherwise). */
 export function ensureDashboardBuilt(): void {
-  execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'build-dashboard.mjs'), '--quiet'], { stdio: 'inherit' });
+  // From test/helpers (jest) or dist/test/helpers (a compiled script): the repository's scripts/.
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'scripts', 'build-dashboard.mjs'))) {
+    if (path.dirname(dir) === dir) throw new Error('scripts/build-dashboard.mjs not found');
+    dir = path.dirname(dir);
+  }
+  execFileSync(process.execPath, [path.join(dir, 'scripts', 'build-dashboard.mjs'), '--quiet'], { stdio: 'inherit' });
 }
 
 /** What a page did: console errors, uncaught exceptions and every URL it requested. */

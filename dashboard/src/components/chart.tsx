@@ -74,7 +74,7 @@ export function Chart(p: ChartProps) {
             stroke: color,
             width: 1.5,
             dash: s.previous ? [5, 4] : undefined,
-            fill: p.stacked ? `${color}55` : undefined,
+            fill: p.stacked ? color : undefined,
             spanGaps: !p.stacked,
             value: (_u: uPlot, v: number | null) => (v == null ? '–' : format(v)),
           };

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt, type Series } from '../components/chart';
 import { Kpi, Loaded, RangePicker, useQuery, when } from '../components/ui';
-import { bucketStarts, filterOf, floorBucket, presetRange, previous, sumByBucket, type Range } from '../range';
+import { bucketStarts, filterOf, floorBucket, presetRange, previous, sumByBucket, type Bucket, type Range } from '../range';
 
 interface Bucketed {
   bucket: string | null;
@@ -26,11 +26,11 @@ function withPrevious<R extends Bucketed>(r: Range, label: string, cur: R[], pre
 
 const sum = <T,>(rows: T[], f: (r: T) => number) => rows.reduce((a, r) => a + f(r), 0);
 
-interface CostQ {
-  cur: { bucket: string; requests: number; costUsd: number }[];
-  prev: { bucket: string; requests: number; costUsd: number }[];
-  curFailed: { bucket: string; requests: number }[];
-  prevFailed: { bucket: string; requests: number }[];
+interface CostRow {
+  bucket: string;
+  requests: number;
+  /** Absent on the FAILED rows (only their count is asked). */
+  costUsd?: number;
 }
 interface LatencyRow {
   bucket: string | null;
@@ -54,28 +54,38 @@ interface GuardRow {
   triggered: number;
 }
 
-const COST_Q = `query OverviewCost($cur: TraceFilter, $prev: TraceFilter, $curFailed: TraceFilter, $prevFailed: TraceFilter, $bucket: TimeBucket) {
-  cur: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $cur) { bucket requests costUsd }
-  prev: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $prev) { bucket requests costUsd }
-  curFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $curFailed) { bucket requests }
-  prevFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $prevFailed) { bucket requests }
+/**
+ * One field over both periods when the boundary between them is a bucket start (the usual case:
+ * half the queries), else one field per period; `@include`/`@skip` pick which.
+ */
+const periods = (field: string, args: string, selection: string) =>
+  `both: ${field}(${args}, filter: $both) @include(if: $aligned) { ${selection} }
+  cur: ${field}(${args}, filter: $cur) @skip(if: $aligned) { ${selection} }
+  prev: ${field}(${args}, filter: $prev) @skip(if: $aligned) { ${selection} }`;
+const VARS = '$cur: TraceFilter, $prev: TraceFilter, $both: TraceFilter, $aligned: Boolean!, $bucket: TimeBucket';
+
+const COST_Q = `query OverviewCost(${VARS}, $curFailed: TraceFilter, $prevFailed: TraceFilter, $bothFailed: TraceFilter) {
+  ${periods('costBreakdown', 'groupBy: [MODEL], bucket: $bucket', 'bucket requests costUsd')}
+  bothFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $bothFailed) @include(if: $aligned) { bucket requests }
+  curFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $curFailed) @skip(if: $aligned) { bucket requests }
+  prevFailed: costBreakdown(groupBy: [MODEL], bucket: $bucket, filter: $prevFailed) @skip(if: $aligned) { bucket requests }
 }`;
 const LAT_FIELDS = 'bucket requests p50Ms p95Ms p99Ms ttftP50Ms ttftP95Ms';
-const LATENCY_Q = `query OverviewLatency($cur: TraceFilter, $prev: TraceFilter, $bucket: TimeBucket) {
-  cur: latencyStats(bucket: $bucket, filter: $cur) { ${LAT_FIELDS} }
-  prev: latencyStats(bucket: $bucket, filter: $prev) { ${LAT_FIELDS} }
-  curAll: latencyStats(filter: $cur) { ${LAT_FIELDS} }
-  prevAll: latencyStats(filter: $prev) { ${LAT_FIELDS} }
+const LATENCY_Q = `query OverviewLatency(${VARS}) { ${periods('latencyStats', 'bucket: $bucket', LAT_FIELDS)} }`;
+/** Percentiles of a whole period cannot be made from its buckets': their own request, so the charts need not wait. */
+const LATENCY_TOTAL_Q = `query OverviewLatencyTotals($cur: TraceFilter, $prev: TraceFilter) {
+  cur: latencyStats(filter: $cur) { ${LAT_FIELDS} }
+  prev: latencyStats(filter: $prev) { ${LAT_FIELDS} }
 }`;
-const CACHE_FIELDS = 'bucket requests hits hitRate savedUsd';
-const CACHE_Q = `query OverviewCache($cur: TraceFilter, $prev: TraceFilter, $bucket: TimeBucket) {
-  cur: cacheStats(bucket: $bucket, filter: $cur) { ${CACHE_FIELDS} }
-  prev: cacheStats(bucket: $bucket, filter: $prev) { ${CACHE_FIELDS} }
-}`;
-const GUARD_Q = `query OverviewGuardrails($cur: TraceFilter, $prev: TraceFilter, $bucket: TimeBucket) {
-  cur: guardrailStats(bucket: $bucket, filter: $cur) { bucket requests triggered }
-  prev: guardrailStats(bucket: $bucket, filter: $prev) { bucket requests triggered }
-}`;
+const CACHE_Q = `query OverviewCache(${VARS}) { ${periods('cacheStats', 'bucket: $bucket', 'bucket requests hits hitRate savedUsd')} }`;
+const GUARD_Q = `query OverviewGuardrails(${VARS}) { ${periods('guardrailStats', 'bucket: $bucket', 'bucket requests triggered')} }`;
+
+/** The rows of each period: split at the boundary when both came in one field. */
+function byPeriod<R extends Bucketed>(r: Range, d: { both?: R[] | null; cur?: R[] | null; prev?: R[] | null }): { cur: R[]; prev: R[] } {
+  if (!d.both) return { cur: d.cur ?? [], prev: d.prev ?? [] };
+  const from = r.from.getTime();
+  return { cur: d.both.filter((x) => Date.parse(x.bucket!) >= from), prev: d.both.filter((x) => Date.parse(x.bucket!) < from) };
+}
 
 /** Guardrail rows summed per bucket: triggers per request (a request tripping two policies counts twice). */
 function guardPerBucket(rows: GuardRow[]): { bucket: string; requests: number; triggered: number }[] {
@@ -91,22 +101,42 @@ function guardPerBucket(rows: GuardRow[]): { bucket: string; requests: number; t
 
 export function Overview() {
   const [preset, setPreset] = useState('24h');
-  const r = useMemo(() => presetRange(preset), [preset]);
+  const [bucket, setBucket] = useState<Bucket | ''>('');
+  const r = useMemo(() => ({ ...presetRange(preset), ...(bucket ? { bucket } : {}) }), [preset, bucket]);
   const p = previous(r);
-  const vars = { cur: filterOf(r), prev: filterOf(p), bucket: r.bucket };
-  const deps = [preset];
+  const aligned = floorBucket(r.from.getTime(), r.bucket) === r.from.getTime();
+  const both = { from: p.from, to: r.to, bucket: r.bucket };
+  const vars = { cur: filterOf(r), prev: filterOf(p), both: filterOf(both), aligned, bucket: r.bucket };
+  const deps = [preset, bucket];
   const cost = useQuery(async () => {
-    const d = await gql<CostQ>(COST_Q, { ...vars, curFailed: filterOf(r, { status: 'FAILED' }), prevFailed: filterOf(p, { status: 'FAILED' }) });
-    const add = (into: { requests: number; costUsd?: number }, row: { requests: number; costUsd?: number }) => {
+    const failed = { status: 'FAILED' };
+    const d = await gql<{ [k in 'both' | 'cur' | 'prev' | 'bothFailed' | 'curFailed' | 'prevFailed']?: CostRow[] }>(COST_Q, {
+      ...vars,
+      curFailed: filterOf(r, failed),
+      prevFailed: filterOf(p, failed),
+      bothFailed: filterOf(both, failed),
+    });
+    const add = (into: CostRow, row: CostRow) => {
       into.requests += row.requests;
       if (into.costUsd !== undefined) into.costUsd += row.costUsd ?? 0;
     };
-    return { cur: sumByBucket(d.cur, add), prev: sumByBucket(d.prev, add), curFailed: sumByBucket(d.curFailed, add), prevFailed: sumByBucket(d.prevFailed, add) };
+    const all = byPeriod(r, d);
+    const failedRows = byPeriod(r, { both: d.bothFailed, cur: d.curFailed, prev: d.prevFailed });
+    return { cur: sumByBucket(all.cur, add), prev: sumByBucket(all.prev, add), curFailed: sumByBucket(failedRows.cur, add), prevFailed: sumByBucket(failedRows.prev, add) };
   }, deps);
-  const latency = useQuery(() => gql<{ cur: LatencyRow[]; prev: LatencyRow[]; curAll: LatencyRow[]; prevAll: LatencyRow[] }>(LATENCY_Q, vars), deps);
-  const cache = useQuery(() => gql<{ cur: CacheRow[]; prev: CacheRow[] }>(CACHE_Q, vars), deps);
-  const guard = useQuery(() => gql<{ cur: GuardRow[]; prev: GuardRow[] }>(GUARD_Q, vars), deps);
-  const evals = useQuery(() => gql<{ evalSets: { name: string }[] }>('{ evalSets { name } }'), []);
+  // Latency merges sketch bins in one PostgreSQL query: two periods in parallel beat one twice as long.
+  const latency = useQuery(async () => byPeriod(r, await gql<{ both?: LatencyRow[]; cur?: LatencyRow[]; prev?: LatencyRow[] }>(LATENCY_Q, { ...vars, aligned: false })), deps);
+  const latencyTotals = useQuery(() => gql<{ cur: LatencyRow[]; prev: LatencyRow[] }>(LATENCY_TOTAL_Q, vars), deps);
+  const cache = useQuery(async () => byPeriod(r, await gql<{ both?: CacheRow[]; cur?: CacheRow[]; prev?: CacheRow[] }>(CACHE_Q, vars)), deps);
+  const guard = useQuery(async () => byPeriod(r, await gql<{ both?: GuardRow[]; cur?: GuardRow[]; prev?: GuardRow[] }>(GUARD_Q, vars)), deps);
+  const evals = useQuery(
+    () =>
+      gql<{ evalSets: { name: string }[]; alertEvents: { id: string; firedAt: string; message: string; value: number; rule: { name: string; metric: string } }[] }>(
+        '{ evalSets { name } alertEvents(first: 100) { id firedAt message value rule { name metric } } }',
+      ),
+    [],
+  );
+  const alerts = evals;
   const [evalSet, setEvalSet] = useState<string | null>(null);
   const set = evalSet ?? evals.data?.evalSets[0]?.name ?? null;
   const trend = useQuery(
@@ -117,22 +147,23 @@ export function Overview() {
             { s: set, b: r.bucket },
           )
         : Promise.resolve({ evalScoreTrend: [] }),
-    [set, preset],
-  );
-  const alerts = useQuery(
-    () =>
-      gql<{ alertEvents: { id: string; firedAt: string; message: string; value: number; rule: { name: string; metric: string } }[] }>(
-        '{ alertEvents(first: 100) { id firedAt message value rule { name metric } } }',
-      ),
-    [],
+    [set, preset, bucket],
   );
   const x = bucketStarts(r);
+  // Every panel answered (or failed): the browser tests and the render benchmark wait for this.
+  const ready = [cost, latency, latencyTotals, cache, guard, evals, trend].every((q) => !q.loading);
 
   return (
-    <section data-page="overview" data-from={r.from.toISOString()} data-to={r.to.toISOString()} data-bucket={r.bucket}>
+    <section data-page="overview" data-from={r.from.toISOString()} data-to={r.to.toISOString()} data-bucket={r.bucket} data-ready={String(ready)}>
       <div class="toolbar">
         <h1>Overview</h1>
         <RangePicker value={preset} onChange={setPreset} />
+        <select aria-label="Bucket" name="bucket" value={bucket} onChange={(e) => setBucket((e.target as HTMLSelectElement).value as Bucket | '')}>
+          <option value="">default bucket</option>
+          {(['HOUR', 'DAY', 'WEEK'] as const).map((b) => (
+            <option value={b}>by {b.toLowerCase()}</option>
+          ))}
+        </select>
         <span class="loading">
           {when(r.from.toISOString())} → {when(r.to.toISOString())} UTC, by {r.bucket.toLowerCase()}
         </span>
@@ -141,7 +172,7 @@ export function Overview() {
         <Loaded q={cost}>
           {(d) => {
             const [n, pn] = [sum(d.cur, (x) => x.requests), sum(d.prev, (x) => x.requests)];
-            const [c, pc] = [sum(d.cur, (x) => x.costUsd), sum(d.prev, (x) => x.costUsd)];
+            const [c, pc] = [sum(d.cur, (x) => x.costUsd ?? 0), sum(d.prev, (x) => x.costUsd ?? 0)];
             const [f, pf] = [sum(d.curFailed, (x) => x.requests), sum(d.prevFailed, (x) => x.requests)];
             return (
               <>
@@ -153,13 +184,13 @@ export function Overview() {
             );
           }}
         </Loaded>
-        <Loaded q={latency}>
+        <Loaded q={latencyTotals}>
           {(d) => (
             <>
-              <Kpi id="p50" label="Latency p50" value={d.curAll[0]?.p50Ms ?? null} previous={d.prevAll[0]?.p50Ms ?? null} format={fmt.ms} lowerIsBetter />
-              <Kpi id="p95" label="Latency p95" value={d.curAll[0]?.p95Ms ?? null} previous={d.prevAll[0]?.p95Ms ?? null} format={fmt.ms} lowerIsBetter />
-              <Kpi id="p99" label="Latency p99" value={d.curAll[0]?.p99Ms ?? null} previous={d.prevAll[0]?.p99Ms ?? null} format={fmt.ms} lowerIsBetter />
-              <Kpi id="ttftP50" label="TTFT p50" value={d.curAll[0]?.ttftP50Ms ?? null} previous={d.prevAll[0]?.ttftP50Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="p50" label="Latency p50" value={d.cur[0]?.p50Ms ?? null} previous={d.prev[0]?.p50Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="p95" label="Latency p95" value={d.cur[0]?.p95Ms ?? null} previous={d.prev[0]?.p95Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="p99" label="Latency p99" value={d.cur[0]?.p99Ms ?? null} previous={d.prev[0]?.p99Ms ?? null} format={fmt.ms} lowerIsBetter />
+              <Kpi id="ttftP50" label="TTFT p50" value={d.cur[0]?.ttftP50Ms ?? null} previous={d.prev[0]?.ttftP50Ms ?? null} format={fmt.ms} lowerIsBetter />
             </>
           )}
         </Loaded>
@@ -199,12 +230,12 @@ export function Overview() {
           {(d) => (
             <>
               <Chart id="requests" title="Requests" x={x} series={withPrevious(r, 'Requests', d.cur, d.prev, (row) => row.requests)} format={fmt.int} />
-              <Chart id="cost" title="Cost (USD)" x={x} series={withPrevious(r, 'Cost', d.cur, d.prev, (row) => row.costUsd)} format={fmt.usd} />
+              <Chart id="cost" title="Cost (USD)" x={x} series={withPrevious(r, 'Cost', d.cur, d.prev, (row) => row.costUsd ?? 0)} format={fmt.usd} />
               <Chart
                 id="costPerRequest"
                 title="Cost per request (USD)"
                 x={x}
-                series={withPrevious(r, 'Cost / request', d.cur, d.prev, (row) => (row.requests ? row.costUsd / row.requests : null))}
+                series={withPrevious(r, 'Cost / request', d.cur, d.prev, (row) => (row.requests ? (row.costUsd ?? 0) / row.requests : null))}
                 format={fmt.usd}
               />
               <Chart

@@ -35,6 +35,8 @@ interface ReviewItem {
   judgeScore: number | null;
   judgeReason: string | null;
   humanScore: number | null;
+  reviewedBy?: string | null;
+  reviewedAt?: string | null;
 }
 
 const TREND_Q = `query QualityTrend($s: String!, $p: String, $b: TimeBucket, $hasPrompt: Boolean!, $name: String!) {
@@ -216,12 +218,9 @@ function ReviewCard({ item }: { item: ReviewItem }) {
   const [error, setError] = useState<string | null>(null);
   const submit = (e: Event) => {
     e.preventDefault();
-    gql<{ submitReview: ReviewItem & { reviewedAt: string; reviewedBy: string } }>(
-      'mutation Review($i: ReviewInput!) { submitReview(input: $i) { id humanScore reviewedAt reviewedBy kind prompt evalSet input output judgeScore judgeReason } }',
-      {
-        i: { item: item.id, score: Number(score), comment: comment || null },
-      },
-    ).then(
+    gql<{ submitReview: ReviewItem }>('mutation Review($i: ReviewInput!) { submitReview(input: $i) { id humanScore reviewedAt reviewedBy kind prompt evalSet input output judgeScore judgeReason } }', {
+      i: { item: item.id, score: Number(score), comment: comment || null },
+    }).then(
       (d) => {
         setDone(d.submitReview);
         setError(null);
@@ -250,7 +249,7 @@ function ReviewCard({ item }: { item: ReviewItem }) {
       {item.judgeReason ? <p>Judge: {item.judgeReason}</p> : null}
       {done ? (
         <p class="badge green" data-reviewed={done.humanScore ?? ''}>
-          Scored {done.humanScore} by {(done as { reviewedBy?: string }).reviewedBy} at {when((done as { reviewedAt?: string }).reviewedAt)}
+          Scored {done.humanScore} by {done.reviewedBy} at {when(done.reviewedAt)}
         </p>
       ) : (
         <div class="toolbar">

@@ -102,7 +102,44 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const total = (k: 'requests' | 'costUsd') => d.total.reduce((a: number, r: Record<string, number>) => a + r[k]!, 0);
     expect(Number(await page.locator('[data-kpi="requests"]').getAttribute('data-value'))).toBe(total('requests'));
     expect(Number(await page.locator('[data-kpi="cost"]').getAttribute('data-value'))).toBeCloseTo(total('costUsd'), 9);
-    expect(requests.series['Requests (previous)']!.some((v) => v != null)).toBe(true);
+    // The previous period (one query over both periods, split at the boundary): the API's answer for the 24 h before, shifted a day.
+    const prevFilter = { from: new Date(Date.parse(filter.from!) - 86_400_000).toISOString(), to: filter.from };
+    const prevRows = (await t.gql('query($f: TraceFilter) { costBreakdown(groupBy: [MODEL], bucket: HOUR, filter: $f) { bucket requests } }', { f: prevFilter }, analyst)).data!.costBreakdown;
+    const prevSums = new Map<string, number>();
+    for (const row of prevRows) prevSums.set(row.bucket, (prevSums.get(row.bucket) ?? 0) + row.requests);
+    expect(prevSums.size).toBeGreaterThan(10);
+    for (const [bucket, n] of prevSums) expect(at(requests, 'Requests (previous)', new Date(Date.parse(bucket) + 86_400_000).toISOString())).toBe(n);
+
+    // Another range and bucket: 7 days by day, then the same 7 days by hour.
+    await page.click('[data-range="7d"]');
+    await page.locator('[data-page="overview"][data-bucket="DAY"][data-ready="true"]').waitFor();
+    for (const want of ['DAY', 'HOUR']) {
+      if (want === 'HOUR') {
+        await page.selectOption('select[name="bucket"]', 'HOUR');
+        await page.locator('[data-page="overview"][data-bucket="HOUR"][data-ready="true"]').waitFor();
+      }
+      const f7 = { from: await section.getAttribute('data-from'), to: await section.getAttribute('data-to') };
+      expect(Date.parse(f7.to!) - Date.parse(f7.from!)).toBe(7 * 86_400_000);
+      const rows = (await t.gql('query($f: TraceFilter, $b: TimeBucket) { costBreakdown(groupBy: [MODEL], bucket: $b, filter: $f) { bucket requests } }', { f: f7, b: want }, analyst)).data!
+        .costBreakdown;
+      const sums = new Map<string, number>();
+      for (const row of rows) sums.set(row.bucket, (sums.get(row.bucket) ?? 0) + row.requests);
+      const shown = await figures(page, 'requests');
+      expect(shown.x).toHaveLength(want === 'DAY' ? 7 : 168);
+      for (const [bucket, n] of sums) expect(at(shown, 'Requests', bucket)).toBe(n);
+    }
+    // 24 h by day: the boundary is not a day's start, so each period is its own query (no day mixes the two).
+    await page.click('[data-range="24h"]');
+    await page.selectOption('select[name="bucket"]', 'DAY');
+    await page.locator('[data-page="overview"][data-bucket="DAY"][data-ready="true"]').waitFor();
+    const f1 = { from: await section.getAttribute('data-from'), to: await section.getAttribute('data-to') };
+    expect(Date.parse(f1.to!) - Date.parse(f1.from!)).toBe(86_400_000);
+    const dayRows = (await t.gql('query($f: TraceFilter) { costBreakdown(groupBy: [MODEL], bucket: DAY, filter: $f) { bucket requests } }', { f: f1 }, analyst)).data!.costBreakdown;
+    const daySums = new Map<string, number>();
+    for (const row of dayRows) daySums.set(row.bucket, (daySums.get(row.bucket) ?? 0) + row.requests);
+    const shownDays = await figures(page, 'requests');
+    for (const [bucket, n] of daySums) expect(at(shownDays, 'Requests', bucket)).toBe(n);
+    expect(shownDays.series.Requests!.filter((v) => v != null).reduce((a, v) => a! + v!, 0)).toBe(Number(await page.locator('[data-kpi="requests"]').getAttribute('data-value')));
     expect(log.errors).toEqual([]);
     expect(offHost(log, base)).toEqual([]);
     await page.close();

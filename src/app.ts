@@ -15,6 +15,7 @@ import { tokensCostPicos, picosToMicros, type TokenUsage, type Prices } from './
 import { EvalGate, JUDGE_MAX_OUTPUT_TOKENS, type EvalCaseGeneration, type EvalCaseRequest, type EvalRunDeps, type JudgeBudget } from './evals/index';
 import type { BudgetService } from './budgets/index';
 import type { PricingService } from './providers/index';
+import { ProtectedValues } from './guardrails/index';
 import { parseGenerateInput, CacheMode, collectResult, type GenerateInput, type GenerationPipeline } from './generate/index';
 import { createServer, type RunningServer } from './server';
 import { createMetrics, type Metrics } from './observability/metrics';
@@ -138,7 +139,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const evalRuns = features.evalRuns.create({
     db,
     logger,
-    generate: (req, ctx) => generateEvalCase(generation, req, ctx),
+    generate: (req, ctx) => generateEvalCase(generation, req, ctx, config.generation.traceRawPii),
     resolveVersion: async (prompt, sel) => {
       const v = await prompts.resolveVersion(prompt, sel);
       return { prompt: v.prompt, versionId: v.versionId, number: v.number, modelId: v.modelId };
@@ -292,19 +293,22 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
  * would (the pinned version, guardrails, routing, budgets, prompt caching), bypassing the response
  * cache so every case is really generated, traced with source EVAL and the run's id.
  */
-async function generateEvalCase(pipeline: GenerationPipeline, req: EvalCaseRequest, ctx: { runId: string; actor: string | null; signal: AbortSignal }): Promise<EvalCaseGeneration> {
+async function generateEvalCase(pipeline: GenerationPipeline, req: EvalCaseRequest, ctx: { runId: string; actor: string | null; signal: AbortSignal }, rawPii = false): Promise<EvalCaseGeneration> {
   let parsed;
   try {
     parsed = parseGenerateInput({ ...req, cache: CacheMode.BYPASS } as unknown as GenerateInput);
   } catch (err) {
     return { traceId: null, output: null, error: `BAD_USER_INPUT: ${(err as Error).message}`, costMicros: 0, latencyMs: 0 };
   }
-  const r = await collectResult(pipeline.run(parsed, { apiKeyId: null, apiKeyName: ctx.actor, source: 'EVAL', evalRunId: ctx.runId }, ctx.signal));
+  // What the case's guardrails anonymized or blocked is scrubbed from the stored result as from its trace (unless TRACE_RAW_PII).
+  const protectedValues = new ProtectedValues();
+  const r = await collectResult(pipeline.run(parsed, { apiKeyId: null, apiKeyName: ctx.actor, source: 'EVAL', evalRunId: ctx.runId, protectedValues }, ctx.signal));
+  const scrub = (s: string): string => (rawPii ? s : protectedValues.scrubText(s));
   const costMicros = Math.round((r.costUsd ?? 0) * 1e6);
   if (r.status !== 'COMPLETED') {
-    return { traceId: r.traceId, output: null, error: r.error ? `${r.error.code}: ${r.error.message}` : `generation ${r.status}`, costMicros, latencyMs: r.latencyMs ?? 0 };
+    return { traceId: r.traceId, output: null, error: r.error ? scrub(`${r.error.code}: ${r.error.message}`) : `generation ${r.status}`, costMicros, latencyMs: r.latencyMs ?? 0 };
   }
-  return { traceId: r.traceId, output: r.text, error: null, costMicros, latencyMs: r.latencyMs ?? 0 };
+  return { traceId: r.traceId, output: r.text === null ? null : scrub(r.text), error: null, costMicros, latencyMs: r.latencyMs ?? 0 };
 }
 
 /**

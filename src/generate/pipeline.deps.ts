@@ -1,7 +1,7 @@
 import type { GenerationConfig } from '../config/config';
 import type { PromptService } from '../prompts';
 import type { RoutingService } from '../routing';
-import type { GuardrailService } from '../guardrails';
+import type { GuardrailService, ProtectedValues } from '../guardrails';
 import type { BudgetService } from '../budgets';
 import type { ModelProviderWithAll, PricingService } from '../providers';
 import type { TraceRecord } from '../traces';
@@ -18,6 +18,11 @@ export interface Caller {
   evalRunId?: string | null;
   /** The operation's W3C trace id and the caller's span (kept on the trace, parents exported spans). */
   otel?: { traceId: string; parentSpanId: string | null; sampled: boolean } | null;
+  /**
+   * Collects what the guardrails anonymized or blocked in this request, for a caller that stores
+   * the result (the eval seam scrubs its result rows with it); the request makes its own when absent.
+   */
+  protectedValues?: ProtectedValues;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Reservation } from '../budgets';
 import type { TraceRecord, TraceRequest } from '../traces';
 import type { CacheKey } from '../response-cache';
 import type { RouteDecisionData, RoutingRule } from '../routing';
-import type { Assembled, AssemblyParts, Chunk } from './assemble';
+import type { Assembled, AssemblyParts, Chunk, Turn } from './assemble';
 import type { DroppedChunk } from './context-window';
 import { CacheMode, type GenerateRequest } from './generate.inputs';
 import type { GenerationFailureCode } from './generate.events';
@@ -95,8 +95,9 @@ export interface RequestState {
   /** Set by a step that ended the request (a cache hit, a client gone, the last step): no later step runs. */
   ended: boolean;
   version: ResolvedVersion | null;
-  /** The input, variables and retrieved chunks, as screened by the INPUT guardrails. */
+  /** The input, variables, conversation history and retrieved chunks, as screened by the INPUT guardrails. */
   input: string | null;
+  history: Turn[];
   variables: Record<string, string>;
   context: Chunk[];
   /** Chunks left out: by the context budget, then by the guardrails. */
@@ -153,6 +154,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     ended: false,
     version: null,
     input: req.input,
+    history: req.messages,
     variables: { ...req.variables },
     context: req.context,
     droppedContext: [],
@@ -170,7 +172,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     call: null,
     settlement: null,
     settled: false,
-    protectedValues: new ProtectedValues(),
+    protectedValues: caller.protectedValues ?? new ProtectedValues(),
     trace: {
       id: traceId,
       createdAt: new Date(),

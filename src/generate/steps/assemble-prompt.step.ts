@@ -18,7 +18,7 @@ export const assemblePrompt: PipelineStep = {
     await st.spans.time('prompt_assembly', (attrs) => {
       st.assemblyAttrs = attrs;
       const rendered = renderVersion(version, st.variables);
-      const plan = deps.history.plan(st.req.messages, sessionKey);
+      const plan = deps.history.plan(st.history, sessionKey);
       const parts: AssemblyParts = {
         system: rendered.system,
         templateMessages: rendered.messages,

@@ -28,7 +28,7 @@ export const lookupCache: PipelineStep = {
         version.shareable ? 'shared' : `key:${st.caller.apiKeyId}|user:${req.user ?? ''}`,
         parts.system,
         parts.templateMessages,
-        req.messages,
+        st.history,
         parts.context.map((c) => [c.id, c.text]),
       ),
       input: st.input ?? '',

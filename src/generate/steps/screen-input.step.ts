@@ -7,12 +7,13 @@ import { tokensCostMicros } from '../../providers';
 import { need, Refusal } from '../request-state';
 import type { PipelineStep } from './step';
 
-type Slot = { kind: 'input' } | { kind: 'variable'; name: string } | { kind: 'chunk'; chunk: Chunk };
+type Slot = { kind: 'input' } | { kind: 'variable'; name: string } | { kind: 'message'; index: number } | { kind: 'chunk'; chunk: Chunk };
 
 /**
- * Input guardrails (`guardrail_input`): the input, every variable of the version and every kept
- * chunk go through the prompt's INPUT policies (GuardrailService.screenInput). Anonymized texts
- * replace the originals; a chunk dropped for injection is left out of the prompt; a block ends the
+ * Input guardrails (`guardrail_input`): the input, every variable of the version, every turn of
+ * the conversation history and every kept chunk go through the prompt's INPUT policies
+ * (GuardrailService.screenInput). Anonymized texts replace the originals (the model, the history
+ * summary, the cache key and the trace see the placeholders); a chunk dropped for injection is left out of the prompt; a block ends the
  * request. Interventions on chunks are traced, not sent to the client.
  */
 export const screenInput: PipelineStep = {
@@ -38,6 +39,10 @@ export const screenInput: PipelineStep = {
         slots.push({ kind: 'variable', name });
         texts.push({ text: st.variables[name]!, source: `variable:${name}` });
       }
+      st.history.forEach((turn, index) => {
+        slots.push({ kind: 'message', index });
+        texts.push({ text: turn.content, source: `history:${index}` });
+      });
       for (const chunk of st.context) {
         slots.push({ kind: 'chunk', chunk });
         texts.push({ text: chunk.text, source: `context:${chunk.id}`, isContextChunk: true });
@@ -77,14 +82,17 @@ export const screenInput: PipelineStep = {
         return events;
       }
       const context: Chunk[] = [];
+      const history = [...st.history];
       slots.forEach((slot, i) => {
         const text = screened.texts[i];
         if (text === null || text === undefined) return; // a dropped chunk
         if (slot.kind === 'input') st.input = text;
         else if (slot.kind === 'variable') st.variables[slot.name] = text;
+        else if (slot.kind === 'message') history[slot.index] = { ...history[slot.index]!, content: text };
         else context.push(text === slot.chunk.text ? slot.chunk : { ...slot.chunk, text });
       });
       st.context = context;
+      st.history = history;
       attrs.droppedChunks = st.screenedOutContext.map((d) => d.id);
       return events;
     });

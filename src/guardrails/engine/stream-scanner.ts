@@ -100,6 +100,28 @@ const CONNECTORS = new Set([
 
 const QUIET_TOKEN = /^[\p{Ll}]+(?:['’][\p{Ll}]+)?[,;:!?.)\]"'”’]*$/u;
 
+/**
+ * True when text[start, end) holds only lower-case ASCII words, white space and punctuation that
+ * ends a word: no digit, capital, `@`, non-ASCII letter or dot inside a word. No PII entity can
+ * start in such text (names and addresses start with a capital or a digit, e-mail addresses and
+ * URLs hold `@`, `:` or a dot inside a word, every other type a digit or a capital), so it can be
+ * released without running the recognizers.
+ */
+export function inertText(text: string, start: number, end: number): boolean {
+  let afterPunct = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || c === 39) {
+      if (afterPunct) return false;
+    } else if (c === 32 || c === 10 || c === 9 || c === 13) afterPunct = false;
+    // , ; : ! ? . end a word (inside one they make a URL, an address or a number); ( ) ] " - are neutral.
+    else if (c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 46) afterPunct = true;
+    else if (c === 41 || c === 40 || c === 93 || c === 34 || c === 45) afterPunct = false;
+    else return false;
+  }
+  return true;
+}
+
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v' || c === '\u00A0';
 }
@@ -132,8 +154,13 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     return !CONNECTORS.has(word) && !phraseWords.has(word);
   };
 
+  /** Set when a release was forced in the middle of a run: the next scan looks at the released context too. */
+  let rescanContext = false;
+  let forced = false;
+
   /** Start of the trailing run of tokens that could still be (part of) a match. */
   const tokenCut = (): number => {
+    forced = false;
     let cut = pending.length;
     let end = pending.length;
     while (end > 0) {
@@ -148,7 +175,10 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       end = k;
       if (pending.length - cut > MAX_HOLD) break;
     }
-    if (pending.length - cut > MAX_HOLD) cut = Math.max(cut, pending.length - PII_MAX_SPAN);
+    if (pending.length - cut > MAX_HOLD) {
+      cut = Math.max(cut, pending.length - PII_MAX_SPAN);
+      forced = true;
+    }
     return cut;
   };
 
@@ -160,9 +190,13 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
 
     const win = ctx + pending;
     const off = ctx.length;
-    let pii = policy.pii ? policy.pii.find(win) : [];
-    let words = policy.words ? policy.words.find(win) : [];
-    if (policy.pii || policy.words) scanned += win.length;
+    // Only the pending text is searched (the released context is left context), unless the last release was forced.
+    const from = rescanContext ? 0 : off;
+    // Text that cannot hold the start of an entity needs no PII pass at all.
+    const piiNeeded = policy.pii !== null && !inertText(pending, 0, cut);
+    let pii = piiNeeded ? policy.pii!.find(win, from) : [];
+    let words = policy.words ? policy.words.find(win, from) : [];
+    if (piiNeeded || policy.words) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.
     pii = pii.filter((m) => m.end > off);
     words = words.filter((w) => w.end > off);
@@ -225,6 +259,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       released.map((m) => ({ start: Math.max(0, m.start - off), end: Math.min(cut, m.end - off), type: m.type })),
     );
     ctx = (ctx + chunk).slice(-CONTEXT_CHARS);
+    rescanContext = forced;
     pending = pending.slice(cut);
     base += cut;
     return { release, findings };

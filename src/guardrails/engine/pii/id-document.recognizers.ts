@@ -8,9 +8,9 @@ const PASSPORT_CONTEXT = /\b(?:passport|passeport|reisepass|pasaporte|passaporto
 
 export const passportRecognizer: PiiRecognizer = {
   types: ['US_PASSPORT_NUMBER'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
-    PASSPORT_RE.lastIndex = 0;
+    PASSPORT_RE.lastIndex = from;
     for (let m = PASSPORT_RE.exec(text); m !== null; m = PASSPORT_RE.exec(text)) {
       const ctx = leftContext(text, m.index, 48);
       // Nine digits are far too common (order numbers, account ids) to count without the word "passport".
@@ -31,11 +31,11 @@ const DRIVER_TOKEN_RE = /(?<![\w-])[A-Z0-9](?:[A-Z0-9-]{3,18})[A-Z0-9](?![\w-])/
 
 export const driverIdRecognizer: PiiRecognizer = {
   types: ['DRIVER_ID'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     const lower = text.toLowerCase();
     if (!/licen[cs]e|permit|\bdl\b|führerschein|permis|licencia|driver/.test(lower)) return out;
-    DRIVER_TOKEN_RE.lastIndex = 0;
+    DRIVER_TOKEN_RE.lastIndex = from;
     for (let m = DRIVER_TOKEN_RE.exec(text); m !== null; m = DRIVER_TOKEN_RE.exec(text)) {
       const digits = m[0].replace(/\D/g, '').length;
       if (digits < 4 || m[0].replace(/-/g, '').length < 5) continue;

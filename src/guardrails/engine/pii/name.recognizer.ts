@@ -670,10 +670,10 @@ function compromiseSaysPerson(text: string, start: number, end: number, cache: M
 
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     const cache = new Map<number, { s: number; people: [number, number][] }>();
-    RUN_RE.lastIndex = 0;
+    RUN_RE.lastIndex = from;
     for (let m = RUN_RE.exec(text); m !== null; m = RUN_RE.exec(text)) {
       const full = candidateOf(text, m.index, m[0]);
       if (!full) continue;
@@ -696,7 +696,8 @@ export const nameRecognizer: PiiRecognizer = {
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.
-      if (score >= 0.3 && score < 0.5 && (base >= 0.3 || c.classes.length >= 2)) {
+      // A lone listed word with nothing around it ("Springfield", "Jordan") is not worth a tagging.
+      if (score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
         if (compromiseSaysPerson(text, c.start, c.end, cache)) score = Math.max(score + 0.2, 0.55);
       }
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });

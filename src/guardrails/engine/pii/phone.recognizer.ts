@@ -83,9 +83,9 @@ function scorePhone(raw: string): number {
 
 export const phoneRecognizer: PiiRecognizer = {
   types: ['PHONE'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
-    PHONE_RE.lastIndex = 0;
+    PHONE_RE.lastIndex = from;
     for (let m = PHONE_RE.exec(text); m !== null; m = PHONE_RE.exec(text)) {
       const raw = trimCandidate(m[0]);
       // A line break ends a phone number: tables put numbers of different rows one under another.

@@ -32,9 +32,62 @@ export const PII_MAX_SPAN = 256;
 /** A precompiled PII detector for one set of wanted types. */
 export interface PiiDetector {
   readonly wanted: ReadonlySet<PiiEntityType>;
-  /** Non-overlapping matches at or above the score threshold, in text order. */
-  find(text: string): PiiMatch[];
+  /**
+   * Non-overlapping matches at or above the score threshold, in text order. With `from`, only
+   * matches starting at or after it; the text before is left context (the stream scanner's case).
+   */
+  find(text: string, from?: number): PiiMatch[];
 }
+
+// Character classes a text must contain for a recognizer to have anything to do (one pass over the text).
+const DIGIT = 1;
+const UPPER = 2;
+const AT = 4;
+const COLON = 8;
+const SEPARATOR = 16;
+const LONG_WORD = 32;
+
+/** The classes of characters present in text[from..]: digits, capitals (any non-ASCII letter counts), `@`, `:`, `-`/`.`, a 40-character word. */
+export function charClasses(text: string, from = 0): number {
+  let flags = 0;
+  let run = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) {
+      if (++run >= 40) flags |= LONG_WORD;
+      continue;
+    }
+    if (c >= 48 && c <= 57) flags |= DIGIT;
+    else if ((c >= 65 && c <= 90) || c >= 128) flags |= UPPER;
+    else if (c === 64) flags |= AT;
+    else if (c === 58) flags |= COLON;
+    else if (c === 45 || c === 46) flags |= SEPARATOR;
+    if (c === 43 || c === 47 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) {
+      if (++run >= 40) flags |= LONG_WORD;
+    } else run = 0;
+  }
+  return flags;
+}
+
+/** What each recognizer needs to find anything (a cheap gate before its patterns run). */
+const NEEDS = new Map<PiiRecognizer, (f: number) => boolean>([
+  [emailRecognizer, (f) => (f & AT) !== 0],
+  // "www.x.y" has no colon; every URL has a dot or a colon.
+  [urlRecognizer, (f) => (f & (COLON | SEPARATOR)) !== 0],
+  [awsRecognizer, (f) => (f & (UPPER | LONG_WORD)) !== 0],
+  [ibanRecognizer, (f) => (f & UPPER) !== 0 && (f & DIGIT) !== 0],
+  [cardRecognizer, (f) => (f & DIGIT) !== 0],
+  // "aa:bb:cc:dd:ee:ff", "aa-bb-..." or "aabb.ccdd.eeff" may have no digit.
+  [macRecognizer, (f) => (f & (DIGIT | COLON | SEPARATOR)) !== 0],
+  // IPv6 "fe::cafe" may have no digit, but always a colon.
+  [ipRecognizer, (f) => (f & (DIGIT | COLON)) !== 0],
+  [ssnRecognizer, (f) => (f & DIGIT) !== 0],
+  [phoneRecognizer, (f) => (f & DIGIT) !== 0],
+  [passportRecognizer, (f) => (f & DIGIT) !== 0],
+  [driverIdRecognizer, (f) => (f & DIGIT) !== 0],
+  [addressRecognizer, (f) => (f & DIGIT) !== 0],
+  [nameRecognizer, (f) => (f & UPPER) !== 0],
+]);
 
 /** Builds a detector that runs only the recognizers needed for `wanted`. */
 export function createPiiDetector(wanted: Iterable<PiiEntityType>): PiiDetector {
@@ -43,15 +96,17 @@ export function createPiiDetector(wanted: Iterable<PiiEntityType>): PiiDetector 
   const rank = new Map<PiiRecognizer, number>(PII_RECOGNIZERS.map((r, i) => [r, i]));
   return {
     wanted: set,
-    find(text: string): PiiMatch[] {
-      if (recognizers.length === 0 || text.length === 0) return [];
+    find(text: string, from = 0): PiiMatch[] {
+      if (recognizers.length === 0 || text.length <= from) return [];
+      const flags = charClasses(text, from);
       const all: { m: PiiMatch; rank: number }[] = [];
       for (const r of recognizers) {
-        for (const m of r.find(text, set)) {
-          if (m.score >= PII_SCORE_THRESHOLD && set.has(m.type) && m.end > m.start) all.push({ m, rank: rank.get(r)! });
+        if (!NEEDS.get(r)!(flags)) continue;
+        for (const m of r.find(text, set, from)) {
+          if (m.score >= PII_SCORE_THRESHOLD && set.has(m.type) && m.end > m.start && m.start >= from) all.push({ m, rank: rank.get(r)! });
         }
       }
-      return resolveOverlaps(all);
+      return all.length <= 1 ? all.map((x) => x.m) : resolveOverlaps(all);
     },
   };
 }

@@ -4,8 +4,15 @@ import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext, REFERENCE_CONTEXT } from './pii-context';
 
 /** Runs a global regex over `text` and maps each match through `accept` (null rejects). */
-function scan(re: RegExp, text: string, accept: (m: RegExpExecArray) => { start?: number; end?: number; score: number; type?: PiiEntityType } | null, type: PiiEntityType, out: PiiMatch[]): void {
-  re.lastIndex = 0;
+function scan(
+  re: RegExp,
+  text: string,
+  accept: (m: RegExpExecArray) => { start?: number; end?: number; score: number; type?: PiiEntityType } | null,
+  type: PiiEntityType,
+  out: PiiMatch[],
+  from = 0,
+): void {
+  re.lastIndex = from;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const r = accept(m);
     if (r) out.push({ type: r.type ?? type, start: r.start ?? m.index, end: r.end ?? m.index + m[0].length, score: r.score });
@@ -18,10 +25,10 @@ const EMAIL_RE = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9]
 
 export const emailRecognizer: PiiRecognizer = {
   types: ['EMAIL'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     if (text.indexOf('@') < 0) return out;
-    scan(EMAIL_RE, text, () => ({ score: 0.95 }), 'EMAIL', out);
+    scan(EMAIL_RE, text, () => ({ score: 0.95 }), 'EMAIL', out, from);
     return out;
   },
 };
@@ -32,7 +39,7 @@ const URL_TRAILING = /[.,;:!?)'"]+$/;
 
 export const urlRecognizer: PiiRecognizer = {
   types: ['URL'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     scan(
       URL_RE,
@@ -53,6 +60,7 @@ export const urlRecognizer: PiiRecognizer = {
       },
       'URL',
       out,
+      from,
     );
     return out;
   },
@@ -66,9 +74,9 @@ const VERSION_CONTEXT = /\b(?:version|ver|v|build|release|firmware|os|windows|ke
 
 export const ipRecognizer: PiiRecognizer = {
   types: ['IP_ADDRESS'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
-    scan(IPV4_RE, text, (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }), 'IP_ADDRESS', out);
+    scan(IPV4_RE, text, (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }), 'IP_ADDRESS', out, from);
     if (text.indexOf(':') >= 0) {
       scan(
         IPV6_CANDIDATE_RE,
@@ -85,6 +93,7 @@ export const ipRecognizer: PiiRecognizer = {
         },
         'IP_ADDRESS',
         out,
+        from,
       );
     }
     return out;
@@ -96,7 +105,7 @@ const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-
 
 export const macRecognizer: PiiRecognizer = {
   types: ['MAC_ADDRESS'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     scan(
       MAC_RE,
@@ -108,6 +117,7 @@ export const macRecognizer: PiiRecognizer = {
       },
       'MAC_ADDRESS',
       out,
+      from,
     );
     return out;
   },
@@ -120,9 +130,9 @@ const SECRET_CONTEXT = /(?:aws|secret|secretaccesskey|secret_access_key|credenti
 
 export const awsRecognizer: PiiRecognizer = {
   types: ['AWS_ACCESS_KEY', 'AWS_SECRET_KEY'],
-  find(text, wanted) {
+  find(text, wanted, from = 0) {
     const out: PiiMatch[] = [];
-    if (wanted.has('AWS_ACCESS_KEY')) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out);
+    if (wanted.has('AWS_ACCESS_KEY')) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out, from);
     if (wanted.has('AWS_SECRET_KEY')) {
       scan(
         AWS_SECRET_RE,
@@ -143,6 +153,7 @@ export const awsRecognizer: PiiRecognizer = {
         },
         'AWS_SECRET_KEY',
         out,
+        from,
       );
     }
     return out;
@@ -189,7 +200,7 @@ export function knownCardPrefix(d: string): boolean {
 
 export const cardRecognizer: PiiRecognizer = {
   types: ['CREDIT_DEBIT_CARD_NUMBER'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     scan(
       CARD_RE,
@@ -205,6 +216,7 @@ export const cardRecognizer: PiiRecognizer = {
       },
       'CREDIT_DEBIT_CARD_NUMBER',
       out,
+      from,
     );
     return out;
   },
@@ -226,9 +238,9 @@ const SSN_NEAR_CONTEXT = /\b(?:ssn|social security(?: number| no\.?| #)?|ss#|soc
 
 export const ssnRecognizer: PiiRecognizer = {
   types: ['US_SOCIAL_SECURITY_NUMBER'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
-    scan(SSN_PLAIN_RE, text, (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null), 'US_SOCIAL_SECURITY_NUMBER', out);
+    scan(SSN_PLAIN_RE, text, (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null), 'US_SOCIAL_SECURITY_NUMBER', out, from);
     scan(
       SSN_RE,
       text,
@@ -242,6 +254,7 @@ export const ssnRecognizer: PiiRecognizer = {
       },
       'US_SOCIAL_SECURITY_NUMBER',
       out,
+      from,
     );
     return out;
   },
@@ -347,7 +360,7 @@ const IBAN_RE = /(?<![\w])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(
 
 export const ibanRecognizer: PiiRecognizer = {
   types: ['INTERNATIONAL_BANK_ACCOUNT_NUMBER'],
-  find(text) {
+  find(text, _wanted, from = 0) {
     const out: PiiMatch[] = [];
     scan(
       IBAN_RE,
@@ -370,6 +383,7 @@ export const ibanRecognizer: PiiRecognizer = {
       },
       'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
       out,
+      from,
     );
     return out;
   },

@@ -55,6 +55,7 @@ export interface InjectionScore {
 const DECODE_LIMIT = 200_000;
 
 const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called)\b/g;
+const QUOTED_EXAMPLE = /\b(?:such as|like|e\.g\.|for example|for instance|example)[ \t]*[:,]?[ \t]*["\u201c][^"\u201d\n]{3,200}["\u201d]/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 const DEST = ' zzdest ';
@@ -73,6 +74,8 @@ export function scanText(raw: string): { text: string; decoded: string[] } {
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
   if (norm.includes('mean') || norm.includes('refer') || norm.includes('stand') || norm.includes('is called')) norm = norm.replace(MENTION, ' quoted-phrase $2');
+  // An attack quoted as an example ("text such as "ignore all previous instructions"") is described, not given.
+  if (norm.includes('"') || norm.includes('\u201c')) norm = norm.replace(QUOTED_EXAMPLE, ' quoted-example ');
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
@@ -177,6 +180,8 @@ const RULES: readonly Rule[] = [
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12),
   R('send-data-covert', 'EXFILTRATION', 0.85, 0.8, [C.SEND | C.DATA, C.SECRECY], 16),
   R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10),
+  // A tool call that sends personal data or secrets to an address: the parts can be far apart in a tool's argument list.
+  R('tool-sends-data', 'EXFILTRATION', 0.8, 0.6, [C.EXEC, C.SEND, C.DATA, C.TARGET], 24),
   // Tools: mass money moves, mass destruction, skipping approval, covert execution.
   R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8),
   R('mass-destruct', 'TOOL_ABUSE', 0.6, 0.6, [C.DESTRUCT, C.MASS, C.TARGET], 8),
@@ -323,6 +328,8 @@ function carrierActs(c: Carrier): boolean {
   if (mask & C.AI) return true;
   // Comments in code talk to developers; only one that names the model is addressed to it.
   if (c.kind === 'code-comment') return false;
+  // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
+  if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
   const acts = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
   if (mask & C.YOU && mask & acts) return true;

@@ -101,6 +101,12 @@ const all =
 
 export const PATTERNS: readonly StructuralPattern[] = [
   { trigger: all(chars('<'), has('<!--')), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
+  // Markdown comments (link reference definitions nothing links to): `[//]: # (text)`, `[comment]: # "text"`.
+  {
+    trigger: all(chars('['), has(']:')),
+    re: /^[ \t]*\[(?:\/\/|comment|_|#)\]:[ \t]*(?:#|<>)[ \t]*(?:\(([^\n]{4,1000})\)|"([^"\n]{4,1000})"|'([^'\n]{4,1000})')/gim,
+    on: (m, o) => o.carrier('comment', m[0], m[1] ?? m[2] ?? m[3]),
+  },
   {
     trigger: all(chars('<'), chars('>'), hasAny('display', 'visibility', 'font-size', 'opacity', 'color', 'hidden')),
     re: new RegExp(String.raw`<([a-z][a-z0-9]*)\b[^>]{0,300}?${HIDDEN_STYLE}[^>]{0,300}>([\s\S]{0,2000}?)</\1\s*>`, 'gi'),

@@ -210,6 +210,18 @@ function put(ev: Evidence, h: InjectionHit): void {
 
 const NCONCEPTS = 32;
 
+/** For each concept bit, the rules that hold it (bit k of LO/HI: rule k / rule 32 + k). */
+const RULES_LO = new Int32Array(NCONCEPTS);
+const RULES_HI = new Int32Array(NCONCEPTS);
+if (RULES.length > 64) throw new Error('more than 64 injection rules: widen the rule sets');
+RULES.forEach((r, k) => {
+  for (let b = 0; b < NCONCEPTS; b++) {
+    if (!(r.any & (1 << b))) continue;
+    if (k < 32) RULES_LO[b]! |= 1 << k;
+    else RULES_HI[b]! |= 1 << (k - 32);
+  }
+});
+
 /** Concept mask of a short text (a carrier's body), with the token pass's negation and vocative rules. */
 export function conceptMask(text: string): number {
   return runBehaviours(fold(normalizeText(text)), false, 'plain', null, null);
@@ -246,6 +258,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let prev2Bits = 0;
   let i = 0;
   const starts: number[] = [];
+  const bestWeight = new Float64Array(RULES.length);
   const n = text.length;
   for (let at = 0; at < n;) {
     const c0 = text.charCodeAt(at);
@@ -289,25 +302,37 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       all |= bits;
       if (ev) {
         for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
-        for (const r of RULES) {
-          if (!(bits & r.any)) continue;
-          const w = indirect ? r.chunk : r.direct;
-          if (w <= 0 || (ev.best.get(r.id)?.weight ?? 0) >= w) continue;
-          // The rule fires on the token that completes it: every group seen within the window.
-          let ok = true;
-          let from = i;
-          for (const idx of r.bitsOf) {
-            let newest = -1_000_000;
-            for (const b of idx) if (last[b]! > newest) newest = last[b]!;
-            if (newest < i - r.window) {
-              ok = false;
-              break;
+        // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
+        let lo = 0;
+        let hi = 0;
+        for (let rest = bits; rest !== 0; rest &= rest - 1) {
+          const b = 31 - Math.clz32(rest & -rest);
+          lo |= RULES_LO[b]!;
+          hi |= RULES_HI[b]!;
+        }
+        for (let word = 0; word < 2; word++) {
+          for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
+            const k = word * 32 + (31 - Math.clz32(set & -set));
+            const r = RULES[k]!;
+            const w = indirect ? r.chunk : r.direct;
+            if (w <= 0 || bestWeight[k]! >= w) continue;
+            // The rule fires on the token that completes it: every group seen within the window.
+            let ok = true;
+            let from = i;
+            for (const idx of r.bitsOf) {
+              let newest = -1_000_000;
+              for (const b of idx) if (last[b]! > newest) newest = last[b]!;
+              if (newest < i - r.window) {
+                ok = false;
+                break;
+              }
+              if (newest < from) from = newest;
             }
-            if (newest < from) from = newest;
+            if (!ok) continue;
+            bestWeight[k] = w;
+            const s = starts[from] ?? start;
+            put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, at).slice(0, 200), variant });
           }
-          if (!ok) continue;
-          const s = starts[from] ?? start;
-          put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, at).slice(0, 200), variant });
         }
       }
     }

@@ -1,7 +1,7 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
 import { AUTOMATON, C, conceptsOf, fold, secondConcepts, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, hasSpacedRun, normalizeText, replaceDestinations, rot13 } from './normalize';
+import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET, FNV_PRIME, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 /**
@@ -80,12 +80,14 @@ export function scanText(raw: string): { text: string; decoded: string[] } {
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
   // Letter-spaced words keep their word breaks as runs of spaces, which normalizeText would collapse.
-  const spaced = hasSpacedRun(norm) ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
+  let shape = textShape(norm);
+  const spaced = shape.spaced ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
   if (spaced !== null) {
     norm = replaceDestinations(fold(normalizeText(spaced)), DEST);
     decoded.push('spaced');
+    shape = textShape(norm);
   }
-  const leet = deLeet(norm);
+  const leet = deLeet(norm, shape);
   if (leet !== null && leet !== norm) {
     norm = leet;
     decoded.push('leet');

@@ -15,7 +15,7 @@ import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '
 import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
 import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
-import { dataDir, devInjectionRows, heldoutInjectionRows, readJsonl } from './lib/guardrails-data';
+import { dataDir, devInjectionRows, heldoutInjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
 
 interface PiiRow {
@@ -164,6 +164,28 @@ function main(): void {
   console.log(`Held-out, by family:\n${familyTable(hoFull)}`);
   console.log(`Held-out, by language:\n${familyTable(hoFull, (r) => `${r.injection ? 'attack' : 'benign'}:${(r as TrainRow & { lang: string }).lang}`)}`);
   console.log(`\n${ratesTable('HELD-OUT set, rules only', hoRules)}`);
+
+  // The independent set: written after the rules, by another method; its sealed half is never read row by row.
+  const independent = independentInjectionRows(dir);
+  const indFull = independent.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+  if (indFull.length > 0) {
+    console.log(`\n${ratesTable('INDEPENDENT set, all rows, rules + shipped model', indFull)}`);
+    const sealed = indFull.filter((x) => (x.row as (typeof independent)[number]).split === 'sealed');
+    console.log(`\n${ratesTable('INDEPENDENT set, SEALED half (never looked at row by row)', sealed)}`);
+    console.log(
+      `\n${ratesTable(
+        'INDEPENDENT set, probe half (read to find missed behaviours)',
+        indFull.filter((x) => !sealed.includes(x)),
+      )}`,
+    );
+    console.log(`Independent, by family (all rows):\n${familyTable(indFull)}`);
+    console.log(`Independent, by language (all rows):\n${familyTable(indFull, (r) => `${r.injection ? 'attack' : 'benign'}:${(r as TrainRow & { lang: string }).lang}`)}`);
+    if (process.argv.includes('--probe-misses')) {
+      // Only the probe half, ever: the rows a change may be motivated by.
+      for (const x of indFull.filter((y) => !sealed.includes(y) && y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection))
+        console.log(`  probe ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.group} ${x.score.toFixed(2)}: ${x.row.text.slice(0, 160).replace(/\n/g, ' ')}`);
+    }
+  }
 
   // Leave-one-family-out: the learned layer is retrained without the family it then scores.
   const feats = dev.map((r) => featuresOf(r.text, r.indirect));

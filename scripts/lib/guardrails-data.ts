@@ -57,3 +57,21 @@ export function heldoutInjectionRows(dir = dataDir()): (TrainRow & { lang: strin
     lang: r.lang,
   }));
 }
+
+/**
+ * The independent injection set (`independent/`), written later and by another method than the
+ * rules and `heldout/`. Its `probe` half may be read to find behaviours the detector misses; its
+ * `sealed` half is only ever reported in aggregate. Only the evaluation reads these.
+ */
+export function independentInjectionRows(dir = dataDir()): (TrainRow & { lang: string; split: 'probe' | 'sealed' })[] {
+  const file = join(dir, 'independent', 'injection.jsonl');
+  if (!existsSync(file)) return [];
+  return readJsonl<RawInjectionRow & { lang: string; split: 'probe' | 'sealed' }>(file).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.family ?? 'unknown',
+    lang: r.lang,
+    split: r.split,
+  }));
+}

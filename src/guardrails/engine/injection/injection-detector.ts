@@ -1,7 +1,7 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
 import { AUTOMATON, C, conceptsOf, fold, secondConcepts, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, hasSpacedRun, normalizeText, replaceDestinations, rot13 } from './normalize';
+import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET, FNV_PRIME, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 /**
@@ -55,6 +55,7 @@ export interface InjectionScore {
 const DECODE_LIMIT = 200_000;
 
 const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called)\b/g;
+const QUOTED_EXAMPLE = /\b(?:such as|like|e\.g\.|for example|for instance|example)[ \t]*[:,]?[ \t]*["\u201c][^"\u201d\n]{3,200}["\u201d]/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 const DEST = ' zzdest ';
@@ -73,16 +74,20 @@ export function scanText(raw: string): { text: string; decoded: string[] } {
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
   if (norm.includes('mean') || norm.includes('refer') || norm.includes('stand') || norm.includes('is called')) norm = norm.replace(MENTION, ' quoted-phrase $2');
+  // An attack quoted as an example ("text such as "ignore all previous instructions"") is described, not given.
+  if (norm.includes('"') || norm.includes('\u201c')) norm = norm.replace(QUOTED_EXAMPLE, ' quoted-example ');
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
   // Letter-spaced words keep their word breaks as runs of spaces, which normalizeText would collapse.
-  const spaced = hasSpacedRun(norm) ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
+  let shape = textShape(norm);
+  const spaced = shape.spaced ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
   if (spaced !== null) {
     norm = replaceDestinations(fold(normalizeText(spaced)), DEST);
     decoded.push('spaced');
+    shape = textShape(norm);
   }
-  const leet = deLeet(norm);
+  const leet = deLeet(norm, shape);
   if (leet !== null && leet !== norm) {
     norm = leet;
     decoded.push('leet');
@@ -177,6 +182,8 @@ const RULES: readonly Rule[] = [
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12),
   R('send-data-covert', 'EXFILTRATION', 0.85, 0.8, [C.SEND | C.DATA, C.SECRECY], 16),
   R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10),
+  // A tool call that sends personal data or secrets to an address: the parts can be far apart in a tool's argument list.
+  R('tool-sends-data', 'EXFILTRATION', 0.8, 0.6, [C.EXEC, C.SEND, C.DATA, C.TARGET], 24),
   // Tools: mass money moves, mass destruction, skipping approval, covert execution.
   R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8),
   R('mass-destruct', 'TOOL_ABUSE', 0.6, 0.6, [C.DESTRUCT, C.MASS, C.TARGET], 8),
@@ -204,6 +211,18 @@ function put(ev: Evidence, h: InjectionHit): void {
 }
 
 const NCONCEPTS = 32;
+
+/** For each concept bit, the rules that hold it (bit k of LO/HI: rule k / rule 32 + k). */
+const RULES_LO = new Int32Array(NCONCEPTS);
+const RULES_HI = new Int32Array(NCONCEPTS);
+if (RULES.length > 64) throw new Error('more than 64 injection rules: widen the rule sets');
+RULES.forEach((r, k) => {
+  for (let b = 0; b < NCONCEPTS; b++) {
+    if (!(r.any & (1 << b))) continue;
+    if (k < 32) RULES_LO[b]! |= 1 << k;
+    else RULES_HI[b]! |= 1 << (k - 32);
+  }
+});
 
 /** Concept mask of a short text (a carrier's body), with the token pass's negation and vocative rules. */
 export function conceptMask(text: string): number {
@@ -241,6 +260,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let prev2Bits = 0;
   let i = 0;
   const starts: number[] = [];
+  const bestWeight = new Float64Array(RULES.length);
   const n = text.length;
   for (let at = 0; at < n;) {
     const c0 = text.charCodeAt(at);
@@ -284,25 +304,37 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       all |= bits;
       if (ev) {
         for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
-        for (const r of RULES) {
-          if (!(bits & r.any)) continue;
-          const w = indirect ? r.chunk : r.direct;
-          if (w <= 0 || (ev.best.get(r.id)?.weight ?? 0) >= w) continue;
-          // The rule fires on the token that completes it: every group seen within the window.
-          let ok = true;
-          let from = i;
-          for (const idx of r.bitsOf) {
-            let newest = -1_000_000;
-            for (const b of idx) if (last[b]! > newest) newest = last[b]!;
-            if (newest < i - r.window) {
-              ok = false;
-              break;
+        // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
+        let lo = 0;
+        let hi = 0;
+        for (let rest = bits; rest !== 0; rest &= rest - 1) {
+          const b = 31 - Math.clz32(rest & -rest);
+          lo |= RULES_LO[b]!;
+          hi |= RULES_HI[b]!;
+        }
+        for (let word = 0; word < 2; word++) {
+          for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
+            const k = word * 32 + (31 - Math.clz32(set & -set));
+            const r = RULES[k]!;
+            const w = indirect ? r.chunk : r.direct;
+            if (w <= 0 || bestWeight[k]! >= w) continue;
+            // The rule fires on the token that completes it: every group seen within the window.
+            let ok = true;
+            let from = i;
+            for (const idx of r.bitsOf) {
+              let newest = -1_000_000;
+              for (const b of idx) if (last[b]! > newest) newest = last[b]!;
+              if (newest < i - r.window) {
+                ok = false;
+                break;
+              }
+              if (newest < from) from = newest;
             }
-            if (newest < from) from = newest;
+            if (!ok) continue;
+            bestWeight[k] = w;
+            const s = starts[from] ?? start;
+            put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, at).slice(0, 200), variant });
           }
-          if (!ok) continue;
-          const s = starts[from] ?? start;
-          put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, at).slice(0, 200), variant });
         }
       }
     }
@@ -323,6 +355,8 @@ function carrierActs(c: Carrier): boolean {
   if (mask & C.AI) return true;
   // Comments in code talk to developers; only one that names the model is addressed to it.
   if (c.kind === 'code-comment') return false;
+  // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
+  if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
   const acts = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
   if (mask & C.YOU && mask & acts) return true;

@@ -67,6 +67,33 @@ class Probe {
   get lower(): string {
     return (this.lowered ??= this.raw.toLowerCase());
   }
+  private firsts: Set<number> | 'any' | null = null;
+  /**
+   * Some line starts, after spaces and tabs, with one of these characters (what a `^[ \t]*X` pattern
+   * with the `m` flag needs). Lines are found by `indexOf('\n')`; a text with other line breaks
+   * answers yes.
+   */
+  lineStarts(cs: string): boolean {
+    if (this.firsts === null) {
+      const raw = this.raw;
+      if (raw.includes('\r') || raw.includes('\u2028') || raw.includes('\u2029')) this.firsts = 'any';
+      else {
+        const set = new Set<number>();
+        for (let at = 0; ;) {
+          let k = at;
+          while (k < raw.length && (raw.charCodeAt(k) === 32 || raw.charCodeAt(k) === 9)) k++;
+          if (k < raw.length) set.add(raw.charCodeAt(k));
+          const nl = raw.indexOf('\n', at);
+          if (nl < 0) break;
+          at = nl + 1;
+        }
+        this.firsts = set;
+      }
+    }
+    if (this.firsts === 'any') return true;
+    for (let i = 0; i < cs.length; i++) if (this.firsts.has(cs.charCodeAt(i))) return true;
+    return false;
+  }
 }
 
 /** A trigger: cheap literal tests on the text (character first, then words), before any regex runs. */
@@ -93,6 +120,11 @@ const any =
   (...tests: Trigger[]): Trigger =>
   (p) =>
     tests.some((t) => t(p));
+/** A line starts with one of these characters. */
+const lineStarts =
+  (cs: string): Trigger =>
+  (p) =>
+    p.lineStarts(cs);
 /** Every test passes; the regex (a closer but slower test) is given last and runs only when the literals passed. */
 const all =
   (...tests: (Trigger | RegExp)[]): Trigger =>
@@ -101,6 +133,12 @@ const all =
 
 export const PATTERNS: readonly StructuralPattern[] = [
   { trigger: all(chars('<'), has('<!--')), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
+  // Markdown comments (link reference definitions nothing links to): `[//]: # (text)`, `[comment]: # "text"`.
+  {
+    trigger: all(lineStarts('['), has(']:')),
+    re: /^[ \t]*\[(?:\/\/|comment|_|#)\]:[ \t]*(?:#|<>)[ \t]*(?:\(([^\n]{4,1000})\)|"([^"\n]{4,1000})"|'([^'\n]{4,1000})')/gim,
+    on: (m, o) => o.carrier('comment', m[0], m[1] ?? m[2] ?? m[3]),
+  },
   {
     trigger: all(chars('<'), chars('>'), hasAny('display', 'visibility', 'font-size', 'opacity', 'color', 'hidden')),
     re: new RegExp(String.raw`<([a-z][a-z0-9]*)\b[^>]{0,300}?${HIDDEN_STYLE}[^>]{0,300}>([\s\S]{0,2000}?)</\1\s*>`, 'gi'),
@@ -138,7 +176,7 @@ export const PATTERNS: readonly StructuralPattern[] = [
     re: /^[ \t]*[\w-]{0,30}(?:comment|description|note|notes|keywords|summary|subject|meta|remark|x-[\w-]+)[\w-]{0,30}[ \t]*:[ \t]*([^\n]{8,1000})/gim,
     on: (m, o) => o.carrier('metadata', m[0], m[1]),
   },
-  { trigger: all(chars('['), has('[^')), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
+  { trigger: all(lineStarts('['), has('[^')), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
   { trigger: chars('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
   {
     trigger: all(chars('('), hasAny('(hidden', '(invisible', '(secret')),
@@ -155,7 +193,7 @@ export const PATTERNS: readonly StructuralPattern[] = [
     re: /[\u200B-\u200D\u2060\uFEFF]+([^\n\u200B-\u200D\u2060\uFEFF]{3,600})/g,
     on: (m, o) => o.carrier('zero-width', m[0], m[1], true),
   },
-  { trigger: all(chars('#', '/', '-', ';'), /^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
+  { trigger: all(lineStarts('#/-;'), /^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
   // Commands and delimiters.
   {
     trigger: all(chars('|'), hasAny('curl', 'wget', 'iwr', 'invoke-webrequest')),
@@ -186,7 +224,7 @@ export const PATTERNS: readonly StructuralPattern[] = [
   },
   {
     trigger: all(
-      chars('#', '=', '-', '*', '[', '<'),
+      lineStarts('#=-*[<'),
       hasAny('end of', 'new ', 'updated ', 'system ', 'admin'),
       /end of|new (?:system )?(?:prompt|instruction|rule)|updated (?:system )?(?:prompt|instruction|rule)|system (?:prompt|override|message|update|note|instruction)|admin/i,
     ),
@@ -194,7 +232,12 @@ export const PATTERNS: readonly StructuralPattern[] = [
     on: (m, o) => o.hit('fake-delimiter', 'FAKE_DELIMITER', 0.7, m[0]),
   },
   {
-    trigger: all(chars(':'), hasAny('system', 'admin', 'developer', 'operator', 'root'), /^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/im),
+    trigger: all(
+      chars(':'),
+      lineStarts('sadorSADOR'),
+      hasAny('system', 'admin', 'developer', 'operator', 'root'),
+      /^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/im,
+    ),
     re: /^[ \t]*(?:system|admin|administrator|developer|operator|root)[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:/gim,
     on: (m, o) => o.hit('role-colon', 'FAKE_DELIMITER', 0.45, m[0]),
   },

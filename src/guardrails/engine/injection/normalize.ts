@@ -91,42 +91,75 @@ const isLower = (c: number): boolean => c >= 97 && c <= 122;
 /** Digit-led words that are units, ordinals or sizes ("3rd", "10px", "5gb"), not leetspeak. */
 const UNIT_WORD = /^\d+(?:st|nd|rd|th|s|k|m|g|x|px|am|pm|ms|gb|mb|kb)$/;
 
+/** What the gates of the rewriting steps need to know about a normalised text, from one pass over it. */
+export interface TextShape {
+  /** Leet-looking words: runs of letters and digit/symbol substitutes, at least 3 long, at most 70% substitutes. */
+  leety: number;
+  /** Words (spaces + 1). */
+  words: number;
+  /** Five or more single characters in a row separated by ` ._*-` (see `hasSpacedRun`). */
+  spaced: boolean;
+}
+
 /**
- * Counts the leet-looking words of a normalised text in one pass over its characters: words of
- * letters and digit/symbol substitutes, at least 3 long, at most 70% substitutes.
+ * One pass over the characters of a normalised text: counts leet-looking words and words, and looks
+ * for a letter-spaced run at each spacer (a spaced run needs a one-character word before a spacer).
  */
-function leetyWords(t: string): { leety: number; words: number } {
+export function textShape(t: string): TextShape {
   let leety = 0;
   let words = 1;
+  let spaced = false;
+  let spacedFrom = 0;
   const n = t.length;
-  for (let i = 0; i < n;) {
-    const c = t.charCodeAt(i);
-    if (c === 32) words++;
-    if (!(isLower(c) || (c < 128 && LEET_CHAR[c] === 1))) {
-      i++;
+  let runStart = -1;
+  let letters = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 32;
+    if (isLower(c)) {
+      if (runStart < 0) {
+        runStart = i;
+        letters = 0;
+      }
+      letters++;
       continue;
     }
-    // A run of [a-z0-9@$!|+]; the regex this replaces matched the part of it around the letters.
-    let j = i;
-    let letters = 0;
-    while (j < n) {
-      const d = t.charCodeAt(j);
-      if (isLower(d)) letters++;
-      else if (!(d < 128 && LEET_CHAR[d] === 1)) break;
-      j++;
+    if (c < 128 && LEET_CHAR[c] === 1) {
+      if (runStart < 0) {
+        runStart = i;
+        letters = 0;
+      }
+      continue;
     }
-    const len = j - i;
-    const subs = len - letters;
-    if (letters > 0 && subs > 0 && len >= 3 && subs / len <= 0.7 && !UNIT_WORD.test(t.slice(i, j))) leety++;
-    i = j;
+    if (runStart >= 0) {
+      // A run of [a-z0-9@$!|+] ended: the regex this replaces matched the run when it holds a letter.
+      const len = i - runStart;
+      const subs = len - letters;
+      if (letters > 0 && subs > 0 && len >= 3 && subs / len <= 0.7 && !UNIT_WORD.test(t.slice(runStart, i))) leety++;
+      runStart = -1;
+    }
+    if (i === n) break;
+    if (c === 32) words++;
+    if (!spaced && i >= spacedFrom && isSpacer(c) && i > 0) {
+      const u = i - 1;
+      if (isWord(t.charCodeAt(u)) && (u === 0 || !isWord(t.charCodeAt(u - 1)))) {
+        let j = u;
+        let units = 0;
+        while (j + 1 < n && isWord(t.charCodeAt(j)) && isSpacer(t.charCodeAt(j + 1))) {
+          units++;
+          j += 2;
+        }
+        if (units >= 5 || (units === 4 && j < n && isWord(t.charCodeAt(j)) && (j + 1 >= n || !isWord(t.charCodeAt(j + 1))))) spaced = true;
+        spacedFrom = j;
+      }
+    }
   }
-  return { leety, words };
+  return { leety, words, spaced };
 }
 
 /** Undoes leetspeak in words that mix letters and digit/symbol substitutes ("1gn0r3" -> "ignore"). */
-export function deLeet(normalized: string): string | null {
+export function deLeet(normalized: string, shape: TextShape = textShape(normalized)): string | null {
   // Leetspeak is a way of writing a whole passage: a few ids and versions in prose ("v2", "ord2024") are not.
-  const { leety, words } = leetyWords(normalized);
+  const { leety, words } = shape;
   if (leety < Math.max(2, words * 0.1)) return null;
   return normalized.replace(/[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*|[0-9@$!|+]*[0-9][0-9@$!|+]*/g, (w) => {
     const subs = w.replace(/[a-z]/g, '').length;

@@ -40,7 +40,7 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
   await admin.end();
   const u = new URL(o.serverUrl);
   u.pathname = `/${name}`;
-  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 4 });
+  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 4, logger: pino({ level: 'error' }) });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   const end = new Date('2026-12-01T00:00:00Z');
@@ -65,7 +65,15 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
     console.log(
       `- CPU per trace: ${r.nodeCpuMicrosPerTrace.toFixed(1)} µs in the Node process (generation included), ${db} in PostgreSQL: one free core each would ingest ${Math.round(1e6 / Math.max(r.nodeCpuMicrosPerTrace, r.dbCpuMicrosPerTrace ?? 0))} traces/s`,
     );
-    for (const table of ['traces', 'trace_rollups_hourly', 'trace_rollups_daily', 'trace_guardrail_rollups_hourly', 'trace_guardrail_rollups_daily', 'trace_latency_rollups_hourly', 'trace_latency_rollups_daily']) {
+    for (const table of [
+      'traces',
+      'trace_rollups_hourly',
+      'trace_rollups_daily',
+      'trace_guardrail_rollups_hourly',
+      'trace_guardrail_rollups_daily',
+      'trace_latency_rollups_hourly',
+      'trace_latency_rollups_daily',
+    ]) {
       await ds.query(`VACUUM ANALYZE ${table}`);
     }
   } else console.log(`- reusing ${have} traces seeded earlier in ${name}`);

@@ -111,7 +111,12 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
-  const traces = features.traces.create({ db, logger, writerOptions: { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes } });
+  const traces = features.traces.create({
+    db,
+    logger,
+    writerOptions: { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes },
+    partitionOptions: { retentionDays: config.traceRetentionDays },
+  });
   // Traces a process that died had spooled but not written yet: stored before this one serves.
   await traces.writer.replay();
   const analytics = features.analytics.create({ db });
@@ -239,6 +244,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     modes: { database: config.databaseUrl ? 'postgresql' : 'pglite', models: models.mode },
     async start() {
       app.port = await server.listen(config.port, config.host);
+      await traces.partitions.start();
       budgets.startReaper();
       await evalRuns.startWorker();
       alerts.scheduler.start();

@@ -28,3 +28,4 @@ export { tracesModule } from './traces.module';
 export { writeTraceBatch } from './trace-writer';
 export { rebuildRollups } from './rollup-rebuild';
 export { sketchKey, sketchValue, sketchQuantile, SKETCH_RELATIVE_ACCURACY, rollupDeltas, type SketchBins, type WrittenRecord } from './trace-rollups';
+export { maintainTracePartitions, TracePartitionMaintainer, type TracePartitionOptions, type PartitionMaintenance } from './trace-partitions';

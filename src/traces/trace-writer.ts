@@ -143,10 +143,10 @@ export function insertTracesSql(rows: Array<{ record: ValidTraceRecord; at: Date
 
 /**
  * THE batch write: stores a batch of validated trace records and adds them to the rollups, in one
- * transaction of two statements (the INSERT, then every rollup upsert at once). Only the rows the
- * INSERT reports as new are rolled up, so a batch written twice (a retry after a lost COMMIT reply,
- * a spool replay after a crash) is counted once; a batch that fails leaves neither traces nor
- * rollups behind. The deltas are computed before the INSERT (a batch is nearly always all new) and
+ * transaction of three statements (the weekly partitions it needs, the INSERT, then every rollup
+ * upsert at once). Only the rows the INSERT reports as new are rolled up, so a batch written twice
+ * (a retry after a lost COMMIT reply, a spool replay after a crash) is counted once; a batch that fails leaves neither traces nor
+ * rollups behind. The deltas are folded while the INSERT runs (a batch is nearly always all new) and
  * recomputed only when some id was already stored. Returns how many records were new.
  */
 export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Promise<number> {

@@ -115,10 +115,11 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
   const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes };
+  const partitionOptions = { retentionDays: config.traceRetentionDays };
   // With CLICKHOUSE_URL, traces are also written to ClickHouse, and the trace API and analytics read there.
   const clickhouse = config.clickhouseUrl ? new ClickHouseTraceStore({ url: config.clickhouseUrl }) : null;
   await clickhouse?.init();
-  const traces = clickhouse ? new ClickHouseTraceService(db, logger, clickhouse, writerOptions) : features.traces.create({ db, logger, writerOptions });
+  const traces = clickhouse ? new ClickHouseTraceService(db, logger, clickhouse, writerOptions, partitionOptions) : features.traces.create({ db, logger, writerOptions, partitionOptions });
   // Traces a process that died had spooled but not written yet: stored before this one serves.
   await traces.writer.replay();
   const analytics = clickhouse ? new ClickHouseAnalyticsService(db, clickhouse) : features.analytics.create({ db });
@@ -246,6 +247,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     modes: { database: config.databaseUrl ? 'postgresql' : 'pglite', models: models.mode },
     async start() {
       app.port = await server.listen(config.port, config.host);
+      await traces.partitions.start();
       budgets.startReaper();
       await evalRuns.startWorker();
       alerts.scheduler.start();

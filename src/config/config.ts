@@ -45,6 +45,7 @@ const envSchema = z.object({
   TRACE_SPOOL_DIR: z.string().optional(),
   TRACE_SPOOL_MAX_MB: z.coerce.number().positive().default(128),
   CLICKHOUSE_URL: z.string().url().optional(),
+  TRACE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
@@ -103,6 +104,8 @@ export interface AppConfig {
   readonly traceSpoolMaxBytes: number;
   /** `CLICKHOUSE_URL`: ClickHouse as the trace store of the trace API and analytics (README "ClickHouse"); unset: PostgreSQL/PGlite only. */
   readonly clickhouseUrl?: string;
+  /** `TRACE_RETENTION_DAYS`: trace weeks (partitions) wholly older than this are dropped, with their rollup buckets. Unset: kept forever. */
+  readonly traceRetentionDays?: number;
   /** SIGTERM: how long in-flight WebSocket streams may take to finish before their sockets close with 1001. */
   readonly shutdownGraceMs: number;
   /** Knobs of the generate pipeline (README "Configuration"). */
@@ -291,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     traceSpoolDir: e.TRACE_SPOOL_DIR ?? (e.DATA_DIR.startsWith('memory://') ? undefined : `${e.DATA_DIR.replace(/\/+$/, '')}/trace-spool`),
     traceSpoolMaxBytes: Math.round(e.TRACE_SPOOL_MAX_MB * 1024 * 1024),
     clickhouseUrl: e.CLICKHOUSE_URL,
+    traceRetentionDays: e.TRACE_RETENTION_DAYS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,

@@ -29,3 +29,4 @@ export { writeTraceBatch } from './trace-writer';
 export { rebuildRollups } from './rollup-rebuild';
 export { sketchKey, sketchValue, sketchQuantile, SKETCH_RELATIVE_ACCURACY, rollupDeltas, type SketchBins, type WrittenRecord } from './trace-rollups';
 export * from './clickhouse';
+export { maintainTracePartitions, TracePartitionMaintainer, type TracePartitionOptions, type PartitionMaintenance } from './trace-partitions';

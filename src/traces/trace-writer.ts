@@ -107,7 +107,7 @@ const RECORD_FIELDS = `id uuid, "createdAt" timestamptz, prompt text, "promptVer
 
 const INSERT_TRACES = `INSERT INTO traces (${COLUMNS.map(([c]) => c).join(', ')})
   SELECT ${COLUMNS.map(([, e]) => e).join(', ')} FROM json_to_recordset($1::json) AS x(${RECORD_FIELDS})
-  ON CONFLICT (id) DO NOTHING RETURNING id`;
+  ON CONFLICT (id, created_at) DO NOTHING RETURNING id`;
 
 /**
  * A NUL character (escaped `\u0000` in JSON, and not preceded by an escaping backslash) becomes
@@ -115,6 +115,20 @@ const INSERT_TRACES = `INSERT INTO traces (${COLUMNS.map(([c]) => c).join(', ')}
  */
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 const noNul = (json: string) => (json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json);
+
+const WEEK_MS = 7 * 86_400_000;
+/** Monday 00:00 UTC (the Unix epoch was a Thursday). */
+const MONDAY_OFFSET_MS = 4 * 86_400_000;
+
+/** The distinct UTC week starts (Mondays) of a batch's `created_at`s: the partitions it writes to. */
+export function weeksOf(rows: WrittenRecord[]): string[] {
+  const weeks = new Set<number>();
+  for (const { record, at } of rows) {
+    const t = (record.createdAt ?? at).getTime();
+    weeks.add(Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS);
+  }
+  return [...weeks].map((w) => new Date(w).toISOString());
+}
 
 /**
  * One INSERT for a batch: the validated records travel as ONE JSON parameter (a native
@@ -129,10 +143,10 @@ export function insertTracesSql(rows: Array<{ record: ValidTraceRecord; at: Date
 
 /**
  * THE batch write: stores a batch of validated trace records and adds them to the rollups, in one
- * transaction of two statements (the INSERT, then every rollup upsert at once). Only the rows the
- * INSERT reports as new are rolled up, so a batch written twice (a retry after a lost COMMIT reply,
- * a spool replay after a crash) is counted once; a batch that fails leaves neither traces nor
- * rollups behind. The deltas are computed before the INSERT (a batch is nearly always all new) and
+ * transaction of three statements (the weekly partitions it needs, the INSERT, then every rollup
+ * upsert at once). Only the rows the INSERT reports as new are rolled up, so a batch written twice
+ * (a retry after a lost COMMIT reply, a spool replay after a crash) is counted once; a batch that fails leaves neither traces nor
+ * rollups behind. The deltas are folded while the INSERT runs (a batch is nearly always all new) and
  * recomputed only when some id was already stored. Returns how many records were new.
  */
 export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Promise<number> {
@@ -140,6 +154,8 @@ export async function writeTraceBatch(db: DataSource, rows: WrittenRecord[]): Pr
   const insert = insertTracesSql(rows);
   const deltasOf = (xs: WrittenRecord[]) => ({ hourly: rollupDeltas(xs, 'hourly'), daily: rollupDeltas(xs, 'daily') });
   return db.transaction(async (m) => {
+    // The weekly partitions the batch lands in (created when missing; usually all exist already).
+    await m.query('SELECT trace_partitions_ensure($1::timestamptz[])', [weeksOf(rows)]);
     const inserting: Promise<Array<{ id: string }>> = m.query(insert.sql, insert.params);
     inserting.catch(() => undefined); // Awaited below; this only keeps a failure from counting as unhandled meanwhile.
     // The deltas are folded while the database inserts (the INSERT is sent on this turn).

@@ -29,8 +29,9 @@ export class Trace {
   @PrimaryColumn('uuid')
   id!: string;
 
+  /** Part of the primary key (id, created_at): the table is partitioned by week on it (README "Traces"). */
   @Field()
-  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  @PrimaryColumn('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt!: Date;
 
   @Field(() => String, {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Trace } from './trace.entity';
 import { traceFilterConditions, type TraceFilterData } from './trace-filter.inputs';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer';
+import { TracePartitionMaintainer, type TracePartitionOptions } from './trace-partitions';
 import type { TraceRecord } from './trace-record';
 import { decodeCursor, encodeCursor, type Page } from '../graphql/paging';
 import { parseInput, idSchema } from '../graphql/validation';
@@ -14,13 +15,17 @@ const firstSchema = z.number().int().min(1, 'must be at least 1').max(500, 'must
 export class TraceService {
   /** The pipeline calls `writer.enqueue(record)`; app.stop() calls `close()` before the database closes. */
   readonly writer: TraceWriter;
+  /** Creates the weekly partitions ahead and applies `TRACE_RETENTION_DAYS`; `app.start()` starts it. */
+  readonly partitions: TracePartitionMaintainer;
 
   constructor(
     private readonly db: DataSource,
     private readonly logger: Logger,
     writerOptions?: TraceWriterOptions,
+    partitionOptions?: TracePartitionOptions,
   ) {
     this.writer = new TraceWriter(db, logger, writerOptions);
+    this.partitions = new TracePartitionMaintainer(db, logger, partitionOptions);
   }
 
   private readonly observers: Array<(record: TraceRecord) => void> = [];
@@ -48,8 +53,9 @@ export class TraceService {
     this.observers.push(observer);
   }
 
-  /** Writes everything queued so far; then refuses further records. */
-  close(): Promise<void> {
+  /** Writes everything queued so far; then refuses further records. Stops the partition maintenance. */
+  async close(): Promise<void> {
+    await this.partitions.stop();
     return this.writer.close();
   }
 

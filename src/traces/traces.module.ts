@@ -5,10 +5,12 @@ import { Trace } from './trace.entity';
 import { TraceResolver } from './trace.resolver';
 import { TraceService } from './trace.service';
 import type { TraceWriterOptions } from './trace-writer';
+import type { TracePartitionOptions } from './trace-partitions';
 
 /** Traces: one row per generation, written off the hot path. */
 export const tracesModule = defineFeature({
   entities: [Trace],
   resolvers: [TraceResolver],
-  create: (deps: { db: DataSource; logger: Logger; writerOptions?: TraceWriterOptions }) => new TraceService(deps.db, deps.logger, deps.writerOptions),
+  create: (deps: { db: DataSource; logger: Logger; writerOptions?: TraceWriterOptions; partitionOptions?: TracePartitionOptions }) =>
+    new TraceService(deps.db, deps.logger, deps.writerOptions, deps.partitionOptions),
 });

@@ -40,7 +40,7 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
   await admin.end();
   const u = new URL(o.serverUrl);
   u.pathname = `/${name}`;
-  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 4 });
+  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 4, logger: pino({ level: 'error' }) });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   const end = new Date('2026-12-01T00:00:00Z');

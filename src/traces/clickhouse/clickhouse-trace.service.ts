@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TraceService } from '../trace.service';
 import { writeTraceBatch, type TraceWriterOptions } from '../trace-writer';
 import type { Trace } from '../trace.entity';
+import type { TracePartitionOptions } from '../trace-partitions';
 import type { TraceFilterData } from '../trace-filter.inputs';
 import { decodeCursor, encodeCursor, type Page } from '../../graphql/paging';
 import { parseInput, idSchema } from '../../graphql/validation';
@@ -25,15 +26,21 @@ export class ClickHouseTraceService extends TraceService {
     logger: Logger,
     readonly store: ClickHouseTraceStore,
     writerOptions: TraceWriterOptions = {},
+    partitionOptions?: TracePartitionOptions,
   ) {
     const pg = writerOptions.writeBatch ?? writeTraceBatch;
-    super(db, logger, {
-      ...writerOptions,
-      writeBatch: async (d, rows) => {
-        await pg(d, rows);
-        return store.writeBatch(rows);
+    super(
+      db,
+      logger,
+      {
+        ...writerOptions,
+        writeBatch: async (d, rows) => {
+          await pg(d, rows);
+          return store.writeBatch(rows);
+        },
       },
-    });
+      partitionOptions,
+    );
   }
 
   override async get(id: string): Promise<Trace | null> {

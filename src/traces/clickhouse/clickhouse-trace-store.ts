@@ -34,7 +34,7 @@ function entityOf(r: ValidTraceRecord, createdAt: Date): Omit<Trace, 'usage' | '
   const u = r.usage;
   const big = (n: number | undefined) => (n === undefined ? null : String(n));
   return {
-    id: r.id,
+    id: r.id.toLowerCase(),
     createdAt,
     otelTraceId: r.otelTraceId,
     prompt: r.prompt,
@@ -47,7 +47,7 @@ function entityOf(r: ValidTraceRecord, createdAt: Date): Omit<Trace, 'usage' | '
     sessionId: r.sessionId,
     apiKey: r.apiKey,
     source: r.source,
-    evalRunId: r.evalRunId,
+    evalRunId: r.evalRunId?.toLowerCase() ?? null,
     tags: r.tags,
     status: r.status,
     errorCode: r.errorCode,
@@ -90,7 +90,8 @@ export function clickHouseRow({ record: r, at }: WrittenRecord): Record<string, 
   const u = r.usage;
   const s = r.costByStage;
   return {
-    id: r.id,
+    // PostgreSQL's uuid type is case-insensitive and prints lowercase: ids are stored lowercase here too.
+    id: e.id,
     created_at: Math.floor(ms / 1000),
     created_ms: ms,
     prompt: text(r.prompt),
@@ -101,7 +102,7 @@ export function clickHouseRow({ record: r, at }: WrittenRecord): Record<string, 
     user: text(r.user),
     session_id: text(r.sessionId),
     api_key: text(r.apiKey),
-    eval_run_id: r.evalRunId,
+    eval_run_id: e.evalRunId,
     error_code: text(r.errorCode),
     stop_reason: text(r.stopReason),
     otel_trace_id: r.otelTraceId,
@@ -216,15 +217,16 @@ export class ClickHouseTraceStore {
     // same one: bounding the lookup by the batch's time span lets the sort key skip everything else.
     const times = rows.map((r) => Math.floor((r.record.createdAt ?? r.at).getTime() / 1000));
     const span = `created_at >= toDateTime(${times.reduce((a, b) => Math.min(a, b))}) AND created_at <= toDateTime(${times.reduce((a, b) => Math.max(a, b))})`;
-    const ids = [...new Set(rows.map((r) => r.record.id))];
+    const ids = [...new Set(rows.map((r) => r.record.id.toLowerCase()))];
     for (let i = 0; i < ids.length; i += EXISTS_CHUNK) {
       const part = ids.slice(i, i + EXISTS_CHUNK);
       for (const r of await this.query<{ id: string }>(`SELECT id FROM traces WHERE ${span} AND id IN (${part.map(literal).join(', ')})`)) stored.add(r.id);
     }
     const fresh: WrittenRecord[] = [];
     for (const r of rows) {
-      if (stored.has(r.record.id)) continue;
-      stored.add(r.record.id); // the same id twice in one batch is stored once
+      const id = r.record.id.toLowerCase();
+      if (stored.has(id)) continue;
+      stored.add(id); // the same id twice in one batch is stored once
       fresh.push(r);
     }
     if (fresh.length) await this.client.insert({ table: 'traces', values: fresh.map(clickHouseRow), format: 'JSONEachRow' });

@@ -49,6 +49,27 @@ describe('ClickHouse trace store', () => {
     }
   });
 
+  it('filter values are literals: quotes, backslashes and SQL in a value match only that value', async () => {
+    const store = new ClickHouseTraceStore({ url: `${ch.url}/literal_${randomUUID().replace(/-/g, '')}` });
+    await store.init();
+    try {
+      const [a, b] = records(2, 4);
+      const hostile = "it's a \\ test' OR 1=1 --\n";
+      a!.record.prompt = hostile;
+      a!.record.source = 'PRODUCTION';
+      b!.record.prompt = 'plain';
+      b!.record.source = 'PRODUCTION';
+      await store.writeBatch([a!, b!]);
+      const analytics = new ClickHouseAnalyticsService(null as never, store);
+      const rows = await analytics.costBreakdown({ prompt: hostile }, [Dimension.PROMPT]);
+      expect(rows.map((r) => [r.keys.PROMPT, r.requests])).toEqual([[hostile, 1]]);
+      expect(await analytics.costBreakdown({ prompt: "x' OR '1'='1" }, [Dimension.PROMPT])).toEqual([]);
+    } finally {
+      await store.dropDatabase();
+      await store.close();
+    }
+  });
+
   describe('through the app', () => {
     let t: TestApp;
     beforeAll(async () => {

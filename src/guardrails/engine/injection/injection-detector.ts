@@ -294,6 +294,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
+    if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
     starts.push(start);
     prevState = st;
     prevFlags = flags;

@@ -217,12 +217,17 @@ export const TOKEN_FLAG = {
   NEGATOR: 4,
   /** "to" ("refuses to reveal"). */
   TO: 8,
+  /** A modal verb: "can summarise" describes what an assistant does; "summarising this" addresses one at work. */
+  MODAL: 16,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
 export const VOCATIVES: readonly string[] = ['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot'];
 /** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
 export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n'];
+
+/** Modal verbs (EN, FR, ES, DE, PT, IT) before a verb of processing: a description of the assistant's abilities. */
+export const MODALS: readonly string[] = ['can', 'cannot', 'could', 'will', 'would', 'may', 'might', 'peut', 'peuvent', 'puede', 'pueden', 'kann', 'konnen', 'pode', 'podem', 'puo', 'possono'];
 
 /** Symbol of a token character: a-z 0..25, 0-9 26..35, else -1. */
 export const TOKEN_SYMBOL: Int8Array = (() => {
@@ -299,6 +304,7 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(VOCATIVES, TOKEN_FLAG.VOCATIVE);
   flag(NEGATORS, TOKEN_FLAG.NEGATOR);
   flag(['to'], TOKEN_FLAG.TO);
+  flag(MODALS, TOKEN_FLAG.MODAL);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags), pairs };
 }
 

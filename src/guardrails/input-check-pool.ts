@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import type { CompiledPolicy } from './engine';
+import { checkText, type CompiledPolicy } from './engine';
 import type { CheckTextOptions, GuardrailDirection, Verdict } from './engine/guardrail-engine.types';
 import type { InputCheckTask } from './engine/input-check.worker';
 
@@ -14,6 +14,8 @@ export interface InputCheckPoolOptions {
    * is checked in the pool; a smaller one stays inline, where it costs less than the hop to a thread.
    */
   minChars: number;
+  /** The worker file (default: the engine's `input-check.worker`). */
+  filename?: string;
 }
 
 /**
@@ -38,6 +40,8 @@ export class InputCheckPool {
   private closed = false;
   /** Checks run in a worker so far. */
   offloaded = 0;
+  /** Checks a worker failed (they were then run inline). */
+  failed = 0;
 
   constructor(readonly options: InputCheckPoolOptions) {}
 
@@ -46,19 +50,25 @@ export class InputCheckPool {
     return !this.closed && this.options.threads > 0 && chars >= this.options.minChars;
   }
 
-  /** `checkText(policy, direction, text, opts)` in a worker thread. */
+  /**
+   * `checkText(policy, direction, text, opts)` in a worker thread. A worker that fails (crashed,
+   * out of memory) does not fail the request: the check then runs inline.
+   */
   check(policy: CompiledPolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions): Promise<Verdict> {
     let policyKey = this.keys.get(policy);
     if (policyKey === undefined) this.keys.set(policy, (policyKey = this.nextKey++));
     this.pool ??= new Piscina<InputCheckTask, Verdict>({
-      filename: workerFile(),
+      filename: this.options.filename ?? workerFile(),
       name: 'checkInput',
       minThreads: this.options.threads,
       maxThreads: this.options.threads,
       idleTimeout: 60_000,
     });
     this.offloaded++;
-    return this.pool.run({ policyKey, config: policy.config, direction, text, opts });
+    return this.pool.run({ policyKey, config: policy.config, direction, text, opts }).catch(() => {
+      this.failed++;
+      return checkText(policy, direction, text, opts);
+    });
   }
 
   /** Stops the threads (after the checks in flight finish). Later screenings run inline. */

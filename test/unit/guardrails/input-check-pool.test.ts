@@ -41,3 +41,17 @@ describe('InputCheckPool (piscina worker threads for INPUT checks)', () => {
     expect(p.wants(10_000)).toBe(false);
   });
 });
+
+describe('InputCheckPool when a worker fails', () => {
+  it('checks inline instead: the request gets the inline verdict, not an error', async () => {
+    const policy = compilePolicy(parseGuardrailPolicyConfig({ pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } }));
+    const pool = new InputCheckPool({ threads: 1, minChars: 0, filename: require.resolve('../../fixtures/failing-input-check.worker.js') });
+    try {
+      const text = 'Write to ana@corp.example about the invoice.';
+      await expect(pool.check(policy, 'INPUT', text, {})).resolves.toEqual(checkText(policy, 'INPUT', text));
+      expect(pool.failed).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -172,6 +172,16 @@ describe(`online evaluators (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite
       expect(items[0].judgeReason).toContain('rubric key terms');
     });
 
+    it("counts a judged trace a person scored in judgeAgreement of the evaluator's eval set", async () => {
+      const AGREEMENT = 'query($s: String) { judgeAgreement(evalSet: $s) { n agreement } }';
+      expect((await must(t, AGREEMENT, { s: 'capitals-set' })).judgeAgreement.n).toBe(0);
+      const [item] = (await must(t, '{ reviewQueue(first: 1) { id traceId judgeScore } }')).reviewQueue;
+      await must(t, 'mutation($i: ReviewInput!) { submitReview(input: $i) { id humanScore } }', { i: { item: item.id, score: 0.9 } });
+      expect((await must(t, AGREEMENT, { s: 'capitals-set' })).judgeAgreement).toEqual({ n: 1, agreement: 1 });
+      const human = (await must(t, SCORES, { id: item.traceId })).trace.scores.filter((s: any) => s.source === 'HUMAN');
+      expect(human).toEqual([expect.objectContaining({ score: 0.9, name: 'human' })]);
+    });
+
     it('includes online scores next to offline runs in evalScoreTrend', async () => {
       let [row] = (await must(t, TREND, { set: 'capitals-set', prompt: 'capitals' })).evalScoreTrend;
       expect(row).toMatchObject({ items: 3, runs: 0, onlineItems: 3, offlineItems: 0, promptVersions: [1], offlineMeanScore: null, onlinePassRate: 1 });
@@ -179,7 +189,7 @@ describe(`online evaluators (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite
       const run = (await must(t, 'mutation { runEval(input: { evalSet: "capitals-set", prompt: "capitals" }) { id } }')).runEval;
       expect((await t.app.services.evalRuns.waitFor(run.id)).status).toBe('SUCCEEDED');
       // The run's own trace (source EVAL) is never sampled by an online evaluator.
-      await new Promise((r) => setImmediate(r));
+      await t.app.services.traces.writer.flush(); // the trace was recorded, so its observers ran
       expect(t.app.services.onlineEvals.worker.stats.queued).toBe(4);
       [row] = (await must(t, TREND, { set: 'capitals-set', prompt: 'capitals' })).evalScoreTrend;
       expect(row).toMatchObject({ items: 4, runs: 1, onlineItems: 3, offlineItems: 1, promptVersions: [1], passRate: 1 });
@@ -198,15 +208,17 @@ describe(`online evaluators (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite
       ).createBudget;
       const spent = async (id: string) => ((await must(t, '{ budgets { id spentUsd } }')).budgets as Array<{ id: string; spentUsd: number }>).find((b) => b.id === id)!.spentUsd;
       const before = t.app.services.onlineEvals.worker.stats.scored;
-      const g1 = (await must(t, GENERATE, { i: { prompt: 'capitals', input: 'Capital of France? (budgeted)', cache: 'BYPASS' } })).generateOnce;
+      const g1 = (
+        await must(t, 'mutation($i: GenerateInput!) { generateOnce(input: $i) { traceId status costUsd } }', { i: { prompt: 'capitals', input: 'Capital of France? (budgeted)', cache: 'BYPASS' } })
+      ).generateOnce;
       await settled(t, (s) => s.scored >= before + 1);
       await t.app.services.budgets.flushLeases();
       const judging = await spent(budget.id);
-      const promptSpend = await spent(promptBudget.id);
       expect(judging).toBeGreaterThan(0);
-      // The prompt's budget pays for the generation only: the judge's spend is not its.
-      expect(promptSpend).toBeGreaterThan(0);
-      expect(judging).not.toBeCloseTo(promptSpend, 9);
+      // The prompt's budget pays for the generation only (it settles when the request ends): never for the judge.
+      let promptSpend = 0;
+      while (!(promptSpend > 0)) promptSpend = await spent(promptBudget.id);
+      expect(promptSpend).toBeCloseTo(g1.costUsd, 9);
 
       await must(t, 'mutation($id: ID!, $i: BudgetInput!) { updateBudget(id: $id, input: $i) { id } }', {
         id: budget.id,
@@ -221,7 +233,6 @@ describe(`online evaluators (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite
       // The rules still scored; the judge was left out, not scored 0.
       expect(scores.map((x: any) => x.name)).not.toContain('llm-rubric');
       expect(scores).toHaveLength(7);
-      expect(g1.status).toBe('COMPLETED');
       const metrics = await (await fetch(t.url.replace('/graphql', '/metrics'))).text();
       expect(metrics).toMatch(/genai_cp_online_eval_judge_refused_total \d/);
     });
@@ -233,7 +244,7 @@ describe(`online evaluators (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite
         i: { name: 'capitals-quality', prompt: 'capitals', evalSet: 'capitals-set', sampleRate: 1, assertions: [{ type: 'is-json' }], enabled: false },
       });
       await must(t, GENERATE, { i: { prompt: 'capitals', input: 'Capital of France? (disabled)', cache: 'BYPASS' } });
-      await new Promise((r) => setImmediate(r));
+      await t.app.services.traces.writer.flush(); // the trace was recorded, so its observers ran
       expect(t.app.services.onlineEvals.worker.stats.queued).toBe(queued);
     });
   });

@@ -178,7 +178,10 @@ export class OnlineEvalWorker {
     while (this.active || this.queue.length) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** Stops taking samples, drops those waiting, and gives those being scored `graceMs` before their judge calls are aborted. */
+  /**
+   * Stops taking samples, drops those waiting (counted), and gives those being scored `graceMs`
+   * before their judge calls are aborted; returns at most a second after that.
+   */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
     const waiting = this.queue.splice(0);
@@ -187,7 +190,11 @@ export class OnlineEvalWorker {
     const deadline = Date.now() + graceMs;
     while (this.active && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.abort.abort('shutdown');
-    while (this.active) await new Promise((r) => setTimeout(r, 10));
+    // An aborted judge call ends at once; whatever still runs after a second more is left behind
+    // (its writes fail once the database closes) rather than holding the shutdown up.
+    const last = Date.now() + 1000;
+    while (this.active && Date.now() < last) await new Promise((r) => setTimeout(r, 10));
+    if (this.active) this.deps.logger.warn({ active: this.active }, 'online evaluation stopped with samples still being scored');
   }
 
   private count(outcome: Outcome): void {
@@ -232,6 +239,9 @@ export class OnlineEvalWorker {
     } finally {
       if (hold?.ok) await hold.settle(judgeCostMicros);
     }
+    if (this.abort.signal.aborted) throw new Error('stopped while scoring');
+    scored = withoutErrors(scored);
+    if (!scored.scores.length) throw new Error('no assertion could be evaluated (the judge failed)');
     const toReview = this.random() < (ev.reviewSampleRate ?? this.deps.reviewSampleRate);
     await db.transaction(async (m) => {
       const inserted = (await m.query(
@@ -285,4 +295,22 @@ export function matches(ev: Pick<ActiveEvaluator, 'prompt' | 'label' | 'filter'>
   if (f?.tags && !(trace.tags ?? []).some((t) => f.tags!.includes(t))) return false;
   if (f?.models && !(trace.modelId && f.models.includes(trace.modelId))) return false;
   return true;
+}
+
+/**
+ * Leaves out the assertions that could not be evaluated (the judge call failed): a production
+ * trace is not scored 0 for the judge's outage. Score and pass are recomputed over the rest.
+ */
+function withoutErrors(c: CaseScore): CaseScore {
+  if (!c.scores.some((s) => s.error)) return c;
+  const scores = c.scores.filter((s) => !s.error);
+  const weight = scores.reduce((n, s) => n + s.weight, 0);
+  const judged = scores.find((s) => baseOf(s.type as AssertionType).base === 'llm-rubric');
+  return {
+    scores,
+    score: weight > 0 ? scores.reduce((n, s) => n + s.weight * s.score, 0) / weight : 0,
+    passed: scores.every((s) => s.passed),
+    judgeScore: judged ? c.judgeScore : null,
+    judgeReason: judged ? c.judgeReason : null,
+  };
 }

@@ -46,6 +46,9 @@ export function baselineMs(c: { baselineWindow?: string }, ruleWindow: string): 
   return c.baselineWindow ? windowMs(c.baselineWindow) : Math.min(24 * windowMs(ruleWindow), 30 * 86_400_000);
 }
 
+const HOUR_MS = 3_600_000;
+const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
+
 /** A time range [from, to) measured as one value, tagged with its slice number. */
 interface Part {
   slice: number;
@@ -70,6 +73,8 @@ export class TickMemo {
   readonly p95 = new Map<string, Promise<MetricSample>>();
 }
 
+const EMPTY_SUMS: RangeSums = { requests: 0, costMicros: 0, failed: 0, triggered: 0 };
+
 const rangeKey = (p: Part, prompt: string | null) => `${p.from.toISOString()}|${p.to.toISOString()}|${prompt ?? ''}`;
 
 /** Memoized per (range, prompt): the uncached parts are read in one query, then each is remembered. */
@@ -93,38 +98,37 @@ async function loadSums(db: DataSource, parts: Part[], prompt: string | null): P
   const selects = planParts(
     parts,
     prompt,
-    `r.requests AS requests, r.cost_micros AS cost, CASE WHEN r.status = 'FAILED' THEN r.requests ELSE 0 END AS failed, 0 AS triggered`,
-    `1 AS requests, t.cost_micros AS cost, CASE WHEN t.status = 'FAILED' THEN 1 ELSE 0 END AS failed, 0 AS triggered`,
+    `sum(r.requests) AS requests, sum(r.cost_micros) AS cost, sum(r.requests) FILTER (WHERE r.status = 'FAILED') AS failed, 0 AS triggered`,
+    `count(*) AS requests, sum(t.cost_micros) AS cost, count(*) FILTER (WHERE t.status = 'FAILED') AS failed, 0 AS triggered`,
     params,
   );
   // The guardrail rollups count per (policy, kind, direction), so a trace can count twice there; the
   // traces with any guardrail event are counted instead through the partial index ix_traces_guardrail_triggered
   // (same predicate), which holds only those.
-  for (const part of parts) {
-    selects.push(
-      `SELECT ${part.slice} AS slice, 0 AS requests, 0 AS cost, 0 AS failed, 1 AS triggered FROM traces t
-       WHERE t.created_at >= ${add(part.from)} AND t.created_at < ${add(part.to)} AND jsonb_array_length(t.guardrail_events) > 0
-       AND t.source = 'PRODUCTION'${prompt === null ? '' : ` AND t.prompt = ${add(prompt)}`}`,
-    );
-  }
-  const rows: Array<Record<string, string | number>> = await db.query(
+  // One scan of the partial index over the span of all parts (which are disjoint), each row given its part.
+  const from = new Date(Math.min(...parts.map((p) => p.from.getTime())));
+  const to = new Date(Math.max(...parts.map((p) => p.to.getTime())));
+  const sliceOf = `CASE ${parts.map((p) => `WHEN t.created_at >= ${add(p.from)} AND t.created_at < ${add(p.to)} THEN ${p.slice}`).join(' ')} END`;
+  selects.push(
+    `SELECT slice, 0 AS requests, 0 AS cost, 0 AS failed, count(*) AS triggered FROM (
+       SELECT ${sliceOf} AS slice FROM traces t WHERE t.created_at >= ${add(from)} AND t.created_at < ${add(to)} AND jsonb_array_length(t.guardrail_events) > 0
+       AND t.source = 'PRODUCTION'${prompt === null ? '' : ` AND t.prompt = ${add(prompt)}`}) g WHERE slice IS NOT NULL GROUP BY slice`,
+  );
+  const rows: Array<Record<string, string | number | null>> = await db.query(
     `SELECT slice, sum(requests) AS requests, sum(cost) AS cost, sum(failed) AS failed, sum(triggered) AS triggered FROM (${selects.join(' UNION ALL ')}) u GROUP BY slice`,
     params,
   );
-  return new Map(rows.map((r) => [Number(r.slice), { requests: Number(r.requests), costMicros: Number(r.cost), failed: Number(r.failed), triggered: Number(r.triggered) }]));
+  // An aggregate over no rows gives null sums.
+  return new Map(rows.map((r) => [Number(r.slice), { requests: Number(r.requests ?? 0), costMicros: Number(r.cost ?? 0), failed: Number(r.failed ?? 0), triggered: Number(r.triggered ?? 0) }]));
 }
 
 /**
  * The p95 latency of each part: exact (percentile_cont over the raw latencies, as before) while the
- * parts hold at most EXACT_PERCENTILE_MAX_ROWS latencies, else from the DDSketch bins of the rollups
+ * parts hold at most EXACT_PERCENTILE_MAX_ROWS traces (`total`, from the sums already read), else from the DDSketch bins of the rollups
  * and of the raw edges, merged (within 1%, as latencyStats).
  */
-async function loadP95(db: DataSource, parts: Part[], prompt: string | null): Promise<Map<number, MetricSample>> {
+async function loadP95(db: DataSource, parts: Part[], prompt: string | null, total: number): Promise<Map<number, MetricSample>> {
   const out = new Map<number, MetricSample>();
-  const params: unknown[] = [];
-  const counts = planParts(parts, prompt, 'r.latency_count AS n', 'CASE WHEN t.latency_ms IS NULL THEN 0 ELSE 1 END AS n', params);
-  const rows: Array<{ slice: number; n: string | number }> = await db.query(`SELECT slice, sum(n) AS n FROM (${counts.join(' UNION ALL ')}) u GROUP BY slice`, params);
-  const total = rows.reduce((a, r) => a + Number(r.n), 0);
   if (total <= EXACT_PERCENTILE_MAX_ROWS) {
     const p: unknown[] = [];
     const add = (v: unknown) => (p.push(v), `$${p.length}`);
@@ -138,9 +142,10 @@ async function loadP95(db: DataSource, parts: Part[], prompt: string | null): Pr
     return out;
   }
   const bp: unknown[] = [];
-  const bins = planParts(parts, prompt, 'e.key::int AS k, e.value::bigint AS n', 'trace_sketch_key(t.latency_ms) AS k, 1 AS n', bp, {
+  const bins = planParts(parts, prompt, 'e.key::int AS k, sum(e.value::bigint) AS n', 'trace_sketch_key(t.latency_ms) AS k, count(*) AS n', bp, {
     rollupJoin: ', jsonb_each_text(r.latency_bins) AS e',
     rawWhere: 't.latency_ms IS NOT NULL',
+    groupBy: 'k',
   });
   const binRows: Array<{ slice: number; k: number; n: string | number }> = await db.query(`SELECT slice, k, sum(n) AS n FROM (${bins.join(' UNION ALL ')}) u GROUP BY slice, k ORDER BY slice, k`, bp);
   const bySlice = new Map<number, Array<[number, number]>>();
@@ -155,9 +160,19 @@ async function loadP95(db: DataSource, parts: Part[], prompt: string | null): Pr
 
 /**
  * SELECTs of `slice, <select>` over each part: whole UTC hours and days from the rollups, the partial
- * hours at the edges from the raw traces (the analytics planner's split), production traffic of the prompt.
+ * hours at the edges from the raw traces (the analytics planner's split), production traffic of the
+ * prompt. Each select aggregates its own rows (a plain aggregate per range is much cheaper than
+ * grouping the union of all rows), the caller sums the few rows they give.
  */
-function planParts(parts: Part[], prompt: string | null, rollupSelect: string, rawSelect: string, params: unknown[], opts: { rollupJoin?: string; rawWhere?: string } = {}): string[] {
+function planParts(
+  parts: Part[],
+  prompt: string | null,
+  rollupSelect: string,
+  rawSelect: string,
+  params: unknown[],
+  opts: { rollupJoin?: string; rawWhere?: string; groupBy?: string } = {},
+): string[] {
+  const group = opts.groupBy ? ` GROUP BY ${opts.groupBy}` : '';
   const add = (v: unknown) => (params.push(v), `$${params.length}`);
   const promptCond = (alias: string) => (prompt === null ? '' : ` AND ${alias}.prompt = ${add(prompt)}`);
   const out: string[] = [];
@@ -166,13 +181,13 @@ function planParts(parts: Part[], prompt: string | null, rollupSelect: string, r
     for (const r of plan.rollups) {
       out.push(
         `SELECT ${part.slice} AS slice, ${rollupSelect} FROM trace_rollups_${r.level} r${opts.rollupJoin ?? ''}
-         WHERE r.bucket >= ${add(r.from)} AND r.bucket < ${add(r.to)} AND r.source = 'PRODUCTION'${promptCond('r')}`,
+         WHERE r.bucket >= ${add(r.from)} AND r.bucket < ${add(r.to)} AND r.source = 'PRODUCTION'${promptCond('r')}${group}`,
       );
     }
     for (const r of plan.raw) {
       out.push(
         `SELECT ${part.slice} AS slice, ${rawSelect} FROM traces t
-         WHERE t.created_at >= ${add(r.from)} AND t.created_at < ${add(r.to)} AND t.source = 'PRODUCTION'${promptCond('t')}${opts.rawWhere ? ` AND ${opts.rawWhere}` : ''}`,
+         WHERE t.created_at >= ${add(r.from)} AND t.created_at < ${add(r.to)} AND t.source = 'PRODUCTION'${promptCond('t')}${opts.rawWhere ? ` AND ${opts.rawWhere}` : ''}${group}`,
       );
     }
   }
@@ -182,11 +197,25 @@ function planParts(parts: Part[], prompt: string | null, rollupSelect: string, r
 /** Each part's value and sample count; parts without traffic are absent. */
 async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], prompt: string | null, memo: TickMemo): Promise<Map<number, MetricSample>> {
   if (metric === 'p95_latency') {
-    const m = await memoized(memo.p95, parts, prompt, (missing) => loadP95(db, missing, prompt), { value: null, samples: 0 });
+    const m = await memoized(
+      memo.p95,
+      parts,
+      prompt,
+      async (missing) => {
+        const sums = await memoized(memo.sums, missing, prompt, (m2) => loadSums(db, m2, prompt), EMPTY_SUMS);
+        return loadP95(
+          db,
+          missing,
+          prompt,
+          [...sums.values()].reduce((a, x) => a + x.requests, 0),
+        );
+      },
+      { value: null, samples: 0 },
+    );
     for (const [k, v] of m) if (v.samples === 0) m.delete(k);
     return m;
   }
-  const sums = await memoized(memo.sums, parts, prompt, (missing) => loadSums(db, missing, prompt), { requests: 0, costMicros: 0, failed: 0, triggered: 0 });
+  const sums = await memoized(memo.sums, parts, prompt, (missing) => loadSums(db, missing, prompt), EMPTY_SUMS);
   const out = new Map<number, MetricSample>();
   for (const [slice, s] of sums) {
     if (s.requests === 0) continue;
@@ -201,7 +230,9 @@ async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], 
  * a deviation condition the trailing baseline [now - window - baseline, now - window), whole
  * (ratio) or in window-sized slices (z-score). Trace metrics read the rollups (whole hours and days)
  * plus the raw traces of the partial hours at the edges, unless `source` is `raw`; a range already
- * read this tick (`memo`) is not read again.
+ * read this tick (`memo`) is not read again. From the rollups, a baseline of whole hours (ratio) and
+ * baseline slices of whole hours (z-score) end at the start of the hour the window starts in, not at
+ * the window's start: the same trailing baseline, shifted by less than an hour, read without a scan.
  */
 export async function measure(
   db: DataSource,
@@ -255,14 +286,15 @@ async function measureFromRollups(db: DataSource, metric: TraceMetric, c: Metric
   const current = (m: Map<number, MetricSample>) => m.get(-1) ?? none;
   if (c.ratio === undefined && c.zScore === undefined) return { current: current(await measureParts(db, metric, [{ slice: -1, from, to: now }], prompt, memo)) };
   const bMs = baselineMs(c, ruleWindow);
-  const bFrom = new Date(from.getTime() - bMs);
   if (c.ratio !== undefined) {
+    // A baseline of whole hours ends at the hour the window starts in, so that it is read from the rollups alone.
+    const bTo = bMs % HOUR_MS === 0 ? floorHour(from) : from;
     const m = await measureParts(
       db,
       metric,
       [
         { slice: -1, from, to: now },
-        { slice: 0, from: bFrom, to: from },
+        { slice: 0, from: new Date(bTo.getTime() - bMs), to: bTo },
       ],
       prompt,
       memo,
@@ -273,8 +305,10 @@ async function measureFromRollups(db: DataSource, metric: TraceMetric, c: Metric
     return { current: current(m), baseline: b };
   }
   const n = Math.max(1, Math.floor(bMs / w));
+  // Slices of whole hours are aligned to the hour the window starts in: each is then read from the rollups alone.
+  const sTo = w % HOUR_MS === 0 ? floorHour(from) : from;
   const parts: Part[] = [{ slice: -1, from, to: now }];
-  for (let k = 0; k < n; k++) parts.push({ slice: k, from: new Date(from.getTime() - (k + 1) * w), to: new Date(from.getTime() - k * w) });
+  for (let k = 0; k < n; k++) parts.push({ slice: k, from: new Date(sTo.getTime() - (k + 1) * w), to: new Date(sTo.getTime() - k * w) });
   const m = await measureParts(db, metric, parts, prompt, memo);
   return { current: current(m), slices: slicesOf(metric, c, bMs, w, m) };
 }

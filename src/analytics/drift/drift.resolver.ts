@@ -11,7 +11,8 @@ type ServicesContext = RequestContext<{ drift: DriftService }>;
 export class DriftResolver {
   @Authorized(Roles.READ)
   @Query(() => DriftReport, {
-    description: 'Whether latency, tokens, cost, status and model mix of the traces in `window` drifted from `baseline` (production traffic unless the filter says otherwise).',
+    description:
+      'Whether the traffic in `window` drifted from `baseline` (disjoint ranges; production traffic unless the filter says otherwise), signal by signal: user inputs (length, language, topic), routing (model and rule mix), retrieval (chunk scores, chunks dropped) and outcomes (error and guardrail rates, output length, eval scores, latency).',
   })
   drift(
     @Ctx() ctx: ServicesContext,

@@ -19,23 +19,24 @@ interface TraceRow {
 }
 
 async function insertTraces(ds: DataSource, rows: TraceRow[]): Promise<void> {
-  for (const r of rows) {
-    await ds.query(
-      `INSERT INTO traces (id, created_at, prompt, source, status, request, assembled_prompt, cost_micros, latency_ms, guardrail_events, tags)
-       VALUES ($1, $2, $3, $4, $5, $9, '{}', $6, $7, $8, '{}')`,
-      [
-        randomUUID(),
-        r.at.toISOString(),
-        r.prompt ?? 'faq',
-        r.source ?? 'PRODUCTION',
-        r.failed ? 'FAILED' : 'COMPLETED',
-        r.costMicros ?? 0,
-        r.latencyMs ?? 100,
-        JSON.stringify(r.guardrail ? [{ direction: 'INPUT', action: 'BLOCKED', policy: 'pii', findings: [] }] : []),
-        JSON.stringify(r.input === undefined ? {} : { prompt: r.prompt ?? 'faq', input: r.input }),
-      ],
-    );
-  }
+  if (!rows.length) return;
+  const params: unknown[] = [];
+  const tuples = rows.map((r) => {
+    const cells = [
+      randomUUID(),
+      r.at.toISOString(),
+      r.prompt ?? 'faq',
+      r.source ?? 'PRODUCTION',
+      r.failed ? 'FAILED' : 'COMPLETED',
+      JSON.stringify(r.input === undefined ? {} : { prompt: r.prompt ?? 'faq', input: r.input }),
+      r.costMicros ?? 0,
+      r.latencyMs ?? 100,
+      JSON.stringify(r.guardrail ? [{ direction: 'INPUT', action: 'BLOCKED', policy: 'pii', findings: [] }] : []),
+    ];
+    const casts = ['uuid', 'timestamptz', 'text', 'text', 'text', 'jsonb', 'bigint', 'float8', 'jsonb'];
+    return `(${cells.map((c, i) => (params.push(c), `$${params.length}::${casts[i]}`)).join(', ')}, '{}', '{}')`;
+  });
+  await ds.query(`INSERT INTO traces (id, created_at, prompt, source, status, request, cost_micros, latency_ms, guardrail_events, assembled_prompt, tags) VALUES ${tuples.join(', ')}`, params);
   // The trace writer keeps the rollups in step with the traces; rows inserted here are rolled up again
   // (the scheduler reads whole hours from the rollups, the partial hours at the edges from the traces).
   await rebuildRollups(ds);
@@ -197,11 +198,9 @@ describe('alert scheduler', () => {
 
   it('a deviation rule fires when the guardrail rate jumps to several times its trailing baseline (ratio and z-score)', async () => {
     // Baseline: 3 hours at a steady 5% trigger rate (1 in 20 per 10 minutes), then a window at 30%.
-    for (let m = -180; m < 0; m += 10)
-      await insertTraces(
-        db.ds,
-        Array.from({ length: 20 }, (_, i) => ({ at: at(m + 1), guardrail: i === 0 })),
-      );
+    const steady: TraceRow[] = [];
+    for (let m = -180; m < 0; m += 10) steady.push(...Array.from({ length: 20 }, (_, i) => ({ at: at(m + 1), guardrail: i === 0 })));
+    await insertTraces(db.ds, steady);
     const ratio = await s.alerts.createRule({ name: 'guardrail-x3', metric: 'guardrail_trigger_rate', condition: { ratio: 3, baselineWindow: '3h', minSamples: 10 }, window: '10m' }, 'test');
     const z = await s.alerts.createRule({ name: 'guardrail-z', metric: 'guardrail_trigger_rate', condition: { zScore: 4, baselineWindow: '3h', minSamples: 10 }, window: '10m' }, 'test');
     // Same rate as the baseline: nothing fires.
@@ -227,18 +226,16 @@ describe('alert scheduler', () => {
   it('drift: fires once when the input language mix of the window drifts from its trailing baseline, clears, fires again', async () => {
     const drift = new DriftService(db.ds);
     const withDrift = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000, drift: (prompt, w, b) => drift.drift(prompt ? { prompt } : null, w, b) });
-    const english = (m: number) =>
-      insertTraces(
-        db.ds,
-        Array.from({ length: 25 }, (_, i) => ({ at: at(m), input: `How do I reset my password for account number ${i}?` })),
-      );
     const french = (m: number) =>
       insertTraces(
         db.ds,
         Array.from({ length: 25 }, (_, i) => ({ at: at(m), input: `Bonjour, comment puis-je réinitialiser le mot de passe de mon compte numéro ${i} ?` })),
       );
     // English traffic in every 5-minute slot from an hour before.
-    for (let m = -58; m < 40; m += 5) await english(m);
+    const englishRows = (m: number) => Array.from({ length: 25 }, (_, i) => ({ at: at(m), input: `How do I reset my password for account number ${i}?` }));
+    const steady: TraceRow[] = [];
+    for (let m = -58; m < 40; m += 5) steady.push(...englishRows(m));
+    await insertTraces(db.ds, steady);
     const rule = await s.alerts.createRule({ name: 'lang', metric: 'drift', condition: { feature: 'inputLanguage', baselineWindow: '30m', minSamples: 20 }, window: '5m' }, 'test');
     expect((await withDrift.tick(at(0))).fired).toEqual([]);
     await french(1);
@@ -262,11 +259,9 @@ describe('alert scheduler', () => {
     const withDrift = new AlertScheduler(db.ds, s.alerts, { intervalMs: 1000, drift: (prompt, w, b) => drift.drift(prompt ? { prompt } : null, w, b) });
     const rule = await s.alerts.createRule({ name: 'any', metric: 'drift', condition: { baselineWindow: '1h' }, window: '10m' }, 'test');
     expect(await withDrift.tick(at(0))).toMatchObject({ evaluated: 1, unknown: 1, fired: [] });
-    for (let m = -60; m < -10; m += 5)
-      await insertTraces(
-        db.ds,
-        Array.from({ length: 10 }, () => ({ at: at(m), latencyMs: 100, input: 'Where is my invoice?' })),
-      );
+    const steady: TraceRow[] = [];
+    for (let m = -60; m < -10; m += 5) steady.push(...Array.from({ length: 10 }, () => ({ at: at(m), latencyMs: 100, input: 'Where is my invoice?' })));
+    await insertTraces(db.ds, steady);
     await insertTraces(
       db.ds,
       Array.from({ length: 30 }, () => ({ at: at(-5), latencyMs: 900, failed: true, input: 'Où est ma facture, s’il vous plaît ?' })),

@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ensureDashboardBuilt, launchBrowser, offHost, type Browser } from '../../helpers/browser';
 import { seedDashboard, type DashboardFixture } from '../../helpers/dashboard-fixture';
+import { main as cli } from '../../../src/cli/main';
 
 interface Figures {
   x: string[];
@@ -49,6 +50,21 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     // Reloading without the fragment keeps working with the stored key.
     await page.goto(`${base}/dashboard/traces`);
     await page.locator('[data-table="traces"] tr[data-trace]').first().waitFor();
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the link `genai-cp dashboard --prompt P` prints opens that page with the key, which leaves the address bar', async () => {
+    const lines: string[] = [];
+    const code = await cli(['dashboard', '--prompt', fx.prompt], { GENAI_CP_URL: t.url, GENAI_CP_API_KEY: analyst }, { log: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false });
+    expect(code).toBe(0);
+    expect(lines).toEqual([`${base}/dashboard/prompts/${fx.prompt}#key=${encodeURIComponent(analyst)}`]);
+    const { page, log } = await b.page();
+    await page.evaluate('localStorage.clear()').catch(() => undefined);
+    await page.goto(lines[0]!);
+    await page.locator('[data-table="versions"] tr[data-version]').first().waitFor();
+    expect(page.url()).toBe(`${base}/dashboard/prompts/${fx.prompt}`);
+    expect(await page.evaluate("localStorage.getItem('genai-cp.apiKey')")).toBe(analyst);
     expect(log.errors).toEqual([]);
     await page.close();
   });

@@ -24,7 +24,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
   beforeAll(async () => {
     ensureDashboardBuilt();
     t = await startTestApp({ REVIEW_SAMPLE_RATE: '1' });
-    fx = await seedDashboard({ gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush() });
+    fx = await seedDashboard({ gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush(), tickAlerts: () => t.app.services.alerts.scheduler.tick() });
     analyst = await t.keyFor('ANALYST', 'reviewer');
     base = t.url.replace(/\/graphql$/, '');
     b = await launchBrowser();
@@ -114,6 +114,11 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     }
     const cache = await figures(page, 'cacheHitRate');
     for (const row of d.cacheStats) expect(at(cache, 'Hit rate', row.bucket)).toBe(row.hitRate);
+    // The alert that fired in the range, as the API lists it.
+    const fired = (await t.gql('{ alertEvents { firedAt rule { name } } }', {}, analyst)).data!.alertEvents;
+    expect(fired.map((e: { rule: { name: string } }) => e.rule.name)).toContain('any spend on support');
+    expect(await page.locator('[data-table="alerts-fired"] tbody tr').count()).toBe(fired.length);
+    expect(await page.locator('[data-table="alerts-fired"]').textContent()).toContain('any spend on support');
     // The headline figures and the previous period's series.
     const total = (k: 'requests' | 'costUsd') => d.total.reduce((a: number, r: Record<string, number>) => a + r[k]!, 0);
     expect(Number(await page.locator('[data-kpi="requests"]').getAttribute('data-value'))).toBe(total('requests'));

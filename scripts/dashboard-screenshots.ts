@@ -41,7 +41,7 @@ async function main(): Promise<void> {
           await page.locator('[data-review-item]').first().waitFor();
         },
       },
-      { name: 'drift-alerts', path: '/drift', ready: '[data-table="alert-rules"] td' },
+      { name: 'drift-alerts', path: '/drift', ready: '[data-table="drift"] td' },
       { name: 'traces', path: '/traces', ready: '[data-table="traces"] tr[data-trace]' },
       { name: 'trace', path: `/traces/${fx.traceIds[0]}`, ready: '[data-table="spans"] tr[data-span]' },
       { name: 'prompts', path: `/prompts/${fx.prompt}`, ready: '[data-section="diff"] .add' },

@@ -171,7 +171,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       ['/', '[data-chart="evalScore"]'],
       ['/cost', '[data-table="cost-by-dimension"] tr[data-group]'],
       ['/quality', '[data-chart="evalScoreTrend"]'],
-      ['/drift', '[data-table="alert-rules"] td'],
+      ['/drift', '[data-table="drift"] td'],
       ['/traces', '[data-table="traces"] tr[data-trace]'],
       [`/traces/${fx.traceIds[0]}`, '[data-table="spans"] tr[data-span]'],
       [`/prompts/${fx.prompt}`, '[data-section="diff"] .add'],

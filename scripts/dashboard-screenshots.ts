@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   const t = await startTestApp({ REVIEW_SAMPLE_RATE: '1' });
   const browser = await launchBrowser();
   try {
-    const fx = await seedDashboard({ gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush() }, { synthetic: 3000 });
+    const fx = await seedDashboard(
+      { gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush(), tickAlerts: () => t.app.services.alerts.scheduler.tick() },
+      { synthetic: 3000 },
+    );
     const key = await t.keyFor('ANALYST', 'analyst');
     const base = t.url.replace(/\/graphql$/, '');
     await new Promise((r) => setTimeout(r, 2200)); // the review sampler's next pass
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
           await page.locator('[data-review-item]').first().waitFor();
         },
       },
-      { name: 'drift-alerts', path: '/drift', ready: '[data-table="alert-rules"] td' },
+      { name: 'drift-alerts', path: '/drift', ready: '[data-table="drift"] td' },
       { name: 'traces', path: '/traces', ready: '[data-table="traces"] tr[data-trace]' },
       { name: 'trace', path: `/traces/${fx.traceIds[0]}`, ready: '[data-table="spans"] tr[data-span]' },
       { name: 'prompts', path: `/prompts/${fx.prompt}`, ready: '[data-section="diff"] .add' },

@@ -30,6 +30,9 @@ Usage:
   genai-cp rollback --prompt P --label L
   genai-cp version  --prompt P --file FILE   (a JSON file: { system, messages, modelId, params,
                     commitMessage }; prints the new version number)
+  genai-cp dashboard [--prompt P]   prints a link that opens the web dashboard (or a prompt's
+                    page) with the key: /dashboard#key=... (the fragment never reaches the server;
+                    the page keeps the key in the browser and removes it from the address bar)
 
 Options (every command):
   --url URL        GraphQL endpoint (env GENAI_CP_URL, default http://localhost:4000/graphql)
@@ -291,6 +294,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         return await cmdRollback(client, v, out);
       case 'version':
         return await cmdVersion(client, v, out);
+      case 'dashboard':
+        out.log(dashboardLink(url, apiKey, v.prompt as string | undefined));
+        return EXIT.OK;
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
     }
@@ -300,6 +306,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     else out.err(`genai-cp: unexpected error: ${(err as Error).stack ?? String(err)}`);
     return EXIT.ERROR;
   }
+}
+
+/** The dashboard's address on the server of `graphqlUrl`, carrying the key in its fragment (`#key=`). */
+export function dashboardLink(graphqlUrl: string, apiKey: string, prompt?: string): string {
+  const u = new URL(graphqlUrl);
+  u.pathname = prompt ? `/dashboard/prompts/${encodeURIComponent(prompt)}` : '/dashboard/';
+  u.search = '';
+  u.hash = `key=${encodeURIComponent(apiKey)}`;
+  return u.toString();
 }
 
 function defaultOut(): Out {

@@ -6,6 +6,8 @@ export interface FixtureApp {
   gql(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<{ data?: Record<string, any> | null; errors?: unknown[] }>;
   dataSource: DataSource;
   flush(): Promise<void>;
+  /** Runs one tick of the alert scheduler (evaluates every enabled rule now). */
+  tickAlerts(): Promise<unknown>;
 }
 
 export interface DashboardFixture {
@@ -37,7 +39,7 @@ async function waitRun(app: FixtureApp, id: string): Promise<void> {
  * Seeds what every dashboard page shows: `synthetic` traces over the last two days (so the
  * overview's previous period has data), a prompt with two versions and an eval run of each, the
  * production label moved from v1 to v2, a few real generations (spans, guardrail findings), a PII
- * guardrail policy and an alert rule.
+ * guardrail policy and two alert rules, one of which has fired.
  */
 export async function seedDashboard(app: FixtureApp, o: { synthetic?: number } = {}): Promise<DashboardFixture> {
   const prompt = 'support';
@@ -74,5 +76,10 @@ export async function seedDashboard(app: FixtureApp, o: { synthetic?: number } =
     i: { name: 'p95 over 2 s', metric: 'p95_latency', window: '1h', condition: { above: 2000 } },
   });
   await app.flush();
+  // A rule that fires on the first tick: the overview's "alerts fired" and the alerts page show its event.
+  await must(app, 'mutation($i: AlertRuleInput!) { createAlertRule(input: $i) { id } }', {
+    i: { name: 'any spend on support', metric: 'cost', window: '1h', condition: { above: 0, prompt } },
+  });
+  await app.tickAlerts();
   return { traceIds, prompt, evalSet };
 }

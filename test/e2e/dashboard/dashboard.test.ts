@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { ensureDashboardBuilt, launchBrowser, offHost, type Browser } from '../../helpers/browser';
 import { seedDashboard, type DashboardFixture } from '../../helpers/dashboard-fixture';
+import { main as cli } from '../../../src/cli/main';
 
 interface Figures {
   x: string[];
@@ -23,7 +24,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
   beforeAll(async () => {
     ensureDashboardBuilt();
     t = await startTestApp({ REVIEW_SAMPLE_RATE: '1' });
-    fx = await seedDashboard({ gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush() });
+    fx = await seedDashboard({ gql: t.gql, dataSource: t.app.dataSource, flush: () => t.app.services.traces.writer.flush(), tickAlerts: () => t.app.services.alerts.scheduler.tick() });
     analyst = await t.keyFor('ANALYST', 'reviewer');
     base = t.url.replace(/\/graphql$/, '');
     b = await launchBrowser();
@@ -49,6 +50,21 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     // Reloading without the fragment keeps working with the stored key.
     await page.goto(`${base}/dashboard/traces`);
     await page.locator('[data-table="traces"] tr[data-trace]').first().waitFor();
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the link `genai-cp dashboard --prompt P` prints opens that page with the key, which leaves the address bar', async () => {
+    const lines: string[] = [];
+    const code = await cli(['dashboard', '--prompt', fx.prompt], { GENAI_CP_URL: t.url, GENAI_CP_API_KEY: analyst }, { log: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false });
+    expect(code).toBe(0);
+    expect(lines).toEqual([`${base}/dashboard/prompts/${fx.prompt}#key=${encodeURIComponent(analyst)}`]);
+    const { page, log } = await b.page();
+    await page.evaluate('localStorage.clear()').catch(() => undefined);
+    await page.goto(lines[0]!);
+    await page.locator('[data-table="versions"] tr[data-version]').first().waitFor();
+    expect(page.url()).toBe(`${base}/dashboard/prompts/${fx.prompt}`);
+    expect(await page.evaluate("localStorage.getItem('genai-cp.apiKey')")).toBe(analyst);
     expect(log.errors).toEqual([]);
     await page.close();
   });
@@ -98,6 +114,11 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     }
     const cache = await figures(page, 'cacheHitRate');
     for (const row of d.cacheStats) expect(at(cache, 'Hit rate', row.bucket)).toBe(row.hitRate);
+    // The alert that fired in the range, as the API lists it.
+    const fired = (await t.gql('{ alertEvents { firedAt rule { name } } }', {}, analyst)).data!.alertEvents;
+    expect(fired.map((e: { rule: { name: string } }) => e.rule.name)).toContain('any spend on support');
+    expect(await page.locator('[data-table="alerts-fired"] tbody tr').count()).toBe(fired.length);
+    expect(await page.locator('[data-table="alerts-fired"]').textContent()).toContain('any spend on support');
     // The headline figures and the previous period's series.
     const total = (k: 'requests' | 'costUsd') => d.total.reduce((a: number, r: Record<string, number>) => a + r[k]!, 0);
     expect(Number(await page.locator('[data-kpi="requests"]').getAttribute('data-value'))).toBe(total('requests'));
@@ -150,7 +171,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       ['/', '[data-chart="evalScore"]'],
       ['/cost', '[data-table="cost-by-dimension"] tr[data-group]'],
       ['/quality', '[data-chart="evalScoreTrend"]'],
-      ['/drift', '[data-table="alert-rules"] td'],
+      ['/drift', '[data-table="drift"] td'],
       ['/traces', '[data-table="traces"] tr[data-trace]'],
       [`/traces/${fx.traceIds[0]}`, '[data-table="spans"] tr[data-span]'],
       [`/prompts/${fx.prompt}`, '[data-section="diff"] .add'],

@@ -717,11 +717,11 @@ function compromiseSaysPerson(text: string, start: number, end: number, cache: M
 
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     const cache = new Map<number, { s: number; people: [number, number][] }>();
     RUN_RE.lastIndex = from;
-    for (let m = RUN_RE.exec(text); m !== null; m = RUN_RE.exec(text)) {
+    for (let m = RUN_RE.exec(text); m !== null && m.index < until; m = RUN_RE.exec(text)) {
       const full = candidateOf(text, m.index, m[0]);
       if (!full) continue;
       const shorter = withoutFirst(full, text);

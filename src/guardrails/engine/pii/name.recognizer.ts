@@ -722,6 +722,11 @@ export const nameRecognizer: PiiRecognizer = {
     const cache = new Map<number, { s: number; people: [number, number][] }>();
     RUN_RE.lastIndex = from;
     for (let m = RUN_RE.exec(text); m !== null && m.index < until; m = RUN_RE.exec(text)) {
+      // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
+      if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
+        const k = classify(m[0]);
+        if (k === 'common' || k === 'place') continue;
+      }
       const full = candidateOf(text, m.index, m[0]);
       if (!full) continue;
       const shorter = withoutFirst(full, text);

@@ -62,6 +62,7 @@ export const urlRecognizer: PiiRecognizer = {
       'URL',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -95,6 +96,7 @@ export const ipRecognizer: PiiRecognizer = {
         'IP_ADDRESS',
         out,
         from,
+        until,
       );
     }
     return out;
@@ -119,6 +121,7 @@ export const macRecognizer: PiiRecognizer = {
       'MAC_ADDRESS',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -155,6 +158,7 @@ export const awsRecognizer: PiiRecognizer = {
         'AWS_SECRET_KEY',
         out,
         from,
+        until,
       );
     }
     return out;
@@ -218,6 +222,7 @@ export const cardRecognizer: PiiRecognizer = {
       'CREDIT_DEBIT_CARD_NUMBER',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -241,7 +246,15 @@ export const ssnRecognizer: PiiRecognizer = {
   types: ['US_SOCIAL_SECURITY_NUMBER'],
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    scan(SSN_PLAIN_RE, text, (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null), 'US_SOCIAL_SECURITY_NUMBER', out, from, until);
+    scan(
+      SSN_PLAIN_RE,
+      text,
+      (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null),
+      'US_SOCIAL_SECURITY_NUMBER',
+      out,
+      from,
+      until,
+    );
     scan(
       SSN_RE,
       text,
@@ -256,6 +269,7 @@ export const ssnRecognizer: PiiRecognizer = {
       'US_SOCIAL_SECURITY_NUMBER',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -385,6 +399,7 @@ export const ibanRecognizer: PiiRecognizer = {
       'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
       out,
       from,
+      until,
     );
     return out;
   },

@@ -2,6 +2,120 @@ import { performance } from 'node:perf_hooks';
 import { startTestApp } from '../helpers/test-app';
 import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from '../../src/generate';
 import { fmt, printTable, summarize } from './stats';
+import { makeText } from './guardrails.bench';
+import * as current from '../../src/guardrails/engine';
+import { parseGuardrailPolicyConfig } from '../../src/guardrails/guardrail-policy.schemas';
+
+type Engine = Pick<typeof current, 'compilePolicy' | 'createStreamScanner' | 'checkText'>;
+
+const PII_TYPES = [
+  'EMAIL',
+  'PHONE',
+  'CREDIT_DEBIT_CARD_NUMBER',
+  'US_SOCIAL_SECURITY_NUMBER',
+  'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
+  'IP_ADDRESS',
+  'MAC_ADDRESS',
+  'URL',
+  'AWS_ACCESS_KEY',
+  'AWS_SECRET_KEY',
+  'NAME',
+  'ADDRESS',
+] as const;
+
+function cpuNs(fn: () => void): number {
+  const t0 = process.cpuUsage();
+  fn();
+  const u = process.cpuUsage(t0);
+  return (u.user + u.system) * 1000;
+}
+
+/**
+ * The stream scanner and PII detection alone, CPU time on one core: the current engine and, with
+ * `BENCH_GUARDRAILS_BASELINE=<dist folder of an earlier build>`, that build side by side in the
+ * same process and the same load (alternating rounds). The OUTPUT policy: 12 PII types including
+ * NAME and ADDRESS, a word list and profanity; deltas of 20 characters as model chunks arrive.
+ */
+export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {}): Array<Record<string, string | number>> {
+  const bytes = opts.bytes ?? 500_000;
+  const rounds = opts.rounds ?? 3;
+  const messages: string[] = [];
+  for (let i = 0, n = 0; n < bytes; i++) {
+    const m = makeText(2_000, 5000 + i);
+    messages.push(m);
+    n += m.length;
+  }
+  const stream = messages.join('\n');
+  const engines: Array<[string, Engine]> = [['current', current]];
+  const dir = process.env.BENCH_GUARDRAILS_BASELINE;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (dir) engines.push(['baseline', require(`${dir}/src/guardrails/engine`) as Engine]);
+  const config = parseGuardrailPolicyConfig({
+    pii: { entities: PII_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) },
+    wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
+  });
+  const piiOnly = parseGuardrailPolicyConfig({ pii: { entities: PII_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) } });
+  const runs = engines.map(([name, e]) => ({
+    name,
+    e,
+    policy: e.compilePolicy(config),
+    pii: e.compilePolicy(piiOnly),
+    stream: [] as number[],
+    deltas: 0,
+    piiNs: [] as number[],
+    first: [] as number[],
+  }));
+  // Warm-up: JIT, lexicons and name lists loaded.
+  for (const r of runs) {
+    const s = r.e.createStreamScanner(r.policy);
+    for (let i = 0; i < 20_000; i += 20) s.push(stream.slice(i, i + 20));
+    for (const m of messages.slice(0, 20)) r.e.checkText(r.pii, 'OUTPUT', m);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const r of runs) {
+      const s = r.e.createStreamScanner(r.policy);
+      let deltas = 0;
+      r.stream.push(
+        cpuNs(() => {
+          for (let i = 0; i < stream.length; i += 20) {
+            s.push(stream.slice(i, i + 20));
+            deltas++;
+          }
+          s.end();
+        }),
+      );
+      r.deltas = deltas;
+      r.piiNs.push(cpuNs(() => messages.forEach((m) => r.e.checkText(r.pii, 'OUTPUT', m))));
+      // Time to the first release: a new scanner and the first delta of a reply.
+      r.first.push(
+        cpuNs(() => {
+          for (let k = 0; k < 200; k++) r.e.createStreamScanner(r.policy).push('Thanks for reaching');
+        }) / 200,
+      );
+    }
+  }
+  const best = (xs: number[]) => Math.min(...xs);
+  const mb = stream.length / (1024 * 1024);
+  const rows = runs.map((r) => ({
+    engine: r.name,
+    'stream MB/s': fmt(mb / (best(r.stream) / 1e9)),
+    'µs per 20-char delta': fmt(best(r.stream) / 1e3 / r.deltas),
+    'first delta µs (TTFT added)': fmt(best(r.first) / 1e3),
+    'PII only MB/s (12 types)': fmt(mb / (best(r.piiNs) / 1e9)),
+  }));
+  if (runs.length === 2) {
+    const [c, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    rows.push({
+      engine: 'current / baseline',
+      'stream MB/s': fmt(best(b.stream) / best(c.stream)),
+      'µs per 20-char delta': fmt(best(c.stream) / best(b.stream)),
+      'first delta µs (TTFT added)': fmt(best(c.first) / best(b.first)),
+      'PII only MB/s (12 types)': fmt(best(b.piiNs) / best(c.piiNs)),
+    });
+  }
+  printTable(`stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds)`, rows);
+  return rows;
+}
 
 /**
  * What the streaming output guardrail adds: the same streamed generation through the pipeline,

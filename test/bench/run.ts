@@ -1,7 +1,7 @@
 import { benchGeneration } from './generate.bench';
 import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
-import { benchGuardrailStream } from './guardrails-stream.bench';
+import { benchGuardrailStream, benchStreamScanner } from './guardrails-stream.bench';
 import { benchEvals } from './evals.bench';
 import { benchAnalytics } from './analytics.bench';
 import { benchClickHouseAnalytics } from './analytics-clickhouse.bench';
@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     const r = await benchGuardrails();
     console.log('\n## guardrails');
     for (const [k, v] of Object.entries(r)) console.log(`- ${k}: ${v}`);
+    await benchGuardrailStream({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200) });
+  }
+  // BENCH=guardrails-stream: the stream scanner and PII detection alone (with BENCH_GUARDRAILS_BASELINE side by side), then the added TTFT in the pipeline.
+  if (pick.has('guardrails-stream')) {
+    benchStreamScanner({ bytes: Number(process.env.BENCH_GUARDRAILS_BYTES ?? 500_000) });
     await benchGuardrailStream({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200) });
   }
   if (pick.has('evals')) await benchEvals({ cases: Number(process.env.BENCH_EVAL_CASES ?? 200), bigCases: Number(process.env.BENCH_EVAL_BIG_CASES ?? 10_000) });

@@ -194,8 +194,9 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     const from = rescanContext ? 0 : off;
     // Text that cannot hold the start of an entity needs no PII pass at all.
     const piiNeeded = policy.pii !== null && !inertText(pending, 0, cut);
-    let pii = piiNeeded ? policy.pii!.find(win, from) : [];
-    let words = policy.words ? policy.words.find(win, from) : [];
+    // Only what starts before the cut matters now: a match further on is found when its text can be released.
+    let pii = piiNeeded ? policy.pii!.find(win, from, final ? Infinity : off + cut) : [];
+    let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : [];
     if (piiNeeded || policy.words) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.
     pii = pii.filter((m) => m.end > off);

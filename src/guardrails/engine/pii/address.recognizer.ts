@@ -92,12 +92,12 @@ function trimLead(text: string, start: number, end: number): number {
 
 export const addressRecognizer: PiiRecognizer = {
   types: ['ADDRESS'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     // Every form has a digit (a house number or a postal code).
     if (!/\d/.test(from === 0 ? text : text.slice(from))) return out;
     FULL_RE.lastIndex = from;
-    for (let m = FULL_RE.exec(text); m !== null; m = FULL_RE.exec(text)) {
+    for (let m = FULL_RE.exec(text); m !== null && m.index < until; m = FULL_RE.exec(text)) {
       const end = m.index + m[0].replace(/[\s,]+$/, '').length;
       const start = trimLead(text, m.index, end);
       // A street line without a house number before it needs a street type word or a link word.
@@ -108,7 +108,7 @@ export const addressRecognizer: PiiRecognizer = {
       out.push({ type: 'ADDRESS', start, end, score });
     }
     STREET_RE.lastIndex = from;
-    for (let m = STREET_RE.exec(text); m !== null; m = STREET_RE.exec(text)) {
+    for (let m = STREET_RE.exec(text); m !== null && m.index < until; m = STREET_RE.exec(text)) {
       const s = m[0].replace(/[\s,]+$/, '');
       let score = 0.65;
       if (ADDRESS_CONTEXT.test(leftContext(text, m.index, 40))) score += 0.25;

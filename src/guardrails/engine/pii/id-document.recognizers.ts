@@ -8,10 +8,10 @@ const PASSPORT_CONTEXT = /\b(?:passport|passeport|reisepass|pasaporte|passaporto
 
 export const passportRecognizer: PiiRecognizer = {
   types: ['US_PASSPORT_NUMBER'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     PASSPORT_RE.lastIndex = from;
-    for (let m = PASSPORT_RE.exec(text); m !== null; m = PASSPORT_RE.exec(text)) {
+    for (let m = PASSPORT_RE.exec(text); m !== null && m.index < until; m = PASSPORT_RE.exec(text)) {
       const ctx = leftContext(text, m.index, 48);
       // Nine digits are far too common (order numbers, account ids) to count without the word "passport".
       let score = /^[A-Z]/.test(m[0]) ? 0.35 : 0.15;
@@ -31,12 +31,12 @@ const DRIVER_TOKEN_RE = /(?<![\w-])[A-Z0-9](?:[A-Z0-9-]{3,18})[A-Z0-9](?![\w-])/
 
 export const driverIdRecognizer: PiiRecognizer = {
   types: ['DRIVER_ID'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     const lower = text.toLowerCase();
     if (!/licen[cs]e|permit|\bdl\b|führerschein|permis|licencia|driver/.test(lower)) return out;
     DRIVER_TOKEN_RE.lastIndex = from;
-    for (let m = DRIVER_TOKEN_RE.exec(text); m !== null; m = DRIVER_TOKEN_RE.exec(text)) {
+    for (let m = DRIVER_TOKEN_RE.exec(text); m !== null && m.index < until; m = DRIVER_TOKEN_RE.exec(text)) {
       const digits = m[0].replace(/\D/g, '').length;
       if (digits < 4 || m[0].replace(/-/g, '').length < 5) continue;
       const ctx = leftContext(text, m.index, 40);

@@ -83,10 +83,10 @@ function scorePhone(raw: string): number {
 
 export const phoneRecognizer: PiiRecognizer = {
   types: ['PHONE'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     PHONE_RE.lastIndex = from;
-    for (let m = PHONE_RE.exec(text); m !== null; m = PHONE_RE.exec(text)) {
+    for (let m = PHONE_RE.exec(text); m !== null && m.index < until; m = PHONE_RE.exec(text)) {
       const raw = trimCandidate(m[0]);
       // A line break ends a phone number: tables put numbers of different rows one under another.
       const firstLine = raw.split(/\n/)[0]!.replace(/[\s./-]+$/, '');

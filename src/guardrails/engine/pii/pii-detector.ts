@@ -33,10 +33,11 @@ export const PII_MAX_SPAN = 256;
 export interface PiiDetector {
   readonly wanted: ReadonlySet<PiiEntityType>;
   /**
-   * Non-overlapping matches at or above the score threshold, in text order. With `from`, only
-   * matches starting at or after it; the text before is left context (the stream scanner's case).
+   * Non-overlapping matches at or above the score threshold, in text order. With `from` and
+   * `until`, only matches starting in [from, until); the text around is context (the stream
+   * scanner's case: it needs only what starts in the text it can release).
    */
-  find(text: string, from?: number): PiiMatch[];
+  find(text: string, from?: number, until?: number): PiiMatch[];
 }
 
 // Character classes a text must contain for a recognizer to have anything to do (one pass over the text).
@@ -96,13 +97,13 @@ export function createPiiDetector(wanted: Iterable<PiiEntityType>): PiiDetector 
   const rank = new Map<PiiRecognizer, number>(PII_RECOGNIZERS.map((r, i) => [r, i]));
   return {
     wanted: set,
-    find(text: string, from = 0): PiiMatch[] {
-      if (recognizers.length === 0 || text.length <= from) return [];
+    find(text: string, from = 0, until = Infinity): PiiMatch[] {
+      if (recognizers.length === 0 || text.length <= from || until <= from) return [];
       const flags = charClasses(text, from);
       const all: { m: PiiMatch; rank: number }[] = [];
       for (const r of recognizers) {
         if (!NEEDS.get(r)!(flags)) continue;
-        for (const m of r.find(text, set, from)) {
+        for (const m of r.find(text, set, from, until)) {
           if (m.score >= PII_SCORE_THRESHOLD && set.has(m.type) && m.end > m.start && m.start >= from) all.push({ m, rank: rank.get(r)! });
         }
       }

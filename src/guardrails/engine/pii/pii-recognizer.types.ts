@@ -23,9 +23,9 @@ export interface PiiRecognizer {
   readonly types: readonly PiiEntityType[];
   /**
    * Finds candidates of the wanted types (a subset of `types`) in `text` that start at or after
-   * `from` (default 0); the text before `from` is only left context.
+   * `from` (default 0) and before `until` (default: the end); the text around is only context.
    */
-  find(text: string, wanted: ReadonlySet<PiiEntityType>, from?: number): PiiMatch[];
+  find(text: string, wanted: ReadonlySet<PiiEntityType>, from?: number, until?: number): PiiMatch[];
 }
 
 /** Minimum score for a PII candidate to count. */

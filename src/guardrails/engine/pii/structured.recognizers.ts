@@ -11,9 +11,10 @@ function scan(
   type: PiiEntityType,
   out: PiiMatch[],
   from = 0,
+  until = Infinity,
 ): void {
   re.lastIndex = from;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+  for (let m = re.exec(text); m !== null && m.index < until; m = re.exec(text)) {
     const r = accept(m);
     if (r) out.push({ type: r.type ?? type, start: r.start ?? m.index, end: r.end ?? m.index + m[0].length, score: r.score });
     if (m[0].length === 0) re.lastIndex++;
@@ -25,10 +26,10 @@ const EMAIL_RE = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9]
 
 export const emailRecognizer: PiiRecognizer = {
   types: ['EMAIL'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     if (text.indexOf('@') < 0) return out;
-    scan(EMAIL_RE, text, () => ({ score: 0.95 }), 'EMAIL', out, from);
+    scan(EMAIL_RE, text, () => ({ score: 0.95 }), 'EMAIL', out, from, until);
     return out;
   },
 };
@@ -39,7 +40,7 @@ const URL_TRAILING = /[.,;:!?)'"]+$/;
 
 export const urlRecognizer: PiiRecognizer = {
   types: ['URL'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     scan(
       URL_RE,
@@ -61,6 +62,7 @@ export const urlRecognizer: PiiRecognizer = {
       'URL',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -74,9 +76,9 @@ const VERSION_CONTEXT = /\b(?:version|ver|v|build|release|firmware|os|windows|ke
 
 export const ipRecognizer: PiiRecognizer = {
   types: ['IP_ADDRESS'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    scan(IPV4_RE, text, (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }), 'IP_ADDRESS', out, from);
+    scan(IPV4_RE, text, (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }), 'IP_ADDRESS', out, from, until);
     if (text.indexOf(':') >= 0) {
       scan(
         IPV6_CANDIDATE_RE,
@@ -94,6 +96,7 @@ export const ipRecognizer: PiiRecognizer = {
         'IP_ADDRESS',
         out,
         from,
+        until,
       );
     }
     return out;
@@ -105,7 +108,7 @@ const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-
 
 export const macRecognizer: PiiRecognizer = {
   types: ['MAC_ADDRESS'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     scan(
       MAC_RE,
@@ -118,6 +121,7 @@ export const macRecognizer: PiiRecognizer = {
       'MAC_ADDRESS',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -130,9 +134,9 @@ const SECRET_CONTEXT = /(?:aws|secret|secretaccesskey|secret_access_key|credenti
 
 export const awsRecognizer: PiiRecognizer = {
   types: ['AWS_ACCESS_KEY', 'AWS_SECRET_KEY'],
-  find(text, wanted, from = 0) {
+  find(text, wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    if (wanted.has('AWS_ACCESS_KEY')) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out, from);
+    if (wanted.has('AWS_ACCESS_KEY')) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out, from, until);
     if (wanted.has('AWS_SECRET_KEY')) {
       scan(
         AWS_SECRET_RE,
@@ -154,6 +158,7 @@ export const awsRecognizer: PiiRecognizer = {
         'AWS_SECRET_KEY',
         out,
         from,
+        until,
       );
     }
     return out;
@@ -200,7 +205,7 @@ export function knownCardPrefix(d: string): boolean {
 
 export const cardRecognizer: PiiRecognizer = {
   types: ['CREDIT_DEBIT_CARD_NUMBER'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     scan(
       CARD_RE,
@@ -217,6 +222,7 @@ export const cardRecognizer: PiiRecognizer = {
       'CREDIT_DEBIT_CARD_NUMBER',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -238,9 +244,17 @@ const SSN_NEAR_CONTEXT = /\b(?:ssn|social security(?: number| no\.?| #)?|ss#|soc
 
 export const ssnRecognizer: PiiRecognizer = {
   types: ['US_SOCIAL_SECURITY_NUMBER'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    scan(SSN_PLAIN_RE, text, (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null), 'US_SOCIAL_SECURITY_NUMBER', out, from);
+    scan(
+      SSN_PLAIN_RE,
+      text,
+      (m) => (ssnPartsValid(m[1]!, m[2]!, m[3]!) && SSN_NEAR_CONTEXT.test(leftContext(text, m.index, 32)) ? { score: 0.85 } : null),
+      'US_SOCIAL_SECURITY_NUMBER',
+      out,
+      from,
+      until,
+    );
     scan(
       SSN_RE,
       text,
@@ -255,6 +269,7 @@ export const ssnRecognizer: PiiRecognizer = {
       'US_SOCIAL_SECURITY_NUMBER',
       out,
       from,
+      until,
     );
     return out;
   },
@@ -360,7 +375,7 @@ const IBAN_RE = /(?<![\w])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(
 
 export const ibanRecognizer: PiiRecognizer = {
   types: ['INTERNATIONAL_BANK_ACCOUNT_NUMBER'],
-  find(text, _wanted, from = 0) {
+  find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     scan(
       IBAN_RE,
@@ -384,6 +399,7 @@ export const ibanRecognizer: PiiRecognizer = {
       'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
       out,
       from,
+      until,
     );
     return out;
   },

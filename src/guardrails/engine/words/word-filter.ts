@@ -11,8 +11,8 @@ export interface WordHit {
 
 /** A compiled word filter: custom words and phrases, whole word, case-insensitive. */
 export interface WordFilter {
-  /** Hits in `text` starting at or after `from` (default 0; the text before is only context). */
-  find(text: string, from?: number): WordHit[];
+  /** Hits in `text` starting in [from, until) (default: all of it; the text around is only context). */
+  find(text: string, from?: number, until?: number): WordHit[];
   /** Lower-case words that are part of a multi-word phrase (the stream scanner must not release them alone). */
   readonly phraseWords: ReadonlySet<string>;
 }
@@ -68,17 +68,17 @@ export function compileWordFilter(words: readonly string[], profanity: boolean):
   );
   return {
     phraseWords,
-    find(text: string, from = 0): WordHit[] {
+    find(text: string, from = 0, until = Infinity): WordHit[] {
       const out: WordHit[] = [];
       if (customRe) {
         customRe.lastIndex = from;
-        for (let m = customRe.exec(text); m !== null; m = customRe.exec(text)) {
+        for (let m = customRe.exec(text); m !== null && m.index < until; m = customRe.exec(text)) {
           out.push({ name: m[0].toLowerCase().replace(/\s+/g, ' '), match: m[0], start: m.index, end: m.index + m[0].length });
         }
       }
       if (profanityRe) {
         profanityRe.lastIndex = from;
-        for (let m = profanityRe.exec(text); m !== null; m = profanityRe.exec(text)) {
+        for (let m = profanityRe.exec(text); m !== null && m.index < until; m = profanityRe.exec(text)) {
           if (!out.some((o) => o.start < m!.index + m![0].length && m!.index < o.end)) {
             out.push({ name: 'PROFANITY', match: m[0], start: m.index, end: m.index + m[0].length });
           }

@@ -210,6 +210,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const boot = await apiKeys.bootstrap(config.adminApiKey);
   const metrics = createMetrics({ isKnownModel: (id) => models.pricing.modelInfo(id) !== undefined });
   traces.writer.registerMetrics(metrics.registry);
+  generation.authRefusals.registerMetrics(metrics.registry);
   metrics.queues.register('traces', () => traces.writer.pending);
   onlineEvals.worker.registerMetrics(metrics.registry);
   metrics.queues.register('online_evals', () => onlineEvals.worker.pending);
@@ -230,6 +231,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     generations: services.generation,
     shutdownGraceMs: config.shutdownGraceMs,
     readiness: () => readiness(dataSource, models.mode),
+    onAuthRefused: (refusal) => generation.authRefusals.trace(refusal),
   });
 
   const app: App = {

@@ -46,6 +46,8 @@ const envSchema = z.object({
   TRACE_SPOOL_MAX_MB: z.coerce.number().positive().default(128),
   CLICKHOUSE_URL: z.string().url().optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
+  REFUSED_TRACES_PER_SECOND: z.coerce.number().min(0).default(1),
+  REFUSED_TRACES_MAX_PER_SECOND: z.coerce.number().min(0).default(50),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
@@ -235,6 +237,14 @@ export interface GenerationConfig {
   /** A budget hold left by a crashed process expires after this long. */
   readonly budgetHoldTtlMs: number;
   /**
+   * Generations refused by the auth checker (no key, bad key, wrong role) are traced compactly, at
+   * most this many per second per remote address (or per key), bursts of 20; beyond it they are
+   * only counted (`generate_refused_traces_dropped_total`). 0: none traced.
+   */
+  readonly refusedTracesPerSecond?: number;
+  /** The same, all sources together (bursts of twice this). */
+  readonly refusedTracesMaxPerSecond?: number;
+  /**
    * Keep what guardrails anonymized or blocked in clear in traces (forensics opt-in, TRACE_RAW_PII=true).
    * Off by default: traces, findings and events hold placeholders and masked findings only.
    */
@@ -305,6 +315,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       responseCacheMaxBytes: Math.round(e.RESPONSE_CACHE_MAX_MB * 1024 * 1024),
       sessionCacheMaxBytes: Math.round(e.SESSION_CACHE_MAX_MB * 1024 * 1024),
       budgetHoldTtlMs: e.BUDGET_HOLD_TTL_SECONDS * 1000,
+      refusedTracesPerSecond: e.REFUSED_TRACES_PER_SECOND,
+      refusedTracesMaxPerSecond: e.REFUSED_TRACES_MAX_PER_SECOND,
       traceRawPii: e.TRACE_RAW_PII === 'true' || e.TRACE_RAW_PII === '1',
     }),
     budgetLeases: e.BUDGET_LEASES === 'on',

@@ -113,7 +113,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
-  const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes };
+  const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes, spoolFsync: config.traceSpoolFsync };
   // With CLICKHOUSE_URL, traces are also written to ClickHouse, and the trace API and analytics read there.
   const clickhouse = config.clickhouseUrl ? new ClickHouseTraceStore({ url: config.clickhouseUrl }) : null;
   await clickhouse?.init();

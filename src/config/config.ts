@@ -44,6 +44,7 @@ const envSchema = z.object({
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.string().optional(),
   TRACE_SPOOL_DIR: z.string().optional(),
   TRACE_SPOOL_MAX_MB: z.coerce.number().positive().default(128),
+  TRACE_SPOOL_FSYNC: z.enum(['batch', 'always', 'off']).default('batch'),
   CLICKHOUSE_URL: z.string().url().optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
   REFUSED_TRACES_PER_SECOND: z.coerce.number().min(0).default(1),
@@ -103,6 +104,8 @@ export interface AppConfig {
   /** Durable trace spool folder (default `<DATA_DIR>/trace-spool`; none for a `memory://` DATA_DIR unless set). */
   readonly traceSpoolDir?: string;
   readonly traceSpoolMaxBytes: number;
+  /** When spooled traces reach the disk: `batch` (group commit before the acknowledgment), `always` (each append), `off` (survives kill -9 only). */
+  readonly traceSpoolFsync: 'batch' | 'always' | 'off';
   /** `CLICKHOUSE_URL`: ClickHouse as the trace store of the trace API and analytics (README "ClickHouse"); unset: PostgreSQL/PGlite only. */
   readonly clickhouseUrl?: string;
   /** SIGTERM: how long in-flight WebSocket streams may take to finish before their sockets close with 1001. */
@@ -300,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     traceSpoolDir: e.TRACE_SPOOL_DIR ?? (e.DATA_DIR.startsWith('memory://') ? undefined : `${e.DATA_DIR.replace(/\/+$/, '')}/trace-spool`),
     traceSpoolMaxBytes: Math.round(e.TRACE_SPOOL_MAX_MB * 1024 * 1024),
+    traceSpoolFsync: e.TRACE_SPOOL_FSYNC,
     clickhouseUrl: e.CLICKHOUSE_URL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     generation: Object.freeze({

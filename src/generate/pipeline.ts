@@ -65,7 +65,13 @@ export class GenerationPipeline {
   async *run(req: GenerateRequest, caller: Caller, signal?: AbortSignal, opts: { whole?: boolean } = {}): AsyncGenerator<GenerateEventData> {
     this.active++;
     try {
-      yield* this.runSteps(req, caller, signal, opts);
+      const durable = this.deps.traces.durable?.bind(this.deps.traces);
+      if (!durable) return yield* this.runSteps(req, caller, signal, opts);
+      for await (const ev of this.runSteps(req, caller, signal, opts)) {
+        // The last event acknowledges the generation: its trace is on disk first (TRACE_SPOOL_FSYNC=batch).
+        if (ev.__typename === 'GenerationCompleted' || ev.__typename === 'GenerationFailed') await durable();
+        yield ev;
+      }
     } finally {
       if (--this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
     }

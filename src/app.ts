@@ -114,7 +114,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const prompts = features.prompts.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const routing = features.routing.create({ db, audit, bus, isKnownModel, modelIdProblem });
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
-  const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes };
+  const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes, spoolFsync: config.traceSpoolFsync };
   const partitionOptions = { retentionDays: config.traceRetentionDays };
   // With CLICKHOUSE_URL, traces are also written to ClickHouse, and the trace API and analytics read there.
   const clickhouse = config.clickhouseUrl ? new ClickHouseTraceStore({ url: config.clickhouseUrl }) : null;
@@ -212,6 +212,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const boot = await apiKeys.bootstrap(config.adminApiKey);
   const metrics = createMetrics({ isKnownModel: (id) => models.pricing.modelInfo(id) !== undefined });
   traces.writer.registerMetrics(metrics.registry);
+  generation.authRefusals.registerMetrics(metrics.registry);
   metrics.queues.register('traces', () => traces.writer.pending);
   onlineEvals.worker.registerMetrics(metrics.registry);
   metrics.queues.register('online_evals', () => onlineEvals.worker.pending);
@@ -232,6 +233,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     generations: services.generation,
     shutdownGraceMs: config.shutdownGraceMs,
     readiness: () => readiness(dataSource, models.mode),
+    onAuthRefused: (refusal) => generation.authRefusals.trace(refusal),
   });
 
   const app: App = {

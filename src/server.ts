@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { performance } from 'node:perf_hooks';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { buildContext, bearerSecret, type RequestContext } from './graphql/context';
+import { buildContext, bearerSecret, type AuthRefusal, type RequestContext } from './graphql/context';
 import { formatError, toGraphQLError } from './graphql/errors';
 import { ServerEnded } from './graphql/server-ended';
 import { createOperationPolicy, MAX_MESSAGE_BYTES, withoutSuggestions } from './graphql/operation-policy';
@@ -35,6 +35,8 @@ export interface ServerDeps {
   shutdownGraceMs?: number;
   /** Answers /readyz (and /healthz): each check's state; ready when every check is `ok`. */
   readiness(): Promise<Record<string, string>>;
+  /** Hears of every operation the auth checker refuses (a refused generation is traced); returns the trace id, if any. */
+  onAuthRefused?: (refusal: AuthRefusal) => string | null;
 }
 
 export interface RunningServer {
@@ -185,7 +187,10 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         try {
           // Aborted only by the server (revoked key, shutdown); a client gone completes the operation instead.
           const abort = new AbortController();
-          const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), abort.signal, op.telemetry);
+          const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), abort.signal, op.telemetry, {
+            remoteAddress: ctx.extra.request.socket.remoteAddress,
+            onAuthRefused: deps.onAuthRefused,
+          });
           op.role = contextValue.apiKey?.role ?? op.role;
           let ops = operations.get(ctx);
           if (!ops) operations.set(ctx, (ops = new Map()));
@@ -377,7 +382,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
         const controller = new AbortController();
         res.on('close', () => controller.abort());
         const telemetry = operationTelemetry({ traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, requestId: req.headers['x-request-id'] });
-        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry);
+        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, { remoteAddress: req.socket.remoteAddress, onAuthRefused: deps.onAuthRefused });
       },
     }),
   );

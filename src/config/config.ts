@@ -44,9 +44,12 @@ const envSchema = z.object({
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.string().optional(),
   TRACE_SPOOL_DIR: z.string().optional(),
   TRACE_SPOOL_MAX_MB: z.coerce.number().positive().default(128),
+  TRACE_SPOOL_FSYNC: z.enum(['batch', 'always', 'off']).default('batch'),
   CLICKHOUSE_URL: z.string().url().optional(),
   TRACE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
+  REFUSED_TRACES_PER_SECOND: z.coerce.number().min(0).default(1),
+  REFUSED_TRACES_MAX_PER_SECOND: z.coerce.number().min(0).default(50),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   EVAL_RUN_STALE_SECONDS: z.coerce.number().positive().default(30),
@@ -102,6 +105,8 @@ export interface AppConfig {
   /** Durable trace spool folder (default `<DATA_DIR>/trace-spool`; none for a `memory://` DATA_DIR unless set). */
   readonly traceSpoolDir?: string;
   readonly traceSpoolMaxBytes: number;
+  /** When spooled traces reach the disk: `batch` (group commit before the acknowledgment), `always` (each append), `off` (survives kill -9 only). */
+  readonly traceSpoolFsync: 'batch' | 'always' | 'off';
   /** `CLICKHOUSE_URL`: ClickHouse as the trace store of the trace API and analytics (README "ClickHouse"); unset: PostgreSQL/PGlite only. */
   readonly clickhouseUrl?: string;
   /** `TRACE_RETENTION_DAYS`: trace weeks (partitions) wholly older than this are dropped, with their rollup buckets. Unset: kept forever. */
@@ -238,6 +243,14 @@ export interface GenerationConfig {
   /** A budget hold left by a crashed process expires after this long. */
   readonly budgetHoldTtlMs: number;
   /**
+   * Generations refused by the auth checker (no key, bad key, wrong role) are traced compactly, at
+   * most this many per second per remote address (or per key), bursts of 20; beyond it they are
+   * only counted (`generate_refused_traces_dropped_total`). 0: none traced.
+   */
+  readonly refusedTracesPerSecond?: number;
+  /** The same, all sources together (bursts of twice this). */
+  readonly refusedTracesMaxPerSecond?: number;
+  /**
    * Keep what guardrails anonymized or blocked in clear in traces (forensics opt-in, TRACE_RAW_PII=true).
    * Off by default: traces, findings and events hold placeholders and masked findings only.
    */
@@ -293,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     traceSpoolDir: e.TRACE_SPOOL_DIR ?? (e.DATA_DIR.startsWith('memory://') ? undefined : `${e.DATA_DIR.replace(/\/+$/, '')}/trace-spool`),
     traceSpoolMaxBytes: Math.round(e.TRACE_SPOOL_MAX_MB * 1024 * 1024),
+    traceSpoolFsync: e.TRACE_SPOOL_FSYNC,
     clickhouseUrl: e.CLICKHOUSE_URL,
     traceRetentionDays: e.TRACE_RETENTION_DAYS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
@@ -309,6 +323,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       responseCacheMaxBytes: Math.round(e.RESPONSE_CACHE_MAX_MB * 1024 * 1024),
       sessionCacheMaxBytes: Math.round(e.SESSION_CACHE_MAX_MB * 1024 * 1024),
       budgetHoldTtlMs: e.BUDGET_HOLD_TTL_SECONDS * 1000,
+      refusedTracesPerSecond: e.REFUSED_TRACES_PER_SECOND,
+      refusedTracesMaxPerSecond: e.REFUSED_TRACES_MAX_PER_SECOND,
       traceRawPii: e.TRACE_RAW_PII === 'true' || e.TRACE_RAW_PII === '1',
     }),
     budgetLeases: e.BUDGET_LEASES === 'on',

@@ -67,6 +67,10 @@ export const GenerationFailureCode = {
   KEY_REVOKED: 'KEY_REVOKED',
   /** The server is shutting down and the grace period is over: the stream ends, then the socket closes with 1001. */
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
+  /** Trace only: a generation refused by the auth checker without a valid API key (traced compactly, rate-limited). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Trace only: a generation refused by the auth checker because the key's role may not generate. */
+  FORBIDDEN: 'FORBIDDEN',
   /** Trace only: an unexpected error (the client gets INTERNAL_SERVER_ERROR). */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;

@@ -84,7 +84,7 @@ export class GenerationFailed {
 
   @Field(() => String, {
     description:
-      'Why the generation did not complete, one of GenerationFailureCode: BUDGET_EXCEEDED, GUARDRAIL_BLOCKED, PROVIDER_ERROR, BAD_USER_INPUT, NOT_FOUND, SERVICE_UNAVAILABLE, KEY_REVOKED or SERVER_SHUTDOWN (CANCELLED and INTERNAL_ERROR appear on traces only).',
+      'Why the generation did not complete, one of GenerationFailureCode: BUDGET_EXCEEDED, GUARDRAIL_BLOCKED, PROVIDER_ERROR, BAD_USER_INPUT, NOT_FOUND, SERVICE_UNAVAILABLE, KEY_REVOKED or SERVER_SHUTDOWN (CANCELLED, UNAUTHENTICATED, FORBIDDEN and INTERNAL_ERROR appear on traces only).',
   })
   code!: string;
 

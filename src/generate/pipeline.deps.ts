@@ -37,7 +37,8 @@ export interface PipelineDeps {
   budgets: Pick<BudgetService, 'admit' | 'coveringBudgets' | 'settle' | 'release' | 'extend'>;
   /** `complete` (a non-streamed call) serves `generateOnce` when the provider has it. */
   models: { provider: Pick<ModelProviderWithAll, 'stream'> & Partial<Pick<ModelProviderWithAll, 'complete'>>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
-  traces: { enqueue(record: TraceRecord): void };
+  /** `durable()`: resolves once the traces enqueued so far are on disk (the spool's group commit); awaited before a generation is acknowledged. */
+  traces: { enqueue(record: TraceRecord): void; durable?(): Promise<void> };
   cache: Pick<ResponseCache, 'lookup' | 'store'>;
   history: Pick<HistoryTrimmer, 'plan' | 'summarize'>;
 }

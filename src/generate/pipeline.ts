@@ -1,7 +1,8 @@
 import { BadUserInputError, AppError } from '../graphql/errors';
 import { serverEnded } from '../graphql/server-ended';
 import type { TraceRequest } from '../traces';
-import type { GenerateEventData } from './generate.events';
+import { AuthRefusalTraces } from './auth-refusals';
+import type { GenerateEventData, GenerationFailureCode } from './generate.events';
 import type { GenerateRequest } from './generate.inputs';
 import { failureOf, finish } from './outcome';
 import type { Caller, PipelineDeps } from './pipeline.deps';
@@ -26,11 +27,18 @@ export class GenerationPipeline {
   /** Runs not finished yet (their trace not written yet), and who waits for none to be left. */
   private active = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Generations the auth checker refused: traced compactly, rate-limited (`AuthRefusalTraces`). */
+  readonly authRefusals: AuthRefusalTraces;
 
   constructor(
     private readonly deps: PipelineDeps,
     private readonly steps: readonly PipelineStep[] = GENERATE_STEPS,
-  ) {}
+  ) {
+    this.authRefusals = new AuthRefusalTraces((raw, caller, code, message) => this.traceRefused(raw, caller, code, message), {
+      perSecond: deps.config.refusedTracesPerSecond,
+      maxPerSecond: deps.config.refusedTracesMaxPerSecond,
+    });
+  }
 
   /** Generations in flight (streaming, or settling and tracing after their client went away). */
   get inFlight(): number {
@@ -57,7 +65,13 @@ export class GenerationPipeline {
   async *run(req: GenerateRequest, caller: Caller, signal?: AbortSignal, opts: { whole?: boolean } = {}): AsyncGenerator<GenerateEventData> {
     this.active++;
     try {
-      yield* this.runSteps(req, caller, signal, opts);
+      const durable = this.deps.traces.durable?.bind(this.deps.traces);
+      if (!durable) return yield* this.runSteps(req, caller, signal, opts);
+      for await (const ev of this.runSteps(req, caller, signal, opts)) {
+        // The last event acknowledges the generation: its trace is on disk first (TRACE_SPOOL_FSYNC=batch).
+        if (ev.__typename === 'GenerationCompleted' || ev.__typename === 'GenerationFailed') await durable();
+        yield ev;
+      }
     } finally {
       if (--this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -91,10 +105,15 @@ export class GenerationPipeline {
    * request leaves a trace, bad input included. The request is recorded as sent.
    */
   traceRejected(raw: TraceRequest, caller: Caller, err: unknown): string {
-    const st = startRejected({ prompt: String(raw.prompt ?? ''), label: null, user: null, sessionId: null, tags: [] }, raw, caller);
     // parseGenerateInput throws BadUserInputError; anything else is recorded as bad input too.
     const code = err instanceof AppError && err.code === 'NOT_FOUND' ? err.code : 'BAD_USER_INPUT';
-    finish(st, this.deps, 'FAILED', code, err instanceof Error ? err.message : String(err));
+    return this.traceRefused(raw, caller, code, err instanceof Error ? err.message : String(err));
+  }
+
+  /** Traces a request refused before the pipeline started, with the refusal's code. */
+  private traceRefused(raw: TraceRequest, caller: Caller, code: GenerationFailureCode, message: string): string {
+    const st = startRejected({ prompt: String(raw.prompt ?? ''), label: null, user: null, sessionId: null, tags: [] }, raw, caller);
+    finish(st, this.deps, 'FAILED', code, message);
     return st.traceId;
   }
 

@@ -30,7 +30,7 @@ export type GenerationTrace = Required<Omit<TraceRecord, 'routeRule'>>;
 /** An expected failure: becomes a GenerationFailed event and a trace, never an exception to the client. */
 export class Refusal extends Error {
   constructor(
-    readonly code: Exclude<GenerationFailureCode, 'CANCELLED' | 'INTERNAL_ERROR' | 'KEY_REVOKED' | 'SERVER_SHUTDOWN'>,
+    readonly code: Exclude<GenerationFailureCode, 'CANCELLED' | 'INTERNAL_ERROR' | 'KEY_REVOKED' | 'SERVER_SHUTDOWN' | 'UNAUTHENTICATED' | 'FORBIDDEN'>,
     message: string,
     readonly status: 'BLOCKED' | 'FAILED' = 'FAILED',
   ) {

@@ -22,6 +22,26 @@ export interface RequestContext<S = unknown> {
   signal?: AbortSignal;
   /** Request id and W3C trace context of this operation (the caller's `traceparent`, or a new trace). */
   telemetry: OperationTelemetry;
+  /** The client's address (the socket's peer), when the transport knows it. */
+  remoteAddress?: string;
+  /**
+   * Called by the auth checker just before it refuses an operation (no key, bad key, wrong role);
+   * returns the id of the trace it wrote, if any, which the error then names (`extensions.traceId`).
+   */
+  onAuthRefused?: (refusal: AuthRefusal) => string | null;
+}
+
+/** An operation the auth checker refuses, as `RequestContext.onAuthRefused` gets it. */
+export interface AuthRefusal {
+  /** `Type.field`, e.g. `Mutation.generateOnce`. */
+  field: string;
+  /** The field's arguments as coerced. */
+  args: Record<string, unknown>;
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN';
+  message: string;
+  /** The key, when one was valid but its role may not use the field. */
+  apiKey: Principal | null;
+  remoteAddress: string | null;
 }
 
 /** Turns a secret into its key, or null for an unknown or revoked one. */
@@ -40,8 +60,9 @@ export async function buildContext<S>(
   authorization: unknown,
   signal?: AbortSignal,
   telemetry: OperationTelemetry = operationTelemetry({}),
+  extra: Pick<RequestContext, 'remoteAddress' | 'onAuthRefused'> = {},
 ): Promise<RequestContext<S>> {
   const secret = bearerSecret(authorization);
   const apiKey = secret ? await authenticate(secret) : null;
-  return { apiKey, actor: apiKey?.name ?? 'anonymous', services, signal, telemetry };
+  return { apiKey, actor: apiKey?.name ?? 'anonymous', services, signal, telemetry, ...extra };
 }

@@ -468,6 +468,9 @@ export const SCHEMA_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'GenerationFailureCode.CANCELLED': 'The client went away before the end.',
   'GenerationFailureCode.KEY_REVOKED': 'The API key was revoked while the generation ran: it stopped, and the socket then closed with 4403.',
   'GenerationFailureCode.SERVER_SHUTDOWN': 'The server was shutting down and its grace period (SHUTDOWN_GRACE_SECONDS) was over: the generation stopped, and the socket then closed with 1001.',
+  'GenerationFailureCode.UNAUTHENTICATED':
+    'Traces only: the generation was refused for want of a valid API key (the trace keeps a short prefix of the input and its size; rate-limited per remote address).',
+  'GenerationFailureCode.FORBIDDEN': "Traces only: the generation was refused because the key's role may not generate (rate-limited per key).",
   'GenerationFailureCode.INTERNAL_ERROR': 'An unexpected error in the service (logged with the trace id).',
   'GenerationFailed.traceId': 'The trace id (null when the request was refused before one was made).',
   'GenerationFailed.message': "A sentence for people (for a guardrail block: the policy's blocked message).",

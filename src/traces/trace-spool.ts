@@ -11,7 +11,22 @@ export interface TraceSpoolOptions {
   maxBytes?: number;
   /** A segment file is sealed past this many bytes. Default 4 MiB. */
   segmentBytes?: number;
+  /**
+   * When appended records reach the disk itself, not only the kernel (`TRACE_SPOOL_FSYNC`):
+   * - `batch` (default): group commit. `synced()` resolves after one fdatasync covering every record
+   *   appended before it; concurrent completions share it (at most one in flight, the next one
+   *   covering what arrived meanwhile). The pipeline awaits it before acknowledging a generation, so
+   *   an acknowledged generation's trace survives a power loss, at the cost of one fdatasync per
+   *   group, off the event loop.
+   * - `always`: fdatasync inside every `append()` (blocks the event loop for each).
+   * - `off`: write(2) only: survives kill -9, not a power loss or an OS crash.
+   */
+  fsync?: SpoolFsync;
 }
+
+export type SpoolFsync = 'batch' | 'always' | 'off';
+
+const RESOLVED = Promise.resolve();
 
 /** One spooled record as a line: the record and the time it was enqueued. */
 export interface SpooledLine {
@@ -37,13 +52,20 @@ export class TraceSpool {
   private segmentSize = 0;
   /** Bytes in sealed segments plus the open one. */
   private bytes = 0;
+  readonly fsync: SpoolFsync;
+  /** Group commit: records appended so far, records known to be on disk, the fdatasync in flight. */
+  private appended = 0;
+  private durable = 0;
+  private syncing: Promise<void> | null = null;
 
   constructor(private readonly opts: TraceSpoolOptions) {
     this.maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
     this.segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
+    this.fsync = opts.fsync ?? 'batch';
     fs.mkdirSync(opts.dir, { recursive: true });
     this.folder = path.join(opts.dir, `${process.pid}-${randomUUID().slice(0, 8)}`);
     this.lock = lockDataDir(this.folder);
+    if (this.fsync !== 'off') syncDir(opts.dir);
   }
 
   /** Bytes currently spooled. */
@@ -58,9 +80,46 @@ export class TraceSpool {
     if (this.bytes + size > this.maxBytes) return false;
     if (this.fd === null || this.segmentSize >= this.segmentBytes) this.openSegment();
     fs.writeSync(this.fd!, line);
+    if (this.fsync === 'always') fs.fdatasyncSync(this.fd!);
     this.segmentSize += size;
     this.bytes += size;
+    this.appended++;
+    if (this.fsync !== 'batch') this.durable = this.appended;
     return true;
+  }
+
+  /**
+   * Resolves once every record appended before the call is on disk (group commit, `fsync: 'batch'`);
+   * at once in the other modes. Never rejects: a failed fdatasync is logged by the caller's
+   * `onSyncError` and counts as done (the record is still in the kernel, as with `off`).
+   */
+  synced(onSyncError?: (err: unknown) => void): Promise<void> {
+    if (this.durable >= this.appended) return RESOLVED;
+    return this.syncUpTo(this.appended, onSyncError);
+  }
+
+  private async syncUpTo(target: number, onSyncError?: (err: unknown) => void): Promise<void> {
+    while (this.durable < target) {
+      // One fdatasync at a time; what was appended while it ran waits for the next one.
+      this.syncing ??= this.syncNow(onSyncError).finally(() => (this.syncing = null));
+      await this.syncing;
+    }
+  }
+
+  private syncNow(onSyncError?: (err: unknown) => void): Promise<void> {
+    const upTo = this.appended;
+    const fd = this.fd;
+    return new Promise<void>((resolve) => {
+      if (fd === null) {
+        this.durable = Math.max(this.durable, upTo);
+        return resolve();
+      }
+      fs.fdatasync(fd, (err) => {
+        if (err) onSyncError?.(err);
+        this.durable = Math.max(this.durable, upTo);
+        resolve();
+      });
+    });
   }
 
   /** Every record appended so far is in the database: drop the segments. */
@@ -115,6 +174,7 @@ export class TraceSpool {
 
   /** Closes the spool; `clean` (everything written) removes its folder, else it stays for the next start. */
   close(clean: boolean): void {
+    if (this.fd !== null && !clean && this.fsync !== 'off') fs.fdatasyncSync(this.fd);
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
     if (clean) {
@@ -130,9 +190,15 @@ export class TraceSpool {
   }
 
   private openSegment(): void {
-    if (this.fd !== null) fs.closeSync(this.fd);
+    if (this.fd !== null) {
+      // What the sealed segment holds reaches the disk before its descriptor goes.
+      if (this.fsync !== 'off') fs.fdatasyncSync(this.fd);
+      fs.closeSync(this.fd);
+    }
     this.segment++;
     this.fd = fs.openSync(path.join(this.folder, this.currentFile()), 'a');
+    // The new file's directory entry too, or a power loss could lose the file whole.
+    if (this.fsync !== 'off') syncDir(this.folder);
     this.segmentSize = 0;
   }
 
@@ -141,5 +207,18 @@ export class TraceSpool {
       .readdirSync(folder)
       .filter((f) => f.startsWith('segment-') && f.endsWith('.jsonl'))
       .sort();
+  }
+}
+
+/** fsync of a folder, so the files created in it survive a power loss (a no-op where folders cannot be opened). */
+function syncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a directory; the data itself is still synced.
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
   }
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger';
 import { repairTraceRecord, validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
 import { rollupDeltas, upsertAllRollupsSql, type WrittenRecord } from './trace-rollups';
 import { sanitizeForStorage } from './trace-sanitize';
-import { TraceSpool } from './trace-spool';
+import { TraceSpool, type SpoolFsync } from './trace-spool';
 import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** Knobs of the trace writer. */
@@ -29,6 +29,8 @@ export interface TraceWriterOptions {
   spoolDir?: string;
   /** Bytes the spool may hold; beyond it traces wait in memory only (logged, `trace_spool_full_total`). Default 128 MiB. */
   spoolMaxBytes?: number;
+  /** When spooled traces reach the disk (`TRACE_SPOOL_FSYNC`): `batch` (group commit, default), `always`, `off`. See `TraceSpoolOptions.fsync`. */
+  spoolFsync?: SpoolFsync;
   /** How long `close()` waits for an unreachable database before leaving the rest in the spool. Default 10 s. */
   closeTimeoutMs?: number;
   /** The batch write the spool drains into. Default: `writeTraceBatch` (traces and rollups in one transaction). */
@@ -240,7 +242,7 @@ export class TraceWriter {
     this.maxRetryDelayMs = Math.max(this.retryDelayMs, options.maxRetryDelayMs ?? 5000);
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.write = options.writeBatch ?? writeTraceBatch;
-    this.spool = options.spoolDir ? new TraceSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes ?? 128 * 1024 * 1024 }) : null;
+    this.spool = options.spoolDir ? new TraceSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes ?? 128 * 1024 * 1024, fsync: options.spoolFsync }) : null;
   }
 
   /**
@@ -336,6 +338,14 @@ export class TraceWriter {
       this.logger.error({ err }, 'trace spool append failed');
     }
     return false;
+  }
+
+  /**
+   * Resolves once every trace enqueued so far is on disk in the spool (with `spoolFsync: 'batch'`;
+   * at once otherwise): the pipeline awaits it before acknowledging a generation.
+   */
+  durable(): Promise<void> {
+    return this.spool ? this.spool.synced((err) => this.logger.error({ err }, 'trace spool fdatasync failed')) : Promise.resolve();
   }
 
   /** Records waiting to be written. */

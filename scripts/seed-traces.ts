@@ -2,7 +2,7 @@
  * Writes N realistic synthetic traces through the real write path (validation, the trace writer's
  * batches, the rollups in the same transaction), with a progress bar:
  *
- *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 2000] [--writers 2]
+ *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 2000] [--writers 2] [--spool <dir>]
  *
  * Uses DATABASE_URL (else PGlite in DATA_DIR) like the service. Traces end now and go back `--days`.
  */
@@ -25,6 +25,8 @@ export interface SeedOptions {
   /** Writers in parallel (each one connection, one transaction in flight). Default 2 on PostgreSQL, 1 on PGlite. */
   writers?: number;
   end?: Date;
+  /** Durable spool folder (as the service's `TRACE_SPOOL_DIR`): each trace is appended there before it is queued. Unset: no spool. */
+  spoolDir?: string;
   /** Called with the records written so far. */
   progress?: (done: number) => void;
 }
@@ -63,7 +65,7 @@ export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<SeedRe
   const logger = pino({ level: 'warn' });
   const batch = o.batch ?? 2000;
   const isPg = ds.options.type === 'postgres' && 'url' in ds.options && Boolean(ds.options.url);
-  const writers = Array.from({ length: o.writers ?? (isPg ? 2 : 1) }, () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20 }));
+  const writers = Array.from({ length: o.writers ?? (isPg ? 2 : 1) }, () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20, spoolDir: o.spoolDir }));
   const end = o.end ?? new Date();
   const start = new Date(end.getTime() - (o.days ?? 30) * 86_400_000);
   // Open the writers' connections first, so their backends are counted from the start.
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
       seed: arg('seed') ? Number(arg('seed')) : undefined,
       batch: arg('batch') ? Number(arg('batch')) : undefined,
       writers: arg('writers') ? Number(arg('writers')) : undefined,
+      spoolDir: arg('spool'),
       progress: (done) => bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - t0) / 1000)) }),
     });
     bar.stop();

@@ -49,7 +49,9 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     dropDatabase = fresh.drop;
   }
   // With CLICKHOUSE_URL set, each test app gets its own ClickHouse database too (dropped on close).
-  const clickhouseUrl = process.env.CLICKHOUSE_URL ? `${process.env.CLICKHOUSE_URL.replace(/\/+$/, '')}/t_${randomUUID().replace(/-/g, '')}` : undefined;
+  // A test that passes its own CLICKHOUSE_URL owns that database.
+  const ownClickhouse = !env.CLICKHOUSE_URL && process.env.CLICKHOUSE_URL ? `${process.env.CLICKHOUSE_URL.replace(/\/+$/, '')}/t_${randomUUID().replace(/-/g, '')}` : undefined;
+  const clickhouseUrl = env.CLICKHOUSE_URL ?? ownClickhouse;
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -108,7 +110,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
       await Promise.all(wsClients.map((c) => c.dispose()));
       await app.stop();
       await dropDatabase?.();
-      if (clickhouseUrl) await dropClickHouseDatabase(clickhouseUrl);
+      if (ownClickhouse) await dropClickHouseDatabase(ownClickhouse);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,18 @@ export interface ThrowawayClickHouse {
   stop(): Promise<void>;
   /** Stops it and removes its folder. */
   destroy(): Promise<void>;
+}
+
+/** GET /ping without keep-alive (fetch's pooled socket would keep jest waiting after the tests). */
+function ping(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(1000, () => req.destroy());
+  });
 }
 
 function freePort(): Promise<number> {
@@ -81,12 +94,7 @@ export async function startThrowawayClickHouse(binary = clickHouseServerBinary()
     child = proc;
     const deadline = Date.now() + 30_000;
     for (;;) {
-      try {
-        const res = await fetch(`${url}/ping`);
-        if (res.ok) return;
-      } catch {
-        // not up yet
-      }
+      if (await ping(`${url}/ping`)) return;
       if (proc.exitCode !== null || Date.now() > deadline) {
         proc.kill('SIGKILL');
         const log = fs.existsSync(path.join(dir, 'server.err.log')) ? fs.readFileSync(path.join(dir, 'server.err.log'), 'utf8').slice(-2000) : '';
@@ -101,7 +109,9 @@ export async function startThrowawayClickHouse(binary = clickHouseServerBinary()
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
+    const timer = new AbortController();
+    await Promise.race([exited, sleep(10_000, undefined, { signal: timer.signal }).catch(() => undefined)]);
+    timer.abort();
     if (proc.exitCode === null) {
       proc.kill('SIGKILL');
       await exited;

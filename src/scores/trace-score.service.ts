@@ -21,6 +21,15 @@ export class TraceScoreService {
     return m.save(m.create(TraceScore, { passed: null, reason: null, evaluator: null, ...data }));
   }
 
+  /** Records several scores in one INSERT, in the caller's transaction when given one. */
+  async addMany(data: TraceScoreData[], m: EntityManager = this.db.manager): Promise<void> {
+    if (!data.length) return;
+    await m.insert(
+      TraceScore,
+      data.map((d) => ({ passed: null, reason: null, evaluator: null, ...d })),
+    );
+  }
+
   forTrace(traceId: string): Promise<TraceScore[]> {
     return this.db.getRepository(TraceScore).find({ where: { traceId }, order: { at: 'ASC', id: 'ASC' } });
   }

@@ -39,7 +39,7 @@ export interface OnlineEvalWorkerDeps {
   logger: Logger;
   /** The enabled evaluators (cached in process). */
   evaluators(): Promise<ActiveEvaluator[]>;
-  scores: Pick<TraceScoreService, 'add'>;
+  scores: Pick<TraceScoreService, 'addMany'>;
   review: Pick<ReviewService, 'addTraceItem'>;
   /** One forced tool call to the judge model, priced (the eval runs' judge). */
   judge(modelId: string, req: { system: string; prompt: string; tool: typeof GRADE_TOOL }, signal: AbortSignal): Promise<{ toolInput: unknown; text: string; costMicros: number }>;
@@ -253,20 +253,18 @@ export class OnlineEvalWorker {
       // The pg driver answers [rows, count] for an INSERT ... RETURNING through query(); PGlite the rows.
       const rows = Array.isArray(inserted[0]) ? (inserted[0] as unknown[]) : inserted;
       if (!rows.length) return; // this trace was already scored by this evaluator
-      for (const s of scored.scores) {
-        await this.deps.scores.add(
-          {
-            traceId: trace.id,
-            name: s.type,
-            source: baseOf(s.type as AssertionType).base === 'llm-rubric' ? ScoreSource.JUDGE : ScoreSource.RULE,
-            score: s.score,
-            passed: s.passed,
-            reason: s.reason,
-            evaluator: ev.name,
-          },
-          m,
-        );
-      }
+      await this.deps.scores.addMany(
+        scored.scores.map((s) => ({
+          traceId: trace.id,
+          name: s.type,
+          source: baseOf(s.type as AssertionType).base === 'llm-rubric' ? ScoreSource.JUDGE : ScoreSource.RULE,
+          score: s.score,
+          passed: s.passed,
+          reason: s.reason,
+          evaluator: ev.name,
+        })),
+        m,
+      );
       if (toReview) {
         await this.deps.review.addTraceItem(
           {

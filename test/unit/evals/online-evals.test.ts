@@ -85,7 +85,7 @@ function harness(opts: { queueSize: number; concurrency: number; evaluator?: Act
     db,
     logger: createLogger('silent'),
     evaluators: async () => [opts.evaluator ?? evaluator()],
-    scores: { add: async (d) => void written.push(`${d.traceId} ${d.name} ${d.source}`) as never },
+    scores: { addMany: async (list) => void written.push(...list.map((d) => `${d.traceId} ${d.name} ${d.source}`)) },
     review: { addTraceItem: async () => undefined },
     judge: async (_model, _req, signal) => {
       if (opts.judgeFails) throw new Error('ThrottlingException');

@@ -215,6 +215,24 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     await page.close();
   });
 
+  it('the trace list filters as the API does, from the form and from the URL', async () => {
+    const { page } = await open('/traces', '[data-table="traces"] tr[data-trace]');
+    expect(await page.locator('[data-table="traces"] tr[data-trace]').count()).toBe(50);
+    await page.fill('input[name="prompt"]', fx.prompt);
+    await page.selectOption('select[name="source"]', 'PRODUCTION');
+    await page.click('form button[type="submit"]');
+    await page.waitForURL(`${base}/dashboard/traces?prompt=${fx.prompt}&source=PRODUCTION`);
+    await page.waitForLoadState('networkidle');
+    const api = (await t.gql('query($f: TraceFilter) { traces(first: 50, filter: $f) { edges { node { id } } } }', { f: { prompt: fx.prompt, source: 'PRODUCTION' } }, analyst)).data!.traces.edges.map(
+      (e: { node: { id: string } }) => e.node.id,
+    );
+    expect(api.length).toBeGreaterThanOrEqual(fx.traceIds.length);
+    const shown = await page.locator('[data-table="traces"] tr[data-trace]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace')));
+    expect(shown).toEqual(api);
+    for (const id of fx.traceIds) expect(shown).toContain(id);
+    await page.close();
+  });
+
   it('a trace page shows the assembled prompt, the output, the spans, cost by stage and guardrail findings', async () => {
     const { page } = await open(`/traces/${fx.traceIds[0]}`, '[data-table="spans"] tr[data-span]');
     const api = (await t.gql('query($id: ID!) { trace(id: $id) { output spans { name } costByStage { output } } }', { id: fx.traceIds[0] }, analyst)).data!.trace;

@@ -18,6 +18,9 @@ import type { ClientKind, WorkerSetup } from './generate-client.worker';
  *   policy screening the 10 retrieved chunks every request carries, one GLOBAL budget;
  * - `portkey` (BENCH_PORTKEY=1): Portkey's gateway, installed into a temporary folder (not into
  *   package.json) and started as its own process, with its Bedrock provider pointed at the emulator.
+ * - `spool-*` (BENCH_SPOOL=1): the no-policy service with a durable trace spool on disk, once per
+ *   TRACE_SPOOL_FSYNC mode (`off`: write(2) only; `batch`: group-commit fdatasync before the
+ *   answer; `always`: fdatasync in every append), to show what durability beyond kill -9 costs.
  * Rounds are interleaved candidate by candidate, at concurrency 1 and 50, streaming and not.
  * Every request carries the same 10 chunks (the floor and Portkey get them in the user message).
  */
@@ -28,6 +31,13 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
   if (!endpoint) throw new Error('the bench needs the in-process emulator');
   const full = await startTestApp({ LOG_LEVEL: 'silent', MODEL_PROVIDER: 'emulator', BEDROCK_ENDPOINT: endpoint });
   const input = `Where is Paris?\n#reply: ${REPLY}`;
+  const spoolRoot = process.env.BENCH_SPOOL === '1' ? mkdtempSync(path.join(tmpdir(), 'gcp-bench-spool-')) : null;
+  const spooled: Array<[mode: 'off' | 'batch' | 'always', app: TestApp]> = [];
+  if (spoolRoot) {
+    for (const mode of ['off', 'batch', 'always'] as const) {
+      spooled.push([mode, await startTestApp({ LOG_LEVEL: 'silent', MODEL_PROVIDER: 'emulator', BEDROCK_ENDPOINT: endpoint, TRACE_SPOOL_DIR: path.join(spoolRoot, mode), TRACE_SPOOL_FSYNC: mode })]);
+    }
+  }
   let worker: Worker | undefined;
   let portkey: { url: string; stop: () => void } | undefined;
   try {
@@ -36,10 +46,8 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     await setupFull(full);
     if (process.env.BENCH_PORTKEY === '1') portkey = await startPortkey();
     const services: WorkerSetup['services'] = {};
-    for (const [name, t] of [
-      ['bare', bare],
-      ['full', full],
-    ] as const)
+    for (const [, t] of spooled) await setupPrompt(t);
+    for (const [name, t] of [['bare', bare] as const, ['full', full] as const, ...spooled.map(([mode, t]) => [`spool-${mode}`, t] as const)])
       services[name] = { wsUrl: t.wsUrl, httpUrl: t.url, key: await t.keyFor('APP') };
     worker = new Worker(path.join(__dirname, 'generate-client.worker.js'), { workerData: { endpoint, input, services, portkeyUrl: portkey?.url } satisfies WorkerSetup });
     const run = workerClient(worker);
@@ -51,6 +59,10 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       ['generateOnce, no policy, no budget', 'once:bare'],
       ['generateOnce, full pipeline', 'once:full'],
     ];
+    for (const [mode] of spooled) {
+      streaming.push([`no policy, trace spool on disk, TRACE_SPOOL_FSYNC=${mode}`, `ws:spool-${mode}`]);
+      once.push([`generateOnce, no policy, trace spool on disk, TRACE_SPOOL_FSYNC=${mode}`, `once:spool-${mode}`]);
+    }
     if (portkey) {
       streaming.unshift(['Portkey', 'portkey']);
       once.unshift(['Portkey, non-streaming', 'portkey-once']);
@@ -112,6 +124,8 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       await worker.terminate();
     }
     portkey?.stop();
+    for (const [, t] of spooled) await t.close();
+    if (spoolRoot) rmSync(spoolRoot, { recursive: true, force: true });
     await full.close();
     await bare.close();
   }

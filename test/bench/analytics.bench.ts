@@ -77,7 +77,7 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
       await ds.query(`VACUUM ANALYZE ${table}`);
     }
   } else console.log(`- reusing ${have} traces seeded earlier in ${name}`);
-  const [sizes] = await ds.query(`SELECT pg_total_relation_size('traces') AS traces, pg_total_relation_size('trace_rollups_hourly') AS rollups,
+  const [sizes] = await ds.query(`SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('traces')) AS traces, pg_total_relation_size('trace_rollups_hourly') AS rollups,
     (SELECT count(*) FROM trace_rollups_hourly) AS rollup_rows, pg_total_relation_size('trace_guardrail_rollups_hourly') AS guardrails`);
   console.log(
     `- sizes: traces ${(Number(sizes.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes.rollups) / 2 ** 20).toFixed(0)} MB (${sizes.rollup_rows} rows); guardrail rollups ${(Number(sizes.guardrails) / 2 ** 20).toFixed(0)} MB`,

@@ -42,7 +42,8 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
     server = await startThrowawayClickHouse();
     base = server.url;
   }
-  const store = new ClickHouseTraceStore({ url: `${base.replace(/\/+$/, '')}/bench_analytics_${o.count}` });
+  // A long request timeout: on a loaded machine a 10 000-row INSERT can take more than the default 30 s, and a timed-out one is redone.
+  const store = new ClickHouseTraceStore({ url: `${base.replace(/\/+$/, '')}/bench_analytics_${o.count}`, requestTimeoutMs: 300_000 });
   try {
     await store.init();
     const [version] = await store.query<{ v: string }>('SELECT version() AS v');
@@ -54,7 +55,16 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
       const batch = o.batch ?? 10_000;
       const logger = pino({ level: 'warn' });
       // Two writers, as `seed:traces` does on PostgreSQL: one validates and serializes while the other's INSERT is in flight.
-      const writers = [0, 1].map(() => new TraceWriter(null as never, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20, writeBatch: (_db, rows) => store.writeBatch(rows) }));
+      const writers = [0, 1].map(
+        () =>
+          new TraceWriter(null as never, logger, {
+            batchSize: batch,
+            maxQueue: batch * 8,
+            flushIntervalMs: 20,
+            closeTimeoutMs: Number.POSITIVE_INFINITY,
+            writeBatch: (_db, rows) => store.writeBatch(rows),
+          }),
+      );
       const started = process.hrtime.bigint();
       let i = 0;
       for (const record of syntheticTraces(o.count, { seed: 1, start: new Date(end.getTime() - 30 * 86_400_000), end })) {
@@ -65,6 +75,8 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
         if (i % batch === 0) await tick();
       }
       await Promise.all(writers.map((w) => w.close()));
+      const left = writers.reduce((a, w) => a + w.pending, 0);
+      if (left) throw new Error(`${left} traces were not written while seeding`);
       const dropped = (await Promise.all(writers.map((w) => w.metrics.dropped.get()))).flatMap((m) => m.values).reduce((a, v) => a + v.value, 0);
       if (dropped) throw new Error(`${dropped} traces were dropped while seeding`);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,5 +1,16 @@
 import type { DataSource } from 'typeorm';
-import { type ClickHouseTraceStore, NULL_VERSION, STAGE_COST_COLUMNS, TOKEN_COLUMNS, clickHouseFilterConditions, literal, sketchQuantile, TraceSource, type TraceFilterData } from '../../traces';
+import {
+  type ClickHouseTraceStore,
+  NULL_VERSION,
+  STAGE_COST_COLUMNS,
+  TOKEN_COLUMNS,
+  clickHouseFilterConditions,
+  clickHouseSeconds,
+  literal,
+  sketchQuantile,
+  TraceSource,
+  type TraceFilterData,
+} from '../../traces';
 import { BadUserInputError } from '../../graphql/errors';
 import {
   AnalyticsService,
@@ -264,8 +275,8 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
   private chRollupParts(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, select: string, table = 'trace_rollups_hourly'): string[] {
     return planRange(filter?.from, filter?.to, false).rollups.map((range) => {
       const cond: string[] = [];
-      if (range.from) cond.push(`bucket >= toDateTime(${Math.floor(range.from.getTime() / 1000)})`);
-      if (range.to) cond.push(`bucket < toDateTime(${Math.floor(range.to.getTime() / 1000)})`);
+      if (range.from) cond.push(`bucket >= ${clickHouseSeconds(range.from.getTime())}`);
+      if (range.to) cond.push(`bucket < ${clickHouseSeconds(range.to.getTime())}`);
       for (const [field, col] of ROLLUP_FILTERS) {
         const v = filter?.[field];
         if (v != null) cond.push(`${col} = ${literal(v)}`);
@@ -305,8 +316,8 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     if (!plan.rollups.length) return 0;
     const cond = plan.rollups.map((r) => {
       const c = ['1'];
-      if (r.from) c.push(`bucket >= toDateTime(${Math.floor(r.from.getTime() / 1000)})`);
-      if (r.to) c.push(`bucket < toDateTime(${Math.floor(r.to.getTime() / 1000)})`);
+      if (r.from) c.push(`bucket >= ${clickHouseSeconds(r.from.getTime())}`);
+      if (r.to) c.push(`bucket < ${clickHouseSeconds(r.to.getTime())}`);
       return `(${c.join(' AND ')})`;
     });
     const [row] = await this.store.query<{ n: string }>(`SELECT sum(requests) AS n FROM trace_rollups_hourly WHERE ${cond.join(' OR ')}`);

@@ -1,15 +1,20 @@
 import { BadUserInputError } from '../../graphql/errors';
 import { TraceSource } from '../trace.types';
 import type { TraceFilterData } from '../trace-filter.inputs';
-import { literal } from './clickhouse-trace-store';
+import { dateTimeSeconds, literal } from './clickhouse-trace-store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `toDateTime(seconds)` of an instant, clamped to DateTime's range (1970 to 2106): the API's DateTime goes from year 1 to 9999. */
+export function clickHouseSeconds(ms: number): string {
+  return `toDateTime(${dateTimeSeconds(ms)})`;
+}
 
 /** `created_ms` bounds, plus the same bounds on the sort key `created_at` (seconds) so ClickHouse skips granules. */
 export function clickHouseTimeConditions(from: Date | null | undefined, to: Date | null | undefined): string[] {
   const out: string[] = [];
-  if (from) out.push(`created_at >= toDateTime(${Math.floor(from.getTime() / 1000)})`, `created_ms >= ${from.getTime()}`);
-  if (to) out.push(`created_at <= toDateTime(${Math.floor(to.getTime() / 1000)})`, `created_ms < ${to.getTime()}`);
+  if (from) out.push(`created_at >= ${clickHouseSeconds(from.getTime())}`, `created_ms >= ${from.getTime()}`);
+  if (to) out.push(`created_at <= ${clickHouseSeconds(to.getTime())}`, `created_ms < ${to.getTime()}`);
   return out;
 }
 

@@ -24,6 +24,11 @@ export function literal(v: unknown): string {
   return `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** Seconds of an instant for a ClickHouse `DateTime` (1970 to 2106; `toDateTime` wraps around outside, so it is clamped). */
+export function dateTimeSeconds(ms: number): number {
+  return Math.min(4_294_967_295, Math.max(0, Math.floor(ms / 1000)));
+}
+
 /** ClickHouse strings may hold NUL, but the rollups use it for null: replaced as PostgreSQL's writer does. */
 const noNul = (v: string) => v.replace(/\0/g, '\uFFFD');
 const text = (v: string | null | undefined) => (v === null || v === undefined ? null : noNul(v));
@@ -92,7 +97,7 @@ export function clickHouseRow({ record: r, at }: WrittenRecord): Record<string, 
   return {
     // PostgreSQL's uuid type is case-insensitive and prints lowercase: ids are stored lowercase here too.
     id: e.id,
-    created_at: Math.floor(ms / 1000),
+    created_at: dateTimeSeconds(ms),
     created_ms: ms,
     prompt: text(r.prompt),
     label: text(r.label),
@@ -215,7 +220,7 @@ export class ClickHouseTraceStore {
     const stored = new Set<string>();
     // A trace's created_at is fixed when it is first enqueued (spooled with it), so a replay has the
     // same one: bounding the lookup by the batch's time span lets the sort key skip everything else.
-    const times = rows.map((r) => Math.floor((r.record.createdAt ?? r.at).getTime() / 1000));
+    const times = rows.map((r) => dateTimeSeconds((r.record.createdAt ?? r.at).getTime()));
     const span = `created_at >= toDateTime(${times.reduce((a, b) => Math.min(a, b))}) AND created_at <= toDateTime(${times.reduce((a, b) => Math.max(a, b))})`;
     const ids = [...new Set(rows.map((r) => r.record.id.toLowerCase()))];
     for (let i = 0; i < ids.length; i += EXISTS_CHUNK) {

@@ -8,7 +8,7 @@ import type { TraceFilterData } from '../trace-filter.inputs';
 import { decodeCursor, encodeCursor, type Page } from '../../graphql/paging';
 import { parseInput, idSchema } from '../../graphql/validation';
 import type { Logger } from '../../observability/logger';
-import { clickHouseFilterConditions } from './clickhouse-filter';
+import { clickHouseFilterConditions, clickHouseSeconds } from './clickhouse-filter';
 import { literal, traceFromDoc, type ClickHouseTraceStore } from './clickhouse-trace-store';
 
 const firstSchema = z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500');
@@ -55,14 +55,28 @@ export class ClickHouseTraceService extends TraceService {
     if (after) {
       const c = decodeCursor(after, 'after');
       const ms = c.at.getTime();
-      conditions.push(`created_at <= toDateTime(${Math.floor(ms / 1000)})`, `(created_ms < ${ms} OR (created_ms = ${ms} AND id < ${literal(c.id.toLowerCase())}))`);
+      conditions.push(`created_at <= ${clickHouseSeconds(ms)}`, `(created_ms < ${ms} OR (created_ms = ${ms} AND id < ${literal(c.id.toLowerCase())}))`);
     }
     // Two steps: the page's keys first (sort key and filter columns only), then the documents of
     // those rows; ClickHouse would otherwise read the large `doc` of every matching row before the LIMIT.
-    const keys = await this.store.query<{ created_at: string; id: string }>(
-      `SELECT toUInt32(created_at) AS created_at, created_ms, id FROM traces FINAL ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, created_ms DESC, id DESC LIMIT ${take + 1}`,
-    );
+    // ClickHouse 18.16 cannot stop reading at the LIMIT of an ORDER BY on the sort key, so the keys
+    // are looked for in a window below the upper bound that grows ×8 (1 h, 8 h, 64 h, ...) until the
+    // page is full or the window reaches the filter's `from` (the last step has no lower bound).
+    // Without `to` or a cursor the window is anchored now (traces stamped later still match: no upper bound is added).
+    const upper = after ? decodeCursor(after, 'after').at.getTime() : (filter?.to?.getTime() ?? Date.now());
+    const floor = filter?.from?.getTime() ?? null;
+    let keys: Array<{ created_at: string; id: string }> = [];
+    for (let hours = 1; ; hours *= 8) {
+      const lo = upper - hours * 3_600_000;
+      const bounded = (floor === null || lo > floor) && hours <= 8 ** 6;
+      const window = bounded ? [`created_at >= ${clickHouseSeconds(lo)}`, `created_ms >= ${lo}`] : [];
+      const where = [...conditions, ...window];
+      keys = await this.store.query<{ created_at: string; id: string }>(
+        `SELECT toUInt32(created_at) AS created_at, created_ms, id FROM traces FINAL ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY created_at DESC, created_ms DESC, id DESC LIMIT ${take + 1}`,
+      );
+      if (!bounded || keys.length > take) break;
+    }
     const page = keys.slice(0, take);
     const docs = new Map<string, string>();
     if (page.length) {

@@ -43,6 +43,9 @@ describe('ClickHouse trace store', () => {
       const analytics = new ClickHouseAnalyticsService(null as never, store, { exactPercentileMaxRows: 0 });
       const rows = await analytics.costBreakdown({ source: null }, [Dimension.MODEL]);
       expect(rows.reduce((a, r) => a + r.requests, 0)).toBe(750 - [...batch, ...more].filter((r) => r.record.source === 'EVAL').length);
+      // The API's DateTime spans years 1 to 9999; ClickHouse's DateTime (1970-2106) would wrap such a bound around.
+      const wide = { source: null, from: new Date('0001-01-01T00:00:00Z'), to: new Date('9999-12-31T00:00:00Z') };
+      expect(await analytics.costBreakdown(wide, [Dimension.MODEL])).toEqual(rows);
     } finally {
       await store.dropDatabase();
       await store.close();

@@ -71,6 +71,10 @@ const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${
 
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
+/** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
+const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${CITY}${SEP})?${LOCALITY}`, 'gu');
+/** Longest street part (unit, number, street name) before the locality. */
+const STREET_PART_MAX = 160;
 const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'gu');
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
 
@@ -96,8 +100,20 @@ export const addressRecognizer: PiiRecognizer = {
     const out: PiiMatch[] = [];
     // Every form has a digit (a house number or a postal code).
     if (!/\d/.test(from === 0 ? text : text.slice(from))) return out;
-    FULL_RE.lastIndex = from;
-    for (let m = FULL_RE.exec(text); m !== null && m.index < until; m = FULL_RE.exec(text)) {
+    const fulls: RegExpExecArray[] = [];
+    let scanned = from;
+    LOCALITY_ANCHOR_RE.lastIndex = from;
+    for (let a = LOCALITY_ANCHOR_RE.exec(text); a !== null && a.index < until + STREET_PART_MAX; a = LOCALITY_ANCHOR_RE.exec(text)) {
+      FULL_RE.lastIndex = Math.max(scanned, a.index - STREET_PART_MAX);
+      for (let m = FULL_RE.exec(text); m !== null && m.index <= a.index; m = FULL_RE.exec(text)) {
+        fulls.push(m);
+        scanned = FULL_RE.lastIndex;
+      }
+      scanned = Math.max(scanned, a.index + 1);
+      LOCALITY_ANCHOR_RE.lastIndex = Math.max(a.index + 1, scanned);
+    }
+    for (const m of fulls) {
+      if (m.index >= until) break;
       const end = m.index + m[0].replace(/[\s,]+$/, '').length;
       const start = trimLead(text, m.index, end);
       // A street line without a house number before it needs a street type word or a link word.

@@ -404,6 +404,9 @@ export class TraceWriter {
       }
       if (done) {
         this.finished += current.batch.length;
+        // Records that arrived while this batch was written are written before the spool is
+        // settled below: settling truncates the spool, and a crash would then lose them.
+        if (!next && this.queue.length) next = this.prepare(this.take());
         continue;
       }
       // Giving up for now (closing): the rest stays queued and spooled.
@@ -411,7 +414,8 @@ export class TraceWriter {
       this.queue.unshift(...current.batch, ...following);
       return;
     }
-    // Everything appended so far is in the database (or given up on and logged).
+    // Everything appended so far is in the database (or given up on and logged): nothing is queued
+    // or in flight, and no append can come between the last check and this synchronous call.
     this.spool?.settled();
     this.metrics.spoolBytes.set(this.spool?.size ?? 0);
   }

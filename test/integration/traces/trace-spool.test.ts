@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { TraceWriter, type TraceWriterOptions } from '../../../src/traces';
+import { TraceWriter, writeTraceBatch, type TraceWriterOptions } from '../../../src/traces';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { traceRecord } from '../../fixtures/traces';
 
@@ -104,6 +104,38 @@ describe('trace spool', () => {
     expect(await metric('trace_writer_dropped_total')).toBe(0);
     expect(await metric('trace_writer_unavailable_retries_total')).toBeGreaterThan(0);
     expect(await count(ids)).toBe(8);
+    await w.close();
+  });
+
+  it('a trace enqueued while the last batch is being written stays spooled until it is written itself (a crash then loses nothing)', async () => {
+    const calls: Array<{ ids: string[]; go: () => void }> = [];
+    const { w } = writer(ds, {
+      spoolDir: root,
+      writeBatch: (db, rows) =>
+        new Promise((resolve, reject) => {
+          calls.push({ ids: rows.map((r) => r.record.id), go: () => writeTraceBatch(db, rows).then(resolve, reject) });
+        }),
+    });
+    const first = traceRecord();
+    w.enqueue(first);
+    while (calls.length < 1) await new Promise((r) => setTimeout(r, 5));
+    // Arrives while the first batch is in flight; then the first batch completes.
+    const second = traceRecord();
+    w.enqueue(second);
+    calls[0]!.go();
+    // The second batch is being written (held): the process could die now. The spool must still have it.
+    while (calls.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(calls[1]!.ids).toEqual([second.id]);
+    const spooled = fs.readdirSync(root).flatMap((d) =>
+      fs
+        .readdirSync(path.join(root, d))
+        .filter((f) => f.endsWith('.jsonl'))
+        .map((f) => fs.readFileSync(path.join(root, d, f), 'utf8')),
+    );
+    expect(spooled.join('')).toContain(second.id);
+    calls[1]!.go();
+    await w.flush();
+    expect(await count([first.id, second.id])).toBe(2);
     await w.close();
   });
 

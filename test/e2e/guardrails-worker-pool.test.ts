@@ -109,4 +109,24 @@ describe('INPUT guardrail checks of a large screening run in worker threads (GUA
     expect(events.find((e) => e.__typename === 'GuardrailIntervened')).toMatchObject({ direction: 'INPUT', action: 'BLOCKED', policy: 'docs-input' });
     expect(events.at(-1)).toMatchObject({ __typename: 'GenerationFailed', code: 'GUARDRAIL_BLOCKED' });
   });
+  it('many chunks, each below GUARDRAIL_WORKER_MIN_CHARS, stay inline even when they add up to more', async () => {
+    const before = t.app.services.guardrails.offloadedChecks;
+    // Ten 6,000-character chunks: 60,000 characters in all, each text far below the 50,000 threshold.
+    const context = Array.from({ length: 10 }, (_, i) => ({ id: `doc-${i}`, text: hugeInput(6_000).replace('#reply: Summary done.', ''), score: 0.9 }));
+    const events = await new Promise<Ev[]>((resolve, reject) => {
+      const out: Ev[] = [];
+      t.ws(app).subscribe(
+        { query: SUB, variables: { i: { prompt: 'docs', input: 'Summarise the notes.\n#reply: Notes summarised.', context, cache: 'BYPASS' } } },
+        { next: (r) => void out.push(r.data!.generate as Ev), error: reject, complete: () => resolve(out) },
+      );
+    });
+    expect(
+      events
+        .filter((e) => e.__typename === 'TextDelta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('Notes summarised.');
+    // The hop to a thread costs per task: ten small checks are cheaper on the event loop.
+    expect(t.app.services.guardrails.offloadedChecks - before).toBe(0);
+  });
 });

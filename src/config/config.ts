@@ -141,7 +141,7 @@ export interface AppConfig {
   /**
    * INPUT guardrail checks of large screenings run in worker threads (README "Guardrails"):
    * `GUARDRAIL_WORKER_THREADS` (default: cores - 1, at least 1; 0 keeps every check inline) and
-   * `GUARDRAIL_WORKER_MIN_CHARS` (default 4096: smaller screenings stay inline).
+   * `GUARDRAIL_WORKER_MIN_CHARS` (default 4096: smaller texts stay inline).
    */
   readonly guardrailWorkers: { readonly threads: number; readonly minChars: number };
   /** `json` or `pretty`; unset: pretty on a terminal, JSON otherwise. */

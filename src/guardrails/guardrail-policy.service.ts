@@ -389,15 +389,18 @@ export class GuardrailService {
     return this.inputPool?.offloaded ?? 0;
   }
 
-  /** The local INPUT verdicts of one policy on the texts still screened, from the worker pool; null when the screening is small enough to stay inline. */
+  /**
+   * The local INPUT verdicts of one policy from the worker pool, for each text still screened that is
+   * itself at least `minChars` long (null for the others: they are checked inline); null when no
+   * text is. The hop to a thread costs the event loop about as much per task as checking a few
+   * kilobytes, so many small texts (ten 500-character chunks) are cheaper inline than as many tasks.
+   */
   private pooledChecks(policy: ActivePolicy, current: ReadonlyArray<string | null>, texts: readonly ScreenedText[]): Promise<Array<Verdict | null>> | null {
-    let chars = 0;
-    for (const t of current) chars += t?.length ?? 0;
     const pool = this.inputPool;
-    if (!pool?.wants(chars)) return null;
+    if (!pool || !current.some((text) => text !== null && pool.wants(text.length))) return null;
     return Promise.all(
       current.map((text, i) => {
-        if (text === null) return null;
+        if (text === null || !pool.wants(text.length)) return null;
         const { text: _original, ...opts } = texts[i]!;
         return pool.check(policy.compiled, 'INPUT', text, opts);
       }),

@@ -10,8 +10,9 @@ export interface InputCheckPoolOptions {
   /** Worker threads. 0 keeps every check inline on the event loop. */
   threads: number;
   /**
-   * A screening (one request's input, variables and chunks) of at least this many characters in all
-   * is checked in the pool; a smaller one stays inline, where it costs less than the hop to a thread.
+   * A text (one request's input, a variable, a history turn, a chunk) of at least this many
+   * characters is checked in the pool; a smaller one stays inline, where it costs less than the hop
+   * to a thread (the hop is paid per text, so many small texts stay inline too).
    */
   minChars: number;
   /** The worker file (default: the engine's `input-check.worker`). */
@@ -45,7 +46,7 @@ export class InputCheckPool {
 
   constructor(readonly options: InputCheckPoolOptions) {}
 
-  /** Does a screening of `chars` characters in all go to the pool? */
+  /** Does a text of `chars` characters go to the pool? */
   wants(chars: number): boolean {
     return !this.closed && this.options.threads > 0 && chars >= this.options.minChars;
   }

@@ -110,3 +110,43 @@ describe('INPUT guardrail checks of a large screening run in worker threads (GUA
     expect(events.at(-1)).toMatchObject({ __typename: 'GenerationFailed', code: 'GUARDRAIL_BLOCKED' });
   });
 });
+
+describe('INPUT texts below GUARDRAIL_WORKER_MIN_CHARS stay inline, however many', () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  it('ten 500-character chunks (5,000 characters in all, over the 4,096 default) are checked on the event loop', async () => {
+    t = await startTestApp({ GUARDRAIL_WORKER_THREADS: '1' });
+    const app = await t.keyFor('APP');
+    for (const [q, v] of [
+      ['mutation { createPrompt(input: { name: "rag" }) { id } }', {}],
+      ['mutation { createPromptVersion(input: { prompt: "rag", system: "Answer.", modelId: "amazon.nova-lite-v1:0" }) { number } }', {}],
+      ['mutation { promotePromptVersion(input: { prompt: "rag", version: 1, label: "production" }) { promoted } }', {}],
+      [
+        'mutation($p: GuardrailPolicyInput!) { createGuardrailPolicy(input: $p) { id } }',
+        { p: { name: 'rag-input', prompts: ['rag'], appliesTo: ['INPUT'], promptInjection: { enabled: true, sensitivity: 'MEDIUM' } } },
+      ],
+    ] as const) {
+      const r = await t.gql(q, v);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+    }
+    const context = Array.from({ length: 10 }, (_, i) => ({ id: `doc-${i}`, text: hugeInput(500).replace('#reply: Summary done.', ''), score: 0.9 }));
+    expect(context.reduce((n, c) => n + c.text.length, 0)).toBeGreaterThan(4096);
+    const before = t.app.services.guardrails.offloadedChecks;
+    const events = await new Promise<Ev[]>((resolve, reject) => {
+      const out: Ev[] = [];
+      t.ws(app).subscribe(
+        { query: SUB, variables: { i: { prompt: 'rag', input: 'Summarise the notes.\n#reply: Notes summarised.', context, cache: 'BYPASS' } } },
+        { next: (r) => void out.push(r.data!.generate as Ev), error: reject, complete: () => resolve(out) },
+      );
+    });
+    expect(
+      events
+        .filter((e) => e.__typename === 'TextDelta')
+        .map((e) => e.text)
+        .join(''),
+    ).toBe('Notes summarised.');
+    // The hop to a thread is paid per text: ten small checks cost less on the event loop.
+    expect(t.app.services.guardrails.offloadedChecks - before).toBe(0);
+  });
+});

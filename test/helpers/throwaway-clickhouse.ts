@@ -90,7 +90,10 @@ export async function startThrowawayClickHouse(binary = clickHouseServerBinary()
   const url = `http://127.0.0.1:${httpPort}`;
   let child: ChildProcess | null = null;
   const up = async () => {
-    const proc = spawn(binary, args, { cwd: dir, stdio: 'ignore' });
+    // Through a small shell watchdog: the server goes when this process goes, even when it is killed
+    // (a bench stopped with Ctrl-C or a timeout must not leave a server behind).
+    const watchdog = `"$0" "$@" & ch=$!; trap 'kill $ch 2>/dev/null' TERM INT; while kill -0 ${process.pid} 2>/dev/null && kill -0 $ch 2>/dev/null; do sleep 1; done; kill $ch 2>/dev/null; wait $ch`;
+    const proc = spawn('sh', ['-c', watchdog, binary, ...args], { cwd: dir, stdio: 'ignore' });
     child = proc;
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -72,3 +72,54 @@ export function sumByBucket<R extends { bucket?: string | null }>(rows: R[], add
   }
   return [...m.values()];
 }
+
+/** A bucket for a free range: hours up to 2 days, days up to 60, weeks beyond. */
+export const autoBucket = (ms: number): Bucket => (ms <= 2 * DAY ? 'HOUR' : ms <= 60 * DAY ? 'DAY' : 'WEEK');
+
+const BUCKETS: Bucket[] = ['HOUR', 'DAY', 'WEEK', 'MONTH'];
+
+/** A datetime-local value ("2026-12-06T14:00", read as UTC like every time the dashboard shows) or an ISO instant. */
+export function parseInstant(s: string | null | undefined): Date | null {
+  if (!s) return null;
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.length === 16 ? `${s}:00` : s}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** The datetime-local value of an instant (UTC, to the minute). */
+export const toInput = (d: Date) => d.toISOString().slice(0, 16);
+
+/** Why a free range is refused, or null when it is usable. */
+export function rangeError(from: string, to: string): string | null {
+  const f = parseInstant(from);
+  const t = parseInstant(to);
+  if (!from || !to) return 'Enter both “from” and “to”.';
+  if (!f) return `“from” is not a date: ${from}`;
+  if (!t) return `“to” is not a date: ${to}`;
+  if (f.getTime() >= t.getTime()) return '“from” must be before “to”.';
+  return null;
+}
+
+/**
+ * The range a page's URL asks for: `?from=…&to=…` (a free range) or `?range=7d` (a preset, the
+ * default `fallback` otherwise), and `&bucket=DAY` to override the bucket. A bad free range falls
+ * back to the preset and says why.
+ */
+export function rangeFromParams(params: URLSearchParams, fallback: string, now = new Date()): { range: Range; preset: string | null; error: string | null } {
+  const b = params.get('bucket') as Bucket | null;
+  const bucket = b && BUCKETS.includes(b) ? b : null;
+  const from = params.get('from');
+  const to = params.get('to');
+  if (from != null || to != null) {
+    const error = rangeError(from ?? '', to ?? '');
+    if (!error) {
+      const f = parseInstant(from)!;
+      const t = parseInstant(to)!;
+      return { range: { from: f, to: t, bucket: bucket ?? autoBucket(t.getTime() - f.getTime()) }, preset: null, error: null };
+    }
+    const r = presetRange(fallback, now);
+    return { range: { ...r, bucket: bucket ?? r.bucket }, preset: fallback, error };
+  }
+  const preset = params.get('range') && PRESETS[params.get('range')!] ? params.get('range')! : fallback;
+  const r = presetRange(preset, now);
+  return { range: { ...r, bucket: bucket ?? r.bucket }, preset, error: null };
+}

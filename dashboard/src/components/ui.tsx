@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { PRESETS } from '../range';
+import { PRESETS, rangeError, rangeFromParams, toInput } from '../range';
+import { navigate, useRoute } from '../router';
 
 /** Loads once per change of `deps`; the state a page renders. */
 export function useQuery<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: ApiError | Error; loading: boolean; reload: () => void } {
@@ -33,14 +34,63 @@ export function Loaded<T>(p: { q: { data?: T; error?: Error; loading: boolean };
   return <>{p.children(p.q.data)}</>;
 }
 
-export function RangePicker(p: { value: string; onChange: (v: string) => void }) {
+/**
+ * The range of a page, kept in the URL's query (`?range=7d`, or `?from=…&to=…`, and `&bucket=`) so a
+ * link reproduces the view; `set` changes those parameters (one history entry) and keeps the others.
+ */
+export function useRange(fallback: string) {
+  const { path, params } = useRoute();
+  const key = ['range', 'from', 'to', 'bucket'].map((k) => params.get(k) ?? '').join('|');
+  const state = useMemo(() => rangeFromParams(params, fallback), [key]);
+  const set = (next: Record<string, string | null>) => {
+    const q = new URLSearchParams(location.search);
+    for (const [k, v] of Object.entries(next)) {
+      if (v == null || v === '') q.delete(k);
+      else q.set(k, v);
+    }
+    const s = q.toString();
+    navigate((path === '/' ? '/' : path) + (s ? `?${s}` : ''));
+  };
+  return { ...state, key, set };
+}
+
+/** Presets, or a free from/to range (UTC, validated here; the error is shown and nothing changes). */
+export function RangePicker(p: { value: ReturnType<typeof useRange> }) {
+  const { range, preset, error, set } = p.value;
+  const [from, setFrom] = useState(toInput(range.from));
+  const [to, setTo] = useState(toInput(range.to));
+  const [invalid, setInvalid] = useState<string | null>(null);
+  useEffect(() => {
+    setFrom(toInput(range.from));
+    setTo(toInput(range.to));
+  }, [range.from.getTime(), range.to.getTime()]);
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const why = rangeError(from, to);
+    setInvalid(why);
+    if (!why) set({ range: null, from, to });
+  };
+  const shown = invalid ?? error;
   return (
     <div class="range" role="group" aria-label="Time range">
       {Object.keys(PRESETS).map((name) => (
-        <button type="button" class={name === p.value ? 'on' : ''} aria-pressed={name === p.value} onClick={() => p.onChange(name)} data-range={name}>
+        <button type="button" class={name === preset ? 'on' : ''} aria-pressed={name === preset} onClick={() => (setInvalid(null), set({ range: name, from: null, to: null }))} data-range={name}>
           {name}
         </button>
       ))}
+      <form class="custom-range" onSubmit={apply} data-range-form>
+        <input type="datetime-local" name="from" aria-label="From (UTC)" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} aria-invalid={Boolean(shown)} />
+        <span>→</span>
+        <input type="datetime-local" name="to" aria-label="To (UTC)" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} aria-invalid={Boolean(shown)} />
+        <button type="submit" class={preset ? '' : 'on'} data-action="apply-range">
+          Apply
+        </button>
+      </form>
+      {shown ? (
+        <span class="error" role="alert" data-range-error>
+          {shown}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -1,8 +1,8 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt } from '../components/chart';
-import { Loaded, RangePicker, useQuery } from '../components/ui';
-import { bucketStarts, filterOf, presetRange, sumByBucket } from '../range';
+import { Loaded, RangePicker, useQuery, useRange } from '../components/ui';
+import { bucketStarts, filterOf, sumByBucket } from '../range';
 import { onGrid } from './overview';
 
 const STAGES = ['system', 'context', 'history', 'input', 'output', 'cacheRead', 'cacheWrite'] as const;
@@ -30,9 +30,9 @@ const groupName = (keys: DimRow['keys']) =>
     .join(' · ');
 
 export function Cost() {
-  const [preset, setPreset] = useState('7d');
+  const choice = useRange('7d');
   const [dim, setDim] = useState<string>('MODEL');
-  const r = useMemo(() => presetRange(preset), [preset]);
+  const r = choice.range;
   const x = bucketStarts(r);
   const stages = useQuery(
     () =>
@@ -46,7 +46,7 @@ export function Cost() {
           for (const s of STAGES) into.costByStage[s] += row.costByStage[s];
         }),
       ),
-    [preset],
+    [choice.key],
   );
   const byDim = useQuery(
     () =>
@@ -54,13 +54,13 @@ export function Cost() {
         'query CostByDimension($f: TraceFilter, $b: TimeBucket, $g: [Dimension!]!) { costBreakdown(groupBy: $g, bucket: $b, filter: $f) { bucket keys requests costUsd inputTokens outputTokens } }',
         { f: filterOf(r), b: r.bucket, g: [dim] },
       ),
-    [preset, dim],
+    [choice.key, dim],
   );
   return (
     <section data-page="cost">
       <div class="toolbar">
         <h1>Cost</h1>
-        <RangePicker value={preset} onChange={setPreset} />
+        <RangePicker value={choice} />
       </div>
       <Loaded q={stages}>
         {(d) => (

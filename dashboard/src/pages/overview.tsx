@@ -1,8 +1,8 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt, type Series } from '../components/chart';
-import { Kpi, Loaded, RangePicker, useQuery, when } from '../components/ui';
-import { bucketStarts, filterOf, floorBucket, presetRange, previous, sumByBucket, type Bucket, type Range } from '../range';
+import { Kpi, Loaded, RangePicker, useQuery, useRange, when } from '../components/ui';
+import { bucketStarts, filterOf, floorBucket, previous, sumByBucket, type Range } from '../range';
 
 interface Bucketed {
   bucket: string | null;
@@ -100,14 +100,14 @@ function guardPerBucket(rows: GuardRow[]): { bucket: string; requests: number; t
 }
 
 export function Overview() {
-  const [preset, setPreset] = useState('24h');
-  const [bucket, setBucket] = useState<Bucket | ''>('');
-  const r = useMemo(() => ({ ...presetRange(preset), ...(bucket ? { bucket } : {}) }), [preset, bucket]);
+  const choice = useRange('24h');
+  const r = choice.range;
+  const bucket = new URLSearchParams(location.search).get('bucket') ?? '';
   const p = previous(r);
   const aligned = floorBucket(r.from.getTime(), r.bucket) === r.from.getTime();
   const both = { from: p.from, to: r.to, bucket: r.bucket };
   const vars = { cur: filterOf(r), prev: filterOf(p), both: filterOf(both), aligned, bucket: r.bucket };
-  const deps = [preset, bucket];
+  const deps = [choice.key];
   const cost = useQuery(async () => {
     const failed = { status: 'FAILED' };
     const d = await gql<{ [k in 'both' | 'cur' | 'prev' | 'bothFailed' | 'curFailed' | 'prevFailed']?: CostRow[] }>(COST_Q, {
@@ -147,7 +147,7 @@ export function Overview() {
             { s: set, b: r.bucket },
           )
         : Promise.resolve({ evalScoreTrend: [] }),
-    [set, preset, bucket],
+    [set, choice.key],
   );
   const x = bucketStarts(r);
   // Every panel answered (or failed): the browser tests and the render benchmark wait for this.
@@ -157,8 +157,8 @@ export function Overview() {
     <section data-page="overview" data-from={r.from.toISOString()} data-to={r.to.toISOString()} data-bucket={r.bucket} data-ready={String(ready)}>
       <div class="toolbar">
         <h1>Overview</h1>
-        <RangePicker value={preset} onChange={setPreset} />
-        <select aria-label="Bucket" name="bucket" value={bucket} onChange={(e) => setBucket((e.target as HTMLSelectElement).value as Bucket | '')}>
+        <RangePicker value={choice} />
+        <select aria-label="Bucket" name="bucket" value={bucket} onChange={(e) => choice.set({ bucket: (e.target as HTMLSelectElement).value })}>
           <option value="">default bucket</option>
           {(['HOUR', 'DAY', 'WEEK'] as const).map((b) => (
             <option value={b}>by {b.toLowerCase()}</option>

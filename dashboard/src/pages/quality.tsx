@@ -39,8 +39,9 @@ interface ReviewItem {
   reviewedAt?: string | null;
 }
 
-const TREND_Q = `query QualityTrend($s: String!, $p: String, $b: TimeBucket, $hasPrompt: Boolean!, $name: String!) {
-  evalScoreTrend(evalSet: $s, prompt: $p, bucket: $b) { bucket meanScore passRate runs items promptVersions }
+/** One evalScoreTrend per chosen eval set (aliases t0, t1, …) and the prompt's label history, in one request. */
+const trendQuery = (n: number) => `query QualityTrend(${Array.from({ length: n }, (_, i) => `$s${i}: String!`).join(', ')}, $p: String, $b: TimeBucket, $hasPrompt: Boolean!, $name: String!) {
+  ${Array.from({ length: n }, (_, i) => `t${i}: evalScoreTrend(evalSet: $s${i}, prompt: $p, bucket: $b) { bucket meanScore passRate runs items promptVersions }`).join('\n  ')}
   prompt(name: $name) @include(if: $hasPrompt) { labels { name history { at kind fromVersion toVersion } } }
 }`;
 
@@ -64,22 +65,24 @@ function axis(rows: { bucket: string }[], marks: Mark[], bucket: Bucket): number
 
 export function Quality() {
   const sets = useQuery(() => gql<{ evalSets: { name: string }[]; prompts: { name: string }[] }>('{ evalSets { name } prompts { name } }'), []);
-  const [evalSet, setEvalSet] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string[] | null>(null);
   const [prompt, setPrompt] = useState<string>('');
   const [bucket, setBucket] = useState<Bucket>('DAY');
-  const set = evalSet ?? sets.data?.evalSets[0]?.name ?? null;
+  const picked = chosen ?? (sets.data?.evalSets[0] ? [sets.data.evalSets[0].name] : []);
+  // Agreement of one set when one is chosen, else of all.
+  const set = picked.length === 1 ? picked[0]! : null;
   const trend = useQuery(
     () =>
-      set
-        ? gql<{ evalScoreTrend: TrendRow[]; prompt?: { labels: { name: string; history: LabelMove[] }[] } | null }>(TREND_Q, {
-            s: set,
+      picked.length
+        ? gql<Record<string, TrendRow[]> & { prompt?: { labels: { name: string; history: LabelMove[] }[] } | null }>(trendQuery(picked.length), {
+            ...Object.fromEntries(picked.map((name, i) => [`s${i}`, name])),
             p: prompt || null,
             b: bucket,
             hasPrompt: Boolean(prompt),
             name: prompt || '',
           })
         : Promise.resolve(null),
-    [set, prompt, bucket],
+    [picked.join('\n'), prompt, bucket],
   );
   const agreement = useQuery(
     () =>
@@ -94,14 +97,24 @@ export function Quality() {
     <section data-page="quality">
       <div class="toolbar">
         <h1>Quality</h1>
-        <label>
-          Eval set{' '}
-          <select name="evalSet" value={set ?? ''} onChange={(e) => setEvalSet((e.target as HTMLSelectElement).value)}>
-            {(sets.data?.evalSets ?? []).map((s) => (
-              <option value={s.name}>{s.name}</option>
-            ))}
-          </select>
-        </label>
+        <fieldset class="sets" data-field="evalSets">
+          <legend>Eval sets</legend>
+          {(sets.data?.evalSets ?? []).map((s) => (
+            <label>
+              <input
+                type="checkbox"
+                name="evalSet"
+                value={s.name}
+                checked={picked.includes(s.name)}
+                onChange={(e) => {
+                  const on = (e.target as HTMLInputElement).checked;
+                  setChosen(on ? [...picked, s.name] : picked.filter((x) => x !== s.name));
+                }}
+              />{' '}
+              {s.name}
+            </label>
+          ))}
+        </fieldset>
         <label>
           Prompt{' '}
           <select name="prompt" value={prompt} onChange={(e) => setPrompt((e.target as HTMLSelectElement).value)}>
@@ -121,28 +134,31 @@ export function Quality() {
         </label>
       </div>
       <div class="grid">
-        {set ? (
+        {picked.length ? (
           <Loaded q={trend}>
             {(d) => {
               if (!d) return null;
               const marks = labelMarks(d.prompt?.labels ?? []);
-              const x = axis(d.evalScoreTrend, marks, bucket);
-              const at = (f: (r: TrendRow) => number | null) =>
+              const rows = picked.map((_, i) => d[`t${i}`] ?? []);
+              const x = axis(rows.flat(), marks, bucket);
+              const at = (trend: TrendRow[], f: (r: TrendRow) => number | null) =>
                 x.map((t) => {
-                  const row = d.evalScoreTrend.find((r) => Date.parse(r.bucket) === t);
+                  const row = trend.find((r) => Date.parse(r.bucket) === t);
                   return row ? f(row) : null;
                 });
+              // One set: "Mean score" and "Pass rate"; several: each set's, overlaid ("support-set mean score").
+              const name = (set: string, what: string) => (picked.length === 1 ? what : `${set} ${what.toLowerCase()}`);
               return (
                 <Chart
                   id="evalScoreTrend"
-                  title={`Eval score: ${set}${prompt ? ` · ${prompt}` : ''}${prompt ? ' (label moves in red)' : ''}`}
+                  title={`Eval score: ${picked.join(', ')}${prompt ? ` · ${prompt} (label moves in red)` : ''}`}
                   x={x}
                   marks={marks}
                   format={fmt.num}
-                  series={[
-                    { label: 'Mean score', values: at((r) => r.meanScore) },
-                    { label: 'Pass rate', values: at((r) => r.passRate) },
-                  ]}
+                  series={picked.flatMap((set, i) => [
+                    { label: name(set, 'Mean score'), values: at(rows[i]!, (r) => r.meanScore) },
+                    { label: name(set, 'Pass rate'), values: at(rows[i]!, (r) => r.passRate) },
+                  ])}
                 />
               );
             }}

@@ -166,6 +166,100 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     await page.close();
   });
 
+  it('a free from/to range is validated, kept in the URL, and shows the API figures of it and of the period before', async () => {
+    const { page, log } = await open('/', '[data-page="overview"][data-ready="true"]');
+    const section = page.locator('[data-page="overview"]');
+    // Default: the last 24 h, shown in the inputs.
+    const dto = await section.getAttribute('data-to');
+    expect(await page.inputValue('input[name="to"]')).toBe(dto!.slice(0, 16));
+    expect(Date.parse(dto!) - Date.parse((await section.getAttribute('data-from'))!)).toBe(86_400_000);
+    // "from" after "to": an error, and the view does not change.
+    await page.fill('input[name="from"]', '2026-01-02T00:00');
+    await page.fill('input[name="to"]', '2026-01-01T00:00');
+    await page.click('[data-action="apply-range"]');
+    expect(await page.locator('[data-range-error]').textContent()).toContain('before');
+    expect(await section.getAttribute('data-to')).toBe(dto);
+    // A 30-hour range ending 6 h before the newest hour (not a preset), by hour.
+    const to = new Date(Math.floor(Date.parse(dto!) / 3_600_000) * 3_600_000 - 6 * 3_600_000);
+    const from = new Date(to.getTime() - 30 * 3_600_000 + 30 * 60_000); // starts mid-hour: the previous period is its own query
+    await page.fill('input[name="from"]', from.toISOString().slice(0, 16));
+    await page.fill('input[name="to"]', to.toISOString().slice(0, 16));
+    await page.click('[data-action="apply-range"]');
+    await page.locator(`[data-page="overview"][data-from="${from.toISOString()}"][data-ready="true"]`).waitFor();
+    expect(await page.locator('[data-range-error]').count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('from')).toBe(from.toISOString().slice(0, 16));
+    const check = async () => {
+      expect(await section.getAttribute('data-to')).toBe(to.toISOString());
+      expect(await section.getAttribute('data-bucket')).toBe('HOUR');
+      const prevFrom = new Date(2 * from.getTime() - to.getTime()).toISOString();
+      const d = (
+        await t.gql(
+          `query($f: TraceFilter, $p: TraceFilter) {
+            cur: costBreakdown(groupBy: [MODEL], bucket: HOUR, filter: $f) { bucket requests costUsd }
+            total: costBreakdown(groupBy: [MODEL], filter: $f) { requests costUsd }
+            prev: costBreakdown(groupBy: [MODEL], filter: $p) { requests costUsd }
+            lat: latencyStats(filter: $f) { p95Ms }
+          }`,
+          { f: { from: from.toISOString(), to: to.toISOString() }, p: { from: prevFrom, to: from.toISOString() } },
+          analyst,
+        )
+      ).data!;
+      const sums = new Map<string, number>();
+      for (const row of d.cur) sums.set(row.bucket, (sums.get(row.bucket) ?? 0) + row.requests);
+      expect(sums.size).toBeGreaterThan(10);
+      const shown = await figures(page, 'requests');
+      expect(shown.x).toHaveLength(30); // 29.5 h: the half hour at the start and 29 whole hours
+      for (const [bucket, n] of sums) expect(at(shown, 'Requests', bucket)).toBe(n);
+      const total = (rows: Record<string, number>[], k: string) => rows.reduce((a, r) => a + r[k]!, 0);
+      const kpi = async (id: string, attr: string) => Number(await page.locator(`[data-kpi="${id}"]`).getAttribute(attr));
+      expect(await kpi('requests', 'data-value')).toBe(total(d.total, 'requests'));
+      expect(await kpi('cost', 'data-value')).toBeCloseTo(total(d.total, 'costUsd'), 9);
+      expect(await kpi('requests', 'data-previous')).toBe(total(d.prev, 'requests'));
+      expect(total(d.prev, 'requests')).toBeGreaterThan(0);
+      expect(await kpi('cost', 'data-previous')).toBeCloseTo(total(d.prev, 'costUsd'), 9);
+      expect(await kpi('p95', 'data-value')).toBe(d.lat[0].p95Ms);
+    };
+    await check();
+    // The link reproduces the view.
+    const link = page.url();
+    const again = await b.page();
+    await again.page.goto(link);
+    await again.page.locator(`[data-page="overview"][data-from="${from.toISOString()}"][data-ready="true"]`).waitFor();
+    expect(await again.page.inputValue('input[name="from"]')).toBe(from.toISOString().slice(0, 16));
+    await again.page.close();
+    expect(log.errors).toEqual([]);
+    expect(offHost(log, base)).toEqual([]);
+    await page.close();
+  });
+
+  it('the quality page overlays the score trends of several eval sets', async () => {
+    const second = 'support-set-strict';
+    await t.gql('mutation($i: EvalSetInput!) { createEvalSet(input: $i) { id } }', {
+      i: { name: second, cases: [{ input: 'How do I reset my password?', assertions: [{ type: 'icontains', value: 'nowhere' }] }] },
+    });
+    const run = (await t.gql('mutation($i: RunEvalInput!) { runEval(input: $i) { id } }', { i: { evalSet: second, prompt: fx.prompt, version: 2 } })).data!.runEval.id;
+    let status = 'QUEUED';
+    for (let i = 0; i < 600 && ['RUNNING', 'QUEUED'].includes(status); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await t.gql('query($id: ID!) { evalRun(id: $id) { status } }', { id: run }, analyst)).data!.evalRun.status;
+    }
+    expect(status).toBe('SUCCEEDED');
+    const { page, log } = await open('/quality', '[data-chart="evalScoreTrend"]');
+    await page.check(`input[name="evalSet"][value="${second}"]`);
+    await page.selectOption('select[name="prompt"]', fx.prompt);
+    await page.locator(`[data-chart="evalScoreTrend"][data-figures*="${second} mean score"] [data-mark]`).first().waitFor();
+    const f = await figures(page, 'evalScoreTrend');
+    for (const set of [fx.evalSet, second]) {
+      const trend = (await t.gql('query($s: String!, $p: String) { evalScoreTrend(evalSet: $s, prompt: $p) { bucket meanScore } }', { s: set, p: fx.prompt }, analyst)).data!.evalScoreTrend;
+      expect(trend.length).toBeGreaterThan(0);
+      for (const row of trend) expect(at(f, `${set} mean score`, row.bucket)).toBe(row.meanScore);
+    }
+    const marks = JSON.parse((await page.locator('[data-chart="evalScoreTrend"]').getAttribute('data-marks'))!) as { label: string }[];
+    expect(marks.map((m) => m.label).sort()).toEqual(['production v1→v2', 'production →v1']);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
   it('every page loads without a console error and without a request leaving localhost', async () => {
     const pages: [string, string][] = [
       ['/', '[data-chart="evalScore"]'],

@@ -82,6 +82,7 @@ export function RangePicker(p: { value: ReturnType<typeof useRange> }) {
         <input type="datetime-local" name="from" aria-label="From (UTC)" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} aria-invalid={Boolean(shown)} />
         <span>→</span>
         <input type="datetime-local" name="to" aria-label="To (UTC)" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} aria-invalid={Boolean(shown)} />
+        <span>UTC</span>
         <button type="submit" class={preset ? '' : 'on'} data-action="apply-range">
           Apply
         </button>

@@ -27,7 +27,8 @@ export const passportRecognizer: PiiRecognizer = {
 /** Licence numbers vary per state/country; the context words decide, the token must look like an id. */
 const DRIVER_CONTEXT =
   /\b(?:driver'?s?|driving|drivers)\s+(?:licen[cs]e|permit|id)(?:\s+(?:no\.?|number|#))?|\bdl\s*(?:no\.?|number|#)?|führerschein(?:nummer)?|permis de conduire|licencia de conducir/;
-const DRIVER_TOKEN_RE = /(?<![\w-])[A-Z0-9](?:[A-Z0-9-]{3,18})[A-Z0-9](?![\w-])/gi;
+/** The lookahead (a digit somewhere in the token) skips the ordinary words a licence number never is, without changing any token found. */
+const DRIVER_TOKEN_RE = /(?<![\w-])(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9-]{3,18})[A-Z0-9](?![\w-])/gi;
 
 export const driverIdRecognizer: PiiRecognizer = {
   types: ['DRIVER_ID'],
@@ -37,8 +38,15 @@ export const driverIdRecognizer: PiiRecognizer = {
     if (!/licen[cs]e|permit|\bdl\b|führerschein|permis|licencia|driver/.test(lower)) return out;
     DRIVER_TOKEN_RE.lastIndex = from;
     for (let m = DRIVER_TOKEN_RE.exec(text); m !== null && m.index < until; m = DRIVER_TOKEN_RE.exec(text)) {
-      const digits = m[0].replace(/\D/g, '').length;
-      if (digits < 4 || m[0].replace(/-/g, '').length < 5) continue;
+      const tok = m[0];
+      let digits = 0;
+      let hyphens = 0;
+      for (let i = 0; i < tok.length; i++) {
+        const c = tok.charCodeAt(i);
+        if (c >= 48 && c <= 57) digits++;
+        else if (c === 45) hyphens++;
+      }
+      if (digits < 4 || tok.length - hyphens < 5) continue;
       const ctx = leftContext(text, m.index, 40);
       const hit = DRIVER_CONTEXT.exec(ctx);
       if (!hit) continue;

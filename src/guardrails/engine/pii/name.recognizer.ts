@@ -699,6 +699,14 @@ function sentenceAround(text: string, start: number, end: number, pad = 80): { s
 }
 
 /**
+ * The people compromise's tagger finds in a sentence (offsets within it), by sentence text, across
+ * calls: tagging is a pure function of the sentence and costs ~0.5 ms, and a conversation re-sends
+ * its history every turn. Bounded: cleared when full.
+ */
+const taggedPeople = new Map<string, [number, number][]>();
+const TAGGED_PEOPLE_MAX = 2_000;
+
+/**
  * Asks compromise whether the words in [start, end) are a person in their sentence. Results are
  * cached per sentence within one `find` call: several candidates of a sentence cost one tagging.
  */
@@ -706,10 +714,15 @@ function compromiseSaysPerson(text: string, start: number, end: number, cache: M
   const { s, text: sentence } = sentenceAround(text, start, end, 48);
   let entry = cache.get(s);
   if (!entry) {
-    const people = (nlp(sentence).people().json({ offset: true }) as { offset?: { start: number; length: number } }[])
-      .filter((p) => p.offset !== undefined)
-      .map((p): [number, number] => [s + p.offset!.start, s + p.offset!.start + p.offset!.length]);
-    entry = { s, people };
+    let found = taggedPeople.get(sentence);
+    if (found === undefined) {
+      found = (nlp(sentence).people().json({ offset: true }) as { offset?: { start: number; length: number } }[])
+        .filter((p) => p.offset !== undefined)
+        .map((p): [number, number] => [p.offset!.start, p.offset!.start + p.offset!.length]);
+      if (taggedPeople.size >= TAGGED_PEOPLE_MAX) taggedPeople.clear();
+      taggedPeople.set(sentence, found);
+    }
+    entry = { s, people: found.map(([a, b]): [number, number] => [s + a, s + b]) };
     cache.set(s, entry);
   }
   return entry.people.some(([a, b]) => a < end && b > start);

@@ -81,6 +81,23 @@ function scorePhone(raw: string): number {
   return 0;
 }
 
+/**
+ * Scores by candidate string: `scorePhone` is pure and costs ~40 µs per libphonenumber parse, and a
+ * conversation re-sends its history, so the same numbers come back turn after turn. Bounded: cleared
+ * when full.
+ */
+const scoreCache = new Map<string, number>();
+const SCORE_CACHE_MAX = 10_000;
+function cachedScorePhone(raw: string): number {
+  let score = scoreCache.get(raw);
+  if (score === undefined) {
+    score = scorePhone(raw);
+    if (scoreCache.size >= SCORE_CACHE_MAX) scoreCache.clear();
+    scoreCache.set(raw, score);
+  }
+  return score;
+}
+
 export const phoneRecognizer: PiiRecognizer = {
   types: ['PHONE'],
   find(text, _wanted, from = 0, until = Infinity) {
@@ -90,7 +107,7 @@ export const phoneRecognizer: PiiRecognizer = {
       const raw = trimCandidate(m[0]);
       // A line break ends a phone number: tables put numbers of different rows one under another.
       const firstLine = raw.split(/\n/)[0]!.replace(/[\s./-]+$/, '');
-      let score = scorePhone(firstLine);
+      let score = cachedScorePhone(firstLine);
       if (score <= 0) continue;
       const ctx = leftContext(text, m.index, 40);
       if (PHONE_CONTEXT.test(ctx)) score += 0.3;

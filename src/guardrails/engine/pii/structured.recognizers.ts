@@ -106,10 +106,25 @@ export const ipRecognizer: PiiRecognizer = {
 // ---------------------------------------------------------------- MAC addresses
 const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.[0-9A-Fa-f])/g;
 
+/**
+ * Whether text[from..] has what every MAC address has: the same `:`/`-` separator five times, 3 apart,
+ * or two dots 5 apart (Cisco form). One pass of character compares, before the regex that tries
+ * every hex digit.
+ */
+function macSeparators(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 58 || c === 45) && text.charCodeAt(i + 3) === c && text.charCodeAt(i + 6) === c && text.charCodeAt(i + 9) === c && text.charCodeAt(i + 12) === c) return true;
+    if (c === 46 && text.charCodeAt(i + 5) === 46) return true;
+  }
+  return false;
+}
+
 export const macRecognizer: PiiRecognizer = {
   types: ['MAC_ADDRESS'],
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
+    if (!macSeparators(text, from)) return out;
     scan(
       MAC_RE,
       text,
@@ -132,12 +147,24 @@ const AWS_ACCESS_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])/
 const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const SECRET_CONTEXT = /(?:aws|secret|secretaccesskey|secret_access_key|credential|access[ _-]?key|private[ _-]?key|token|password|passwd)/;
 
+/** Whether text[from..] has a run of 40 or more base64 characters (what every secret key is), by character compares. */
+function base64Run40(text: string, from: number): boolean {
+  let run = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 43) {
+      if (++run >= 40) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
 export const awsRecognizer: PiiRecognizer = {
   types: ['AWS_ACCESS_KEY', 'AWS_SECRET_KEY'],
   find(text, wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    if (wanted.has('AWS_ACCESS_KEY')) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out, from, until);
-    if (wanted.has('AWS_SECRET_KEY')) {
+    if (wanted.has('AWS_ACCESS_KEY') && (text.indexOf('AKIA', from) >= 0 || text.indexOf('ASIA', from) >= 0)) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out, from, until);
+    if (wanted.has('AWS_SECRET_KEY') && base64Run40(text, from)) {
       scan(
         AWS_SECRET_RE,
         text,

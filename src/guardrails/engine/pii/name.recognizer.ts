@@ -196,14 +196,21 @@ const ENDINGS: readonly [string, string][] = [
 /** Word classes by lower-cased word: a text repeats its words, and the lookups are the recognizer's main cost. */
 const classCache = new Map<string, WordClass>();
 
+/** The same, by the word as written: skips the lower-casing and the possessive strip for a word seen before. */
+const wordCache = new Map<string, WordClass>();
+
 function classify(word: string): WordClass {
+  let k = wordCache.get(word);
+  if (k !== undefined) return k;
   const lower = word.toLowerCase().replace(/['’]s$/, '');
-  let k = classCache.get(lower);
+  k = classCache.get(lower);
   if (k === undefined) {
     k = classifyLower(lower);
     if (classCache.size > 50_000) classCache.clear();
     classCache.set(lower, k);
   }
+  if (wordCache.size > 50_000) wordCache.clear();
+  wordCache.set(word, k);
   return k;
 }
 

@@ -37,9 +37,12 @@ export interface SpooledLine {
 /**
  * A local append-only spool in front of the database (like the OpenTelemetry Collector's persistent
  * queue): `append()` writes the record with write(2) before the caller acknowledges anything, so a
- * crash (kill -9) of the process does not lose it; the kernel has it. Segments are JSON lines; once
- * every record appended so far has been written to the database, `settled()` removes the sealed
- * segments and truncates the open one. A process that died leaves its folder behind: the next one
+ * crash (kill -9) of the process does not lose it; the kernel has it. Segments are JSON lines. Each
+ * appended record gets a sequence number (1, 2, …); a sealed segment is removed by `release()` as
+ * soon as every record in it is in the database (the writer's low-water mark is past its highest
+ * sequence), however many later records are still waiting, so a writer that never catches up
+ * under sustained load does not fill the spool; once every record appended so far has been written,
+ * `settled()` also truncates the open one. A process that died leaves its folder behind: the next one
  * to start replays it (`orphans()`), and the database's ON CONFLICT (id) makes a replay idempotent.
  */
 export class TraceSpool {
@@ -52,6 +55,8 @@ export class TraceSpool {
   private segmentSize = 0;
   /** Bytes in sealed segments plus the open one. */
   private bytes = 0;
+  /** Sealed segments still on disk, oldest first: their file, size and highest sequence. */
+  private sealed: Array<{ file: string; bytes: number; lastSeq: number }> = [];
   readonly fsync: SpoolFsync;
   /** Group commit: records appended so far, records known to be on disk, the fdatasync in flight. */
   private appended = 0;
@@ -73,11 +78,19 @@ export class TraceSpool {
     return this.bytes;
   }
 
-  /** Appends one record; false (nothing written) when the spool is full. Throws on an I/O error. */
-  append(record: unknown, at: Date): boolean {
+  /** Sealed segments on disk (not counting the open one). */
+  get sealedSegments(): number {
+    return this.sealed.length;
+  }
+
+  /**
+   * Appends one record and returns its sequence number (1, 2, … in append order); null (nothing
+   * written) when the spool is full. Throws on an I/O error.
+   */
+  append(record: unknown, at: Date): number | null {
     const line = JSON.stringify({ at: at.toISOString(), record } satisfies SpooledLine) + '\n';
     const size = Buffer.byteLength(line);
-    if (this.bytes + size > this.maxBytes) return false;
+    if (this.bytes + size > this.maxBytes) return null;
     if (this.fd === null || this.segmentSize >= this.segmentBytes) this.openSegment();
     fs.writeSync(this.fd!, line);
     if (this.fsync === 'always') fs.fdatasyncSync(this.fd!);
@@ -85,7 +98,12 @@ export class TraceSpool {
     this.bytes += size;
     this.appended++;
     if (this.fsync !== 'batch') this.durable = this.appended;
-    return true;
+    return this.appended;
+  }
+
+  /** The sequence number the next appended record will get. */
+  get nextSeq(): number {
+    return this.appended + 1;
   }
 
   /**
@@ -122,8 +140,22 @@ export class TraceSpool {
     });
   }
 
+  /**
+   * Every record with a sequence number below `lowWater` is in the database (or given up on and
+   * logged): removes the sealed segments holding only such records, oldest first. The open segment
+   * stays (`settled()` truncates it).
+   */
+  release(lowWater: number): void {
+    while (this.sealed.length && this.sealed[0]!.lastSeq < lowWater) {
+      const seg = this.sealed.shift()!;
+      fs.rmSync(path.join(this.folder, seg.file), { force: true });
+      this.bytes -= seg.bytes;
+    }
+  }
+
   /** Every record appended so far is in the database: drop the segments. */
   settled(): void {
+    this.sealed = [];
     if (this.bytes === 0) return;
     for (const f of this.segmentFiles(this.folder)) {
       if (f === this.currentFile()) continue;
@@ -194,6 +226,7 @@ export class TraceSpool {
       // What the sealed segment holds reaches the disk before its descriptor goes.
       if (this.fsync !== 'off') fs.fdatasyncSync(this.fd);
       fs.closeSync(this.fd);
+      if (this.segmentSize > 0) this.sealed.push({ file: this.currentFile(), bytes: this.segmentSize, lastSeq: this.appended });
     }
     this.segment++;
     this.fd = fs.openSync(path.join(this.folder, this.currentFile()), 'a');

@@ -29,6 +29,8 @@ export interface TraceWriterOptions {
   spoolDir?: string;
   /** Bytes the spool may hold; beyond it traces wait in memory only (logged, `trace_spool_full_total`). Default 128 MiB. */
   spoolMaxBytes?: number;
+  /** A spool segment is sealed past this many bytes, and removed once all its traces are written. Default 4 MiB. */
+  spoolSegmentBytes?: number;
   /** When spooled traces reach the disk (`TRACE_SPOOL_FSYNC`): `batch` (group commit, default), `always`, `off`. See `TraceSpoolOptions.fsync`. */
   spoolFsync?: SpoolFsync;
   /** How long `close()` waits for an unreachable database before leaving the rest in the spool. Default 10 s. */
@@ -47,6 +49,8 @@ interface Queued {
   record: TraceRecord;
   /** When `enqueue()` was called: the default `createdAt`. */
   at: Date;
+  /** Its sequence number in the spool; null when it was not spooled (no spool, spool full, I/O error). */
+  seq: number | null;
 }
 
 /**
@@ -205,6 +209,8 @@ export class TraceWriter {
   /** Sequence numbers: records accepted by `enqueue()`, and records finished (written or dropped). */
   private accepted = 0;
   private finished = 0;
+  /** Batches taken from the queue and not yet written (being validated, written, or retried). */
+  private readonly inflight = new Set<Queued[]>();
   private lastOverloadLog = 0;
 
   /** Prometheus metrics; attach them to the app's registry with `registerMetrics()`. */
@@ -242,7 +248,9 @@ export class TraceWriter {
     this.maxRetryDelayMs = Math.max(this.retryDelayMs, options.maxRetryDelayMs ?? 5000);
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.write = options.writeBatch ?? writeTraceBatch;
-    this.spool = options.spoolDir ? new TraceSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes ?? 128 * 1024 * 1024, fsync: options.spoolFsync }) : null;
+    this.spool = options.spoolDir
+      ? new TraceSpool({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes ?? 128 * 1024 * 1024, segmentBytes: options.spoolSegmentBytes, fsync: options.spoolFsync })
+      : null;
   }
 
   /**
@@ -253,7 +261,7 @@ export class TraceWriter {
     if (!this.spool) return 0;
     let n = 0;
     for (const orphan of this.spool.orphans()) {
-      const records = orphan.lines.map((l) => ({ record: l.record as TraceRecord, at: new Date(l.at) }));
+      const records = orphan.lines.map((l) => ({ record: l.record as TraceRecord, at: new Date(l.at), seq: null }));
       for (let i = 0; i < records.length; i += this.batchSize) {
         await this.writeBatch(records.slice(i, i + this.batchSize));
       }
@@ -276,9 +284,9 @@ export class TraceWriter {
       const clean = sanitizeForStorage(record);
       const at = new Date();
       // Durable before the caller acknowledges the request; a full spool keeps the trace in memory (bounded below).
-      const spooled = this.spool ? this.spoolAppend(clean, at) : false;
-      if (!spooled && this.queue.length >= this.maxQueue) return this.drop('queue_full', record);
-      this.queue.push({ record: clean, at });
+      const seq = this.spool ? this.spoolAppend(clean, at) : null;
+      if (seq === null && this.queue.length >= this.maxQueue) return this.drop('queue_full', record);
+      this.queue.push({ record: clean, at, seq });
       this.accepted++;
       this.metrics.queueDepth.set(this.queue.length);
       if (this.queue.length >= this.batchSize) this.kick();
@@ -319,11 +327,13 @@ export class TraceWriter {
     this.spool?.close(left === 0);
   }
 
-  private spoolAppend(record: TraceRecord, at: Date): boolean {
+  /** Spools a record: its sequence number, or null when it could not be spooled. */
+  private spoolAppend(record: TraceRecord, at: Date): number | null {
     try {
-      if (this.spool!.append(record, at)) {
+      const seq = this.spool!.append(record, at);
+      if (seq !== null) {
         this.metrics.spoolBytes.set(this.spool!.size);
-        return true;
+        return seq;
       }
       this.metrics.spoolFull.inc();
       const now = Date.now();
@@ -337,7 +347,29 @@ export class TraceWriter {
     } catch (err) {
       this.logger.error({ err }, 'trace spool append failed');
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * The low-water mark of the spool: the smallest sequence number not yet written (queued, or in a
+   * batch being validated, written or retried, whatever their order), or the next one to be
+   * appended when none is waiting. Records that were not spooled have no sequence and do not count.
+   */
+  private lowWater(): number {
+    let low = this.spool!.nextSeq;
+    const firstSeq = (records: Queued[]) => {
+      for (const q of records) if (q.seq !== null) return q.seq; // in sequence order within a batch or the queue
+      return Infinity;
+    };
+    for (const batch of this.inflight) low = Math.min(low, firstSeq(batch));
+    return Math.min(low, firstSeq(this.queue));
+  }
+
+  /** Removes the sealed spool segments whose every record is written, while later records still wait. */
+  private releaseSpool(): void {
+    if (!this.spool?.sealedSegments) return;
+    this.spool.release(this.lowWater());
+    this.metrics.spoolBytes.set(this.spool.size);
   }
 
   /**
@@ -385,6 +417,7 @@ export class TraceWriter {
   private take(): Queued[] {
     const n = this.queue.length >= 4 * this.batchSize ? this.maxBatchSize : this.batchSize;
     const batch = this.queue.splice(0, n);
+    this.inflight.add(batch);
     this.metrics.queueDepth.set(this.queue.length);
     return batch;
   }
@@ -404,6 +437,9 @@ export class TraceWriter {
       }
       if (done) {
         this.finished += current.batch.length;
+        this.inflight.delete(current.batch);
+        // Sealed segments holding only written records go now, not when the queue next drains.
+        this.releaseSpool();
         // Records that arrived while this batch was written are written before the spool is
         // settled below: settling truncates the spool, and a crash would then lose them.
         if (!next && this.queue.length) next = this.prepare(this.take());
@@ -411,6 +447,8 @@ export class TraceWriter {
       }
       // Giving up for now (closing): the rest stays queued and spooled.
       const following = next ? (await next).batch : [];
+      this.inflight.delete(current.batch);
+      this.inflight.delete(following);
       this.queue.unshift(...current.batch, ...following);
       return;
     }

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { TraceWriter, writeTraceBatch, type TraceWriterOptions } from '../../../src/traces';
+import { TraceSpool } from '../../../src/traces/trace-spool';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { traceRecord } from '../../fixtures/traces';
 
@@ -39,6 +40,27 @@ describe('trace spool under sustained load', () => {
         .filter(Boolean)
         .map((l) => (JSON.parse(l) as { record: { id: string } }).record.id),
     );
+
+  it('release(lowWater) removes exactly the sealed segments whose highest sequence is below the mark, and frees room in a full spool', () => {
+    const spool = new TraceSpool({ dir: root, segmentBytes: 100, maxBytes: 1_000, fsync: 'off' });
+    const pad = 'x'.repeat(60);
+    // ~100-byte lines: every append past the first seals the segment before it (one record each).
+    const seqs = Array.from({ length: 5 }, (_, i) => spool.append({ i, pad }, new Date()));
+    expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    expect(spool.sealedSegments).toBe(4);
+    const before = segments(spool.folder);
+    spool.release(3); // 1 and 2 are written; 3 is not
+    expect(segments(spool.folder)).toEqual(before.slice(2));
+    expect(spool.sealedSegments).toBe(2);
+    // Full: an append is refused until a release makes room.
+    while (spool.append({ pad }, new Date()) !== null);
+    const full = spool.size;
+    expect(spool.append({ pad }, new Date())).toBeNull();
+    spool.release(spool.nextSeq - 1); // all but the open segment's last record
+    expect(spool.size).toBeLessThan(full);
+    expect(spool.append({ pad }, new Date())).toBe(spool.nextSeq - 1);
+    spool.close(true);
+  });
 
   it('removes sealed segments while the queue never drains: the spool stays under its cap, nothing is lost, a crash mid-way loses nothing', async () => {
     const TOTAL = 400;

@@ -1,6 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +7,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app';
 import { fmt, printTable, summarize } from './stats';
 import { MODEL, REPLY, must, setupPrompt, type Sample } from './generate-clients';
 import type { ClientKind, WorkerSetup } from './generate-client.worker';
+import { freePort } from '../helpers/free-port';
 
 /**
  * The generate pipeline against the floor, side by side in one run (`BENCH=generate`). The floor is
@@ -157,17 +157,6 @@ function workerClient(worker: Worker) {
       });
       worker.postMessage({ kind, concurrency });
     });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Installs Portkey's gateway into a temporary folder (npm), starts it, waits until it answers. */

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { setImmediate as tick } from 'node:timers/promises';
 import pino from 'pino';
-import { ClickHouseAnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
+import { ClickHouseAnalyticsService, Dimension } from '../../src/analytics';
 import { ClickHouseTraceService, ClickHouseTraceStore, TraceWriter } from '../../src/traces';
 import { syntheticTraces } from '../../scripts/synthetic-traces';
 import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../helpers/throwaway-clickhouse';
 import { printTable } from './stats';
-import { analyticsWindows, timeAnalyticsQueries, type AnalyticsQuery } from './analytics-queries';
+import { analyticsWindows, sharedAnalyticsQueries, timeAnalyticsQueries, type AnalyticsQuery } from './analytics-queries';
 
 /** Options of the ClickHouse candidate of `BENCH=analytics`. */
 export interface ClickHouseAnalyticsBenchOptions {
@@ -86,21 +86,11 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
     const rolled = new ClickHouseAnalyticsService(null as never, store);
     const raw = new ClickHouseAnalyticsService(null as never, store, { source: 'raw', maxRows: 1_000_000, rawScanMaxRows: Number.MAX_SAFE_INTEGER });
     const traces = new ClickHouseTraceService(null as never, pino({ level: 'silent' }), store);
-    const { last30, last7, last24h } = analyticsWindows(end);
+    const windows = analyticsWindows(end);
+    const { last30, last7 } = windows;
+    const shared = sharedAnalyticsQueries(windows);
     const D = Dimension;
-    const B = TimeBucket;
-    const queries: AnalyticsQuery[] = [
-      ['costBreakdown [MODEL] by DAY, 30 days (unaligned)', (a) => a.costBreakdown(last30, [D.MODEL], B.DAY)],
-      ['costBreakdown [PROMPT, MODEL], everything', (a) => a.costBreakdown({}, [D.PROMPT, D.MODEL])],
-      ['costBreakdown [PROMPT, LABEL] by HOUR, 7 days', (a) => a.costBreakdown(last7, [D.PROMPT, D.LABEL], B.HOUR)],
-      ['costBreakdown [API_KEY] filter prompt, 30 days', (a) => a.costBreakdown({ ...last30, prompt: 'support' }, [D.API_KEY], B.DAY)],
-      ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
-      ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
-      ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
-      ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
-      ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
-      ['costBreakdown [PROMPT] filter user, 30 days (raw)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
-    ];
+    const queries: AnalyticsQuery[] = [...shared.first, ...shared.last, ['costBreakdown [PROMPT] filter user, 30 days (raw)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])]];
     const rows = await timeAnalyticsQueries({ rolled, raw, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 1 });
     printTable(`analytics on ClickHouse ${version?.v}, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
   } finally {

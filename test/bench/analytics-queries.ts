@@ -1,5 +1,5 @@
 /** The timing half shared by `BENCH=analytics` on PostgreSQL and on ClickHouse: the windows, the query loop, the trace paging row. */
-import type { AnalyticsService } from '../../src/analytics';
+import { Dimension as D, TimeBucket as B, type AnalyticsService } from '../../src/analytics';
 import type { TraceService } from '../../src/traces';
 import { percentile } from './stats';
 
@@ -22,6 +22,27 @@ export function analyticsWindows(end: Date) {
 }
 
 export type AnalyticsQuery = [label: string, run: (a: AnalyticsService) => Promise<unknown>];
+
+type Windows = ReturnType<typeof analyticsWindows>;
+
+/** The queries both stores are timed on: `first` (cost and latency) and `last` (guardrails, cache); each store adds its own between and after. */
+export function sharedAnalyticsQueries({ last30, last7, last24h }: Windows): { first: AnalyticsQuery[]; last: AnalyticsQuery[] } {
+  return {
+    first: [
+      ['costBreakdown [MODEL] by DAY, 30 days (unaligned)', (a) => a.costBreakdown(last30, [D.MODEL], B.DAY)],
+      ['costBreakdown [PROMPT, MODEL], everything', (a) => a.costBreakdown({}, [D.PROMPT, D.MODEL])],
+      ['costBreakdown [PROMPT, LABEL] by HOUR, 7 days', (a) => a.costBreakdown(last7, [D.PROMPT, D.LABEL], B.HOUR)],
+      ['costBreakdown [API_KEY] filter prompt, 30 days', (a) => a.costBreakdown({ ...last30, prompt: 'support' }, [D.API_KEY], B.DAY)],
+      ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
+      ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
+      ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
+    ],
+    last: [
+      ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
+      ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
+    ],
+  };
+}
 
 export interface TimeAnalyticsOptions {
   /** Answers from the rollups. */

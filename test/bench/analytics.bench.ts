@@ -5,7 +5,7 @@ import { AnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
 import { TraceService } from '../../src/traces';
 import { seedTraces } from '../../scripts/seed-traces';
 import { printTable } from './stats';
-import { analyticsWindows, timeAnalyticsQueries, type AnalyticsQuery } from './analytics-queries';
+import { analyticsWindows, sharedAnalyticsQueries, timeAnalyticsQueries, type AnalyticsQuery } from './analytics-queries';
 import pino from 'pino';
 
 /** Options of the analytics benchmark. */
@@ -79,22 +79,17 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
   const rolled = new AnalyticsService(ds);
   const raw = new AnalyticsService(ds, { source: 'raw', maxRows: 1_000_000 });
   const traces = new TraceService(ds, pino({ level: 'silent' }));
-  const { last30, last7, last24h } = analyticsWindows(end);
+  const windows = analyticsWindows(end);
+  const { last30, last7 } = windows;
+  const shared = sharedAnalyticsQueries(windows);
   const D = Dimension;
   const B = TimeBucket;
   const queries: AnalyticsQuery[] = [
-    ['costBreakdown [MODEL] by DAY, 30 days (unaligned)', (a) => a.costBreakdown(last30, [D.MODEL], B.DAY)],
-    ['costBreakdown [PROMPT, MODEL], everything', (a) => a.costBreakdown({}, [D.PROMPT, D.MODEL])],
-    ['costBreakdown [PROMPT, LABEL] by HOUR, 7 days', (a) => a.costBreakdown(last7, [D.PROMPT, D.LABEL], B.HOUR)],
-    ['costBreakdown [API_KEY] filter prompt, 30 days', (a) => a.costBreakdown({ ...last30, prompt: 'support' }, [D.API_KEY], B.DAY)],
-    ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
-    ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
-    ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
+    ...shared.first,
     ['latencyStats by DAY, 30 days, filter prompt', (a) => a.latencyStats({ ...last30, prompt: 'support' }, [], B.DAY)],
     ['latencyStats [PROMPT, MODEL] by DAY, 30 days', (a) => a.latencyStats(last30, [D.PROMPT, D.MODEL], B.DAY)],
     ['latencyStats [MODEL] filter status, 30 days', (a) => a.latencyStats({ ...last30, status: 'COMPLETED' as never }, [D.MODEL], B.DAY)],
-    ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
-    ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
+    ...shared.last,
     ['costBreakdown [USER] filter user, 30 days (raw, indexed)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
   ];
   const rows = await timeAnalyticsQueries({ rolled, raw, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 0 });

@@ -1,17 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TraceRecord, GuardrailEventRecord } from '../src/traces';
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same traces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/core/seeded-random';
 
 const PROMPTS = ['support', 'summarize', 'classify', 'extract', 'translate', 'sql-helper', 'onboarding', 'search-answer', 'moderation', 'email-draft', 'faq', 'triage'];
 const APPS = ['helpdesk-app', 'docs-app', 'crm-app', 'analytics-app', 'mobile-app', 'batch-jobs'];
@@ -45,7 +34,7 @@ export interface SyntheticOptions {
  * Zipf-distributed users, 0–2 tags. Money adds up exactly in integer micro-USD.
  */
 export function* syntheticTraces(count: number, options: SyntheticOptions = {}): Generator<TraceRecord> {
-  const rnd = prng(options.seed ?? 1);
+  const rnd = mulberry32(options.seed ?? 1);
   const end = (options.end ?? new Date()).getTime();
   const start = (options.start ?? new Date(end - 30 * 86_400_000)).getTime();
   const users = options.users ?? 5000;

@@ -4,7 +4,8 @@ import { createDataSource } from '../../src/data-source';
 import { AnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
 import { TraceService } from '../../src/traces';
 import { seedTraces } from '../../scripts/seed-traces';
-import { percentile, printTable } from './stats';
+import { printTable } from './stats';
+import { analyticsWindows, sharedAnalyticsQueries, timeAnalyticsQueries, type AnalyticsQuery } from './analytics-queries';
 import pino from 'pino';
 
 /** Options of the analytics benchmark. */
@@ -16,14 +17,6 @@ export interface AnalyticsBenchOptions {
   /** Timed runs per query for the rollups; the plain GROUP BY gets `rawRuns`. */
   runs: number;
   rawRuns: number;
-}
-
-const ms = (n: number) => n.toFixed(n < 10 ? 1 : 0);
-
-async function time(f: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await f();
-  return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
 /**
@@ -86,70 +79,20 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
   const rolled = new AnalyticsService(ds);
   const raw = new AnalyticsService(ds, { source: 'raw', maxRows: 1_000_000 });
   const traces = new TraceService(ds, pino({ level: 'silent' }));
-  const day = 86_400_000;
-  const last30 = { from: new Date(end.getTime() - 30 * day + 1234), to: end };
-  const last7 = { from: new Date(end.getTime() - 7 * day), to: end };
-  const last24h = { from: new Date(end.getTime() - day - 777), to: end };
+  const windows = analyticsWindows(end);
+  const { last30, last7 } = windows;
+  const shared = sharedAnalyticsQueries(windows);
   const D = Dimension;
   const B = TimeBucket;
-  type Q = [string, (a: AnalyticsService) => Promise<unknown>];
-  const queries: Q[] = [
-    ['costBreakdown [MODEL] by DAY, 30 days (unaligned)', (a) => a.costBreakdown(last30, [D.MODEL], B.DAY)],
-    ['costBreakdown [PROMPT, MODEL], everything', (a) => a.costBreakdown({}, [D.PROMPT, D.MODEL])],
-    ['costBreakdown [PROMPT, LABEL] by HOUR, 7 days', (a) => a.costBreakdown(last7, [D.PROMPT, D.LABEL], B.HOUR)],
-    ['costBreakdown [API_KEY] filter prompt, 30 days', (a) => a.costBreakdown({ ...last30, prompt: 'support' }, [D.API_KEY], B.DAY)],
-    ['latencyStats [MODEL] by HOUR, 24 h', (a) => a.latencyStats(last24h, [D.MODEL], B.HOUR)],
-    ['latencyStats [MODEL] by DAY, 7 days', (a) => a.latencyStats(last7, [D.MODEL], B.DAY)],
-    ['latencyStats [MODEL] by HOUR, 30 days', (a) => a.latencyStats(last30, [D.MODEL], B.HOUR)],
+  const queries: AnalyticsQuery[] = [
+    ...shared.first,
     ['latencyStats by DAY, 30 days, filter prompt', (a) => a.latencyStats({ ...last30, prompt: 'support' }, [], B.DAY)],
     ['latencyStats [PROMPT, MODEL] by DAY, 30 days', (a) => a.latencyStats(last30, [D.PROMPT, D.MODEL], B.DAY)],
     ['latencyStats [MODEL] filter status, 30 days', (a) => a.latencyStats({ ...last30, status: 'COMPLETED' as never }, [D.MODEL], B.DAY)],
-    ['guardrailStats by DAY, everything', (a) => a.guardrailStats({}, B.DAY)],
-    ['cacheStats by DAY, everything', (a) => a.cacheStats({}, B.DAY)],
+    ...shared.last,
     ['costBreakdown [USER] filter user, 30 days (raw, indexed)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
   ];
-  const rows: Array<Record<string, string>> = [];
-  for (const [label, q] of queries) {
-    const r: number[] = [];
-    const p: number[] = [];
-    await q(rolled); // warm
-    for (let i = 0; i < Math.max(o.runs, o.rawRuns); i++) {
-      if (i < o.runs) r.push(await time(() => q(rolled)));
-      if (i < o.rawRuns) p.push(await time(() => q(raw)));
-    }
-    r.sort((a, b) => a - b);
-    p.sort((a, b) => a - b);
-    rows.push({
-      query: label,
-      'rollups p50 ms': ms(percentile(r, 50)),
-      'rollups p95 ms': ms(percentile(r, 95)),
-      'GROUP BY p50 ms': ms(percentile(p, 50)),
-      'GROUP BY p95 ms': ms(percentile(p, 95)),
-      'x faster (p50)': (percentile(p, 50) / percentile(r, 50)).toFixed(0),
-    });
-    console.log(`  ${label}: ${JSON.stringify(rows[rows.length - 1])}`);
-  }
-  const pages: number[] = [];
-  for (let run = 0; run < o.runs; run++) {
-    pages.push(
-      await time(async () => {
-        let after: string | null = null;
-        for (let i = 0; i < 10; i++) {
-          const page = await traces.list({ ...last7, modelId: 'amazon.nova-pro-v1:0' }, 50, after);
-          after = page.nodes.length ? page.cursorOf(page.nodes[page.nodes.length - 1]!) : null;
-        }
-      }),
-    );
-  }
-  pages.sort((a, b) => a - b);
-  rows.push({
-    query: 'traces(first: 50) x10 pages, model filter',
-    'rollups p50 ms': ms(percentile(pages, 50)),
-    'rollups p95 ms': ms(percentile(pages, 95)),
-    'GROUP BY p50 ms': '-',
-    'GROUP BY p95 ms': '-',
-    'x faster (p50)': '-',
-  });
+  const rows = await timeAnalyticsQueries({ rolled, raw, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 0 });
   printTable(`analytics, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
   await ds.destroy();
 }

@@ -3,6 +3,7 @@ import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@a
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { TestApp } from '../helpers/test-app';
 
 /** The client side of the generate benchmark: the SDK straight to the emulator, the service over graphql-ws and HTTP, Portkey. */
 
@@ -153,4 +154,17 @@ export function sdkClient(endpoint: string): BedrockRuntimeClient {
 
 export function wsClient(url: string, key: string): Client {
   return createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, lazy: false });
+}
+
+/** Runs a GraphQL operation against a test app, throwing on any error. */
+export async function must(t: Pick<TestApp, 'gql'>, q: string, v?: Record<string, unknown>): Promise<void> {
+  const r = await t.gql(q, v);
+  if (r.errors) throw new Error(JSON.stringify(r.errors));
+}
+
+/** Creates the prompt "bench" (SYSTEM on MODEL) and promotes version 1 to "production". */
+export async function setupPrompt(t: Pick<TestApp, 'gql'>): Promise<void> {
+  await must(t, 'mutation { createPrompt(input: { name: "bench" }) { id } }');
+  await must(t, 'mutation($s: String!, $m: String!) { createPromptVersion(input: { prompt: "bench", system: $s, modelId: $m }) { number } }', { s: SYSTEM, m: MODEL });
+  await must(t, 'mutation { promotePromptVersion(input: { prompt: "bench", version: 1, label: "production" }) { promoted } }');
 }

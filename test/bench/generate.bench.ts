@@ -1,13 +1,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { fmt, printTable, summarize } from './stats';
-import { MODEL, REPLY, SYSTEM, type Sample } from './generate-clients';
+import { MODEL, REPLY, must, setupPrompt, type Sample } from './generate-clients';
 import type { ClientKind, WorkerSetup } from './generate-client.worker';
+import { freePort } from '../helpers/free-port';
 
 /**
  * The generate pipeline against the floor, side by side in one run (`BENCH=generate`). The floor is
@@ -131,17 +131,6 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
   }
 }
 
-async function must(t: TestApp, q: string, v?: Record<string, unknown>): Promise<void> {
-  const r = await t.gql(q, v);
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-}
-
-async function setupPrompt(t: TestApp): Promise<void> {
-  await must(t, 'mutation { createPrompt(input: { name: "bench" }) { id } }');
-  await must(t, 'mutation($s: String!, $m: String!) { createPromptVersion(input: { prompt: "bench", system: $s, modelId: $m }) { number } }', { s: SYSTEM, m: MODEL });
-  await must(t, 'mutation { promotePromptVersion(input: { prompt: "bench", version: 1, label: "production" }) { promoted } }');
-}
-
 /** The full pipeline: PII on the output, injection screening of the input and chunks, one GLOBAL budget. */
 async function setupFull(t: TestApp): Promise<void> {
   await must(
@@ -168,17 +157,6 @@ function workerClient(worker: Worker) {
       });
       worker.postMessage({ kind, concurrency });
     });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Installs Portkey's gateway into a temporary folder (npm), starts it, waits until it answers. */

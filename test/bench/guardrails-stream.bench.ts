@@ -2,26 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { startTestApp } from '../helpers/test-app';
 import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from '../../src/generate';
 import { fmt, printTable, summarize } from './stats';
-import { makeText } from './guardrails.bench';
+import { BENCH_PII_TYPES as PII_TYPES, makeText } from './guardrails.bench';
 import * as current from '../../src/guardrails/engine';
 import { parseGuardrailPolicyConfig } from '../../src/guardrails/guardrail-policy.schemas';
 
 type Engine = Pick<typeof current, 'compilePolicy' | 'createStreamScanner' | 'checkText'>;
-
-const PII_TYPES = [
-  'EMAIL',
-  'PHONE',
-  'CREDIT_DEBIT_CARD_NUMBER',
-  'US_SOCIAL_SECURITY_NUMBER',
-  'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
-  'IP_ADDRESS',
-  'MAC_ADDRESS',
-  'URL',
-  'AWS_ACCESS_KEY',
-  'AWS_SECRET_KEY',
-  'NAME',
-  'ADDRESS',
-] as const;
 
 function cpuNs(fn: () => void): number {
   const t0 = process.cpuUsage();

@@ -10,25 +10,26 @@ import { performance } from 'node:perf_hooks';
  * the evaluation corpora.
  */
 
+/** The PII types of the benchmarks' OUTPUT policy: the structured types plus NAME and ADDRESS. */
+export const BENCH_PII_TYPES = [
+  'EMAIL',
+  'PHONE',
+  'CREDIT_DEBIT_CARD_NUMBER',
+  'US_SOCIAL_SECURITY_NUMBER',
+  'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
+  'IP_ADDRESS',
+  'MAC_ADDRESS',
+  'URL',
+  'AWS_ACCESS_KEY',
+  'AWS_SECRET_KEY',
+  'NAME',
+  'ADDRESS',
+] as const;
+
 const POLICY = compilePolicy(
   parseGuardrailPolicyConfig({
     pii: {
-      entities: (
-        [
-          'EMAIL',
-          'PHONE',
-          'CREDIT_DEBIT_CARD_NUMBER',
-          'US_SOCIAL_SECURITY_NUMBER',
-          'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
-          'IP_ADDRESS',
-          'MAC_ADDRESS',
-          'URL',
-          'AWS_ACCESS_KEY',
-          'AWS_SECRET_KEY',
-          'NAME',
-          'ADDRESS',
-        ] as const
-      ).map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })),
+      entities: BENCH_PII_TYPES.map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })),
     },
     wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
     promptInjection: { enabled: true, sensitivity: 'MEDIUM' },

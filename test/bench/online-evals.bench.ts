@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { startTestApp } from '../helpers/test-app';
 import { fmt, printTable, summarize } from './stats';
-import { MODEL, REPLY, SYSTEM, type Sample } from './generate-clients';
+import { MODEL, REPLY, must, setupPrompt, type Sample } from './generate-clients';
 import type { ClientKind, WorkerSetup } from './generate-client.worker';
 
 /**
@@ -101,15 +101,4 @@ export async function benchOnlineEvals(opts: { iterations?: number } = {}): Prom
     await judged.close();
     await plain.close();
   }
-}
-
-async function must(t: TestApp, q: string, v?: Record<string, unknown>): Promise<void> {
-  const r = await t.gql(q, v);
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-}
-
-async function setupPrompt(t: TestApp): Promise<void> {
-  await must(t, 'mutation { createPrompt(input: { name: "bench" }) { id } }');
-  await must(t, 'mutation($s: String!, $m: String!) { createPromptVersion(input: { prompt: "bench", system: $s, modelId: $m }) { number } }', { s: SYSTEM, m: MODEL });
-  await must(t, 'mutation { promotePromptVersion(input: { prompt: "bench", version: 1, label: "production" }) { promoted } }');
 }

@@ -15,11 +15,7 @@ describe('guardrails in the generate pipeline (graphql-ws, emulator scripted by 
   let t: TestApp;
   let app: string;
 
-  async function must(q: string, v: Record<string, unknown> = {}) {
-    const r = await t.gql(q, v);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data!;
-  }
+  const must = (q: string, v: Record<string, unknown> = {}) => t.mustGql(q, v);
   async function promptWith(name: string, policy: Record<string, unknown>) {
     await must('mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: name });
     await must('mutation($n: String!) { createPromptVersion(input: { prompt: $n, system: "You are helpful.", modelId: "amazon.nova-lite-v1:0" }) { number } }', { n: name });

@@ -24,11 +24,7 @@ describe('INPUT guardrail checks of a large screening run in worker threads (GUA
   let t: TestApp;
   let app: string;
 
-  async function must(q: string, v: Record<string, unknown> = {}) {
-    const r = await t.gql(q, v);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data!;
-  }
+  const must = (q: string, v: Record<string, unknown> = {}) => t.mustGql(q, v);
 
   beforeAll(async () => {
     t = await startTestApp({ GUARDRAIL_WORKER_THREADS: '1', GUARDRAIL_WORKER_MIN_CHARS: '50000' });

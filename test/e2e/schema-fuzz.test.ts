@@ -17,6 +17,7 @@ import {
 import WebSocket from 'ws';
 import { buildAppSchema } from '../../src/schema';
 import { ADMIN_SECRET, startTestApp, type TestApp } from '../helpers/test-app';
+import { mulberry32 } from '../../src/core/seeded-random';
 
 /**
  * Schema-driven fuzz over HTTP and graphql-ws: every operation, every argument (and every field of
@@ -29,16 +30,6 @@ import { ADMIN_SECRET, startTestApp, type TestApp } from '../helpers/test-app';
 const SEED = Number(process.env.FUZZ_SEED ?? 1337);
 const PER_PATH = Number(process.env.FUZZ_PER_PATH ?? 4);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 

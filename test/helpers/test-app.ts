@@ -25,6 +25,8 @@ export interface TestApp {
   traceStore: 'database' | 'clickhouse';
   /** POSTs a GraphQL operation over real HTTP with `Authorization: Bearer <key>` (default: the admin key). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
+  /** `gql` with the admin key that returns `data`, throwing with the errors when there are any (for a test's setup). */
+  mustGql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Creates an API key with a role and returns its secret. */
   keyFor(role: 'APP' | 'ADMIN' | 'ANALYST' | 'CI', name?: string): Promise<string>;
   /**
@@ -86,6 +88,11 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     database: databaseUrl ? 'postgresql' : 'pglite',
     traceStore: clickhouseUrl ? 'clickhouse' : 'database',
     gql,
+    async mustGql(query, variables) {
+      const r = await gql<any>(query, variables);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+      return r.data!;
+    },
     async keyFor(role, name) {
       const r = await gql<{ createApiKey: { secret: string } }>('mutation($n: String!, $r: ApiRole!) { createApiKey(name: $n, role: $r) { secret } }', {
         n: name ?? `${role.toLowerCase()}-key-${++counter}`,

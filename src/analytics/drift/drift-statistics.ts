@@ -1,5 +1,6 @@
 import { jStat } from 'jstat';
 import { kmeans } from 'ml-kmeans';
+import { mulberry32 } from '../../core/seeded-random';
 
 /**
  * Drift statistics, pure: plain functions over numbers, counts and vectors, each returning the
@@ -183,16 +184,7 @@ export function welchT(window: number[], baseline: number[], alpha = ALPHA, min 
 }
 
 /** A seeded pseudo-random generator (mulberry32): the same data give the same verdict. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 function meanVector(vs: number[][], idx?: number[]): Float64Array {
   const dims = vs[0]!.length;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ModelInfo } from '../catalog';
 import { countTokens, splitTokens } from '../tokens';
 import { parseScript, type EmulatorScript } from './emulator.script';
+import { mulberry32 } from '../../core/seeded-random';
 
 /** A Bedrock error the emulator answers with (pre-stream: rest-json; in-stream: a frame). */
 export class EmulatorError extends Error {
@@ -222,18 +223,6 @@ const WORDS = (
   'and with from into over under across between because while after before so then also still'
 ).split(' ');
 
-/** mulberry32: a tiny deterministic PRNG seeded from the request hash. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function seedOf(modelId: string, body: ConverseBody): number {
   const digest = createHash('sha256')
     .update(JSON.stringify([modelId, body.system ?? [], body.messages]))
@@ -313,7 +302,7 @@ function chunk(text: string, chars: number): string[] {
  * (`max_tokens`); a stop sequence cuts before the sequence (`stop_sequence`), whichever comes first.
  */
 export function planReply(modelId: string, model: ModelInfo, body: ConverseBody, script: EmulatorScript): PlannedReply {
-  const rand = prng(seedOf(modelId, body));
+  const rand = mulberry32(seedOf(modelId, body)); // seeded from the request hash
   let full: string;
   if (script.reply !== undefined) full = script.reply;
   else if (script.tokens !== undefined)

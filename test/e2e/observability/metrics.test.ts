@@ -24,11 +24,7 @@ describe('/metrics after scripted generations over graphql-ws', () => {
   let app: string;
   let metrics: string;
 
-  async function must(q: string, v: Record<string, unknown> = {}) {
-    const r = await t.gql(q, v);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data!;
-  }
+  const must = (q: string, v: Record<string, unknown> = {}) => t.mustGql(q, v);
 
   beforeAll(async () => {
     t = await startTestApp();

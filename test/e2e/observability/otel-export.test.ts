@@ -20,11 +20,7 @@ describe('OpenTelemetry GenAI export (OTLP/HTTP to a local receiver)', () => {
   let t: TestApp;
   let app: string;
 
-  async function must(q: string, v: Record<string, unknown> = {}) {
-    const r = await t.gql(q, v);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data!;
-  }
+  const must = (q: string, v: Record<string, unknown> = {}) => t.mustGql(q, v);
   /** Spans are exported from the finished trace record: write it, let the observer run, flush the exporter. */
   async function flushSpans() {
     await t.app.services.traces.writer.flush();

@@ -2,6 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { rebuildRollups, sketchKey, validateTraceRecord, writeTraceBatch, type WrittenRecord } from '../../../src/traces';
 import { AnalyticsService, Dimension, TimeBucket } from '../../../src/analytics';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { clearTraceTables } from '../../helpers/trace-tables';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 
 describe('trace rollups', () => {
@@ -14,13 +15,7 @@ describe('trace rollups', () => {
   afterAll(() => t.close());
   beforeEach(async () => {
     jest.restoreAllMocks();
-    await ds.query('DELETE FROM traces');
-    await ds.query('DELETE FROM trace_rollups_hourly');
-    await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
-    await ds.query('DELETE FROM trace_rollups_daily');
-    await ds.query('DELETE FROM trace_guardrail_rollups_daily');
-    await ds.query('DELETE FROM trace_latency_rollups_hourly');
-    await ds.query('DELETE FROM trace_latency_rollups_daily');
+    await clearTraceTables(ds);
   });
 
   const batch = (n: number, seed: number): WrittenRecord[] =>

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { TraceWriter, type TraceRecord, type TraceWriterOptions } from '../../../src/traces';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { clearTraceTables } from '../../helpers/trace-tables';
 import { traceRecord } from '../../fixtures/traces';
 
 const silent = pino({ level: 'silent' });
@@ -17,13 +18,7 @@ describe('TraceWriter', () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    await ds.query('DELETE FROM traces');
-    await ds.query('DELETE FROM trace_rollups_hourly');
-    await ds.query('DELETE FROM trace_guardrail_rollups_hourly');
-    await ds.query('DELETE FROM trace_rollups_daily');
-    await ds.query('DELETE FROM trace_guardrail_rollups_daily');
-    await ds.query('DELETE FROM trace_latency_rollups_hourly');
-    await ds.query('DELETE FROM trace_latency_rollups_daily');
+    await clearTraceTables(ds);
     jest.restoreAllMocks();
   });
 

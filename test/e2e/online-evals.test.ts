@@ -15,12 +15,14 @@ async function must(t: TestApp, q: string, v: Record<string, unknown> = {}, key?
   return r.data!;
 }
 
-/** Waits (polling, no time bound asserted) until the worker has nothing queued or in flight and `done(stats)` holds. */
+/** Waits (polling, no time bound asserted) until the worker has nothing queued or in flight and `done(stats)` holds, and the traces are written. */
 async function settled(t: TestApp, done: (s: Record<string, number>) => boolean): Promise<Record<string, number>> {
   for (;;) {
     const s = (await must(t, STATS)).onlineEvalStats as Record<string, number>;
     if (done(s)) {
       await t.app.services.onlineEvals.worker.drain();
+      // Scores can be stored before the trace's batch is: the tests read the trace next.
+      await t.app.services.traces.writer.flush();
       return (await must(t, STATS)).onlineEvalStats as Record<string, number>;
     }
     await new Promise((r) => setTimeout(r, 25));

@@ -95,7 +95,7 @@ export class EvalRunResolver {
 
   @Authorized(Roles.READ)
   @Subscription(() => EvalRun, {
-    description: 'The run now, then after each finished case; completes when the run ends.',
+    description: 'The run now, then when it starts (QUEUED → RUNNING) and after each finished case; completes when the run ends.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, ServicesContext>) => context.services.evalRuns.progress(args.id),
   })
   evalRunProgress(@Root() run: EvalRun, @Arg('id', () => ID) _id: string): EvalRun {

@@ -71,12 +71,12 @@ const USERS = `<?xml version="1.0"?>
 export async function startThrowawayClickHouse(binary = clickHouseServerBinary()): Promise<ThrowawayClickHouse> {
   if (!binary) throw new Error('clickhouse-server is not installed');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throwaway-clickhouse-'));
-  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  let [httpPort, tcpPort] = [await freePort(), await freePort()];
   fs.writeFileSync(path.join(dir, 'config.xml'), config(dir, httpPort, tcpPort));
   fs.writeFileSync(path.join(dir, 'users.xml'), USERS);
   // The single `clickhouse` binary of current packages takes the tool name first.
   const args = binary.endsWith('/clickhouse') ? ['server', `--config-file=${dir}/config.xml`] : [`--config-file=${dir}/config.xml`];
-  const url = `http://127.0.0.1:${httpPort}`;
+  let url = `http://127.0.0.1:${httpPort}`;
   let child: ChildProcess | null = null;
   const up = async () => {
     // Through a small shell watchdog: the server goes when this process goes, even when it is killed
@@ -109,7 +109,19 @@ export async function startThrowawayClickHouse(binary = clickHouseServerBinary()
       await exited;
     }
   };
-  await up();
+  // A free port can be taken by another server between the probe and the bind (two throwaway
+  // servers starting side by side): then new ports, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await up();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+      [httpPort, tcpPort] = [await freePort(), await freePort()];
+      fs.writeFileSync(path.join(dir, 'config.xml'), config(dir, httpPort, tcpPort));
+      url = `http://127.0.0.1:${httpPort}`;
+    }
+  }
   return {
     url,
     start: up,

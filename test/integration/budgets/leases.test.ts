@@ -221,6 +221,9 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
         return;
       }
       admitted++;
+      // A snapshot taken mid-race, beside the sampler (on PGlite, whose one connection serves queries in
+      // turn, the sampler alone may catch the race only once).
+      if (admitted % 4 === 0) samples.push(await row(db, budget.id, today()));
       await new Promise((res) => setTimeout(res, i % 5));
       const actual = amount - (i % 3) * 1_000;
       charged += actual;

@@ -163,21 +163,31 @@ describe('provider and emulator edge cases through the real AWS SDK', () => {
     emu.events.on('stream-end', onEnd);
     try {
       const slow = new AbortController();
-      const run = async (text: string, signal?: AbortSignal): Promise<string> => {
+      const run = async (text: string, signal?: AbortSignal, onText?: () => void): Promise<string> => {
         let out = '';
         try {
-          for await (const ev of provider.stream(req(text), { signal })) if (ev.type === 'text') out += ev.text;
+          for await (const ev of provider.stream(req(text), { signal })) {
+            if (ev.type !== 'text') continue;
+            out += ev.text;
+            onText?.();
+          }
           return out;
         } catch (e) {
           return (e as ProviderError).code;
         }
       };
       const started = Date.now();
-      const pending = [run('#reply: first one\n#interval-ms: 20'), run('#reply: never\n#delay-ms: 5000', slow.signal), run('#reply: third one\n#interval-ms: 20')];
-      setTimeout(() => slow.abort(), 50);
+      // The slow stream is aborted once a concurrent one is streaming (so all three requests are on the
+      // session and the slow one sits in its #delay-ms), not at a fixed time: on a loaded machine a
+      // fixed 50 ms could come before the SDK had sent the request, and the emulator would see nothing.
+      const abortSlow = (): void => void setTimeout(() => slow.abort(), 30);
+      const pending = [run('#reply: first one\n#interval-ms: 20', undefined, abortSlow), run('#reply: never\n#delay-ms: 30000', slow.signal), run('#reply: third one\n#interval-ms: 20')];
       expect(await Promise.all(pending)).toEqual(['first one', 'AbortError', 'third one']);
-      expect(Date.now() - started).toBeLessThan(3000);
-      await new Promise((r) => setTimeout(r, 50));
+      // Far below the slow stream's 30 s delay, with room for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // The emulator reports the aborted stream's end once it sees the reset, which on a loaded machine
+      // can come after the other two have finished.
+      for (const until = Date.now() + 5000; ends.length < 3 && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
       expect(ends.map((e) => [e.httpVersion, e.completed, e.clientClosed]).sort()).toEqual([
         ['2.0', false, true],
         ['2.0', true, false],

@@ -1,11 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import WebSocket from 'ws';
-import { createDataSource } from '../../src/data-source';
 import { ADMIN_SECRET } from '../helpers/test-app';
-import { createFreshDatabase } from '../helpers/fresh-database';
+import { createBriefPrompt, createEntryStore, startEntryProcess, withStoreDataSource, type EntryProcess, type EntryStore } from '../helpers/entry-process';
 
 /**
  * SIGTERM and WebSocket streams (the real entry point in a child process): in-flight `generate`
@@ -13,74 +8,20 @@ import { createFreshDatabase } from '../helpers/fresh-database';
  * grace period are closed with 1001; every stream leaves a trace.
  */
 describe('SIGTERM lets in-flight WebSocket streams finish', () => {
-  let dataDir: string | undefined;
-  let databaseUrl: string | undefined;
-  let dropDatabase: (() => Promise<void>) | undefined;
+  let store: EntryStore | undefined;
 
   beforeEach(async () => {
-    const server = process.env.DATABASE_URL;
-    if (server) {
-      const fresh = await createFreshDatabase(server, 'gcp_shutdown_ws');
-      databaseUrl = fresh.url;
-      dropDatabase = fresh.drop;
-    } else {
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gcp-shutdown-ws-'));
-    }
+    store = await createEntryStore('gcp_shutdown_ws');
   });
   afterEach(async () => {
-    await dropDatabase?.();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await store?.drop();
+    store = undefined;
   });
 
-  async function start(graceSeconds: number): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null>; out: () => string }> {
-    const child = fork(path.join(__dirname, '../../src/index.ts'), [], {
-      execArgv: ['-r', require.resolve('../helpers/swc-register.js')],
-      silent: true,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        ADMIN_API_KEY: ADMIN_SECRET,
-        MODEL_PROVIDER: 'emulator',
-        LOG_LEVEL: 'info',
-        NODE_ENV: 'production',
-        SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir!, DATABASE_URL: '' }),
-      },
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /"port":(\d+)[^\n]*GraphQL ready/.exec(out);
-        if (m) {
-          clearInterval(timer);
-          resolve(Number(m[1]));
-        }
-      }, 20);
-      void exited.then((code) => {
-        clearInterval(timer);
-        reject(new Error(`exited ${code} before it was ready:\n${out}`));
-      });
-    });
-    const gql = async (query: string) => {
-      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_SECRET}` },
-        body: JSON.stringify({ query }),
-      });
-      return (await res.json()) as { errors?: unknown[] };
-    };
-    for (const q of [
-      'mutation { createPrompt(input: { name: "p" }) { id } }',
-      'mutation { createPromptVersion(input: { prompt: "p", system: "Be brief." }) { number } }',
-      'mutation { promotePromptVersion(input: { prompt: "p", version: 1, label: "production" }) { promoted } }',
-    ]) {
-      expect((await gql(q)).errors).toBeUndefined();
-    }
-    return { child, port, exited, out: () => out };
+  async function start(graceSeconds: number): Promise<EntryProcess> {
+    const server = await startEntryProcess(store!, { SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
+    await createBriefPrompt(server);
+    return server;
   }
 
   /** One socket, one generate stream; resolves with the stream's events and how the socket closed (the client closes it after the complete unless told not to). */
@@ -116,13 +57,7 @@ describe('SIGTERM lets in-flight WebSocket streams finish', () => {
   }
 
   async function tracesOf(ids: string[]): Promise<Array<{ id: string; status: string; stop_reason: string | null; error_code: string | null }>> {
-    const ds = createDataSource({ databaseUrl, dataDir: dataDir ?? 'memory://' });
-    await ds.initialize();
-    try {
-      return await ds.query('SELECT id, status, stop_reason, error_code FROM traces WHERE id = ANY($1)', [ids]);
-    } finally {
-      await ds.destroy();
-    }
+    return withStoreDataSource(store!, (query) => query('SELECT id, status, stop_reason, error_code FROM traces WHERE id = ANY($1)', [ids]));
   }
 
   it('finishes 5 in-flight streams within the grace period, refuses a new one, exits 0, traces all 5', async () => {

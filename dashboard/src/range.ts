@@ -76,7 +76,7 @@ export function sumByBucket<R extends { bucket?: string | null }>(rows: R[], add
 /** A bucket for a free range: hours up to 2 days, days up to 60, weeks beyond. */
 export const autoBucket = (ms: number): Bucket => (ms <= 2 * DAY ? 'HOUR' : ms <= 60 * DAY ? 'DAY' : 'WEEK');
 
-const BUCKETS: Bucket[] = ['HOUR', 'DAY', 'WEEK', 'MONTH'];
+export const BUCKETS: Bucket[] = ['HOUR', 'DAY', 'WEEK', 'MONTH'];
 
 /** A datetime-local value ("2026-12-06T14:00", read as UTC like every time the dashboard shows) or an ISO instant. */
 export function parseInstant(s: string | null | undefined): Date | null {

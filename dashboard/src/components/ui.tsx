@@ -34,24 +34,40 @@ export function Loaded<T>(p: { q: { data?: T; error?: Error; loading: boolean };
   return <>{p.children(p.q.data)}</>;
 }
 
+/** A change of the URL's query: a value, several (repeated `?k=a&k=b`), or null / '' to remove it. */
+export type QueryChange = Record<string, string | string[] | null>;
+
+/** The query string of `params` with `next` applied (the other parameters kept). */
+export function withQuery(params: URLSearchParams, next: QueryChange): string {
+  const q = new URLSearchParams(params);
+  for (const [k, v] of Object.entries(next)) {
+    q.delete(k);
+    if (Array.isArray(v)) for (const x of v) q.append(k, x);
+    else if (v != null && v !== '') q.set(k, v);
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * A page's selections, kept in the URL's query so that a reload or a shared link reproduces the
+ * view: `params` reads them, `set` changes some (one history entry, so Back undoes it) and keeps the others.
+ */
+export function useQueryState() {
+  const { path, params } = useRoute();
+  const set = (next: QueryChange) => navigate(path + withQuery(new URLSearchParams(location.search), next));
+  return { params, set };
+}
+
 /**
  * The range of a page, kept in the URL's query (`?range=7d`, or `?from=…&to=…`, and `&bucket=`) so a
  * link reproduces the view; `set` changes those parameters (one history entry) and keeps the others.
  */
 export function useRange(fallback: string) {
-  const { path, params } = useRoute();
+  const { params, set } = useQueryState();
   const key = ['range', 'from', 'to', 'bucket'].map((k) => params.get(k) ?? '').join('|');
   const state = useMemo(() => rangeFromParams(params, fallback), [key]);
-  const set = (next: Record<string, string | null>) => {
-    const q = new URLSearchParams(location.search);
-    for (const [k, v] of Object.entries(next)) {
-      if (v == null || v === '') q.delete(k);
-      else q.set(k, v);
-    }
-    const s = q.toString();
-    navigate((path === '/' ? '/' : path) + (s ? `?${s}` : ''));
-  };
-  return { ...state, key, set };
+  return { ...state, key, params, set };
 }
 
 /** Presets, or a free from/to range (UTC, validated here; the error is shown and nothing changes). */

@@ -1,4 +1,3 @@
-import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt } from '../components/chart';
 import { Loaded, RangePicker, useQuery, useRange } from '../components/ui';
@@ -31,7 +30,9 @@ const groupName = (keys: DimRow['keys']) =>
 
 export function Cost() {
   const choice = useRange('7d');
-  const [dim, setDim] = useState<string>('MODEL');
+  // The dimension is kept in the URL (`?dim=PROMPT`) with the range.
+  const d = choice.params.get('dim');
+  const dim: string = d && (DIMENSIONS as readonly string[]).includes(d) ? d : 'MODEL';
   const r = choice.range;
   const x = bucketStarts(r);
   const stages = useQuery(
@@ -77,7 +78,7 @@ export function Cost() {
       </Loaded>
       <div class="toolbar" style="margin-top:16px">
         <h2>By dimension</h2>
-        <select aria-label="Dimension" value={dim} onChange={(e) => setDim((e.target as HTMLSelectElement).value)}>
+        <select aria-label="Dimension" value={dim} onChange={(e) => choice.set({ dim: (e.target as HTMLSelectElement).value })}>
           {DIMENSIONS.map((d) => (
             <option value={d}>{d.toLowerCase().replace('_', ' ')}</option>
           ))}

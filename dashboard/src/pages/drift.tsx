@@ -1,7 +1,6 @@
-import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { fmt } from '../components/chart';
-import { Loaded, useQuery, when } from '../components/ui';
+import { Loaded, RangePicker, useQuery, useRange, when } from '../components/ui';
 
 interface DriftReport {
   drifted: boolean;
@@ -10,26 +9,29 @@ interface DriftReport {
   features: { name: string; method: string; statistic: number | null; threshold: number | null; drifted: boolean }[];
 }
 
-const HOUR = 3_600_000;
-/** Window and baseline choices: the window ends now; the baseline is the span just before it. */
-const CHOICES: Record<string, { window: number; baseline: number }> = {
-  '24h vs 7d before': { window: 24 * HOUR, baseline: 7 * 24 * HOUR },
-  '24h vs 24h before': { window: 24 * HOUR, baseline: 24 * HOUR },
-  '7d vs 30d before': { window: 7 * 24 * HOUR, baseline: 30 * 24 * HOUR },
+const DAY = 86_400_000;
+/** Baselines: the span just before the window, of the window's length or of a fixed length. */
+const BASELINES: Record<string, { label: string; ms: number | null }> = {
+  '7d': { label: 'the 7 days before', ms: 7 * DAY },
+  prev: { label: 'the period just before (same length)', ms: null },
+  '30d': { label: 'the 30 days before', ms: 30 * DAY },
 };
 
 export function DriftAlerts() {
-  const [choice, setChoice] = useState(Object.keys(CHOICES)[0]!);
+  // The window (a preset or a free range) and the baseline are kept in the URL: `?range=7d&baseline=30d`.
+  const choice = useRange('24h');
+  const b = choice.params.get('baseline');
+  const baselineKey = b && BASELINES[b] ? b : '7d';
+  const w = choice.range;
   const drift = useQuery(() => {
-    const c = CHOICES[choice]!;
-    const now = Math.ceil(Date.now() / 60_000) * 60_000;
-    const window = { from: new Date(now - c.window).toISOString(), to: new Date(now).toISOString() };
-    const baseline = { from: new Date(now - c.window - c.baseline).toISOString(), to: window.from };
+    const length = BASELINES[baselineKey]!.ms ?? w.to.getTime() - w.from.getTime();
+    const window = { from: w.from.toISOString(), to: w.to.toISOString() };
+    const baseline = { from: new Date(w.from.getTime() - length).toISOString(), to: window.from };
     return gql<{ drift: DriftReport }>(
       'query Drift($w: TimeRangeInput!, $b: TimeRangeInput!) { drift(window: $w, baseline: $b) { drifted baselineCount windowCount features { name method statistic threshold drifted } } }',
       { w: window, b: baseline },
     );
-  }, [choice]);
+  }, [choice.key, baselineKey]);
   const alerts = useQuery(
     () =>
       gql<{
@@ -42,14 +44,18 @@ export function DriftAlerts() {
     [],
   );
   return (
-    <section data-page="drift">
+    <section data-page="drift" data-from={w.from.toISOString()} data-to={w.to.toISOString()} data-baseline={baselineKey}>
       <div class="toolbar">
         <h1>Drift</h1>
-        <select aria-label="Ranges" value={choice} onChange={(e) => setChoice((e.target as HTMLSelectElement).value)}>
-          {Object.keys(CHOICES).map((c) => (
-            <option value={c}>{c}</option>
-          ))}
-        </select>
+        <RangePicker value={choice} />
+        <label>
+          against{' '}
+          <select aria-label="Baseline" name="baseline" value={baselineKey} onChange={(e) => choice.set({ baseline: (e.target as HTMLSelectElement).value })}>
+            {Object.entries(BASELINES).map(([k, v]) => (
+              <option value={k}>{v.label}</option>
+            ))}
+          </select>
+        </label>
       </div>
       <Loaded q={drift}>
         {(d) => (

@@ -1,4 +1,3 @@
-import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt, type Series } from '../components/chart';
 import { Kpi, Loaded, RangePicker, useQuery, useRange, when } from '../components/ui';
@@ -102,7 +101,7 @@ function guardPerBucket(rows: GuardRow[]): { bucket: string; requests: number; t
 export function Overview() {
   const choice = useRange('24h');
   const r = choice.range;
-  const bucket = new URLSearchParams(location.search).get('bucket') ?? '';
+  const bucket = choice.params.get('bucket') ?? '';
   const p = previous(r);
   const aligned = floorBucket(r.from.getTime(), r.bucket) === r.from.getTime();
   const both = { from: p.from, to: r.to, bucket: r.bucket };
@@ -137,8 +136,9 @@ export function Overview() {
     [],
   );
   const alerts = evals;
-  const [evalSet, setEvalSet] = useState<string | null>(null);
-  const set = evalSet ?? evals.data?.evalSets[0]?.name ?? null;
+  // The chosen eval set is kept in the URL (`?evalSet=`) with the range; the first set otherwise.
+  const evalSet = choice.params.get('evalSet');
+  const set = evals.data ? (evalSet && evals.data.evalSets.some((s) => s.name === evalSet) ? evalSet : (evals.data.evalSets[0]?.name ?? null)) : null;
   const trend = useQuery(
     () =>
       set
@@ -322,7 +322,7 @@ export function Overview() {
         <div class="panel">
           <div class="toolbar">
             <strong>Eval score</strong>
-            <select aria-label="Eval set" value={set ?? ''} onChange={(e) => setEvalSet((e.target as HTMLSelectElement).value)}>
+            <select aria-label="Eval set" value={set ?? ''} onChange={(e) => choice.set({ evalSet: (e.target as HTMLSelectElement).value })}>
               {(evals.data?.evalSets ?? []).map((s) => (
                 <option value={s.name}>{s.name}</option>
               ))}

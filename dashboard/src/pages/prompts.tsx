@@ -1,8 +1,7 @@
-import { useState } from 'preact/hooks';
 import { diffLines } from 'diff';
 import { gql } from '../api';
 import { fmt } from '../components/chart';
-import { Loaded, useQuery, when } from '../components/ui';
+import { Loaded, useQuery, useQueryState, when } from '../components/ui';
 import { BASE } from '../router';
 
 interface Version {
@@ -98,8 +97,11 @@ function PromptDetail({ name }: { name: string }) {
       ),
     [name],
   );
-  const [a, setA] = useState<number | null>(null);
-  const [b, setB] = useState<number | null>(null);
+  // The two versions of the diff are kept in the URL: `?diffFrom=1&diffTo=3`.
+  const query = useQueryState();
+  const num = (k: string) => (query.params.get(k) ? Number(query.params.get(k)) : null);
+  const a = num('diffFrom');
+  const b = num('diffTo');
   return (
     <Loaded q={q}>
       {(d) => {
@@ -157,13 +159,13 @@ function PromptDetail({ name }: { name: string }) {
             <div class="panel" style="margin-top:12px">
               <div class="toolbar">
                 <strong>Diff</strong>
-                <select name="diffFrom" value={va?.number} onChange={(e) => setA(Number((e.target as HTMLSelectElement).value))}>
+                <select name="diffFrom" value={va?.number} onChange={(e) => query.set({ diffFrom: (e.target as HTMLSelectElement).value })}>
                   {versions.map((v) => (
                     <option value={v.number}>v{v.number}</option>
                   ))}
                 </select>
                 →
-                <select name="diffTo" value={vb?.number} onChange={(e) => setB(Number((e.target as HTMLSelectElement).value))}>
+                <select name="diffTo" value={vb?.number} onChange={(e) => query.set({ diffTo: (e.target as HTMLSelectElement).value })}>
                   {versions.map((v) => (
                     <option value={v.number}>v{v.number}</option>
                   ))}

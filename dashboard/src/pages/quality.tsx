@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { gql } from '../api';
 import { Chart, fmt, type Mark } from '../components/chart';
-import { Kpi, Loaded, useQuery, when } from '../components/ui';
-import { floorBucket, type Bucket } from '../range';
+import { Kpi, Loaded, useQuery, useQueryState, when } from '../components/ui';
+import { BUCKETS, floorBucket, type Bucket } from '../range';
 
 interface TrendRow {
   bucket: string;
@@ -65,10 +65,17 @@ function axis(rows: { bucket: string }[], marks: Mark[], bucket: Bucket): number
 
 export function Quality() {
   const sets = useQuery(() => gql<{ evalSets: { name: string }[]; prompts: { name: string }[] }>('{ evalSets { name } prompts { name } }'), []);
-  const [chosen, setChosen] = useState<string[] | null>(null);
-  const [prompt, setPrompt] = useState<string>('');
-  const [bucket, setBucket] = useState<Bucket>('DAY');
-  const picked = chosen ?? (sets.data?.evalSets[0] ? [sets.data.evalSets[0].name] : []);
+  // The chosen sets, prompt and bucket live in the URL (`?set=a&set=b&prompt=p&bucket=WEEK`); no `set`
+  // means the first set, `?set=` (empty) means none chosen.
+  const query = useQueryState();
+  const known = sets.data ? new Set(sets.data.evalSets.map((s) => s.name)) : null;
+  const chosen = query.params.has('set') ? query.params.getAll('set').filter((s) => s && (!known || known.has(s))) : null;
+  const prompt = query.params.get('prompt') ?? '';
+  const b = query.params.get('bucket') as Bucket | null;
+  const bucket: Bucket = b && BUCKETS.includes(b) ? b : 'DAY';
+  // Sets named in the URL that do not exist are left out, so the trend waits for the list.
+  const picked = !sets.data ? [] : (chosen ?? (sets.data.evalSets[0] ? [sets.data.evalSets[0].name] : []));
+  const setChosen = (next: string[]) => query.set({ set: next.length ? next : [''] });
   // Agreement of one set when one is chosen, else of all.
   const set = picked.length === 1 ? picked[0]! : null;
   const trend = useQuery(
@@ -86,17 +93,25 @@ export function Quality() {
   );
   const agreement = useQuery(
     () =>
-      gql<{ judgeAgreement: Agreement }>(
-        'query Agreement($s: String, $b: TimeBucket) { judgeAgreement(evalSet: $s, bucket: $b) { n agreement cohensKappa pearson buckets { bucket n agreement cohensKappa pearson } } }',
-        { s: set, b: bucket },
-      ),
-    [set, bucket],
+      // Waits for the set list, which decides the chosen set.
+      !sets.data
+        ? new Promise<never>(() => undefined)
+        : gql<{ judgeAgreement: Agreement }>(
+            'query Agreement($s: String, $b: TimeBucket) { judgeAgreement(evalSet: $s, bucket: $b) { n agreement cohensKappa pearson buckets { bucket n agreement cohensKappa pearson } } }',
+            { s: set, b: bucket },
+          ),
+    [set, bucket, Boolean(sets.data)],
   );
 
   return (
     <section data-page="quality">
       <div class="toolbar">
         <h1>Quality</h1>
+        {sets.error ? (
+          <p class="error" role="alert">
+            {sets.error.message}
+          </p>
+        ) : null}
         <fieldset class="sets" data-field="evalSets">
           <legend>Eval sets</legend>
           {(sets.data?.evalSets ?? []).map((s) => (
@@ -117,7 +132,7 @@ export function Quality() {
         </fieldset>
         <label>
           Prompt{' '}
-          <select name="prompt" value={prompt} onChange={(e) => setPrompt((e.target as HTMLSelectElement).value)}>
+          <select name="prompt" value={prompt} onChange={(e) => query.set({ prompt: (e.target as HTMLSelectElement).value })}>
             <option value="">all prompts</option>
             {(sets.data?.prompts ?? []).map((p) => (
               <option value={p.name}>{p.name}</option>
@@ -126,8 +141,8 @@ export function Quality() {
         </label>
         <label>
           Bucket{' '}
-          <select name="bucket" value={bucket} onChange={(e) => setBucket((e.target as HTMLSelectElement).value as Bucket)}>
-            {['HOUR', 'DAY', 'WEEK', 'MONTH'].map((b) => (
+          <select name="bucket" value={bucket} onChange={(e) => query.set({ bucket: (e.target as HTMLSelectElement).value })}>
+            {BUCKETS.map((b) => (
               <option value={b}>{b.toLowerCase()}</option>
             ))}
           </select>
@@ -164,7 +179,7 @@ export function Quality() {
             }}
           </Loaded>
         ) : (
-          <p class="loading">No eval set yet.</p>
+          <p class="loading">{!sets.data ? 'Loading…' : sets.data.evalSets.length ? 'No eval set chosen.' : 'No eval set yet.'}</p>
         )}
         <Loaded q={agreement}>
           {(d) => {

@@ -232,18 +232,26 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     await page.close();
   });
 
+  /** A second eval set with a run of the prompt's v2 (made once, by whichever test needs it first). */
+  let secondSet: Promise<string> | undefined;
+  const second = 'support-set-strict';
+  const ensureSecondSet = () =>
+    (secondSet ??= (async () => {
+      await t.gql('mutation($i: EvalSetInput!) { createEvalSet(input: $i) { id } }', {
+        i: { name: second, cases: [{ input: 'How do I reset my password?', assertions: [{ type: 'icontains', value: 'nowhere' }] }] },
+      });
+      const run = (await t.gql('mutation($i: RunEvalInput!) { runEval(input: $i) { id } }', { i: { evalSet: second, prompt: fx.prompt, version: 2 } })).data!.runEval.id;
+      let status = 'QUEUED';
+      for (let i = 0; i < 600 && ['RUNNING', 'QUEUED'].includes(status); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await t.gql('query($id: ID!) { evalRun(id: $id) { status } }', { id: run }, analyst)).data!.evalRun.status;
+      }
+      expect(status).toBe('SUCCEEDED');
+      return second;
+    })());
+
   it('the quality page overlays the score trends of several eval sets', async () => {
-    const second = 'support-set-strict';
-    await t.gql('mutation($i: EvalSetInput!) { createEvalSet(input: $i) { id } }', {
-      i: { name: second, cases: [{ input: 'How do I reset my password?', assertions: [{ type: 'icontains', value: 'nowhere' }] }] },
-    });
-    const run = (await t.gql('mutation($i: RunEvalInput!) { runEval(input: $i) { id } }', { i: { evalSet: second, prompt: fx.prompt, version: 2 } })).data!.runEval.id;
-    let status = 'QUEUED';
-    for (let i = 0; i < 600 && ['RUNNING', 'QUEUED'].includes(status); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await t.gql('query($id: ID!) { evalRun(id: $id) { status } }', { id: run }, analyst)).data!.evalRun.status;
-    }
-    expect(status).toBe('SUCCEEDED');
+    await ensureSecondSet();
     const { page, log } = await open('/quality', '[data-chart="evalScoreTrend"]');
     await page.check(`input[name="evalSet"][value="${second}"]`);
     await page.selectOption('select[name="prompt"]', fx.prompt);
@@ -257,6 +265,103 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const marks = JSON.parse((await page.locator('[data-chart="evalScoreTrend"]').getAttribute('data-marks'))!) as { label: string }[];
     expect(marks.map((m) => m.label).sort()).toEqual(['production v1→v2', 'production →v1']);
     expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("every page's selections live in the URL: a reload or the link reproduces the view, Back undoes a change", async () => {
+    await ensureSecondSet();
+    const url = (page: Page) => new URL(page.url()).searchParams;
+    // Quality: two eval sets, a prompt and a bucket.
+    const { page, log } = await open('/quality', '[data-chart="evalScoreTrend"]');
+    await page.check(`input[name="evalSet"][value="${second}"]`);
+    await page.selectOption('select[name="prompt"]', fx.prompt);
+    await page.selectOption('select[name="bucket"]', 'WEEK');
+    const overlaid = `[data-chart="evalScoreTrend"][data-figures*="${second} mean score"]`;
+    await page.locator(`${overlaid} [data-mark]`).first().waitFor();
+    expect(url(page).getAll('set')).toEqual([fx.evalSet, second]);
+    expect(url(page).get('prompt')).toBe(fx.prompt);
+    expect(url(page).get('bucket')).toBe('WEEK');
+    const before = await figures(page, 'evalScoreTrend');
+    const trend = (await t.gql('query($s: String!, $p: String) { evalScoreTrend(evalSet: $s, prompt: $p, bucket: WEEK) { bucket meanScore } }', { s: second, p: fx.prompt }, analyst)).data!
+      .evalScoreTrend;
+    expect(trend.length).toBeGreaterThan(0);
+    for (const row of trend) expect(at(before, `${second} mean score`, row.bucket)).toBe(row.meanScore);
+    const quality = async (p: Page) => {
+      await p.locator(`${overlaid} [data-mark]`).first().waitFor();
+      expect(await p.locator('input[name="evalSet"]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([fx.evalSet, second]);
+      expect(await p.inputValue('select[name="prompt"]')).toBe(fx.prompt);
+      expect(await p.inputValue('select[name="bucket"]')).toBe('WEEK');
+      expect(await figures(p, 'evalScoreTrend')).toEqual(before);
+    };
+    await page.reload();
+    await quality(page);
+    // The link, opened in another tab.
+    const shared = await b.page();
+    await shared.page.goto(page.url());
+    await quality(shared.page);
+    await shared.page.close();
+    // No set chosen is a choice too, and survives a reload; Back brings the two sets again.
+    await page.uncheck(`input[name="evalSet"][value="${second}"]`);
+    await page.uncheck(`input[name="evalSet"][value="${fx.evalSet}"]`);
+    await page.locator('text=No eval set chosen.').waitFor();
+    await page.reload();
+    await page.locator('text=No eval set chosen.').waitFor();
+    expect(await page.locator('input[name="evalSet"]:checked').count()).toBe(0);
+    await page.goBack();
+    await page.locator('input[name="evalSet"]:checked').first().waitFor();
+    expect(await page.locator('input[name="evalSet"]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([fx.evalSet]);
+
+    // Overview: the eval set, with the range and the bucket.
+    await page.goto(`${base}/dashboard/`);
+    await page.locator('[data-page="overview"][data-ready="true"]').waitFor();
+    await page.click('[data-range="7d"]');
+    await page.selectOption('select[name="bucket"]', 'HOUR');
+    await page.selectOption('select[aria-label="Eval set"]', second);
+    await page.locator(`[data-chart="evalScore"]:has-text("Eval score: ${second}")`).waitFor();
+    expect(Object.fromEntries(url(page))).toEqual({ range: '7d', bucket: 'HOUR', evalSet: second });
+    await page.reload();
+    await page.locator('[data-page="overview"][data-bucket="HOUR"][data-ready="true"]').waitFor();
+    await page.locator(`[data-chart="evalScore"]:has-text("Eval score: ${second}")`).waitFor();
+    expect(await page.inputValue('select[aria-label="Eval set"]')).toBe(second);
+    expect(await page.getAttribute('[data-range="7d"]', 'aria-pressed')).toBe('true');
+
+    // Cost: the dimension.
+    await page.goto(`${base}/dashboard/cost?range=30d`);
+    await page.locator('[data-table="cost-by-dimension"] tr[data-group]').first().waitFor();
+    await page.selectOption('select[aria-label="Dimension"]', 'PROMPT');
+    await page.locator(`[data-table="cost-by-dimension"] tr[data-group="${fx.prompt}"]`).waitFor();
+    expect(Object.fromEntries(url(page))).toEqual({ range: '30d', dim: 'PROMPT' });
+    await page.reload();
+    await page.locator(`[data-table="cost-by-dimension"] tr[data-group="${fx.prompt}"]`).waitFor();
+    expect(await page.inputValue('select[aria-label="Dimension"]')).toBe('PROMPT');
+
+    // Drift: the window (a preset here) and the baseline.
+    await page.goto(`${base}/dashboard/drift`);
+    await page.locator('[data-table="drift"] td').first().waitFor();
+    await page.click('[data-range="7d"]');
+    await page.selectOption('select[name="baseline"]', '30d');
+    await page.locator('[data-page="drift"][data-baseline="30d"]').waitFor();
+    const window = { from: await page.getAttribute('[data-page="drift"]', 'data-from'), to: await page.getAttribute('[data-page="drift"]', 'data-to') };
+    expect(Date.parse(window.to!) - Date.parse(window.from!)).toBe(7 * 86_400_000);
+    expect(Object.fromEntries(url(page))).toEqual({ range: '7d', baseline: '30d' });
+    await page.reload();
+    await page.locator('[data-table="drift"] td').first().waitFor();
+    expect(await page.inputValue('select[name="baseline"]')).toBe('30d');
+    expect(await page.getAttribute('[data-page="drift"]', 'data-from')).toBe(window.from);
+
+    // Prompts: the two versions of the diff.
+    await page.goto(`${base}/dashboard/prompts/${fx.prompt}`);
+    await page.locator('[data-section="diff"] .add').first().waitFor();
+    await page.selectOption('select[name="diffFrom"]', '2');
+    await page.selectOption('select[name="diffTo"]', '1');
+    await page.waitForURL((u) => u.searchParams.get('diffTo') === '1');
+    const diff = await page.locator('[data-section="diff"]').innerHTML();
+    await page.reload();
+    await page.locator('[data-section="diff"] .add').first().waitFor();
+    expect([await page.inputValue('select[name="diffFrom"]'), await page.inputValue('select[name="diffTo"]')]).toEqual(['2', '1']);
+    expect(await page.locator('[data-section="diff"]').innerHTML()).toBe(diff);
+    expect(log.errors).toEqual([]);
+    expect(offHost(log, base)).toEqual([]);
     await page.close();
   });
 

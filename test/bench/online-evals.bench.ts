@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import { startTestApp } from '../helpers/test-app';
+import { scoreCase } from '../../src/evals/assertions/score-case';
+import { assertionsSchema } from '../../src/evals/eval-case.schemas';
 import { fmt, printTable, summarize } from './stats';
 import { MODEL, REPLY, must, setupPrompt, type Sample } from './generate-clients';
 import type { ClientKind, WorkerSetup } from './generate-client.worker';
@@ -15,8 +18,10 @@ import type { ClientKind, WorkerSetup } from './generate-client.worker';
  * instances live in this process (as judging lives in the serving process): judging that outlasts a
  * judged round is drained, untimed, before the next round starts.
  */
-export async function benchOnlineEvals(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
+export async function benchOnlineEvals(opts: { iterations?: number; concurrency?: number[] } = {}): Promise<Array<Record<string, string | number>>> {
   const iterations = opts.iterations ?? 100;
+  const rulesOnly = process.env.BENCH_ONLINE_EVAL_ASSERTIONS === 'rules';
+  await benchRuleOffload();
   const plain = await startTestApp({ LOG_LEVEL: 'silent', REVIEW_SAMPLE_RATE: '0' });
   const endpoint = plain.app.services.models.emulatorUrl;
   if (!endpoint) throw new Error('the bench needs the in-process emulator');
@@ -37,7 +42,8 @@ export async function benchOnlineEvals(opts: { iterations?: number } = {}): Prom
           { type: 'max-length', value: 2000 },
           { type: 'regex', value: 'Paris' },
           { type: 'latency-below', value: 60_000 },
-          { type: 'llm-rubric' },
+          // BENCH_ONLINE_EVAL_ASSERTIONS=rules: the rules alone (no judge call), to see what they cost.
+          ...(rulesOnly ? [] : [{ type: 'llm-rubric' }]),
         ],
       },
     });
@@ -55,10 +61,8 @@ export async function benchOnlineEvals(opts: { iterations?: number } = {}): Prom
       });
     for (let i = 0; i < 20; i++) for (const kind of ['ws:plain', 'ws:judged', 'once:plain', 'once:judged'] as const) await run(kind, 1);
     const rows: Array<Record<string, string | number>> = [];
-    for (const [concurrency, rounds] of [
-      [1, iterations],
-      [20, Math.max(3, Math.round(iterations / 5))],
-    ] as const) {
+    for (const concurrency of opts.concurrency ?? [1, 20]) {
+      const rounds = concurrency === 1 ? iterations : Math.max(3, Math.round(iterations / 5));
       for (const mode of ['ws', 'once'] as const) {
         const a: Sample[] = [];
         const b: Sample[] = [];
@@ -79,7 +83,7 @@ export async function benchOnlineEvals(opts: { iterations?: number } = {}): Prom
         rows.push({
           mode: label,
           concurrency,
-          candidate: 'online evaluator, sample rate 1 (rules + llm-rubric)',
+          candidate: `online evaluator, sample rate 1 (${rulesOnly ? '4 rules, no judge' : '4 rules + llm-rubric'})`,
           n: pb.n,
           'p50 ms': fmt(pb.p50, 2),
           'p99 ms': fmt(pb.p99, 2),
@@ -101,4 +105,85 @@ export async function benchOnlineEvals(opts: { iterations?: number } = {}): Prom
     await judged.close();
     await plain.close();
   }
+}
+
+/** Rule assertions of the benchmark's evaluator, and a JSON-checking set on a 4 KB JSON output. */
+const RULE_SETS = {
+  "the bench evaluator's rules on its reply": {
+    assertions: [
+      { type: 'not-contains', value: 'London' },
+      { type: 'max-length', value: 2000 },
+      { type: 'regex', value: 'Paris' },
+      { type: 'latency-below', value: 60_000 },
+    ],
+    output: REPLY,
+  },
+  'is-json + json-schema + regex on a 4 KB JSON output': {
+    assertions: [
+      { type: 'is-json' },
+      { type: 'json-schema', value: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { type: 'object', required: ['id', 'name'] } } } } },
+      { type: 'regex', value: '"name":\\s*"item-9\\d"' },
+    ],
+    output: JSON.stringify({ items: Array.from({ length: 60 }, (_, i) => ({ id: i, name: `item-${i}`, note: 'x'.repeat(40) })) }),
+  },
+};
+
+/**
+ * Would scoring the rule assertions on a worker thread take work off the event loop that serves
+ * `generate`? The main thread's busy time (event-loop utilization, active ms) per sample: scoring
+ * inline, against posting the sample to a worker thread that scores it and posts the scores back
+ * (10 samples in flight). The worker only helps if the second is clearly smaller than the first.
+ */
+export async function benchRuleOffload(samples = Number(process.env.BENCH_RULE_SAMPLES ?? 5000)): Promise<Array<Record<string, string>>> {
+  const worker = new Worker(path.join(__dirname, 'rule-scoring.worker.js'));
+  const pending = new Map<number, () => void>();
+  worker.on('message', (m: { id: number }) => {
+    pending.get(m.id)?.();
+    pending.delete(m.id);
+  });
+  const noModel = { judge: () => Promise.reject(new Error('rules only')), similarity: () => Promise.reject(new Error('rules only')) };
+  const rows: Array<Record<string, string>> = [];
+  try {
+    for (const [name, set] of Object.entries(RULE_SETS)) {
+      const assertions = assertionsSchema.parse(set.assertions);
+      const outcome = { output: set.output, error: null, latencyMs: 900, costUsd: 0.0002 };
+      const inline = async () => {
+        for (let i = 0; i < samples; i++) await scoreCase({ assertions, expected: null, threshold: null }, outcome, null, noModel);
+      };
+      let id = 0;
+      const offloaded = async () => {
+        let next = 0;
+        const lane = async () => {
+          while (next < samples) {
+            next++;
+            const n = id++;
+            await new Promise<void>((resolve) => {
+              pending.set(n, resolve);
+              worker.postMessage({ id: n, assertions, ...outcome });
+            });
+          }
+        };
+        await Promise.all(Array.from({ length: 10 }, lane));
+      };
+      // Inline scoring runs wholly on the main thread, in microtasks the event-loop utilization does
+      // not see until the loop turns: its busy time is its wall time. The worker's is the ELU's active time.
+      const measure = async (f: () => Promise<void>, onMain: boolean) => {
+        await f(); // warm-up (JIT, ajv's compiled schema)
+        const elu0 = performance.eventLoopUtilization();
+        const t0 = performance.now();
+        await f();
+        const wall = performance.now() - t0;
+        const elu = performance.eventLoopUtilization(elu0);
+        return { activeUs: ((onMain ? wall : elu.active) * 1000) / samples, wallUs: (wall * 1000) / samples };
+      };
+      const a = await measure(inline, true);
+      const b = await measure(offloaded, false);
+      rows.push({ rules: name, candidate: 'inline (today)', 'main-thread busy µs/sample': a.activeUs.toFixed(1), 'wall µs/sample': a.wallUs.toFixed(1) });
+      rows.push({ rules: name, candidate: 'worker thread (postMessage both ways)', 'main-thread busy µs/sample': b.activeUs.toFixed(1), 'wall µs/sample': b.wallUs.toFixed(1) });
+    }
+  } finally {
+    await worker.terminate();
+  }
+  printTable(`rule assertions: the event loop's busy time per scored sample, inline vs on a worker thread (${samples} samples)`, rows);
+  return rows;
 }

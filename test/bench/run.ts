@@ -8,7 +8,7 @@ import { benchClickHouseAnalytics } from './analytics-clickhouse.bench';
 import { clickHouseServerBinary } from '../helpers/throwaway-clickhouse';
 import { benchOtelExport } from './otel.bench';
 import { benchAlerts } from './alerts.bench';
-import { benchOnlineEvals } from './online-evals.bench';
+import { benchOnlineEvals, benchRuleOffload } from './online-evals.bench';
 import { benchDashboard } from './dashboard.bench';
 
 /**
@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(r as Record<string, unknown>)) console.log(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   }
   // BENCH=online-evals: generate's p99 with and without an online evaluator at sample rate 1.
-  if (pick.has('online-evals')) await benchOnlineEvals({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
+  // BENCH_CONCURRENCY=1,10 picks the concurrencies (default 1,20); BENCH=online-evals-rules runs only the rule-offload measure.
+  if (pick.has('online-evals')) await benchOnlineEvals({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100), concurrency: process.env.BENCH_CONCURRENCY?.split(',').map(Number) });
+  if (pick.has('online-evals-rules')) await benchRuleOffload();
   if (pick.has('alerts')) {
     // BENCH=alerts BENCH_ALERTS_COUNT=1000000: the alert scheduler's cost per tick (PostgreSQL).
     await benchAlerts({

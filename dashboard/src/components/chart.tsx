@@ -31,12 +31,18 @@ export interface ChartProps {
 
 const COLORS = ['#2563eb', '#16a34a', '#ea580c', '#9333ea', '#0891b2', '#dc2626', '#ca8a04', '#db2777', '#4b5563'];
 
+// One formatter each: `toLocaleString` with options builds an Intl.NumberFormat per call, and a
+// render formats every value of every chart's table (the overview's most expensive script work).
+const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const USD = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+const NUM = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+
 export const fmt = {
-  int: (v: number) => Math.round(v).toLocaleString('en-US'),
-  usd: (v: number) => (Math.abs(v) < 0.01 && v !== 0 ? `$${v.toPrecision(2)}` : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`),
-  ms: (v: number) => `${Math.round(v).toLocaleString('en-US')} ms`,
+  int: (v: number) => INT.format(Math.round(v)),
+  usd: (v: number) => (Math.abs(v) < 0.01 && v !== 0 ? `$${v.toPrecision(2)}` : `$${USD.format(v)}`),
+  ms: (v: number) => `${INT.format(Math.round(v))} ms`,
   pct: (v: number) => `${(v * 100).toFixed(1)}%`,
-  num: (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 3 }),
+  num: (v: number) => NUM.format(v),
 };
 
 /**

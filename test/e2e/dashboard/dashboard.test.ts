@@ -288,7 +288,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     for (const row of trend) expect(at(before, `${second} mean score`, row.bucket)).toBe(row.meanScore);
     const quality = async (p: Page) => {
       await p.locator(`${overlaid} [data-mark]`).first().waitFor();
-      expect(await p.locator('input[name="evalSet"]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([fx.evalSet, second]);
+      expect(await p.locator('input[name="evalSet"]:checked').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual([fx.evalSet, second]);
       expect(await p.inputValue('select[name="prompt"]')).toBe(fx.prompt);
       expect(await p.inputValue('select[name="bucket"]')).toBe('WEEK');
       expect(await figures(p, 'evalScoreTrend')).toEqual(before);
@@ -309,7 +309,7 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(await page.locator('input[name="evalSet"]:checked').count()).toBe(0);
     await page.goBack();
     await page.locator('input[name="evalSet"]:checked').first().waitFor();
-    expect(await page.locator('input[name="evalSet"]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([fx.evalSet]);
+    expect(await page.locator('input[name="evalSet"]:checked').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual([fx.evalSet]);
 
     // Overview: the eval set, with the range and the bucket.
     await page.goto(`${base}/dashboard/`);

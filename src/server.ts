@@ -19,6 +19,8 @@ import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { firstTraceparent, operationTelemetry, type OperationTelemetry } from './observability/trace-context';
 import { boundedOperationName, createOperationLog, firstErrorCode } from './graphql/operation-log';
+import { createCompiledSubscribe } from './graphql/compiled-subscription';
+import { IDENTITY_SUBSCRIPTION_FIELDS, PLAIN_EVENT_TYPES } from './generate';
 
 export interface ServerDeps {
   schema: GraphQLSchema;
@@ -128,9 +130,13 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   // graphql-ws's own size limit defaults to 100 MiB: hold a message to an HTTP body's limit.
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_MESSAGE_BYTES });
   const authorizationOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
+  // Each event of a `generate` stream becomes its result through a plan compiled once per document, not a
+  // per-delta execution of the selection set (graphql-js's `subscribe` builds the stream, auth included).
+  const subscribe = createCompiledSubscribe({ identityRootFields: IDENTITY_SUBSCRIPTION_FIELDS, plainTypes: PLAIN_EVENT_TYPES });
   const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
+      subscribe,
       // The key is checked at connection_init and again for every operation, so a revoked key stops working at once.
       onConnect: async (ctx) => {
         const secret = bearerSecret(authorizationOf(ctx.connectionParams));

@@ -196,6 +196,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
           const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), abort.signal, op.telemetry, {
             remoteAddress: ctx.extra.request.socket.remoteAddress,
             onAuthRefused: deps.onAuthRefused,
+            receivedAt: op.startedAt,
           });
           op.role = contextValue.apiKey?.role ?? op.role;
           let ops = operations.get(ctx);
@@ -382,13 +383,22 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   app.get('/graphql', services.dashboard.landingPage);
   app.use(
     '/graphql',
+    // When the operation arrived, before its body is read: a generation's trace times what comes before the pipeline.
+    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+      res.locals.receivedAt = performance.now();
+      next();
+    },
     express.json({ limit: MAX_MESSAGE_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const controller = new AbortController();
         res.on('close', () => controller.abort());
         const telemetry = operationTelemetry({ traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, requestId: req.headers['x-request-id'] });
-        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, { remoteAddress: req.socket.remoteAddress, onAuthRefused: deps.onAuthRefused });
+        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, {
+          remoteAddress: req.socket.remoteAddress,
+          onAuthRefused: deps.onAuthRefused,
+          receivedAt: typeof res.locals.receivedAt === 'number' ? res.locals.receivedAt : undefined,
+        });
       },
     }),
   );

@@ -19,6 +19,11 @@ export interface Caller {
   /** The operation's W3C trace id and the caller's span (kept on the trace, parents exported spans). */
   otel?: { traceId: string; parentSpanId: string | null; sampled: boolean } | null;
   /**
+   * `performance.now()` when the operation arrived at the server: the trace's `graphql_request` span
+   * covers from it to the pipeline's start (body, parse, validation, authentication, input checks).
+   */
+  receivedAt?: number | null;
+  /**
    * Collects what the guardrails anonymized or blocked in this request, for a caller that stores
    * the result (the eval seam scrubs its result rows with it); the request makes its own when absent.
    */

@@ -135,7 +135,12 @@ export type TracedRequest = Pick<GenerateRequest, 'prompt' | 'label' | 'user' | 
 
 /** The state of a new request; its trace starts as FAILED until a step says otherwise. */
 export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal, whole = false): RequestState {
-  return newState(req, { ...req }, caller, signal, whole);
+  const st = newState(req, { ...req }, caller, signal, whole);
+  // What the server did before the pipeline (body, parse, validation, authentication, input checks):
+  // the trace accounts for the client's time from the operation's arrival.
+  const at = caller.receivedAt;
+  if (typeof at === 'number' && at <= st.t0) st.spans.add('graphql_request', at, st.t0 - at);
+  return st;
 }
 
 /** The state of a request refused before the pipeline ran: its trace records the raw request. */

@@ -19,6 +19,8 @@ import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { firstTraceparent, operationTelemetry, type OperationTelemetry } from './observability/trace-context';
 import { boundedOperationName, createOperationLog, firstErrorCode } from './graphql/operation-log';
+import { createCompiledSubscribe } from './graphql/compiled-subscription';
+import { IDENTITY_SUBSCRIPTION_FIELDS, PLAIN_EVENT_TYPES } from './generate';
 
 export interface ServerDeps {
   schema: GraphQLSchema;
@@ -128,9 +130,13 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   // graphql-ws's own size limit defaults to 100 MiB: hold a message to an HTTP body's limit.
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_MESSAGE_BYTES });
   const authorizationOf = (params: Record<string, unknown> | undefined) => params?.authorization ?? params?.Authorization;
+  // Each event of a `generate` stream becomes its result through a plan compiled once per document, not a
+  // per-delta execution of the selection set (graphql-js's `subscribe` builds the stream, auth included).
+  const subscribe = createCompiledSubscribe({ identityRootFields: IDENTITY_SUBSCRIPTION_FIELDS, plainTypes: PLAIN_EVENT_TYPES });
   const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
+      subscribe,
       // The key is checked at connection_init and again for every operation, so a revoked key stops working at once.
       onConnect: async (ctx) => {
         const secret = bearerSecret(authorizationOf(ctx.connectionParams));
@@ -190,6 +196,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
           const contextValue = await buildContext(services, authenticate, authorizationOf(ctx.connectionParams), abort.signal, op.telemetry, {
             remoteAddress: ctx.extra.request.socket.remoteAddress,
             onAuthRefused: deps.onAuthRefused,
+            receivedAt: op.startedAt,
           });
           op.role = contextValue.apiKey?.role ?? op.role;
           let ops = operations.get(ctx);
@@ -376,13 +383,22 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   app.get('/graphql', services.dashboard.landingPage);
   app.use(
     '/graphql',
+    // When the operation arrived, before its body is read: a generation's trace times what comes before the pipeline.
+    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+      res.locals.receivedAt = performance.now();
+      next();
+    },
     express.json({ limit: MAX_MESSAGE_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const controller = new AbortController();
         res.on('close', () => controller.abort());
         const telemetry = operationTelemetry({ traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, requestId: req.headers['x-request-id'] });
-        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, { remoteAddress: req.socket.remoteAddress, onAuthRefused: deps.onAuthRefused });
+        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, {
+          remoteAddress: req.socket.remoteAddress,
+          onAuthRefused: deps.onAuthRefused,
+          receivedAt: typeof res.locals.receivedAt === 'number' ? res.locals.receivedAt : undefined,
+        });
       },
     }),
   );

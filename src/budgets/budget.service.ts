@@ -174,6 +174,8 @@ export class BudgetService {
   private reaping: Promise<unknown> | undefined;
   /** This process's leases on hot budgets (null: leases off). */
   private readonly leases: BudgetLeases | null;
+  /** Settlements started and not written yet (see `settlementsWritten`). */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(opts: BudgetServiceOptions) {
     this.db = opts.db;
@@ -326,6 +328,7 @@ export class BudgetService {
   async history(id: string): Promise<BudgetPeriodRow[]> {
     parseInput(idSchema, id, 'id');
     if (!(await this.db.getRepository(Budget).existsBy({ id }))) throw new NotFoundError('Budget', id);
+    await this.settlementsWritten();
     const rows: Array<{ period_start: Date; period_end: Date | null; spent_micros: string; reserved_micros: string; leased_micros: string; limit_micros: string }> = await this.db.query(
       `SELECT period_start, period_end, spent_micros, reserved_micros, leased_micros, limit_micros FROM budget_periods WHERE budget_id = $1 ORDER BY period_start DESC`,
       [id],
@@ -345,6 +348,7 @@ export class BudgetService {
   /** The ledger of a budget's period containing `at` (default now); zeros when nothing was reserved yet. */
   async usage(budget: BudgetData, at: Date = this.now()): Promise<BudgetUsage> {
     const { start, end } = periodOf(budget.period, at);
+    await this.settlementsWritten();
     const rows: Array<{ id: string; limit_micros: string; spent_micros: string; reserved_micros: string; leased_micros: string }> = await this.db.query(
       'SELECT id, limit_micros, spent_micros, reserved_micros, leased_micros FROM budget_periods WHERE budget_id = $1 AND period_start = $2',
       [budget.id, start],
@@ -363,6 +367,7 @@ export class BudgetService {
 
   private async withUsage(budgets: Budget[]): Promise<Budget[]> {
     if (!budgets.length) return budgets;
+    await this.settlementsWritten();
     const now = this.now();
     const periods = budgets.map((b) => periodOf(b.period, now));
     const rows: Array<{ budget_id: string; spent_micros: string; reserved_micros: string; leased_micros: string }> = await this.db.query(
@@ -569,7 +574,24 @@ export class BudgetService {
    * alert thresholds the new spend crosses, once per period. With `servedBudgetIds`, only those
    * budgets' holds are charged and the others released.
    */
-  async settle(reservation: Reservation, actualMicros: number, servedBudgetIds?: readonly string[]): Promise<void> {
+  settle(reservation: Reservation, actualMicros: number, servedBudgetIds?: readonly string[]): Promise<void> {
+    // Tracked from the call on (synchronously): a read of spending that comes after waits for it.
+    const p = this.settleNow(reservation, actualMicros, servedBudgetIds);
+    this.settling.add(p);
+    p.finally(() => this.settling.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Resolves once every settlement this process started so far is written (or failed). The spending
+   * reads (`list`, `get`, `history`, `usage`) wait for it, so a client that saw a generation complete
+   * reads its cost even though the pipeline sends the completion before the settlement is written.
+   */
+  async settlementsWritten(): Promise<void> {
+    if (this.settling.size) await Promise.allSettled([...this.settling]);
+  }
+
+  private async settleNow(reservation: Reservation, actualMicros: number, servedBudgetIds?: readonly string[]): Promise<void> {
     checkMicros(actualMicros, 'actualMicros');
     // A fallback model served: budgets scoped only to models that did not serve are not charged.
     const served = servedBudgetIds ? new Set(servedBudgetIds) : null;

@@ -2,7 +2,11 @@ import { GenerationStatus, StageCost, Usage } from '../traces';
 import type { GenerateEventData, GenerationFailedEvent, GuardrailIntervenedEvent } from './generate.events';
 import type { GenerateResult, GuardrailIntervened } from './generate.types';
 
-/** Runs a generation to its end and folds its events into one `GenerateResult`. */
+/**
+ * Runs a generation to its last event (GenerationCompleted or GenerationFailed) and folds its events
+ * into one `GenerateResult`. The answer goes out at the last event: what the run does after it (the
+ * budget settlement, then the trace) finishes in the background, as it does beside a stream.
+ */
 export async function collectResult(events: AsyncIterable<GenerateEventData>): Promise<GenerateResult> {
   const result: GenerateResult = {
     traceId: null,
@@ -22,7 +26,11 @@ export async function collectResult(events: AsyncIterable<GenerateEventData>): P
     error: null,
   };
   const parts: string[] = [];
-  for await (const ev of events) {
+  const it = events[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    const ev = next.value;
     switch (ev.__typename) {
       case 'GenerationStarted':
         Object.assign(result, { traceId: ev.traceId, modelId: ev.modelId, promptVersion: ev.promptVersion, routedBy: ev.routedBy, cached: ev.cached });
@@ -53,7 +61,20 @@ export async function collectResult(events: AsyncIterable<GenerateEventData>): P
         result.error = ev as GenerationFailedEvent;
         break;
     }
+    if (ev.__typename === 'GenerationCompleted' || ev.__typename === 'GenerationFailed') {
+      void drain(it);
+      break;
+    }
   }
   result.text = parts.join('');
   return result;
+}
+
+/** Runs the rest of a generation after its last event (nothing more is yielded; its errors were traced). */
+async function drain(it: AsyncIterator<GenerateEventData>): Promise<void> {
+  try {
+    while (!(await it.next()).done);
+  } catch {
+    // the run traced it; the client already has its answer
+  }
 }

@@ -20,6 +20,7 @@ function callerOf(ctx: ServicesContext) {
     apiKeyId: ctx.apiKey?.id ?? null,
     apiKeyName: ctx.apiKey?.name ?? null,
     otel: ctx.telemetry ? { traceId: ctx.telemetry.traceId, parentSpanId: ctx.telemetry.parentSpanId, sampled: ctx.telemetry.sampled } : null,
+    receivedAt: ctx.receivedAt ?? null,
   };
 }
 

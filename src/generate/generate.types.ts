@@ -147,3 +147,23 @@ export class GenerateResult {
   @Field(() => GenerationFailed, { nullable: true })
   error!: GenerationFailed | null;
 }
+
+/**
+ * The `generate` subscription's event types and every type under them: plain objects whose fields
+ * are read as properties (no field resolver, middleware, role or argument), so graphql-ws turns an
+ * event into its result with a plan compiled once per document (`createCompiledSubscribe`) instead
+ * of executing the selection set per delta. A test checks this list against type-graphql's metadata.
+ */
+export const PLAIN_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'GenerationStarted',
+  'TextDelta',
+  'GuardrailIntervened',
+  'GuardrailFinding',
+  'GenerationCompleted',
+  'Usage',
+  'StageTokens',
+  'StageCost',
+  'GenerationFailed',
+]);
+/** Subscription fields whose per-event resolver returns the event unchanged (`GenerateResolver.generate`). */
+export const IDENTITY_SUBSCRIPTION_FIELDS: ReadonlySet<string> = new Set(['generate']);

@@ -19,6 +19,11 @@ export interface Caller {
   /** The operation's W3C trace id and the caller's span (kept on the trace, parents exported spans). */
   otel?: { traceId: string; parentSpanId: string | null; sampled: boolean } | null;
   /**
+   * `performance.now()` when the operation arrived at the server: the trace's `graphql_request` span
+   * covers from it to the pipeline's start (body, parse, validation, authentication, input checks).
+   */
+  receivedAt?: number | null;
+  /**
    * Collects what the guardrails anonymized or blocked in this request, for a caller that stores
    * the result (the eval seam scrubs its result rows with it); the request makes its own when absent.
    */
@@ -38,7 +43,14 @@ export interface PipelineDeps {
   /** `complete` (a non-streamed call) serves `generateOnce` when the provider has it. */
   models: { provider: Pick<ModelProviderWithAll, 'stream'> & Partial<Pick<ModelProviderWithAll, 'complete'>>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
   /** `durable()`: resolves once the traces enqueued so far are on disk (the spool's group commit); awaited before a generation is acknowledged. */
-  traces: { enqueue(record: TraceRecord): void; durable?(): Promise<void> };
+  traces: {
+    enqueue(record: TraceRecord): void;
+    durable?(): Promise<void>;
+    /** True when `durable()` waits for the disk (TRACE_SPOOL_FSYNC=batch with a spool): the last event then waits for the settlement too. */
+    durableAcks?: boolean;
+    /** A trace that will be enqueued once `pending` resolves (after its budget settlement): the writer's flush waits for it. */
+    expect?(pending: Promise<void>): void;
+  };
   cache: Pick<ResponseCache, 'lookup' | 'store'>;
   history: Pick<HistoryTrimmer, 'plan' | 'summarize'>;
 }

@@ -121,6 +121,11 @@ export interface RequestState {
   settlement: Settlement | null;
   /** The reservation was settled (nothing left to release on an error). */
   settled: boolean;
+  /**
+   * The settlement still being written after the step (it runs beside the last event); the trace
+   * is enqueued once it is done, and the run ends after it. Never rejects.
+   */
+  settling: Promise<void> | null;
   /** What guardrails anonymized or blocked: scrubbed from the trace (unless TRACE_RAW_PII) and from findings. */
   protectedValues: ProtectedValues;
 }
@@ -130,7 +135,12 @@ export type TracedRequest = Pick<GenerateRequest, 'prompt' | 'label' | 'user' | 
 
 /** The state of a new request; its trace starts as FAILED until a step says otherwise. */
 export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal, whole = false): RequestState {
-  return newState(req, { ...req }, caller, signal, whole);
+  const st = newState(req, { ...req }, caller, signal, whole);
+  // What the server did before the pipeline (body, parse, validation, authentication, input checks):
+  // the trace accounts for the client's time from the operation's arrival.
+  const at = caller.receivedAt;
+  if (typeof at === 'number' && at <= st.t0) st.spans.add('graphql_request', at, st.t0 - at);
+  return st;
 }
 
 /** The state of a request refused before the pipeline ran: its trace records the raw request. */
@@ -172,6 +182,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     call: null,
     settlement: null,
     settled: false,
+    settling: null,
     protectedValues: caller.protectedValues ?? new ProtectedValues(),
     trace: {
       id: traceId,

@@ -25,6 +25,12 @@ export interface RequestContext<S = unknown> {
   /** The client's address (the socket's peer), when the transport knows it. */
   remoteAddress?: string;
   /**
+   * `performance.now()` when the operation arrived (HTTP: before its body was read; WebSocket: its
+   * subscribe message): a generation's trace times what came before the pipeline from it
+   * (the `graphql_request` span).
+   */
+  receivedAt?: number;
+  /**
    * Called by the auth checker just before it refuses an operation (no key, bad key, wrong role);
    * returns the id of the trace it wrote, if any, which the error then names (`extensions.traceId`).
    */
@@ -60,7 +66,7 @@ export async function buildContext<S>(
   authorization: unknown,
   signal?: AbortSignal,
   telemetry: OperationTelemetry = operationTelemetry({}),
-  extra: Pick<RequestContext, 'remoteAddress' | 'onAuthRefused'> = {},
+  extra: Pick<RequestContext, 'remoteAddress' | 'onAuthRefused' | 'receivedAt'> = {},
 ): Promise<RequestContext<S>> {
   const secret = bearerSecret(authorization);
   const apiKey = secret ? await authenticate(secret) : null;

@@ -1,8 +1,16 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C, conceptsOf, fold, secondConcepts, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
+import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, fold, secondConcepts, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
-import { FeatureSink, FNV_OFFSET, FNV_PRIME, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+
+// Module-local copies of the imports the token pass reads per character or token: compiled to
+// CommonJS, an imported binding is a getter call on every read.
+const C = CONCEPT_BITS;
+const TOKEN_FLAG = TOKEN_FLAG_BITS;
+const TOKEN_SYMBOL = TOKEN_SYMBOLS;
+const FNV_OFFSET = FNV_OFFSET_;
+const FNV_PRIME = FNV_PRIME_;
 
 /**
  * Prompt-injection detection by what an attack *does*, not how it is phrased:
@@ -115,7 +123,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     norm += `\n${b64.map((d) => replaceDestinations(fold(normalizeText(d)), DEST)).join('\n')}`;
     decoded.push('base64');
   }
-  if ((norm.includes('rot') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
+  if ((norm.includes('rot13') || norm.includes('rot-13') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
     norm += `\n${rot13(norm)}`;
     decoded.push('rot13');
   }
@@ -238,11 +246,14 @@ function put(ev: Evidence, h: InjectionHit): void {
 }
 
 const NCONCEPTS = 32;
+/** Size of the ring of token starts (a power of two above the widest rule window). */
+const STARTS_RING = 64;
 
 /** For each concept bit, the rules that hold it (bit k of LO/HI: rule k / rule 32 + k). */
 const RULES_LO = new Int32Array(NCONCEPTS);
 const RULES_HI = new Int32Array(NCONCEPTS);
 if (RULES.length > 64) throw new Error('more than 64 injection rules: widen the rule sets');
+if (RULES.some((r) => r.window >= STARTS_RING)) throw new Error('an injection rule window reaches past the ring of token starts: widen STARTS_RING');
 RULES.forEach((r, k) => {
   for (let b = 0; b < NCONCEPTS; b++) {
     if (!(r.any & (1 << b))) continue;
@@ -321,7 +332,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
-  const starts: number[] = [];
+  /** Start offsets of the last tokens (a ring: a rule's window is at most 40 tokens). */
+  const starts = new Int32Array(STARTS_RING);
   const bestWeight = new Float64Array(RULES.length);
   const bestSentence = new Int32Array(RULES.length).fill(-1);
   const n = text.length;
@@ -386,7 +398,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "Note to / for ...": a new addressee; the greeting above no longer says who reads what follows.
     if (bits & C.TO && prevBits & C.NOTE && !(flags & TOKEN_FLAG.HUMAN)) lastHuman = -1_000_000;
     lineTok++;
-    starts.push(start);
+    starts[i & (STARTS_RING - 1)] = start;
     prevState = st;
     prevFlags = flags;
     prev2Bits = prevBits;
@@ -451,7 +463,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
             if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
             if (w > bestWeight[k]!) bestWeight[k] = w;
             bestSentence[k] = sentence;
-            const s = starts[from] ?? start;
+            const s = starts[from & (STARTS_RING - 1)]!;
             fired.push({ rule: r, weight: w, given: given === 1, sentence, match: text.slice(s, at).slice(0, 200) });
           }
         }
@@ -591,7 +603,7 @@ const featureSink = new FeatureSink();
 /** The learned layer's feature buckets for a raw text (training and evaluation). */
 export function featuresOf(raw: string, indirect: boolean): Uint32Array {
   const out: number[] = [];
-  featureSink.begin(indirect, null, out);
+  featureSink.begin(indirect, out);
   runBehaviours(scanText(raw, !indirect).text, indirect, 'plain', { best: new Map() }, featureSink);
   return Uint32Array.from(out);
 }

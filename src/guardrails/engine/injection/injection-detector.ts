@@ -407,7 +407,6 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (bits !== 0) {
       all |= bits;
       if (ev) {
-        if (bits & C.OVR) ovrReported = i - lastSpeech <= SPEECH_REACH && last[BIT_YOU]! < lastSpeech;
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;

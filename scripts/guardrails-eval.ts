@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -15,7 +15,7 @@ import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '
 import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
 import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
-import { dataDir, devInjectionRows, heldoutInjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
+import { dataDir, devInjectionRows, heldoutInjectionRows, independent2InjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
 
 interface PiiRow {
@@ -185,6 +185,13 @@ function main(): void {
       for (const x of indFull.filter((y) => !sealed.includes(y) && y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection))
         console.log(`  probe ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.group} ${x.score.toFixed(2)}: ${x.row.text.slice(0, 160).replace(/\n/g, ' ')}`);
     }
+  }
+
+  // The third set (contrastive pairs): aggregate figures only, by design (no family or row listing).
+  const independent2 = independent2InjectionRows(dir);
+  if (independent2.length > 0) {
+    const ind2 = independent2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('INDEPENDENT2 set (person vs model addressed; aggregate only), rules + shipped model', ind2)}`);
   }
 
   // Leave-one-family-out: the learned layer is retrained without the family it then scores.

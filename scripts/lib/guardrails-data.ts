@@ -75,3 +75,19 @@ export function independentInjectionRows(dir = dataDir()): (TrainRow & { lang: s
     split: r.split,
   }));
 }
+
+/**
+ * The third injection set (`independent2/`: contrastive pairs, an imperative to a person vs to a
+ * model). Only aggregate figures are ever printed. Only the evaluation reads these.
+ */
+export function independent2InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  const file = join(dir, 'independent2', 'injection.jsonl');
+  if (!existsSync(file)) return [];
+  return readJsonl<RawInjectionRow & { lang: string }>(file).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.family ?? 'unknown',
+    lang: r.lang,
+  }));
+}

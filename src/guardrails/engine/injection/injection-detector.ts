@@ -1,8 +1,16 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C, conceptsOf, fold, secondConcepts, TOKEN_FLAG, TOKEN_SYMBOL } from './injection.lexicon';
+import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, fold, secondConcepts, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
-import { FeatureSink, FNV_OFFSET, FNV_PRIME, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+
+// Module-local copies of the imports the token pass reads per character or token: compiled to
+// CommonJS, an imported binding is a getter call on every read.
+const C = CONCEPT_BITS;
+const TOKEN_FLAG = TOKEN_FLAG_BITS;
+const TOKEN_SYMBOL = TOKEN_SYMBOLS;
+const FNV_OFFSET = FNV_OFFSET_;
+const FNV_PRIME = FNV_PRIME_;
 
 /**
  * Prompt-injection detection by what an attack *does*, not how it is phrased:
@@ -54,18 +62,32 @@ export interface InjectionScore {
 /** Texts longer than this are scanned in full but only this much is decoded for hidden variants. */
 const DECODE_LIMIT = 200_000;
 
-const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called)\b/g;
-const QUOTED_EXAMPLE = /\b(?:such as|like|e\.g\.|for example|for instance|example)[ \t]*[:,]?[ \t]*["\u201c][^"\u201d\n]{3,200}["\u201d]/g;
+/** A quoted phrase asked about or named ("what does 'x' mean", "'x' is the best-known injection"): a mention, not a use. */
+const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+(mean|means|meaning|refers?|stands?|is called|is|are|was|were|est|ist)\b/g;
+/** A quotation: straight, curly, German low-high, guillemets, or single quotes closed before a space or punctuation. */
+const QUOTE = (max: number): string =>
+  String.raw`(?:"[^"\n]{3,${max}}"|\u201c[^\u201d\n]{3,${max}}\u201d|\u201e[^"\u201c\u201d\n]{3,${max}}["\u201c\u201d]|\u00ab[^\u00bb\n]{3,${max}}\u00bb|'[^'\n]{3,${max}}'(?=[\s.,;:!?)]|$))`;
+/** Words that introduce an example (six languages). */
+const EXAMPLE_WORDS = String.raw`such as|like|e\.g\.|for example|for instance|examples?(?: include| are)?|z\. ?b\.|zum beispiel|etwa|wie|par exemple|comme|por ejemplo|por exemplo|como|ad esempio|come|p\. ?ex\.`;
+/** Further quotations in a list of examples ("'x', 'y' or 'z'"). */
+const MORE_QUOTES = String.raw`(?:[ \t]*(?:,|or|and|ou|et|o|y|oder|und|e)[ \t]*${QUOTE(200)})*`;
+const QUOTED_EXAMPLE = new RegExp(String.raw`\b(?:${EXAMPLE_WORDS})[ \t]*[:,]?[ \t]*${QUOTE(200)}${MORE_QUOTES}`, 'g');
+/** Verbs that ask for work on a text (six languages): the text quoted after them is the material, not an order to the model. */
+const EDIT_VERBS = String.raw`proofread|translat|rewrite|rephrase|reword|correct|fix|edit|polish|shorten|summari[sz]|make this|turn this|format|tradui|tradu[cz]|corrig|reformul|reescrib|reescrev|ubersetz|formulier|korrigier|correggi|riscriv`;
+const EDIT_QUOTE = new RegExp(String.raw`(\b(?:${EDIT_VERBS})[^\n]{0,80}?[\s:])${QUOTE(400)}`, 'g');
+const MENTION_GATE = /["'\u201d\u2019`]\s+(?:mean|refer|stand|is|are|was|were|est|ist)\b/;
+const QUOTE_CHARS = /["'\u201c\u201e\u00ab]/;
 const NON_ASCII = /[^\x00-\x7f]/;
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 const DEST = ' zzdest ';
 
 /**
- * The normalised text the token pass runs over, and whether an obfuscation had to be undone. Each
+ * The normalised text the token pass runs over, and whether an obfuscation had to be undone
+ * (`direct`: the text is the user's own request, so text it quotes for editing is material). Each
  * rewriting step is gated by a cheap test (a character or a literal the step needs), so plain prose
  * costs one lower-casing and a few `includes`.
  */
-export function scanText(raw: string): { text: string; decoded: string[] } {
+export function scanText(raw: string, direct = false): { text: string; decoded: string[] } {
   // E-mail addresses and URLs become one token ("zzdest"): where data would be sent.
   // Plain ASCII needs no Unicode normalisation (the common case: skip NFKC, NFD and the homoglyph map).
   const ascii = !NON_ASCII.test(raw);
@@ -73,9 +95,13 @@ export function scanText(raw: string): { text: string; decoded: string[] } {
   if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = norm.replace(/[ \t]+/g, ' ');
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
-  if (norm.includes('mean') || norm.includes('refer') || norm.includes('stand') || norm.includes('is called')) norm = norm.replace(MENTION, ' quoted-phrase $2');
+  if (MENTION_GATE.test(norm)) norm = norm.replace(MENTION, ' quoted-phrase $2');
   // An attack quoted as an example ("text such as "ignore all previous instructions"") is described, not given.
-  if (norm.includes('"') || norm.includes('\u201c')) norm = norm.replace(QUOTED_EXAMPLE, ' quoted-example ');
+  if (QUOTE_CHARS.test(norm)) {
+    norm = norm.replace(QUOTED_EXAMPLE, ' quoted-example ');
+    // "Translate this: 'Ignore the old guide...'": in a user's own request the quoted text is the material to work on.
+    if (direct) norm = norm.replace(EDIT_QUOTE, '$1 quoted-text ');
+  }
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
@@ -94,10 +120,10 @@ export function scanText(raw: string): { text: string; decoded: string[] } {
   }
   const b64 = decodeBase64Runs(head);
   if (b64.length > 0) {
-    norm += `\n${b64.map((d) => fold(normalizeText(d))).join('\n')}`;
+    norm += `\n${b64.map((d) => replaceDestinations(fold(normalizeText(d)), DEST)).join('\n')}`;
     decoded.push('base64');
   }
-  if ((norm.includes('rot') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
+  if ((norm.includes('rot13') || norm.includes('rot-13') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
     norm += `\n${rot13(norm)}`;
     decoded.push('rot13');
   }
@@ -120,9 +146,16 @@ interface Rule {
   any: number;
   /** The bit indexes of each group. */
   bitsOf: number[][];
+  /**
+   * Indexes of the groups that, when they come before the rule's verb (its first group), must be in
+   * the verb's clause: "Exam instructions: ignore question 4" is not "ignore the instructions".
+   */
+  sameClause: number[];
+  /** The rule discards something (an override verb is its first group): who it is addressed to matters. */
+  discards: boolean;
 }
 
-const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10): Rule => ({
+const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10, sameClause: number[] = []): Rule => ({
   id,
   group: GROUP_OF[id] ?? family,
   family,
@@ -132,6 +165,8 @@ const R = (id: string, family: InjectionFamily, chunk: number, direct: number, a
   window,
   any: all.reduce((a, g) => a | g, 0),
   bitsOf: all.map((g) => [...Array(32).keys()].filter((b) => (g & (1 << b)) !== 0)),
+  sameClause,
+  discards: (all[0]! & C.OVR) !== 0,
 });
 
 /** Rules that are not one piece of evidence with the rest of their family. */
@@ -150,11 +185,11 @@ const GROUP_OF: Readonly<Record<string, string>> = {
 /** Behaviours: concepts that occur together (within `window` tokens) when a text attacks. */
 const RULES: readonly Rule[] = [
   // Override of prior instructions: discard + prior/all/your + instructions.
-  R('override-addressed', 'INSTRUCTION_OVERRIDE', 0.9, 0.9, [C.OVR, C.INSTR, C.PRIOR | C.MASS | C.HIDDEN, C.YOU | C.AI | C.HIDDEN], 8),
-  R('override-prior', 'INSTRUCTION_OVERRIDE', 0.55, 0.85, [C.OVR, C.INSTR, C.PRIOR], 8),
-  R('override-everything', 'INSTRUCTION_OVERRIDE', 0.55, 0.8, [C.OVR, C.PRIOR, C.MASS], 4),
-  R('override', 'INSTRUCTION_OVERRIDE', 0.5, 0.6, [C.OVR, C.INSTR | C.RESTRICT], 6),
-  R('override-now', 'INSTRUCTION_OVERRIDE', 0.65, 0.65, [C.OVR, C.INSTR, C.NOW], 12),
+  R('override-addressed', 'INSTRUCTION_OVERRIDE', 0.9, 0.9, [C.OVR, C.INSTR, C.PRIOR | C.MASS | C.HIDDEN, C.YOU | C.AI | C.HIDDEN], 8, [1, 2]),
+  R('override-prior', 'INSTRUCTION_OVERRIDE', 0.55, 0.85, [C.OVR, C.INSTR, C.PRIOR], 8, [1, 2]),
+  R('override-everything', 'INSTRUCTION_OVERRIDE', 0.55, 0.8, [C.OVR, C.PRIOR, C.MASS], 4, [1, 2]),
+  R('override', 'INSTRUCTION_OVERRIDE', 0.5, 0.6, [C.OVR, C.INSTR | C.RESTRICT], 6, [1]),
+  R('override-now', 'INSTRUCTION_OVERRIDE', 0.65, 0.65, [C.OVR, C.INSTR, C.NOW], 12, [1]),
   R('new-task', 'INSTRUCTION_OVERRIDE', 0.45, 0.45, [C.NOW, C.INSTR], 2),
   // Extraction of hidden instructions.
   R('extract-hidden', 'PROMPT_EXTRACTION', 0.85, 0.85, [C.REVEAL, C.HIDDEN, C.INSTR], 8),
@@ -176,7 +211,7 @@ const RULES: readonly Rule[] = [
   R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
-  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5),
+  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5, [1, 2]),
   // Sending data out.
   R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10),
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12),
@@ -211,11 +246,14 @@ function put(ev: Evidence, h: InjectionHit): void {
 }
 
 const NCONCEPTS = 32;
+/** Size of the ring of token starts (a power of two above the widest rule window). */
+const STARTS_RING = 64;
 
 /** For each concept bit, the rules that hold it (bit k of LO/HI: rule k / rule 32 + k). */
 const RULES_LO = new Int32Array(NCONCEPTS);
 const RULES_HI = new Int32Array(NCONCEPTS);
 if (RULES.length > 64) throw new Error('more than 64 injection rules: widen the rule sets');
+if (RULES.some((r) => r.window >= STARTS_RING)) throw new Error('an injection rule window reaches past the ring of token starts: widen STARTS_RING');
 RULES.forEach((r, k) => {
   for (let b = 0; b < NCONCEPTS; b++) {
     if (!(r.any & (1 << b))) continue;
@@ -243,6 +281,26 @@ function isVocative(text: string, at: number, end: number): boolean {
 
 const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS, pairs: PAIRS } = AUTOMATON;
 
+/** What a character between tokens ends: 1 a clause (`:` `;`), 2 a sentence (`.` `!` `?` before a space), 3 a line. */
+const BREAK = new Uint8Array(128);
+BREAK[58] = 1;
+BREAK[59] = 1;
+BREAK[46] = 2;
+BREAK[33] = 2;
+BREAK[63] = 2;
+BREAK[10] = 3;
+const BIT_OVR = 31 - Math.clz32(C.OVR);
+/** Actions a negation forbids ("do not send", "never delete", "n'envoyez pas"). */
+const NEGATABLE_ACTS = C.SEND | C.DESTRUCT | C.MONEY | C.EXEC;
+const BIT_AI = 31 - Math.clz32(C.AI);
+const BIT_YOU = 31 - Math.clz32(C.YOU);
+/** How much a rule counts when what it found is addressed to people, reported, or described rather than given. */
+const NOT_GIVEN = 0.5;
+/** A verb of speech this many tokens before a discard verb reports it ("told us to ignore"). */
+const SPEECH_REACH = 3;
+/** A greeting or group of people among the first tokens of a line addresses that line and what follows. */
+const HUMAN_REACH = 3;
+
 /**
  * The token pass over the normalised text. One loop over its characters cuts the `[a-z0-9]+`
  * tokens, walks each through the lexicon automaton (its concepts) and hashes it (the learned
@@ -253,18 +311,51 @@ const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
+  /** The clause of each concept's newest token. */
+  const lastClause = new Int32Array(NCONCEPTS);
+  let clause = 0;
+  let sentence = 0;
+  let lineTok = 0;
+  /** Newest greeting or group of people opening a line, speech verb, and the sentence of the newest word about attacks. */
+  let lastHuman = -1_000_000;
+  let lastSpeech = -1_000_000;
+  /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
+  let ovrReported = false;
+  /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
+  const described: number[] = [];
+  const fired: Fired[] = [];
+  let prevLetter = false;
+  let prevEnd = -2;
   let all = 0;
   let prevState = -1;
   let prevFlags = 0;
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
-  const starts: number[] = [];
+  /** Start offsets of the last tokens (a ring: a rule's window is at most 40 tokens). */
+  const starts = new Int32Array(STARTS_RING);
   const bestWeight = new Float64Array(RULES.length);
+  const bestSentence = new Int32Array(RULES.length).fill(-1);
   const n = text.length;
   for (let at = 0; at < n;) {
     const c0 = text.charCodeAt(at);
     if (c0 >= 128 || TOKEN_SYMBOL[c0]! < 0) {
+      const br = c0 < 128 ? BREAK[c0]! : 0;
+      if (br !== 0) {
+        if (br === 1) clause++;
+        else if (br === 3) {
+          clause++;
+          sentence++;
+          lineTok = 0;
+        } else {
+          // "v2.1" and "e.g." do not end a sentence: only a mark before a space or the end, after more than one letter.
+          const nx = at + 1 < n ? text.charCodeAt(at + 1) : 32;
+          if ((nx === 32 || nx === 10 || nx === 9 || nx === 13) && !(c0 === 46 && prevLetter && at === prevEnd + 1)) {
+            clause++;
+            sentence++;
+          }
+        }
+      }
       at++;
       continue;
     }
@@ -291,12 +382,23 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       const seconds = PAIRS.get(prevState)!;
       if (seconds.firstChars.has(c0)) bits |= secondConcepts(seconds, text.slice(start, at));
     }
+    // "do not send", "never delete": a prohibition, not the action.
+    if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
     if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
-    starts.push(start);
+    if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
+      if (flags & TOKEN_FLAG.SPEECH) lastSpeech = i;
+      // In a user's own message a greeting addresses the model ("Hello, you must..."); in a document, its human readers.
+      if (flags & TOKEN_FLAG.HUMAN && lineTok < HUMAN_REACH && indirect) lastHuman = i;
+      if (flags & TOKEN_FLAG.DESCRIBE && described[described.length - 1] !== sentence) described.push(sentence);
+    }
+    // "Note to / for ...": a new addressee; the greeting above no longer says who reads what follows.
+    if (bits & C.TO && prevBits & C.NOTE && !(flags & TOKEN_FLAG.HUMAN)) lastHuman = -1_000_000;
+    lineTok++;
+    starts[i & (STARTS_RING - 1)] = start;
     prevState = st;
     prevFlags = flags;
     prev2Bits = prevBits;
@@ -305,10 +407,15 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (bits !== 0) {
       all |= bits;
       if (ev) {
-        for (let rest = bits; rest !== 0; rest &= rest - 1) last[31 - Math.clz32(rest & -rest)] = i;
+        for (let rest = bits; rest !== 0; rest &= rest - 1) {
+          const b = 31 - Math.clz32(rest & -rest);
+          last[b] = i;
+          lastClause[b] = clause;
+        }
         // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
         let lo = 0;
         let hi = 0;
+        if (bits & C.OVR) ovrReported = i - lastSpeech <= SPEECH_REACH && last[BIT_YOU]! < lastSpeech;
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           lo |= RULES_LO[b]!;
@@ -318,31 +425,101 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
           for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
             const k = word * 32 + (31 - Math.clz32(set & -set));
             const r = RULES[k]!;
-            const w = indirect ? r.chunk : r.direct;
-            if (w <= 0 || bestWeight[k]! >= w) continue;
+            let w = indirect ? r.chunk : r.direct;
+            if (w <= 0 || (bestWeight[k]! >= w && bestSentence[k] === sentence)) continue;
             // The rule fires on the token that completes it: every group seen within the window.
             let ok = true;
             let from = i;
-            for (const idx of r.bitsOf) {
+            let verbAt = 0;
+            let verbClause = 0;
+            for (let g = 0; g < r.bitsOf.length; g++) {
+              const idx = r.bitsOf[g]!;
               let newest = -1_000_000;
-              for (const b of idx) if (last[b]! > newest) newest = last[b]!;
+              let newestBit = 0;
+              for (const b of idx) {
+                if (last[b]! > newest) {
+                  newest = last[b]!;
+                  newestBit = b;
+                }
+              }
               if (newest < i - r.window) {
+                ok = false;
+                break;
+              }
+              if (g === 0) {
+                verbAt = newest;
+                verbClause = lastClause[newestBit]!;
+              } else if (newest < verbAt && r.sameClause.includes(g) && lastClause[newestBit] !== verbClause) {
+                // What comes before the verb counts only in the verb's own clause ("Exam instructions: ignore question 4").
                 ok = false;
                 break;
               }
               if (newest < from) from = newest;
             }
             if (!ok) continue;
-            bestWeight[k] = w;
-            const s = starts[from] ?? start;
-            put(ev, { id: r.id, group: r.group, family: r.family, weight: w, match: text.slice(s, at).slice(0, 200), variant });
+            const given = notGiven(r, i, last, lastHuman, ovrReported, from);
+            w *= given;
+            if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
+            if (w > bestWeight[k]!) bestWeight[k] = w;
+            bestSentence[k] = sentence;
+            const s = starts[from & (STARTS_RING - 1)]!;
+            fired.push({ rule: r, weight: w, given: given === 1, sentence, match: text.slice(s, at).slice(0, 200) });
           }
         }
       }
     }
+    prevLetter = at - start === 1 && c0 >= 97;
+    prevEnd = at - 1;
     i++;
   }
+  if (ev) {
+    for (const f of fired) {
+      const isDescribed = described.includes(f.sentence);
+      // Evidence that is described, reported or addressed to people is one piece of evidence however many rules it completes.
+      const given = f.given && !isDescribed;
+      put(ev, { id: f.rule.id, group: given ? f.rule.group : 'not-given', family: f.rule.family, weight: isDescribed ? f.weight * NOT_GIVEN : f.weight, match: f.match, variant });
+    }
+  }
   return all;
+}
+
+/** A rule that fired during the token pass, before the sentences about attacks are known. */
+interface Fired {
+  rule: Rule;
+  weight: number;
+  /** Not reported and not addressed to people. */
+  given: boolean;
+  sentence: number;
+  match: string;
+}
+
+/**
+ * 1, or `NOT_GIVEN` when the discard a rule found is not an instruction given to whoever reads the
+ * text (a sentence with a word about attacks, "an attacker may tell the assistant to...", is judged
+ * at the end of the pass):
+ * - reported: a speech verb shortly before the discard verb, with no "you" between them ("my manager
+ *   said to ignore the old guide"; "he said you should ignore..." is still addressed to the model);
+ * - addressed to people: the newest addressee before the discard verb is a greeting or group of
+ *   people opening a line ("Dear parents, please ignore the previous instructions"), and no model
+ *   was named since.
+ */
+function notGiven(r: Rule, i: number, last: Int32Array, lastHuman: number, ovrReported: boolean, from: number): number {
+  if (!r.discards) return lastHuman >= 0 && lastHuman <= from && last[BIT_AI]! < lastHuman ? NOT_GIVEN : 1;
+  const ovr = last[BIT_OVR]!;
+  if (ovr < 0 || ovr > i) return 1;
+  if (ovrReported) return NOT_GIVEN;
+  if (lastHuman >= 0 && lastHuman <= ovr && last[BIT_AI]! < lastHuman) return NOT_GIVEN;
+  return 1;
+}
+
+/** Some token rule fired, and every one that did was described, reported or addressed to people; nothing structural fired. */
+function onlyNotGiven(ev: Evidence): boolean {
+  let some = false;
+  for (const h of ev.best.values()) {
+    if (h.group !== 'not-given') return false;
+    some = true;
+  }
+  return some;
 }
 
 /** The carrier starts with a task verb ("Provide a list of...", "Ensure that the following code..."). */
@@ -389,7 +566,7 @@ const CARRIER_WEIGHT: Readonly<Record<Carrier['kind'], number>> = {
  */
 export function scoreInjection(raw: string, indirect: boolean, model: InjectionModel | null = shippedModel()): InjectionScore {
   const ev: Evidence = { best: new Map() };
-  const { text, decoded } = scanText(raw);
+  const { text, decoded } = scanText(raw, !indirect);
   const scorer = model ? scorerFor(model) : null;
   scorer?.begin(indirect);
   runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
@@ -404,7 +581,9 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
     // An instruction that only reads once decoded: the obfuscation itself is evidence.
     if (strong) put(ev, { id: 'obfuscated-payload', family: 'OBFUSCATION', weight: 0.4, match: strong.match, variant: decoded.join('+') });
   }
-  const learned = scorer ? learnedWeight(scorer.probability()) : 0;
+  let learned = scorer ? learnedWeight(scorer.probability()) : 0;
+  // The learned layer reads the same words as the rules: when all the rules found is described, reported or addressed to people, so is what it read.
+  if (learned > 0 && onlyNotGiven(ev)) learned *= NOT_GIVEN;
   if (learned > 0) put(ev, { id: 'learned', family: 'LEARNED', weight: learned, match: '', variant: 'model' });
   const hits = [...ev.best.values()].sort((a, b) => b.weight - a.weight);
   let keep = 1;
@@ -423,7 +602,7 @@ const featureSink = new FeatureSink();
 /** The learned layer's feature buckets for a raw text (training and evaluation). */
 export function featuresOf(raw: string, indirect: boolean): Uint32Array {
   const out: number[] = [];
-  featureSink.begin(indirect, null, out);
-  runBehaviours(scanText(raw).text, indirect, 'plain', { best: new Map() }, featureSink);
+  featureSink.begin(indirect, out);
+  runBehaviours(scanText(raw, !indirect).text, indirect, 'plain', { best: new Map() }, featureSink);
   return Uint32Array.from(out);
 }

@@ -65,23 +65,36 @@ const MAX_TOKENS = 4000;
  * has weights (scoring), or collected (training and evaluation).
  */
 export class FeatureSink {
-  private readonly stamp = new Uint32Array(DIM);
+  /**
+   * Per bucket, interleaved in one buffer: `[2f]` the stamp of the last text that had bucket f, and
+   * (as float32) `[2f + 1]` its weight. A token's lookup then touches one cache line, not two
+   * arrays of 1 MB each.
+   */
+  private readonly cells: Uint32Array;
+  private readonly weights: Float32Array | null;
   private gen = 0;
   private prevHash = 0;
   /** The concept bits of the last concept tokens, oldest first: the last 8, plus the current token's. */
   private readonly recent = new Int8Array(8 + 32);
   private recentLen = 0;
   private n = 0;
-  private weights: Float32Array | null = null;
   private collected: number[] | null = null;
   /** Sum of the weights of the distinct buckets, and how many there were. */
   sum = 0;
   count = 0;
 
-  /** Starts a text: with `weights` the sink sums them, else it collects the buckets into `out`. */
-  begin(indirect: boolean, weights: Float32Array | null, out: number[] | null = null): void {
+  /** With `weights` (one per bucket) the sink sums them; without, it collects the buckets (`begin`'s `out`). */
+  constructor(weights: Float32Array | null = null) {
+    const buf = new ArrayBuffer(DIM * 8);
+    this.cells = new Uint32Array(buf);
+    this.weights = weights ? new Float32Array(buf) : null;
+    if (weights && this.weights) for (let f = 0; f < DIM && f < weights.length; f++) this.weights[2 * f + 1] = weights[f]!;
+  }
+
+  /** Starts a text; a collecting sink appends the distinct buckets to `out`. */
+  begin(indirect: boolean, out: number[] | null = null): void {
     if (++this.gen === 0xffffffff) {
-      this.stamp.fill(0);
+      for (let k = 0; k < this.cells.length; k += 2) this.cells[k] = 0;
       this.gen = 1;
     }
     this.prevHash = 0;
@@ -89,16 +102,16 @@ export class FeatureSink {
     this.n = 0;
     this.sum = 0;
     this.count = 0;
-    this.weights = weights;
     this.collected = out;
     this.add(indirect ? HASH_CHUNK : HASH_DIRECT);
   }
 
   private add(f: number): void {
-    if (this.stamp[f] === this.gen) return;
-    this.stamp[f] = this.gen;
+    const k = f << 1;
+    if (this.cells[k] === this.gen) return;
+    this.cells[k] = this.gen;
     this.count++;
-    if (this.weights) this.sum += this.weights[f]!;
+    if (this.weights) this.sum += this.weights[k + 1]!;
     else this.collected?.push(f);
   }
 
@@ -108,6 +121,7 @@ export class FeatureSink {
     this.add(h & MASK);
     if (this.prevHash !== 0) this.add(mix(this.prevHash, h) & MASK);
     this.prevHash = h;
+    if (bits === 0) return;
     for (let rest = bits; rest !== 0; rest &= rest - 1) {
       const b = 31 - Math.clz32(rest & -rest);
       this.add(CONCEPT_HASH[b]!);
@@ -126,11 +140,13 @@ export class FeatureSink {
 
 /** Scores features as the token pass emits them (no allocation per feature). */
 export class ModelScorer {
-  readonly sink = new FeatureSink();
-  constructor(private readonly model: InjectionModel) {}
+  readonly sink: FeatureSink;
+  constructor(private readonly model: InjectionModel) {
+    this.sink = new FeatureSink(model.weights);
+  }
 
   begin(indirect: boolean): void {
-    this.sink.begin(indirect, this.model.weights);
+    this.sink.begin(indirect);
   }
 
   probability(): number {
@@ -172,7 +188,7 @@ export function shippedModel(): InjectionModel | null {
   return SHIPPED;
 }
 
-/** A scorer for a model (the shipped model's scorer is kept: its 1 MB stamp array is allocated once). */
+/** A scorer for a model (the shipped model's scorer is kept: its 2 MB of stamps and weights are allocated once). */
 export function scorerFor(model: InjectionModel): ModelScorer {
   if (model === SHIPPED) return (shippedScorer ??= new ModelScorer(model));
   return new ModelScorer(model);

@@ -80,7 +80,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     "content policy" "usage policy" "safety training"
     restrict filtre filtro filtros limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
   NEG: `skip= without no= not= zero= free= none= sans= aucun aucune sin= ningun ninguna ohne= keine kein= senza= nessun nessuna sem= nenhum nenhuma`,
-  PERSONA: `pretend roleplay role-play imagine hypothetic fiction fictional simulat character persona "act as" "play a" "you are now" "stay as"
+  PERSONA: `pretend roleplay role-play imagine hypothetic fiction fictional simulat character persona= personas= "act as" "play a" "you are now" "stay as"
     "speak as" "respond as" "answer as" "in character" "villain" "grandmother" "grandma"
     imagin finge actua actue spiel= game= "sei ora" "tu es" "eres ahora" "du bist" "voce e"`,
   HARM: `bomb explosive meth methamphetamine weapon malware ransomware keylogger poison nerve bioweapon "activation key" "activation keys" "license key" "serial key" hack= hacking
@@ -219,15 +219,41 @@ export const TOKEN_FLAG = {
   TO: 8,
   /** A modal verb: "can summarise" describes what an assistant does; "summarising this" addresses one at work. */
   MODAL: 16,
+  /** A verb of speech ("said", "told", "asked"): "my manager said to ignore the old guide" reports an instruction given to people. */
+  SPEECH: 32,
+  /** A greeting or a group of people opening a line ("Dear parents,", "Hi team", "Reviewers:"): what follows is addressed to people. */
+  HUMAN: 64,
+  /** A word that discusses attacks ("attacker", "malicious", "phishing"): the sentence describes an attack rather than making one. */
+  DESCRIBE: 128,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
 export const VOCATIVES: readonly string[] = ['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot'];
 /** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
-export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n'];
+export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n', 'no', 'nunca', 'nie', 'niemals'];
 
 /** Modal verbs (EN, FR, ES, DE, PT, IT) before a verb of processing: a description of the assistant's abilities. */
 export const MODALS: readonly string[] = ['can', 'cannot', 'could', 'will', 'would', 'may', 'might', 'peut', 'peuvent', 'puede', 'pueden', 'kann', 'konnen', 'pode', 'podem', 'puo', 'possono'];
+
+/** Verbs of speech (EN, FR, ES, DE, PT, IT), past and present, that report what someone told people to do. */
+export const SPEECH_VERBS: readonly string[] = `said says told tells asked asks wrote writes mentioned explained reminded instructed suggested dit
+  disait demande demandait rappele ecrit explique dijo dice dicen pidio pide escribio recordo comento
+  sagte sagt meinte meint bat schrieb erklarte disse diz pediu pede escreveu lembrou detto chiesto
+  scritto ricordato spiegato`.split(/\s+/);
+/** Greetings and groups of people that open a message or a line addressed to people. */
+export const HUMAN_ADDRESS: readonly string[] = `dear hi hello hey team everyone folks colleagues parents students staff employees reviewers
+  volunteers members residents guests participants attendees applicants candidates contributors
+  maintainers cher chers chere cheres bonjour bonsoir salut collegues equipe etudiants parents membres
+  madame monsieur estimado estimados estimada estimadas querido queridos hola equipo companeros
+  alumnos clientes vecinos liebe lieber hallo kollegen kolleginnen mitarbeitende mitarbeiter eltern
+  studierende geehrte geehrter caro cara cari care ciao salve buongiorno colleghi studenti genitori
+  condomini gentili caros caras ola colegas formandos alunos prezados prezado prezada`.split(/\s+/);
+/** Words that discuss attacks: a sentence holding one describes an attack (a policy, a report, a lesson). */
+export const DESCRIBE_WORDS: readonly string[] = `attacker attackers adversary adversaries malicious phishing injection injections threat threats
+  scammer scammers fraudster fraudsters redteam attaquant attaquants malveillant malveillante
+  malveillants hameconnage menace atacante atacantes malicioso maliciosa maliciosos amenaza inyeccion
+  angreifer bosartig bosartige bosartigen schadlich bedrohung maliciosas ameaca injecao attaccante
+  attaccanti malevolo malevola dannoso minaccia iniezione`.split(/\s+/);
 
 /** Symbol of a token character: a-z 0..25, 0-9 26..35, else -1. */
 export const TOKEN_SYMBOL: Int8Array = (() => {
@@ -305,6 +331,9 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(NEGATORS, TOKEN_FLAG.NEGATOR);
   flag(['to'], TOKEN_FLAG.TO);
   flag(MODALS, TOKEN_FLAG.MODAL);
+  flag(SPEECH_VERBS, TOKEN_FLAG.SPEECH);
+  flag(HUMAN_ADDRESS, TOKEN_FLAG.HUMAN);
+  flag(DESCRIBE_WORDS, TOKEN_FLAG.DESCRIBE);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags), pairs };
 }
 

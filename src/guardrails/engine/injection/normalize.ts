@@ -114,13 +114,16 @@ export function textShape(t: string): TextShape {
   let runStart = -1;
   let letters = 0;
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? t.charCodeAt(i) : 32;
+    let c = i < n ? t.charCodeAt(i) : 32;
     if (isLower(c)) {
       if (runStart < 0) {
         runStart = i;
         letters = 0;
       }
-      letters++;
+      // The rest of the letters of this word, in a tight loop.
+      const from = i;
+      while (i + 1 < n && isLower((c = t.charCodeAt(i + 1)))) i++;
+      letters += i - from + 1;
       continue;
     }
     if (c < 128 && LEET_CHAR[c] === 1) {
@@ -322,10 +325,16 @@ export function decodeBase64Runs(text: string): string[] {
   const n = text.length;
   for (let i = 0; i < n && out.length < 8;) {
     // A run of 16 starting anywhere in [i, i + 15] covers i + 15: when that character is not base64, skip past it.
-    if (i + 15 < n && !isB64(text.charCodeAt(i + 15))) {
+    // No run of 16 fits in what is left.
+    if (i + 15 >= n) break;
+    if (!isB64(text.charCodeAt(i + 15))) {
       i += 16;
       continue;
     }
+    // The run holding i + 15 starts at s; the runs that start before it end before s, shorter than 16: go to s.
+    let s = i + 15;
+    while (s > i && isB64(text.charCodeAt(s - 1))) s--;
+    i = s;
     if (!isB64(text.charCodeAt(i))) {
       i++;
       continue;

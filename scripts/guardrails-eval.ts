@@ -192,6 +192,8 @@ function main(): void {
   if (independent2.length > 0) {
     const ind2 = independent2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
     console.log(`\n${ratesTable('INDEPENDENT2 set (person vs model addressed; aggregate only), rules + shipped model', ind2)}`);
+    const ind2Rules = independent2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+    console.log(`\n${ratesTable('INDEPENDENT2 set, rules only', ind2Rules)}`);
   }
 
   // Leave-one-family-out: the learned layer is retrained without the family it then scores.

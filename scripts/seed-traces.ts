@@ -2,7 +2,9 @@
  * Writes N realistic synthetic traces through the real write path (validation, the trace writer's
  * batches, the rollups in the same transaction), with a progress bar:
  *
- *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 2000] [--writers 2] [--spool <dir>]
+ *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 2000] [--writers 2] [--spool <dir>] [--path copy|insert]
+ *
+ * `--path insert` writes with the one-INSERT path (PGlite's, and PostgreSQL's before COPY), to compare.
  *
  * Uses DATABASE_URL (else PGlite in DATA_DIR) like the service. Traces end now and go back `--days`.
  */
@@ -11,7 +13,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { TraceWriter } from '../src/traces';
+import { TraceWriter, writeTraceBatchInsert, type TraceWriterOptions } from '../src/traces';
 import { openDatabase } from './db-cli';
 import { syntheticTraces } from './synthetic-traces';
 
@@ -27,12 +29,14 @@ export interface SeedOptions {
   end?: Date;
   /** Durable spool folder (as the service's `TRACE_SPOOL_DIR`): each trace is appended there before it is queued. Unset: no spool. */
   spoolDir?: string;
+  /** The batch write (default: the writer's, COPY on PostgreSQL); the benchmark passes the INSERT path to compare. */
+  writeBatch?: TraceWriterOptions['writeBatch'];
   /** Called with the records written so far. */
   progress?: (done: number) => void;
 }
 
 /** CPU seconds (user + system) the PostgreSQL backends of this database used so far; null when the server is not on this machine. */
-async function backendCpuSeconds(ds: DataSource): Promise<number | null> {
+export async function backendCpuSeconds(ds: DataSource): Promise<number | null> {
   try {
     const rows: Array<{ pid: number }> = await ds.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
     const tick = 100; // USER_HZ on Linux
@@ -65,7 +69,10 @@ export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<SeedRe
   const logger = pino({ level: 'warn' });
   const batch = o.batch ?? 2000;
   const isPg = ds.options.type === 'postgres' && 'url' in ds.options && Boolean(ds.options.url);
-  const writers = Array.from({ length: o.writers ?? (isPg ? 2 : 1) }, () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20, spoolDir: o.spoolDir }));
+  const writers = Array.from(
+    { length: o.writers ?? (isPg ? 2 : 1) },
+    () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20, spoolDir: o.spoolDir, writeBatch: o.writeBatch }),
+  );
   const end = o.end ?? new Date();
   const start = new Date(end.getTime() - (o.days ?? 30) * 86_400_000);
   // Open the writers' connections first, so their backends are counted from the start.
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
       batch: arg('batch') ? Number(arg('batch')) : undefined,
       writers: arg('writers') ? Number(arg('writers')) : undefined,
       spoolDir: arg('spool'),
+      writeBatch: arg('path') === 'insert' ? writeTraceBatchInsert : undefined,
       progress: (done) => bar.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - t0) / 1000)) }),
     });
     bar.stop();

@@ -25,7 +25,7 @@ export {
   stageCostSchema,
 } from './trace-record';
 export { tracesModule } from './traces.module';
-export { writeTraceBatch } from './trace-writer';
+export { writeTraceBatch, writeTraceBatchCopy, writeTraceBatchInsert } from './trace-writer';
 export { rebuildRollups } from './rollup-rebuild';
 export { sketchKey, sketchValue, sketchQuantile, SKETCH_RELATIVE_ACCURACY, rollupDeltas, type SketchBins, type WrittenRecord } from './trace-rollups';
 export * from './clickhouse';

@@ -125,18 +125,6 @@ export interface GuardrailRollupDelta extends RollupDims {
 export const LATENCY_DIMS = ['', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key'] as const;
 export type LatencyDim = (typeof LATENCY_DIMS)[number];
 
-function latencyDims(r: ValidTraceRecord): Array<[LatencyDim, string | null]> {
-  return [
-    ['', null],
-    ['prompt', r.prompt],
-    ['prompt_version', r.promptVersion === null ? null : String(r.promptVersion)],
-    ['label', r.label],
-    ['model_id', r.modelId],
-    ['route_rule', r.routeRule ?? null],
-    ['api_key', r.apiKey],
-  ];
-}
-
 /** One row of `trace_latency_rollups_<level>`, as a delta to add. */
 export interface LatencyRollupDelta {
   bucket: Date;
@@ -234,46 +222,166 @@ export function guardrailTriggers(r: ValidTraceRecord): Map<string, { policy: st
   return out;
 }
 
-/** Folds written records into rollup deltas (pure; one delta per distinct hour × dimensions). */
-export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): RollupDeltas {
-  const size = ROLLUP_LEVELS[level];
-  const rollups = new Map<string, RollupDelta>();
-  const guardrails = new Map<string, GuardrailRollupDelta>();
-  const latency = new Map<string, LatencyRollupDelta>();
+/** A delta with the key it sorts by (bucket, then the dimensions: `${bucket}${SEP}${dimsKey}`). */
+interface Keyed<T> {
+  key: string;
+  /** The rolled-up dimensions as one string (`dimsKey`), shared by a record's deltas at every level. */
+  dims: string;
+  delta: T;
+}
+
+/**
+ * A delta of these dimensions with zero sums. Written out field by field: V8 (Node 20) copies a
+ * spread of a many-field object (`{ ...dims, requests: 0, ... }`) tens of µs at a time, which was
+ * most of the writer's CPU per trace.
+ */
+const emptySums = (dims: RollupDims): RollupDelta => ({
+  bucket: dims.bucket,
+  prompt: dims.prompt,
+  promptVersion: dims.promptVersion,
+  label: dims.label,
+  modelId: dims.modelId,
+  routeRule: dims.routeRule,
+  apiKey: dims.apiKey,
+  status: dims.status,
+  cached: dims.cached,
+  source: dims.source,
+  requests: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costMicros: 0,
+  costSystemMicros: 0,
+  costContextMicros: 0,
+  costHistoryMicros: 0,
+  costInputMicros: 0,
+  costOutputMicros: 0,
+  costCacheReadMicros: 0,
+  costCacheWriteMicros: 0,
+  savedMicros: 0,
+  latencyCount: 0,
+  latencySum: 0,
+  latencyBins: new Map(),
+  ttftBins: new Map(),
+});
+
+/** A guardrail delta of these dimensions and trigger, with zero counts (field by field: see `emptySums`). */
+const guardrailDelta = (d: RollupDims, policy: string, kind: string | null, direction: string): GuardrailRollupDelta => ({
+  bucket: d.bucket,
+  prompt: d.prompt,
+  promptVersion: d.promptVersion,
+  label: d.label,
+  modelId: d.modelId,
+  routeRule: d.routeRule,
+  apiKey: d.apiKey,
+  status: d.status,
+  cached: d.cached,
+  source: d.source,
+  policy,
+  kind,
+  direction,
+  triggered: 0,
+  blocked: 0,
+  anonymized: 0,
+});
+
+const mergeBins = (into: SketchBins, from: SketchBins) => {
+  for (const [k, n] of from) into.set(k, (into.get(k) ?? 0) + n);
+};
+
+/** Adds the sums and bins of `d` to `into` (a delta of the same dimensions, at a coarser bucket). */
+function addDelta(into: RollupDelta, d: RollupDelta): void {
+  into.requests += d.requests;
+  into.inputTokens += d.inputTokens;
+  into.outputTokens += d.outputTokens;
+  into.cacheReadTokens += d.cacheReadTokens;
+  into.cacheWriteTokens += d.cacheWriteTokens;
+  into.costMicros += d.costMicros;
+  into.costSystemMicros += d.costSystemMicros;
+  into.costContextMicros += d.costContextMicros;
+  into.costHistoryMicros += d.costHistoryMicros;
+  into.costInputMicros += d.costInputMicros;
+  into.costOutputMicros += d.costOutputMicros;
+  into.costCacheReadMicros += d.costCacheReadMicros;
+  into.costCacheWriteMicros += d.costCacheWriteMicros;
+  into.savedMicros += d.savedMicros;
+  into.latencyCount += d.latencyCount;
+  into.latencySum += d.latencySum;
+  mergeBins(into.latencyBins, d.latencyBins);
+  mergeBins(into.ttftBins, d.ttftBins);
+}
+
+/** The value of each single dimension (`LATENCY_DIMS`) of a rollup delta, as text. */
+function latencyValues(d: RollupDims): Array<[LatencyDim, string | null]> {
+  return [
+    ['', null],
+    ['prompt', d.prompt],
+    ['prompt_version', d.promptVersion === null ? null : String(d.promptVersion)],
+    ['label', d.label],
+    ['model_id', d.modelId],
+    ['route_rule', d.routeRule],
+    ['api_key', d.apiKey],
+  ];
+}
+
+const byKey = <T>(xs: Iterable<Keyed<T>>): T[] => [...xs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.delta);
+
+/**
+ * The latency deltas of one level, merged from its rollup deltas (a trace's latency counts in the
+ * latency row of each single dimension exactly as in the rollup row of all its dimensions).
+ */
+function latencyFromRollups(rollups: Iterable<Keyed<RollupDelta>>): Keyed<LatencyRollupDelta>[] {
+  const latency = new Map<string, Keyed<LatencyRollupDelta>>();
+  for (const { delta: d } of rollups) {
+    if (!d.latencyBins.size && !d.ttftBins.size) continue;
+    const at = d.bucket.getTime();
+    for (const [dim, value] of latencyValues(d)) {
+      const lk = `${at}${SEP}${d.source}${SEP}${dim}${SEP}${part(value)}`;
+      let l = latency.get(lk);
+      if (!l) {
+        l = { key: lk, dims: '', delta: { bucket: d.bucket, source: d.source, dim, value, latencyBins: new Map(), ttftBins: new Map() } };
+        latency.set(lk, l);
+      }
+      mergeBins(l.delta.latencyBins, d.latencyBins);
+      mergeBins(l.delta.ttftBins, d.ttftBins);
+    }
+  }
+  return [...latency.values()];
+}
+
+/**
+ * Folds written records into the rollup deltas of every level (pure). Each record is folded once,
+ * into its hour; the daily deltas are the hourly ones merged by day, and the latency deltas of a
+ * level are its rollup deltas merged per single dimension: per-record work does not grow with the
+ * levels and dimensions, only per-delta work does (a batch has far fewer deltas than records).
+ * Each list is in key order (bucket, then dimensions), so concurrent writers lock shared rows in
+ * the same order.
+ */
+export function batchRollupDeltas(rows: WrittenRecord[]): Record<RollupLevel, RollupDeltas> {
+  const hour = ROLLUP_LEVELS.hourly;
+  const day = ROLLUP_LEVELS.daily;
+  const hourly = new Map<string, Keyed<RollupDelta>>();
+  const hourlyGuardrails = new Map<string, Keyed<GuardrailRollupDelta> & { trigger: string }>();
   for (const w of rows) {
     const r = w.record;
-    const bucket = Math.floor((r.createdAt ?? w.at).getTime() / size) * size;
-    const key = `${bucket}${SEP}${dimsKey(r)}`;
-    let d = rollups.get(key);
-    if (!d) {
-      d = {
-        ...dimsOf(r, bucket),
-        requests: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        costMicros: 0,
-        costSystemMicros: 0,
-        costContextMicros: 0,
-        costHistoryMicros: 0,
-        costInputMicros: 0,
-        costOutputMicros: 0,
-        costCacheReadMicros: 0,
-        costCacheWriteMicros: 0,
-        savedMicros: 0,
-        latencyCount: 0,
-        latencySum: 0,
-        latencyBins: new Map(),
-        ttftBins: new Map(),
-      };
-      rollups.set(key, d);
+    const bucket = Math.floor((r.createdAt ?? w.at).getTime() / hour) * hour;
+    const dims = dimsKey(r);
+    const key = `${bucket}${SEP}${dims}`;
+    let k = hourly.get(key);
+    if (!k) {
+      k = { key, dims, delta: emptySums(dimsOf(r, bucket)) };
+      hourly.set(key, k);
     }
+    const d = k.delta;
     d.requests++;
-    d.inputTokens += r.usage?.inputTokens ?? 0;
-    d.outputTokens += r.usage?.outputTokens ?? 0;
-    d.cacheReadTokens += r.usage?.cacheReadTokens ?? 0;
-    d.cacheWriteTokens += r.usage?.cacheWriteTokens ?? 0;
+    const u = r.usage;
+    if (u) {
+      d.inputTokens += u.inputTokens;
+      d.outputTokens += u.outputTokens;
+      d.cacheReadTokens += u.cacheReadTokens;
+      d.cacheWriteTokens += u.cacheWriteTokens;
+    }
     d.costMicros += r.costMicros;
     const s = r.costByStage;
     if (s) {
@@ -292,34 +400,74 @@ export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly
       addBin(d.latencyBins, r.latencyMs);
     }
     if (r.ttftMs !== null) addBin(d.ttftBins, r.ttftMs);
-    if (r.latencyMs !== null || r.ttftMs !== null) {
-      for (const [dim, value] of latencyDims(r)) {
-        const lk = `${bucket}${SEP}${r.source}${SEP}${dim}${SEP}${part(value)}`;
-        let l = latency.get(lk);
-        if (!l) {
-          l = { bucket: new Date(bucket), source: r.source, dim, value, latencyBins: new Map(), ttftBins: new Map() };
-          latency.set(lk, l);
-        }
-        if (r.latencyMs !== null) addBin(l.latencyBins, r.latencyMs);
-        if (r.ttftMs !== null) addBin(l.ttftBins, r.ttftMs);
-      }
-    }
     if (!r.guardrailEvents.length) continue;
     for (const [tk, t] of guardrailTriggers(r)) {
       const gk = `${key}${SEP}${tk}`;
-      let g = guardrails.get(gk);
+      let g = hourlyGuardrails.get(gk);
       if (!g) {
-        g = { ...dimsOf(r, bucket), policy: t.policy, kind: t.kind, direction: t.direction, triggered: 0, blocked: 0, anonymized: 0 };
-        guardrails.set(gk, g);
+        g = {
+          key: gk,
+          dims,
+          trigger: tk,
+          delta: guardrailDelta(dimsOf(r, bucket), t.policy, t.kind, t.direction),
+        };
+        hourlyGuardrails.set(gk, g);
       }
-      g.triggered++;
-      if (t.blocked) g.blocked++;
-      if (t.anonymized) g.anonymized++;
+      g.delta.triggered++;
+      if (t.blocked) g.delta.blocked++;
+      if (t.anonymized) g.delta.anonymized++;
     }
   }
-  // Sorted by key: concurrent writers then lock the rows they share in the same order (no deadlock).
-  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  return { rollups: sorted(rollups), guardrails: sorted(guardrails), latency: sorted(latency) };
+  // Days from hours.
+  const daily = new Map<string, Keyed<RollupDelta>>();
+  for (const h of hourly.values()) {
+    const at = Math.floor(h.delta.bucket.getTime() / day) * day;
+    const key = `${at}${SEP}${h.dims}`;
+    let k = daily.get(key);
+    if (!k) {
+      k = { key, dims: h.dims, delta: emptySums(dimsOfDelta(h.delta, new Date(at))) };
+      daily.set(key, k);
+    }
+    addDelta(k.delta, h.delta);
+  }
+  const dailyGuardrails = new Map<string, Keyed<GuardrailRollupDelta>>();
+  for (const h of hourlyGuardrails.values()) {
+    const at = Math.floor(h.delta.bucket.getTime() / day) * day;
+    const key = `${at}${SEP}${h.dims}${SEP}${h.trigger}`;
+    let g = dailyGuardrails.get(key);
+    if (!g) {
+      g = { key, dims: h.dims, delta: guardrailDelta(dimsOfDelta(h.delta, new Date(at)), h.delta.policy, h.delta.kind, h.delta.direction) };
+      dailyGuardrails.set(key, g);
+    }
+    g.delta.triggered += h.delta.triggered;
+    g.delta.blocked += h.delta.blocked;
+    g.delta.anonymized += h.delta.anonymized;
+  }
+  return {
+    hourly: { rollups: byKey(hourly.values()), guardrails: byKey(hourlyGuardrails.values()), latency: byKey(latencyFromRollups(hourly.values())) },
+    daily: { rollups: byKey(daily.values()), guardrails: byKey(dailyGuardrails.values()), latency: byKey(latencyFromRollups(daily.values())) },
+  };
+}
+
+/** The dimensions of a delta (a copy, without its sums), at another bucket. */
+function dimsOfDelta(d: RollupDims, bucket: Date): RollupDims {
+  return {
+    bucket,
+    prompt: d.prompt,
+    promptVersion: d.promptVersion,
+    label: d.label,
+    modelId: d.modelId,
+    routeRule: d.routeRule,
+    apiKey: d.apiKey,
+    status: d.status,
+    cached: d.cached,
+    source: d.source,
+  };
+}
+
+/** Folds written records into the rollup deltas of one level (see `batchRollupDeltas`). */
+export function rollupDeltas(rows: WrittenRecord[], level: RollupLevel = 'hourly'): RollupDeltas {
+  return batchRollupDeltas(rows)[level];
 }
 
 /** A rollup column: its name, SQL type, and the delta field it is read from (a `json_to_recordset` column). */
@@ -386,10 +534,17 @@ function fromJson(table: string, cells: Cell[], param: string): string {
   return `INSERT INTO ${table} AS r (${cols}) SELECT ${values} FROM json_to_recordset(${param}::json) AS x(${defs})`;
 }
 
+/**
+ * The stored bins of column `c` merged with the delta's. `trace_sketch_merge` costs tens of µs a
+ * call (it unnests, groups and rebuilds both objects), so an empty side (no time-to-first-token in
+ * a cached or failed combination; a bucket's first delta) skips it.
+ */
+const mergeBinsSql = (c: string) => `CASE WHEN EXCLUDED.${c} = '{}'::jsonb THEN r.${c} WHEN r.${c} = '{}'::jsonb THEN EXCLUDED.${c} ELSE trace_sketch_merge(r.${c}, EXCLUDED.${c}) END`;
+
 /** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged); the deltas are parameter `param`. */
 export function upsertRollupsStatement(level: RollupLevel, param = '$1'): string {
   const sums = SUM_CELLS.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`);
-  const bins = BIN_CELLS.map(([c]) => `${c} = trace_sketch_merge(r.${c}, EXCLUDED.${c})`);
+  const bins = BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`);
   return `${fromJson(`trace_rollups_${level}`, [...DIM_CELLS, ...SUM_CELLS, ...BIN_CELLS], param)}
     ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...bins].join(', ')}`;
 }
@@ -398,7 +553,7 @@ export function upsertRollupsStatement(level: RollupLevel, param = '$1'): string
 export function upsertLatencyRollupsStatement(level: RollupLevel, param = '$1'): string {
   const cells: Cell[] = [['bucket', 'timestamptz', 'bucket'], ['source', 'text', 'source'], ['dim', 'text', 'dim'], ['value', 'text', 'value'], ...BIN_CELLS];
   return `${fromJson(`trace_latency_rollups_${level}`, cells, param)}
-    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${BIN_CELLS.map(([c]) => `${c} = trace_sketch_merge(r.${c}, EXCLUDED.${c})`).join(', ')}`;
+    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`).join(', ')}`;
 }
 
 /** The upsert adding deltas to `trace_guardrail_rollups_<level>`; the deltas are parameter `param`. */

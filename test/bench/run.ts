@@ -10,6 +10,7 @@ import { benchOtelExport } from './otel.bench';
 import { benchAlerts } from './alerts.bench';
 import { benchOnlineEvals, benchRuleOffload } from './online-evals.bench';
 import { benchDashboard } from './dashboard.bench';
+import { benchIngest } from './ingest.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -61,6 +62,16 @@ async function main(): Promise<void> {
       databaseUrl: process.env.BENCH_DASHBOARD_DATABASE_URL,
       count: Number(process.env.BENCH_DASHBOARD_COUNT ?? 1_000_000),
       runs: Number(process.env.BENCH_RUNS ?? 10),
+    });
+  }
+  if (pick.has('ingest')) {
+    // BENCH=ingest: the trace writer's COPY path against its one-INSERT path, alternated on one fresh database (PostgreSQL).
+    await benchIngest({
+      serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      count: Number(process.env.BENCH_INGEST_COUNT ?? 50_000),
+      rounds: Number(process.env.BENCH_RUNS ?? 2),
+      batch: Number(process.env.BENCH_INGEST_BATCH ?? 2000),
+      eventRate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
     });
   }
   if (pick.has('analytics')) {

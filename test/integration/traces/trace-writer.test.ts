@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { TraceWriter, type TraceRecord, type TraceWriterOptions } from '../../../src/traces';
+import type { DataSource } from 'typeorm';
+import { TraceWriter, writeTraceBatch, type TraceRecord, type TraceWriterOptions, type WrittenRecord } from '../../../src/traces';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { clearTraceTables } from '../../helpers/trace-tables';
 import { traceRecord } from '../../fixtures/traces';
@@ -36,24 +36,23 @@ describe('TraceWriter', () => {
     return { w, metric };
   }
 
-  /** Counts the records of each batch INSERT the writer sends (one JSON parameter; and lets a test fail chosen ones). */
-  function spyInserts(fail?: (sql: string, params: unknown[], call: number) => boolean) {
-    const original = ds.query.bind(ds);
+  /**
+   * Counts the records of each batch write (whatever the path: COPY on PostgreSQL, the INSERT on
+   * PGlite), and lets a test fail chosen ones; pass `writeBatch` to the writer.
+   */
+  function spyInserts(fail?: (rows: WrittenRecord[], call: number) => boolean) {
     const inserts: number[] = [];
-    // The writer's statements run in a transaction: pass its query runner on.
-    jest.spyOn(ds, 'query').mockImplementation(async (sql: string, params?: unknown[], runner?: QueryRunner) => {
-      if (sql.startsWith('INSERT INTO traces')) {
-        inserts.push((JSON.parse(String(params?.[0])) as unknown[]).length);
-        if (fail?.(sql, params ?? [], inserts.length)) throw new Error('simulated database failure');
-      }
-      return original(sql, params, runner);
-    });
-    return inserts;
+    const writeBatch: TraceWriterOptions['writeBatch'] = async (db, rows) => {
+      inserts.push(rows.length);
+      if (fail?.(rows, inserts.length)) throw new Error('simulated database failure');
+      return writeTraceBatch(db, rows);
+    };
+    return { inserts, writeBatch };
   }
 
   it('writes records in multi-row batches: 450 records with batch size 200 take 3 INSERTs', async () => {
-    const { w, metric } = writer({ batchSize: 200, flushIntervalMs: 50 });
-    const inserts = spyInserts();
+    const { inserts, writeBatch } = spyInserts();
+    const { w, metric } = writer({ batchSize: 200, flushIntervalMs: 50, writeBatch });
     for (let i = 0; i < 450; i++) w.enqueue(traceRecord());
     await w.flush();
     expect(inserts).toEqual([200, 200, 50]);
@@ -63,8 +62,8 @@ describe('TraceWriter', () => {
   });
 
   it('writes a partial batch after the flush interval without being asked', async () => {
-    const { w } = writer({ batchSize: 200, flushIntervalMs: 20 });
-    const inserts = spyInserts();
+    const { inserts, writeBatch } = spyInserts();
+    const { w } = writer({ batchSize: 200, flushIntervalMs: 20, writeBatch });
     for (let i = 0; i < 7; i++) w.enqueue(traceRecord());
     expect(inserts).toEqual([]);
     for (let i = 0; i < 100 && (await count()) < 7; i++) await new Promise((r) => setTimeout(r, 20));
@@ -102,12 +101,12 @@ describe('TraceWriter', () => {
   });
 
   it('rejects an invalid record (logged, counted) without losing the rest of its batch', async () => {
-    const { w, metric } = writer();
+    const { inserts, writeBatch } = spyInserts();
+    const { w, metric } = writer({ writeBatch });
     const good = [traceRecord(), traceRecord(), traceRecord()];
     const unknownKey = traceRecord({ guardrailEvents: [{ direction: 'INPUT', action: 'BLOCKED', policy: 'p', findings: [], extra: 1 } as never] });
     const badId = traceRecord({ id: 'not-a-uuid' });
     const badSum = traceRecord({ costMicros: 5 });
-    const inserts = spyInserts();
     w.enqueue(good[0]!);
     w.enqueue(unknownKey);
     w.enqueue(good[1]!);
@@ -123,8 +122,8 @@ describe('TraceWriter', () => {
   });
 
   it('retries a failed batch once and then stores it', async () => {
-    const { w, metric } = writer({ retryDelayMs: 1 });
-    const inserts = spyInserts((_sql, _p, call) => call === 1);
+    const { inserts, writeBatch } = spyInserts((_rows, call) => call === 1);
+    const { w, metric } = writer({ retryDelayMs: 1, writeBatch });
     for (let i = 0; i < 10; i++) w.enqueue(traceRecord());
     await w.close();
     expect(inserts).toEqual([10, 10]);
@@ -134,8 +133,8 @@ describe('TraceWriter', () => {
 
   it('after a second failure writes the batch row by row, so one poisoned row loses only itself', async () => {
     const poison = randomUUID();
-    const { w, metric } = writer({ retryDelayMs: 1 });
-    const inserts = spyInserts((_sql, params) => String(params[0]).includes(poison));
+    const { inserts, writeBatch } = spyInserts((rows) => rows.some((r) => r.record.id === poison));
+    const { w, metric } = writer({ retryDelayMs: 1, writeBatch });
     for (let i = 0; i < 5; i++) w.enqueue(traceRecord(i === 2 ? { id: poison } : {}));
     await w.close();
     expect(inserts).toEqual([5, 5, 1, 1, 1, 1, 1]);

@@ -22,8 +22,8 @@ const bigint = { type: 'bigint' as const };
 @Index('ix_traces_model_id_created_at', ['modelId', 'createdAt'])
 @Index('ix_traces_api_key_created_at', ['apiKey', 'createdAt'])
 @Index('ix_traces_user_created_at', ['user', 'createdAt'])
-@Index('ix_traces_eval_run_id', ['evalRunId'])
-@Index('ix_traces_otel_trace_id', ['otelTraceId'])
+@Index('ix_traces_eval_run_id', ['evalRunId'], { where: '"eval_run_id" IS NOT NULL' })
+@Index('ix_traces_otel_trace_id', ['otelTraceId'], { where: '"otel_trace_id" IS NOT NULL' })
 export class Trace {
   @Field(() => ID)
   @PrimaryColumn('uuid')

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       count: Number(process.env.BENCH_INGEST_COUNT ?? 50_000),
       rounds: Number(process.env.BENCH_RUNS ?? 2),
-      batch: Number(process.env.BENCH_INGEST_BATCH ?? 2000),
+      batch: Number(process.env.BENCH_INGEST_BATCH ?? 5000),
       eventRate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
     });
   }

@@ -54,7 +54,12 @@ describe('the SQL of the trace ingest', () => {
     }
   });
 
-  it('the partial indexes on eval_run_id and otel_trace_id serve the filters that read them', async () => {
+  it('eval_run_id and otel_trace_id are indexed only where not null, and those partial indexes serve the filters that read them', async () => {
+    const defs: Array<{ name: string; def: string }> = await ds.query(
+      `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'traces' AND indexname IN ('ix_traces_eval_run_id', 'ix_traces_otel_trace_id') ORDER BY 1`,
+    );
+    expect(defs.map((d) => d.name)).toEqual(['ix_traces_eval_run_id', 'ix_traces_otel_trace_id']);
+    for (const d of defs) expect(d.def).toMatch(/WHERE \(\w+ IS NOT NULL\)/);
     const plan = async (where: string, value: string) => {
       const rows: Array<Record<string, string>> = await ds.transaction(async (m) => {
         await m.query('SET LOCAL enable_seqscan = off');

@@ -72,10 +72,10 @@ const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 /** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
-const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${CITY}${SEP})?${LOCALITY}`, 'gu');
+const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${CITY}${SEP})?${LOCALITY}`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
 const STREET_PART_MAX = 160;
-const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'gu');
+const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'uy');
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
 
 const ADDRESS_CONTEXT =
@@ -94,6 +94,57 @@ function trimLead(text: string, start: number, end: number): number {
   }
 }
 
+/** A low surrogate right after a high one: the middle of a character, where a `u` pattern never starts a match. */
+function midPair(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff;
+}
+
+/**
+ * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
+ * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
+ * with a comma, a line break, or spaces and tabs that run into a line break (and then matches from the
+ * first of those spaces exactly when it matches from any later one), so only those places are tried.
+ */
+function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
+  const end = Math.min(text.length, limit);
+  for (let i = pos; i < end; i++) {
+    const c = text.charCodeAt(i);
+    let at = -1;
+    if (c === 44) at = i;
+    else if (c === 10) {
+      at = i;
+      while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
+    } else continue;
+    LOCALITY_ANCHOR_RE.lastIndex = at;
+    const m = LOCALITY_ANCHOR_RE.exec(text);
+    if (m !== null) return m;
+  }
+  return null;
+}
+
+/**
+ * The first match of the sticky `STREET_RE` starting in [pos, limit), as a global search from `pos`
+ * finds it. Every form opens with a digit or a capital, not right after a letter, digit, `_`, `.` or
+ * `-`: only such places are tried (any non-ASCII character counts as a possible capital).
+ */
+function nextStreet(text: string, pos: number, limit: number): RegExpExecArray | null {
+  const end = Math.min(text.length, limit);
+  for (let i = pos; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128)) continue;
+    if (i > 0) {
+      const p = text.charCodeAt(i - 1);
+      if ((p >= 48 && p <= 57) || (p >= 65 && p <= 90) || (p >= 97 && p <= 122) || p === 95 || p === 46 || p === 45) continue;
+      if (midPair(text, i)) continue;
+    }
+    STREET_RE.lastIndex = i;
+    const m = STREET_RE.exec(text);
+    if (m !== null) return m;
+  }
+  return null;
+}
+
 export const addressRecognizer: PiiRecognizer = {
   types: ['ADDRESS'],
   find(text, _wanted, from = 0, until = Infinity) {
@@ -102,15 +153,14 @@ export const addressRecognizer: PiiRecognizer = {
     if (!/\d/.test(from === 0 ? text : text.slice(from))) return out;
     const fulls: RegExpExecArray[] = [];
     let scanned = from;
-    LOCALITY_ANCHOR_RE.lastIndex = from;
-    for (let a = LOCALITY_ANCHOR_RE.exec(text); a !== null && a.index < until + STREET_PART_MAX; a = LOCALITY_ANCHOR_RE.exec(text)) {
+    const anchorLimit = until + STREET_PART_MAX;
+    for (let a = nextAnchor(text, from, anchorLimit); a !== null; a = nextAnchor(text, Math.max(a.index + 1, scanned), anchorLimit)) {
       FULL_RE.lastIndex = Math.max(scanned, a.index - STREET_PART_MAX);
       for (let m = FULL_RE.exec(text); m !== null && m.index <= a.index; m = FULL_RE.exec(text)) {
         fulls.push(m);
         scanned = FULL_RE.lastIndex;
       }
       scanned = Math.max(scanned, a.index + 1);
-      LOCALITY_ANCHOR_RE.lastIndex = Math.max(a.index + 1, scanned);
     }
     for (const m of fulls) {
       if (m.index >= until) break;
@@ -123,8 +173,7 @@ export const addressRecognizer: PiiRecognizer = {
       if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
       out.push({ type: 'ADDRESS', start, end, score });
     }
-    STREET_RE.lastIndex = from;
-    for (let m = STREET_RE.exec(text); m !== null && m.index < until; m = STREET_RE.exec(text)) {
+    for (let m = nextStreet(text, from, until); m !== null; m = nextStreet(text, m.index + m[0].length, until)) {
       const s = m[0].replace(/[\s,]+$/, '');
       let score = 0.65;
       if (ADDRESS_CONTEXT.test(leftContext(text, m.index, 40))) score += 0.25;

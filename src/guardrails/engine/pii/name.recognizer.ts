@@ -590,8 +590,29 @@ function knownPlaceOrOrg(words: string[]): boolean {
   return tags.some((t) => PLACE_TAGS.has(t) || t === 'Organization' || t === 'SportsTeam');
 }
 
-/** Splits a run into words and trims leading/trailing ordinary words. */
-function candidateOf(text: string, runStart: number, run: string): Candidate | null {
+/**
+ * `runCandidate` by run text, offsets relative to the run: it is a pure function of the run (and the
+ * name lists), and texts repeat their runs ("Please contact Maria Gonzalez" in every ticket of a
+ * thread). Bounded: cleared when full.
+ */
+const runCandidates = new Map<string, Candidate | null>();
+const RUN_CANDIDATES_MAX = 20_000;
+
+/** The candidate of a run found at `runStart` (see `runCandidate`), through the cache. */
+function candidateOf(runStart: number, run: string): Candidate | null {
+  let c = runCandidates.get(run);
+  if (c === undefined) {
+    c = runCandidate(run);
+    if (runCandidates.size >= RUN_CANDIDATES_MAX) runCandidates.clear();
+    runCandidates.set(run, c);
+  }
+  if (c === null) return null;
+  return { start: runStart + c.start, end: runStart + c.end, classes: c.classes, starts: c.starts.map((x) => runStart + x) };
+}
+
+/** Splits a run into words and trims leading/trailing ordinary words (offsets within the run). */
+function runCandidate(run: string): Candidate | null {
+  const runStart = 0;
   const words: { s: number; e: number; w: string }[] = [];
   TOKEN_RE.lastIndex = 0;
   for (let m = TOKEN_RE.exec(run); m !== null; m = TOKEN_RE.exec(run)) words.push({ s: m.index, e: m.index + m[0].length, w: m[0] });
@@ -747,7 +768,7 @@ export const nameRecognizer: PiiRecognizer = {
         const k = classify(m[0]);
         if (k === 'common' || k === 'place') continue;
       }
-      const full = candidateOf(text, m.index, m[0]);
+      const full = candidateOf(m.index, m[0]);
       if (!full) continue;
       const shorter = withoutFirst(full, text);
       const c = shorter && baseScore(shorter) > baseScore(full) ? shorter : full;

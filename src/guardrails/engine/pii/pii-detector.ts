@@ -5,6 +5,9 @@ import { phoneRecognizer } from './phone.recognizer';
 import { driverIdRecognizer, passportRecognizer } from './id-document.recognizers';
 import { nameRecognizer } from './name.recognizer';
 import { addressRecognizer } from './address.recognizer';
+import { AT, charClasses, COLON, DIGIT, LONG_WORD, MAC_SEPARATORS, SEPARATOR, TWO_COLONS, UPPER } from './char-classes';
+
+export { charClasses } from './char-classes';
 
 /** Every recognizer, most specific first (the order breaks score ties between overlapping spans). */
 export const PII_RECOGNIZERS: readonly PiiRecognizer[] = [
@@ -40,48 +43,19 @@ export interface PiiDetector {
   find(text: string, from?: number, until?: number): PiiMatch[];
 }
 
-// Character classes a text must contain for a recognizer to have anything to do (one pass over the text).
-const DIGIT = 1;
-const UPPER = 2;
-const AT = 4;
-const COLON = 8;
-const SEPARATOR = 16;
-const LONG_WORD = 32;
-
-/** The classes of characters present in text[from..]: digits, capitals (any non-ASCII letter counts), `@`, `:`, `-`/`.`, a 40-character word. */
-export function charClasses(text: string, from = 0): number {
-  let flags = 0;
-  let run = 0;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 97 && c <= 122) {
-      if (++run >= 40) flags |= LONG_WORD;
-      continue;
-    }
-    if (c >= 48 && c <= 57) flags |= DIGIT;
-    else if ((c >= 65 && c <= 90) || c >= 128) flags |= UPPER;
-    else if (c === 64) flags |= AT;
-    else if (c === 58) flags |= COLON;
-    else if (c === 45 || c === 46) flags |= SEPARATOR;
-    if (c === 43 || c === 47 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) {
-      if (++run >= 40) flags |= LONG_WORD;
-    } else run = 0;
-  }
-  return flags;
-}
-
 /** What each recognizer needs to find anything (a cheap gate before its patterns run). */
 const NEEDS = new Map<PiiRecognizer, (f: number) => boolean>([
   [emailRecognizer, (f) => (f & AT) !== 0],
   // "www.x.y" has no colon; every URL has a dot or a colon.
   [urlRecognizer, (f) => (f & (COLON | SEPARATOR)) !== 0],
+  // An access key has capitals ("AKIA..."); a secret key is a 40-character base64 run.
   [awsRecognizer, (f) => (f & (UPPER | LONG_WORD)) !== 0],
   [ibanRecognizer, (f) => (f & UPPER) !== 0 && (f & DIGIT) !== 0],
   [cardRecognizer, (f) => (f & DIGIT) !== 0],
   // "aa:bb:cc:dd:ee:ff", "aa-bb-..." or "aabb.ccdd.eeff" may have no digit.
-  [macRecognizer, (f) => (f & (DIGIT | COLON | SEPARATOR)) !== 0],
-  // IPv6 "fe::cafe" may have no digit, but always a colon.
-  [ipRecognizer, (f) => (f & (DIGIT | COLON)) !== 0],
+  [macRecognizer, (f) => (f & MAC_SEPARATORS) !== 0],
+  // IPv6 "fe::cafe" may have no digit, but always two colons close together.
+  [ipRecognizer, (f) => (f & (DIGIT | TWO_COLONS)) !== 0],
   [ssnRecognizer, (f) => (f & DIGIT) !== 0],
   [phoneRecognizer, (f) => (f & DIGIT) !== 0],
   [passportRecognizer, (f) => (f & DIGIT) !== 0],
@@ -93,21 +67,21 @@ const NEEDS = new Map<PiiRecognizer, (f: number) => boolean>([
 /** Builds a detector that runs only the recognizers needed for `wanted`. */
 export function createPiiDetector(wanted: Iterable<PiiEntityType>): PiiDetector {
   const set = new Set(wanted);
-  const recognizers = PII_RECOGNIZERS.filter((r) => r.types.some((t) => set.has(t)));
-  const rank = new Map<PiiRecognizer, number>(PII_RECOGNIZERS.map((r, i) => [r, i]));
+  const runs = PII_RECOGNIZERS.flatMap((r, rank) => (r.types.some((t) => set.has(t)) ? [{ r, rank, needs: NEEDS.get(r)! }] : []));
   return {
     wanted: set,
     find(text: string, from = 0, until = Infinity): PiiMatch[] {
-      if (recognizers.length === 0 || text.length <= from || until <= from) return [];
+      if (runs.length === 0 || text.length <= from || until <= from) return [];
       const flags = charClasses(text, from);
-      const all: { m: PiiMatch; rank: number }[] = [];
-      for (const r of recognizers) {
-        if (!NEEDS.get(r)!(flags)) continue;
-        for (const m of r.find(text, set, from, until)) {
-          if (m.score >= PII_SCORE_THRESHOLD && set.has(m.type) && m.end > m.start && m.start >= from) all.push({ m, rank: rank.get(r)! });
+      let all: { m: PiiMatch; rank: number }[] | null = null;
+      for (const { r, rank, needs } of runs) {
+        if (!needs(flags)) continue;
+        for (const m of r.find(text, set, from, until, flags)) {
+          if (m.score >= PII_SCORE_THRESHOLD && set.has(m.type) && m.end > m.start && m.start >= from) (all ??= []).push({ m, rank });
         }
       }
-      return all.length <= 1 ? all.map((x) => x.m) : resolveOverlaps(all);
+      if (all === null) return [];
+      return all.length === 1 ? [all[0]!.m] : resolveOverlaps(all);
     },
   };
 }

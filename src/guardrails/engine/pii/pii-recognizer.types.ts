@@ -24,8 +24,10 @@ export interface PiiRecognizer {
   /**
    * Finds candidates of the wanted types (a subset of `types`) in `text` that start at or after
    * `from` (default 0) and before `until` (default: the end); the text around is only context.
+   * `classes`: the `charClasses` of text[from..] when the caller has them (the detector computes
+   * them once for all recognizers); a recognizer uses them to skip patterns that cannot match.
    */
-  find(text: string, wanted: ReadonlySet<PiiEntityType>, from?: number, until?: number): PiiMatch[];
+  find(text: string, wanted: ReadonlySet<PiiEntityType>, from?: number, until?: number, classes?: number): PiiMatch[];
 }
 
 /** Minimum score for a PII candidate to count. */

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { PiiEntityType } from '../../guardrail-policy.schemas';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext, REFERENCE_CONTEXT } from './pii-context';
+import { charClasses, LONG_WORD, MAC_SEPARATORS, TWO_COLONS } from './char-classes';
 
 /** Runs a global regex over `text` and maps each match through `accept` (null rejects). */
 function scan(
@@ -84,10 +85,11 @@ const VERSION_CONTEXT = /\b(?:version|ver|v|build|release|firmware|os|windows|ke
 
 export const ipRecognizer: PiiRecognizer = {
   types: ['IP_ADDRESS'],
-  find(text, _wanted, from = 0, until = Infinity) {
+  find(text, _wanted, from = 0, until = Infinity, classes = charClasses(text, from)) {
     const out: PiiMatch[] = [];
     scan(IPV4_RE, text, (m) => (VERSION_CONTEXT.test(leftContext(text, m.index, 24)) ? null : { score: 0.9 }), 'IP_ADDRESS', out, from, until);
-    if (text.indexOf(':') >= 0) {
+    // Every IPv6 candidate has two colons with at most 4 hex digits between them.
+    if ((classes & TWO_COLONS) !== 0) {
       scan(
         IPV6_CANDIDATE_RE,
         text,
@@ -114,25 +116,12 @@ export const ipRecognizer: PiiRecognizer = {
 // ---------------------------------------------------------------- MAC addresses
 const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.[0-9A-Fa-f])/g;
 
-/**
- * Whether text[from..] has what every MAC address has: the same `:`/`-` separator five times, 3 apart,
- * or two dots 5 apart (Cisco form). One pass of character compares, before the regex that tries
- * every hex digit.
- */
-function macSeparators(text: string, from: number): boolean {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c === 58 || c === 45) && text.charCodeAt(i + 3) === c && text.charCodeAt(i + 6) === c && text.charCodeAt(i + 9) === c && text.charCodeAt(i + 12) === c) return true;
-    if (c === 46 && text.charCodeAt(i + 5) === 46) return true;
-  }
-  return false;
-}
-
 export const macRecognizer: PiiRecognizer = {
   types: ['MAC_ADDRESS'],
-  find(text, _wanted, from = 0, until = Infinity) {
+  find(text, _wanted, from = 0, until = Infinity, classes = charClasses(text, from)) {
     const out: PiiMatch[] = [];
-    if (!macSeparators(text, from)) return out;
+    // Every MAC address has the same `:`/`-` separator five times, 3 apart, or two dots 5 apart (Cisco form).
+    if ((classes & MAC_SEPARATORS) === 0) return out;
     scan(
       MAC_RE,
       text,
@@ -155,24 +144,13 @@ const AWS_ACCESS_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])/
 const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const SECRET_CONTEXT = /(?:aws|secret|secretaccesskey|secret_access_key|credential|access[ _-]?key|private[ _-]?key|token|password|passwd)/;
 
-/** Whether text[from..] has a run of 40 or more base64 characters (what every secret key is), by character compares. */
-function base64Run40(text: string, from: number): boolean {
-  let run = 0;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 43) {
-      if (++run >= 40) return true;
-    } else run = 0;
-  }
-  return false;
-}
-
 export const awsRecognizer: PiiRecognizer = {
   types: ['AWS_ACCESS_KEY', 'AWS_SECRET_KEY'],
-  find(text, wanted, from = 0, until = Infinity) {
+  find(text, wanted, from = 0, until = Infinity, classes = charClasses(text, from)) {
     const out: PiiMatch[] = [];
     if (wanted.has('AWS_ACCESS_KEY') && (text.indexOf('AKIA', from) >= 0 || text.indexOf('ASIA', from) >= 0)) scan(AWS_ACCESS_RE, text, () => ({ score: 0.95 }), 'AWS_ACCESS_KEY', out, from, until);
-    if (wanted.has('AWS_SECRET_KEY') && base64Run40(text, from)) {
+    // Every secret key is a run of 40 base64 characters.
+    if (wanted.has('AWS_SECRET_KEY') && (classes & LONG_WORD) !== 0) {
       scan(
         AWS_SECRET_RE,
         text,

@@ -100,6 +100,37 @@ const CONNECTORS = new Set([
 
 const QUIET_TOKEN = /^[\p{Ll}]+(?:['’][\p{Ll}]+)?[,;:!?.)\]"'”’]*$/u;
 
+/** Punctuation that may trail a quiet word: , ; : ! ? . ) ] " ' ” ’ */
+function trailingPunct(c: number): boolean {
+  return c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 46 || c === 41 || c === 93 || c === 34 || c === 39 || c === 0x201d || c === 0x2019;
+}
+
+/**
+ * The word of a quiet token (`QUIET_TOKEN`: lower-case letters, at most one inner apostrophe, then
+ * trailing punctuation), without its punctuation; null when the token is not quiet. ASCII tokens
+ * are judged by character compares; a token with another letter goes through the pattern.
+ */
+function quietWord(text: string, start: number, end: number): string | null {
+  let i = start;
+  while (i < end && text.charCodeAt(i) >= 97 && text.charCodeAt(i) <= 122) i++;
+  if (i > start && i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019) && i + 1 < end && text.charCodeAt(i + 1) >= 97 && text.charCodeAt(i + 1) <= 122) {
+    i += 2;
+    while (i < end && text.charCodeAt(i) >= 97 && text.charCodeAt(i) <= 122) i++;
+  }
+  const letters = i;
+  if (letters > start) {
+    while (i < end && trailingPunct(text.charCodeAt(i))) i++;
+    if (i === end) return text.slice(start, letters);
+  }
+  // Another character: ASCII ones make the token loud; any other may be a lower-case letter.
+  for (let k = start; k < end; k++) if (text.charCodeAt(k) >= 128 && text.charCodeAt(k) !== 0x201d && text.charCodeAt(k) !== 0x2019) return quietWordByPattern(text.slice(start, end));
+  return null;
+}
+
+function quietWordByPattern(token: string): string | null {
+  return QUIET_TOKEN.test(token) ? token.replace(/[,;:!?.)\]"'”’]+$/, '') : null;
+}
+
 /**
  * True when text[start, end) holds only lower-case ASCII words, white space and punctuation that
  * ends a word: no digit, capital, `@`, non-ASCII letter or dot inside a word. No PII entity can
@@ -122,8 +153,8 @@ export function inertText(text: string, start: number, end: number): boolean {
   return true;
 }
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v' || c === '\u00A0';
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xa0;
 }
 
 /** Options of `createStreamScanner`. */
@@ -148,10 +179,9 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
   let scanned = 0;
   let received = 0;
 
-  const isQuiet = (token: string): boolean => {
-    if (!QUIET_TOKEN.test(token)) return false;
-    const word = token.replace(/[,;:!?.)\]"'”’]+$/, '');
-    return !CONNECTORS.has(word) && !phraseWords.has(word);
+  const isQuiet = (start: number, end: number): boolean => {
+    const word = quietWord(pending, start, end);
+    return word !== null && !CONNECTORS.has(word) && !phraseWords.has(word);
   };
 
   /** Set when a release was forced in the middle of a run: the next scan looks at the released context too. */
@@ -165,12 +195,12 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     let end = pending.length;
     while (end > 0) {
       let j = end;
-      while (j > 0 && isSpace(pending[j - 1]!)) j--;
+      while (j > 0 && isSpace(pending.charCodeAt(j - 1))) j--;
       if (j === 0) break;
       let k = j;
-      while (k > 0 && !isSpace(pending[k - 1]!)) k--;
+      while (k > 0 && !isSpace(pending.charCodeAt(k - 1))) k--;
       const partial = j === pending.length;
-      if (!partial && isQuiet(pending.slice(k, j))) break;
+      if (!partial && isQuiet(k, j)) break;
       cut = k;
       end = k;
       if (pending.length - cut > MAX_HOLD) break;
@@ -199,11 +229,11 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : [];
     if (piiNeeded || policy.words) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.
-    pii = pii.filter((m) => m.end > off);
-    words = words.filter((w) => w.end > off);
+    if (pii.length > 0) pii = pii.filter((m) => m.end > off);
+    if (words.length > 0) words = words.filter((w) => w.end > off);
 
     // Never split a span: move the boundary to the start of any match that crosses it.
-    if (!final) {
+    if (!final && (pii.length > 0 || words.length > 0)) {
       for (let moved = true; moved;) {
         moved = false;
         for (const m of [...pii, ...words]) {
@@ -235,6 +265,9 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     }
     if (cut === 0 && !final) return { release: '', findings: [] };
 
+    // The common case: nothing found and nothing windowed, the text goes out as is.
+    if (pii.length === 0 && words.length === 0 && !windowed) return releaseUpTo(cut, '', []);
+
     const findings: Finding[] = [];
     for (const w of words) if (w.start - off < cut) findings.push(wordFinding({ ...w, start: w.start - off, end: w.end - off }, base, source));
     const released = pii.filter((m) => m.start - off < cut);
@@ -254,12 +287,18 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       blocked = { action: 'BLOCKED', text: pending, findings };
       return { release: '', blocked, findings };
     }
-    const chunk = pending.slice(0, cut);
-    const release = anonymize(
-      chunk,
+    return releaseUpTo(
+      cut,
       released.map((m) => ({ start: Math.max(0, m.start - off), end: Math.min(cut, m.end - off), type: m.type })),
+      findings,
     );
-    ctx = (ctx + chunk).slice(-CONTEXT_CHARS);
+  };
+
+  /** Moves pending[0, cut) to the released context; returns it with `spans` anonymized. */
+  const releaseUpTo = (cut: number, spans: readonly { start: number; end: number; type: string }[] | '', findings: Finding[]): StreamStep => {
+    const chunk = pending.slice(0, cut);
+    const release = spans === '' || spans.length === 0 ? chunk : anonymize(chunk, spans);
+    ctx = chunk.length >= CONTEXT_CHARS ? chunk.slice(-CONTEXT_CHARS) : (ctx + chunk).slice(-CONTEXT_CHARS);
     rescanContext = forced;
     pending = pending.slice(cut);
     base += cut;

@@ -22,6 +22,8 @@ export const LONG_WORD = 32;
 export const MAC_SEPARATORS = 64;
 /** Two colons with at most 4 hex digits between them: what every IPv6 address has. */
 export const TWO_COLONS = 128;
+/** `://` or `www.` (any case): what every URL the URL recognizer reports opens with. */
+export const URL_MARK = 256;
 
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
@@ -43,12 +45,17 @@ export function charClasses(text: string, from = 0): number {
     else if (c === 64) flags |= AT;
     else if (c === 58) {
       flags |= COLON;
+      if (text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) flags |= URL_MARK;
       if ((flags & TWO_COLONS) === 0) {
         let j = i + 1;
         while (j < n && j <= i + 5 && isHex(text.charCodeAt(j))) j++;
         if (j < n && j <= i + 5 && text.charCodeAt(j) === 58) flags |= TWO_COLONS;
       }
-    } else if (c === 45 || c === 46) flags |= SEPARATOR;
+    } else if (c === 45) flags |= SEPARATOR;
+    else if (c === 46) {
+      flags |= SEPARATOR;
+      if (i - 3 >= from && (text.charCodeAt(i - 1) | 32) === 119 && (text.charCodeAt(i - 2) | 32) === 119 && (text.charCodeAt(i - 3) | 32) === 119) flags |= URL_MARK;
+    }
     if ((c === 58 || c === 45) && (flags & MAC_SEPARATORS) === 0) {
       if (text.charCodeAt(i + 3) === c && text.charCodeAt(i + 6) === c && text.charCodeAt(i + 9) === c && text.charCodeAt(i + 12) === c) flags |= MAC_SEPARATORS;
     } else if (c === 46 && text.charCodeAt(i + 5) === 46) flags |= MAC_SEPARATORS;

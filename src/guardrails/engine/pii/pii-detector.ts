@@ -5,7 +5,7 @@ import { phoneRecognizer } from './phone.recognizer';
 import { driverIdRecognizer, passportRecognizer } from './id-document.recognizers';
 import { nameRecognizer } from './name.recognizer';
 import { addressRecognizer } from './address.recognizer';
-import { AT, charClasses, COLON, DIGIT, LONG_WORD, MAC_SEPARATORS, SEPARATOR, TWO_COLONS, UPPER } from './char-classes';
+import { AT, charClasses, DIGIT, LONG_WORD, MAC_SEPARATORS, TWO_COLONS, UPPER, URL_MARK } from './char-classes';
 
 export { charClasses } from './char-classes';
 
@@ -46,8 +46,8 @@ export interface PiiDetector {
 /** What each recognizer needs to find anything (a cheap gate before its patterns run). */
 const NEEDS = new Map<PiiRecognizer, (f: number) => boolean>([
   [emailRecognizer, (f) => (f & AT) !== 0],
-  // "www.x.y" has no colon; every URL has a dot or a colon.
-  [urlRecognizer, (f) => (f & (COLON | SEPARATOR)) !== 0],
+  // Every URL opens with "http://", "https://", "ftp://" or "www.".
+  [urlRecognizer, (f) => (f & URL_MARK) !== 0],
   // An access key has capitals ("AKIA..."); a secret key is a 40-character base64 run.
   [awsRecognizer, (f) => (f & (UPPER | LONG_WORD)) !== 0],
   [ibanRecognizer, (f) => (f & UPPER) !== 0 && (f & DIGIT) !== 0],

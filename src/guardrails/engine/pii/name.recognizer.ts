@@ -427,7 +427,63 @@ const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'v
 
 const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 const PARTICLE = `(?:${[...PARTICLES].join('|')})`;
-const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'gu');
+const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
+
+const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
+
+/**
+ * The first match of the sticky `RUN_RE` starting in [pos, until), as a global search from `pos`
+ * finds it (a match starting at `until` or later is not looked for). A run opens with a capital, so
+ * only capitals (and any non-ASCII character) are tried, and the most common run, one ASCII word
+ * ("The", "Thanks") followed by punctuation or by a lower-case word that is not a name particle,
+ * is recognized by character compares: no run can go on from there, and the pattern would match
+ * exactly that word. Anything else (a capital, apostrophe or hyphen after it, a particle) is left
+ * to the pattern.
+ */
+function nextRun(text: string, pos: number, until: number): { index: number; 0: string } | null {
+  const n = text.length;
+  const end = Math.min(n, until);
+  for (let p = pos; p < end; p++) {
+    const c = text.charCodeAt(p);
+    const ascii = c >= 65 && c <= 90;
+    if (!ascii && c < 128) continue;
+    const b = p > 0 ? text.charCodeAt(p - 1) : -1;
+    // Not after a letter, digit, `_`, `@`, `.`, `/`, `\\` or `-` (the lookbehind; after a non-ASCII character the pattern decides).
+    if ((b >= 48 && b <= 57) || (b >= 65 && b <= 90) || isLowerAscii(b) || b === 95 || b === 64 || b === 46 || b === 47 || b === 92 || b === 45) continue;
+    if (!ascii && c >= 0xdc00 && c <= 0xdfff && b >= 0xd800 && b <= 0xdbff) continue;
+    if (ascii && b < 128) {
+      let j = p + 1;
+      while (j < n && isLowerAscii(text.charCodeAt(j))) j++;
+      const d = j < n ? text.charCodeAt(j) : -1;
+      // A capital with no lower-case letter after it ("I", "AB", "A.") opens no word, unless an apostrophe or another script follows.
+      if (j === p + 1 && d < 128 && d !== 39) continue;
+      if (j > p + 1 && ((d >= 48 && d <= 57) || d === 95 || d === 64)) {
+        // "Abc1", "Abc_", "Abc@": no shorter word can end the run either (a letter follows it).
+        p = j - 1;
+        continue;
+      }
+      if (j > p + 1 && d !== 39 && d !== 45 && !(d >= 65 && d <= 90) && d < 128) {
+        let single = true;
+        if (d === 32 || d === 9) {
+          let k = j;
+          while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+          const e = k < n ? text.charCodeAt(k) : -1;
+          if ((e >= 65 && e <= 90) || e >= 128) single = false;
+          else if (isLowerAscii(e)) {
+            let l = k;
+            while (l < n && isLowerAscii(text.charCodeAt(l))) l++;
+            if (PARTICLES.has(text.slice(k, l)) || (l < n && text.charCodeAt(l) >= 128)) single = false;
+          }
+        }
+        if (single) return { index: p, 0: text.slice(p, j) };
+      }
+    }
+    RUN_RE.lastIndex = p;
+    const m = RUN_RE.exec(text);
+    if (m !== null) return m;
+  }
+  return null;
+}
 const TOKEN_RE = new RegExp(`${WORD}|\\p{Ll}+`, 'gu');
 
 const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
@@ -761,8 +817,7 @@ export const nameRecognizer: PiiRecognizer = {
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     const cache = new Map<number, { s: number; people: [number, number][] }>();
-    RUN_RE.lastIndex = from;
-    for (let m = RUN_RE.exec(text); m !== null && m.index < until; m = RUN_RE.exec(text)) {
+    for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
         const k = classify(m[0]);

@@ -72,10 +72,10 @@ const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 /** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
-const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${CITY}${SEP})?${LOCALITY}`, 'uy');
+export const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${CITY}${SEP})?${LOCALITY}`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
 const STREET_PART_MAX = 160;
-const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'uy');
+export const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'uy');
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
 
 const ADDRESS_CONTEXT =
@@ -106,7 +106,7 @@ function midPair(text: string, i: number): boolean {
  * with a comma, a line break, or spaces and tabs that run into a line break (and then matches from the
  * first of those spaces exactly when it matches from any later one), so only those places are tried.
  */
-function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
+export function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
   for (let i = pos; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -128,7 +128,7 @@ function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray |
  * finds it. Every form opens with a digit or a capital, not right after a letter, digit, `_`, `.` or
  * `-`: only such places are tried (any non-ASCII character counts as a possible capital).
  */
-function nextStreet(text: string, pos: number, limit: number): RegExpExecArray | null {
+export function nextStreet(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
   for (let i = pos; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -136,7 +136,8 @@ function nextStreet(text: string, pos: number, limit: number): RegExpExecArray |
     if (i > 0) {
       const p = text.charCodeAt(i - 1);
       if ((p >= 48 && p <= 57) || (p >= 65 && p <= 90) || (p >= 97 && p <= 122) || p === 95 || p === 46 || p === 45) continue;
-      if (midPair(text, i)) continue;
+      // At `pos` itself the pattern steps back to the character's start, as a global search does.
+      if (i > pos && midPair(text, i)) continue;
     }
     STREET_RE.lastIndex = i;
     const m = STREET_RE.exec(text);

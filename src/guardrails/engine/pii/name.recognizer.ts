@@ -427,7 +427,7 @@ const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'v
 
 const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 const PARTICLE = `(?:${[...PARTICLES].join('|')})`;
-const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
+export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
 
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
 
@@ -440,7 +440,7 @@ const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
  * exactly that word. Anything else (a capital, apostrophe or hyphen after it, a particle) is left
  * to the pattern.
  */
-function nextRun(text: string, pos: number, until: number): { index: number; 0: string } | null {
+export function nextRun(text: string, pos: number, until: number): { index: number; 0: string } | null {
   const n = text.length;
   const end = Math.min(n, until);
   for (let p = pos; p < end; p++) {
@@ -450,7 +450,8 @@ function nextRun(text: string, pos: number, until: number): { index: number; 0: 
     const b = p > 0 ? text.charCodeAt(p - 1) : -1;
     // Not after a letter, digit, `_`, `@`, `.`, `/`, `\\` or `-` (the lookbehind; after a non-ASCII character the pattern decides).
     if ((b >= 48 && b <= 57) || (b >= 65 && b <= 90) || isLowerAscii(b) || b === 95 || b === 64 || b === 46 || b === 47 || b === 92 || b === 45) continue;
-    if (!ascii && c >= 0xdc00 && c <= 0xdfff && b >= 0xd800 && b <= 0xdbff) continue;
+    // The middle of a character: no match starts there (at `pos` itself the pattern steps back to the character's start, as a global search does).
+    if (!ascii && p > pos && c >= 0xdc00 && c <= 0xdfff && b >= 0xd800 && b <= 0xdbff) continue;
     if (ascii && b < 128) {
       let j = p + 1;
       while (j < n && isLowerAscii(text.charCodeAt(j))) j++;

@@ -44,7 +44,7 @@ export const emailRecognizer: PiiRecognizer = {
 };
 
 // ---------------------------------------------------------------- URL
-const URL_RE = /(?<![\w@./-])(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`{}|\\^\][]+/gi;
+export const URL_RE = /(?<![\w@./-])(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`{}|\\^\][]+/gi;
 const URL_TRAILING = /[.,;:!?)'"]+$/;
 
 export const urlRecognizer: PiiRecognizer = {
@@ -80,7 +80,7 @@ export const urlRecognizer: PiiRecognizer = {
 // ---------------------------------------------------------------- IP addresses
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4_RE = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, 'g');
-const IPV6_CANDIDATE_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]*(?:%[\w]+)?(?![\w:])/g;
+export const IPV6_CANDIDATE_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]*(?:%[\w]+)?(?![\w:])/g;
 const VERSION_CONTEXT = /\b(?:version|ver|v|build|release|firmware|os|windows|kernel|rev)\s*[:#]?\s*$/;
 
 export const ipRecognizer: PiiRecognizer = {
@@ -114,7 +114,7 @@ export const ipRecognizer: PiiRecognizer = {
 };
 
 // ---------------------------------------------------------------- MAC addresses
-const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.[0-9A-Fa-f])/g;
+export const MAC_RE = /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.[0-9A-Fa-f])/g;
 
 export const macRecognizer: PiiRecognizer = {
   types: ['MAC_ADDRESS'],
@@ -141,7 +141,7 @@ export const macRecognizer: PiiRecognizer = {
 
 // ---------------------------------------------------------------- AWS keys
 const AWS_ACCESS_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])/g;
-const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+export const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const SECRET_CONTEXT = /(?:aws|secret|secretaccesskey|secret_access_key|credential|access[ _-]?key|private[ _-]?key|token|password|passwd)/;
 
 export const awsRecognizer: PiiRecognizer = {

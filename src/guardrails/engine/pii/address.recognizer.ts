@@ -126,7 +126,8 @@ export function nextAnchor(text: string, pos: number, limit: number): RegExpExec
 /**
  * The first match of the sticky `STREET_RE` starting in [pos, limit), as a global search from `pos`
  * finds it. Every form opens with a digit or a capital, not right after a letter, digit, `_`, `.` or
- * `-`: only such places are tried (any non-ASCII character counts as a possible capital).
+ * `-`, and has a digit on its line: only such places are tried (any non-ASCII character counts as a
+ * possible capital).
  */
 export function nextStreet(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
@@ -139,11 +140,36 @@ export function nextStreet(text: string, pos: number, limit: number): RegExpExec
       // At `pos` itself the pattern steps back to the character's start, as a global search does.
       if (i > pos && midPair(text, i)) continue;
     }
+    if ((c < 48 || c > 57) && !digitAhead(text, i)) continue;
     STREET_RE.lastIndex = i;
     const m = STREET_RE.exec(text);
     if (m !== null) return m;
   }
   return null;
+}
+
+/** Whitespace-separated tokens a street line opening with a word can have before its number ("Calle de la Cruz de los Reyes Magos, nº 12"): at most 15. */
+const WORDS_BEFORE_NUMBER = 20;
+
+/**
+ * Whether a digit follows text[i] on the same line within `WORDS_BEFORE_NUMBER` tokens: every
+ * street line that opens with a word (German "Hauptstraße 5", Romance "Calle Mayor 15") has its
+ * house number there, and none crosses a line break.
+ */
+function digitAhead(text: string, i: number): boolean {
+  let tokens = 1;
+  let space = false;
+  for (let k = i; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) return true;
+    if (c === 10) return false;
+    if (c === 32 || c === 9) space = true;
+    else if (space) {
+      space = false;
+      if (++tokens > WORDS_BEFORE_NUMBER) return false;
+    }
+  }
+  return false;
 }
 
 export const addressRecognizer: PiiRecognizer = {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { SqlParams, StageCost, TraceSource, microsToUsd, sketchQuantile, traceFilterConditions, type SketchBins, type TraceFilterData } from '../traces';
 import { BadUserInputError } from '../graphql/errors';
 import { CacheRow, CostRow, Dimension, GuardrailRow, LatencyRow, TimeBucket, type RowKeys } from './analytics.types';
+import { SKETCH_CACHE_ROWS, SketchCache, addBins, parseSketchText, sortBins, type Percentiles, type RowSketches, type SortedBins } from './latency-sketches';
 
 /** The SQL expression of each dimension over `traces t` (TAG over the lateral `tg`). */
 const DIMENSION_SQL: Record<Dimension, string> = {
@@ -80,6 +81,8 @@ export interface AnalyticsServiceOptions {
   exactPercentileMaxRows?: number;
   /** A query on USER or TAG (grouped or filtered; not rolled up) reads raw traces: refused when the time range holds more than this many, unless it filters by `user` (indexed). Default 2 000 000. */
   rawScanMaxRows?: number;
+  /** Per-dimension latency rollup rows whose parsed sketches are kept in memory (see `SketchCache`); 0 keeps none. Default 50 000 (a few tens of MB). */
+  sketchCacheRows?: number;
 }
 
 /** Default of `AnalyticsServiceOptions.exactPercentileMaxRows`. */
@@ -183,7 +186,7 @@ const DIMENSION_COLUMN: Partial<Record<Dimension, string>> = {
  * grouping and the rolled-up filters, and no status or cached filter. `value` is the filter's value
  * on that dimension, if any.
  */
-function narrowLatencyDim(filter: TraceFilterData | null | undefined, dims: Dimension[]): { dim: string; value?: string } | null {
+export function narrowLatencyDim(filter: TraceFilterData | null | undefined, dims: Dimension[]): { dim: string; value?: string } | null {
   if (filter?.status != null || filter?.cached != null) return null;
   const filtered: Array<[string, string]> = [];
   if (filter?.prompt != null) filtered.push(['prompt', filter.prompt]);
@@ -202,25 +205,6 @@ function groupKey(dims: Dimension[], row: Record<string, unknown>): string {
   const keys = keysOf(dims, row);
   return JSON.stringify([dateOrNull(row.bucket)?.getTime() ?? null, ...dims.map((d) => keys[d] ?? null)]);
 }
-
-/** `"key": count` pairs of a sketch's jsonb text (`{"285": 3, "286": 1}`). */
-const SKETCH_PAIR = /"(-?\d+)":\s*(\d+)/g;
-
-/**
- * Adds a sketch read as jsonb text to `bins`. Scanning the text is several times faster than having
- * the driver JSON.parse it into objects with integer keys and walking those (thousands of sketches
- * of ~100 bins each for a month by hour).
- */
-function addSketchText(bins: SketchBins, text: string): void {
-  SKETCH_PAIR.lastIndex = 0;
-  for (let m = SKETCH_PAIR.exec(text); m; m = SKETCH_PAIR.exec(text)) {
-    const k = Number(m[1]);
-    bins.set(k, (bins.get(k) ?? 0) + Number(m[2]));
-  }
-}
-
-/** A sketch's bins in key order, for `sketchQuantile`. */
-const sortedBins = (bins: SketchBins): Array<[number, number]> => [...bins].sort((a, b) => a[0] - b[0]);
 
 /** True when a query needs a dimension or filter the rollups do not carry (USER, TAG, an eval run). */
 function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[]): boolean {
@@ -261,6 +245,7 @@ export class AnalyticsService {
   private readonly source: 'rollups' | 'raw';
   private readonly exactPercentileMaxRows: number;
   private readonly rawScanMaxRows: number;
+  private readonly sketchCache: SketchCache;
 
   constructor(
     private readonly db: DataSource,
@@ -270,6 +255,7 @@ export class AnalyticsService {
     this.source = options.source ?? 'rollups';
     this.exactPercentileMaxRows = options.exactPercentileMaxRows ?? EXACT_PERCENTILE_MAX_ROWS;
     this.rawScanMaxRows = options.rawScanMaxRows ?? RAW_SCAN_MAX_ROWS;
+    this.sketchCache = new SketchCache(options.sketchCacheRows ?? SKETCH_CACHE_ROWS);
   }
 
   /** Requests, tokens and cost per group and time bucket. `groupBy` must name at least one dimension. */
@@ -296,8 +282,20 @@ export class AnalyticsService {
     const dims = groupBy ?? [];
     if (await this.rawOnly(filter, dims)) return this.latencyStatsRaw(filter, groupBy, bucket);
     const plan = planRange(filter?.from, filter?.to);
-    if ((await this.tracesInRange(plan)) <= this.exactPercentileMaxRows) return this.latencyStatsRaw(filter, groupBy, bucket);
     const g = grouping(dims, bucket);
+    const narrow = narrowLatencyDim(filter, g.dims);
+    if (narrow) {
+      // The size of the range and the answer from the rollups are read at once (each round trip waits
+      // its turn on a loaded server); the rollups' answer is dropped when the range is small enough to be exact.
+      const [n, rows] = await Promise.allSettled([this.tracesInRange(plan), this.latencyStatsNarrow(filter, g, bucket, narrow)]);
+      if (n.status === 'rejected') throw n.reason;
+      if (n.value <= this.exactPercentileMaxRows) return this.latencyStatsRaw(filter, groupBy, bucket);
+      if (rows.status === 'rejected') throw rows.reason;
+      if (rows.value) return rows.value;
+      // A row updated between the two reads of the narrow path: read once more, then the general path.
+      const again = await this.latencyStatsNarrow(filter, g, bucket, narrow);
+      if (again) return again;
+    } else if ((await this.tracesInRange(plan)) <= this.exactPercentileMaxRows) return this.latencyStatsRaw(filter, groupBy, bucket);
     const p = new SqlParams();
     const parts = this.parts(p, filter, g.dims, bucket, LATENCY_MEASURES);
     // The counts and the sketches are read at once (two pooled connections on PostgreSQL).
@@ -310,19 +308,112 @@ export class AnalyticsService {
     this.capped(counts);
     return counts.map((r) => {
       const s = sketches.get(groupKey(g.dims, r));
-      const n = num(r.latency_count);
-      const l = s ? sortedBins(s.l) : [];
-      const t = s ? sortedBins(s.t) : [];
-      return toLatencyRow(g.dims, {
-        ...r,
-        avg_ms: n ? num(r.latency_sum) / n : null,
-        p50: sketchQuantile(l, 0.5),
-        p95: sketchQuantile(l, 0.95),
-        p99: sketchQuantile(l, 0.99),
-        ttft_p50: sketchQuantile(t, 0.5),
-        ttft_p95: sketchQuantile(t, 0.95),
-      });
+      return latencyRow(g.dims, r, percentiles(s ? sortBins(s.l) : [], s ? sortBins(s.t) : []));
     });
+  }
+
+  /**
+   * latencyStats from the per-dimension latency rollups alone (at most one dimension among grouping
+   * and filters, see `narrowLatencyDim`), in two reads. First the counts of each group, summed by
+   * PostgreSQL over the rows of the range (one per bucket and value) and the raw partial hours at the
+   * edges, with the version (`ctid`, `xmin`) of each rollup row; then, only when some are not in the
+   * cache, the bins of those rows, fetched by ctid. Returns null when a row changed between the two
+   * reads (the caller asks again). No transaction: a warm answer is one round trip.
+   */
+  private async latencyStatsNarrow(
+    filter: TraceFilterData | null | undefined,
+    g: Grouping,
+    bucket: TimeBucket | null | undefined,
+    narrow: { dim: string; value?: string },
+  ): Promise<LatencyRow[] | null> {
+    const p = new SqlParams();
+    const source = filter?.source ?? TraceSource.PRODUCTION;
+    const truncated = bucket ? `date_trunc('${BUCKET_UNIT[bucket]}', r.bucket, 'UTC')` : 'NULL::timestamptz';
+    // The value is stored as text; a prompt version is compared and ordered as the integer it is.
+    const key = narrow.dim === 'prompt_version' ? 'r.value::int' : 'r.value';
+    const rolled = planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) => {
+      const cond = rangeConditions(range, 'r.bucket', p);
+      cond.push(`r.source = ${p.add(source)}`, `r.dim = ${p.add(narrow.dim)}`);
+      if (narrow.value !== undefined) cond.push(`r.value = ${p.add(narrow.value)}`);
+      return `SELECT ${g.dims.length ? `${key} AS k0, ` : ''}${truncated} AS bucket, ${LATENCY_MEASURES.map(([n]) => `r.${n}`).join(', ')},
+        '${range.level}:' || r.ctid::text || ':' || r.xmin::text AS ref FROM trace_latency_rollups_${range.level} r ${where(cond)}`;
+    });
+    const raw = this.rawParts(p, filter, g.dims, bucket, `${LATENCY_MEASURES.map(([n, , t]) => `${t} AS ${n}`).join(', ')}, NULL::text AS ref`);
+    const rawBins = this.rawSketchParts(filter, g, bucket);
+    const refsOf = (r: Record<string, unknown>): string[] => (Array.isArray(r.refs) ? (r.refs as string[]) : []);
+    const sketches = new Map<string, RowSketches>();
+    const [counts, rawRows] = await Promise.all([
+      this.db.query(
+        `SELECT ${outer(g, LATENCY_MEASURES)}, array_agg(ref) FILTER (WHERE ref IS NOT NULL) AS refs FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u
+         GROUP BY ${g.groupBy} HAVING sum(requests) > 0 ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
+        p.values,
+      ) as Promise<Array<Record<string, unknown>>>,
+      rawBins.sql ? (this.db.query(rawBins.sql, rawBins.params) as Promise<Array<Record<string, unknown>>>) : [],
+    ]);
+    this.capped(counts);
+    const missing = new Map<string, string[]>();
+    for (const r of counts) {
+      for (const ref of refsOf(r)) {
+        const hit = this.sketchCache.get(ref);
+        if (hit) sketches.set(ref, hit);
+        else {
+          const [level, ctid] = ref.split(':') as [string, string];
+          missing.set(level, [...(missing.get(level) ?? []), ctid]);
+        }
+      }
+    }
+    // Fetched by ctid; a row a batch changed since the first read is a new version there: its ref is not found.
+    await Promise.all(
+      [...missing].map(async ([level, ctids]) => {
+        const name = level === 'daily' ? 'daily' : 'hourly';
+        const rows: Array<{ ref: string; l: string; t: string }> = await this.db.query(
+          `SELECT '${name}:' || ctid::text || ':' || xmin::text AS ref, latency_bins::text AS l, ttft_bins::text AS t FROM trace_latency_rollups_${name} WHERE ctid = ANY($1::tid[])`,
+          [ctids],
+        );
+        for (const row of rows) {
+          const s = { l: parseSketchText(row.l), t: parseSketchText(row.t) };
+          sketches.set(row.ref, s);
+          this.sketchCache.set(row.ref, s);
+        }
+      }),
+    );
+    if (counts.some((r) => refsOf(r).some((ref) => !sketches.has(ref)))) return null;
+    const rawSketches = new Map<string, { l: Map<number, number>; t: Map<number, number> }>();
+    for (const r of rawRows) {
+      const k = groupKey(g.dims, r);
+      let s = rawSketches.get(k);
+      if (!s) rawSketches.set(k, (s = { l: new Map(), t: new Map() }));
+      const bins = r.m === 'l' ? s.l : s.t;
+      bins.set(Number(r.k), (bins.get(Number(r.k)) ?? 0) + num(r.n));
+    }
+    return counts.map((r) => {
+      const refs = refsOf(r);
+      const extra = rawSketches.get(groupKey(g.dims, r));
+      // One rollup row and no raw edge (an hour of an HOUR bucket, a day of a DAY bucket): its sorted bins as they are.
+      if (refs.length === 1 && !extra) {
+        const s = sketches.get(refs[0]!)!;
+        s.percentiles ??= percentiles(s.l, s.t);
+        return latencyRow(g.dims, r, s.percentiles);
+      }
+      const l = new Map<number, number>(extra?.l);
+      const t = new Map<number, number>(extra?.t);
+      for (const ref of refs) {
+        const s = sketches.get(ref)!;
+        addBins(l, s.l);
+        addBins(t, s.t);
+      }
+      return latencyRow(g.dims, r, percentiles(sortBins(l), sortBins(t)));
+    });
+  }
+
+  /** The sketch bins of the raw partial hours at the edges of the range (`trace_sketch_key` in SQL), per group: rows of keys, `m` ('l' or 't'), `k` and `n`. */
+  private rawSketchParts(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined): { sql: string; params: unknown[] } {
+    const rp = new SqlParams();
+    const raw = [
+      ...this.rawParts(rp, filter, g.dims, bucket, `'l' AS m, trace_sketch_key(t.latency_ms) AS k`, 't.latency_ms IS NOT NULL'),
+      ...this.rawParts(rp, filter, g.dims, bucket, `'t' AS m, trace_sketch_key(t.ttft_ms) AS k`, 't.ttft_ms IS NOT NULL'),
+    ].map((sql) => `SELECT ${g.groupBy}, m, k, count(*) AS n FROM (${sql}) x GROUP BY ${g.groupBy}, m, k`);
+    return { sql: raw.join(' UNION ALL '), params: rp.values };
   }
 
   /**
@@ -335,7 +426,6 @@ export class AnalyticsService {
    */
   private async latencySketches(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined): Promise<Map<string, { l: SketchBins; t: SketchBins }>> {
     const p = new SqlParams();
-    const rp = new SqlParams();
     const narrow = narrowLatencyDim(filter, g.dims);
     const rolled =
       narrow === null
@@ -348,11 +438,7 @@ export class AnalyticsService {
             const b = bucket ? `date_trunc('${BUCKET_UNIT[bucket]}', r.bucket, 'UTC')` : 'NULL::timestamptz';
             return `SELECT ${keys}${b} AS bucket, r.latency_bins::text AS l, r.ttft_bins::text AS t FROM trace_latency_rollups_${range.level} r ${where(cond)}`;
           });
-    const keyCols = g.groupBy;
-    const raw = [
-      ...this.rawParts(rp, filter, g.dims, bucket, `'l' AS m, trace_sketch_key(t.latency_ms) AS k`, 't.latency_ms IS NOT NULL'),
-      ...this.rawParts(rp, filter, g.dims, bucket, `'t' AS m, trace_sketch_key(t.ttft_ms) AS k`, 't.ttft_ms IS NOT NULL'),
-    ].map((sql) => `SELECT ${keyCols}, m, k, count(*) AS n FROM (${sql}) x GROUP BY ${keyCols}, m, k`);
+    const raw = this.rawSketchParts(filter, g, bucket);
     const out = new Map<string, { l: SketchBins; t: SketchBins }>();
     const sketchOf = (key: string) => {
       let s = out.get(key);
@@ -362,12 +448,12 @@ export class AnalyticsService {
     const add = (bins: SketchBins, k: number, n: number) => bins.set(k, (bins.get(k) ?? 0) + n);
     const [rolledRows, rawRows] = await Promise.all([
       rolled.length ? (this.db.query(rolled.join(' UNION ALL '), p.values) as Promise<Array<Record<string, unknown>>>) : [],
-      raw.length ? (this.db.query(raw.join(' UNION ALL '), rp.values) as Promise<Array<Record<string, unknown>>>) : [],
+      raw.sql ? (this.db.query(raw.sql, raw.params) as Promise<Array<Record<string, unknown>>>) : [],
     ]);
     for (const r of rolledRows) {
       const s = sketchOf(groupKey(g.dims, r));
-      addSketchText(s.l, String(r.l));
-      addSketchText(s.t, String(r.t));
+      addBins(s.l, parseSketchText(String(r.l)));
+      addBins(s.t, parseSketchText(String(r.t)));
     }
     for (const r of rawRows) add(r.m === 'l' ? sketchOf(groupKey(g.dims, r)).l : sketchOf(groupKey(g.dims, r)).t, Number(r.k), num(r.n));
     return out;
@@ -449,7 +535,8 @@ export class AnalyticsService {
   private async tracesInRange(plan: RangePlan): Promise<number> {
     if (!plan.rollups.length) return 0;
     const p = new SqlParams();
-    const parts = plan.rollups.map((range) => `SELECT r.requests FROM trace_rollups_${range.level} r ${where(rangeConditions(range, 'r.bucket', p))}`);
+    // The all-traffic rows of the latency rollups: one per bucket and source.
+    const parts = plan.rollups.map((range) => `SELECT r.requests FROM trace_latency_rollups_${range.level} r ${where([...rangeConditions(range, 'r.bucket', p), `r.dim = ''`])}`);
     const [row] = await this.db.query(`SELECT COALESCE(sum(requests), 0) AS n FROM (${parts.join(' UNION ALL ')}) u`, p.values);
     return num(row?.n);
   }
@@ -582,6 +669,25 @@ export class AnalyticsService {
     );
     return this.capped(rows).map(toGuardrailRow);
   }
+}
+
+/** The percentiles of LatencyRow from merged, sorted sketches. */
+function percentiles(l: SortedBins, t: SortedBins): Percentiles {
+  return [sketchQuantile(l, 0.5), sketchQuantile(l, 0.95), sketchQuantile(l, 0.99), sketchQuantile(t, 0.5), sketchQuantile(t, 0.95)];
+}
+
+/** A latency answer row from its summed counts and its percentiles. */
+function latencyRow(dims: Dimension[], r: Record<string, unknown>, [p50, p95, p99, ttftP50, ttftP95]: Percentiles): LatencyRow {
+  const n = num(r.latency_count);
+  return toLatencyRow(dims, {
+    ...r,
+    avg_ms: n ? num(r.latency_sum) / n : null,
+    p50,
+    p95,
+    p99,
+    ttft_p50: ttftP50,
+    ttft_p95: ttftP95,
+  });
 }
 
 const GRAPHQL_INT_MAX = 2_147_483_647;

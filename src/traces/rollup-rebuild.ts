@@ -42,11 +42,10 @@ const LATENCY_DIM_SQL: Array<[dim: string, value: string]> = [
 
 /** Latency sketches per single dimension (`trace_latency_rollups_<level>`), as `rollupDeltas()` folds them. */
 export const rollupLatencySql = (unit: 'hour' | 'day') => `
-  INSERT INTO trace_latency_rollups_${unit === 'hour' ? 'hourly' : 'daily'} (bucket, source, dim, value, latency_bins, ttft_bins)
-  SELECT date_trunc('${unit}', created_at, 'UTC') AS bucket, source, dim, value, ${bins('latency_ms')}, ${bins('ttft_ms')}
+  INSERT INTO trace_latency_rollups_${unit === 'hour' ? 'hourly' : 'daily'} (bucket, source, dim, value, requests, latency_count, latency_sum, latency_bins, ttft_bins)
+  SELECT date_trunc('${unit}', created_at, 'UTC') AS bucket, source, dim, value, count(*), count(latency_ms), COALESCE(sum(latency_ms), 0), ${bins('latency_ms')}, ${bins('ttft_ms')}
   FROM traces
   CROSS JOIN LATERAL (VALUES ${LATENCY_DIM_SQL.map(([d, v]) => `('${d}', ${v})`).join(', ')}) AS d(dim, value)
-  WHERE latency_ms IS NOT NULL OR ttft_ms IS NOT NULL
   GROUP BY 1, 2, 3, 4`;
 
 /**

@@ -132,6 +132,9 @@ export interface LatencyRollupDelta {
   dim: LatencyDim;
   /** The dimension's value as text (null for '' and for a null value). */
   value: string | null;
+  requests: number;
+  latencyCount: number;
+  latencySum: number;
   latencyBins: SketchBins;
   ttftBins: SketchBins;
 }
@@ -333,16 +336,19 @@ const byKey = <T>(xs: Iterable<Keyed<T>>): T[] => [...xs].sort((a, b) => (a.key 
  */
 function latencyFromRollups(rollups: Iterable<Keyed<RollupDelta>>): Keyed<LatencyRollupDelta>[] {
   const latency = new Map<string, Keyed<LatencyRollupDelta>>();
+  // Every trace counts in its per-dimension rows (requests), with or without a latency.
   for (const { delta: d } of rollups) {
-    if (!d.latencyBins.size && !d.ttftBins.size) continue;
     const at = d.bucket.getTime();
     for (const [dim, value] of latencyValues(d)) {
       const lk = `${at}${SEP}${d.source}${SEP}${dim}${SEP}${part(value)}`;
       let l = latency.get(lk);
       if (!l) {
-        l = { key: lk, dims: '', delta: { bucket: d.bucket, source: d.source, dim, value, latencyBins: new Map(), ttftBins: new Map() } };
+        l = { key: lk, dims: '', delta: { bucket: d.bucket, source: d.source, dim, value, requests: 0, latencyCount: 0, latencySum: 0, latencyBins: new Map(), ttftBins: new Map() } };
         latency.set(lk, l);
       }
+      l.delta.requests += d.requests;
+      l.delta.latencyCount += d.latencyCount;
+      l.delta.latencySum += d.latencySum;
       mergeBins(l.delta.latencyBins, d.latencyBins);
       mergeBins(l.delta.ttftBins, d.ttftBins);
     }
@@ -549,11 +555,17 @@ export function upsertRollupsStatement(level: RollupLevel, param = '$1'): string
     ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...bins].join(', ')}`;
 }
 
-/** The upsert adding deltas to `trace_latency_rollups_<level>` (sketch bins merged); the deltas are parameter `param`. */
+/** The upsert adding deltas to `trace_latency_rollups_<level>` (counts added, sketch bins merged); the deltas are parameter `param`. */
 export function upsertLatencyRollupsStatement(level: RollupLevel, param = '$1'): string {
-  const cells: Cell[] = [['bucket', 'timestamptz', 'bucket'], ['source', 'text', 'source'], ['dim', 'text', 'dim'], ['value', 'text', 'value'], ...BIN_CELLS];
+  const sums: Cell[] = [
+    ['requests', 'bigint', 'requests'],
+    ['latency_count', 'bigint', 'latencyCount'],
+    ['latency_sum', 'float8', 'latencySum'],
+  ];
+  const cells: Cell[] = [['bucket', 'timestamptz', 'bucket'], ['source', 'text', 'source'], ['dim', 'text', 'dim'], ['value', 'text', 'value'], ...sums, ...BIN_CELLS];
+  const set = [...sums.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`), ...BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`)];
   return `${fromJson(`trace_latency_rollups_${level}`, cells, param)}
-    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`).join(', ')}`;
+    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${set.join(', ')}`;
 }
 
 /** The upsert adding deltas to `trace_guardrail_rollups_<level>`; the deltas are parameter `param`. */

@@ -85,13 +85,14 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
 
     const rolled = new ClickHouseAnalyticsService(null as never, store);
     const raw = new ClickHouseAnalyticsService(null as never, store, { source: 'raw', maxRows: 1_000_000, rawScanMaxRows: Number.MAX_SAFE_INTEGER });
+    const uncached = new ClickHouseAnalyticsService(null as never, store, { sketchCacheRows: 0 });
     const traces = new ClickHouseTraceService(null as never, pino({ level: 'silent' }), store);
     const windows = analyticsWindows(end);
     const { last30, last7 } = windows;
     const shared = sharedAnalyticsQueries(windows);
     const D = Dimension;
     const queries: AnalyticsQuery[] = [...shared.first, ...shared.last, ['costBreakdown [PROMPT] filter user, 30 days (raw)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])]];
-    const rows = await timeAnalyticsQueries({ rolled, raw, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 1 });
+    const rows = await timeAnalyticsQueries({ rolled, raw, uncached, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 1 });
     printTable(`analytics on ClickHouse ${version?.v}, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
   } finally {
     await store.close();

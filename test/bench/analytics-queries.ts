@@ -49,6 +49,8 @@ export interface TimeAnalyticsOptions {
   rolled: AnalyticsService;
   /** Answers with a plain GROUP BY over the raw traces. */
   raw: AnalyticsService;
+  /** Answers from the rollups with no sketch cache (`sketchCacheRows: 0`): what a first, cold query costs. */
+  uncached: AnalyticsService;
   traces: TraceService;
   queries: AnalyticsQuery[];
   /** Timed runs per query for the rollups; the plain GROUP BY gets `rawRuns`. */
@@ -65,22 +67,27 @@ export interface TimeAnalyticsOptions {
  * by side), then ten pages of `traces(first: 50)`; returns the table rows.
  */
 export async function timeAnalyticsQueries(o: TimeAnalyticsOptions): Promise<Array<Record<string, string>>> {
-  const { rolled, raw } = o;
+  const { rolled, raw, uncached } = o;
   const rows: Array<Record<string, string>> = [];
   for (const [label, q] of o.queries) {
     const r: number[] = [];
+    const c: number[] = [];
     const p: number[] = [];
     await q(rolled); // warm
     for (let i = 0; i < Math.max(o.runs, o.rawRuns); i++) {
       if (i < o.runs) r.push(await time(() => q(rolled)));
+      if (i < o.runs) c.push(await time(() => q(uncached)));
       if (i < o.rawRuns) p.push(await time(() => q(raw)));
     }
     r.sort((a, b) => a - b);
+    c.sort((a, b) => a - b);
     p.sort((a, b) => a - b);
     rows.push({
       query: label,
       'rollups p50 ms': ms(percentile(r, 50)),
       'rollups p95 ms': ms(percentile(r, 95)),
+      'no cache p50 ms': ms(percentile(c, 50)),
+      'no cache p95 ms': ms(percentile(c, 95)),
       'GROUP BY p50 ms': ms(percentile(p, 50)),
       'GROUP BY p95 ms': ms(percentile(p, 95)),
       'x faster (p50)': (percentile(p, 50) / percentile(r, 50)).toFixed(o.ratioDigits),
@@ -104,6 +111,8 @@ export async function timeAnalyticsQueries(o: TimeAnalyticsOptions): Promise<Arr
     query: 'traces(first: 50) x10 pages, model filter',
     'rollups p50 ms': ms(percentile(pages, 50)),
     'rollups p95 ms': ms(percentile(pages, 95)),
+    'no cache p50 ms': '-',
+    'no cache p95 ms': '-',
     'GROUP BY p50 ms': '-',
     'GROUP BY p95 ms': '-',
     'x faster (p50)': '-',

@@ -92,7 +92,8 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
     ...shared.last,
     ['costBreakdown [USER] filter user, 30 days (raw, indexed)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
   ];
-  const rows = await timeAnalyticsQueries({ rolled, raw, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 0 });
+  const uncached = new AnalyticsService(ds, { sketchCacheRows: 0 });
+  const rows = await timeAnalyticsQueries({ rolled, raw, uncached, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 0 });
   printTable(`analytics, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
   await ds.destroy();
 }

@@ -7,7 +7,7 @@ import {
   clickHouseFilterConditions,
   clickHouseSeconds,
   literal,
-  sketchQuantile,
+  sketchValue,
   TraceSource,
   type TraceFilterData,
 } from '../../traces';
@@ -17,6 +17,7 @@ import {
   EXACT_PERCENTILE_MAX_ROWS,
   MAX_ANALYTICS_ROWS,
   RAW_SCAN_MAX_ROWS,
+  narrowLatencyDim,
   planRange,
   toCacheRow,
   toCostRow,
@@ -25,6 +26,8 @@ import {
   type AnalyticsServiceOptions,
 } from '../analytics.service';
 import { Dimension, TimeBucket, type CacheRow, type CostRow, type GuardrailRow, type LatencyRow } from '../analytics.types';
+import { LRUCache } from 'lru-cache';
+import { SKETCH_CACHE_ROWS, type Percentiles } from '../latency-sketches';
 
 /** Each dimension over the raw `traces` (TAG over the ARRAY JOIN alias `tag`) and over a rollup row. */
 const DIMENSION: Record<Dimension, { raw: string; rollup: string | null }> = {
@@ -36,6 +39,20 @@ const DIMENSION: Record<Dimension, { raw: string; rollup: string | null }> = {
   [Dimension.USER]: { raw: 'user', rollup: null },
   [Dimension.API_KEY]: { raw: 'api_key', rollup: `nullIf(api_key, '\\0')` },
   [Dimension.TAG]: { raw: `nullIf(tag, '\\0')`, rollup: null },
+};
+
+/** A dimension's key over a per-dimension latency rollup row (`value`, text; NULL_KEY for null). */
+const narrowKey = (d: Dimension, col = 'value') => (d === Dimension.PROMPT_VERSION ? `if(${col} = '\\0', NULL, toInt32(${col}))` : `nullIf(${col}, '\\0')`);
+
+/** A raw trace's value of each per-dimension rollup dimension, as the rollup stores it (text, null as '\\0'). */
+const NARROW_RAW_VALUE: Record<string, string> = {
+  '': "''",
+  prompt: `ifNull(prompt, '\\0')`,
+  prompt_version: `ifNull(toString(prompt_version), '\\0')`,
+  label: `ifNull(label, '\\0')`,
+  model_id: `ifNull(model_id, '\\0')`,
+  route_rule: `ifNull(route_rule, '\\0')`,
+  api_key: `ifNull(api_key, '\\0')`,
 };
 
 /** An untagged trace counts under TAG with key null (as on PostgreSQL). */
@@ -83,11 +100,17 @@ const LATENCY_MEASURES: Measure[] = [
   ['latency_count', i64('latency_count'), i64('isNotNull(latency_ms)')],
   ['latency_sum', 'toFloat64(latency_sum)', 'toFloat64(ifNull(latency_ms, 0))'],
 ];
-/** Sketch bins: arrays of keys and counts, merged by `sumMap`. */
-const BIN_MEASURES: Array<[name: string, keys: [string, string], counts: [string, string]]> = [
-  ['lat', ['`latencyMap.key`', 'latency_key'], ['`latencyMap.count`', 'arrayMap(x -> toUInt64(1), latency_key)']],
-  ['ttft', ['`ttftMap.key`', 'ttft_key'], ['`ttftMap.count`', 'arrayMap(x -> toUInt64(1), ttft_key)']],
-];
+/** Sketch bins as rows (metric 0 latency, 1 time to first token; key; count), from a raw trace's keys and from a rollup row's Nested map. */
+const RAW_BINS_JOIN = 'ARRAY JOIN arrayConcat(arrayMap(x -> (toUInt8(0), x, toUInt64(1)), latency_key), arrayMap(x -> (toUInt8(1), x, toUInt64(1)), ttft_key)) AS b';
+const ROLLUP_BINS_JOIN =
+  'ARRAY JOIN arrayConcat(arrayMap((x, c) -> (toUInt8(0), x, c), `latencyMap.key`, `latencyMap.count`), arrayMap((x, c) -> (toUInt8(1), x, c), `ttftMap.key`, `ttftMap.count`)) AS b';
+const BIN_COLUMNS = 'b.1 AS metric, b.2 AS key, b.3 AS count';
+
+/**
+ * The key of the sketch bin holding quantile q of sorted `(key, count)` tuples `s` with total `n`: the
+ * first bin whose cumulative count exceeds q·(n − 1), as `sketchQuantile` (and DDSketch) does.
+ */
+const quantileKey = (q: number) => `s[arrayFirstIndex(x -> x > ${q} * (n - 1), arrayCumSum(arrayMap(x -> x.2, s)))].1`;
 
 /** The rolled-up filter fields: the rollup column and its value as stored. */
 const ROLLUP_FILTERS = [
@@ -104,10 +127,39 @@ function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[])
 
 const where = (c: string[]) => (c.length ? `WHERE ${c.join(' AND ')}` : '');
 
-/** sumMap's result (a tuple of sorted keys and counts) as sketch bins. */
-function bins(v: unknown): Array<[number, number]> {
-  const [keys, counts] = (v ?? [[], []]) as [unknown[], unknown[]];
-  return keys.map((k, i) => [Number(k), Number(counts[i])]);
+/** [start, end) in ms of the bucket `bk` (as `bucketSql` gives it); the whole time line without a bucket. */
+function bucketSpan(bucket: TimeBucket | null | undefined, bk: unknown): [number, number] {
+  const n = Number(bk);
+  switch (bucket) {
+    case TimeBucket.HOUR:
+      return [n * 1000, (n + 3600) * 1000];
+    case TimeBucket.DAY:
+      return [n * 1000, (n + 86_400) * 1000];
+    case TimeBucket.WEEK:
+      return [n * 1000, (n + 7 * 86_400) * 1000];
+    case TimeBucket.MONTH:
+      return [Date.UTC(Math.floor(n / 12), n % 12, 1), Date.UTC(Math.floor(n / 12), (n % 12) + 1, 1)];
+    default:
+      return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  }
+}
+
+/**
+ * What a group of a latency answer holds, as a cache key: the filter (but its time range), the
+ * group's keys, the part of its bucket inside the range, and its counts (requests and latencies; not
+ * the latency sum, whose last digits depend on the order ClickHouse adds in). Traces are only ever added to ClickHouse (a replay is not inserted twice; retention
+ * drops whole weeks), so a group whose counts did not change holds the same traces: its percentiles
+ * can be reused. Also returns that part of the time line, [from, to) in ms.
+ */
+function groupIdentity(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, r: Record<string, unknown>): { key: string; from: number; to: number } {
+  const [start, end] = bucketSpan(bucket, r.bk);
+  const from = Math.max(start, filter?.from?.getTime() ?? Number.NEGATIVE_INFINITY);
+  const to = Math.min(end, filter?.to?.getTime() ?? Number.POSITIVE_INFINITY);
+  const rest = Object.entries({ ...(filter ?? {}), from: undefined, to: undefined })
+    .filter(([, v]) => v !== undefined && v !== null)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const key = JSON.stringify([rest, bucket ?? null, dims, String(r.bk), dims.map((_, i) => r[`k${i}`] ?? null), from, to, String(r.requests), String(r.latency_count)]);
+  return { key, from, to };
 }
 
 /** percentile_cont over sorted values: linear interpolation between the two values around rank q·(n−1). */
@@ -135,6 +187,8 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
   private readonly chSource: 'rollups' | 'raw';
   private readonly chExactMax: number;
   private readonly chRawScanMax: number;
+  /** Percentiles of a group, keyed by what it holds (see `groupIdentity`); null when disabled (`sketchCacheRows: 0`). */
+  private readonly percentileCache: LRUCache<string, Percentiles> | null;
 
   constructor(
     db: DataSource,
@@ -146,6 +200,8 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     this.chSource = options.source ?? 'rollups';
     this.chExactMax = options.exactPercentileMaxRows ?? EXACT_PERCENTILE_MAX_ROWS;
     this.chRawScanMax = options.rawScanMaxRows ?? RAW_SCAN_MAX_ROWS;
+    const cacheRows = options.sketchCacheRows ?? SKETCH_CACHE_ROWS;
+    this.percentileCache = cacheRows > 0 ? new LRUCache({ max: cacheRows }) : null;
   }
 
   override async costBreakdown(filter: TraceFilterData | null | undefined, groupBy: Dimension[], bucket?: TimeBucket | null): Promise<CostRow[]> {
@@ -187,27 +243,124 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
         });
       });
     }
-    const rows = await this.grouped(filter, dims, bucket, LATENCY_MEASURES, true);
-    return rows.map((r) => {
-      const n = Number(r.latency_count);
-      const lat = bins(r.lat);
-      const ttft = bins(r.ttft);
-      return toLatencyRow(dims, {
-        ...r,
-        bucket: bucketDate(bucket, r.bk),
-        avg_ms: n ? Number(r.latency_sum) / n : null,
-        p50: sketchQuantile(lat, 0.5),
-        p95: sketchQuantile(lat, 0.95),
-        p99: sketchQuantile(lat, 0.99),
-        ttft_p50: sketchQuantile(ttft, 0.5),
-        ttft_p95: sketchQuantile(ttft, 0.95),
+    const narrow = narrowLatencyDim(filter, dims);
+    const counts = narrow
+      ? await this.groupedParts(
+          dims,
+          [
+            ...this.narrowParts(filter, dims, bucket, 'trace_latency_rollups_hourly', narrow, LATENCY_MEASURES.map(([n, r]) => `${r} AS m_${n}`).join(', ')),
+            ...this.chRawParts(filter, dims, bucket, LATENCY_MEASURES.map(([n, , t]) => `${t} AS m_${n}`).join(', '), false),
+          ],
+          LATENCY_MEASURES,
+        )
+      : await this.grouped(filter, dims, bucket, LATENCY_MEASURES);
+    const groupOf = (r: Record<string, unknown>) => JSON.stringify([String(r.bk), ...dims.map((_, i) => r[`k${i}`] ?? null)]);
+    const identities = counts.map((r) => groupIdentity(filter, dims, bucket, r));
+    const known = new Map<string, Percentiles>();
+    let span: { from: number; to: number } | null = null;
+    counts.forEach((r, i) => {
+      const hit = this.percentileCache?.get(identities[i]!.key);
+      if (hit) return void known.set(groupOf(r), hit);
+      const { from, to } = identities[i]!;
+      span = span ? { from: Math.min(span.from, from), to: Math.max(span.to, to) } : { from, to };
+    });
+    if (span) {
+      // The bins of the groups not in the cache: only the part of the range they cover is read.
+      const { from, to } = span as { from: number; to: number };
+      const sub = { ...(filter ?? {}), from: Number.isFinite(from) ? new Date(from) : null, to: Number.isFinite(to) ? new Date(to) : null };
+      for (const [group, p] of await this.sketchPercentiles(sub, dims, bucket, narrow)) if (!known.has(group)) known.set(group, p);
+      counts.forEach((r, i) => {
+        const p = known.get(groupOf(r));
+        if (p) this.percentileCache?.set(identities[i]!.key, p);
       });
+    }
+    return counts.map((r) => {
+      const n = Number(r.latency_count);
+      const [p50, p95, p99, ttftP50, ttftP95] = known.get(groupOf(r)) ?? [null, null, null, null, null];
+      return toLatencyRow(dims, { ...r, bucket: bucketDate(bucket, r.bk), avg_ms: n ? Number(r.latency_sum) / n : null, p50, p95, p99, ttft_p50: ttftP50, ttft_p95: ttftP95 });
+    });
+  }
+
+  /**
+   * The percentiles of each group (keyed as `groupOf`) from the sketch bins of the range: the
+   * per-dimension bins (`trace_latency_bins_hourly`) when `narrow`, else the Nested maps of
+   * `trace_rollups_hourly`, plus the raw partial hours at the edges. The bins are summed per group and
+   * key, and each percentile's bin found by ClickHouse: three keys per group and metric travel.
+   */
+  private async sketchPercentiles(
+    filter: TraceFilterData,
+    dims: Dimension[],
+    bucket: TimeBucket | null | undefined,
+    narrow: { dim: string; value?: string } | null,
+  ): Promise<Map<string, Percentiles>> {
+    const keys = [...dims.map((_, i) => `k${i}`), 'bk'].join(', ');
+    const quantiles = `arraySort(groupArray((key, c))) AS s, arraySum(arrayMap(x -> x.2, s)) AS n,
+           ${[0.5, 0.95, 0.99].map((q, i) => `${quantileKey(q)} AS q${i}`).join(', ')}`;
+    let sql: string;
+    if (narrow) {
+      // Bins are summed per stored value, hour and key (plain columns: several times cheaper to group by
+      // on 18.16 than the keys' expressions), then gathered per group. A group of several hours may list
+      // a key more than once: sorted, they are adjacent, and the cumulative count finds the same bin.
+      const parts = [
+        ...this.narrowParts(filter, [], null, 'trace_latency_bins_hourly', narrow, 'value AS v, bucket AS hb, metric, bin AS key, n AS count'),
+        ...planRange(filter.from, filter.to, false).raw.map((range) => {
+          const cond = clickHouseFilterConditions({ ...filter, from: range.from, to: range.to });
+          // toInt64(0) AS bk: the constant bucket column narrowParts gives the rollup part without a bucket.
+          return `SELECT toInt64(0) AS bk, ${NARROW_RAW_VALUE[narrow.dim] ?? "''"} AS v, toStartOfHour(created_at) AS hb, ${BIN_COLUMNS} FROM traces FINAL ${RAW_BINS_JOIN} ${where(cond)}`;
+        }),
+      ];
+      if (!parts.length) return new Map();
+      const items = dims.map((d, i) => `${narrowKey(d, 'v')} AS k${i}`);
+      items.push(`${bucketSql(bucket, 'hb')} AS bk`);
+      // On 18.16 a lambda cannot capture a column of a subquery: the sorted bins, their total and the keys are computed in one SELECT.
+      sql = `SELECT ${keys}, metric, q0, q1, q2
+       FROM (SELECT ${items.join(', ')}, metric, ${quantiles}
+         FROM (SELECT v, hb, metric, key, sum(count) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY v, hb, metric, key)
+         GROUP BY ${keys}, metric)`;
+    } else {
+      const parts = [...this.chRollupParts(filter, dims, bucket, BIN_COLUMNS, 'trace_rollups_hourly', ROLLUP_BINS_JOIN), ...this.chRawParts(filter, dims, bucket, BIN_COLUMNS, false, RAW_BINS_JOIN)];
+      if (!parts.length) return new Map();
+      sql = `SELECT ${keys}, metric, q0, q1, q2
+       FROM (SELECT ${keys}, metric, ${quantiles}
+         FROM (SELECT ${keys}, metric, key, sum(count) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY ${keys}, metric, key)
+         GROUP BY ${keys}, metric)`;
+    }
+    const out = new Map<string, Percentiles>();
+    const rows = await this.store.query(sql);
+    const value = (k: unknown) => (k === null || k === undefined ? null : sketchValue(Number(k)));
+    for (const r of rows) {
+      const group = JSON.stringify([String(r.bk), ...dims.map((_, i) => r[`k${i}`] ?? null)]);
+      const p = out.get(group) ?? [null, null, null, null, null];
+      if (Number(r.metric) === 0) [p[0], p[1], p[2]] = [value(r.q0), value(r.q1), value(r.q2)];
+      else [p[3], p[4]] = [value(r.q0), value(r.q1)];
+      out.set(group, p);
+    }
+    return out;
+  }
+
+  /** The whole hours of the range from a per-dimension latency rollup table (`trace_latency_rollups_hourly` or `trace_latency_bins_hourly`). */
+  private narrowParts(
+    filter: TraceFilterData | null | undefined,
+    dims: Dimension[],
+    bucket: TimeBucket | null | undefined,
+    table: string,
+    narrow: { dim: string; value?: string },
+    select: string,
+  ): string[] {
+    return planRange(filter?.from, filter?.to, false).rollups.map((range) => {
+      const cond = [`dim = ${literal(narrow.dim)}`, `source = ${literal(filter?.source ?? TraceSource.PRODUCTION)}`];
+      if (range.from) cond.push(`bucket >= ${clickHouseSeconds(range.from.getTime())}`);
+      if (range.to) cond.push(`bucket < ${clickHouseSeconds(range.to.getTime())}`);
+      if (narrow.value !== undefined) cond.push(`value = ${literal(narrow.value)}`);
+      const items = dims.map((d, i) => `${narrowKey(d)} AS k${i}`);
+      items.push(`${bucketSql(bucket, 'bucket')} AS bk`);
+      return `SELECT ${items.join(', ')}, ${select} FROM ${table} ${where(cond)}`;
     });
   }
 
   override async guardrailStats(filter: TraceFilterData | null | undefined, bucket?: TimeBucket | null): Promise<GuardrailRow[]> {
     const raw = await this.readsRaw(filter, []);
-    const totals = await this.grouped(filter, [], bucket, [['requests', i64('requests'), i64('1')]], false, raw);
+    const totals = await this.grouped(filter, [], bucket, [['requests', i64('requests'), i64('1')]], raw);
     const requests = new Map(totals.map((r) => [String(r.bk), r.requests]));
     const hitCols = `policy AS g_policy, nullIf(kind, '\\0') AS g_kind, direction AS g_direction`;
     const parts = [
@@ -238,18 +391,24 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     return this.chCapped(rows).map((r) => toGuardrailRow({ ...r, bucket: bucketDate(bucket, r.bk), requests: requests.get(String(r.bk)) ?? 0 }));
   }
 
-  /** GROUP BY keys and bucket with the sum of each measure (and the merged sketch bins), over the rollup and raw parts. */
-  private async grouped(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, measures: Measure[], withBins = false, raw?: boolean) {
+  /** GROUP BY keys and bucket with the sum of each measure, over the rollup and raw parts. */
+  private async grouped(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, measures: Measure[], raw?: boolean) {
     const readRaw = raw ?? (await this.readsRaw(filter, dims));
-    const binSelect = (i: 0 | 1) => (withBins ? BIN_MEASURES.map(([n, k, c]) => `, ${k[i]} AS m_${n}_k, ${c[i]} AS m_${n}_c`).join('') : '');
-    const parts = [
-      ...(readRaw ? [] : this.chRollupParts(filter, dims, bucket, measures.map(([n, r]) => `${r} AS m_${n}`).join(', ') + binSelect(0))),
-      ...this.chRawParts(filter, dims, bucket, measures.map(([n, , t]) => `${t} AS m_${n}`).join(', ') + binSelect(1), readRaw),
-    ];
+    return this.groupedParts(
+      dims,
+      [
+        ...(readRaw ? [] : this.chRollupParts(filter, dims, bucket, measures.map(([n, r]) => `${r} AS m_${n}`).join(', '))),
+        ...this.chRawParts(filter, dims, bucket, measures.map(([n, , t]) => `${t} AS m_${n}`).join(', '), readRaw),
+      ],
+      measures,
+    );
+  }
+
+  /** The sum of each measure per keys and bucket over `parts` (each selecting k0.., bk and m_<measure>). */
+  private async groupedParts(dims: Dimension[], parts: string[], measures: Measure[]) {
     // HAVING: without a bucket or dimension the GROUP BY key is a constant, and ClickHouse then answers an empty input with one row of zeros.
     const keys = [...dims.map((_, i) => `k${i}`), 'bk'];
     const sums = measures.map(([n]) => `sum(m_${n}) AS ${n}`);
-    if (withBins) sums.push(...BIN_MEASURES.map(([n]) => `sumMap(m_${n}_k, m_${n}_c) AS ${n}`));
     const rows = await this.store.query(
       `SELECT ${keys.join(', ')}, ${sums.join(', ')} FROM (${parts.join(' UNION ALL ')}) GROUP BY ${this.groupKeys(dims)} HAVING requests > 0 ORDER BY ${this.orderKeys(dims)} LIMIT ${this.chMaxRows + 1}`,
     );
@@ -272,7 +431,7 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
   }
 
   /** The whole hours of the range from an hourly rollup table (none when the query reads raw). */
-  private chRollupParts(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, select: string, table = 'trace_rollups_hourly'): string[] {
+  private chRollupParts(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, select: string, table = 'trace_rollups_hourly', join = ''): string[] {
     return planRange(filter?.from, filter?.to, false).rollups.map((range) => {
       const cond: string[] = [];
       if (range.from) cond.push(`bucket >= ${clickHouseSeconds(range.from.getTime())}`);
@@ -283,7 +442,7 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
       }
       if (filter?.cached != null) cond.push(`cached = ${filter.cached ? 1 : 0}`);
       cond.push(`source = ${literal(filter?.source ?? TraceSource.PRODUCTION)}`);
-      return `SELECT ${this.keys(dims, bucket, 'rollup', 'bucket')}, ${select} FROM ${table} ${where(cond)}`;
+      return `SELECT ${this.keys(dims, bucket, 'rollup', 'bucket')}, ${select} FROM ${table} ${join} ${where(cond)}`;
     });
   }
 
@@ -320,7 +479,8 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
       if (r.to) c.push(`bucket < ${clickHouseSeconds(r.to.getTime())}`);
       return `(${c.join(' AND ')})`;
     });
-    const [row] = await this.store.query<{ n: string }>(`SELECT sum(requests) AS n FROM trace_rollups_hourly WHERE ${cond.join(' OR ')}`);
+    // The all-traffic rows of the per-dimension latency rollups: one per hour and source.
+    const [row] = await this.store.query<{ n: string }>(`SELECT sum(requests) AS n FROM trace_latency_rollups_hourly WHERE dim = '' AND (${cond.join(' OR ')})`);
     return Number(row?.n ?? 0);
   }
 

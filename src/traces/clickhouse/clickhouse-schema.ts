@@ -104,3 +104,58 @@ export function schemaStatements(): string[] {
     FROM traces ARRAY JOIN gr_policy AS gp, gr_kind AS gk, gr_direction AS gd, gr_blocked AS gb, gr_anonymized AS ga`;
   return [traces, rollups, guardrails, rollupsView, guardrailsView];
 }
+
+/** Each rolled-up dimension alone, and '' (all traffic): the dimensions of the per-dimension latency rollups, as on PostgreSQL. */
+const LATENCY_DIM_NAMES = `['', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key']`;
+/** Their values as text over a `traces` row (null → NULL_KEY), in the same order. */
+const LATENCY_DIM_VALUES = `['', ifNull(prompt, '\\0'), ifNull(toString(prompt_version), '\\0'), ifNull(label, '\\0'), ifNull(model_id, '\\0'), ifNull(route_rule, '\\0'), ifNull(api_key, '\\0')]`;
+/** The same twice: once for the latency bin, once for the time-to-first-token bin. */
+const twice = (a: string) => `arrayConcat(${a}, ${a})`;
+/** Per dimension, a latency expression seven times, then a TTFT one seven times (written out: 18.16's lambdas cannot read a column there). */
+const perMetric = (latency: string, ttft: string) => `[${[...Array(7).fill(latency), ...Array(7).fill(ttft)].join(', ')}]`;
+
+/**
+ * The per-dimension latency rollup tables, their materialized views, and the SELECT each view runs
+ * (to fill a table from traces already stored). Each trace is unrolled into its seven (dimension,
+ * value) pairs by one `ARRAY JOIN` of parallel arrays: 18.16 allows one ARRAY JOIN per query, and a
+ * view whose SELECT reads a subquery or a tuple from `arrayJoin()` fails there ("Unknown identifier")
+ * when a block is pushed to it. A trace's sketch keys are 0-or-1-element arrays, so its bins are the
+ * seven pairs times (latency, TTFT), the absent ones filtered out.
+ */
+export const LATENCY_ROLLUPS = [
+  {
+    table: 'trace_latency_rollups_hourly',
+    create: `CREATE TABLE IF NOT EXISTS trace_latency_rollups_hourly (
+      bucket DateTime('UTC'), source String, dim String, value String,
+      requests UInt64, latency_count UInt64, latency_sum Float64
+    ) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket) ORDER BY (dim, source, bucket, value)`,
+    select: `SELECT toStartOfHour(created_at) AS bucket, source, dim, value,
+      toUInt64(1) AS requests, toUInt64(isNotNull(latency_ms)) AS latency_count, ifNull(latency_ms, 0) AS latency_sum
+      FROM traces ARRAY JOIN ${LATENCY_DIM_NAMES} AS dim, ${LATENCY_DIM_VALUES} AS value`,
+  },
+  {
+    table: 'trace_latency_bins_hourly',
+    // One row per sketch bin: metric 0 is latency, 1 time to first token; SummingMergeTree adds up the counts (n) of a bin.
+    create: `CREATE TABLE IF NOT EXISTS trace_latency_bins_hourly (
+      bucket DateTime('UTC'), source String, dim String, value String, metric UInt8, bin Int32, n UInt64
+    ) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket) ORDER BY (dim, source, bucket, value, metric, bin)`,
+    select: `SELECT toStartOfHour(created_at) AS bucket, source, dim, value, metric, bin, toUInt64(1) AS n
+      FROM traces ARRAY JOIN ${twice(LATENCY_DIM_NAMES)} AS dim, ${twice(LATENCY_DIM_VALUES)} AS value,
+        ${perMetric('toUInt8(0)', 'toUInt8(1)')} AS metric, ${perMetric('latency_key[1]', 'ttft_key[1]')} AS bin,
+        ${perMetric('notEmpty(latency_key)', 'notEmpty(ttft_key)')} AS present
+      WHERE present = 1`,
+  },
+] as const;
+
+/**
+ * DDL of the per-dimension latency rollups (added after the first release of the store): a table and
+ * the materialized view that keeps it. `init` fills a table it has just created from the traces
+ * already stored.
+ */
+export function latencyRollupStatements(): Array<{ table: string; create: string; view: string }> {
+  return LATENCY_ROLLUPS.map(({ table, create, select }) => ({
+    table,
+    create,
+    view: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS ${select}`,
+  }));
+}

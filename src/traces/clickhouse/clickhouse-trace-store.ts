@@ -2,7 +2,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Trace } from '../trace.entity';
 import { guardrailTriggers, sketchKey, type WrittenRecord } from '../trace-rollups';
 import type { ValidTraceRecord } from '../trace-record';
-import { NULL_KEY, schemaStatements } from './clickhouse-schema';
+import { LATENCY_ROLLUPS, NULL_KEY, latencyRollupStatements, schemaStatements } from './clickhouse-schema';
 
 /** Options of the ClickHouse trace store. */
 export interface ClickHouseTraceStoreOptions {
@@ -202,6 +202,18 @@ export class ClickHouseTraceStore {
       }
     }
     for (const query of schemaStatements()) await this.client.command({ query });
+    // Tables added later: one created now is filled from the traces already stored (a store upgraded
+    // in place). Its view is created first, so a batch written meanwhile by another process is not
+    // missed (it may count twice: start the upgraded service before the old one's writers resume).
+    for (const { table, create, view } of latencyRollupStatements()) {
+      const [had] = await this.query<{ n: string }>(`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = ${literal(table)}`);
+      await this.client.command({ query: create });
+      await this.client.command({ query: view });
+      if (Number(had?.n ?? 0) === 0) {
+        const { select } = LATENCY_ROLLUPS.find((x) => x.table === table)!;
+        await this.client.command({ query: `INSERT INTO ${table} ${select.replace('FROM traces', 'FROM traces FINAL')}` });
+      }
+    }
   }
 
   /** Rows of a SELECT (JSONEachRow; 64-bit integers come back as strings). */

@@ -38,7 +38,7 @@ describe('trace rollups', () => {
     const lat = await ds.query(`SELECT * FROM trace_latency_rollups_hourly ORDER BY bucket, source, dim, value`);
     const latDaily = await ds.query(`SELECT * FROM trace_latency_rollups_daily ORDER BY bucket, source, dim, value`);
     // A float sum depends on the order it was added in: compared to a millionth of a millisecond.
-    for (const row of [...r, ...daily]) row.latency_sum = Math.round(Number(row.latency_sum) * 1e6) / 1e6;
+    for (const row of [...r, ...daily, ...lat, ...latDaily]) row.latency_sum = Math.round(Number(row.latency_sum) * 1e6) / 1e6;
     return JSON.parse(JSON.stringify({ r, g, daily, dailyG, lat, latDaily }));
   }
 

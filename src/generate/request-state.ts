@@ -121,10 +121,7 @@ export interface RequestState {
   settlement: Settlement | null;
   /** The reservation was settled (nothing left to release on an error). */
   settled: boolean;
-  /**
-   * The settlement still being written after the step (it runs beside the last event); the trace
-   * is enqueued once it is done, and the run ends after it. Never rejects.
-   */
+  /** A hold's settlement still being written after the settle step (it runs beside the last event); the run ends after it. Never rejects. */
   settling: Promise<void> | null;
   /** What guardrails anonymized or blocked: scrubbed from the trace (unless TRACE_RAW_PII) and from findings. */
   protectedValues: ProtectedValues;

@@ -89,12 +89,21 @@ describe(`the settlement of a cold budget runs after the completion event (${pro
       );
     });
     const completedEvent = await within(completed, 10_000, 'GenerationCompleted');
-    // The generation is still in flight (settling): the stream's complete comes after the write.
-    expect(streamDone).toBe(false);
+    // The stream ends at its last event; the generation stays in flight (settling) behind it.
+    await within(
+      (async () => {
+        while (!streamDone) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      10_000,
+      'the stream complete',
+    );
+    expect(t.app.services.generation.inFlight).toBe(1);
     const read = spent();
     expect(await pending(read)).toBe(true);
     gate.open();
     const after = await read;
+    await t.app.services.generation.idle(5_000);
+    expect(t.app.services.generation.inFlight).toBe(0);
     expect(after.spentUsd - before.spentUsd).toBeCloseTo(completedEvent.costUsd, 6);
     expect(after.reservedUsd).toBe(0);
     await t.app.services.traces.writer.flush();

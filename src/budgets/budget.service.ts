@@ -578,7 +578,10 @@ export class BudgetService {
     // Tracked from the call on (synchronously): a read of spending that comes after waits for it.
     const p = this.settleNow(reservation, actualMicros, servedBudgetIds);
     this.settling.add(p);
-    p.finally(() => this.settling.delete(p)).catch(() => undefined);
+    p.finally(() => this.settling.delete(p)).catch((err: unknown) =>
+      // The pipeline does not wait for it: say so here. The hold is released when it expires.
+      this.logger?.warn({ err, requestId: reservation.requestId }, 'a budget settlement failed; its hold is released when it expires'),
+    );
     return p;
   }
 

@@ -5,6 +5,7 @@ import type { GenerateEventData } from './generate.events';
  * pulled eagerly into a queue; when the transport asks for the next event and several TextDeltas
  * wait in a row, they go out as one (indexes renumbered), so a busy server sends fewer, larger
  * frames instead of falling behind. A client that keeps up still gets every delta as it comes.
+ * The stream ends at GenerationCompleted or GenerationFailed; the source runs to its end behind it.
  */
 export function coalesceDeltas(source: AsyncIterator<GenerateEventData>): AsyncIterableIterator<GenerateEventData> {
   const queue: GenerateEventData[] = [];
@@ -12,6 +13,11 @@ export function coalesceDeltas(source: AsyncIterator<GenerateEventData>): AsyncI
   let failure: { err: unknown } | null = null;
   let wake: (() => void) | null = null;
   let index = 0;
+  /**
+   * The last event was taken: the client's stream ends there (graphql-ws sends complete), while the
+   * source is still pulled to its end (a budget settlement may follow the last event).
+   */
+  let lastSent = false;
   const signal = () => {
     const w = wake;
     wake = null;
@@ -34,6 +40,7 @@ export function coalesceDeltas(source: AsyncIterator<GenerateEventData>): AsyncI
 
   const take = (): IteratorResult<GenerateEventData> => {
     const first = queue.shift()!;
+    if (first.__typename === 'GenerationCompleted' || first.__typename === 'GenerationFailed') lastSent = true;
     if (first.__typename !== 'TextDelta') return { value: first, done: false };
     let text = first.text;
     while (queue.length && queue[0]!.__typename === 'TextDelta') text += (queue.shift() as { text: string }).text;
@@ -45,6 +52,7 @@ export function coalesceDeltas(source: AsyncIterator<GenerateEventData>): AsyncI
       return this;
     },
     async next() {
+      if (lastSent) return { value: undefined, done: true };
       while (!queue.length && !finished) await new Promise<void>((r) => (wake = r));
       if (queue.length) return take();
       if (failure) throw failure.err;

@@ -52,12 +52,7 @@ export function createGenerationPipeline(f: GenerationFeatures): GenerationPipel
     budgets: f.budgets,
     models: f.models,
     // Through TraceService.record(): the writer, then the observers (metrics, OpenTelemetry export).
-    traces: {
-      enqueue: (record) => f.traces.record(record),
-      durable: () => f.traces.writer.durable(),
-      durableAcks: Boolean(f.config.traceSpoolDir) && f.config.traceSpoolFsync === 'batch',
-      expect: (pending) => f.traces.writer.expect(pending),
-    },
+    traces: { enqueue: (record) => f.traces.record(record), durable: () => f.traces.writer.durable() },
     cache,
     history,
   });

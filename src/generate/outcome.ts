@@ -35,12 +35,7 @@ export function finish(st: RequestState, deps: PipelineDeps, status: 'BLOCKED' |
 function finishTrace(st: RequestState, deps: PipelineDeps, status: GenerationTrace['status'], code: GenerationFailureCode | null): number {
   const latencyMs = round3(performance.now() - st.t0);
   Object.assign(st.trace, { status, errorCode: code, latencyMs, ttftMs: st.ttftMs === null ? null : round3(st.ttftMs), spans: st.spans.spans });
-  const enqueue = () => deps.traces.enqueue(deps.config.traceRawPii ? st.trace : redactTrace(st.trace, st));
-  // A settlement still being written: the trace follows it (with its budget_settle span).
-  if (st.settling) {
-    st.settling = st.settling.then(enqueue);
-    deps.traces.expect?.(st.settling);
-  } else enqueue();
+  deps.traces.enqueue(deps.config.traceRawPii ? st.trace : redactTrace(st.trace, st));
   return latencyMs;
 }
 

@@ -43,14 +43,7 @@ export interface PipelineDeps {
   /** `complete` (a non-streamed call) serves `generateOnce` when the provider has it. */
   models: { provider: Pick<ModelProviderWithAll, 'stream'> & Partial<Pick<ModelProviderWithAll, 'complete'>>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };
   /** `durable()`: resolves once the traces enqueued so far are on disk (the spool's group commit); awaited before a generation is acknowledged. */
-  traces: {
-    enqueue(record: TraceRecord): void;
-    durable?(): Promise<void>;
-    /** True when `durable()` waits for the disk (TRACE_SPOOL_FSYNC=batch with a spool): the last event then waits for the settlement too. */
-    durableAcks?: boolean;
-    /** A trace that will be enqueued once `pending` resolves (after its budget settlement): the writer's flush waits for it. */
-    expect?(pending: Promise<void>): void;
-  };
+  traces: { enqueue(record: TraceRecord): void; durable?(): Promise<void> };
   cache: Pick<ResponseCache, 'lookup' | 'store'>;
   history: Pick<HistoryTrimmer, 'plan' | 'summarize'>;
 }

@@ -98,7 +98,7 @@ export class GenerationPipeline {
       const failed = failureOf(err, st, this.deps);
       if (!signal?.aborted) yield failed;
     } finally {
-      // After the last event: the settlement and then the trace (see settleBudget) are done before the run ends.
+      // After the last event: a hold's settlement (see settleBudget) is written before the run ends.
       if (st.settling) await st.settling;
     }
   }

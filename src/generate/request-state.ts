@@ -121,10 +121,7 @@ export interface RequestState {
   settlement: Settlement | null;
   /** The reservation was settled (nothing left to release on an error). */
   settled: boolean;
-  /**
-   * The settlement still being written after the step (it runs beside the last event); the trace
-   * is enqueued once it is done, and the run ends after it. Never rejects.
-   */
+  /** A hold's settlement still being written after the settle step (it runs beside the last event); the run ends after it. Never rejects. */
   settling: Promise<void> | null;
   /** What guardrails anonymized or blocked: scrubbed from the trace (unless TRACE_RAW_PII) and from findings. */
   protectedValues: ProtectedValues;
@@ -135,11 +132,13 @@ export type TracedRequest = Pick<GenerateRequest, 'prompt' | 'label' | 'user' | 
 
 /** The state of a new request; its trace starts as FAILED until a step says otherwise. */
 export function startRequest(req: GenerateRequest, caller: Caller, signal?: AbortSignal, whole = false): RequestState {
-  const st = newState(req, { ...req }, caller, signal, whole);
-  // What the server did before the pipeline (body, parse, validation, authentication, input checks):
-  // the trace accounts for the client's time from the operation's arrival.
-  const at = caller.receivedAt;
-  if (typeof at === 'number' && at <= st.t0) st.spans.add('graphql_request', at, st.t0 - at);
+  // The trace starts when the operation arrived (latencyMs and ttftMs as the client waits), and what
+  // the server did before the pipeline (body, parse, validation, authentication, input checks) is
+  // its first span, `graphql_request`.
+  const now = performance.now();
+  const at = typeof caller.receivedAt === 'number' && caller.receivedAt <= now ? caller.receivedAt : null;
+  const st = newState(req, { ...req }, caller, signal, whole, at ?? now);
+  if (at !== null) st.spans.add('graphql_request', at, now - at);
   return st;
 }
 
@@ -149,7 +148,7 @@ export function startRejected(fields: TracedRequest, raw: TraceRequest, caller: 
   return newState(req, raw, caller, undefined);
 }
 
-function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, signal: AbortSignal | undefined, whole = false): RequestState {
+function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, signal: AbortSignal | undefined, whole = false, t0 = performance.now()): RequestState {
   const traceId = randomUUID();
   return {
     req,
@@ -157,7 +156,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     signal,
     whole,
     traceId,
-    t0: performance.now(),
+    t0,
     spans: new SpanRecorder(),
     ttftMs: null,
     deltaIndex: 0,
@@ -186,7 +185,7 @@ function newState(req: GenerateRequest, request: TraceRequest, caller: Caller, s
     protectedValues: caller.protectedValues ?? new ProtectedValues(),
     trace: {
       id: traceId,
-      createdAt: new Date(),
+      createdAt: new Date(Date.now() - (performance.now() - t0)),
       prompt: req.prompt,
       promptVersion: null,
       label: req.label,

@@ -254,16 +254,6 @@ export class TraceWriter {
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private closed = false;
-  /** Records announced by `expect()` and not enqueued yet. */
-  private readonly upcoming = new Set<Promise<void>>();
-  /**
-   * A record will be enqueued once `pending` resolves (a generation's trace waits for its budget
-   * settlement, which runs after the client's last event): `flush` waits for it first.
-   */
-  expect(pending: Promise<void>): void {
-    this.upcoming.add(pending);
-    pending.finally(() => this.upcoming.delete(pending)).catch(() => undefined);
-  }
   /** Sequence numbers: records accepted by `enqueue()`, and records finished (written or dropped). */
   private accepted = 0;
   private finished = 0;
@@ -356,7 +346,6 @@ export class TraceWriter {
 
   /** Resolves when every record enqueued before the call is written (or given up on and logged). */
   async flush(): Promise<void> {
-    if (this.upcoming.size) await Promise.allSettled([...this.upcoming]);
     const target = this.accepted;
     // Past the close deadline with the database still unreachable, the rest stays spooled.
     while (this.finished < target && Date.now() < this.giveUpAt) {

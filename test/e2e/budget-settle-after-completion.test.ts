@@ -4,13 +4,15 @@ const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { __typename
 const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { status traceId costUsd } }`;
 const BUDGET = `query($n: String!) { budget(name: $n) { spentUsd reservedUsd } }`;
 const TRACE = `query($id: ID!) { trace(id: $id) { costUsd spans { name attributes } } }`;
+const settleSpan = (trace: Rec) => trace.spans.find((s: Rec) => s.name === 'budget_settle');
 
 type Rec = Record<string, any>;
 
 /**
  * A cold budget (one exact hold per request) is settled by a ledger write. The client's last event no
  * longer waits for it: the hold stays reserved until the write is done (never an overspend), a read
- * of spending in this process waits for it, and the trace follows it with its budget_settle span.
+ * of spending in this process waits for it, and the trace (written at the last event, as before)
+ * marks its budget_settle span deferred.
  */
 describe(`the settlement of a cold budget runs after the completion event (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
   let t: TestApp;
@@ -67,7 +69,7 @@ describe(`the settlement of a cold budget runs after the completion event (${pro
     return r.data!.budget as { spentUsd: number; reservedUsd: number };
   };
 
-  it('streaming: GenerationCompleted arrives while the ledger write is held; spending reads and the trace wait for it', async () => {
+  it('streaming: GenerationCompleted arrives while the ledger write is held; the spending read waits for it, the trace marks it deferred', async () => {
     newGate();
     const before = await spent();
     const client = t.ws(key);
@@ -87,34 +89,43 @@ describe(`the settlement of a cold budget runs after the completion event (${pro
       );
     });
     const completedEvent = await within(completed, 10_000, 'GenerationCompleted');
-    // The generation is still in flight (settling): the stream's complete comes after the write.
-    expect(streamDone).toBe(false);
+    // The stream ends at its last event; the generation stays in flight (settling) behind it.
+    await within(
+      (async () => {
+        while (!streamDone) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      10_000,
+      'the stream complete',
+    );
+    expect(t.app.services.generation.inFlight).toBe(1);
     const read = spent();
     expect(await pending(read)).toBe(true);
     gate.open();
     const after = await read;
+    await t.app.services.generation.idle(5_000);
+    expect(t.app.services.generation.inFlight).toBe(0);
     expect(after.spentUsd - before.spentUsd).toBeCloseTo(completedEvent.costUsd, 6);
     expect(after.reservedUsd).toBe(0);
     await t.app.services.traces.writer.flush();
     const tr = await t.gql(TRACE, { id: completedEvent.traceId });
-    expect(tr.data!.trace.spans.map((s: Rec) => s.name)).toContain('budget_settle');
+    expect(settleSpan(tr.data!.trace).attributes.deferred).toBe(true);
     client.dispose();
   });
 
-  it('generateOnce answers while the ledger write is held; the trace writer flush waits for its trace', async () => {
+  it('generateOnce answers while the ledger write is held; its trace is there at once, the spending read waits', async () => {
     newGate();
     const before = await spent();
     const answer = await within(t.gql(ONCE, { i: { prompt: 'settle', input: 'Say hi.\n#reply: Hello.', cache: 'BYPASS' } }, key), 10_000, 'the generateOnce answer');
     expect(answer.errors).toBeUndefined();
     const once = answer.data!.generateOnce as Rec;
     expect(once.status).toBe('COMPLETED');
-    const flushed = t.app.services.traces.writer.flush();
-    expect(await pending(flushed)).toBe(true);
-    gate.open();
-    await flushed;
+    await t.app.services.traces.writer.flush();
     const tr = await t.gql(TRACE, { id: once.traceId });
-    const settleSpan = tr.data!.trace.spans.find((s: Rec) => s.name === 'budget_settle');
-    expect(settleSpan).toBeDefined();
-    expect((await spent()).spentUsd - before.spentUsd).toBeCloseTo(once.costUsd, 6);
+    expect(tr.data!.trace.costUsd).toBeCloseTo(once.costUsd, 9);
+    expect(settleSpan(tr.data!.trace).attributes.deferred).toBe(true);
+    const read = spent();
+    expect(await pending(read)).toBe(true);
+    gate.open();
+    expect((await read).spentUsd - before.spentUsd).toBeCloseTo(once.costUsd, 6);
   });
 });

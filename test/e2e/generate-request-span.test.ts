@@ -39,16 +39,18 @@ describe('generate: the graphql_request span covers the operation from its arriv
       spy.mockRestore();
     }
   }
-  async function spansOf(traceId: string): Promise<Span[]> {
+  async function spansOf(traceId: string): Promise<{ latencyMs: number; spans: Span[] }> {
     await t.app.services.traces.writer.flush();
     const r = await t.gql(TRACE, { id: traceId });
     if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data!.trace.spans as Span[];
+    return r.data!.trace;
   }
-  function expectRequestSpan(spans: Span[]) {
+  function expectRequestSpan({ latencyMs, spans }: { latencyMs: number; spans: Span[] }) {
     const request = spans.find((s) => s.name === 'graphql_request');
     expect(request).toBeDefined();
     expect(request!.durationMs).toBeGreaterThanOrEqual(SLOW_AUTH_MS - 1);
+    // The trace's latency is the client's: it starts at the operation's arrival.
+    expect(latencyMs).toBeGreaterThanOrEqual(request!.durationMs);
     // It comes first and ends where the pipeline's first step starts.
     const first = spans.filter((s) => s.name !== 'graphql_request').map((s) => Date.parse(s.startedAt));
     expect(Date.parse(request!.startedAt)).toBeLessThanOrEqual(Math.min(...first));

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { costByStageMicros, countTokens, type TokenUsage } from '../../providers';
 import { reconcileStages } from '../assemble';
 import { addHistoryMicros, addInputMicros, stageCostData, usageData, zeroCost } from '../outcome';
@@ -28,28 +29,24 @@ export const settleBudget: PipelineStep = {
     const reservation = st.reservation;
     const served =
       reservation && chain.length > 1 ? (await deps.budgets.coveringBudgets({ prompt: version.prompt, modelId: servedModel, apiKey: caller.apiKeyName, user: req.user })).map((b) => b.id) : undefined;
-    // BudgetService.settle is called synchronously here: from now on its spending reads wait for it.
-    const settlement = st.spans.time('budget_settle', async (attrs) => {
-      Object.assign(attrs, { actualMicros: cost.total, estimated: !usage });
-      if (!reservation) return;
-      try {
-        await deps.budgets.settle(reservation, cost.total, served);
-      } catch (err) {
-        // The hold stays reserved until it expires (never an overspend); the trace says what failed.
-        attrs.error = err instanceof Error ? err.message : String(err);
-        throw err;
+    const start = performance.now();
+    const attrs: Record<string, unknown> = { actualMicros: cost.total, estimated: !usage };
+    if (reservation) {
+      // Called synchronously: from now on this process's spending reads wait for it.
+      const settlement = deps.budgets.settle(reservation, cost.total, served);
+      if (reservation.holds.length) {
+        // A ledger write: off the critical path. The client gets its last event (and the trace is
+        // written, its fdatasync awaited as before) while the write runs; the hold counts as reserved
+        // until then, so admission stays on the safe side. The run ends after it (in-flight count,
+        // clean stop); BudgetService logs a failure (the hold is released when it expires).
+        attrs.deferred = true;
+        st.settling = settlement.catch(() => undefined);
+      } else {
+        // Leased room only: closed in memory.
+        await settlement;
       }
-    });
-    if (deps.traces.durableAcks || !reservation?.holds.length) {
-      // Nothing to write (no hold: no budget, or leased room closed in memory), or the last event
-      // acknowledges a trace on disk (TRACE_SPOOL_FSYNC=batch) and so its settlement.
-      await settlement;
-    } else {
-      // Off the critical path: the client gets its last event while the ledger write runs; the hold
-      // counts as reserved until then, so admission stays on the safe side. The trace is written
-      // once it is done (outcome.ts), and the generation is in flight until then.
-      st.settling = settlement.catch(() => undefined);
     }
+    st.spans.add('budget_settle', start, performance.now() - start, attrs);
     st.settled = true;
     st.settlement = { charged, stageTokens, cost, cancelled };
     Object.assign(st.trace, {

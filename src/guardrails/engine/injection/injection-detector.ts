@@ -153,9 +153,15 @@ interface Rule {
   sameClause: number[];
   /** The rule discards something (an override verb is its first group): who it is addressed to matters. */
   discards: boolean;
+  /**
+   * All its groups must be in one sentence (a line ends one too): an action and its object or
+   * addressee in two sentences ("issue a full refund. 3) Send the customer the template") are two
+   * steps, not one request.
+   */
+  oneSentence: boolean;
 }
 
-const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10, sameClause: number[] = []): Rule => ({
+const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10, sameClause: number[] = [], oneSentence = false): Rule => ({
   id,
   group: GROUP_OF[id] ?? family,
   family,
@@ -167,6 +173,7 @@ const R = (id: string, family: InjectionFamily, chunk: number, direct: number, a
   bitsOf: all.map((g) => [...Array(32).keys()].filter((b) => (g & (1 << b)) !== 0)),
   sameClause,
   discards: (all[0]! & C.OVR) !== 0,
+  oneSentence,
 });
 
 /** Rules that are not one piece of evidence with the rest of their family. */
@@ -208,19 +215,19 @@ const RULES: readonly Rule[] = [
   // Text addressed to the model: "note to the assistant", "AI reading this".
   R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4),
   R('ai-at-work', 'INDIRECT_INSTRUCTION', 0.85, 0.3, [C.AI, C.PROC], 3),
-  R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2),
+  R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2, [], true),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
   R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5, [1, 2]),
   // Sending data out.
-  R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10),
-  R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12),
+  R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10, [], true),
+  R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12, [], true),
   R('send-data-covert', 'EXFILTRATION', 0.85, 0.8, [C.SEND | C.DATA, C.SECRECY], 16),
-  R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10),
+  R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10, [], true),
   // A tool call that sends personal data or secrets to an address: the parts can be far apart in a tool's argument list.
   R('tool-sends-data', 'EXFILTRATION', 0.8, 0.6, [C.EXEC, C.SEND, C.DATA, C.TARGET], 24),
   // Tools: mass money moves, mass destruction, skipping approval, covert execution.
-  R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8),
+  R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8, [], true),
   R('mass-destruct', 'TOOL_ABUSE', 0.6, 0.6, [C.DESTRUCT, C.MASS, C.TARGET], 8),
   R('skip-approval', 'TOOL_ABUSE', 0.45, 0.45, [C.NEG, C.APPROVAL], 4),
   R('covert-action', 'TOOL_ABUSE', 0.5, 0.4, [C.EXEC | C.DESTRUCT | C.MONEY, C.SECRECY], 16),
@@ -311,8 +318,9 @@ const HUMAN_REACH = 3;
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
-  /** The clause of each concept's newest token. */
+  /** The clause and sentence of each concept's newest token. */
   const lastClause = new Int32Array(NCONCEPTS);
+  const lastSentence = new Int32Array(NCONCEPTS);
   let clause = 0;
   let sentence = 0;
   let lineTok = 0;
@@ -411,6 +419,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;
           lastClause[b] = clause;
+          lastSentence[b] = sentence;
         }
         // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
         let lo = 0;
@@ -442,7 +451,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
                   newestBit = b;
                 }
               }
-              if (newest < i - r.window) {
+              if (newest < i - r.window || (r.oneSentence && lastSentence[newestBit] !== sentence)) {
                 ok = false;
                 break;
               }
@@ -547,6 +556,9 @@ function carrierActs(c: Carrier): boolean {
   return false;
 }
 
+/** A piped installer or similar command that the model (or an agent named beside it) is asked to run. */
+const RUN_REQUEST_WEIGHT = 0.7;
+
 const CARRIER_WEIGHT: Readonly<Record<Carrier['kind'], number>> = {
   comment: 0.8,
   'hidden-html': 0.85,
@@ -571,7 +583,11 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
   scorer?.begin(indirect);
   runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
   const structure = scanStructure(raw);
-  for (const h of structure.hits) put(ev, { ...h, variant: 'raw' });
+  for (const { runRequest, ...h } of structure.hits) {
+    // A command someone is asked to run: the model itself in a user's message; in a document, only a model or agent named on its line.
+    const asked = runRequest !== undefined && (!indirect || (conceptMask(runRequest) & C.AI) !== 0);
+    put(ev, { ...h, weight: asked ? RUN_REQUEST_WEIGHT : h.weight, variant: 'raw' });
+  }
   for (const c of structure.carriers) {
     if (carrierActs(c))
       put(ev, { id: `carrier-${c.kind}`, family: 'HIDDEN_CARRIER', weight: indirect ? CARRIER_WEIGHT[c.kind] : CARRIER_WEIGHT[c.kind] - 0.2, match: c.match.slice(0, 200), variant: 'raw' });

@@ -327,6 +327,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   /** Newest greeting or group of people opening a line, speech verb, and the sentence of the newest word about attacks. */
   let lastHuman = -1_000_000;
   let lastSpeech = -1_000_000;
+  /** The sentence in which a model or assistant is the one speaking ("the assistant asks you to..."). */
+  let aiSpeaks = -1;
   /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
   let ovrReported = false;
   /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
@@ -398,7 +400,11 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
     if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
     if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
-      if (flags & TOKEN_FLAG.SPEECH) lastSpeech = i;
+      if (flags & TOKEN_FLAG.SPEECH) {
+        lastSpeech = i;
+        // "If an AI assistant asks you to send credentials, report it": the model is the speaker (not addressed: no "Assistant,"), a person is asked.
+        if (prevBits & C.AI && !(prevBits & C.NOTE)) aiSpeaks = sentence;
+      }
       // In a user's own message a greeting addresses the model ("Hello, you must..."); in a document, its human readers.
       if (flags & TOKEN_FLAG.HUMAN && lineTok < HUMAN_REACH && indirect) lastHuman = i;
       if (flags & TOKEN_FLAG.DESCRIBE && described[described.length - 1] !== sentence) described.push(sentence);
@@ -466,7 +472,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
               if (newest < from) from = newest;
             }
             if (!ok) continue;
-            const given = notGiven(r, i, last, lastHuman, ovrReported, from);
+            const given = aiSpeaks === sentence ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
             w *= given;
             if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
             if (w > bestWeight[k]!) bestWeight[k] = w;

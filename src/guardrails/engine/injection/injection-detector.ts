@@ -301,6 +301,7 @@ const BIT_OVR = 31 - Math.clz32(C.OVR);
 const NEGATABLE_ACTS = C.SEND | C.DESTRUCT | C.MONEY | C.EXEC;
 const BIT_AI = 31 - Math.clz32(C.AI);
 const BIT_YOU = 31 - Math.clz32(C.YOU);
+const BIT_PROC = 31 - Math.clz32(C.PROC);
 /** How much a rule counts when what it found is addressed to people, reported, or described rather than given. */
 const NOT_GIVEN = 0.5;
 /** A verb of speech this many tokens before a discard verb reports it ("told us to ignore"). */
@@ -329,6 +330,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let lastSpeech = -1_000_000;
   /** The sentence in which a model or assistant is the one speaking ("the assistant asks you to..."). */
   let aiSpeaks = -1;
+  /** The sentence that states a named party's duty ("the administrator must ..."). */
+  let dutySentence = -1;
   /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
   let ovrReported = false;
   /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
@@ -399,6 +402,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
     if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
+    // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
+    if (flags & TOKEN_FLAG.OBLIGE && lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) dutySentence = sentence;
     if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
       if (flags & TOKEN_FLAG.SPEECH) {
         lastSpeech = i;
@@ -472,7 +477,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
               if (newest < from) from = newest;
             }
             if (!ok) continue;
-            const given = aiSpeaks === sentence ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
+            const given = aiSpeaks === sentence || dutySentence === sentence ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
             w *= given;
             if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
             if (w > bestWeight[k]!) bestWeight[k] = w;

@@ -225,6 +225,8 @@ export const TOKEN_FLAG = {
   HUMAN: 64,
   /** A word that discusses attacks ("attacker", "malicious", "phishing"): the sentence describes an attack rather than making one. */
   DESCRIBE: 128,
+  /** A verb of obligation ("must", "shall", "deve"): after a person or party it states that party's duty. */
+  OBLIGE: 256,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -234,6 +236,10 @@ export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non',
 
 /** Modal verbs (EN, FR, ES, DE, PT, IT) before a verb of processing: a description of the assistant's abilities. */
 export const MODALS: readonly string[] = ['can', 'cannot', 'could', 'will', 'would', 'may', 'might', 'peut', 'peuvent', 'puede', 'pueden', 'kann', 'konnen', 'pode', 'podem', 'puo', 'possono'];
+
+/** Verbs of obligation (EN, FR, ES, DE, PT, IT, folded): "the processor shall send", "o administrador deve enviar". */
+export const OBLIGATIONS: readonly string[] =
+  `must shall should doit doivent devra devront debe deben debera deberan muss mussen soll sollen sollte deve devem devera deverao devono dovra dovranno`.split(/\s+/);
 
 /** Verbs of speech (EN, FR, ES, DE, PT, IT), past and present, that report what someone told people to do. */
 export const SPEECH_VERBS: readonly string[] = `said says told tells asked asks wrote writes mentioned explained reminded instructed suggested dit
@@ -278,7 +284,7 @@ export interface LexiconAutomaton {
   /** Concepts of whole-token entries ending at a state. */
   exactBits: Int32Array;
   /** `TOKEN_FLAG`s of the whole token ending at a state. */
-  flags: Uint8Array;
+  flags: Uint16Array;
   /** For a state where a `PAIR_FIRST` word ends: the second words of its pairs. */
   pairs: ReadonlyMap<number, PairSeconds>;
 }
@@ -334,7 +340,8 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(SPEECH_VERBS, TOKEN_FLAG.SPEECH);
   flag(HUMAN_ADDRESS, TOKEN_FLAG.HUMAN);
   flag(DESCRIBE_WORDS, TOKEN_FLAG.DESCRIBE);
-  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags), pairs };
+  flag(OBLIGATIONS, TOKEN_FLAG.OBLIGE);
+  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 
 export const AUTOMATON: LexiconAutomaton = buildAutomaton(LEXICON);

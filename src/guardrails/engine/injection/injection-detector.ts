@@ -342,6 +342,9 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let all = 0;
   let prevState = -1;
   let prevFlags = 0;
+  let prev2Flags = 0;
+  /** Where the newest "you" was before the newest possessive (restored when the possessive turns out to name the reader's tool). */
+  let youBefore = -1_000_000;
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
@@ -400,6 +403,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    // "ask your coding assistant", "votre assistant": the reader's tool, named to the reader; the possessive does not address the model.
+    else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = youBefore;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
     if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
     // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
@@ -419,6 +424,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     lineTok++;
     starts[i & (STARTS_RING - 1)] = start;
     prevState = st;
+    prev2Flags = prevFlags;
     prevFlags = flags;
     prev2Bits = prevBits;
     prevBits = bits;
@@ -426,6 +432,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (bits !== 0) {
       all |= bits;
       if (ev) {
+        if (flags & TOKEN_FLAG.POSSESSIVE) youBefore = last[BIT_YOU]!;
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;

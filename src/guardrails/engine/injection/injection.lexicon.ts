@@ -227,6 +227,8 @@ export const TOKEN_FLAG = {
   DESCRIBE: 128,
   /** A verb of obligation ("must", "shall", "deve"): after a person or party it states that party's duty. */
   OBLIGE: 256,
+  /** A second-person possessive ("your", "votre", "dein"): "your coding assistant" is the reader's tool, not the model addressed. */
+  POSSESSIVE: 512,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -238,6 +240,9 @@ export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non',
 export const MODALS: readonly string[] = ['can', 'cannot', 'could', 'will', 'would', 'may', 'might', 'peut', 'peuvent', 'puede', 'pueden', 'kann', 'konnen', 'pode', 'podem', 'puo', 'possono'];
 
 /** Verbs of obligation (EN, FR, ES, DE, PT, IT, folded): "the processor shall send", "o administrador deve enviar". */
+/** Second-person possessives (EN, FR, ES, DE, PT, IT). */
+export const POSSESSIVES: readonly string[] = `your votre vos ton tes tu tus dein deine deinen deinem ihr ihre ihren seu sua seus suas tuo tua tuoi tue vostro vostra`.split(/\s+/);
+
 export const OBLIGATIONS: readonly string[] =
   `must shall should doit doivent devra devront debe deben debera deberan muss mussen soll sollen sollte deve devem devera deverao devono dovra dovranno`.split(/\s+/);
 
@@ -341,6 +346,7 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(HUMAN_ADDRESS, TOKEN_FLAG.HUMAN);
   flag(DESCRIBE_WORDS, TOKEN_FLAG.DESCRIBE);
   flag(OBLIGATIONS, TOKEN_FLAG.OBLIGE);
+  flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 

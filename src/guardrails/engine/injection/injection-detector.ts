@@ -558,9 +558,10 @@ function startsWithTask(body: string): boolean {
 /** Does a carrier's body act on the model? */
 function carrierActs(c: Carrier): boolean {
   const mask = conceptMask(c.body);
+  // Comments in code talk to developers; only one that names the model and addresses it ("AI:", "you", a note to it, the one processing this) is for it
+  // ("TODO: the assistant should refund duplicate charges" describes the product's assistant).
+  if (c.kind === 'code-comment') return (mask & C.AI) !== 0 && (mask & (C.NOTE | C.TO | C.YOU | C.PROC | C.OVR)) !== 0;
   if (mask & C.AI) return true;
-  // Comments in code talk to developers; only one that names the model is addressed to it.
-  if (c.kind === 'code-comment') return false;
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;

@@ -260,7 +260,8 @@ export const HUMAN_ADDRESS: readonly string[] = `dear hi hello hey team everyone
   studierende geehrte geehrter caro cara cari care ciao salve buongiorno colleghi studenti genitori
   condomini gentili caros caras ola colegas formandos alunos prezados prezado prezada`.split(/\s+/);
 /** Words that discuss attacks: a sentence holding one describes an attack (a policy, a report, a lesson). */
-export const DESCRIBE_WORDS: readonly string[] = `attacker attackers adversary adversaries malicious phishing injection injections threat threats
+export const DESCRIBE_WORDS: readonly string[] =
+  `scam scams fraud fraudulent arnaque arnaques escroquerie estafa estafas fraude betrug betrugs golpe golpes truffa truffe attacker attackers adversary adversaries malicious phishing injection injections threat threats
   scammer scammers fraudster fraudsters redteam attaquant attaquants malveillant malveillante
   malveillants hameconnage menace atacante atacantes malicioso maliciosa maliciosos amenaza inyeccion
   angreifer bosartig bosartige bosartigen schadlich bedrohung maliciosas ameaca injecao attaccante

@@ -409,6 +409,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
     // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
     if (flags & TOKEN_FLAG.OBLIGE && lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) dutySentence = sentence;
+    // "we may send your data to our partners": the author states what it does itself.
+    else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
     if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
       if (flags & TOKEN_FLAG.SPEECH) {
         lastSpeech = i;

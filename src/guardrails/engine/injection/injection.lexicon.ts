@@ -229,6 +229,8 @@ export const TOKEN_FLAG = {
   OBLIGE: 256,
   /** A second-person possessive ("your", "votre", "dein"): "your coding assistant" is the reader's tool, not the model addressed. */
   POSSESSIVE: 512,
+  /** First person plural ("we", "nous", "wir"): the author speaking of itself. */
+  WE: 1024,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -348,6 +350,7 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(DESCRIBE_WORDS, TOKEN_FLAG.DESCRIBE);
   flag(OBLIGATIONS, TOKEN_FLAG.OBLIGE);
   flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
+  flag(['we', 'nous', 'wir', 'nosotros', 'noi', 'nos'], TOKEN_FLAG.WE);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 

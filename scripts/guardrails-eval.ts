@@ -10,6 +10,7 @@
  *   GUARDRAILS_DATA=/path/to/data npm run guardrails:eval
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '../src/guardrails/engine';
 import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
@@ -194,6 +195,26 @@ function main(): void {
     console.log(`\n${ratesTable('INDEPENDENT2 set (person vs model addressed; aggregate only), rules + shipped model', ind2)}`);
     const ind2Rules = independent2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
     console.log(`\n${ratesTable('INDEPENDENT2 set, rules only', ind2Rules)}`);
+  }
+
+  // probe3/: written by the inj2 lane in new genres (support macros, code reviews, policies, CLI docs,
+  // DPAs, postmortems, runbooks, marketing e-mails, READMEs) to find which rules misfire. It is read
+  // row by row (`-- --probe3-rows`), so it is a probe, not an unseen set.
+  const probe3File = join(dir, 'probe3', 'injection.jsonl');
+  if (existsSync(probe3File)) {
+    const p3 = readJsonl<{ id: string; kind: string; label: string; family: string; text: string }>(probe3File).map((r) => ({
+      row: { text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family, id: r.id },
+    }));
+    const p3Full = p3.map(({ row }) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('PROBE3 set (new genres; read row by row: a probe, not unseen), rules + shipped model', p3Full)}`);
+    const p3Rules = p3.map(({ row }) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+    console.log(`\n${ratesTable('PROBE3 set, rules only', p3Rules)}`);
+    if (process.argv.includes('--probe3-rows')) {
+      for (const x of p3Full.filter((y) => y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection)) {
+        const hits = scoreInjection(x.row.text, x.row.indirect).hits.map((f) => `${f.id}:${f.weight.toFixed(2)}`);
+        console.log(`  probe3 ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.id} ${x.score.toFixed(2)} [${hits.join(' ')}]: ${x.row.text.slice(0, 140).replace(/\n/g, ' ')}`);
+      }
+    }
   }
 
   // Leave-one-family-out: the learned layer is retrained without the family it then scores.

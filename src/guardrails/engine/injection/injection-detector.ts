@@ -153,9 +153,15 @@ interface Rule {
   sameClause: number[];
   /** The rule discards something (an override verb is its first group): who it is addressed to matters. */
   discards: boolean;
+  /**
+   * All its groups must be in one sentence (a line ends one too): an action and its object or
+   * addressee in two sentences ("issue a full refund. 3) Send the customer the template") are two
+   * steps, not one request.
+   */
+  oneSentence: boolean;
 }
 
-const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10, sameClause: number[] = []): Rule => ({
+const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10, sameClause: number[] = [], oneSentence = false): Rule => ({
   id,
   group: GROUP_OF[id] ?? family,
   family,
@@ -167,6 +173,7 @@ const R = (id: string, family: InjectionFamily, chunk: number, direct: number, a
   bitsOf: all.map((g) => [...Array(32).keys()].filter((b) => (g & (1 << b)) !== 0)),
   sameClause,
   discards: (all[0]! & C.OVR) !== 0,
+  oneSentence,
 });
 
 /** Rules that are not one piece of evidence with the rest of their family. */
@@ -208,19 +215,19 @@ const RULES: readonly Rule[] = [
   // Text addressed to the model: "note to the assistant", "AI reading this".
   R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4),
   R('ai-at-work', 'INDIRECT_INSTRUCTION', 0.85, 0.3, [C.AI, C.PROC], 3),
-  R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2),
+  R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2, [], true),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
   R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5, [1, 2]),
   // Sending data out.
-  R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10),
-  R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12),
+  R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10, [], true),
+  R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12, [], true),
   R('send-data-covert', 'EXFILTRATION', 0.85, 0.8, [C.SEND | C.DATA, C.SECRECY], 16),
-  R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10),
+  R('send-all-data', 'EXFILTRATION', 0.75, 0.6, [C.SEND, C.DATA | C.TARGET, C.MASS], 10, [], true),
   // A tool call that sends personal data or secrets to an address: the parts can be far apart in a tool's argument list.
   R('tool-sends-data', 'EXFILTRATION', 0.8, 0.6, [C.EXEC, C.SEND, C.DATA, C.TARGET], 24),
   // Tools: mass money moves, mass destruction, skipping approval, covert execution.
-  R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8),
+  R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8, [], true),
   R('mass-destruct', 'TOOL_ABUSE', 0.6, 0.6, [C.DESTRUCT, C.MASS, C.TARGET], 8),
   R('skip-approval', 'TOOL_ABUSE', 0.45, 0.45, [C.NEG, C.APPROVAL], 4),
   R('covert-action', 'TOOL_ABUSE', 0.5, 0.4, [C.EXEC | C.DESTRUCT | C.MONEY, C.SECRECY], 16),
@@ -294,6 +301,7 @@ const BIT_OVR = 31 - Math.clz32(C.OVR);
 const NEGATABLE_ACTS = C.SEND | C.DESTRUCT | C.MONEY | C.EXEC;
 const BIT_AI = 31 - Math.clz32(C.AI);
 const BIT_YOU = 31 - Math.clz32(C.YOU);
+const BIT_PROC = 31 - Math.clz32(C.PROC);
 /** How much a rule counts when what it found is addressed to people, reported, or described rather than given. */
 const NOT_GIVEN = 0.5;
 /** A verb of speech this many tokens before a discard verb reports it ("told us to ignore"). */
@@ -311,14 +319,19 @@ const HUMAN_REACH = 3;
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
-  /** The clause of each concept's newest token. */
+  /** The clause and sentence of each concept's newest token. */
   const lastClause = new Int32Array(NCONCEPTS);
+  const lastSentence = new Int32Array(NCONCEPTS);
   let clause = 0;
   let sentence = 0;
   let lineTok = 0;
   /** Newest greeting or group of people opening a line, speech verb, and the sentence of the newest word about attacks. */
   let lastHuman = -1_000_000;
   let lastSpeech = -1_000_000;
+  /** The sentence in which a model or assistant is the one speaking ("the assistant asks you to..."). */
+  let aiSpeaks = -1;
+  /** The sentence that states a named party's duty ("the administrator must ..."). */
+  let dutySentence = -1;
   /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
   let ovrReported = false;
   /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
@@ -329,6 +342,9 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let all = 0;
   let prevState = -1;
   let prevFlags = 0;
+  let prev2Flags = 0;
+  /** Where the newest "you" was before the newest possessive (restored when the possessive turns out to name the reader's tool). */
+  let youBefore = -1_000_000;
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
@@ -387,10 +403,20 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    // "ask your coding assistant", "votre assistant": the reader's tool, named to the reader; the possessive does not address the model.
+    else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = youBefore;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
     if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
+    // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
+    if (flags & TOKEN_FLAG.OBLIGE && lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) dutySentence = sentence;
+    // "we may send your data to our partners": the author states what it does itself.
+    else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
     if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
-      if (flags & TOKEN_FLAG.SPEECH) lastSpeech = i;
+      if (flags & TOKEN_FLAG.SPEECH) {
+        lastSpeech = i;
+        // "If an AI assistant asks you to send credentials, report it": the model is the speaker (not addressed: no "Assistant,"), a person is asked.
+        if (prevBits & C.AI && !(prevBits & C.NOTE)) aiSpeaks = sentence;
+      }
       // In a user's own message a greeting addresses the model ("Hello, you must..."); in a document, its human readers.
       if (flags & TOKEN_FLAG.HUMAN && lineTok < HUMAN_REACH && indirect) lastHuman = i;
       if (flags & TOKEN_FLAG.DESCRIBE && described[described.length - 1] !== sentence) described.push(sentence);
@@ -400,6 +426,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     lineTok++;
     starts[i & (STARTS_RING - 1)] = start;
     prevState = st;
+    prev2Flags = prevFlags;
     prevFlags = flags;
     prev2Bits = prevBits;
     prevBits = bits;
@@ -407,10 +434,12 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (bits !== 0) {
       all |= bits;
       if (ev) {
+        if (flags & TOKEN_FLAG.POSSESSIVE) youBefore = last[BIT_YOU]!;
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;
           lastClause[b] = clause;
+          lastSentence[b] = sentence;
         }
         // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
         let lo = 0;
@@ -442,7 +471,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
                   newestBit = b;
                 }
               }
-              if (newest < i - r.window) {
+              if (newest < i - r.window || (r.oneSentence && lastSentence[newestBit] !== sentence)) {
                 ok = false;
                 break;
               }
@@ -457,7 +486,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
               if (newest < from) from = newest;
             }
             if (!ok) continue;
-            const given = notGiven(r, i, last, lastHuman, ovrReported, from);
+            const given = aiSpeaks === sentence || dutySentence === sentence ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
             w *= given;
             if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
             if (w > bestWeight[k]!) bestWeight[k] = w;
@@ -531,9 +560,10 @@ function startsWithTask(body: string): boolean {
 /** Does a carrier's body act on the model? */
 function carrierActs(c: Carrier): boolean {
   const mask = conceptMask(c.body);
+  // Comments in code talk to developers; only one that names the model and addresses it ("AI:", "you", a note to it, the one processing this) is for it
+  // ("TODO: the assistant should refund duplicate charges" describes the product's assistant).
+  if (c.kind === 'code-comment') return (mask & C.AI) !== 0 && (mask & (C.NOTE | C.TO | C.YOU | C.PROC | C.OVR)) !== 0;
   if (mask & C.AI) return true;
-  // Comments in code talk to developers; only one that names the model is addressed to it.
-  if (c.kind === 'code-comment') return false;
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
@@ -546,6 +576,9 @@ function carrierActs(c: Carrier): boolean {
   if (c.invisible && mask & (C.YOU | C.USER | C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | acts)) return true;
   return false;
 }
+
+/** A piped installer or similar command that the model (or an agent named beside it) is asked to run. */
+const RUN_REQUEST_WEIGHT = 0.7;
 
 const CARRIER_WEIGHT: Readonly<Record<Carrier['kind'], number>> = {
   comment: 0.8,
@@ -571,7 +604,11 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
   scorer?.begin(indirect);
   runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
   const structure = scanStructure(raw);
-  for (const h of structure.hits) put(ev, { ...h, variant: 'raw' });
+  for (const { runRequest, ...h } of structure.hits) {
+    // A command someone is asked to run: the model itself in a user's message; in a document, only a model or agent named on its line.
+    const asked = runRequest !== undefined && (!indirect || (conceptMask(runRequest) & C.AI) !== 0);
+    put(ev, { ...h, weight: asked ? RUN_REQUEST_WEIGHT : h.weight, variant: 'raw' });
+  }
   for (const c of structure.carriers) {
     if (carrierActs(c))
       put(ev, { id: `carrier-${c.kind}`, family: 'HIDDEN_CARRIER', weight: indirect ? CARRIER_WEIGHT[c.kind] : CARRIER_WEIGHT[c.kind] - 0.2, match: c.match.slice(0, 200), variant: 'raw' });

@@ -23,6 +23,8 @@ export interface StructuralHit {
   id: string;
   family: 'EXFILTRATION' | 'TOOL_ABUSE' | 'FAKE_DELIMITER';
   weight: number;
+  /** The start of the command's line when a verb there asks to run it ("Setup for agents: run"): who is asked decides. */
+  runRequest?: string;
   match: string;
 }
 
@@ -46,7 +48,17 @@ interface StructuralPattern {
 
 interface Collector {
   carrier(kind: CarrierKind, match: string, body: string | undefined, invisible?: boolean): void;
-  hit(id: string, family: StructuralHit['family'], weight: number, match: string): void;
+  hit(id: string, family: StructuralHit['family'], weight: number, match: string, runRequest?: string): void;
+}
+
+/** A verb asking to run something (six languages) earlier on the command's own line: "use the shell tool to run `curl … | sh`". */
+const RUN_VERB = /\b(?:run|execute|exec|launch|lance[rz]?|ex[eé]cute[rz]?|ejecut[ae]r?|corre|executa[r]?|rode|roda|f[uü]hre|starte|esegui|lancia)\b/i;
+
+/** The text before the match `m` on its own line when a verb there asks to run it, else undefined. */
+function runRequest(m: RegExpExecArray): string | undefined {
+  const lineStart = m.input.lastIndexOf('\n', m.index) + 1;
+  const before = m.input.slice(Math.max(lineStart, m.index - 120), m.index);
+  return RUN_VERB.test(before) ? before : undefined;
 }
 
 /**
@@ -184,8 +196,10 @@ export const PATTERNS: readonly StructuralPattern[] = [
     on: (m, o) => o.carrier('bracket-note', m[0], m[1], true),
   },
   {
-    trigger: all(chars('P'), chars('S'), /P\.?[ \t]?S\b/),
-    re: /(?:^|[\n.!?][ \t]*)P\.?[ \t]?S\.?(?:[ \t]+(?:to|for|pour|para|an|per)\b[^:\n]{0,60})?[:,\s-]+([^\n]{4,1000})/g,
+    trigger: all(chars('P'), chars('S', 'D'), /P\.?[ \t-]?[SD]\b/),
+    // P.S., PS, P.-S. (French), P.D. (Spanish "posdata").
+    // Whom the postscript is for ("P.S. for the AI that summarises this:") is part of what it holds.
+    re: /(?:^|[\n.!?][ \t]*)P\.?[ \t-]?[SD]\.?((?:[ \t]+(?:to|for|pour|para|an|per)\b[^:\n]{0,60})?[:,\s-]+[^\n]{4,1000})/g,
     on: (m, o) => o.carrier('postscript', m[0], m[1]),
   },
   {
@@ -193,16 +207,20 @@ export const PATTERNS: readonly StructuralPattern[] = [
     re: /[\u200B-\u200D\u2060\uFEFF]+([^\n\u200B-\u200D\u2060\uFEFF]{3,600})/g,
     on: (m, o) => o.carrier('zero-width', m[0], m[1], true),
   },
-  { trigger: all(lineStarts('#/-;'), /^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
+  // `## Heading` (two or more hashes, then a space) is a markdown heading, not a comment.
+  { trigger: all(lineStarts('#/-;'), /^[ \t]*(?:#|\/\/|--|;)/m), re: /^[ \t]*(?:#(?!#+[ \t])|\/\/|--|;)[ \t]*([^\n]{8,600})/gm, on: (m, o) => o.carrier('code-comment', m[0], m[1]) },
   // Commands and delimiters.
   {
     trigger: all(chars('|'), hasAny('curl', 'wget', 'iwr', 'invoke-webrequest')),
     re: /\b(?:curl|wget|iwr|invoke-webrequest)\b[^\n|`]{0,300}https?:\/\/[^\n|`]{0,300}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|k|da)?sh\b/gi,
-    on: (m, o) => o.hit('pipe-to-shell', 'TOOL_ABUSE', 0.7, m[0]),
+    // Install pages show people exactly this every day, and users ask what it does: alone it is not a
+    // request to the model (below MEDIUM). A run verb before it on its line asks someone to run it:
+    // in a user's own message the model; in a document, only if that line names a model or agent.
+    on: (m, o) => o.hit('pipe-to-shell', 'TOOL_ABUSE', 0.65, m[0], runRequest(m)),
   },
   {
     trigger: all(chars('-'), has('rm'), /\brm[ \t]+-/),
-    re: /\brm[ \t]+-(?:[a-z]*r[a-z]*f|[a-z]*f[a-z]*r)[a-z]*[ \t]+(?:--no-preserve-root[ \t]*)?(?:\/(?=[ \t`'"*\n]|$)|\/\*|~|\$home\b|\*(?=[ \t`'"\n]|$)|--no-preserve-root)/gi,
+    re: /\brm[ \t]+-(?:[a-z]*r[a-z]*f|[a-z]*f[a-z]*r)[a-z]*[ \t]+(?:--no-preserve-root[ \t]*)?(?:\/(?=[ \t`'"*\n]|$)|\/\*|(?:~|\$home\b)\/?(?=[ \t`'"*;&|)\n]|$)|(?:~|\$home)\/\*|\*(?=[ \t`'"\n]|$)|--no-preserve-root)/gi,
     on: (m, o) => o.hit('rm-rf-root', 'TOOL_ABUSE', 0.7, m[0]),
   },
   { trigger: all(hasAny('drop'), /drop[ \t]+(?:database|schema)/i), re: /\bdrop[ \t]+(?:database|schema)\b/gi, on: (m, o) => o.hit('drop-database', 'TOOL_ABUSE', 0.5, m[0]) },
@@ -255,8 +273,9 @@ export function scanStructure(raw: string): StructureScan {
   const carriers: Carrier[] = [];
   const hits: StructuralHit[] = [];
   const out: Collector = {
-    hit(id, family, weight, match) {
-      if (!hits.some((h) => h.id === id && h.weight >= weight)) hits.push({ id, family, weight, match: match.slice(0, 200) });
+    hit(id, family, weight, match, request) {
+      if (!hits.some((h) => h.id === id && h.weight >= weight && (request === undefined || h.runRequest !== undefined)))
+        hits.push({ id, family, weight, ...(request !== undefined ? { runRequest: request } : {}), match: match.slice(0, 200) });
     },
     carrier(kind, match, body, invisible = false) {
       if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });

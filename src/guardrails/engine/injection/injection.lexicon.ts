@@ -225,6 +225,12 @@ export const TOKEN_FLAG = {
   HUMAN: 64,
   /** A word that discusses attacks ("attacker", "malicious", "phishing"): the sentence describes an attack rather than making one. */
   DESCRIBE: 128,
+  /** A verb of obligation ("must", "shall", "deve"): after a person or party it states that party's duty. */
+  OBLIGE: 256,
+  /** A second-person possessive ("your", "votre", "dein"): "your coding assistant" is the reader's tool, not the model addressed. */
+  POSSESSIVE: 512,
+  /** First person plural ("we", "nous", "wir"): the author speaking of itself. */
+  WE: 1024,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -234,6 +240,13 @@ export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non',
 
 /** Modal verbs (EN, FR, ES, DE, PT, IT) before a verb of processing: a description of the assistant's abilities. */
 export const MODALS: readonly string[] = ['can', 'cannot', 'could', 'will', 'would', 'may', 'might', 'peut', 'peuvent', 'puede', 'pueden', 'kann', 'konnen', 'pode', 'podem', 'puo', 'possono'];
+
+/** Verbs of obligation (EN, FR, ES, DE, PT, IT, folded): "the processor shall send", "o administrador deve enviar". */
+/** Second-person possessives (EN, FR, ES, DE, PT, IT). */
+export const POSSESSIVES: readonly string[] = `your votre vos ton tes tu tus dein deine deinen deinem ihr ihre ihren seu sua seus suas tuo tua tuoi tue vostro vostra`.split(/\s+/);
+
+export const OBLIGATIONS: readonly string[] =
+  `must shall should doit doivent devra devront debe deben debera deberan muss mussen soll sollen sollte deve devem devera deverao devono dovra dovranno`.split(/\s+/);
 
 /** Verbs of speech (EN, FR, ES, DE, PT, IT), past and present, that report what someone told people to do. */
 export const SPEECH_VERBS: readonly string[] = `said says told tells asked asks wrote writes mentioned explained reminded instructed suggested dit
@@ -249,7 +262,8 @@ export const HUMAN_ADDRESS: readonly string[] = `dear hi hello hey team everyone
   studierende geehrte geehrter caro cara cari care ciao salve buongiorno colleghi studenti genitori
   condomini gentili caros caras ola colegas formandos alunos prezados prezado prezada`.split(/\s+/);
 /** Words that discuss attacks: a sentence holding one describes an attack (a policy, a report, a lesson). */
-export const DESCRIBE_WORDS: readonly string[] = `attacker attackers adversary adversaries malicious phishing injection injections threat threats
+export const DESCRIBE_WORDS: readonly string[] =
+  `scam scams fraud fraudulent arnaque arnaques escroquerie estafa estafas fraude betrug betrugs golpe golpes truffa truffe attacker attackers adversary adversaries malicious phishing injection injections threat threats
   scammer scammers fraudster fraudsters redteam attaquant attaquants malveillant malveillante
   malveillants hameconnage menace atacante atacantes malicioso maliciosa maliciosos amenaza inyeccion
   angreifer bosartig bosartige bosartigen schadlich bedrohung maliciosas ameaca injecao attaccante
@@ -278,7 +292,7 @@ export interface LexiconAutomaton {
   /** Concepts of whole-token entries ending at a state. */
   exactBits: Int32Array;
   /** `TOKEN_FLAG`s of the whole token ending at a state. */
-  flags: Uint8Array;
+  flags: Uint16Array;
   /** For a state where a `PAIR_FIRST` word ends: the second words of its pairs. */
   pairs: ReadonlyMap<number, PairSeconds>;
 }
@@ -334,7 +348,10 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(SPEECH_VERBS, TOKEN_FLAG.SPEECH);
   flag(HUMAN_ADDRESS, TOKEN_FLAG.HUMAN);
   flag(DESCRIBE_WORDS, TOKEN_FLAG.DESCRIBE);
-  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint8Array.from(flags), pairs };
+  flag(OBLIGATIONS, TOKEN_FLAG.OBLIGE);
+  flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
+  flag(['we', 'nous', 'wir', 'nosotros', 'noi', 'nos'], TOKEN_FLAG.WE);
+  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 
 export const AUTOMATON: LexiconAutomaton = buildAutomaton(LEXICON);

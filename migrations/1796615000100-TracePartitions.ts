@@ -69,7 +69,7 @@ async function indexesOf(q: QueryRunner): Promise<Array<{ name: string; def: str
  * created. Serialized by an advisory lock held to the end of the transaction, so two writers needing
  * the same new week do not both create it.
  */
-const ENSURE_FUNCTION = `
+export const ENSURE_FUNCTION = `
   CREATE OR REPLACE FUNCTION trace_partitions_ensure(weeks timestamptz[]) RETURNS integer LANGUAGE plpgsql AS $$
   DECLARE
     w timestamptz;

@@ -76,4 +76,24 @@ describe('trace partitions', () => {
     const ids = b.map((x) => x.record.id);
     expect(Number((await ds.query(`SELECT count(*)::int AS n FROM traces WHERE id = ANY($1::uuid[])`, [ids]))[0].n)).toBe(20);
   });
+
+  it('two writers needing the same new week at once both succeed, and the week is created once', async () => {
+    // On PostgreSQL the two transactions hold two connections: the second waits on the advisory lock
+    // while the first creates the week, then must take it as there (it failed with "already exists").
+    // On PGlite's one connection they run in turn.
+    const week = ['2041-03-06T00:00:00Z'];
+    let first!: () => void;
+    const firstHasCreated = new Promise<void>((r) => (first = r));
+    const a = ds.transaction(async (m) => {
+      const [r] = await m.query('SELECT trace_partitions_ensure($1::timestamptz[]) AS n', [week]);
+      first();
+      await new Promise((res) => setTimeout(res, 300));
+      return Number(r.n);
+    });
+    await firstHasCreated;
+    const b = ds.transaction(async (m) => Number((await m.query('SELECT trace_partitions_ensure($1::timestamptz[]) AS n', [week]))[0].n));
+    expect((await Promise.all([a, b])).sort()).toEqual([0, 1]);
+    expect((await partitions()).filter((p) => p === 'traces_w20410304')).toHaveLength(1);
+    expect(await writeTraceBatch(ds, batch(10, 7, '2041-03-05T00:00:00Z', '2041-03-07T00:00:00Z'))).toBe(10);
+  });
 });

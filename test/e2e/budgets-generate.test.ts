@@ -1,7 +1,7 @@
 import { formatUsd } from '../../src/budgets';
 import { resolveModel } from '../../src/providers/catalog';
 import { tokensCostMicros } from '../../src/providers/cost';
-import { burst, holdCounts, ledgerRow, onceGenerator, type ApiSample } from '../helpers/budget-load';
+import { burst, holdCounts, ledgerRow, onceGenerator, settledLedgerRow, type ApiSample } from '../helpers/budget-load';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const SONNET = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
@@ -95,7 +95,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     const b = await budget({ name: 'block-team', scope: 'USER', scopeValue: 'u-block', limitUsd: Math.floor(amountMicros * 1.5) / 1e6, onExceed: 'BLOCK' });
     const first = await once(input);
     expect(first).toMatchObject({ status: 'COMPLETED', modelId: SONNET, error: null });
-    const afterFirst = (await ledgerRow(t.app.dataSource, b.id))!;
+    const afterFirst = (await settledLedgerRow(t.app.dataSource, b.id))!;
     expect(afterFirst).toEqual({ limit: b.limitMicros, spent: Math.round(first.costUsd * 1e6), reserved: 0 });
 
     const second = await once({ ...input, maxOutputTokens: 2 * MAX_OUT });
@@ -125,7 +125,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     expect(names).not.toContain('model_call');
     expect(tr.spans.find((s: Rec) => s.name === 'budget_reserve').attributes).toMatchObject({ budgets: ['block-team'] });
 
-    expect(await ledgerRow(t.app.dataSource, b.id)).toEqual(afterFirst);
+    expect(await settledLedgerRow(t.app.dataSource, b.id)).toEqual(afterFirst);
     expect(await holdCounts(t.app.dataSource, b.id)).toMatchObject({ total: 1, open: 0, settled: 1, chargedMicros: afterFirst.spent });
     expect(await usage('block-team')).toMatchObject({ spentUsd: afterFirst.spent / 1e6, reservedUsd: 0 });
   });
@@ -162,7 +162,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
       downgradedTo: LITE,
     });
     expect(tr.spans.find((s: Rec) => s.name === 'model_call').attributes.modelId).toBe(LITE);
-    const row = (await ledgerRow(t.app.dataSource, b.id))!;
+    const row = (await settledLedgerRow(t.app.dataSource, b.id))!;
     expect(row).toEqual({ limit: b.limitMicros, spent: Math.round(done.costUsd * 1e6), reserved: 0 });
     expect(row.spent).toBeGreaterThan(0);
 
@@ -261,7 +261,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     // 300 tokens at 20 ms each would take 6 s: the model must not be left streaming to nobody.
     expect(tr!.usage?.outputTokens ?? 0).toBeLessThan(300);
     expect(tr).toMatchObject({ status: 'FAILED', stopReason: 'client_disconnected' });
-    const row = await ledgerRow(t.app.dataSource, b.id);
+    const row = await settledLedgerRow(t.app.dataSource, b.id);
     expect(row?.reserved ?? 0).toBe(0);
     expect(row?.spent ?? 0).toBe(Math.round(tr!.costUsd * 1e6));
     expect((await holdCounts(t.app.dataSource, b.id)).open).toBe(0);
@@ -284,7 +284,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
     expect(tr.modelId).toBe(LITE);
     expect(tr.costUsd).toBeGreaterThan(0);
     // LITE ran and was paid for: its MODEL budget must see that spend.
-    const row = await ledgerRow(t.app.dataSource, lite.id);
+    const row = await settledLedgerRow(t.app.dataSource, lite.id);
     expect(row?.spent ?? 0).toBe(Math.round(tr.costUsd * 1e6));
     expect(row?.reserved ?? 0).toBe(0);
   });
@@ -322,7 +322,7 @@ describe(`budgets through the generate pipeline (${process.env.DATABASE_URL ? 'P
         expect(o).toMatchObject({ status: 'BLOCKED', code: 'BUDGET_EXCEEDED' });
         expect(o.message).toContain(`budget "burst-${round}"`);
       }
-      const row = (await ledgerRow(t.app.dataSource, b.id))!;
+      const row = (await settledLedgerRow(t.app.dataSource, b.id))!;
       expect(row.reserved).toBe(0);
       expect(row.spent).toBeLessThanOrEqual(b.limitMicros);
       expect(row.spent).toBe(admitted.reduce((sum, o) => sum + Math.round(o.costUsd * 1e6), 0));

@@ -1,4 +1,4 @@
-import { burst, holdCounts, ledgerRow, onceGenerator, streamGenerator, type ApiSample, type Generator } from '../helpers/budget-load';
+import { burst, holdCounts, onceGenerator, settledLedgerRow, streamGenerator, type ApiSample, type Generator } from '../helpers/budget-load';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -81,7 +81,7 @@ async function rounds(t: TestApp, generators: Generator[], labels: string[], amo
       expect(o).toMatchObject({ status: 'BLOCKED', code: 'BUDGET_EXCEEDED' });
       expect(o.message).toContain(`budget "shared-${round}"`);
     }
-    const row = (await ledgerRow(t.app.dataSource, created.id))!;
+    const row = (await settledLedgerRow(t.app.dataSource, created.id))!;
     expect(row.reserved).toBe(0);
     expect(row.spent).toBeLessThanOrEqual(limitMicros);
     expect(row.spent).toBe(admitted.reduce((sum, o) => sum + Math.round(o.costUsd * 1e6), 0));

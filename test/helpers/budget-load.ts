@@ -74,6 +74,20 @@ export async function ledgerRow(db: DataSource, budgetId: string): Promise<Ledge
   return r ? { limit: Number(r.limit_micros), spent: Number(r.spent_micros), reserved: Number(r.reserved_micros) } : null;
 }
 
+/**
+ * The ledger row once the budget holds nothing: a generation's settlement is written just after its
+ * last event (the client does not wait for it), so a raw read of the table right after a generation
+ * can still see the hold. Polls up to `timeoutMs`, then returns what is there (a hold that never
+ * settles still fails the caller's assertion).
+ */
+export async function settledLedgerRow(db: DataSource, budgetId: string, timeoutMs = 10_000): Promise<LedgerRow | null> {
+  let row = await ledgerRow(db, budgetId);
+  for (const until = Date.now() + timeoutMs; row && row.reserved > 0 && Date.now() < until; row = await ledgerRow(db, budgetId)) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return row;
+}
+
 /** Every hold ever placed on a budget, by outcome (`open` = never settled, released nor reaped). */
 export interface HoldCounts {
   total: number;

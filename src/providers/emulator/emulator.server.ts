@@ -61,6 +61,8 @@ export interface EmulatorStreamEnd {
 export interface EmulatorEvents {
   /** Every handled request: operation, model or guardrail id, HTTP status and version. */
   request: [{ operation: string; id?: string; status: number; httpVersion: string }];
+  /** A ConverseStream call whose response has begun (headers and `messageStart` written). */
+  'stream-start': [{ requestId: string; modelId: string; httpVersion: string }];
   'stream-end': [EmulatorStreamEnd];
 }
 
@@ -291,6 +293,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
 
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId });
     await write(encodeEvent('messageStart', { role: 'assistant' }));
+    events.emit('stream-start', { requestId, modelId, httpVersion: req.httpVersion });
     await sleep(script.delayMs ?? 0, res);
     // `#error-mid`: about half the deltas (at least one when there are any), then the exception frame.
     const failAfter = script.errorMid ? Math.min(plan.deltas.length, Math.max(1, Math.ceil(plan.deltas.length / 2))) : -1;

@@ -50,7 +50,9 @@ export class ClickHouseTraceMetricReader implements TraceMetricReader {
     for (const chunk of chunks(parts)) {
       const inner = `SELECT ${sliceOf(chunk)} AS slice, latency_ms, latency_key FROM traces FINAL WHERE ${spanWhere(chunk, prompt)} AND isNotNull(latency_ms)`;
       if (total <= EXACT_PERCENTILE_MAX_ROWS) {
-        const rows = await this.store.query<{ slice: number | string; v: number[] }>(`SELECT slice, groupArray(assumeNotNull(latency_ms)) AS v FROM (${inner}) WHERE slice != ${NO_SLICE} GROUP BY slice`);
+        const rows = await this.store.query<{ slice: number | string; v: number[] }>(
+          `SELECT slice, groupArray(assumeNotNull(latency_ms)) AS v FROM (${inner}) WHERE slice != ${NO_SLICE} GROUP BY slice`,
+        );
         for (const r of rows) {
           const sorted = r.v.map(Number).sort((a, b) => a - b);
           if (sorted.length) out.set(Number(r.slice), { value: percentileCont(sorted, 0.95), samples: sorted.length });

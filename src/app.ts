@@ -6,7 +6,7 @@ import type { AppConfig } from './config/config';
 import { createDataSource } from './data-source';
 import { lockDataDir } from './db/data-dir-lock';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from './db/change-bus';
-import { ALERTS_TOPIC } from './alerts/index';
+import { ALERTS_TOPIC, ClickHouseTraceMetricReader } from './alerts/index';
 import { createPubSub } from './graphql/pubsub';
 import { modelIdProblem, resolveModel } from './providers/index';
 import { features, type Services } from './features';
@@ -79,6 +79,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const db = dataSource;
   const audit = features.audit.create({ db });
   const apiKeys = features.apiKeys.create({ db, audit, bus, logger });
+  // With CLICKHOUSE_URL, traces are also written to ClickHouse, and the trace API, analytics and the alert metrics read there.
+  const clickhouse = config.clickhouseUrl ? new ClickHouseTraceStore({ url: config.clickhouseUrl }) : null;
+  await clickhouse?.init();
   const pubSub = await createPubSub({ databaseUrl: config.databaseUrl, relayTopics: [ALERTS_TOPIC], logger });
   const alerts = features.alerts.create({
     db,
@@ -86,6 +89,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     pubSub,
     logger,
     intervalMs: config.alerts.intervalMs,
+    traceMetrics: clickhouse ? new ClickHouseTraceMetricReader(clickhouse) : undefined,
     // Called by the scheduler's ticks only, once every service exists.
     drift: (prompt, window, baseline) => drift.drift(prompt ? { prompt } : null, window, baseline),
     webhooks: {
@@ -116,9 +120,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const evalSets = features.evalSets.create({ db, audit, isKnownModel });
   const writerOptions = { spoolDir: config.traceSpoolDir, spoolMaxBytes: config.traceSpoolMaxBytes, spoolFsync: config.traceSpoolFsync };
   const partitionOptions = { retentionDays: config.traceRetentionDays };
-  // With CLICKHOUSE_URL, traces are also written to ClickHouse, and the trace API and analytics read there.
-  const clickhouse = config.clickhouseUrl ? new ClickHouseTraceStore({ url: config.clickhouseUrl }) : null;
-  await clickhouse?.init();
   const traces = clickhouse ? new ClickHouseTraceService(db, logger, clickhouse, writerOptions, partitionOptions) : features.traces.create({ db, logger, writerOptions, partitionOptions });
   // Traces a process that died had spooled but not written yet: stored before this one serves.
   await traces.writer.replay();

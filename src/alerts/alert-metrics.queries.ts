@@ -50,14 +50,14 @@ const HOUR_MS = 3_600_000;
 const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
 
 /** A time range [from, to) measured as one value, tagged with its slice number. */
-interface Part {
+export interface Part {
   slice: number;
   from: Date;
   to: Date;
 }
 
-/** What one time range holds: the sums behind cost, error_rate and guardrail_trigger_rate, and its p95 latency. */
-interface RangeSums {
+/** What one time range holds: the sums behind cost, error_rate and guardrail_trigger_rate. */
+export interface RangeSums {
   requests: number;
   costMicros: number;
   failed: number;
@@ -71,6 +71,31 @@ interface RangeSums {
 export class TickMemo {
   readonly sums = new Map<string, Promise<RangeSums>>();
   readonly p95 = new Map<string, Promise<MetricSample>>();
+}
+
+/**
+ * The port through which the trace metrics (cost, p95_latency, error_rate, guardrail_trigger_rate)
+ * read the trace store: production traffic of the prompt (null: every prompt) in each part, parts
+ * without traffic absent. `PostgresTraceMetricReader` (the default) reads PostgreSQL's rollups and
+ * raw edges; `ClickHouseTraceMetricReader` (src/alerts/clickhouse, chosen by the app when
+ * CLICKHOUSE_URL is set) reads ClickHouse, with the same answers.
+ */
+export interface TraceMetricReader {
+  /** Requests, cost (micros), failed and guardrail-triggered traces of each part. */
+  sums(parts: Part[], prompt: string | null): Promise<Map<number, RangeSums>>;
+  /** The p95 latency of each part: exact while the parts hold at most EXACT_PERCENTILE_MAX_ROWS traces (`total`), else from the DDSketch bins (within 1%). */
+  p95(parts: Part[], prompt: string | null, total: number): Promise<Map<number, MetricSample>>;
+}
+
+/** The trace metrics from PostgreSQL: whole hours and days from the rollups, partial hours from the raw traces. */
+export class PostgresTraceMetricReader implements TraceMetricReader {
+  constructor(private readonly db: DataSource) {}
+  sums(parts: Part[], prompt: string | null): Promise<Map<number, RangeSums>> {
+    return loadSums(this.db, parts, prompt);
+  }
+  p95(parts: Part[], prompt: string | null, total: number): Promise<Map<number, MetricSample>> {
+    return loadP95(this.db, parts, prompt, total);
+  }
 }
 
 const EMPTY_SUMS: RangeSums = { requests: 0, costMicros: 0, failed: 0, triggered: 0 };
@@ -195,16 +220,15 @@ function planParts(
 }
 
 /** Each part's value and sample count; parts without traffic are absent. */
-async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], prompt: string | null, memo: TickMemo): Promise<Map<number, MetricSample>> {
+async function measureParts(reader: TraceMetricReader, metric: TraceMetric, parts: Part[], prompt: string | null, memo: TickMemo): Promise<Map<number, MetricSample>> {
   if (metric === 'p95_latency') {
     const m = await memoized(
       memo.p95,
       parts,
       prompt,
       async (missing) => {
-        const sums = await memoized(memo.sums, missing, prompt, (m2) => loadSums(db, m2, prompt), EMPTY_SUMS);
-        return loadP95(
-          db,
+        const sums = await memoized(memo.sums, missing, prompt, (m2) => reader.sums(m2, prompt), EMPTY_SUMS);
+        return reader.p95(
           missing,
           prompt,
           [...sums.values()].reduce((a, x) => a + x.requests, 0),
@@ -215,7 +239,7 @@ async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], 
     for (const [k, v] of m) if (v.samples === 0) m.delete(k);
     return m;
   }
-  const sums = await memoized(memo.sums, parts, prompt, (missing) => loadSums(db, missing, prompt), EMPTY_SUMS);
+  const sums = await memoized(memo.sums, parts, prompt, (missing) => reader.sums(missing, prompt), EMPTY_SUMS);
   const out = new Map<number, MetricSample>();
   for (const [slice, s] of sums) {
     if (s.requests === 0) continue;
@@ -233,6 +257,8 @@ async function measureParts(db: DataSource, metric: TraceMetric, parts: Part[], 
  * read this tick (`memo`) is not read again. From the rollups, a baseline of whole hours (ratio) and
  * baseline slices of whole hours (z-score) end at the start of the hour the window starts in, not at
  * the window's start: the same trailing baseline, shifted by less than an hour, read without a scan.
+ * `reader` is the trace store those ranges are read from (PostgreSQL unless given; `source: 'raw'`,
+ * the reference, and eval_score always read PostgreSQL).
  */
 export async function measure(
   db: DataSource,
@@ -242,8 +268,9 @@ export async function measure(
   now: Date,
   source: MetricSource = 'rollups',
   memo: TickMemo = new TickMemo(),
+  reader: TraceMetricReader = new PostgresTraceMetricReader(db),
 ): Promise<Measurement> {
-  if (metric !== 'eval_score' && source === 'rollups') return measureFromRollups(db, metric, c, ruleWindow, now, memo);
+  if (metric !== 'eval_score' && source === 'rollups') return measureFromRollups(reader, metric, c, ruleWindow, now, memo);
   const w = windowMs(ruleWindow);
   const from = new Date(now.getTime() - w);
   const params = (a: Date, b: Date): unknown[] =>
@@ -278,19 +305,19 @@ function slicesOf(metric: Exclude<ScheduledMetric, 'drift'>, c: MetricCondition,
   return slices;
 }
 
-async function measureFromRollups(db: DataSource, metric: TraceMetric, c: MetricCondition, ruleWindow: string, now: Date, memo: TickMemo): Promise<Measurement> {
+async function measureFromRollups(reader: TraceMetricReader, metric: TraceMetric, c: MetricCondition, ruleWindow: string, now: Date, memo: TickMemo): Promise<Measurement> {
   const w = windowMs(ruleWindow);
   const from = new Date(now.getTime() - w);
   const prompt = c.prompt ?? null;
   const none: MetricSample = { value: null, samples: 0 };
   const current = (m: Map<number, MetricSample>) => m.get(-1) ?? none;
-  if (c.ratio === undefined && c.zScore === undefined) return { current: current(await measureParts(db, metric, [{ slice: -1, from, to: now }], prompt, memo)) };
+  if (c.ratio === undefined && c.zScore === undefined) return { current: current(await measureParts(reader, metric, [{ slice: -1, from, to: now }], prompt, memo)) };
   const bMs = baselineMs(c, ruleWindow);
   if (c.ratio !== undefined) {
     // A baseline of whole hours ends at the hour the window starts in, so that it is read from the rollups alone.
     const bTo = bMs % HOUR_MS === 0 ? floorHour(from) : from;
     const m = await measureParts(
-      db,
+      reader,
       metric,
       [
         { slice: -1, from, to: now },
@@ -309,6 +336,6 @@ async function measureFromRollups(db: DataSource, metric: TraceMetric, c: Metric
   const sTo = w % HOUR_MS === 0 ? floorHour(from) : from;
   const parts: Part[] = [{ slice: -1, from, to: now }];
   for (let k = 0; k < n; k++) parts.push({ slice: k, from: new Date(sTo.getTime() - (k + 1) * w), to: new Date(sTo.getTime() - k * w) });
-  const m = await measureParts(db, metric, parts, prompt, memo);
+  const m = await measureParts(reader, metric, parts, prompt, memo);
   return { current: current(m), slices: slicesOf(metric, c, bMs, w, m) };
 }

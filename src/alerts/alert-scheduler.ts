@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { In } from 'typeorm';
 import { judge, judgeDrift, type DriftReading, type Verdict } from './alert-condition';
-import { baselineMs, measure, TickMemo, type MetricSource } from './alert-metrics.queries';
+import { baselineMs, measure, TickMemo, type MetricSource, type TraceMetricReader } from './alert-metrics.queries';
 import { AlertRule } from './alert-rule.entity';
 import { SCHEDULED_METRICS, windowMs, type DriftCondition, type MetricCondition, type ScheduledMetric } from './alert-rule.schemas';
 import type { AlertService } from './alert.service';
@@ -25,6 +25,8 @@ export interface AlertSchedulerOptions {
   now?: () => Date;
   /** Where cost, p95_latency, error_rate and guardrail_trigger_rate come from: `rollups` (default) or `raw` traces. */
   source?: MetricSource;
+  /** The trace store those metrics read (the app passes the ClickHouse reader with CLICKHOUSE_URL); PostgreSQL when unset. */
+  traceMetrics?: TraceMetricReader;
   /** Drift of production traffic (of one prompt) in `window` against `baseline`; `drift` rules stay unevaluated without it. */
   drift?: DriftMeasurer;
 }
@@ -90,7 +92,7 @@ export class AlertScheduler {
         } else {
           const cond = rule.condition as MetricCondition;
           const scope = [cond.prompt ? ` of prompt "${cond.prompt}"` : '', cond.evalSet ? ` on eval set "${cond.evalSet}"` : ''].join('');
-          verdict = judge(metric, cond, rule.window, scope, await measure(this.db, metric, cond, rule.window, now, this.opts.source, memo));
+          verdict = judge(metric, cond, rule.window, scope, await measure(this.db, metric, cond, rule.window, now, this.opts.source, memo, this.opts.traceMetrics));
         }
       } catch (err) {
         this.opts.logger?.warn({ err, rule: rule.name }, 'could not evaluate alert rule');

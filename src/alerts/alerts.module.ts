@@ -9,6 +9,7 @@ import { AlertResolver } from './alert.resolver';
 import { AlertService } from './alert.service';
 import { AlertDelivery } from './alert-delivery.entity';
 import { AlertScheduler, type DriftMeasurer } from './alert-scheduler';
+import type { TraceMetricReader } from './alert-metrics.queries';
 import { WebhookSender, type WebhookOptions } from './webhook-sender';
 
 /** The alerts feature's service, with its scheduler and webhook sender (started and stopped by the app). */
@@ -21,9 +22,10 @@ export class Alerts extends AlertService {
     readonly webhookSender: WebhookSender,
     intervalMs: number,
     drift?: DriftMeasurer,
+    traceMetrics?: TraceMetricReader,
   ) {
     super(db, audit, pubSub, logger, webhookSender);
-    this.scheduler = new AlertScheduler(db, this, { intervalMs, logger, drift });
+    this.scheduler = new AlertScheduler(db, this, { intervalMs, logger, drift, traceMetrics });
   }
   readonly scheduler: AlertScheduler;
 }
@@ -32,6 +34,6 @@ export class Alerts extends AlertService {
 export const alertsModule = defineFeature({
   entities: [AlertRule, AlertEvent, AlertDelivery],
   resolvers: [AlertResolver],
-  create: (deps: { db: DataSource; audit: AuditService; pubSub: PubSub; logger: Logger; intervalMs?: number; webhooks?: WebhookOptions; drift?: DriftMeasurer }) =>
-    new Alerts(deps.db, deps.audit, deps.pubSub, deps.logger, new WebhookSender(deps.db, deps.webhooks ?? {}, deps.logger), deps.intervalMs ?? 60_000, deps.drift),
+  create: (deps: { db: DataSource; audit: AuditService; pubSub: PubSub; logger: Logger; intervalMs?: number; webhooks?: WebhookOptions; drift?: DriftMeasurer; traceMetrics?: TraceMetricReader }) =>
+    new Alerts(deps.db, deps.audit, deps.pubSub, deps.logger, new WebhookSender(deps.db, deps.webhooks ?? {}, deps.logger), deps.intervalMs ?? 60_000, deps.drift, deps.traceMetrics),
 });

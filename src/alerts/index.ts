@@ -10,3 +10,5 @@ export { AlertScheduler, type TickReport, type DriftMeasurer, type AlertSchedule
 export { WebhookSender, signBody, webhookBody, type WebhookOptions } from './webhook-sender';
 export { judge, judgeDrift, meanSd, type Measurement, type MetricSample, type Verdict, type DriftReading, type DriftSignal } from './alert-condition';
 export { Alerts } from './alerts.module';
+export { measure, TickMemo, PostgresTraceMetricReader, type TraceMetricReader } from './alert-metrics.queries';
+export { ClickHouseTraceMetricReader } from './clickhouse';

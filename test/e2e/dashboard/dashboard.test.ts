@@ -12,7 +12,20 @@ interface Figures {
 const figures = async (page: Page, chart: string): Promise<Figures> => JSON.parse((await page.locator(`[data-chart="${chart}"]`).getAttribute('data-figures'))!) as Figures;
 
 /** The figure at the bucket of an API row. */
-const at = (f: Figures, series: string, bucket: string) => f.series[series]![f.x.indexOf(new Date(bucket).toISOString())];
+const at = (f: Figures, series: string, bucket: string) => f.series[series]?.[f.x.indexOf(new Date(bucket).toISOString())];
+
+/**
+ * A chart's figures once they show every API row of a series: after a selection changes, the chart
+ * keeps its previous figures until its new query answers (marks included), so reading them at once
+ * can catch the old view. Gives up after 15 s and returns what is shown (the caller's assertion fails).
+ */
+async function figuresShowing(page: Page, chart: string, series: string, rows: Array<{ bucket: string; meanScore: number | null }>): Promise<Figures> {
+  let f = await figures(page, chart);
+  for (const until = Date.now() + 15_000; rows.some((r) => at(f, series, r.bucket) !== r.meanScore) && Date.now() < until; f = await figures(page, chart)) {
+    await page.waitForTimeout(100);
+  }
+  return f;
+}
 
 describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
   let t: TestApp;
@@ -281,10 +294,10 @@ describe(`dashboard in Chromium (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(url(page).getAll('set')).toEqual([fx.evalSet, second]);
     expect(url(page).get('prompt')).toBe(fx.prompt);
     expect(url(page).get('bucket')).toBe('WEEK');
-    const before = await figures(page, 'evalScoreTrend');
     const trend = (await t.gql('query($s: String!, $p: String) { evalScoreTrend(evalSet: $s, prompt: $p, bucket: WEEK) { bucket meanScore } }', { s: second, p: fx.prompt }, analyst)).data!
       .evalScoreTrend;
     expect(trend.length).toBeGreaterThan(0);
+    const before = await figuresShowing(page, 'evalScoreTrend', `${second} mean score`, trend);
     for (const row of trend) expect(at(before, `${second} mean score`, row.bucket)).toBe(row.meanScore);
     const quality = async (p: Page) => {
       await p.locator(`${overlaid} [data-mark]`).first().waitFor();

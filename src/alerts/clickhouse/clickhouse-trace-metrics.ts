@@ -2,21 +2,12 @@ import { EXACT_PERCENTILE_MAX_ROWS } from '../../analytics/index';
 import { clickHouseSeconds, literal, sketchQuantile, type ClickHouseTraceStore } from '../../traces/index';
 import type { MetricSample } from '../alert-condition';
 import type { Part, RangeSums, TraceMetricReader } from '../alert-metrics.queries';
+import { percentileCont } from '../../core/percentile-cont';
 
 /** Parts per query: keeps the multiIf (and the query text) well under ClickHouse's max_query_size. */
 const PARTS_PER_QUERY = 500;
 /** The slice of a row in none of the parts (parts are disjoint; slice numbers are ≥ -1). */
 const NO_SLICE = -2147483648;
-
-/** percentile_cont over sorted values, as PostgreSQL computes it: linear interpolation around rank q·(n−1). */
-function percentileCont(sorted: number[], q: number): number | null {
-  if (!sorted.length) return null;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const a = sorted[lo]!;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)]!;
-  return a + (b - a) * (pos - lo);
-}
 
 /**
  * The alert scheduler's trace metrics read from the ClickHouse trace store (CLICKHOUSE_URL), with

@@ -28,6 +28,7 @@ import {
 import { Dimension, TimeBucket, type CacheRow, type CostRow, type GuardrailRow, type LatencyRow } from '../analytics.types';
 import { LRUCache } from 'lru-cache';
 import { SKETCH_CACHE_ROWS, type Percentiles } from '../latency-sketches';
+import { percentileCont } from '../../core/percentile-cont';
 
 /** Each dimension over the raw `traces` (TAG over the ARRAY JOIN alias `tag`) and over a rollup row. */
 const DIMENSION: Record<Dimension, { raw: string; rollup: string | null }> = {
@@ -160,16 +161,6 @@ function groupIdentity(filter: TraceFilterData | null | undefined, dims: Dimensi
     .sort(([a], [b]) => (a < b ? -1 : 1));
   const key = JSON.stringify([rest, bucket ?? null, dims, String(r.bk), dims.map((_, i) => r[`k${i}`] ?? null), from, to, String(r.requests), String(r.latency_count)]);
   return { key, from, to };
-}
-
-/** percentile_cont over sorted values: linear interpolation between the two values around rank q·(n−1). */
-function percentileCont(sorted: number[], q: number): number | null {
-  if (!sorted.length) return null;
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const a = sorted[lo]!;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)]!;
-  return a + (b - a) * (pos - lo);
 }
 
 /**

@@ -38,7 +38,7 @@ export interface PipelineDeps {
   config: GenerationConfig & { defaultModelId: string };
   prompts: Pick<PromptService, 'resolveVersion'>;
   routing: Pick<RoutingService, 'route'>;
-  guardrails: Pick<GuardrailService, 'policiesFor' | 'screenInput' | 'createOutputScanner'>;
+  guardrails: Pick<GuardrailService, 'policiesFor' | 'screenInput' | 'createOutputScanner' | 'screenOutput'>;
   budgets: Pick<BudgetService, 'admit' | 'coveringBudgets' | 'settle' | 'release' | 'extend'>;
   /** `complete` (a non-streamed call) serves `generateOnce` when the provider has it. */
   models: { provider: Pick<ModelProviderWithAll, 'stream'> & Partial<Pick<ModelProviderWithAll, 'complete'>>; pricing: Pick<PricingService, 'modelInfo' | 'pricesFor'> };

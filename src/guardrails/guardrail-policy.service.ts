@@ -9,7 +9,7 @@ import type { InputCheckPool } from './input-check-pool';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
 import { mergeBedrockVerdict } from './bedrock-verdict';
 import { escalateInjection, inEscalationBand, type EscalationProvider } from './injection-escalation';
-import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner, type PolicyStreamScanner } from './policy-stream-scanner';
+import { createPolicyStreamScanner, withBedrockGuardrails, type AsyncPolicyStreamScanner, type PolicyFinding, type PolicyStreamScanner, type PolicyStreamStep } from './policy-stream-scanner';
 import type { ModelProviderWithAll } from '../providers/provider';
 import type { AuditService } from '../audit/audit.service';
 import { CachedConfig, type ChangeBus } from '../db/change-bus';
@@ -416,5 +416,35 @@ export class GuardrailService {
   createOutputScanner(policies: readonly ActivePolicy[], opts: { source?: string } = {}): PolicyStreamScanner | AsyncPolicyStreamScanner {
     const local = createPolicyStreamScanner(policies, opts);
     return policies.some((p) => p.bedrockGuardrail) ? withBedrockGuardrails(local, policies, this.provider, opts) : local;
+  }
+
+  /**
+   * Screens a whole model output (a non-streamed answer, `generateOnce`) with the OUTPUT policies in
+   * one pass per policy: each policy checks the whole text (`checkText`) as the previous one masked
+   * it, and the first block stops the chain. Released text and findings are those the stream
+   * scanner's `push(text)` + `end()` give (the scanner only holds text back, it never judges it
+   * differently; test/unit/guardrails/screen-output-equivalence.test.ts). A blocked answer
+   * releases nothing, where a stream may already have sent the clean sentences before the block.
+   * With a Bedrock-backed policy, the text goes through the output scanner as one delta, so the
+   * ApplyGuardrail segments are those of a stream.
+   */
+  async screenOutput(policies: readonly ActivePolicy[], text: string, opts: { source?: string } = {}): Promise<PolicyStreamStep> {
+    if (policies.some((p) => p.bedrockGuardrail)) {
+      const scanner = this.createOutputScanner(policies, opts);
+      const first = await scanner.push(text);
+      if (first.blocked) return first;
+      const last = await scanner.end();
+      return { release: first.release + last.release, findings: [...first.findings, ...last.findings], ...(last.blocked ? { blocked: last.blocked } : {}) };
+    }
+    const findings: PolicyFinding[] = [];
+    let current = text;
+    for (const policy of policies) {
+      if (!current) break;
+      const verdict = checkText(policy.compiled, 'OUTPUT', current, opts);
+      for (const finding of verdict.findings) findings.push({ policy, finding });
+      if (verdict.action === 'BLOCKED') return { release: '', blocked: { policy, verdict }, findings };
+      current = verdict.text;
+    }
+    return { release: current, findings };
   }
 }

@@ -12,7 +12,8 @@ import type { PipelineStep } from './step';
  * The model call (`model_call`, `guardrail_output`): streams from the target model, falling back
  * along the chain on a retryable error before any text was produced; every delta passes the
  * prompt's OUTPUT policies (GuardrailService.createOutputScanner) before it is sent, and a block
- * stops the call. While the model streams, the budget holds are kept alive (BudgetService.extend,
+ * stops the call. A whole answer (`generateOnce`) is screened once, after the call, by
+ * GuardrailService.screenOutput. While the model streams, the budget holds are kept alive (BudgetService.extend,
  * a third of their lifetime at a time).
  */
 export const callModel: PipelineStep = {
@@ -54,7 +55,9 @@ async function* stream(st: RequestState, deps: PipelineDeps): AsyncGenerator<Gen
   const target = need(st.target, 'target');
   let { model, assembled } = target;
   const outPolicies = await deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
-  const guard = outPolicies.length ? deps.guardrails.createOutputScanner(outPolicies) : null;
+  // A whole answer is screened once, whole (GuardrailService.screenOutput): no stream scanner.
+  const guard = outPolicies.length && !st.whole ? deps.guardrails.createOutputScanner(outPolicies) : null;
+  const screenWhole = outPolicies.length > 0 && st.whole;
   const request: ConverseRequest = {
     modelId: target.modelId,
     system: assembled.system,
@@ -113,6 +116,7 @@ async function* stream(st: RequestState, deps: PipelineDeps): AsyncGenerator<Gen
           else if (ev.type === 'usage') usage = ev.usage;
           else {
             raw += ev.text;
+            if (screenWhole) continue;
             if (!guard) {
               yield* emit(ev.text);
               continue;
@@ -131,9 +135,10 @@ async function* stream(st: RequestState, deps: PipelineDeps): AsyncGenerator<Gen
             }
           }
         }
-        if (!blocked && guard) {
+        if (!blocked && (guard || screenWhole)) {
           const g0 = performance.now();
-          const step = await guard.end();
+          if (screenWhole) guardStart ??= g0;
+          const step = guard ? await guard.end() : await deps.guardrails.screenOutput(outPolicies, raw);
           guardMs += performance.now() - g0;
           for (const e of outputFindings(st, step.findings)) yield e;
           yield* emit(step.release);

@@ -72,6 +72,7 @@ interface Fakes {
   stream: (req: ConverseRequest, signal?: AbortSignal) => AsyncGenerator<StreamEvent>;
   route: { modelId: string; fallbackModelIds: string[] };
   inputPolicies: ActivePolicy[];
+  outputPolicies: ActivePolicy[];
 }
 
 function fakes(): Fakes {
@@ -79,6 +80,7 @@ function fakes(): Fakes {
     log: [],
     traces: [],
     inputPolicies: [],
+    outputPolicies: [],
     route: { modelId: BIG, fallbackModelIds: [] },
     screen: (_policies, texts) => ({ texts: texts.map((t) => t.text), checks: [], blocked: null }),
     admit: (costOf, requestId) => {
@@ -125,14 +127,20 @@ function fakes(): Fakes {
     guardrails: {
       policiesFor: async (_prompt, direction) => {
         f.log.push(`guardrails.policiesFor:${direction}`);
-        return direction === 'INPUT' ? f.inputPolicies : [];
+        return direction === 'INPUT' ? f.inputPolicies : f.outputPolicies;
       },
       screenInput: async (policies, texts) => {
         f.log.push('guardrails.screenInput');
         return f.screen(policies, texts);
       },
       createOutputScanner: () => {
-        throw new Error('no OUTPUT policy in these tests');
+        f.log.push('guardrails.createOutputScanner');
+        return { push: (delta: string) => ({ release: delta, findings: [] }), end: () => ({ release: '', findings: [] }), blockedBy: undefined };
+      },
+      screenOutput: async (policies, text) => {
+        f.log.push(`guardrails.screenOutput:${text}`);
+        const finding = { kind: 'PII' as const, name: 'DATE', action: 'ANONYMIZED' as const, start: text.indexOf('today'), end: text.indexOf('today') + 5 };
+        return { release: text.replace('today', '[DATE]'), findings: policies.map((policy) => ({ policy, finding })) };
       },
     },
     budgets: {
@@ -404,5 +412,29 @@ describe('generate pipeline: a whole answer (generateOnce)', () => {
     expect(kinds(events)).toEqual(['GenerationStarted', 'TextDelta', 'GenerationCompleted']);
     expect(f.log.filter((l) => l.startsWith('provider.'))).toEqual([`provider.complete:${BIG}`, `provider.complete:${SMALL}`]);
     expect(events.at(-1)).toMatchObject({ modelId: SMALL });
+  });
+
+  it('screens the whole answer once with the OUTPUT policies (screenOutput), never through the stream scanner', async () => {
+    const f = fakes();
+    f.outputPolicies = [policy('pii-out')];
+    f.deps.models.provider.complete = async () => ({ text: 'Your order ships today.', stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 } });
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, undefined, { whole: true }));
+    expect(kinds(events)).toEqual(['GenerationStarted', 'GuardrailIntervened', 'TextDelta', 'GenerationCompleted']);
+    expect(events[1]).toMatchObject({ direction: 'OUTPUT', action: 'ANONYMIZED', policy: 'pii-out' });
+    expect(events[2]).toEqual({ __typename: 'TextDelta', text: 'Your order ships [DATE].', index: 0 });
+    expect(f.log.filter((l) => l.startsWith('guardrails.') && !l.startsWith('guardrails.policiesFor'))).toEqual(['guardrails.screenOutput:Your order ships today.']);
+    expect(f.traces[0]).toMatchObject({ status: 'COMPLETED', output: 'Your order ships [DATE].' });
+
+    // A provider without a non-streamed call streams, and the whole answer is still screened once.
+    f.log.length = 0;
+    delete f.deps.models.provider.complete;
+    const streamedWhole = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, undefined, { whole: true }));
+    expect(kinds(streamedWhole).filter((k) => k === 'TextDelta').length).toBe(1);
+    expect(f.log.filter((l) => l.startsWith('guardrails.') && !l.startsWith('guardrails.policiesFor'))).toEqual(['guardrails.screenOutput:Your order ships today.']);
+
+    // A streamed run of the same request goes through the stream scanner, delta by delta.
+    f.log.length = 0;
+    await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(f.log.filter((l) => l.startsWith('guardrails.') && !l.startsWith('guardrails.policiesFor'))).toEqual(['guardrails.createOutputScanner']);
   });
 });

@@ -11,6 +11,7 @@ import { benchAlerts } from './alerts.bench';
 import { benchOnlineEvals, benchRuleOffload } from './online-evals.bench';
 import { benchDashboard } from './dashboard.bench';
 import { benchIngest } from './ingest.bench';
+import { benchOnceOutputScreen } from './generate-once-guardrail.bench';
 
 /**
  * `npm run bench`: every benchmark in one run, each comparing its candidates side by side in the
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
     benchStreamScanner({ bytes: Number(process.env.BENCH_GUARDRAILS_BYTES ?? 500_000) });
     await benchGuardrailStream({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200) });
   }
+  // BENCH=once-guardrail: generateOnce's OUTPUT screening, stream scanner push+end against screenOutput, alternated.
+  if (pick.has('once-guardrail'))
+    await benchOnceOutputScreen({ answers: Number(process.env.BENCH_ITERATIONS ?? 200), chars: Number(process.env.BENCH_ONCE_CHARS ?? 1_000), rounds: Number(process.env.BENCH_ROUNDS ?? 6) });
   if (pick.has('evals')) await benchEvals({ cases: Number(process.env.BENCH_EVAL_CASES ?? 200), bigCases: Number(process.env.BENCH_EVAL_BIG_CASES ?? 10_000) });
   if (pick.has('budgets')) {
     const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -67,29 +67,6 @@ describe('guardrails in the generate pipeline (graphql-ws, emulator scripted by 
     expect(tr.spans.map((s: Ev) => s.name)).toContain('guardrail_output');
   });
 
-  it('generateOnce screens its whole answer with the OUTPUT policies: masked as a stream is, and a block sends no text', async () => {
-    const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { traceId status text guardrailEvents { direction action policy } error { code message } } }`;
-    const anon = (await t.gql(ONCE, { i: { cache: 'BYPASS', prompt: 'anon', input: 'Who?\n#reply: Write to jane.doe@example.com for a refund.' } }, app)) as { data: { generateOnce: Ev } };
-    expect(anon.data.generateOnce).toMatchObject({
-      status: 'COMPLETED',
-      text: 'Write to {EMAIL} for a refund.',
-      guardrailEvents: [{ direction: 'OUTPUT', action: 'ANONYMIZED', policy: 'anon-email' }],
-      error: null,
-    });
-    const tr = await trace(anon.data.generateOnce.traceId);
-    expect(tr.output).toBe('Write to {EMAIL} for a refund.');
-    expect(tr.spans.map((sp: Ev) => sp.name)).toContain('guardrail_output');
-
-    const reply = `Sure. The card on file is 4111 1111 1111 1111 and it expires soon. ${'More words follow here. '.repeat(5)}`;
-    const cards = (await t.gql(ONCE, { i: { cache: 'BYPASS', prompt: 'cards', input: `What card?\n#reply: ${reply}` } }, app)) as { data: { generateOnce: Ev } };
-    expect(cards.data.generateOnce).toMatchObject({
-      status: 'BLOCKED',
-      text: '',
-      guardrailEvents: [{ direction: 'OUTPUT', action: 'BLOCKED', policy: 'block-cards' }],
-      error: { code: 'GUARDRAIL_BLOCKED', message: 'That answer was withheld.' },
-    });
-  });
-
   it('sends an anonymized input to the model anonymized', async () => {
     const events = await run({ prompt: 'anon-in', input: 'My address is bob@corp.example, reset my password.\n#reply: Done.' });
     expect(events[0]).toMatchObject({ __typename: 'GuardrailIntervened', direction: 'INPUT', action: 'ANONYMIZED' });

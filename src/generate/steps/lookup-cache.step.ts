@@ -47,7 +47,7 @@ export const lookupCache: PipelineStep = {
 };
 
 /**
- * A response-cache hit: the stored answer streams in its original pieces, costs 0, traced as
+ * A response-cache hit: the stored answer streams in its original pieces (a whole answer as one), costs 0, traced as
  * cached. It goes through the prompt's OUTPUT policies as they are now (a policy added since the
  * answer was stored still applies).
  */
@@ -67,7 +67,9 @@ async function* replay(st: RequestState, deps: PipelineDeps, answer: CachedAnswe
   st.trace.costMicros = st.screeningMicros;
   yield { __typename: 'GenerationStarted', traceId: st.traceId, modelId, promptVersion: version.number, label: version.label, routedBy: st.trace.routedBy, cached: true };
   const policies = await deps.guardrails.policiesFor(version.prompt, 'OUTPUT');
-  const guard = policies.length ? deps.guardrails.createOutputScanner(policies) : null;
+  // A whole answer (generateOnce) replays as one text, screened once (GuardrailService.screenOutput).
+  const guard = policies.length && !st.whole ? deps.guardrails.createOutputScanner(policies) : null;
+  const deltas = st.whole ? [answer.deltas.join('')] : answer.deltas;
   let sent = '';
   const emit = (text: string): GenerateEventData | null => {
     if (!text) return null;
@@ -76,8 +78,8 @@ async function* replay(st: RequestState, deps: PipelineDeps, answer: CachedAnswe
     return { __typename: 'TextDelta', text, index: st.deltaIndex++ };
   };
   // `null` stands for the end of the stream: the guard releases what it held back.
-  for (const d of [...answer.deltas, null]) {
-    const step = guard ? await (d === null ? guard.end() : guard.push(d)) : { release: d ?? '', findings: [] };
+  for (const d of [...deltas, null]) {
+    const step = guard ? await (d === null ? guard.end() : guard.push(d)) : policies.length && d !== null ? await deps.guardrails.screenOutput(policies, d) : { release: d ?? '', findings: [] };
     for (const e of outputFindings(st, step.findings)) yield e;
     const ev = emit(step.release);
     if (ev) yield ev;

@@ -437,4 +437,23 @@ describe('generate pipeline: a whole answer (generateOnce)', () => {
     await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
     expect(f.log.filter((l) => l.startsWith('guardrails.') && !l.startsWith('guardrails.policiesFor'))).toEqual(['guardrails.createOutputScanner']);
   });
+
+  it('replays a cached answer whole, screened once by screenOutput, never through the stream scanner', async () => {
+    const f = fakes();
+    f.outputPolicies = [policy('pii-out')];
+    f.deps.cache.lookup = async () => ({
+      kind: 'exact',
+      similarity: 1,
+      answer: { text: 'Your order ships today.', deltas: ['Your ', 'order ', 'ships ', 'today.'], stopReason: 'end_turn', modelId: BIG, costMicros: 10, traceId: 't0' },
+    });
+    const events = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }, undefined, { whole: true }));
+    expect(kinds(events)).toEqual(['GenerationStarted', 'GuardrailIntervened', 'TextDelta', 'GenerationCompleted']);
+    expect(events[2]).toEqual({ __typename: 'TextDelta', text: 'Your order ships [DATE].', index: 0 });
+    expect(f.log.filter((l) => l.startsWith('guardrails.') && !l.startsWith('guardrails.policiesFor'))).toEqual(['guardrails.screenOutput:Your order ships today.']);
+
+    f.log.length = 0;
+    const streamed = await collect(new GenerationPipeline(f.deps).run(request(), { apiKeyId: 'k1', apiKeyName: 'app' }));
+    expect(kinds(streamed).filter((k) => k === 'TextDelta').length).toBe(4);
+    expect(f.log.filter((l) => l.startsWith('guardrails.') && !l.startsWith('guardrails.policiesFor'))).toEqual(['guardrails.createOutputScanner']);
+  });
 });

@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { createGuardedPrompt } from '../helpers/guarded-prompt';
 
 const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { traceId status text guardrailEvents { direction action policy } error { code message } } }`;
 const TRACE = `query($id: ID!) { trace(id: $id) { output spans { name } } }`;
@@ -9,13 +10,7 @@ describe('generateOnce with OUTPUT guardrails (HTTP, emulator scripted by #reply
   let t: TestApp;
   let app: string;
 
-  const must = (q: string, v: Record<string, unknown> = {}) => t.mustGql(q, v);
-  async function promptWith(name: string, policy: Record<string, unknown>) {
-    await must('mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: name });
-    await must('mutation($n: String!) { createPromptVersion(input: { prompt: $n, system: "You are helpful.", modelId: "amazon.nova-lite-v1:0" }) { number } }', { n: name });
-    await must('mutation($n: String!) { promotePromptVersion(input: { prompt: $n, version: 1, label: "production" }) { promoted } }', { n: name });
-    await must('mutation($p: GuardrailPolicyInput!) { createGuardrailPolicy(input: $p) { id } }', { p: { prompts: [name], ...policy } });
-  }
+  const promptWith = (name: string, policy: Record<string, unknown>) => createGuardedPrompt(t, name, policy);
   async function once(prompt: string, input: string): Promise<Ev> {
     const r = (await t.gql(ONCE, { i: { cache: 'BYPASS', prompt, input } }, app)) as { data: { generateOnce: Ev } };
     return r.data.generateOnce;
@@ -43,7 +38,7 @@ describe('generateOnce with OUTPUT guardrails (HTTP, emulator scripted by #reply
       error: null,
     });
     await t.app.services.traces.writer.flush();
-    const tr = (await must(TRACE, { id: r.traceId })).trace;
+    const tr = (await t.mustGql(TRACE, { id: r.traceId })).trace;
     expect(tr.output).toBe('Write to {EMAIL} for a refund.');
     expect(tr.spans.map((s: Ev) => s.name)).toContain('guardrail_output');
   });

@@ -1,4 +1,5 @@
 import { startTestApp, wsCollect, type TestApp } from '../helpers/test-app';
+import { createGuardedPrompt } from '../helpers/guarded-prompt';
 
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) {
   __typename
@@ -23,12 +24,7 @@ describe('guardrails end to end: anonymized everywhere, attacks in retrieved chu
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     return r.data!;
   }
-  async function promptWith(name: string, policy: Record<string, unknown>) {
-    await must('mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: name });
-    await must('mutation($n: String!) { createPromptVersion(input: { prompt: $n, system: "You are helpful.", modelId: "amazon.nova-lite-v1:0" }) { number } }', { n: name });
-    await must('mutation($n: String!) { promotePromptVersion(input: { prompt: $n, version: 1, label: "production" }) { promoted } }', { n: name });
-    await must('mutation($p: GuardrailPolicyInput!) { createGuardrailPolicy(input: $p) { id } }', { p: { prompts: [name], ...policy } });
-  }
+  const promptWith = (name: string, policy: Record<string, unknown>) => createGuardedPrompt(t, name, policy);
   async function run(input: Record<string, unknown>, cache = 'BYPASS'): Promise<Ev[]> {
     const results = await wsCollect(t.ws(app), SUB, { i: { cache, ...input } });
     for (const r of results) if (r.errors) throw new Error(JSON.stringify(r.errors));

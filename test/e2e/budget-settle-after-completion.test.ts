@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { createBriefPrompt } from '../helpers/prompts';
 
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationCompleted { traceId costUsd } ... on GenerationFailed { code message } } }`;
 const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { status traceId costUsd } }`;
@@ -28,15 +29,8 @@ describe(`the settlement of a cold budget runs after the completion event (${pro
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'silent' });
     key = await t.keyFor('APP', 'settle-order');
-    for (const [q, v] of [
-      ['mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: 'settle' }],
-      ['mutation($i: CreatePromptVersionInput!) { createPromptVersion(input: $i) { number } }', { i: { prompt: 'settle', system: 'Be brief.' } }],
-      ['mutation($n: String!) { promotePromptVersion(input: { prompt: $n, version: 1, label: "production" }) { promoted } }', { n: 'settle' }],
-      ['mutation { createBudget(input: { name: "settle-global", scope: GLOBAL, period: MONTHLY, limitUsd: 1000 }) { id } }', {}],
-    ] as const) {
-      const r = await t.gql(q, v);
-      if (r.errors) throw new Error(JSON.stringify(r.errors));
-    }
+    await createBriefPrompt(t, 'settle');
+    await t.mustGql('mutation { createBudget(input: { name: "settle-global", scope: GLOBAL, period: MONTHLY, limitUsd: 1000 }) { id } }');
     const budgets = t.app.services.budgets as unknown as { close: (...a: unknown[]) => Promise<void> };
     const close = budgets.close.bind(budgets);
     jest.spyOn(budgets, 'close').mockImplementation(async (...a: unknown[]) => {

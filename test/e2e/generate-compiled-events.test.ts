@@ -1,4 +1,5 @@
 import { startTestApp, wsCollect, type TestApp } from '../helpers/test-app';
+import { createBriefPrompt } from '../helpers/prompts';
 import { GenerateResolver } from '../../src/generate';
 
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on TextDelta { text index } ... on GenerationCompleted { stopReason } ... on GenerationFailed { code message } } }`;
@@ -9,14 +10,7 @@ describe('generate over graphql-ws: each event becomes its result through the co
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'silent' });
     key = await t.keyFor('APP', 'compiled-events');
-    for (const [q, v] of [
-      ['mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: 'compiled' }],
-      ['mutation($i: CreatePromptVersionInput!) { createPromptVersion(input: $i) { number } }', { i: { prompt: 'compiled', system: 'Be brief.' } }],
-      ['mutation($n: String!) { promotePromptVersion(input: { prompt: $n, version: 1, label: "production" }) { promoted } }', { n: 'compiled' }],
-    ] as const) {
-      const r = await t.gql(q, v);
-      if (r.errors) throw new Error(JSON.stringify(r.errors));
-    }
+    await createBriefPrompt(t, 'compiled');
   });
   afterAll(() => t?.close());
 

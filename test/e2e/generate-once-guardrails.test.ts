@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { createGuardedPrompt } from '../helpers/guarded-prompt';
+import { createGuardedPrompt } from '../helpers/prompts';
 
 const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { traceId status text guardrailEvents { direction action policy } error { code message } } }`;
 const TRACE = `query($id: ID!) { trace(id: $id) { output spans { name } } }`;

@@ -1,4 +1,5 @@
 import { startTestApp, wsCollect, type TestApp } from '../helpers/test-app';
+import { createBriefPrompt } from '../helpers/prompts';
 
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on GenerationCompleted { traceId } ... on GenerationFailed { code message } } }`;
 const ONCE = `mutation($i: GenerateInput!) { generateOnce(input: $i) { status traceId } }`;
@@ -14,14 +15,7 @@ describe('generate: the graphql_request span covers the operation from its arriv
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'silent' });
     key = await t.keyFor('APP', 'request-span');
-    for (const [q, v] of [
-      ['mutation($n: String!) { createPrompt(input: { name: $n }) { id } }', { n: 'spans' }],
-      ['mutation($i: CreatePromptVersionInput!) { createPromptVersion(input: $i) { number } }', { i: { prompt: 'spans', system: 'Be brief.' } }],
-      ['mutation($n: String!) { promotePromptVersion(input: { prompt: $n, version: 1, label: "production" }) { promoted } }', { n: 'spans' }],
-    ] as const) {
-      const r = await t.gql(q, v);
-      if (r.errors) throw new Error(JSON.stringify(r.errors));
-    }
+    await createBriefPrompt(t, 'spans');
   });
   afterAll(() => t?.close());
 

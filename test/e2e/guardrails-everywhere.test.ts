@@ -1,5 +1,5 @@
 import { startTestApp, wsCollect, type TestApp } from '../helpers/test-app';
-import { createGuardedPrompt } from '../helpers/guarded-prompt';
+import { createGuardedPrompt } from '../helpers/prompts';
 
 const SUB = `subscription($i: GenerateInput!) { generate(input: $i) {
   __typename

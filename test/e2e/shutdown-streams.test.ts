@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { ADMIN_SECRET } from '../helpers/test-app';
-import { createBriefPrompt, createEntryStore, startEntryProcess, withStoreDataSource, type EntryProcess, type EntryStore } from '../helpers/entry-process';
+import { createEntryStore, startEntryProcess, withStoreDataSource, type EntryProcess, type EntryStore } from '../helpers/entry-process';
+import { createBriefPrompt } from '../helpers/prompts';
 
 /**
  * SIGTERM and WebSocket streams (the real entry point in a child process): in-flight `generate`

@@ -1,4 +1,5 @@
-import { createBriefPrompt, createEntryStore, startEntryProcess, withStoreDataSource, type EntryStore } from '../helpers/entry-process';
+import { createEntryStore, startEntryProcess, withStoreDataSource, type EntryStore } from '../helpers/entry-process';
+import { createBriefPrompt } from '../helpers/prompts';
 
 /**
  * `npm start`'s entry point (src/index.ts) in its own process: SIGTERM drains HTTP (an in-flight

@@ -97,15 +97,3 @@ export async function startEntryProcess(store: EntryStore, env: Record<string, s
   };
   return { child, port, exited, out: () => out, gql };
 }
-
-/** Creates prompt `name` with one version ("Be brief.") labelled production; throws on any error. */
-export async function createBriefPrompt(p: Pick<EntryProcess, 'gql'>, name = 'p'): Promise<void> {
-  for (const q of [
-    `mutation { createPrompt(input: { name: "${name}" }) { id } }`,
-    `mutation { createPromptVersion(input: { prompt: "${name}", system: "Be brief." }) { number } }`,
-    `mutation { promotePromptVersion(input: { prompt: "${name}", version: 1, label: "production" }) { promoted } }`,
-  ]) {
-    const r = await p.gql(q);
-    if (r.errors) throw new Error(`${q}: ${JSON.stringify(r.errors)}`);
-  }
-}

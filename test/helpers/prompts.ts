@@ -1,5 +1,17 @@
 import type { TestApp } from './test-app';
 
+/** Creates prompt `name` with one version ("Be brief.") labelled production; throws on any error. */
+export async function createBriefPrompt(p: { gql(query: string): Promise<{ errors?: unknown[] }> }, name = 'p'): Promise<void> {
+  for (const q of [
+    `mutation { createPrompt(input: { name: "${name}" }) { id } }`,
+    `mutation { createPromptVersion(input: { prompt: "${name}", system: "Be brief." }) { number } }`,
+    `mutation { promotePromptVersion(input: { prompt: "${name}", version: 1, label: "production" }) { promoted } }`,
+  ]) {
+    const r = await p.gql(q);
+    if (r.errors) throw new Error(`${q}: ${JSON.stringify(r.errors)}`);
+  }
+}
+
 /**
  * A prompt `name` (one version on Nova Lite with a fixed system line, labelled production) and a
  * guardrail policy on it: `policy` plus `prompts: [name]`. The guardrail e2e tests' common setup.

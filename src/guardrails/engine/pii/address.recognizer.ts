@@ -67,6 +67,18 @@ const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin'
 const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
 const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
 const ROMANCE_LINK = "(?:de|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
+
+/**
+ * Every lower-case word that can sit inside an address (between its first and last word): the
+ * street links (and "en", the one city link not among them: "Bourg-en-Bresse"), French street types, "bis"/"ter", "n." before a number. The stream scanner
+ * keeps a run that ends in one of these open, since the address may go on.
+ */
+export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
+  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n`
+    .replace(/[(?:)']/g, '')
+    .split(/[| ]/)
+    .filter((w) => w.length > 0),
+);
 const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
 
 const START = '(?<![\\p{L}\\p{N}_.-])';

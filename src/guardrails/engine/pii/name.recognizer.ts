@@ -421,9 +421,35 @@ const NOT_NAMES = new Set([
   'december',
 ]);
 
-const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
+export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
-const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'von', 'le', 'la', 'dos', 'das', 'el', 'al', 'ben', 'bin', 'abu', 'ní', 'nic', 'mac', 'ter', 'ten', 'do', 'ap', 'te']);
+export const CAP_PARTICLES = new Set([
+  'de',
+  'del',
+  'della',
+  'di',
+  'da',
+  'du',
+  'van',
+  'von',
+  'le',
+  'la',
+  'dos',
+  'das',
+  'el',
+  'al',
+  'ben',
+  'bin',
+  'abu',
+  'ní',
+  'nic',
+  'mac',
+  'ter',
+  'ten',
+  'do',
+  'ap',
+  'te',
+]);
 
 const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 const PARTICLE = `(?:${[...PARTICLES].join('|')})`;

@@ -46,6 +46,8 @@ const SAMPLES: [string, string, string[]][] = [
   ['an address whose city could take the next lower-case words', 'The event takes place at 540 Allée Saint-Dominique, 39721 Lorient this year.', ['Saint-Dominique', '39721']],
   ['a street name with lower-case links', 'Address on file: Calle María de los Ángeles 46, 90032 Móstoles', ['Calle María', 'Ángeles', 'Móstoles']],
   ['a city with a link word', 'Ship it to Rua das Flores 210, 70000-000 Braga do Descoberto, then tell me.', ['Flores 210', 'Descoberto']],
+  ['a name judged by the verb after it', 'Update: Nattapong Chaiyasit will lead the audit, and Hyeon-jun joins later.\nBest regards, Hyeon-jun', ['Nattapong', 'Chaiyasit', 'Hyeon-jun']],
+  ['a salutation before a name', 'Gentile Matteo Lo Bianco, la pratica è chiusa.', ['Matteo', 'Lo Bianco']],
   ['a UK street with an apostrophe', "Please ship to 14 King's Road, Brighton BN1 2PQ before Friday.", ["King's Road", 'BN1 2PQ']],
   [
     'a realistic reply with several entities',

@@ -8,6 +8,7 @@
  *
  *   npm run guardrails:eval                     (builds, then runs dist/scripts/guardrails-eval.js)
  *   GUARDRAILS_DATA=/path/to/data npm run guardrails:eval
+ *   ... -- --pii-probe-misses  lists the independent PII set's probe-half errors (never the sealed half's)
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
 import { existsSync } from 'node:fs';
@@ -146,7 +147,21 @@ function main(): void {
   const unseenHand = readJsonl<PiiRow>(join(dir, 'unseen', 'pii-handwritten.jsonl'));
   console.log(`\n${evalPii(unseenGen, 'UNSEEN generated set (faker names/addresses in 30 locales, new templates)').table}`);
   console.log(`\n${evalPii(unseenHand, 'UNSEEN hand-written set').table}`);
-  const hoPii = evalPii([...unseenGen, ...unseenHand], 'UNSEEN sets together (the PII figure that counts)');
+  // Written by another hand and method (inline markup in structured genres), committed before the rules it measures changed.
+  // Its `probe` half may be read row by row to find behaviours; its `sealed` half is only ever reported in aggregate.
+  const unseenInd = readJsonl<PiiRow & { split: 'probe' | 'sealed' }>(join(dir, 'unseen', 'pii-independent.jsonl'));
+  console.log(`\n${evalPii(unseenInd, 'UNSEEN independent set, both halves (structured genres, many cultures; written before its rules changed)').table}`);
+  console.log(
+    `\n${
+      evalPii(
+        unseenInd.filter((r) => r.split === 'probe'),
+        'UNSEEN independent set, probe half (read while fixing: a probe)',
+      ).table
+    }`,
+  );
+  const sealedInd = unseenInd.filter((r) => r.split === 'sealed');
+  console.log(`\n${evalPii(sealedInd, 'UNSEEN independent set, SEALED half (never read: the honest figure)').table}`);
+  const hoPii = evalPii([...unseenGen, ...unseenHand, ...sealedInd], 'UNSEEN sets together, without read rows (the PII figure that counts)');
   console.log(`\n${hoPii.table}`);
 
   const model = shippedModel();
@@ -251,6 +266,20 @@ function main(): void {
     med.falsePositive > 0.05 ? `held-out injection FP at MEDIUM ${pct(med.falsePositive)} > 0.05` : null,
   ].filter((m): m is string => m !== null);
   console.log(misses.length === 0 ? '\nAll targets met.' : `\nTargets missed:\n- ${misses.join('\n- ')}`);
+  if (process.argv.includes('--pii-probe-misses')) {
+    // Row-level misses of the independent set's probe half only (never the sealed half's).
+    const types = ['NAME', 'ADDRESS', 'PHONE', 'EMAIL'] as const;
+    const policy = compilePolicy(parseGuardrailPolicyConfig({ pii: { entities: types.map((type) => ({ type, action: 'ANONYMIZE' })) } }));
+    console.log('\nIndependent PII set, probe half, misses (FN) and false positives (FP):');
+    for (const row of unseenInd.filter((r) => r.split === 'probe')) {
+      const found = checkText(policy, 'OUTPUT', row.text).findings.filter((f) => f.kind === 'PII');
+      for (const f of found)
+        if (!row.entities.some((e) => e.type === f.name && e.start === f.start && e.end === f.end))
+          console.log(`  FP ${f.name} ${JSON.stringify(row.text.slice(f.start, f.end))} in ${JSON.stringify(row.text)}`);
+      for (const e of row.entities)
+        if (!found.some((f) => f.name === e.type && f.start === e.start && f.end === e.end)) console.log(`  FN ${e.type} ${JSON.stringify(e.value)} in ${JSON.stringify(row.text)}`);
+    }
+  }
   if (check && misses.length > 0) process.exitCode = 1;
 }
 

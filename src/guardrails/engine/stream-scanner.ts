@@ -3,6 +3,8 @@ import type { Finding, InstrumentedStreamScanner, StreamStep, Verdict } from './
 import { anonymize, piiFinding, windowFindings, wordFinding } from './check-text';
 import { PII_MAX_SPAN } from './pii/pii-detector';
 import { PII_LEFT_CONTEXT } from './pii/pii-recognizer.types';
+import { ADDRESS_INNER_WORDS } from './pii/address.recognizer';
+import { PARTICLES } from './pii/name.recognizer';
 import { splitSentences, WINDOW_SENTENCES } from './text-windows';
 
 /**
@@ -27,8 +29,14 @@ const CONTEXT_CHARS = PII_LEFT_CONTEXT + 16;
 /** Longest held-back tail before the scanner forces a release (keeping the last `PII_MAX_SPAN` chars). */
 export const MAX_HOLD = 2 * PII_MAX_SPAN;
 
-/** Lower-case words that can sit inside a name or an address ("van der Berg", "12 rue de la Paix", "Frankfurt am Main"). */
-const CONNECTORS = new Set([
+/**
+ * Lower-case words that can sit inside a name or an address ("van der Berg", "12 rue de la Paix",
+ * "Calle de los Ángeles", "Avenue of the Americas", "Frankfurt am Main"): the recognizers' own
+ * particle and link lists, and a few more.
+ */
+const CONNECTORS: ReadonlySet<string> = new Set([
+  ...PARTICLES,
+  ...ADDRESS_INNER_WORDS,
   'van',
   'von',
   'der',
@@ -97,6 +105,28 @@ const CONNECTORS = new Set([
   'rua',
   'travessa',
 ]);
+
+/**
+ * Complete tokens that must follow an address before it is released. Its end can depend on the
+ * text after it (other types end where their own characters end): an address's city takes up to two lower-case words when a line break follows
+ * them ("Galluzzo del friuli"), so at the end of the text received so far "Lorient this " looks
+ * like a city, and "Braga do" is a city that "Descoberto" may complete. With three complete tokens
+ * after it (or the end of the stream) the match is the one the whole text gives.
+ */
+const SETTLE_TOKENS = 3;
+
+/** Whether at least `SETTLE_TOKENS` complete (white-space terminated) tokens follow text[end]. */
+function settled(text: string, end: number): boolean {
+  let tokens = 0;
+  let inToken = false;
+  for (let i = end; i < text.length; i++) {
+    if (isSpace(text.charCodeAt(i))) {
+      if (inToken && ++tokens >= SETTLE_TOKENS) return true;
+      inToken = false;
+    } else inToken = true;
+  }
+  return false;
+}
 
 const QUIET_TOKEN = /^[\p{Ll}]+(?:['’][\p{Ll}]+)?[,;:!?.)\]"'”’]*$/u;
 
@@ -232,6 +262,8 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     if (pii.length > 0) pii = pii.filter((m) => m.end > off);
     if (words.length > 0) words = words.filter((w) => w.end > off);
 
+    // A match whose end the coming text may still change waits (its start becomes the boundary).
+    if (!final) for (const m of pii) if (m.type === 'ADDRESS' && m.start - off < cut && !settled(win, m.end)) cut = Math.max(0, Math.min(cut, m.start - off));
     // Never split a span: move the boundary to the start of any match that crosses it.
     if (!final && (pii.length > 0 || words.length > 0)) {
       for (let moved = true; moved;) {

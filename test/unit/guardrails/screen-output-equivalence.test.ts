@@ -59,6 +59,7 @@ const CHAINS: Array<[string, ActivePolicy[]]> = [
   ['cards blocked, e-mail anonymized', [blockCard]],
   ['denied topic, violence, e-mail', [topics]],
   ['three policies chained, one blocking', [allPii, blockCard, topics]],
+  ['e-mail anonymized, then every PII type', [anonEmail, allPii]],
 ];
 
 const service = new GuardrailService(undefined as never, undefined as never, { subscribe: () => undefined } as unknown as ChangeBus, undefined as never);

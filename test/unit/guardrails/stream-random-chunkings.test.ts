@@ -43,6 +43,11 @@ const SAMPLES: [string, string, string[]][] = [
   ['phones glued both sides in a row', 'x|+44 20 7946 0958|+33 1 42 68 53 00|y', ['7946 0958', '42 68 53']],
   ['French numbers in dotted and spaced pairs', 'Appelez le 01.42.68.53.00 ou le 06 12 34 56 78, merci.', ['01.42.68.53.00', '06 12 34 56 78', '68.53', '34 56']],
   ['a name with particles', 'Kind regards,\nMaría José De la Cruz\nBilling', ['María', 'De la Cruz']],
+  ['an address whose city could take the next lower-case words', 'The event takes place at 540 Allée Saint-Dominique, 39721 Lorient this year.', ['Saint-Dominique', '39721']],
+  ['a street name with lower-case links', 'Address on file: Calle María de los Ángeles 46, 90032 Móstoles', ['Calle María', 'Ángeles', 'Móstoles']],
+  ['a city with a link word', 'Ship it to Rua das Flores 210, 70000-000 Braga do Descoberto, then tell me.', ['Flores 210', 'Descoberto']],
+  ['a name judged by the verb after it', 'Update: Nattapong Chaiyasit will lead the audit, and Hyeon-jun joins later.\nBest regards, Hyeon-jun', ['Nattapong', 'Chaiyasit', 'Hyeon-jun']],
+  ['a salutation before a name', 'Gentile Matteo Lo Bianco, la pratica è chiusa.', ['Matteo', 'Lo Bianco']],
   ['a UK street with an apostrophe', "Please ship to 14 King's Road, Brighton BN1 2PQ before Friday.", ["King's Road", 'BN1 2PQ']],
   [
     'a realistic reply with several entities',

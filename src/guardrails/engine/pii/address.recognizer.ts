@@ -24,7 +24,7 @@ const CITY = `(?:St\\.?[ \\t]+)?${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|i
 /** Lower-case words ending a city name at the end of a line ("Galluzzo del friuli", "Savoca terme"). */
 const CITY_TAIL = '(?:(?:[ \\t]+\\p{Ll}+){1,2}(?=[ \\t]*(?:$|\\n)))?';
 /** Lowercase words that link the capitalised words of a street name. */
-const LINK = "(?:de|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|van|von|der|den|het|am|an|im|zum|zur|upon|on|sur|of|the|y|e)";
+const LINK = "(?:de|de'|de’|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|van|von|der|den|het|am|an|im|zum|zur|upon|on|sur|of|the|y|e)";
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between. */
 const STREET_WORD = `(?:(?:[dl]['’])?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between; Dutch names may open with "van den". */
@@ -47,7 +47,8 @@ const LOCALITY =
   `|${CITY},?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
   `|${CITY},?[ \\t]+(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590
   `|${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto
-  `|${CITY}[ \\t]+\\d{4})`; // Auckland 1010
+  `|${CITY}[ \\t]+\\d{4}` + // Auckland 1010
+  `|${CITY}[ \\t]+\\d{6})`; // Lagos 101241, Bengaluru 560001, Singapore 018956
 const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 
 /** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy". */
@@ -66,7 +67,19 @@ const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin'
   .join('|');
 const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
 const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
-const ROMANCE_LINK = "(?:de|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
+const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
+
+/**
+ * Every lower-case word that can sit inside an address (between its first and last word): the
+ * street links (and "en", the one city link not among them: "Bourg-en-Bresse"), French street types, "bis"/"ter", "n." before a number. The stream scanner
+ * keeps a run that ends in one of these open, since the address may go on.
+ */
+export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
+  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n`
+    .replace(/[(?:)']/g, '')
+    .split(/[| ]/)
+    .filter((w) => w.length > 0),
+);
 const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
 
 const START = '(?<![\\p{L}\\p{N}_.-])';

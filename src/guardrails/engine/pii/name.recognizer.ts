@@ -226,7 +226,7 @@ function classifyLower(lower: string): WordClass {
     if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
     if (named) return 'last';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
-    if (/^\p{L}{1,4}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
+    if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
     return 'unknown';
   }
   const tags = Array.isArray(entry) ? entry : [entry];
@@ -291,6 +291,18 @@ const HYPHEN_PREFIXES = new Set([
   'ad',
   'at',
   'is',
+  'cross',
+  'super',
+  'inter',
+  'ultra',
+  'micro',
+  'macro',
+  'extra',
+  'front',
+  'back',
+  'start',
+  'third',
+  'first',
 ]);
 
 /** Surnames that are also ordinary words ("Park", "Sow", "Long"): a surname right after a first name. */
@@ -421,12 +433,83 @@ const NOT_NAMES = new Set([
   'december',
 ]);
 
-const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
-/** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
-const CAP_PARTICLES = new Set(['de', 'del', 'della', 'di', 'da', 'du', 'van', 'von', 'le', 'la', 'dos', 'das', 'el', 'al', 'ben', 'bin', 'abu', 'ní', 'nic', 'mac', 'ter', 'ten', 'do', 'ap', 'te']);
+/**
+ * Salutations of letters in other languages that open a run ("Gentile Francesca D'Angelo", "Estimada
+ * Lucía Pérez", "Liebe Anna Schmidt"): dropped from the front of a run (elsewhere, as in "Marco
+ * Gentile", they may be surnames) and read as a greeting before the name.
+ */
+const SALUTATIONS = [
+  'gentile',
+  'gentilissimo',
+  'gentilissima',
+  'egregio',
+  'egregia',
+  'caro',
+  'cara',
+  'carissimo',
+  'carissima',
+  'estimado',
+  'estimada',
+  'querido',
+  'querida',
+  'prezado',
+  'prezada',
+  'caríssimo',
+  'caríssima',
+  'liebe',
+  'lieber',
+  'geehrte',
+  'geehrter',
+  'cher',
+  'chère',
+  'beste',
+  'geachte',
+  'hej',
+  'hei',
+  'kære',
+  'bästa',
+  'drogi',
+  'droga',
+  'szanowny',
+  'szanowna',
+  'sayın',
+  'kedves',
+];
+const SALUTATION_SET = new Set(SALUTATIONS);
 
-const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
-const PARTICLE = `(?:${[...PARTICLES].join('|')})`;
+export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
+/** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
+export const CAP_PARTICLES = new Set([
+  'de',
+  'del',
+  'della',
+  'di',
+  'da',
+  'du',
+  'van',
+  'von',
+  'le',
+  'la',
+  'dos',
+  'das',
+  'el',
+  'al',
+  'ben',
+  'bin',
+  'abu',
+  'ní',
+  'nic',
+  'mac',
+  'ter',
+  'ten',
+  'do',
+  'ap',
+  'te',
+]);
+
+const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
+/** Particles inside a run; "Ó" is the one-letter Irish particle ("Saoirse Ó Catháin"), too short to be a word. */
+const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
 
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
@@ -499,8 +582,13 @@ const STRONG_NAME_CONTEXT = new RegExp(
 );
 
 /** A greeting right before a name. */
-const GREETING =
-  /(?:^|[\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba)[ \t]*$/;
+const GREETING = new RegExp(
+  `(?:^|[\\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba|${SALUTATIONS.join('|')}|(?:best |kind |warm )?regards|best(?: wishes)?|talk soon|cordialement|saludos|un saludo|saluti|grüße|atenciosamente|abraços)[ \t,]*$`,
+  'u',
+);
+
+/** Verbs of people right after a run. */
+const PERSON_VERB_AFTER = /^[ \t]+(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
 
 const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
@@ -678,6 +766,7 @@ function runCandidate(run: string): Candidate | null {
     // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
     if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
+    if (i === 0 && words.length > 1 && SALUTATION_SET.has(w.w.toLowerCase())) return 'common';
     const k = classify(w.w);
     // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
     if (i === 0 && k === 'common' && words.length > 1 && LEXICON[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
@@ -838,6 +927,9 @@ export const nameRecognizer: PiiRecognizer = {
       else if (NAME_CONTEXT.test(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // Two or more name-like words (no ordinary noun) followed by what a person does: "Somchai Srisawat will cover".
+      if (c.classes.length >= 2 && c.classes.every((x) => x === 'first' || x === 'last' || x === 'unknown' || x === 'first-ambiguous') && PERSON_VERB_AFTER.test(text.slice(c.end, c.end + 16)))
+        score += 0.1;
       // A possessive before a lower-case word: "Chiara's offer letter".
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".

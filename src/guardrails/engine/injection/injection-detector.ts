@@ -87,11 +87,13 @@ const DEST = ' zzdest ';
  * rewriting step is gated by a cheap test (a character or a literal the step needs), so plain prose
  * costs one lower-casing and a few `includes`.
  */
-export function scanText(raw: string, direct = false): { text: string; decoded: string[] } {
+export function scanText(raw: string, direct = false): { text: string; decoded: string[]; lowerRaw: string | null } {
   // E-mail addresses and URLs become one token ("zzdest"): where data would be sent.
   // Plain ASCII needs no Unicode normalisation (the common case: skip NFKC, NFD and the homoglyph map).
   const ascii = !NON_ASCII.test(raw);
-  let norm = ascii ? raw.toLowerCase() : fold(normalizeText(raw));
+  // The lower-cased raw text of plain ASCII, which the structure scan's word triggers read too (one lower-casing for both).
+  const lowerRaw = ascii ? raw.toLowerCase() : null;
+  let norm = lowerRaw ?? fold(normalizeText(raw));
   if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = norm.replace(/[ \t]+/g, ' ');
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
@@ -127,7 +129,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     norm += `\n${rot13(norm)}`;
     decoded.push('rot13');
   }
-  return { text: norm, decoded };
+  return { text: norm, decoded, lowerRaw };
 }
 
 interface Rule {
@@ -599,11 +601,11 @@ const CARRIER_WEIGHT: Readonly<Record<Carrier['kind'], number>> = {
  */
 export function scoreInjection(raw: string, indirect: boolean, model: InjectionModel | null = shippedModel()): InjectionScore {
   const ev: Evidence = { best: new Map() };
-  const { text, decoded } = scanText(raw, !indirect);
+  const { text, decoded, lowerRaw } = scanText(raw, !indirect);
   const scorer = model ? scorerFor(model) : null;
   scorer?.begin(indirect);
   runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
-  const structure = scanStructure(raw);
+  const structure = scanStructure(raw, lowerRaw);
   for (const { runRequest, ...h } of structure.hits) {
     // A command someone is asked to run: the model itself in a user's message; in a document, only a model or agent named on its line.
     const asked = runRequest !== undefined && (!indirect || (conceptMask(runRequest) & C.AI) !== 0);

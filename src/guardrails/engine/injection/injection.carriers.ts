@@ -67,9 +67,12 @@ function runRequest(m: RegExpExecArray): string | undefined {
  * lower-cased copy.
  */
 class Probe {
-  private lowered: string | null = null;
   private readonly chars = new Map<string, boolean>();
-  constructor(readonly raw: string) {}
+  /** `lowered`: `raw.toLowerCase()` when the caller already has it. */
+  constructor(
+    readonly raw: string,
+    private lowered: string | null = null,
+  ) {}
   /** The text holds this character. */
   ch(c: string): boolean {
     let v = this.chars.get(c);
@@ -268,8 +271,8 @@ export interface StructureScan {
 
 const MAX_CARRIERS = 64;
 
-/** Scans the raw text: each pattern whose trigger the text contains runs once over it. */
-export function scanStructure(raw: string): StructureScan {
+/** Scans the raw text: each pattern whose trigger the text contains runs once over it. `lower`: `raw.toLowerCase()`, when the caller has it. */
+export function scanStructure(raw: string, lower: string | null = null): StructureScan {
   const carriers: Carrier[] = [];
   const hits: StructuralHit[] = [];
   const out: Collector = {
@@ -281,7 +284,7 @@ export function scanStructure(raw: string): StructureScan {
       if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });
     },
   };
-  const probe = new Probe(raw);
+  const probe = new Probe(raw, lower);
   for (const p of PATTERNS) {
     if (!p.trigger(probe)) continue;
     p.re.lastIndex = 0;

@@ -29,6 +29,12 @@ export interface InjectionModelFile {
 export interface InjectionModel {
   bias: number;
   weights: Float32Array;
+  /**
+   * The shipped form, when the model came from a file: one int8 per bucket and the scale it is
+   * multiplied by (`weights[f]` is `Math.fround(int8[f] * scale)`). A scorer keeps these bytes
+   * instead of the float weights: its table is 4 times smaller and stays in cache.
+   */
+  quantized?: { int8: Int8Array; scale: number };
 }
 
 /** FNV-1a (32-bit) parameters: the token pass hashes each token with them as it cuts it. */
@@ -58,6 +64,9 @@ const HASH_CHUNK = fnv1a('#chunk') & MASK;
 const HASH_DIRECT = fnv1a('#direct') & MASK;
 const MAX_TOKENS = 4000;
 
+/** Stamps of a text run 1..255 (the high byte of a cell); after 255 texts the stamps are cleared. */
+const MAX_GEN = 255;
+
 /**
  * Receives the tokens of the detector's token pass and turns them into feature buckets: word
  * unigrams and bigrams, concepts and pairs of concepts within the last 8 concept tokens, and the
@@ -66,11 +75,15 @@ const MAX_TOKENS = 4000;
  */
 export class FeatureSink {
   /**
-   * Per bucket, interleaved in one buffer: `[2f]` the stamp of the last text that had bucket f, and
-   * (as float32) `[2f + 1]` its weight. A token's lookup then touches one cache line, not two
-   * arrays of 1 MB each.
+   * One 16-bit cell per bucket: the high byte is the stamp of the last text that had the bucket
+   * (how a bucket counts once per text), the low byte its weight's code in `lut` (a quantized
+   * model's int8 weight). The whole table is 512 KB, so a token's lookup mostly hits the core's own
+   * cache (stamps and float weights side by side took 2 MB and missed it on new text).
    */
-  private readonly cells: Uint32Array;
+  private readonly cells = new Uint16Array(DIM);
+  /** Weight by code (quantized models): the same float32 values the float table would hold, so sums are identical. */
+  private readonly lut: Float32Array | null;
+  /** Weights of a model that is not quantized (any float per bucket). */
   private readonly weights: Float32Array | null;
   private gen = 0;
   private prevHash = 0;
@@ -83,18 +96,27 @@ export class FeatureSink {
   sum = 0;
   count = 0;
 
-  /** With `weights` (one per bucket) the sink sums them; without, it collects the buckets (`begin`'s `out`). */
-  constructor(weights: Float32Array | null = null) {
-    const buf = new ArrayBuffer(DIM * 8);
-    this.cells = new Uint32Array(buf);
-    this.weights = weights ? new Float32Array(buf) : null;
-    if (weights && this.weights) for (let f = 0; f < DIM && f < weights.length; f++) this.weights[2 * f + 1] = weights[f]!;
+  /**
+   * With `model` the sink sums its weights (through the int8 codes when it is quantized); without,
+   * it collects the buckets (`begin`'s `out`).
+   */
+  constructor(model: InjectionModel | null = null) {
+    if (model?.quantized) {
+      const { int8, scale } = model.quantized;
+      this.lut = new Float32Array(256);
+      for (let code = 0; code < 256; code++) this.lut[code] = ((code << 24) >> 24) * scale;
+      for (let f = 0; f < DIM && f < int8.length; f++) this.cells[f] = int8[f]! & 0xff;
+      this.weights = null;
+    } else {
+      this.lut = null;
+      this.weights = model ? model.weights : null;
+    }
   }
 
   /** Starts a text; a collecting sink appends the distinct buckets to `out`. */
   begin(indirect: boolean, out: number[] | null = null): void {
-    if (++this.gen === 0xffffffff) {
-      for (let k = 0; k < this.cells.length; k += 2) this.cells[k] = 0;
+    if (++this.gen > MAX_GEN) {
+      for (let f = 0; f < DIM; f++) this.cells[f] = this.cells[f]! & 0xff;
       this.gen = 1;
     }
     this.prevHash = 0;
@@ -107,11 +129,12 @@ export class FeatureSink {
   }
 
   private add(f: number): void {
-    const k = f << 1;
-    if (this.cells[k] === this.gen) return;
-    this.cells[k] = this.gen;
+    const cell = this.cells[f]!;
+    if (cell >>> 8 === this.gen) return;
+    this.cells[f] = (this.gen << 8) | (cell & 0xff);
     this.count++;
-    if (this.weights) this.sum += this.weights[k + 1]!;
+    if (this.lut !== null) this.sum += this.lut[cell & 0xff]!;
+    else if (this.weights !== null) this.sum += f < this.weights.length ? this.weights[f]! : 0;
     else this.collected?.push(f);
   }
 
@@ -142,7 +165,7 @@ export class FeatureSink {
 export class ModelScorer {
   readonly sink: FeatureSink;
   constructor(private readonly model: InjectionModel) {
-    this.sink = new FeatureSink(model.weights);
+    this.sink = new FeatureSink(model);
   }
 
   begin(indirect: boolean): void {
@@ -167,8 +190,13 @@ export function predict(model: InjectionModel, feats: Uint32Array): number {
 export function loadModel(file: InjectionModelFile): InjectionModel {
   const bytes = Buffer.from(file.weights, 'base64');
   const weights = new Float32Array(1 << file.featureBits);
-  for (let i = 0; i < bytes.length && i < weights.length; i++) weights[i] = ((bytes[i]! << 24) >> 24) * file.scale;
-  return { bias: file.bias, weights };
+  const int8 = new Int8Array(weights.length);
+  for (let i = 0; i < bytes.length && i < weights.length; i++) {
+    int8[i] = (bytes[i]! << 24) >> 24;
+    weights[i] = int8[i]! * file.scale;
+  }
+  // The compact table is laid out for FEATURE_BITS buckets; a file with another width scores through its float weights.
+  return file.featureBits === FEATURE_BITS ? { bias: file.bias, weights, quantized: { int8, scale: file.scale } } : { bias: file.bias, weights };
 }
 
 export function packModel(model: InjectionModel, trainedOn: string): InjectionModelFile {
@@ -188,7 +216,7 @@ export function shippedModel(): InjectionModel | null {
   return SHIPPED;
 }
 
-/** A scorer for a model (the shipped model's scorer is kept: its 2 MB of stamps and weights are allocated once). */
+/** A scorer for a model (the shipped model's scorer is kept: its 512 KB table is built once). */
 export function scorerFor(model: InjectionModel): ModelScorer {
   if (model === SHIPPED) return (shippedScorer ??= new ModelScorer(model));
   return new ModelScorer(model);

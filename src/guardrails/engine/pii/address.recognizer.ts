@@ -165,24 +165,46 @@ export function nextStreet(text: string, pos: number, limit: number): RegExpExec
 const WORDS_BEFORE_NUMBER = 20;
 
 /**
+ * The last answer of `digitAhead` and the span it holds for: from `memoFrom` to `memoTo`, every start
+ * gets the same answer (a digit found at `memoTo` is within reach of any later start before it, with
+ * no fewer tokens; a line break or the end at `memoTo` with no digit before it stops any later start
+ * too). `nextStreet` asks at every capital of a line, left to right: most of them are answered here
+ * instead of scanning the rest of the line again.
+ */
+let memoText: string | null = null;
+let memoFrom = 0;
+let memoTo = -1;
+let memoAnswer = false;
+
+/**
  * Whether a digit follows text[i] on the same line within `WORDS_BEFORE_NUMBER` tokens: every
  * street line that opens with a word (German "Hauptstraße 5", Romance "Calle Mayor 15") has its
  * house number there, and none crosses a line break.
  */
 function digitAhead(text: string, i: number): boolean {
+  if (i >= memoFrom && i <= memoTo && text === memoText) return memoAnswer;
   let tokens = 1;
   let space = false;
   for (let k = i; k < text.length; k++) {
     const c = text.charCodeAt(k);
-    if (c >= 48 && c <= 57) return true;
-    if (c === 10) return false;
+    if (c >= 48 && c <= 57) return remember(text, i, k, true);
+    if (c === 10) return remember(text, i, k, false);
     if (c === 32 || c === 9) space = true;
     else if (space) {
       space = false;
+      // Too many words before the digit: a later start may have fewer, so this answer is not kept.
       if (++tokens > WORDS_BEFORE_NUMBER) return false;
     }
   }
-  return false;
+  return remember(text, i, text.length, false);
+}
+
+function remember(text: string, from: number, to: number, answer: boolean): boolean {
+  memoText = text;
+  memoFrom = from;
+  memoTo = to;
+  memoAnswer = answer;
+  return answer;
 }
 
 export const addressRecognizer: PiiRecognizer = {

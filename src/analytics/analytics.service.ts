@@ -444,7 +444,7 @@ export class AnalyticsService {
     }
     return counts.map((r) => {
       const refs = refsOf(r);
-      const extra = rawSketches.get(groupKey(g.dims, r));
+      const extra = rawSketches.size ? rawSketches.get(groupKey(g.dims, r)) : undefined;
       // One rollup row and no raw edge (an hour of an HOUR bucket, a day of a DAY bucket): its sorted bins as they are.
       if (refs.length === 1 && !extra) {
         const s = sketches.get(refs[0]!)!;

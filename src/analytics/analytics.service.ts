@@ -727,17 +727,23 @@ function percentiles(l: SortedBins, t: SortedBins): Percentiles {
   return [sketchQuantile(l, 0.5), sketchQuantile(l, 0.95), sketchQuantile(l, 0.99), sketchQuantile(t, 0.5), sketchQuantile(t, 0.95)];
 }
 
-/** A latency answer row from its summed counts and its percentiles. */
-function latencyRow(dims: Dimension[], r: Record<string, unknown>, [p50, p95, p99, ttftP50, ttftP95]: Percentiles): LatencyRow {
+/**
+ * A latency answer row from its summed counts and its percentiles. Built field by field: spreading
+ * the driver's row into a new object (`{ ...r, p50 }`) was most of a warm 4,314-group answer's Node
+ * CPU (profiled: latencyStats [MODEL] by HOUR over 30 days).
+ */
+function latencyRow(dims: Dimension[], r: Record<string, unknown>, p: Percentiles): LatencyRow {
   const n = num(r.latency_count);
-  return toLatencyRow(dims, {
-    ...r,
-    avg_ms: n ? num(r.latency_sum) / n : null,
-    p50,
-    p95,
-    p99,
-    ttft_p50: ttftP50,
-    ttft_p95: ttftP95,
+  return Object.assign(new LatencyRow(), {
+    keys: keysOf(dims, r),
+    bucket: dateOrNull(r.bucket),
+    requests: num(r.requests),
+    avgMs: n ? num(r.latency_sum) / n : null,
+    p50Ms: p[0],
+    p95Ms: p[1],
+    p99Ms: p[2],
+    ttftP50Ms: p[3],
+    ttftP95Ms: p[4],
   });
 }
 

@@ -40,13 +40,16 @@ const LATENCY_DIM_SQL: Array<[dim: string, value: string]> = [
   ['api_key', 'api_key'],
 ];
 
-/** Latency sketches per single dimension (`trace_latency_rollups_<level>`), as `rollupDeltas()` folds them. */
+/** The pairs of `LATENCY_DIMS` dimensions (`LATENCY_PAIRS`): `('dim', value, 'dim2', value2)` over `traces`. */
+const LATENCY_PAIR_SQL = LATENCY_DIM_SQL.slice(1).flatMap(([a, av], i) => LATENCY_DIM_SQL.slice(i + 2).map(([b, bv]) => `('${a}', ${av}, '${b}', ${bv})`));
+
+/** Latency sketches per single dimension and per pair (`trace_latency_rollups_<level>`), as `rollupDeltas()` folds them. */
 export const rollupLatencySql = (unit: 'hour' | 'day') => `
-  INSERT INTO trace_latency_rollups_${unit === 'hour' ? 'hourly' : 'daily'} (bucket, source, dim, value, requests, latency_count, latency_sum, latency_bins, ttft_bins)
-  SELECT date_trunc('${unit}', created_at, 'UTC') AS bucket, source, dim, value, count(*), count(latency_ms), COALESCE(sum(latency_ms), 0), ${bins('latency_ms')}, ${bins('ttft_ms')}
+  INSERT INTO trace_latency_rollups_${unit === 'hour' ? 'hourly' : 'daily'} (bucket, source, dim, value, dim2, value2, requests, latency_count, latency_sum, latency_bins, ttft_bins)
+  SELECT date_trunc('${unit}', created_at, 'UTC') AS bucket, source, dim, value, dim2, value2, count(*), count(latency_ms), COALESCE(sum(latency_ms), 0), ${bins('latency_ms')}, ${bins('ttft_ms')}
   FROM traces
-  CROSS JOIN LATERAL (VALUES ${LATENCY_DIM_SQL.map(([d, v]) => `('${d}', ${v})`).join(', ')}) AS d(dim, value)
-  GROUP BY 1, 2, 3, 4`;
+  CROSS JOIN LATERAL (VALUES ${[...LATENCY_DIM_SQL.map(([d, v]) => `('${d}', ${v}, '', NULL::text)`), ...LATENCY_PAIR_SQL].join(', ')}) AS d(dim, value, dim2, value2)
+  GROUP BY 1, 2, 3, 4, 5, 6`;
 
 /**
  * Recomputes the rollups from the raw traces (`npm run rollups:rebuild`), in one transaction: the

@@ -125,6 +125,13 @@ export interface GuardrailRollupDelta extends RollupDims {
 export const LATENCY_DIMS = ['', 'prompt', 'prompt_version', 'label', 'model_id', 'route_rule', 'api_key'] as const;
 export type LatencyDim = (typeof LATENCY_DIMS)[number];
 
+/**
+ * The pairs of dimensions that `trace_latency_rollups_<level>` also keeps (`dim`, `dim2`, each pair
+ * once, in `LATENCY_DIMS` order): every pair of the six rolled-up dimensions. A latency query whose
+ * grouping and filters name two of them reads one row per (bucket, value, value2).
+ */
+export const LATENCY_PAIRS: ReadonlyArray<readonly [LatencyDim, LatencyDim]> = LATENCY_DIMS.slice(1).flatMap((a, i) => LATENCY_DIMS.slice(i + 2).map((b) => [a, b] as const));
+
 /** One row of `trace_latency_rollups_<level>`, as a delta to add. */
 export interface LatencyRollupDelta {
   bucket: Date;
@@ -132,6 +139,10 @@ export interface LatencyRollupDelta {
   dim: LatencyDim;
   /** The dimension's value as text (null for '' and for a null value). */
   value: string | null;
+  /** The second dimension of a pair row; '' on a single-dimension row. */
+  dim2: LatencyDim;
+  /** The second dimension's value as text (null on a single-dimension row and for a null value). */
+  value2: string | null;
   requests: number;
   latencyCount: number;
   latencySum: number;
@@ -332,26 +343,29 @@ const byKey = <T>(xs: Iterable<Keyed<T>>): T[] => [...xs].sort((a, b) => (a.key 
 
 /**
  * The latency deltas of one level, merged from its rollup deltas (a trace's latency counts in the
- * latency row of each single dimension exactly as in the rollup row of all its dimensions).
+ * latency row of each single dimension and pair exactly as in the rollup row of all its dimensions).
  */
 function latencyFromRollups(rollups: Iterable<Keyed<RollupDelta>>): Keyed<LatencyRollupDelta>[] {
   const latency = new Map<string, Keyed<LatencyRollupDelta>>();
-  // Every trace counts in its per-dimension rows (requests), with or without a latency.
-  for (const { delta: d } of rollups) {
-    const at = d.bucket.getTime();
-    for (const [dim, value] of latencyValues(d)) {
-      const lk = `${at}${SEP}${d.source}${SEP}${dim}${SEP}${part(value)}`;
-      let l = latency.get(lk);
-      if (!l) {
-        l = { key: lk, dims: '', delta: { bucket: d.bucket, source: d.source, dim, value, requests: 0, latencyCount: 0, latencySum: 0, latencyBins: new Map(), ttftBins: new Map() } };
-        latency.set(lk, l);
-      }
-      l.delta.requests += d.requests;
-      l.delta.latencyCount += d.latencyCount;
-      l.delta.latencySum += d.latencySum;
-      mergeBins(l.delta.latencyBins, d.latencyBins);
-      mergeBins(l.delta.ttftBins, d.ttftBins);
+  const add = (d: RollupDelta, dim: LatencyDim, value: string | null, dim2: LatencyDim, value2: string | null) => {
+    const lk = `${d.bucket.getTime()}${SEP}${d.source}${SEP}${dim}${SEP}${part(value)}${SEP}${dim2}${SEP}${part(value2)}`;
+    let l = latency.get(lk);
+    if (!l) {
+      l = { key: lk, dims: '', delta: { bucket: d.bucket, source: d.source, dim, value, dim2, value2, requests: 0, latencyCount: 0, latencySum: 0, latencyBins: new Map(), ttftBins: new Map() } };
+      latency.set(lk, l);
     }
+    l.delta.requests += d.requests;
+    l.delta.latencyCount += d.latencyCount;
+    l.delta.latencySum += d.latencySum;
+    mergeBins(l.delta.latencyBins, d.latencyBins);
+    mergeBins(l.delta.ttftBins, d.ttftBins);
+  };
+  // Every trace counts in its per-dimension and per-pair rows (requests), with or without a latency.
+  for (const { delta: d } of rollups) {
+    const values = latencyValues(d);
+    for (const [dim, value] of values) add(d, dim, value, '', null);
+    // Pairs: values[1..6] are the six dimensions in LATENCY_DIMS order, as LATENCY_PAIRS.
+    for (let i = 1; i < values.length; i++) for (let j = i + 1; j < values.length; j++) add(d, values[i]![0], values[i]![1], values[j]![0], values[j]![1]);
   }
   return [...latency.values()];
 }
@@ -562,10 +576,19 @@ export function upsertLatencyRollupsStatement(level: RollupLevel, param = '$1'):
     ['latency_count', 'bigint', 'latencyCount'],
     ['latency_sum', 'float8', 'latencySum'],
   ];
-  const cells: Cell[] = [['bucket', 'timestamptz', 'bucket'], ['source', 'text', 'source'], ['dim', 'text', 'dim'], ['value', 'text', 'value'], ...sums, ...BIN_CELLS];
+  const cells: Cell[] = [
+    ['bucket', 'timestamptz', 'bucket'],
+    ['source', 'text', 'source'],
+    ['dim', 'text', 'dim'],
+    ['value', 'text', 'value'],
+    ['dim2', 'text', 'dim2'],
+    ['value2', 'text', 'value2'],
+    ...sums,
+    ...BIN_CELLS,
+  ];
   const set = [...sums.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`), ...BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`)];
   return `${fromJson(`trace_latency_rollups_${level}`, cells, param)}
-    ON CONFLICT (bucket, source, dim, value) DO UPDATE SET ${set.join(', ')}`;
+    ON CONFLICT (bucket, source, dim, value, dim2, value2) DO UPDATE SET ${set.join(', ')}`;
 }
 
 /** The upsert adding deltas to `trace_guardrail_rollups_<level>`; the deltas are parameter `param`. */

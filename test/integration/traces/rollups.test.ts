@@ -35,8 +35,8 @@ describe('trace rollups', () => {
     const dailyG = await ds.query(
       `SELECT * FROM trace_guardrail_rollups_daily ORDER BY bucket, prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source, policy, kind, direction`,
     );
-    const lat = await ds.query(`SELECT * FROM trace_latency_rollups_hourly ORDER BY bucket, source, dim, value`);
-    const latDaily = await ds.query(`SELECT * FROM trace_latency_rollups_daily ORDER BY bucket, source, dim, value`);
+    const lat = await ds.query(`SELECT * FROM trace_latency_rollups_hourly ORDER BY bucket, source, dim, value, dim2, value2`);
+    const latDaily = await ds.query(`SELECT * FROM trace_latency_rollups_daily ORDER BY bucket, source, dim, value, dim2, value2`);
     // A float sum depends on the order it was added in: compared to a millionth of a millisecond.
     for (const row of [...r, ...daily, ...lat, ...latDaily]) row.latency_sum = Math.round(Number(row.latency_sum) * 1e6) / 1e6;
     return JSON.parse(JSON.stringify({ r, g, daily, dailyG, lat, latDaily }));
@@ -51,8 +51,10 @@ describe('trace rollups', () => {
       expect(plain(await rolled.costBreakdown({}, [Dimension.PROMPT, Dimension.MODEL], bucket))).toEqual(plain(await raw.costBreakdown({}, [Dimension.PROMPT, Dimension.MODEL], bucket)));
       expect(plain(await rolled.cacheStats({}, bucket))).toEqual(plain(await raw.cacheStats({}, bucket)));
       expect(plain(await rolled.guardrailStats({}, bucket))).toEqual(plain(await raw.guardrailStats({}, bucket)));
-      const l = await rolled.latencyStats({}, [Dimension.MODEL], bucket);
-      expect(l.map((x) => x.requests)).toEqual((await raw.latencyStats({}, [Dimension.MODEL], bucket)).map((x) => x.requests));
+      for (const dims of [[Dimension.MODEL], [Dimension.PROMPT, Dimension.MODEL]]) {
+        const l = await rolled.latencyStats({}, dims, bucket);
+        expect(l.map((x) => [x.keys, x.requests])).toEqual((await raw.latencyStats({}, dims, bucket)).map((x) => [x.keys, x.requests]));
+      }
     }
   }
 
@@ -93,9 +95,11 @@ describe('trace rollups', () => {
     expect(incremental.r.length).toBeGreaterThan(50);
     expect(incremental.g.length).toBeGreaterThan(5);
     expect(incremental.lat.length).toBeGreaterThan(50);
+    expect(incremental.latDaily.filter((x: { dim2: string }) => x.dim2 !== '').length).toBeGreaterThan(50);
     await ds.query('DELETE FROM trace_rollups_hourly WHERE prompt = $1', ['support']);
     await ds.query('DELETE FROM trace_rollups_daily WHERE prompt = $1', ['classify']);
     await ds.query('DELETE FROM trace_latency_rollups_hourly WHERE dim = $1', ['model_id']);
+    await ds.query('DELETE FROM trace_latency_rollups_daily WHERE dim = $1 AND dim2 = $2', ['prompt', 'model_id']);
     const counts = await rebuildRollups(ds);
     expect(counts).toEqual({ rollups: incremental.r.length, guardrails: incremental.g.length });
     expect(await snapshot()).toEqual(incremental);

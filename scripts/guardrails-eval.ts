@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2 and independent3 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -17,7 +17,7 @@ import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '
 import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
 import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
-import { dataDir, devInjectionRows, heldoutInjectionRows, independent2InjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
+import { dataDir, devInjectionRows, heldoutInjectionRows, independent2InjectionRows, independent3InjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
 
 interface PiiRow {
@@ -210,6 +210,15 @@ function main(): void {
     console.log(`\n${ratesTable('INDEPENDENT2 set (person vs model addressed; aggregate only), rules + shipped model', ind2)}`);
     const ind2Rules = independent2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
     console.log(`\n${ratesTable('INDEPENDENT2 set, rules only', ind2Rules)}`);
+  }
+
+  // The fifth set (independent3/: factorial design over new genres): wholly sealed, aggregate figures only.
+  const independent3 = independent3InjectionRows(dir);
+  if (independent3.length > 0) {
+    const ind3 = independent3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('INDEPENDENT3 set (new genres, factorial design; sealed, aggregate only), rules + shipped model', ind3)}`);
+    const ind3Rules = independent3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+    console.log(`\n${ratesTable('INDEPENDENT3 set, rules only', ind3Rules)}`);
   }
 
   // probe3/: written by the inj2 lane in new genres (support macros, code reviews, policies, CLI docs,

@@ -221,22 +221,35 @@ function main(): void {
     console.log(`\n${ratesTable('INDEPENDENT3 set, rules only', ind3Rules)}`);
   }
 
-  // probe3/: written by the inj2 lane in new genres (support macros, code reviews, policies, CLI docs,
-  // DPAs, postmortems, runbooks, marketing e-mails, READMEs) to find which rules misfire. It is read
-  // row by row (`-- --probe3-rows`), so it is a probe, not an unseen set.
-  const probe3File = join(dir, 'probe3', 'injection.jsonl');
-  if (existsSync(probe3File)) {
-    const p3 = readJsonl<{ id: string; kind: string; label: string; family: string; text: string }>(probe3File).map((r) => ({
-      row: { text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family, id: r.id },
+  // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,
+  // marketing e-mails, READMEs) and probe4/ (inj lane: forum posts, commit messages, claims, SMS, API
+  // docs, calendars, forms, short notices in six languages) were written to find which rules misfire.
+  // They are read row by row (`-- --probe3-rows`, `-- --probe4-rows`), so they are probes, not unseen sets.
+  for (const [name, title] of [
+    ['probe3', 'PROBE3 set (new genres; read row by row: a probe, not unseen)'],
+    ['probe4', 'PROBE4 set (more genres, six languages; read row by row: a probe, not unseen)'],
+  ] as const) {
+    const file = join(dir, name, 'injection.jsonl');
+    if (!existsSync(file)) continue;
+    const rows = readJsonl<{ id: string; kind: string; label: string; family: string; text: string }>(file).map((r) => ({
+      text: r.text,
+      injection: r.label === 'injection',
+      indirect: r.kind === 'chunk',
+      group: r.family,
+      id: r.id,
     }));
-    const p3Full = p3.map(({ row }) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
-    console.log(`\n${ratesTable('PROBE3 set (new genres; read row by row: a probe, not unseen), rules + shipped model', p3Full)}`);
-    const p3Rules = p3.map(({ row }) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
-    console.log(`\n${ratesTable('PROBE3 set, rules only', p3Rules)}`);
-    if (process.argv.includes('--probe3-rows')) {
-      for (const x of p3Full.filter((y) => y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection)) {
+    const full = rows.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable(`${title}, rules + shipped model`, full)}`);
+    console.log(
+      `\n${ratesTable(
+        `${name.toUpperCase()} set, rules only`,
+        rows.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+    if (process.argv.includes(`--${name}-rows`)) {
+      for (const x of full.filter((y) => y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection)) {
         const hits = scoreInjection(x.row.text, x.row.indirect).hits.map((f) => `${f.id}:${f.weight.toFixed(2)}`);
-        console.log(`  probe3 ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.id} ${x.score.toFixed(2)} [${hits.join(' ')}]: ${x.row.text.slice(0, 140).replace(/\n/g, ' ')}`);
+        console.log(`  ${name} ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.id} ${x.score.toFixed(2)} [${hits.join(' ')}]: ${x.row.text.slice(0, 140).replace(/\n/g, ' ')}`);
       }
     }
   }

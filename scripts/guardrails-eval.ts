@@ -228,6 +228,7 @@ function main(): void {
   for (const [name, title] of [
     ['probe3', 'PROBE3 set (new genres; read row by row: a probe, not unseen)'],
     ['probe4', 'PROBE4 set (more genres, six languages; read row by row: a probe, not unseen)'],
+    ['probe5', 'PROBE5 set (benign texts with the shapes of strong rules; read row by row: a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

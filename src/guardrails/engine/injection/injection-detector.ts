@@ -361,6 +361,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let aiSpeaks = -1;
   /** The sentence that states a named party's duty ("the administrator must ..."). */
   let dutySentence = -1;
+  /** The sentence in which a document asks its reader to send the reader's own data ("send your bank details to hr@…"). */
+  let readerDataSentence = -1;
   /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
   let ovrReported = false;
   /** Acts up to this token are forbidden ("never let one send money"). */
@@ -376,6 +378,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let prev2Flags = 0;
   /** Where the newest "you" was before the newest possessive (restored when the possessive turns out to name the reader's tool). */
   let youBefore = -1_000_000;
+  /** Where the newest AI word was before the newest one (restored when that one turns out to name a team: "the AI team"). */
+  let aiBefore = -1_000_000;
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
@@ -442,6 +446,18 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    // "l'équipe IA", "il team IA": people who work on AI, not a model.
+    if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
+    // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.
+    if (flags & TOKEN_FLAG.GROUP && prevBits & C.AI) {
+      for (let k = fired.length - 1; k >= 0 && fired[k]!.at === i - 1; k--) {
+        const f = fired[k]!;
+        if (f.rule.group !== 'addressed') continue;
+        fired.splice(k, 1);
+        bestWeight[RULES.indexOf(f.rule)] = 0;
+      }
+      last[BIT_AI] = aiBefore;
+    }
     // "ask your coding assistant", "votre assistant": the reader's tool, named to the reader; the possessive does not address the model.
     else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = youBefore;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
@@ -451,6 +467,17 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (flags & TOKEN_FLAG.OBLIGE && lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) dutySentence = sentence;
     // "we may send your data to our partners": the author states what it does itself.
     else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
+    // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing
+    // text at worst, for people): not the model's conversation, context or instructions, and no model named in the sentence.
+    if (
+      indirect &&
+      bits & C.DATA &&
+      (prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE &&
+      !(flags & TOKEN_FLAG.HELD) &&
+      !(bits & (C.HIDDEN | C.INSTR)) &&
+      (last[BIT_AI]! < 0 || lastSentence[BIT_AI] !== sentence)
+    )
+      readerDataSentence = sentence;
     if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
       if (flags & TOKEN_FLAG.SPEECH) {
         lastSpeech = i;
@@ -475,6 +502,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       all |= bits;
       if (ev) {
         if (flags & TOKEN_FLAG.POSSESSIVE) youBefore = last[BIT_YOU]!;
+        if (bits & C.AI) aiBefore = last[BIT_AI]!;
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;
@@ -529,13 +557,14 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
             if (!ok) continue;
             for (const [a, b] of r.order) if (newestOf[a]! > newestOf[b]!) ok = false;
             if (!ok) continue;
-            const given = aiSpeaks === sentence || dutySentence === sentence ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
+            const given =
+              aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
             w *= given;
             if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
             if (w > bestWeight[k]!) bestWeight[k] = w;
             bestSentence[k] = sentence;
             const s = starts[from & (STARTS_RING - 1)]!;
-            fired.push({ rule: r, weight: w, given: given === 1, sentence, match: text.slice(s, at).slice(0, 200) });
+            fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
           }
         }
       }
@@ -562,6 +591,8 @@ interface Fired {
   /** Not reported and not addressed to people. */
   given: boolean;
   sentence: number;
+  /** The token that completed it. */
+  at: number;
   match: string;
 }
 

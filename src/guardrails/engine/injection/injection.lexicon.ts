@@ -77,7 +77,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   MASS: `full= all= every everything everyone entire whole= tout= tous= toute= toutes= todo= todos= todas= toda= alle= allen= alles= samtlich tutti= tutte= tutto= ogni=`,
   MONEY: `refund reimburs payout transfer wire= "send money" chargeback credit= rembours virement reembols transferen erstatt uberweis rimbors bonifico`,
   APPROVAL: `approv confirm verif permission consent authoriz authoris asking= ask= validat sign-off review=
-    autoris approb demander preguntar aprobac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
+    autoris approb demander preguntar aprobac aprovac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
   RESTRICT: `polic confine bound= "abide by" restriction restrictions filter filters censor safety ethic ethical moral morals guardrail safeguard boundaries limitation limitations rules
     "content policy" "usage policy" "safety training"
     restrict filtre filtro filtros limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
@@ -96,8 +96,8 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso instruction instrucc instruc istruzion`,
   REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
   TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents
-    zzdest= fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
-  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "not report" "t report" "without report" "not notify" "t notify" "without notify" "sans prevenir" "sin avisar" "senza avvisare" "sem avisar" "sin decir" "senza dire" "sem dizer"`,
+    zzdest= sicherung sauvegard fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
+  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "not report" "t report" "without report" "not notify" "t notify" "without notify" "sans prevenir" "sin avisar" "senza avvisare" "sem avisar" "tell nobody" "tell no" "sag niemandem" "a nessuno" "a nadie" "a ninguem" "a personne" "sin decir" "senza dire" "sem dizer"`,
   ALWAYS: `always "no matter" whatever "at all costs" toujours siempre immer sempre`,
   TO: `to= for= pour= para= an= fur= per= a= au= aux= al= alla= ao= à=`,
   PROC: `reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
@@ -235,16 +235,52 @@ export const TOKEN_FLAG = {
   WE: 1024,
   /** A verb of permission ("let", "allow", "laisser"): negated, it forbids what follows ("never let the bot send money"). */
   PERMIT: 2048,
+  /**
+   * Data the model holds rather than the reader ("conversation", "history", "chat"), or secrets no one legitimately asks a reader to
+   * e-mail ("password", "token"): "send your chat history / your passwords to …" is an attack even in a document.
+   */
+  HELD: 4096,
+  /** A group of people ("team", "équipe", "Abteilung"): next to an AI word it names people who work on AI ("the AI team"). */
+  GROUP: 8192,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
-export const VOCATIVES: readonly string[] = ['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot'];
+export const VOCATIVES: readonly string[] = [
+  'model',
+  'ai',
+  'assistant',
+  'chatbot',
+  'bot',
+  'llm',
+  'agent',
+  'gpt',
+  'ia',
+  'ki',
+  'assistente',
+  'asistente',
+  'assistent',
+  'copilot',
+  'agenten',
+  'assistenten',
+];
 /** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
 export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n', 'no', 'nunca', 'nie', 'niemals'];
 
 /** Verbs of permission (EN, FR, ES, DE, PT, IT, folded): "never let", "ne laissez pas", "no dejes", "lass nicht", "non lasciare". */
 export const PERMIT_VERBS: readonly string[] =
   `let lets allow allows permit permits laisse laissez laisser deja dejes dejeis permitas permitan lass lasst lassen erlaube erlaubt deixe deixem deixar permita lascia lasciare lasciate consenti consentire`.split(
+    /\s+/,
+  );
+
+/** Data the model holds, and secrets (EN, FR, ES, DE, PT, IT, folded): the conversation, its history, the context; passwords, tokens, keys. */
+export const HELD_DATA: readonly string[] = `conversation conversations history chat chats transcript transcripts session sessions messages context memory
+  historique historial verlauf cronologia historico conversa conversacion unterhaltung password passwords passphrase credential credentials
+  token tokens secrets apikey ssh cookie cookies passwort passworter kennwort senha senhas contrasena contrasenas credenziali credenciales
+  zugangsdaten identifiant identifiants`.split(/\s+/);
+
+/** Groups of people (EN, FR, ES, DE, PT, IT, folded): "the AI team", "l'équipe IA", "das KI-Team". */
+export const GROUP_WORDS: readonly string[] =
+  `team teams group groups squad department committee community enthusiasts researchers engineers experts vendor vendors council guild chapter office lab equipe equipes groupe comite equipo equipos grupo departamento comunidad gruppe abteilung gemeinschaft arbeitsgruppe equipa equipas gruppo squadra reparto comunita`.split(
     /\s+/,
   );
 
@@ -362,6 +398,8 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
   flag(['we', 'nous', 'wir', 'nosotros', 'noi', 'nos'], TOKEN_FLAG.WE);
   flag(PERMIT_VERBS, TOKEN_FLAG.PERMIT);
+  flag(HELD_DATA, TOKEN_FLAG.HELD);
+  flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 

@@ -245,7 +245,7 @@ const RULES: readonly Rule[] = [
   R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2, [], true),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
-  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5, [1, 2]),
+  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 8, [1, 2]),
   // Sending data out.
   R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10, [], true),
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12, [], true),

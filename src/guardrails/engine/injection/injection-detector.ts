@@ -301,6 +301,41 @@ export function conceptMask(text: string): number {
   return runBehaviours(fold(normalizeText(text)), false, 'plain', null, null);
 }
 
+/** A speaker label at a line start ("agent:", "[10:02] customer:", "- chatbot:"), tried only at line starts (sticky). */
+const SPEAKER_LABEL = /[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?([a-z][a-z0-9._' -]{0,23}?)[ \t]*:[ \t]/y;
+
+/**
+ * The text is a transcript: at least two distinct line-initial speaker labels, one of them used on two
+ * lines or more (speakers take turns; a form's fields are each used once).
+ */
+function isTranscript(text: string): boolean {
+  if (!text.includes(':') || !text.includes('\n')) return false;
+  const seen = new Map<string, number>();
+  let repeated = false;
+  for (let at = 0; at < text.length;) {
+    SPEAKER_LABEL.lastIndex = at;
+    const m = SPEAKER_LABEL.exec(text);
+    if (m) {
+      const n = (seen.get(m[1]!) ?? 0) + 1;
+      seen.set(m[1]!, n);
+      if (n >= 2) repeated = true;
+      if (repeated && seen.size >= 2) return true;
+    }
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  return false;
+}
+
+/** The word text[at, end) is a line's speaker label: only a bracketed time or list mark and label words before it on its line, a ':' after. */
+function isSpeakerLabel(text: string, at: number, end: number): boolean {
+  if (text.charCodeAt(end) !== 58 /* : */) return false;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const head = text.slice(lineStart, at);
+  return /^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?(?:[a-z0-9._'-]+ ){0,2}$/.test(head);
+}
+
 /** The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."). */
 function isVocative(text: string, at: number, end: number): boolean {
   const next = text.charCodeAt(end);
@@ -348,6 +383,8 @@ const HUMAN_REACH = 3;
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
+  /** A transcript ("Chatbot: Hello!\nCustomer: ..."): a line-initial "Agent:" there names the speaker, not the addressee. */
+  const transcript = indirect && isTranscript(text);
   /** The clause and sentence of each concept's newest token. */
   const lastClause = new Int32Array(NCONCEPTS);
   const lastSentence = new Int32Array(NCONCEPTS);
@@ -445,7 +482,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (i <= forbidUntil) bits &= ~NEGATABLE_ACTS;
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
-    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
     // "l'équipe IA", "il team IA": people who work on AI, not a model.
     if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
     // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.

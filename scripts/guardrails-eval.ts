@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2 and independent3 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -17,7 +17,7 @@ import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '
 import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
 import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
-import { dataDir, devInjectionRows, heldoutInjectionRows, independent2InjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
+import { dataDir, devInjectionRows, heldoutInjectionRows, independent2InjectionRows, independent3InjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
 
 interface PiiRow {
@@ -212,22 +212,45 @@ function main(): void {
     console.log(`\n${ratesTable('INDEPENDENT2 set, rules only', ind2Rules)}`);
   }
 
-  // probe3/: written by the inj2 lane in new genres (support macros, code reviews, policies, CLI docs,
-  // DPAs, postmortems, runbooks, marketing e-mails, READMEs) to find which rules misfire. It is read
-  // row by row (`-- --probe3-rows`), so it is a probe, not an unseen set.
-  const probe3File = join(dir, 'probe3', 'injection.jsonl');
-  if (existsSync(probe3File)) {
-    const p3 = readJsonl<{ id: string; kind: string; label: string; family: string; text: string }>(probe3File).map((r) => ({
-      row: { text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family, id: r.id },
+  // The fifth set (independent3/: factorial design over new genres): wholly sealed, aggregate figures only.
+  const independent3 = independent3InjectionRows(dir);
+  if (independent3.length > 0) {
+    const ind3 = independent3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('INDEPENDENT3 set (new genres, factorial design; sealed, aggregate only), rules + shipped model', ind3)}`);
+    const ind3Rules = independent3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+    console.log(`\n${ratesTable('INDEPENDENT3 set, rules only', ind3Rules)}`);
+  }
+
+  // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,
+  // marketing e-mails, READMEs) and probe4/ (inj lane: forum posts, commit messages, claims, SMS, API
+  // docs, calendars, forms, short notices in six languages) were written to find which rules misfire.
+  // They are read row by row (`-- --probe3-rows`, `-- --probe4-rows`), so they are probes, not unseen sets.
+  for (const [name, title] of [
+    ['probe3', 'PROBE3 set (new genres; read row by row: a probe, not unseen)'],
+    ['probe4', 'PROBE4 set (more genres, six languages; read row by row: a probe, not unseen)'],
+    ['probe5', 'PROBE5 set (benign texts with the shapes of strong rules; read row by row: a probe)'],
+  ] as const) {
+    const file = join(dir, name, 'injection.jsonl');
+    if (!existsSync(file)) continue;
+    const rows = readJsonl<{ id: string; kind: string; label: string; family: string; text: string }>(file).map((r) => ({
+      text: r.text,
+      injection: r.label === 'injection',
+      indirect: r.kind === 'chunk',
+      group: r.family,
+      id: r.id,
     }));
-    const p3Full = p3.map(({ row }) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
-    console.log(`\n${ratesTable('PROBE3 set (new genres; read row by row: a probe, not unseen), rules + shipped model', p3Full)}`);
-    const p3Rules = p3.map(({ row }) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
-    console.log(`\n${ratesTable('PROBE3 set, rules only', p3Rules)}`);
-    if (process.argv.includes('--probe3-rows')) {
-      for (const x of p3Full.filter((y) => y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection)) {
+    const full = rows.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable(`${title}, rules + shipped model`, full)}`);
+    console.log(
+      `\n${ratesTable(
+        `${name.toUpperCase()} set, rules only`,
+        rows.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+    if (process.argv.includes(`--${name}-rows`)) {
+      for (const x of full.filter((y) => y.score >= INJECTION_THRESHOLDS.MEDIUM !== y.row.injection)) {
         const hits = scoreInjection(x.row.text, x.row.indirect).hits.map((f) => `${f.id}:${f.weight.toFixed(2)}`);
-        console.log(`  probe3 ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.id} ${x.score.toFixed(2)} [${hits.join(' ')}]: ${x.row.text.slice(0, 140).replace(/\n/g, ' ')}`);
+        console.log(`  ${name} ${x.row.injection ? 'MISS' : 'FALSE POSITIVE'} ${x.row.id} ${x.score.toFixed(2)} [${hits.join(' ')}]: ${x.row.text.slice(0, 140).replace(/\n/g, ' ')}`);
       }
     }
   }

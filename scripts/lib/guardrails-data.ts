@@ -91,3 +91,20 @@ export function independent2InjectionRows(dir = dataDir()): (TrainRow & { lang: 
     lang: r.lang,
   }));
 }
+
+/**
+ * The fifth injection set (`independent3/`: a factorial design over new business genres, written
+ * before the rules of its version changed). Wholly sealed: only aggregate figures are ever printed.
+ * Only the evaluation reads these.
+ */
+export function independent3InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  const file = join(dir, 'independent3', 'injection.jsonl');
+  if (!existsSync(file)) return [];
+  return readJsonl<RawInjectionRow & { lang: string }>(file).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.family ?? 'unknown',
+    lang: r.lang,
+  }));
+}

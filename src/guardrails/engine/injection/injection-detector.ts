@@ -75,6 +75,9 @@ const QUOTED_EXAMPLE = new RegExp(String.raw`\b(?:${EXAMPLE_WORDS})[ \t]*[:,]?[ 
 /** Verbs that ask for work on a text (six languages): the text quoted after them is the material, not an order to the model. */
 const EDIT_VERBS = String.raw`proofread|translat|rewrite|rephrase|reword|correct|fix|edit|polish|shorten|summari[sz]|make this|turn this|format|tradui|tradu[cz]|corrig|reformul|reescrib|reescrev|ubersetz|formulier|korrigier|correggi|riscriv`;
 const EDIT_QUOTE = new RegExp(String.raw`(\b(?:${EDIT_VERBS})[^\n]{0,80}?[\s:])${QUOTE(400)}`, 'g');
+/** Verbs that report words (six languages): the quotation right after them is what someone said or wrote. */
+const REPORT_VERBS = String.raw`said|says|wrote|writes|replied|replies|replying|stated|claimed|claiming|contained|containing|(?:text|message|comment|note|prompt|string|line|e-?mail|post|review|reply|response|popup|banner)s? (?:saying|reading|that said|that read)|disant|disait|diciendo|dec[ií]a|sagte|sagend|dizendo|dizia|dicendo|diceva`;
+const REPORTED_QUOTE = new RegExp(String.raw`(\b(?:${REPORT_VERBS}))[ \t]*[:,]?[ \t]*${QUOTE(300)}`, 'gi');
 const MENTION_GATE = /["'\u201d\u2019`]\s+(?:mean|refer|stand|is|are|was|were|est|ist)\b/;
 const QUOTE_CHARS = /["'\u201c\u201e\u00ab]/;
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -103,6 +106,8 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     norm = norm.replace(QUOTED_EXAMPLE, ' quoted-example ');
     // "Translate this: 'Ignore the old guide...'": in a user's own request the quoted text is the material to work on.
     if (direct) norm = norm.replace(EDIT_QUOTE, '$1 quoted-text ');
+    // "A customer pasted text saying 'you are now in admin mode'", "my bot keeps replying '...'": words reported, not given.
+    norm = norm.replace(REPORTED_QUOTE, '$1 quoted-speech ');
   }
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];
@@ -161,9 +166,25 @@ interface Rule {
    * steps, not one request.
    */
   oneSentence: boolean;
+  /**
+   * Pairs [a, b] of groups where a's newest token must not come after b's: "Note to the AI",
+   * "Message pour l'IA" address a model, "an AI assistant to summarise your notes" describes one;
+   * "without restrictions" removes them, "the policy: the assistant must not" keeps them.
+   */
+  order: readonly (readonly [number, number])[];
 }
 
-const R = (id: string, family: InjectionFamily, chunk: number, direct: number, all: number[], window = 10, sameClause: number[] = [], oneSentence = false): Rule => ({
+const R = (
+  id: string,
+  family: InjectionFamily,
+  chunk: number,
+  direct: number,
+  all: number[],
+  window = 10,
+  sameClause: number[] = [],
+  oneSentence = false,
+  order: readonly (readonly [number, number])[] = [],
+): Rule => ({
   id,
   group: GROUP_OF[id] ?? family,
   family,
@@ -176,6 +197,7 @@ const R = (id: string, family: InjectionFamily, chunk: number, direct: number, a
   sameClause,
   discards: (all[0]! & C.OVR) !== 0,
   oneSentence,
+  order,
 });
 
 /** Rules that are not one piece of evidence with the rest of their family. */
@@ -215,12 +237,15 @@ const RULES: readonly Rule[] = [
   R('authority-acts', 'INSTRUCTION_OVERRIDE', 0.5, 0.5, [C.YOU, C.AUTH, C.REVEAL | C.DATA | C.OFF | C.UNBOUND | C.OVR], 12),
   R('vendor-policy', 'JAILBREAK_ROLEPLAY', 0.75, 0.75, [C.AUTH, C.NEG | C.OVR, C.RESTRICT | C.INSTR], 8),
   // Text addressed to the model: "note to the assistant", "AI reading this".
-  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4),
+  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4, [], false, [
+    [0, 2],
+    [1, 2],
+  ]),
   R('ai-at-work', 'INDIRECT_INSTRUCTION', 0.85, 0.3, [C.AI, C.PROC], 3),
   R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2, [], true),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
-  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 5, [1, 2]),
+  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 8, [1, 2]),
   // Sending data out.
   R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10, [], true),
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12, [], true),
@@ -232,10 +257,10 @@ const RULES: readonly Rule[] = [
   R('mass-money', 'TOOL_ABUSE', 0.6, 0.6, [C.MONEY, C.MASS], 8, [], true),
   R('mass-destruct', 'TOOL_ABUSE', 0.6, 0.6, [C.DESTRUCT, C.MASS, C.TARGET], 8),
   R('skip-approval', 'TOOL_ABUSE', 0.45, 0.45, [C.NEG, C.APPROVAL], 4),
-  R('covert-action', 'TOOL_ABUSE', 0.5, 0.4, [C.EXEC | C.DESTRUCT | C.MONEY, C.SECRECY], 16),
+  R('covert-action', 'TOOL_ABUSE', 0.5, 0.4, [C.EXEC | C.DESTRUCT | C.MONEY | C.OFF, C.SECRECY], 16),
   // Removal of restrictions, unbound personas, persona framing of a harmful goal.
-  R('no-restrictions', 'JAILBREAK_ROLEPLAY', 0.55, 0.55, [C.NEG, C.RESTRICT], 4),
-  R('no-restrictions-you', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.NEG, C.RESTRICT, C.AI | C.NOW | C.OUTPUT | C.PERSONA | C.ALWAYS], 10),
+  R('no-restrictions', 'JAILBREAK_ROLEPLAY', 0.55, 0.55, [C.NEG, C.RESTRICT], 4, [], false, [[0, 1]]),
+  R('no-restrictions-you', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.NEG, C.RESTRICT, C.AI | C.NOW | C.OUTPUT | C.PERSONA | C.ALWAYS], 10, [], false, [[0, 1]]),
   R('unbound', 'JAILBREAK_ROLEPLAY', 0.5, 0.5, [C.UNBOUND], 1),
   R('unbound-you', 'JAILBREAK_ROLEPLAY', 0.8, 0.8, [C.UNBOUND, C.YOU | C.AI | C.PERSONA | C.NOW], 10),
   R('never-refuse', 'JAILBREAK_ROLEPLAY', 0.6, 0.6, [C.NEG | C.ALWAYS, C.REFUSE], 4),
@@ -276,6 +301,41 @@ export function conceptMask(text: string): number {
   return runBehaviours(fold(normalizeText(text)), false, 'plain', null, null);
 }
 
+/** A speaker label at a line start ("agent:", "[10:02] customer:", "- chatbot:"), tried only at line starts (sticky). */
+const SPEAKER_LABEL = /[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?([a-z][a-z0-9._' -]{0,23}?)[ \t]*:[ \t]/y;
+
+/**
+ * The text is a transcript: at least two distinct line-initial speaker labels, one of them used on two
+ * lines or more (speakers take turns; a form's fields are each used once).
+ */
+function isTranscript(text: string): boolean {
+  if (!text.includes(':') || !text.includes('\n')) return false;
+  const seen = new Map<string, number>();
+  let repeated = false;
+  for (let at = 0; at < text.length;) {
+    SPEAKER_LABEL.lastIndex = at;
+    const m = SPEAKER_LABEL.exec(text);
+    if (m) {
+      const n = (seen.get(m[1]!) ?? 0) + 1;
+      seen.set(m[1]!, n);
+      if (n >= 2) repeated = true;
+      if (repeated && seen.size >= 2) return true;
+    }
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  return false;
+}
+
+/** The word text[at, end) is a line's speaker label: only a bracketed time or list mark and label words before it on its line, a ':' after. */
+function isSpeakerLabel(text: string, at: number, end: number): boolean {
+  if (text.charCodeAt(end) !== 58 /* : */) return false;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const head = text.slice(lineStart, at);
+  return /^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?(?:[a-z0-9._'-]+ ){0,2}$/.test(head);
+}
+
 /** The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."). */
 function isVocative(text: string, at: number, end: number): boolean {
   const next = text.charCodeAt(end);
@@ -308,6 +368,8 @@ const BIT_PROC = 31 - Math.clz32(C.PROC);
 const NOT_GIVEN = 0.5;
 /** A verb of speech this many tokens before a discard verb reports it ("told us to ignore"). */
 const SPEECH_REACH = 3;
+/** A negated verb of permission ("never let", "don't allow") forbids the acts this many tokens after it. */
+const PROHIBITION_REACH = 3;
 /** A greeting or group of people among the first tokens of a line addresses that line and what follows. */
 const HUMAN_REACH = 3;
 
@@ -321,6 +383,8 @@ const HUMAN_REACH = 3;
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
   const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
+  /** A transcript ("Chatbot: Hello!\nCustomer: ..."): a line-initial "Agent:" there names the speaker, not the addressee. */
+  const transcript = indirect && isTranscript(text);
   /** The clause and sentence of each concept's newest token. */
   const lastClause = new Int32Array(NCONCEPTS);
   const lastSentence = new Int32Array(NCONCEPTS);
@@ -334,8 +398,12 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let aiSpeaks = -1;
   /** The sentence that states a named party's duty ("the administrator must ..."). */
   let dutySentence = -1;
+  /** The sentence in which a document asks its reader to send the reader's own data ("send your bank details to hr@…"). */
+  let readerDataSentence = -1;
   /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
   let ovrReported = false;
+  /** Acts up to this token are forbidden ("never let one send money"). */
+  let forbidUntil = -1;
   /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
   const described: number[] = [];
   const fired: Fired[] = [];
@@ -347,6 +415,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let prev2Flags = 0;
   /** Where the newest "you" was before the newest possessive (restored when the possessive turns out to name the reader's tool). */
   let youBefore = -1_000_000;
+  /** Where the newest AI word was before the newest one (restored when that one turns out to name a team: "the AI team"). */
+  let aiBefore = -1_000_000;
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
@@ -354,6 +424,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   const starts = new Int32Array(STARTS_RING);
   const bestWeight = new Float64Array(RULES.length);
   const bestSentence = new Int32Array(RULES.length).fill(-1);
+  /** The newest token of each group of the rule being checked. */
+  const newestOf = new Int32Array(8);
   const n = text.length;
   for (let at = 0; at < n;) {
     const c0 = text.charCodeAt(at);
@@ -396,23 +468,53 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       bits |= EXACT_BITS[st]!;
       flags = FLAGS[st]!;
     }
+    // A two-word entry's concepts hold the negation in them ("t follow", "non considerare", "pas compte"): the negator does not cancel them.
+    let pairBits = 0;
     if (prevFlags & TOKEN_FLAG.PAIR_FIRST) {
       const seconds = PAIRS.get(prevState)!;
-      if (seconds.firstChars.has(c0)) bits |= secondConcepts(seconds, text.slice(start, at));
+      if (seconds.firstChars.has(c0)) pairBits = secondConcepts(seconds, text.slice(start, at));
     }
-    // "do not send", "never delete": a prohibition, not the action.
+    // "do not send", "never delete", "never let it send": a prohibition, not the action.
     if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
-    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at)) bits |= C.AI | C.NOTE | C.TO;
+    bits |= pairBits;
+    if (i <= forbidUntil) bits &= ~NEGATABLE_ACTS;
+    // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
+    if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
+    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
+    // "l'équipe IA", "il team IA": people who work on AI, not a model.
+    if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
+    // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.
+    if (flags & TOKEN_FLAG.GROUP && prevBits & C.AI) {
+      for (let k = fired.length - 1; k >= 0 && fired[k]!.at === i - 1; k--) {
+        const f = fired[k]!;
+        if (f.rule.group !== 'addressed') continue;
+        fired.splice(k, 1);
+        bestWeight[RULES.indexOf(f.rule)] = 0;
+      }
+      last[BIT_AI] = aiBefore;
+    }
     // "ask your coding assistant", "votre assistant": the reader's tool, named to the reader; the possessive does not address the model.
     else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = youBefore;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
-    if (bits & C.PROC && prevFlags & TOKEN_FLAG.MODAL) bits &= ~C.PROC;
+    // "uses an AI assistant to summarise your notes" names its purpose, as a modal names an ability.
+    if (bits & C.PROC && prevFlags & (TOKEN_FLAG.MODAL | TOKEN_FLAG.TO)) bits &= ~C.PROC;
     // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
     if (flags & TOKEN_FLAG.OBLIGE && lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) dutySentence = sentence;
     // "we may send your data to our partners": the author states what it does itself.
     else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
+    // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing
+    // text at worst, for people): not the model's conversation, context or instructions, and no model named in the sentence.
+    if (
+      indirect &&
+      bits & C.DATA &&
+      (prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE &&
+      !(flags & TOKEN_FLAG.HELD) &&
+      !(bits & (C.HIDDEN | C.INSTR)) &&
+      (last[BIT_AI]! < 0 || lastSentence[BIT_AI] !== sentence)
+    )
+      readerDataSentence = sentence;
     if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
       if (flags & TOKEN_FLAG.SPEECH) {
         lastSpeech = i;
@@ -437,6 +539,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       all |= bits;
       if (ev) {
         if (flags & TOKEN_FLAG.POSSESSIVE) youBefore = last[BIT_YOU]!;
+        if (bits & C.AI) aiBefore = last[BIT_AI]!;
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;
@@ -486,15 +589,19 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
                 break;
               }
               if (newest < from) from = newest;
+              newestOf[g] = newest;
             }
             if (!ok) continue;
-            const given = aiSpeaks === sentence || dutySentence === sentence ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
+            for (const [a, b] of r.order) if (newestOf[a]! > newestOf[b]!) ok = false;
+            if (!ok) continue;
+            const given =
+              aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
             w *= given;
             if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
             if (w > bestWeight[k]!) bestWeight[k] = w;
             bestSentence[k] = sentence;
             const s = starts[from & (STARTS_RING - 1)]!;
-            fired.push({ rule: r, weight: w, given: given === 1, sentence, match: text.slice(s, at).slice(0, 200) });
+            fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
           }
         }
       }
@@ -521,6 +628,8 @@ interface Fired {
   /** Not reported and not addressed to people. */
   given: boolean;
   sentence: number;
+  /** The token that completed it. */
+  at: number;
   match: string;
 }
 
@@ -559,6 +668,9 @@ function startsWithTask(body: string): boolean {
   return first !== null && (conceptsOf(first[0]) & C.IMP) !== 0;
 }
 
+/** What a carrier's body may ask of its reader that acts on something. */
+const ACTS = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
+
 /** Does a carrier's body act on the model? */
 function carrierActs(c: Carrier): boolean {
   const mask = conceptMask(c.body);
@@ -569,13 +681,15 @@ function carrierActs(c: Carrier): boolean {
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
-  const acts = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
+  // A visible metadata field (an event's "Description:", a form's "Notes:") that tells its reader to ignore an older invite speaks to people:
+  // there, only an act beyond discarding something counts.
+  const acts = c.kind === 'metadata' && !c.invisible ? ACTS & ~C.OVR : ACTS;
   if (mask & C.YOU && mask & acts) return true;
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
   if (mask & C.OVR && mask & (C.INSTR | C.USER)) return true;
   if (mask & C.SEND && mask & C.DATA) return true;
   // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine.
-  if (c.invisible && mask & (C.YOU | C.USER | C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | acts)) return true;
+  if (c.invisible && mask & (C.YOU | C.USER | C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | ACTS)) return true;
   return false;
 }
 

@@ -51,7 +51,8 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   OVR: `"t follow" "not follow" "t abide" "not abide" "t obey" "not obey" "never mind" "broken free" "break free" freed= ignor disregard forget forgot overrid bypass neglect abandon discard dismiss supersed revok void= obsolet outdated nullif cancel
     "pay no" "no attention" "longer appl" "longer valid" "of date" "set aside" "throw out" "stop following"
     oubli oublie ignorez ignore ignora ignoran ignorar olvid descart desconsider esquec esqueca dimentic trascur vergiss vergessen ignorier missachte uberschreib
-    annul anula annulla negeer zignoruj "yok say" pomin`,
+    annul anula annulla negeer zignoruj "yok say" pomin
+    "pas compte" "hagas caso" "hagais caso" "haga caso" "hagan caso" "non considerare" "non considerate" "non tenere" "nao considere" "nao considera" "nicht beachten" "beachte nicht"`,
   PRIOR: `previous prior above earlier preceding former initial original old= existing foregoing before= beforehand
     "told you" "were told" "been told" "been given" "were given" "you received"
     precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich`,
@@ -60,7 +61,8 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     indicacion orientac direttiv directiv instructies instrukcj talimat`,
   AI: `ai= a.i= assistant assistants llm llms chatbot bot= bots= agent agents copilot gpt chatgpt claude gemini summarizer summariser crawler
     "language model" "the model" "any model" "this model" "coding agent"
-    ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"`,
+    ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"
+    "intelligence artificielle" "intelligenza artificiale" "inteligencia artificial" "kunstliche intelligenz" "artificial intelligence"`,
   REVEAL: `tell= see= list= reveal show print output repeat display dump leak disclose expose recite quote copy echo spell reproduce "write out" "type out" "tell me" "give me"
     affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime`,
   HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort"
@@ -75,7 +77,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   MASS: `full= all= every everything everyone entire whole= tout= tous= toute= toutes= todo= todos= todas= toda= alle= allen= alles= samtlich tutti= tutte= tutto= ogni=`,
   MONEY: `refund reimburs payout transfer wire= "send money" chargeback credit= rembours virement reembols transferen erstatt uberweis rimbors bonifico`,
   APPROVAL: `approv confirm verif permission consent authoriz authoris asking= ask= validat sign-off review=
-    autoris approb demander preguntar aprobac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
+    autoris approb demander preguntar aprobac aprovac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
   RESTRICT: `polic confine bound= "abide by" restriction restrictions filter filters censor safety ethic ethical moral morals guardrail safeguard boundaries limitation limitations rules
     "content policy" "usage policy" "safety training"
     restrict filtre filtro filtros limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
@@ -91,14 +93,14 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   NOW: `"from now" "now on" "here on" henceforth "starting now" "ab sofort" "a partir" "d'ora" "da ora" "desde ahora" "a partir de agora" maintenant ahora= jetzt= agora= new= nouvelles nouvelle nuevas nuevo neue= neuen= nuove nuova novas novo replaced updated`,
   UNBOUND: `"anything now" "alter ego" "in character" "break character" "two responses" "two different" "developer mode" "god mode" "admin mode" "debug mode" "dev mode" "maintenance mode" "sudo mode" "jailbreak mode" "admin rights" "root access" "admin access" "admin privileges" unrestrict unfilter uncensor unlimit limitless jailbr amoral unethical unbound unchained unleash "no limits" "no restrictions" "no rules" "no filter"
     "sans limite" "sin limite" "ohne grenzen" "senza limiti" "sem limites" "sans restriction" "sin restricc" "senza restrizion" "ohne einschrankung" "sem restric"`,
-  NOTE: `important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso instruction instrucc instruc istruzion`,
+  NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso instruction instrucc instruc istruzion`,
   REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
   TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents
-    zzdest= fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
-  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "sin decir" "senza dire" "sem dizer"`,
+    zzdest= sicherung sauvegard fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
+  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "not report" "t report" "without report" "not notify" "t notify" "without notify" "sans prevenir" "sin avisar" "senza avvisare" "sem avisar" "tell nobody" "tell no" "sag niemandem" "a nessuno" "a nadie" "a ninguem" "a personne" "sin decir" "senza dire" "sem dizer"`,
   ALWAYS: `always "no matter" whatever "at all costs" toujours siempre immer sempre`,
-  TO: `to= for= pour= para= an= per= a= au= aux= al= alla= ao= à=`,
-  PROC: `reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora`,
+  TO: `to= for= pour= para= an= fur= per= a= au= aux= al= alla= ao= à=`,
+  PROC: `reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
   IMP: `say= claim state= augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
     ajout inclu tradu redig fournis fournir menciona incluye incluir agrega anade traduc fuge hinzufug ubersetz erwahn aggiung includi tradur inclua adicion traduz`,
   OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"`,
@@ -231,12 +233,56 @@ export const TOKEN_FLAG = {
   POSSESSIVE: 512,
   /** First person plural ("we", "nous", "wir"): the author speaking of itself. */
   WE: 1024,
+  /** A verb of permission ("let", "allow", "laisser"): negated, it forbids what follows ("never let the bot send money"). */
+  PERMIT: 2048,
+  /**
+   * Data the model holds rather than the reader ("conversation", "history", "chat"), or secrets no one legitimately asks a reader to
+   * e-mail ("password", "token"): "send your chat history / your passwords to …" is an attack even in a document.
+   */
+  HELD: 4096,
+  /** A group of people ("team", "équipe", "Abteilung"): next to an AI word it names people who work on AI ("the AI team"). */
+  GROUP: 8192,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
-export const VOCATIVES: readonly string[] = ['model', 'ai', 'assistant', 'chatbot', 'bot', 'llm', 'agent', 'gpt', 'ia', 'ki', 'assistente', 'asistente', 'assistent', 'copilot'];
+export const VOCATIVES: readonly string[] = [
+  'model',
+  'ai',
+  'assistant',
+  'chatbot',
+  'bot',
+  'llm',
+  'agent',
+  'gpt',
+  'ia',
+  'ki',
+  'assistente',
+  'asistente',
+  'assistent',
+  'copilot',
+  'agenten',
+  'assistenten',
+];
 /** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
 export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n', 'no', 'nunca', 'nie', 'niemals'];
+
+/** Verbs of permission (EN, FR, ES, DE, PT, IT, folded): "never let", "ne laissez pas", "no dejes", "lass nicht", "non lasciare". */
+export const PERMIT_VERBS: readonly string[] =
+  `let lets allow allows permit permits laisse laissez laisser deja dejes dejeis permitas permitan lass lasst lassen erlaube erlaubt deixe deixem deixar permita lascia lasciare lasciate consenti consentire`.split(
+    /\s+/,
+  );
+
+/** Data the model holds, and secrets (EN, FR, ES, DE, PT, IT, folded): the conversation, its history, the context; passwords, tokens, keys. */
+export const HELD_DATA: readonly string[] = `conversation conversations history chat chats transcript transcripts session sessions messages context memory
+  historique historial verlauf cronologia historico conversa conversacion unterhaltung password passwords passphrase credential credentials
+  token tokens secrets apikey ssh cookie cookies passwort passworter kennwort senha senhas contrasena contrasenas credenziali credenciales
+  zugangsdaten identifiant identifiants`.split(/\s+/);
+
+/** Groups of people (EN, FR, ES, DE, PT, IT, folded): "the AI team", "l'équipe IA", "das KI-Team". */
+export const GROUP_WORDS: readonly string[] =
+  `team teams group groups squad department committee community enthusiasts researchers engineers experts vendor vendors council guild chapter office lab equipe equipes groupe comite equipo equipos grupo departamento comunidad gruppe abteilung gemeinschaft arbeitsgruppe equipa equipas gruppo squadra reparto comunita`.split(
+    /\s+/,
+  );
 
 /** Modal verbs (EN, FR, ES, DE, PT, IT) before a verb of processing: a description of the assistant's abilities. */
 export const MODALS: readonly string[] = ['can', 'cannot', 'could', 'will', 'would', 'may', 'might', 'peut', 'peuvent', 'puede', 'pueden', 'kann', 'konnen', 'pode', 'podem', 'puo', 'possono'];
@@ -351,6 +397,9 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(OBLIGATIONS, TOKEN_FLAG.OBLIGE);
   flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
   flag(['we', 'nous', 'wir', 'nosotros', 'noi', 'nos'], TOKEN_FLAG.WE);
+  flag(PERMIT_VERBS, TOKEN_FLAG.PERMIT);
+  flag(HELD_DATA, TOKEN_FLAG.HELD);
+  flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 

@@ -6,6 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
 import { performance } from 'node:perf_hooks';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildContext, bearerSecret, type AuthRefusal, type RequestContext } from './graphql/context';
@@ -20,7 +21,6 @@ import { firstTraceparent, operationTelemetry, type OperationTelemetry } from '.
 import { boundedOperationName, createOperationLog, firstErrorCode } from './graphql/operation-log';
 import { createCompiledSubscribe } from './graphql/compiled-subscription';
 import { IDENTITY_SUBSCRIPTION_FIELDS, PLAIN_EVENT_TYPES } from './generate';
-import { TurnWriteBatcher, useBatchedServer } from './graphql/ws-server';
 
 export interface ServerDeps {
   schema: GraphQLSchema;
@@ -133,8 +133,7 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   // Each event of a `generate` stream becomes its result through a plan compiled once per document, not a
   // per-delta execution of the selection set (graphql-js's `subscribe` builds the stream, auth included).
   const subscribe = createCompiledSubscribe({ identityRootFields: IDENTITY_SUBSCRIPTION_FIELDS, plainTypes: PLAIN_EVENT_TYPES });
-  // Messages sent on one socket in one event-loop turn (many streams multiplexed on a connection) go in one write.
-  const wsServer = useBatchedServer<Record<string, unknown>, { signal?: AbortSignal }>(
+  const wsServer = useServer<Record<string, unknown>, { signal?: AbortSignal }>(
     {
       schema,
       subscribe,
@@ -234,7 +233,6 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       },
     },
     wss,
-    { batcher: new TurnWriteBatcher(), isProd: deps.production, logError },
   );
   // A key revoked on any instance (change bus): its open sockets stop within the bus's latency: their
   // streams end with GenerationFailed KEY_REVOKED (settling what they spent, traced as key_revoked),

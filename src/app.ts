@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
@@ -30,6 +31,8 @@ export interface App {
   services: Services;
   bus: ChangeBus;
   server: RunningServer;
+  /** The GraphQL schema both transports execute. */
+  schema: GraphQLSchema;
   /** The port bound by `start()`. */
   port: number;
   start(): Promise<number>;
@@ -243,6 +246,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     services,
     bus,
     server,
+    schema,
     port: 0,
     generatedAdminSecret: boot.secret,
     metrics,

@@ -4,7 +4,7 @@ import cors from 'cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { performance } from 'node:perf_hooks';
@@ -275,6 +275,8 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
           const errors = body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors;
           if (body.kind === 'single') body.singleResult.extensions = { ...body.singleResult.extensions, requestId: telemetry.requestId, traceId: telemetry.traceId };
           response.http.headers.set('x-request-id', telemetry.requestId);
+          // What Apollo's cache-control plugin (disabled below) said of every answer: nothing here is cacheable.
+          response.http.headers.set('cache-control', 'no-store');
           operationLog.finish({
             transport: 'http',
             telemetry,
@@ -339,6 +341,9 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       },
       // The landing page is the dashboard's offline GraphiQL (below); Apollo's loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
+      // No field has a cache hint and no answer is cacheable (`cache-control: no-store`, set above): Apollo's
+      // default cache-control plugin would wrap every field resolver of the schema and run a hook per field.
+      ApolloServerPluginCacheControlDisabled(),
       operationsPlugin,
     ],
   });

@@ -67,8 +67,11 @@ async function preparePGliteSnapshot(): Promise<{ archive: string; dir: string }
     const blob = await db.dumpDataDir('none');
     await db.close();
     fs.writeFileSync(path.join(work, 'archive.tar'), Buffer.from(await blob.arrayBuffer()));
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(data, dir);
+    // Another run may have finished the same snapshot meanwhile: then its folder stays.
+    if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(data, dir);
+    }
     fs.renameSync(path.join(work, 'archive.tar'), archive);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

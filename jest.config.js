@@ -19,8 +19,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/bench/'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   testTimeout: 60000,
-  // TEST_CLICKHOUSE=1: a throwaway ClickHouse for the analytics and trace tests (test/helpers/throwaway-clickhouse.ts).
-  globalSetup: '<rootDir>/test/helpers/clickhouse-global-setup.ts',
-  globalTeardown: '<rootDir>/test/helpers/clickhouse-global-teardown.ts',
+  // The migrated databases every test app starts from (test/helpers/database-snapshot.ts), and with
+  // TEST_CLICKHOUSE=1 a throwaway ClickHouse for the analytics and trace tests (throwaway-clickhouse.ts).
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   maxWorkers: process.env.JEST_MAX_WORKERS || 2,
 };

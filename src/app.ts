@@ -59,16 +59,22 @@ export function databaseDescription(config: Pick<AppConfig, 'databaseUrl' | 'dat
   }
 }
 
+/** What `createApp` takes besides the configuration. */
+export interface AppOptions {
+  /** Embedded PGlite only: start from this data folder archive (see `DatabaseOptions.pgliteSnapshot`); pending migrations still run. */
+  pgliteSnapshot?: Blob;
+}
+
 /**
  * The composition root: the one place that builds every dependency and passes them on as plain
  * objects, each feature's service by its module's `create` (`src/features.ts`). Runs pending
  * migrations before serving.
  */
-export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
+export async function createApp(config: AppConfig, logger: Logger, options: AppOptions = {}): Promise<App> {
   logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite' }, `database: ${databaseDescription(config)}`);
   // One process per embedded data folder: a second one would silently see only its own writes.
   const lock = !config.databaseUrl && !config.dataDir.startsWith('memory://') ? lockDataDir(config.dataDir) : undefined;
-  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, pgliteSnapshot: options.pgliteSnapshot });
   try {
     await dataSource.initialize();
   } catch (err) {

@@ -18,6 +18,12 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** TypeORM's errors, slow queries and migrations go here; without one, TypeORM prints to the console. */
   logger?: Logger;
+  /**
+   * PGlite only: start the database from this archive of a data folder (PGlite's `dumpDataDir`)
+   * instead of creating an empty one. The tests start each app from one migrated archive made once
+   * per run, which skips PGlite's initdb and the migrations (about 6.5 s of CPU per app, 1.2–2 s from the archive).
+   */
+  pgliteSnapshot?: Blob;
 }
 
 /** Migrations live in `migrations/` at the project root (compiled to `dist/migrations` by the build). */
@@ -47,7 +53,7 @@ export function buildDataSource(opts: DatabaseOptions, entities: EntityList): Da
   }
   const dataDir = opts.dataDir;
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
-  const driver = createPGliteDriver({ dataDir });
+  const driver = createPGliteDriver({ dataDir, ...(opts.pgliteSnapshot ? { loadDataDir: opts.pgliteSnapshot } : {}) });
   return new DataSource({ ...common, driver } as unknown as DataSourceOptions);
 }
 

@@ -26,7 +26,7 @@ describe('revoking a key on one process ends its stream on another', () => {
       server = pg.url;
     }
     db = await createFreshDatabase(server, 'gcp_revoke2');
-    // One after the other: the first runs the migrations.
+    // One after the other: on an empty database (a throwaway server), the first runs the migrations.
     a = await startServerProcess(db.url, {}, 90_000);
     b = await startServerProcess(db.url, {}, 90_000);
   }, 240_000);

@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDataSource } from '../../src/data-source';
 import { createFreshDatabase } from './fresh-database';
+import { seedPGliteDataDir } from './database-snapshot';
 import { ADMIN_SECRET } from './test-app';
 
 /**
  * Where an entry-point process keeps its data: a fresh PostgreSQL database when DATABASE_URL is set
- * (named after `name`), else a PGlite data folder of its own. `drop` removes it.
+ * (named after `name`), else a PGlite data folder of its own; either starts migrated (database-snapshot.ts). `drop` removes it.
  */
 export interface EntryStore {
   databaseUrl?: string;
@@ -23,6 +24,7 @@ export async function createEntryStore(name: string): Promise<EntryStore> {
     return { databaseUrl: fresh.url, drop: fresh.drop };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name.replace(/_/g, '-')}-`));
+  seedPGliteDataDir(dataDir);
   return { dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
 }
 

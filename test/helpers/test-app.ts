@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { createApp, type App } from '../../src/app';
 import { createFreshDatabase } from './fresh-database';
+import { pgliteSnapshot, seedPGliteDataDir } from './database-snapshot';
 import { ClickHouseTraceStore } from '../../src/traces';
 import { loadConfig } from '../../src/config/config';
 import { createLogger, type Logger } from '../../src/observability/logger';
@@ -40,6 +41,7 @@ export interface TestApp {
 /**
  * Starts the real server on a random port. With DATABASE_URL set, each test app gets a fresh
  * PostgreSQL database on that server (dropped on close); otherwise a throwaway in-memory PGlite.
+ * Either starts from the run's migrated snapshot (database-snapshot.ts), as does an empty DATA_DIR.
  */
 export async function startTestApp(env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<TestApp> {
   const serverUrl = process.env.DATABASE_URL;
@@ -65,7 +67,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { log
     ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}),
     ...env,
   });
-  const app = await createApp(config, opts.logger ?? createLogger(config.logLevel));
+  let snapshot: Blob | undefined;
+  if (!config.databaseUrl && config.dataDir.startsWith('memory://')) snapshot = await pgliteSnapshot();
+  else if (!config.databaseUrl) seedPGliteDataDir(config.dataDir);
+  const app = await createApp(config, opts.logger ?? createLogger(config.logLevel), { pgliteSnapshot: snapshot });
   const port = await app.start();
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;

@@ -1,4 +1,5 @@
 import { createFreshDatabase } from '../../helpers/fresh-database';
+import { pgliteSnapshot } from '../../helpers/database-snapshot';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../../src/data-source';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
@@ -28,7 +29,7 @@ export async function openLedgerDb(): Promise<LedgerDb> {
     url = fresh.url;
     drop = fresh.drop;
   }
-  const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://', poolSize: 20 });
+  const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://', poolSize: 20, pgliteSnapshot: url ? undefined : await pgliteSnapshot() });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   const others: DataSource[] = [];

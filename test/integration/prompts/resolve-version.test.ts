@@ -1,4 +1,5 @@
 import { createFreshDatabase } from '../../helpers/fresh-database';
+import { pgliteSnapshot } from '../../helpers/database-snapshot';
 import type { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditService } from '../../../src/audit/audit.service';
@@ -17,7 +18,7 @@ async function openDatabase(): Promise<{ ds: DataSource; url?: string; drop(): P
     url = fresh.url;
     dropDb = fresh.drop;
   }
-  const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://' });
+  const ds = createDataSource({ databaseUrl: url, dataDir: 'memory://', pgliteSnapshot: url ? undefined : await pgliteSnapshot() });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   return {

@@ -1,4 +1,5 @@
 import { createFreshDatabase } from '../../helpers/fresh-database';
+import { pgliteSnapshot } from '../../helpers/database-snapshot';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../../../src/audit/audit.service';
 import { createLocalChangeBus, createPostgresChangeBus, type ChangeBus } from '../../../src/db/change-bus';
@@ -34,7 +35,7 @@ describe('RoutingService and EvalSetService against the database', () => {
       url = fresh.url;
       drop = fresh.drop;
     }
-    ds = createDataSource({ databaseUrl: url, dataDir: 'memory://' });
+    ds = createDataSource({ databaseUrl: url, dataDir: 'memory://', pgliteSnapshot: url ? undefined : await pgliteSnapshot() });
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
   });

@@ -7,7 +7,7 @@ describe('migrations', () => {
     let url: string | undefined;
     let drop = async () => undefined as void;
     if (process.env.DATABASE_URL) {
-      const fresh = await createFreshDatabase(process.env.DATABASE_URL, 'gcp_mig');
+      const fresh = await createFreshDatabase(process.env.DATABASE_URL, 'gcp_mig', { empty: true });
       url = fresh.url;
       drop = fresh.drop;
     }

@@ -24,6 +24,9 @@ import { splitSentences, WINDOW_SENTENCES } from './text-windows';
  * (`MAX_HOLD`), so the work per delta is bounded and a long stream costs linear time.
  */
 
+/** The empty list of matches or sentences a step does not look for (shared: never written to). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Released text kept as left context (more than the recognizers look back). */
 const CONTEXT_CHARS = PII_LEFT_CONTEXT + 16;
 /** Longest held-back tail before the scanner forces a release (keeping the last `PII_MAX_SPAN` chars). */
@@ -106,6 +109,9 @@ const CONNECTORS: ReadonlySet<string> = new Set([
   'travessa',
 ]);
 
+/** Length of the longest connector. */
+const CONNECTORS_MAX_LEN = Math.max(...[...CONNECTORS].map((w) => w.length));
+
 /**
  * Complete tokens that must follow an address before it is released. Its end can depend on the
  * text after it (other types end where their own characters end): an address's city takes up to two lower-case words when a line break follows
@@ -140,7 +146,10 @@ function trailingPunct(c: number): boolean {
  * trailing punctuation), without its punctuation; null when the token is not quiet. ASCII tokens
  * are judged by character compares; a token with another letter goes through the pattern.
  */
-function quietWord(text: string, start: number, end: number): string | null {
+/** What {@link quietWord} returns for a quiet word longer than any word it would be compared with. */
+const LONG_QUIET = '\u0000long';
+
+function quietWord(text: string, start: number, end: number, maxLen = Infinity): string | null {
   let i = start;
   while (i < end && text.charCodeAt(i) >= 97 && text.charCodeAt(i) <= 122) i++;
   if (i > start && i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019) && i + 1 < end && text.charCodeAt(i + 1) >= 97 && text.charCodeAt(i + 1) <= 122) {
@@ -150,7 +159,8 @@ function quietWord(text: string, start: number, end: number): string | null {
   const letters = i;
   if (letters > start) {
     while (i < end && trailingPunct(text.charCodeAt(i))) i++;
-    if (i === end) return text.slice(start, letters);
+    // Longer than every connector and phrase word: quiet, and no need to cut the word out.
+    if (i === end) return letters - start > maxLen ? LONG_QUIET : text.slice(start, letters);
   }
   // Another character: ASCII ones make the token loud; any other may be a lower-case letter.
   for (let k = start; k < end; k++) if (text.charCodeAt(k) >= 128 && text.charCodeAt(k) !== 0x201d && text.charCodeAt(k) !== 0x2019) return quietWordByPattern(text.slice(start, end));
@@ -209,9 +219,11 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
   let scanned = 0;
   let received = 0;
 
+  let maxWordLen = CONNECTORS_MAX_LEN;
+  for (const w of phraseWords) maxWordLen = Math.max(maxWordLen, w.length);
   const isQuiet = (start: number, end: number): boolean => {
-    const word = quietWord(pending, start, end);
-    return word !== null && !CONNECTORS.has(word) && !phraseWords.has(word);
+    const word = quietWord(pending, start, end, maxWordLen);
+    return word !== null && (word === LONG_QUIET || (!CONNECTORS.has(word) && !phraseWords.has(word)));
   };
 
   /** Set when a release was forced in the middle of a run: the next scan looks at the released context too. */
@@ -255,8 +267,8 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     // Text that cannot hold the start of an entity needs no PII pass at all.
     const piiNeeded = policy.pii !== null && !inertText(pending, 0, cut);
     // Only what starts before the cut matters now: a match further on is found when its text can be released.
-    let pii = piiNeeded ? policy.pii!.find(win, from, final ? Infinity : off + cut) : [];
-    let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : [];
+    let pii = piiNeeded ? policy.pii!.find(win, from, final ? Infinity : off + cut) : NONE;
+    let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : NONE;
     if (piiNeeded || policy.words) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.
     if (pii.length > 0) pii = pii.filter((m) => m.end > off);
@@ -280,7 +292,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     }
 
     // Denied topics / content: release whole sentences only, each scored in its window.
-    let sentences = windowed ? splitSentences(pending) : [];
+    let sentences = windowed ? splitSentences(pending) : NONE;
     if (windowed && !final) {
       let aligned = 0;
       for (const s of sentences) if (s.complete && s.end <= cut) aligned = s.end;
@@ -298,7 +310,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     if (cut === 0 && !final) return { release: '', findings: [] };
 
     // The common case: nothing found and nothing windowed, the text goes out as is.
-    if (pii.length === 0 && words.length === 0 && !windowed) return releaseUpTo(cut, '', []);
+    if (pii.length === 0 && words.length === 0 && !windowed) return releaseUpTo(cut, '', [], win, off);
 
     const findings: Finding[] = [];
     for (const w of words) if (w.start - off < cut) findings.push(wordFinding({ ...w, start: w.start - off, end: w.end - off }, base, source));
@@ -323,14 +335,19 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       cut,
       released.map((m) => ({ start: Math.max(0, m.start - off), end: Math.min(cut, m.end - off), type: m.type })),
       findings,
+      win,
+      off,
     );
   };
 
-  /** Moves pending[0, cut) to the released context; returns it with `spans` anonymized. */
-  const releaseUpTo = (cut: number, spans: readonly { start: number; end: number; type: string }[] | '', findings: Finding[]): StreamStep => {
+  /**
+   * Moves pending[0, cut) to the released context; returns it with `spans` anonymized. `win` is
+   * ctx + pending (pending starts at `off`): the new context is cut from it, without another concatenation.
+   */
+  const releaseUpTo = (cut: number, spans: readonly { start: number; end: number; type: string }[] | '', findings: Finding[], win: string, off: number): StreamStep => {
     const chunk = pending.slice(0, cut);
     const release = spans === '' || spans.length === 0 ? chunk : anonymize(chunk, spans);
-    ctx = chunk.length >= CONTEXT_CHARS ? chunk.slice(-CONTEXT_CHARS) : (ctx + chunk).slice(-CONTEXT_CHARS);
+    ctx = win.slice(Math.max(0, off + cut - CONTEXT_CHARS), off + cut);
     rescanContext = forced;
     pending = pending.slice(cut);
     base += cut;

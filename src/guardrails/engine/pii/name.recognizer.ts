@@ -969,7 +969,8 @@ export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    const cache = new Map<number, { s: number; people: [number, number][] }>();
+    // Made on the first tagging: most calls (a stream's short windows) never tag.
+    let cache: Map<number, { s: number; people: [number, number][] }> | undefined;
     for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
@@ -1002,7 +1003,7 @@ export const nameRecognizer: PiiRecognizer = {
       // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.
       // A lone listed word with nothing around it ("Springfield", "Jordan") is not worth a tagging.
       if (score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
-        if (compromiseSaysPerson(text, c.start, c.end, cache)) score = Math.max(score + 0.2, 0.55);
+        if (compromiseSaysPerson(text, c.start, c.end, (cache ??= new Map()))) score = Math.max(score + 0.2, 0.55);
       }
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }

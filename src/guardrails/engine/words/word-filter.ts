@@ -55,6 +55,10 @@ export function compileWordFilter(words: readonly string[], profanity: boolean):
   const parts = custom.map(wordPattern);
   const customRe = parts.length > 0 ? new RegExp(`${BEFORE}(?:${parts.join('|')})${AFTER}`, 'giu') : null;
   const profanityRe = profanity ? new RegExp(`${BEFORE}(?:${PROFANITY.join('|')})${AFTER}`, 'giu') : null;
+  // Both lists in one pattern: it matches at a position exactly when one of the two does, so when it
+  // finds nothing starting before `until`, neither does, and one pass replaces two (most texts, and
+  // nearly every streamed delta, hold no hit).
+  const eitherRe = customRe && profanityRe ? new RegExp(`${BEFORE}(?:${[...parts, ...PROFANITY].join('|')})${AFTER}`, 'giu') : null;
   // Words of multi-word phrases (custom ones, and the built-in list's when it is on), in the form the
   // stream scanner compares: lower case, trailing punctuation stripped ("dr." is "dr").
   const phrases = [...custom.filter((w) => /\s/.test(w)), ...(profanity ? PROFANITY.filter((p) => /\s|\\s/.test(p)) : [])];
@@ -69,6 +73,11 @@ export function compileWordFilter(words: readonly string[], profanity: boolean):
   return {
     phraseWords,
     find(text: string, from = 0, until = Infinity): WordHit[] {
+      if (eitherRe) {
+        eitherRe.lastIndex = from;
+        const m = eitherRe.exec(text);
+        if (m === null || m.index >= until) return [];
+      }
       const out: WordHit[] = [];
       if (customRe) {
         customRe.lastIndex = from;

@@ -74,7 +74,9 @@ async function main(): Promise<void> {
       serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       count: Number(process.env.BENCH_INGEST_COUNT ?? 50_000),
       rounds: Number(process.env.BENCH_RUNS ?? 2),
-      batch: Number(process.env.BENCH_INGEST_BATCH ?? 5000),
+      batch: Number(process.env.BENCH_INGEST_BATCH ?? 2000),
+      maxBatches: (process.env.BENCH_INGEST_MAX_BATCHES ?? '5000,20000').split(',').map(Number),
+      insert: process.env.BENCH_INGEST_INSERT === '1',
       eventRate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
     });
   }

@@ -315,8 +315,9 @@ export class TraceWriter {
     let n = 0;
     for (const orphan of this.spool.orphans()) {
       const records = orphan.lines.map((l) => ({ record: l.record as TraceRecord, at: new Date(l.at), seq: null }));
-      for (let i = 0; i < records.length; i += this.batchSize) {
-        await this.writeBatch(records.slice(i, i + this.batchSize));
+      // A backlog by definition: the largest batches (one rollup upsert per batch, whatever its size).
+      for (let i = 0; i < records.length; i += this.maxBatchSize) {
+        await this.writeBatch(records.slice(i, i + this.maxBatchSize));
       }
       orphan.done();
       n += records.length;

@@ -2,14 +2,14 @@
  * Writes N realistic synthetic traces through the real write path (validation, the trace writer's
  * batches, the rollups in the same transaction), with a progress bar:
  *
- *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 5000] [--writers 2] [--spool <dir>] [--path copy|insert]
+ *   npm run seed:traces -- --count 10000000 [--days 30] [--seed 1] [--batch 20000] [--writers 1] [--spool <dir>] [--path copy|insert]
  *
  * `--path insert` writes with the one-INSERT path (PGlite's, and PostgreSQL's before COPY), to compare.
  *
  * Uses DATABASE_URL (else PGlite in DATA_DIR) like the service. Traces end now and go back `--days`.
  */
 import fs from 'node:fs';
-import { setImmediate as tick } from 'node:timers/promises';
+import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -22,9 +22,13 @@ export interface SeedOptions {
   count: number;
   days?: number;
   seed?: number;
-  /** Records per batch transaction. Default 5000 (the writer's largest batch: a batch's rollup upserts cost about the same whatever its size). */
+  /** Records per batch transaction. Default 20 000 (the writer's largest batch: a batch's rollup upserts cost about the same whatever its size). */
   batch?: number;
-  /** Writers in parallel (each one connection, one transaction in flight). Default 2 on PostgreSQL, 1 on PGlite. */
+  /**
+   * Writers in parallel (each one connection, one transaction in flight). Default 1: a writer already
+   * validates and encodes its next batch while PostgreSQL writes the current one, and a second writer
+   * mostly waits for the first's row locks on the same hour's rollup rows.
+   */
   writers?: number;
   end?: Date;
   /** Durable spool folder (as the service's `TRACE_SPOOL_DIR`): each trace is appended there before it is queued. Unset: no spool. */
@@ -67,10 +71,10 @@ export interface SeedResult {
 /** Seeds traces; resolves with the rate reached (traces per second, from first enqueue to last commit) and the CPU each trace cost. */
 export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<SeedResult> {
   const logger = pino({ level: 'warn' });
-  const batch = o.batch ?? 5000;
+  const batch = o.batch ?? 20_000;
   const isPg = ds.options.type === 'postgres' && 'url' in ds.options && Boolean(ds.options.url);
   const writers = Array.from(
-    { length: o.writers ?? (isPg ? 2 : 1) },
+    { length: o.writers ?? 1 },
     () => new TraceWriter(ds, logger, { batchSize: batch, maxQueue: batch * 8, flushIntervalMs: 20, spoolDir: o.spoolDir, writeBatch: o.writeBatch }),
   );
   const end = o.end ?? new Date();
@@ -84,7 +88,9 @@ export async function seedTraces(ds: DataSource, o: SeedOptions): Promise<SeedRe
   for (const record of syntheticTraces(o.count, { seed: o.seed ?? 1, start, end })) {
     // Consecutive runs of `batch` records go to one writer: each batch covers a short time span.
     const w = writers[Math.floor(i / batch) % writers.length]!;
-    while (w.pending >= batch * 4) await tick();
+    // Two batches waiting per writer keep it busy (one more is validated while one is written);
+    // wait on a timer, not by spinning on setImmediate, which would burn the CPU the writers need.
+    while (w.pending >= batch * 2) await sleep(1);
     w.enqueue(record);
     i++;
     if (i % batch === 0) {

@@ -14,7 +14,12 @@ import { isDatabaseUnavailable } from '../db/unavailable';
 export interface TraceWriterOptions {
   /** Records per batch transaction; a full batch is written at once. Default 200. */
   batchSize?: number;
-  /** While the queue holds 4 batches or more, batches grow up to this many records. Default max(batchSize, 5000). */
+  /**
+   * While the queue holds 4 batches or more, batches grow up to this many records. Default
+   * max(batchSize, 20000): a batch's rollup upserts cost about the same whatever its size (they
+   * touch one row per bucket and combination of dimensions, and merge its latency sketches), so
+   * larger batches while backlogged cut PostgreSQL's work per trace (README "Performance").
+   */
   maxBatchSize?: number;
   /** A partial batch is written at most this long after its first record arrived. Default 50 ms. */
   flushIntervalMs?: number;
@@ -289,7 +294,7 @@ export class TraceWriter {
     options: TraceWriterOptions = {},
   ) {
     this.batchSize = Math.max(1, options.batchSize ?? 200);
-    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 5000);
+    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 20_000);
     this.flushIntervalMs = Math.max(0, options.flushIntervalMs ?? 50);
     this.maxQueue = Math.max(1, options.maxQueue ?? 20_000);
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
@@ -310,8 +315,9 @@ export class TraceWriter {
     let n = 0;
     for (const orphan of this.spool.orphans()) {
       const records = orphan.lines.map((l) => ({ record: l.record as TraceRecord, at: new Date(l.at), seq: null }));
-      for (let i = 0; i < records.length; i += this.batchSize) {
-        await this.writeBatch(records.slice(i, i + this.batchSize));
+      // A backlog by definition: the largest batches (one rollup upsert per batch, whatever its size).
+      for (let i = 0; i < records.length; i += this.maxBatchSize) {
+        await this.writeBatch(records.slice(i, i + this.maxBatchSize));
       }
       orphan.done();
       n += records.length;

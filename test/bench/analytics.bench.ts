@@ -53,7 +53,7 @@ export async function benchAnalytics(o: AnalyticsBenchOptions): Promise<void> {
         }
       },
     });
-    console.log(`- ingest: ${r.count} traces in ${r.seconds.toFixed(0)} s = ${Math.round(r.perSecond)} traces/s (validation, batch transactions with rollups, 2 writers)`);
+    console.log(`- ingest: ${r.count} traces in ${r.seconds.toFixed(0)} s = ${Math.round(r.perSecond)} traces/s (validation, batch transactions of 20,000 with rollups, one writer)`);
     const db = r.dbCpuMicrosPerTrace === null ? 'n/a' : `${r.dbCpuMicrosPerTrace.toFixed(1)} µs`;
     console.log(
       `- CPU per trace: ${r.nodeCpuMicrosPerTrace.toFixed(1)} µs in the Node process (generation included), ${db} in PostgreSQL: one free core each would ingest ${Math.round(1e6 / Math.max(r.nodeCpuMicrosPerTrace, r.dbCpuMicrosPerTrace ?? 0))} traces/s`,

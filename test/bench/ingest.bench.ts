@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import pino from 'pino';
-import { setImmediate as tick } from 'node:timers/promises';
+import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { createDataSource } from '../../src/data-source';
 import { TraceWriter, writeTraceBatch, writeTraceBatchInsert, type TraceRecord, type TraceWriterOptions } from '../../src/traces';
 import { backendCpuSeconds } from '../../scripts/seed-traces';
@@ -16,8 +16,12 @@ export interface IngestBenchOptions {
   count: number;
   /** Rounds per path, alternated (insert, copy, insert, copy, …) so both see the same machine. */
   rounds: number;
-  /** Records per batch (the writer's `batchSize`; batches grow to 5 000 while backlogged). */
+  /** Records per batch (the writer's `batchSize`; batches grow to `maxBatches` while backlogged, which they are here). */
   batch: number;
+  /** The largest batches compared, one candidate each (the writer's `maxBatchSize`): 5 000 was the writer's default before, 20 000 is now. */
+  maxBatches: number[];
+  /** Also run the one-INSERT path (PGlite's; PostgreSQL's before COPY) at the largest batch. */
+  insert: boolean;
   /** The traces' timestamps arrive at this rate (traces/s of event time): how many rollup rows a batch touches. */
   eventRate: number;
 }
@@ -31,9 +35,9 @@ interface Round {
 
 /**
  * `BENCH=ingest`: the trace writer's throughput through the real write path (sanitize and spool-less
- * enqueue, validation, batch transactions with the rollups, weekly partitions) on PostgreSQL, the
- * COPY path against the one-INSERT path (`writeTraceBatchInsert`, the previous PostgreSQL path and
- * PGlite's), alternated in the same run on the same database. The synthetic traces are generated
+ * enqueue, validation, batch transactions with the rollups, weekly partitions) on PostgreSQL: the
+ * COPY path with the writer's largest batch before (5 000) and now (20 000), and on request the
+ * one-INSERT path (`writeTraceBatchInsert`, PGlite's), alternated in the same run on the same database. The synthetic traces are generated
  * before each round (their generation is timed apart), so the figures are the writer's alone.
  * Reports traces/s (wall clock: depends on what else the machine runs) and CPU µs per trace in this
  * process and in the PostgreSQL backends; after each round, checks that every trace is stored and
@@ -51,17 +55,17 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });
-    console.log(`\n## ingest (PostgreSQL, ${o.count} traces a round, batches of ${o.batch}, event time at ${o.eventRate} traces/s)`);
-    const paths: Array<[string, NonNullable<TraceWriterOptions['writeBatch']>]> = [
-      ['INSERT (json_to_recordset)', writeTraceBatchInsert],
-      ['COPY', writeTraceBatch],
-    ];
+    console.log(`\n## ingest (PostgreSQL, ${o.count} traces a round, batches of ${o.batch} growing while backlogged, event time at ${o.eventRate} traces/s)`);
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    const paths: Array<[string, NonNullable<TraceWriterOptions['writeBatch']>, number]> = o.maxBatches.map((m) => [`COPY, batches up to ${fmt(m)}`, writeTraceBatch, m]);
+    const largest = Math.max(...o.maxBatches);
+    if (o.insert) paths.unshift([`INSERT (json_to_recordset), batches up to ${fmt(largest)}`, writeTraceBatchInsert, largest]);
     const rounds: Round[] = [];
     let end = Date.now();
     let stored = 0;
     let generation = 0;
     for (let round = 0; round < o.rounds; round++) {
-      for (const [path, writeBatch] of paths) {
+      for (const [path, writeBatch, maxBatchSize] of paths) {
         // Each round a new stretch of event time: later rounds add to fresh rollup rows as much as earlier ones.
         const span = (o.count / o.eventRate) * 1000;
         const g0 = process.cpuUsage();
@@ -69,7 +73,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
         const g = process.cpuUsage(g0);
         generation += g.user + g.system;
         end += span;
-        rounds.push(await ingestRound(ds, path, records, { batchSize: o.batch, maxQueue: o.batch * 8, flushIntervalMs: 20, writeBatch }));
+        rounds.push(await ingestRound(ds, path, records, { batchSize: Math.min(o.batch, maxBatchSize), maxBatchSize, maxQueue: maxBatchSize * 4, flushIntervalMs: 20, writeBatch }));
         stored += o.count;
         const [check] = await ds.query(`SELECT (SELECT count(*) FROM traces)::int AS traces, (SELECT sum(requests) FROM trace_rollups_hourly)::int AS hourly,
           (SELECT sum(requests) FROM trace_rollups_daily)::int AS daily`);
@@ -90,7 +94,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
         'one free core each: traces/s': String(Math.round(1e6 / Math.max(node, db ?? 0))),
       });
     }
-    printTable('ingest: INSERT vs COPY (same run, alternated rounds)', rows);
+    printTable('ingest: candidates in the same run, rounds alternated', rows);
     console.log(`- generating the synthetic traces (not in the figures above): ${(generation / (o.count * rounds.length)).toFixed(1)} µs a trace`);
     console.log(`- every round checked: traces stored = rollup requests (hourly, daily) = ${stored}`);
   } finally {
@@ -108,8 +112,11 @@ async function ingestRound(ds: Parameters<typeof backendCpuSeconds>[0], path: st
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const batch = options.batchSize!;
+  // Enough waiting that the writer stays backlogged and takes its largest batches.
+  const cap = options.maxBatchSize! * 2;
   for (let i = 0; i < records.length; i++) {
-    while (w.pending >= batch * 4) await tick();
+    // Waits on a timer, not by spinning on setImmediate: a spin would count as the writer's CPU.
+    while (w.pending >= cap) await sleep(1);
     w.enqueue(records[i]!);
     if (i % batch === batch - 1) await tick();
   }

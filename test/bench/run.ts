@@ -11,6 +11,7 @@ import { benchAlerts } from './alerts.bench';
 import { benchOnlineEvals, benchRuleOffload } from './online-evals.bench';
 import { benchDashboard } from './dashboard.bench';
 import { benchIngest } from './ingest.bench';
+import { benchIngestSteps } from './ingest-steps.bench';
 import { benchOnceOutputScreen } from './generate-once-guardrail.bench';
 
 /**
@@ -74,7 +75,18 @@ async function main(): Promise<void> {
       serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       count: Number(process.env.BENCH_INGEST_COUNT ?? 50_000),
       rounds: Number(process.env.BENCH_RUNS ?? 2),
-      batch: Number(process.env.BENCH_INGEST_BATCH ?? 5000),
+      batch: Number(process.env.BENCH_INGEST_BATCH ?? 2000),
+      maxBatches: (process.env.BENCH_INGEST_MAX_BATCHES ?? '5000,20000').split(',').map(Number),
+      insert: process.env.BENCH_INGEST_INSERT === '1',
+      eventRate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
+    });
+  }
+  if (pick.has('ingest-steps')) {
+    // BENCH=ingest-steps: one batch write's CPU step by step (Node and the PostgreSQL backend), per batch size.
+    await benchIngestSteps({
+      serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      count: Number(process.env.BENCH_INGEST_COUNT ?? 60_000),
+      batches: (process.env.BENCH_INGEST_MAX_BATCHES ?? '5000,20000').split(',').map(Number),
       eventRate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
     });
   }

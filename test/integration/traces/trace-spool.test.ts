@@ -139,6 +139,30 @@ describe('trace spool', () => {
     await w.close();
   });
 
+  it("replays a dead process's spool in batches of maxBatchSize (a backlog), not of batchSize", async () => {
+    const dead = writer(flaky({ down: true }), { spoolDir: root, closeTimeoutMs: 0 }).w;
+    for (let i = 0; i < 450; i++) dead.enqueue(traceRecord());
+    const [folder] = fs.readdirSync(root);
+    fs.writeFileSync(path.join(root, folder!, 'genai-cp.lock'), JSON.stringify({ pid: 4_194_000, host: os.hostname() }));
+    const sizes: number[] = [];
+    const next = writer(ds, {
+      spoolDir: root,
+      batchSize: 200,
+      maxBatchSize: 400,
+      writeBatch: (db, rows) => {
+        sizes.push(rows.length);
+        return writeTraceBatch(db, rows);
+      },
+    });
+    try {
+      expect(await next.w.replay()).toBe(450);
+      expect(sizes).toEqual([400, 50]);
+    } finally {
+      await next.w.close();
+      await dead.close();
+    }
+  });
+
   it('replays at start-up the spool of a process that died before writing', async () => {
     const dead = writer(flaky({ down: true }), { spoolDir: root, closeTimeoutMs: 0 }).w;
     const ids = Array.from({ length: 30 }, () => {

@@ -81,15 +81,7 @@ export function independentInjectionRows(dir = dataDir()): (TrainRow & { lang: s
  * model). Only aggregate figures are ever printed. Only the evaluation reads these.
  */
 export function independent2InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
-  const file = join(dir, 'independent2', 'injection.jsonl');
-  if (!existsSync(file)) return [];
-  return readJsonl<RawInjectionRow & { lang: string }>(file).map((r) => ({
-    text: r.text,
-    injection: r.label === 'injection',
-    indirect: r.kind === 'chunk',
-    group: r.family ?? 'unknown',
-    lang: r.lang,
-  }));
+  return sealedInjectionRows(dir, 'independent2');
 }
 
 /**
@@ -98,7 +90,12 @@ export function independent2InjectionRows(dir = dataDir()): (TrainRow & { lang: 
  * Only the evaluation reads these.
  */
 export function independent3InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
-  const file = join(dir, 'independent3', 'injection.jsonl');
+  return sealedInjectionRows(dir, 'independent3');
+}
+
+/** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
+function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
+  const file = join(dir, set, 'injection.jsonl');
   if (!existsSync(file)) return [];
   return readJsonl<RawInjectionRow & { lang: string }>(file).map((r) => ({
     text: r.text,

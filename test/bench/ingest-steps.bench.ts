@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
-import { Client, type PoolClient } from 'pg';
-import pino from 'pino';
-import { createDataSource } from '../../src/data-source';
+import type { PoolClient } from 'pg';
 import { sanitizeForStorage, type WrittenRecord } from '../../src/traces';
 import { validateTraceRecord } from '../../src/traces/trace-record';
 import { copyLine, copyTraces } from '../../src/traces/trace-copy';
 import { batchRollupDeltas, upsertAllRollupsSql } from '../../src/traces/trace-rollups';
 import { weeksOf } from '../../src/traces/trace-writer';
 import { syntheticTraces } from '../../scripts/synthetic-traces';
+import { withBenchDatabase } from './bench-database';
 import { printTable } from './stats';
 
 /** Options of the per-step ingest profile. */
@@ -44,16 +43,7 @@ const nodeCpu = (): number => {
  */
 export async function benchIngestSteps(o: IngestStepsOptions): Promise<void> {
   const name = `bench_ingest_steps_${process.pid}`;
-  const admin = new Client({ connectionString: o.serverUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(o.serverUrl);
-  u.pathname = `/${name}`;
-  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 2, logger: pino({ level: 'error' }) });
-  await ds.initialize();
-  try {
-    await ds.runMigrations({ transaction: 'each' });
+  await withBenchDatabase(o.serverUrl, name, 2, async (ds) => {
     console.log(`\n## ingest steps (PostgreSQL, ${o.count} traces per batch size, event time at ${o.eventRate} traces/s)`);
     const rows: Array<Record<string, string>> = [];
     let start = Date.now();
@@ -123,9 +113,5 @@ export async function benchIngestSteps(o: IngestStepsOptions): Promise<void> {
       });
     }
     printTable('ingest steps: CPU µs a trace (Node process; PostgreSQL backend)', rows);
-  } finally {
-    await ds.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.end();
-  }
+  });
 }

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { Client } from 'pg';
 import pino from 'pino';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
-import { createDataSource } from '../../src/data-source';
 import { TraceWriter, writeTraceBatch, writeTraceBatchInsert, type TraceRecord, type TraceWriterOptions } from '../../src/traces';
 import { backendCpuSeconds } from '../../scripts/seed-traces';
 import { syntheticTraces } from '../../scripts/synthetic-traces';
+import { withBenchDatabase } from './bench-database';
 import { printTable } from './stats';
 
 /** Options of the ingest benchmark. */
@@ -45,16 +44,7 @@ interface Round {
  */
 export async function benchIngest(o: IngestBenchOptions): Promise<void> {
   const name = `bench_ingest_${process.pid}`;
-  const admin = new Client({ connectionString: o.serverUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(o.serverUrl);
-  u.pathname = `/${name}`;
-  const ds = createDataSource({ databaseUrl: u.toString(), dataDir: 'memory://', poolSize: 4, logger: pino({ level: 'error' }) });
-  await ds.initialize();
-  try {
-    await ds.runMigrations({ transaction: 'each' });
+  await withBenchDatabase(o.serverUrl, name, 4, async (ds) => {
     console.log(`\n## ingest (PostgreSQL, ${o.count} traces a round, batches of ${o.batch} growing while backlogged, event time at ${o.eventRate} traces/s)`);
     const fmt = (n: number) => n.toLocaleString('en-US');
     const paths: Array<[string, NonNullable<TraceWriterOptions['writeBatch']>, number]> = o.maxBatches.map((m) => [`COPY, batches up to ${fmt(m)}`, writeTraceBatch, m]);
@@ -97,11 +87,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<void> {
     printTable('ingest: candidates in the same run, rounds alternated', rows);
     console.log(`- generating the synthetic traces (not in the figures above): ${(generation / (o.count * rounds.length)).toFixed(1)} µs a trace`);
     console.log(`- every round checked: traces stored = rollup requests (hourly, daily) = ${stored}`);
-  } finally {
-    await ds.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.end();
-  }
+  });
 }
 
 /** Enqueues `records` into a fresh writer as fast as it accepts them, and waits until all are written. */

@@ -79,7 +79,8 @@ async function preparePGliteSnapshot(): Promise<{ archive: string; dir: string }
   return { archive, dir };
 }
 
-async function onServer(serverUrl: string, sql: string): Promise<void> {
+/** Runs one statement on the server `serverUrl` points at, on a connection of its own. */
+export async function onServer(serverUrl: string, sql: string): Promise<void> {
   const c = new Client({ connectionString: serverUrl });
   await c.connect();
   try {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { migratedTemplateFor } from './database-snapshot';
+import { migratedTemplateFor, onServer } from './database-snapshot';
 
 /** A database of its own on a PostgreSQL server, for one test app or suite. */
 export interface FreshDatabase {
@@ -8,16 +7,6 @@ export interface FreshDatabase {
   url: string;
   /** Drops it (connections still open are ended). */
   drop(): Promise<void>;
-}
-
-async function onServer(serverUrl: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: serverUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 /**

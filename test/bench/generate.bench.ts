@@ -3,21 +3,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { startTestApp, type TestApp } from '../helpers/test-app';
 import { fmt, printTable, summarize } from './stats';
-import { MODEL, REPLY, must, setupPrompt, type Sample } from './generate-clients';
+import { MODEL, REPLY, type Sample } from './generate-clients';
 import type { ClientKind, WorkerSetup } from './generate-client.worker';
 import { freePort } from '../helpers/free-port';
 
 /**
- * The generate pipeline against the floor, side by side in one run (`BENCH=generate`). The floor is
+ * The generate pipeline against the floor, side by side in one run (`BENCH=generate`). Every party
+ * has its own process (its own event loop), so no candidate shares a thread with another or with the
+ * emulator: the Bedrock emulator (`dist/src/providers/emulator/main.js`), each service candidate
+ * (`generate-service.js`, on its own fresh database: PostgreSQL at DATABASE_URL, else its own
+ * in-memory PGlite) and Portkey. The clients run in a worker thread of this process. The floor is
  * the AWS SDK straight to the emulator (ConverseStream; Converse for the non-streaming rows). The
- * candidates, all against the same emulator, from remote clients (a worker thread):
+ * candidates, all against the same emulator process:
  * - `bare`: this service with no policy and no budget (graphql-ws `generate`; HTTP `generateOnce`);
  * - `full`: this service with the full pipeline: a PII OUTPUT policy, a prompt-injection INPUT
  *   policy screening the 10 retrieved chunks every request carries, one GLOBAL budget;
  * - `portkey` (BENCH_PORTKEY=1): Portkey's gateway, installed into a temporary folder (not into
- *   package.json) and started as its own process, with its Bedrock provider pointed at the emulator.
+ *   package.json), with its Bedrock provider pointed at the emulator.
  * - `spool-*` (BENCH_SPOOL=1): the no-policy service with a durable trace spool on disk, once per
  *   TRACE_SPOOL_FSYNC mode (`off`: write(2) only; `batch`: group-commit fdatasync before the
  *   answer; `always`: fdatasync in every append), to show what durability beyond kill -9 costs.
@@ -26,29 +29,29 @@ import { freePort } from '../helpers/free-port';
  */
 export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
   const iterations = opts.iterations ?? 100;
-  const bare = await startTestApp({ LOG_LEVEL: 'silent' });
-  const endpoint = bare.app.services.models.emulatorUrl;
-  if (!endpoint) throw new Error('the bench needs the in-process emulator');
-  const full = await startTestApp({ LOG_LEVEL: 'silent', MODEL_PROVIDER: 'emulator', BEDROCK_ENDPOINT: endpoint });
   const input = `Where is Paris?\n#reply: ${REPLY}`;
   const spoolRoot = process.env.BENCH_SPOOL === '1' ? mkdtempSync(path.join(tmpdir(), 'gcp-bench-spool-')) : null;
-  const spooled: Array<[mode: 'off' | 'batch' | 'always', app: TestApp]> = [];
-  if (spoolRoot) {
-    for (const mode of ['off', 'batch', 'always'] as const) {
-      spooled.push([mode, await startTestApp({ LOG_LEVEL: 'silent', MODEL_PROVIDER: 'emulator', BEDROCK_ENDPOINT: endpoint, TRACE_SPOOL_DIR: path.join(spoolRoot, mode), TRACE_SPOOL_FSYNC: mode })]);
-    }
-  }
+  const children: Child[] = [];
   let worker: Worker | undefined;
   let portkey: { url: string; stop: () => void } | undefined;
   try {
-    await setupPrompt(bare);
-    await setupPrompt(full);
-    await setupFull(full);
-    if (process.env.BENCH_PORTKEY === '1') portkey = await startPortkey();
+    const emulator = await startEmulatorProcess();
+    children.push(emulator);
+    const endpoint = emulator.url;
+    const candidates: Array<[name: string, candidate: 'bare' | 'full', env: Record<string, string>]> = [
+      ['bare', 'bare', {}],
+      ['full', 'full', {}],
+    ];
+    if (spoolRoot) for (const mode of ['off', 'batch', 'always'] as const) candidates.push([`spool-${mode}`, 'bare', { TRACE_SPOOL_DIR: path.join(spoolRoot, mode), TRACE_SPOOL_FSYNC: mode }]);
     const services: WorkerSetup['services'] = {};
-    for (const [, t] of spooled) await setupPrompt(t);
-    for (const [name, t] of [['bare', bare] as const, ['full', full] as const, ...spooled.map(([mode, t]) => [`spool-${mode}`, t] as const)])
-      services[name] = { wsUrl: t.wsUrl, httpUrl: t.url, key: await t.keyFor('APP') };
+    // One at a time: each runs its migrations on start.
+    for (const [name, candidate, env] of candidates) {
+      const s = await startServiceProcess(endpoint, candidate, env);
+      children.push(s);
+      services[name] = { wsUrl: s.ready.wsUrl, httpUrl: s.ready.url, key: s.ready.key };
+    }
+    const spooled = candidates.filter(([name]) => name.startsWith('spool-')).map(([name]) => name.slice('spool-'.length));
+    if (process.env.BENCH_PORTKEY === '1') portkey = await startPortkey();
     worker = new Worker(path.join(__dirname, 'generate-client.worker.js'), { workerData: { endpoint, input, services, portkeyUrl: portkey?.url } satisfies WorkerSetup });
     const run = workerClient(worker);
     const streaming: Array<[string, ClientKind]> = [
@@ -59,7 +62,7 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       ['generateOnce, no policy, no budget', 'once:bare'],
       ['generateOnce, full pipeline', 'once:full'],
     ];
-    for (const [mode] of spooled) {
+    for (const mode of spooled) {
       streaming.push([`no policy, trace spool on disk, TRACE_SPOOL_FSYNC=${mode}`, `ws:spool-${mode}`]);
       once.push([`generateOnce, no policy, trace spool on disk, TRACE_SPOOL_FSYNC=${mode}`, `once:spool-${mode}`]);
     }
@@ -124,21 +127,66 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       await worker.terminate();
     }
     portkey?.stop();
-    for (const [, t] of spooled) await t.close();
+    // Services first (each drops its database on SIGTERM), the emulator last.
+    for (const c of children.reverse()) await c.stop();
     if (spoolRoot) rmSync(spoolRoot, { recursive: true, force: true });
-    await full.close();
-    await bare.close();
   }
 }
 
-/** The full pipeline: PII on the output, injection screening of the input and chunks, one GLOBAL budget. */
-async function setupFull(t: TestApp): Promise<void> {
-  await must(
-    t,
-    `mutation { createGuardrailPolicy(input: { name: "pii-out", appliesTo: [OUTPUT], pii: { entities: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "CREDIT_DEBIT_CARD_NUMBER", action: "BLOCK" }] } }) { id } }`,
-  );
-  await must(t, `mutation { createGuardrailPolicy(input: { name: "injection-in", appliesTo: [INPUT], promptInjection: { enabled: true, sensitivity: "MEDIUM", onContext: "DROP" } }) { id } }`);
-  await must(t, `mutation { createBudget(input: { name: "global", scope: GLOBAL, period: MONTHLY, limitUsd: 1000000 }) { id } }`);
+interface Child {
+  stop: () => Promise<void>;
+}
+
+/** Sends SIGTERM and waits for the exit (SIGKILL after 10 s). */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The Bedrock emulator as its own process (`npm run emulator`'s entry, PORT picked here), once it answers. */
+async function startEmulatorProcess(): Promise<Child & { url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(__dirname, '../../src/providers/emulator/main.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the emulator exited with ${child.exitCode}`);
+    const up = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (i > 200) throw new Error('the emulator did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, stop: () => stopChild(child) };
+}
+
+/** One service candidate as its own process (`generate-service.js`), once it printed its URLs and APP key. */
+async function startServiceProcess(endpoint: string, candidate: 'bare' | 'full', env: Record<string, string>): Promise<Child & { ready: { url: string; wsUrl: string; key: string } }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'generate-service.js')], {
+    env: { ...process.env, BEDROCK_ENDPOINT: endpoint, BENCH_CANDIDATE: candidate, BENCH_SERVICE_ENV: JSON.stringify(env) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<{ url: string; wsUrl: string; key: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as { url: string; wsUrl: string; key: string });
+    });
+    child.once('exit', (code) => reject(new Error(`the ${candidate} service exited with ${code} before it was ready`)));
+  });
+  return { ready, stop: () => stopChild(child) };
 }
 
 /** Requests that failed, by client kind (reported, not timed). */

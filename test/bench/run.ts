@@ -24,8 +24,8 @@ async function main(): Promise<void> {
   const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets,evals').split(',').map((s) => s.trim()));
   console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
   if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
-  // The OpenTelemetry candidate of the generate benchmark (BENCH=otel runs it alone).
-  if (pick.has('generate') || pick.has('otel')) await benchOtelExport({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
+  // The OpenTelemetry candidate of the generate benchmark (BENCH=otel runs it alone; BENCH_OTEL=0 leaves it out of BENCH=generate).
+  if ((pick.has('generate') && process.env.BENCH_OTEL !== '0') || pick.has('otel')) await benchOtelExport({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });
   if (pick.has('guardrails')) {
     const r = await benchGuardrails();
     console.log('\n## guardrails');

@@ -1,4 +1,5 @@
-import { startTestApp } from '../helpers/test-app';
+import { writeFileSync } from 'node:fs';
+import { startTestApp, type TestApp } from '../helpers/test-app';
 import { must, setupPrompt } from './generate-clients';
 
 /**
@@ -7,7 +8,9 @@ import { must, setupPrompt } from './generate-clients';
  * on DATABASE_URL, dropped on exit; else this process's own in-memory PGlite), with the bench prompt
  * and, for BENCH_CANDIDATE=full, the full pipeline. Prints one JSON line `{ url, wsUrl, key }` (an
  * APP key) when ready; SIGTERM closes the app and drops its database. BENCH_SERVICE_ENV (JSON) adds
- * settings (the trace spool candidates).
+ * settings (the trace spool candidates). With BENCH_SPANS_OUT set, on SIGTERM it first writes the
+ * p50/p90/p99 of every span name over the traces it wrote (µs, JSON) to `<BENCH_SPANS_OUT>-<name>.json`
+ * (BENCH_SERVICE_NAME: the bench's name for the candidate).
  */
 async function main(): Promise<void> {
   const endpoint = process.env.BEDROCK_ENDPOINT;
@@ -18,10 +21,12 @@ async function main(): Promise<void> {
   const close = (): void => {
     if (closing) return;
     closing = true;
-    t.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    writeSpanStats(t)
+      .then(() => t.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', close);
   process.on('SIGINT', close);
@@ -31,6 +36,20 @@ async function main(): Promise<void> {
   await setupPrompt(t);
   if (process.env.BENCH_CANDIDATE === 'full') await setupFull(t);
   process.stdout.write(`${JSON.stringify({ url: t.url, wsUrl: t.wsUrl, key: await t.keyFor('APP') })}\n`);
+}
+
+/** Per span name: how many, p50/p90/p99 duration (µs) over the traces written so far (BENCH_SPANS_OUT; a batch still being written is left out). */
+async function writeSpanStats(t: TestApp): Promise<void> {
+  const out = process.env.BENCH_SPANS_OUT;
+  if (!out) return;
+  const rows = (await t.app.dataSource.query(
+    `SELECT s->>'name' AS name, count(*)::int AS n,
+            round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY (s->>'durationMs')::float)) AS p50_us,
+            round(1000 * percentile_cont(0.9) WITHIN GROUP (ORDER BY (s->>'durationMs')::float)) AS p90_us,
+            round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY (s->>'durationMs')::float)) AS p99_us
+       FROM traces, jsonb_array_elements(spans) s GROUP BY 1 ORDER BY 1`,
+  )) as unknown[];
+  writeFileSync(`${out}-${process.env.BENCH_SERVICE_NAME ?? process.env.BENCH_CANDIDATE ?? 'bare'}.json`, JSON.stringify(rows, null, 1));
 }
 
 /** The full pipeline: PII on the output, injection screening of the input and chunks, one GLOBAL budget. */

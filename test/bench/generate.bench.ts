@@ -46,7 +46,7 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     const services: WorkerSetup['services'] = {};
     // One at a time: each runs its migrations on start.
     for (const [name, candidate, env] of candidates) {
-      const s = await startServiceProcess(endpoint, candidate, env);
+      const s = await startServiceProcess(endpoint, name, candidate, env);
       children.push(s);
       services[name] = { wsUrl: s.ready.wsUrl, httpUrl: s.ready.url, key: s.ready.key };
     }
@@ -171,10 +171,15 @@ async function startEmulatorProcess(): Promise<Child & { url: string }> {
   return { url, stop: () => stopChild(child) };
 }
 
-/** One service candidate as its own process (`generate-service.js`), once it printed its URLs and APP key. */
-async function startServiceProcess(endpoint: string, candidate: 'bare' | 'full', env: Record<string, string>): Promise<Child & { ready: { url: string; wsUrl: string; key: string } }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'generate-service.js')], {
-    env: { ...process.env, BEDROCK_ENDPOINT: endpoint, BENCH_CANDIDATE: candidate, BENCH_SERVICE_ENV: JSON.stringify(env) },
+/**
+ * One service candidate as its own process (`generate-service.js`), once it printed its URLs and APP
+ * key. With BENCH_CPU_PROF=<dir>, the process writes a V8 CPU profile `<dir>/<name>.cpuprofile` on exit.
+ */
+async function startServiceProcess(endpoint: string, name: string, candidate: 'bare' | 'full', env: Record<string, string>): Promise<Child & { ready: { url: string; wsUrl: string; key: string } }> {
+  const prof = process.env.BENCH_CPU_PROF;
+  const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profArgs, path.join(__dirname, 'generate-service.js')], {
+    env: { ...process.env, BEDROCK_ENDPOINT: endpoint, BENCH_CANDIDATE: candidate, BENCH_SERVICE_NAME: name, BENCH_SERVICE_ENV: JSON.stringify(env) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = await new Promise<{ url: string; wsUrl: string; key: string }>((resolve, reject) => {

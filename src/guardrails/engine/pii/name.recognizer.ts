@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import nlp from 'compromise';
-import { allLocales } from '@faker-js/faker';
+import type nlpType from 'compromise';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 
@@ -14,7 +13,55 @@ import { leftContext } from './pii-context';
  */
 
 type Lexicon = Record<string, string | string[]>;
-const LEXICON: Lexicon = (nlp as unknown as { world(): { model: { one: { lexicon: Lexicon } } } }).world().model.one.lexicon;
+type Nlp = typeof nlpType;
+type Doc = ReturnType<Nlp>;
+
+/**
+ * compromise and what this file reads from it, loaded on the first name lookup rather than at import:
+ * loading it costs ~1.3 s, and most processes that import the guardrails (a server that never sees a
+ * capitalised word, a test that never tags a name) would pay it for nothing. `require`, not
+ * `import()`: `find` is synchronous.
+ */
+interface Compromise {
+  nlp: Nlp;
+  lexicon: Lexicon;
+  world(): unknown;
+  fromString(text: string, world: unknown): unknown;
+  /**
+   * The hooks `nlp()` runs on a text, without the last one, `chunks` (noun/verb phrase chunking, which
+   * `people()` does not read: it matches tags only). Checked at load: if compromise's hook list ever
+   * changes shape, this is null and `peopleIn` falls back to the plain `nlp()`.
+   */
+  taggingHooks: string[] | null;
+  /** The match patterns of compromise's `people()`, parsed once (it parses them on every call). */
+  peoplePatterns: { comma: string; person: string; possessive: string; hisHer: string };
+  /** compromise's document class (the one `nlp()` builds its result with). */
+  View: new (document: unknown) => Doc;
+}
+let loaded: Compromise | null = null;
+function compromise(): Compromise {
+  if (loaded) return loaded;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nlp = require('compromise') as Nlp;
+  const api = nlp as unknown as {
+    world(): { hooks: string[]; model: { one: { lexicon: Lexicon } } };
+    methods(): { one: { tokenize: { fromString(text: string, world: unknown): unknown } } };
+    parseMatch(p: string): string;
+  };
+  const hooks = api.world().hooks;
+  loaded = {
+    nlp,
+    lexicon: api.world().model.one.lexicon,
+    world: () => api.world(),
+    fromString: (text, world) => api.methods().one.tokenize.fromString(text, world),
+    taggingHooks: hooks.at(-1) === 'chunks' ? hooks.slice(0, -1) : null,
+    peoplePatterns: { comma: api.parseMatch('@hasComma'), person: api.parseMatch('#Honorific+? #Person+'), possessive: api.parseMatch('#Possessive'), hisHer: api.parseMatch('(his|her)') },
+    View: nlp.tokenize('x').constructor as new (document: unknown) => Doc,
+  };
+  return loaded;
+}
+/** The compromise lexicon: every word it knows, lower-cased, with its tags. */
+const lexicon = (): Lexicon => (loaded ?? compromise()).lexicon;
 
 const FIRST_TAGS = new Set(['FirstName', 'MaleName', 'FemaleName']);
 const PERSONISH = new Set(['FirstName', 'MaleName', 'FemaleName', 'LastName', 'Person', 'Honorific']);
@@ -66,6 +113,9 @@ function world(): { first: Set<string>; last: Set<string> } {
   const add = (into: Set<string>, names: Names): void => {
     for (const k of ['generic', 'female', 'male'] as const) for (const n of names?.[k] ?? []) if (LATIN.test(n)) into.add(n.toLowerCase());
   };
+  // Required here, not imported: faker's index loads every locale (~80 modules), and only this list needs them.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { allLocales } = require('@faker-js/faker') as typeof import('@faker-js/faker');
   for (const locale of Object.values(allLocales) as { person?: { first_name?: Names; last_name?: Names } }[]) {
     add(first, locale.person?.first_name);
     add(last, locale.person?.last_name);
@@ -216,7 +266,7 @@ function classify(word: string): WordClass {
 
 function classifyLower(lower: string): WordClass {
   if (NOT_NAMES.has(lower)) return 'common';
-  const entry = LEXICON[lower];
+  const entry = lexicon()[lower];
   const w = world();
   if (entry === undefined) {
     const named = w.first.has(lower) || w.last.has(lower) || listed().has(lower) || dictionary().proper.has(lower);
@@ -729,7 +779,7 @@ const SURNAME_CLOSERS = new Set(['park', 'bridge', 'church', 'castle', 'forest',
 
 /** True when the words (lower-cased, 2 or more) are a city, country, place or organisation the compromise lexicon knows ("Cape Town", "Buenos Aires"). */
 function knownPlaceOrOrg(words: string[]): boolean {
-  const entry = LEXICON[words.join(' ').toLowerCase()];
+  const entry = lexicon()[words.join(' ').toLowerCase()];
   if (entry === undefined) return false;
   const tags = Array.isArray(entry) ? entry : [entry];
   return tags.some((t) => PLACE_TAGS.has(t) || t === 'Organization' || t === 'SportsTeam');
@@ -769,7 +819,7 @@ function runCandidate(run: string): Candidate | null {
     if (i === 0 && words.length > 1 && SALUTATION_SET.has(w.w.toLowerCase())) return 'common';
     const k = classify(w.w);
     // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
-    if (i === 0 && k === 'common' && words.length > 1 && LEXICON[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
+    if (i === 0 && k === 'common' && words.length > 1 && lexicon()[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
       const next = classify(words[1]!.w);
       if (next === 'last' || next === 'unknown') return 'noun';
     }
@@ -784,7 +834,7 @@ function runCandidate(run: string): Candidate | null {
     if (prev !== 'first' && prev !== 'first-ambiguous' && prev !== 'last') continue;
     // A place name right after a first name is a surname ("Ana Lima", "Paris Jordan"), and so is a listed surname that is also a word after an unambiguous first name ("Ji-hoon Park", "Ousmane Sow").
     const word = words[i]!.w;
-    const bookWord = LEXICON[word.toLowerCase()] === undefined;
+    const bookWord = lexicon()[word.toLowerCase()] === undefined;
     if (classes[i] === 'place' && prev === 'first') classes[i] = 'last';
     else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord)) classes[i] = 'last';
   }
@@ -901,24 +951,6 @@ function compromiseSaysPerson(text: string, start: number, end: number, cache: M
 }
 
 /**
- * The hooks `nlp()` runs on a text, without the last one, `chunks` (noun/verb phrase chunking, which
- * `people()` does not read: it matches tags only). Checked at load: if compromise's hook list ever
- * changes shape, this falls back to the plain `nlp()`.
- */
-const COMPROMISE = nlp as unknown as {
-  world(): { hooks: string[] };
-  methods(): { one: { tokenize: { fromString(text: string, world: unknown): unknown } } };
-};
-const WORLD_HOOKS = COMPROMISE.world().hooks;
-const TAGGING_HOOKS = WORLD_HOOKS.at(-1) === 'chunks' ? WORLD_HOOKS.slice(0, -1) : null;
-type Doc = ReturnType<typeof nlp>;
-/** The match patterns of compromise's `people()`, parsed once (it parses them on every call). */
-const parseMatch = (p: string): string => (nlp as unknown as { parseMatch(p: string): string }).parseMatch(p);
-const PEOPLE_PATTERNS = { comma: parseMatch('@hasComma'), person: parseMatch('#Honorific+? #Person+'), possessive: parseMatch('#Possessive'), hisHer: parseMatch('(his|her)') };
-/** compromise's document class (the one `nlp()` builds its result with). */
-const VIEW = nlp.tokenize('x').constructor as new (document: unknown) => Doc;
-
-/**
  * The people compromise's tagger finds in a text, as [start, end) offsets: what
  * `nlp(text).people().json({ offset: true })` gives, at about half the cost. The tokenised document
  * is built as `nlp()` builds it and its hooks run in the same order, but the chunker is skipped; the
@@ -927,18 +959,20 @@ const VIEW = nlp.tokenize('x').constructor as new (document: unknown) => Doc;
  * sentence). Equivalence over every corpus row: test/unit/guardrails/engine-pii-name-tagger.test.ts.
  */
 export function peopleIn(text: string): [number, number][] {
+  const c = compromise();
   let doc: Doc;
-  if (TAGGING_HOOKS === null || text.length === 0) doc = nlp(text);
+  if (c.taggingHooks === null || text.length === 0) doc = c.nlp(text);
   else {
     // What `nlp(text)` does (tokenise, wrap, run the hooks in order), minus the chunker.
-    doc = new VIEW(COMPROMISE.methods().one.tokenize.fromString(text, COMPROMISE.world()));
-    doc.compute(TAGGING_HOOKS);
+    doc = new c.View(c.fromString(text, c.world()));
+    doc.compute(c.taggingHooks);
   }
   // compromise's `people()` (src/3-three/topics/people/find.js) with its patterns parsed once; read as a
   // plain view, whose `json` does not also parse each person into first name, last name and gender.
-  let m = doc.splitAfter(PEOPLE_PATTERNS.comma);
-  m = m.match(PEOPLE_PATTERNS.person);
-  m = m.splitAfter(m.match(PEOPLE_PATTERNS.possessive).ifNo(PEOPLE_PATTERNS.hisHer));
+  const patterns = c.peoplePatterns;
+  let m = doc.splitAfter(patterns.comma);
+  m = m.match(patterns.person);
+  m = m.splitAfter(m.match(patterns.possessive).ifNo(patterns.hisHer));
   const out: [number, number][] = [];
   for (const p of m.json({ offset: true, text: false, terms: false } as object) as { offset?: { start: number; length: number } }[]) {
     if (p.offset !== undefined) out.push([p.offset.start, p.offset.start + p.offset.length]);
@@ -948,7 +982,7 @@ export function peopleIn(text: string): [number, number][] {
 
 /** The plain call `peopleIn` stands for (the reference of its equivalence test). */
 export function peopleInPlain(text: string): [number, number][] {
-  return (nlp(text).people().json({ offset: true }) as { offset?: { start: number; length: number } }[])
+  return (compromise().nlp(text).people().json({ offset: true }) as { offset?: { start: number; length: number } }[])
     .filter((p) => p.offset !== undefined)
     .map((p): [number, number] => [p.offset!.start, p.offset!.start + p.offset!.length]);
 }

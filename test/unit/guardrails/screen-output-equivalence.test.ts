@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compilePolicy } from '../../../src/guardrails/engine';
 import { createPolicyStreamScanner, GuardrailService, type ActivePolicy, type PolicyStreamStep } from '../../../src/guardrails';
-import { parseGuardrailPolicyConfig, PII_ENTITY_TYPES } from '../../../src/guardrails/guardrail-policy.schemas';
+import { PII_ENTITY_TYPES } from '../../../src/guardrails/guardrail-policy.schemas';
 import type { ChangeBus } from '../../../src/db/change-bus';
+import { activePolicy } from '../../helpers/stream-chunks';
 
 /**
  * Issue 14: `generateOnce` screens its whole answer with `GuardrailService.screenOutput` (one
@@ -29,17 +29,9 @@ const WINDOWED = [
   'Thanks for waiting. Your card 4111 1111 1111 1111 was charged and the receipt went to wes94@corp.example.com.',
 ];
 
-const active = (name: string, config: unknown): ActivePolicy => ({
-  id: `id-${name}`,
-  name,
-  blockedMessage: `blocked by ${name}`,
-  onContextInjection: 'DROP',
-  compiled: compilePolicy(parseGuardrailPolicyConfig(config)),
-});
-
-const allPii = active('all-pii', { pii: { entities: PII_ENTITY_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) }, wordFilters: { words: ['project orchid'], profanity: true } });
-const anonEmail = active('anon-email', { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
-const blockCard = active('block-card', {
+const allPii = activePolicy('all-pii', { pii: { entities: PII_ENTITY_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) }, wordFilters: { words: ['project orchid'], profanity: true } });
+const anonEmail = activePolicy('anon-email', { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
+const blockCard = activePolicy('block-card', {
   pii: {
     entities: [
       { type: 'CREDIT_DEBIT_CARD_NUMBER', action: 'BLOCK' },
@@ -47,7 +39,7 @@ const blockCard = active('block-card', {
     ],
   },
 });
-const topics = active('topics', {
+const topics = activePolicy('topics', {
   deniedTopics: [{ name: 'Investment advice', definition: 'Recommendations about which stocks to buy or sell', examples: ['Which stocks should I buy?'] }],
   contentCategories: [{ category: 'VIOLENCE', action: 'BLOCK' }],
   pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] },

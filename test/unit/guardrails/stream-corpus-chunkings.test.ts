@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkText, compilePolicy } from '../../../src/guardrails/engine';
+import { checkText } from '../../../src/guardrails/engine';
 import { createPolicyStreamScanner, type ActivePolicy } from '../../../src/guardrails';
-import { parseGuardrailPolicyConfig, PII_ENTITY_TYPES } from '../../../src/guardrails/guardrail-policy.schemas';
+import { PII_ENTITY_TYPES } from '../../../src/guardrails/guardrail-policy.schemas';
+import { lcg, modelChunks, activePolicy } from '../../helpers/stream-chunks';
 
 /**
  * Issue 12: stream output == whole-text output for any chunking, over every PII corpus text (not
@@ -20,33 +21,8 @@ const texts: string[] = CORPUS.flatMap((file) =>
     .map((l) => (JSON.parse(l) as { text: string }).text),
 );
 
-const active = (name: string, config: unknown): ActivePolicy => ({
-  id: `id-${name}`,
-  name,
-  blockedMessage: `blocked by ${name}`,
-  onContextInjection: 'DROP',
-  compiled: compilePolicy(parseGuardrailPolicyConfig(config)),
-});
-const allPii = active('all-pii', { pii: { entities: PII_ENTITY_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) } });
-const anonEmail = active('anon-email', { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function chunked(text: string, r: () => number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length;) {
-    const n = 1 + Math.floor(r() * (r() < 0.3 ? 4 : 40));
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
+const allPii = activePolicy('all-pii', { pii: { entities: PII_ENTITY_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) } });
+const anonEmail = activePolicy('anon-email', { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } });
 
 function streamed(policies: ActivePolicy[], deltas: string[]): string {
   const s = createPolicyStreamScanner(policies);
@@ -72,9 +48,9 @@ describe('stream scanner over the PII corpora: every chunking releases the whole
       let whole = text;
       for (const p of policies) whole = checkText(p.compiled, 'OUTPUT', whole).text;
       if (whole !== text) masked++;
-      const r = rng(t * 7919 + 1);
+      const r = lcg(t * 7919 + 1);
       for (let k = 0; k < 9; k++) {
-        const deltas = k === 0 ? [text] : chunked(text, r);
+        const deltas = k === 0 ? [text] : modelChunks(text, r);
         const out = streamed(policies, deltas);
         if (out !== whole && failures.length < 5) failures.push(`${JSON.stringify(deltas)}\n  released ${JSON.stringify(out)}\n  whole    ${JSON.stringify(whole)}`);
       }

@@ -1,6 +1,7 @@
 import { checkText, compilePolicy, createStreamScanner, type CompiledPolicy } from '../../../src/guardrails/engine';
 import { inertText } from '../../../src/guardrails/engine/stream-scanner';
 import { parseGuardrailPolicyConfig } from '../../../src/guardrails/guardrail-policy.schemas';
+import { lcg, modelChunks } from '../../helpers/stream-chunks';
 
 /**
  * Issue 12: 0 characters of a protected entity streamed, whatever the chunking. Each text is
@@ -12,24 +13,6 @@ const TYPES = ['EMAIL', 'PHONE', 'NAME', 'ADDRESS', 'CREDIT_DEBIT_CARD_NUMBER', 
 const policy: CompiledPolicy = compilePolicy(
   parseGuardrailPolicyConfig({ pii: { entities: TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) }, wordFilters: { words: ['project orchid'], profanity: true } }),
 );
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function chunked(text: string, r: () => number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length;) {
-    const n = 1 + Math.floor(r() * (r() < 0.3 ? 4 : 40));
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 function streamed(deltas: string[]): string {
   const s = createStreamScanner(policy);
@@ -62,9 +45,9 @@ describe('stream scanner: random chunkings release exactly the whole-text anonym
     const whole = checkText(policy, 'OUTPUT', text);
     expect(whole.action).toBe('ANONYMIZED');
     for (const f of fragments) expect(whole.text).not.toContain(f);
-    const r = rng(text.length * 7919);
+    const r = lcg(text.length * 7919);
     for (let i = 0; i < 300; i++) {
-      const deltas = chunked(text, r);
+      const deltas = modelChunks(text, r);
       const out = streamed(deltas);
       if (out !== whole.text) throw new Error(`chunking ${JSON.stringify(deltas)} released ${JSON.stringify(out)}, whole text gives ${JSON.stringify(whole.text)}`);
     }

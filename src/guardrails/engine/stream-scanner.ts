@@ -35,57 +35,11 @@ export const MAX_HOLD = 2 * PII_MAX_SPAN;
 /**
  * Lower-case words that can sit inside a name or an address ("van der Berg", "12 rue de la Paix",
  * "Calle de los Ángeles", "Avenue of the Americas", "Frankfurt am Main"): the recognizers' own
- * particle and link lists, and a few more.
+ * particle and link lists, and street-type words those lists lack.
  */
 const CONNECTORS: ReadonlySet<string> = new Set([
   ...PARTICLES,
   ...ADDRESS_INNER_WORDS,
-  'van',
-  'von',
-  'der',
-  'den',
-  'de',
-  'del',
-  'della',
-  'di',
-  'da',
-  'du',
-  'le',
-  'la',
-  'les',
-  'bin',
-  'ibn',
-  'al',
-  'ten',
-  'ter',
-  'dos',
-  'das',
-  'zu',
-  'am',
-  'an',
-  'im',
-  'upon',
-  'on',
-  'sur',
-  'en',
-  'bis',
-  'rue',
-  'avenue',
-  'boulevard',
-  'bd',
-  'chemin',
-  'allée',
-  'impasse',
-  'quai',
-  'route',
-  'cours',
-  'place',
-  'y',
-  'e',
-  'l',
-  'd',
-  'des',
-  'av',
   'ave',
   'st',
   'rd',
@@ -141,14 +95,14 @@ function trailingPunct(c: number): boolean {
   return c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 46 || c === 41 || c === 93 || c === 34 || c === 39 || c === 0x201d || c === 0x2019;
 }
 
+/** What {@link quietWord} returns for a quiet word longer than any word it would be compared with. */
+const LONG_QUIET = '\u0000long';
+
 /**
  * The word of a quiet token (`QUIET_TOKEN`: lower-case letters, at most one inner apostrophe, then
  * trailing punctuation), without its punctuation; null when the token is not quiet. ASCII tokens
  * are judged by character compares; a token with another letter goes through the pattern.
  */
-/** What {@link quietWord} returns for a quiet word longer than any word it would be compared with. */
-const LONG_QUIET = '\u0000long';
-
 function quietWord(text: string, start: number, end: number, maxLen = Infinity): string | null {
   let i = start;
   while (i < end && text.charCodeAt(i) >= 97 && text.charCodeAt(i) <= 122) i++;

@@ -175,7 +175,17 @@ export class BudgetLeases {
     slice.unit = amount;
     const step = Math.max(this.opts.maxRequests, Math.ceil(slice.rate / 4));
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (slice.edgeUntil > Date.now()) return null;
+      if (slice.edgeUntil > Date.now()) {
+        // The caller reserves an exact hold next: room this process still owes back (settled below
+        // its worst case in the last stretch, or on its way in the write in flight) must be in the
+        // ledger first, or the hold could be refused for room this very process holds.
+        if (slice.free > 0 || slice.pendingReturn > 0 || this.writing) {
+          slice.pendingReturn += slice.free;
+          slice.free = 0;
+          await this.write().catch(() => undefined);
+        }
+        return null;
+      }
       if (slice.free >= amount) {
         slice.free -= amount;
         slice.inflight += amount;
@@ -236,10 +246,10 @@ export class BudgetLeases {
     if (this.owes()) await this.write().catch(() => undefined);
   }
 
-  /** Room this process holds unused, by budget id (for `usage` readers and tests). */
+  /** Room this process holds unused (free in its slices, or owed back and not written yet), by budget id. */
   heldFree(budgetId: string): number {
     let n = 0;
-    for (const s of this.slices.values()) if (s.budget.id === budgetId) n += s.free;
+    for (const s of this.slices.values()) if (s.budget.id === budgetId) n += s.free + s.pendingReturn;
     return n;
   }
 

@@ -33,7 +33,23 @@ const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?(?:[ \\t]?(?:bis|te
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green|Gate|Parade|Broadway|Vale|Yard|Crossing|Circus|Embankment|Esplanade|Promenade';
-const UNIT = '(?:,?[ \\t]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\\.?[ \\t]*#?[\\w-]{1,6})';
+/**
+ * Floor, door and staircase parts of continental addresses, written after the house number: Spanish
+ * and Portuguese ordinals with a side or door ("2º izq.", "3º B", "5º 1ª", "2.º Esq.", "4.º andar"),
+ * French floors and buildings ("3e étage", "bât. A", "escalier C"), Italian "scala B", "interno 4",
+ * "piano 2", German "3. OG", "Whg. 5", English "2nd Floor".
+ */
+const EU_UNIT =
+  '(?:\\d{1,2}\\.?[º°ª](?:[ \\t]*(?:[Ii]zq(?:da|uierda)?|[Dd]cha|[Dd]erecha|[Cc]entro|[Ee]sq(?:uerdo)?|[Dd]to|[Dd]ir(?:eito)?|[Ff]rente|[Tt]r[aá]s|andar|[A-Z]|\\d{1,2}[ºª]?)\\.?)?' +
+  '|\\d{1,2}(?:e|er|re|ème|eme)[ \\t]+étage' +
+  '|\\d{1,2}\\.[ \\t]*(?:OG|Stock|Etage|Obergeschoss)' +
+  '|\\d{1,2}(?:st|nd|rd|th)[ \\t]+[Ff]loor' +
+  '|(?:[Éé]tage|[Ee]scalier|[Bb]âtiment|[Bb]ât\\.|[Aa]ppt\\.?|[Aa]ppartement|[Ss]cala|[Ii]nterno|[Ii]nt\\.|[Pp]iano|Whg\\.|Wohnung|[Pp]iso|[Pp]uerta|[Ee]scalera|[Bb]loque)[ \\t]*[\\w]{1,4})';
+/** Lower-case words inside {@link EU_UNIT} (the stream scanner keeps an address open across them). */
+const UNIT_INNER_WORDS =
+  'izq|izda|izquierda|dcha|derecha|centro|esq|esquerdo|dto|dir|direito|frente|tras|trás|andar|étage|escalier|bâtiment|bât|appt|appartement|scala|interno|int|piano|piso|puerta|escalera|bloque|floor';
+/** One or two unit parts after the street ("Apt 5C", "Suite 300", "2º izq.", "scala B, interno 4"); wrapped so that a `?` after it means optional, not a lazy `{1,2}`. */
+const UNIT = `(?:(?:,?[ \\t]+(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\\.?[ \\t]*#?[\\w-]{1,6}|${EU_UNIT}\\.?)){1,2})`;
 const UNIT_BEFORE = '(?:(?:Apt|Apartment|Suite|Unit|Flat)\\.?[ \\t]*#?[\\w-]{1,6},[ \\t]*)';
 
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}';
@@ -75,12 +91,15 @@ const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|dell
  * keeps a run that ends in one of these open, since the address may go on.
  */
 export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
-  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n`
+  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n|${UNIT_INNER_WORDS}`
     .replace(/[(?:)']/g, '')
     .split(/[| ]/)
     .filter((w) => w.length > 0),
 );
 const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
+
+/** A capitalised run that opens with a Romance or French street-type word and has a house number after it is a street ("Rua Augusta 142", "Via Garibaldi, 21"), not a person (the NAME recognizer asks). */
+export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \\t]`, 'u');
 
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');

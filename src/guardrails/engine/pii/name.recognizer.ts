@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type nlpType from 'compromise';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
+import { STREET_OPENER_RE } from './address.recognizer';
 
 /**
  * Person names. Candidates are runs of capitalised words (with name particles such as "van der");
@@ -1013,6 +1014,8 @@ export const nameRecognizer: PiiRecognizer = {
       }
       const full = candidateOf(m.index, m[0]);
       if (!full) continue;
+      // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
+      if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
       const c = shorter && baseScore(shorter) > baseScore(full) ? shorter : full;
       const base = baseScore(c);

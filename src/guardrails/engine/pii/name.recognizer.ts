@@ -641,6 +641,17 @@ const GREETING = new RegExp(
 /** Verbs of people right after a run. */
 const PERSON_VERB_AFTER = /^[ \t]+(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
 
+/**
+ * A form field or label that names a thing, not a person, right before a run ("Product: Oakley
+ * Holbrook", "Carrier: Royal Mail", "Color Azul Marino", "Offre d'emploi : Chargé de Communication"),
+ * in six languages. Colour, size, brand and model words count without a colon; the rest need one.
+ */
+const THING_LABEL = new RegExp(
+  `(?<![\\p{L}])(?:(?:colou?r|couleur|farbe|colore|cor|size|talla|taille|größe|grösse|taglia|tamanho|brand|marca|marque|marke|model|modelo|modèle|modell|modello)[ \\t]*[:=]?` +
+    `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
+  'u',
+);
+
 const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
 interface Candidate {
@@ -823,6 +834,11 @@ function runCandidate(run: string): Candidate | null {
     if (i === 0 && k === 'common' && words.length > 1 && lexicon()[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
       const next = classify(words[1]!.w);
       if (next === 'last' || next === 'unknown') return 'noun';
+    }
+    // A place that is also a first name opening a run before a surname: "Guadalupe Huerta", "Florence Okoye".
+    if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.w.toLowerCase())) {
+      const next = classify(words[1]!.w);
+      if (next === 'last' || next === 'unknown') return 'first-ambiguous';
     }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
@@ -1035,11 +1051,14 @@ export const nameRecognizer: PiiRecognizer = {
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
+      // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
+      const thing = THING_LABEL.test(ctx);
+      if (thing) score -= 0.4;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.
       // A lone listed word with nothing around it ("Springfield", "Jordan") is not worth a tagging.
-      if (score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
+      if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
         if (compromiseSaysPerson(text, c.start, c.end, (cache ??= new Map()))) score = Math.max(score + 0.2, 0.55);
       }
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });

@@ -638,6 +638,15 @@ const GREETING = new RegExp(
   'u',
 );
 
+/**
+ * One word addressed as a person: a verb that asks, tells or hands something to someone before it
+ * ("ask", "remind", "send this to", "reply to"), and after it what follows a person there ("to call
+ * back", "know", "?", "confirming"). "Kindly ask Sander to call back", "send this to Ifeanyi?".
+ */
+const ADDRESSED_BEFORE =
+  /(?:^|[\s,.;:!?(])(?:ask|tell|remind|ping|cc|thank|let|email|e-mail|call|phone|ring|message|text|(?:send|forward|pass|give|hand|show|return)\s+(?:this|it|them|these|that|those|the \w+)\s+to|(?:reply|talk|speak|write|reach out|report|introduce \w+)\s+to|check with|loop in)\s+$/;
+const ADDRESSED_AFTER = /^(?:[ \t]+(?:to|know|about|that|if|whether|confirming|asking|saying|regarding|before|when|once|for)\b|[?!]|,[ \t]+(?:please|thanks|so|and|who|since|as)\b)/;
+
 /** Verbs of people right after a run. */
 const PERSON_VERB_AFTER = /^[ \t]+(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
 
@@ -1016,6 +1025,11 @@ export function usePeopleTagger(fn: (text: string) => [number, number][]): () =>
   };
 }
 
+/** Whether the word at [start, end) is addressed as a person (see {@link ADDRESSED_BEFORE}). */
+function addressedAt(text: string, start: number, end: number): boolean {
+  return ADDRESSED_AFTER.test(text.slice(end, end + 12)) && ADDRESSED_BEFORE.test(leftContext(text, start, 32));
+}
+
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
@@ -1024,11 +1038,13 @@ export const nameRecognizer: PiiRecognizer = {
     let cache: Map<number, { s: number; people: [number, number][] }> | undefined;
     for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
+      let addressed = false;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
         const k = classify(m[0]);
-        if (k === 'common' || k === 'place') continue;
+        // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed.
+        if ((k === 'common' || k === 'place') && !(world().first.has(m[0].toLowerCase()) && (addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
       }
-      const full = candidateOf(m.index, m[0]);
+      const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
@@ -1049,6 +1065,8 @@ export const nameRecognizer: PiiRecognizer = {
         score += 0.1;
       // A possessive before a lower-case word: "Chiara's offer letter".
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
+      // One name-like word addressed as a person: "ask Sander to call back", "send this to Ifeanyi?".
+      if (c.classes.length === 1 && c.classes[0] !== 'noun' && (addressed || addressedAt(text, c.start, c.end))) score = Math.max(score, 0.6);
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.

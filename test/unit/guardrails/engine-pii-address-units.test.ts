@@ -5,9 +5,10 @@ import { activePolicy, lcg, modelChunks } from '../../helpers/stream-chunks';
 
 /**
  * Issue 12, addresses on unseen text: floor, door and staircase parts between the house number and
- * the postal code, as continental addresses write them; and a street name before its number is not
- * a person. Behaviours found in the probe half of `data/guardrails/unseen/pii-independent2.jsonl`
- * (never its sealed half), tested here on other streets.
+ * the postal code, as continental addresses write them, units and named buildings before the street;
+ * and a street name before its number is not a person. Behaviours found in the probe half of
+ * `data/guardrails/unseen/pii-independent2.jsonl` (never its sealed half) and the tuning rows of
+ * `data/guardrails/tune/pii-names3.jsonl`, tested here on other streets.
  */
 
 const detector = createPiiDetector(['NAME', 'ADDRESS', 'PHONE', 'EMAIL']);
@@ -23,6 +24,10 @@ const UNITS: [string, string, string][] = [
   ['a French floor', 'Adresse : 8 rue Victor Hugo, 2e étage, 33000 Bordeaux', '8 rue Victor Hugo, 2e étage, 33000 Bordeaux'],
   ['a German floor', 'Anschrift: Kurze Straße 4, 2. OG, 04109 Leipzig', 'Kurze Straße 4, 2. OG, 04109 Leipzig'],
   ['an English ordinal floor', 'Office: 12 High Street, 2nd Floor, Leeds LS1 4AP', '12 High Street, 2nd Floor, Leeds LS1 4AP'],
+  ['a Spanish ground floor after an abbreviated street type', 'Enviar a C/ Feria 21, bajo A, 41003 Sevilla', 'C/ Feria 21, bajo A, 41003 Sevilla'],
+  ['a Portuguese ground floor', 'Morada: Rua da Rosa 8, r/c Dto., 1200-385 Lisboa', 'Rua da Rosa 8, r/c Dto., 1200-385 Lisboa'],
+  ['a flat and a named building before the street', 'Post to Flat 4, Albion House, 22 Mill Lane, Derby DE1 1AB', 'Flat 4, Albion House, 22 Mill Lane, Derby DE1 1AB'],
+  ['a French building before the street', 'Livraison : Bâtiment C, 9 allée des Pins, 33600 Pessac', 'Bâtiment C, 9 allée des Pins, 33600 Pessac'],
 ];
 
 describe('PII: unit parts of continental addresses', () => {

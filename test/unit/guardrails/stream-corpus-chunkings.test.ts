@@ -18,6 +18,8 @@ const CORPUS = [
   'tune/pii.jsonl',
   'tune/pii-generated.jsonl',
   'tune/pii-names.jsonl',
+  'tune/pii-names2.jsonl',
+  'tune/pii-names3.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',
   'unseen/pii-independent.jsonl',

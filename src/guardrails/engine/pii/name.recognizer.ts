@@ -293,6 +293,7 @@ function classifyLower(lower: string): WordClass {
 
 /** First parts of hyphenated words that are not given names ("re-run", "check-in"). */
 const HYPHEN_PREFIXES = new Set([
+  'reply',
   're',
   'pre',
   'co',
@@ -626,7 +627,7 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:name|named|nom|nombre|nome|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
@@ -675,6 +676,10 @@ const isParticle = (w: string, i: number): boolean => PARTICLES.has(w) || (i > 0
 
 /** Words that make a capitalised run a place or a landmark when they open it ("River Thames", "Mount Kenya", "Cape Verde"). */
 const PLACE_OPENERS = new Set([
+  // Institutions and landmarks of the other five languages: "Banco de España", "Torre de Belém", "Casa de la Moneda", "Stadtwerke Kassel".
+  ...'banco banca banque casa torre museo museu mosteiro monasterio monastero palacio palácio palazzo palais teatro théâtre catedral cattedrale iglesia igreja chiesa église castillo castelo castello château biblioteca bibliothèque universidad universidade università université ospedale hôpital feira feria fiera mercado mercato marché fundación fundação fondazione fondation ministerio ministério ministero ministère galleria galería galeria galerie puente ponte pont parque parco jardín jardim giardino jardin estación estação stazione aeropuerto aeroporto aéroport conseil conselho consejo consiglio tribunal tribunale ayuntamiento mairie comune escuela escola école scuola colegio liceo lycée instituto istituto institut stadtwerke kloster schloss rathaus bahnhof kirche stiftung'.split(
+    ' ',
+  ),
   'river',
   'mount',
   'mont',
@@ -795,6 +800,9 @@ const PLACE_CLOSERS = new Set([
   'line',
 ]);
 
+/** Articles that may open a capitalised run ("La Casa de la Moneda", "Il Palazzo Vecchio"). */
+const RUN_ARTICLES = new Set(['la', 'el', 'il', 'lo', 'le', 'les', 'los', 'las', 'der', 'die', 'das', 'the', 'gli', 'os', 'as', 'o', 'a']);
+
 /** Closing words that are also surnames: after an unambiguous first name they stay a name ("Ji-hoon Park", "Charlotte Church"). */
 const SURNAME_CLOSERS = new Set(['park', 'bridge', 'church', 'castle', 'forest', 'lake', 'hall']);
 
@@ -887,6 +895,13 @@ function runCandidate(run: string): Candidate | null {
   // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park".
   const firstLower = words[a]!.w.toLowerCase();
   if (PLACE_OPENERS.has(firstLower)) return null;
+  // The same after an article: "La Casa de la Moneda", "El Museo del Prado", "Der Kölner Dom" is not a person either.
+  if (b - a >= 2 && RUN_ARTICLES.has(firstLower) && PLACE_OPENERS.has(words[a + 1]!.w.toLowerCase())) return null;
+  // And after a lower-case article inside the run with no first name before it: "Visitamos la Casa de la Moneda" ("Maria de la Torre" stays).
+  for (let i = a + 1; i < b; i++) {
+    if (classes[i - 1] === 'first' || classes[i - 1] === 'first-ambiguous') break;
+    if (RUN_ARTICLES.has(words[i - 1]!.w) && PLACE_OPENERS.has(words[i]!.w.toLowerCase())) return null;
+  }
   const closer = words[b - 1]!.w.toLowerCase();
   if (b - a >= 2 && PLACE_CLOSERS.has(closer) && (classes[a] !== 'first' || !SURNAME_CLOSERS.has(closer))) return null;
   return { start: runStart + words[a]!.s, end: runStart + words[b - 1]!.e, classes: classes.slice(a, b), starts: words.slice(a, b).map((w) => runStart + w.s) };
@@ -1060,6 +1075,11 @@ export const nameRecognizer: PiiRecognizer = {
       else if (NAME_CONTEXT.test(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // The first cell of a CSV or TSV row: "Gulnara Sadykova,g.sadykova@…".
+      else if (c.classes.length >= 2 && /(?:^|\n)[ \t"]*$/.test(ctx) && /^"?[,;\t|][ \t]*(?![\d ])/.test(text.slice(c.end, c.end + 4))) score += 0.15;
+      // A speaker's label in a transcript: "[10:02] Ha-eun: the link…", "Lupe: can someone…" (without a time stamp, only a first name: "Kunde:" is a role).
+      const speaker = /(?:^|\n)[ \t]*(\[[^\]\n]{1,20}\][ \t]*)?$/.exec(ctx);
+      if (speaker && /^:[ \t]+\p{L}/u.test(text.slice(c.end, c.end + 3)) && (speaker[1] !== undefined || c.classes.some((x) => x === 'first' || x === 'first-ambiguous'))) score += 0.3;
       // Two or more name-like words (no ordinary noun) followed by what a person does: "Somchai Srisawat will cover".
       if (c.classes.length >= 2 && c.classes.every((x) => x === 'first' || x === 'last' || x === 'unknown' || x === 'first-ambiguous') && PERSON_VERB_AFTER.test(text.slice(c.end, c.end + 16)))
         score += 0.1;

@@ -44,3 +44,19 @@ describe('PII NAME: fields, cells and speakers', () => {
     expect(names(text)).toEqual([]);
   });
 });
+
+describe('PII NAME: titles, signatures, kin', () => {
+  it.each([
+    ['a surname after "Prof." in a signature field', 'Signed: Prof. Okonkwo-Bello', 'Okonkwo-Bello'],
+    ['a surname after the German "Frau"', 'Frau Weißgerber hat angerufen.', 'Weißgerber'],
+    ['an Irish surname with a double-barrelled part', "Guest: Aoife O'Brien-Nakamura", "Aoife O'Brien-Nakamura"],
+    ['a first name alone after a dash, on its own line', 'See you then\n— Pania', 'Pania'],
+    ['a name no list holds before a kinship word', 'Emergency contact: Hinewai (sister)', 'Hinewai'],
+  ])('%s', (_case, text, name) => {
+    expect(names(text)).toEqual([name]);
+  });
+
+  it('not a noun after a dash', () => {
+    expect(names('-- Overview')).toEqual([]);
+  });
+});

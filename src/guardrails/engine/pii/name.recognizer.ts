@@ -559,7 +559,8 @@ export const CAP_PARTICLES = new Set([
   'te',
 ]);
 
-const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
+const WORD =
+  "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?|\\p{Lu}\\p{Ll}+['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 /** Particles inside a run; "Ó" is the one-letter Irish particle ("Saoirse Ó Catháin"), too short to be a word. */
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
@@ -627,7 +628,7 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
@@ -649,7 +650,12 @@ const ADDRESSED_BEFORE =
 const ADDRESSED_AFTER = /^(?:[ \t]+(?:to|know|about|that|if|whether|confirming|asking|saying|regarding|before|when|once|for)\b|[?!]|,[ \t]+(?:please|thanks|so|and|who|since|as)\b)/;
 
 /** Verbs of people right after a run. */
-const PERSON_VERB_AFTER = /^[ \t]+(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
+const PERSON_VERB_AFTER =
+  /^[ \t]+(?:(?:already|also|just|then|has|had|have|never|still|kindly)[ \t]+)?(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
+
+/** A kinship word in brackets after a run: "Hinewai (sister)", "Joaquín (padre)". */
+const KIN_AFTER =
+  /^[ \t]*\((?:sister|brother|mother|father|wife|husband|son|daughter|partner|spouse|friend|mum|mom|dad|aunt|uncle|cousin|grandmother|grandfather|niece|nephew|guardian|hermana|hermano|madre|padre|esposa|esposo|hija|hijo|sœur|frère|mère|père|épouse|époux|fille|fils|schwester|bruder|mutter|vater|ehefrau|ehemann|tochter|sohn|sorella|fratello|moglie|marito|figlia|figlio|irmã|irmão|mãe|pai|esposa|marido|filha|filho)\)/;
 
 /**
  * A form field or label that names a thing, not a person, right before a run ("Product: Oakley
@@ -1075,14 +1081,22 @@ export const nameRecognizer: PiiRecognizer = {
       else if (NAME_CONTEXT.test(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
+      else if (/(?:^|\n)[ \t]*(?:—|–|--)[ \t]*$/.test(ctx) && !c.classes.includes('noun') && /^[ \t]*(?:\n|$|,)/.test(text.slice(c.end, c.end + 3))) score += 0.35;
       // The first cell of a CSV or TSV row: "Gulnara Sadykova,g.sadykova@…".
       else if (c.classes.length >= 2 && /(?:^|\n)[ \t"]*$/.test(ctx) && /^"?[,;\t|][ \t]*(?![\d ])/.test(text.slice(c.end, c.end + 4))) score += 0.15;
       // A speaker's label in a transcript: "[10:02] Ha-eun: the link…", "Lupe: can someone…" (without a time stamp, only a first name: "Kunde:" is a role).
       const speaker = /(?:^|\n)[ \t]*(\[[^\]\n]{1,20}\][ \t]*)?$/.exec(ctx);
       if (speaker && /^:[ \t]+\p{L}/u.test(text.slice(c.end, c.end + 3)) && (speaker[1] !== undefined || c.classes.some((x) => x === 'first' || x === 'first-ambiguous'))) score += 0.3;
       // Two or more name-like words (no ordinary noun) followed by what a person does: "Somchai Srisawat will cover".
-      if (c.classes.length >= 2 && c.classes.every((x) => x === 'first' || x === 'last' || x === 'unknown' || x === 'first-ambiguous') && PERSON_VERB_AFTER.test(text.slice(c.end, c.end + 16)))
+      if (
+        (c.classes.length >= 2
+          ? c.classes.every((x) => x === 'first' || x === 'last' || x === 'unknown' || x === 'first-ambiguous')
+          : c.classes[0] === 'first' || c.classes[0] === 'first-ambiguous' || c.classes[0] === 'last') &&
+        PERSON_VERB_AFTER.test(text.slice(c.end, c.end + 26))
+      )
         score += 0.1;
+      if (KIN_AFTER.test(text.slice(c.end, c.end + 16))) score += 0.35;
       // A possessive before a lower-case word: "Chiara's offer letter".
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
       // One name-like word addressed as a person: "ask Sander to call back", "send this to Ifeanyi?".

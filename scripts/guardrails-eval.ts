@@ -8,7 +8,7 @@
  *
  *   npm run guardrails:eval                     (builds, then runs dist/scripts/guardrails-eval.js)
  *   GUARDRAILS_DATA=/path/to/data npm run guardrails:eval
- *   ... -- --pii-probe-misses  lists the independent PII set's probe-half errors (never the sealed half's)
+ *   ... -- --pii-probe-misses  lists the independent PII sets' probe-half errors (never the sealed half's)
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
 import { existsSync } from 'node:fs';
@@ -161,7 +161,20 @@ function main(): void {
   );
   const sealedInd = unseenInd.filter((r) => r.split === 'sealed');
   console.log(`\n${evalPii(sealedInd, 'UNSEEN independent set, SEALED half (never read: the honest figure)').table}`);
-  const hoPii = evalPii([...unseenGen, ...unseenHand, ...sealedInd], 'UNSEEN sets together, without read rows (the PII figure that counts)');
+  // A fourth set by a fourth method (realistic artefacts: CRM exports, shipping labels, HR letters, bookings, referrals,
+  // forms in six languages), committed before the rules it measures changed; same probe/sealed discipline.
+  const unseenInd2 = readJsonl<PiiRow & { split: 'probe' | 'sealed' }>(join(dir, 'unseen', 'pii-independent2.jsonl'));
+  console.log(
+    `\n${
+      evalPii(
+        unseenInd2.filter((r) => r.split === 'probe'),
+        'UNSEEN independent2 set (artefacts, six languages), probe half (read while fixing: a probe)',
+      ).table
+    }`,
+  );
+  const sealedInd2 = unseenInd2.filter((r) => r.split === 'sealed');
+  console.log(`\n${evalPii(sealedInd2, 'UNSEEN independent2 set, SEALED half (never read: the honest figure)').table}`);
+  const hoPii = evalPii([...unseenGen, ...unseenHand, ...sealedInd, ...sealedInd2], 'UNSEEN sets together, without read rows (the PII figure that counts)');
   console.log(`\n${hoPii.table}`);
 
   const model = shippedModel();
@@ -293,8 +306,8 @@ function main(): void {
     // Row-level misses of the independent set's probe half only (never the sealed half's).
     const types = ['NAME', 'ADDRESS', 'PHONE', 'EMAIL'] as const;
     const policy = compilePolicy(parseGuardrailPolicyConfig({ pii: { entities: types.map((type) => ({ type, action: 'ANONYMIZE' })) } }));
-    console.log('\nIndependent PII set, probe half, misses (FN) and false positives (FP):');
-    for (const row of unseenInd.filter((r) => r.split === 'probe')) {
+    console.log('\nIndependent PII sets, probe halves, misses (FN) and false positives (FP):');
+    for (const row of [...unseenInd, ...unseenInd2].filter((r) => r.split === 'probe')) {
       const found = checkText(policy, 'OUTPUT', row.text).findings.filter((f) => f.kind === 'PII');
       for (const f of found)
         if (!row.entities.some((e) => e.type === f.name && e.start === f.start && e.end === f.end))

@@ -13,7 +13,18 @@ import { lcg, modelChunks, activePolicy } from '../../helpers/stream-chunks';
  * deltas). The concatenated releases must equal the whole-text check, policy after policy.
  */
 
-const CORPUS = ['dev/pii.jsonl', 'tune/pii.jsonl', 'tune/pii-generated.jsonl', 'tune/pii-names.jsonl', 'unseen/pii-generated.jsonl', 'unseen/pii-handwritten.jsonl', 'unseen/pii-independent.jsonl'];
+const CORPUS = [
+  'dev/pii.jsonl',
+  'tune/pii.jsonl',
+  'tune/pii-generated.jsonl',
+  'tune/pii-names.jsonl',
+  'tune/pii-names2.jsonl',
+  'tune/pii-names3.jsonl',
+  'unseen/pii-generated.jsonl',
+  'unseen/pii-handwritten.jsonl',
+  'unseen/pii-independent.jsonl',
+  'unseen/pii-independent2.jsonl',
+];
 const texts: string[] = CORPUS.flatMap((file) =>
   readFileSync(join(__dirname, '../../../data/guardrails', file), 'utf8')
     .split('\n')

@@ -33,8 +33,31 @@ const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?(?:[ \\t]?(?:bis|te
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green|Gate|Parade|Broadway|Vale|Yard|Crossing|Circus|Embankment|Esplanade|Promenade';
-const UNIT = '(?:,?[ \\t]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\\.?[ \\t]*#?[\\w-]{1,6})';
-const UNIT_BEFORE = '(?:(?:Apt|Apartment|Suite|Unit|Flat)\\.?[ \\t]*#?[\\w-]{1,6},[ \\t]*)';
+/**
+ * Floor, door and staircase parts of continental addresses, written after the house number: Spanish
+ * and Portuguese ordinals with a side or door ("2º izq.", "3º B", "5º 1ª", "2.º Esq.", "4.º andar"),
+ * French floors and buildings ("3e étage", "bât. A", "escalier C"), Italian "scala B", "interno 4",
+ * "piano 2", German "3. OG", "Whg. 5", English "2nd Floor".
+ */
+const EU_UNIT =
+  '(?:\\d{1,2}\\.?[º°ª](?:[ \\t]*(?:[Ii]zq(?:da|uierda)?|[Dd]cha|[Dd]erecha|[Cc]entro|[Ee]sq(?:uerdo)?|[Dd]to|[Dd]ir(?:eito)?|[Ff]rente|[Tt]r[aá]s|andar|[A-Z]|\\d{1,2}[ºª]?)\\.?)?' +
+  '|\\d{1,2}(?:e|er|re|ème|eme)[ \\t]+étage' +
+  '|\\d{1,2}\\.[ \\t]*(?:OG|Stock|Etage|Obergeschoss)' +
+  '|\\d{1,2}(?:st|nd|rd|th)[ \\t]+[Ff]loor' +
+  '|(?:[Éé]tage|[Ee]scalier|[Bb]âtiment|[Bb]ât\\.|[Aa]ppt\\.?|[Aa]ppartement|[Ss]cala|[Ii]nterno|[Ii]nt\\.|[Pp]iano|Whg\\.|Wohnung|[Pp]iso|[Pp]uerta|[Ee]scalera|[Bb]loque)[ \\t]*[\\w]{1,4}' +
+  // Ground floors: Spanish "bajo B", "bajo izda.", Portuguese "r/c Esq." (rés-do-chão).
+  '|(?:[Bb]ajo|[Ee]ntresuelo|[Áá]tico|r/c|R/C)(?:[ \\t]+(?:[Ii]zq(?:da)?|[Dd]cha|[Ee]sq|[Dd]to|[Dd]ir|[A-Z]))?)';
+/** Lower-case words inside {@link EU_UNIT} (the stream scanner keeps an address open across them). */
+const UNIT_INNER_WORDS =
+  'izq|izda|izquierda|dcha|derecha|centro|esq|esquerdo|dto|dir|direito|frente|tras|trás|andar|étage|escalier|bâtiment|bât|appt|appartement|scala|interno|int|piano|piso|puerta|escalera|bloque|floor';
+/** One or two unit parts after the street ("Apt 5C", "Suite 300", "2º izq.", "scala B, interno 4"); wrapped so that a `?` after it means optional, not a lazy `{1,2}`. */
+const UNIT = `(?:(?:,?[ \\t]+(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\\.?[ \\t]*#?[\\w-]{1,6}|${EU_UNIT}\\.?)){1,2})`;
+/**
+ * A unit before the street line ("Flat 3, ", "Bâtiment B, "), then optionally a building's name with
+ * its type word ("Cavendish Court, ", "Harbour View House, ").
+ */
+const UNIT_BEFORE =
+  "(?:(?:Apt|Apartment|Suite|Unit|Flat|Bâtiment|Bât\\.|Escalier|Scala|Block)\\.?[ \\t]*#?[\\w-]{1,6},[ \\t]*(?:(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:Court|House|Building|Mansions|Tower|Lodge|Hall|Apartments|Residence|Residences|Heights|Point|Wharf|Chambers|Block|Résidence)[ \\t]*,[ \\t]*)?)";
 
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}';
 const IE_EIRCODE = '[AC-FHKNPRTV-Y]\\d{2}[ \\t]?[AC-FHKNPRTV-Y0-9]{4}';
@@ -54,18 +77,19 @@ const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 /** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy". */
 const NUMBER_FIRST = `${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
 /** Street line, number after: "Prinsengracht 263", "Calle de Atocha 34", "Puente Gustavo Reynoso, 1". */
-const NUMBER_AFTER = `${STREET_NAME},?[ \\t]+(?:n[º°.]?[ \\t]*)?${HOUSE_NO}`;
+const NUMBER_AFTER = `(?:C/[ \\t]*)?${STREET_NAME},?[ \\t]+(?:n[º°.]?[ \\t]*)?${HOUSE_NO}`;
 const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER})${UNIT}?${SEP}(?:${CITY}${SEP})?${LOCALITY}`;
 
-// Bare street lines (no locality): a street-type word is required.
+// Bare street lines (no locality): a street-type word is required. Each takes the unit parts after it, so that the
+// stream scanner's settling count (complete tokens after an address) covers only the postcode and city that may follow.
 const EN_STREET = `${HOUSE_NO}[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])${UNIT}?`;
 const DE_SUFFIX = 'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|gracht|straat|laan|plein|kade|singel';
-const DE_STREET = `(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer))[ \\t]+\\d{1,4}[a-z]?`;
+const DE_STREET = `(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer))[ \\t]+\\d{1,4}[a-z]?${UNIT}?`;
 /** Both "rue" and "Rue": French street types are written either way. */
 const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin', 'allée', 'impasse', 'quai', 'route', 'cours', 'voie', 'passage', 'square']
   .map((t) => `[${t[0]!.toUpperCase()}${t[0]}]${t.slice(1)}`)
   .join('|');
-const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
+const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}${UNIT}?`;
 const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
 const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
 
@@ -75,12 +99,15 @@ const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|dell
  * keeps a run that ends in one of these open, since the address may go on.
  */
 export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
-  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n`
+  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n|${UNIT_INNER_WORDS}`
     .replace(/[(?:)']/g, '')
     .split(/[| ]/)
     .filter((w) => w.length > 0),
 );
-const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
+const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?${UNIT}?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
+
+/** A capitalised run that opens with a Romance or French street-type word and has a house number after it is a street ("Rua Augusta 142", "Via Garibaldi, 21"), not a person (the NAME recognizer asks). */
+export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \\t]`, 'u');
 
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
@@ -230,7 +257,13 @@ export const addressRecognizer: PiiRecognizer = {
       const start = trimLead(text, m.index, end);
       // A street line without a house number before it needs a street type word or a link word.
       const line = text.slice(start, end);
-      if (!/^\d/.test(line) && !/^(?:Apt|Apartment|Suite|Unit|Flat)/.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)) continue;
+      if (
+        !/^\d/.test(line) &&
+        !/^(?:Apt|Apartment|Suite|Unit|Flat|Bâtiment|Bât\.|Escalier|Scala|Block)/.test(line) &&
+        !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') &&
+        !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)
+      )
+        continue;
       let score = 0.9;
       if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
       out.push({ type: 'ADDRESS', start, end, score });

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type nlpType from 'compromise';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
+import { STREET_OPENER_RE } from './address.recognizer';
 
 /**
  * Person names. Candidates are runs of capitalised words (with name particles such as "van der");
@@ -292,6 +293,7 @@ function classifyLower(lower: string): WordClass {
 
 /** First parts of hyphenated words that are not given names ("re-run", "check-in"). */
 const HYPHEN_PREFIXES = new Set([
+  'reply',
   're',
   'pre',
   'co',
@@ -557,7 +559,8 @@ export const CAP_PARTICLES = new Set([
   'te',
 ]);
 
-const WORD = "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
+const WORD =
+  "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?|\\p{Lu}\\p{Ll}+['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
 /** Particles inside a run; "Ó" is the one-letter Irish particle ("Saoirse Ó Catháin"), too short to be a word. */
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
@@ -625,7 +628,7 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:name|named|nom|nombre|nome|mr|mrs|ms|dr|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
@@ -637,8 +640,33 @@ const GREETING = new RegExp(
   'u',
 );
 
+/**
+ * One word addressed as a person: a verb that asks, tells or hands something to someone before it
+ * ("ask", "remind", "send this to", "reply to"), and after it what follows a person there ("to call
+ * back", "know", "?", "confirming"). "Kindly ask Sander to call back", "send this to Ifeanyi?".
+ */
+const ADDRESSED_BEFORE =
+  /(?:^|[\s,.;:!?(])(?:ask|tell|remind|ping|cc|thank|let|email|e-mail|call|phone|ring|message|text|(?:send|forward|pass|give|hand|show|return)\s+(?:this|it|them|these|that|those|the \w+)\s+to|(?:reply|talk|speak|write|reach out|report|introduce \w+)\s+to|check with|loop in)\s+$/;
+const ADDRESSED_AFTER = /^(?:[ \t]+(?:to|know|about|that|if|whether|confirming|asking|saying|regarding|before|when|once|for)\b|[?!]|,[ \t]+(?:please|thanks|so|and|who|since|as)\b)/;
+
 /** Verbs of people right after a run. */
-const PERSON_VERB_AFTER = /^[ \t]+(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
+const PERSON_VERB_AFTER =
+  /^[ \t]+(?:(?:already|also|just|then|has|had|have|never|still|kindly)[ \t]+)?(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
+
+/** A kinship word in brackets after a run: "Hinewai (sister)", "Joaquín (padre)". */
+const KIN_AFTER =
+  /^[ \t]*\((?:sister|brother|mother|father|wife|husband|son|daughter|partner|spouse|friend|mum|mom|dad|aunt|uncle|cousin|grandmother|grandfather|niece|nephew|guardian|hermana|hermano|madre|padre|esposa|esposo|hija|hijo|sœur|frère|mère|père|épouse|époux|fille|fils|schwester|bruder|mutter|vater|ehefrau|ehemann|tochter|sohn|sorella|fratello|moglie|marito|figlia|figlio|irmã|irmão|mãe|pai|esposa|marido|filha|filho)\)/;
+
+/**
+ * A form field or label that names a thing, not a person, right before a run ("Product: Oakley
+ * Holbrook", "Carrier: Royal Mail", "Color Azul Marino", "Offre d'emploi : Chargé de Communication"),
+ * in six languages. Colour, size, brand and model words count without a colon; the rest need one.
+ */
+const THING_LABEL = new RegExp(
+  `(?<![\\p{L}])(?:(?:colou?r|couleur|farbe|colore|cor|size|talla|taille|größe|grösse|taglia|tamanho|brand|marca|marque|marke|model|modelo|modèle|modell|modello)[ \\t]*[:=]?` +
+    `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
+  'u',
+);
 
 const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
@@ -654,6 +682,10 @@ const isParticle = (w: string, i: number): boolean => PARTICLES.has(w) || (i > 0
 
 /** Words that make a capitalised run a place or a landmark when they open it ("River Thames", "Mount Kenya", "Cape Verde"). */
 const PLACE_OPENERS = new Set([
+  // Institutions and landmarks of the other five languages: "Banco de España", "Torre de Belém", "Casa de la Moneda", "Stadtwerke Kassel".
+  ...'banco banca banque casa torre museo museu mosteiro monasterio monastero palacio palácio palazzo palais teatro théâtre catedral cattedrale iglesia igreja chiesa église castillo castelo castello château biblioteca bibliothèque universidad universidade università université ospedale hôpital feira feria fiera mercado mercato marché fundación fundação fondazione fondation ministerio ministério ministero ministère galleria galería galeria galerie puente ponte pont parque parco jardín jardim giardino jardin estación estação stazione aeropuerto aeroporto aéroport conseil conselho consejo consiglio tribunal tribunale ayuntamiento mairie comune escuela escola école scuola colegio liceo lycée instituto istituto institut stadtwerke kloster schloss rathaus bahnhof kirche stiftung'.split(
+    ' ',
+  ),
   'river',
   'mount',
   'mont',
@@ -774,6 +806,9 @@ const PLACE_CLOSERS = new Set([
   'line',
 ]);
 
+/** Articles that may open a capitalised run ("La Casa de la Moneda", "Il Palazzo Vecchio"). */
+const RUN_ARTICLES = new Set(['la', 'el', 'il', 'lo', 'le', 'les', 'los', 'las', 'der', 'die', 'das', 'the', 'gli', 'os', 'as', 'o', 'a']);
+
 /** Closing words that are also surnames: after an unambiguous first name they stay a name ("Ji-hoon Park", "Charlotte Church"). */
 const SURNAME_CLOSERS = new Set(['park', 'bridge', 'church', 'castle', 'forest', 'lake', 'hall']);
 
@@ -823,6 +858,11 @@ function runCandidate(run: string): Candidate | null {
       const next = classify(words[1]!.w);
       if (next === 'last' || next === 'unknown') return 'noun';
     }
+    // A place that is also a first name opening a run before a surname: "Guadalupe Huerta", "Florence Okoye".
+    if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.w.toLowerCase())) {
+      const next = classify(words[1]!.w);
+      if (next === 'last' || next === 'unknown') return 'first-ambiguous';
+    }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
@@ -861,6 +901,13 @@ function runCandidate(run: string): Candidate | null {
   // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park".
   const firstLower = words[a]!.w.toLowerCase();
   if (PLACE_OPENERS.has(firstLower)) return null;
+  // The same after an article: "La Casa de la Moneda", "El Museo del Prado", "Der Kölner Dom" is not a person either.
+  if (b - a >= 2 && RUN_ARTICLES.has(firstLower) && PLACE_OPENERS.has(words[a + 1]!.w.toLowerCase())) return null;
+  // And after a lower-case article inside the run with no first name before it: "Visitamos la Casa de la Moneda" ("Maria de la Torre" stays).
+  for (let i = a + 1; i < b; i++) {
+    if (classes[i - 1] === 'first' || classes[i - 1] === 'first-ambiguous') break;
+    if (RUN_ARTICLES.has(words[i - 1]!.w) && PLACE_OPENERS.has(words[i]!.w.toLowerCase())) return null;
+  }
   const closer = words[b - 1]!.w.toLowerCase();
   if (b - a >= 2 && PLACE_CLOSERS.has(closer) && (classes[a] !== 'first' || !SURNAME_CLOSERS.has(closer))) return null;
   return { start: runStart + words[a]!.s, end: runStart + words[b - 1]!.e, classes: classes.slice(a, b), starts: words.slice(a, b).map((w) => runStart + w.s) };
@@ -999,6 +1046,11 @@ export function usePeopleTagger(fn: (text: string) => [number, number][]): () =>
   };
 }
 
+/** Whether the word at [start, end) is addressed as a person (see {@link ADDRESSED_BEFORE}). */
+function addressedAt(text: string, start: number, end: number): boolean {
+  return ADDRESSED_AFTER.test(text.slice(end, end + 12)) && ADDRESSED_BEFORE.test(leftContext(text, start, 32));
+}
+
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
@@ -1007,12 +1059,16 @@ export const nameRecognizer: PiiRecognizer = {
     let cache: Map<number, { s: number; people: [number, number][] }> | undefined;
     for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
+      let addressed = false;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
         const k = classify(m[0]);
-        if (k === 'common' || k === 'place') continue;
+        // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed.
+        if ((k === 'common' || k === 'place') && !(world().first.has(m[0].toLowerCase()) && (addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
       }
-      const full = candidateOf(m.index, m[0]);
+      const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
+      // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
+      if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
       const c = shorter && baseScore(shorter) > baseScore(full) ? shorter : full;
       const base = baseScore(c);
@@ -1025,18 +1081,36 @@ export const nameRecognizer: PiiRecognizer = {
       else if (NAME_CONTEXT.test(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
+      else if (/(?:^|\n)[ \t]*(?:—|–|--)[ \t]*$/.test(ctx) && !c.classes.includes('noun') && /^[ \t]*(?:\n|$|,)/.test(text.slice(c.end, c.end + 3))) score += 0.35;
+      // The first cell of a CSV or TSV row: "Gulnara Sadykova,g.sadykova@…".
+      else if (c.classes.length >= 2 && /(?:^|\n)[ \t"]*$/.test(ctx) && /^"?[,;\t|][ \t]*(?![\d ])/.test(text.slice(c.end, c.end + 4))) score += 0.15;
+      // A speaker's label in a transcript: "[10:02] Ha-eun: the link…", "Lupe: can someone…" (without a time stamp, only a first name: "Kunde:" is a role).
+      const speaker = /(?:^|\n)[ \t]*(\[[^\]\n]{1,20}\][ \t]*)?$/.exec(ctx);
+      if (speaker && /^:[ \t]+\p{L}/u.test(text.slice(c.end, c.end + 3)) && (speaker[1] !== undefined || c.classes.some((x) => x === 'first' || x === 'first-ambiguous'))) score += 0.3;
       // Two or more name-like words (no ordinary noun) followed by what a person does: "Somchai Srisawat will cover".
-      if (c.classes.length >= 2 && c.classes.every((x) => x === 'first' || x === 'last' || x === 'unknown' || x === 'first-ambiguous') && PERSON_VERB_AFTER.test(text.slice(c.end, c.end + 16)))
+      if (
+        (c.classes.length >= 2
+          ? c.classes.every((x) => x === 'first' || x === 'last' || x === 'unknown' || x === 'first-ambiguous')
+          : c.classes[0] === 'first' || c.classes[0] === 'first-ambiguous' || c.classes[0] === 'last') &&
+        PERSON_VERB_AFTER.test(text.slice(c.end, c.end + 26))
+      )
         score += 0.1;
+      if (KIN_AFTER.test(text.slice(c.end, c.end + 16))) score += 0.35;
       // A possessive before a lower-case word: "Chiara's offer letter".
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
+      // One name-like word addressed as a person: "ask Sander to call back", "send this to Ifeanyi?".
+      if (c.classes.length === 1 && c.classes[0] !== 'noun' && (addressed || addressedAt(text, c.start, c.end))) score = Math.max(score, 0.6);
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
+      // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
+      const thing = THING_LABEL.test(ctx);
+      if (thing) score -= 0.4;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.
       // A lone listed word with nothing around it ("Springfield", "Jordan") is not worth a tagging.
-      if (score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
+      if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
         if (compromiseSaysPerson(text, c.start, c.end, (cache ??= new Map()))) score = Math.max(score + 0.2, 0.55);
       }
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });

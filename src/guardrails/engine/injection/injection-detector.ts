@@ -1,5 +1,5 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, fold, secondConcepts, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
+import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, fold, secondConcepts, THIRD_PERSON, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
@@ -237,7 +237,9 @@ const RULES: readonly Rule[] = [
   R('authority-acts', 'INSTRUCTION_OVERRIDE', 0.5, 0.5, [C.YOU, C.AUTH, C.REVEAL | C.DATA | C.OFF | C.UNBOUND | C.OVR], 12),
   R('vendor-policy', 'JAILBREAK_ROLEPLAY', 0.75, 0.75, [C.AUTH, C.NEG | C.OVR, C.RESTRICT | C.INSTR], 8),
   // Text addressed to the model: "note to the assistant", "AI reading this".
-  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4, [], false, [
+  // The note, then "to", then the AI, in one sentence ("Note to the AI"; not "... moving to Done.\nNote: the AI summary ships").
+  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4, [], true, [
+    [0, 1],
     [0, 2],
     [1, 2],
   ]),
@@ -245,7 +247,7 @@ const RULES: readonly Rule[] = [
   R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2, [], true),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
-  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 8, [1, 2]),
+  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 8, [1, 2], true),
   // Sending data out.
   R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10, [], true),
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12, [], true),
@@ -336,10 +338,20 @@ function isSpeakerLabel(text: string, at: number, end: number): boolean {
   return /^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?(?:[a-z0-9._'-]+ ){0,2}$/.test(head);
 }
 
-/** The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."). */
+const THIRD_PERSON_SET: ReadonlySet<string> = new Set(THIRD_PERSON);
+/** The first word after a vocative's ':' or ','. */
+const NEXT_WORD = /[ \t]*([a-z]+)/y;
+
+/**
+ * The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."), and what follows
+ * is not a statement about it ("AI assistant: drafts replies, summarises threads" is a feature label).
+ */
 function isVocative(text: string, at: number, end: number): boolean {
   const next = text.charCodeAt(end);
   if (next !== 58 /* : */ && next !== 44 /* , */) return false;
+  NEXT_WORD.lastIndex = end + 1;
+  const word = NEXT_WORD.exec(text);
+  if (word && THIRD_PERSON_SET.has(word[1]!)) return false;
   for (let k = at - 1, words = 0; k >= 0 && k > at - 40; k--) {
     const ch = text[k]!;
     if ('\n.!?[(<>:-*#'.includes(ch)) return true;
@@ -476,6 +488,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     }
     // "do not send", "never delete", "never let it send": a prohibition, not the action.
     if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
+    // "forwards urgent tickets to your team", "deletes backups after 35 days": a statement of what something does, not a request.
+    if (bits & NEGATABLE_ACTS && flags & TOKEN_FLAG.THIRD) bits &= ~NEGATABLE_ACTS;
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     bits |= pairBits;
@@ -506,11 +520,11 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
     // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing
     // text at worst, for people): not the model's conversation, context or instructions, and no model named in the sentence.
+    // Likewise "send my invoice history to accounting@…": the author's own data, whatever it is.
     if (
       indirect &&
       bits & C.DATA &&
-      (prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE &&
-      !(flags & TOKEN_FLAG.HELD) &&
+      ((prevFlags | prev2Flags) & TOKEN_FLAG.MINE || ((prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE && !(flags & TOKEN_FLAG.HELD))) &&
       !(bits & (C.HIDDEN | C.INSTR)) &&
       (last[BIT_AI]! < 0 || lastSentence[BIT_AI] !== sentence)
     )
@@ -677,7 +691,10 @@ function carrierActs(c: Carrier): boolean {
   // Comments in code talk to developers; only one that names the model and addresses it ("AI:", "you", a note to it, the one processing this) is for it
   // ("TODO: the assistant should refund duplicate charges" describes the product's assistant).
   if (c.kind === 'code-comment') return (mask & C.AI) !== 0 && (mask & (C.NOTE | C.TO | C.YOU | C.PROC | C.OVR)) !== 0;
-  if (mask & C.AI) return true;
+  // A visible label ("Description:", "Note:", "Instructions:") that names an AI describes it ("Description: an AI assistant that drafts
+  // replies"); it is for the AI only when it addresses it (a vocative, "you", a note to it, the one processing this) or acts.
+  const visibleField = c.kind === 'metadata' && !c.invisible;
+  if (mask & C.AI && (!visibleField || mask & (C.NOTE | C.YOU | C.PROC | C.OVR | C.REVEAL | C.SECRECY) || (mask & ACTS && mask & C.MASS))) return true;
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
@@ -688,8 +705,10 @@ function carrierActs(c: Carrier): boolean {
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
   if (mask & C.OVR && mask & (C.INSTR | C.USER)) return true;
   if (mask & C.SEND && mask & C.DATA) return true;
-  // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine.
-  if (c.invisible && mask & (C.YOU | C.USER | C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | ACTS)) return true;
+  // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine; "your receipt" in an e-mail's
+  // hidden preview line asks nothing.
+  if (c.invisible && mask & (C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | ACTS)) return true;
+  if (c.invisible && mask & (C.YOU | C.USER) && mask & (C.DATA | C.TARGET | C.MONEY | C.OUTPUT | C.INSTR)) return true;
   return false;
 }
 

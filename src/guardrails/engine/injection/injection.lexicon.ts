@@ -55,17 +55,18 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     "pas compte" "hagas caso" "hagais caso" "haga caso" "hagan caso" "non considerare" "non considerate" "non tenere" "nao considere" "nao considera" "nicht beachten" "beachte nicht"`,
   PRIOR: `previous prior above earlier preceding former initial original old= existing foregoing before= beforehand
     "told you" "were told" "been told" "been given" "were given" "you received"
-    precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich`,
+    precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich
+    sopra= arriba= oben= acima=`,
   INSTR: `"system message" "real task" "new task" "actual task" "true task" "your task" "you told" "was instructed" "were instructed" instruc prompt guideline guidance directive direction= directions= programming rules rule= setup= configuration config= commands policy policies
     consign regle regles reglas regla regras regra regole regola istruzion anweisung vorgab regel richtlinie befehl "you were" "you received"
-    indicacion orientac direttiv directiv instructies instrukcj talimat`,
+    indicacion orientac direttiv directiv instructies instrukcj talimat "words above" "text above" "testo sopra" "texto arriba" "texte ci" "text oben" "texto acima"`,
   AI: `ai= a.i= assistant assistants llm llms chatbot bot= bots= agent agents copilot gpt chatgpt claude gemini summarizer summariser crawler
     "language model" "the model" "any model" "this model" "coding agent"
     ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"
     "intelligence artificielle" "intelligenza artificiale" "inteligencia artificial" "kunstliche intelligenz" "artificial intelligence"`,
   REVEAL: `tell= see= list= reveal show print output repeat display dump leak disclose expose recite quote copy echo spell reproduce "write out" "type out" "tell me" "give me"
     affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime`,
-  HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort"
+  HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort" "parola per parola" "palavra por palavra"
     systeme sistema versteck geheim oculta ocultas oculto ocultos nascost segret secret= secreta secretas secretos interne interno`,
   SEND: `"e mail" send forward email= post= upload transmit exfiltrat fetch= sms= webhook beacon gist= pastebin "query string" "url encoded" urlencode "the url"
     envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi`,
@@ -93,7 +94,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   NOW: `"from now" "now on" "here on" henceforth "starting now" "ab sofort" "a partir" "d'ora" "da ora" "desde ahora" "a partir de agora" maintenant ahora= jetzt= agora= new= nouvelles nouvelle nuevas nuevo neue= neuen= nuove nuova novas novo replaced updated`,
   UNBOUND: `"anything now" "alter ego" "in character" "break character" "two responses" "two different" "developer mode" "god mode" "admin mode" "debug mode" "dev mode" "maintenance mode" "sudo mode" "jailbreak mode" "admin rights" "root access" "admin access" "admin privileges" unrestrict unfilter uncensor unlimit limitless jailbr amoral unethical unbound unchained unleash "no limits" "no restrictions" "no rules" "no filter"
     "sans limite" "sin limite" "ohne grenzen" "senza limiti" "sem limites" "sans restriction" "sin restricc" "senza restrizion" "ohne einschrankung" "sem restric"`,
-  NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso instruction instrucc instruc istruzion`,
+  NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso mensaje mensagem messaggio nachricht notiz instruction instrucc instruc istruzion`,
   REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
   TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents
     zzdest= sicherung sauvegard fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
@@ -242,6 +243,13 @@ export const TOKEN_FLAG = {
   HELD: 4096,
   /** A group of people ("team", "équipe", "Abteilung"): next to an AI word it names people who work on AI ("the AI team"). */
   GROUP: 8192,
+  /**
+   * A verb in the third person singular ("sends", "forwards", "deletes", "drafts"): it states what something does ("AI assistant:
+   * drafts replies, forwards urgent ones"), it does not ask anyone to do it.
+   */
+  THIRD: 16384,
+  /** A first-person possessive ("my", "mon", "mi", "mein"): in a document, "send my invoice history to …" is the author's own data. */
+  MINE: 32768,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -313,7 +321,21 @@ export const DESCRIBE_WORDS: readonly string[] =
   scammer scammers fraudster fraudsters redteam attaquant attaquants malveillant malveillante
   malveillants hameconnage menace atacante atacantes malicioso maliciosa maliciosos amenaza inyeccion
   angreifer bosartig bosartige bosartigen schadlich bedrohung maliciosas ameaca injecao attaccante
-  attaccanti malevolo malevola dannoso minaccia iniezione`.split(/\s+/);
+  attaccanti malevolo malevola dannoso minaccia iniezione
+  attack attacks attaque attaques ataque ataques angriff angriffe attacco attacchi hijack hijacks hijacked hijacking exploit exploits
+  vulnerability vulnerabilities mitigation mitigations examples exemples ejemplos beispiele esempi exemplos`.split(/\s+/);
+
+/**
+ * Verbs in the third person singular (English): statements of what a product, a person or a process does. Acting verbs among them lose
+ * their act ("forwards urgent tickets to your team" describes); after a vocative ("AI assistant: drafts replies") they make it a label.
+ */
+export const THIRD_PERSON: readonly string[] = `sends forwards uploads transmits shares emails deletes wipes erases purges destroys removes executes runs drafts
+  summarises summarizes tags reads processes answers replies writes suggests flags prepares drafts generates translates creates helps handles
+  routes triages detects blocks schedules books analyses analyzes reviews classifies extracts connects syncs stores keeps learns works
+  supports offers lets makes takes gives finds checks monitors tracks sorts organises organizes`.split(/\s+/);
+
+/** First-person possessives (EN, FR, ES, DE, PT, IT, folded). */
+export const MINE_WORDS: readonly string[] = `my mon ma mes mi mis mein meine meinen meinem meiner meu minha meus minhas mio mia miei mie`.split(/\s+/);
 
 /** Symbol of a token character: a-z 0..25, 0-9 26..35, else -1. */
 export const TOKEN_SYMBOL: Int8Array = (() => {
@@ -400,6 +422,8 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(PERMIT_VERBS, TOKEN_FLAG.PERMIT);
   flag(HELD_DATA, TOKEN_FLAG.HELD);
   flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
+  flag(THIRD_PERSON, TOKEN_FLAG.THIRD);
+  flag(MINE_WORDS, TOKEN_FLAG.MINE);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
 }
 

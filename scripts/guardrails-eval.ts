@@ -261,6 +261,7 @@ function main(): void {
     ['probe4', 'PROBE4 set (more genres, six languages; read row by row: a probe, not unseen)'],
     ['probe5', 'PROBE5 set (benign texts with the shapes of strong rules; read row by row: a probe)'],
     ['probe6', 'PROBE6 set (labels, AI-product texts, legit sending/deleting/refunds; agents addressed in new genres; read row by row: a probe)'],
+    ['probe7', 'PROBE7 set (incident-style attacks in pasted artefacts and benign twins; read row by row: a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

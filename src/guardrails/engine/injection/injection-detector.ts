@@ -1,5 +1,5 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, fold, secondConcepts, THIRD_PERSON, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
+import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, DESCRIBE_WORDS, fold, secondConcepts, THIRD_PERSON, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
@@ -685,8 +685,20 @@ function startsWithTask(body: string): boolean {
 /** What a carrier's body may ask of its reader that acts on something. */
 const ACTS = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
 
+const DESCRIBE_SET: ReadonlySet<string> = new Set(DESCRIBE_WORDS);
+/** Carriers a reader sees on the page (a field, a footnote, a bracketed note, a postscript, alt text), unless styled away. */
+const VISIBLE_KINDS: ReadonlySet<Carrier['kind']> = new Set(['metadata', 'footnote', 'bracket-note', 'postscript', 'alt-text']);
+
+/** The text holds a word about attacks ("attackers", "phishing", "injection"). */
+function describesAttacks(body: string): boolean {
+  for (const w of fold(body).split(/[^a-z0-9]+/)) if (DESCRIBE_SET.has(w)) return true;
+  return false;
+}
+
 /** Does a carrier's body act on the model? */
 function carrierActs(c: Carrier): boolean {
+  // A visible field or note about attacks ("Description: how attackers hide instructions for AI assistants") teaches its readers.
+  if (!c.invisible && VISIBLE_KINDS.has(c.kind) && describesAttacks(c.body)) return false;
   const mask = conceptMask(c.body);
   // Comments in code talk to developers; only one that names the model and addresses it ("AI:", "you", a note to it, the one processing this) is for it
   // ("TODO: the assistant should refund duplicate charges" describes the product's assistant).

@@ -262,6 +262,7 @@ function main(): void {
     ['probe5', 'PROBE5 set (benign texts with the shapes of strong rules; read row by row: a probe)'],
     ['probe6', 'PROBE6 set (labels, AI-product texts, legit sending/deleting/refunds; agents addressed in new genres; read row by row: a probe)'],
     ['probe7', 'PROBE7 set (incident-style attacks in pasted artefacts and benign twins; read row by row: a probe)'],
+    ['probe8', 'PROBE8 set (benign KB articles, terms, UX copy, policies, tickets in attack vocabulary, and attacks in the same genres; a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

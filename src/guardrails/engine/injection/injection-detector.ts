@@ -1,5 +1,16 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, DESCRIBE_WORDS, fold, secondConcepts, THIRD_PERSON, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
+import {
+  AUTOMATON,
+  C as CONCEPT_BITS,
+  conceptsOf,
+  DESCRIBE_WORDS,
+  fold,
+  GROUP_WORDS,
+  secondConcepts,
+  THIRD_PERSON,
+  TOKEN_FLAG as TOKEN_FLAG_BITS,
+  TOKEN_SYMBOL as TOKEN_SYMBOLS,
+} from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
@@ -224,11 +235,13 @@ const RULES: readonly Rule[] = [
   R('new-task', 'INSTRUCTION_OVERRIDE', 0.45, 0.45, [C.NOW, C.INSTR], 2),
   // Extraction of hidden instructions.
   R('extract-hidden', 'PROMPT_EXTRACTION', 0.85, 0.85, [C.REVEAL, C.HIDDEN, C.INSTR], 8),
-  R('extract-yours', 'PROMPT_EXTRACTION', 0.6, 0.55, [C.REVEAL, C.YOU, C.INSTR | C.PRIOR], 6),
+  // "Show your instructions": not "you may request a copy of your data before deletion" (a "before" is not an instruction).
+  R('extract-yours', 'PROMPT_EXTRACTION', 0.6, 0.55, [C.REVEAL, C.YOU, C.INSTR], 6),
   R('extract-prior', 'PROMPT_EXTRACTION', 0.7, 0.7, [C.REVEAL, C.PRIOR, C.INSTR | C.HIDDEN], 8),
   R('extract-secret', 'PROMPT_EXTRACTION', 0.6, 0.6, [C.REVEAL, C.DATA], 6),
-  R('extract-your-hidden', 'PROMPT_EXTRACTION', 0.75, 0.75, [C.YOU, C.HIDDEN, C.INSTR], 4),
-  R('extract-your-prior', 'PROMPT_EXTRACTION', 0.55, 0.55, [C.YOU, C.PRIOR, C.INSTR], 4),
+  // "your system prompt": the possessive comes first ('System prompt: "You are a support agent"' shows one).
+  R('extract-your-hidden', 'PROMPT_EXTRACTION', 0.75, 0.75, [C.YOU, C.HIDDEN, C.INSTR], 4, [], false, [[0, 1]]),
+  R('extract-your-prior', 'PROMPT_EXTRACTION', 0.55, 0.55, [C.YOU, C.PRIOR, C.INSTR], 4, [], false, [[0, 1]]),
   R('hidden-instructions', 'PROMPT_EXTRACTION', 0.45, 0.45, [C.HIDDEN, C.INSTR], 2),
   // Claimed authority and switched-off safety.
   R('off-restrictions', 'INSTRUCTION_OVERRIDE', 0.55, 0.55, [C.OFF, C.RESTRICT], 4),
@@ -339,6 +352,35 @@ function isSpeakerLabel(text: string, at: number, end: number): boolean {
 }
 
 const THIRD_PERSON_SET: ReadonlySet<string> = new Set(THIRD_PERSON);
+/** Words that point at the text at hand ("this", "ce", "este", "questo", "dieser"), and the document words after an article. */
+const DEICTIC = /[ \t]*(?:this|these|here|ceci|ce|cet|cette|ces|ici|este|esta|esto|estos|estas|isto|aqui|questo|questa|questi|queste|qui|dieser|diese|dieses|diesen|hier)\b/y;
+
+/** A line's opening "to/for (the|any|…) (one word)" before an AI word ("To the AI", "For any coding agent", "Para o assistente", "An den KI-Agenten"). */
+const ADDRESS_HEAD =
+  /^[ \t>*#-]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:to|for|pour|para|per|an|a|fur|al|ao|alla|au|aux|all)[ \t]+(?:(?:the|a|an|any|every|each|whichever|whatever|l|la|le|les|el|los|las|o|os|as|il|lo|gli|der|die|den|das|dem|al|ao|alla|au|aux|all|qualquer|cualquier|tout|toute|jede[rmns]?|ogni|qualsiasi)[ \t']+)?(?:[a-z]+[ \t-]+)?$/;
+/** The addressee's clause ends with ':' on its line, before any sentence ends, and names no group of people ("For the assistant product team:"). */
+const ADDRESS_TAIL = new RegExp(String.raw`(?:(?!\b(?:${GROUP_WORDS.join('|')})\b)[^\n.!?:]){0,100}:`, 'y');
+
+/** The AI word text[at, end) is the addressee a line opens with, as in a letter ("To the AI ...:"). */
+function isAddressLine(text: string, at: number, end: number): boolean {
+  let clauseStart = 0;
+  for (let k = at - 1; k >= 0 && k >= at - 60; k--) {
+    if ('\n:.!?)]'.includes(text[k]!)) {
+      clauseStart = k + 1;
+      break;
+    }
+    if (k === at - 60) return false;
+  }
+  if (!ADDRESS_HEAD.test(text.slice(clauseStart, at))) return false;
+  ADDRESS_TAIL.lastIndex = end;
+  return ADDRESS_TAIL.test(text);
+}
+
+/** The word after text[..at) points at the text at hand. */
+function deicticNext(text: string, at: number): boolean {
+  DEICTIC.lastIndex = at;
+  return DEICTIC.test(text);
+}
 /** The first word after a vocative's ':' or ','. */
 const NEXT_WORD = /[ \t]*([a-z]+)/y;
 
@@ -349,6 +391,9 @@ const NEXT_WORD = /[ \t]*([a-z]+)/y;
 function isVocative(text: string, at: number, end: number): boolean {
   const next = text.charCodeAt(end);
   if (next !== 58 /* : */ && next !== 44 /* , */) return false;
+  // "Texto del bot:", "Copy of the bot:", "Text des Bots:": the AI word completes a noun before it; the label names a text, not an addressee.
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  if (/\b(?:of|del|de|du|des|di|della|dello|dei|do|da|dos|das|von|vom|der)\b[^:,.!?\n]{0,30}$/.test(text.slice(Math.max(lineStart, at - 40), at))) return false;
   NEXT_WORD.lastIndex = end + 1;
   const word = NEXT_WORD.exec(text);
   if (word && THIRD_PERSON_SET.has(word[1]!)) return false;
@@ -490,6 +535,9 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
     // "forwards urgent tickets to your team", "deletes backups after 35 days": a statement of what something does, not a request.
     if (bits & NEGATABLE_ACTS && flags & TOKEN_FLAG.THIRD) bits &= ~NEGATABLE_ACTS;
+    // "The assistant now summarises PDFs", "l'assistente riassume i PDF": what a product does; "the AI that reads this", "qui lit ceci" is at work.
+    // After a relative pronoun the object decides: "qui lit ce document" works on this text, "qui rédige les réponses" describes a product.
+    if (bits & C.PROC && flags & (TOKEN_FLAG.THIRD | TOKEN_FLAG.FINITE) && !(prevFlags & TOKEN_FLAG.REL && deicticNext(text, at))) bits &= ~C.PROC;
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     bits |= pairBits;
@@ -497,6 +545,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
+    // "To the AI that answers questions here: ...", "Para o assistente que redige as atas: ...": a line that opens by naming its addressee.
+    else if (bits & C.AI && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
     // "l'équipe IA", "il team IA": people who work on AI, not a model.
     if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
     // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.

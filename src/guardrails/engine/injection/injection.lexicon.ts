@@ -98,12 +98,13 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso mensaje mensagem messaggio nachricht notiz instruction instrucc instruc istruzion`,
   REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
   TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents
+    mailbox mailboxes postfach postfacher buzones caselle "boites mail" "boites aux" "caixas de" 
     zzdest= sicherung sauvegard fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
   SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "not report" "t report" "without report" "not notify" "t notify" "without notify" "sans prevenir" "sin avisar" "senza avvisare" "sem avisar" "tell nobody" "tell no" "sag niemandem" "a nessuno" "a nadie" "a ninguem" "a personne" "sin decir" "senza dire" "sem dizer"
     "never tell" "never mention" "never inform" "never report" "never notify" "keep it out" "keep this out" "keep that out" "n en parle" "ne dis" "ne le dis" "no digas" "no le digas" "no lo menciones" "non dire" "non dirlo" "non menzionarlo" "nao diga" "nao conte" "nao mencione" "sag nichts" "nichts davon"`,
   ALWAYS: `always "no matter" whatever "at all costs" toujours siempre immer sempre`,
   TO: `to= for= pour= para= an= fur= per= a= au= aux= al= alla= ao= à=`,
-  PROC: `quoting condensing triaging assigned citing "working on" reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
+  PROC: `quoting condensing triaging assigned citing drafting redigeant redactando redigindo redigendo traite= redige= redacta= "working on" reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
   IMP: `say= claim state= augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
     ajout inclu tradu redig fournis fournir menciona incluye incluir agrega anade traduc fuge hinzufug ubersetz erwahn aggiung includi tradur inclua adicion traduz`,
   OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"`,
@@ -252,6 +253,14 @@ export const TOKEN_FLAG = {
   THIRD: 16384,
   /** A first-person possessive ("my", "mon", "mi", "mein"): in a document, "send my invoice history to …" is the author's own data. */
   MINE: 32768,
+  /**
+   * A finite verb of processing in the third person in FR/ES/PT/IT/DE ("lit", "lee", "riassume", "traite"): after a relative pronoun
+   * ("l'IA qui lit ceci", "el asistente que lee") an agent at work on this text; after its subject ("l'assistente ora riassume i PDF")
+   * a statement of what a product does. (English third-person forms are `THIRD`.)
+   */
+  FINITE: 65536,
+  /** A relative pronoun ("that", "which", "qui", "que", "che", "der"): "the AI that reads this" is one at work. */
+  REL: 131072,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -336,6 +345,13 @@ export const THIRD_PERSON: readonly string[] = `sends forwards uploads transmits
   routes triages detects blocks schedules books analyses analyzes reviews classifies extracts connects syncs stores keeps learns works
   supports offers lets makes takes gives finds checks monitors tracks sorts organises organizes`.split(/\s+/);
 
+/** Finite third-person verbs of processing (FR, ES, PT, IT, DE, folded); see `TOKEN_FLAG.FINITE`. */
+export const FINITE_PROCESSING: readonly string[] = `lit traite analyse resume redige lee procesa analiza resume redacta le processa analisa resume redige legge elabora
+  analizza riassume redige liest verarbeitet analysiert fasst`.split(/\s+/);
+
+/** Relative pronouns (EN, FR, ES, PT, IT, DE, folded). */
+export const RELATIVES: readonly string[] = `that which who whoever whichever qui que quien quienes cual che cui quem der die das welche welcher welches`.split(/\s+/);
+
 /** First-person possessives (EN, FR, ES, DE, PT, IT, folded). */
 export const MINE_WORDS: readonly string[] = `my mon ma mes mi mis mein meine meinen meinem meiner meu minha meus minhas mio mia miei mie`.split(/\s+/);
 
@@ -362,7 +378,7 @@ export interface LexiconAutomaton {
   /** Concepts of whole-token entries ending at a state. */
   exactBits: Int32Array;
   /** `TOKEN_FLAG`s of the whole token ending at a state. */
-  flags: Uint16Array;
+  flags: Uint32Array;
   /** For a state where a `PAIR_FIRST` word ends: the second words of its pairs. */
   pairs: ReadonlyMap<number, PairSeconds>;
 }
@@ -426,7 +442,9 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
   flag(THIRD_PERSON, TOKEN_FLAG.THIRD);
   flag(MINE_WORDS, TOKEN_FLAG.MINE);
-  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
+  flag(FINITE_PROCESSING, TOKEN_FLAG.FINITE);
+  flag(RELATIVES, TOKEN_FLAG.REL);
+  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint32Array.from(flags), pairs };
 }
 
 export const AUTOMATON: LexiconAutomaton = buildAutomaton(LEXICON);

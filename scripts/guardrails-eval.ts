@@ -263,6 +263,7 @@ function main(): void {
     ['probe6', 'PROBE6 set (labels, AI-product texts, legit sending/deleting/refunds; agents addressed in new genres; read row by row: a probe)'],
     ['probe7', 'PROBE7 set (incident-style attacks in pasted artefacts and benign twins; read row by row: a probe)'],
     ['probe8', 'PROBE8 set (benign KB articles, terms, UX copy, policies, tickets in attack vocabulary, and attacks in the same genres; a probe)'],
+    ['probe9', 'PROBE9 set (vendor e-mails, tool docs, chat exports, reviews, contracts, READMEs; scored once before its fixes; a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

@@ -357,7 +357,7 @@ const DEICTIC = /[ \t]*(?:this|these|here|ceci|ce|cet|cette|ces|ici|este|esta|es
 
 /** A line's opening "to/for (the|any|…) (one word)" before an AI word ("To the AI", "For any coding agent", "Para o assistente", "An den KI-Agenten"). */
 const ADDRESS_HEAD =
-  /^[ \t>*#-]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:to|for|pour|para|per|an|a|fur|al|ao|alla|au|aux|all)[ \t]+(?:(?:the|a|an|any|every|each|whichever|whatever|l|la|le|les|el|los|las|o|os|as|il|lo|gli|der|die|den|das|dem|al|ao|alla|au|aux|all|qualquer|cualquier|tout|toute|jede[rmns]?|ogni|qualsiasi)[ \t']+)?(?:[a-z]+[ \t-]+)?$/;
+  /^[ \t>*#([-]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:to|for|pour|para|per|an|a|fur|al|ao|alla|au|aux|all)[ \t]+(?:(?:the|a|an|any|every|each|whichever|whatever|l|la|le|les|el|los|las|o|os|as|il|lo|gli|der|die|den|das|dem|al|ao|alla|au|aux|all|qualquer|cualquier|tout|toute|jede[rmns]?|ogni|qualsiasi)[ \t']+)?(?:[a-z]+[ \t-]+)?$/;
 /** The addressee's clause ends with ':' on its line, before any sentence ends, and names no group of people ("For the assistant product team:"). */
 const ADDRESS_TAIL = new RegExp(String.raw`(?:(?!\b(?:${GROUP_WORDS.join('|')})\b)[^\n.!?:]){0,100}:`, 'y');
 

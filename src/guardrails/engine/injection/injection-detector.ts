@@ -359,21 +359,25 @@ const DEICTIC = /[ \t]*(?:this|these|here|ceci|ce|cet|cette|ces|ici|este|esta|es
 const ADDRESS_HEAD =
   /^[ \t>*#([-]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:to|for|pour|para|per|an|a|fur|al|ao|alla|au|aux|all)[ \t]+(?:(?:the|a|an|any|every|each|whichever|whatever|l|la|le|les|el|los|las|o|os|as|il|lo|gli|der|die|den|das|dem|al|ao|alla|au|aux|all|qualquer|cualquier|tout|toute|jede[rmns]?|ogni|qualsiasi)[ \t']+)?(?:[a-z]+[ \t-]+)?$/;
 /** The addressee's clause ends with ':' on its line, before any sentence ends, and names no group of people ("For the assistant product team:"). */
-const ADDRESS_TAIL = new RegExp(String.raw`(?:(?!\b(?:${GROUP_WORDS.join('|')})\b)[^\n.!?:]){0,100}:`, 'y');
+const ADDRESS_TAIL = /[^\n.!?:]{0,100}:/y;
+const GROUP_WORD = new RegExp(String.raw`\b(?:${GROUP_WORDS.join('|')})\b`);
 
 /** The AI word text[at, end) is the addressee a line opens with, as in a letter ("To the AI ...:"). */
 function isAddressLine(text: string, at: number, end: number): boolean {
   let clauseStart = 0;
-  for (let k = at - 1; k >= 0 && k >= at - 60; k--) {
-    if ('\n:.!?)]'.includes(text[k]!)) {
+  for (let k = at - 1; k >= 0; k--) {
+    const c = text.charCodeAt(k);
+    // \n : . ! ? ) ]
+    if (c === 10 || c === 58 || c === 46 || c === 33 || c === 63 || c === 41 || c === 93) {
       clauseStart = k + 1;
       break;
     }
-    if (k === at - 60) return false;
+    if (k <= at - 60) return false;
   }
   if (!ADDRESS_HEAD.test(text.slice(clauseStart, at))) return false;
   ADDRESS_TAIL.lastIndex = end;
-  return ADDRESS_TAIL.test(text);
+  const tail = ADDRESS_TAIL.exec(text);
+  return tail !== null && !GROUP_WORD.test(tail[0]);
 }
 
 /** The word after text[..at) points at the text at hand. */
@@ -421,6 +425,7 @@ const NEGATABLE_ACTS = C.SEND | C.DESTRUCT | C.MONEY | C.EXEC;
 const BIT_AI = 31 - Math.clz32(C.AI);
 const BIT_YOU = 31 - Math.clz32(C.YOU);
 const BIT_PROC = 31 - Math.clz32(C.PROC);
+const BIT_TO = 31 - Math.clz32(C.TO);
 /** How much a rule counts when what it found is addressed to people, reported, or described rather than given. */
 const NOT_GIVEN = 0.5;
 /** A verb of speech this many tokens before a discard verb reports it ("told us to ignore"). */
@@ -546,7 +551,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
     // "To the AI that answers questions here: ...", "Para o assistente que redige as atas: ...": a line that opens by naming its addressee.
-    else if (bits & C.AI && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
+    else if (bits & C.AI && last[BIT_TO]! >= i - 3 && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
     // "l'équipe IA", "il team IA": people who work on AI, not a model.
     if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
     // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.
@@ -741,7 +746,7 @@ const VISIBLE_KINDS: ReadonlySet<Carrier['kind']> = new Set(['metadata', 'footno
 
 /** The text holds a word about attacks ("attackers", "phishing", "injection"). */
 function describesAttacks(body: string): boolean {
-  for (const w of fold(body).split(/[^a-z0-9]+/)) if (DESCRIBE_SET.has(w)) return true;
+  for (const w of (NON_ASCII.test(body) ? fold(body) : body.toLowerCase()).split(/[^a-z0-9]+/)) if (DESCRIBE_SET.has(w)) return true;
   return false;
 }
 

@@ -212,7 +212,7 @@ export const PATTERNS: readonly StructuralPattern[] = [
   { trigger: chars('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
   // A note on how a pasted text looked ("[white text, 1pt]", "(hidden via CSS)", "[texte blanc]"): what follows it was not visible.
   {
-    trigger: all(chars('[', '('), hasAny('white', 'hidden', 'invisible', 'blanc', 'blanco', 'branco', 'bianco', 'weiß', 'weiss', 'oculto', 'caché', 'cache', 'nascost', 'versteckt', 'escondid')),
+    trigger: all(chars('[', '('), probe(/white|hidden|invisible|blanc|bianco|branco|wei(?:ss|ß)|oculto|cach[eé]|nascost|versteckt|escondid/i)),
     re: /[[(]((?=[^\])\n]{0,40}[\])])(?:[^\])\n]{0,24}?\b(?:hidden|invisible|oculto|oculta|cach[ée]e?|nascost[oa]|versteckte[rn]?|escondid[oa])\b|(?=[^\])\n]{0,40}\b(?:text|texte|texto|testo|font|pt|px|css|schrift|colou?r|couleur)\b)[^\])\n]{0,24}?\b(?:white|blanc|blanco|branco|bianco|wei(?:ss|ß)e?[rn]?)\b)[^\])\n]{0,30})[\])][ \t]*([^\n]{3,1000})/gi,
     on: (m, o) => o.carrier('bracket-note', m[0], m[2], true),
   },

@@ -546,6 +546,8 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     bits |= pairBits;
+    // "threads it was not mentioned in": a passive statement, not "do not mention it".
+    if (pairBits & C.SECRECY && prev2Flags & TOKEN_FLAG.AUX) bits &= ~C.SECRECY;
     if (i <= forbidUntil) bits &= ~NEGATABLE_ACTS;
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
@@ -770,7 +772,8 @@ function carrierActs(c: Carrier): boolean {
   const acts = c.kind === 'metadata' && !c.invisible ? ACTS & ~C.OVR : ACTS;
   if (mask & C.YOU && mask & acts) return true;
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
-  if (mask & C.OVR && mask & (C.INSTR | C.USER)) return true;
+  // In a visible field, "ignore the recipe's flour amount … Instructions: knead" tells people; it needs prior, hidden or AI-addressed instructions.
+  if (mask & C.OVR && mask & (C.INSTR | C.USER) && (!visibleField || mask & (C.PRIOR | C.HIDDEN | C.AI))) return true;
   if (mask & C.SEND && mask & C.DATA) return true;
   // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine; "your receipt" in an e-mail's
   // hidden preview line asks nothing.

@@ -72,7 +72,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi`,
   DATA: `conversation history chat= chats= transcript session credential password passwords passphrase token tokens cookie cookies secrets apikey "api key" "access key" "secret key" ssh=
     contacts "address book" "verification code" "card number" "card detail" "account number" "phone number" "stored address" "saved card" "personal data" "personal information" "customer data" "customer email" "user data" "previous user" "other user" "last customer" "other customers" "previous messages" "the messages" "system prompt" "system message" inbox
-    otp= 2fa= mfa= "login code" "login link" "security code" "mot de" bestatigungscode anmeldecode zugangscode
+    otp= "login code" "login link" "security code" "mot de" bestatigungscode anmeldecode zugangscode
     historique historial verlauf cronologia historico identifiant contrasena passwort kennwort senha credenziali credenciales zugangsdaten conversa conversacion`,
   DESTRUCT: `delete drop= wipe destroy erase purge truncate shred "rm -rf" "force push" "--force"
     supprim efface borra borrar elimin losch loesch cancella apag apague destru vernicht`,
@@ -261,6 +261,8 @@ export const TOKEN_FLAG = {
   FINITE: 65536,
   /** A relative pronoun ("that", "which", "qui", "que", "che", "der"): "the AI that reads this" is one at work. */
   REL: 131072,
+  /** An auxiliary ("was", "is", "been"): "it was not mentioned" is a passive statement, not "do not mention". */
+  AUX: 262144,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -444,6 +446,7 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(MINE_WORDS, TOKEN_FLAG.MINE);
   flag(FINITE_PROCESSING, TOKEN_FLAG.FINITE);
   flag(RELATIVES, TOKEN_FLAG.REL);
+  flag(['was', 'were', 'is', 'are', 'be', 'been', 'being', 'has', 'have', 'had', 'etait', 'est', 'fue', 'era', 'es', 'wurde', 'war', 'ist', 'foi', 'e', 'stato', 'stata'], TOKEN_FLAG.AUX);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint32Array.from(flags), pairs };
 }
 

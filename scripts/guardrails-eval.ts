@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2 and independent3 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3 and independent4 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -17,7 +17,16 @@ import { checkText, compilePolicy, INJECTION_THRESHOLDS, scoreInjection } from '
 import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/injection/injection.classifier';
 import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
-import { dataDir, devInjectionRows, heldoutInjectionRows, independent2InjectionRows, independent3InjectionRows, independentInjectionRows, readJsonl } from './lib/guardrails-data';
+import {
+  dataDir,
+  devInjectionRows,
+  heldoutInjectionRows,
+  independent2InjectionRows,
+  independent3InjectionRows,
+  independent4InjectionRows,
+  independentInjectionRows,
+  readJsonl,
+} from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
 
 interface PiiRow {
@@ -234,6 +243,15 @@ function main(): void {
     console.log(`\n${ratesTable('INDEPENDENT3 set, rules only', ind3Rules)}`);
   }
 
+  // The sixth set (independent4/: pasted support artefacts with attacks as incidents were reported): wholly sealed, aggregate only.
+  const independent4 = independent4InjectionRows(dir);
+  if (independent4.length > 0) {
+    const ind4 = independent4.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('INDEPENDENT4 set (pasted support artefacts, incident-style attacks; sealed, aggregate only), rules + shipped model', ind4)}`);
+    const ind4Rules = independent4.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
+    console.log(`\n${ratesTable('INDEPENDENT4 set, rules only', ind4Rules)}`);
+  }
+
   // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,
   // marketing e-mails, READMEs) and probe4/ (inj lane: forum posts, commit messages, claims, SMS, API
   // docs, calendars, forms, short notices in six languages) were written to find which rules misfire.
@@ -242,6 +260,11 @@ function main(): void {
     ['probe3', 'PROBE3 set (new genres; read row by row: a probe, not unseen)'],
     ['probe4', 'PROBE4 set (more genres, six languages; read row by row: a probe, not unseen)'],
     ['probe5', 'PROBE5 set (benign texts with the shapes of strong rules; read row by row: a probe)'],
+    ['probe6', 'PROBE6 set (labels, AI-product texts, legit sending/deleting/refunds; agents addressed in new genres; read row by row: a probe)'],
+    ['probe7', 'PROBE7 set (incident-style attacks in pasted artefacts and benign twins; read row by row: a probe)'],
+    ['probe8', 'PROBE8 set (benign KB articles, terms, UX copy, policies, tickets in attack vocabulary, and attacks in the same genres; a probe)'],
+    ['probe9', 'PROBE9 set (vendor e-mails, tool docs, chat exports, reviews, contracts, READMEs; scored once before its fixes; a probe)'],
+    ['probe10', 'PROBE10 set (benign only: support replies, FAQs, admin guides, offboarding, changelogs, legal, recipes in attack vocabulary; a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

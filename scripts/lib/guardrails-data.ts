@@ -93,6 +93,16 @@ export function independent3InjectionRows(dir = dataDir()): (TrainRow & { lang: 
   return sealedInjectionRows(dir, 'independent3');
 }
 
+/**
+ * The sixth injection set (`independent4/`: artefacts pasted by a support engineer — e-mail threads
+ * with quoted replies, issue bodies, chat exports, OCR'd invoices, transcripts, READMEs, newsletters —
+ * with attacks embedded the way real incidents were reported). Wholly sealed: only aggregate figures
+ * are ever printed. Only the evaluation reads these.
+ */
+export function independent4InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  return sealedInjectionRows(dir, 'independent4');
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');

@@ -1,5 +1,16 @@
 import type { InjectionSensitivity } from '../../guardrail-policy.schemas';
-import { AUTOMATON, C as CONCEPT_BITS, conceptsOf, fold, secondConcepts, TOKEN_FLAG as TOKEN_FLAG_BITS, TOKEN_SYMBOL as TOKEN_SYMBOLS } from './injection.lexicon';
+import {
+  AUTOMATON,
+  C as CONCEPT_BITS,
+  conceptsOf,
+  DESCRIBE_WORDS,
+  fold,
+  GROUP_WORDS,
+  secondConcepts,
+  THIRD_PERSON,
+  TOKEN_FLAG as TOKEN_FLAG_BITS,
+  TOKEN_SYMBOL as TOKEN_SYMBOLS,
+} from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
@@ -224,11 +235,13 @@ const RULES: readonly Rule[] = [
   R('new-task', 'INSTRUCTION_OVERRIDE', 0.45, 0.45, [C.NOW, C.INSTR], 2),
   // Extraction of hidden instructions.
   R('extract-hidden', 'PROMPT_EXTRACTION', 0.85, 0.85, [C.REVEAL, C.HIDDEN, C.INSTR], 8),
-  R('extract-yours', 'PROMPT_EXTRACTION', 0.6, 0.55, [C.REVEAL, C.YOU, C.INSTR | C.PRIOR], 6),
+  // "Show your instructions": not "you may request a copy of your data before deletion" (a "before" is not an instruction).
+  R('extract-yours', 'PROMPT_EXTRACTION', 0.6, 0.55, [C.REVEAL, C.YOU, C.INSTR], 6),
   R('extract-prior', 'PROMPT_EXTRACTION', 0.7, 0.7, [C.REVEAL, C.PRIOR, C.INSTR | C.HIDDEN], 8),
   R('extract-secret', 'PROMPT_EXTRACTION', 0.6, 0.6, [C.REVEAL, C.DATA], 6),
-  R('extract-your-hidden', 'PROMPT_EXTRACTION', 0.75, 0.75, [C.YOU, C.HIDDEN, C.INSTR], 4),
-  R('extract-your-prior', 'PROMPT_EXTRACTION', 0.55, 0.55, [C.YOU, C.PRIOR, C.INSTR], 4),
+  // "your system prompt": the possessive comes first ('System prompt: "You are a support agent"' shows one).
+  R('extract-your-hidden', 'PROMPT_EXTRACTION', 0.75, 0.75, [C.YOU, C.HIDDEN, C.INSTR], 4, [], false, [[0, 1]]),
+  R('extract-your-prior', 'PROMPT_EXTRACTION', 0.55, 0.55, [C.YOU, C.PRIOR, C.INSTR], 4, [], false, [[0, 1]]),
   R('hidden-instructions', 'PROMPT_EXTRACTION', 0.45, 0.45, [C.HIDDEN, C.INSTR], 2),
   // Claimed authority and switched-off safety.
   R('off-restrictions', 'INSTRUCTION_OVERRIDE', 0.55, 0.55, [C.OFF, C.RESTRICT], 4),
@@ -237,7 +250,9 @@ const RULES: readonly Rule[] = [
   R('authority-acts', 'INSTRUCTION_OVERRIDE', 0.5, 0.5, [C.YOU, C.AUTH, C.REVEAL | C.DATA | C.OFF | C.UNBOUND | C.OVR], 12),
   R('vendor-policy', 'JAILBREAK_ROLEPLAY', 0.75, 0.75, [C.AUTH, C.NEG | C.OVR, C.RESTRICT | C.INSTR], 8),
   // Text addressed to the model: "note to the assistant", "AI reading this".
-  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4, [], false, [
+  // The note, then "to", then the AI, in one sentence ("Note to the AI"; not "... moving to Done.\nNote: the AI summary ships").
+  R('note-to-ai', 'INDIRECT_INSTRUCTION', 0.85, 0.35, [C.NOTE, C.TO, C.AI], 4, [], true, [
+    [0, 1],
     [0, 2],
     [1, 2],
   ]),
@@ -245,7 +260,7 @@ const RULES: readonly Rule[] = [
   R('you-the-ai', 'INDIRECT_INSTRUCTION', 0.6, 0.1, [C.YOU, C.AI], 2, [], true),
   R('your-output', 'INDIRECT_INSTRUCTION', 0.45, 0.05, [C.YOU, C.OUTPUT], 2),
   R('task-for-your-output', 'INDIRECT_INSTRUCTION', 0.6, 0.05, [C.IMP, C.YOU, C.OUTPUT], 6),
-  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 8, [1, 2]),
+  R('ignore-user', 'INDIRECT_INSTRUCTION', 0.85, 0.5, [C.OVR | C.NEG, C.USER, C.OUTPUT | C.INSTR | C.REVEAL], 8, [1, 2], true),
   // Sending data out.
   R('send-data', 'EXFILTRATION', 0.6, 0.55, [C.SEND, C.DATA], 10, [], true),
   R('send-data-away', 'EXFILTRATION', 0.8, 0.8, [C.SEND, C.DATA, C.TARGET | C.MASS | C.USER], 12, [], true),
@@ -336,10 +351,56 @@ function isSpeakerLabel(text: string, at: number, end: number): boolean {
   return /^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?(?:[a-z0-9._'-]+ ){0,2}$/.test(head);
 }
 
-/** The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."). */
+const THIRD_PERSON_SET: ReadonlySet<string> = new Set(THIRD_PERSON);
+/** Words that point at the text at hand ("this", "ce", "este", "questo", "dieser"), and the document words after an article. */
+const DEICTIC = /[ \t]*(?:this|these|here|ceci|ce|cet|cette|ces|ici|este|esta|esto|estos|estas|isto|aqui|questo|questa|questi|queste|qui|dieser|diese|dieses|diesen|hier)\b/y;
+
+/** A line's opening "to/for (the|any|…) (one word)" before an AI word ("To the AI", "For any coding agent", "Para o assistente", "An den KI-Agenten"). */
+const ADDRESS_HEAD =
+  /^[ \t>*#([-]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:to|for|pour|para|per|an|a|fur|al|ao|alla|au|aux|all)[ \t]+(?:(?:the|a|an|any|every|each|whichever|whatever|l|la|le|les|el|los|las|o|os|as|il|lo|gli|der|die|den|das|dem|al|ao|alla|au|aux|all|qualquer|cualquier|tout|toute|jede[rmns]?|ogni|qualsiasi)[ \t']+)?(?:[a-z]+[ \t-]+)?$/;
+/** The addressee's clause ends with ':' on its line, before any sentence ends, and names no group of people ("For the assistant product team:"). */
+const ADDRESS_TAIL = /[^\n.!?:]{0,100}:/y;
+const GROUP_WORD = new RegExp(String.raw`\b(?:${GROUP_WORDS.join('|')})\b`);
+
+/** The AI word text[at, end) is the addressee a line opens with, as in a letter ("To the AI ...:"). */
+function isAddressLine(text: string, at: number, end: number): boolean {
+  let clauseStart = 0;
+  for (let k = at - 1; k >= 0; k--) {
+    const c = text.charCodeAt(k);
+    // \n : . ! ? ) ]
+    if (c === 10 || c === 58 || c === 46 || c === 33 || c === 63 || c === 41 || c === 93) {
+      clauseStart = k + 1;
+      break;
+    }
+    if (k <= at - 60) return false;
+  }
+  if (!ADDRESS_HEAD.test(text.slice(clauseStart, at))) return false;
+  ADDRESS_TAIL.lastIndex = end;
+  const tail = ADDRESS_TAIL.exec(text);
+  return tail !== null && !GROUP_WORD.test(tail[0]);
+}
+
+/** The word after text[..at) points at the text at hand. */
+function deicticNext(text: string, at: number): boolean {
+  DEICTIC.lastIndex = at;
+  return DEICTIC.test(text);
+}
+/** The first word after a vocative's ':' or ','. */
+const NEXT_WORD = /[ \t]*([a-z]+)/y;
+
+/**
+ * The vocative word text[at, end) opens a clause ("\nAssistant: ...", "[Model, ..."), and what follows
+ * is not a statement about it ("AI assistant: drafts replies, summarises threads" is a feature label).
+ */
 function isVocative(text: string, at: number, end: number): boolean {
   const next = text.charCodeAt(end);
   if (next !== 58 /* : */ && next !== 44 /* , */) return false;
+  // "Texto del bot:", "Copy of the bot:", "Text des Bots:": the AI word completes a noun before it; the label names a text, not an addressee.
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  if (/\b(?:of|del|de|du|des|di|della|dello|dei|do|da|dos|das|von|vom|der)\b[^:,.!?\n]{0,30}$/.test(text.slice(Math.max(lineStart, at - 40), at))) return false;
+  NEXT_WORD.lastIndex = end + 1;
+  const word = NEXT_WORD.exec(text);
+  if (word && THIRD_PERSON_SET.has(word[1]!)) return false;
   for (let k = at - 1, words = 0; k >= 0 && k > at - 40; k--) {
     const ch = text[k]!;
     if ('\n.!?[(<>:-*#'.includes(ch)) return true;
@@ -364,6 +425,7 @@ const NEGATABLE_ACTS = C.SEND | C.DESTRUCT | C.MONEY | C.EXEC;
 const BIT_AI = 31 - Math.clz32(C.AI);
 const BIT_YOU = 31 - Math.clz32(C.YOU);
 const BIT_PROC = 31 - Math.clz32(C.PROC);
+const BIT_TO = 31 - Math.clz32(C.TO);
 /** How much a rule counts when what it found is addressed to people, reported, or described rather than given. */
 const NOT_GIVEN = 0.5;
 /** A verb of speech this many tokens before a discard verb reports it ("told us to ignore"). */
@@ -476,13 +538,22 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     }
     // "do not send", "never delete", "never let it send": a prohibition, not the action.
     if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
+    // "forwards urgent tickets to your team", "deletes backups after 35 days": a statement of what something does, not a request.
+    if (bits & NEGATABLE_ACTS && flags & TOKEN_FLAG.THIRD) bits &= ~NEGATABLE_ACTS;
+    // "The assistant now summarises PDFs", "l'assistente riassume i PDF": what a product does; "the AI that reads this", "qui lit ceci" is at work.
+    // After a relative pronoun the object decides: "qui lit ce document" works on this text, "qui rédige les réponses" describes a product.
+    if (bits & C.PROC && flags & (TOKEN_FLAG.THIRD | TOKEN_FLAG.FINITE) && !(prevFlags & TOKEN_FLAG.REL && deicticNext(text, at))) bits &= ~C.PROC;
     // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
     if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
     bits |= pairBits;
+    // "threads it was not mentioned in": a passive statement, not "do not mention it".
+    if (pairBits & C.SECRECY && prev2Flags & TOKEN_FLAG.AUX) bits &= ~C.SECRECY;
     if (i <= forbidUntil) bits &= ~NEGATABLE_ACTS;
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
+    // "To the AI that answers questions here: ...", "Para o assistente que redige as atas: ...": a line that opens by naming its addressee.
+    else if (bits & C.AI && last[BIT_TO]! >= i - 3 && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
     // "l'équipe IA", "il team IA": people who work on AI, not a model.
     if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
     // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.
@@ -506,11 +577,11 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
     // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing
     // text at worst, for people): not the model's conversation, context or instructions, and no model named in the sentence.
+    // Likewise "send my invoice history to accounting@…": the author's own data, whatever it is.
     if (
       indirect &&
       bits & C.DATA &&
-      (prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE &&
-      !(flags & TOKEN_FLAG.HELD) &&
+      ((prevFlags | prev2Flags) & TOKEN_FLAG.MINE || ((prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE && !(flags & TOKEN_FLAG.HELD))) &&
       !(bits & (C.HIDDEN | C.INSTR)) &&
       (last[BIT_AI]! < 0 || lastSentence[BIT_AI] !== sentence)
     )
@@ -671,13 +742,28 @@ function startsWithTask(body: string): boolean {
 /** What a carrier's body may ask of its reader that acts on something. */
 const ACTS = C.OVR | C.REVEAL | C.DESTRUCT | C.MONEY | C.EXEC | C.UNBOUND | C.SECRECY;
 
+const DESCRIBE_SET: ReadonlySet<string> = new Set(DESCRIBE_WORDS);
+/** Carriers a reader sees on the page (a field, a footnote, a bracketed note, a postscript, alt text), unless styled away. */
+const VISIBLE_KINDS: ReadonlySet<Carrier['kind']> = new Set(['metadata', 'footnote', 'bracket-note', 'postscript', 'alt-text']);
+
+/** The text holds a word about attacks ("attackers", "phishing", "injection"). */
+function describesAttacks(body: string): boolean {
+  for (const w of (NON_ASCII.test(body) ? fold(body) : body.toLowerCase()).split(/[^a-z0-9]+/)) if (DESCRIBE_SET.has(w)) return true;
+  return false;
+}
+
 /** Does a carrier's body act on the model? */
 function carrierActs(c: Carrier): boolean {
+  // A visible field or note about attacks ("Description: how attackers hide instructions for AI assistants") teaches its readers.
+  if (!c.invisible && VISIBLE_KINDS.has(c.kind) && describesAttacks(c.body)) return false;
   const mask = conceptMask(c.body);
   // Comments in code talk to developers; only one that names the model and addresses it ("AI:", "you", a note to it, the one processing this) is for it
   // ("TODO: the assistant should refund duplicate charges" describes the product's assistant).
   if (c.kind === 'code-comment') return (mask & C.AI) !== 0 && (mask & (C.NOTE | C.TO | C.YOU | C.PROC | C.OVR)) !== 0;
-  if (mask & C.AI) return true;
+  // A visible label ("Description:", "Note:", "Instructions:") that names an AI describes it ("Description: an AI assistant that drafts
+  // replies"); it is for the AI only when it addresses it (a vocative, "you", a note to it, the one processing this) or acts.
+  const visibleField = c.kind === 'metadata' && !c.invisible;
+  if (mask & C.AI && (!visibleField || mask & (C.NOTE | C.YOU | C.PROC | C.OVR | C.REVEAL | C.SECRECY) || (mask & ACTS && mask & C.MASS))) return true;
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
@@ -686,10 +772,13 @@ function carrierActs(c: Carrier): boolean {
   const acts = c.kind === 'metadata' && !c.invisible ? ACTS & ~C.OVR : ACTS;
   if (mask & C.YOU && mask & acts) return true;
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
-  if (mask & C.OVR && mask & (C.INSTR | C.USER)) return true;
+  // In a visible field, "ignore the recipe's flour amount … Instructions: knead" tells people; it needs prior, hidden or AI-addressed instructions.
+  if (mask & C.OVR && mask & (C.INSTR | C.USER) && (!visibleField || mask & (C.PRIOR | C.HIDDEN | C.AI))) return true;
   if (mask & C.SEND && mask & C.DATA) return true;
-  // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine.
-  if (c.invisible && mask & (C.YOU | C.USER | C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | ACTS)) return true;
+  // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine; "your receipt" in an e-mail's
+  // hidden preview line asks nothing.
+  if (c.invisible && mask & (C.PROC | C.IMP | C.REVEAL | C.SEND | C.NOTE | ACTS)) return true;
+  if (c.invisible && mask & (C.YOU | C.USER) && mask & (C.DATA | C.TARGET | C.MONEY | C.OUTPUT | C.INSTR)) return true;
   return false;
 }
 

@@ -174,6 +174,23 @@ export const PATTERNS: readonly StructuralPattern[] = [
       } else if (/^https?:/i.test(m[3]!) && EXFIL_QUERY.test(m[3]!)) o.hit('link-url-data', 'EXFILTRATION', 0.55, m[0]);
     },
   },
+  // Reference-style markdown (`![logo][ref]` … `[ref]: https://…?q=`): the URL sits on its own line, away from the image that renders it.
+  {
+    trigger: all(lineStarts('['), has(']:'), hasAny('http')),
+    re: /^[ \t]{0,3}\[([^\]\n]{1,60})\]:[ \t]*<?(https?:\/\/[^\s>]{1,2000})/gim,
+    on: (m, o) => {
+      if (!EXFIL_QUERY.test(m[2]!)) return;
+      const label = m[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (new RegExp(String.raw`!\[[^\]\n]{0,500}\]\[${label}\]`, 'i').test(m.input)) o.hit('image-url-data', 'EXFILTRATION', 0.85, m[0]);
+      else o.hit('link-url-data', 'EXFILTRATION', 0.55, m[0]);
+    },
+  },
+  // A bare URL that ends in an empty query parameter ("https://x.example/r?c=") in prose: a slot left for something to be appended.
+  {
+    trigger: all(chars('='), hasAny('http')),
+    re: /\bhttps?:\/\/[^\s"'<>()\]]{1,500}[?&][\w-]{1,30}=(?=[\s"'<>)\]]|$)/gi,
+    on: (m, o) => o.hit('url-slot', 'EXFILTRATION', 0.55, m[0]),
+  },
   {
     trigger: all(chars('<'), hasAny('<img')),
     re: /<img\b[^>]{0,300}?\bsrc\s*=\s*["']?(https?:\/\/[^"'\s>]{1,2000})/gi,
@@ -193,6 +210,12 @@ export const PATTERNS: readonly StructuralPattern[] = [
   },
   { trigger: all(lineStarts('['), has('[^')), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
   { trigger: chars('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
+  // A note on how a pasted text looked ("[white text, 1pt]", "(hidden via CSS)", "[texte blanc]"): what follows it was not visible.
+  {
+    trigger: all(chars('[', '('), probe(/white|hidden|invisible|blanc|bianco|branco|wei(?:ss|ß)|oculto|cach[eé]|nascost|versteckt|escondid/i)),
+    re: /[[(]((?=[^\])\n]{0,40}[\])])(?:[^\])\n]{0,24}?\b(?:hidden|invisible|oculto|oculta|cach[ée]e?|nascost[oa]|versteckte[rn]?|escondid[oa])\b|(?=[^\])\n]{0,40}\b(?:text|texte|texto|testo|font|pt|px|css|schrift|colou?r|couleur)\b)[^\])\n]{0,24}?\b(?:white|blanc|blanco|branco|bianco|wei(?:ss|ß)e?[rn]?)\b)[^\])\n]{0,30})[\])][ \t]*([^\n]{3,1000})/gi,
+    on: (m, o) => o.carrier('bracket-note', m[0], m[2], true),
+  },
   {
     trigger: all(chars('('), hasAny('(hidden', '(invisible', '(secret')),
     re: /\((?:hidden|invisible|secret)(?:[ \t]+(?:text|note|message|instruction))?\)[ \t]*([^\n]{3,1000})/gi,

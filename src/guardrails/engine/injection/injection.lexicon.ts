@@ -55,22 +55,24 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     "pas compte" "hagas caso" "hagais caso" "haga caso" "hagan caso" "non considerare" "non considerate" "non tenere" "nao considere" "nao considera" "nicht beachten" "beachte nicht"`,
   PRIOR: `previous prior above earlier preceding former initial original old= existing foregoing before= beforehand
     "told you" "were told" "been told" "been given" "were given" "you received"
-    precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich`,
+    precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich
+    sopra= arriba= oben= acima= "first message" "ersten nachricht" "erste nachricht" "premier message" "primer mensaje" "primeira mensagem" "primo messaggio"`,
   INSTR: `"system message" "real task" "new task" "actual task" "true task" "your task" "you told" "was instructed" "were instructed" instruc prompt guideline guidance directive direction= directions= programming rules rule= setup= configuration config= commands policy policies
     consign regle regles reglas regla regras regra regole regola istruzion anweisung vorgab regel richtlinie befehl "you were" "you received"
-    indicacion orientac direttiv directiv instructies instrukcj talimat`,
+    indicacion orientac direttiv directiv instructies instrukcj talimat konfigur "words above" "text above" "testo sopra" "texto arriba" "texte ci" "text oben" "texto acima"`,
   AI: `ai= a.i= assistant assistants llm llms chatbot bot= bots= agent agents copilot gpt chatgpt claude gemini summarizer summariser crawler
     "language model" "the model" "any model" "this model" "coding agent"
     ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"
     "intelligence artificielle" "intelligenza artificiale" "inteligencia artificial" "kunstliche intelligenz" "artificial intelligence"`,
   REVEAL: `tell= see= list= reveal show print output repeat display dump leak disclose expose recite quote copy echo spell reproduce "write out" "type out" "tell me" "give me"
     affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime`,
-  HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort"
+  HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort" "parola per parola" "palavra por palavra" wortwortlich textuellement literalmente letteralmente testualmente
     systeme sistema versteck geheim oculta ocultas oculto ocultos nascost segret secret= secreta secretas secretos interne interno`,
   SEND: `"e mail" send forward email= post= upload transmit exfiltrat fetch= sms= webhook beacon gist= pastebin "query string" "url encoded" urlencode "the url"
     envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi`,
   DATA: `conversation history chat= chats= transcript session credential password passwords passphrase token tokens cookie cookies secrets apikey "api key" "access key" "secret key" ssh=
     contacts "address book" "verification code" "card number" "card detail" "account number" "phone number" "stored address" "saved card" "personal data" "personal information" "customer data" "customer email" "user data" "previous user" "other user" "last customer" "other customers" "previous messages" "the messages" "system prompt" "system message" inbox
+    otp= "login code" "login link" "security code" "mot de" bestatigungscode anmeldecode zugangscode
     historique historial verlauf cronologia historico identifiant contrasena passwort kennwort senha credenziali credenciales zugangsdaten conversa conversacion`,
   DESTRUCT: `delete drop= wipe destroy erase purge truncate shred "rm -rf" "force push" "--force"
     supprim efface borra borrar elimin losch loesch cancella apag apague destru vernicht`,
@@ -80,27 +82,29 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     autoris approb demander preguntar aprobac aprovac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
   RESTRICT: `polic confine bound= "abide by" restriction restrictions filter filters censor safety ethic ethical moral morals guardrail safeguard boundaries limitation limitations rules
     "content policy" "usage policy" "safety training"
-    restrict filtre filtro filtros limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
+    restrict filtre filtro filtros regle= regles= reglas= regla= regras= regra= regole= regola= limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
   NEG: `skip= without no= not= zero= free= none= sans= aucun aucune sin= ningun ninguna ohne= keine kein= senza= nessun nessuna sem= nenhum nenhuma`,
   PERSONA: `pretend roleplay role-play imagine hypothetic fiction fictional simulat character persona= personas= "act as" "play a" "you are now" "stay as"
     "speak as" "respond as" "answer as" "in character" "villain" "grandmother" "grandma"
     imagin finge actua actue spiel= game= "sei ora" "tu es" "eres ahora" "du bist" "voce e"`,
   HARM: `bomb explosive meth methamphetamine weapon malware ransomware keylogger poison nerve bioweapon "activation key" "activation keys" "license key" "serial key" hack= hacking
-    "pick a lock" lockpick counterfeit launder suicide`,
+    "pick a lock" lockpick counterfeit launder suicide pirater piratear hackear hacken hackerare "break into"`,
   USER: `user= users= user's reader= readers= customer customers visitor visitors utilisateur usuario utente nutzer benutzer kunde cliente`,
-  OUTPUT: `codebase implementation program= snippet code= response responses answer answers reply replies output summary summaries reponse respuesta antwort risposta resposta repond respond antwort`,
+  OUTPUT: `resume= resumen riassunto zusammenfassung resumo codebase implementation program= snippet code= response responses answer answers reply replies output summary summaries reponse respuesta antwort risposta resposta repond respond antwort`,
   YOU: `you= your= yours= yourself= you're= tu= te= ton= tes= toi= vous= votre= vos= tus= tu= ti= tuo= tua= tuoi= tue= du= dein= deine= deinen= dich= dir= voce= seu= sua= seus= suas=`,
   NOW: `"from now" "now on" "here on" henceforth "starting now" "ab sofort" "a partir" "d'ora" "da ora" "desde ahora" "a partir de agora" maintenant ahora= jetzt= agora= new= nouvelles nouvelle nuevas nuevo neue= neuen= nuove nuova novas novo replaced updated`,
   UNBOUND: `"anything now" "alter ego" "in character" "break character" "two responses" "two different" "developer mode" "god mode" "admin mode" "debug mode" "dev mode" "maintenance mode" "sudo mode" "jailbreak mode" "admin rights" "root access" "admin access" "admin privileges" unrestrict unfilter uncensor unlimit limitless jailbr amoral unethical unbound unchained unleash "no limits" "no restrictions" "no rules" "no filter"
     "sans limite" "sin limite" "ohne grenzen" "senza limiti" "sem limites" "sans restriction" "sin restricc" "senza restrizion" "ohne einschrankung" "sem restric"`,
-  NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso instruction instrucc instruc istruzion`,
+  NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso mensaje mensagem messaggio nachricht notiz instruction instrucc instruc istruzion`,
   REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
   TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents
+    mailbox mailboxes postfach postfacher buzones caselle "boites mail" "boites aux" "caixas de" 
     zzdest= sicherung sauvegard fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
-  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "not report" "t report" "without report" "not notify" "t notify" "without notify" "sans prevenir" "sin avisar" "senza avvisare" "sem avisar" "tell nobody" "tell no" "sag niemandem" "a nessuno" "a nadie" "a ninguem" "a personne" "sin decir" "senza dire" "sem dizer"`,
+  SECRECY: `secretly silently quietly covertly "not mention" "t mention" "not tell" "t tell" "not inform" "t inform" "without telling" "not report" "t report" "without report" "not notify" "t notify" "without notify" "sans prevenir" "sin avisar" "senza avvisare" "sem avisar" "tell nobody" "tell no" "sag niemandem" "a nessuno" "a nadie" "a ninguem" "a personne" "sin decir" "senza dire" "sem dizer"
+    "never tell" "never mention" "never inform" "never report" "never notify" "keep it out" "keep this out" "keep that out" "n en parle" "ne dis" "ne le dis" "no digas" "no le digas" "no lo menciones" "non dire" "non dirlo" "non menzionarlo" "nao diga" "nao conte" "nao mencione" "sag nichts" "nichts davon"`,
   ALWAYS: `always "no matter" whatever "at all costs" toujours siempre immer sempre`,
   TO: `to= for= pour= para= an= fur= per= a= au= aux= al= alla= ao= à=`,
-  PROC: `reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
+  PROC: `quoting condensing triaging assigned citing drafting redigeant redactando redigindo redigendo traite= redige= redacta= "working on" reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
   IMP: `say= claim state= augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
     ajout inclu tradu redig fournis fournir menciona incluye incluir agrega anade traduc fuge hinzufug ubersetz erwahn aggiung includi tradur inclua adicion traduz`,
   OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"`,
@@ -242,6 +246,23 @@ export const TOKEN_FLAG = {
   HELD: 4096,
   /** A group of people ("team", "équipe", "Abteilung"): next to an AI word it names people who work on AI ("the AI team"). */
   GROUP: 8192,
+  /**
+   * A verb in the third person singular ("sends", "forwards", "deletes", "drafts"): it states what something does ("AI assistant:
+   * drafts replies, forwards urgent ones"), it does not ask anyone to do it.
+   */
+  THIRD: 16384,
+  /** A first-person possessive ("my", "mon", "mi", "mein"): in a document, "send my invoice history to …" is the author's own data. */
+  MINE: 32768,
+  /**
+   * A finite verb of processing in the third person in FR/ES/PT/IT/DE ("lit", "lee", "riassume", "traite"): after a relative pronoun
+   * ("l'IA qui lit ceci", "el asistente que lee") an agent at work on this text; after its subject ("l'assistente ora riassume i PDF")
+   * a statement of what a product does. (English third-person forms are `THIRD`.)
+   */
+  FINITE: 65536,
+  /** A relative pronoun ("that", "which", "qui", "que", "che", "der"): "the AI that reads this" is one at work. */
+  REL: 131072,
+  /** An auxiliary ("was", "is", "been"): "it was not mentioned" is a passive statement, not "do not mention". */
+  AUX: 262144,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -313,7 +334,28 @@ export const DESCRIBE_WORDS: readonly string[] =
   scammer scammers fraudster fraudsters redteam attaquant attaquants malveillant malveillante
   malveillants hameconnage menace atacante atacantes malicioso maliciosa maliciosos amenaza inyeccion
   angreifer bosartig bosartige bosartigen schadlich bedrohung maliciosas ameaca injecao attaccante
-  attaccanti malevolo malevola dannoso minaccia iniezione`.split(/\s+/);
+  attaccanti malevolo malevola dannoso minaccia iniezione
+  attack attacks attaque attaques ataque ataques angriff angriffe attacco attacchi hijack hijacks hijacked hijacking exploit exploits
+  vulnerability vulnerabilities mitigation mitigations examples exemples ejemplos beispiele esempi exemplos`.split(/\s+/);
+
+/**
+ * Verbs in the third person singular (English): statements of what a product, a person or a process does. Acting verbs among them lose
+ * their act ("forwards urgent tickets to your team" describes); after a vocative ("AI assistant: drafts replies") they make it a label.
+ */
+export const THIRD_PERSON: readonly string[] = `sends forwards uploads transmits shares emails deletes wipes erases purges destroys removes executes runs drafts
+  summarises summarizes tags reads processes answers replies writes suggests flags prepares drafts generates translates creates helps handles
+  routes triages detects blocks schedules books analyses analyzes reviews classifies extracts connects syncs stores keeps learns works
+  supports offers lets makes takes gives finds checks monitors tracks sorts organises organizes`.split(/\s+/);
+
+/** Finite third-person verbs of processing (FR, ES, PT, IT, DE, folded); see `TOKEN_FLAG.FINITE`. */
+export const FINITE_PROCESSING: readonly string[] = `lit traite analyse resume redige lee procesa analiza resume redacta le processa analisa resume redige legge elabora
+  analizza riassume redige liest verarbeitet analysiert fasst`.split(/\s+/);
+
+/** Relative pronouns (EN, FR, ES, PT, IT, DE, folded). */
+export const RELATIVES: readonly string[] = `that which who whoever whichever qui que quien quienes cual che cui quem der die das welche welcher welches`.split(/\s+/);
+
+/** First-person possessives (EN, FR, ES, DE, PT, IT, folded). */
+export const MINE_WORDS: readonly string[] = `my mon ma mes mi mis mein meine meinen meinem meiner meu minha meus minhas mio mia miei mie`.split(/\s+/);
 
 /** Symbol of a token character: a-z 0..25, 0-9 26..35, else -1. */
 export const TOKEN_SYMBOL: Int8Array = (() => {
@@ -338,7 +380,7 @@ export interface LexiconAutomaton {
   /** Concepts of whole-token entries ending at a state. */
   exactBits: Int32Array;
   /** `TOKEN_FLAG`s of the whole token ending at a state. */
-  flags: Uint16Array;
+  flags: Uint32Array;
   /** For a state where a `PAIR_FIRST` word ends: the second words of its pairs. */
   pairs: ReadonlyMap<number, PairSeconds>;
 }
@@ -400,7 +442,12 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(PERMIT_VERBS, TOKEN_FLAG.PERMIT);
   flag(HELD_DATA, TOKEN_FLAG.HELD);
   flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
-  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint16Array.from(flags), pairs };
+  flag(THIRD_PERSON, TOKEN_FLAG.THIRD);
+  flag(MINE_WORDS, TOKEN_FLAG.MINE);
+  flag(FINITE_PROCESSING, TOKEN_FLAG.FINITE);
+  flag(RELATIVES, TOKEN_FLAG.REL);
+  flag(['was', 'were', 'is', 'are', 'be', 'been', 'being', 'has', 'have', 'had', 'etait', 'est', 'fue', 'era', 'es', 'wurde', 'war', 'ist', 'foi', 'e', 'stato', 'stata'], TOKEN_FLAG.AUX);
+  return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint32Array.from(flags), pairs };
 }
 
 export const AUTOMATON: LexiconAutomaton = buildAutomaton(LEXICON);

@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3 and independent4 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4 and blind1 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -18,6 +18,7 @@ import { learnedWeight, predict, shippedModel } from '../src/guardrails/engine/i
 import { featuresOf } from '../src/guardrails/engine/injection/injection-detector';
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
 import {
+  blind1InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -185,6 +186,12 @@ function main(): void {
   console.log(`\n${evalPii(sealedInd2, 'UNSEEN independent2 set, SEALED half (never read: the honest figure)').table}`);
   const hoPii = evalPii([...unseenGen, ...unseenHand, ...sealedInd, ...sealedInd2], 'UNSEEN sets together, without read rows (the PII figure that counts)');
   console.log(`\n${hoPii.table}`);
+  // A blind set by another hand (a separate agent that never read the recognizers or the other corpora), wholly
+  // sealed: aggregate figures only, no row listing exists for it.
+  const blindPiiFile = join(dir, 'unseen', 'pii-blind1.jsonl');
+  if (existsSync(blindPiiFile)) {
+    console.log(`\n${evalPii(readJsonl<PiiRow>(blindPiiFile), 'BLIND1 PII set (another hand, never read by the rule authors; sealed, aggregate only)').table}`);
+  }
 
   const model = shippedModel();
   const dev = devInjectionRows(dir);
@@ -250,6 +257,23 @@ function main(): void {
     console.log(`\n${ratesTable('INDEPENDENT4 set (pasted support artefacts, incident-style attacks; sealed, aggregate only), rules + shipped model', ind4)}`);
     const ind4Rules = independent4.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score }));
     console.log(`\n${ratesTable('INDEPENDENT4 set, rules only', ind4Rules)}`);
+  }
+
+  // blind1/: written by a separate agent that never read the rules or the other corpora; wholly sealed, aggregate only.
+  const blind1 = blind1InjectionRows(dir);
+  if (blind1.length > 0) {
+    console.log(
+      `\n${ratesTable(
+        'BLIND1 set (another hand, never read by the rule authors; sealed, aggregate only), rules + shipped model',
+        blind1.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score })),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND1 set, rules only',
+        blind1.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
   }
 
   // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,

@@ -103,6 +103,15 @@ export function independent4InjectionRows(dir = dataDir()): (TrainRow & { lang: 
   return sealedInjectionRows(dir, 'independent4');
 }
 
+/**
+ * The blind injection set (`blind1/`): written by a separate agent that never read the rules, the
+ * other corpora or their scores, and committed before its first score. Wholly sealed: only
+ * aggregate figures are ever printed. Only the evaluation reads these.
+ */
+export function blind1InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  return sealedInjectionRows(dir, 'blind1');
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');

@@ -24,6 +24,7 @@ const CORPUS = [
   'unseen/pii-handwritten.jsonl',
   'unseen/pii-independent.jsonl',
   'unseen/pii-independent2.jsonl',
+  'unseen/pii-blind1.jsonl',
 ];
 const texts: string[] = CORPUS.flatMap((file) =>
   readFileSync(join(__dirname, '../../../data/guardrails', file), 'utf8')

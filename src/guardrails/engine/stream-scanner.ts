@@ -37,7 +37,7 @@ export const MAX_HOLD = 2 * PII_MAX_SPAN;
  * "Calle de los Ángeles", "Avenue of the Americas", "Frankfurt am Main"): the recognizers' own
  * particle and link lists, and street-type words those lists lack.
  */
-const CONNECTORS: ReadonlySet<string> = new Set([
+export const CONNECTORS: ReadonlySet<string> = new Set([
   ...PARTICLES,
   ...ADDRESS_INNER_WORDS,
   'ave',
@@ -173,6 +173,14 @@ function quietToken(text: string, start: number, end: number, loud: WordSet): bo
   return false;
 }
 
+/**
+ * Whether `token` (a complete token, no white space) is quiet for a policy whose phrase words are
+ * `phraseWords`: what the scanner decides for each token at the end of the pending text.
+ */
+export function isQuietToken(token: string, phraseWords?: ReadonlySet<string>): boolean {
+  return quietToken(token, 0, token.length, loudWordsOf(phraseWords));
+}
+
 function quietWordByPattern(token: string): string | null {
   return QUIET_TOKEN.test(token) ? token.replace(/[,;:!?.)\]"'”’]+$/, '') : null;
 }
@@ -284,7 +292,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     if (!final) for (const m of pii) if (m.type === 'ADDRESS' && m.start - off < cut && !settled(win, m.end)) cut = Math.max(0, Math.min(cut, m.start - off));
     // Never split a span: move the boundary to the start of any match that crosses it.
     if (!final && (pii.length > 0 || words.length > 0)) {
-      for (let moved = true; moved; ) {
+      for (let moved = true; moved;) {
         moved = false;
         for (const list of [pii, words] as const) {
           for (const m of list) {

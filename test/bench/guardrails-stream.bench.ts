@@ -5,6 +5,8 @@ import { fmt, printTable, summarize } from './stats';
 import { BENCH_PII_TYPES as PII_TYPES, makeText } from './guardrails.bench';
 import * as current from '../../src/guardrails/engine';
 import { parseGuardrailPolicyConfig } from '../../src/guardrails/guardrail-policy.schemas';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 type Engine = Pick<typeof current, 'compilePolicy' | 'createStreamScanner' | 'checkText'>;
 
@@ -13,6 +15,33 @@ function cpuNs(fn: () => void): number {
   fn();
   const u = process.cpuUsage(t0);
   return (u.user + u.system) * 1000;
+}
+
+/**
+ * Model-like replies neither engine has seen: every row of the repository's guardrail corpora
+ * (data/guardrails: PII rows of many cultures and formats, documents, e-mails, attacks and benign
+ * requests, written by other hands than `makeText`), one reply per row, in a fixed shuffled order.
+ */
+function corpusReplies(): string[] {
+  const dir = path.join(__dirname, '../../../data/guardrails');
+  const rows: string[] = [];
+  for (const sub of readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const f of readdirSync(path.join(dir, sub.name))
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()) {
+      for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) if (line.trim()) rows.push((JSON.parse(line) as { text: string }).text);
+    }
+  }
+  // A fixed shuffle (so that each round gets rows of every set).
+  let seed = 12345;
+  for (let i = rows.length - 1; i > 0; i--) {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    const j = seed % (i + 1);
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  return rows;
 }
 
 /**
@@ -42,12 +71,22 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
   });
   const piiOnly = parseGuardrailPolicyConfig({ pii: { entities: PII_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) } });
+  // The fixed cost of a delta: a policy whose only check is three custom words (a short pattern).
+  const wordsOnly = parseGuardrailPolicyConfig({ wordFilters: { words: ['project orchid', 'internal only', 'zorblax'] } });
+  // Corpus replies the policy would let through whole (a blocked reply stops its stream early), split
+  // into one part per round: each round streams rows new to both engines.
+  const replies = corpusReplies().filter((t) => current.checkText(current.compilePolicy(config), 'OUTPUT', t).action !== 'BLOCKED');
+  const replyParts = Array.from({ length: rounds }, (_, k) => replies.filter((_r, i) => i % rounds === k));
   const runs = engines.map(([name, e]) => ({
     name,
     e,
     policy: e.compilePolicy(config),
     pii: e.compilePolicy(piiOnly),
+    words: e.compilePolicy(wordsOnly),
     stream: [] as number[],
+    corpusNs: 0,
+    corpusChars: 0,
+    wordsNs: [] as number[],
     streamNewNs: [] as number[],
     deltas: 0,
     piiNs: [] as number[],
@@ -93,6 +132,22 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
         }),
       );
       r.deltas = deltas;
+      // Corpus rows, one reply (a new scanner) each, never seen by this engine: total time over the rounds.
+      for (const reply of replyParts[round]!) {
+        r.corpusChars += reply.length;
+        r.corpusNs += cpuNs(() => {
+          const cs = r.e.createStreamScanner(r.policy);
+          for (let i = 0; i < reply.length; i += 20) cs.push(reply.slice(i, i + 20));
+          cs.end();
+        });
+      }
+      const ws = r.e.createStreamScanner(r.words);
+      r.wordsNs.push(
+        cpuNs(() => {
+          for (let i = 0; i < stream.length; i += 20) ws.push(stream.slice(i, i + 20));
+          ws.end();
+        }),
+      );
       r.piiNs.push(cpuNs(() => messages.forEach((m) => r.e.checkText(r.pii, 'OUTPUT', m))));
       // Time to the first release: a new scanner and the first delta of a reply.
       r.first.push(
@@ -109,6 +164,8 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     'stream MB/s': fmt(mb / (best(r.stream) / 1e9)),
     'stream MB/s, new text': fmt(1 / (best(r.streamNewNs) / 1e9)),
     'µs per 20-char delta': fmt(best(r.stream) / 1e3 / r.deltas),
+    'stream MB/s, corpus replies': fmt(r.corpusChars / (1024 * 1024) / (r.corpusNs / 1e9)),
+    'µs per delta, 3 words only (fixed cost)': fmt(best(r.wordsNs) / 1e3 / r.deltas),
     'first delta µs (TTFT added)': fmt(best(r.first) / 1e3),
     'PII only MB/s (12 types)': fmt(mb / (best(r.piiNs) / 1e9)),
     'PII only MB/s, new text': fmt(1 / (best(r.piiNewNs) / 1e9)),
@@ -120,12 +177,17 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
       'stream MB/s': fmt(best(b.stream) / best(c.stream)),
       'stream MB/s, new text': fmt(best(b.streamNewNs) / best(c.streamNewNs)),
       'µs per 20-char delta': fmt(best(c.stream) / best(b.stream)),
+      'stream MB/s, corpus replies': fmt(b.corpusNs / b.corpusChars / (c.corpusNs / c.corpusChars)),
+      'µs per delta, 3 words only (fixed cost)': fmt(best(c.wordsNs) / best(b.wordsNs)),
       'first delta µs (TTFT added)': fmt(best(c.first) / best(b.first)),
       'PII only MB/s (12 types)': fmt(best(b.piiNs) / best(c.piiNs)),
       'PII only MB/s, new text': fmt(best(b.piiNewNs) / best(c.piiNewNs)),
     });
   }
-  printTable(`stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds)`, rows);
+  printTable(
+    `stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds); corpus replies: ${replies.length} rows of data/guardrails (${(replyParts.reduce((a, p) => a + p.reduce((x, t) => x + t.length, 0), 0) / (1024 * 1024)).toFixed(2)} MB) that the policy does not block, each row in one round only, total time`,
+    rows,
+  );
   return rows;
 }
 

@@ -231,8 +231,9 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
   let buf = '';
   let off = 0;
   let base = 0;
+  // Sentence history and reported topics/categories: only a windowed policy (topics, content) needs them.
   let history: string[] = [];
-  const seen = new Set<string>();
+  const seen = windowed ? new Set<string>() : undefined;
   let blocked: Verdict | undefined;
   let ended = false;
   let scanned = 0;
@@ -338,7 +339,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       for (const s of sentences) {
         const sentence = text.slice(s.start, s.end);
         const prefix = history.join('');
-        findings.push(...windowFindings(policy, prefix + sentence, base + s.start - prefix.length, { start: base + s.start, end: base + s.end, text: sentence }, seen, source));
+        findings.push(...windowFindings(policy, prefix + sentence, base + s.start - prefix.length, { start: base + s.start, end: base + s.end, text: sentence }, seen!, source));
         history.push(sentence);
         if (history.length > WINDOW_SENTENCES - 1) history = history.slice(-(WINDOW_SENTENCES - 1));
       }

@@ -4,7 +4,7 @@ import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from 
 import { fmt, printTable, summarize } from './stats';
 import { BENCH_PII_TYPES as PII_TYPES, makeText } from './guardrails.bench';
 import * as current from '../../src/guardrails/engine';
-import { parseGuardrailPolicyConfig } from '../../src/guardrails/guardrail-policy.schemas';
+import { parseGuardrailPolicyConfig, PII_ENTITY_TYPES } from '../../src/guardrails/guardrail-policy.schemas';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -297,4 +297,79 @@ export async function benchGuardrailStream(opts: { iterations?: number } = {}): 
   } finally {
     await t.close();
   }
+}
+
+/**
+ * `BENCH=stream-diff BENCH_GUARDRAILS_BASELINE=<dist of an earlier build>`: the two builds' stream
+ * scanners step by step on the same deltas: every corpus row of data/guardrails and 60 generated
+ * texts, whole and in random model-like chunkings (1 to 40 characters, some of 400), through six
+ * policies (the bench's, every PII type, PII with BLOCK and punctuated phrases, words only, e-mail
+ * only, topics and content). Each push and the end must give the same release, findings and block,
+ * and the same counters. A speed change of the scanner's mechanics must keep this at 0.
+ */
+export function diffStreamScanners(): { streams: number; differing: number } {
+  const dir = process.env.BENCH_GUARDRAILS_BASELINE;
+  if (!dir) throw new Error('BENCH=stream-diff needs BENCH_GUARDRAILS_BASELINE=<dist folder of the build to compare with>');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const baseline = require(`${dir}/src/guardrails/engine`) as Engine;
+  const all = PII_ENTITY_TYPES;
+  const configs: Record<string, unknown> = {
+    bench: { pii: { entities: PII_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) }, wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true } },
+    everyPii: { pii: { entities: all.map((type) => ({ type, action: 'ANONYMIZE' })) } },
+    blocking: {
+      pii: { entities: all.map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' || type === 'US_SOCIAL_SECURITY_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })) },
+      wordFilters: { words: ['top secret', 'dr. no', "o'brien deal", 'café crème'] },
+    },
+    words: { wordFilters: { words: ['project orchid', 'de la', 'the plan', 'zorblax'], profanity: true } },
+    email: { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } },
+    windowed: {
+      pii: {
+        entities: [
+          { type: 'EMAIL', action: 'ANONYMIZE' },
+          { type: 'NAME', action: 'ANONYMIZE' },
+        ],
+      },
+      deniedTopics: [{ name: 'Investment advice', definition: 'Recommendations about which stocks to buy or sell', examples: ['Which stocks should I buy?'] }],
+      contentCategories: [{ category: 'VIOLENCE', action: 'BLOCK' }],
+    },
+  };
+  const texts = corpusReplies();
+  for (let i = 0; i < 60; i++) texts.push(makeText(3000, 4242 + i));
+  // Forced releases: a long blob, long runs of capitals and of connectors.
+  texts.push(`${'QUJD'.repeat(400)} and then Maria Lopez wrote 4111 1111 1111 1111 ok`);
+  texts.push(`${Array.from({ length: 200 }, (_, i) => `Ab${i}`).join(' ')} the end`);
+  texts.push(`${Array.from({ length: 300 }, (_, i) => (i % 7 ? 'De' : 'x1')).join(' ')} done. ${'de la '.repeat(150)}quiet end`);
+  let seed = 1;
+  const rnd = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const chunks = (text: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < text.length;) {
+      const n = 1 + Math.floor(rnd() * (rnd() < 0.3 ? 4 : rnd() < 0.1 ? 400 : 40));
+      out.push(text.slice(i, i + n));
+      i += n;
+    }
+    return out;
+  };
+  const steps = (e: Engine, policy: ReturnType<Engine['compilePolicy']>, deltas: string[]): string => {
+    const s = e.createStreamScanner(policy, { source: 'model' });
+    const out: unknown[] = deltas.map((d) => s.push(d));
+    out.push(s.end(), s.stats());
+    return JSON.stringify(out);
+  };
+  let streams = 0;
+  let differing = 0;
+  for (const [name, config] of Object.entries(configs)) {
+    const parsed = parseGuardrailPolicyConfig(config);
+    const mine = current.compilePolicy(parsed);
+    const theirs = baseline.compilePolicy(parsed);
+    for (const text of texts) {
+      for (let k = 0; k < (name === 'bench' || name === 'everyPii' ? 4 : 2); k++) {
+        const deltas = k === 0 ? [text] : chunks(text);
+        streams++;
+        if (steps(current, mine, deltas) !== steps(baseline, theirs, deltas) && differing++ < 5) console.log(`differs (${name}): ${JSON.stringify(deltas).slice(0, 300)}`);
+      }
+    }
+  }
+  printTable('stream scanner, this build against the baseline, step by step', [{ streams, 'streams with any differing step': differing }]);
+  return { streams, differing };
 }

@@ -76,7 +76,10 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
   // Corpus replies the policy would let through whole (a blocked reply stops its stream early), split
   // into one part per round: each round streams rows new to both engines.
   const replies = corpusReplies().filter((t) => current.checkText(current.compilePolicy(config), 'OUTPUT', t).action !== 'BLOCKED');
-  const replyParts = Array.from({ length: rounds }, (_, k) => replies.filter((_r, i) => i % rounds === k));
+  // One row in ten warms both engines up (the name tagger and word lists load on first use), the rest is measured.
+  const warmReplies = replies.filter((_r, i) => i % 10 === 9);
+  const measured = replies.filter((_r, i) => i % 10 !== 9);
+  const replyParts = Array.from({ length: rounds }, (_, k) => measured.filter((_r, i) => i % rounds === k));
   const runs = engines.map(([name, e]) => ({
     name,
     e,
@@ -98,6 +101,11 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     const s = r.e.createStreamScanner(r.policy);
     for (let i = 0; i < 20_000; i += 20) s.push(stream.slice(i, i + 20));
     for (const m of messages.slice(0, 20)) r.e.checkText(r.pii, 'OUTPUT', m);
+    for (const reply of warmReplies) {
+      const ws = r.e.createStreamScanner(r.policy);
+      for (let i = 0; i < reply.length; i += 20) ws.push(reply.slice(i, i + 20));
+      ws.end();
+    }
   }
   for (let round = 0; round < rounds; round++) {
     // Text neither engine has seen (new names, numbers and sentences for their caches), the same for both.
@@ -185,7 +193,7 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     });
   }
   printTable(
-    `stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds); corpus replies: ${replies.length} rows of data/guardrails (${(replyParts.reduce((a, p) => a + p.reduce((x, t) => x + t.length, 0), 0) / (1024 * 1024)).toFixed(2)} MB) that the policy does not block, each row in one round only, total time`,
+    `stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds); corpus replies: ${measured.length} rows of data/guardrails (${(replyParts.reduce((a, p) => a + p.reduce((x, t) => x + t.length, 0), 0) / (1024 * 1024)).toFixed(2)} MB) that the policy does not block, each row in one round only, total time`,
     rows,
   );
   return rows;

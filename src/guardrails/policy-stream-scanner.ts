@@ -57,21 +57,21 @@ export function createPolicyStreamScanner(policies: readonly ActivePolicy[], opt
     const found: PolicyFinding[] = [];
     let chunk = text;
     for (const { policy, scanner } of chain) {
-      const input = chunk;
       let out = '';
-      const findings: Finding[] = [];
       let verdict: Verdict | undefined;
-      for (const step of [input ? () => scanner.push(input) : null, flush ? () => scanner.end() : null]) {
-        if (!step) continue;
-        const r = step();
-        findings.push(...r.findings);
-        if (r.blocked) {
-          verdict = r.blocked;
-          break;
-        }
-        out += r.release;
+      // The push (when there is text), then on a flush the end: one call each, no closures or arrays per delta.
+      if (chunk) {
+        const r = scanner.push(chunk);
+        for (const finding of r.findings) found.push({ policy, finding });
+        if (r.blocked) verdict = r.blocked;
+        else out = r.release;
       }
-      for (const finding of findings) found.push({ policy, finding });
+      if (flush && !verdict) {
+        const r = scanner.end();
+        for (const finding of r.findings) found.push({ policy, finding });
+        if (r.blocked) verdict = r.blocked;
+        else out += r.release;
+      }
       if (verdict) {
         blocked = { policy, verdict };
         return { release: '', blocked, findings: found };

@@ -4,7 +4,9 @@ import { parseGenerateInput, type GenerateInput, type GenerationPipeline } from 
 import { fmt, printTable, summarize } from './stats';
 import { BENCH_PII_TYPES as PII_TYPES, makeText } from './guardrails.bench';
 import * as current from '../../src/guardrails/engine';
-import { parseGuardrailPolicyConfig } from '../../src/guardrails/guardrail-policy.schemas';
+import { parseGuardrailPolicyConfig, PII_ENTITY_TYPES } from '../../src/guardrails/guardrail-policy.schemas';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 type Engine = Pick<typeof current, 'compilePolicy' | 'createStreamScanner' | 'checkText'>;
 
@@ -13,6 +15,33 @@ function cpuNs(fn: () => void): number {
   fn();
   const u = process.cpuUsage(t0);
   return (u.user + u.system) * 1000;
+}
+
+/**
+ * Model-like replies neither engine has seen: every row of the repository's guardrail corpora
+ * (data/guardrails: PII rows of many cultures and formats, documents, e-mails, attacks and benign
+ * requests, written by other hands than `makeText`), one reply per row, in a fixed shuffled order.
+ */
+function corpusReplies(): string[] {
+  const dir = path.join(__dirname, '../../../data/guardrails');
+  const rows: string[] = [];
+  for (const sub of readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const f of readdirSync(path.join(dir, sub.name))
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()) {
+      for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) if (line.trim()) rows.push((JSON.parse(line) as { text: string }).text);
+    }
+  }
+  // A fixed shuffle (so that each round gets rows of every set).
+  let seed = 12345;
+  for (let i = rows.length - 1; i > 0; i--) {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    const j = seed % (i + 1);
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  return rows;
 }
 
 /**
@@ -42,12 +71,25 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
   });
   const piiOnly = parseGuardrailPolicyConfig({ pii: { entities: PII_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) } });
+  // The fixed cost of a delta: a policy whose only check is three custom words (a short pattern).
+  const wordsOnly = parseGuardrailPolicyConfig({ wordFilters: { words: ['project orchid', 'internal only', 'zorblax'] } });
+  // Corpus replies the policy would let through whole (a blocked reply stops its stream early), split
+  // into one part per round: each round streams rows new to both engines.
+  const replies = corpusReplies().filter((t) => current.checkText(current.compilePolicy(config), 'OUTPUT', t).action !== 'BLOCKED');
+  // One row in ten warms both engines up (the name tagger and word lists load on first use), the rest is measured.
+  const warmReplies = replies.filter((_r, i) => i % 10 === 9);
+  const measured = replies.filter((_r, i) => i % 10 !== 9);
+  const replyParts = Array.from({ length: rounds }, (_, k) => measured.filter((_r, i) => i % rounds === k));
   const runs = engines.map(([name, e]) => ({
     name,
     e,
     policy: e.compilePolicy(config),
     pii: e.compilePolicy(piiOnly),
+    words: e.compilePolicy(wordsOnly),
     stream: [] as number[],
+    corpusNs: 0,
+    corpusChars: 0,
+    wordsNs: [] as number[],
     streamNewNs: [] as number[],
     deltas: 0,
     piiNs: [] as number[],
@@ -59,6 +101,11 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     const s = r.e.createStreamScanner(r.policy);
     for (let i = 0; i < 20_000; i += 20) s.push(stream.slice(i, i + 20));
     for (const m of messages.slice(0, 20)) r.e.checkText(r.pii, 'OUTPUT', m);
+    for (const reply of warmReplies) {
+      const ws = r.e.createStreamScanner(r.policy);
+      for (let i = 0; i < reply.length; i += 20) ws.push(reply.slice(i, i + 20));
+      ws.end();
+    }
   }
   for (let round = 0; round < rounds; round++) {
     // Text neither engine has seen (new names, numbers and sentences for their caches), the same for both.
@@ -93,6 +140,22 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
         }),
       );
       r.deltas = deltas;
+      // Corpus rows, one reply (a new scanner) each, never seen by this engine: total time over the rounds.
+      for (const reply of replyParts[round]!) {
+        r.corpusChars += reply.length;
+        r.corpusNs += cpuNs(() => {
+          const cs = r.e.createStreamScanner(r.policy);
+          for (let i = 0; i < reply.length; i += 20) cs.push(reply.slice(i, i + 20));
+          cs.end();
+        });
+      }
+      const ws = r.e.createStreamScanner(r.words);
+      r.wordsNs.push(
+        cpuNs(() => {
+          for (let i = 0; i < stream.length; i += 20) ws.push(stream.slice(i, i + 20));
+          ws.end();
+        }),
+      );
       r.piiNs.push(cpuNs(() => messages.forEach((m) => r.e.checkText(r.pii, 'OUTPUT', m))));
       // Time to the first release: a new scanner and the first delta of a reply.
       r.first.push(
@@ -109,6 +172,8 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
     'stream MB/s': fmt(mb / (best(r.stream) / 1e9)),
     'stream MB/s, new text': fmt(1 / (best(r.streamNewNs) / 1e9)),
     'µs per 20-char delta': fmt(best(r.stream) / 1e3 / r.deltas),
+    'stream MB/s, corpus replies': fmt(r.corpusChars / (1024 * 1024) / (r.corpusNs / 1e9)),
+    'µs per delta, 3 words only (fixed cost)': fmt(best(r.wordsNs) / 1e3 / r.deltas),
     'first delta µs (TTFT added)': fmt(best(r.first) / 1e3),
     'PII only MB/s (12 types)': fmt(mb / (best(r.piiNs) / 1e9)),
     'PII only MB/s, new text': fmt(1 / (best(r.piiNewNs) / 1e9)),
@@ -120,12 +185,17 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
       'stream MB/s': fmt(best(b.stream) / best(c.stream)),
       'stream MB/s, new text': fmt(best(b.streamNewNs) / best(c.streamNewNs)),
       'µs per 20-char delta': fmt(best(c.stream) / best(b.stream)),
+      'stream MB/s, corpus replies': fmt(b.corpusNs / b.corpusChars / (c.corpusNs / c.corpusChars)),
+      'µs per delta, 3 words only (fixed cost)': fmt(best(c.wordsNs) / best(b.wordsNs)),
       'first delta µs (TTFT added)': fmt(best(c.first) / best(b.first)),
       'PII only MB/s (12 types)': fmt(best(b.piiNs) / best(c.piiNs)),
       'PII only MB/s, new text': fmt(best(b.piiNewNs) / best(c.piiNewNs)),
     });
   }
-  printTable(`stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds)`, rows);
+  printTable(
+    `stream scanner and PII detection, CPU time, ${mb.toFixed(2)} MB of generated support/devops text (best of ${rounds} alternating rounds); corpus replies: ${measured.length} rows of data/guardrails (${(replyParts.reduce((a, p) => a + p.reduce((x, t) => x + t.length, 0), 0) / (1024 * 1024)).toFixed(2)} MB) that the policy does not block, each row in one round only, total time`,
+    rows,
+  );
   return rows;
 }
 
@@ -235,4 +305,79 @@ export async function benchGuardrailStream(opts: { iterations?: number } = {}): 
   } finally {
     await t.close();
   }
+}
+
+/**
+ * `BENCH=stream-diff BENCH_GUARDRAILS_BASELINE=<dist of an earlier build>`: the two builds' stream
+ * scanners step by step on the same deltas: every corpus row of data/guardrails and 60 generated
+ * texts, whole and in random model-like chunkings (1 to 40 characters, some of 400), through six
+ * policies (the bench's, every PII type, PII with BLOCK and punctuated phrases, words only, e-mail
+ * only, topics and content). Each push and the end must give the same release, findings and block,
+ * and the same counters. A speed change of the scanner's mechanics must keep this at 0.
+ */
+export function diffStreamScanners(): { streams: number; differing: number } {
+  const dir = process.env.BENCH_GUARDRAILS_BASELINE;
+  if (!dir) throw new Error('BENCH=stream-diff needs BENCH_GUARDRAILS_BASELINE=<dist folder of the build to compare with>');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const baseline = require(`${dir}/src/guardrails/engine`) as Engine;
+  const all = PII_ENTITY_TYPES;
+  const configs: Record<string, unknown> = {
+    bench: { pii: { entities: PII_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) }, wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true } },
+    everyPii: { pii: { entities: all.map((type) => ({ type, action: 'ANONYMIZE' })) } },
+    blocking: {
+      pii: { entities: all.map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' || type === 'US_SOCIAL_SECURITY_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })) },
+      wordFilters: { words: ['top secret', 'dr. no', "o'brien deal", 'café crème'] },
+    },
+    words: { wordFilters: { words: ['project orchid', 'de la', 'the plan', 'zorblax'], profanity: true } },
+    email: { pii: { entities: [{ type: 'EMAIL', action: 'ANONYMIZE' }] } },
+    windowed: {
+      pii: {
+        entities: [
+          { type: 'EMAIL', action: 'ANONYMIZE' },
+          { type: 'NAME', action: 'ANONYMIZE' },
+        ],
+      },
+      deniedTopics: [{ name: 'Investment advice', definition: 'Recommendations about which stocks to buy or sell', examples: ['Which stocks should I buy?'] }],
+      contentCategories: [{ category: 'VIOLENCE', action: 'BLOCK' }],
+    },
+  };
+  const texts = corpusReplies();
+  for (let i = 0; i < 60; i++) texts.push(makeText(3000, 4242 + i));
+  // Forced releases: a long blob, long runs of capitals and of connectors.
+  texts.push(`${'QUJD'.repeat(400)} and then Maria Lopez wrote 4111 1111 1111 1111 ok`);
+  texts.push(`${Array.from({ length: 200 }, (_, i) => `Ab${i}`).join(' ')} the end`);
+  texts.push(`${Array.from({ length: 300 }, (_, i) => (i % 7 ? 'De' : 'x1')).join(' ')} done. ${'de la '.repeat(150)}quiet end`);
+  let seed = 1;
+  const rnd = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const chunks = (text: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < text.length;) {
+      const n = 1 + Math.floor(rnd() * (rnd() < 0.3 ? 4 : rnd() < 0.1 ? 400 : 40));
+      out.push(text.slice(i, i + n));
+      i += n;
+    }
+    return out;
+  };
+  const steps = (e: Engine, policy: ReturnType<Engine['compilePolicy']>, deltas: string[]): string => {
+    const s = e.createStreamScanner(policy, { source: 'model' });
+    const out: unknown[] = deltas.map((d) => s.push(d));
+    out.push(s.end(), s.stats());
+    return JSON.stringify(out);
+  };
+  let streams = 0;
+  let differing = 0;
+  for (const [name, config] of Object.entries(configs)) {
+    const parsed = parseGuardrailPolicyConfig(config);
+    const mine = current.compilePolicy(parsed);
+    const theirs = baseline.compilePolicy(parsed);
+    for (const text of texts) {
+      for (let k = 0; k < (name === 'bench' || name === 'everyPii' ? 4 : 2); k++) {
+        const deltas = k === 0 ? [text] : chunks(text);
+        streams++;
+        if (steps(current, mine, deltas) !== steps(baseline, theirs, deltas) && differing++ < 5) console.log(`differs (${name}): ${JSON.stringify(deltas).slice(0, 300)}`);
+      }
+    }
+  }
+  printTable('stream scanner, this build against the baseline, step by step', [{ streams, 'streams with any differing step': differing }]);
+  return { streams, differing };
 }

@@ -1,7 +1,7 @@
 import { benchGeneration } from './generate.bench';
 import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
-import { benchGuardrailStream, benchStreamScanner } from './guardrails-stream.bench';
+import { benchGuardrailStream, benchStreamScanner, diffStreamScanners } from './guardrails-stream.bench';
 import { benchEvals } from './evals.bench';
 import { benchAnalytics } from './analytics.bench';
 import { benchClickHouseAnalytics } from './analytics-clickhouse.bench';
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     benchStreamScanner({ bytes: Number(process.env.BENCH_GUARDRAILS_BYTES ?? 500_000) });
     await benchGuardrailStream({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200) });
   }
+  // BENCH=stream-diff: this build's stream scanner against BENCH_GUARDRAILS_BASELINE's, step by step (exits 1 on a difference).
+  if (pick.has('stream-diff') && diffStreamScanners().differing > 0) process.exitCode = 1;
   // BENCH=once-guardrail: generateOnce's OUTPUT screening, stream scanner push+end against screenOutput, alternated.
   if (pick.has('once-guardrail'))
     await benchOnceOutputScreen({ answers: Number(process.env.BENCH_ITERATIONS ?? 200), chars: Number(process.env.BENCH_ONCE_CHARS ?? 1_000), rounds: Number(process.env.BENCH_ROUNDS ?? 6) });

@@ -37,7 +37,7 @@ export const MAX_HOLD = 2 * PII_MAX_SPAN;
  * "Calle de los Ángeles", "Avenue of the Americas", "Frankfurt am Main"): the recognizers' own
  * particle and link lists, and street-type words those lists lack.
  */
-const CONNECTORS: ReadonlySet<string> = new Set([
+export const CONNECTORS: ReadonlySet<string> = new Set([
   ...PARTICLES,
   ...ADDRESS_INNER_WORDS,
   'ave',
@@ -63,8 +63,57 @@ const CONNECTORS: ReadonlySet<string> = new Set([
   'travessa',
 ]);
 
-/** Length of the longest connector. */
-const CONNECTORS_MAX_LEN = Math.max(...[...CONNECTORS].map((w) => w.length));
+/**
+ * The lower-case words a quiet token must not be (the connectors, and a policy's phrase words),
+ * looked up by a hash of the token's characters so that no token is cut out of the text as a string.
+ */
+interface WordSet {
+  /** Words by `wordHash`; a hit is confirmed by comparing characters. */
+  readonly byHash: ReadonlyMap<number, readonly string[]>;
+  /** Length of the longest word: a longer token is never in the set. */
+  readonly maxLen: number;
+}
+
+/** Hash of text[start, end) (the same for a string of the same characters). */
+function wordHash(text: string, start: number, end: number): number {
+  let h = end - start;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+function makeWordSet(words: Iterable<string>): WordSet {
+  const byHash = new Map<number, string[]>();
+  let maxLen = 0;
+  for (const w of new Set(words)) {
+    const h = wordHash(w, 0, w.length);
+    const bucket = byHash.get(h);
+    if (bucket) bucket.push(w);
+    else byHash.set(h, [w]);
+    maxLen = Math.max(maxLen, w.length);
+  }
+  return { byHash, maxLen };
+}
+
+/** Whether text[start, end) is one of the set's words. */
+function inWordSet(set: WordSet, text: string, start: number, end: number): boolean {
+  if (end - start > set.maxLen) return false;
+  const bucket = set.byHash.get(wordHash(text, start, end));
+  if (bucket === undefined) return false;
+  for (const w of bucket) if (w.length === end - start && text.startsWith(w, start)) return true;
+  return false;
+}
+
+/** The connectors alone (a policy without phrases). */
+const CONNECTOR_SET = makeWordSet(CONNECTORS);
+/** Connectors and phrase words, per phrase-word set (a compiled policy keeps its set for its lifetime). */
+const wordSets = new WeakMap<ReadonlySet<string>, WordSet>();
+
+function loudWordsOf(phraseWords: ReadonlySet<string> | undefined): WordSet {
+  if (phraseWords === undefined || phraseWords.size === 0) return CONNECTOR_SET;
+  let set = wordSets.get(phraseWords);
+  if (set === undefined) wordSets.set(phraseWords, (set = makeWordSet([...CONNECTORS, ...phraseWords])));
+  return set;
+}
 
 /**
  * Complete tokens that must follow an address before it is released. Its end can depend on the
@@ -95,15 +144,13 @@ function trailingPunct(c: number): boolean {
   return c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 46 || c === 41 || c === 93 || c === 34 || c === 39 || c === 0x201d || c === 0x2019;
 }
 
-/** What {@link quietWord} returns for a quiet word longer than any word it would be compared with. */
-const LONG_QUIET = '\u0000long';
-
 /**
- * The word of a quiet token (`QUIET_TOKEN`: lower-case letters, at most one inner apostrophe, then
- * trailing punctuation), without its punctuation; null when the token is not quiet. ASCII tokens
- * are judged by character compares; a token with another letter goes through the pattern.
+ * Whether the complete token text[start, end) is quiet (`QUIET_TOKEN`: lower-case letters, at most
+ * one inner apostrophe, then trailing punctuation) and its word, without the punctuation, is none of
+ * `loud` (connectors, phrase words). ASCII tokens are judged by character compares and the word is
+ * looked up where it stands; a token with another letter goes through the pattern.
  */
-function quietWord(text: string, start: number, end: number, maxLen = Infinity): string | null {
+function quietToken(text: string, start: number, end: number, loud: WordSet): boolean {
   let i = start;
   while (i < end && text.charCodeAt(i) >= 97 && text.charCodeAt(i) <= 122) i++;
   if (i > start && i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019) && i + 1 < end && text.charCodeAt(i + 1) >= 97 && text.charCodeAt(i + 1) <= 122) {
@@ -113,12 +160,25 @@ function quietWord(text: string, start: number, end: number, maxLen = Infinity):
   const letters = i;
   if (letters > start) {
     while (i < end && trailingPunct(text.charCodeAt(i))) i++;
-    // Longer than every connector and phrase word: quiet, and no need to cut the word out.
-    if (i === end) return letters - start > maxLen ? LONG_QUIET : text.slice(start, letters);
+    if (i === end) return !inWordSet(loud, text, start, letters);
   }
   // Another character: ASCII ones make the token loud; any other may be a lower-case letter.
-  for (let k = start; k < end; k++) if (text.charCodeAt(k) >= 128 && text.charCodeAt(k) !== 0x201d && text.charCodeAt(k) !== 0x2019) return quietWordByPattern(text.slice(start, end));
-  return null;
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 128 && c !== 0x201d && c !== 0x2019) {
+      const word = quietWordByPattern(text.slice(start, end));
+      return word !== null && !inWordSet(loud, word, 0, word.length);
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether `token` (a complete token, no white space) is quiet for a policy whose phrase words are
+ * `phraseWords`: what the scanner decides for each token at the end of the pending text.
+ */
+export function isQuietToken(token: string, phraseWords?: ReadonlySet<string>): boolean {
+  return quietToken(token, 0, token.length, loudWordsOf(phraseWords));
 }
 
 function quietWordByPattern(token: string): string | null {
@@ -162,64 +222,65 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
   const source = opts.source;
   const tokenHold = policy.pii !== null || policy.words !== null;
   const windowed = policy.topics !== null || policy.content !== null;
-  const phraseWords = policy.words?.phraseWords ?? new Set<string>();
-  let ctx = '';
-  let pending = '';
+  const loudWords = loudWordsOf(policy.words?.phraseWords);
+  /**
+   * One buffer: the released context (at most `CONTEXT_CHARS`, left context for the recognizers)
+   * followed by the pending text, which starts at `off`. Recognizers get the buffer as is: no
+   * concatenation of context and pending text per delta.
+   */
+  let buf = '';
+  let off = 0;
   let base = 0;
+  // Sentence history and reported topics/categories: only a windowed policy (topics, content) needs them.
   let history: string[] = [];
-  const seen = new Set<string>();
+  const seen = windowed ? new Set<string>() : undefined;
   let blocked: Verdict | undefined;
   let ended = false;
   let scanned = 0;
   let received = 0;
 
-  let maxWordLen = CONNECTORS_MAX_LEN;
-  for (const w of phraseWords) maxWordLen = Math.max(maxWordLen, w.length);
-  const isQuiet = (start: number, end: number): boolean => {
-    const word = quietWord(pending, start, end, maxWordLen);
-    return word !== null && (word === LONG_QUIET || (!CONNECTORS.has(word) && !phraseWords.has(word)));
-  };
-
   /** Set when a release was forced in the middle of a run: the next scan looks at the released context too. */
   let rescanContext = false;
   let forced = false;
 
-  /** Start of the trailing run of tokens that could still be (part of) a match. */
+  /** Start (relative to the pending text) of the trailing run of tokens that could still be (part of) a match. */
   const tokenCut = (): number => {
     forced = false;
-    let cut = pending.length;
-    let end = pending.length;
-    while (end > 0) {
+    const n = buf.length;
+    let cut = n;
+    let end = n;
+    while (end > off) {
       let j = end;
-      while (j > 0 && isSpace(pending.charCodeAt(j - 1))) j--;
-      if (j === 0) break;
+      while (j > off && isSpace(buf.charCodeAt(j - 1))) j--;
+      if (j === off) break;
       let k = j;
-      while (k > 0 && !isSpace(pending.charCodeAt(k - 1))) k--;
-      const partial = j === pending.length;
-      if (!partial && isQuiet(k, j)) break;
+      while (k > off && !isSpace(buf.charCodeAt(k - 1))) k--;
+      const partial = j === n;
+      if (!partial && quietToken(buf, k, j, loudWords)) break;
       cut = k;
       end = k;
-      if (pending.length - cut > MAX_HOLD) break;
+      if (n - cut > MAX_HOLD) break;
     }
-    if (pending.length - cut > MAX_HOLD) {
-      cut = Math.max(cut, pending.length - PII_MAX_SPAN);
+    if (n - cut > MAX_HOLD) {
+      cut = Math.max(cut, n - PII_MAX_SPAN);
       forced = true;
     }
-    return cut;
+    return cut - off;
   };
 
   const step = (final: boolean): StreamStep => {
     if (blocked) return { release: '', blocked, findings: [] };
-    if (pending.length === 0) return { release: '', findings: [] };
-    let cut = final || !tokenHold ? pending.length : tokenCut();
+    const len = buf.length - off;
+    if (len === 0) return { release: '', findings: [] };
+    let cut = final || !tokenHold ? len : tokenCut();
     if (cut === 0 && !final) return { release: '', findings: [] };
 
-    const win = ctx + pending;
-    const off = ctx.length;
-    // Only the pending text is searched (the released context is left context), unless the last release was forced.
+    // The recognizers get ctx + pending (the buffer); only the pending text is searched (the released
+    // context is left context), unless the last release was forced.
+    const win = buf;
     const from = rescanContext ? 0 : off;
     // Text that cannot hold the start of an entity needs no PII pass at all.
-    const piiNeeded = policy.pii !== null && !inertText(pending, 0, cut);
+    const piiNeeded = policy.pii !== null && !inertText(buf, off, off + cut);
     // Only what starts before the cut matters now: a match further on is found when its text can be released.
     let pii = piiNeeded ? policy.pii!.find(win, from, final ? Infinity : off + cut) : NONE;
     let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : NONE;
@@ -234,18 +295,21 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     if (!final && (pii.length > 0 || words.length > 0)) {
       for (let moved = true; moved;) {
         moved = false;
-        for (const m of [...pii, ...words]) {
-          const s = Math.max(0, m.start - off);
-          const e = m.end - off;
-          if (s < cut && e > cut) {
-            cut = s;
-            moved = true;
+        for (const list of [pii, words] as const) {
+          for (const m of list) {
+            const s = Math.max(0, m.start - off);
+            const e = m.end - off;
+            if (s < cut && e > cut) {
+              cut = s;
+              moved = true;
+            }
           }
         }
       }
     }
 
     // Denied topics / content: release whole sentences only, each scored in its window.
+    const pending = windowed ? buf.slice(off) : '';
     let sentences = windowed ? splitSentences(pending) : NONE;
     if (windowed && !final) {
       let aligned = 0;
@@ -264,46 +328,43 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     if (cut === 0 && !final) return { release: '', findings: [] };
 
     // The common case: nothing found and nothing windowed, the text goes out as is.
-    if (pii.length === 0 && words.length === 0 && !windowed) return releaseUpTo(cut, '', [], win, off);
+    if (pii.length === 0 && words.length === 0 && !windowed) return releaseUpTo(cut, '', []);
 
+    const text = windowed ? pending : buf.slice(off);
     const findings: Finding[] = [];
     for (const w of words) if (w.start - off < cut) findings.push(wordFinding({ ...w, start: w.start - off, end: w.end - off }, base, source));
     const released = pii.filter((m) => m.start - off < cut);
-    for (const m of released) findings.push(piiFinding(policy, { ...m, start: m.start - off, end: m.end - off }, pending, base, source));
+    for (const m of released) findings.push(piiFinding(policy, { ...m, start: m.start - off, end: m.end - off }, text, base, source));
     if (windowed) {
       for (const s of sentences) {
-        const text = pending.slice(s.start, s.end);
+        const sentence = text.slice(s.start, s.end);
         const prefix = history.join('');
-        findings.push(...windowFindings(policy, prefix + text, base + s.start - prefix.length, { start: base + s.start, end: base + s.end, text }, seen, source));
-        history.push(text);
+        findings.push(...windowFindings(policy, prefix + sentence, base + s.start - prefix.length, { start: base + s.start, end: base + s.end, text: sentence }, seen!, source));
+        history.push(sentence);
         if (history.length > WINDOW_SENTENCES - 1) history = history.slice(-(WINDOW_SENTENCES - 1));
       }
     }
     findings.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
 
     if (findings.some((f) => f.action === 'BLOCKED')) {
-      blocked = { action: 'BLOCKED', text: pending, findings };
+      blocked = { action: 'BLOCKED', text, findings };
       return { release: '', blocked, findings };
     }
     return releaseUpTo(
       cut,
       released.map((m) => ({ start: Math.max(0, m.start - off), end: Math.min(cut, m.end - off), type: m.type })),
       findings,
-      win,
-      off,
     );
   };
 
-  /**
-   * Moves pending[0, cut) to the released context; returns it with `spans` anonymized. `win` is
-   * ctx + pending (pending starts at `off`): the new context is cut from it, without another concatenation.
-   */
-  const releaseUpTo = (cut: number, spans: readonly { start: number; end: number; type: string }[] | '', findings: Finding[], win: string, off: number): StreamStep => {
-    const chunk = pending.slice(0, cut);
+  /** Releases pending[0, cut) with `spans` anonymized; the buffer keeps `CONTEXT_CHARS` of it as context. */
+  const releaseUpTo = (cut: number, spans: readonly { start: number; end: number; type: string }[] | '', findings: Finding[]): StreamStep => {
+    const chunk = buf.slice(off, off + cut);
     const release = spans === '' || spans.length === 0 ? chunk : anonymize(chunk, spans);
-    ctx = win.slice(Math.max(0, off + cut - CONTEXT_CHARS), off + cut);
+    const keep = Math.max(0, off + cut - CONTEXT_CHARS);
+    buf = buf.slice(keep);
+    off = off + cut - keep;
     rescanContext = forced;
-    pending = pending.slice(cut);
     base += cut;
     return { release, findings };
   };
@@ -312,7 +373,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     push(delta: string): StreamStep {
       if (ended) return { release: '', blocked, findings: [] };
       received += delta.length;
-      pending += delta;
+      buf += delta;
       return step(false);
     },
     end(): StreamStep {
@@ -322,7 +383,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       return out;
     },
     stats() {
-      return { scannedChars: scanned, receivedChars: received, heldChars: pending.length };
+      return { scannedChars: scanned, receivedChars: received, heldChars: buf.length - off };
     },
   };
 }

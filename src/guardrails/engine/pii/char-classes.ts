@@ -40,6 +40,11 @@ export function charClasses(text: string, from = 0): number {
       if (++run >= 40) flags |= LONG_WORD;
       continue;
     }
+    // A space (the next most common character) sets no bit and ends a base64 run.
+    if (c === 32) {
+      run = 0;
+      continue;
+    }
     if (c >= 48 && c <= 57) flags |= DIGIT;
     else if ((c >= 65 && c <= 90) || c >= 128) flags |= UPPER;
     else if (c === 64) flags |= AT;

@@ -22,9 +22,20 @@ const FIXTURE = path.join(__dirname, '../../fixtures/guardrails-input-golden.jso
 const POLICY = compilePolicy(
   parseGuardrailPolicyConfig({
     pii: {
-      entities: ['EMAIL', 'PHONE', 'CREDIT_DEBIT_CARD_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'IP_ADDRESS', 'MAC_ADDRESS', 'URL', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'NAME', 'ADDRESS'].map(
-        (type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' }),
-      ),
+      entities: [
+        'EMAIL',
+        'PHONE',
+        'CREDIT_DEBIT_CARD_NUMBER',
+        'US_SOCIAL_SECURITY_NUMBER',
+        'INTERNATIONAL_BANK_ACCOUNT_NUMBER',
+        'IP_ADDRESS',
+        'MAC_ADDRESS',
+        'URL',
+        'AWS_ACCESS_KEY',
+        'AWS_SECRET_KEY',
+        'NAME',
+        'ADDRESS',
+      ].map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })),
     },
     wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
     promptInjection: { enabled: true, sensitivity: 'MEDIUM' },
@@ -33,8 +44,12 @@ const POLICY = compilePolicy(
 
 function files(): { name: string; texts: string[] }[] {
   const out: { name: string; texts: string[] }[] = [];
-  for (const dir of readdirSync(DATA, { withFileTypes: true }).filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const f of readdirSync(path.join(DATA, dir.name)).filter((n) => n.endsWith('.jsonl')).sort()) {
+  for (const dir of readdirSync(DATA, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const f of readdirSync(path.join(DATA, dir.name))
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()) {
       const texts = readFileSync(path.join(DATA, dir.name, f), 'utf8')
         .split('\n')
         .filter((l) => l.trim())

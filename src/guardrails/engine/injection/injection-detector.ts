@@ -345,7 +345,8 @@ function isTranscript(text: string): boolean {
 
 /** The word text[at, end) is a line's speaker label: only a bracketed time or list mark and label words before it on its line, a ':' after. */
 function isSpeakerLabel(text: string, at: number, end: number): boolean {
-  if (text.charCodeAt(end) !== 58 /* : */) return false;
+  // A word at the very end has nothing after it (reading past the end would be NaN, and V8 deoptimises on the first such read).
+  if (end >= text.length || text.charCodeAt(end) !== 58 /* : */) return false;
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
   const head = text.slice(lineStart, at);
   return /^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?(?:[a-z0-9._'-]+ ){0,2}$/.test(head);
@@ -393,7 +394,7 @@ const NEXT_WORD = /[ \t]*([a-z]+)/y;
  * is not a statement about it ("AI assistant: drafts replies, summarises threads" is a feature label).
  */
 function isVocative(text: string, at: number, end: number): boolean {
-  const next = text.charCodeAt(end);
+  const next = end < text.length ? text.charCodeAt(end) : -1;
   if (next !== 58 /* : */ && next !== 44 /* , */) return false;
   // "Texto del bot:", "Copy of the bot:", "Text des Bots:": the AI word completes a noun before it; the label names a text, not an addressee.
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
@@ -436,6 +437,38 @@ const PROHIBITION_REACH = 3;
 const HUMAN_REACH = 3;
 
 /**
+ * The arrays of a token pass, made once and reset per pass (a pass never runs inside another: a
+ * carrier's `conceptMask` runs after the text's own pass has ended).
+ */
+interface PassState {
+  /** The newest token of each concept, and its clause and sentence. */
+  last: Int32Array;
+  lastClause: Int32Array;
+  lastSentence: Int32Array;
+  /** Start offsets of the last tokens (a ring: a rule's window is at most 40 tokens). */
+  starts: Int32Array;
+  bestWeight: Float64Array;
+  bestSentence: Int32Array;
+  /** The newest token of each group of the rule being checked. */
+  newestOf: Int32Array;
+  fired: Fired[];
+  /** Sentences holding a word about attacks. */
+  described: number[];
+}
+
+const RULE_STATE: PassState = {
+  last: new Int32Array(NCONCEPTS),
+  lastClause: new Int32Array(NCONCEPTS),
+  lastSentence: new Int32Array(NCONCEPTS),
+  starts: new Int32Array(STARTS_RING),
+  bestWeight: new Float64Array(RULES.length),
+  bestSentence: new Int32Array(RULES.length),
+  newestOf: new Int32Array(8),
+  fired: [],
+  described: [],
+};
+
+/**
  * The token pass over the normalised text. One loop over its characters cuts the `[a-z0-9]+`
  * tokens, walks each through the lexicon automaton (its concepts) and hashes it (the learned
  * layer's features) as it reads it; two-word entries, negation ("don't forget", "refuses to
@@ -444,12 +477,17 @@ const HUMAN_REACH = 3;
  * the concepts.
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
-  const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
+  const { last, lastClause, lastSentence, starts, bestWeight, bestSentence, fired, described } = RULE_STATE;
+  last.fill(-1_000_000);
+  lastClause.fill(0);
+  lastSentence.fill(0);
+  starts.fill(0);
+  bestWeight.fill(0);
+  bestSentence.fill(-1);
+  fired.length = 0;
+  described.length = 0;
   /** A transcript ("Chatbot: Hello!\nCustomer: ..."): a line-initial "Agent:" there names the speaker, not the addressee. */
   const transcript = indirect && isTranscript(text);
-  /** The clause and sentence of each concept's newest token. */
-  const lastClause = new Int32Array(NCONCEPTS);
-  const lastSentence = new Int32Array(NCONCEPTS);
   let clause = 0;
   let sentence = 0;
   let lineTok = 0;
@@ -466,9 +504,6 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let ovrReported = false;
   /** Acts up to this token are forbidden ("never let one send money"). */
   let forbidUntil = -1;
-  /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
-  const described: number[] = [];
-  const fired: Fired[] = [];
   let prevLetter = false;
   let prevEnd = -2;
   let all = 0;
@@ -482,12 +517,6 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   let prevBits = 0;
   let prev2Bits = 0;
   let i = 0;
-  /** Start offsets of the last tokens (a ring: a rule's window is at most 40 tokens). */
-  const starts = new Int32Array(STARTS_RING);
-  const bestWeight = new Float64Array(RULES.length);
-  const bestSentence = new Int32Array(RULES.length).fill(-1);
-  /** The newest token of each group of the rule being checked. */
-  const newestOf = new Int32Array(8);
   const n = text.length;
   for (let at = 0; at < n;) {
     const c0 = text.charCodeAt(at);
@@ -626,55 +655,7 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
           lo |= RULES_LO[b]!;
           hi |= RULES_HI[b]!;
         }
-        for (let word = 0; word < 2; word++) {
-          for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
-            const k = word * 32 + (31 - Math.clz32(set & -set));
-            const r = RULES[k]!;
-            let w = indirect ? r.chunk : r.direct;
-            if (w <= 0 || (bestWeight[k]! >= w && bestSentence[k] === sentence)) continue;
-            // The rule fires on the token that completes it: every group seen within the window.
-            let ok = true;
-            let from = i;
-            let verbAt = 0;
-            let verbClause = 0;
-            for (let g = 0; g < r.bitsOf.length; g++) {
-              const idx = r.bitsOf[g]!;
-              let newest = -1_000_000;
-              let newestBit = 0;
-              for (const b of idx) {
-                if (last[b]! > newest) {
-                  newest = last[b]!;
-                  newestBit = b;
-                }
-              }
-              if (newest < i - r.window || (r.oneSentence && lastSentence[newestBit] !== sentence)) {
-                ok = false;
-                break;
-              }
-              if (g === 0) {
-                verbAt = newest;
-                verbClause = lastClause[newestBit]!;
-              } else if (newest < verbAt && r.sameClause.includes(g) && lastClause[newestBit] !== verbClause) {
-                // What comes before the verb counts only in the verb's own clause ("Exam instructions: ignore question 4").
-                ok = false;
-                break;
-              }
-              if (newest < from) from = newest;
-              newestOf[g] = newest;
-            }
-            if (!ok) continue;
-            for (const [a, b] of r.order) if (newestOf[a]! > newestOf[b]!) ok = false;
-            if (!ok) continue;
-            const given =
-              aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
-            w *= given;
-            if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
-            if (w > bestWeight[k]!) bestWeight[k] = w;
-            bestSentence[k] = sentence;
-            const s = starts[from & (STARTS_RING - 1)]!;
-            fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
-          }
-        }
+        if ((lo | hi) !== 0) fireRules(RULE_STATE, text, indirect, lo, hi, i, at, sentence, aiSpeaks, dutySentence, readerDataSentence, lastHuman, ovrReported);
       }
     }
     prevLetter = at - start === 1 && c0 >= 97;
@@ -690,6 +671,80 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     }
   }
   return all;
+}
+
+/**
+ * The rules the token `i` (ending at `at`) can complete (`lo`/`hi`: a 64-bit set of rule indexes),
+ * checked in rule order; those that fire are recorded in `s.fired`. Its own function rather than
+ * part of `runBehaviours`' loop: V8 then compiles (and, when a text takes a path it has not seen,
+ * recompiles) two smaller units instead of one large one, and a recompile of the big loop on text
+ * never seen before was most of what new text cost.
+ */
+function fireRules(
+  s: PassState,
+  text: string,
+  indirect: boolean,
+  lo: number,
+  hi: number,
+  i: number,
+  at: number,
+  sentence: number,
+  aiSpeaks: number,
+  dutySentence: number,
+  readerDataSentence: number,
+  lastHuman: number,
+  ovrReported: boolean,
+): void {
+  const { last, lastClause, lastSentence, starts, bestWeight, bestSentence, newestOf, fired } = s;
+  for (let word = 0; word < 2; word++) {
+    for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
+      const k = word * 32 + (31 - Math.clz32(set & -set));
+      const r = RULES[k]!;
+      let w = indirect ? r.chunk : r.direct;
+      if (w <= 0 || (bestWeight[k]! >= w && bestSentence[k] === sentence)) continue;
+      // The rule fires on the token that completes it: every group seen within the window.
+      let ok = true;
+      let from = i;
+      let verbAt = 0;
+      let verbClause = 0;
+      for (let g = 0; g < r.bitsOf.length; g++) {
+        const idx = r.bitsOf[g]!;
+        let newest = -1_000_000;
+        let newestBit = 0;
+        for (const b of idx) {
+          if (last[b]! > newest) {
+            newest = last[b]!;
+            newestBit = b;
+          }
+        }
+        if (newest < i - r.window || (r.oneSentence && lastSentence[newestBit] !== sentence)) {
+          ok = false;
+          break;
+        }
+        if (g === 0) {
+          verbAt = newest;
+          verbClause = lastClause[newestBit]!;
+        } else if (newest < verbAt && r.sameClause.includes(g) && lastClause[newestBit] !== verbClause) {
+          // What comes before the verb counts only in the verb's own clause ("Exam instructions: ignore question 4").
+          ok = false;
+          break;
+        }
+        if (newest < from) from = newest;
+        newestOf[g] = newest;
+      }
+      if (!ok) continue;
+      for (const [a, b] of r.order) if (newestOf[a]! > newestOf[b]!) ok = false;
+      if (!ok) continue;
+      const given =
+        aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
+      w *= given;
+      if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
+      if (w > bestWeight[k]!) bestWeight[k] = w;
+      bestSentence[k] = sentence;
+      const s = starts[from & (STARTS_RING - 1)]!;
+      fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
+    }
+  }
 }
 
 /** A rule that fired during the token pass, before the sentences about attacks are known. */

@@ -789,7 +789,8 @@ function fireRules(
         const idx = r.bitsOf[g]!;
         let newest = -1_000_000;
         let newestBit = 0;
-        for (const b of idx) {
+        for (let x = 0; x < idx.length; x++) {
+          const b = idx[x]!;
           if (last[b]! > newest) {
             newest = last[b]!;
             newestBit = b;
@@ -811,7 +812,8 @@ function fireRules(
         newestOf[g] = newest;
       }
       if (!ok) continue;
-      for (const [a, b] of r.order) if (newestOf[a]! > newestOf[b]!) ok = false;
+      // Indexed loops, not for-of (an iterator, and destructuring): this function is compiled again when text takes a path it had not, and iterators make that slow.
+      for (let x = 0; x < r.order.length; x++) if (newestOf[r.order[x]![0]]! > newestOf[r.order[x]![1]]!) ok = false;
       if (!ok) continue;
       const given =
         aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);

@@ -12,7 +12,7 @@ import {
   TOKEN_SYMBOL as TOKEN_SYMBOLS,
 } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
+import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, shapeOf, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 // Module-local copies of the imports the token pass reads per character or token: compiled to
@@ -124,7 +124,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
   // Letter-spaced words keep their word breaks as runs of spaces, which normalizeText would collapse.
-  let shape = textShape(norm);
+  let shape = shapeOf(norm);
   const spaced = shape.spaced ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
   if (spaced !== null) {
     norm = replaceDestinations(fold(normalizeText(spaced)), DEST);

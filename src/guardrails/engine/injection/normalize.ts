@@ -159,6 +159,24 @@ export function textShape(t: string): TextShape {
   return { leety, words, spaced };
 }
 
+/** A letter next to a digit or leet symbol: every leet-looking word holds one. */
+const LETTER_BY_SUB = /[a-z][0-9@$!|+]|[0-9@$!|+][a-z]/;
+/** Four one-character units in a row: every letter-spaced run holds this. */
+const SPACED_START = /\w[ ._*-]\w[ ._*-]\w[ ._*-]\w/;
+/** The shape of a text with no leet-looking word and no letter-spaced run. */
+export const PLAIN_SHAPE: Readonly<TextShape> = Object.freeze({ leety: 0, words: 0, spaced: false });
+
+/**
+ * `textShape(t)` when it can matter, else `PLAIN_SHAPE`: two native pattern tests that every
+ * leet-looking word and every letter-spaced run pass rule both out for most prose ("part 1", "2024"
+ * hold digits but no letter beside one), so the character loop runs only on texts that may hold one.
+ * For the rewriting steps the answers are the same (`deLeet` needs `leety` ≥ 2; `words` only
+ * matters then).
+ */
+export function shapeOf(t: string): TextShape {
+  return LETTER_BY_SUB.test(t) || SPACED_START.test(t) ? textShape(t) : PLAIN_SHAPE;
+}
+
 /** Undoes leetspeak in words that mix letters and digit/symbol substitutes ("1gn0r3" -> "ignore"). */
 export function deLeet(normalized: string, shape: TextShape = textShape(normalized)): string | null {
   // Leetspeak is a way of writing a whole passage: a few ids and versions in prose ("v2", "ord2024") are not.

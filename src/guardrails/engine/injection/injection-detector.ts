@@ -12,7 +12,7 @@ import {
   TOKEN_SYMBOL as TOKEN_SYMBOLS,
 } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, shapeOf, textShape } from './normalize';
+import { decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, rot13, shapeOf, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 // Module-local copies of the imports the token pass reads per character or token: compiled to
@@ -107,7 +107,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   const ascii = !NON_ASCII.test(raw);
   // The lower-cased raw text of plain ASCII, which the structure scan's word triggers read too (one lower-casing for both).
   const lowerRaw = ascii ? raw.toLowerCase() : null;
-  let norm = lowerRaw ?? fold(normalizeText(raw));
+  let norm = lowerRaw ?? foldNormalized(raw);
   if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = norm.replace(/[ \t]+/g, ' ');
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
@@ -127,7 +127,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   let shape = shapeOf(norm);
   const spaced = shape.spaced ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
   if (spaced !== null) {
-    norm = replaceDestinations(fold(normalizeText(spaced)), DEST);
+    norm = replaceDestinations(foldNormalized(spaced), DEST);
     decoded.push('spaced');
     shape = textShape(norm);
   }
@@ -138,7 +138,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   }
   const b64 = decodeBase64Runs(head);
   if (b64.length > 0) {
-    norm += `\n${b64.map((d) => replaceDestinations(fold(normalizeText(d)), DEST)).join('\n')}`;
+    norm += `\n${b64.map((d) => replaceDestinations(foldNormalized(d), DEST)).join('\n')}`;
     decoded.push('base64');
   }
   if ((norm.includes('rot13') || norm.includes('rot-13') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
@@ -313,7 +313,7 @@ RULES.forEach((r, k) => {
 
 /** Concept mask of a short text (a carrier's body), with the token pass's negation and vocative rules. */
 export function conceptMask(text: string): number {
-  return runBehaviours(fold(normalizeText(text)), false, 'plain', null, null);
+  return runBehaviours(foldNormalized(text), false, 'plain', null, null);
 }
 
 /** A speaker label at a line start ("agent:", "[10:02] customer:", "- chatbot:"), tried only at line starts (sticky). */
@@ -870,7 +870,7 @@ function onlyNotGiven(ev: Evidence): boolean {
 
 /** The carrier starts with a task verb ("Provide a list of...", "Ensure that the following code..."). */
 function startsWithTask(body: string): boolean {
-  const first = /[a-z]+/.exec(fold(normalizeText(body.slice(0, 40))));
+  const first = /[a-z]+/.exec(foldNormalized(body.slice(0, 40)));
   return first !== null && (conceptsOf(first[0]) & C.IMP) !== 0;
 }
 

@@ -411,53 +411,58 @@ function keepsEmoji(cp: number): boolean {
   }
   return v;
 }
-/** Per covered code unit: its folded form, or null when it must go the plain way (see `foldTable`). */
-let FOLD_TABLE: Map<number, string> | null = null;
-let FOLD_ONE: Int32Array | null = null;
+const FOLD_MANY_TABLE = new Map<number, string>();
 const FOLD_NONE = -2;
-const FOLD_END = 0x2c00;
 const FOLD_MANY = -3;
+/** Not worked out yet (each covered character is, the first time a text holds it). */
+const FOLD_UNKNOWN = -4;
+const FOLD_END = 0x2c00;
+/**
+ * `FOLD_ONE[c]`: the one code unit c folds to, -1 for nothing (zero-width), `FOLD_MANY` for several
+ * (in `FOLD_MANY_TABLE`), `FOLD_NONE` when c goes the plain way, `FOLD_UNKNOWN` until first seen.
+ */
+const FOLD_ONE = new Int32Array(FOLD_END).fill(FOLD_NONE);
+for (const [from, to] of FOLD_RANGES) FOLD_ONE.fill(FOLD_UNKNOWN, from, to + 1);
 
 /**
- * What `fold(normalizeText(c))` makes of each covered character on its own, kept only where
- * that is also what it becomes inside any text of covered characters (checked between letters and
- * next to itself): neither it nor its NFKC form holds a combining mark (which could compose with, or be dropped between, its neighbours: "´" is a space
- * and U+0301, and the fold drops the mark after the spaces around it were collapsed) and is either
- * exactly one space (a run of them collapses to one, as `normalizeText` does) or holds none.
- * `FOLD_ONE[c]`: the one code unit c folds to, -1 for nothing (zero-width), `FOLD_MANY` for several
- * (in `FOLD_TABLE`), `FOLD_NONE` when c is not covered.
+ * Works out what `fold(normalizeText(c))` makes of the covered character c on its own, and keeps it
+ * only where that is also what c becomes inside any text of covered characters (checked between
+ * letters and next to itself): neither c nor its NFKC form holds a combining mark (which could
+ * compose with, or be dropped between, its neighbours: "´" is a space and U+0301, and the fold drops
+ * the mark after the spaces around it were collapsed), and that form is exactly one space (a run of
+ * them collapses to one, as `normalizeText` does) or holds none.
  */
-function foldTable(): Int32Array {
-  if (FOLD_ONE) return FOLD_ONE;
-  const one = new Int32Array(FOLD_END).fill(FOLD_NONE);
-  const many = new Map<number, string>();
-  for (const [from, to] of FOLD_RANGES) {
-    for (let c = from; c <= to; c++) {
-      if ((c >= 0xd800 && c <= 0xdfff) || c === FOLD_CONTEXTUAL) continue;
-      const ch = String.fromCharCode(c);
-      // normalizeText without its last step (the collapse of spaces), which the pass does itself.
-      const a = ch
-        .normalize('NFKC')
-        .replace(ZERO_WIDTH, '')
-        .replace(HOMOGLYPH_RE, (x) => HOMOGLYPHS[x] ?? x)
-        .replace(/[\u2018\u2019\u02BC]/g, "'")
-        .replace(/[\u201C\u201D]/g, '"')
-        .toLowerCase();
-      if (/\p{M}/u.test(ch) || /\p{M}/u.test(a)) continue;
-      if (/[ \t\u00A0]/.test(a) && a !== ' ' && a !== '\t' && a !== '\u00A0') continue;
-      const f = a === '\t' || a === '\u00A0' ? ' ' : fold(a);
+function foldEntry(c: number): number {
+  let v = FOLD_NONE;
+  if (!((c >= 0xd800 && c <= 0xdfff) || c === FOLD_CONTEXTUAL)) {
+    const ch = String.fromCharCode(c);
+    // normalizeText without its last step (the collapse of spaces), which the pass does itself.
+    const a = ch
+      .normalize('NFKC')
+      .replace(ZERO_WIDTH, '')
+      .replace(HOMOGLYPH_RE, (x) => HOMOGLYPHS[x] ?? x)
+      .replace(/[\u2018\u2019\u02BC]/g, "'")
+      .replace(/[\u201C\u201D]/g, '"')
+      .toLowerCase();
+    const f = a === '\t' || a === '\u00A0' ? ' ' : fold(a);
+    if (
+      !/\p{M}/u.test(ch) &&
+      !/\p{M}/u.test(a) &&
+      !(/[ \t\u00A0]/.test(a) && a !== ' ' && a !== '\t' && a !== '\u00A0') &&
       // What the character becomes must not depend on its neighbours (lunate sigma is Σ once normalised, whose lower case does).
-      if (fold(normalizeText(`a${ch}a`)) !== `a${f}a` || fold(normalizeText(`${ch}${ch}`)) !== (f === ' ' ? ' ' : f + f)) continue;
-      if (f.length === 0) one[c] = -1;
-      else if (f.length === 1) one[c] = f.charCodeAt(0);
+      fold(normalizeText(`a${ch}a`)) === `a${f}a` &&
+      fold(normalizeText(`${ch}${ch}`)) === (f === ' ' ? ' ' : f + f)
+    ) {
+      if (f.length === 0) v = -1;
+      else if (f.length === 1) v = f.charCodeAt(0);
       else {
-        one[c] = FOLD_MANY;
-        many.set(c, f);
+        v = FOLD_MANY;
+        FOLD_MANY_TABLE.set(c, f);
       }
     }
   }
-  FOLD_TABLE = many;
-  return (FOLD_ONE = one);
+  FOLD_ONE[c] = v;
+  return v;
 }
 
 let foldBuffer = new Uint16Array(4096);
@@ -471,7 +476,7 @@ const UTF16 = new TextDecoder('utf-16le');
  * random texts of the characters that interact, and on every corpus row).
  */
 export function foldNormalized(text: string): string {
-  const one = foldTable();
+  const one = FOLD_ONE;
   const n = text.length;
   if (foldBuffer.length < n * 3 + 8) foldBuffer = new Uint16Array(n * 3 + 8);
   const out = foldBuffer;
@@ -479,7 +484,8 @@ export function foldNormalized(text: string): string {
   let space = false;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    const m = c < FOLD_END ? one[c]! : FOLD_NONE;
+    let m = c < FOLD_END ? one[c]! : FOLD_NONE;
+    if (m === FOLD_UNKNOWN) m = foldEntry(c);
     if (m >= 0) {
       if (m === 32) {
         if (space) continue;
@@ -488,7 +494,7 @@ export function foldNormalized(text: string): string {
       out[k++] = m;
     } else if (m === -1) continue;
     else if (m === FOLD_MANY) {
-      const f = FOLD_TABLE!.get(c)!;
+      const f = FOLD_MANY_TABLE.get(c)!;
       for (let j = 0; j < f.length; j++) out[k++] = f.charCodeAt(j);
       space = false;
     } else if (c >= 0xd83c && c <= 0xd83e && i + 1 < n) {

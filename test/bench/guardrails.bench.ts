@@ -1,6 +1,7 @@
-import { checkText, compilePolicy, createStreamScanner, scoreInjection } from '../../src/guardrails/engine';
+import { checkText, compilePolicy, createStreamScanner, scoreInjection, type CompiledPolicy } from '../../src/guardrails/engine';
 import { parseGuardrailPolicyConfig } from '../../src/guardrails/guardrail-policy.schemas';
 import { InputCheckPool } from '../../src/guardrails/input-check-pool';
+import { CHUNKS } from './generate-clients';
 import { performance } from 'node:perf_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,9 @@ const POLICY = compilePolicy(
     promptInjection: { enabled: true, sensitivity: 'MEDIUM' },
   }),
 );
+
+/** The generate benchmark's full-pipeline INPUT policy: prompt injection only. */
+const POLICY_INJECTION_ONLY = compilePolicy(parseGuardrailPolicyConfig({ promptInjection: { enabled: true, sensitivity: 'MEDIUM' } }));
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -241,10 +245,36 @@ export async function benchGuardrails(): Promise<Record<string, number | string>
       (m) => checkText(POLICY, 'INPUT', m),
       (m) => base.checkText(basePolicy, 'INPUT', m),
     );
+    // The generate benchmark's full-pipeline request: its injection-only INPUT policy over the input and 10 retrieved chunks (~486 characters each).
+    const requests = Array.from({ length: 4000 }, (_, k) => `What is the best museum to visit in Paris on a rainy day? (${k})`);
+    const request = (engine: EngineUnderTest, policy: CompiledPolicy) => (input: string) => {
+      engine.checkText(policy, 'INPUT', input);
+      for (const c of CHUNKS) engine.checkText(policy, 'INPUT', c.text, { isContextChunk: true });
+    };
+    const injectionPolicy = POLICY_INJECTION_ONLY;
+    const baseInjectionPolicy = base.compilePolicy(injectionPolicy.config);
+    for (const r of requests.slice(0, 1000)) {
+      request({ checkText, compilePolicy, scoreInjection }, injectionPolicy)(r);
+      request(base, baseInjectionPolicy)(r);
+    }
+    const perRequest = pairTime(requests, request({ checkText, compilePolicy, scoreInjection }, injectionPolicy), request(base, baseInjectionPolicy));
+    baseline.generateRequestInputCheckMicros = round(Number(perRequest.a) / 1e3 / requests.length, 1);
+    baseline.baselineGenerateRequestInputCheckMicros = round(Number(perRequest.b) / 1e3 / requests.length, 1);
     baseline.piiOnlyMBps = round(mbPerSecond(chars, pii.a));
     baseline.baselinePiiOnlyMBps = round(mbPerSecond(chars, pii.b));
     baseline.wordsOnlyMBps = round(mbPerSecond(chars, words.a));
     baseline.baselineWordsOnlyMBps = round(mbPerSecond(chars, words.b));
+    // The injection detector alone on the corpus rows, after the INPUT pass above (fresh copies of the messages; the detector
+    // keeps no per-word cache, so this is its speed on such text once V8 has compiled the paths it takes; its very first
+    // sight of it in a new process is measured in separate processes, see docs/guardrails.md).
+    const corpusCopies = corpus.map((m) => Buffer.from(m, 'utf8').toString('utf8'));
+    const injectionCorpus = pairTime(
+      corpusCopies,
+      (m) => scoreInjection(m, false),
+      (m) => base.scoreInjection(m, false),
+    );
+    baseline.injectionCorpusMBps = round(mbPerSecond(corpusChars, injectionCorpus.a));
+    baseline.baselineInjectionCorpusMBps = round(mbPerSecond(corpusChars, injectionCorpus.b));
     baseline.unseenTextMB = round(corpusChars / (1024 * 1024), 3);
     baseline.checkInputUnseenMBps = round(mbPerSecond(corpusChars, unseen.a));
     baseline.baselineCheckInputUnseenMBps = round(mbPerSecond(corpusChars, unseen.b));

@@ -57,8 +57,9 @@ function injectionFinding(policy: CompiledPolicy, text: string, isContextChunk: 
   const top = r.hits[0]!;
   const f: Finding = { kind: 'PROMPT_INJECTION', name: top.family, action: 'BLOCKED', match: top.match, score: round(r.score) };
   // Point at the strongest signal when it can be found as is in the original text.
-  const at = top.variant === 'plain' || top.variant === 'raw' ? text.toLowerCase().indexOf(top.match.toLowerCase()) : -1;
-  if (at >= 0 && text.length === text.toLowerCase().length) {
+  const lower = top.variant === 'plain' || top.variant === 'raw' ? text.toLowerCase() : null;
+  const at = lower !== null ? lower.indexOf(top.match.toLowerCase()) : -1;
+  if (at >= 0 && text.length === lower!.length) {
     f.start = at;
     f.end = at + top.match.length;
     f.match = text.slice(at, at + top.match.length);

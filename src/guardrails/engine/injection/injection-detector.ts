@@ -12,7 +12,7 @@ import {
   TOKEN_SYMBOL as TOKEN_SYMBOLS,
 } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, normalizeText, replaceDestinations, rot13, textShape } from './normalize';
+import { decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, rot13, shapeOf, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 // Module-local copies of the imports the token pass reads per character or token: compiled to
@@ -107,7 +107,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   const ascii = !NON_ASCII.test(raw);
   // The lower-cased raw text of plain ASCII, which the structure scan's word triggers read too (one lower-casing for both).
   const lowerRaw = ascii ? raw.toLowerCase() : null;
-  let norm = lowerRaw ?? fold(normalizeText(raw));
+  let norm = lowerRaw ?? foldNormalized(raw);
   if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = norm.replace(/[ \t]+/g, ' ');
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
@@ -124,10 +124,10 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;
   // Letter-spaced words keep their word breaks as runs of spaces, which normalizeText would collapse.
-  let shape = textShape(norm);
+  let shape = shapeOf(norm);
   const spaced = shape.spaced ? deSpace(fold(raw.normalize('NFKC').replace(ZERO_WIDTH, '').toLowerCase())) : null;
   if (spaced !== null) {
-    norm = replaceDestinations(fold(normalizeText(spaced)), DEST);
+    norm = replaceDestinations(foldNormalized(spaced), DEST);
     decoded.push('spaced');
     shape = textShape(norm);
   }
@@ -138,7 +138,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   }
   const b64 = decodeBase64Runs(head);
   if (b64.length > 0) {
-    norm += `\n${b64.map((d) => replaceDestinations(fold(normalizeText(d)), DEST)).join('\n')}`;
+    norm += `\n${b64.map((d) => replaceDestinations(foldNormalized(d), DEST)).join('\n')}`;
     decoded.push('base64');
   }
   if ((norm.includes('rot13') || norm.includes('rot-13') || norm.includes('caesar')) && /\brot-?13\b|\bcaesar\b/.test(norm)) {
@@ -313,7 +313,7 @@ RULES.forEach((r, k) => {
 
 /** Concept mask of a short text (a carrier's body), with the token pass's negation and vocative rules. */
 export function conceptMask(text: string): number {
-  return runBehaviours(fold(normalizeText(text)), false, 'plain', null, null);
+  return runBehaviours(foldNormalized(text), false, 'plain', null, null);
 }
 
 /** A speaker label at a line start ("agent:", "[10:02] customer:", "- chatbot:"), tried only at line starts (sticky). */
@@ -345,7 +345,8 @@ function isTranscript(text: string): boolean {
 
 /** The word text[at, end) is a line's speaker label: only a bracketed time or list mark and label words before it on its line, a ':' after. */
 function isSpeakerLabel(text: string, at: number, end: number): boolean {
-  if (text.charCodeAt(end) !== 58 /* : */) return false;
+  // A word at the very end has nothing after it (reading past the end would be NaN, and V8 deoptimises on the first such read).
+  if (end >= text.length || text.charCodeAt(end) !== 58 /* : */) return false;
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
   const head = text.slice(lineStart, at);
   return /^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*)?(?:[-*>][ \t]*)?(?:[a-z0-9._'-]+ ){0,2}$/.test(head);
@@ -393,7 +394,7 @@ const NEXT_WORD = /[ \t]*([a-z]+)/y;
  * is not a statement about it ("AI assistant: drafts replies, summarises threads" is a feature label).
  */
 function isVocative(text: string, at: number, end: number): boolean {
-  const next = text.charCodeAt(end);
+  const next = end < text.length ? text.charCodeAt(end) : -1;
   if (next !== 58 /* : */ && next !== 44 /* , */) return false;
   // "Texto del bot:", "Copy of the bot:", "Text des Bots:": the AI word completes a noun before it; the label names a text, not an addressee.
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
@@ -436,75 +437,267 @@ const PROHIBITION_REACH = 3;
 const HUMAN_REACH = 3;
 
 /**
+ * The arrays of a token pass, made once and reset per pass (a pass never runs inside another: a
+ * carrier's `conceptMask` runs after the text's own pass has ended).
+ */
+interface PassState {
+  /** The newest token of each concept, and its clause and sentence. */
+  last: Int32Array;
+  lastClause: Int32Array;
+  lastSentence: Int32Array;
+  /** Start offsets of the last tokens (a ring: a rule's window is at most 40 tokens). */
+  starts: Int32Array;
+  bestWeight: Float64Array;
+  bestSentence: Int32Array;
+  /** The newest token of each group of the rule being checked. */
+  newestOf: Int32Array;
+  fired: Fired[];
+  /** Sentences holding a word about attacks. */
+  described: number[];
+}
+
+const RULE_STATE: PassState = {
+  last: new Int32Array(NCONCEPTS),
+  lastClause: new Int32Array(NCONCEPTS),
+  lastSentence: new Int32Array(NCONCEPTS),
+  starts: new Int32Array(STARTS_RING),
+  bestWeight: new Float64Array(RULES.length),
+  bestSentence: new Int32Array(RULES.length),
+  newestOf: new Int32Array(8),
+  fired: [],
+  described: [],
+};
+
+/**
+ * What a token pass keeps from token to token, in one object reset per pass (a pass never runs
+ * inside another). The loop in `runBehaviours` reads the few fields every token needs; the full
+ * reading of a word the lexicon knows is `word()`, its own function: V8 compiles the loop and the
+ * reading separately, and when new text takes a path the optimised code had not seen (a deopt), it
+ * recompiles only the part that changed instead of one large function (most of what text never
+ * seen before cost).
+ */
+class TokenPass {
+  text = '';
+  indirect = false;
+  ev: Evidence | null = null;
+  /** A transcript ("Chatbot: Hello!\nCustomer: ..."): a line-initial "Agent:" there names the speaker, not the addressee. */
+  transcript = false;
+  clause = 0;
+  sentence = 0;
+  lineTok = 0;
+  /** The index of the token being read. */
+  i = 0;
+  /** Newest greeting or group of people opening a line, speech verb, and the sentence of the newest word about attacks. */
+  lastHuman = -1_000_000;
+  lastSpeech = -1_000_000;
+  /** The sentence in which a model or assistant is the one speaking ("the assistant asks you to..."). */
+  aiSpeaks = -1;
+  /** The sentence that states a named party's duty ("the administrator must ..."). */
+  dutySentence = -1;
+  /** The sentence in which a document asks its reader to send the reader's own data ("send your bank details to hr@…"). */
+  readerDataSentence = -1;
+  /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
+  ovrReported = false;
+  /** Acts up to this token are forbidden ("never let one send money"). */
+  forbidUntil = -1;
+  prevState = -1;
+  prevFlags = 0;
+  prev2Flags = 0;
+  prevBits = 0;
+  prev2Bits = 0;
+  /** Where the newest "you" was before the newest possessive (restored when the possessive turns out to name the reader's tool). */
+  youBefore = -1_000_000;
+  /** Where the newest AI word was before the newest one (restored when that one turns out to name a team: "the AI team"). */
+  aiBefore = -1_000_000;
+  /** Every concept seen. */
+  all = 0;
+
+  reset(text: string, indirect: boolean, ev: Evidence | null): void {
+    const { last, lastClause, lastSentence, starts, bestWeight, bestSentence, fired, described } = RULE_STATE;
+    last.fill(-1_000_000);
+    lastClause.fill(0);
+    lastSentence.fill(0);
+    starts.fill(0);
+    bestWeight.fill(0);
+    bestSentence.fill(-1);
+    fired.length = 0;
+    described.length = 0;
+    this.text = text;
+    this.indirect = indirect;
+    this.ev = ev;
+    this.transcript = indirect && isTranscript(text);
+    this.clause = 0;
+    this.sentence = 0;
+    this.lineTok = 0;
+    this.i = 0;
+    this.lastHuman = -1_000_000;
+    this.lastSpeech = -1_000_000;
+    this.aiSpeaks = -1;
+    this.dutySentence = -1;
+    this.readerDataSentence = -1;
+    this.ovrReported = false;
+    this.forbidUntil = -1;
+    this.prevState = -1;
+    this.prevFlags = 0;
+    this.prev2Flags = 0;
+    this.prevBits = 0;
+    this.prev2Bits = 0;
+    this.youBefore = -1_000_000;
+    this.aiBefore = -1_000_000;
+    this.all = 0;
+  }
+
+  /**
+   * The token text[start, at), which the lexicon knows (`bits`, `flags` from its automaton state
+   * `st`) or which follows the first word of a two-word entry: two-word entries, negation and
+   * address adjust its concepts, and the rules they can complete are checked. Returns its concepts.
+   */
+  word(start: number, at: number, st: number, c0: number, bits: number, flags: number): number {
+    const text = this.text;
+    const indirect = this.indirect;
+    const i = this.i;
+    const { last, lastClause, lastSentence, starts, bestWeight, fired, described } = RULE_STATE;
+    const prevFlags = this.prevFlags;
+    const prev2Flags = this.prev2Flags;
+    const prevBits = this.prevBits;
+    const prev2Bits = this.prev2Bits;
+    const sentence = this.sentence;
+    // A two-word entry's concepts hold the negation in them ("t follow", "non considerare", "pas compte"): the negator does not cancel them.
+    let pairBits = 0;
+    if (prevFlags & TOKEN_FLAG.PAIR_FIRST) {
+      const seconds = PAIRS.get(this.prevState)!;
+      if (seconds.firstChars.has(c0)) pairBits = secondConcepts(seconds, text.slice(start, at));
+    }
+    // "do not send", "never delete", "never let it send": a prohibition, not the action.
+    if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
+    // "forwards urgent tickets to your team", "deletes backups after 35 days": a statement of what something does, not a request.
+    if (bits & NEGATABLE_ACTS && flags & TOKEN_FLAG.THIRD) bits &= ~NEGATABLE_ACTS;
+    // "The assistant now summarises PDFs", "l'assistente riassume i PDF": what a product does; "the AI that reads this", "qui lit ceci" is at work.
+    // After a relative pronoun the object decides: "qui lit ce document" works on this text, "qui rédige les réponses" describes a product.
+    if (bits & C.PROC && flags & (TOKEN_FLAG.THIRD | TOKEN_FLAG.FINITE) && !(prevFlags & TOKEN_FLAG.REL && deicticNext(text, at))) bits &= ~C.PROC;
+    // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
+    if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
+    bits |= pairBits;
+    // "threads it was not mentioned in": a passive statement, not "do not mention it".
+    if (pairBits & C.SECRECY && prev2Flags & TOKEN_FLAG.AUX) bits &= ~C.SECRECY;
+    if (i <= this.forbidUntil) bits &= ~NEGATABLE_ACTS;
+    // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
+    if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) this.forbidUntil = i + PROHIBITION_REACH;
+    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(this.transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
+    // "To the AI that answers questions here: ...", "Para o assistente que redige as atas: ...": a line that opens by naming its addressee.
+    else if (bits & C.AI && last[BIT_TO]! >= i - 3 && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
+    // "l'équipe IA", "il team IA": people who work on AI, not a model.
+    if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
+    // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.
+    if (flags & TOKEN_FLAG.GROUP && prevBits & C.AI) {
+      for (let k = fired.length - 1; k >= 0 && fired[k]!.at === i - 1; k--) {
+        const f = fired[k]!;
+        if (f.rule.group !== 'addressed') continue;
+        fired.splice(k, 1);
+        bestWeight[RULES.indexOf(f.rule)] = 0;
+      }
+      last[BIT_AI] = this.aiBefore;
+    }
+    // "ask your coding assistant", "votre assistant": the reader's tool, named to the reader; the possessive does not address the model.
+    else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = this.youBefore;
+    // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
+    // "uses an AI assistant to summarise your notes" names its purpose, as a modal names an ability.
+    if (bits & C.PROC && prevFlags & (TOKEN_FLAG.MODAL | TOKEN_FLAG.TO)) bits &= ~C.PROC;
+    // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
+    if (flags & TOKEN_FLAG.OBLIGE && this.lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) this.dutySentence = sentence;
+    // "we may send your data to our partners": the author states what it does itself.
+    else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) this.dutySentence = sentence;
+    // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing
+    // text at worst, for people): not the model's conversation, context or instructions, and no model named in the sentence.
+    // Likewise "send my invoice history to accounting@…": the author's own data, whatever it is.
+    if (
+      indirect &&
+      bits & C.DATA &&
+      ((prevFlags | prev2Flags) & TOKEN_FLAG.MINE || ((prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE && !(flags & TOKEN_FLAG.HELD))) &&
+      !(bits & (C.HIDDEN | C.INSTR)) &&
+      (last[BIT_AI]! < 0 || lastSentence[BIT_AI] !== sentence)
+    )
+      this.readerDataSentence = sentence;
+    if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
+      if (flags & TOKEN_FLAG.SPEECH) {
+        this.lastSpeech = i;
+        // "If an AI assistant asks you to send credentials, report it": the model is the speaker (not addressed: no "Assistant,"), a person is asked.
+        if (prevBits & C.AI && !(prevBits & C.NOTE)) this.aiSpeaks = sentence;
+      }
+      // In a user's own message a greeting addresses the model ("Hello, you must..."); in a document, its human readers.
+      if (flags & TOKEN_FLAG.HUMAN && this.lineTok < HUMAN_REACH && indirect) this.lastHuman = i;
+      if (flags & TOKEN_FLAG.DESCRIBE && described[described.length - 1] !== sentence) described.push(sentence);
+    }
+    // "Note to / for ...": a new addressee; the greeting above no longer says who reads what follows.
+    if (bits & C.TO && prevBits & C.NOTE && !(flags & TOKEN_FLAG.HUMAN)) this.lastHuman = -1_000_000;
+    this.lineTok++;
+    starts[i & (STARTS_RING - 1)] = start;
+    this.prevState = st;
+    this.prev2Flags = prevFlags;
+    this.prevFlags = flags;
+    this.prev2Bits = prevBits;
+    this.prevBits = bits;
+    if (bits !== 0) {
+      this.all |= bits;
+      if (this.ev) {
+        if (flags & TOKEN_FLAG.POSSESSIVE) this.youBefore = last[BIT_YOU]!;
+        if (bits & C.AI) this.aiBefore = last[BIT_AI]!;
+        for (let rest = bits; rest !== 0; rest &= rest - 1) {
+          const b = 31 - Math.clz32(rest & -rest);
+          last[b] = i;
+          lastClause[b] = this.clause;
+          lastSentence[b] = sentence;
+        }
+        // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
+        let lo = 0;
+        let hi = 0;
+        if (bits & C.OVR) this.ovrReported = i - this.lastSpeech <= SPEECH_REACH && last[BIT_YOU]! < this.lastSpeech;
+        for (let rest = bits; rest !== 0; rest &= rest - 1) {
+          const b = 31 - Math.clz32(rest & -rest);
+          lo |= RULES_LO[b]!;
+          hi |= RULES_HI[b]!;
+        }
+        if ((lo | hi) !== 0) fireRules(RULE_STATE, text, indirect, lo, hi, i, at, sentence, this.aiSpeaks, this.dutySentence, this.readerDataSentence, this.lastHuman, this.ovrReported);
+      }
+    }
+    return bits;
+  }
+}
+
+const PASS = new TokenPass();
+
+/**
  * The token pass over the normalised text. One loop over its characters cuts the `[a-z0-9]+`
  * tokens, walks each through the lexicon automaton (its concepts) and hashes it (the learned
- * layer's features) as it reads it; two-word entries, negation ("don't forget", "refuses to
- * reveal") and vocative address ("Assistant: ...") adjust the concepts; then only the rules those
- * concepts can complete are checked. Returns every concept seen. With `ev` null it only collects
- * the concepts.
+ * layer's features) as it reads it; a token the lexicon does not know (most of them) only moves
+ * the pass along, the others get the full reading (`TokenPass.word`: two-word entries, negation
+ * ("don't forget", "refuses to reveal") and vocative address ("Assistant: ...") adjust the
+ * concepts; then only the rules those concepts can complete are checked). Returns every concept
+ * seen. With `ev` null it only collects the concepts.
  */
 function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evidence | null, sink: FeatureSink | null): number {
-  const last = new Int32Array(NCONCEPTS).fill(-1_000_000);
-  /** A transcript ("Chatbot: Hello!\nCustomer: ..."): a line-initial "Agent:" there names the speaker, not the addressee. */
-  const transcript = indirect && isTranscript(text);
-  /** The clause and sentence of each concept's newest token. */
-  const lastClause = new Int32Array(NCONCEPTS);
-  const lastSentence = new Int32Array(NCONCEPTS);
-  let clause = 0;
-  let sentence = 0;
-  let lineTok = 0;
-  /** Newest greeting or group of people opening a line, speech verb, and the sentence of the newest word about attacks. */
-  let lastHuman = -1_000_000;
-  let lastSpeech = -1_000_000;
-  /** The sentence in which a model or assistant is the one speaking ("the assistant asks you to..."). */
-  let aiSpeaks = -1;
-  /** The sentence that states a named party's duty ("the administrator must ..."). */
-  let dutySentence = -1;
-  /** The sentence in which a document asks its reader to send the reader's own data ("send your bank details to hr@…"). */
-  let readerDataSentence = -1;
-  /** The newest discard verb reports speech: a speech verb shortly before it, no "you" between them. */
-  let ovrReported = false;
-  /** Acts up to this token are forbidden ("never let one send money"). */
-  let forbidUntil = -1;
-  /** Sentences holding a word about attacks; the rules that fire in them are judged at the end (the word may come after). */
-  const described: number[] = [];
-  const fired: Fired[] = [];
+  const p = PASS;
+  p.reset(text, indirect, ev);
+  const starts = RULE_STATE.starts;
   let prevLetter = false;
   let prevEnd = -2;
-  let all = 0;
-  let prevState = -1;
-  let prevFlags = 0;
-  let prev2Flags = 0;
-  /** Where the newest "you" was before the newest possessive (restored when the possessive turns out to name the reader's tool). */
-  let youBefore = -1_000_000;
-  /** Where the newest AI word was before the newest one (restored when that one turns out to name a team: "the AI team"). */
-  let aiBefore = -1_000_000;
-  let prevBits = 0;
-  let prev2Bits = 0;
-  let i = 0;
-  /** Start offsets of the last tokens (a ring: a rule's window is at most 40 tokens). */
-  const starts = new Int32Array(STARTS_RING);
-  const bestWeight = new Float64Array(RULES.length);
-  const bestSentence = new Int32Array(RULES.length).fill(-1);
-  /** The newest token of each group of the rule being checked. */
-  const newestOf = new Int32Array(8);
   const n = text.length;
   for (let at = 0; at < n;) {
     const c0 = text.charCodeAt(at);
     if (c0 >= 128 || TOKEN_SYMBOL[c0]! < 0) {
       const br = c0 < 128 ? BREAK[c0]! : 0;
       if (br !== 0) {
-        if (br === 1) clause++;
+        if (br === 1) p.clause++;
         else if (br === 3) {
-          clause++;
-          sentence++;
-          lineTok = 0;
+          p.clause++;
+          p.sentence++;
+          p.lineTok = 0;
         } else {
           // "v2.1" and "e.g." do not end a sentence: only a mark before a space or the end, after more than one letter.
           const nx = at + 1 < n ? text.charCodeAt(at + 1) : 32;
           if ((nx === 32 || nx === 10 || nx === 9 || nx === 13) && !(c0 === 46 && prevLetter && at === prevEnd + 1)) {
-            clause++;
-            sentence++;
+            p.clause++;
+            p.sentence++;
           }
         }
       }
@@ -530,158 +723,24 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       bits |= EXACT_BITS[st]!;
       flags = FLAGS[st]!;
     }
-    // A two-word entry's concepts hold the negation in them ("t follow", "non considerare", "pas compte"): the negator does not cancel them.
-    let pairBits = 0;
-    if (prevFlags & TOKEN_FLAG.PAIR_FIRST) {
-      const seconds = PAIRS.get(prevState)!;
-      if (seconds.firstChars.has(c0)) pairBits = secondConcepts(seconds, text.slice(start, at));
+    if (bits !== 0 || flags !== 0 || p.prevFlags & TOKEN_FLAG.PAIR_FIRST) bits = p.word(start, at, st, c0, bits, flags);
+    else {
+      // A word the lexicon does not know, after one that starts no two-word entry: no concept, no flag, nothing to adjust.
+      p.lineTok++;
+      starts[p.i & (STARTS_RING - 1)] = start;
+      p.prevState = st;
+      p.prev2Flags = p.prevFlags;
+      p.prevFlags = 0;
+      p.prev2Bits = p.prevBits;
+      p.prevBits = 0;
     }
-    // "do not send", "never delete", "never let it send": a prohibition, not the action.
-    if (bits & NEGATABLE_ACTS && prevFlags & TOKEN_FLAG.NEGATOR) bits &= ~NEGATABLE_ACTS;
-    // "forwards urgent tickets to your team", "deletes backups after 35 days": a statement of what something does, not a request.
-    if (bits & NEGATABLE_ACTS && flags & TOKEN_FLAG.THIRD) bits &= ~NEGATABLE_ACTS;
-    // "The assistant now summarises PDFs", "l'assistente riassume i PDF": what a product does; "the AI that reads this", "qui lit ceci" is at work.
-    // After a relative pronoun the object decides: "qui lit ce document" works on this text, "qui rédige les réponses" describes a product.
-    if (bits & C.PROC && flags & (TOKEN_FLAG.THIRD | TOKEN_FLAG.FINITE) && !(prevFlags & TOKEN_FLAG.REL && deicticNext(text, at))) bits &= ~C.PROC;
-    // "don't forget", "refuses to reveal", "never reveal": the verb is negated.
-    if (bits & (C.OVR | C.REVEAL) && (prevFlags & TOKEN_FLAG.NEGATOR || prevBits & C.REFUSE || (prevFlags & TOKEN_FLAG.TO && prev2Bits & C.REFUSE))) bits &= ~(C.OVR | C.REVEAL);
-    bits |= pairBits;
-    // "threads it was not mentioned in": a passive statement, not "do not mention it".
-    if (pairBits & C.SECRECY && prev2Flags & TOKEN_FLAG.AUX) bits &= ~C.SECRECY;
-    if (i <= forbidUntil) bits &= ~NEGATABLE_ACTS;
-    // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
-    if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) forbidUntil = i + PROHIBITION_REACH;
-    if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
-    // "To the AI that answers questions here: ...", "Para o assistente que redige as atas: ...": a line that opens by naming its addressee.
-    else if (bits & C.AI && last[BIT_TO]! >= i - 3 && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
-    // "l'équipe IA", "il team IA": people who work on AI, not a model.
-    if (bits & C.AI && prevFlags & TOKEN_FLAG.GROUP) bits &= ~C.AI;
-    // "Note to the AI team", "Hinweis an das KI-Team": the AI word named a group of people; what it completed is withdrawn.
-    if (flags & TOKEN_FLAG.GROUP && prevBits & C.AI) {
-      for (let k = fired.length - 1; k >= 0 && fired[k]!.at === i - 1; k--) {
-        const f = fired[k]!;
-        if (f.rule.group !== 'addressed') continue;
-        fired.splice(k, 1);
-        bestWeight[RULES.indexOf(f.rule)] = 0;
-      }
-      last[BIT_AI] = aiBefore;
-    }
-    // "ask your coding assistant", "votre assistant": the reader's tool, named to the reader; the possessive does not address the model.
-    else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = youBefore;
-    // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
-    // "uses an AI assistant to summarise your notes" names its purpose, as a modal names an ability.
-    if (bits & C.PROC && prevFlags & (TOKEN_FLAG.MODAL | TOKEN_FLAG.TO)) bits &= ~C.PROC;
-    // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
-    if (flags & TOKEN_FLAG.OBLIGE && lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) dutySentence = sentence;
-    // "we may send your data to our partners": the author states what it does itself.
-    else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) dutySentence = sentence;
-    // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing
-    // text at worst, for people): not the model's conversation, context or instructions, and no model named in the sentence.
-    // Likewise "send my invoice history to accounting@…": the author's own data, whatever it is.
-    if (
-      indirect &&
-      bits & C.DATA &&
-      ((prevFlags | prev2Flags) & TOKEN_FLAG.MINE || ((prevFlags | prev2Flags) & TOKEN_FLAG.POSSESSIVE && !(flags & TOKEN_FLAG.HELD))) &&
-      !(bits & (C.HIDDEN | C.INSTR)) &&
-      (last[BIT_AI]! < 0 || lastSentence[BIT_AI] !== sentence)
-    )
-      readerDataSentence = sentence;
-    if (flags & (TOKEN_FLAG.SPEECH | TOKEN_FLAG.HUMAN | TOKEN_FLAG.DESCRIBE)) {
-      if (flags & TOKEN_FLAG.SPEECH) {
-        lastSpeech = i;
-        // "If an AI assistant asks you to send credentials, report it": the model is the speaker (not addressed: no "Assistant,"), a person is asked.
-        if (prevBits & C.AI && !(prevBits & C.NOTE)) aiSpeaks = sentence;
-      }
-      // In a user's own message a greeting addresses the model ("Hello, you must..."); in a document, its human readers.
-      if (flags & TOKEN_FLAG.HUMAN && lineTok < HUMAN_REACH && indirect) lastHuman = i;
-      if (flags & TOKEN_FLAG.DESCRIBE && described[described.length - 1] !== sentence) described.push(sentence);
-    }
-    // "Note to / for ...": a new addressee; the greeting above no longer says who reads what follows.
-    if (bits & C.TO && prevBits & C.NOTE && !(flags & TOKEN_FLAG.HUMAN)) lastHuman = -1_000_000;
-    lineTok++;
-    starts[i & (STARTS_RING - 1)] = start;
-    prevState = st;
-    prev2Flags = prevFlags;
-    prevFlags = flags;
-    prev2Bits = prevBits;
-    prevBits = bits;
     sink?.token(h >>> 0, bits);
-    if (bits !== 0) {
-      all |= bits;
-      if (ev) {
-        if (flags & TOKEN_FLAG.POSSESSIVE) youBefore = last[BIT_YOU]!;
-        if (bits & C.AI) aiBefore = last[BIT_AI]!;
-        for (let rest = bits; rest !== 0; rest &= rest - 1) {
-          const b = 31 - Math.clz32(rest & -rest);
-          last[b] = i;
-          lastClause[b] = clause;
-          lastSentence[b] = sentence;
-        }
-        // The rules this token's concepts can complete, in rule order (a 64-bit set as two words).
-        let lo = 0;
-        let hi = 0;
-        if (bits & C.OVR) ovrReported = i - lastSpeech <= SPEECH_REACH && last[BIT_YOU]! < lastSpeech;
-        for (let rest = bits; rest !== 0; rest &= rest - 1) {
-          const b = 31 - Math.clz32(rest & -rest);
-          lo |= RULES_LO[b]!;
-          hi |= RULES_HI[b]!;
-        }
-        for (let word = 0; word < 2; word++) {
-          for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
-            const k = word * 32 + (31 - Math.clz32(set & -set));
-            const r = RULES[k]!;
-            let w = indirect ? r.chunk : r.direct;
-            if (w <= 0 || (bestWeight[k]! >= w && bestSentence[k] === sentence)) continue;
-            // The rule fires on the token that completes it: every group seen within the window.
-            let ok = true;
-            let from = i;
-            let verbAt = 0;
-            let verbClause = 0;
-            for (let g = 0; g < r.bitsOf.length; g++) {
-              const idx = r.bitsOf[g]!;
-              let newest = -1_000_000;
-              let newestBit = 0;
-              for (const b of idx) {
-                if (last[b]! > newest) {
-                  newest = last[b]!;
-                  newestBit = b;
-                }
-              }
-              if (newest < i - r.window || (r.oneSentence && lastSentence[newestBit] !== sentence)) {
-                ok = false;
-                break;
-              }
-              if (g === 0) {
-                verbAt = newest;
-                verbClause = lastClause[newestBit]!;
-              } else if (newest < verbAt && r.sameClause.includes(g) && lastClause[newestBit] !== verbClause) {
-                // What comes before the verb counts only in the verb's own clause ("Exam instructions: ignore question 4").
-                ok = false;
-                break;
-              }
-              if (newest < from) from = newest;
-              newestOf[g] = newest;
-            }
-            if (!ok) continue;
-            for (const [a, b] of r.order) if (newestOf[a]! > newestOf[b]!) ok = false;
-            if (!ok) continue;
-            const given =
-              aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
-            w *= given;
-            if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
-            if (w > bestWeight[k]!) bestWeight[k] = w;
-            bestSentence[k] = sentence;
-            const s = starts[from & (STARTS_RING - 1)]!;
-            fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
-          }
-        }
-      }
-    }
     prevLetter = at - start === 1 && c0 >= 97;
     prevEnd = at - 1;
-    i++;
+    p.i++;
   }
   if (ev) {
+    const { fired, described } = RULE_STATE;
     for (const f of fired) {
       const isDescribed = described.includes(f.sentence);
       // Evidence that is described, reported or addressed to people is one piece of evidence however many rules it completes.
@@ -689,7 +748,83 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       put(ev, { id: f.rule.id, group: given ? f.rule.group : 'not-given', family: f.rule.family, weight: isDescribed ? f.weight * NOT_GIVEN : f.weight, match: f.match, variant });
     }
   }
-  return all;
+  return p.all;
+}
+
+/**
+ * The rules the token `i` (ending at `at`) can complete (`lo`/`hi`: a 64-bit set of rule indexes),
+ * checked in rule order; those that fire are recorded in `s.fired`. Its own function rather than
+ * part of `runBehaviours`' loop: V8 then compiles (and, when a text takes a path it has not seen,
+ * recompiles) two smaller units instead of one large one, and a recompile of the big loop on text
+ * never seen before was most of what new text cost.
+ */
+function fireRules(
+  s: PassState,
+  text: string,
+  indirect: boolean,
+  lo: number,
+  hi: number,
+  i: number,
+  at: number,
+  sentence: number,
+  aiSpeaks: number,
+  dutySentence: number,
+  readerDataSentence: number,
+  lastHuman: number,
+  ovrReported: boolean,
+): void {
+  const { last, lastClause, lastSentence, starts, bestWeight, bestSentence, newestOf, fired } = s;
+  for (let word = 0; word < 2; word++) {
+    for (let set = word === 0 ? lo : hi; set !== 0; set &= set - 1) {
+      const k = word * 32 + (31 - Math.clz32(set & -set));
+      const r = RULES[k]!;
+      let w = indirect ? r.chunk : r.direct;
+      if (w <= 0 || (bestWeight[k]! >= w && bestSentence[k] === sentence)) continue;
+      // The rule fires on the token that completes it: every group seen within the window.
+      let ok = true;
+      let from = i;
+      let verbAt = 0;
+      let verbClause = 0;
+      for (let g = 0; g < r.bitsOf.length; g++) {
+        const idx = r.bitsOf[g]!;
+        let newest = -1_000_000;
+        let newestBit = 0;
+        for (let x = 0; x < idx.length; x++) {
+          const b = idx[x]!;
+          if (last[b]! > newest) {
+            newest = last[b]!;
+            newestBit = b;
+          }
+        }
+        if (newest < i - r.window || (r.oneSentence && lastSentence[newestBit] !== sentence)) {
+          ok = false;
+          break;
+        }
+        if (g === 0) {
+          verbAt = newest;
+          verbClause = lastClause[newestBit]!;
+        } else if (newest < verbAt && r.sameClause.includes(g) && lastClause[newestBit] !== verbClause) {
+          // What comes before the verb counts only in the verb's own clause ("Exam instructions: ignore question 4").
+          ok = false;
+          break;
+        }
+        if (newest < from) from = newest;
+        newestOf[g] = newest;
+      }
+      if (!ok) continue;
+      // Indexed loops, not for-of (an iterator, and destructuring): this function is compiled again when text takes a path it had not, and iterators make that slow.
+      for (let x = 0; x < r.order.length; x++) if (newestOf[r.order[x]![0]]! > newestOf[r.order[x]![1]]!) ok = false;
+      if (!ok) continue;
+      const given =
+        aiSpeaks === sentence || dutySentence === sentence || (readerDataSentence === sentence && r.family === 'EXFILTRATION') ? NOT_GIVEN : notGiven(r, i, last, lastHuman, ovrReported, from);
+      w *= given;
+      if (bestWeight[k]! >= w && bestSentence[k] === sentence) continue;
+      if (w > bestWeight[k]!) bestWeight[k] = w;
+      bestSentence[k] = sentence;
+      const s = starts[from & (STARTS_RING - 1)]!;
+      fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
+    }
+  }
 }
 
 /** A rule that fired during the token pass, before the sentences about attacks are known. */
@@ -735,7 +870,7 @@ function onlyNotGiven(ev: Evidence): boolean {
 
 /** The carrier starts with a task verb ("Provide a list of...", "Ensure that the following code..."). */
 function startsWithTask(body: string): boolean {
-  const first = /[a-z]+/.exec(fold(normalizeText(body.slice(0, 40))));
+  const first = /[a-z]+/.exec(foldNormalized(body.slice(0, 40)));
   return first !== null && (conceptsOf(first[0]) & C.IMP) !== 0;
 }
 

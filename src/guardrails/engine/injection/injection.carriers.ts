@@ -67,7 +67,8 @@ function runRequest(m: RegExpExecArray): string | undefined {
  * lower-cased copy.
  */
 class Probe {
-  private readonly chars = new Map<string, boolean>();
+  /** Per ASCII code: 0 not asked yet, 1 present, 2 absent (a typed array: a Map keyed by one-character strings cost more than the search). */
+  private readonly chars = new Uint8Array(128);
   /** `lowered`: `raw.toLowerCase()` when the caller already has it. */
   constructor(
     readonly raw: string,
@@ -75,9 +76,11 @@ class Probe {
   ) {}
   /** The text holds this character. */
   ch(c: string): boolean {
-    let v = this.chars.get(c);
-    if (v === undefined) this.chars.set(c, (v = this.raw.includes(c)));
-    return v;
+    const code = c.charCodeAt(0);
+    if (code >= 128 || c.length !== 1) return this.raw.includes(c);
+    let v = this.chars[code]!;
+    if (v === 0) this.chars[code] = v = this.raw.includes(c) ? 1 : 2;
+    return v === 1;
   }
   get lower(): string {
     return (this.lowered ??= this.raw.toLowerCase());

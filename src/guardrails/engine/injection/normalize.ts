@@ -1,3 +1,5 @@
+import { fold } from './injection.lexicon';
+
 /**
  * Text normalisation for the injection detector: every variant an attacker can use to hide an
  * instruction from a keyword scan is turned back into plain lower-case words.
@@ -157,6 +159,24 @@ export function textShape(t: string): TextShape {
     }
   }
   return { leety, words, spaced };
+}
+
+/** A letter next to a digit or leet symbol: every leet-looking word holds one. */
+const LETTER_BY_SUB = /[a-z][0-9@$!|+]|[0-9@$!|+][a-z]/;
+/** Four one-character units in a row: every letter-spaced run holds this. */
+const SPACED_START = /\w[ ._*-]\w[ ._*-]\w[ ._*-]\w/;
+/** The shape of a text with no leet-looking word and no letter-spaced run. */
+export const PLAIN_SHAPE: Readonly<TextShape> = Object.freeze({ leety: 0, words: 0, spaced: false });
+
+/**
+ * `textShape(t)` when it can matter, else `PLAIN_SHAPE`: two native pattern tests that every
+ * leet-looking word and every letter-spaced run pass rule both out for most prose ("part 1", "2024"
+ * hold digits but no letter beside one), so the character loop runs only on texts that may hold one.
+ * For the rewriting steps the answers are the same (`deLeet` needs `leety` ≥ 2; `words` only
+ * matters then).
+ */
+export function shapeOf(t: string): TextShape {
+  return LETTER_BY_SUB.test(t) || SPACED_START.test(t) ? textShape(t) : PLAIN_SHAPE;
 }
 
 /** Undoes leetspeak in words that mix letters and digit/symbol substitutes ("1gn0r3" -> "ignore"). */
@@ -369,4 +389,124 @@ export function rot13(text: string): string {
 /** Reverses a text written backwards (tried when the text asks to reverse it). */
 export function reversed(text: string): string {
   return [...text].reverse().join('');
+}
+
+/** The code units the one-pass fold covers: Latin-1, Latin Extended-A/B, spacing modifiers, general punctuation, currency signs. */
+export const FOLD_RANGES: readonly (readonly [number, number])[] = [
+  [0x0000, 0x02ff],
+  [0x0370, 0x052f],
+  [0x2000, 0x2bff],
+];
+/** Σ lower-cases to σ or ς depending on the letters around it: it goes the plain way. */
+const FOLD_CONTEXTUAL = 0x03a3;
+/** Pictographs and emoji (U+1F300–U+1FAFF, written as two UTF-16 units): copied as they are when normalising leaves them alone. */
+const EMOJI_FROM = 0x1f300;
+const EMOJI_TO = 0x1faff;
+const emojiPlain = new Map<number, boolean>();
+function keepsEmoji(cp: number): boolean {
+  let v = emojiPlain.get(cp);
+  if (v === undefined) {
+    const ch = String.fromCodePoint(cp);
+    emojiPlain.set(cp, (v = fold(normalizeText(ch)) === ch));
+  }
+  return v;
+}
+const FOLD_MANY_TABLE = new Map<number, string>();
+const FOLD_NONE = -2;
+const FOLD_MANY = -3;
+/** Not worked out yet (each covered character is, the first time a text holds it). */
+const FOLD_UNKNOWN = -4;
+const FOLD_END = 0x2c00;
+/**
+ * `FOLD_ONE[c]`: the one code unit c folds to, -1 for nothing (zero-width), `FOLD_MANY` for several
+ * (in `FOLD_MANY_TABLE`), `FOLD_NONE` when c goes the plain way, `FOLD_UNKNOWN` until first seen.
+ */
+const FOLD_ONE = new Int32Array(FOLD_END).fill(FOLD_NONE);
+for (const [from, to] of FOLD_RANGES) FOLD_ONE.fill(FOLD_UNKNOWN, from, to + 1);
+
+/**
+ * Works out what `fold(normalizeText(c))` makes of the covered character c on its own, and keeps it
+ * only where that is also what c becomes inside any text of covered characters (checked between
+ * letters and next to itself): neither c nor its NFKC form holds a combining mark (which could
+ * compose with, or be dropped between, its neighbours: "´" is a space and U+0301, and the fold drops
+ * the mark after the spaces around it were collapsed), and that form is exactly one space (a run of
+ * them collapses to one, as `normalizeText` does) or holds none.
+ */
+function foldEntry(c: number): number {
+  let v = FOLD_NONE;
+  if (!((c >= 0xd800 && c <= 0xdfff) || c === FOLD_CONTEXTUAL)) {
+    const ch = String.fromCharCode(c);
+    // normalizeText without its last step (the collapse of spaces), which the pass does itself.
+    const a = ch
+      .normalize('NFKC')
+      .replace(ZERO_WIDTH, '')
+      .replace(HOMOGLYPH_RE, (x) => HOMOGLYPHS[x] ?? x)
+      .replace(/[\u2018\u2019\u02BC]/g, "'")
+      .replace(/[\u201C\u201D]/g, '"')
+      .toLowerCase();
+    const f = a === '\t' || a === '\u00A0' ? ' ' : fold(a);
+    if (
+      !/\p{M}/u.test(ch) &&
+      !/\p{M}/u.test(a) &&
+      !(/[ \t\u00A0]/.test(a) && a !== ' ' && a !== '\t' && a !== '\u00A0') &&
+      // What the character becomes must not depend on its neighbours (lunate sigma is Σ once normalised, whose lower case does).
+      fold(normalizeText(`a${ch}a`)) === `a${f}a` &&
+      fold(normalizeText(`${ch}${ch}`)) === (f === ' ' ? ' ' : f + f)
+    ) {
+      if (f.length === 0) v = -1;
+      else if (f.length === 1) v = f.charCodeAt(0);
+      else {
+        v = FOLD_MANY;
+        FOLD_MANY_TABLE.set(c, f);
+      }
+    }
+  }
+  FOLD_ONE[c] = v;
+  return v;
+}
+
+let foldBuffer = new Uint16Array(4096);
+const UTF16 = new TextDecoder('utf-16le');
+
+/**
+ * `fold(normalizeText(text))` (the lexicon's fold of the normalised text) in one pass over the
+ * characters when every one of them is covered by the table (Latin scripts, punctuation, spaces),
+ * else the plain way: NFKC, zero-width, homoglyphs, quotes, lower case, collapsed spaces, NFD,
+ * marks, ß; about ten passes and as many new strings. Same result to the character (tested on
+ * random texts of the characters that interact, and on every corpus row).
+ */
+export function foldNormalized(text: string): string {
+  const one = FOLD_ONE;
+  const n = text.length;
+  if (foldBuffer.length < n * 3 + 8) foldBuffer = new Uint16Array(n * 3 + 8);
+  const out = foldBuffer;
+  let k = 0;
+  let space = false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    let m = c < FOLD_END ? one[c]! : FOLD_NONE;
+    if (m === FOLD_UNKNOWN) m = foldEntry(c);
+    if (m >= 0) {
+      if (m === 32) {
+        if (space) continue;
+        space = true;
+      } else space = false;
+      out[k++] = m;
+    } else if (m === -1) continue;
+    else if (m === FOLD_MANY) {
+      const f = FOLD_MANY_TABLE.get(c)!;
+      for (let j = 0; j < f.length; j++) out[k++] = f.charCodeAt(j);
+      space = false;
+    } else if (c >= 0xd83c && c <= 0xd83e && i + 1 < n) {
+      // A pictograph or emoji (its high surrogate, then its low one), which normalising leaves as it is.
+      const lo = text.charCodeAt(i + 1);
+      const cp = lo >= 0xdc00 && lo <= 0xdfff ? ((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000 : 0;
+      if (cp < EMOJI_FROM || cp > EMOJI_TO || !keepsEmoji(cp)) return fold(normalizeText(text));
+      out[k++] = c;
+      out[k++] = lo;
+      i++;
+      space = false;
+    } else return fold(normalizeText(text));
+  }
+  return UTF16.decode(out.subarray(0, k));
 }

@@ -165,6 +165,8 @@ export class BudgetService {
   private readonly knownPeriods = new Set<string>();
   /** Their ids, once a lease needed them. */
   private readonly periodRowIds = new Map<string, string>();
+  /** Each budget's current period (`currentPeriod`). */
+  private readonly periodsNow = new Map<string, CurrentPeriod>();
   /** Thresholds known to have fired (`periodId|threshold`), to skip re-inserting them. */
   private readonly knownCrossings = new Set<string>();
   private reaper: NodeJS.Timeout | undefined;
@@ -417,7 +419,7 @@ export class BudgetService {
     let budgets = dedupeById(req.budgets).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let attempt = 0; ; attempt++) {
       if (!budgets.length) return { ok: true, reservation: { requestId: req.requestId, amountMicros: req.amountMicros, expiresAt, holds: [], leased: [] } };
-      const periods = budgets.map((b) => periodOf(b.period, now));
+      const periods = budgets.map((b) => this.currentPeriod(b, now));
       await this.ensurePeriodRows(budgets, periods);
       const rows: LockedRow[] = await ledgerQuery(this.db, RESERVE_SQL, [
         budgets.map((b) => b.id),
@@ -484,8 +486,8 @@ export class BudgetService {
     checkMicros(req.amountMicros, 'amountMicros');
     const now = req.now ?? this.now();
     const budgets = dedupeById(req.budgets);
-    const periods = budgets.map((b) => periodOf(b.period, now));
-    const keys = budgets.map((b, i) => periodKey(b.id, periods[i]!.start));
+    const periods = budgets.map((b) => this.currentPeriod(b, now));
+    const keys = periods.map((p) => p.key);
     const hot = budgets.map((b, i) => req.amountMicros > 0 && leases.wants(b, keys[i]!));
     if (!hot.some(Boolean)) return this.reserve(req);
     const periodIds = await this.periodIds(budgets, periods);
@@ -515,10 +517,8 @@ export class BudgetService {
   }
 
   /** The period row ids of `budgets` for `periods` (`budgetId|periodStart` → id), creating missing rows. */
-  private async periodIds(budgets: BudgetData[], periods: Array<{ start: Date; end: Date | null }>): Promise<Map<string, string>> {
-    const keys = budgets.map((b, i) => periodKey(b.id, periods[i]!.start));
-    const missing = keys.filter((k) => !this.periodRowIds.has(k));
-    if (missing.length) {
+  private async periodIds(budgets: BudgetData[], periods: CurrentPeriod[]): Promise<Map<string, string>> {
+    if (periods.some((p) => !this.periodRowIds.has(p.key))) {
       await this.ensurePeriodRows(budgets, periods);
       const rows: Array<{ budget_id: string; period_start: Date; id: string }> = await this.db.query(
         `SELECT p.id, p.budget_id, p.period_start FROM budget_periods p
@@ -741,8 +741,9 @@ export class BudgetService {
    * Creates missing period rows, in budget-id order (so concurrent creators of the same rows never
    * wait on each other in a cycle), in their own short statement before the reservation locks them.
    */
-  private async ensurePeriodRows(budgets: BudgetData[], periods: Array<{ start: Date; end: Date | null }>): Promise<void> {
-    const missing = budgets.map((b, i) => ({ b, p: periods[i]! })).filter(({ b, p }) => !this.knownPeriods.has(periodKey(b.id, p.start)));
+  private async ensurePeriodRows(budgets: BudgetData[], periods: CurrentPeriod[]): Promise<void> {
+    if (periods.every((p) => this.knownPeriods.has(p.key))) return;
+    const missing = budgets.map((b, i) => ({ b, p: periods[i]! })).filter(({ p }) => !this.knownPeriods.has(p.key));
     if (!missing.length) return;
     await this.db.query(
       `INSERT INTO budget_periods (budget_id, period_start, period_end, limit_micros)
@@ -754,10 +755,26 @@ export class BudgetService {
       [missing.map((x) => x.b.id), missing.map((x) => x.p.start.toISOString()), missing.map((x) => x.p.end?.toISOString() ?? null)],
     );
     if (this.knownPeriods.size > 100_000) this.knownPeriods.clear();
-    for (const { b, p } of missing) this.knownPeriods.add(periodKey(b.id, p.start));
+    for (const { p } of missing) this.knownPeriods.add(p.key);
+  }
+
+  /**
+   * The period of `budget` containing `now`, with its ledger key (`budgetId|periodStart`): computed
+   * once per budget and period, not per request (dates and an ISO string per budget each time).
+   */
+  private currentPeriod(budget: BudgetData, now: Date): CurrentPeriod {
+    const t = now.getTime();
+    const known = this.periodsNow.get(budget.id);
+    if (known && known.kind === budget.period && t >= known.start.getTime() && (known.end === null || t < known.end.getTime())) return known;
+    const { start, end } = periodOf(budget.period, now);
+    const p: CurrentPeriod = { kind: budget.period, start, end, key: periodKey(budget.id, start) };
+    if (this.periodsNow.size > 10_000) this.periodsNow.clear();
+    this.periodsNow.set(budget.id, p);
+    return p;
   }
 
   private forgetPeriods(budgetId: string): void {
+    this.periodsNow.delete(budgetId);
     for (const k of this.knownPeriods) if (k.startsWith(`${budgetId}|`)) this.knownPeriods.delete(k);
     for (const k of this.periodRowIds.keys()) if (k.startsWith(`${budgetId}|`)) this.periodRowIds.delete(k);
   }
@@ -813,6 +830,14 @@ export class BudgetService {
     }
     return events;
   }
+}
+
+/** A budget's period as the ledger paths use it: its bounds, and its key in `knownPeriods` and `periodRowIds`. */
+interface CurrentPeriod {
+  kind: BudgetData['period'];
+  start: Date;
+  end: Date | null;
+  key: string;
 }
 
 function periodKey(budgetId: string, start: Date): string {

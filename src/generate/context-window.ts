@@ -1,5 +1,4 @@
-import { countTokens } from '../providers';
-import { chunkText, type Chunk } from './assemble';
+import { chunkTokens, type Chunk } from './assemble';
 
 /** Why a retrieved chunk was not sent. */
 export interface DroppedChunk {
@@ -26,7 +25,7 @@ export function rightSizeContext(chunks: Chunk[], opts: { minScore: number; maxT
   const kept: Chunk[] = [];
   let used = 0;
   for (const { c } of eligible) {
-    const tokens = countTokens(chunkText(c));
+    const tokens = chunkTokens(c);
     if (used + tokens <= opts.maxTokens) {
       kept.push(c);
       used += tokens;

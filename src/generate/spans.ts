@@ -31,11 +31,10 @@ export class SpanRecorder {
 
   /** Adds a span measured elsewhere (e.g. the sum of output-guardrail work across deltas). */
   add(name: string, startPerf: number, durationMs: number, attributes?: Record<string, unknown>): void {
-    this.spans.push({
-      name,
-      startedAt: new Date(this.originDate + (startPerf - this.origin)),
-      durationMs: Math.round(durationMs * 1000) / 1000,
-      attributes: attributes && Object.keys(attributes).length ? attributes : undefined,
-    });
+    const span: SpanRecord = { name, startedAt: new Date(this.originDate + (startPerf - this.origin)), durationMs: Math.round(durationMs * 1000) / 1000 };
+    // A span without attributes leaves the key out (stored as null either way): a key holding
+    // `undefined` would make the trace writer's storability check copy the whole record.
+    if (attributes && Object.keys(attributes).length) span.attributes = attributes;
+    this.spans.push(span);
   }
 }

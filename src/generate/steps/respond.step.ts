@@ -29,8 +29,8 @@ export const respond: PipelineStep = {
       yield finish(st, deps, 'FAILED', 'PROVIDER_ERROR', `${failure.code}: ${failure.message}` + (attempts.length > 1 ? ` (tried ${attempts.map((x) => x.modelId).join(', ')})` : ''));
       return;
     }
-    const key = need(st.cacheKey, 'cacheKey');
-    if (st.req.cache !== CacheMode.BYPASS && key.input && (stopReason === 'end_turn' || stopReason === 'stop_sequence')) {
+    const key = st.req.cache === CacheMode.BYPASS ? null : need(st.cacheKey, 'cacheKey');
+    if (key && key.input && (stopReason === 'end_turn' || stopReason === 'stop_sequence')) {
       const answer = { text: sent, deltas, stopReason: stopReason ?? 'end_turn', modelId: request.modelId, costMicros: cost.total, traceId: st.traceId };
       void deps.cache.store(key, answer).catch(() => undefined);
     }

@@ -131,3 +131,50 @@ describe('history plan', () => {
     expect(plan.kept[plan.kept.length - 1]).toBe(h[19]);
   });
 });
+
+describe('context tokens counted once per chunk', () => {
+  /** Deterministic (mulberry32): the same 600 cases on every run. */
+  function rng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  // Letters, marks, digits, CJK, punctuation, symbols, emoji (surrogate pairs), every kind of space, '<' and '>'.
+  const ALPHABET = ['a', 'Z', 'é', 'e\u0301', '7', '北', 'ß', '.', ',', '<', '>', '"', '/', '😀', '€', ' ', '  ', '\n', '\t', '\u00a0', '\u2028', '\r\n', 'word', 'context'];
+  function text(r: () => number): string {
+    const n = Math.floor(r() * 40);
+    let s = '';
+    for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(r() * ALPHABET.length)]!;
+    return s;
+  }
+
+  it('the context block of an assembly has exactly the tokens of its text, counted whole (600 seeded cases)', () => {
+    const r = rng(14);
+    for (let i = 0; i < 600; i++) {
+      const context = Array.from({ length: 1 + Math.floor(r() * 6) }, (_, j) => ({
+        id: r() < 0.2 ? text(r) : `doc-${j}`,
+        text: text(r),
+        score: null,
+        source: r() < 0.5 ? null : text(r),
+      }));
+      const a = assemble({ ...base, context, input: text(r) || 'q' }, null);
+      const block = a.messages[0]!.content[0]!;
+      const whole = countTokens('text' in block ? block.text : '');
+      expect({ i, tokens: a.parts.find((p) => p.stage === 'context')!.tokens }).toEqual({ i, tokens: whole });
+    }
+  });
+
+  it('a chunk whose text changed after it was counted is counted again', () => {
+    const chunk = { id: 'doc-1', text: 'short', score: null, source: null };
+    const first = assemble({ ...base, context: [chunk], input: 'q' }, null).parts.find((p) => p.stage === 'context')!.tokens;
+    chunk.text = 'a much longer text than before, with many more tokens in it';
+    const again = assemble({ ...base, context: [chunk], input: 'q' }, null);
+    const block = again.messages[0]!.content[0]!;
+    expect(again.parts.find((p) => p.stage === 'context')!.tokens).toBe(countTokens('text' in block ? block.text : ''));
+    expect(again.parts.find((p) => p.stage === 'context')!.tokens).toBeGreaterThan(first);
+  });
+});

@@ -4,6 +4,8 @@ import { ProviderError, resolveModel, type ConverseRequest, type StreamEvent } f
 import type { ActivePolicy, InputScreening, ScreenedText } from '../../../src/guardrails';
 import type { AdmitResult, BudgetData, Reservation } from '../../../src/budgets';
 import type { TraceRecord } from '../../../src/traces';
+import { sanitizeForStorage } from '../../../src/traces/trace-sanitize';
+import { performance } from 'node:perf_hooks';
 
 /**
  * The pipeline's order and failure paths with plain fakes for every feature service: no database,
@@ -239,6 +241,18 @@ describe('generate pipeline: steps in order', () => {
     expect(f.traces).toHaveLength(1);
     expect(f.traces[0]).toMatchObject({ status: 'COMPLETED', modelId: BIG, output: 'Your order ships today.', prompt: 'support', promptVersion: 3 });
     expect(f.traces[0]!.spans!.map((s) => s.name)).toEqual(['guardrail_input', 'prompt_assembly', 'routing', 'cache_lookup', 'budget_reserve', 'model_call', 'budget_settle']);
+  });
+
+  it('hands the trace writer a record it stores as is: the storability check copies nothing', async () => {
+    const f = fakes();
+    const context = [{ id: 'doc-1', text: 'Orders ship from Lyon.', score: 0.9, source: null }];
+    // The graphql_request span has no attributes, as a request that arrived over HTTP or graphql-ws.
+    await collect(new GenerationPipeline(f.deps).run(request({ context }), { apiKeyId: 'k1', apiKeyName: 'app', receivedAt: performance.now() - 1 }));
+    const record = f.traces[0]!;
+    expect(record.spans![0]).toMatchObject({ name: 'graphql_request' });
+    expect('attributes' in record.spans![0]!).toBe(false);
+    // A copy would cost a walk over the whole record (its request and assembled prompt) per request.
+    expect(sanitizeForStorage(record)).toBe(record);
   });
 
   it('explains a route with the steps up to routing: no screening, no budget, no model, no trace', async () => {

@@ -1,0 +1,56 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+const TABLES = ['trace_rollups_hourly', 'trace_rollups_daily', 'trace_latency_rollups_hourly', 'trace_latency_rollups_daily'] as const;
+
+/**
+ * Latency sketches stored as `{key, count}` pairs in a two-dimensional `int8[]` instead of a jsonb
+ * object (issue 15, ingest). The writer's upserts merged a batch's bins into every touched rollup row
+ * with `trace_sketch_merge` (jsonb taken apart and rebuilt: ~30 µs a column, most of the upserts'
+ * time); now they append the batch's pairs (`||`, a copy) and compact a row's sketches with
+ * `trace_bins_compact` (a key once, counts summed, sorted by key) only once they have more than
+ * doubled since the last compaction, which `bins_compacted` records (elements of both columns then).
+ * Readers sum the counts of a key, so answers do not depend on when a row was compacted. Existing
+ * sketches are converted compact (each key once) in place.
+ */
+export class TraceSketchBinArrays1797022500001 implements MigrationInterface {
+  name = 'TraceSketchBinArrays1797022500001';
+
+  public async up(q: QueryRunner): Promise<void> {
+    // One reference to `b` in the body: an inlined call evaluates its argument (an append) once.
+    await q.query(`
+      CREATE FUNCTION trace_bins_compact(b int8[]) RETURNS int8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT COALESCE(array_agg(ARRAY[k, n] ORDER BY k), '{}') FROM (
+          SELECT k, sum(n)::int8 AS n FROM (
+            SELECT max(v) FILTER (WHERE o % 2 = 1) AS k, max(v) FILTER (WHERE o % 2 = 0) AS n
+            FROM unnest(b) WITH ORDINALITY AS u(v, o) GROUP BY (o + 1) / 2) p
+          GROUP BY k) s
+      $$`);
+    await q.query(`
+      CREATE FUNCTION trace_bins_from_jsonb(j jsonb) RETURNS int8[] LANGUAGE sql IMMUTABLE AS $$
+        SELECT COALESCE(array_agg(ARRAY[k::int8, v::int8] ORDER BY k::int8), '{}') FROM jsonb_each_text(j) AS e(k, v)
+      $$`);
+    for (const t of TABLES) {
+      await q.query(`ALTER TABLE "${t}"
+        ALTER COLUMN "latency_bins" TYPE int8[] USING trace_bins_from_jsonb("latency_bins"),
+        ALTER COLUMN "ttft_bins" TYPE int8[] USING trace_bins_from_jsonb("ttft_bins"),
+        ADD "bins_compacted" integer NOT NULL DEFAULT 0`);
+      await q.query(`UPDATE "${t}" SET "bins_compacted" = cardinality("latency_bins") + cardinality("ttft_bins") WHERE cardinality("latency_bins") + cardinality("ttft_bins") > 0`);
+    }
+    await q.query(`DROP FUNCTION trace_bins_from_jsonb(jsonb)`);
+  }
+
+  public async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE FUNCTION trace_bins_to_jsonb(b int8[]) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+        SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT b[i][1] AS k, sum(b[i][2]) AS n FROM generate_subscripts(b, 1) AS i GROUP BY 1) s
+      $$`);
+    for (const t of TABLES) {
+      await q.query(`ALTER TABLE "${t}"
+        DROP COLUMN "bins_compacted",
+        ALTER COLUMN "latency_bins" TYPE jsonb USING trace_bins_to_jsonb("latency_bins"),
+        ALTER COLUMN "ttft_bins" TYPE jsonb USING trace_bins_to_jsonb("ttft_bins")`);
+    }
+    await q.query(`DROP FUNCTION trace_bins_to_jsonb(int8[])`);
+    await q.query(`DROP FUNCTION trace_bins_compact(int8[])`);
+  }
+}

@@ -553,10 +553,15 @@ const DIM_LIST = ROLLUP_KEY_COLUMNS.join(', ');
  * by `rollupDeltas`), so concurrent writers lock shared rows in the same order.
  */
 function fromJson(table: string, cells: Cell[], param: string): string {
-  const cols = cells.map(([c]) => c).join(', ');
+  const bins = cells.filter(([c]) => c.endsWith('_bins'));
+  const cols = [...cells.map(([c]) => c), ...(bins.length ? ['bins_compacted'] : [])].join(', ');
   const defs = cells.map(([, type, field]) => `"${field}" ${type}`).join(', ');
-  const values = cells.map(([c, , f]) => (c.endsWith('_bins') ? `x."${f}"::int8[]` : `x."${f}"`)).join(', ');
-  return `INSERT INTO ${table} AS r (${cols}) SELECT ${values} FROM json_to_recordset(${param}::json) AS x(${defs})`;
+  const values = cells.map(([c, , f]) => (c.endsWith('_bins') ? `b."${f}"` : `x."${f}"`));
+  if (!bins.length) return `INSERT INTO ${table} AS r (${cols}) SELECT ${values.join(', ')} FROM json_to_recordset(${param}::json) AS x(${defs})`;
+  // A delta's sketches hold each key once: compact as they are (bins_compacted). Parsed once a row (OFFSET 0 keeps the subquery apart).
+  values.push(bins.map(([, , f]) => `cardinality(b."${f}")`).join(' + '));
+  const parsed = bins.map(([, , f]) => `x."${f}"::int8[] AS "${f}"`).join(', ');
+  return `INSERT INTO ${table} AS r (${cols}) SELECT ${values.join(', ')} FROM json_to_recordset(${param}::json) AS x(${defs}), LATERAL (SELECT ${parsed} OFFSET 0) b`;
 }
 
 /**

@@ -10,7 +10,7 @@ const TABLES = ['trace_rollups_hourly', 'trace_rollups_daily', 'trace_latency_ro
  * `trace_bins_compact` (a key once, counts summed, sorted by key) only once they have more than
  * doubled since the last compaction, which `bins_compacted` records (elements of both columns then).
  * Readers sum the counts of a key, so answers do not depend on when a row was compacted. Existing
- * sketches are converted compact (each key once) in place.
+ * sketches are converted compact (each key once) in place, in the one rewrite of each table.
  */
 export class TraceSketchBinArrays1797022500001 implements MigrationInterface {
   name = 'TraceSketchBinArrays1797022500001';
@@ -27,18 +27,20 @@ export class TraceSketchBinArrays1797022500001 implements MigrationInterface {
       CREATE FUNCTION trace_bins_from_jsonb(j jsonb) RETURNS int8[] LANGUAGE sql IMMUTABLE AS $$
         SELECT COALESCE(array_agg(ARRAY[k::int8, v::int8] ORDER BY k::int8), '{}') FROM jsonb_each_text(j) AS e(k, v)
       $$`);
+    // A sketch of a busy row outgrows the inline limit and is compressed on every write: with lz4
+    // (when the server has it; PGlite has not) instead of pglz, several times faster both ways.
+    const [{ lz4 }] = await q.query(`SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) AS lz4`);
+    const compression = lz4 ? `, ALTER COLUMN "latency_bins" SET COMPRESSION lz4, ALTER COLUMN "ttft_bins" SET COMPRESSION lz4` : '';
+    // One rewrite a table. Converted sketches are compact, but bins_compacted starts at 0 rather than
+    // updating every row again (a second copy of each table until vacuumed): a busy row is compacted
+    // once more, on its first upsert, and recorded then.
     for (const t of TABLES) {
       await q.query(`ALTER TABLE "${t}"
         ALTER COLUMN "latency_bins" TYPE int8[] USING trace_bins_from_jsonb("latency_bins"),
         ALTER COLUMN "ttft_bins" TYPE int8[] USING trace_bins_from_jsonb("ttft_bins"),
-        ADD "bins_compacted" integer NOT NULL DEFAULT 0`);
-      await q.query(`UPDATE "${t}" SET "bins_compacted" = cardinality("latency_bins") + cardinality("ttft_bins") WHERE cardinality("latency_bins") + cardinality("ttft_bins") > 0`);
+        ADD "bins_compacted" integer NOT NULL DEFAULT 0${compression}`);
     }
     await q.query(`DROP FUNCTION trace_bins_from_jsonb(jsonb)`);
-    // A sketch of a busy row outgrows the inline limit and is compressed on every write: with lz4
-    // (when the server has it; PGlite has not) instead of pglz, several times faster both ways.
-    const [{ lz4 }] = await q.query(`SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) AS lz4`);
-    if (lz4) for (const t of TABLES) await q.query(`ALTER TABLE "${t}" ALTER COLUMN "latency_bins" SET COMPRESSION lz4, ALTER COLUMN "ttft_bins" SET COMPRESSION lz4`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
@@ -50,7 +52,8 @@ export class TraceSketchBinArrays1797022500001 implements MigrationInterface {
       await q.query(`ALTER TABLE "${t}"
         DROP COLUMN "bins_compacted",
         ALTER COLUMN "latency_bins" TYPE jsonb USING trace_bins_to_jsonb("latency_bins"),
-        ALTER COLUMN "ttft_bins" TYPE jsonb USING trace_bins_to_jsonb("ttft_bins")`);
+        ALTER COLUMN "ttft_bins" TYPE jsonb USING trace_bins_to_jsonb("ttft_bins"),
+        ALTER COLUMN "latency_bins" SET COMPRESSION DEFAULT, ALTER COLUMN "ttft_bins" SET COMPRESSION DEFAULT`);
     }
     await q.query(`DROP FUNCTION trace_bins_to_jsonb(int8[])`);
     await q.query(`DROP FUNCTION trace_bins_compact(int8[])`);

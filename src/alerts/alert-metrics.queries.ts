@@ -167,8 +167,9 @@ async function loadP95(db: DataSource, parts: Part[], prompt: string | null, tot
     return out;
   }
   const bp: unknown[] = [];
-  const bins = planParts(parts, prompt, 'e.key::int AS k, sum(e.value::bigint) AS n', 'trace_sketch_key(t.latency_ms) AS k, count(*) AS n', bp, {
-    rollupJoin: ', jsonb_each_text(r.latency_bins) AS e',
+  const bins = planParts(parts, prompt, 'r.latency_bins[e.i][1]::int AS k, sum(r.latency_bins[e.i][2]) AS n', 'trace_sketch_key(t.latency_ms) AS k, count(*) AS n', bp, {
+    // The stored {key, count} pairs (a key may repeat until the row is compacted: summed by the GROUP BY).
+    rollupJoin: ', generate_subscripts(r.latency_bins, 1) AS e(i)',
     rawWhere: 't.latency_ms IS NOT NULL',
     groupBy: 'k',
   });

@@ -474,8 +474,8 @@ export class AnalyticsService {
 
   /**
    * The merged latency and TTFT sketches of each group (keyed by `groupKey`). Rolled-up rows bring
-   * their bins as jsonb and are merged here, in JS (adding counts per key: far cheaper than
-   * unnesting jsonb in SQL); the raw partial hours at the edges are binned by SQL
+   * their bins as text (`{key, count}` pairs, `parseSketchText`) and are merged here, in JS (adding
+   * counts per key: far cheaper than unnesting them in SQL); the raw partial hours at the edges are binned by SQL
    * (`trace_sketch_key`). A query on at most one dimension, filtered by nothing but time, source and
    * that dimension, reads the per-dimension sketches (`trace_latency_rollups_*`): one row per
    * (bucket, value) instead of one per combination of every dimension.

@@ -4,40 +4,53 @@ import { LRUCache } from 'lru-cache';
 export type SortedBins = Array<[key: number, count: number]>;
 
 /**
- * The bins of a sketch stored as jsonb, read as text (`{"285": 3, "-1000000": 1}`), sorted by key.
- * A hand-written scan: several times faster than a regular expression or JSON.parse into an object
- * with integer-like keys (V8 then allocates arrays as long as the largest key).
+ * The bins of a stored sketch read as text, sorted by key, one entry a key: the `int8[]` pairs the
+ * rollups store (`{{285,3},{-1000000,1},{285,2}}`, a key possibly more than once until the row is
+ * compacted: its counts are summed) or a jsonb object (`{"285": 3}`). Both are integers in
+ * (key, count) order. A hand-written scan: several times faster than a regular expression or
+ * JSON.parse into an object with integer-like keys (V8 then allocates arrays as long as the largest key).
  */
 export function parseSketchText(text: string): SortedBins {
   const out: SortedBins = [];
   const n = text.length;
   let i = 0;
+  let c = 0;
+  let sorted = true;
   for (;;) {
-    i = text.indexOf('"', i);
-    if (i < 0) break;
-    i++;
+    // To the next key: a digit or a minus sign.
+    while (i < n && ((c = text.charCodeAt(i)) < 48 || c > 57) && c !== 45) i++;
+    if (i >= n) break;
     let neg = false;
-    if (text.charCodeAt(i) === 45) {
+    if (c === 45) {
       neg = true;
-      i++;
+      c = text.charCodeAt(++i);
     }
     let key = 0;
-    let c = text.charCodeAt(i);
     while (c >= 48 && c <= 57) {
       key = key * 10 + c - 48;
       c = text.charCodeAt(++i);
     }
-    // Past the closing quote, the colon and any space, to the count.
+    if (neg) key = -key;
+    // Past the closing quote or comma, the colon and any space, to the count.
     while (i < n && (c < 48 || c > 57)) c = text.charCodeAt(++i);
     let count = 0;
     while (c >= 48 && c <= 57) {
       count = count * 10 + c - 48;
       c = text.charCodeAt(++i);
     }
-    out.push([neg ? -key : key, count]);
+    if (out.length && key <= out[out.length - 1]![0]) sorted = false;
+    out.push([key, count]);
   }
-  // jsonb orders keys by length, then bytes: not numerically.
-  return out.sort((a, b) => a[0] - b[0]);
+  if (sorted) return out;
+  // jsonb orders keys by length, then bytes; appended pairs repeat keys: sort, then sum each key's counts.
+  out.sort((a, b) => a[0] - b[0]);
+  let w = 0;
+  for (let r = 1; r < out.length; r++) {
+    if (out[r]![0] === out[w]![0]) out[w]![1] += out[r]![1];
+    else out[++w] = out[r]!;
+  }
+  out.length = w + 1;
+  return out;
 }
 
 /** Adds sorted bins into `acc` (key -> count). */

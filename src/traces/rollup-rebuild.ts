@@ -1,12 +1,18 @@
 import type { DataSource } from 'typeorm';
+import { ROLLUP_KEY_COLUMNS } from './trace-rollups';
 
 const key = (unit: string) => `date_trunc('${unit}', created_at, 'UTC'), prompt, prompt_version, label, model_id, route_rule, api_key, status, cached, source`;
+/** A column's sketch over the group's rows: `{key, count}` pairs (`int8[]`, as the writer's `sketchArray`), each key once. */
 const bins = (col: string) =>
-  `(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT trace_sketch_key(x) AS k, count(*) AS n FROM unnest(array_agg(${col})) AS x WHERE x IS NOT NULL GROUP BY 1) s)`;
+  `(SELECT COALESCE(array_agg(ARRAY[k, n] ORDER BY k), '{}') FROM (SELECT trace_sketch_key(x)::int8 AS k, count(*) AS n FROM unnest(array_agg(${col})) AS x WHERE x IS NOT NULL GROUP BY 1) s)`;
 
 /** Rolls up every trace (as the writer does, batch by batch) in one statement; `unit` hour or day. */
 export const rollupTracesSql = (unit: 'hour' | 'day') => `
-  INSERT INTO trace_rollups_${unit === 'hour' ? 'hourly' : 'daily'}
+  INSERT INTO trace_rollups_${unit === 'hour' ? 'hourly' : 'daily'} (${ROLLUP_KEY_COLUMNS.join(', ')}, requests,
+    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    cost_micros, cost_system_micros, cost_context_micros, cost_history_micros,
+    cost_input_micros, cost_output_micros, cost_cache_read_micros, cost_cache_write_micros,
+    saved_micros, latency_count, latency_sum, latency_bins, ttft_bins)
   SELECT ${key(unit)}, count(*),
     sum(COALESCE(input_tokens, 0)), sum(COALESCE(output_tokens, 0)), sum(COALESCE(cache_read_tokens, 0)), sum(COALESCE(cache_write_tokens, 0)),
     sum(cost_micros), sum(COALESCE(cost_system_micros, 0)), sum(COALESCE(cost_context_micros, 0)), sum(COALESCE(cost_history_micros, 0)),

@@ -40,14 +40,19 @@ export function sketchValue(key: number): number {
 
 /**
  * Bins of a sketch: key -> count. A Map, not an object: integer-like keys would make V8 allocate an
- * array as long as the largest key for every sketch. Sent to PostgreSQL as jsonb `{"key": count}`.
+ * array as long as the largest key for every sketch. Sent to PostgreSQL as `sketchArray`.
  */
 export type SketchBins = Map<number, number>;
 
-/** A sketch as the JSON object PostgreSQL stores (`jsonb`): `{"key": count, ...}`. */
-export function sketchJson(bins: SketchBins): string {
+/**
+ * A sketch as PostgreSQL stores it: a two-dimensional `int8[]` of `{key, count}` pairs (`{{285,3},{-1000000,1}}`;
+ * `{}` when empty). A stored sketch may hold a key more than once: the rollup upserts append a batch's
+ * pairs (`||`, no per-key work) and compact only now and then (`trace_bins_compact`); every reader
+ * sums the counts of a key.
+ */
+export function sketchArray(bins: SketchBins): string {
   let out = '';
-  for (const [k, n] of bins) out += `${out ? ',' : ''}"${k}":${n}`;
+  for (const [k, n] of bins) out += `${out ? ',' : ''}{${k},${n}}`;
   return `{${out}}`;
 }
 
@@ -525,7 +530,7 @@ const SUM_CELLS: Cell[] = [
   ['latency_sum', 'float8', 'latencySum'],
 ];
 
-/** Sketches travel as JSON text (`sketchJson`) inside the deltas' JSON, and are parsed into jsonb. */
+/** Sketches travel as array text (`sketchArray`) inside the deltas' JSON, and are parsed into `int8[]`. */
 const BIN_CELLS: Cell[] = [
   ['latency_bins', 'text', 'latencyBins'],
   ['ttft_bins', 'text', 'ttftBins'],
@@ -548,25 +553,43 @@ const DIM_LIST = ROLLUP_KEY_COLUMNS.join(', ');
  * by `rollupDeltas`), so concurrent writers lock shared rows in the same order.
  */
 function fromJson(table: string, cells: Cell[], param: string): string {
-  const cols = cells.map(([c]) => c).join(', ');
+  const bins = cells.filter(([c]) => c.endsWith('_bins'));
+  const cols = [...cells.map(([c]) => c), ...(bins.length ? ['bins_compacted'] : [])].join(', ');
   const defs = cells.map(([, type, field]) => `"${field}" ${type}`).join(', ');
-  const values = cells.map(([c, , f]) => (c.endsWith('_bins') ? `x."${f}"::jsonb` : `x."${f}"`)).join(', ');
-  return `INSERT INTO ${table} AS r (${cols}) SELECT ${values} FROM json_to_recordset(${param}::json) AS x(${defs})`;
+  const values = cells.map(([c, , f]) => (c.endsWith('_bins') ? `b."${f}"` : `x."${f}"`));
+  if (!bins.length) return `INSERT INTO ${table} AS r (${cols}) SELECT ${values.join(', ')} FROM json_to_recordset(${param}::json) AS x(${defs})`;
+  // A delta's sketches hold each key once: compact as they are (bins_compacted). Parsed once a row (OFFSET 0 keeps the subquery apart).
+  values.push(bins.map(([, , f]) => `cardinality(b."${f}")`).join(' + '));
+  const parsed = bins.map(([, , f]) => `x."${f}"::int8[] AS "${f}"`).join(', ');
+  return `INSERT INTO ${table} AS r (${cols}) SELECT ${values.join(', ')} FROM json_to_recordset(${param}::json) AS x(${defs}), LATERAL (SELECT ${parsed} OFFSET 0) b`;
 }
 
 /**
- * The stored bins of column `c` merged with the delta's. `trace_sketch_merge` costs tens of µs a
- * call (it unnests, groups and rebuilds both objects), so an empty side (no time-to-first-token in
- * a cached or failed combination; a bucket's first delta) skips it.
+ * Elements of a row's stored sketches (both columns, stored and new) past which an upsert compacts
+ * them: more than twice their size after the last compaction (`bins_compacted`) plus this slack.
  */
-const mergeBinsSql = (c: string) => `CASE WHEN EXCLUDED.${c} = '{}'::jsonb THEN r.${c} WHEN r.${c} = '{}'::jsonb THEN EXCLUDED.${c} ELSE trace_sketch_merge(r.${c}, EXCLUDED.${c}) END`;
+export const SKETCH_COMPACT_SLACK = 128;
+
+/**
+ * The sketch columns of an upsert: the stored pairs and the delta's are appended (`||`: a copy, no
+ * per-key work; `trace_sketch_merge` on jsonb was tens of µs a column and most of the upserts' time),
+ * and compacted (`trace_bins_compact`: a key once, counts summed) only once both columns have more
+ * than doubled since the last compaction, so compaction costs at most about twice the appending and a
+ * stored sketch stays under about twice its compact size. Answers never depend on when it ran.
+ */
+function binSetSql(): string[] {
+  const total = `cardinality(r.latency_bins) + cardinality(r.ttft_bins) + cardinality(EXCLUDED.latency_bins) + cardinality(EXCLUDED.ttft_bins)`;
+  const full = `${total} > 2 * r.bins_compacted + ${SKETCH_COMPACT_SLACK}`;
+  const set = (c: string) => `${c} = CASE WHEN ${full} THEN trace_bins_compact(r.${c} || EXCLUDED.${c}) ELSE r.${c} || EXCLUDED.${c} END`;
+  const compacted = `bins_compacted = CASE WHEN ${full} THEN cardinality(trace_bins_compact(r.latency_bins || EXCLUDED.latency_bins)) + cardinality(trace_bins_compact(r.ttft_bins || EXCLUDED.ttft_bins)) ELSE r.bins_compacted END`;
+  return [set('latency_bins'), set('ttft_bins'), compacted];
+}
 
 /** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged); the deltas are parameter `param`. */
 export function upsertRollupsStatement(level: RollupLevel, param = '$1'): string {
   const sums = SUM_CELLS.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`);
-  const bins = BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`);
   return `${fromJson(`trace_rollups_${level}`, [...DIM_CELLS, ...SUM_CELLS, ...BIN_CELLS], param)}
-    ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...bins].join(', ')}`;
+    ON CONFLICT (${DIM_LIST}) DO UPDATE SET ${[...sums, ...binSetSql()].join(', ')}`;
 }
 
 /** The upsert adding deltas to `trace_latency_rollups_<level>` (counts added, sketch bins merged); the deltas are parameter `param`. */
@@ -586,7 +609,7 @@ export function upsertLatencyRollupsStatement(level: RollupLevel, param = '$1'):
     ...sums,
     ...BIN_CELLS,
   ];
-  const set = [...sums.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`), ...BIN_CELLS.map(([c]) => `${c} = ${mergeBinsSql(c)}`)];
+  const set = [...sums.map(([c]) => `${c} = r.${c} + EXCLUDED.${c}`), ...binSetSql()];
   return `${fromJson(`trace_latency_rollups_${level}`, cells, param)}
     ON CONFLICT (bucket, source, dim, value, dim2, value2) DO UPDATE SET ${set.join(', ')}`;
 }
@@ -600,7 +623,7 @@ export function upsertGuardrailRollupsStatement(level: RollupLevel, param = '$1'
 
 /** The deltas of `trace_rollups_<level>` as the JSON parameter of `upsertRollupsStatement`. */
 function rollupsJson(rows: RollupDelta[] | LatencyRollupDelta[]): string {
-  return JSON.stringify(rows, (k, v: unknown) => (v instanceof Map ? sketchJson(v) : v));
+  return JSON.stringify(rows, (k, v: unknown) => (v instanceof Map ? sketchArray(v) : v));
 }
 
 /** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged). */

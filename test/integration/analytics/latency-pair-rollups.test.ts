@@ -73,7 +73,7 @@ describe('latencyStats on two dimensions reads the pair rollups', () => {
   it('answers two dimensions with the wide rollups’ sketches emptied, cold and from the cache', async () => {
     if (t.app.services.traces instanceof ClickHouseTraceService) return;
     const ds = t.app.dataSource;
-    for (const level of ['hourly', 'daily']) await ds.query(`UPDATE trace_rollups_${level} SET latency_bins = '{}'::jsonb, ttft_bins = '{}'::jsonb`);
+    for (const level of ['hourly', 'daily']) await ds.query(`UPDATE trace_rollups_${level} SET latency_bins = '{}', ttft_bins = '{}'`);
     const a = new AnalyticsService(ds, { exactPercentileMaxRows: 0 });
     const raw = new AnalyticsService(ds, { source: 'raw' });
     // Unaligned: the edges are partial hours read from the raw traces.

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { mulberry32 } from '../../../src/core/seeded-random';
+import { parseSketchText } from '../../../src/analytics/latency-sketches';
+import { SKETCH_COMPACT_SLACK, sketchArray, upsertLatencyRollupsStatement, type LatencyRollupDelta } from '../../../src/traces/trace-rollups';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
 /** The first `trace_sketch_merge` (migration TraceRollups): both sketches unnested, grouped and rebuilt. The reference. */
@@ -52,6 +54,84 @@ describe('the SQL of the trace ingest', () => {
       for (const [k, n] of Object.entries(JSON.parse(b) as Record<string, number>)) want[k] = (want[k] ?? 0) + n;
       expect(m).toEqual(want);
     }
+  });
+
+  it('trace_bins_compact keeps each key once, counts summed, sorted by key (negative keys, the zero bin, empty)', async () => {
+    const rnd = mulberry32(22);
+    const cases: Array<Array<[number, number]>> = [[], [[5, 1]]];
+    for (const n of [2, 7, 40, 300]) {
+      const pairs: Array<[number, number]> = [];
+      for (let i = 0; i < n; i++) pairs.push([rnd() < 0.05 ? -1_000_000 : Math.floor(rnd() * 60) - 20, 1 + Math.floor(rnd() * 1e9)]);
+      cases.push(pairs);
+    }
+    for (const pairs of cases) {
+      const text = `{${pairs.map(([k, n]) => `{${k},${n}}`).join(',')}}`;
+      const [row] = await ds.query(`SELECT trace_bins_compact($1::int8[])::text AS b`, [text]);
+      const want = new Map<number, number>();
+      for (const [k, n] of pairs) want.set(k, (want.get(k) ?? 0) + n);
+      const sorted = [...want].sort((a, b) => a[0] - b[0]);
+      expect(row.b).toBe(`{${sorted.map(([k, n]) => `{${k},${n}}`).join(',')}}`);
+    }
+  });
+
+  it("a rollup upsert appends a batch's sketch pairs and compacts the row only once its sketches more than doubled; the counts always add up", async () => {
+    const rnd = mulberry32(7);
+    const bucket = new Date('2026-03-01T10:00:00Z');
+    const want = { l: new Map<number, number>(), t: new Map<number, number>() };
+    const sql = upsertLatencyRollupsStatement('hourly');
+    const seen = { appended: 0, compacted: 0 };
+    let before = 0;
+    let compactedAt = 0;
+    for (let batch = 0; batch < 60; batch++) {
+      const delta = (into: Map<number, number>) => {
+        const bins = new Map<number, number>();
+        for (let i = 0, n = Math.floor(rnd() * 6); i < n; i++) {
+          const k = rnd() < 0.05 ? -1_000_000 : 150 + Math.floor(rnd() * 40);
+          bins.set(k, (bins.get(k) ?? 0) + 1);
+          into.set(k, (into.get(k) ?? 0) + 1);
+        }
+        return bins;
+      };
+      const l = delta(want.l);
+      const t = delta(want.t);
+      const d: LatencyRollupDelta = {
+        bucket,
+        source: 'PRODUCTION',
+        dim: 'model_id',
+        value: 'm',
+        dim2: '',
+        value2: null,
+        requests: 1,
+        latencyCount: l.size,
+        latencySum: 1,
+        latencyBins: l,
+        ttftBins: t,
+      };
+      await ds.query(sql, [JSON.stringify([d], (_k, v: unknown) => (v instanceof Map ? sketchArray(v as Map<number, number>) : v))]);
+      const [row] = await ds.query(
+        `SELECT latency_bins::text AS l, ttft_bins::text AS t, cardinality(latency_bins) + cardinality(ttft_bins) AS len, bins_compacted AS c
+         FROM trace_latency_rollups_hourly WHERE bucket = $1 AND dim = 'model_id' AND value = 'm' AND dim2 = ''`,
+        [bucket],
+      );
+      const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
+      expect(parseSketchText(row.l)).toEqual(sorted(want.l));
+      expect(parseSketchText(row.t)).toEqual(sorted(want.t));
+      const len = Number(row.len);
+      const added = 2 * (l.size + t.size);
+      if (batch > 0 && len === before + added) seen.appended++;
+      else if (batch > 0) {
+        // Compacted: each key once in each column, recorded in bins_compacted.
+        seen.compacted++;
+        expect(len).toBe(2 * (want.l.size + want.t.size));
+        expect(Number(row.c)).toBe(len);
+        expect(before + added).toBeGreaterThan(2 * compactedAt + SKETCH_COMPACT_SLACK);
+      }
+      expect(len).toBeLessThanOrEqual(2 * Number(row.c) + SKETCH_COMPACT_SLACK);
+      before = len;
+      compactedAt = Number(row.c);
+    }
+    expect(seen.appended).toBeGreaterThan(40);
+    expect(seen.compacted).toBeGreaterThan(0);
   });
 
   it('eval_run_id and otel_trace_id are indexed only where not null, and those partial indexes serve the filters that read them', async () => {

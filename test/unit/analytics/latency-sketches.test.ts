@@ -1,5 +1,5 @@
 import { parseSketchText, SketchCache } from '../../../src/analytics/latency-sketches';
-import { sketchJson } from '../../../src/traces/trace-rollups';
+import { sketchArray } from '../../../src/traces/trace-rollups';
 
 describe('latency sketch text', () => {
   it('parses jsonb sketch text (any spacing, negative and zero-bin keys) into bins sorted by key', () => {
@@ -17,7 +17,29 @@ describe('latency sketch text', () => {
       [0, 1],
       [-45, 3],
     ]);
-    expect(parseSketchText(sketchJson(bins))).toEqual([...bins].sort((a, b) => a[0] - b[0]));
+    expect(parseSketchText(sketchArray(bins))).toEqual([...bins].sort((a, b) => a[0] - b[0]));
+  });
+
+  it('parses the stored int8[] pairs: a key appended more than once counts once with its counts summed, sorted by key', () => {
+    expect(parseSketchText('{{285,3},{-1000000,1},{12,2},{285,4},{-3,1},{12,1}}')).toEqual([
+      [-1_000_000, 1],
+      [-3, 1],
+      [12, 3],
+      [285, 7],
+    ]);
+    expect(parseSketchText('{{5,2},{12,1}}')).toEqual([
+      [5, 2],
+      [12, 1],
+    ]);
+    expect(parseSketchText('{}')).toEqual([]);
+    expect(
+      sketchArray(
+        new Map([
+          [7, 2],
+          [-1_000_000, 1],
+        ]),
+      ),
+    ).toBe('{{7,2},{-1000000,1}}');
   });
 
   it('a cache of size 0 keeps nothing; otherwise it keeps the most recent rows', () => {

@@ -1051,6 +1051,22 @@ function addressedAt(text: string, start: number, end: number): boolean {
   return ADDRESSED_AFTER.test(text.slice(end, end + 12)) && ADDRESSED_BEFORE.test(leftContext(text, start, 32));
 }
 
+/**
+ * True when `nameRecognizer.find(text, _, from, until)` passes over every run at once (the first test
+ * of its loop, repeated here), so it finds nothing: each run is one word, an ordinary word or a place,
+ * and not a first name addressed as a person ("Thanks", "The", "Paris"). The stream scanner asks this
+ * about windows whose only capitals open words, and then skips the PII pass: on prose most such
+ * windows hold only a sentence's first word. Cheap: the run finder and a cached look-up per run.
+ */
+export function nameRunsSkipped(text: string, from: number, until: number): boolean {
+  for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
+    if (m[0].indexOf(' ') >= 0 || m[0].indexOf('\t') >= 0) return false;
+    const k = classify(m[0]);
+    if (!((k === 'common' || k === 'place') && !(world().first.has(m[0].toLowerCase()) && addressedAt(text, m.index, m.index + m[0].length)))) return false;
+  }
+  return true;
+}
+
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
@@ -1065,6 +1081,7 @@ export const nameRecognizer: PiiRecognizer = {
         // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed.
         if ((k === 'common' || k === 'place') && !(world().first.has(m[0].toLowerCase()) && (addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
       }
+      // (`nameRunsSkipped` below repeats the test above: keep the two the same.)
       const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".

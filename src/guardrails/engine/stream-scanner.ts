@@ -4,7 +4,7 @@ import { anonymize, piiFinding, windowFindings, wordFinding } from './check-text
 import { PII_MAX_SPAN } from './pii/pii-detector';
 import { PII_LEFT_CONTEXT } from './pii/pii-recognizer.types';
 import { ADDRESS_INNER_WORDS } from './pii/address.recognizer';
-import { PARTICLES } from './pii/name.recognizer';
+import { nameRunsSkipped, PARTICLES } from './pii/name.recognizer';
 import { splitSentences, WINDOW_SENTENCES } from './text-windows';
 
 /**
@@ -207,6 +207,43 @@ export function inertText(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * True when text[start..] (the whole window from where the PII pass would search, held tail included)
+ * holds only what `inertText` allows (no `:`, `-` or `]` even) plus ASCII capitals that open a word (after
+ * a space, a line break, `(` or `"`, or at the window's start) and have a lower-case letter after them,
+ * with no run of 40 letters and no "www.". In such text only the NAME recognizer can find anything:
+ * the gate pass (`charClasses`) sets no digit, `@`, URL, `::` or base64-run bit, the only separators are
+ * dots not followed by a letter (a MAC address needs hex digits after its dots), and no two capitals
+ * follow each other (an AWS access key opens with "AKIA" or "ASIA").
+ */
+export function capitalsOnly(text: string, start: number): boolean {
+  let afterPunct = false;
+  let run = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || c === 39) {
+      if (afterPunct || ++run >= 40) return false;
+      continue;
+    }
+    if (c >= 65 && c <= 90) {
+      const b = i > 0 ? text.charCodeAt(i - 1) : 32;
+      const d = text.charCodeAt(i + 1);
+      if (!(b === 32 || b === 10 || b === 9 || b === 13 || b === 40 || b === 34) || !(d >= 97 && d <= 122)) return false;
+      run = 1;
+      continue;
+    }
+    run = 0;
+    if (c === 32 || c === 10 || c === 9 || c === 13) afterPunct = false;
+    else if (c === 46) {
+      if (text.charCodeAt(i - 1) === 119 && text.charCodeAt(i - 2) === 119 && text.charCodeAt(i - 3) === 119) return false;
+      afterPunct = true;
+    } else if (c === 44 || c === 59 || c === 33 || c === 63) afterPunct = true;
+    else if (c === 41 || c === 40 || c === 34) afterPunct = false;
+    else return false;
+  }
+  return true;
+}
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xa0;
 }
@@ -282,7 +319,10 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     // Text that cannot hold the start of an entity needs no PII pass at all.
     const piiNeeded = policy.pii !== null && !inertText(buf, off, off + cut);
     // Only what starts before the cut matters now: a match further on is found when its text can be released.
-    let pii = piiNeeded ? policy.pii!.find(win, from, final ? Infinity : off + cut) : NONE;
+    // Capitals that only open ordinary words ("Thanks", "The") with nothing else a recognizer needs: NAME
+    // says whether it would pass over all of them, and then the pass would find nothing.
+    const piiRun = piiNeeded && !(capitalsOnly(win, from) && (!policy.pii!.wanted.has('NAME') || nameRunsSkipped(win, from, final ? Infinity : off + cut)));
+    let pii = piiRun ? policy.pii!.find(win, from, final ? Infinity : off + cut) : NONE;
     let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : NONE;
     if (piiNeeded || policy.words) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.

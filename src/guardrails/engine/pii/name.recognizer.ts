@@ -1051,6 +1051,42 @@ function addressedAt(text: string, start: number, end: number): boolean {
   return ADDRESSED_AFTER.test(text.slice(end, end + 12)) && ADDRESSED_BEFORE.test(leftContext(text, start, 32));
 }
 
+/** A one-word run `find` passes over wherever it stands: an ordinary word or a place, not a first name. */
+const PLAIN = 1;
+/** An ordinary word or a place that is also a first name ("Jan", "Milan"): passed over unless addressed as a person. */
+const PLAIN_UNLESS_ADDRESSED = 2;
+/** Any other word: a candidate. */
+const CANDIDATE = 0;
+/** `plainWord` by the word as written (a pure function of the word, like `classify`). */
+const plainCache = new Map<string, number>();
+
+/** Which of PLAIN, PLAIN_UNLESS_ADDRESSED or CANDIDATE a one-word run is: one look-up for a word seen before. */
+function plainWord(word: string): number {
+  let p = plainCache.get(word);
+  if (p !== undefined) return p;
+  const k = classify(word);
+  p = k !== 'common' && k !== 'place' ? CANDIDATE : world().first.has(word.toLowerCase()) ? PLAIN_UNLESS_ADDRESSED : PLAIN;
+  if (plainCache.size > 50_000) plainCache.clear();
+  plainCache.set(word, p);
+  return p;
+}
+
+/**
+ * True when `nameRecognizer.find(text, _, from, until)` passes over every run at once (the first test
+ * of its loop, repeated here), so it finds nothing: each run is one word, an ordinary word or a place,
+ * and not a first name addressed as a person ("Thanks", "The", "Paris"). The stream scanner asks this
+ * about windows whose only capitals open words, and then skips the PII pass: on prose most such
+ * windows hold only a sentence's first word. Cheap: the run finder and a cached look-up per run.
+ */
+export function nameRunsSkipped(text: string, from: number, until: number): boolean {
+  for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
+    if (m[0].indexOf(' ') >= 0 || m[0].indexOf('\t') >= 0) return false;
+    const p = plainWord(m[0]);
+    if (!(p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !addressedAt(text, m.index, m.index + m[0].length)))) return false;
+  }
+  return true;
+}
+
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
@@ -1061,10 +1097,11 @@ export const nameRecognizer: PiiRecognizer = {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       let addressed = false;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
-        const k = classify(m[0]);
+        const p = plainWord(m[0]);
         // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed.
-        if ((k === 'common' || k === 'place') && !(world().first.has(m[0].toLowerCase()) && (addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
+        if (p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !(addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
       }
+      // (`nameRunsSkipped` below repeats the test above: keep the two the same.)
       const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".

@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { mulberry32 } from '../../../src/core/seeded-random';
+import { capitalsOnly } from '../../../src/guardrails/engine/stream-scanner';
+import { createPiiDetector, SUPPORTED_PII_TYPES } from '../../../src/guardrails/engine/pii/pii-detector';
+import { nameRunsSkipped } from '../../../src/guardrails/engine/pii/name.recognizer';
+
+/**
+ * The stream scanner skips the PII pass over a window when `capitalsOnly` (no character any
+ * recognizer but NAME needs) and `nameRunsSkipped` (NAME passes over every run) both hold. The skip
+ * is sound only if the pass would have found nothing: these tests run the full detector (every
+ * type) on every window the skip accepts, cut from every corpus row at random offsets, and on
+ * hand-picked windows next to the edge of the rule.
+ */
+function corpusTexts(): string[] {
+  const dir = path.join(__dirname, '../../../data/guardrails');
+  const out: string[] = [];
+  for (const sub of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const f of readdirSync(path.join(dir, sub.name)).filter((n) => n.endsWith('.jsonl'))) {
+      for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        const row = JSON.parse(line) as { text?: unknown };
+        if (typeof row.text === 'string') out.push(row.text);
+      }
+    }
+  }
+  return out;
+}
+
+const all = createPiiDetector(SUPPORTED_PII_TYPES);
+const skips = (w: string, from: number, until: number): boolean => capitalsOnly(w, from) && nameRunsSkipped(w, from, until);
+
+describe('the stream scanner skips a PII pass only where it finds nothing', () => {
+  it('accepts prose whose capitals open ordinary words, and refuses what may hold an entity', () => {
+    for (const w of ['Thanks for reaching out. The parcel left today.', 'It shipped. We are sorry, (Please) write back!', 'the carrier "Said" so.'])
+      expect([w, skips(w, 0, w.length)]).toEqual([w, true]);
+    for (const w of [
+      'Thanks Maria for the note.',
+      'ask Sander to call back',
+      'The de Silva family',
+      'Dear Jan, thanks.',
+      'Main Street is closed. Call 555 0100',
+      'key AKIAIOSFODNN7EXAMPLE here',
+      'see www. now',
+      'aa-bb-cc-dd-ee-ff',
+      'host fe::1',
+      'iPhone McDonald',
+      'Café',
+      'mail a@b.example',
+    ])
+      expect([w, skips(w, 0, w.length)]).toEqual([w, false]);
+  });
+
+  it('finds nothing with every PII type in any corpus window the skip accepts', () => {
+    const texts = corpusTexts();
+    expect(texts.length).toBeGreaterThan(3000);
+    const rnd = mulberry32(2026);
+    let accepted = 0;
+    for (const text of texts) {
+      for (let k = 0; k < 6; k++) {
+        // A window as the scanner builds it: context, then the pending text searched from `from` to `until`.
+        const start = Math.floor(rnd() * text.length);
+        const w = text.slice(start, start + 40 + Math.floor(rnd() * 300));
+        const from = Math.floor(rnd() * Math.min(w.length, 60));
+        const until = from + Math.floor(rnd() * (w.length - from + 1));
+        if (!skips(w, from, until)) continue;
+        accepted++;
+        const found = all.find(w, from, until);
+        if (found.length > 0) expect({ w, from, until, found }).toEqual({ w, from, until, found: [] });
+      }
+    }
+    // The skip is common on prose: the check covers many windows.
+    expect(accepted).toBeGreaterThan(1000);
+  }, 600_000);
+});

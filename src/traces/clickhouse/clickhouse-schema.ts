@@ -114,6 +114,23 @@ const twice = (a: string) => `arrayConcat(${a}, ${a})`;
 /** Per dimension, a latency expression seven times, then a TTFT one seven times (written out: 18.16's lambdas cannot read a column there). */
 const perMetric = (latency: string, ttft: string) => `[${[...Array(7).fill(latency), ...Array(7).fill(ttft)].join(', ')}]`;
 
+/** The rolled-up latency dimensions (the order of `latencyRollupDims`: a pair row holds `dim` before `dim2`) and their value as text over a `traces` row. */
+const LATENCY_DIMS: Array<[name: string, value: string]> = [
+  ['prompt', `ifNull(prompt, '\\0')`],
+  ['prompt_version', `ifNull(toString(prompt_version), '\\0')`],
+  ['label', `ifNull(label, '\\0')`],
+  ['model_id', `ifNull(model_id, '\\0')`],
+  ['route_rule', `ifNull(route_rule, '\\0')`],
+  ['api_key', `ifNull(api_key, '\\0')`],
+];
+/** Every pair of them, each once (15). */
+const LATENCY_PAIRS = LATENCY_DIMS.flatMap((a, i) => LATENCY_DIMS.slice(i + 1).map((b) => [a, b] as const));
+const pairArray = (pick: (p: (typeof LATENCY_PAIRS)[number]) => string, times = 1) => `[${Array<string[]>(times).fill(LATENCY_PAIRS.map(pick)).flat().join(', ')}]`;
+const pairDim = (p: (typeof LATENCY_PAIRS)[number]) => `'${p[0][0]}'`;
+const pairDim2 = (p: (typeof LATENCY_PAIRS)[number]) => `'${p[1][0]}'`;
+/** Per pair, a latency expression, then a TTFT one per pair (written out, as `perMetric`). */
+const perPairMetric = (latency: string, ttft: string) => `[${[...Array(LATENCY_PAIRS.length).fill(latency), ...Array(LATENCY_PAIRS.length).fill(ttft)].join(', ')}]`;
+
 /**
  * The per-dimension latency rollup tables, their materialized views, and the SELECT each view runs
  * (to fill a table from traces already stored). Each trace is unrolled into its seven (dimension,
@@ -143,6 +160,29 @@ export const LATENCY_ROLLUPS = [
       FROM traces ARRAY JOIN ${twice(LATENCY_DIM_NAMES)} AS dim, ${twice(LATENCY_DIM_VALUES)} AS value,
         ${perMetric('toUInt8(0)', 'toUInt8(1)')} AS metric, ${perMetric('latency_key[1]', 'ttft_key[1]')} AS bin,
         ${perMetric('notEmpty(latency_key)', 'notEmpty(ttft_key)')} AS present
+      WHERE present = 1`,
+  },
+  {
+    table: 'trace_latency_pair_rollups_hourly',
+    // Per pair of dimensions (dim before dim2 in the order of LATENCY_DIMS), as trace_latency_rollups_hourly per dimension.
+    create: `CREATE TABLE IF NOT EXISTS trace_latency_pair_rollups_hourly (
+      bucket DateTime('UTC'), source String, dim String, dim2 String, value String, value2 String,
+      requests UInt64, latency_count UInt64, latency_sum Float64
+    ) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket) ORDER BY (dim, dim2, source, bucket, value, value2)`,
+    select: `SELECT toStartOfHour(created_at) AS bucket, source, dim, dim2, value, value2,
+      toUInt64(1) AS requests, toUInt64(isNotNull(latency_ms)) AS latency_count, ifNull(latency_ms, 0) AS latency_sum
+      FROM traces ARRAY JOIN ${pairArray(pairDim)} AS dim, ${pairArray(pairDim2)} AS dim2, ${pairArray((p) => p[0][1])} AS value, ${pairArray((p) => p[1][1])} AS value2`,
+  },
+  {
+    table: 'trace_latency_pair_bins_hourly',
+    create: `CREATE TABLE IF NOT EXISTS trace_latency_pair_bins_hourly (
+      bucket DateTime('UTC'), source String, dim String, dim2 String, value String, value2 String, metric UInt8, bin Int32, n UInt64
+    ) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(bucket) ORDER BY (dim, dim2, source, bucket, value, value2, metric, bin)`,
+    select: `SELECT toStartOfHour(created_at) AS bucket, source, dim, dim2, value, value2, metric, bin, toUInt64(1) AS n
+      FROM traces ARRAY JOIN ${pairArray(pairDim, 2)} AS dim, ${pairArray(pairDim2, 2)} AS dim2,
+        ${pairArray((p) => p[0][1], 2)} AS value, ${pairArray((p) => p[1][1], 2)} AS value2,
+        ${perPairMetric('toUInt8(0)', 'toUInt8(1)')} AS metric, ${perPairMetric('latency_key[1]', 'ttft_key[1]')} AS bin,
+        ${perPairMetric('notEmpty(latency_key)', 'notEmpty(ttft_key)')} AS present
       WHERE present = 1`,
   },
 ] as const;

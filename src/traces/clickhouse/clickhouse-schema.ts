@@ -132,12 +132,14 @@ const pairDim2 = (p: (typeof LATENCY_PAIRS)[number]) => `'${p[1][0]}'`;
 const perPairMetric = (latency: string, ttft: string) => `[${[...Array(LATENCY_PAIRS.length).fill(latency), ...Array(LATENCY_PAIRS.length).fill(ttft)].join(', ')}]`;
 
 /**
- * The per-dimension latency rollup tables, their materialized views, and the SELECT each view runs
+ * The per-dimension and per-pair latency rollup tables (two each: counts, and one row per sketch
+ * bin), their materialized views, and the SELECT each view runs
  * (to fill a table from traces already stored). Each trace is unrolled into its seven (dimension,
  * value) pairs by one `ARRAY JOIN` of parallel arrays: 18.16 allows one ARRAY JOIN per query, and a
  * view whose SELECT reads a subquery or a tuple from `arrayJoin()` fails there ("Unknown identifier")
  * when a block is pushed to it. A trace's sketch keys are 0-or-1-element arrays, so its bins are the
- * seven pairs times (latency, TTFT), the absent ones filtered out.
+ * seven pairs times (latency, TTFT), the absent ones filtered out. The pair tables unroll a trace
+ * the same way into its 15 (dim, dim2, value, value2), `dim` first in the order of `LATENCY_DIMS`.
  */
 export const LATENCY_ROLLUPS = [
   {
@@ -188,7 +190,7 @@ export const LATENCY_ROLLUPS = [
 ] as const;
 
 /**
- * DDL of the per-dimension latency rollups (added after the first release of the store): a table and
+ * DDL of the per-dimension and per-pair latency rollups (added after the first release of the store): a table and
  * the materialized view that keeps it. `init` fills a table it has just created from the traces
  * already stored.
  */

@@ -49,9 +49,15 @@ const narrowKey = (d: Dimension, col = 'value') => (d === Dimension.PROMPT_VERSI
 /** A dimension's key over a per-dimension or per-pair latency rollup row: `value` holds `spec.dim`, `value2` `spec.dim2` (`v`/`v2` once renamed). */
 const rollupKey = (d: Dimension, spec: LatencyRollupDims, prefix = 'value') => narrowKey(d, DIMENSION[d].raw === spec.dim ? prefix : `${prefix}2`);
 
-/** The per-dimension tables answer one dimension (or none), the per-pair tables two. */
-const latencyTables = (spec: LatencyRollupDims) =>
-  spec.dim2 ? { counts: 'trace_latency_pair_rollups_hourly', bins: 'trace_latency_pair_bins_hourly' } : { counts: 'trace_latency_rollups_hourly', bins: 'trace_latency_bins_hourly' };
+/**
+ * The per-dimension tables answer one dimension (or none): counts, and bins as rows. The per-pair
+ * table answers two: counts and bins (Nested maps, unrolled by `join`) in the same rows.
+ */
+function latencyTables(spec: LatencyRollupDims): { counts: string; bins: string; bin: string; join: string } {
+  return spec.dim2
+    ? { counts: 'trace_latency_pair_rollups_hourly', bins: 'trace_latency_pair_rollups_hourly', bin: BIN_COLUMNS, join: ROLLUP_BINS_JOIN }
+    : { counts: 'trace_latency_rollups_hourly', bins: 'trace_latency_bins_hourly', bin: 'metric, bin AS key, n AS count', join: '' };
+}
 
 /** A raw trace's value of each per-dimension rollup dimension, as the rollup stores it (text, null as '\\0'). */
 const NARROW_RAW_VALUE: Record<string, string> = {
@@ -282,7 +288,7 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
 
   /**
    * The percentiles of each group (keyed as `groupOf`) from the sketch bins of the range: the
-   * per-dimension or per-pair bins (`trace_latency_bins_hourly`, `trace_latency_pair_bins_hourly`) when `narrow`, else the Nested maps of
+   * per-dimension bins (`trace_latency_bins_hourly`) or the per-pair Nested maps (`trace_latency_pair_rollups_hourly`) when `narrow`, else the Nested maps of
    * `trace_rollups_hourly`, plus the raw partial hours at the edges. The bins are summed per group and
    * key, and each percentile's bin found by ClickHouse: three keys per group and metric travel.
    */
@@ -295,8 +301,9 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
       // Bins are summed per stored value, hour and key (plain columns: several times cheaper to group by
       // on 18.16 than the keys' expressions), then gathered per group. A group of several hours may list
       // a key more than once: sorted, they are adjacent, and the cumulative count finds the same bin.
+      const tables = latencyTables(narrow);
       const parts = [
-        ...this.narrowParts(filter, [], null, latencyTables(narrow).bins, narrow, `value AS v, ${narrow.dim2 ? 'value2' : "''"} AS v2, bucket AS hb, metric, bin AS key, n AS count`),
+        ...this.narrowParts(filter, [], null, tables.bins, narrow, `value AS v, ${narrow.dim2 ? 'value2' : "''"} AS v2, bucket AS hb, ${tables.bin}`, tables.join),
         ...planRange(filter.from, filter.to, false).raw.map((range) => {
           const cond = clickHouseFilterConditions({ ...filter, from: range.from, to: range.to });
           // toInt64(0) AS bk: the constant bucket column narrowParts gives the rollup part without a bucket.
@@ -332,8 +339,16 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     return out;
   }
 
-  /** The whole hours of the range from a per-dimension or per-pair latency rollup table (`latencyTables`): the rows of `narrow`'s dimensions and filter values. */
-  private narrowParts(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, table: string, narrow: LatencyRollupDims, select: string): string[] {
+  /** The whole hours of the range from a per-dimension or per-pair latency rollup table (`latencyTables`): the rows of `narrow`'s dimensions and filter values (`join`: an ARRAY JOIN of their bins). */
+  private narrowParts(
+    filter: TraceFilterData | null | undefined,
+    dims: Dimension[],
+    bucket: TimeBucket | null | undefined,
+    table: string,
+    narrow: LatencyRollupDims,
+    select: string,
+    join = '',
+  ): string[] {
     return planRange(filter?.from, filter?.to, false).rollups.map((range) => {
       const cond = [`dim = ${literal(narrow.dim)}`, `source = ${literal(filter?.source ?? TraceSource.PRODUCTION)}`];
       if (range.from) cond.push(`bucket >= ${clickHouseSeconds(range.from.getTime())}`);
@@ -343,7 +358,7 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
       if (narrow.value2 !== undefined) cond.push(`value2 = ${literal(narrow.value2)}`);
       const items = dims.map((d, i) => `${rollupKey(d, narrow)} AS k${i}`);
       items.push(`${bucketSql(bucket, 'bucket')} AS bk`);
-      return `SELECT ${items.join(', ')}, ${select} FROM ${table} ${where(cond)}`;
+      return `SELECT ${items.join(', ')}, ${select} FROM ${table} ${join} ${where(cond)}`;
     });
   }
 

@@ -298,9 +298,9 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
            ${[0.5, 0.95, 0.99].map((q, i) => `${quantileKey(q)} AS q${i}`).join(', ')}`;
     let sql: string;
     if (narrow) {
-      // Bins are summed per stored value, hour and key (plain columns: several times cheaper to group by
-      // on 18.16 than the keys' expressions), then gathered per group. A group of several hours may list
-      // a key more than once: sorted, they are adjacent, and the cumulative count finds the same bin.
+      // Bins are summed per stored value, answer bucket and key (plain columns: several times cheaper to
+      // group by on 18.16 than the keys' expressions), then gathered per group. Summing per answer bucket,
+      // not per hour, keeps the sorted arrays short (a DAY group has one entry per key, not 24).
       const tables = latencyTables(narrow);
       const parts = [
         ...this.narrowParts(filter, [], null, tables.bins, narrow, `value AS v, ${narrow.dim2 ? 'value2' : "''"} AS v2, bucket AS hb, ${tables.bin}`, tables.join),
@@ -312,11 +312,11 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
       ];
       if (!parts.length) return new Map();
       const items = dims.map((d, i) => `${rollupKey(d, narrow, 'v')} AS k${i}`);
-      items.push(`${bucketSql(bucket, 'hb')} AS bk`);
+      items.push('hbk AS bk');
       // On 18.16 a lambda cannot capture a column of a subquery: the sorted bins, their total and the keys are computed in one SELECT.
       sql = `SELECT ${keys}, metric, q0, q1, q2
        FROM (SELECT ${items.join(', ')}, metric, ${quantiles}
-         FROM (SELECT v, v2, hb, metric, key, sum(count) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY v, v2, hb, metric, key)
+         FROM (SELECT v, v2, ${bucketSql(bucket, 'hb')} AS hbk, metric, key, sum(count) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY v, v2, hbk, metric, key)
          GROUP BY ${keys}, metric)`;
     } else {
       const parts = [...this.chRollupParts(filter, dims, bucket, BIN_COLUMNS, 'trace_rollups_hourly', ROLLUP_BINS_JOIN), ...this.chRawParts(filter, dims, bucket, BIN_COLUMNS, false, RAW_BINS_JOIN)];

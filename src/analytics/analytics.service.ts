@@ -181,25 +181,6 @@ const DIMENSION_COLUMN: Partial<Record<Dimension, string>> = {
   [Dimension.API_KEY]: 'api_key',
 };
 
-/**
- * The per-dimension latency sketches that answer a query, or null: at most one dimension among the
- * grouping and the rolled-up filters, and no status or cached filter. `value` is the filter's value
- * on that dimension, if any.
- */
-export function narrowLatencyDim(filter: TraceFilterData | null | undefined, dims: Dimension[]): { dim: string; value?: string } | null {
-  if (filter?.status != null || filter?.cached != null) return null;
-  const filtered: Array<[string, string]> = [];
-  if (filter?.prompt != null) filtered.push(['prompt', filter.prompt]);
-  if (filter?.label != null) filtered.push(['label', filter.label]);
-  if (filter?.modelId != null) filtered.push(['model_id', filter.modelId]);
-  if (filter?.apiKey != null) filtered.push(['api_key', filter.apiKey]);
-  const columns = new Set([...dims.map((d) => DIMENSION_COLUMN[d]), ...filtered.map(([c]) => c)]);
-  if (columns.size > 1 || columns.has(undefined)) return null;
-  const [dim = ''] = columns as Set<string>;
-  const value = filtered[0]?.[1];
-  return value === undefined ? { dim } : { dim, value };
-}
-
 /** The tables whose rows `latencyStatsVersioned` reads sketches of, by row version. */
 const ROLLUP_SKETCH_TABLES = new Set(['trace_latency_rollups_hourly', 'trace_latency_rollups_daily', 'trace_rollups_hourly', 'trace_rollups_daily']);
 

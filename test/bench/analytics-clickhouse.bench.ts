@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { setImmediate as tick } from 'node:timers/promises';
 import pino from 'pino';
-import { ClickHouseAnalyticsService, Dimension } from '../../src/analytics';
+import { ClickHouseAnalyticsService, Dimension, TimeBucket } from '../../src/analytics';
 import { ClickHouseTraceService, ClickHouseTraceStore, TraceWriter } from '../../src/traces';
 import { syntheticTraces } from '../../scripts/synthetic-traces';
 import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../helpers/throwaway-clickhouse';
@@ -78,10 +78,13 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
       );
     } else console.log(`- reusing ${have} traces seeded earlier`);
     const [sizes] = await store.query<Record<string, string>>(
-      `SELECT sumIf(bytes_on_disk, table = 'traces') AS traces, sumIf(bytes_on_disk, table = 'trace_rollups_hourly') AS rollups, sumIf(rows, table = 'trace_rollups_hourly') AS rollup_rows
+      `SELECT sumIf(bytes_on_disk, table = 'traces') AS traces, sumIf(bytes_on_disk, table = 'trace_rollups_hourly') AS rollups, sumIf(rows, table = 'trace_rollups_hourly') AS rollup_rows,
+         sumIf(bytes_on_disk, table LIKE 'trace_latency_pair_%') AS pairs, sumIf(rows, table LIKE 'trace_latency_pair_%') AS pair_rows
        FROM system.parts WHERE active AND database = currentDatabase()`,
     );
-    console.log(`- sizes on disk: traces ${(Number(sizes!.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes!.rollups) / 2 ** 20).toFixed(1)} MB (${sizes!.rollup_rows} rows before merges)`);
+    console.log(
+      `- sizes on disk: traces ${(Number(sizes!.traces) / 2 ** 20).toFixed(0)} MB; rollups ${(Number(sizes!.rollups) / 2 ** 20).toFixed(1)} MB (${sizes!.rollup_rows} rows before merges); latency pairs ${(Number(sizes!.pairs) / 2 ** 20).toFixed(1)} MB (${sizes!.pair_rows} rows)`,
+    );
 
     const rolled = new ClickHouseAnalyticsService(null as never, store);
     const raw = new ClickHouseAnalyticsService(null as never, store, { source: 'raw', maxRows: 1_000_000, rawScanMaxRows: Number.MAX_SAFE_INTEGER });
@@ -91,7 +94,14 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
     const { last30, last7 } = windows;
     const shared = sharedAnalyticsQueries(windows);
     const D = Dimension;
-    const queries: AnalyticsQuery[] = [...shared.first, ...shared.last, ['costBreakdown [PROMPT] filter user, 30 days (raw)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])]];
+    const queries: AnalyticsQuery[] = [
+      ...shared.first,
+      // Two dimensions: the per-pair latency rollups.
+      ['latencyStats [PROMPT, MODEL] by DAY, 30 days', (a) => a.latencyStats(last30, [D.PROMPT, D.MODEL], TimeBucket.DAY)],
+      ['latencyStats [PROMPT] filter model, by HOUR, 7 days', (a) => a.latencyStats({ ...last7, modelId: 'amazon.nova-micro-v1:0' }, [D.PROMPT], TimeBucket.HOUR)],
+      ...shared.last,
+      ['costBreakdown [PROMPT] filter user, 30 days (raw)', (a) => a.costBreakdown({ ...last30, user: 'u-42' }, [D.PROMPT])],
+    ];
     const rows = await timeAnalyticsQueries({ rolled, raw, uncached, traces, queries, runs: o.runs, rawRuns: o.rawRuns, last7, ratioDigits: 1 });
     printTable(`analytics on ClickHouse ${version?.v}, ${o.count} traces: rollups vs plain GROUP BY (same run)`, rows);
   } finally {

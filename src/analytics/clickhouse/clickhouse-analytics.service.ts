@@ -17,13 +17,14 @@ import {
   EXACT_PERCENTILE_MAX_ROWS,
   MAX_ANALYTICS_ROWS,
   RAW_SCAN_MAX_ROWS,
-  narrowLatencyDim,
+  latencyRollupDims,
   planRange,
   toCacheRow,
   toCostRow,
   toGuardrailRow,
   toLatencyRow,
   type AnalyticsServiceOptions,
+  type LatencyRollupDims,
 } from '../analytics.service';
 import { Dimension, TimeBucket, type CacheRow, type CostRow, type GuardrailRow, type LatencyRow } from '../analytics.types';
 import { LRUCache } from 'lru-cache';
@@ -44,6 +45,19 @@ const DIMENSION: Record<Dimension, { raw: string; rollup: string | null }> = {
 
 /** A dimension's key over a per-dimension latency rollup row (`value`, text; NULL_KEY for null). */
 const narrowKey = (d: Dimension, col = 'value') => (d === Dimension.PROMPT_VERSION ? `if(${col} = '\\0', NULL, toInt32(${col}))` : `nullIf(${col}, '\\0')`);
+
+/** A dimension's key over a per-dimension or per-pair latency rollup row: `value` holds `spec.dim`, `value2` `spec.dim2` (`v`/`v2` once renamed). */
+const rollupKey = (d: Dimension, spec: LatencyRollupDims, prefix = 'value') => narrowKey(d, DIMENSION[d].raw === spec.dim ? prefix : `${prefix}2`);
+
+/**
+ * The per-dimension tables answer one dimension (or none): counts, and bins as rows. The per-pair
+ * table answers two: counts and bins (Nested maps, unrolled by `join`) in the same rows.
+ */
+function latencyTables(spec: LatencyRollupDims): { counts: string; bins: string; bin: string; join: string } {
+  return spec.dim2
+    ? { counts: 'trace_latency_pair_rollups_hourly', bins: 'trace_latency_pair_rollups_hourly', bin: BIN_COLUMNS, join: ROLLUP_BINS_JOIN }
+    : { counts: 'trace_latency_rollups_hourly', bins: 'trace_latency_bins_hourly', bin: 'metric, bin AS key, n AS count', join: '' };
+}
 
 /** A raw trace's value of each per-dimension rollup dimension, as the rollup stores it (text, null as '\\0'). */
 const NARROW_RAW_VALUE: Record<string, string> = {
@@ -234,12 +248,12 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
         });
       });
     }
-    const narrow = narrowLatencyDim(filter, dims);
+    const narrow = latencyRollupDims(filter, dims);
     const counts = narrow
       ? await this.groupedParts(
           dims,
           [
-            ...this.narrowParts(filter, dims, bucket, 'trace_latency_rollups_hourly', narrow, LATENCY_MEASURES.map(([n, r]) => `${r} AS m_${n}`).join(', ')),
+            ...this.narrowParts(filter, dims, bucket, latencyTables(narrow).counts, narrow, LATENCY_MEASURES.map(([n, r]) => `${r} AS m_${n}`).join(', ')),
             ...this.chRawParts(filter, dims, bucket, LATENCY_MEASURES.map(([n, , t]) => `${t} AS m_${n}`).join(', '), false),
           ],
           LATENCY_MEASURES,
@@ -274,39 +288,35 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
 
   /**
    * The percentiles of each group (keyed as `groupOf`) from the sketch bins of the range: the
-   * per-dimension bins (`trace_latency_bins_hourly`) when `narrow`, else the Nested maps of
+   * per-dimension bins (`trace_latency_bins_hourly`) or the per-pair Nested maps (`trace_latency_pair_rollups_hourly`) when `narrow`, else the Nested maps of
    * `trace_rollups_hourly`, plus the raw partial hours at the edges. The bins are summed per group and
    * key, and each percentile's bin found by ClickHouse: three keys per group and metric travel.
    */
-  private async sketchPercentiles(
-    filter: TraceFilterData,
-    dims: Dimension[],
-    bucket: TimeBucket | null | undefined,
-    narrow: { dim: string; value?: string } | null,
-  ): Promise<Map<string, Percentiles>> {
+  private async sketchPercentiles(filter: TraceFilterData, dims: Dimension[], bucket: TimeBucket | null | undefined, narrow: LatencyRollupDims | null): Promise<Map<string, Percentiles>> {
     const keys = [...dims.map((_, i) => `k${i}`), 'bk'].join(', ');
     const quantiles = `arraySort(groupArray((key, c))) AS s, arraySum(arrayMap(x -> x.2, s)) AS n,
            ${[0.5, 0.95, 0.99].map((q, i) => `${quantileKey(q)} AS q${i}`).join(', ')}`;
     let sql: string;
     if (narrow) {
-      // Bins are summed per stored value, hour and key (plain columns: several times cheaper to group by
-      // on 18.16 than the keys' expressions), then gathered per group. A group of several hours may list
-      // a key more than once: sorted, they are adjacent, and the cumulative count finds the same bin.
+      // Bins are summed per stored value, answer bucket and key (plain columns: several times cheaper to
+      // group by on 18.16 than the keys' expressions), then gathered per group. Summing per answer bucket,
+      // not per hour, keeps the sorted arrays short (a DAY group has one entry per key, not 24).
+      const tables = latencyTables(narrow);
       const parts = [
-        ...this.narrowParts(filter, [], null, 'trace_latency_bins_hourly', narrow, 'value AS v, bucket AS hb, metric, bin AS key, n AS count'),
+        ...this.narrowParts(filter, [], null, tables.bins, narrow, `value AS v, ${narrow.dim2 ? 'value2' : "''"} AS v2, bucket AS hb, ${tables.bin}`, tables.join),
         ...planRange(filter.from, filter.to, false).raw.map((range) => {
           const cond = clickHouseFilterConditions({ ...filter, from: range.from, to: range.to });
           // toInt64(0) AS bk: the constant bucket column narrowParts gives the rollup part without a bucket.
-          return `SELECT toInt64(0) AS bk, ${NARROW_RAW_VALUE[narrow.dim] ?? "''"} AS v, toStartOfHour(created_at) AS hb, ${BIN_COLUMNS} FROM traces FINAL ${RAW_BINS_JOIN} ${where(cond)}`;
+          return `SELECT toInt64(0) AS bk, ${NARROW_RAW_VALUE[narrow.dim] ?? "''"} AS v, ${NARROW_RAW_VALUE[narrow.dim2] ?? "''"} AS v2, toStartOfHour(created_at) AS hb, ${BIN_COLUMNS} FROM traces FINAL ${RAW_BINS_JOIN} ${where(cond)}`;
         }),
       ];
       if (!parts.length) return new Map();
-      const items = dims.map((d, i) => `${narrowKey(d, 'v')} AS k${i}`);
-      items.push(`${bucketSql(bucket, 'hb')} AS bk`);
+      const items = dims.map((d, i) => `${rollupKey(d, narrow, 'v')} AS k${i}`);
+      items.push('hbk AS bk');
       // On 18.16 a lambda cannot capture a column of a subquery: the sorted bins, their total and the keys are computed in one SELECT.
       sql = `SELECT ${keys}, metric, q0, q1, q2
        FROM (SELECT ${items.join(', ')}, metric, ${quantiles}
-         FROM (SELECT v, hb, metric, key, sum(count) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY v, hb, metric, key)
+         FROM (SELECT v, v2, ${bucketSql(bucket, 'hb')} AS hbk, metric, key, sum(count) AS c FROM (${parts.join(' UNION ALL ')}) GROUP BY v, v2, hbk, metric, key)
          GROUP BY ${keys}, metric)`;
     } else {
       const parts = [...this.chRollupParts(filter, dims, bucket, BIN_COLUMNS, 'trace_rollups_hourly', ROLLUP_BINS_JOIN), ...this.chRawParts(filter, dims, bucket, BIN_COLUMNS, false, RAW_BINS_JOIN)];
@@ -329,23 +339,26 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     return out;
   }
 
-  /** The whole hours of the range from a per-dimension latency rollup table (`trace_latency_rollups_hourly` or `trace_latency_bins_hourly`). */
+  /** The whole hours of the range from a per-dimension or per-pair latency rollup table (`latencyTables`): the rows of `narrow`'s dimensions and filter values (`join`: an ARRAY JOIN of their bins). */
   private narrowParts(
     filter: TraceFilterData | null | undefined,
     dims: Dimension[],
     bucket: TimeBucket | null | undefined,
     table: string,
-    narrow: { dim: string; value?: string },
+    narrow: LatencyRollupDims,
     select: string,
+    join = '',
   ): string[] {
     return planRange(filter?.from, filter?.to, false).rollups.map((range) => {
       const cond = [`dim = ${literal(narrow.dim)}`, `source = ${literal(filter?.source ?? TraceSource.PRODUCTION)}`];
       if (range.from) cond.push(`bucket >= ${clickHouseSeconds(range.from.getTime())}`);
       if (range.to) cond.push(`bucket < ${clickHouseSeconds(range.to.getTime())}`);
+      if (narrow.dim2) cond.push(`dim2 = ${literal(narrow.dim2)}`);
       if (narrow.value !== undefined) cond.push(`value = ${literal(narrow.value)}`);
-      const items = dims.map((d, i) => `${narrowKey(d)} AS k${i}`);
+      if (narrow.value2 !== undefined) cond.push(`value2 = ${literal(narrow.value2)}`);
+      const items = dims.map((d, i) => `${rollupKey(d, narrow)} AS k${i}`);
       items.push(`${bucketSql(bucket, 'bucket')} AS bk`);
-      return `SELECT ${items.join(', ')}, ${select} FROM ${table} ${where(cond)}`;
+      return `SELECT ${items.join(', ')}, ${select} FROM ${table} ${join} ${where(cond)}`;
     });
   }
 

@@ -222,6 +222,11 @@ export class ClickHouseTraceStore {
     return rs.json<T>();
   }
 
+  /** Runs a statement that returns no rows (DDL; tests and maintenance). */
+  async command(sql: string): Promise<void> {
+    await this.client.command({ query: sql });
+  }
+
   /**
    * Writes a batch of validated records; ids already stored are skipped (see the class comment).
    * Returns how many were new. Throws when ClickHouse cannot be reached, so the trace writer retries

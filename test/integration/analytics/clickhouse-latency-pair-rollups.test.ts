@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { ClickHouseAnalyticsService, Dimension, TimeBucket, type LatencyRow } from '../../../src/analytics';
+import { ClickHouseTraceStore, SKETCH_RELATIVE_ACCURACY, validateTraceRecord, type TraceFilterData, type ValidTraceRecord } from '../../../src/traces';
+import { syntheticTraces } from '../../../scripts/synthetic-traces';
+import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../../helpers/throwaway-clickhouse';
+
+/**
+ * On ClickHouse, a latency query naming two rolled-up dimensions (grouped, filtered, or one of each)
+ * is answered from the per-pair table (`trace_latency_pair_rollups_hourly`: counts and the sketch
+ * bins as Nested maps) and the raw partial hours at the edges: with the wide rollups
+ * (`trace_rollups_hourly`) and the per-dimension bins emptied, its counts still equal the plain
+ * GROUP BY and its percentiles are within the sketch's bound of the true latencies. Runs on the
+ * suite's ClickHouse (CLICKHOUSE_URL) or a throwaway one of its own.
+ */
+describe('ClickHouse latencyStats on two dimensions reads the pair rollups', () => {
+  let ch: ThrowawayClickHouse | null = null;
+  let store: ClickHouseTraceStore;
+  const start = new Date('2026-06-01T00:00:00Z');
+  const end = new Date('2026-06-03T00:00:00Z');
+  const D = Dimension;
+  let records: ValidTraceRecord[];
+
+  beforeAll(async () => {
+    let base = process.env.CLICKHOUSE_URL;
+    if (!base) {
+      if (!clickHouseServerBinary()) throw new Error('clickhouse-server is not installed (apt-get install clickhouse-server; .ci/run does it)');
+      ch = await startThrowawayClickHouse();
+      base = ch.url;
+    }
+    store = new ClickHouseTraceStore({ url: `${base.replace(/\/+$/, '')}/pairs_${randomUUID().replace(/-/g, '')}` });
+    await store.init();
+    records = [...syntheticTraces(1500, { seed: 77, start, end })].map((r) => {
+      const v = validateTraceRecord(r);
+      if (!v.ok) throw new Error(v.error);
+      return v.value;
+    });
+    await store.writeBatch(records.map((record) => ({ record, at: new Date() })));
+  }, 120_000);
+  afterAll(async () => {
+    if (store) {
+      await store.dropDatabase();
+      await store.close();
+    }
+    await ch?.destroy();
+  });
+
+  it('the pair table holds every trace and latency once per pair of dimensions', async () => {
+    const pairs = await store.query<{ dim: string; dim2: string; n: string }>(`SELECT dim, dim2, sum(requests) AS n FROM trace_latency_pair_rollups_hourly GROUP BY dim, dim2 ORDER BY dim, dim2`);
+    expect(pairs).toHaveLength(15);
+    for (const p of pairs) expect(Number(p.n)).toBe(records.length);
+    const [bins] = await store.query<{ n: string }>(`SELECT sum(arraySum(\`latencyMap.count\`)) AS n FROM trace_latency_pair_rollups_hourly WHERE dim = 'prompt' AND dim2 = 'model_id'`);
+    expect(Number(bins!.n)).toBe(records.filter((r) => r.latencyMs != null).length);
+  });
+
+  /** The latencies of each group (bucket start in ms, then the keys as text), sorted, from the records written. */
+  function truth(filter: TraceFilterData, dims: Dimension[], bucket: TimeBucket): Map<string, number[]> {
+    const field: Partial<Record<Dimension, keyof ValidTraceRecord>> = { [D.PROMPT]: 'prompt', [D.MODEL]: 'modelId', [D.LABEL]: 'label', [D.PROMPT_VERSION]: 'promptVersion', [D.API_KEY]: 'apiKey' };
+    const size = bucket === TimeBucket.DAY ? 86_400_000 : 3_600_000;
+    const out = new Map<string, number[]>();
+    for (const r of records) {
+      const at = r.createdAt!.getTime();
+      if (r.source !== 'PRODUCTION' || at < filter.from!.getTime() || at >= filter.to!.getTime()) continue;
+      if ((filter.modelId != null && r.modelId !== filter.modelId) || (filter.prompt != null && r.prompt !== filter.prompt)) continue;
+      const key = JSON.stringify([Math.floor(at / size) * size, ...dims.map((d) => (r[field[d]!] == null ? null : String(r[field[d]!])))]);
+      const list = out.get(key) ?? [];
+      if (r.latencyMs != null) list.push(r.latencyMs);
+      out.set(key, list);
+    }
+    for (const list of out.values()) list.sort((a, b) => a - b);
+    return out;
+  }
+
+  function expectWithinSketch(rows: LatencyRow[], dims: Dimension[], lat: Map<string, number[]>) {
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const sorted = lat.get(JSON.stringify([r.bucket!.getTime(), ...dims.map((d) => (r.keys[d] == null ? null : String(r.keys[d])))])) ?? [];
+      for (const [got, q] of [
+        [r.p50Ms, 0.5],
+        [r.p95Ms, 0.95],
+        [r.p99Ms, 0.99],
+      ] as const) {
+        if (!sorted.length) {
+          expect(got).toBeNull();
+          continue;
+        }
+        const x = sorted[Math.floor(q * (sorted.length - 1))]!;
+        expect(Math.abs(got! - x)).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY * x + 1e-9);
+      }
+    }
+  }
+
+  it('answers two dimensions with the wide rollups and the per-dimension bins emptied, cold and from the cache', async () => {
+    const raw = new ClickHouseAnalyticsService(null as never, store, { source: 'raw' });
+    // Unaligned: the edges are partial hours read from the raw traces.
+    const range = { from: new Date(start.getTime() + 5 * 60_000 + 123), to: new Date(end.getTime() - 17 * 60_000) };
+    const cases: Array<[TraceFilterData, Dimension[], TimeBucket]> = [
+      [range, [D.PROMPT, D.MODEL], TimeBucket.DAY],
+      [range, [D.MODEL, D.PROMPT], TimeBucket.HOUR],
+      [range, [D.LABEL, D.PROMPT_VERSION], TimeBucket.DAY],
+      [{ ...range, modelId: 'amazon.nova-micro-v1:0' }, [D.PROMPT], TimeBucket.DAY],
+      [{ ...range, prompt: 'support' }, [D.API_KEY], TimeBucket.HOUR],
+    ];
+    const want = await Promise.all(cases.map(([filter, dims, bucket]) => raw.latencyStats(filter, dims, bucket)));
+    // Only the per-pair tables (and the all-traffic rows that count the range) are left to answer from.
+    for (const table of ['trace_rollups_hourly', 'trace_latency_bins_hourly']) await store.command(`TRUNCATE TABLE ${table}`);
+    const a = new ClickHouseAnalyticsService(null as never, store, { exactPercentileMaxRows: 0 });
+    for (const [i, [filter, dims, bucket]] of cases.entries()) {
+      for (let round = 0; round < 2; round++) {
+        const got = await a.latencyStats(filter, dims, bucket);
+        expect(got.map((r) => [r.keys, r.bucket, r.requests, r.avgMs === null ? null : Math.round(r.avgMs * 1e6)])).toEqual(
+          want[i]!.map((r) => [r.keys, r.bucket, r.requests, r.avgMs === null ? null : Math.round(r.avgMs * 1e6)]),
+        );
+        expectWithinSketch(got, dims, truth(filter, dims, bucket));
+      }
+    }
+  }, 300_000);
+});

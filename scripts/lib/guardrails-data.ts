@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TrainRow } from './injection-train';
 
@@ -17,6 +17,34 @@ export function readJsonl<T>(file: string): T[] {
     .split('\n')
     .filter((l) => l.trim().length > 0)
     .map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * Every `.jsonl` file of the data folder (sets in name order, files in name order) with the `text`
+ * of each row: every row of every set, sealed ones included, for checks that must hold on all of
+ * them (golden results, stream/whole-text equivalence) and for benches of text no engine has seen.
+ */
+export function corpusFiles(dir = dataDir()): { name: string; texts: string[] }[] {
+  const out: { name: string; texts: string[] }[] = [];
+  for (const set of readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort((a, b) => a.localeCompare(b))) {
+    for (const f of readdirSync(join(dir, set))
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()) {
+      const texts = readJsonl<{ text?: unknown }>(join(dir, set, f))
+        .map((r) => r.text)
+        .filter((t): t is string => typeof t === 'string');
+      out.push({ name: `${set}/${f}`, texts });
+    }
+  }
+  return out;
+}
+
+/** The text of every row of every set (`corpusFiles`, in the same order). */
+export function corpusTexts(dir = dataDir()): string[] {
+  return corpusFiles(dir).flatMap((f) => f.texts);
 }
 
 interface RawInjectionRow {

@@ -5,8 +5,7 @@ import { fmt, printTable, summarize } from './stats';
 import { BENCH_PII_TYPES as PII_TYPES, makeText } from './guardrails.bench';
 import * as current from '../../src/guardrails/engine';
 import { parseGuardrailPolicyConfig, PII_ENTITY_TYPES } from '../../src/guardrails/guardrail-policy.schemas';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { corpusTexts } from '../../scripts/lib/guardrails-data';
 
 type Engine = Pick<typeof current, 'compilePolicy' | 'createStreamScanner' | 'checkText'>;
 
@@ -23,17 +22,7 @@ function cpuNs(fn: () => void): number {
  * requests, written by other hands than `makeText`), one reply per row, in a fixed shuffled order.
  */
 function corpusReplies(): string[] {
-  const dir = path.join(__dirname, '../../../data/guardrails');
-  const rows: string[] = [];
-  for (const sub of readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const f of readdirSync(path.join(dir, sub.name))
-      .filter((n) => n.endsWith('.jsonl'))
-      .sort()) {
-      for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) if (line.trim()) rows.push((JSON.parse(line) as { text: string }).text);
-    }
-  }
+  const rows = corpusTexts();
   // A fixed shuffle (so that each round gets rows of every set).
   let seed = 12345;
   for (let i = rows.length - 1; i > 0; i--) {

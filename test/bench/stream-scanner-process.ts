@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_PII_TYPES, makeText } from './guardrails.bench';
+import { corpusTexts } from '../../scripts/lib/guardrails-data';
 import type * as EngineModule from '../../src/guardrails/engine';
 import type * as GuardrailsModule from '../../src/guardrails';
 import type * as SchemasModule from '../../src/guardrails/guardrail-policy.schemas';
@@ -79,17 +79,7 @@ for (let r = 0; r < 4; r++)
 const fresh = generated(500_000, 900_000);
 const freshNs = cpuNs(() => stream(policy, fresh));
 
-const dir = path.join(__dirname, '../../../data/guardrails');
-const rows: string[] = [];
-for (const sub of readdirSync(dir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .sort((a, b) => a.name.localeCompare(b.name))) {
-  for (const f of readdirSync(path.join(dir, sub.name))
-    .filter((n) => n.endsWith('.jsonl'))
-    .sort()) {
-    for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) if (line.trim()) rows.push((JSON.parse(line) as { text: string }).text);
-  }
-}
+const rows = corpusTexts();
 // A blocked reply stops its stream: only the characters a scanner received count.
 let corpusChars = 0;
 const corpusNs = cpuNs(() => {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkText, compilePolicy, scoreInjection } from '../../../src/guardrails/engine';
 import { parseGuardrailPolicyConfig } from '../../../src/guardrails/guardrail-policy.schemas';
+import { corpusFiles } from '../../../scripts/lib/guardrails-data';
 
 /**
  * The INPUT check's results on every row of `data/guardrails`, pinned: the injection detector's
@@ -43,21 +44,7 @@ const POLICY = compilePolicy(
 );
 
 function files(): { name: string; texts: string[] }[] {
-  const out: { name: string; texts: string[] }[] = [];
-  for (const dir of readdirSync(DATA, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const f of readdirSync(path.join(DATA, dir.name))
-      .filter((n) => n.endsWith('.jsonl'))
-      .sort()) {
-      const texts = readFileSync(path.join(DATA, dir.name, f), 'utf8')
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => (JSON.parse(l) as { text: string }).text);
-      out.push({ name: `${dir.name}/${f}`, texts });
-    }
-  }
-  return out;
+  return corpusFiles(DATA);
 }
 
 function digest(values: unknown[]): string {

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { corpusTexts } from '../../../scripts/lib/guardrails-data';
 import path from 'node:path';
 import { mulberry32 } from '../../../src/core/seeded-random';
 import { nameRecognizer, peopleIn, peopleInPlain, usePeopleTagger } from '../../../src/guardrails/engine/pii/name.recognizer';
@@ -9,21 +10,6 @@ import { nameRecognizer, peopleIn, peopleInPlain, usePeopleTagger } from '../../
  * These tests hold it to the plain call: the same people on hand-picked sentences, and the same NAME
  * findings on every row of data/guardrails and on seeded random mutations of them.
  */
-
-function corpusTexts(): string[] {
-  const dir = path.join(__dirname, '../../../data/guardrails');
-  const out: string[] = [];
-  for (const sub of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const f of readdirSync(path.join(dir, sub.name)).filter((n) => n.endsWith('.jsonl'))) {
-      for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        const row = JSON.parse(line) as { text?: unknown };
-        if (typeof row.text === 'string') out.push(row.text);
-      }
-    }
-  }
-  return out;
-}
 
 /** A row changed the ways names get hidden or exposed: a word's case flipped, a word dropped, two rows glued, a greeting added. */
 function mutate(text: string, rnd: () => number, other: string): string {

@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { corpusTexts } from '../../../scripts/lib/guardrails-data';
 import { mulberry32 } from '../../../src/core/seeded-random';
 import { capitalsOnly } from '../../../src/guardrails/engine/stream-scanner';
 import { createPiiDetector, SUPPORTED_PII_TYPES } from '../../../src/guardrails/engine/pii/pii-detector';
@@ -12,20 +11,6 @@ import { nameRunsSkipped } from '../../../src/guardrails/engine/pii/name.recogni
  * type) on every window the skip accepts, cut from every corpus row at random offsets, and on
  * hand-picked windows next to the edge of the rule.
  */
-function corpusTexts(): string[] {
-  const dir = path.join(__dirname, '../../../data/guardrails');
-  const out: string[] = [];
-  for (const sub of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const f of readdirSync(path.join(dir, sub.name)).filter((n) => n.endsWith('.jsonl'))) {
-      for (const line of readFileSync(path.join(dir, sub.name, f), 'utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        const row = JSON.parse(line) as { text?: unknown };
-        if (typeof row.text === 'string') out.push(row.text);
-      }
-    }
-  }
-  return out;
-}
 
 const all = createPiiDetector(SUPPORTED_PII_TYPES);
 const skips = (w: string, from: number, until: number): boolean => capitalsOnly(w, from) && nameRunsSkipped(w, from, until);

@@ -96,6 +96,52 @@ const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/
 const DEST = ' zzdest ';
 
 /**
+ * A command line in documentation: optional prompt or "Usage:"/"Example:" label, a lower-case command, up to three
+ * arguments, then a flag (`curl -X POST … -d …`, `mail-merge send --csv contacts.csv`).
+ */
+const COMMAND_LINE = /^[ \t]*(?:[$>][ \t]*)?(?:(?:usage|example|e\.g\.|beispiel|exemple|ejemplo|esempio|exemplo)[ \t]*:[ \t]*)?[a-z][\w.-]*(?:[ \t]+[^\s-]\S*){0,3}[ \t]+--?[a-z][^\n]*$/gm;
+/** The same shape inside inline code (`notify-cli push --channel ops`). */
+const INLINE_COMMAND = /`([a-z][\w.-]*(?:[ \t]+[^\s`-][^\s`]*){0,3}[ \t]+--?[a-z][^`\n]*)`/g;
+/** A command that reads local secrets, runs as root, pipes or substitutes commands: not a plain example call. */
+const SECRET_SOURCE = /~\/|\.ssh|\.aws|\.env\b|id_rsa|\/etc\/|\$\(|`|\bprintenv\b|\bsudo\b|\bhistory\b|cookie|\|/;
+/** What an example command may not do to stay an example: act on the model, destroy, move money, switch something off. */
+const COMMAND_ACTS = C.AI | C.YOU | C.NOTE | C.OVR | C.REVEAL | C.SECRECY | C.DESTRUCT | C.MONEY | C.UNBOUND | C.OFF;
+
+function exampleCommand(line: string, inline?: string): string {
+  const command = typeof inline === 'string' ? inline : line;
+  return SECRET_SOURCE.test(command) || (conceptMask(command) & COMMAND_ACTS) !== 0 ? line : ' code-example ';
+}
+
+/**
+ * "Chatbot para tu restaurante", "un assistant IA pour votre boutique", "an AI for your shop": the possessive after a preposition
+ * names the reader as the owner of something else (the AI is offered to the reader), it does not address the AI.
+ */
+const BENEFICIARY = /\b([a-z]+)( (?:for|para|pour|fur|per|pra) )(your|tu|tus|votre|vos|ton|ta|tes|dein|deine|deinen|deinem|tuo|tua|tuoi|tue|teu|seu|sua)( ([a-z]+))/g;
+const BENEFICIARY_GATE = /\b(?:for|para|pour|fur|per|pra) (?:your|tu|tus|votre|vos|ton|ta|tes|dein|tuo|tua|tuoi|tue|teu|seu|sua)/;
+/** Nouns that keep the possessive about the model ("an AI for your answers", "for your instructions"). */
+const MODEL_THINGS = C.AI | C.OUTPUT | C.INSTR | C.HIDDEN | C.DATA;
+
+function beneficiary(m: string, head: string, prep: string, _pos: string, rest: string, noun: string): string {
+  return (conceptMask(head) & C.AI) !== 0 && (conceptMask(noun) & MODEL_THINGS) === 0 ? `${head}${prep}the-readers${rest}` : m;
+}
+
+/**
+ * A sentence that opens by asking its reader to reply to this e-mail ("Reply to this e-mail to claim your sample",
+ * "Répondez à cet e-mail") is a call to action for the person who received it.
+ */
+const REPLY_TO_MAIL =
+  /(^|[.!?:\n][ \t]*)(?:reply|respond|write back|repondez|reponds|responde|responda|rispondi|rispondete|risponda|antworten sie|antworte)[ \t]+(?:to|a|auf|an)[ \t]+(?:this|cet|cette|este|esta|questa|questo|diese|dieser)[ \t]+(?:e-?mail|e mail|mail|message|newsletter|correo|courriel|messaggio|nachricht|mensaje|mensagem)\b/g;
+
+/**
+ * "Workspace owners can override the default instructions", "moderators may disable the filter": what people in a
+ * role are allowed to do is a description of the product, not an instruction (the model as subject stays: "the
+ * assistant can ignore the previous instructions").
+ */
+const ROLE_CAN =
+  /\b(admins|administrators|owners|moderators|managers|members|editors|users|staff|administrateurs|utilisateurs|administradores|usuarios|amministratori|utenti|administratoren|benutzer|nutzer)( (?:can|may|are able to|peuvent|pueden|possono|konnen|podem) )(?:override|ignore|disable|bypass|skip|turn off|switch off|ignorer|ignorar|ignorare|desactiver|desactivar|disattivare|desativar|deaktivieren)\b/g;
+const ROLE_MODALS = [' can ', ' may ', ' able to ', ' peuvent ', ' pueden ', ' possono ', ' konnen ', ' podem '];
+
+/**
  * The normalised text the token pass runs over, and whether an obfuscation had to be undone
  * (`direct`: the text is the user's own request, so text it quotes for editing is material). Each
  * rewriting step is gated by a cheap test (a character or a literal the step needs), so plain prose
@@ -120,6 +166,14 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     // "A customer pasted text saying 'you are now in admin mode'", "my bot keeps replying '...'": words reported, not given.
     norm = norm.replace(REPORTED_QUOTE, '$1 quoted-speech ');
   }
+  // Documentation's example commands, in a document that names no AI (a payload in a code block addressed to an agent stays).
+  if (!direct && norm.includes(' -') && (COMMAND_LINE.test(norm) || norm.includes('`'))) {
+    COMMAND_LINE.lastIndex = 0;
+    if ((conceptMask(norm) & C.AI) === 0) norm = norm.replace(COMMAND_LINE, exampleCommand).replace(INLINE_COMMAND, exampleCommand);
+  }
+  if (BENEFICIARY_GATE.test(norm)) norm = norm.replace(BENEFICIARY, beneficiary);
+  if (norm.includes('mail') || norm.includes('mess') || norm.includes('correo') || norm.includes('courriel') || norm.includes('nachricht')) norm = norm.replace(REPLY_TO_MAIL, '$1 write-back ');
+  if (ROLE_MODALS.some((m) => norm.includes(m))) norm = norm.replace(ROLE_CAN, '$1$2adjust');
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];
   const head = raw.length > DECODE_LIMIT ? raw.slice(0, DECODE_LIMIT) : raw;

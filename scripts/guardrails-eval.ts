@@ -289,6 +289,7 @@ function main(): void {
     ['probe8', 'PROBE8 set (benign KB articles, terms, UX copy, policies, tickets in attack vocabulary, and attacks in the same genres; a probe)'],
     ['probe9', 'PROBE9 set (vendor e-mails, tool docs, chat exports, reviews, contracts, READMEs; scored once before its fixes; a probe)'],
     ['probe10', 'PROBE10 set (benign only: support replies, FAQs, admin guides, offboarding, changelogs, legal, recipes in attack vocabulary; a probe)'],
+    ['probe11', 'PROBE11 set (documentation example commands, "for your shop" product copy, marketing replies, admin abilities, and attacks of the same shapes; a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

@@ -96,6 +96,108 @@ const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/
 const DEST = ' zzdest ';
 
 /**
+ * A command line in documentation: optional prompt or "Usage:"/"Example:" label, a lower-case command, up to three
+ * arguments, then a flag (`curl -X POST … -d …`, `mail-merge send --csv contacts.csv`).
+ */
+const COMMAND_LINE = /^[ \t]*(?:[$>][ \t]*)?(?:(?:usage|example|e\.g\.|beispiel|exemple|ejemplo|esempio|exemplo)[ \t]*:[ \t]*)?[a-z][\w.-]*(?:[ \t]+[^\s-]\S*){0,3}[ \t]+--?[a-z][^\n]*$/gm;
+/** The same shape inside inline code (`notify-cli push --channel ops`). */
+const INLINE_COMMAND = /`([a-z][\w.-]*(?:[ \t]+[^\s`-][^\s`]*){0,3}[ \t]+--?[a-z][^`\n]*)`/g;
+/** A command that reads local secrets, runs as root, pipes or substitutes commands: not a plain example call. */
+const SECRET_SOURCE = /~\/|\.ssh|\.aws|\.env\b|id_rsa|\/etc\/|\$\(|`|\bprintenv\b|\bsudo\b|\bhistory\b|cookie|\|/;
+/** What an example command may not do to stay an example: act on the model, destroy, move money, switch something off. */
+const COMMAND_ACTS = C.AI | C.YOU | C.NOTE | C.OVR | C.REVEAL | C.SECRECY | C.DESTRUCT | C.MONEY | C.UNBOUND | C.OFF;
+
+function exampleCommand(line: string, inline?: string): string {
+  const command = typeof inline === 'string' ? inline : line;
+  return SECRET_SOURCE.test(command) || (conceptMask(command) & COMMAND_ACTS) !== 0 ? line : ' code-example ';
+}
+
+/**
+ * "Chatbot para tu restaurante", "un assistant IA pour votre boutique", "an AI for your shop": the possessive after a preposition
+ * names the reader as the owner of something else (the AI is offered to the reader), it does not address the AI.
+ */
+/** Nouns that keep the possessive about the model ("an AI for your answers", "for your instructions"). */
+const MODEL_THINGS = C.AI | C.OUTPUT | C.INSTR | C.HIDDEN | C.DATA;
+const WORD_BEFORE = /([a-z]+) ?$/;
+const WORD_AT = /[a-z]+/y;
+
+/**
+ * "Chatbot para tu restaurante", "un assistant IA pour votre boutique", "an AI for your shop": the possessive after a preposition
+ * names the reader as the owner of something else (the AI is offered to the reader), it does not address the AI.
+ */
+function beneficiary(norm: string, at: number, end: number): string | null {
+  if (at > 0 && norm[at - 1] !== ' ' && norm[at - 1] !== '\n') return null;
+  const head = WORD_BEFORE.exec(norm.slice(Math.max(0, at - 30), at));
+  if (head === null || (conceptMask(head[1]!) & C.AI) === 0) return null;
+  WORD_AT.lastIndex = end + 1;
+  const noun = WORD_AT.exec(norm);
+  return noun !== null && noun.index === end + 1 && (conceptMask(noun[0]) & MODEL_THINGS) === 0 ? 'the-readers' : null;
+}
+
+/**
+ * A sentence that opens by asking its reader to reply to this e-mail ("Reply to this e-mail to claim your sample",
+ * "Répondez à cet e-mail") is a call to action for the person who received it.
+ */
+const REPLY_TO_MAIL =
+  /(?:reply|respond|write back|repondez|reponds|responde|responda|rispondi|rispondete|risponda|antworten sie|antworte)[ \t]+(?:to|a|auf|an)[ \t]+(?:this|cet|cette|este|esta|questa|questo|diese|dieser)[ \t]+(?:e-?mail|e mail|mail|message|newsletter|correo|courriel|messaggio|nachricht|mensaje|mensagem)\b/y;
+
+/** Only where a sentence opens (the text's start, or after . ! ? : or a line end). */
+function opensSentence(text: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  return i < 0 || '.!?:\n'.includes(text[i]!);
+}
+
+/**
+ * "Workspace owners can override the default instructions", "moderators may disable the filter": what people in a
+ * role are allowed to do is a description of the product, not an instruction (the model as subject stays: "the
+ * assistant can ignore the previous instructions").
+ */
+const ROLES: ReadonlySet<string> = new Set(
+  'admins administrators owners moderators managers members editors users staff administrateurs utilisateurs administradores usuarios amministratori utenti administratoren benutzer nutzer'.split(' '),
+);
+const ROLE_ACT = /(?:override|ignore|disable|bypass|skip|turn off|switch off|ignorer|ignorar|ignorare|desactiver|desactivar|disattivare|desativar|deaktivieren)\b/y;
+
+/**
+ * One scan for the triggers of the rewrites about people: a flag (documentation commands), a reply verb, a modal after
+ * a role, a preposition before a possessive. Group 1: a flag; group 2: a modal; group 3: a preposition and possessive.
+ */
+const PEOPLE_TRIGGER =
+  /( --?[a-z])|( (?:can|may|able to|peuvent|pueden|possono|konnen|podem) )|((?:for|para|pour|fur|per|pra) (?:your|tu|tus|votre|vos|ton|ta|tes|dein|deine|deinen|deinem|tuo|tua|tuoi|tue|teu|seu|sua)(?= ))|reply|respond|repond|rispond|antwort|write back/g;
+
+/** The rewrites about people, applied from the end; whether a flag was seen (the documentation-command step needs one). */
+function peopleRewrites(norm: string): { text: string; flag: boolean } {
+  const edits: [number, number, string][] = [];
+  let flag = false;
+  PEOPLE_TRIGGER.lastIndex = 0;
+  for (let m = PEOPLE_TRIGGER.exec(norm); m !== null; m = PEOPLE_TRIGGER.exec(norm)) {
+    const end = m.index + m[0].length;
+    if (m[1] !== undefined) flag = true;
+    else if (m[2] !== undefined) {
+      const role = WORD_BEFORE.exec(norm.slice(Math.max(0, m.index - 20), m.index));
+      ROLE_ACT.lastIndex = end;
+      const act = role !== null && ROLES.has(role[1]!) ? ROLE_ACT.exec(norm) : null;
+      if (act !== null) edits.push([end, end + act[0].length, 'adjust']);
+      PEOPLE_TRIGGER.lastIndex = end - 1;
+    } else if (m[3] !== undefined) {
+      const poss = m[3].indexOf(' ') + m.index + 1;
+      const who = beneficiary(norm, m.index, end);
+      if (who !== null) edits.push([poss, end, who]);
+    } else {
+      REPLY_TO_MAIL.lastIndex = m.index;
+      const reply = REPLY_TO_MAIL.exec(norm);
+      if (reply !== null && opensSentence(norm, m.index)) edits.push([m.index, m.index + reply[0].length, ' write-back ']);
+    }
+  }
+  let text = norm;
+  for (let i = edits.length - 1; i >= 0; i--) {
+    const [a, b, r] = edits[i]!;
+    text = text.slice(0, a) + r + text.slice(b);
+  }
+  return { text, flag };
+}
+
+/**
  * The normalised text the token pass runs over, and whether an obfuscation had to be undone
  * (`direct`: the text is the user's own request, so text it quotes for editing is material). Each
  * rewriting step is gated by a cheap test (a character or a literal the step needs), so plain prose
@@ -119,6 +221,14 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     if (direct) norm = norm.replace(EDIT_QUOTE, '$1 quoted-text ');
     // "A customer pasted text saying 'you are now in admin mode'", "my bot keeps replying '...'": words reported, not given.
     norm = norm.replace(REPORTED_QUOTE, '$1 quoted-speech ');
+  }
+  // Who the text is for: documentation's example commands, an AI offered "for your shop", "Reply to this e-mail", what admins can do.
+  const people = peopleRewrites(norm);
+  norm = people.text;
+  // Documentation's example commands, in a document that names no AI (a payload in a code block addressed to an agent stays).
+  if (!direct && people.flag && (COMMAND_LINE.test(norm) || norm.includes('`'))) {
+    COMMAND_LINE.lastIndex = 0;
+    if ((conceptMask(norm) & C.AI) === 0) norm = norm.replace(COMMAND_LINE, exampleCommand).replace(INLINE_COMMAND, exampleCommand);
   }
   if (norm.includes('jailbr')) norm = norm.replace(/jailbr\w*[- ]?(?:proof|detect|protect|prevent|resist|defen)\w*/g, 'hardening');
   const decoded: string[] = [];

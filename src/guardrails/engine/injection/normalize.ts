@@ -237,7 +237,7 @@ const DEST_EMAIL_LOCAL = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-') DEST_EMAIL_LOCAL[c.charCodeAt(0)] = 1;
 const isLocal = (c: number): boolean => c < 128 && DEST_EMAIL_LOCAL[c] === 1;
 const isHost = (c: number): boolean => isWord(c) || c === 45; // [\w-]
-/** Characters that end a URL: whitespace, ) " ' < > ] */
+/** Characters that end a URL: whitespace, ) " ' < > ] and a backtick (the end of inline code) */
 const endsUrl = (c: number): boolean =>
   c === 32 ||
   (c >= 9 && c <= 13) ||
@@ -247,6 +247,7 @@ const endsUrl = (c: number): boolean =>
   c === 60 ||
   c === 62 ||
   c === 93 ||
+  c === 96 ||
   c === 0xa0 ||
   c === 0x2028 ||
   c === 0x2029 ||

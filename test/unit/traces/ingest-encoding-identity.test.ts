@@ -67,13 +67,14 @@ function edgeRecords(): TraceRecord[] {
   ];
 }
 
-function written(): WrittenRecord[] {
+/** Synthetic records with fixed ids over [start, end), then (`edges`) the records of `edgeRecords`. */
+function written(start: number, end: number, edges = true): WrittenRecord[] {
   const at = new Date(T0 + 3_600_000 * 5);
-  const records: TraceRecord[] = [...syntheticTraces(3000, { seed: 42, start: new Date(T0 - 2 * 86_400_000), end: new Date(T0) })].map((r, i) => ({
+  const records: TraceRecord[] = [...syntheticTraces(3000, { seed: 42, start: new Date(start), end: new Date(end) })].map((r, i) => ({
     ...r,
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
   }));
-  records.push(...edgeRecords());
+  if (edges) records.push(...edgeRecords());
   return records.map((r, i) => {
     // The last record skips sanitizing: its NULs reach the encoders (a NUL escaped in JSON becomes U+FFFD there).
     const v = validateTraceRecord(i === records.length - 1 ? r : sanitizeForStorage(r));
@@ -83,7 +84,8 @@ function written(): WrittenRecord[] {
 }
 
 describe('ingest encoding identity', () => {
-  const rows = written();
+  /** Two days of traffic: many hours a day. */
+  const rows = written(T0 - 2 * 86_400_000, T0);
 
   it('COPY text of a batch is byte-identical to the pinned encoding', () => {
     const text = rows.map((w) => copyLine(w)).join('');
@@ -102,6 +104,14 @@ describe('ingest encoding identity', () => {
     expect(sha(JSON.stringify([upsertRollupsSql(deltas.daily.rollups, 'daily').params, upsertGuardrailRollupsSql(deltas.daily.guardrails, 'daily').params]))).toBe(
       '6eb62bff3538789c5ad736d34f4759ee887dae13960304605544e68ff4aa9c8d',
     );
+  });
+
+  it('rollup upsert of a batch within one hour (the usual batch of the live writer) is byte-identical to the pinned encoding', () => {
+    const hour = written(T0, T0 + 60_000, false);
+    const deltas = batchRollupDeltas(hour);
+    expect(new Set(deltas.hourly.rollups.map((d) => d.bucket.getTime())).size).toBe(1);
+    expect(deltas.daily.latency.length).toBeGreaterThan(100);
+    expect(sha(JSON.stringify(upsertAllRollupsSql(deltas)!.params))).toBe('0596fbd2f945a3369587b96244d990fb7e44c6f4cec3921fa6a03db1f5d438ed');
   });
 
   it('one byte more in one line changes the pinned digest', () => {

@@ -410,16 +410,27 @@ export function batchRollupDeltas(rows: WrittenRecord[]): Record<RollupLevel, Ro
   const day = ROLLUP_LEVELS.daily;
   const hourly = new Map<string, Keyed<RollupDelta>>();
   const hourlyGuardrails = new Map<string, Keyed<GuardrailRollupDelta> & { trigger: string }>();
+  const hours = new Map<number, Map<string, Keyed<RollupDelta>>>();
+  let lastHour = NaN;
+  let inHour: Map<string, Keyed<RollupDelta>> | undefined;
   for (const w of rows) {
     const r = w.record;
     const bucket = Math.floor((r.createdAt ?? w.at).getTime() / hour) * hour;
     const dims = dimsKey(r);
-    const key = `${bucket}${SEP}${dims}`;
-    let k = hourly.get(key);
+    // Looked up by hour, then dimensions: the sort key (hour and dimensions as one string) is built once a delta, not once a record.
+    if (bucket !== lastHour) {
+      lastHour = bucket;
+      inHour = hours.get(bucket);
+      if (!inHour) hours.set(bucket, (inHour = new Map()));
+    }
+    let k = inHour!.get(dims);
     if (!k) {
+      const key = `${bucket}${SEP}${dims}`;
       k = { key, dims, delta: emptySums(dimsOf(r, bucket)) };
       hourly.set(key, k);
+      inHour!.set(dims, k);
     }
+    const key = k.key;
     const d = k.delta;
     d.requests++;
     const u = r.usage;

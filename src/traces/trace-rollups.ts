@@ -305,8 +305,16 @@ const guardrailDelta = (d: RollupDims, policy: string, kind: string | null, dire
   anonymized: 0,
 });
 
+/** Adds the counts of `from` to `into` (keys new to `into` appended in `from`'s order: `sketchArray` writes them in that order). */
 const mergeBins = (into: SketchBins, from: SketchBins) => {
-  for (const [k, n] of from) into.set(k, (into.get(k) ?? 0) + n);
+  if (!into.size) {
+    for (const [k, n] of from) into.set(k, n);
+    return;
+  }
+  for (const [k, n] of from) {
+    const had = into.get(k);
+    into.set(k, had === undefined ? n : had + n);
+  }
 };
 
 /** Adds the sums and bins of `d` to `into` (a delta of the same dimensions, at a coarser bucket). */
@@ -331,16 +339,24 @@ function addDelta(into: RollupDelta, d: RollupDelta): void {
   mergeBins(into.ttftBins, d.ttftBins);
 }
 
-/** The value of each single dimension (`LATENCY_DIMS`) of a rollup delta, as text. */
-function latencyValues(d: RollupDims): Array<[LatencyDim, string | null]> {
+/** The null value of a latency key part (`part(null)`). */
+const NULL_PART = part(null);
+
+/**
+ * Per single dimension (`LATENCY_DIMS` order) of a rollup delta: `[dim, value as text, dim + SEP +
+ * part(value)]`, the last being that dimension's piece of a latency key, built once a delta and shared
+ * by its single row and its pair rows.
+ */
+function latencyValues(d: RollupDims): Array<[LatencyDim, string | null, string]> {
+  const v = (dim: LatencyDim, value: string | null): [LatencyDim, string | null, string] => [dim, value, dim + SEP + part(value)];
   return [
-    ['', null],
-    ['prompt', d.prompt],
-    ['prompt_version', d.promptVersion === null ? null : String(d.promptVersion)],
-    ['label', d.label],
-    ['model_id', d.modelId],
-    ['route_rule', d.routeRule],
-    ['api_key', d.apiKey],
+    v('', null),
+    v('prompt', d.prompt),
+    v('prompt_version', d.promptVersion === null ? null : String(d.promptVersion)),
+    v('label', d.label),
+    v('model_id', d.modelId),
+    v('route_rule', d.routeRule),
+    v('api_key', d.apiKey),
   ];
 }
 
@@ -352,8 +368,8 @@ const byKey = <T>(xs: Iterable<Keyed<T>>): T[] => [...xs].sort((a, b) => (a.key 
  */
 function latencyFromRollups(rollups: Iterable<Keyed<RollupDelta>>): Keyed<LatencyRollupDelta>[] {
   const latency = new Map<string, Keyed<LatencyRollupDelta>>();
-  const add = (d: RollupDelta, dim: LatencyDim, value: string | null, dim2: LatencyDim, value2: string | null) => {
-    const lk = `${d.bucket.getTime()}${SEP}${d.source}${SEP}${dim}${SEP}${part(value)}${SEP}${dim2}${SEP}${part(value2)}`;
+  // The key of a row: `${bucket}${SEP}${source}${SEP}${dim}${SEP}${part(value)}${SEP}${dim2}${SEP}${part(value2)}`.
+  const add = (d: RollupDelta, lk: string, dim: LatencyDim, value: string | null, dim2: LatencyDim, value2: string | null) => {
     let l = latency.get(lk);
     if (!l) {
       l = { key: lk, dims: '', delta: { bucket: d.bucket, source: d.source, dim, value, dim2, value2, requests: 0, latencyCount: 0, latencySum: 0, latencyBins: new Map(), ttftBins: new Map() } };
@@ -365,12 +381,18 @@ function latencyFromRollups(rollups: Iterable<Keyed<RollupDelta>>): Keyed<Latenc
     mergeBins(l.delta.latencyBins, d.latencyBins);
     mergeBins(l.delta.ttftBins, d.ttftBins);
   };
+  const single = SEP + '' + SEP + NULL_PART;
   // Every trace counts in its per-dimension and per-pair rows (requests), with or without a latency.
   for (const { delta: d } of rollups) {
     const values = latencyValues(d);
-    for (const [dim, value] of values) add(d, dim, value, '', null);
+    const prefix = `${d.bucket.getTime()}${SEP}${d.source}${SEP}`;
+    for (const [dim, value, piece] of values) add(d, prefix + piece + single, dim, value, '', null);
     // Pairs: values[1..6] are the six dimensions in LATENCY_DIMS order, as LATENCY_PAIRS.
-    for (let i = 1; i < values.length; i++) for (let j = i + 1; j < values.length; j++) add(d, values[i]![0], values[i]![1], values[j]![0], values[j]![1]);
+    for (let i = 1; i < values.length; i++) {
+      const [dim, value, piece] = values[i]!;
+      const head = prefix + piece + SEP;
+      for (let j = i + 1; j < values.length; j++) add(d, head + values[j]![2], dim, value, values[j]![0], values[j]![1]);
+    }
   }
   return [...latency.values()];
 }
@@ -388,16 +410,27 @@ export function batchRollupDeltas(rows: WrittenRecord[]): Record<RollupLevel, Ro
   const day = ROLLUP_LEVELS.daily;
   const hourly = new Map<string, Keyed<RollupDelta>>();
   const hourlyGuardrails = new Map<string, Keyed<GuardrailRollupDelta> & { trigger: string }>();
+  const hours = new Map<number, Map<string, Keyed<RollupDelta>>>();
+  let lastHour = NaN;
+  let inHour: Map<string, Keyed<RollupDelta>> | undefined;
   for (const w of rows) {
     const r = w.record;
     const bucket = Math.floor((r.createdAt ?? w.at).getTime() / hour) * hour;
     const dims = dimsKey(r);
-    const key = `${bucket}${SEP}${dims}`;
-    let k = hourly.get(key);
+    // Looked up by hour, then dimensions: the sort key (hour and dimensions as one string) is built once a delta, not once a record.
+    if (bucket !== lastHour) {
+      lastHour = bucket;
+      inHour = hours.get(bucket);
+      if (!inHour) hours.set(bucket, (inHour = new Map()));
+    }
+    let k = inHour!.get(dims);
     if (!k) {
+      const key = `${bucket}${SEP}${dims}`;
       k = { key, dims, delta: emptySums(dimsOf(r, bucket)) };
       hourly.set(key, k);
+      inHour!.set(dims, k);
     }
+    const key = k.key;
     const d = k.delta;
     d.requests++;
     const u = r.usage;
@@ -468,10 +501,59 @@ export function batchRollupDeltas(rows: WrittenRecord[]): Record<RollupLevel, Ro
     g.delta.blocked += h.delta.blocked;
     g.delta.anonymized += h.delta.anonymized;
   }
+  const hourlyLatency = latencyFromRollups(hourly.values());
   return {
-    hourly: { rollups: byKey(hourly.values()), guardrails: byKey(hourlyGuardrails.values()), latency: byKey(latencyFromRollups(hourly.values())) },
-    daily: { rollups: byKey(daily.values()), guardrails: byKey(dailyGuardrails.values()), latency: byKey(latencyFromRollups(daily.values())) },
+    hourly: { rollups: byKey(hourly.values()), guardrails: byKey(hourlyGuardrails.values()), latency: byKey(hourlyLatency) },
+    daily: {
+      rollups: byKey(daily.values()),
+      guardrails: byKey(dailyGuardrails.values()),
+      latency: byKey(oneHourADay(hourly.values(), day) ? latencyAtDays(hourlyLatency, day) : latencyFromRollups(daily.values())),
+    },
   };
+}
+
+/** True when the batch's hourly deltas fall in at most one hour of each day (a live batch: seconds of traffic). */
+function oneHourADay(hourly: Iterable<Keyed<RollupDelta>>, day: number): boolean {
+  const hourOf = new Map<number, number>();
+  for (const { delta } of hourly) {
+    const t = delta.bucket.getTime();
+    const at = Math.floor(t / day) * day;
+    const seen = hourOf.get(at);
+    if (seen === undefined) hourOf.set(at, t);
+    else if (seen !== t) return false;
+  }
+  return true;
+}
+
+/**
+ * The daily latency deltas when each day of the batch holds one hour (`oneHourADay`): then each daily
+ * rollup delta is one hourly delta moved to its day (the same sums, its bins in the same order, the
+ * deltas in the same order), so `latencyFromRollups(daily)` would fold exactly what it folded for the
+ * hours. Its hourly latency deltas moved to their day (bins copied) are that result, without folding
+ * every rollup delta into 22 latency rows a second time.
+ */
+function latencyAtDays(hourly: Keyed<LatencyRollupDelta>[], day: number): Keyed<LatencyRollupDelta>[] {
+  return hourly.map(({ key, delta: d }) => {
+    const hour = d.bucket.getTime();
+    const at = Math.floor(hour / day) * day;
+    return {
+      key: String(at) + key.slice(String(hour).length),
+      dims: '',
+      delta: {
+        bucket: new Date(at),
+        source: d.source,
+        dim: d.dim,
+        value: d.value,
+        dim2: d.dim2,
+        value2: d.value2,
+        requests: d.requests,
+        latencyCount: d.latencyCount,
+        latencySum: d.latencySum,
+        latencyBins: new Map(d.latencyBins),
+        ttftBins: new Map(d.ttftBins),
+      },
+    };
+  });
 }
 
 /** The dimensions of a delta (a copy, without its sums), at another bucket. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ClickHouseAnalyticsService, Dimension, TimeBucket, type LatencyRow } from '../../../src/analytics';
-import { ClickHouseTraceStore, SKETCH_RELATIVE_ACCURACY, validateTraceRecord, type TraceFilterData, type ValidTraceRecord } from '../../../src/traces';
+import { ClickHouseAnalyticsService, Dimension, TimeBucket } from '../../../src/analytics';
+import { ClickHouseTraceStore, validateTraceRecord, type TraceFilterData, type ValidTraceRecord } from '../../../src/traces';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
+import { expectWithinSketch } from '../../helpers/latency-expect';
 import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../../helpers/throwaway-clickhouse';
 
 /**
@@ -68,25 +69,6 @@ describe('ClickHouse latencyStats on two dimensions reads the pair rollups', () 
     }
     for (const list of out.values()) list.sort((a, b) => a - b);
     return out;
-  }
-
-  function expectWithinSketch(rows: LatencyRow[], dims: Dimension[], lat: Map<string, number[]>) {
-    expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) {
-      const sorted = lat.get(JSON.stringify([r.bucket!.getTime(), ...dims.map((d) => (r.keys[d] == null ? null : String(r.keys[d])))])) ?? [];
-      for (const [got, q] of [
-        [r.p50Ms, 0.5],
-        [r.p95Ms, 0.95],
-        [r.p99Ms, 0.99],
-      ] as const) {
-        if (!sorted.length) {
-          expect(got).toBeNull();
-          continue;
-        }
-        const x = sorted[Math.floor(q * (sorted.length - 1))]!;
-        expect(Math.abs(got! - x)).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY * x + 1e-9);
-      }
-    }
   }
 
   it('answers two dimensions with the wide rollups and the per-dimension bins emptied, cold and from the cache', async () => {

@@ -1,5 +1,6 @@
-import { AnalyticsService, Dimension, TimeBucket, latencyRollupDims, type LatencyRow } from '../../../src/analytics';
-import { ClickHouseTraceService, SKETCH_RELATIVE_ACCURACY, type TraceFilterData } from '../../../src/traces';
+import { AnalyticsService, Dimension, TimeBucket, latencyRollupDims } from '../../../src/analytics';
+import { ClickHouseTraceService, type TraceFilterData } from '../../../src/traces';
+import { expectWithinSketch } from '../../helpers/latency-expect';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 
@@ -49,25 +50,6 @@ describe('latencyStats on two dimensions reads the pair rollups', () => {
       params,
     );
     return new Map(rows.map((r) => [JSON.stringify(JSON.parse(r.k)), r.lat.map(Number)]));
-  }
-
-  function expectWithinSketch(rows: LatencyRow[], dims: Dimension[], lat: Map<string, number[]>) {
-    expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) {
-      const sorted = lat.get(JSON.stringify([r.bucket!.getTime(), ...dims.map((d) => (r.keys[d] == null ? null : String(r.keys[d])))])) ?? [];
-      for (const [got, q] of [
-        [r.p50Ms, 0.5],
-        [r.p95Ms, 0.95],
-        [r.p99Ms, 0.99],
-      ] as const) {
-        if (!sorted.length) {
-          expect(got).toBeNull();
-          continue;
-        }
-        const x = sorted[Math.floor(q * (sorted.length - 1))]!;
-        expect(Math.abs(got! - x)).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY * x + 1e-9);
-      }
-    }
   }
 
   it('answers two dimensions with the wide rollups’ sketches emptied, cold and from the cache', async () => {

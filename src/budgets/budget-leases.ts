@@ -176,14 +176,9 @@ export class BudgetLeases {
     const step = Math.max(this.opts.maxRequests, Math.ceil(slice.rate / 4));
     for (let attempt = 0; attempt < 3; attempt++) {
       if (slice.edgeUntil > Date.now()) {
-        // The caller reserves an exact hold next: room this process still owes back (settled below
-        // its worst case in the last stretch, or on its way in the write in flight) must be in the
-        // ledger first, or the hold could be refused for room this very process holds.
-        if (slice.free > 0 || slice.pendingReturn > 0 || this.writing) {
-          slice.pendingReturn += slice.free;
-          slice.free = 0;
-          await this.write().catch(() => undefined);
-        }
+        // The caller reserves an exact hold next: what this slice gave back since it entered the
+        // last stretch must be in the ledger first.
+        await this.giveBack(slice).catch(() => undefined);
         return null;
       }
       if (slice.free >= amount) {
@@ -301,7 +296,16 @@ export class BudgetLeases {
   /** The last stretch: exact holds for a while, and the unused slice goes back at once. */
   private enterEdge(slice: Slice): Promise<void> {
     slice.edgeUntil = Date.now() + this.opts.edgeMs;
-    if (slice.free === 0 && slice.pendingReturn === 0) return Promise.resolve();
+    return this.giveBack(slice);
+  }
+
+  /**
+   * Gives the slice's unused room back; resolves once the ledger has it, including room already on
+   * its way in the write in flight (settled below its worst case in the last stretch), so an exact
+   * hold reserved next is never refused for room this very process holds.
+   */
+  private giveBack(slice: Slice): Promise<void> {
+    if (slice.free === 0 && slice.pendingReturn === 0 && !this.writing) return Promise.resolve();
     slice.pendingReturn += slice.free;
     slice.free = 0;
     return this.write();

@@ -744,7 +744,6 @@ export class BudgetService {
   private async ensurePeriodRows(budgets: BudgetData[], periods: CurrentPeriod[]): Promise<void> {
     if (periods.every((p) => this.knownPeriods.has(p.key))) return;
     const missing = budgets.map((b, i) => ({ b, p: periods[i]! })).filter(({ p }) => !this.knownPeriods.has(p.key));
-    if (!missing.length) return;
     await this.db.query(
       `INSERT INTO budget_periods (budget_id, period_start, period_end, limit_micros)
        SELECT k.budget_id, k.period_start, k.period_end, b.limit_micros

@@ -1,5 +1,5 @@
-import type { Dimension, LatencyRow } from '../../src/analytics';
-import { SKETCH_RELATIVE_ACCURACY } from '../../src/traces';
+import { Dimension, TimeBucket, type LatencyRow } from '../../src/analytics';
+import { SKETCH_RELATIVE_ACCURACY, type TraceFilterData } from '../../src/traces';
 
 /**
  * Each latency row's p50/p95/p99 is within the sketch's relative accuracy of the exact percentile of
@@ -23,4 +23,21 @@ export function expectWithinSketch(rows: LatencyRow[], dims: Dimension[], lat: M
       expect(Math.abs(got! - x)).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY * x + 1e-9);
     }
   }
+}
+
+/**
+ * The latency queries the pair-rollup tests ask of both stores, over a range whose edges are partial
+ * hours (read from the raw traces): two dimensions both ways round, and one dimension with a filter
+ * on another.
+ */
+export function pairRollupCases(start: Date, end: Date): Array<[TraceFilterData, Dimension[], TimeBucket]> {
+  const D = Dimension;
+  const range = { from: new Date(start.getTime() + 5 * 60_000 + 123), to: new Date(end.getTime() - 17 * 60_000) };
+  return [
+    [range, [D.PROMPT, D.MODEL], TimeBucket.DAY],
+    [range, [D.MODEL, D.PROMPT], TimeBucket.HOUR],
+    [range, [D.LABEL, D.PROMPT_VERSION], TimeBucket.DAY],
+    [{ ...range, modelId: 'amazon.nova-micro-v1:0' }, [D.PROMPT], TimeBucket.DAY],
+    [{ ...range, prompt: 'support' }, [D.API_KEY], TimeBucket.HOUR],
+  ];
 }

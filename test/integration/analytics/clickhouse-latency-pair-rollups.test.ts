@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ClickHouseAnalyticsService, Dimension, TimeBucket } from '../../../src/analytics';
 import { ClickHouseTraceStore, validateTraceRecord, type TraceFilterData, type ValidTraceRecord } from '../../../src/traces';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
-import { expectWithinSketch } from '../../helpers/latency-expect';
+import { expectWithinSketch, pairRollupCases } from '../../helpers/latency-expect';
 import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../../helpers/throwaway-clickhouse';
 
 /**
@@ -73,15 +73,7 @@ describe('ClickHouse latencyStats on two dimensions reads the pair rollups', () 
 
   it('answers two dimensions with the wide rollups and the per-dimension bins emptied, cold and from the cache', async () => {
     const raw = new ClickHouseAnalyticsService(null as never, store, { source: 'raw' });
-    // Unaligned: the edges are partial hours read from the raw traces.
-    const range = { from: new Date(start.getTime() + 5 * 60_000 + 123), to: new Date(end.getTime() - 17 * 60_000) };
-    const cases: Array<[TraceFilterData, Dimension[], TimeBucket]> = [
-      [range, [D.PROMPT, D.MODEL], TimeBucket.DAY],
-      [range, [D.MODEL, D.PROMPT], TimeBucket.HOUR],
-      [range, [D.LABEL, D.PROMPT_VERSION], TimeBucket.DAY],
-      [{ ...range, modelId: 'amazon.nova-micro-v1:0' }, [D.PROMPT], TimeBucket.DAY],
-      [{ ...range, prompt: 'support' }, [D.API_KEY], TimeBucket.HOUR],
-    ];
+    const cases = pairRollupCases(start, end);
     const want = await Promise.all(cases.map(([filter, dims, bucket]) => raw.latencyStats(filter, dims, bucket)));
     // Only the per-pair tables (and the all-traffic rows that count the range) are left to answer from.
     for (const table of ['trace_rollups_hourly', 'trace_latency_bins_hourly']) await store.command(`TRUNCATE TABLE ${table}`);

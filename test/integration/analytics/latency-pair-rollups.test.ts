@@ -1,6 +1,6 @@
 import { AnalyticsService, Dimension, TimeBucket, latencyRollupDims } from '../../../src/analytics';
 import { ClickHouseTraceService, type TraceFilterData } from '../../../src/traces';
-import { expectWithinSketch } from '../../helpers/latency-expect';
+import { expectWithinSketch, pairRollupCases } from '../../helpers/latency-expect';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 
@@ -58,15 +58,7 @@ describe('latencyStats on two dimensions reads the pair rollups', () => {
     for (const level of ['hourly', 'daily']) await ds.query(`UPDATE trace_rollups_${level} SET latency_bins = '{}', ttft_bins = '{}'`);
     const a = new AnalyticsService(ds, { exactPercentileMaxRows: 0 });
     const raw = new AnalyticsService(ds, { source: 'raw' });
-    // Unaligned: the edges are partial hours read from the raw traces.
-    const range = { from: new Date(start.getTime() + 5 * 60_000 + 123), to: new Date(end.getTime() - 17 * 60_000) };
-    const cases: Array<[TraceFilterData, Dimension[], TimeBucket]> = [
-      [range, [D.PROMPT, D.MODEL], TimeBucket.DAY],
-      [range, [D.MODEL, D.PROMPT], TimeBucket.HOUR],
-      [range, [D.LABEL, D.PROMPT_VERSION], TimeBucket.DAY],
-      [{ ...range, modelId: 'amazon.nova-micro-v1:0' }, [D.PROMPT], TimeBucket.DAY],
-      [{ ...range, prompt: 'support' }, [D.API_KEY], TimeBucket.HOUR],
-    ];
+    const cases = pairRollupCases(start, end);
     for (const [filter, dims, bucket] of cases) {
       const want = await raw.latencyStats(filter, dims, bucket);
       for (let round = 0; round < 2; round++) {

@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3, independent4 and blind1 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4, blind1 and blind2 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -19,6 +19,7 @@ import { featuresOf } from '../src/guardrails/engine/injection/injection-detecto
 import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityType } from '../src/guardrails/guardrail-policy.schemas';
 import {
   blind1InjectionRows,
+  blind2InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -192,6 +193,11 @@ function main(): void {
   if (existsSync(blindPiiFile)) {
     console.log(`\n${evalPii(readJsonl<PiiRow>(blindPiiFile), 'BLIND1 PII set (another hand, never read by the rule authors; sealed, aggregate only)').table}`);
   }
+  // A second blind PII set (another separate agent; documents a company stores), sealed the same way.
+  const blind2PiiFile = join(dir, 'unseen', 'pii-blind2.jsonl');
+  if (existsSync(blind2PiiFile)) {
+    console.log(`\n${evalPii(readJsonl<PiiRow>(blind2PiiFile), 'BLIND2 PII set (another hand, never read by the rule authors; sealed, aggregate only)').table}`);
+  }
 
   const model = shippedModel();
   const dev = devInjectionRows(dir);
@@ -272,6 +278,23 @@ function main(): void {
       `\n${ratesTable(
         'BLIND1 set, rules only',
         blind1.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+  }
+
+  // blind2/: another separate agent, by deployment scenario; wholly sealed, aggregate only (no family, language or row listing).
+  const blind2 = blind2InjectionRows(dir);
+  if (blind2.length > 0) {
+    console.log(
+      `\n${ratesTable(
+        'BLIND2 set (another hand, by deployment scenario, never read by the rule authors; sealed, aggregate only), rules + shipped model',
+        blind2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score })),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND2 set, rules only',
+        blind2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
       )}`,
     );
   }

@@ -140,6 +140,16 @@ export function blind1InjectionRows(dir = dataDir()): (TrainRow & { lang: string
   return sealedInjectionRows(dir, 'blind1');
 }
 
+/**
+ * The second blind injection set (`blind2/`): written by another separate agent that never read the
+ * rules, the other corpora or their scores, by deployment scenario (12 products that run a model over
+ * untrusted text, 5 attacks and 5 hard benign rows each), and committed before its first score.
+ * Wholly sealed: only aggregate figures are ever printed. Only the evaluation reads these.
+ */
+export function blind2InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  return sealedInjectionRows(dir, 'blind2');
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blind1InjectionRows, dataDir, devInjectionRows, readJsonl } from '../../../scripts/lib/guardrails-data';
+import { blind1InjectionRows, blind2InjectionRows, dataDir, devInjectionRows, readJsonl } from '../../../scripts/lib/guardrails-data';
 
 /**
- * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`) were written by a separate
- * agent and are only ever scored in aggregate. They must be loaded as sealed evaluation data and
+ * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`; `blind2/injection.jsonl`,
+ * `unseen/pii-blind2.jsonl`) were each written by a separate agent and are only ever scored in aggregate. They must be loaded as sealed evaluation data and
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
@@ -19,23 +19,66 @@ describe('blind evaluation sets', () => {
     expect(new Set(rows.map((r) => r.lang))).toEqual(new Set(['en', 'fr', 'es', 'de', 'pt', 'it']));
   });
 
-  it('the training rows share no text with either blind set', () => {
+  it('blind2 loads as a balanced injection set: 12 scenarios of 5 attacks and 5 benign rows, half English, six languages', () => {
+    const rows = blind2InjectionRows(dir);
+    expect(rows).toHaveLength(120);
+    expect(rows.filter((r) => r.injection)).toHaveLength(60);
+    expect(rows.filter((r) => r.indirect).length).toBeGreaterThan(60);
+    expect(rows.filter((r) => r.lang === 'en')).toHaveLength(60);
+    expect(new Set(rows.map((r) => r.lang))).toEqual(new Set(['en', 'fr', 'es', 'de', 'pt', 'it']));
+    const raw = readJsonl<{ scenario: string; label: string }>(path.join(dir, 'blind2', 'injection.jsonl'));
+    const perScenario = new Map<string, number>();
+    for (const r of raw) perScenario.set(`${r.scenario}:${r.label}`, (perScenario.get(`${r.scenario}:${r.label}`) ?? 0) + 1);
+    expect(perScenario.size).toBe(24);
+    expect([...perScenario.values()].every((n) => n === 5)).toBe(true);
+  });
+
+  it('the training rows share no text with any blind set', () => {
     const train = new Set(devInjectionRows(dir).map((r) => r.text));
-    const blindTexts = [...blind1InjectionRows(dir).map((r) => r.text), ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind1.jsonl')).map((r) => r.text)];
-    expect(blindTexts.length).toBeGreaterThan(150);
+    const blindTexts = [
+      ...blind1InjectionRows(dir).map((r) => r.text),
+      ...blind2InjectionRows(dir).map((r) => r.text),
+      ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind1.jsonl')).map((r) => r.text),
+      ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind2.jsonl')).map((r) => r.text),
+    ];
+    expect(blindTexts.length).toBeGreaterThan(330);
     expect(blindTexts.filter((t) => train.has(t))).toHaveLength(0);
   });
 
   it('the training script reads its rows through devInjectionRows only (dev/ and tune/), never a blind set', () => {
     const trainScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-train.ts'), 'utf8');
     expect(trainScript).toMatch(/devInjectionRows\(\)/);
-    expect(trainScript).not.toMatch(/blind1|pii-blind1/);
+    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2/);
   });
 
-  it('every blind PII span is exact: its offsets cut out its value', () => {
-    const rows = readJsonl<{ text: string; entities: { start: number; end: number; value: string }[] }>(path.join(dir, 'unseen', 'pii-blind1.jsonl'));
+  it.each([
+    ['pii-blind1.jsonl', 100],
+    ['pii-blind2.jsonl', 150],
+  ])('every blind PII span of %s is exact: its offsets cut out its value', (file, atLeast) => {
+    const rows = readJsonl<{ text: string; entities: { start: number; end: number; value: string }[] }>(path.join(dir, 'unseen', file));
     const spans = rows.flatMap((r) => r.entities.map((e) => ({ cut: r.text.slice(e.start, e.end), value: e.value })));
-    expect(spans.length).toBeGreaterThan(100);
+    expect(spans.length).toBeGreaterThan(atLeast);
     expect(spans.filter((s) => s.cut !== s.value)).toHaveLength(0);
+  });
+
+  it('pii-blind2 uses only the evaluated entity types, and its IBANs and card numbers pass their checksums', () => {
+    const rows = readJsonl<{ text: string; entities: { type: string; value: string }[] }>(path.join(dir, 'unseen', 'pii-blind2.jsonl'));
+    expect(rows).toHaveLength(60);
+    expect(rows.filter((r) => r.entities.length === 0)).toHaveLength(15);
+    const ents = rows.flatMap((r) => r.entities);
+    expect(new Set(ents.map((e) => e.type))).toEqual(new Set(['NAME', 'ADDRESS', 'PHONE', 'EMAIL', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'CREDIT_DEBIT_CARD_NUMBER']));
+    const mod97 = (iban: string): number => {
+      const s = iban.replace(/ /g, '');
+      const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+      return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
+    };
+    const luhn = (card: string): boolean => [...card.replace(/\D/g, '')].reverse().reduce((sum, c, i) => sum + (i % 2 ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][Number(c)]! : Number(c)), 0) % 10 === 0;
+    const ibans = ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER');
+    const cards = ents.filter((e) => e.type === 'CREDIT_DEBIT_CARD_NUMBER');
+    expect(ibans.length).toBeGreaterThan(0);
+    expect(cards.length).toBeGreaterThan(0);
+    expect(ibans.filter((e) => mod97(e.value) !== 1)).toHaveLength(0);
+    expect(cards.filter((e) => !luhn(e.value))).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'EMAIL' && !/@([a-z-]+\.)*example\.[a-z.]+$/.test(e.value))).toHaveLength(0);
   });
 });

@@ -68,3 +68,19 @@ describe('PII NAME: surnames in capitals and trailing initials', () => {
     }
   });
 });
+
+describe('PII NAME: signatures and titles', () => {
+  it.each([
+    ['a department line under a German signature', 'Mit freundlichen Grüßen\nSabine Kröger\nLeiterin Einkauf', ['Sabine Kröger']],
+    ['a closing and a department line', 'Beste Grüße\nTobias Hartmann\nVerkauf Nord', ['Tobias Hartmann']],
+    ['a role line under a Spanish signature', 'Un saludo,\nIñaki Zubizarreta\nResponsable de Logística', ['Iñaki Zubizarreta']],
+    ['a German closing is not a name', 'Viele Grüße aus dem Team Personalwesen', []],
+    ['a judge is a title', 'The hearing before Judge Ramona Okafor is set for May.', ['Ramona Okafor']],
+  ])('%s', (_case, text, expected) => {
+    expect(names(text)).toEqual(expected);
+  });
+
+  it('keeps a role word that follows a first name as a surname', () => {
+    expect(names('Please ask Anna Judge about the invoice.')).toEqual(['Anna Judge']);
+  });
+});

@@ -343,6 +343,18 @@ const NOT_NAMES = new Set([
   'thank',
   'please',
   'regards',
+  // Closings of the other five languages ("Viele Grüße", "Un saludo"), as the signature context reads them.
+  'grüße',
+  'grüßen',
+  'gruesse',
+  'saludo',
+  'saludos',
+  'saluti',
+  'cordialement',
+  'atentamente',
+  'atenciosamente',
+  'abraços',
+  'abrazos',
   'best',
   'kind',
   'team',
@@ -499,6 +511,17 @@ const SALUTATIONS = [
 ];
 const SALUTATION_SET = new Set(SALUTATIONS);
 
+/**
+ * Roles written as a title before a name that the surname lists also hold ("Judge Miriam
+ * Castellanos", "Coach Taylor", "Juge Martin"): at a run's start they are a title, outside the name
+ * (as "Dr." and "Mrs" are); elsewhere ("Ana Judge") a surname.
+ */
+const ROLE_TITLES = new Set(
+  'judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
+    ' ',
+  ),
+);
+
 export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
 export const CAP_PARTICLES = new Set([
@@ -603,6 +626,14 @@ const STRONG_NAME_CONTEXT = new RegExp(
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
+
+/**
+ * A run on the line right after a signature's name line: the closing, a line of at most 40
+ * characters (the name), then this one. That line holds the signer's role, department or company
+ * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
+ */
+const SIGNATURE_ROLE_LINE =
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
@@ -821,7 +852,7 @@ function runCandidate(run: string): Candidate | null {
     // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
     if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
-    if (i === 0 && words.length > 1 && SALUTATION_SET.has(w.w.toLowerCase())) return 'common';
+    if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
     const k = classify(w.w);
     // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
     if (i === 0 && k === 'common' && words.length > 1 && lexicon()[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
@@ -1111,7 +1142,8 @@ export const nameRecognizer: PiiRecognizer = {
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
-      const thing = THING_LABEL.test(ctx);
+      // The line after the name of a signature holds a role or a department ("Mit freundlichen Grüßen\nKatrin Oberholzer\nLeitung Einkauf").
+      const thing = THING_LABEL.test(ctx) || SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64));
       if (thing) score -= 0.4;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;

@@ -9,8 +9,8 @@ import { STREET_OPENER_RE } from './address.recognizer';
  * each word is looked up in the lexicon of the `compromise` NLP library (its ~3,000 first names and
  * ~900 last names, and every ordinary word it knows), in faker's and `humannames`' name lists and in
  * an English dictionary; context words raise the score. Runs that stay in the uncertain band after
- * that are decided by a cheap person test (`personCue`: a person's verb or possessive right after
- * the run), not by a tagger: compromise is used as a word list only.
+ * that are decided by a cheap person test (`personCue`: lookups and the run's own surroundings),
+ * not by a tagger: compromise is used as a word list only.
  */
 
 type Lexicon = Record<string, string | string[]>;
@@ -959,13 +959,18 @@ function baseScore(c: Candidate): number {
 
 /**
  * The person test for a run the lexicon and its left context leave in the uncertain band
- * ([0.3, 0.5)): a word compromise's lexicon lists only as a first name (compromise's own person
- * rule, as a lookup), or a verb of people as the next word ("Tavita booked the room", "Okafor will
- * cover"). (Not a possessive: "Parkinson's disease",
- * "Alzheimer's" are eponyms; a possessive already adds to the score.) Anything else in the band stays under the threshold: a capitalised
- * run nothing marks as a person is as often a dish, a department, a place or a heading ("Vitello
- * Tonnato", "Leitung Einkauf", "Product Roadmap"). Reads only the run, a few characters before it and
- * the token after it, so a stream decides it as the whole text does.
+ * ([0.3, 0.5)), in place of compromise's tagger. A person when:
+ * 1. it opens with a word compromise's lexicon lists only as a first name (compromise's own person
+ *    rule, as a lookup), unless an article before it or a capitalised ordinary word right after it
+ *    makes it a thing ("the Marshall Plan", "Claude Haiku"), or it follows "&" ("Marks & Spencer");
+ * 2. a first name opens it and a surname closes it, with no article before it but "de" ("a nombre
+ *    de Guadalupe Quintanilla Ortiz": "of" in French, Spanish, Portuguese and Italian);
+ * 3. the next word is a verb of people ("Tavita booked the room", "Okafor will cover").
+ * Not a possessive ("Parkinson's disease" is an eponym; a possessive already adds to the score).
+ * Anything else in the band stays under the threshold: a capitalised run nothing marks as a person
+ * is as often a dish, a department, a place or a heading ("Vitello Tonnato", "Product Roadmap").
+ * Reads the run, at most 32 characters before it and the token after it, so a stream decides it as
+ * the whole text does.
  */
 export function personCue(text: string, c: { start: number; end: number; classes: readonly WordClass[] }): boolean {
   // After "&" a capitalised word closes a firm's name ("Marks & Spencer", "Johnson & Johnson").

@@ -65,7 +65,7 @@ export function benchStreamScanner(opts: { bytes?: number; rounds?: number } = {
   // Corpus replies the policy would let through whole (a blocked reply stops its stream early), split
   // into one part per round: each round streams rows new to both engines.
   const replies = corpusReplies().filter((t) => current.checkText(current.compilePolicy(config), 'OUTPUT', t).action !== 'BLOCKED');
-  // One row in ten warms both engines up (the name tagger and word lists load on first use), the rest is measured.
+  // One row in ten warms both engines up (the name lists load on first use), the rest is measured.
   const warmReplies = replies.filter((_r, i) => i % 10 === 9);
   const measured = replies.filter((_r, i) => i % 10 !== 9);
   const replyParts = Array.from({ length: rounds }, (_, k) => measured.filter((_r, i) => i % rounds === k));

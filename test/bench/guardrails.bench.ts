@@ -29,15 +29,15 @@ export const BENCH_PII_TYPES = [
   'ADDRESS',
 ] as const;
 
-const POLICY = compilePolicy(
-  parseGuardrailPolicyConfig({
-    pii: {
-      entities: BENCH_PII_TYPES.map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })),
-    },
-    wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
-    promptInjection: { enabled: true, sensitivity: 'MEDIUM' },
-  }),
-);
+/** The INPUT policy with every check on (PII, word filters, prompt injection), as configured (other builds compile it with their own engine). */
+export const BENCH_INPUT_POLICY_CONFIG = {
+  pii: {
+    entities: BENCH_PII_TYPES.map((type) => ({ type, action: type === 'CREDIT_DEBIT_CARD_NUMBER' ? 'BLOCK' : 'ANONYMIZE' })),
+  },
+  wordFilters: { words: ['project orchid', 'internal only', 'zorblax'], profanity: true },
+  promptInjection: { enabled: true, sensitivity: 'MEDIUM' },
+};
+const POLICY = compilePolicy(parseGuardrailPolicyConfig(BENCH_INPUT_POLICY_CONFIG));
 
 /** The generate benchmark's full-pipeline INPUT policy: prompt injection only. */
 const POLICY_INJECTION_ONLY = compilePolicy(parseGuardrailPolicyConfig({ promptInjection: { enabled: true, sensitivity: 'MEDIUM' } }));
@@ -91,8 +91,8 @@ export function makeText(bytes: number, seed: number): string {
 /**
  * Text no round has seen: every row of the repository's guardrail corpora (data/guardrails, written
  * by other hands and methods than `makeText`'s eight sentences), joined into messages of about
- * `messageChars`. `makeText` repeats its sentences, so the engines' per-sentence caches (the name
- * tagger's, the phone scores') answer most of its lookups; these rows pay for the tagging.
+ * `messageChars`. `makeText` repeats its sentences, so the engines' caches (the NAME recognizer's word
+ * classes and runs, the phone scores) answer most of its lookups; these rows pay for first sight.
  */
 function corpusMessages(messageChars: number): string[] {
   const dir = path.join(__dirname, '../../../data/guardrails');

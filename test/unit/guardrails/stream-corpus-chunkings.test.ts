@@ -20,6 +20,7 @@ const CORPUS = [
   'tune/pii-names.jsonl',
   'tune/pii-names2.jsonl',
   'tune/pii-names3.jsonl',
+  'tune/pii-names4.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',
   'unseen/pii-independent.jsonl',

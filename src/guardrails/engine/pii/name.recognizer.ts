@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type nlpType from 'compromise';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 import { STREET_OPENER_RE } from './address.recognizer';
@@ -8,61 +7,28 @@ import { STREET_OPENER_RE } from './address.recognizer';
 /**
  * Person names. Candidates are runs of capitalised words (with name particles such as "van der");
  * each word is looked up in the lexicon of the `compromise` NLP library (its ~3,000 first names and
- * ~900 last names, and every ordinary word it knows), context words raise the score, and runs that
- * stay ambiguous are confirmed by running compromise's tagger on the surrounding sentence only
- * (tagging everything would cost ~5 µs per character).
+ * ~900 last names, and every ordinary word it knows), in faker's and `humannames`' name lists and in
+ * an English dictionary; context words raise the score. Runs that stay in the uncertain band after
+ * that are decided by a cheap person test (`personCue`: lookups and the run's own surroundings),
+ * not by a tagger: compromise is used as a word list only.
  */
 
 type Lexicon = Record<string, string | string[]>;
-type Nlp = typeof nlpType;
-type Doc = ReturnType<Nlp>;
-
 /**
- * compromise and what this file reads from it, loaded on the first name lookup rather than at import:
- * loading it costs ~1.3 s, and most processes that import the guardrails (a server that never sees a
- * capitalised word, a test that never tags a name) would pay it for nothing. `require`, not
- * `import()`: `find` is synchronous.
+ * compromise's lexicon (every word it knows, lower-cased, with its tags), loaded on the first name
+ * lookup rather than at import: loading compromise costs ~0.7–1.3 s, and most processes that import
+ * the guardrails (a server that never sees a capitalised word) would pay it for nothing. `require`,
+ * not `import()`: `find` is synchronous.
  */
-interface Compromise {
-  nlp: Nlp;
-  lexicon: Lexicon;
-  world(): unknown;
-  fromString(text: string, world: unknown): unknown;
-  /**
-   * The hooks `nlp()` runs on a text, without the last one, `chunks` (noun/verb phrase chunking, which
-   * `people()` does not read: it matches tags only). Checked at load: if compromise's hook list ever
-   * changes shape, this is null and `peopleIn` falls back to the plain `nlp()`.
-   */
-  taggingHooks: string[] | null;
-  /** The match patterns of compromise's `people()`, parsed once (it parses them on every call). */
-  peoplePatterns: { comma: string; person: string; possessive: string; hisHer: string };
-  /** compromise's document class (the one `nlp()` builds its result with). */
-  View: new (document: unknown) => Doc;
-}
-let loaded: Compromise | null = null;
-function compromise(): Compromise {
-  if (loaded) return loaded;
+let loadedLexicon: Lexicon | null = null;
+function loadLexicon(): Lexicon {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nlp = require('compromise') as Nlp;
-  const api = nlp as unknown as {
-    world(): { hooks: string[]; model: { one: { lexicon: Lexicon } } };
-    methods(): { one: { tokenize: { fromString(text: string, world: unknown): unknown } } };
-    parseMatch(p: string): string;
-  };
-  const hooks = api.world().hooks;
-  loaded = {
-    nlp,
-    lexicon: api.world().model.one.lexicon,
-    world: () => api.world(),
-    fromString: (text, world) => api.methods().one.tokenize.fromString(text, world),
-    taggingHooks: hooks.at(-1) === 'chunks' ? hooks.slice(0, -1) : null,
-    peoplePatterns: { comma: api.parseMatch('@hasComma'), person: api.parseMatch('#Honorific+? #Person+'), possessive: api.parseMatch('#Possessive'), hisHer: api.parseMatch('(his|her)') },
-    View: nlp.tokenize('x').constructor as new (document: unknown) => Doc,
-  };
-  return loaded;
+  const nlp = require('compromise') as { world(): { model: { one: { lexicon: Lexicon } } } };
+  loadedLexicon = nlp.world().model.one.lexicon;
+  return loadedLexicon;
 }
 /** The compromise lexicon: every word it knows, lower-cased, with its tags. */
-const lexicon = (): Lexicon => (loaded ?? compromise()).lexicon;
+const lexicon = (): Lexicon => loadedLexicon ?? loadLexicon();
 
 const FIRST_TAGS = new Set(['FirstName', 'MaleName', 'FemaleName']);
 const PERSONISH = new Set(['FirstName', 'MaleName', 'FemaleName', 'LastName', 'Person', 'Honorific']);
@@ -275,9 +241,13 @@ function classifyLower(lower: string): WordClass {
     // (A word only the broad lists hold, "Salad" or "Ask", stays an ordinary word.)
     if (englishWord(lower)) return w.first.has(lower) ? 'first-ambiguous' : w.last.has(lower) ? 'noun' : 'common';
     if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
+    // Double first names: "Marie-Claude", "Hans-Jürgen", "Jean-Luc" (each part a first name).
+    if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p))) return 'first';
     if (named) return 'last';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
     if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
+    // Double surnames: "Asante-Mensah" (each part a listed name).
+    if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p) || w.last.has(p) || listed().has(p))) return 'last';
     return 'unknown';
   }
   const tags = Array.isArray(entry) ? entry : [entry];
@@ -373,6 +343,18 @@ const NOT_NAMES = new Set([
   'thank',
   'please',
   'regards',
+  // Closings of the other five languages ("Viele Grüße", "Un saludo"), as the signature context reads them.
+  'grüße',
+  'grüßen',
+  'gruesse',
+  'saludo',
+  'saludos',
+  'saluti',
+  'cordialement',
+  'atentamente',
+  'atenciosamente',
+  'abraços',
+  'abrazos',
   'best',
   'kind',
   'team',
@@ -529,6 +511,17 @@ const SALUTATIONS = [
 ];
 const SALUTATION_SET = new Set(SALUTATIONS);
 
+/**
+ * Roles written as a title before a name that the surname lists also hold ("Judge Miriam
+ * Castellanos", "Coach Taylor", "Juge Martin"): at a run's start they are a title, outside the name
+ * (as "Dr." and "Mrs" are); elsewhere ("Ana Judge") a surname.
+ */
+const ROLE_TITLES = new Set(
+  'judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
+    ' ',
+  ),
+);
+
 export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
 export const CAP_PARTICLES = new Set([
@@ -633,6 +626,14 @@ const STRONG_NAME_CONTEXT = new RegExp(
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
+
+/**
+ * A run on the line right after a signature's name line: the closing, a line of at most 40
+ * characters (the name), then this one. That line holds the signer's role, department or company
+ * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
+ */
+const SIGNATURE_ROLE_LINE =
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
@@ -851,7 +852,7 @@ function runCandidate(run: string): Candidate | null {
     // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
     if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
-    if (i === 0 && words.length > 1 && SALUTATION_SET.has(w.w.toLowerCase())) return 'common';
+    if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
     const k = classify(w.w);
     // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
     if (i === 0 && k === 'common' && words.length > 1 && lexicon()[w.w.toLowerCase()] === undefined && listed().has(w.w.toLowerCase())) {
@@ -956,94 +957,101 @@ function baseScore(c: Candidate): number {
   }
 }
 
-/** Sentence around [start, end), at most `pad` characters each side. */
-function sentenceAround(text: string, start: number, end: number, pad = 80): { s: number; text: string } {
-  let s = Math.max(0, start - pad);
-  const before = text.slice(s, start);
-  const cut = Math.max(before.lastIndexOf('\n'), before.search(/[.!?]\s[^.!?]*$/) >= 0 ? before.search(/[.!?]\s[^.!?]*$/) + 2 : -1);
-  if (cut > 0) s += cut;
-  let e = Math.min(text.length, end + pad);
-  const after = text.slice(end, e);
-  const stop = after.search(/[.!?]\s|\n/);
-  if (stop >= 0) e = end + stop + 1;
-  return { s, text: text.slice(s, e) };
+/**
+ * The person test for a run the lexicon and its left context leave in the uncertain band
+ * ([0.3, 0.5)), in place of compromise's tagger. A person when:
+ * 1. it opens with a word compromise's lexicon lists only as a first name (compromise's own person
+ *    rule, as a lookup), unless an article before it or a capitalised ordinary word right after it
+ *    makes it a thing ("the Marshall Plan", "Claude Haiku"), or it follows "&" ("Marks & Spencer");
+ * 2. a first name opens it and a surname closes it, with no article before it but "de" ("a nombre
+ *    de Guadalupe Quintanilla Ortiz": "of" in French, Spanish, Portuguese and Italian);
+ * 3. the next word is a verb of people ("Tavita booked the room", "Okafor will cover").
+ * Not a possessive ("Parkinson's disease" is an eponym; a possessive already adds to the score).
+ * Anything else in the band stays under the threshold: a capitalised run nothing marks as a person
+ * is as often a dish, a department, a place or a heading ("Vitello Tonnato", "Product Roadmap").
+ * Reads the run, at most 32 characters before it and the token after it, so a stream decides it as
+ * the whole text does.
+ */
+export function personCue(text: string, c: { start: number; end: number; classes: readonly WordClass[] }): boolean {
+  // After "&" a capitalised word closes a firm's name ("Marks & Spencer", "Johnson & Johnson").
+  if (/&[ \t]*$/.test(text.slice(Math.max(0, c.start - 3), c.start))) return false;
+  // compromise's own rule, as a lookup: a word its lexicon lists only as a first name is a person, unless
+  // an article makes the run a thing ("the Marshall Plan") or a capitalised ordinary word right after
+  // it does ("Claude Haiku", "Victoria Sponge": the run was cut before it).
+  const ctx = leftContext(text, c.start, 32);
+  const article = ARTICLE_BEFORE.test(ctx);
+  if (c.classes[0] === 'first' && lexiconFirstName(text, c.start) && !article && !/^[ \t]+\p{Lu}\p{Ll}/u.test(text.slice(c.end, c.end + 3))) return true;
+  // A first name and a surname ("Guadalupe Quintanilla Ortiz"), with no article before it but "de", which in
+  // French, Spanish, Portuguese and Italian is "of" ("a nombre de", "de la part de"), only in Dutch an article.
+  const k = c.classes;
+  if (k.length >= 2 && (k[0] === 'first' || k[0] === 'first-ambiguous') && k[k.length - 1] === 'last' && (!article || /(?:^|[\s,.;:!?(])de\s+$/.test(ctx))) return true;
+  if (c.classes.some((x) => x === 'noun')) return false;
+  if (!c.classes.some((x) => x === 'first' || x === 'first-ambiguous' || x === 'last' || x === 'unknown')) return false;
+  return PERSON_VERB_NEXT.test(text.slice(c.end, c.end + 14));
 }
 
 /**
- * The people compromise's tagger finds in a sentence (offsets within it), by sentence text, across
- * calls: tagging is a pure function of the sentence and costs ~0.5 ms, and a conversation re-sends
- * its history every turn. Bounded: cleared when full.
+ * A verb of people as the very next word ("Okafor will cover", "Tavita booked"): only that word, as
+ * the recognizer contract allows (a stream releases a run once the token after it is complete; "Kalani
+ * already booked" would need two).
  */
-const taggedPeople = new Map<string, [number, number][]>();
-const TAGGED_PEOPLE_MAX = 2_000;
+const PERSON_VERB_NEXT = /^[ \t]+(?:will|would|said|says|asked|wrote|joined|left|called|confirmed|approved|signed|booked|sent|shared|replied|agreed|noted|presented|leads|led|manages|managed)\b/;
 
-/**
- * Asks compromise whether the words in [start, end) are a person in their sentence. Results are
- * cached per sentence within one `find` call: several candidates of a sentence cost one tagging.
- */
-function compromiseSaysPerson(text: string, start: number, end: number, cache: Map<number, { s: number; people: [number, number][] }>): boolean {
-  const { s, text: sentence } = sentenceAround(text, start, end, 48);
-  let entry = cache.get(s);
-  if (!entry) {
-    let found = taggedPeople.get(sentence);
-    if (found === undefined) {
-      found = tagger(sentence);
-      if (taggedPeople.size >= TAGGED_PEOPLE_MAX) taggedPeople.clear();
-      taggedPeople.set(sentence, found);
-    }
-    entry = { s, people: found.map(([a, b]): [number, number] => [s + a, s + b]) };
-    cache.set(s, entry);
+/** Whether the word at `start` is one compromise's lexicon lists as a first name and as nothing but a person's word ("Sarah", "Tomás"; not "Jordan", a country). */
+function lexiconFirstName(text: string, start: number): boolean {
+  TOKEN_RE.lastIndex = start;
+  const m = TOKEN_RE.exec(text);
+  if (m === null || m.index !== start) return false;
+  const entry = lexicon()[m[0].toLowerCase().replace(/['’]s$/, '')];
+  if (entry === undefined) return false;
+  const tags = Array.isArray(entry) ? entry : [entry];
+  return tags.some((t) => FIRST_TAGS.has(t)) && tags.every((t) => PERSONISH.has(t));
+}
+
+/** A surname written in capitals, as forms, tickets and passenger lists write it: "MUELLER", "NÍ BHRIAIN", "O'NEILL", "ASANTE-MENSAH". */
+const CAPS_SURNAME = "(?:(?:NÍ|NIC|MAC|MC|DE|DEL|DI|DA|DU|VAN|VON|LE|LA|EL|AL|Ó|O)[ \\t]+)?\\p{Lu}(?:['’]?\\p{Lu}){2,}(?:-\\p{Lu}{2,})?";
+const CAPS_AFTER = new RegExp(`^[ \\t]+(${CAPS_SURNAME})(?![\\p{L}\\p{N}_@-])`, 'u');
+const CAPS_BEFORE = new RegExp(`(?<![\\p{L}\\p{N}_@./-])(${CAPS_SURNAME})[ \\t]+$`, 'u');
+
+/** Whether a word in capitals reads as a surname: a listed name or a word no list knows ("MUELLER", "OKAFOR"), not an ordinary word, a place or an acronym ("CEO", "USA", "ORDER"). */
+function capitalSurname(caps: string): boolean {
+  const parts = caps.split(/[ \t]+/);
+  for (let i = parts.length > 1 ? 1 : 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const word = part[0]! + part.slice(1).toLowerCase();
+    const lower = word.toLowerCase();
+    // Three letters or fewer: only a listed surname ("LEE", "KIM"), not an acronym ("CEO", "VIP", "FYI").
+    if (word.length <= 3 ? world().last.has(lower) : world().last.has(lower) || world().first.has(lower) || listed().has(lower)) continue;
+    // Not listed: a word no list knows, long enough and with a vowel not to be an acronym ("CEO", "HTML").
+    if (word.length < 4 || !/[AEIOUYÀ-ÖØ-Ý]/u.test(part)) return false;
+    const k = classify(word);
+    if (k !== 'unknown' && k !== 'last' && k !== 'first') return false;
   }
-  return entry.people.some(([a, b]) => a < end && b > start);
+  return true;
 }
 
 /**
- * The people compromise's tagger finds in a text, as [start, end) offsets: what
- * `nlp(text).people().json({ offset: true })` gives, at about half the cost. The tokenised document
- * is built as `nlp()` builds it and its hooks run in the same order, but the chunker is skipped; the
- * people are found with `people()`'s own patterns, parsed once; and the offsets are read without
- * cloning each term into JSON or parsing each person (most of the cost of `json()` on a short
- * sentence). Equivalence over every corpus row: test/unit/guardrails/engine-pii-name-tagger.test.ts.
+ * The run with a surname in capitals right after or right before it taken in ("Anna MUELLER",
+ * "FONTAINE Marie-Claude"), or a trailing initial ("Leilani K."), when the run holds a first name: the
+ * run pattern reads only capitalised words, so these would be left out of the finding (and the name
+ * half masked).
  */
-export function peopleIn(text: string): [number, number][] {
-  const c = compromise();
-  let doc: Doc;
-  if (c.taggingHooks === null || text.length === 0) doc = c.nlp(text);
-  else {
-    // What `nlp(text)` does (tokenise, wrap, run the hooks in order), minus the chunker.
-    doc = new c.View(c.fromString(text, c.world()));
-    doc.compute(c.taggingHooks);
+function withCapitalSurname(text: string, c: Candidate): Candidate {
+  if (!c.classes.some((x) => x === 'first' || x === 'first-ambiguous')) return c;
+  const after = CAPS_AFTER.exec(text.slice(c.end, c.end + 40));
+  if (after && capitalSurname(after[1]!)) {
+    const s = c.end + after[0].length - after[1]!.length;
+    return { start: c.start, end: c.end + after[0].length, classes: [...c.classes, 'last'], starts: [...c.starts, s] };
   }
-  // compromise's `people()` (src/3-three/topics/people/find.js) with its patterns parsed once; read as a
-  // plain view, whose `json` does not also parse each person into first name, last name and gender.
-  const patterns = c.peoplePatterns;
-  let m = doc.splitAfter(patterns.comma);
-  m = m.match(patterns.person);
-  m = m.splitAfter(m.match(patterns.possessive).ifNo(patterns.hisHer));
-  const out: [number, number][] = [];
-  for (const p of m.json({ offset: true, text: false, terms: false } as object) as { offset?: { start: number; length: number } }[]) {
-    if (p.offset !== undefined) out.push([p.offset.start, p.offset.start + p.offset.length]);
+  // A trailing initial, as reviews and sign-offs shorten a surname: "Leilani K." (the initial is part of the name, its dot is not).
+  const initial = /^[ \t]+\p{Lu}\.(?![ \t]*\p{Lu}|\p{L})/u.exec(text.slice(c.end, c.end + 8));
+  if (initial) return { start: c.start, end: c.end + initial[0].length - 1, classes: [...c.classes, 'last'], starts: [...c.starts, c.end + initial[0].length - 2] };
+  const before = CAPS_BEFORE.exec(text.slice(Math.max(0, c.start - 40), c.start));
+  if (before && capitalSurname(before[1]!)) {
+    const s = c.start - before[0].length;
+    return { start: s, end: c.end, classes: ['last', ...c.classes], starts: [s, ...c.starts] };
   }
-  return out;
-}
-
-/** The plain call `peopleIn` stands for (the reference of its equivalence test). */
-export function peopleInPlain(text: string): [number, number][] {
-  return (compromise().nlp(text).people().json({ offset: true }) as { offset?: { start: number; length: number } }[])
-    .filter((p) => p.offset !== undefined)
-    .map((p): [number, number] => [p.offset!.start, p.offset!.start + p.offset!.length]);
-}
-
-let tagger: (text: string) => [number, number][] = peopleIn;
-
-/** Tests only: tags sentences with `fn` (and forgets the sentences tagged so far) until the returned function is called. */
-export function usePeopleTagger(fn: (text: string) => [number, number][]): () => void {
-  tagger = fn;
-  taggedPeople.clear();
-  return () => {
-    tagger = peopleIn;
-    taggedPeople.clear();
-  };
+  return c;
 }
 
 /** Whether the word at [start, end) is addressed as a person (see {@link ADDRESSED_BEFORE}). */
@@ -1091,8 +1099,6 @@ export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    // Made on the first tagging: most calls (a stream's short windows) never tag.
-    let cache: Map<number, { s: number; people: [number, number][] }> | undefined;
     for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       let addressed = false;
@@ -1107,7 +1113,7 @@ export const nameRecognizer: PiiRecognizer = {
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
-      const c = shorter && baseScore(shorter) > baseScore(full) ? shorter : full;
+      const c = withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full);
       const base = baseScore(c);
       let score = base;
       const ctx = leftContext(text, c.start, 32);
@@ -1141,15 +1147,13 @@ export const nameRecognizer: PiiRecognizer = {
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
-      const thing = THING_LABEL.test(ctx);
+      // The line after the name of a signature holds a role or a department ("Mit freundlichen Grüßen\nKatrin Oberholzer\nLeitung Einkauf").
+      const thing = THING_LABEL.test(ctx) || SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64));
       if (thing) score -= 0.4;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
-      // The tagger is slow (~0.5 ms a sentence): ask it only when the lexicon or the shape already points to a name.
-      // A lone listed word with nothing around it ("Springfield", "Jordan") is not worth a tagging.
-      if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first')))) {
-        if (compromiseSaysPerson(text, c.start, c.end, (cache ??= new Map()))) score = Math.max(score + 0.2, 0.55);
-      }
+      // The uncertain band: a person only when the words after the run say so (see `personCue`).
+      if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }
     return out;

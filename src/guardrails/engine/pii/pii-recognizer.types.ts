@@ -15,8 +15,8 @@ export interface PiiMatch {
  * A family of PII recognizers. `find` must be local: whether a span is reported may depend only on
  * the span itself, at most `PII_LEFT_CONTEXT` characters before it and the token right after it.
  * The stream scanner relies on that to give the same answer on a window as on the whole text.
- * (One exception: NAME may ask the compromise tagger about the rest of the sentence; in a stream
- * that sentence can still be incomplete, so a borderline name may score differently there.)
+ * (NAME keeps to it too: its person test for uncertain runs reads the run, its left context and the
+ * next token; it no longer asks a tagger about the rest of the sentence.)
  */
 export interface PiiRecognizer {
   /** The entity types this recognizer can report. */

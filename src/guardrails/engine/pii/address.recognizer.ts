@@ -36,7 +36,7 @@ const TYPE_AFTER = 'gate|gata|gatan|vei|veien|veg|vegen|vej|gade|allé|plass|tor
 /** Polish street openers, written lower-case: "ul. Marszałkowska", "al. Jerozolimskie", "pl. Bankowy", "os. Tysiąclecia". */
 const PL_OPENER = '(?:(?:ul|al|pl|os)\\.[ \\t]*|(?:ulica|aleja|plac)[ \\t]+)';
 const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+|${PL_OPENER})?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}(?:[ \\t]+(?:${TYPE_AFTER}))?`;
-const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?){0,2}(?:-[A-Z](?![\\p{L}\\d]))?(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
+const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/](?:\\d{1,4}[A-Za-z]?|[A-Za-z](?![\\p{L}\\d]))){0,2}(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green|Gate|Parade|Broadway|Vale|Yard|Crossing|Circus|Embankment|Esplanade|Promenade';
@@ -68,7 +68,7 @@ const UNIT_INNER_WORDS =
 /** One or two unit parts after the street ("Apt 5C", "Suite 300", "2º izq.", "scala B, interno 4"); wrapped so that a `?` after it means optional, not a lazy `{1,2}`. */
 const UNIT = `(?:(?:,?[ \\t]+(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Level|Room|Shop|Office|Block|#)\\.?[ \\t]*#?[\\w-]{1,6}|${EU_UNIT}\\.?)){1,2})`;
 /** Words of a unit written before the street line, with its number ("Flat 3", "Level 12", "Plot 12", "Appartement 12", "Flat No. 402"). */
-const UNIT_WORDS_BEFORE = 'Apt|Apartment|Suite|Unit|Flat|Level|Floor|Plot|Lot|Shop|Office|Room|Villa|Bâtiment|Bât\\.|Escalier|Appartement|Appt|Logement|Scala|Block';
+const UNIT_WORDS_BEFORE = 'Apt|Apartment|Suite|Unit|Flat|Level|Floor|Plot|Lot|Shop|Office|Room|House|Villa|Bâtiment|Bât\\.|Escalier|Appartement|Appt|Logement|Scala|Block';
 /** Type words of a building's name ("Cavendish Court", "Sai Residency", "Sakura Mansion", "The Old Rectory"). */
 const BUILDING_TYPES =
   'Court|House|Building|Mansions|Mansion|Tower|Towers|Lodge|Hall|Apartments|Residence|Residences|Residency|Heights|Point|Wharf|Chambers|Block|Résidence|Society|Complex|Enclave|Rectory|Vicarage|Cottage|Farmhouse|Farm|Manor|Grange|Barn';
@@ -79,7 +79,7 @@ const BUILDING = `(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})(?:[
  * building's name with its type word ("Cavendish Court, ", "Harbour View House, "); or the building's
  * name alone ("The Old Rectory, ", "Sakura Mansion 301, ").
  */
-const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*(?:${BUILDING}[ \\t]*,[ \\t]*)?|${BUILDING}[ \\t]*,[ \\t]*)`;
+const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*(?:${BUILDING}[ \\t]*,[ \\t]*)?|${BUILDING}[ \\t]*,[ \\t]*)`;
 /** A post-office box in place of the street line ("PO Box 1842", "BP 20145", "Postbus 1234", "Postfach 12 34", "Caixa Postal 88"). */
 const PO_BOX_WORDS =
   '(?:P\\.?[ \\t]?O\\.?[ \\t]*Box|Post[ \\t]+Office[ \\t]+Box|G\\.?P\\.?O\\.?[ \\t]+Box|(?:Private|Locked)[ \\t]+Bag|B\\.?P\\.?|Postbus|Postfach|Apartado(?:[ \\t]+de[ \\t]+[Cc]orreos)?|Caixa[ \\t]+Postal|Casella[ \\t]+[Pp]ostale|Skrytka[ \\t]+pocztowa|Box)';
@@ -99,15 +99,15 @@ const DISTRICT_NO = '(?:[ \\t]+\\d{1,2}(?![\\p{L}\\p{N}]|[.,:/-]\\d))';
 const LOCALITY =
   `(?:${CITY},?[ \\t]+[A-Z]{2}[ \\t]+(?:\\d{5}-\\d{3}|\\d{5}(?:-\\d{4})?|${CA_POSTCODE})` + // Springfield, IL 62704; Toronto, ON M5K 1A2
   `|${CITY},?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
-  `|${CITY},?[ \\t]+(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590
+  `|${CITY}(?:,?[ \\t]+|,?[ \\t]*\\n[ \\t]*)(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590, a postcode on its own line
   `|${CODE_PREFIX}?${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto, C.P. 44100 Guadalajara
   `|${CITY}[ \\t]*[-–/][ \\t]*[A-Z]{2},?[ \\t]+(?:CEP[ \\t]*)?\\d{5}-?\\d{3}` + // São Paulo - SP, 01310-200
   `|${CITY},?[ \\t]+\\d{3}-\\d{4}` + // Tokyo 160-0023
   `|${CITY}(?:[ \\t]*[-–][ \\t]*|[ \\t]+)\\d{6}` + // Lagos 101241, Bengaluru 560001, Pune - 411045, Singapore 018956
-  `|${CITY}[ \\t]+\\d{4,5}(?![-–]\\d))`; // Auckland 1010, Seoul 06134 (not the ZIP of "IL 66885-1901")
+  `|${CITY}(?:,?[ \\t]+|,[ \\t]*)\\d{4,5}(?![-–]\\d))`; // Auckland 1010, Seoul 06134, Cape Town, 8001 (not the ZIP of "IL 66885-1901")
 const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 /** A neighbourhood or district between the street and the locality ("Victoria Island", "Col. Juárez", "Shinjuku-ku"). */
-const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t]+)?${CITY}`;
+const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t]+)?(?:${CITY}|(?:${CAP}[ \\t]+)?\\d{1,2}(?:st|nd|rd|th)[ \\t]+${CAP})`;
 
 /** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy", "Unit 4/56 Smith St". */
 const NUMBER_FIRST = `(?:(?:Unit|Flat|Apt|Shop|Suite|Villa)[ \\t]+(?=\\d{1,4}[A-Z]?/\\d))?${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
@@ -121,7 +121,9 @@ const TYPED_STREET = `(?:${STREET_WORD}[ \\t]+(?:${LINK}[ \\t]+)*){1,4}(?:${STRE
  * "Diagonal 40A Sur # 27-10".
  */
 const CO_STREET = `(?:Calle|Carrera|Cra\\.?|Kra\\.?|Cl\\.?|Avenida|Av\\.?|Diagonal|Dg\\.?|Transversal|Tv\\.?)[ \\t]+\\d{1,3}[A-Z]?(?:[ \\t]?[Bb]is)?(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?[ \\t]*(?:#|[Nn][oº°]\\.?)[ \\t]*\\d{1,3}[A-Z]?[ \\t]*-[ \\t]*\\d{1,3}(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?`;
-const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${TYPED_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?${SEP}(?:${DISTRICT}${SEP}){0,2}${LOCALITY}`;
+/** A unit written before a street without a number and without a comma ("Unit 12 Riverside Way"). */
+const UNIT_THEN_STREET = `(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ \\t]+${TYPED_STREET}`;
+const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${TYPED_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}`;
 
 /** Country names (in English and in their own languages): an address ends before them. */
 const COUNTRY =
@@ -178,19 +180,19 @@ export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 /** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
-export const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${DISTRICT}${SEP}){0,2}${LOCALITY}`, 'uy');
+export const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
 const STREET_PART_MAX = 160;
 export const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET}|${KE_BOX})`, 'uy');
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES}|${TYPE_AFTER})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
 /** What a full address without a house number in front may open with: a unit, a building or a post-office box. */
-const NUMBERLESS_LEAD_RE = new RegExp(`^(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w-]{1,6},|[A-Z]-\\d|${BUILDING}[ \\t]*,|${PO_BOX}|${PL_OPENER}|${CO_STREET})`, 'u');
+const NUMBERLESS_LEAD_RE = new RegExp(`^(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}[, \\t]|[A-Z]-\\d|${BUILDING}[ \\t]*,|${PO_BOX}|${PL_OPENER}|${CO_STREET})`, 'u');
 
 const ADDRESS_CONTEXT =
   /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|send (?:it|them|this) to|return to|mail(?:ing)?|billing|home|office|warehouse|visit us at|moved to|adresse|wohne|wohnt|anschrift|dirección|direccion|endereço|indirizzo|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
 
 /** Capitalised words that start a sentence or a label, not a street ("Visit Calle Mayor 15"). */
-const NOT_STREET_START = /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per)$/i;
+const NOT_STREET_START = /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per|der|die|das|dem)$/i;
 
 function trimLead(text: string, start: number, end: number): number {
   // Drop leading capitalised words that are not part of a street ("Visit Calle Mayor 15, ..."), not those of a unit or a building ("Office 4, ", "The Old Rectory, ").

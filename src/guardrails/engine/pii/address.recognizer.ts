@@ -109,6 +109,13 @@ const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 /** A neighbourhood or district between the street and the locality ("Victoria Island", "Col. Juárez", "Shinjuku-ku"). */
 const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t]+)?(?:${CITY}|(?:${CAP}[ \\t]+)?\\d{1,2}(?:st|nd|rd|th)[ \\t]+${CAP})`;
 
+/**
+ * A postal code and city written after the street with no comma, as running text does ("5 place Bellecour
+ * 69002 Lyon", "Lindenstraße 12 50674 Köln"): only the code shapes that a house number is not (five digits,
+ * "1015 CJ", "4050-262", "00-514", "110 00"), never a bare four-digit number.
+ */
+const CODE_LOCALITY_AFTER_SPACE = `[ \\t]+(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]{2}|\\d{2}-\\d{3}|\\d{3}[ \\t]\\d{2})[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?`;
+
 /** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy", "Unit 4/56 Smith St". */
 const NUMBER_FIRST = `(?:(?:Unit|Flat|Apt|Shop|Suite|Villa)[ \\t]+(?=\\d{1,4}[A-Z]?/\\d))?${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
 /** Street line, number after: "Prinsengracht 263", "Calle de Atocha 34", "Puente Gustavo Reynoso, 1". */
@@ -123,7 +130,7 @@ const TYPED_STREET = `(?:${STREET_WORD}[ \\t]+(?:${LINK}[ \\t]+)*){1,4}(?:${STRE
 const CO_STREET = `(?:Calle|Carrera|Cra\\.?|Kra\\.?|Cl\\.?|Avenida|Av\\.?|Diagonal|Dg\\.?|Transversal|Tv\\.?)[ \\t]+\\d{1,3}[A-Z]?(?:[ \\t]?[Bb]is)?(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?[ \\t]*(?:#|[Nn][oº°]\\.?)[ \\t]*\\d{1,3}[A-Z]?[ \\t]*-[ \\t]*\\d{1,3}(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?`;
 /** A unit written before a street without a number and without a comma ("Unit 12 Riverside Way"). */
 const UNIT_THEN_STREET = `(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ \\t]+${TYPED_STREET}`;
-const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${TYPED_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}`;
+const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${TYPED_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
 
 /** Country names (in English and in their own languages): an address ends before them. */
 const COUNTRY =
@@ -180,7 +187,7 @@ export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 /** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
-export const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}`, 'uy');
+export const LOCALITY_ANCHOR_RE = new RegExp(`(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
 const STREET_PART_MAX = 160;
 export const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET}|${KE_BOX})`, 'uy');
@@ -192,7 +199,8 @@ const ADDRESS_CONTEXT =
   /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|send (?:it|them|this) to|return to|mail(?:ing)?|billing|home|office|warehouse|visit us at|moved to|adresse|wohne|wohnt|anschrift|dirección|direccion|endereço|indirizzo|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
 
 /** Capitalised words that start a sentence or a label, not a street ("Visit Calle Mayor 15"). */
-const NOT_STREET_START = /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per|der|die|das|dem)$/i;
+const NOT_STREET_START =
+  /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per|der|die|das|dem)$/i;
 
 function trimLead(text: string, start: number, end: number): number {
   // Drop leading capitalised words that are not part of a street ("Visit Calle Mayor 15, ..."), not those of a unit or a building ("Office 4, ", "The Old Rectory, ").
@@ -211,22 +219,34 @@ function midPair(text: string, i: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff;
 }
 
+/** A space or a tab. */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
 /**
  * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
  * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
- * with a comma, a line break, or spaces and tabs that run into a line break (and then matches from the
- * first of those spaces exactly when it matches from any later one), so only those places are tried.
+ * with a comma, a line break, spaces and tabs that run into a line break, or spaces and tabs before a
+ * digit (and then matches from the first of those spaces exactly when it matches from any later one),
+ * so only those places are tried.
  */
 export function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
-  for (let i = pos; i < end; i++) {
+  for (let i = pos; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // Past the limit, only a match opening with spaces that begin before it can still start in range.
+    if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57)))) break;
     let at = -1;
     if (c === 44) at = i;
     else if (c === 10) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
+    } else if (c >= 48 && c <= 57 && i > pos && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) {
+      at = i - 1;
+      while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else continue;
+    if (at >= end) break;
     LOCALITY_ANCHOR_RE.lastIndex = at;
     const m = LOCALITY_ANCHOR_RE.exec(text);
     if (m !== null) return m;
@@ -337,6 +357,9 @@ export const addressRecognizer: PiiRecognizer = {
       // A street line without a house number before it needs a street type word or a link word.
       const line = text.slice(start, end);
       if (!/^\d/.test(line) && !NUMBERLESS_LEAD_RE.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)) continue;
+      // A postal code after the street with no comma or line break: the street needs its type word ("5 place Bellecour
+      // 69002 Lyon"), since a count and an amount look the same ("3 Raten 12500 Euro").
+      if (!/[,\n]/.test(line) && !STREET_TYPE_RE.test(line + ' ')) continue;
       let score = 0.9;
       if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
       out.push({ type: 'ADDRESS', start, end, score });

@@ -79,7 +79,7 @@ const BUILDING = `(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})(?:[
  * building's name with its type word ("Cavendish Court, ", "Harbour View House, "); or the building's
  * name alone ("The Old Rectory, ", "Sakura Mansion 301, ").
  */
-const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*(?:${BUILDING}[ \\t]*,[ \\t]*)?|${BUILDING}[ \\t]*,[ \\t]*)`;
+const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*)?(?:${BUILDING}[ \\t]*,[ \\t]*)?`;
 /** A post-office box in place of the street line ("PO Box 1842", "BP 20145", "Postbus 1234", "Postfach 12 34", "Caixa Postal 88"). */
 const PO_BOX_WORDS =
   '(?:P\\.?[ \\t]?O\\.?[ \\t]*Box|Post[ \\t]+Office[ \\t]+Box|G\\.?P\\.?O\\.?[ \\t]+Box|(?:Private|Locked)[ \\t]+Bag|B\\.?P\\.?|Postbus|Postfach|Apartado(?:[ \\t]+de[ \\t]+[Cc]orreos)?|Caixa[ \\t]+Postal|Casella[ \\t]+[Pp]ostale|Skrytka[ \\t]+pocztowa|Box)';
@@ -95,16 +95,19 @@ const CODE_BEFORE_CITY = '(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]
 const CODE_PREFIX = '(?:(?:C\\.P\\.|CP|CEP|PLZ)[ \\t]*|(?:D|A|CH|F|B|I|L|NL|FI|DK|S|N|E|P)-)';
 /** A city's district number after it ("110 00 Praha 1", "1000 Bruxelles 1"). */
 const DISTRICT_NO = '(?:[ \\t]+\\d{1,2}(?![\\p{L}\\p{N}]|[.,:/-]\\d))';
-/** The locality line of a full address. */
+/**
+ * The locality line of a full address: a postal code before the city, or the city then what follows it
+ * (written once, its endings after it: the pattern stays small).
+ */
 const LOCALITY =
-  `(?:${CITY},?[ \\t]+[A-Z]{2}[ \\t]+(?:\\d{5}-\\d{3}|\\d{5}(?:-\\d{4})?|${CA_POSTCODE})` + // Springfield, IL 62704; Toronto, ON M5K 1A2
-  `|${CITY},?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
-  `|${CITY}(?:,?[ \\t]+|,?[ \\t]*\\n[ \\t]*)(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590, a postcode on its own line
-  `|${CODE_PREFIX}?${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto, C.P. 44100 Guadalajara
-  `|${CITY}[ \\t]*[-–/][ \\t]*[A-Z]{2},?[ \\t]+(?:CEP[ \\t]*)?\\d{5}-?\\d{3}` + // São Paulo - SP, 01310-200
-  `|${CITY},?[ \\t]+\\d{3}-\\d{4}` + // Tokyo 160-0023
-  `|${CITY}(?:[ \\t]*[-–][ \\t]*|[ \\t]+)\\d{6}` + // Lagos 101241, Bengaluru 560001, Pune - 411045, Singapore 018956
-  `|${CITY}(?:,?[ \\t]+|,[ \\t]*)\\d{4,5}(?![-–]\\d))`; // Auckland 1010, Seoul 06134, Cape Town, 8001 (not the ZIP of "IL 66885-1901")
+  `(?:${CODE_PREFIX}?${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto, C.P. 44100 Guadalajara
+  `|${CITY}(?:,?[ \\t]+[A-Z]{2}[ \\t]+(?:\\d{5}-\\d{3}|\\d{5}(?:-\\d{4})?|${CA_POSTCODE})` + // Springfield, IL 62704; Toronto, ON M5K 1A2
+  `|,?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
+  `|(?:,?[ \\t]+|,?[ \\t]*\\n[ \\t]*)(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590, a postcode on its own line
+  `|[ \\t]*[-–/][ \\t]*[A-Z]{2},?[ \\t]+(?:CEP[ \\t]*)?\\d{5}-?\\d{3}` + // São Paulo - SP, 01310-200
+  `|,?[ \\t]+\\d{3}-\\d{4}` + // Tokyo 160-0023
+  `|(?:[ \\t]*[-–][ \\t]*|[ \\t]+)\\d{6}` + // Lagos 101241, Bengaluru 560001, Pune - 411045, Singapore 018956
+  `|(?:,?[ \\t]+|,[ \\t]*)\\d{4,5}(?![-–]\\d)))`; // Auckland 1010, Seoul 06134, Cape Town, 8001 (not the ZIP of "IL 66885-1901")
 const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
 /** A neighbourhood or district between the street and the locality ("Victoria Island", "Col. Juárez", "Shinjuku-ku"). */
 const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t]+)?(?:${CITY}|(?:${CAP}[ \\t]+)?\\d{1,2}(?:st|nd|rd|th)[ \\t]+${CAP})`;
@@ -128,9 +131,9 @@ const TYPED_STREET = `(?:${STREET_WORD}[ \\t]+(?:${LINK}[ \\t]+)*){1,4}(?:${STRE
  * "Diagonal 40A Sur # 27-10".
  */
 const CO_STREET = `(?:Calle|Carrera|Cra\\.?|Kra\\.?|Cl\\.?|Avenida|Av\\.?|Diagonal|Dg\\.?|Transversal|Tv\\.?)[ \\t]+\\d{1,3}[A-Z]?(?:[ \\t]?[Bb]is)?(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?[ \\t]*(?:#|[Nn][oº°]\\.?)[ \\t]*\\d{1,3}[A-Z]?[ \\t]*-[ \\t]*\\d{1,3}(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?`;
-/** A unit written before a street without a number and without a comma ("Unit 12 Riverside Way"). */
-const UNIT_THEN_STREET = `(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ \\t]+${TYPED_STREET}`;
-const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${TYPED_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
+/** A street without a number, with or without a unit before it and no comma ("Unit 12 Riverside Way", "Church Lane"). */
+const UNIT_THEN_STREET = `(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ \\t]+)?${TYPED_STREET}`;
+const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
 
 /** Country names (in English and in their own languages): an address ends before them. */
 const COUNTRY =
@@ -144,24 +147,24 @@ const LOCALITY_END = `(?=[ \\t]*(?:[\\n,.;:)!?"'”\\]}]|$))`;
  */
 const BARE_LOCALITY = `(?:,[ \\t]*(?!${COUNTRY}${LOCALITY_END})${DISTRICT}(?:[ \\t]*[-–][ \\t]*[A-Z]{2})?(?![ \\t]*\\d)${LOCALITY_END}){0,2}`;
 
-// Bare street lines (no locality): a street-type word is required. Each takes the unit parts after it, so that the
+// Bare street lines (no locality): a street-type word is required. Each takes the unit parts after it (in `STREET_RE`), so that the
 // stream scanner's settling count (complete tokens after an address) covers only the postcode and city that may follow.
-const EN_STREET = `${HOUSE_NO}[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])${DIRECTION}?${UNIT}?${BARE_LOCALITY}`;
+const EN_STREET = `${HOUSE_NO}[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])${DIRECTION}?`;
 /** Street-type endings of one-word street names: German, Dutch, and Nordic ("Drottninggatan", "Strandvejen", "Mannerheiminkatu"). */
 const DE_SUFFIX =
   'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|gracht|straat|laan|plein|kade|singel|gatan|gata|gaten|gate|vägen|veien|vegen|vej|gade|stræde|torv|katu|kuja';
 /** Numbered places that are not streets: work, parking, storage and seat places ("Stellplatz 12", "Lagerplatz 5"). */
 const NOT_STREET_PLACE = '(?!(?:Arbeits|Park|Stell|Lager|Sitz|Abstell|Liege)platz)';
-const DE_STREET = `${NOT_STREET_PLACE}(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer)|${CAP}(?:[ \\t]+${CAP}){0,2}[ \\t]+(?:${TYPE_AFTER}))[ \\t]+${HOUSE_NO}${UNIT}?${BARE_LOCALITY}`;
+const DE_STREET = `${NOT_STREET_PLACE}(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer)|${CAP}(?:[ \\t]+${CAP}){0,2}[ \\t]+(?:${TYPE_AFTER}))[ \\t]+${HOUSE_NO}`;
 /** Polish streets: "ul. Marszałkowska 84/92 m. 15", "al. Jerozolimskie 65/79". */
-const PL_STREET = `${PL_OPENER}${CAP}(?:[ \\t]+${CAP}){0,3}[ \\t]+${HOUSE_NO}${UNIT}?${BARE_LOCALITY}`;
+const PL_STREET = `${PL_OPENER}${CAP}(?:[ \\t]+${CAP}){0,3}[ \\t]+${HOUSE_NO}`;
 /** A Kenyan post-office box carries its postal code ("P.O. Box 30123-00100, Nairobi"). */
 const KE_BOX = `${PO_BOX_WORDS}\\.?[ \\t]+\\d{1,6}-\\d{5},[ \\t]*${CITY}${LOCALITY_END}`;
 /** Both "rue" and "Rue": French street types are written either way. */
 const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin', 'allée', 'impasse', 'quai', 'route', 'cours', 'voie', 'passage', 'square']
   .map((t) => `[${t[0]!.toUpperCase()}${t[0]}]${t.slice(1)}`)
   .join('|');
-const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}${UNIT}?${BARE_LOCALITY}`;
+const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
 const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
 const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
 
@@ -179,7 +182,7 @@ export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
     .split(/[| ]/)
     .filter((w) => w.length > 0),
 );
-const ROMANCE_STREET = `(?:(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?|${CO_STREET})${UNIT}?${BARE_LOCALITY}`;
+const ROMANCE_STREET = `(?:(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?|${CO_STREET})`;
 
 /** A capitalised run that opens with a Romance or French street-type word and has a house number after it is a street ("Rua Augusta 142", "Via Garibaldi, 21"), not a person (the NAME recognizer asks). */
 export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \\t]`, 'u');
@@ -190,7 +193,8 @@ const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 export const LOCALITY_ANCHOR_RE = new RegExp(`(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
 const STREET_PART_MAX = 160;
-export const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET}|${KE_BOX})`, 'uy');
+/** Each street form, then its unit parts and up to two localities without a code (written once: the pattern stays small). */
+export const STREET_RE = new RegExp(`${START}(?:(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?${BARE_LOCALITY}|${KE_BOX})`, 'uy');
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES}|${TYPE_AFTER})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
 /** What a full address without a house number in front may open with: a unit, a building or a post-office box. */
 const NUMBERLESS_LEAD_RE = new RegExp(`^(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}[, \\t]|[A-Z]-\\d|${BUILDING}[ \\t]*,|${PO_BOX}|${PL_OPENER}|${CO_STREET})`, 'u');
@@ -282,7 +286,10 @@ export function nextStreet(text: string, pos: number, limit: number): RegExpExec
 /** Whether a lower-case Polish street opener ("ul.", "al.", "pl.", "os.", "ulica", "aleja", "plac") starts at text[i]. */
 function plOpenerAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
+  // u, a, p or o, then l or s: a cheap test first (most lower-case letters), the pattern only then.
   if (c !== 117 && c !== 97 && c !== 112 && c !== 111) return false;
+  const d = text.charCodeAt(i + 1);
+  if (d !== 108 && d !== 115) return false;
   return PL_OPENER_AT_RE.test(text.slice(i, i + 6));
 }
 const PL_OPENER_AT_RE = new RegExp(`^${PL_OPENER}`, 'u');

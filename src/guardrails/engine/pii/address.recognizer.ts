@@ -229,6 +229,22 @@ function isBlank(c: number): boolean {
 }
 
 /**
+ * Whether the digits at text[i] (after a space) open a postal code that `CODE_LOCALITY_AFTER_SPACE`
+ * allows: five digits, four then `-`, a space or a capital ("4050-262", "1015 CJ"), two then `-`
+ * ("00-514"), three then a space ("110 00"). Any other number after a space anchors nothing, and the
+ * pattern is not run there.
+ */
+function codeShapeAt(text: string, i: number): boolean {
+  let d = 0;
+  while (d < 6 && i + d < text.length && text.charCodeAt(i + d) >= 48 && text.charCodeAt(i + d) <= 57) d++;
+  const next = text.charCodeAt(i + d);
+  if (d === 5) return true;
+  if (d === 4) return next === 45 || isBlank(next) || (next >= 65 && next <= 90);
+  if (d === 2) return next === 45;
+  return d === 3 && isBlank(next);
+}
+
+/**
  * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
  * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
  * with a comma, a line break, spaces and tabs that run into a line break, or spaces and tabs before a
@@ -246,7 +262,7 @@ export function nextAnchor(text: string, pos: number, limit: number): RegExpExec
     else if (c === 10) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
-    } else if (c >= 48 && c <= 57 && i > pos && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) {
+    } else if (c >= 48 && c <= 57 && i > pos && isBlank(text.charCodeAt(i - 1)) && codeShapeAt(text, i)) {
       at = i - 1;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else continue;

@@ -21,11 +21,13 @@ const CORPUS = [
   'tune/pii-names2.jsonl',
   'tune/pii-names3.jsonl',
   'tune/pii-names4.jsonl',
+  'tune/pii-addresses2.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',
   'unseen/pii-independent.jsonl',
   'unseen/pii-independent2.jsonl',
   'unseen/pii-blind1.jsonl',
+  'unseen/pii-blind2.jsonl',
 ];
 const texts: string[] = CORPUS.flatMap((file) =>
   readFileSync(join(__dirname, '../../../data/guardrails', file), 'utf8')

@@ -20,7 +20,7 @@ import { leftContext } from './pii-context';
 
 const CAP = "\\p{Lu}[\\p{L}'’-]*";
 /** A city name: capitalised words, with the lowercase links of names like "Frankfurt am Main" or "Stratford-upon-Avon". */
-const CITY = `(?:St\\.?[ \\t]+)?${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|im|la|del|do|da|di)[ \\t-]${CAP}|[ \\t]${CAP}){0,3}`;
+const CITY = `(?:(?:St\\.?|Co\\.|County)[ \\t]+)?${CAP}(?:[ \\t-](?:am|an der|upon|on|sur|en|de|im|la|del|do|da|di)[ \\t-]${CAP}|[ \\t]${CAP}){0,3}`;
 /** Lower-case words ending a city name at the end of a line ("Galluzzo del friuli", "Savoca terme"). */
 const CITY_TAIL = '(?:(?:[ \\t]+\\p{Ll}+){1,2}(?=[ \\t]*(?:$|\\n)))?';
 /** Lowercase words that link the capitalised words of a street name. */
@@ -28,8 +28,15 @@ const LINK = "(?:de|de'|de’|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between. */
 const STREET_WORD = `(?:(?:[dl]['’])?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between; Dutch names may open with "van den". */
-const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+)?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}`;
-const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
+/**
+ * Lower-case street-type words written after the name as separate words: Norwegian "Karl Johans gate",
+ * Swedish "Sankt Eriks gata", Danish "H.C. Andersens vej", Czech "Václavské náměstí", "Národní třída".
+ */
+const TYPE_AFTER = 'gate|gata|gatan|vei|veien|veg|vegen|vej|gade|allé|plass|torg|torget|náměstí|nám\\.|třída|ulice|nábřeží|utca|út|tér';
+/** Polish street openers, written lower-case: "ul. Marszałkowska", "al. Jerozolimskie", "pl. Bankowy", "os. Tysiąclecia". */
+const PL_OPENER = '(?:(?:ul|al|pl|os)\\.[ \\t]*|(?:ulica|aleja|plac)[ \\t]+)';
+const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+|${PL_OPENER})?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}(?:[ \\t]+(?:${TYPE_AFTER}))?`;
+const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/](?:\\d{1,4}[A-Za-z]?|[A-Za-z](?![\\p{L}\\d]))){0,2}(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Close|Crescent|Cres|Row|Gardens|Grove|Hill|Walk|Mews|Park|Loop|Alley|Plaza|Pike|Path|Rise|View|Wharf|Quay|Green|Gate|Parade|Broadway|Vale|Yard|Crossing|Circus|Embankment|Esplanade|Promenade';
@@ -45,53 +52,124 @@ const EU_UNIT =
   '|\\d{1,2}\\.[ \\t]*(?:OG|Stock|Etage|Obergeschoss)' +
   '|\\d{1,2}(?:st|nd|rd|th)[ \\t]+[Ff]loor' +
   '|(?:[Éé]tage|[Ee]scalier|[Bb]âtiment|[Bb]ât\\.|[Aa]ppt\\.?|[Aa]ppartement|[Ss]cala|[Ii]nterno|[Ii]nt\\.|[Pp]iano|Whg\\.|Wohnung|[Pp]iso|[Pp]uerta|[Ee]scalera|[Bb]loque)[ \\t]*[\\w]{1,4}' +
+  // Latin American and Portuguese flats and offices ("Depto. B", "oficina 501", "Of. 12", "apto 45", "sala 3", "bloco B"),
+  // Belgian boxes ("bus 3", "boîte 2"), Swedish flats ("lgh 1102"), Polish flats ("m. 15").
+  '|(?:[Dd]epto\\.?|[Dd]pto\\.?|[Dd]epartamento|[Oo]ficina|Of\\.|[Ll]ocal|[Aa]pto\\.?|[Aa]partamento|[Ss]ala|[Bb]loco|[Tt]orre|[Bb]us|[Bb]oîte|[Bb]te|lgh\\.?)[ \\t]*[\\w]{1,4}' +
+  '|m\\.[ \\t]*\\d{1,4}' +
+  // Danish floors and sides ("2. tv.", "st. th.", "3. sal"); Finnish and Swedish staircase and flat ("12 B 5").
+  '|(?:\\d{1,2}\\.|st\\.)[ \\t]*(?:tv|th|mf|sal)\\.?' +
+  '|[A-H][ \\t]\\d{1,3}(?![\\p{L}\\p{N}])' +
   // Ground floors: Spanish "bajo B", "bajo izda.", Portuguese "r/c Esq." (rés-do-chão).
   '|(?:[Bb]ajo|[Ee]ntresuelo|[Áá]tico|r/c|R/C)(?:[ \\t]+(?:[Ii]zq(?:da)?|[Dd]cha|[Ee]sq|[Dd]to|[Dd]ir|[A-Z]))?)';
 /** Lower-case words inside {@link EU_UNIT} (the stream scanner keeps an address open across them). */
 const UNIT_INNER_WORDS =
-  'izq|izda|izquierda|dcha|derecha|centro|esq|esquerdo|dto|dir|direito|frente|tras|trás|andar|étage|escalier|bâtiment|bât|appt|appartement|scala|interno|int|piano|piso|puerta|escalera|bloque|floor';
+  'izq|izda|izquierda|dcha|derecha|centro|esq|esquerdo|dto|dir|direito|frente|tras|trás|andar|étage|escalier|bâtiment|bât|appt|appartement|scala|interno|int|piano|piso|puerta|escalera|bloque|floor|' +
+  'depto|dpto|departamento|oficina|local|apto|apartamento|sala|bloco|torre|bus|boîte|bte|lgh|m|st|tv|th|mf|sal';
 /** One or two unit parts after the street ("Apt 5C", "Suite 300", "2º izq.", "scala B, interno 4"); wrapped so that a `?` after it means optional, not a lazy `{1,2}`. */
-const UNIT = `(?:(?:,?[ \\t]+(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|#)\\.?[ \\t]*#?[\\w-]{1,6}|${EU_UNIT}\\.?)){1,2})`;
+const UNIT = `(?:(?:,?[ \\t]+(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Level|Room|Shop|Office|Block|#)\\.?[ \\t]*#?[\\w-]{1,6}|${EU_UNIT}\\.?)){1,2})`;
+/** Words of a unit written before the street line, with its number ("Flat 3", "Level 12", "Plot 12", "Appartement 12", "Flat No. 402"). */
+const UNIT_WORDS_BEFORE = 'Apt|Apartment|Suite|Unit|Flat|Level|Floor|Plot|Lot|Shop|Office|Room|House|Villa|Bâtiment|Bât\\.|Escalier|Appartement|Appt|Logement|Scala|Block';
+/** Type words of a building's name ("Cavendish Court", "Sai Residency", "Sakura Mansion", "The Old Rectory"). */
+const BUILDING_TYPES =
+  'Court|House|Building|Mansions|Mansion|Tower|Towers|Lodge|Hall|Apartments|Residence|Residences|Residency|Heights|Point|Wharf|Chambers|Block|Résidence|Society|Complex|Enclave|Rectory|Vicarage|Cottage|Farmhouse|Farm|Manor|Grange|Barn';
+/** A building's name, with an optional room number after it ("Sakura Mansion 301"). */
+const BUILDING = `(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})(?:[ \\t]+\\d{1,4}[A-Z]?)?`;
 /**
- * A unit before the street line ("Flat 3, ", "Bâtiment B, "), then optionally a building's name with
- * its type word ("Cavendish Court, ", "Harbour View House, ").
+ * A unit before the street line ("Flat 3, ", "Bâtiment B, ", an Indian "B-14, "), then optionally a
+ * building's name with its type word ("Cavendish Court, ", "Harbour View House, "); or the building's
+ * name alone ("The Old Rectory, ", "Sakura Mansion 301, ").
  */
-const UNIT_BEFORE =
-  "(?:(?:Apt|Apartment|Suite|Unit|Flat|Bâtiment|Bât\\.|Escalier|Scala|Block)\\.?[ \\t]*#?[\\w-]{1,6},[ \\t]*(?:(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:Court|House|Building|Mansions|Tower|Lodge|Hall|Apartments|Residence|Residences|Heights|Point|Wharf|Chambers|Block|Résidence)[ \\t]*,[ \\t]*)?)";
+const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*)?(?:${BUILDING}[ \\t]*,[ \\t]*)?`;
+/** A post-office box in place of the street line ("PO Box 1842", "BP 20145", "Postbus 1234", "Postfach 12 34", "Caixa Postal 88"). */
+const PO_BOX_WORDS =
+  '(?:P\\.?[ \\t]?O\\.?[ \\t]*Box|Post[ \\t]+Office[ \\t]+Box|G\\.?P\\.?O\\.?[ \\t]+Box|(?:Private|Locked)[ \\t]+Bag|B\\.?P\\.?|Postbus|Postfach|Apartado(?:[ \\t]+de[ \\t]+[Cc]orreos)?|Caixa[ \\t]+Postal|Casella[ \\t]+[Pp]ostale|Skrytka[ \\t]+pocztowa|Box)';
+const PO_BOX = `${PO_BOX_WORDS}[ \\t]+\\d{1,6}`;
 
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}';
 const IE_EIRCODE = '[AC-FHKNPRTV-Y]\\d{2}[ \\t]?[AC-FHKNPRTV-Y0-9]{4}';
+const CA_POSTCODE = '[ABCEGHJ-NPRSTVXY]\\d[A-Z][ \\t]?\\d[A-Z]\\d';
 const AU_STATES = 'NSW|VIC|QLD|WA|SA|TAS|ACT|NT';
-/** Postal codes written before the city (most of continental Europe and Latin America). */
-const CODE_BEFORE_CITY = '(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]{2}|\\d{2}-\\d{3}|\\d{3}[ \\t]\\d{2}|\\d{4})';
-/** The locality line of a full address. */
+/** Postal codes written before the city (most of continental Europe and Latin America; Argentina's "C1043AAZ"). */
+const CODE_BEFORE_CITY = '(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]{2}|\\d{2}-\\d{3}|\\d{3}[ \\t]\\d{2}|\\d{4}|[A-Z]\\d{4}[A-Z]{3})';
+/** What may be written before such a code: "C.P. 44100", "CEP 01310-200", "PLZ 80331", the old "D-80331", "CH-8001". */
+const CODE_PREFIX = '(?:(?:C\\.P\\.|CP|CEP|PLZ)[ \\t]*|(?:D|A|CH|F|B|I|L|NL|FI|DK|S|N|E|P)-)';
+/** A city's district number after it ("110 00 Praha 1", "1000 Bruxelles 1"). */
+const DISTRICT_NO = '(?:[ \\t]+\\d{1,2}(?![\\p{L}\\p{N}]|[.,:/-]\\d))';
+/**
+ * The locality line of a full address: a postal code before the city, or the city then what follows it
+ * (written once, its endings after it: the pattern stays small).
+ */
 const LOCALITY =
-  `(?:${CITY},?[ \\t]+[A-Z]{2}[ \\t]+\\d{5}(?:-\\d{4})?` + // Springfield, IL 62704
-  `|${CITY},?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
-  `|${CITY},?[ \\t]+(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590
-  `|${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto
-  `|${CITY}[ \\t]+\\d{4}` + // Auckland 1010
-  `|${CITY}[ \\t]+\\d{6})`; // Lagos 101241, Bengaluru 560001, Singapore 018956
+  `(?:${CODE_PREFIX}?${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto, C.P. 44100 Guadalajara
+  `|${CITY}(?:,?[ \\t]+[A-Z]{2}[ \\t]+(?:\\d{5}-\\d{3}|\\d{5}(?:-\\d{4})?|${CA_POSTCODE})` + // Springfield, IL 62704; Toronto, ON M5K 1A2
+  `|,?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
+  `|(?:,?[ \\t]+|,?[ \\t]*\\n[ \\t]*)(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590, a postcode on its own line
+  `|[ \\t]*[-–/][ \\t]*[A-Z]{2},?[ \\t]+(?:CEP[ \\t]*)?\\d{5}-?\\d{3}` + // São Paulo - SP, 01310-200
+  `|,?[ \\t]+\\d{3}-\\d{4}` + // Tokyo 160-0023
+  `|(?:[ \\t]*[-–][ \\t]*|[ \\t]+)\\d{6}` + // Lagos 101241, Bengaluru 560001, Pune - 411045, Singapore 018956
+  `|(?:,?[ \\t]+|,[ \\t]*)\\d{4,5}(?![-–]\\d)))`; // Auckland 1010, Seoul 06134, Cape Town, 8001 (not the ZIP of "IL 66885-1901")
 const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
+/** A neighbourhood or district between the street and the locality ("Victoria Island", "Col. Juárez", "Shinjuku-ku"). */
+const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t]+)?(?:${CITY}|(?:${CAP}[ \\t]+)?\\d{1,2}(?:st|nd|rd|th)[ \\t]+${CAP})`;
 
-/** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy". */
-const NUMBER_FIRST = `${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
+/**
+ * A postal code and city written after the street with no comma, as running text does ("5 place Bellecour
+ * 69002 Lyon", "Lindenstraße 12 50674 Köln"): only the code shapes that a house number is not (five digits,
+ * "1015 CJ", "4050-262", "00-514", "110 00"), never a bare four-digit number.
+ */
+const CODE_LOCALITY_AFTER_SPACE = `[ \\t]+(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]{2}|\\d{2}-\\d{3}|\\d{3}[ \\t]\\d{2})[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?`;
+
+/** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy", "Unit 4/56 Smith St". */
+const NUMBER_FIRST = `(?:(?:Unit|Flat|Apt|Shop|Suite|Villa)[ \\t]+(?=\\d{1,4}[A-Z]?/\\d))?${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
 /** Street line, number after: "Prinsengracht 263", "Calle de Atocha 34", "Puente Gustavo Reynoso, 1". */
 const NUMBER_AFTER = `(?:C/[ \\t]*)?${STREET_NAME},?[ \\t]+(?:n[º°.]?[ \\t]*)?${HOUSE_NO}`;
-const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER})${UNIT}?${SEP}(?:${CITY}${SEP})?${LOCALITY}`;
+const DIRECTION = '(?:[ \\t]+(?:N|S|E|W|NE|NW|SE|SW)\\.?(?![\\p{L}]))';
+/** A street line without a number, ending in a street-type word ("Church Lane", "12th Main Road"): only before a full locality or after a numbered unit. */
+const TYPED_STREET = `(?:${STREET_WORD}[ \\t]+(?:${LINK}[ \\t]+)*){1,4}(?:${STREET_TYPES})\\.?(?![\\p{L}])${DIRECTION}?`;
+/**
+ * Colombian numbered streets: "Carrera 7 # 71-21", "Calle 93 #11-26", "Av. Calle 26 No. 68-35",
+ * "Diagonal 40A Sur # 27-10".
+ */
+const CO_STREET = `(?:Calle|Carrera|Cra\\.?|Kra\\.?|Cl\\.?|Avenida|Av\\.?|Diagonal|Dg\\.?|Transversal|Tv\\.?)[ \\t]+\\d{1,3}[A-Z]?(?:[ \\t]?[Bb]is)?(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?[ \\t]*(?:#|[Nn][oº°]\\.?)[ \\t]*\\d{1,3}[A-Z]?[ \\t]*-[ \\t]*\\d{1,3}(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?`;
+/** A street without a number, with or without a unit before it and no comma ("Unit 12 Riverside Way", "Church Lane"). */
+const UNIT_THEN_STREET = `(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ \\t]+)?${TYPED_STREET}`;
+const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
 
-// Bare street lines (no locality): a street-type word is required. Each takes the unit parts after it, so that the
+/** Country names (in English and in their own languages): an address ends before them. */
+const COUNTRY =
+  '(?:USA|U\\.S\\.A\\.|US|UK|United Kingdom|United States|Great Britain|England|Scotland|Wales|Ireland|Éire|Australia|New Zealand|Canada|India|South Africa|Nigeria|Kenya|Ghana|France|Belgique|België|Belgium|Schweiz|Suisse|Svizzera|Switzerland|Deutschland|Germany|Österreich|Austria|Nederland|Netherlands|España|Spain|México|Mexico|Argentina|Colombia|Chile|Perú|Peru|Portugal|Brasil|Brazil|Italia|Italy|Polska|Poland|Česko|Czechia|Czech Republic|Sverige|Sweden|Norge|Norway|Danmark|Denmark|Suomi|Finland|Japan|Korea|South Korea|China)';
+/** Where a locality written without a postal code ends: a line break, punctuation or the end of the text. */
+const LOCALITY_END = `(?=[ \\t]*(?:[\\n,.;:)!?"'”\\]}]|$))`;
+/**
+ * Up to two localities after a bare street line ("14 Awolowo Road, Ikoyi, Lagos", "Rua das Flores, 123,
+ * Curitiba - PR"): capitalised words after a comma that end the line or the clause, never a country,
+ * never followed by a number (that is a full address's locality).
+ */
+const BARE_LOCALITY = `(?:,[ \\t]*(?!${COUNTRY}${LOCALITY_END})${DISTRICT}(?:[ \\t]*[-–][ \\t]*[A-Z]{2})?(?![ \\t]*\\d)${LOCALITY_END}){0,2}`;
+
+// Bare street lines (no locality): a street-type word is required. Each takes the unit parts after it (in `STREET_RE`), so that the
 // stream scanner's settling count (complete tokens after an address) covers only the postcode and city that may follow.
-const EN_STREET = `${HOUSE_NO}[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])${UNIT}?`;
-const DE_SUFFIX = 'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|gracht|straat|laan|plein|kade|singel';
-const DE_STREET = `(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer))[ \\t]+\\d{1,4}[a-z]?${UNIT}?`;
+const EN_STREET = `${HOUSE_NO}[ \\t]+(?:${CAP}[ \\t]+){1,3}(?:${STREET_TYPES})\\.?(?![\\p{L}])${DIRECTION}?`;
+/** Street-type endings of one-word street names: German, Dutch, and Nordic ("Drottninggatan", "Strandvejen", "Mannerheiminkatu"). */
+const DE_SUFFIX =
+  'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|gracht|straat|laan|plein|kade|singel|gatan|gata|gaten|gate|vägen|veien|vegen|vej|gade|stræde|torv|katu|kuja';
+/** Numbered places that are not streets: work, parking, storage and seat places ("Stellplatz 12", "Lagerplatz 5"). */
+const NOT_STREET_PLACE = '(?!(?:Arbeits|Park|Stell|Lager|Sitz|Abstell|Liege)platz)';
+const DE_STREET = `${NOT_STREET_PLACE}(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer)|${CAP}(?:[ \\t]+${CAP}){0,2}[ \\t]+(?:${TYPE_AFTER}))[ \\t]+${HOUSE_NO}`;
+/** Polish streets: "ul. Marszałkowska 84/92 m. 15", "al. Jerozolimskie 65/79". */
+const PL_STREET = `${PL_OPENER}${CAP}(?:[ \\t]+${CAP}){0,3}[ \\t]+${HOUSE_NO}`;
+/** A Kenyan post-office box carries its postal code ("P.O. Box 30123-00100, Nairobi"). */
+const KE_BOX = `${PO_BOX_WORDS}\\.?[ \\t]+\\d{1,6}-\\d{5},[ \\t]*${CITY}${LOCALITY_END}`;
 /** Both "rue" and "Rue": French street types are written either way. */
 const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin', 'allée', 'impasse', 'quai', 'route', 'cours', 'voie', 'passage', 'square']
   .map((t) => `[${t[0]!.toUpperCase()}${t[0]}]${t.slice(1)}`)
   .join('|');
-const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}${UNIT}?`;
+const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
 const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
 const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
+
+/** Lower-case street types after a name, Polish openers, post-office box words. */
+const OTHER_INNER_WORDS = 'gate|gata|gatan|vei|veien|veg|vegen|vej|gade|allé|plass|torg|torget|náměstí|nám|třída|ulice|nábřeží|utca|út|tér|ul|al|pl|os|ulica|aleja|plac|postale|pocztowa|correos';
 
 /**
  * Every lower-case word that can sit inside an address (between its first and last word): the
@@ -99,12 +177,12 @@ const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|dell
  * keeps a run that ends in one of these open, since the address may go on.
  */
 export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
-  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n|${UNIT_INNER_WORDS}`
+  `${LINK}|en|rue|avenue|av|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square|bis|ter|hs|n|${UNIT_INNER_WORDS}|${OTHER_INNER_WORDS}`
     .replace(/[(?:)']/g, '')
     .split(/[| ]/)
     .filter((w) => w.length > 0),
 );
-const ROMANCE_STREET = `(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?${UNIT}?(?:,[ \\t]*${CITY}(?![ \\t]*\\d))?`;
+const ROMANCE_STREET = `(?:(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?|${CO_STREET})`;
 
 /** A capitalised run that opens with a Romance or French street-type word and has a house number after it is a street ("Rua Augusta 142", "Via Garibaldi, 21"), not a person (the NAME recognizer asks). */
 export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \\t]`, 'u');
@@ -112,24 +190,29 @@ export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \
 const START = '(?<![\\p{L}\\p{N}_.-])';
 const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 /** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
-export const LOCALITY_ANCHOR_RE = new RegExp(`${SEP}(?:${CITY}${SEP})?${LOCALITY}`, 'uy');
+export const LOCALITY_ANCHOR_RE = new RegExp(`(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
 const STREET_PART_MAX = 160;
-export const STREET_RE = new RegExp(`${START}(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET})`, 'uy');
-const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
+/** Each street form, then its unit parts and up to two localities without a code (written once: the pattern stays small). */
+export const STREET_RE = new RegExp(`${START}(?:(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?${BARE_LOCALITY}|${KE_BOX})`, 'uy');
+const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES}|${TYPE_AFTER})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
+/** What a full address without a house number in front may open with: a unit, a building or a post-office box. */
+const NUMBERLESS_LEAD_RE = new RegExp(`^(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}[, \\t]|[A-Z]-\\d|${BUILDING}[ \\t]*,|${PO_BOX}|${PL_OPENER}|${CO_STREET})`, 'u');
 
 const ADDRESS_CONTEXT =
   /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|send (?:it|them|this) to|return to|mail(?:ing)?|billing|home|office|warehouse|visit us at|moved to|adresse|wohne|wohnt|anschrift|dirección|direccion|endereço|indirizzo|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
 
 /** Capitalised words that start a sentence or a label, not a street ("Visit Calle Mayor 15"). */
-const NOT_STREET_START = /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per)$/i;
+const NOT_STREET_START =
+  /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per|der|die|das|dem)$/i;
 
 function trimLead(text: string, start: number, end: number): number {
-  // Drop leading capitalised words that are not part of a street ("Visit Calle Mayor 15, ...").
+  // Drop leading capitalised words that are not part of a street ("Visit Calle Mayor 15, ..."), not those of a unit or a building ("Office 4, ", "The Old Rectory, ").
   let s = start;
   for (;;) {
-    const m = /^(\p{L}+)[ \t]+/u.exec(text.slice(s, end));
-    if (!m || !NOT_STREET_START.test(m[1]!)) return s;
+    const rest = text.slice(s, end);
+    const m = /^(\p{L}+)[ \t]+/u.exec(rest);
+    if (!m || !NOT_STREET_START.test(m[1]!) || NUMBERLESS_LEAD_RE.test(rest)) return s;
     s += m[0].length;
   }
 }
@@ -140,22 +223,50 @@ function midPair(text: string, i: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff;
 }
 
+/** A space or a tab. */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/**
+ * Whether the digits at text[i] (after a space) open a postal code that `CODE_LOCALITY_AFTER_SPACE`
+ * allows: five digits, four then `-`, a space or a capital ("4050-262", "1015 CJ"), two then `-`
+ * ("00-514"), three then a space ("110 00"). Any other number after a space anchors nothing, and the
+ * pattern is not run there.
+ */
+function codeShapeAt(text: string, i: number): boolean {
+  let d = 0;
+  while (d < 6 && i + d < text.length && text.charCodeAt(i + d) >= 48 && text.charCodeAt(i + d) <= 57) d++;
+  const next = text.charCodeAt(i + d);
+  if (d === 5) return true;
+  if (d === 4) return next === 45 || isBlank(next) || (next >= 65 && next <= 90);
+  if (d === 2) return next === 45;
+  return d === 3 && isBlank(next);
+}
+
 /**
  * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
  * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
- * with a comma, a line break, or spaces and tabs that run into a line break (and then matches from the
- * first of those spaces exactly when it matches from any later one), so only those places are tried.
+ * with a comma, a line break, spaces and tabs that run into a line break, or spaces and tabs before a
+ * digit (and then matches from the first of those spaces exactly when it matches from any later one),
+ * so only those places are tried.
  */
 export function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
-  for (let i = pos; i < end; i++) {
+  for (let i = pos; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    // Past the limit, only a match opening with spaces that begin before it can still start in range.
+    if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57)))) break;
     let at = -1;
     if (c === 44) at = i;
     else if (c === 10) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
+    } else if (c >= 48 && c <= 57 && i > pos && isBlank(text.charCodeAt(i - 1)) && codeShapeAt(text, i)) {
+      at = i - 1;
+      while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else continue;
+    if (at >= end) break;
     LOCALITY_ANCHOR_RE.lastIndex = at;
     const m = LOCALITY_ANCHOR_RE.exec(text);
     if (m !== null) return m;
@@ -165,15 +276,15 @@ export function nextAnchor(text: string, pos: number, limit: number): RegExpExec
 
 /**
  * The first match of the sticky `STREET_RE` starting in [pos, limit), as a global search from `pos`
- * finds it. Every form opens with a digit or a capital, not right after a letter, digit, `_`, `.` or
- * `-`, and has a digit on its line: only such places are tried (any non-ASCII character counts as a
- * possible capital).
+ * finds it. Every form opens with a digit, a capital or a lower-case Polish street opener ("ul."), not
+ * right after a letter, digit, `_`, `.` or `-`, and has a digit on its line: only such places are
+ * tried (any non-ASCII character counts as a possible capital).
  */
 export function nextStreet(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
   for (let i = pos; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128)) continue;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || plOpenerAt(text, i))) continue;
     if (i > 0) {
       const p = text.charCodeAt(i - 1);
       if ((p >= 48 && p <= 57) || (p >= 65 && p <= 90) || (p >= 97 && p <= 122) || p === 95 || p === 46 || p === 45) continue;
@@ -187,6 +298,17 @@ export function nextStreet(text: string, pos: number, limit: number): RegExpExec
   }
   return null;
 }
+
+/** Whether a lower-case Polish street opener ("ul.", "al.", "pl.", "os.", "ulica", "aleja", "plac") starts at text[i]. */
+function plOpenerAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  // u, a, p or o, then l or s: a cheap test first (most lower-case letters), the pattern only then.
+  if (c !== 117 && c !== 97 && c !== 112 && c !== 111) return false;
+  const d = text.charCodeAt(i + 1);
+  if (d !== 108 && d !== 115) return false;
+  return PL_OPENER_AT_RE.test(text.slice(i, i + 6));
+}
+const PL_OPENER_AT_RE = new RegExp(`^${PL_OPENER}`, 'u');
 
 /** Whitespace-separated tokens a street line opening with a word can have before its number ("Calle de la Cruz de los Reyes Magos, nº 12"): at most 15. */
 const WORDS_BEFORE_NUMBER = 20;
@@ -257,13 +379,10 @@ export const addressRecognizer: PiiRecognizer = {
       const start = trimLead(text, m.index, end);
       // A street line without a house number before it needs a street type word or a link word.
       const line = text.slice(start, end);
-      if (
-        !/^\d/.test(line) &&
-        !/^(?:Apt|Apartment|Suite|Unit|Flat|Bâtiment|Bât\.|Escalier|Scala|Block)/.test(line) &&
-        !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') &&
-        !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)
-      )
-        continue;
+      if (!/^\d/.test(line) && !NUMBERLESS_LEAD_RE.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)) continue;
+      // A postal code after the street with no comma or line break: the street needs its type word ("5 place Bellecour
+      // 69002 Lyon"), since a count and an amount look the same ("3 Raten 12500 Euro").
+      if (!/[,\n]/.test(line) && !STREET_TYPE_RE.test(line + ' ')) continue;
       let score = 0.9;
       if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
       out.push({ type: 'ADDRESS', start, end, score });

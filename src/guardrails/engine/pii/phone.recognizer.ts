@@ -12,11 +12,17 @@ const PHONE_RE = /(?<![\w+@./-])(?<!\d:)(?:\+|00)?\(?\d[\d\s()./-]{4,22}\d(?![\w
 /** Countries tried for numbers written in national form (with a trunk prefix `0`). */
 const TRUNK_ZERO_COUNTRIES: readonly CountryCode[] = ['GB', 'DE', 'FR', 'AU', 'IT', 'NL', 'ES', 'BE', 'CH', 'AT', 'IE', 'JP', 'BR', 'IN', 'NZ', 'ZA', 'SE', 'PL'];
 
+/**
+ * Countries whose national numbers have no trunk prefix: Spain, Portugal, Poland, Italy (mobiles), Mexico,
+ * Denmark, Norway, Czechia, Greece ("612 34 56 78", "912 345 678", "22 123 45 67", "55 1234 5678").
+ */
+const NO_TRUNK_COUNTRIES: readonly CountryCode[] = ['ES', 'PT', 'PL', 'IT', 'MX', 'DK', 'NO', 'CZ', 'GR'];
+
 /** Countries whose national numbers are written "(area) number" without a leading 0. */
 const PAREN_AREA_COUNTRIES: readonly CountryCode[] = ['BR', 'MX', 'AR', 'CO', 'CL'];
 
 const PHONE_CONTEXT =
-  /\b(?:phone|ph|tel|telephone|mobile|cell|call(?:ed)?|ring|text|sms|whatsapp|fax|contact|reach|dial|hotline|number is|numéro|téléphone|portable|appelez|telefon|handy|rufnummer|anrufen|teléfono|móvil|llámame|telefono)\b[^\n]{0,24}$/;
+  /\b(?:phone|ph|tel|telephone|mobile|cell|call(?:ed)?|ring|text|sms|whatsapp|fax|contact|reach|dial|hotline|number is|numéro|téléphone|portable|appelez|telefon|handy|rufnummer|anrufen|teléfono|móvil|llámame|telefono|telefone|telemóvel|telemovel|telem|tlm|tlf|kom|komórka|cel|celular|cellulare|cell|móvel)\b[^\n]{0,24}$/;
 const DATE_SHAPE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
 const TIME_OR_VERSION = /^\d+(?:\.\d+){2,}$/;
 
@@ -66,6 +72,12 @@ function scorePhone(raw: string): number {
   // Indian mobile: 98765 43210.
   if (/^[6-9]\d{4}[ -]?\d{5}$/.test(raw)) {
     return parsePhoneNumberFromString(raw, 'IN')?.isValid() ? (/[ -]/.test(raw) ? 0.7 : 0.5) : 0;
+  }
+  // National form of a country without a trunk prefix: grouped digits like any code, so it only counts
+  // beside a phone label ("Tel.", "Telemóvel", "kom.", "Cel."): alone it stays below the threshold.
+  if (/^[1-9]\d{1,3}(?:[ .-]\d{2,4}){2,3}$/.test(raw)) {
+    for (const c of NO_TRUNK_COUNTRIES) if (parsePhoneNumberFromString(raw, c)?.isValid()) return 0.3;
+    return 0;
   }
   // National form with trunk prefix (UK 020 7946 0123, DE 030 1234567, FR 01 71 58 58 21, AU 02 5550 1234...).
   if (/^\(?0[1-9]/.test(raw)) {

@@ -38,6 +38,8 @@ export const BENCH_INPUT_POLICY_CONFIG = {
   promptInjection: { enabled: true, sensitivity: 'MEDIUM' },
 };
 const POLICY = compilePolicy(parseGuardrailPolicyConfig(BENCH_INPUT_POLICY_CONFIG));
+/** The same policy without NAME (the NAME recognizer is most of INPUT's cost on new text). */
+const POLICY_NO_NAME = compilePolicy(parseGuardrailPolicyConfig({ ...BENCH_INPUT_POLICY_CONFIG, pii: { entities: BENCH_INPUT_POLICY_CONFIG.pii.entities.filter((e) => e.type !== 'NAME') } }));
 
 /** The generate benchmark's full-pipeline INPUT policy: prompt injection only. */
 const POLICY_INJECTION_ONLY = compilePolicy(parseGuardrailPolicyConfig({ promptInjection: { enabled: true, sensitivity: 'MEDIUM' } }));
@@ -245,6 +247,23 @@ export async function benchGuardrails(): Promise<Record<string, number | string>
       (m) => checkText(POLICY, 'INPUT', m),
       (m) => base.checkText(basePolicy, 'INPUT', m),
     );
+    // The same text again, every check but NAME (fresh copies; the NAME tagger's per-sentence cache does not matter here).
+    const baseNoName = base.compilePolicy(POLICY_NO_NAME.config);
+    const unseenNoName = pairTime(
+      corpus.map((m) => Buffer.from(m, 'utf8').toString('utf8')),
+      (m) => checkText(POLICY_NO_NAME, 'INPUT', m),
+      (m) => base.checkText(baseNoName, 'INPUT', m),
+    );
+    // The word filter alone on the corpus rows (bench text repeats a few sentences).
+    const wordsUnseen = pairTime(
+      corpus,
+      (m) => POLICY.words!.find(m),
+      (m) => basePolicy.words!.find(m),
+    );
+    baseline.checkInputUnseenNoNameMBps = round(mbPerSecond(corpusChars, unseenNoName.a));
+    baseline.baselineCheckInputUnseenNoNameMBps = round(mbPerSecond(corpusChars, unseenNoName.b));
+    baseline.wordsUnseenMBps = round(mbPerSecond(corpusChars, wordsUnseen.a));
+    baseline.baselineWordsUnseenMBps = round(mbPerSecond(corpusChars, wordsUnseen.b));
     // The generate benchmark's full-pipeline request: its injection-only INPUT policy over the input and 10 retrieved chunks (~486 characters each).
     const requests = Array.from({ length: 4000 }, (_, k) => `What is the best museum to visit in Paris on a rainy day? (${k})`);
     const request = (engine: EngineUnderTest, policy: CompiledPolicy) => (input: string) => {

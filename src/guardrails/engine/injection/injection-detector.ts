@@ -12,7 +12,7 @@ import {
   TOKEN_SYMBOL as TOKEN_SYMBOLS,
 } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
-import { decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, rot13, shapeOf, textShape } from './normalize';
+import { collapseSpaces, decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, rot13, shapeOf, textShape } from './normalize';
 import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
 
 // Module-local copies of the imports the token pass reads per character or token: compiled to
@@ -210,7 +210,7 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   // The lower-cased raw text of plain ASCII, which the structure scan's word triggers read too (one lower-casing for both).
   const lowerRaw = ascii ? raw.toLowerCase() : null;
   let norm = lowerRaw ?? foldNormalized(raw);
-  if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = norm.replace(/[ \t]+/g, ' ');
+  if (ascii && (norm.includes('  ') || norm.includes('\t'))) norm = collapseSpaces(norm);
   if (norm.includes('@') || norm.includes('http')) norm = replaceDestinations(norm, DEST);
   // A phrase quoted to ask about it ("what does 'ignore previous instructions' mean") is a mention, not a use.
   if (MENTION_GATE.test(norm)) norm = norm.replace(MENTION, ' quoted-phrase $2');

@@ -7,6 +7,8 @@
  * carrier is an attack; "TODO: replace screenshot" is not).
  */
 
+import { NeedleSet } from './needle-set';
+
 export type CarrierKind = 'comment' | 'hidden-html' | 'alt-text' | 'front-matter' | 'metadata' | 'footnote' | 'bracket-note' | 'postscript' | 'zero-width' | 'code-comment';
 
 export interface Carrier {
@@ -64,16 +66,33 @@ function runRequest(m: RegExpExecArray): string | undefined {
 /**
  * What the triggers ask of a text, each answered once: which of a few structural characters it holds
  * (a one-character `indexOf`, the fastest scan there is) and, only when a word test is reached, its
- * lower-cased copy.
+ * lower-cased copy and which word needles it holds. One probe serves every scan (`reset` per text):
+ * its tables are typed arrays, whose allocation per text cost more than a short chunk's whole scan.
  */
 class Probe {
+  raw = '';
+  /** `raw.toLowerCase()`, once asked for (or given by the caller). */
+  private lowered: string | null = null;
   /** Per ASCII code: 0 not asked yet, 1 present, 2 absent (a typed array: a Map keyed by one-character strings cost more than the search). */
   private readonly chars = new Uint8Array(128);
-  /** `lowered`: `raw.toLowerCase()` when the caller already has it. */
-  constructor(
-    readonly raw: string,
-    private lowered: string | null = null,
-  ) {}
+  /** Which of `LOWER_NEEDLES` the lower-cased text holds (one pass for all of them, on the first word question); `scanned` says whether it is filled. */
+  private readonly found = new Uint8Array(LOWER_NEEDLES.length);
+  private scanned = false;
+  /** Per ASCII code, whether some line starts with it (after spaces and tabs); `lines`: 0 not computed, 1 computed, 2 the text has other line breaks. */
+  private readonly firsts = new Uint8Array(128);
+  private lines = 0;
+
+  /** Starts a text. `lowered`: `raw.toLowerCase()` when the caller already has it. */
+  reset(raw: string, lowered: string | null): this {
+    this.raw = raw;
+    this.lowered = lowered;
+    this.chars.fill(0);
+    if (this.scanned) this.found.fill(0);
+    this.scanned = false;
+    if (this.lines === 1) this.firsts.fill(0);
+    this.lines = 0;
+    return this;
+  }
   /** The text holds this character. */
   ch(c: string): boolean {
     const code = c.charCodeAt(0);
@@ -85,31 +104,37 @@ class Probe {
   get lower(): string {
     return (this.lowered ??= this.raw.toLowerCase());
   }
-  private firsts: Set<number> | 'any' | null = null;
+  /** The lower-cased text holds the needle `id` of `LOWER_NEEDLES`: what `lower.includes(LOWER_NEEDLES[id])` answers. */
+  lowerHas(id: number): boolean {
+    if (!this.scanned) {
+      lowerNeedles().scan(this.lower, this.found);
+      this.scanned = true;
+    }
+    return this.found[id] === 1;
+  }
   /**
-   * Some line starts, after spaces and tabs, with one of these characters (what a `^[ \t]*X` pattern
-   * with the `m` flag needs). Lines are found by `indexOf('\n')`; a text with other line breaks
-   * answers yes.
+   * Some line starts, after spaces and tabs, with one of these (ASCII) characters (what a `^[ \t]*X`
+   * pattern with the `m` flag needs). Lines are found by `indexOf('\n')`; a text with other line
+   * breaks answers yes.
    */
   lineStarts(cs: string): boolean {
-    if (this.firsts === null) {
+    if (this.lines === 0) {
       const raw = this.raw;
-      if (raw.includes('\r') || raw.includes('\u2028') || raw.includes('\u2029')) this.firsts = 'any';
+      if (raw.includes('\r') || raw.includes('\u2028') || raw.includes('\u2029')) this.lines = 2;
       else {
-        const set = new Set<number>();
+        this.lines = 1;
         for (let at = 0; ;) {
           let k = at;
           while (k < raw.length && (raw.charCodeAt(k) === 32 || raw.charCodeAt(k) === 9)) k++;
-          if (k < raw.length) set.add(raw.charCodeAt(k));
+          if (k < raw.length && raw.charCodeAt(k) < 128) this.firsts[raw.charCodeAt(k)] = 1;
           const nl = raw.indexOf('\n', at);
           if (nl < 0) break;
           at = nl + 1;
         }
-        this.firsts = set;
       }
     }
-    if (this.firsts === 'any') return true;
-    for (let i = 0; i < cs.length; i++) if (this.firsts.has(cs.charCodeAt(i))) return true;
+    if (this.lines === 2) return true;
+    for (let i = 0; i < cs.length; i++) if (this.firsts[cs.charCodeAt(i)] === 1) return true;
     return false;
   }
 }
@@ -120,11 +145,29 @@ const has =
   (needle: string): Trigger =>
   (p) =>
     p.raw.includes(needle);
+/**
+ * Every needle of the word triggers (`hasAny`), registered as the patterns are built. The first word
+ * question about a text answers them all in one pass over its lower-cased copy (a set of ~45
+ * `includes` over 2 KB cost more than the patterns they gate).
+ */
+const LOWER_NEEDLES: string[] = [];
+let needleSet: NeedleSet | null = null;
+function lowerNeedles(): NeedleSet {
+  return (needleSet ??= new NeedleSet(LOWER_NEEDLES));
+}
+/** The word triggers' needles (for tests). */
+export function wordTriggerNeedles(): readonly string[] {
+  return [...LOWER_NEEDLES];
+}
 /** Any of the needles in the lower-cased text. */
-const hasAny =
-  (...needles: string[]): Trigger =>
-  (p) =>
-    needles.some((n) => p.lower.includes(n));
+const hasAny = (...needles: string[]): Trigger => {
+  const ids = needles.map((n) => {
+    if (needleSet !== null) throw new Error('hasAny: needles are registered before the first scan');
+    const at = LOWER_NEEDLES.indexOf(n);
+    return at >= 0 ? at : LOWER_NEEDLES.push(n) - 1;
+  });
+  return (p) => ids.some((id) => p.lowerHas(id));
+};
 /** Any of these characters. */
 const chars =
   (...cs: string[]): Trigger =>
@@ -139,10 +182,10 @@ const any =
   (p) =>
     tests.some((t) => t(p));
 /** A line starts with one of these characters. */
-const lineStarts =
-  (cs: string): Trigger =>
-  (p) =>
-    p.lineStarts(cs);
+const lineStarts = (cs: string): Trigger => {
+  if (/[^\x00-\x7f]/.test(cs)) throw new Error('lineStarts: ASCII characters only');
+  return (p) => p.lineStarts(cs);
+};
 /** Every test passes; the regex (a closer but slower test) is given last and runs only when the literals passed. */
 const all =
   (...tests: (Trigger | RegExp)[]): Trigger =>
@@ -290,6 +333,9 @@ export const PATTERNS: readonly StructuralPattern[] = [
   },
 ];
 
+/** The probe every scan reuses (made after the patterns, once every word needle is registered). */
+let PROBE: Probe | null = null;
+
 export interface StructureScan {
   carriers: Carrier[];
   hits: StructuralHit[];
@@ -310,7 +356,7 @@ export function scanStructure(raw: string, lower: string | null = null): Structu
       if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });
     },
   };
-  const probe = new Probe(raw, lower);
+  const probe = (PROBE ??= new Probe()).reset(raw, lower);
   for (const p of PATTERNS) {
     if (!p.trigger(probe)) continue;
     p.re.lastIndex = 0;

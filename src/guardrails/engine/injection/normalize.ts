@@ -219,6 +219,16 @@ export function hasSpacedRun(t: string): boolean {
   return false;
 }
 
+/**
+ * Runs of spaces and tabs as one space: what `t.replace(/[ \t]+/g, ' ')` gives. Only the runs that
+ * change are matched (two or more characters, or a tab): a lone space, most of the matches of the
+ * plain pattern, is left where it is rather than replaced by itself.
+ */
+const SPACE_RUNS = /[ \t]{2,}|\t/g;
+export function collapseSpaces(t: string): string {
+  return t.replace(SPACE_RUNS, ' ');
+}
+
 /** Joins letters written one by one ("i g n o r e  a l l") and words split by separators ("i.g.n.o.r.e", "ig-nore"). */
 export function deSpace(normalized: string): string | null {
   if (!hasSpacedRun(normalized)) return null;

@@ -436,14 +436,21 @@ export class AnalyticsService {
     const rawBins = this.rawSketchParts(filter, g, bucket);
     // A group of exactly one row of the union, with stored percentiles: nothing else is needed.
     const one = `count(*) = 1 AND bool_or(stored)`;
+    const grouped = (parts: string[], having = '') =>
+      `SELECT ${outer(g, LATENCY_MEASURES, BUCKET_MS)}, ${one} AS stored, CASE WHEN ${one} THEN NULL ELSE array_agg(ref) FILTER (WHERE ref IS NOT NULL) END AS refs,
+         ${STORED_PERCENTILES.map((c) => `CASE WHEN ${one} THEN max(${c}) END AS ${c}`).join(', ')}
+       FROM (${parts.join(' UNION ALL ')}) u GROUP BY ${g.groupBy} ${having}`;
+    // By HOUR the range is whole hours of hourly rows and partial hours read raw: each rollup row is a
+    // group of its own (one per hour and value or pair of values), so only the raw rows are grouped.
+    const keys = g.dims.map((_, i) => `k${i}, `).join('');
+    const sql =
+      bucket === TimeBucket.HOUR && rolled.length
+        ? `SELECT ${keys}${BUCKET_MS}, requests, latency_count, latency_sum, stored, CASE WHEN stored THEN NULL ELSE ARRAY[ref] END AS refs, ${STORED_PERCENTILES.join(', ')}
+           FROM (${rolled.join(' UNION ALL ')}) r WHERE requests > 0
+           ${raw.length ? `UNION ALL ${grouped(raw)}` : ''}`
+        : grouped([...rolled, ...raw], 'HAVING sum(requests) > 0');
     const [counts, rawRows] = await Promise.all([
-      this.db.query(
-        `SELECT ${outer(g, LATENCY_MEASURES, BUCKET_MS)}, ${one} AS stored, CASE WHEN ${one} THEN NULL ELSE array_agg(ref) FILTER (WHERE ref IS NOT NULL) END AS refs,
-           ${STORED_PERCENTILES.map((c) => `CASE WHEN ${one} THEN max(${c}) END AS ${c}`).join(', ')}
-         FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u
-         GROUP BY ${g.groupBy} HAVING sum(requests) > 0 ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
-        p.values,
-      ) as Promise<Array<Record<string, unknown>>>,
+      this.db.query(`${sql} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`, p.values) as Promise<Array<Record<string, unknown>>>,
       rawBins.sql ? (this.db.query(rawBins.sql, rawBins.params) as Promise<Array<Record<string, unknown>>>) : [],
     ]);
     this.capped(counts);

@@ -29,7 +29,8 @@ const TAG_JOIN = `CROSS JOIN LATERAL unnest(CASE WHEN cardinality(t.tags) = 0 TH
 /** `bigint`/`numeric` aggregates come back as strings; they are converted once, here. */
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+/** A bucket as the driver returns it: a Date, text, or milliseconds since the epoch (`BUCKET_MS`). */
+const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : typeof v === 'number' ? new Date(v) : new Date(String(v)));
 
 interface Grouping {
   dims: Dimension[];
@@ -83,6 +84,12 @@ export interface AnalyticsServiceOptions {
   rawScanMaxRows?: number;
   /** Per-dimension latency rollup rows whose parsed sketches are kept in memory (see `SketchCache`); 0 keeps none. Default 50 000 (a few tens of MB). */
   sketchCacheRows?: number;
+  /**
+   * Read and write the percentiles of closed per-dimension and per-pair latency rollup rows in
+   * `trace_latency_percentiles_<level>` (see `latencyStatsNarrow`). Default true; false computes every
+   * row's percentiles from its sketch (what a query cost before they were stored).
+   */
+  storedPercentiles?: boolean;
 }
 
 /** Default of `AnalyticsServiceOptions.exactPercentileMaxRows`. */
@@ -218,7 +225,15 @@ export function latencyRollupDims(filter: TraceFilterData | null | undefined, di
   return out;
 }
 
-/** The SELECT of rows of `trace_latency_rollups_<level>` over one part of the range: keys k0.. (from `value`/`value2`), the bucket, and `columns`. */
+/** The conditions picking the rows of `trace_latency_rollups_<level> r` of one dimension, pair or all traffic (and the filter's values there). */
+function latencyRollupConditions(p: SqlParams, source: string, spec: LatencyRollupDims): string[] {
+  const cond = [`r.source = ${p.add(source)}`, `r.dim = ${p.add(spec.dim)}`, `r.dim2 = ${p.add(spec.dim2)}`];
+  if (spec.value !== undefined) cond.push(`r.value = ${p.add(spec.value)}`);
+  if (spec.value2 !== undefined) cond.push(`r.value2 = ${p.add(spec.value2)}`);
+  return cond;
+}
+
+/** The SELECT of rows of `trace_latency_rollups_<level>` over one part of the range: keys k0.. (from `value`/`value2`), the bucket, and `columns` (`join` after the table). */
 function latencyRollupSelect(
   p: SqlParams,
   range: Range & { level: 'daily' | 'hourly' },
@@ -227,18 +242,45 @@ function latencyRollupSelect(
   dims: Dimension[],
   bucket: TimeBucket | null | undefined,
   columns: string,
+  join = '',
 ): string {
-  const cond = rangeConditions(range, 'r.bucket', p);
-  cond.push(`r.source = ${p.add(source)}`, `r.dim = ${p.add(spec.dim)}`, `r.dim2 = ${p.add(spec.dim2)}`);
-  if (spec.value !== undefined) cond.push(`r.value = ${p.add(spec.value)}`);
-  if (spec.value2 !== undefined) cond.push(`r.value2 = ${p.add(spec.value2)}`);
+  const cond = [...rangeConditions(range, 'r.bucket', p), ...latencyRollupConditions(p, source, spec)];
   // Values are stored as text; a prompt version is compared and ordered as the integer it is.
   const keys = dims.map((d, i) => {
     const col = DIMENSION_COLUMN[d] === spec.dim ? 'r.value' : 'r.value2';
     return `${d === Dimension.PROMPT_VERSION ? `${col}::int` : col} AS k${i}, `;
   });
   const truncated = bucket ? `date_trunc('${BUCKET_UNIT[bucket]}', r.bucket, 'UTC')` : 'NULL::timestamptz';
-  return `SELECT ${keys.join('')}${truncated} AS bucket, ${columns} FROM trace_latency_rollups_${range.level} r ${where(cond)}`;
+  return `SELECT ${keys.join('')}${truncated} AS bucket, ${columns} FROM trace_latency_rollups_${range.level} r ${join} ${where(cond)}`;
+}
+
+/** The columns of `trace_latency_percentiles_<level>`, in `Percentiles` order. */
+const STORED_PERCENTILES = ['latency_p50', 'latency_p95', 'latency_p99', 'ttft_p50', 'ttft_p95'] as const;
+
+/**
+ * A row of `trace_latency_rollups_<level> r` named by its level, key and `requests`: `[level, bucket,
+ * value, value2, requests]` as JSON text. A row only ever gains traces, so equal `requests` mean
+ * equal sketches (the row's version, which an index-only scan can read where `ctid`/`xmin` cannot).
+ */
+const latencyRowRef = (level: 'daily' | 'hourly') => `json_build_array('${level}', r.bucket, r.value, r.value2, r.requests)::text`;
+
+/** The stored percentiles of a rollup row whose `requests` still match (see `trace_latency_percentiles_<level>`). */
+const storedPercentilesJoin = (level: 'daily' | 'hourly') =>
+  `LEFT JOIN trace_latency_percentiles_${level} s ON s.dim = r.dim AND s.dim2 = r.dim2 AND s.source = r.source AND s.bucket = r.bucket
+     AND s.value IS NOT DISTINCT FROM r.value AND s.value2 IS NOT DISTINCT FROM r.value2 AND s.requests = r.requests`;
+
+/** The stored-percentile columns of a raw or unjoined row: none stored. */
+const NO_STORED_PERCENTILES = `false AS stored, ${STORED_PERCENTILES.map((c) => `NULL::float8 AS ${c}`).join(', ')}`;
+
+/** A bucket's length: once it is over, its rows no longer change with live traffic and their percentiles are worth storing. */
+const LEVEL_MS = { hourly: 3_600_000, daily: 86_400_000 } as const;
+
+/** Orders keys (strings, nulls last) for the lock order of `storePercentiles`. */
+function compareKeys(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  return String(a) < String(b) ? -1 : 1;
 }
 
 /** The group of an answer row (its bucket and keys), as a string: the same for rolled-up and raw rows. */
@@ -261,9 +303,15 @@ function keySelect(dims: Dimension[], bucket: TimeBucket | null | undefined, ali
 }
 
 /** The outer select over the union: keys, bucket and the sum of each measure. */
-function outer(g: Grouping, measures: Measure[]): string {
-  return [...g.dims.map((_, i) => `k${i}`), 'bucket', ...measures.map(([n]) => `sum(${n}) AS ${n}`)].join(', ');
+function outer(g: Grouping, measures: Measure[], bucket = 'bucket'): string {
+  return [...g.dims.map((_, i) => `k${i}`), bucket, ...measures.map(([n]) => `sum(${n}) AS ${n}`)].join(', ');
 }
+
+/**
+ * The bucket as milliseconds since the epoch (a float8, exact for whole milliseconds): the driver's
+ * timestamptz parsing was a third of a warm 4,320-group latency answer's Node CPU.
+ */
+const BUCKET_MS = `(extract(epoch FROM bucket) * 1000)::float8 AS bucket`;
 
 function rangeConditions(range: { from: Date | null; to: Date | null }, col: string, p: SqlParams): string[] {
   const out: string[] = [];
@@ -287,6 +335,7 @@ export class AnalyticsService {
   private readonly exactPercentileMaxRows: number;
   private readonly rawScanMaxRows: number;
   private readonly sketchCache: SketchCache;
+  private readonly storedPercentiles: boolean;
 
   constructor(
     private readonly db: DataSource,
@@ -297,6 +346,7 @@ export class AnalyticsService {
     this.exactPercentileMaxRows = options.exactPercentileMaxRows ?? EXACT_PERCENTILE_MAX_ROWS;
     this.rawScanMaxRows = options.rawScanMaxRows ?? RAW_SCAN_MAX_ROWS;
     this.sketchCache = new SketchCache(options.sketchCacheRows ?? SKETCH_CACHE_ROWS);
+    this.storedPercentiles = options.storedPercentiles ?? true;
   }
 
   /** Requests, tokens and cost per group and time bucket. `groupBy` must name at least one dimension. */
@@ -328,13 +378,14 @@ export class AnalyticsService {
     const narrow = latencyRollupDims(filter, g.dims);
     // The size of the range and the answer from the rollups are read at once (each round trip waits
     // its turn on a loaded server); the rollups' answer is dropped when the range is small enough to be exact.
-    const [n, rows] = await Promise.allSettled([this.tracesInRange(plan), this.latencyStatsVersioned(filter, g, bucket, narrow)]);
+    const read = () => (narrow ? this.latencyStatsNarrow(filter, g, bucket, narrow) : this.latencyStatsVersioned(filter, g, bucket));
+    const [n, rows] = await Promise.allSettled([this.tracesInRange(plan), read()]);
     if (n.status === 'rejected') throw n.reason;
     if (n.value <= this.exactPercentileMaxRows) return this.latencyStatsRaw(filter, groupBy, bucket);
     if (rows.status === 'rejected') throw rows.reason;
     if (rows.value) return rows.value;
     // A row updated between the two reads: read once more, then the general path (one snapshot, no cache).
-    const again = await this.latencyStatsVersioned(filter, g, bucket, narrow);
+    const again = await read();
     if (again) return again;
     const p = new SqlParams();
     const parts = this.parts(p, filter, g.dims, bucket, LATENCY_MEASURES);
@@ -353,26 +404,181 @@ export class AnalyticsService {
   }
 
   /**
-   * latencyStats from the rollups in two reads, keeping parsed sketches by row version. The rows are
-   * the per-dimension or per-pair latency rollups when `narrow` (see `latencyRollupDims`: one row per
-   * bucket and value), else the wide rollups of every combination (status or cached filters, three
-   * dimensions). First the counts of each group, summed by PostgreSQL over the rows of the range and
-   * the raw partial hours at the edges, with the version (`ctid`, `xmin`) of each rollup row; then,
-   * only when some are not in the cache, the bins of those rows, fetched by ctid. Returns null when a
-   * row changed between the two reads (the caller asks again). No transaction: a warm answer is one
-   * round trip.
+   * latencyStats from the per-dimension or per-pair latency rollups (`narrow`, see
+   * `latencyRollupDims`: one row per bucket and value), in one read when warm. First the counts of
+   * each group, summed by PostgreSQL over the rows of the range (an index-only scan of the covering
+   * dimension index) and the raw partial hours at the edges, with, for a group of one rollup row, that
+   * row's stored percentiles when its `requests` still match (`trace_latency_percentiles_<level>`), and
+   * otherwise each row's reference (`latencyRowRef`). Then, only for rows whose sketches are not in the
+   * process's cache, their bins, fetched by bucket and checked against the reference. A closed
+   * bucket's row whose percentiles were computed here is stored, so no later query (in this process or
+   * another) reads its sketches again while it is unchanged. Returns null when a row changed between
+   * the two reads (the caller asks again).
    */
-  private async latencyStatsVersioned(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined, narrow: LatencyRollupDims | null): Promise<LatencyRow[] | null> {
+  private async latencyStatsNarrow(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined, narrow: LatencyRollupDims): Promise<LatencyRow[] | null> {
     const p = new SqlParams();
     const source = filter?.source ?? TraceSource.PRODUCTION;
+    const use = this.storedPercentiles;
+    const storedCols = use ? `s.requests IS NOT NULL AS stored, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')}` : NO_STORED_PERCENTILES;
+    const rolled = planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) =>
+      latencyRollupSelect(
+        p,
+        range,
+        source,
+        narrow,
+        g.dims,
+        bucket,
+        `r.requests, r.latency_count, r.latency_sum, ${latencyRowRef(range.level)} AS ref, ${storedCols}`,
+        use ? storedPercentilesJoin(range.level) : '',
+      ),
+    );
+    const raw = this.rawParts(p, filter, g.dims, bucket, `${LATENCY_MEASURES.map(([n, , t]) => `${t} AS ${n}`).join(', ')}, NULL::text AS ref, ${NO_STORED_PERCENTILES}`);
+    const rawBins = this.rawSketchParts(filter, g, bucket);
+    // A group of exactly one row of the union, with stored percentiles: nothing else is needed.
+    const one = `count(*) = 1 AND bool_or(stored)`;
+    const grouped = (parts: string[], having = '') =>
+      `SELECT ${outer(g, LATENCY_MEASURES, BUCKET_MS)}, ${one} AS stored, CASE WHEN ${one} THEN NULL ELSE array_agg(ref) FILTER (WHERE ref IS NOT NULL) END AS refs,
+         ${STORED_PERCENTILES.map((c) => `CASE WHEN ${one} THEN max(${c}) END AS ${c}`).join(', ')}
+       FROM (${parts.join(' UNION ALL ')}) u GROUP BY ${g.groupBy} ${having}`;
+    // By HOUR the range is whole hours of hourly rows and partial hours read raw: each rollup row is a
+    // group of its own (one per hour and value or pair of values), so only the raw rows are grouped.
+    const keys = g.dims.map((_, i) => `k${i}, `).join('');
+    const sql =
+      bucket === TimeBucket.HOUR && rolled.length
+        ? `SELECT ${keys}${BUCKET_MS}, requests, latency_count, latency_sum, stored, CASE WHEN stored THEN NULL ELSE ARRAY[ref] END AS refs, ${STORED_PERCENTILES.join(', ')}
+           FROM (${rolled.join(' UNION ALL ')}) r WHERE requests > 0
+           ${raw.length ? `UNION ALL ${grouped(raw)}` : ''}`
+        : grouped([...rolled, ...raw], 'HAVING sum(requests) > 0');
+    const [counts, rawRows] = await Promise.all([
+      this.db.query(`${sql} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`, p.values) as Promise<Array<Record<string, unknown>>>,
+      rawBins.sql ? (this.db.query(rawBins.sql, rawBins.params) as Promise<Array<Record<string, unknown>>>) : [],
+    ]);
+    this.capped(counts);
+    const refsOf = (r: Record<string, unknown>): string[] => (Array.isArray(r.refs) ? (r.refs as string[]) : []);
+    // The cache is shared by every dimension and source: a reference names its row within those.
+    const prefix = `${narrow.dim}\u0001${narrow.dim2}\u0001${source}\u0001`;
+    const sketches = new Map<string, RowSketches>();
+    const missing = new Map<'daily' | 'hourly', Set<string>>();
+    for (const r of counts) {
+      for (const ref of refsOf(r)) {
+        const hit = this.sketchCache.get(prefix + ref);
+        if (hit) sketches.set(ref, hit);
+        else {
+          const level = (JSON.parse(ref) as [string])[0] as 'daily' | 'hourly';
+          let refs = missing.get(level);
+          if (!refs) missing.set(level, (refs = new Set()));
+          refs.add(ref);
+        }
+      }
+    }
+    // The rows of the buckets that hold missing ones; a row a batch changed since the first read has another reference: not found.
+    await Promise.all(
+      [...missing].map(async ([level, refs]) => {
+        const fp = new SqlParams();
+        const buckets = [...new Set([...refs].map((ref) => (JSON.parse(ref) as [string, string])[1]))];
+        const cond = [...latencyRollupConditions(fp, source, narrow), `r.bucket = ANY(${fp.add(buckets)}::timestamptz[])`];
+        const rows: Array<{ ref: string; l: string; t: string }> = await this.db.query(
+          `SELECT ${latencyRowRef(level)} AS ref, r.latency_bins::text AS l, r.ttft_bins::text AS t FROM trace_latency_rollups_${level} r ${where(cond)}`,
+          fp.values,
+        );
+        for (const row of rows) {
+          if (!refs.has(row.ref)) continue;
+          const s = { l: parseSketchText(row.l), t: parseSketchText(row.t) };
+          sketches.set(row.ref, s);
+          this.sketchCache.set(prefix + row.ref, s);
+        }
+      }),
+    );
+    if (counts.some((r) => refsOf(r).some((ref) => !sketches.has(ref)))) return null;
+    const rawSketches = this.rawSketchesByGroup(g, rawRows);
+    const toStore: Array<[ref: string, p: Percentiles]> = [];
+    const now = Date.now();
+    const answer = counts.map((r) => {
+      if (r.stored) return latencyRow(g.dims, r, STORED_PERCENTILES.map((c) => numOrNull(r[c])) as Percentiles);
+      const refs = refsOf(r);
+      const extra = rawSketches.size ? rawSketches.get(groupKey(g.dims, r)) : undefined;
+      // One rollup row and no raw edge (an hour of an HOUR bucket, a day of a DAY bucket): its sorted bins as they are.
+      if (refs.length === 1 && !extra) {
+        const s = sketches.get(refs[0]!)!;
+        s.percentiles ??= percentiles(s.l, s.t);
+        const [level, at] = JSON.parse(refs[0]!) as ['daily' | 'hourly', string];
+        if (use && new Date(at).getTime() + LEVEL_MS[level] <= now) toStore.push([refs[0]!, s.percentiles]);
+        return latencyRow(g.dims, r, s.percentiles);
+      }
+      const l = new Map<number, number>(extra?.l);
+      const t = new Map<number, number>(extra?.t);
+      for (const ref of refs) {
+        const s = sketches.get(ref)!;
+        addBins(l, s.l);
+        addBins(t, s.t);
+      }
+      return latencyRow(g.dims, r, percentiles(sortBins(l), sortBins(t)));
+    });
+    if (toStore.length) await this.storePercentiles(narrow, source, toStore);
+    return answer;
+  }
+
+  /**
+   * Stores the percentiles of closed rollup rows (`trace_latency_percentiles_<level>`), each with the
+   * `requests` it was computed at; a stored row is replaced only by one computed at more requests.
+   * In key order, so concurrent readers lock shared rows in the same order. Best effort: a store that
+   * fails (a read-only replica, a lock timeout) leaves the answer as it is and the rows to a later query.
+   */
+  private async storePercentiles(narrow: LatencyRollupDims, source: string, rows: Array<[ref: string, p: Percentiles]>): Promise<void> {
+    const byLevel = new Map<string, Array<Record<string, unknown>>>();
+    for (const [ref, pct] of rows) {
+      const [level, bucket, value, value2, requests] = JSON.parse(ref) as [string, string, string | null, string | null, number];
+      let list = byLevel.get(level);
+      if (!list) byLevel.set(level, (list = []));
+      const row: Record<string, unknown> = { bucket, value, value2, requests };
+      STORED_PERCENTILES.forEach((c, i) => (row[c] = pct[i]));
+      list.push(row);
+    }
+    const x = (c: string) => `x.${c}`;
+    try {
+      for (const [level, list] of byLevel) {
+        list.sort((a, b) => compareKeys(a.bucket, b.bucket) || compareKeys(a.value, b.value) || compareKeys(a.value2, b.value2));
+        await this.db.query(
+          `INSERT INTO trace_latency_percentiles_${level} AS s (bucket, source, dim, value, dim2, value2, requests, ${STORED_PERCENTILES.join(', ')})
+           SELECT x.bucket, $2, $3, x.value, $4, x.value2, x.requests, ${STORED_PERCENTILES.map(x).join(', ')}
+           FROM json_to_recordset($1::json) AS x(bucket timestamptz, value text, value2 text, requests bigint, ${STORED_PERCENTILES.map((c) => `${c} float8`).join(', ')})
+           ON CONFLICT (dim, dim2, source, bucket, value, value2) DO UPDATE SET requests = EXCLUDED.requests, ${STORED_PERCENTILES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+           WHERE s.requests < EXCLUDED.requests`,
+          [JSON.stringify(list), source, narrow.dim, narrow.dim2],
+        );
+      }
+    } catch {
+      // Only a shortcut for later queries is lost; this answer is complete and they compute it again.
+    }
+  }
+
+  /** The raw partial hours' bins (rows of `rawSketchParts`) per group (`groupKey`). */
+  private rawSketchesByGroup(g: Grouping, rawRows: Array<Record<string, unknown>>): Map<string, { l: Map<number, number>; t: Map<number, number> }> {
+    const rawSketches = new Map<string, { l: Map<number, number>; t: Map<number, number> }>();
+    for (const r of rawRows) {
+      const k = groupKey(g.dims, r);
+      let s = rawSketches.get(k);
+      if (!s) rawSketches.set(k, (s = { l: new Map(), t: new Map() }));
+      const bins = r.m === 'l' ? s.l : s.t;
+      bins.set(Number(r.k), (bins.get(Number(r.k)) ?? 0) + num(r.n));
+    }
+    return rawSketches;
+  }
+
+  /**
+   * latencyStats from the wide rollups of every combination (status or cached filters, three
+   * dimensions) in two reads, keeping parsed sketches by row version. First the counts of each group,
+   * summed by PostgreSQL over the rows of the range and the raw partial hours at the edges, with the
+   * version (`ctid`, `xmin`) of each rollup row; then, only when some are not in the cache, the bins
+   * of those rows, fetched by ctid. Returns null when a row changed between the two reads (the caller
+   * asks again). No transaction: a warm answer is one round trip.
+   */
+  private async latencyStatsVersioned(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined): Promise<LatencyRow[] | null> {
+    const p = new SqlParams();
     const measures = LATENCY_MEASURES.map(([n]) => `r.${n}`).join(', ');
-    // A row's reference names its table: `trace_latency_rollups_hourly:(0,1):123`.
+    // A row's reference names its table: `trace_rollups_hourly:(0,1):123`.
     const ref = (table: string) => `'${table}:' || r.ctid::text || ':' || r.xmin::text AS ref`;
-    const rolled = narrow
-      ? planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) =>
-          latencyRollupSelect(p, range, source, narrow, g.dims, bucket, `${measures}, ${ref(`trace_latency_rollups_${range.level}`)}`),
-        )
-      : this.rollupParts(p, filter, g.dims, bucket, (level) => `${measures}, ${ref(`trace_rollups_${level}`)}`);
+    const rolled = this.rollupParts(p, filter, g.dims, bucket, (level) => `${measures}, ${ref(`trace_rollups_${level}`)}`);
     const raw = this.rawParts(p, filter, g.dims, bucket, `${LATENCY_MEASURES.map(([n, , t]) => `${t} AS ${n}`).join(', ')}, NULL::text AS ref`);
     const rawBins = this.rawSketchParts(filter, g, bucket);
     const refsOf = (r: Record<string, unknown>): string[] => (Array.isArray(r.refs) ? (r.refs as string[]) : []);
@@ -415,14 +621,7 @@ export class AnalyticsService {
       }),
     );
     if (counts.some((r) => refsOf(r).some((ref) => !sketches.has(ref)))) return null;
-    const rawSketches = new Map<string, { l: Map<number, number>; t: Map<number, number> }>();
-    for (const r of rawRows) {
-      const k = groupKey(g.dims, r);
-      let s = rawSketches.get(k);
-      if (!s) rawSketches.set(k, (s = { l: new Map(), t: new Map() }));
-      const bins = r.m === 'l' ? s.l : s.t;
-      bins.set(Number(r.k), (bins.get(Number(r.k)) ?? 0) + num(r.n));
-    }
+    const rawSketches = this.rawSketchesByGroup(g, rawRows);
     return counts.map((r) => {
       const refs = refsOf(r);
       const extra = rawSketches.size ? rawSketches.get(groupKey(g.dims, r)) : undefined;
@@ -446,10 +645,10 @@ export class AnalyticsService {
   /** The sketch bins of the raw partial hours at the edges of the range (`trace_sketch_key` in SQL), per group: rows of keys, `m` ('l' or 't'), `k` and `n`. */
   private rawSketchParts(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined): { sql: string; params: unknown[] } {
     const rp = new SqlParams();
-    const raw = [
-      ...this.rawParts(rp, filter, g.dims, bucket, `'l' AS m, trace_sketch_key(t.latency_ms) AS k`, 't.latency_ms IS NOT NULL'),
-      ...this.rawParts(rp, filter, g.dims, bucket, `'t' AS m, trace_sketch_key(t.ttft_ms) AS k`, 't.ttft_ms IS NOT NULL'),
-    ].map((sql) => `SELECT ${g.groupBy}, m, k, count(*) AS n FROM (${sql}) x GROUP BY ${g.groupBy}, m, k`);
+    // Both metrics from one pass over each edge's traces (it was one pass each).
+    const raw = this.rawParts(rp, filter, g.dims, bucket, `v.m, trace_sketch_key(v.x) AS k`, 'v.x IS NOT NULL', ` CROSS JOIN LATERAL (VALUES ('l', t.latency_ms), ('t', t.ttft_ms)) AS v(m, x)`).map(
+      (sql) => `SELECT ${g.groupBy}, m, k, count(*) AS n FROM (${sql}) x GROUP BY ${g.groupBy}, m, k`,
+    );
     return { sql: raw.join(' UNION ALL '), params: rp.values };
   }
 

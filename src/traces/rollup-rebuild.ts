@@ -70,6 +70,8 @@ export async function rebuildRollups(db: DataSource): Promise<{ rollups: number;
       await m.query(`DELETE FROM trace_rollups_${level}`);
       await m.query(`DELETE FROM trace_guardrail_rollups_${level}`);
       await m.query(`DELETE FROM trace_latency_rollups_${level}`);
+      // Percentiles stored by readers belong to the rows they were computed from.
+      await m.query(`DELETE FROM trace_latency_percentiles_${level}`);
       await m.query(rollupTracesSql(unit));
       await m.query(rollupGuardrailsSql(unit));
       await m.query(rollupLatencySql(unit));

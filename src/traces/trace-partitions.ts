@@ -17,8 +17,12 @@ const WEEK_MS = 7 * DAY_MS;
 const MONDAY_OFFSET_MS = 4 * DAY_MS;
 const weekStart = (t: number) => Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS;
 
-/** The tables whose buckets follow the traces out when their weeks are dropped (the rollups must keep equalling the raw rows). */
-const ROLLUP_TABLES = ['trace_rollups', 'trace_guardrail_rollups', 'trace_latency_rollups'].flatMap((t) => [`${t}_hourly`, `${t}_daily`]);
+/**
+ * The tables whose buckets follow the traces out when their weeks are dropped (the rollups must keep
+ * equalling the raw rows; a stored percentile must not outlive its row, or a bucket refilled later to
+ * the same count would be answered with it).
+ */
+const ROLLUP_TABLES = ['trace_rollups', 'trace_guardrail_rollups', 'trace_latency_rollups', 'trace_latency_percentiles'].flatMap((t) => [`${t}_hourly`, `${t}_daily`]);
 
 /** What one maintenance pass did. */
 export interface PartitionMaintenance {

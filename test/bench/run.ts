@@ -101,8 +101,9 @@ async function main(): Promise<void> {
       rawRuns: Number(process.env.BENCH_RAW_RUNS ?? 5),
     });
   }
-  // The ClickHouse candidate: with CLICKHOUSE_URL, or a throwaway clickhouse-server when installed (BENCH=analytics-clickhouse alone).
-  if ((pick.has('analytics') || pick.has('analytics-clickhouse')) && (process.env.CLICKHOUSE_URL || clickHouseServerBinary())) {
+  // The ClickHouse candidate: with CLICKHOUSE_URL, or a throwaway clickhouse-server when installed (BENCH=analytics-clickhouse alone);
+  // BENCH_CLICKHOUSE=0 times PostgreSQL only (seeding 1M traces into a throwaway ClickHouse takes far longer than the queries).
+  if ((pick.has('analytics') || pick.has('analytics-clickhouse')) && process.env.BENCH_CLICKHOUSE !== '0' && (process.env.CLICKHOUSE_URL || clickHouseServerBinary())) {
     await benchClickHouseAnalytics({
       url: process.env.CLICKHOUSE_URL,
       count: Number(process.env.BENCH_ANALYTICS_COUNT ?? 10_000_000),

@@ -4,10 +4,6 @@ import { parseSketchText } from '../../../src/analytics/latency-sketches';
 import { SKETCH_COMPACT_SLACK, sketchArray, upsertLatencyRollupsStatement, type LatencyRollupDelta } from '../../../src/traces/trace-rollups';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
-/** The first `trace_sketch_merge` (migration TraceRollups): both sketches unnested, grouped and rebuilt. The reference. */
-const REFERENCE_MERGE = `(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb)
-  FROM (SELECT k, sum(v::bigint) AS n FROM (SELECT * FROM jsonb_each_text($1::jsonb) UNION ALL SELECT * FROM jsonb_each_text($2::jsonb)) s(k, v) GROUP BY k) x)`;
-
 describe('the SQL of the trace ingest', () => {
   let t: TestApp;
   let ds: DataSource;
@@ -17,43 +13,9 @@ describe('the SQL of the trace ingest', () => {
   });
   afterAll(() => t.close());
 
-  it('trace_sketch_merge adds the counts of every key of either sketch, as the first version did (small and compressed large sketches, empty ones)', async () => {
-    const rnd = mulberry32(15);
-    const sketch = (keys: number) => {
-      const o: Record<string, number> = {};
-      for (let i = 0; i < keys; i++) o[String(Math.floor(rnd() * 900) - 300)] = 1 + Math.floor(rnd() * 1e6);
-      if (rnd() < 0.3) o['-1000000'] = 1 + Math.floor(rnd() * 5);
-      return JSON.stringify(o);
-    };
-    const pairs: Array<[string, string]> = [
-      ['{}', '{}'],
-      ['{}', sketch(3)],
-      [sketch(3), '{}'],
-    ];
-    for (const [na, nb] of [
-      [1, 1],
-      [3, 2],
-      [40, 5],
-      [300, 4],
-      [300, 150],
-      [5, 300],
-    ]) {
-      for (let i = 0; i < 4; i++) pairs.push([sketch(na!), sketch(nb!)]);
-    }
-    // Stored in a table, so a large sketch is compressed as in the rollup tables.
-    await ds.query(`CREATE TEMP TABLE IF NOT EXISTS sketch_pairs (i int, a jsonb, b jsonb)`);
-    for (const [i, [a, b]] of pairs.entries()) await ds.query(`INSERT INTO sketch_pairs VALUES ($1, $2::jsonb, $3::jsonb)`, [i, a, b]);
-    const merged: Array<{ i: number; m: Record<string, number> }> = await ds.query(`SELECT i, trace_sketch_merge(a, b) AS m FROM sketch_pairs ORDER BY i`);
-    expect(merged).toHaveLength(pairs.length);
-    for (const { i, m } of merged) {
-      const [a, b] = pairs[i]!;
-      const [ref] = await ds.query(`SELECT ${REFERENCE_MERGE} AS m`, [a, b]);
-      expect(m).toEqual(ref.m);
-      // And by hand: every key of either, counts added.
-      const want: Record<string, number> = { ...JSON.parse(a) };
-      for (const [k, n] of Object.entries(JSON.parse(b) as Record<string, number>)) want[k] = (want[k] ?? 0) + n;
-      expect(m).toEqual(want);
-    }
+  it('trace_sketch_merge, unused since the sketches became appended pairs, is gone (migration DropTraceSketchMerge)', async () => {
+    const [row] = await ds.query(`SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'trace_sketch_merge'`);
+    expect(row.n).toBe(0);
   });
 
   it('trace_bins_compact keeps each key once, counts summed, sorted by key (negative keys, the zero bin, empty)', async () => {

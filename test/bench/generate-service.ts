@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { must, setupPrompt } from './generate-clients';
 
@@ -9,7 +10,8 @@ import { must, setupPrompt } from './generate-clients';
  * and, for BENCH_CANDIDATE=full, the full pipeline. Prints one JSON line `{ url, wsUrl, key }` (an
  * APP key) when ready; SIGTERM closes the app and drops its database. BENCH_SERVICE_ENV (JSON) adds
  * settings (the trace spool candidates). With BENCH_SPANS_OUT set, on SIGTERM it first writes the
- * p50/p90/p99 of every span name over the traces it wrote (µs, JSON) to `<BENCH_SPANS_OUT>-<name>.json`
+ * p50/p90/p99 of every span name over the traces it wrote, of the traces' latency and of the event
+ * loop's delay (µs, JSON) to `<BENCH_SPANS_OUT>-<name>.json`
  * (BENCH_SERVICE_NAME: the bench's name for the candidate).
  */
 async function main(): Promise<void> {
@@ -38,10 +40,22 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: t.url, wsUrl: t.wsUrl, key: await t.keyFor('APP') })}\n`);
 }
 
+/** The event loop's delay (sampled every 10 ms), for BENCH_SPANS_OUT. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+if (process.env.BENCH_SPANS_OUT) loopDelay.enable();
+
 /** Per span name: how many, p50/p90/p99 duration (µs) over the traces written so far (BENCH_SPANS_OUT; a batch still being written is left out). */
 async function writeSpanStats(t: TestApp): Promise<void> {
   const out = process.env.BENCH_SPANS_OUT;
   if (!out) return;
+  const traces = (await t.app.dataSource.query(
+    `SELECT 'trace latency_ms' AS name, count(*)::int AS n,
+            round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)) AS p50_us,
+            round(1000 * percentile_cont(0.9) WITHIN GROUP (ORDER BY latency_ms)) AS p90_us,
+            round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)) AS p99_us
+       FROM traces WHERE latency_ms IS NOT NULL`,
+  )) as unknown[];
+  const loop = { name: 'event loop delay', n: loopDelay.count, p50_us: Math.round(loopDelay.percentile(50) / 1000), p90_us: Math.round(loopDelay.percentile(90) / 1000), p99_us: Math.round(loopDelay.percentile(99) / 1000) };
   const rows = (await t.app.dataSource.query(
     `SELECT s->>'name' AS name, count(*)::int AS n,
             round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY (s->>'durationMs')::float)) AS p50_us,
@@ -49,7 +63,7 @@ async function writeSpanStats(t: TestApp): Promise<void> {
             round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY (s->>'durationMs')::float)) AS p99_us
        FROM traces, jsonb_array_elements(spans) s GROUP BY 1 ORDER BY 1`,
   )) as unknown[];
-  writeFileSync(`${out}-${process.env.BENCH_SERVICE_NAME ?? process.env.BENCH_CANDIDATE ?? 'bare'}.json`, JSON.stringify(rows, null, 1));
+  writeFileSync(`${out}-${process.env.BENCH_SERVICE_NAME ?? process.env.BENCH_CANDIDATE ?? 'bare'}.json`, JSON.stringify([...rows, ...traces, loop], null, 1));
 }
 
 /** The full pipeline: PII on the output, injection screening of the input and chunks, one GLOBAL budget. */

@@ -55,7 +55,13 @@ async function writeSpanStats(t: TestApp): Promise<void> {
             round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)) AS p99_us
        FROM traces WHERE latency_ms IS NOT NULL`,
   )) as unknown[];
-  const loop = { name: 'event loop delay', n: loopDelay.count, p50_us: Math.round(loopDelay.percentile(50) / 1000), p90_us: Math.round(loopDelay.percentile(90) / 1000), p99_us: Math.round(loopDelay.percentile(99) / 1000) };
+  const loop = {
+    name: 'event loop delay',
+    n: loopDelay.count,
+    p50_us: Math.round(loopDelay.percentile(50) / 1000),
+    p90_us: Math.round(loopDelay.percentile(90) / 1000),
+    p99_us: Math.round(loopDelay.percentile(99) / 1000),
+  };
   const rows = (await t.app.dataSource.query(
     `SELECT s->>'name' AS name, count(*)::int AS n,
             round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY (s->>'durationMs')::float)) AS p50_us,

@@ -28,7 +28,11 @@ export interface BudgetLeaseOptions {
   minRequests: number;
   /** A lease not renewed for this long expires and is reaped (default 30 000 ms); the holder renews it on every write. */
   ttlMs: number;
-  /** Unused room of a slice nobody admitted from for this long is given back (default 1 000 ms). */
+  /**
+   * Unused room of a slice nobody admitted from for this long is given back (default 5 000 ms): long
+   * enough that a client pausing a few seconds between bursts finds its slice still there (else the
+   * next burst waits for a new lease and grant, two durable statements, before its first admission).
+   */
   idleMs: number;
   /** In the last stretch, how long a process keeps to exact holds before trying to lease again (default 1 000 ms). */
   edgeMs: number;
@@ -40,7 +44,7 @@ export const DEFAULT_LEASE_OPTIONS: BudgetLeaseOptions = {
   maxRequests: 128,
   minRequests: 4,
   ttlMs: 30_000,
-  idleMs: 1_000,
+  idleMs: 5_000,
   edgeMs: 1_000,
 };
 

@@ -157,6 +157,26 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     await Promise.all(rs.map((r) => s.budgets.settle(r, 4_000)));
   });
 
+  it('keeps a slice through a 2 s pause between bursts: the next burst is admitted from it, without a new lease or grant', async () => {
+    const s = await services(db.ds, {});
+    const b = await makeBudget(s.budgets, { name: 'lease-pause', limitUsd: 100 });
+    const burst = async () => {
+      const rs = await Promise.all(Array.from({ length: 40 }, () => admit(s, b, 5_000).then(reservationOf)));
+      await Promise.all(rs.map((r) => s.budgets.settle(r, 4_000)));
+      return rs.filter((r) => r.leased.length).length;
+    };
+    expect(await burst()).toBeGreaterThan(0);
+    await s.budgets.flushLeases();
+    const held = heldFree(s, b.id);
+    expect(held).toBeGreaterThan(0);
+    await new Promise((done) => setTimeout(done, 2_000));
+    // Nothing given back during the pause: the slice still holds its room for the next burst.
+    expect(heldFree(s, b.id)).toBe(held);
+    expect(await burst()).toBe(40);
+    // The same lease serves it (a slice dropped after its idle time would lease anew).
+    expect((await leases(db, b.id)).length).toBe(1);
+  });
+
   it('switches to exact holds in the last stretch and gives the unused slice back: the budget is used up to the last request', async () => {
     const s = await services();
     const amount = 10_000;

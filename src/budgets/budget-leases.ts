@@ -8,9 +8,10 @@ import type { Logger } from '../observability/logger';
 /** How a process leases budget room (every field has a default; see `DEFAULT_LEASE_OPTIONS`). */
 export interface BudgetLeaseOptions {
   /**
-   * A budget is admitted from a lease in a process once that process admitted at least this many
-   * requests against it within one second (default 20); below that, every request gets its own
-   * exact hold (a cold budget costs one statement per request, as it always did).
+   * A budget is admitted from a lease in a process once that process admits at least this many
+   * requests a second against it (default 4), as a moving average over about `HEAT_SECONDS` (2 s):
+   * a steady 4 a second, or a burst of 8. Below that, every request gets its own exact hold (a cold
+   * budget costs one durable statement per request, as it always did).
    */
   hotPerSecond: number;
   /** A grant is at most this share of the period's free room (limit - spent - reserved - leased); default 1/8. */
@@ -27,21 +28,32 @@ export interface BudgetLeaseOptions {
   minRequests: number;
   /** A lease not renewed for this long expires and is reaped (default 30 000 ms); the holder renews it on every write. */
   ttlMs: number;
-  /** Unused room of a slice nobody admitted from for this long is given back (default 1 000 ms). */
+  /**
+   * Unused room of a slice nobody admitted from for this long is given back (default 5 000 ms): long
+   * enough that a client pausing a few seconds between bursts finds its slice still there (else the
+   * next burst waits for a new lease and grant, two durable statements, before its first admission).
+   */
   idleMs: number;
   /** In the last stretch, how long a process keeps to exact holds before trying to lease again (default 1 000 ms). */
   edgeMs: number;
 }
 
 export const DEFAULT_LEASE_OPTIONS: BudgetLeaseOptions = {
-  hotPerSecond: 20,
+  hotPerSecond: 4,
   share: 1 / 8,
   maxRequests: 128,
   minRequests: 4,
   ttlMs: 30_000,
-  idleMs: 1_000,
+  idleMs: 5_000,
   edgeMs: 1_000,
 };
+
+/**
+ * The time constant (seconds) of the admission rate that makes a budget hot: long enough that a
+ * short burst (a few requests at once) stays on exact holds, short enough that a steady stream of a
+ * few requests a second (one client in sequence) is leased within a couple of seconds.
+ */
+export const HEAT_SECONDS = 2;
 
 /** A period row as a lease write left it, for the thresholds check. */
 export interface LeaseChargedRow {
@@ -123,7 +135,8 @@ export class BudgetLeases {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly slices = new Map<string, Slice>();
   private readonly shares = new WeakMap<LeasedShare, { slice: Slice; closed: boolean }>();
-  private readonly heat = new Map<string, { second: number; count: number; hot: boolean }>();
+  /** Per budget: its admission rate (per second, an exponential moving average) as of `at` (ms). */
+  private readonly heat = new Map<string, { rate: number; at: number }>();
   private waiting: Waiter[] = [];
   private writing: Promise<void> | null = null;
   private rerun = false;
@@ -144,17 +157,17 @@ export class BudgetLeases {
   /** Whether this process admits `budget` from a lease: it is hot here, or already has a slice. */
   wants(budget: BudgetData, key: string): boolean {
     if (this.slices.has(key)) return true;
-    const second = Math.floor(Date.now() / 1000);
+    const now = Date.now();
     let h = this.heat.get(budget.id);
-    if (!h || h.second !== second) {
-      // A budget hot in the previous second stays hot into this one.
-      const wasHot = Boolean(h && h.second === second - 1 && h.count >= this.opts.hotPerSecond);
-      h = { second, count: 0, hot: wasHot };
+    if (!h) {
       if (this.heat.size > 10_000) this.heat.clear();
-      this.heat.set(budget.id, h);
+      this.heat.set(budget.id, (h = { rate: 0, at: now }));
     }
-    h.count++;
-    return h.hot || h.count >= this.opts.hotPerSecond;
+    // Each admission adds 1/HEAT_SECONDS to a rate that decays with time constant HEAT_SECONDS: a
+    // steady r a second converges to r; a burst of n adds n/HEAT_SECONDS.
+    h.rate = h.rate * Math.exp(-(now - h.at) / (HEAT_SECONDS * 1000)) + 1 / HEAT_SECONDS;
+    h.at = now;
+    return h.rate >= this.opts.hotPerSecond;
   }
 
   /**
@@ -223,6 +236,11 @@ export class BudgetLeases {
   /** Resolves once everything settled or given back so far is written to the ledger. */
   flush(): Promise<void> {
     return this.write();
+  }
+
+  /** Whether settled cost or room is owed to the ledger, or a write is in flight (`flush` would wait). */
+  owesOrWrites(): boolean {
+    return this.writing !== null || this.owes();
   }
 
   /** Gives every slice's unused room back and waits for it to be written (a clean stop). */

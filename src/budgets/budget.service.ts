@@ -586,12 +586,14 @@ export class BudgetService {
   }
 
   /**
-   * Resolves once every settlement this process started so far is written (or failed). The spending
-   * reads (`list`, `get`, `history`, `usage`) wait for it, so a client that saw a generation complete
+   * Resolves once every settlement this process started so far is written (or failed), leased ones
+   * included. The spending reads (`list`, `get`, `history`, `usage`) wait for it, so a client that saw a generation complete
    * reads its cost even though the pipeline sends the completion before the settlement is written.
    */
   async settlementsWritten(): Promise<void> {
     if (this.settling.size) await Promise.allSettled([...this.settling]);
+    // Leased settlements are closed in memory and written in batches: the batch in flight too.
+    if (this.leases?.owesOrWrites()) await this.leases.flush().catch(() => undefined);
   }
 
   private async settleNow(reservation: Reservation, actualMicros: number, servedBudgetIds?: readonly string[]): Promise<void> {

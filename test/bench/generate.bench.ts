@@ -26,6 +26,7 @@ import { freePort } from '../helpers/free-port';
  *   answer; `always`: fdatasync in every append), to show what durability beyond kill -9 costs.
  * Rounds are interleaved candidate by candidate, at concurrency 1 and 50, streaming and not.
  * Every request carries the same 10 chunks (the floor and Portkey get them in the user message).
+ * BENCH_CONCURRENCY picks the levels (default `1,50`); BENCH_MODE=streaming or non-streaming one mode.
  */
 export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
   const iterations = opts.iterations ?? 100;
@@ -74,14 +75,18 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     for (let i = 0; i < 20; i++) for (const [, kind] of [['', 'direct'], ['', 'direct-once'], ...streaming, ...once] as Array<[string, ClientKind]>) await run(kind, 1);
     failures.clear();
     const rows: Array<Record<string, string | number>> = [];
+    // BENCH_CONCURRENCY=1 (or 50) runs one level alone (e.g. to read BENCH_SPANS_OUT for it alone).
+    const levels = (process.env.BENCH_CONCURRENCY ?? '1,50').split(',').map(Number);
     for (const [concurrency, rounds] of [
       [1, iterations],
       [50, Math.max(3, Math.round(iterations / 10))],
-    ] as const) {
-      for (const [floorKind, candidates, mode] of [
-        ['direct', streaming, 'streaming'],
-        ['direct-once', once, 'non-streaming'],
-      ] as const) {
+    ].filter(([c]) => levels.includes(c!)) as Array<[number, number]>) {
+      for (const [floorKind, candidates, mode] of (
+        [
+          ['direct', streaming, 'streaming'],
+          ['direct-once', once, 'non-streaming'],
+        ] as const
+      ).filter(([, , m]) => !process.env.BENCH_MODE || process.env.BENCH_MODE === m)) {
         const floor: Sample[] = [];
         const got = candidates.map(() => [] as Sample[]);
         for (let r = 0; r < rounds; r++) {

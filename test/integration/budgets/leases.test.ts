@@ -131,6 +131,55 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     expect(await row(db, b.id, today())).toEqual({ spent: 4_000, reserved: 0, leased: 0, limit: 100 * USD });
   });
 
+  it('leases a budget admitted at a steady ~10 requests a second (one client in sequence) within 2 s, and leaves a burst of 5 on exact holds', async () => {
+    // The default heat: a moving average of at least 4 admissions a second (over ~2 s).
+    const s = await services(db.ds, {});
+    const steady = await makeBudget(s.budgets, { name: 'lease-steady', limitUsd: 100 });
+    const kinds: string[] = [];
+    const settled: Array<Promise<void>> = [];
+    // One admission every 80 ms at most (≤ 12.5 a second: never 20 in one second, the old rule).
+    for (let i = 0; i < 25; i++) {
+      const r = reservationOf(await admit(s, steady, 5_000));
+      kinds.push(r.leased.length ? 'lease' : 'hold');
+      settled.push(s.budgets.settle(r, 4_000));
+      await new Promise((done) => setTimeout(done, 80));
+    }
+    await Promise.all(settled);
+    // Within 2 s (20 requests) the budget is hot; from then on no request writes a hold.
+    expect(kinds.slice(0, 5)).toEqual(Array(5).fill('hold'));
+    expect(kinds.indexOf('lease')).toBeGreaterThan(0);
+    expect(kinds.indexOf('lease')).toBeLessThan(20);
+    expect(kinds.slice(kinds.indexOf('lease'))).toEqual(Array(25 - kinds.indexOf('lease')).fill('lease'));
+    expect(await holdCount(db, steady.id)).toBe(kinds.indexOf('lease'));
+    // A spending read waits for the leased settlements' batch: it sees every request's cost.
+    expect((await s.budgets.usage(steady, clock.now())).spentMicros).toBe(25 * 4_000);
+
+    const burst = await makeBudget(s.budgets, { name: 'lease-burst', limitUsd: 100 });
+    const rs = await Promise.all(Array.from({ length: 5 }, () => admit(s, burst, 5_000).then(reservationOf)));
+    expect(rs.map((r) => (r.leased.length ? 'lease' : 'hold'))).toEqual(Array(5).fill('hold'));
+    await Promise.all(rs.map((r) => s.budgets.settle(r, 4_000)));
+  });
+
+  it('keeps a slice through a 2 s pause between bursts: the next burst is admitted from it, without a new lease or grant', async () => {
+    const s = await services(db.ds, {});
+    const b = await makeBudget(s.budgets, { name: 'lease-pause', limitUsd: 100 });
+    const burst = async () => {
+      const rs = await Promise.all(Array.from({ length: 40 }, () => admit(s, b, 5_000).then(reservationOf)));
+      await Promise.all(rs.map((r) => s.budgets.settle(r, 4_000)));
+      return rs.filter((r) => r.leased.length).length;
+    };
+    expect(await burst()).toBeGreaterThan(0);
+    await s.budgets.flushLeases();
+    const held = heldFree(s, b.id);
+    expect(held).toBeGreaterThan(0);
+    await new Promise((done) => setTimeout(done, 2_000));
+    // Nothing given back during the pause: the slice still holds its room for the next burst.
+    expect(heldFree(s, b.id)).toBe(held);
+    expect(await burst()).toBe(40);
+    // The same lease serves it (a slice dropped after its idle time would lease anew).
+    expect((await leases(db, b.id)).length).toBe(1);
+  });
+
   it('switches to exact holds in the last stretch and gives the unused slice back: the budget is used up to the last request', async () => {
     const s = await services();
     const amount = 10_000;

@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3, independent4, blind1 and blind2 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -20,6 +20,7 @@ import { parseGuardrailPolicyConfig, type InjectionSensitivity, type PiiEntityTy
 import {
   blind1InjectionRows,
   blind2InjectionRows,
+  blind3InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -296,6 +297,24 @@ function main(): void {
       `\n${ratesTable(
         'BLIND2 set, rules only',
         blind2.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+  }
+
+  // blind3/: a third separate agent, conversations with real products (10 kinds of users, all direct input);
+  // wholly sealed, aggregate only (no family, language, user or row listing).
+  const blind3 = blind3InjectionRows(dir);
+  if (blind3.length > 0) {
+    console.log(
+      `\n${ratesTable(
+        'BLIND3 set (another hand, direct messages by 10 kinds of users, never read by the rule authors; sealed, aggregate only), rules + shipped model',
+        blind3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score })),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND3 set, rules only',
+        blind3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
       )}`,
     );
   }

@@ -150,6 +150,18 @@ export function blind2InjectionRows(dir = dataDir()): (TrainRow & { lang: string
   return sealedInjectionRows(dir, 'blind2');
 }
 
+/**
+ * The third blind injection set (`blind3/`): written by a third separate agent that never read the
+ * rules, the other corpora or their scores, as conversations with real products (10 kinds of users —
+ * student, angry refund customer, developer, novelist, security researcher, marketer, support agent,
+ * translator, child-safety moderator, sysadmin — each 5 attacks and 5 hard benign messages, all
+ * direct user input), and committed before its first score. Wholly sealed: only aggregate figures
+ * are ever printed. Only the evaluation reads these.
+ */
+export function blind3InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  return sealedInjectionRows(dir, 'blind3');
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');

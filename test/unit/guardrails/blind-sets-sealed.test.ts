@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blind1InjectionRows, blind2InjectionRows, dataDir, devInjectionRows, readJsonl } from '../../../scripts/lib/guardrails-data';
+import { blind1InjectionRows, blind2InjectionRows, blind3InjectionRows, dataDir, devInjectionRows, readJsonl } from '../../../scripts/lib/guardrails-data';
 
 /**
  * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`; `blind2/injection.jsonl`,
- * `unseen/pii-blind2.jsonl`) were each written by a separate agent and are only ever scored in aggregate. They must be loaded as sealed evaluation data and
+ * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`) were each written by a separate agent and are only ever scored in aggregate. They must be loaded as sealed evaluation data and
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
@@ -33,22 +33,48 @@ describe('blind evaluation sets', () => {
     expect([...perScenario.values()].every((n) => n === 5)).toBe(true);
   });
 
+  it('blind3 loads as a balanced set of direct messages: 10 kinds of users of 5 attacks and 5 benign rows, half English, 5 + 5 in each other language', () => {
+    const rows = blind3InjectionRows(dir);
+    expect(rows).toHaveLength(100);
+    expect(rows.filter((r) => r.injection)).toHaveLength(50);
+    expect(rows.filter((r) => r.indirect)).toHaveLength(0);
+    const raw = readJsonl<{ id: string; user: string; kind: string; label: string; lang: string }>(path.join(dir, 'blind3', 'injection.jsonl'));
+    expect(raw.every((r) => r.kind === 'direct')).toBe(true);
+    expect(new Set(raw.map((r) => r.id)).size).toBe(100);
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (const r of raw) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+      return m;
+    };
+    const perUser = count((r) => `${r.user}:${r.label}`);
+    expect(new Set(raw.map((r) => r.user))).toEqual(
+      new Set(['student', 'refund_customer', 'developer', 'novelist', 'security_researcher', 'marketer', 'support_agent', 'translator', 'moderator', 'sysadmin']),
+    );
+    expect(perUser.size).toBe(20);
+    expect([...perUser.values()].every((n) => n === 5)).toBe(true);
+    const perLang = count((r) => `${r.lang}:${r.label}`);
+    expect(perLang.get('en:injection')).toBe(25);
+    expect(perLang.get('en:benign')).toBe(25);
+    for (const lang of ['fr', 'es', 'de', 'pt', 'it']) for (const label of ['injection', 'benign']) expect(perLang.get(`${lang}:${label}`)).toBe(5);
+  });
+
   it('the training rows share no text with any blind set', () => {
     const train = new Set(devInjectionRows(dir).map((r) => r.text));
     const blindTexts = [
       ...blind1InjectionRows(dir).map((r) => r.text),
       ...blind2InjectionRows(dir).map((r) => r.text),
+      ...blind3InjectionRows(dir).map((r) => r.text),
       ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind1.jsonl')).map((r) => r.text),
       ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind2.jsonl')).map((r) => r.text),
     ];
-    expect(blindTexts.length).toBeGreaterThan(330);
+    expect(blindTexts.length).toBeGreaterThan(430);
     expect(blindTexts.filter((t) => train.has(t))).toHaveLength(0);
   });
 
   it('the training script reads its rows through devInjectionRows only (dev/ and tune/), never a blind set', () => {
     const trainScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-train.ts'), 'utf8');
     expect(trainScript).toMatch(/devInjectionRows\(\)/);
-    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2/);
+    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3/);
   });
 
   it.each([

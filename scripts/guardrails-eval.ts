@@ -333,6 +333,10 @@ function main(): void {
     ['probe9', 'PROBE9 set (vendor e-mails, tool docs, chat exports, reviews, contracts, READMEs; scored once before its fixes; a probe)'],
     ['probe10', 'PROBE10 set (benign only: support replies, FAQs, admin guides, offboarding, changelogs, legal, recipes in attack vocabulary; a probe)'],
     ['probe11', 'PROBE11 set (documentation example commands, "for your shop" product copy, marketing replies, admin abilities, and attacks of the same shapes; a probe)'],
+    [
+      'probe12',
+      'PROBE12 set (runbooks and docs that send data or run commands, GDPR procedures, prompt-engineering docs, chatbot pages, robots.txt and bot allowlists, agent tool outputs, and attacks in the same genres; six languages; a probe)',
+    ],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

@@ -295,10 +295,20 @@ function needsRaw(filter: TraceFilterData | null | undefined, dims: Dimension[])
   return dims.includes(Dimension.USER) || dims.includes(Dimension.TAG) || filter?.user != null || Boolean(filter?.tags?.length) || filter?.evalRun != null || filter?.otelTraceId != null;
 }
 
-/** `k0, ..., bucket` of a rolled-up grouping over table alias `alias` whose time column is `time`. */
-function keySelect(dims: Dimension[], bucket: TimeBucket | null | undefined, alias: string, time: string): string {
+/** The rollup level whose buckets are already those of a TimeBucket. */
+const LEVEL_BUCKET: Record<'daily' | 'hourly', TimeBucket> = { hourly: TimeBucket.HOUR, daily: TimeBucket.DAY };
+
+/**
+ * `k0, ..., bucket` of a rolled-up grouping over table alias `alias` whose time column is `time`. Rows
+ * of rollup `level` whose buckets already are the answer's (hourly rows, HOUR) keep the column as it
+ * is instead of `date_trunc` of it (the same value): the planner then knows the rows come in bucket
+ * order from the (source, bucket) index and sorts each bucket's few rows (incremental sort) instead of
+ * the whole range (which spilled to disk for [PROMPT, LABEL] by HOUR over 7 days).
+ */
+function keySelect(dims: Dimension[], bucket: TimeBucket | null | undefined, alias: string, time: string, level?: 'daily' | 'hourly'): string {
   const items = dims.map((d, i) => `${DIMENSION_SQL[d].replace(/^t\./, `${alias}.`)} AS k${i}`);
-  items.push(`${bucket ? `date_trunc('${BUCKET_UNIT[bucket]}', ${time}, 'UTC')` : 'NULL::timestamptz'} AS bucket`);
+  const truncated = !bucket ? 'NULL::timestamptz' : level && LEVEL_BUCKET[level] === bucket ? time : `date_trunc('${BUCKET_UNIT[bucket]}', ${time}, 'UTC')`;
+  items.push(`${truncated} AS bucket`);
   return items.join(', ');
 }
 
@@ -797,7 +807,7 @@ export class AnalyticsService {
       }
       // As `traceFilterConditions`: an unset source counts production traffic only.
       cond.push(`r.source = ${p.add(filter?.source ?? TraceSource.PRODUCTION)}`);
-      return `SELECT ${keySelect(dims, bucket, 'r', 'r.bucket')}, ${typeof select === 'string' ? select : select(range.level)} FROM ${table}_${range.level} r${join} ${where(cond)}`;
+      return `SELECT ${keySelect(dims, bucket, 'r', 'r.bucket', range.level)}, ${typeof select === 'string' ? select : select(range.level)} FROM ${table}_${range.level} r${join} ${where(cond)}`;
     });
   }
 

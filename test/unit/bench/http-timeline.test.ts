@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as timeline from '../../bench/http-timeline';
 
 /**
  * The generate benchmark's HTTP timeline (BENCH_TIMELINE): a measured request is joined across the
@@ -13,6 +14,7 @@ describe('bench HTTP timeline', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'timeline-'));
     process.env.BENCH_TIMELINE = dir;
+    timeline.installTimeline();
   });
   afterAll(() => {
     delete process.env.BENCH_TIMELINE;
@@ -20,7 +22,6 @@ describe('bench HTTP timeline', () => {
   });
 
   it('joins client and server rows per round and reports the server wait and its CPU', async () => {
-    const timeline = await import('../../bench/http-timeline');
     const seen: Array<string | undefined> = [];
     const server = http.createServer((req, res) => {
       seen.push(req.headers['x-bench-id'] as string | undefined);

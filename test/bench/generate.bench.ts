@@ -136,7 +136,10 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     return rows;
   } finally {
     if (worker) {
+      // The worker's answer to `stop` comes once its clients are closed and its timeline flushed (the last round's rows).
+      const stopped = new Promise((resolve) => worker!.once('message', resolve));
       worker.postMessage({ kind: 'stop' });
+      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5000))]);
       await worker.terminate();
     }
     portkey?.stop();

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { flushTimeline, setTimelineLabel } from './http-timeline';
 import { direct, directOnce, round, sdkClient, viaOnce, viaPipeline, viaPortkey, wsClient, type Sample } from './generate-clients';
 
 /**
@@ -30,8 +31,10 @@ function client(kind: ClientKind): () => Promise<Sample> {
   return how === 'ws' ? () => viaPipeline(ws[name]!, input) : () => viaOnce(s.httpUrl, s.key, input);
 }
 
-parentPort!.on('message', async (msg: { kind: ClientKind | 'stop'; concurrency: number }) => {
+let rounds = 0;
+parentPort!.on('message', async (msg: { kind: ClientKind | 'stop'; concurrency: number; warm?: boolean }) => {
   if (msg.kind === 'stop') {
+    flushTimeline();
     for (const c of Object.values(ws)) await c.dispose();
     sdk.destroy();
     parentPort!.postMessage({ stopped: true });
@@ -42,6 +45,8 @@ parentPort!.on('message', async (msg: { kind: ClientKind | 'stop'; concurrency: 
     let failed = 0;
     let lastError = '';
     const run = client(msg.kind);
+    // BENCH_TIMELINE: each measured round's requests carry its label (the warm-up's are not recorded).
+    setTimelineLabel(msg.warm ? '' : `${msg.kind}@${msg.concurrency}#${rounds++}`);
     const samples = (
       await round(msg.concurrency, 1, () =>
         run().catch((err: unknown) => {

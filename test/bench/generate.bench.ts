@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -7,6 +7,10 @@ import { fmt, printTable, summarize } from './stats';
 import { MODEL, REPLY, type Sample } from './generate-clients';
 import type { ClientKind, WorkerSetup } from './generate-client.worker';
 import { freePort } from '../helpers/free-port';
+import { summarizeTimeline } from './http-timeline';
+
+/** BENCH_TIMELINE=<dir>: the service candidates and Portkey load the HTTP timeline's hooks (http-timeline.ts). */
+const timelineArgs = (): string[] => (process.env.BENCH_TIMELINE ? ['--require', path.join(__dirname, 'http-timeline.js')] : []);
 
 /**
  * The generate pipeline against the floor, side by side in one run (`BENCH=generate`). Every party
@@ -31,6 +35,10 @@ import { freePort } from '../helpers/free-port';
 export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
   const iterations = opts.iterations ?? 100;
   const input = `Where is Paris?\n#reply: ${REPLY}`;
+  if (process.env.BENCH_TIMELINE) {
+    mkdirSync(process.env.BENCH_TIMELINE, { recursive: true });
+    if (readdirSync(process.env.BENCH_TIMELINE).length) throw new Error(`BENCH_TIMELINE: ${process.env.BENCH_TIMELINE} is not empty`);
+  }
   const spoolRoot = process.env.BENCH_SPOOL === '1' ? mkdtempSync(path.join(tmpdir(), 'gcp-bench-spool-')) : null;
   const children: Child[] = [];
   let worker: Worker | undefined;
@@ -72,7 +80,7 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       once.unshift(['Portkey, non-streaming', 'portkey-once']);
     }
     // Warm every path (JIT, sockets, caches).
-    for (let i = 0; i < 20; i++) for (const [, kind] of [['', 'direct'], ['', 'direct-once'], ...streaming, ...once] as Array<[string, ClientKind]>) await run(kind, 1);
+    for (let i = 0; i < 20; i++) for (const [, kind] of [['', 'direct'], ['', 'direct-once'], ...streaming, ...once] as Array<[string, ClientKind]>) await run(kind, 1, true);
     failures.clear();
     const rows: Array<Record<string, string | number>> = [];
     // BENCH_CONCURRENCY=1 (or 50) runs one level alone (e.g. to read BENCH_SPANS_OUT for it alone).
@@ -128,13 +136,22 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
     return rows;
   } finally {
     if (worker) {
+      // The worker's answer to `stop` comes once its clients are closed and its timeline flushed (the last round's rows).
+      const stopped = new Promise((resolve) => worker!.once('message', resolve));
       worker.postMessage({ kind: 'stop' });
+      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5000))]);
       await worker.terminate();
     }
     portkey?.stop();
     // Services first (each drops its database on SIGTERM), the emulator last.
     for (const c of children.reverse()) await c.stop();
     if (spoolRoot) rmSync(spoolRoot, { recursive: true, force: true });
+    if (process.env.BENCH_TIMELINE) {
+      printTable(
+        "generate, HTTP timeline (BENCH_TIMELINE): p50 of each leg (ms; client and server clocks of one machine), server CPU per request (a round's first request to its last answer)",
+        summarizeTimeline(process.env.BENCH_TIMELINE),
+      );
+    }
   }
 }
 
@@ -185,7 +202,7 @@ async function startServiceProcess(endpoint: string, name: string, candidate: 'b
   const prof = process.env.BENCH_CPU_PROF;
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}.cpuprofile`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])] : [];
-  const child = spawn(process.execPath, [...profArgs, path.join(__dirname, 'generate-service.js')], {
+  const child = spawn(process.execPath, [...profArgs, ...timelineArgs(), path.join(__dirname, 'generate-service.js')], {
     env: { ...process.env, BEDROCK_ENDPOINT: endpoint, BENCH_CANDIDATE: candidate, BENCH_SERVICE_NAME: name, BENCH_SERVICE_ENV: JSON.stringify(env) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -205,7 +222,7 @@ async function startServiceProcess(endpoint: string, name: string, candidate: 'b
 const failures = new Map<string, { n: number; last: string }>();
 
 function workerClient(worker: Worker) {
-  return (kind: ClientKind, concurrency: number): Promise<Sample[]> =>
+  return (kind: ClientKind, concurrency: number, warm = false): Promise<Sample[]> =>
     new Promise((resolve, reject) => {
       worker.once('message', (m: { samples?: Sample[]; failed?: number; lastError?: string; error?: string }) => {
         if (m.error) return reject(new Error(`${kind}: ${m.error}`));
@@ -215,7 +232,7 @@ function workerClient(worker: Worker) {
         }
         resolve(m.samples!);
       });
-      worker.postMessage({ kind, concurrency });
+      worker.postMessage({ kind, concurrency, warm });
     });
 }
 
@@ -224,7 +241,9 @@ async function startPortkey(): Promise<{ url: string; stop: () => void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'portkey-'));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, '@portkey-ai/gateway'], { stdio: 'ignore' });
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [path.join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, [...timelineArgs(), path.join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'], {
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const up = await fetch(url).then(

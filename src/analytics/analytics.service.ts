@@ -335,6 +335,23 @@ function where(conditions: string[]): string {
 }
 
 /**
+ * The `dim` under which `trace_latency_percentiles_<level>` keeps the percentiles of a wide-rollup
+ * group (`latencyStatsVersioned`): the bucket, the grouping and every rolled-up filter value, as JSON
+ * (never equal to a latency rollup dimension). `value` is then the group's keys as a JSON array.
+ */
+function wideSpec(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket): string {
+  return JSON.stringify(['rollups', bucket, dims, ROLLUP_FILTERS.map(([f]) => filter?.[f] ?? null)]);
+}
+
+/** The end (milliseconds) of the UTC bucket that starts at `start`. */
+function bucketEnd(start: Date, bucket: TimeBucket): number {
+  if (bucket === TimeBucket.HOUR) return start.getTime() + HOUR_MS;
+  if (bucket === TimeBucket.DAY) return start.getTime() + DAY_MS;
+  if (bucket === TimeBucket.WEEK) return start.getTime() + 7 * DAY_MS;
+  return Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
+}
+
+/**
  * BI over the `traces` table. Every aggregate is computed by the database: money is summed exactly
  * as integer micro-USD (numeric sums) and only converted to USD for the wire. Owns no tables.
  */
@@ -593,17 +610,43 @@ export class AnalyticsService {
     const rawBins = this.rawSketchParts(filter, g, bucket);
     const refsOf = (r: Record<string, unknown>): string[] => (Array.isArray(r.refs) ? (r.refs as string[]) : []);
     const sketches = new Map<string, RowSketches>();
+    // A group whose rows are every wide rollup row of one whole closed bucket at one level (a day of a
+    // DAY, WEEK or MONTH bucket from the daily rows, an hour of an HOUR bucket) is a fixed set of rows
+    // that only gain traces: its percentiles are stored under `spec`, versioned by the group's requests.
+    const source = filter?.source ?? TraceSource.PRODUCTION;
+    const level: 'daily' | 'hourly' = bucket === TimeBucket.HOUR ? 'hourly' : 'daily';
+    const store =
+      this.storedPercentiles && bucket != null
+        ? { spec: wideSpec(filter, g.dims, bucket), covered: planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.filter((r) => r.level === level) }
+        : null;
+    const counted = `SELECT ${outer(g, LATENCY_MEASURES)}, array_agg(ref) FILTER (WHERE ref IS NOT NULL) AS refs, bool_or(ref IS NULL) AS has_raw,
+         json_build_array(${g.dims.map((_, i) => `k${i}`).join(', ')})::text AS gkey
+       FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u GROUP BY ${g.groupBy} HAVING sum(requests) > 0`;
+    const sql = store
+      ? `SELECT c.*, s.requests IS NOT NULL AS stored, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')} FROM (${counted}) c
+         LEFT JOIN trace_latency_percentiles_${level} s ON s.dim = ${p.add(store.spec)} AND s.dim2 = '' AND s.source = ${p.add(source)} AND s.bucket = c.bucket
+           AND s.value = c.gkey AND s.value2 IS NULL AND s.requests = c.requests`
+      : counted;
     const [counts, rawRows] = await Promise.all([
-      this.db.query(
-        `SELECT ${outer(g, LATENCY_MEASURES)}, array_agg(ref) FILTER (WHERE ref IS NOT NULL) AS refs FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u
-         GROUP BY ${g.groupBy} HAVING sum(requests) > 0 ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
-        p.values,
-      ) as Promise<Array<Record<string, unknown>>>,
+      this.db.query(`${sql} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`, p.values) as Promise<Array<Record<string, unknown>>>,
       rawBins.sql ? (this.db.query(rawBins.sql, rawBins.params) as Promise<Array<Record<string, unknown>>>) : [],
     ]);
     this.capped(counts);
+    const now = Date.now();
+    // True for a group of whole closed buckets of `level` rows only (see above); its stored percentiles are used only then.
+    const storable = (r: Record<string, unknown>): boolean => {
+      if (!store || r.has_raw === true) return false;
+      const start = dateOrNull(r.bucket);
+      if (!start) return false;
+      const end = bucketEnd(start, bucket!);
+      if (end > now) return false;
+      if (!store.covered.some((c) => (c.from === null || c.from.getTime() <= start.getTime()) && (c.to === null || end <= c.to.getTime()))) return false;
+      return refsOf(r).every((ref) => ref.startsWith(`trace_rollups_${level}:`));
+    };
+    const isStored = (r: Record<string, unknown>) => r.stored === true && storable(r);
     const missing = new Map<string, string[]>();
     for (const r of counts) {
+      if (isStored(r)) continue;
       for (const ref of refsOf(r)) {
         const hit = this.sketchCache.get(ref);
         if (hit) sketches.set(ref, hit);
@@ -630,26 +673,33 @@ export class AnalyticsService {
         }
       }),
     );
-    if (counts.some((r) => refsOf(r).some((ref) => !sketches.has(ref)))) return null;
+    if (counts.some((r) => !isStored(r) && refsOf(r).some((ref) => !sketches.has(ref)))) return null;
     const rawSketches = this.rawSketchesByGroup(g, rawRows);
-    return counts.map((r) => {
+    const toStore: Array<[ref: string, p: Percentiles]> = [];
+    const answer = counts.map((r) => {
+      if (isStored(r)) return latencyRow(g.dims, r, STORED_PERCENTILES.map((c) => numOrNull(r[c])) as Percentiles);
       const refs = refsOf(r);
       const extra = rawSketches.size ? rawSketches.get(groupKey(g.dims, r)) : undefined;
+      let pct: Percentiles;
       // One rollup row and no raw edge (an hour of an HOUR bucket, a day of a DAY bucket): its sorted bins as they are.
       if (refs.length === 1 && !extra) {
         const s = sketches.get(refs[0]!)!;
-        s.percentiles ??= percentiles(s.l, s.t);
-        return latencyRow(g.dims, r, s.percentiles);
+        pct = s.percentiles ??= percentiles(s.l, s.t);
+      } else {
+        const l = new Map<number, number>(extra?.l);
+        const t = new Map<number, number>(extra?.t);
+        for (const ref of refs) {
+          const s = sketches.get(ref)!;
+          addBins(l, s.l);
+          addBins(t, s.t);
+        }
+        pct = percentiles(sortBins(l), sortBins(t));
       }
-      const l = new Map<number, number>(extra?.l);
-      const t = new Map<number, number>(extra?.t);
-      for (const ref of refs) {
-        const s = sketches.get(ref)!;
-        addBins(l, s.l);
-        addBins(t, s.t);
-      }
-      return latencyRow(g.dims, r, percentiles(sortBins(l), sortBins(t)));
+      if (storable(r)) toStore.push([JSON.stringify([level, dateOrNull(r.bucket)!.toISOString(), String(r.gkey), null, num(r.requests)]), pct]);
+      return latencyRow(g.dims, r, pct);
     });
+    if (store && toStore.length) await this.storePercentiles({ dim: store.spec, dim2: '' }, source, toStore);
+    return answer;
   }
 
   /** The sketch bins of the raw partial hours at the edges of the range (`trace_sketch_key` in SQL), per group: rows of keys, `m` ('l' or 't'), `k` and `n`. */

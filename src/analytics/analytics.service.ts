@@ -620,11 +620,17 @@ export class AnalyticsService {
         ? { spec: wideSpec(filter, g.dims, bucket), covered: planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.filter((r) => r.level === level) }
         : null;
     const counted = `SELECT ${outer(g, LATENCY_MEASURES)}, array_agg(ref) FILTER (WHERE ref IS NOT NULL) AS refs, bool_or(ref IS NULL) AS has_raw,
-         json_build_array(${g.dims.map((_, i) => `k${i}`).join(', ')})::text AS gkey
+         bool_and(ref LIKE 'trace_rollups_${level}:%') AS one_level, json_build_array(${g.dims.map((_, i) => `k${i}`).join(', ')})::text AS gkey
        FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u GROUP BY ${g.groupBy} HAVING sum(requests) > 0`;
+    // The same test as `storable` below, in SQL, so a stored group's row references are not sent at all.
+    const unit = bucket ? BUCKET_UNIT[bucket] : 'day';
+    const endOf = `(c.bucket AT TIME ZONE 'UTC' + interval '1 ${unit}') AT TIME ZONE 'UTC'`;
+    const covered = store?.covered.map((c) => `(${[...(c.from ? [`c.bucket >= ${p.add(c.from)}`] : []), ...(c.to ? [`${endOf} <= ${p.add(c.to)}`] : []), 'true'].join(' AND ')})`);
     const sql = store
-      ? `SELECT c.*, s.requests IS NOT NULL AS stored, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')} FROM (${counted}) c
-         LEFT JOIN trace_latency_percentiles_${level} s ON s.dim = ${p.add(store.spec)} AND s.dim2 = '' AND s.source = ${p.add(source)} AND s.bucket = c.bucket
+      ? `SELECT ${[...g.dims.map((_, i) => `k${i}`), 'bucket', ...LATENCY_MEASURES.map(([n]) => n), 'has_raw', 'gkey'].map((c) => `c.${c}`).join(', ')},
+           s.requests IS NOT NULL AS stored, CASE WHEN s.requests IS NULL THEN c.refs END AS refs, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')} FROM (${counted}) c
+         LEFT JOIN trace_latency_percentiles_${level} s ON NOT c.has_raw AND c.one_level AND ${endOf} <= ${p.add(new Date())} AND (${covered!.join(' OR ') || 'false'})
+           AND s.dim = ${p.add(store.spec)} AND s.dim2 = '' AND s.source = ${p.add(source)} AND s.bucket = c.bucket
            AND s.value = c.gkey AND s.value2 IS NULL AND s.requests = c.requests`
       : counted;
     const [counts, rawRows] = await Promise.all([
@@ -644,6 +650,8 @@ export class AnalyticsService {
       return refsOf(r).every((ref) => ref.startsWith(`trace_rollups_${level}:`));
     };
     const isStored = (r: Record<string, unknown>) => r.stored === true && storable(r);
+    // Never expected (the SQL and `storable` test the same); the caller reads again, then without stored percentiles.
+    if (counts.some((r) => r.stored === true && !storable(r))) return null;
     const missing = new Map<string, string[]>();
     for (const r of counts) {
       if (isStored(r)) continue;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { AnalyticsService, Dimension, TimeBucket, type LatencyRow } from '../../../src/analytics';
+import { AnalyticsService, Dimension, TimeBucket, latencyRangePlan, planRange, type LatencyRow } from '../../../src/analytics';
 import { ClickHouseTraceService, type TraceFilterData } from '../../../src/traces';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
@@ -72,6 +72,21 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
     return new Map(rows.map((r) => [JSON.stringify(JSON.parse(r.k)), r.lat.map(Number)]));
   }
 
+  /** The sorted latencies of each group of a case (MODEL/LABEL, status and cached filters), from the raw traces. */
+  async function truth([f, dims, bucket]: [TraceFilterData, Dimension[], TimeBucket]): Promise<Map<string, number[]>> {
+    const col: Partial<Record<Dimension, string>> = { [D.MODEL]: 'model_id', [D.LABEL]: 'label' };
+    const cond = ['created_at >= $1', 'created_at < $2', `source = 'PRODUCTION'`];
+    if (f.status != null) cond.push(`status = '${f.status}'`);
+    if (f.cached != null) cond.push(`cached = ${f.cached}`);
+    const rows: Array<{ k: string; lat: unknown[] }> = await ds.query(
+      `SELECT json_build_array((extract(epoch FROM date_trunc('${bucket === TimeBucket.HOUR ? 'hour' : 'day'}', created_at, 'UTC')) * 1000)::bigint${dims.map((d) => `, ${col[d]}`).join('')})::text AS k,
+         COALESCE(array_agg(latency_ms ORDER BY latency_ms) FILTER (WHERE latency_ms IS NOT NULL), '{}') AS lat
+       FROM traces WHERE ${cond.join(' AND ')} GROUP BY 1`,
+      [f.from, f.to],
+    );
+    return new Map(rows.map((r) => [JSON.stringify(JSON.parse(r.k)), r.lat.map(Number)]));
+  }
+
   const plain = (rows: LatencyRow[]) => JSON.parse(JSON.stringify(rows)) as unknown;
   const service = (o: { storedPercentiles?: boolean } = {}) => new AnalyticsService(ds, { exactPercentileMaxRows: 0, sketchCacheRows: 0, ...o });
   const sketchReads = (sql: string[]) => sql.filter((s) => s.includes('latency_bins'));
@@ -131,5 +146,31 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
     expect(got.map((r) => [r.keys[D.MODEL], r.requests])).toEqual(whole.map((r) => [r.keys[D.MODEL], r.requests]));
     expect(plain(got)).toEqual(plain(await service({ storedPercentiles: false }).latencyStats(...partial)));
     expectWithinSketch(got, [D.MODEL], await weekTruth(from, end));
+  }, 300_000);
+  it('answers a partial hour of more than half an hour as its hour minus the rest, equal to the plain GROUP BY', async () => {
+    // 00:07 to 00:00 (53 minutes) and 23:00 to 23:20 (20 minutes) of a day: the first is its hour minus 00:00-00:07.
+    const from = new Date('2026-06-02T00:07:00.123Z');
+    const to = new Date('2026-06-03T23:20:00Z');
+    const lp = latencyRangePlan(planRange(from, to));
+    expect(lp.minus).toEqual([{ from: new Date('2026-06-02T00:00:00Z'), to: from }]);
+    expect(lp.raw).toEqual([{ from: new Date('2026-06-03T23:00:00Z'), to }]);
+    expect(lp.rollups.filter((r) => r.edge)).toEqual([{ level: 'hourly', from: new Date('2026-06-02T00:00:00Z'), to: new Date('2026-06-02T01:00:00Z'), edge: true }]);
+    if (!onPostgres()) return;
+    const raw = new AnalyticsService(ds, { source: 'raw' });
+    const plainCases: Array<[TraceFilterData, Dimension[], TimeBucket]> = [
+      [{ from, to }, [D.MODEL], TimeBucket.DAY],
+      [{ from, to }, [D.LABEL], TimeBucket.HOUR],
+      [{ from, to, status: completed }, [D.MODEL], TimeBucket.DAY],
+      [{ from, to, cached: false }, [], TimeBucket.HOUR],
+    ];
+    for (const c of plainCases) {
+      let got: LatencyRow[] = [];
+      const sql = await sqlOf(async () => (got = await service().latencyStats(...c)));
+      expect(sql.some((s) => s.includes('-count(*)'))).toBe(true);
+      const want = await raw.latencyStats(...c);
+      expect(got.map((r) => [r.keys, r.bucket, r.requests])).toEqual(want.map((r) => [r.keys, r.bucket, r.requests]));
+      got.forEach((r, i) => (want[i]!.avgMs === null ? expect(r.avgMs).toBeNull() : expect(Math.abs(r.avgMs! - want[i]!.avgMs!) / want[i]!.avgMs!).toBeLessThan(1e-9)));
+      expectWithinSketch(got, c[1], await truth(c));
+    }
   }, 300_000);
 });

@@ -155,7 +155,7 @@ export interface LatencyRangePlan {
   minus: Range[];
 }
 
-export function latencyRangePlan(plan: RangePlan): LatencyRangePlan {
+export function latencyRangePlan(plan: RangePlan, useDays = true): LatencyRangePlan {
   const out: LatencyRangePlan = { rollups: [...plan.rollups], raw: [], minus: [] };
   for (const r of plan.raw) {
     const h = r.from ? floorTo(r.from, HOUR_MS).getTime() : NaN;
@@ -167,6 +167,32 @@ export function latencyRangePlan(plan: RangePlan): LatencyRangePlan {
     out.rollups.push({ level: 'hourly', from: new Date(h), to: new Date(h + HOUR_MS), edge: true });
     if (r.from!.getTime() > h) out.minus.push({ from: new Date(h), to: r.from });
     if (r.to!.getTime() < h + HOUR_MS) out.minus.push({ from: r.to, to: new Date(h + HOUR_MS) });
+  }
+  if (!useDays) return out;
+  // Hourly parts that now cover a whole UTC day (a range starting seconds after midnight: its first
+  // hour minus those seconds, then 23 whole hours) are that day's daily rows: one row a key, not 24.
+  // Hourly parts split at midnight first (a range of a few days without a whole day is one hourly part).
+  out.rollups = out.rollups.flatMap((r) => {
+    if (r.level !== 'hourly' || !r.from || !r.to) return [r];
+    const pieces: LatencyRangePlan['rollups'] = [];
+    for (let at = r.from.getTime(); at < r.to.getTime(); at = floorTo(new Date(at), DAY_MS).getTime() + DAY_MS) {
+      pieces.push({ ...r, from: new Date(at), to: new Date(Math.min(r.to.getTime(), floorTo(new Date(at), DAY_MS).getTime() + DAY_MS)) });
+    }
+    return pieces;
+  });
+  const byDay = new Map<number, Array<LatencyRangePlan['rollups'][number]>>();
+  for (const r of out.rollups) {
+    if (r.level !== 'hourly' || !r.from || !r.to) continue;
+    const day = floorTo(r.from, DAY_MS).getTime();
+    byDay.set(day, [...(byDay.get(day) ?? []), r]);
+  }
+  for (const [day, parts] of byDay) {
+    parts.sort((a, b) => a.from!.getTime() - b.from!.getTime());
+    let at = day;
+    for (const r of parts) if (r.from!.getTime() === at) at = r.to!.getTime();
+    if (at !== day + DAY_MS) continue;
+    out.rollups = out.rollups.filter((r) => !parts.includes(r));
+    out.rollups.push({ level: 'daily', from: new Date(day), to: new Date(day + DAY_MS), edge: true });
   }
   return out;
 }
@@ -478,7 +504,7 @@ export class AnalyticsService {
     const source = filter?.source ?? TraceSource.PRODUCTION;
     const use = this.storedPercentiles;
     const storedCols = use ? `s.requests IS NOT NULL AS stored, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')}` : NO_STORED_PERCENTILES;
-    const lp = latencyRangePlan(planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR));
+    const lp = latencyRangePlan(planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR), bucket !== TimeBucket.HOUR);
     const select = (range: LatencyRangePlan['rollups'][number]) =>
       latencyRollupSelect(
         p,
@@ -643,7 +669,7 @@ export class AnalyticsService {
     const measures = LATENCY_MEASURES.map(([n]) => `r.${n}`).join(', ');
     // A row's reference names its table: `trace_rollups_hourly:(0,1):123`.
     const ref = (table: string) => `'${table}:' || r.ctid::text || ':' || r.xmin::text AS ref`;
-    const lp = latencyRangePlan(planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR));
+    const lp = latencyRangePlan(planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR), bucket !== TimeBucket.HOUR);
     const rolled = this.rollupParts(p, filter, g.dims, bucket, (level) => `${measures}, ${ref(`trace_rollups_${level}`)}`, '', 'trace_rollups', lp.rollups);
     const raw = [
       ...this.rawParts(p, filter, g.dims, bucket, `${rawLatencyMeasures(1)}, NULL::text AS ref`, '', '', lp.raw),

@@ -154,7 +154,11 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
     const lp = latencyRangePlan(planRange(from, to));
     expect(lp.minus).toEqual([{ from: new Date('2026-06-02T00:00:00Z'), to: from }]);
     expect(lp.raw).toEqual([{ from: new Date('2026-06-03T23:00:00Z'), to }]);
-    expect(lp.rollups.filter((r) => r.edge)).toEqual([{ level: 'hourly', from: new Date('2026-06-02T00:00:00Z'), to: new Date('2026-06-02T01:00:00Z'), edge: true }]);
+    // By DAY the first hour and the 23 whole hours after it are that day's daily rows (minus 00:00-00:07); by HOUR its hourly rows.
+    expect(lp.rollups.filter((r) => r.edge)).toEqual([{ level: 'daily', from: new Date('2026-06-02T00:00:00Z'), to: new Date('2026-06-03T00:00:00Z'), edge: true }]);
+    expect(lp.rollups.filter((r) => r.level === 'hourly')).toEqual([{ level: 'hourly', from: new Date('2026-06-03T00:00:00Z'), to: new Date('2026-06-03T23:00:00Z') }]);
+    const byHour = latencyRangePlan(planRange(from, to, false), false);
+    expect(byHour.rollups.filter((r) => r.edge)).toEqual([{ level: 'hourly', from: new Date('2026-06-02T00:00:00Z'), to: new Date('2026-06-02T01:00:00Z'), edge: true }]);
     if (!onPostgres()) return;
     const raw = new AnalyticsService(ds, { source: 'raw' });
     const plainCases: Array<[TraceFilterData, Dimension[], TimeBucket]> = [

@@ -143,6 +143,63 @@ export function planRange(from: Date | null | undefined, to: Date | null | undef
   return plan;
 }
 
+/**
+ * A latency range plan (`planRange`) in which a raw partial hour covering more than half its hour is
+ * answered as that whole hour's rollup rows (`edge`) minus the raw traces of the rest of the hour
+ * (`minus`): counts and sketch bins subtract exactly, and fewer raw traces are read (at 10M traces a
+ * partial hour holds up to ~14,000).
+ */
+export interface LatencyRangePlan {
+  rollups: Array<Range & { level: 'daily' | 'hourly'; edge?: boolean }>;
+  raw: Range[];
+  minus: Range[];
+}
+
+export function latencyRangePlan(plan: RangePlan, useDays = true): LatencyRangePlan {
+  const out: LatencyRangePlan = { rollups: [...plan.rollups], raw: [], minus: [] };
+  for (const r of plan.raw) {
+    const h = r.from ? floorTo(r.from, HOUR_MS).getTime() : NaN;
+    const inOneHour = r.from && r.to && r.to.getTime() <= h + HOUR_MS;
+    if (!inOneHour || 2 * (r.to!.getTime() - r.from!.getTime()) <= HOUR_MS) {
+      out.raw.push(r);
+      continue;
+    }
+    out.rollups.push({ level: 'hourly', from: new Date(h), to: new Date(h + HOUR_MS), edge: true });
+    if (r.from!.getTime() > h) out.minus.push({ from: new Date(h), to: r.from });
+    if (r.to!.getTime() < h + HOUR_MS) out.minus.push({ from: r.to, to: new Date(h + HOUR_MS) });
+  }
+  if (!useDays) return out;
+  // Hourly parts that now cover a whole UTC day (a range starting seconds after midnight: its first
+  // hour minus those seconds, then 23 whole hours) are that day's daily rows: one row a key, not 24.
+  // Hourly parts split at midnight first (a range of a few days without a whole day is one hourly part).
+  out.rollups = out.rollups.flatMap((r) => {
+    if (r.level !== 'hourly' || !r.from || !r.to) return [r];
+    const pieces: LatencyRangePlan['rollups'] = [];
+    for (let at = r.from.getTime(); at < r.to.getTime(); at = floorTo(new Date(at), DAY_MS).getTime() + DAY_MS) {
+      pieces.push({ ...r, from: new Date(at), to: new Date(Math.min(r.to.getTime(), floorTo(new Date(at), DAY_MS).getTime() + DAY_MS)) });
+    }
+    return pieces;
+  });
+  const byDay = new Map<number, Array<LatencyRangePlan['rollups'][number]>>();
+  for (const r of out.rollups) {
+    if (r.level !== 'hourly' || !r.from || !r.to) continue;
+    const day = floorTo(r.from, DAY_MS).getTime();
+    byDay.set(day, [...(byDay.get(day) ?? []), r]);
+  }
+  for (const [day, parts] of byDay) {
+    parts.sort((a, b) => a.from!.getTime() - b.from!.getTime());
+    let at = day;
+    for (const r of parts) if (r.from!.getTime() === at) at = r.to!.getTime();
+    if (at !== day + DAY_MS) continue;
+    out.rollups = out.rollups.filter((r) => !parts.includes(r));
+    out.rollups.push({ level: 'daily', from: new Date(day), to: new Date(day + DAY_MS), edge: true });
+  }
+  return out;
+}
+
+/** The raw measures of latency over `traces t`, added (`sign` 1) or subtracted (-1). */
+const rawLatencyMeasures = (sign: 1 | -1) => LATENCY_MEASURES.map(([n, , t]) => `${sign < 0 ? `-(${t})` : t} AS ${n}`).join(', ');
+
 /** The rollup column of each rolled-up filter field. */
 const ROLLUP_FILTERS = [
   ['prompt', 'prompt'],
@@ -335,6 +392,23 @@ function where(conditions: string[]): string {
 }
 
 /**
+ * The `dim` under which `trace_latency_percentiles_<level>` keeps the percentiles of a wide-rollup
+ * group (`latencyStatsVersioned`): the bucket, the grouping and every rolled-up filter value, as JSON
+ * (never equal to a latency rollup dimension). `value` is then the group's keys as a JSON array.
+ */
+function wideSpec(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket): string {
+  return JSON.stringify(['rollups', bucket, dims, ROLLUP_FILTERS.map(([f]) => filter?.[f] ?? null)]);
+}
+
+/** The end (milliseconds) of the UTC bucket that starts at `start`. */
+function bucketEnd(start: Date, bucket: TimeBucket): number {
+  if (bucket === TimeBucket.HOUR) return start.getTime() + HOUR_MS;
+  if (bucket === TimeBucket.DAY) return start.getTime() + DAY_MS;
+  if (bucket === TimeBucket.WEEK) return start.getTime() + 7 * DAY_MS;
+  return Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
+}
+
+/**
  * BI over the `traces` table. Every aggregate is computed by the database: money is summed exactly
  * as integer micro-USD (numeric sums) and only converted to USD for the wire. Owns no tables.
  */
@@ -430,7 +504,8 @@ export class AnalyticsService {
     const source = filter?.source ?? TraceSource.PRODUCTION;
     const use = this.storedPercentiles;
     const storedCols = use ? `s.requests IS NOT NULL AS stored, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')}` : NO_STORED_PERCENTILES;
-    const rolled = planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) =>
+    const lp = latencyRangePlan(planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR), bucket !== TimeBucket.HOUR);
+    const select = (range: LatencyRangePlan['rollups'][number]) =>
       latencyRollupSelect(
         p,
         range,
@@ -440,10 +515,16 @@ export class AnalyticsService {
         bucket,
         `r.requests, r.latency_count, r.latency_sum, ${latencyRowRef(range.level)} AS ref, ${storedCols}`,
         use ? storedPercentilesJoin(range.level) : '',
-      ),
-    );
-    const raw = this.rawParts(p, filter, g.dims, bucket, `${LATENCY_MEASURES.map(([n, , t]) => `${t} AS ${n}`).join(', ')}, NULL::text AS ref, ${NO_STORED_PERCENTILES}`);
-    const rawBins = this.rawSketchParts(filter, g, bucket);
+      );
+    const rolled = lp.rollups.filter((r) => !r.edge).map(select);
+    // A partial hour answered as its hour minus the rest: grouped with the raw rows.
+    const edges = lp.rollups.filter((r) => r.edge).map(select);
+    const raw = [
+      ...edges,
+      ...this.rawParts(p, filter, g.dims, bucket, `${rawLatencyMeasures(1)}, NULL::text AS ref, ${NO_STORED_PERCENTILES}`, '', '', lp.raw),
+      ...this.rawParts(p, filter, g.dims, bucket, `${rawLatencyMeasures(-1)}, NULL::text AS ref, ${NO_STORED_PERCENTILES}`, '', '', lp.minus),
+    ];
+    const rawBins = this.rawSketchParts(filter, g, bucket, lp);
     // A group of exactly one row of the union, with stored percentiles: nothing else is needed.
     const one = `count(*) = 1 AND bool_or(stored)`;
     const grouped = (parts: string[], having = '') =>
@@ -457,7 +538,7 @@ export class AnalyticsService {
       bucket === TimeBucket.HOUR && rolled.length
         ? `SELECT ${keys}${BUCKET_MS}, requests, latency_count, latency_sum, stored, CASE WHEN stored THEN NULL ELSE ARRAY[ref] END AS refs, ${STORED_PERCENTILES.join(', ')}
            FROM (${rolled.join(' UNION ALL ')}) r WHERE requests > 0
-           ${raw.length ? `UNION ALL ${grouped(raw)}` : ''}`
+           ${raw.length ? `UNION ALL ${grouped(raw, 'HAVING sum(requests) > 0')}` : ''}`
         : grouped([...rolled, ...raw], 'HAVING sum(requests) > 0');
     const [counts, rawRows] = await Promise.all([
       this.db.query(`${sql} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`, p.values) as Promise<Array<Record<string, unknown>>>,
@@ -588,22 +669,60 @@ export class AnalyticsService {
     const measures = LATENCY_MEASURES.map(([n]) => `r.${n}`).join(', ');
     // A row's reference names its table: `trace_rollups_hourly:(0,1):123`.
     const ref = (table: string) => `'${table}:' || r.ctid::text || ':' || r.xmin::text AS ref`;
-    const rolled = this.rollupParts(p, filter, g.dims, bucket, (level) => `${measures}, ${ref(`trace_rollups_${level}`)}`);
-    const raw = this.rawParts(p, filter, g.dims, bucket, `${LATENCY_MEASURES.map(([n, , t]) => `${t} AS ${n}`).join(', ')}, NULL::text AS ref`);
-    const rawBins = this.rawSketchParts(filter, g, bucket);
+    const lp = latencyRangePlan(planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR), bucket !== TimeBucket.HOUR);
+    const rolled = this.rollupParts(p, filter, g.dims, bucket, (level) => `${measures}, ${ref(`trace_rollups_${level}`)}`, '', 'trace_rollups', lp.rollups);
+    const raw = [
+      ...this.rawParts(p, filter, g.dims, bucket, `${rawLatencyMeasures(1)}, NULL::text AS ref`, '', '', lp.raw),
+      ...this.rawParts(p, filter, g.dims, bucket, `${rawLatencyMeasures(-1)}, NULL::text AS ref`, '', '', lp.minus),
+    ];
+    const rawBins = this.rawSketchParts(filter, g, bucket, lp);
     const refsOf = (r: Record<string, unknown>): string[] => (Array.isArray(r.refs) ? (r.refs as string[]) : []);
     const sketches = new Map<string, RowSketches>();
+    // A group whose rows are every wide rollup row of one whole closed bucket at one level (a day of a
+    // DAY, WEEK or MONTH bucket from the daily rows, an hour of an HOUR bucket) is a fixed set of rows
+    // that only gain traces: its percentiles are stored under `spec`, versioned by the group's requests.
+    const source = filter?.source ?? TraceSource.PRODUCTION;
+    const level: 'daily' | 'hourly' = bucket === TimeBucket.HOUR ? 'hourly' : 'daily';
+    const store =
+      this.storedPercentiles && bucket != null
+        ? { spec: wideSpec(filter, g.dims, bucket), covered: planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.filter((r) => r.level === level) }
+        : null;
+    const counted = `SELECT ${outer(g, LATENCY_MEASURES)}, array_agg(ref) FILTER (WHERE ref IS NOT NULL) AS refs, bool_or(ref IS NULL) AS has_raw,
+         bool_and(ref LIKE 'trace_rollups_${level}:%') AS one_level, json_build_array(${g.dims.map((_, i) => `k${i}`).join(', ')})::text AS gkey
+       FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u GROUP BY ${g.groupBy} HAVING sum(requests) > 0`;
+    // The same test as `storable` below, in SQL, so a stored group's row references are not sent at all.
+    const unit = bucket ? BUCKET_UNIT[bucket] : 'day';
+    const endOf = `(c.bucket AT TIME ZONE 'UTC' + interval '1 ${unit}') AT TIME ZONE 'UTC'`;
+    const covered = store?.covered.map((c) => `(${[...(c.from ? [`c.bucket >= ${p.add(c.from)}`] : []), ...(c.to ? [`${endOf} <= ${p.add(c.to)}`] : []), 'true'].join(' AND ')})`);
+    const sql = store
+      ? `SELECT ${[...g.dims.map((_, i) => `k${i}`), 'bucket', ...LATENCY_MEASURES.map(([n]) => n), 'has_raw', 'gkey'].map((c) => `c.${c}`).join(', ')},
+           s.requests IS NOT NULL AS stored, CASE WHEN s.requests IS NULL THEN c.refs END AS refs, ${STORED_PERCENTILES.map((c) => `s.${c}`).join(', ')} FROM (${counted}) c
+         LEFT JOIN trace_latency_percentiles_${level} s ON NOT c.has_raw AND c.one_level AND ${endOf} <= ${p.add(new Date())} AND (${covered!.join(' OR ') || 'false'})
+           AND s.dim = ${p.add(store.spec)} AND s.dim2 = '' AND s.source = ${p.add(source)} AND s.bucket = c.bucket
+           AND s.value = c.gkey AND s.value2 IS NULL AND s.requests = c.requests`
+      : counted;
     const [counts, rawRows] = await Promise.all([
-      this.db.query(
-        `SELECT ${outer(g, LATENCY_MEASURES)}, array_agg(ref) FILTER (WHERE ref IS NOT NULL) AS refs FROM (${[...rolled, ...raw].join(' UNION ALL ')}) u
-         GROUP BY ${g.groupBy} HAVING sum(requests) > 0 ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`,
-        p.values,
-      ) as Promise<Array<Record<string, unknown>>>,
+      this.db.query(`${sql} ORDER BY ${g.orderBy} LIMIT ${this.maxRows + 1}`, p.values) as Promise<Array<Record<string, unknown>>>,
       rawBins.sql ? (this.db.query(rawBins.sql, rawBins.params) as Promise<Array<Record<string, unknown>>>) : [],
     ]);
     this.capped(counts);
+    const now = Date.now();
+    // True for a group of whole closed buckets of `level` rows only (see above); its stored percentiles are used only then.
+    const storable = (r: Record<string, unknown>): boolean => {
+      if (!store || r.has_raw === true) return false;
+      const start = dateOrNull(r.bucket);
+      if (!start) return false;
+      const end = bucketEnd(start, bucket!);
+      if (end > now) return false;
+      if (!store.covered.some((c) => (c.from === null || c.from.getTime() <= start.getTime()) && (c.to === null || end <= c.to.getTime()))) return false;
+      return refsOf(r).every((ref) => ref.startsWith(`trace_rollups_${level}:`));
+    };
+    const isStored = (r: Record<string, unknown>) => r.stored === true && storable(r);
+    // Never expected (the SQL and `storable` test the same); the caller reads again, then without stored percentiles.
+    if (counts.some((r) => r.stored === true && !storable(r))) return null;
     const missing = new Map<string, string[]>();
     for (const r of counts) {
+      if (isStored(r)) continue;
       for (const ref of refsOf(r)) {
         const hit = this.sketchCache.get(ref);
         if (hit) sketches.set(ref, hit);
@@ -630,35 +749,49 @@ export class AnalyticsService {
         }
       }),
     );
-    if (counts.some((r) => refsOf(r).some((ref) => !sketches.has(ref)))) return null;
+    if (counts.some((r) => !isStored(r) && refsOf(r).some((ref) => !sketches.has(ref)))) return null;
     const rawSketches = this.rawSketchesByGroup(g, rawRows);
-    return counts.map((r) => {
+    const toStore: Array<[ref: string, p: Percentiles]> = [];
+    const answer = counts.map((r) => {
+      if (isStored(r)) return latencyRow(g.dims, r, STORED_PERCENTILES.map((c) => numOrNull(r[c])) as Percentiles);
       const refs = refsOf(r);
       const extra = rawSketches.size ? rawSketches.get(groupKey(g.dims, r)) : undefined;
+      let pct: Percentiles;
       // One rollup row and no raw edge (an hour of an HOUR bucket, a day of a DAY bucket): its sorted bins as they are.
       if (refs.length === 1 && !extra) {
         const s = sketches.get(refs[0]!)!;
-        s.percentiles ??= percentiles(s.l, s.t);
-        return latencyRow(g.dims, r, s.percentiles);
+        pct = s.percentiles ??= percentiles(s.l, s.t);
+      } else {
+        const l = new Map<number, number>(extra?.l);
+        const t = new Map<number, number>(extra?.t);
+        for (const ref of refs) {
+          const s = sketches.get(ref)!;
+          addBins(l, s.l);
+          addBins(t, s.t);
+        }
+        pct = percentiles(sortBins(l), sortBins(t));
       }
-      const l = new Map<number, number>(extra?.l);
-      const t = new Map<number, number>(extra?.t);
-      for (const ref of refs) {
-        const s = sketches.get(ref)!;
-        addBins(l, s.l);
-        addBins(t, s.t);
-      }
-      return latencyRow(g.dims, r, percentiles(sortBins(l), sortBins(t)));
+      if (storable(r)) toStore.push([JSON.stringify([level, dateOrNull(r.bucket)!.toISOString(), String(r.gkey), null, num(r.requests)]), pct]);
+      return latencyRow(g.dims, r, pct);
     });
+    if (store && toStore.length) await this.storePercentiles({ dim: store.spec, dim2: '' }, source, toStore);
+    return answer;
   }
 
   /** The sketch bins of the raw partial hours at the edges of the range (`trace_sketch_key` in SQL), per group: rows of keys, `m` ('l' or 't'), `k` and `n`. */
-  private rawSketchParts(filter: TraceFilterData | null | undefined, g: Grouping, bucket: TimeBucket | null | undefined): { sql: string; params: unknown[] } {
+  private rawSketchParts(
+    filter: TraceFilterData | null | undefined,
+    g: Grouping,
+    bucket: TimeBucket | null | undefined,
+    lp: Pick<LatencyRangePlan, 'raw' | 'minus'> = { raw: planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).raw, minus: [] },
+  ): { sql: string; params: unknown[] } {
     const rp = new SqlParams();
-    // Both metrics from one pass over each edge's traces (it was one pass each).
-    const raw = this.rawParts(rp, filter, g.dims, bucket, `v.m, trace_sketch_key(v.x) AS k`, 'v.x IS NOT NULL', ` CROSS JOIN LATERAL (VALUES ('l', t.latency_ms), ('t', t.ttft_ms)) AS v(m, x)`).map(
-      (sql) => `SELECT ${g.groupBy}, m, k, count(*) AS n FROM (${sql}) x GROUP BY ${g.groupBy}, m, k`,
-    );
+    // Both metrics from one pass over each edge's traces (it was one pass each); `minus` ranges subtract their bins.
+    const parts = (ranges: Range[], n: string) =>
+      this.rawParts(rp, filter, g.dims, bucket, `v.m, trace_sketch_key(v.x) AS k`, 'v.x IS NOT NULL', ` CROSS JOIN LATERAL (VALUES ('l', t.latency_ms), ('t', t.ttft_ms)) AS v(m, x)`, ranges).map(
+        (sql) => `SELECT ${g.groupBy}, m, k, ${n} AS n FROM (${sql}) x GROUP BY ${g.groupBy}, m, k`,
+      );
+    const raw = [...parts(lp.raw, 'count(*)'), ...parts(lp.minus, '-count(*)')];
     return { sql: raw.join(' UNION ALL '), params: rp.values };
   }
 
@@ -798,8 +931,9 @@ export class AnalyticsService {
     select: string | ((level: 'daily' | 'hourly') => string),
     join = '',
     table: 'trace_rollups' | 'trace_guardrail_rollups' = 'trace_rollups',
+    ranges: RangePlan['rollups'] = planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups,
   ): string[] {
-    return planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).rollups.map((range) => {
+    return ranges.map((range) => {
       const cond = rangeConditions(range, 'r.bucket', p);
       for (const [field, col] of ROLLUP_FILTERS) {
         const v = filter?.[field];
@@ -811,8 +945,17 @@ export class AnalyticsService {
     });
   }
 
-  private rawParts(p: SqlParams, filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, select: string, extra = '', join = ''): string[] {
-    return planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).raw.map((range) => {
+  private rawParts(
+    p: SqlParams,
+    filter: TraceFilterData | null | undefined,
+    dims: Dimension[],
+    bucket: TimeBucket | null | undefined,
+    select: string,
+    extra = '',
+    join = '',
+    ranges: Range[] = planRange(filter?.from, filter?.to, bucket !== TimeBucket.HOUR).raw,
+  ): string[] {
+    return ranges.map((range) => {
       const cond = traceFilterConditions({ ...(filter ?? {}), from: range.from, to: range.to }, 't', p.add);
       if (extra) cond.push(extra);
       return `SELECT ${keySelect(dims, bucket, 't', 't.created_at')}, ${select} FROM traces t${join} ${where(cond)}`;

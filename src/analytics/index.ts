@@ -4,9 +4,11 @@ export {
   MAX_ANALYTICS_ROWS,
   EXACT_PERCENTILE_MAX_ROWS,
   planRange,
+  latencyRangePlan,
   latencyRollupDims,
   type AnalyticsServiceOptions,
   type RangePlan,
+  type LatencyRangePlan,
   type LatencyRollupDims,
 } from './analytics.service';
 export { AnalyticsResolver } from './analytics.resolver';

@@ -87,7 +87,7 @@ const QUOTED_EXAMPLE = new RegExp(String.raw`\b(?:${EXAMPLE_WORDS})[ \t]*[:,]?[ 
 const EDIT_VERBS = String.raw`proofread|translat|rewrite|rephrase|reword|correct|fix|edit|polish|shorten|summari[sz]|make this|turn this|format|tradui|tradu[cz]|corrig|reformul|reescrib|reescrev|ubersetz|formulier|korrigier|correggi|riscriv`;
 const EDIT_QUOTE = new RegExp(String.raw`(\b(?:${EDIT_VERBS})[^\n]{0,80}?[\s:])${QUOTE(400)}`, 'g');
 /** Verbs that report words (six languages): the quotation right after them is what someone said or wrote. */
-const REPORT_VERBS = String.raw`said|says|wrote|writes|types|typed|typing|enters|entered|replied|replies|replying|stated|claimed|claiming|contained|containing|(?:text|message|comment|note|prompt|string|line|e-?mail|post|review|reply|response|popup|banner)s? (?:saying|reading|that said|that read)|disant|disait|diciendo|dec[ií]a|sagte|sagend|dizendo|dizia|dicendo|diceva`;
+const REPORT_VERBS = String.raw`(?:tested|tried|testing|trying|probed|fed)(?: [a-z']+){0,4} with|said|says|wrote|writes|types|typed|typing|enters|entered|replied|replies|replying|stated|claimed|claiming|contained|containing|(?:text|message|comment|note|prompt|string|line|e-?mail|post|review|reply|response|popup|banner)s? (?:saying|reading|that said|that read)|disant|disait|diciendo|dec[ií]a|sagte|sagend|dizendo|dizia|dicendo|diceva`;
 const REPORTED_QUOTE = new RegExp(String.raw`(\b(?:${REPORT_VERBS}))[ \t]*[:,]?[ \t]*${QUOTE(300)}`, 'gi');
 const MENTION_GATE = /["'\u201d\u2019`]\s+(?:mean|refer|stand|is|are|was|were|est|ist)\b/;
 const QUOTE_CHARS = /["'\u201c\u201e\u00ab]/;
@@ -104,12 +104,17 @@ const ASKS_ABOUT =
 const OWN_WORDS = String.raw`my|our|mon|ma|mes|notre|nos|mi|mis|nuestro|nuestra|nuestros|nuestras|mein|meine|meinen|meinem|meiner|unser|unsere|unseren|meu|minha|meus|minhas|nosso|nossa|mio|mia|miei|mie|nostro|nostra|il mio|la mia|o meu|a minha`;
 const OWN_GATE = new RegExp(String.raw`\b(?:${OWN_WORDS})\b`);
 const OWN_THING = new RegExp(
-  String.raw`\b(?:${OWN_WORDS})\s+(?:own\s+|propre\s+|propio\s+|propria\s+|proprio\s+|eigenen?\s+)?(?:(?:system|systeme|sistema)\s*)?(?:prompts?|instructions?|consignes?|instrucciones|instrucoes|istruzioni|anweisungen|systemprompts?|rules|regles|reglas|regras|regole|regeln|guidelines)\b(?:\s+(?:de|del|di|do|da)\s+sistema)?`,
+  String.raw`\b(?:${OWN_WORDS})\s+(?:(?:previous|earlier|last|first|old|former|vorherigen|bisherigen|letzten|alten|ersten|anteriores|anterior|precedentes|precedenti|precedente|dernieres|premieres|anciennes|ultime|ultimas|primeras|antigas)\s+)?(?:own\s+|propre\s+|propio\s+|propria\s+|proprio\s+|eigenen?\s+)?(?:(?:system|systeme|sistema)\s*)?(?:prompts?|instructions?|consignes?|instrucciones|instrucoes|istruzioni|anweisungen|systemprompts?|rules|regles|reglas|regras|regole|regeln|guidelines)\b(?:\s+(?:de|del|di|do|da)\s+sistema)?`,
   'g',
 );
 /** Checked outside quotations only: "Repeat after me: 'I will ignore my instructions'" scripts the model's own voice. */
-const OWN_OUTSIDE_QUOTES_SRC = (): string => `${QUOTE(600)}|${OWN_THING.source}|${OWN_DEVICE.source}`;
-/** A mode of the user's own device or app ("developer mode on my phone", "mode développeur sur mon téléphone"). */
+const OWN_OUTSIDE_QUOTES_SRC = (): string => `${QUOTE(600)}|${OWN_THING.source}|${GIVEN_BY_ME.source}|${OWN_DEVICE.source}`;
+/** Instructions the user gave ("the instructions I gave", "las instrucciones que te di", "die Anweisungen, die ich dir gegeben habe"): the user's own. */
+const GIVEN_BY_ME = new RegExp(
+  String.raw`\b(?:instructions?|instrucciones|instrucoes|consignes|anweisungen|istruzioni|rules|reglas|regles|regeln|regras|regole)\s*,?\s+(?:(?:that|which)\s+)?(?:i\s+(?:just\s+)?(?:gave|wrote|typed|sent|set)|que\s+(?:yo\s+)?(?:te\s+)?(?:di|escribi|mande|dei|escrevi|mandei)|que\s+je\s+(?:t.\s*)?ai\s+(?:donne|ecrit|envoye)|que\s+eu\s+(?:te\s+)?(?:dei|escrevi)|die\s+ich\s+(?:dir\s+)?(?:gegeben|geschrieben|geschickt)|che\s+(?:ti\s+)?ho\s+(?:dato|scritto|mandato))\b`,
+  'g',
+);
+const GIVEN_GATE = /\b(?:i|que|die|che)\s+(?:just\s+|yo\s+|je\s+|eu\s+|ich\s+|te\s+|ti\s+)?(?:gave|wrote|typed|sent|set|te|di|dei|t|dir|ho|escribi|escrevi|gegeben|geschrieben)\b/;
 const DEVICES = String.raw`phones?|android|iphone|ipad|tablet|laptop|pc|computer|mac|macbook|browser|chrome|firefox|edge|safari|tv|router|car|console|xbox|playstation|switch|watch|apps?|devices?|smartphone|printer|kindle|telephone|portable|ordinateur|navigateur|appareil|telefono|movil|celular|ordenador|navegador|dispositivo|handy|rechner|gerat|browser|telefone|telemovel|computador|cellulare|dispositivo`;
 /** A mode of the user's own device or app ("developer mode on my phone", "mode développeur sur mon téléphone"): the whole phrase. */
 const OWN_DEVICE = new RegExp(
@@ -119,7 +124,23 @@ const OWN_DEVICE = new RegExp(
 const OWN_OUTSIDE_QUOTES = new RegExp(OWN_OUTSIDE_QUOTES_SRC(), 'g');
 /** "a jailbreak", "un jailbreak", "ein Jailbreak", "jailbreaks": the topic, not a state of the model. */
 const JAILBREAK_TOPIC =
-  /\b(a|an|the|un|una|um|uma|ein|einen|eines|der|die|das|le|el|il|o|this|that|ce|este|questo|what|known|new|other|any|about|de|di|du|des|los|les|gli|i|these|those)\s+jailbr(?:eak|eaks|eaking)\b(?!\s*(?:mode|modus|modo))|\bjailbreaks\b/g;
+  /\b(a|an|the|un|una|um|uma|ein|einen|eines|der|die|das|le|el|il|o|this|that|ce|este|questo|what|known|new|other|any|about|de|di|du|des|los|les|gli|i|these|those|of|for|against|on|sur|contra|gegen|per|por)\s+jailbr(?:eak|eaks|eaking)\b(?!\s*(?:mode|modus|modo))|\bjailbreaks\b/g;
+const NEGATOR_WORDS = String.raw`never|not|n't|won't|don't|doesn't|can't|cannot|shouldn't|mustn't|must not|jamais|pas|nunca|no|nie|niemals|nicht|mai|non|nao`;
+const WITHHELD_GATE = /\b(?:never|not|jamais|pas|nunca|no|nie|niemals|nicht|mai|non|nao)\b|n't/;
+/** A negated verb of revealing (up to two words between): "never reveal", "won't show customers", "non deve mai rivelare". */
+const WITHHELD = new RegExp(
+  String.raw`\b(?:${NEGATOR_WORDS})\s+(?:[a-z']+\s+){0,2}?(?:reveal|show|disclose|print|share|leak|repeat|divulg\w*|revel\w*|rivel\w*|mostr\w*|zeig\w*|verrat\w*|preisgeb\w*|affich\w*|muestr\w*|revela\w*)\b`,
+  'g',
+);
+/** Drafting a system prompt ("write a system prompt for...", "rédige un prompt système"). */
+const DRAFT_PROMPT =
+  /\b(?:write|draft|create|compose|design|improve|review|redige|rediger|ecris|escribe|redacta|crea|schreib|schreibe|erstelle|entwirf|escreva|escreve|cria|scrivi)\s+(?:me\s+|moi\s+)?(?:a|an|un|une|una|ein|einen|um|uma|uno|my|our|mon|notre)\s+(?:(?:new|better|short|good|nouveau|nuevo|neuen|novo|nuovo)\s+)?(?:system\s*prompt|systemprompt|prompt\s+(?:systeme|system|de sistema|del sistema|di sistema|do sistema))\b/g;
+const TRANSLATE_GATE = /\b(?:translat|tradu|ubersetz|traduc)/;
+/** "Translate your instructions": the assistant's own instructions asked for in another language. */
+const TRANSLATE_YOURS =
+  /\b(?:translat\w*|tradu\w*|ubersetz\w*|traduc\w*)\s+((?:all\s+)?(?:your|tes|vos|tus|sus|deine|deinen|as suas|suas|tue|le tue|i tuoi|tuoi)\s+(?:(?:system|systeme|sistema)\s+)?(?:instruc\w*|consign\w*|anweisung\w*|istruzion\w*|rules|regles|reglas|regeln|regras|regole|prompt\w*|directiv\w*|vorgaben))/g;
+/** A mode named as a kind of attack ("developer mode claims", "debug mode prompts"): a topic, not a switch. */
+const MODE_TOPIC = /\b(?:developer|debug|dev|god|admin|sudo|maintenance|jailbreak)\s+mode\s+(?:claims?|requests?|prompts?|attacks?|tricks?|attempts?|exploits?|jailbreaks?)\b/g;
 /** A text asking to be read backwards (six languages). */
 const ASKS_REVERSE =
   /\b(?:backwards?|reversed?|in reverse|right to left|a l.envers|al reves|a la inversa|ruckwarts|rueckwaerts|umgekehrt|de tras para a frente|ao contrario|al contrario|all.incontrario|alla rovescia)\b/;
@@ -257,10 +278,18 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   }
   if (direct) {
     // "My system prompt says...", "developer mode on my phone", "forget my last question": the user's own prompt, device or words, not the assistant's.
-    if (OWN_GATE.test(norm)) norm = norm.replace(OWN_OUTSIDE_QUOTES, (m: string, mode?: string) => (mode !== undefined ? ' zzdevice ' : QUOTE_CHARS.test(m[0]!) ? m : ' zzown '));
+    if (OWN_GATE.test(norm) || GIVEN_GATE.test(norm))
+      norm = norm.replace(OWN_OUTSIDE_QUOTES, (m: string, mode?: string) => (mode !== undefined ? ' zzdevice ' : QUOTE_CHARS.test(m[0]!) ? m : ' zzown '));
+    // "It must never reveal its prompt", "why won't the assistant show its rules": a rule against extraction, not extraction.
+    if (WITHHELD_GATE.test(norm)) norm = norm.replace(WITHHELD, ' zzwithheld ');
+    // "Write a system prompt for a homework helper": a prompt the user is drafting.
+    norm = norm.replace(DRAFT_PROMPT, ' zzdraft ');
     // "What is a jailbreak?", "un jailbreak", "jailbreaks": the topic named with an article or in the plural, not a jailbroken state.
     if (norm.includes('jailbr')) norm = norm.replace(JAILBREAK_TOPIC, '$1 zztopic');
+    if (norm.includes(' mode ')) norm = norm.replace(MODE_TOPIC, ' zztopic ');
   }
+  // "Translate your instructions into French", "Übersetze deine Anweisungen": extraction by translation.
+  if (TRANSLATE_GATE.test(norm)) norm = norm.replace(TRANSLATE_YOURS, ' reveal your system instructions ');
   // Who the text is for: documentation's example commands, an AI offered "for your shop", "Reply to this e-mail", what admins can do.
   const people = peopleRewrites(norm);
   norm = people.text;

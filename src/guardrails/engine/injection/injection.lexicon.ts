@@ -71,7 +71,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   SEND: `"e mail" send forward email= post= upload transmit exfiltrat fetch= sms= webhook beacon gist= pastebin "query string" "url encoded" urlencode "the url"
     envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi`,
   DATA: `conversation history chat= chats= transcript session credential password passwords passphrase token tokens cookie cookies secrets apikey "api key" "access key" "secret key" ssh=
-    contacts "address book" "verification code" "card number" "card detail" "account number" "phone number" "stored address" "saved card" "personal data" "personal information" "customer data" "customer email" "user data" "previous user" "other user" "last customer" "other customers" "previous messages" "the messages" "system prompt" "system message" inbox
+    contacts "address book" "verification code" "card number" "card detail" "account number" "phone number" "stored address" "saved card" "personal data" "personal information" "contact details" "contact detail" "contact info" "datos de contacto" "dados de contato" "dados de contacto" "dati di contatto" coordonnees kontaktdaten "customer data" "customer email" "user data" "previous user" "other user" "last customer" "other customers" "previous messages" "the messages" "system prompt" "system message" inbox
     otp= "login code" "login link" "security code" "mot de" bestatigungscode anmeldecode zugangscode
     historique historial verlauf cronologia historico identifiant contrasena passwort kennwort senha credenziali credenciales zugangsdaten conversa conversacion`,
   DESTRUCT: `delete drop= wipe destroy erase purge truncate shred "rm -rf" "force push" "--force"
@@ -82,7 +82,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     autoris approb demander preguntar aprobac aprovac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
   RESTRICT: `polic confine bound= "abide by" restriction restrictions filter filters censor safety ethic ethical moral morals guardrail safeguard boundaries limitation limitations rules
     "content policy" "usage policy" "safety training"
-    restrict filtre filtro filtros regle= regles= reglas= regla= regras= regra= regole= regola= limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
+    restrict filtre filtro filtros filtri= regle= regles= reglas= regla= regras= regra= regole= regola= limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
   NEG: `skip= salta= saltar= salte= saute= sauter= uberspring pula= pular= without no= not= zero= free= none= sans= aucun aucune sin= ningun ninguna ohne= keine kein= senza= nessun nessuna sem= nenhum nenhuma`,
   PERSONA: `pretend roleplay role-play imagine hypothetic fiction fictional simulat character persona= personas= "act as" "play a" "you are now" "stay as"
     "speak as" "respond as" "answer as" "in character" "villain" "grandmother" "grandma"

@@ -79,7 +79,7 @@ const MENTION = /["'\u201c\u2018`][^"'\u201d\u2019`\n]{3,80}["'\u201d\u2019`]\s+
 const QUOTE = (max: number): string =>
   String.raw`(?:"[^"\n]{3,${max}}"|\u201c[^\u201d\n]{3,${max}}\u201d|\u201e[^"\u201c\u201d\n]{3,${max}}["\u201c\u201d]|\u00ab[^\u00bb\n]{3,${max}}\u00bb|'[^'\n]{3,${max}}'(?=[\s.,;:!?)]|$))`;
 /** Words that introduce an example (six languages). */
-const EXAMPLE_WORDS = String.raw`such as|like|e\.g\.|for example|for instance|examples?(?: include| are)?|z\. ?b\.|zum beispiel|etwa|wie|par exemple|comme|por ejemplo|por exemplo|como|ad esempio|come|p\. ?ex\.`;
+const EXAMPLE_WORDS = String.raw`such as|like|do tipo|del tipo|du type|de type|vom typ|e\.g\.|for example|for instance|examples?(?: include| are)?|z\. ?b\.|zum beispiel|etwa|wie|par exemple|comme|por ejemplo|por exemplo|como|ad esempio|come|p\. ?ex\.`;
 /** Further quotations in a list of examples ("'x', 'y' or 'z'"). */
 const MORE_QUOTES = String.raw`(?:[ \t]*(?:,|or|and|ou|et|o|y|oder|und|e)[ \t]*${QUOTE(200)})*`;
 const QUOTED_EXAMPLE = new RegExp(String.raw`\b(?:${EXAMPLE_WORDS})[ \t]*[:,]?[ \t]*${QUOTE(200)}${MORE_QUOTES}`, 'g');
@@ -87,7 +87,7 @@ const QUOTED_EXAMPLE = new RegExp(String.raw`\b(?:${EXAMPLE_WORDS})[ \t]*[:,]?[ 
 const EDIT_VERBS = String.raw`proofread|translat|rewrite|rephrase|reword|correct|fix|edit|polish|shorten|summari[sz]|make this|turn this|format|tradui|tradu[cz]|corrig|reformul|reescrib|reescrev|ubersetz|formulier|korrigier|correggi|riscriv`;
 const EDIT_QUOTE = new RegExp(String.raw`(\b(?:${EDIT_VERBS})[^\n]{0,80}?[\s:])${QUOTE(400)}`, 'g');
 /** Verbs that report words (six languages): the quotation right after them is what someone said or wrote. */
-const REPORT_VERBS = String.raw`said|says|wrote|writes|types|typed|typing|enters|entered|replied|replies|replying|stated|claimed|claiming|contained|containing|(?:text|message|comment|note|prompt|string|line|e-?mail|post|review|reply|response|popup|banner)s? (?:saying|reading|that said|that read)|disant|disait|diciendo|dec[ií]a|sagte|sagend|dizendo|dizia|dicendo|diceva`;
+const REPORT_VERBS = String.raw`said|says|answered|contesto|contestaba|respondio|respondia|respondeu|rispose|risposto|repondu|repondait|antwortete|geantwortet|schrieb|escribio|escreveu|scrisse|wrote|writes|types|typed|typing|enters|entered|replied|replies|replying|stated|claimed|claiming|contained|containing|(?:text|message|comment|note|prompt|string|line|e-?mail|post|review|reply|response|popup|banner)s? (?:saying|reading|that said|that read)|disant|disait|diciendo|dec[ií]a|sagte|sagend|dizendo|dizia|dicendo|diceva`;
 /** "I tested my bot with '...'": the quotation is a test input the user reports. */
 const TESTED_QUOTE = new RegExp(String.raw`(\b(?:tested|tried|testing|trying|probed|fed)(?: [a-z']+){0,4} with)[ \t]*[:,]?[ \t]*${QUOTE(300)}`, 'g');
 const REPORTED_QUOTE = new RegExp(String.raw`(\b(?:${REPORT_VERBS}))[ \t]*[:,]?[ \t]*${QUOTE(300)}`, 'gi');
@@ -104,7 +104,6 @@ const ASKS_ABOUT =
   /\b(?:is (?:this|that|it) (?:a |an )?(?:real |known |prompt |actual )?(?:injection|jailbreak|attack|exploit|malicious|phishing|safe)|(?:a |an )?known (?:jailbreak|injection|attack|trick|exploit)|what (?:is|was|does|did) (?:this|that|it) (?:trying|try|attempt|mean|do)|(?:analy[sz]e|explain|classify|categori[sz]e) (?:this|that|the) (?:string|payload|prompt|text|message|attack)|est-ce une injection|c.est une injection|es (?:esto|una) inyecci|ist das (?:eine )?(?:prompt-)?injection|e (?:un.)?injection|e uma injec)/;
 /** The user's own prompt, instructions or rules ("my system prompt", "nuestro prompt", "mein Systemprompt"). */
 const OWN_WORDS = String.raw`my|our|mon|ma|mes|notre|nos|mi|mis|nuestro|nuestra|nuestros|nuestras|mein|meine|meinen|meinem|meiner|unser|unsere|unseren|meu|minha|meus|minhas|nosso|nossa|mio|mia|miei|mie|nostro|nostra|il mio|la mia|o meu|a minha`;
-const OWN_GATE = new RegExp(String.raw`\b(?:${OWN_WORDS})\b`);
 const OWN_THING = new RegExp(
   String.raw`\b(?:${OWN_WORDS})\s+(?:(?:previous|earlier|last|first|old|former|vorherigen|bisherigen|letzten|alten|ersten|anteriores|anterior|precedentes|precedenti|precedente|dernieres|premieres|anciennes|ultime|ultimas|primeras|antigas)\s+)?(?:own\s+|propre\s+|propio\s+|propria\s+|proprio\s+|eigenen?\s+)?(?:(?:system|systeme|sistema)\s*)?(?:prompts?|instructions?|consignes?|instrucciones|instrucoes|istruzioni|anweisungen|systemprompts?|rules|regles|reglas|regras|regole|regeln|guidelines)\b(?:\s+(?:de|del|di|do|da)\s+sistema)?`,
   'g',
@@ -116,7 +115,6 @@ const GIVEN_BY_ME = new RegExp(
   String.raw`\b(?:instructions?|instrucciones|instrucoes|consignes|anweisungen|istruzioni|rules|reglas|regles|regeln|regras|regole)\s*,?\s+(?:(?:that|which)\s+)?(?:i\s+(?:just\s+)?(?:gave|wrote|typed|sent|set)|que\s+(?:yo\s+)?(?:te\s+)?(?:di|escribi|mande|dei|escrevi|mandei)|que\s+je\s+(?:t.\s*)?ai\s+(?:donne|ecrit|envoye)|que\s+eu\s+(?:te\s+)?(?:dei|escrevi)|die\s+ich\s+(?:dir\s+)?(?:gegeben|geschrieben|geschickt)|che\s+(?:ti\s+)?ho\s+(?:dato|scritto|mandato))\b`,
   'g',
 );
-const GIVEN_GATE = /\b(?:i|que|die|che)\s+(?:just\s+|yo\s+|je\s+|eu\s+|ich\s+|te\s+|ti\s+)?(?:gave|wrote|typed|sent|set|te|di|dei|t|dir|ho|escribi|escrevi|gegeben|geschrieben)\b/;
 const DEVICES = String.raw`phones?|android|iphone|ipad|tablet|laptop|pc|computer|mac|macbook|browser|chrome|firefox|edge|safari|tv|router|car|console|xbox|playstation|switch|watch|apps?|devices?|smartphone|printer|kindle|telephone|portable|ordinateur|navigateur|appareil|telefono|movil|celular|ordenador|navegador|dispositivo|handy|rechner|gerat|browser|telefone|telemovel|computador|cellulare|dispositivo`;
 /** A mode of the user's own device or app ("developer mode on my phone", "mode développeur sur mon téléphone"): the whole phrase. */
 const OWN_DEVICE = new RegExp(
@@ -146,22 +144,51 @@ const MODE_TOPIC = /\b(?:developer|debug|dev|god|admin|sudo|maintenance|jailbrea
 /** Cheap tests before the rewrites above (most messages hold none of these words). */
 
 /** The rewrites' cue words, by rewrite (the groups of CUE_WORDS in order). */
-const CUE = { REVERSE: 1, TRANSLATE: 2, JAILBREAK: 4, TESTED: 8, OWN: 16, REVEAL: 32, ASK: 64 } as const;
-/** The cue words of each rewrite, one group per CUE bit in order; one scan finds them all. */
-const CUE_WORDS =
-  /(revers|backward|envers|reves|inversa|ckwarts|ckwaerts|umgekehrt|contrario|rovescia)|(tradu|translat|ubersetz)|(jailbr)|(test|tried|trying|probed|fed )|(prompt|instruc|consign|anweisung|istruzion|rule|regl|regel|regra|regol|guideline|mode)|(reveal|show|disclos|print|share|leak|repeat|divulg|revel|rivel|mostr|zeig|verrat|preisgeb|affich|muestr)|(analy|explain|classif|categori|\?)/g;
-/** The cues a text holds, in one scan (stops when all are found). */
+const CUE = { REVERSE: 1, TRANSLATE: 2, JAILBREAK: 4, TESTED: 8, OWN: 16, REVEAL: 32, ASK: 64, OWNER: 128, WHY: 256, MEANING: 512 } as const;
+/** The cue words of each rewrite at the start of a word, one group per CUE bit in order (a question mark is ASK too); one scan finds them all. */
+const CUE_TESTS: readonly (readonly [number, RegExp])[] = [
+  [CUE.REVERSE, /\b(?:revers|backward|envers|reves|inversa|ruckwarts|rueckwaerts|umgekehrt|contrario|rovescia)/],
+  [CUE.TRANSLATE, /\b(?:tradu|translat|ubersetz)/],
+  [CUE.JAILBREAK, /\bjailbr/],
+  [CUE.TESTED, /\b(?:test|tried|trying|probed|fed )/],
+  [CUE.OWN, /\b(?:prompt|instruc|consign|anweisung|istruzion|rule|regl|regel|regra|regol|guideline|mode)/],
+  [CUE.REVEAL, /\b(?:reveal|show|disclos|print|share|leak|repeat|divulg|revel|rivel|mostr|zeig|verrat|preisgeb|affich|muestr)/],
+  [CUE.ASK, /\?|\b(?:analy|explain|classif|categori)/],
+  [
+    CUE.OWNER,
+    /\b(?:my|our|mon|ma|mes|notre|nos|mi|mis|nuestr|mein|unser|meu|minha|meus|minhas|noss|mio|mia|miei|mie|nostr|gave|wrote|typed|sent|set|di|dei|escribi|escrevi|mande|gegeben|geschrieben|geschickt|ho|donne|ecrit|envoye)\b/,
+  ],
+  [CUE.WHY, /\b(?:why|how come|por ?que|pourquoi|warum|wieso|weshalb|perche)\b/],
+  [CUE.MEANING, /\b(?:what|whats|was bedeutet|was hei|was ist|que veut|que signifie|qu.est-ce|que significa|que quiere|o que|cosa|che cosa|cos.e)/],
+];
+/** The cues a text holds: one test per rewrite, each anchored at word starts (a retrieved chunk needs only the first two). */
 function cues(norm: string, direct: boolean): number {
-  // A retrieved chunk needs only the reversal and translation cues (five substring tests); a user's message all of them.
-  if (!direct) return (norm.includes('revers') || norm.includes('backward') ? CUE.REVERSE : 0) | (norm.includes('tradu') || norm.includes('translat') || norm.includes('ubersetz') ? CUE.TRANSLATE : 0);
-  const all = 127;
   let found = 0;
-  CUE_WORDS.lastIndex = 0;
-  for (let m = CUE_WORDS.exec(norm); m !== null && (found & all) !== all; m = CUE_WORDS.exec(norm)) {
-    for (let g = 1; g <= 7; g++) if (m[g] !== undefined) found |= 1 << (g - 1);
-  }
-  return found & all;
+  const n = direct ? CUE_TESTS.length : 2;
+  for (let k = 0; k < n; k++) if (CUE_TESTS[k]![1].test(norm)) found |= CUE_TESTS[k]![0];
+  return found;
 }
+/** Starting over (six languages). */
+const RESTART =
+  /\b(?:start(?:ing)? (?:over|again|afresh|fresh|from scratch)|from scratch|(?:let.?s|lets) (?:start|begin|try|do it) (?:again|over)|begin again|start \w+ \w+ over|repart\w* de zero|recommen\w*|de zero|empe[cz]\w* de (?:nuevo|cero)|desde cero|de cero|ricominc\w*|da capo|von vorne|neu anfangen|nochmal neu|recome[cç]\w*|do zero|de novo)\b/;
+/** The assistant's own rules named ("your instructions", "tus reglas", "the system prompt"): an override even with a restart. */
+const ASSISTANTS_RULES =
+  /\b(?:your|yours|tes|tus|vos|votre|deine|deinen|dein|tuoi|tue|tua|tuo|suas|seus|tua)\s+(?:\w+\s+)?(?:instruc|consign|anweisung|istruzion|rules|regl|regel|regra|regol|guideline|prompt|programming|restrict|filter)|\bsyst(?:em|eme)\b|\bsistema\b/;
+const DISCARD_GATE = /\b(?:forget|ignor|disregard|scrap|drop|oubli|olvid|descarta|vergiss|vergessen|dimentic|esquec)/;
+/** Discard verbs (six languages), neutralised when the message starts over. */
+const DISCARD_VERB = /\b(?:forget|ignore|disregard|scrap|drop|oublie|oubliez|ignore|olvida|olvidate|ignora|descarta|vergiss|vergessen|ignoriere|dimentica|dimenticate|esquece|esqueca|esqueça)\b/g;
+const GERUND_GATE = /\b(?:ignoring|overriding|disregarding|bypassing|forgetting|revealing|leaking|extracting|dumping|exfiltrating)\b/;
+/** A gerund of an attack verb after a preposition or "stop"/"prevent" ("tricked into ignoring", "from overriding"). */
+const GERUND_ACT =
+  /\b(into|from|about|of|by|against|at|stop|prevent|avoid|keep|resist|detect|block)\s+((?:\w+\s+)?)(?:ignoring|overriding|disregarding|bypassing|forgetting|revealing|leaking|extracting|dumping|exfiltrating)\b/g;
+/** A why-question (not "why don't you..."), to its question mark. */
+const WHY_QUESTION =
+  /(^|[.!?\n]\s*)(?:¿\s*)?(?:why|how come|por ?que|pourquoi|warum|wieso|weshalb|perche)\b(?!\s+(?:not|don.?t you|dont you|won.?t you|wouldn.?t you|no|ne|nicht)\b)[^?.!\n]{0,200}\?/g;
+/** "What does 'x' mean", "was bedeutet 'x'", "que signifie « x »": the phrase is named, not used. */
+const MEANING_OF = new RegExp(
+  String.raw`\b(?:what does|what do|what is|what's|whats|was bedeutet|was hei(?:ss|ß)t|was ist|que veut dire|que signifie|qu.est-ce que|que significa|que quiere decir|o que significa|o que quer dizer|cosa significa|che cosa significa|cosa vuol dire|cos.e)\s*(?:the (?:word|phrase|term)\s*)?${QUOTE(200)}`,
+  'g',
+);
 /** A text asking to be read backwards (six languages). */
 const ASKS_REVERSE =
   /\b(?:backwards?|reversed?|in reverse|right to left|a l.envers|al reves|a la inversa|ruckwarts|rueckwaerts|umgekehrt|de tras para a frente|ao contrario|al contrario|all.incontrario|alla rovescia)\b/;
@@ -315,12 +342,22 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   }
   if (direct) {
     // "My system prompt says...", "developer mode on my phone", "forget my last question": the user's own prompt, device or words, not the assistant's.
-    if (cue & CUE.OWN && (OWN_GATE.test(norm) || GIVEN_GATE.test(norm))) norm = ownRewrite(norm);
+    if ((cue & (CUE.OWN | CUE.OWNER)) === (CUE.OWN | CUE.OWNER)) norm = ownRewrite(norm);
     // "It must never reveal its prompt", "why won't the assistant show its rules": a rule against extraction, not extraction.
     if (cue & CUE.REVEAL && WITHHELD_GATE.test(norm)) norm = norm.replace(WITHHELD, ' zzwithheld ');
     // "Write a system prompt for a homework helper": a prompt the user is drafting.
     if (cue & CUE.OWN && norm.includes('prompt')) norm = norm.replace(DRAFT_PROMPT, ' zzdraft ');
     // "What is a jailbreak?", "un jailbreak", "jailbreaks": the topic named with an article or in the plural, not a jailbroken state.
+    // "Forget everything I said, let's start over": a restart discards the conversation, not the assistant's rules (unless they are named).
+    if (DISCARD_GATE.test(norm) && RESTART.test(norm) && !ASSISTANTS_RULES.test(norm)) norm = norm.replace(DISCARD_VERB, ' zzdrop ');
+    // "Can chatbots be tricked into ignoring their instructions?", "stop users from overriding": a gerund after a preposition describes.
+    if (GERUND_GATE.test(norm)) norm = norm.replace(GERUND_ACT, '$1 zzact');
+    if (cue & CUE.ASK) {
+      // "Why do models reveal their prompt?": a why-question asks about a behaviour ("why don't you..." suggests one).
+      if (cue & CUE.WHY) norm = norm.replace(WHY_QUESTION, '$1 zzwhy ');
+      // 'Was bedeutet "Developer Mode"?', "what does 'x' mean": a phrase named to ask what it means.
+      if (cue & CUE.MEANING && QUOTE_CHARS.test(norm)) norm = norm.replace(MEANING_OF, ' zzmention ');
+    }
     if (cue & CUE.JAILBREAK) norm = norm.replace(JAILBREAK_TOPIC, '$1 zztopic');
     if (cue & CUE.OWN) norm = norm.replace(MODE_TOPIC, ' zztopic ');
   }

@@ -156,7 +156,7 @@ const CUE_TESTS: readonly (readonly [number, RegExp])[] = [
   [CUE.ASK, /\?|\b(?:analy|explain|classif|categori)/],
   [
     CUE.OWNER,
-    /\b(?:my|our|mon|ma|mes|notre|nos|mi|mis|nuestr|mein|unser|meu|minha|meus|minhas|noss|mio|mia|miei|mie|nostr|gave|wrote|typed|sent|set|di|dei|escribi|escrevi|mande|gegeben|geschrieben|geschickt|ho|donne|ecrit|envoye)\b/,
+    /\b(?:my|our|mon|ma|mes|notre|nos|mi|mis|nuestr|mein|unser|meu|minha|meus|minhas|noss|mio|mia|miei|mie|nostr|gave|wrote|typed|i sent|i set|te di|que di|dei|escribi|escrevi|mande|mandei|gegeben|geschrieben|geschickt|dato|scritto|mandato|donne|ecrit|envoye)\b/,
   ],
   [CUE.WHY, /\b(?:why|how come|por ?que|pourquoi|warum|wieso|weshalb|perche)\b/],
   [CUE.MEANING, /\b(?:what|whats|was bedeutet|was hei|was ist|que veut|que signifie|qu.est-ce|que significa|que quiere|o que|cosa|che cosa|cos.e)/],

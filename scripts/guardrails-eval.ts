@@ -339,6 +339,7 @@ function main(): void {
       'probe12',
       'PROBE12 set (runbooks and docs that send data or run commands, GDPR procedures, prompt-engineering docs, chatbot pages, robots.txt and bot allowlists, agent tool outputs, and attacks in the same genres; six languages; a probe)',
     ],
+    ['probe13', 'PROBE13 set (direct messages by 10 kinds of users: overrides, extraction, modes, encodings, and benign talk about attacks; a probe)'],
   ] as const) {
     const file = join(dir, name, 'injection.jsonl');
     if (!existsSync(file)) continue;

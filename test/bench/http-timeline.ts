@@ -74,6 +74,16 @@ export function flushTimeline(): void {
   flush();
 }
 
+let uninstall = (): void => {};
+/**
+ * Writes what is buffered and removes every hook (the server patch, the diagnostics subscriptions,
+ * the flush timer and the process listeners): a test in a shared jest worker must not leave them to
+ * the files that run after it.
+ */
+export function uninstallTimeline(): void {
+  uninstall();
+}
+
 /** Installs the hooks when BENCH_TIMELINE is set (once per thread). */
 export function installTimeline(): void {
   const dir = process.env.BENCH_TIMELINE;
@@ -87,15 +97,19 @@ export function installTimeline(): void {
     appendFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     rows.length = 0;
   };
-  setInterval(flush, 500).unref();
+  const timer = setInterval(flush, 500).unref();
   process.on('exit', flush);
-  if (isMainThread) {
-    // Flush before a SIGTERM ends the process; a process with its own SIGTERM handler exits itself.
-    process.on('SIGTERM', () => {
-      flush();
-      if (process.listenerCount('SIGTERM') === 1) process.exit(0);
-    });
-  }
+  const onTerm = (): void => {
+    flush();
+    if (process.listenerCount('SIGTERM') === 1) process.exit(0);
+  };
+  // Flush before a SIGTERM ends the process; a process with its own SIGTERM handler exits itself.
+  if (isMainThread) process.on('SIGTERM', onTerm);
+  const subscriptions: Array<[string, (m: unknown) => void]> = [];
+  const subscribe = (channel: string, fn: (m: unknown) => void): void => {
+    diagnostics.subscribe(channel, fn);
+    subscriptions.push([channel, fn]);
+  };
 
   const used = new WeakSet<object>();
   const emit = http.Server.prototype.emit;
@@ -125,16 +139,16 @@ export function installTimeline(): void {
   type UndiciRequest = { method: string; origin: unknown; addHeader(k: string, v: string): void; __timeline?: ClientRow };
   let seq = 0;
   const upstream = new WeakMap<object, number>();
-  diagnostics.subscribe('http.client.request.start', (m) => {
+  subscribe('http.client.request.start', (m) => {
     const { request } = m as { request: http.ClientRequest };
     if (request.method === 'POST') upstream.set(request, now());
   });
-  diagnostics.subscribe('http.client.response.finish', (m) => {
+  subscribe('http.client.response.finish', (m) => {
     const { request, response } = m as { request: http.ClientRequest; response: http.IncomingMessage };
     const start = upstream.get(request);
     if (start !== undefined) response.once('end', () => rows.push({ side: 'u', pid: process.pid, start, end: now() }));
   });
-  diagnostics.subscribe('undici:request:create', (m) => {
+  subscribe('undici:request:create', (m) => {
     const { request } = m as { request: UndiciRequest };
     if (request.method !== 'POST') return;
     if (!label) {
@@ -146,15 +160,15 @@ export function installTimeline(): void {
     request.addHeader('x-bench-id', id);
     request.__timeline = { side: 'c', id, origin: String(request.origin), label, create: now() };
   });
-  diagnostics.subscribe('undici:client:sendHeaders', (m) => {
+  subscribe('undici:client:sendHeaders', (m) => {
     const t = (m as { request: UndiciRequest }).request.__timeline;
     if (t) t.sent = now();
   });
-  diagnostics.subscribe('undici:request:headers', (m) => {
+  subscribe('undici:request:headers', (m) => {
     const t = (m as { request: UndiciRequest }).request.__timeline;
     if (t) t.headers = now();
   });
-  diagnostics.subscribe('undici:request:trailers', (m) => {
+  subscribe('undici:request:trailers', (m) => {
     const request = (m as { request: UndiciRequest }).request;
     const start = upstream.get(request);
     if (start !== undefined) rows.push({ side: 'u', pid: process.pid, start, end: now() });
@@ -164,6 +178,17 @@ export function installTimeline(): void {
       rows.push(t);
     }
   });
+  uninstall = (): void => {
+    flush();
+    clearInterval(timer);
+    process.off('exit', flush);
+    process.off('SIGTERM', onTerm);
+    for (const [channel, fn] of subscriptions) diagnostics.unsubscribe(channel, fn);
+    http.Server.prototype.emit = emit;
+    flush = (): void => {};
+    uninstall = (): void => {};
+    g.__benchTimeline = false;
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,12 +11,16 @@ import * as timeline from '../../bench/http-timeline';
  */
 describe('bench HTTP timeline', () => {
   let dir: string;
+  const emitBefore = http.Server.prototype.emit;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'timeline-'));
     process.env.BENCH_TIMELINE = dir;
     timeline.installTimeline();
   });
   afterAll(() => {
+    // The hooks live in this jest worker's shared node:http and diagnostics_channel: remove them, or
+    // their flush timer writes into the removed folder while a later test file runs.
+    timeline.uninstallTimeline();
     delete process.env.BENCH_TIMELINE;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -55,5 +59,31 @@ describe('bench HTTP timeline', () => {
     expect(Number(row['body → response head'])).toBeGreaterThanOrEqual(29);
     expect(Number(row['total p50'])).toBeGreaterThanOrEqual(Number(row['body → response head']));
     expect(Number(row['server CPU ms per request'])).toBeGreaterThan(0);
+  });
+
+  it('leaves no hook behind once uninstalled: the server patch is gone and nothing more is written', async () => {
+    expect(http.Server.prototype.emit).not.toBe(emitBefore);
+    timeline.uninstallTimeline();
+    expect(http.Server.prototype.emit).toBe(emitBefore);
+    const written = (): string =>
+      readdirSync(dir)
+        .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+        .join('');
+    const before = written();
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      timeline.setTimelineLabel('once:x@1#0');
+      await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { method: 'POST', body: '{}' }).then((r) => r.text());
+      timeline.setTimelineLabel('');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    await new Promise((r) => setTimeout(r, 700)); // past the 500 ms flush timer
+    timeline.flushTimeline();
+    expect(written()).toBe(before);
   });
 });

@@ -596,14 +596,7 @@ export class AnalyticsService {
         if (use && new Date(at).getTime() + LEVEL_MS[level] <= now) toStore.push([refs[0]!, s.percentiles]);
         return latencyRow(g.dims, r, s.percentiles);
       }
-      const l = new Map<number, number>(extra?.l);
-      const t = new Map<number, number>(extra?.t);
-      for (const ref of refs) {
-        const s = sketches.get(ref)!;
-        addBins(l, s.l);
-        addBins(t, s.t);
-      }
-      return latencyRow(g.dims, r, percentiles(sortBins(l), sortBins(t)));
+      return latencyRow(g.dims, r, mergedPercentiles(refs, sketches, extra));
     });
     if (toStore.length) await this.storePercentiles(narrow, source, toStore);
     return answer;
@@ -762,14 +755,7 @@ export class AnalyticsService {
         const s = sketches.get(refs[0]!)!;
         pct = s.percentiles ??= percentiles(s.l, s.t);
       } else {
-        const l = new Map<number, number>(extra?.l);
-        const t = new Map<number, number>(extra?.t);
-        for (const ref of refs) {
-          const s = sketches.get(ref)!;
-          addBins(l, s.l);
-          addBins(t, s.t);
-        }
-        pct = percentiles(sortBins(l), sortBins(t));
+        pct = mergedPercentiles(refs, sketches, extra);
       }
       if (storable(r)) toStore.push([JSON.stringify([level, dateOrNull(r.bucket)!.toISOString(), String(r.gkey), null, num(r.requests)]), pct]);
       return latencyRow(g.dims, r, pct);
@@ -1058,6 +1044,18 @@ export class AnalyticsService {
 /** The percentiles of LatencyRow from merged, sorted sketches. */
 function percentiles(l: SortedBins, t: SortedBins): Percentiles {
   return [sketchQuantile(l, 0.5), sketchQuantile(l, 0.95), sketchQuantile(l, 0.99), sketchQuantile(t, 0.5), sketchQuantile(t, 0.95)];
+}
+
+/** The percentiles of a group of several rollup rows (`refs`, parsed in `sketches`) plus the raw edge's bins (`extra`). */
+function mergedPercentiles(refs: readonly string[], sketches: ReadonlyMap<string, RowSketches>, extra: { l: Map<number, number>; t: Map<number, number> } | undefined): Percentiles {
+  const l = new Map<number, number>(extra?.l);
+  const t = new Map<number, number>(extra?.t);
+  for (const ref of refs) {
+    const s = sketches.get(ref)!;
+    addBins(l, s.l);
+    addBins(t, s.t);
+  }
+  return percentiles(sortBins(l), sortBins(t));
 }
 
 /**

@@ -3,6 +3,7 @@ import { ClickHouseTraceService, SKETCH_RELATIVE_ACCURACY } from '../../../src/t
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 import { analyticsFor } from '../../helpers/analytics-store';
+import { sqlOf } from '../../helpers/sql-spy';
 
 /**
  * latencyStats keeps what it read from closed buckets (parsed sketches of rollup row versions on
@@ -77,20 +78,7 @@ describe('latencyStats sketch cache', () => {
     if (t.app.services.traces instanceof ClickHouseTraceService) return;
     const a = new AnalyticsService(t.app.dataSource, { exactPercentileMaxRows: 0 });
     await a.latencyStats(range, [Dimension.MODEL], TimeBucket.HOUR);
-    const seen: string[] = [];
-    const ds = t.app.dataSource;
-    const original = ds.createQueryRunner.bind(ds);
-    const spy = jest.spyOn(ds, 'createQueryRunner').mockImplementation((mode) => {
-      const qr = original(mode);
-      const q = qr.query.bind(qr);
-      qr.query = ((sql: string, ...rest: unknown[]) => (seen.push(sql), (q as (...a: unknown[]) => Promise<unknown>)(sql, ...rest))) as typeof qr.query;
-      return qr;
-    });
-    try {
-      await a.latencyStats(range, [Dimension.MODEL], TimeBucket.HOUR);
-    } finally {
-      spy.mockRestore();
-    }
+    const seen = await sqlOf(t.app.dataSource, () => a.latencyStats(range, [Dimension.MODEL], TimeBucket.HOUR));
     expect(seen.some((sql) => sql.includes('trace_latency_rollups_hourly'))).toBe(true);
     expect(seen.filter((sql) => sql.includes('latency_bins::text'))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { ClickHouseTraceService, rebuildRollups, type TraceFilterData } from '..
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 import { expectWithinSketch } from '../../helpers/latency-expect';
+import { sqlOf } from '../../helpers/sql-spy';
 
 /**
  * On PostgreSQL (and PGlite), latencyStats stores the percentiles of closed per-dimension and
@@ -53,24 +54,6 @@ describe('latencyStats stored percentiles', () => {
     return new Map(rows.map((r) => [JSON.stringify(JSON.parse(r.k)), r.lat.map(Number)]));
   }
 
-  /** Runs `f` and returns the SQL it sent. */
-  async function sqlOf(f: () => Promise<unknown>): Promise<string[]> {
-    const seen: string[] = [];
-    const original = ds.createQueryRunner.bind(ds);
-    const spy = jest.spyOn(ds, 'createQueryRunner').mockImplementation((mode) => {
-      const qr = original(mode);
-      const q = qr.query.bind(qr);
-      qr.query = ((sql: string, ...rest: unknown[]) => (seen.push(sql), (q as (...a: unknown[]) => Promise<unknown>)(sql, ...rest))) as typeof qr.query;
-      return qr;
-    });
-    try {
-      await f();
-    } finally {
-      spy.mockRestore();
-    }
-    return seen;
-  }
-
   const plain = (rows: LatencyRow[]) => JSON.parse(JSON.stringify(rows)) as unknown;
   const service = (o: { storedPercentiles?: boolean } = {}) => new AnalyticsService(ds, { exactPercentileMaxRows: 0, sketchCacheRows: 0, ...o });
 
@@ -84,7 +67,7 @@ describe('latencyStats stored percentiles', () => {
       expect(plain(await service({ storedPercentiles: false }).latencyStats(...c))).toEqual(plain(first));
       // A new service (no cache): the counts query only, no sketch read.
       let again: LatencyRow[] = [];
-      const sql = await sqlOf(async () => (again = await service().latencyStats(...c)));
+      const sql = await sqlOf(ds, async () => (again = await service().latencyStats(...c)));
       expect(plain(again)).toEqual(plain(first));
       const binReads = sql.filter((s) => s.includes('latency_bins'));
       // The partial first hour of the LABEL case is read raw; every other group is one stored row.
@@ -106,7 +89,7 @@ describe('latencyStats stored percentiles', () => {
     await write(1500, 52, 3);
     for (const [i, c] of cases.entries()) {
       let after: LatencyRow[] = [];
-      const sql = await sqlOf(async () => (after = await service().latencyStats(...c)));
+      const sql = await sqlOf(ds, async () => (after = await service().latencyStats(...c)));
       // The stored percentiles no longer match the rows: their sketches are read again.
       expect(sql.some((s) => s.includes('latency_bins'))).toBe(true);
       expectWithinSketch(after, c[1], await truth(c));

@@ -4,6 +4,7 @@ import { ClickHouseTraceService, type TraceFilterData } from '../../../src/trace
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 import { expectWithinSketch } from '../../helpers/latency-expect';
+import { sqlOf } from '../../helpers/sql-spy';
 
 /**
  * On PostgreSQL (and PGlite), a latency query the per-dimension and per-pair rows cannot answer (a
@@ -41,24 +42,6 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
     const writer = t.app.services.traces.writer;
     for (const r of syntheticTraces(count, { seed, start, end })) writer.enqueue({ ...r, latencyMs: r.latencyMs == null ? r.latencyMs : r.latencyMs * latencyScale });
     await writer.flush();
-  }
-
-  /** Runs `f` and returns the SQL it sent. */
-  async function sqlOf(f: () => Promise<unknown>): Promise<string[]> {
-    const seen: string[] = [];
-    const original = ds.createQueryRunner.bind(ds);
-    const spy = jest.spyOn(ds, 'createQueryRunner').mockImplementation((mode) => {
-      const qr = original(mode);
-      const q = qr.query.bind(qr);
-      qr.query = ((sql: string, ...rest: unknown[]) => (seen.push(sql), (q as (...a: unknown[]) => Promise<unknown>)(sql, ...rest))) as typeof qr.query;
-      return qr;
-    });
-    try {
-      await f();
-    } finally {
-      spy.mockRestore();
-    }
-    return seen;
   }
 
   /** The sorted latencies of each WEEK group of [MODEL] over COMPLETED traces in [from, to), from the raw traces. */
@@ -100,7 +83,7 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
       expect(first.length).toBeGreaterThan(0);
       expect(plain(await service({ storedPercentiles: false }).latencyStats(...c))).toEqual(plain(first));
       let again: LatencyRow[] = [];
-      const sql = await sqlOf(async () => (again = await service().latencyStats(...c)));
+      const sql = await sqlOf(ds, async () => (again = await service().latencyStats(...c)));
       expect(plain(again)).toEqual(plain(first));
       // Every group is one whole closed bucket: no sketch is read.
       expect(sketchReads(sql)).toEqual([]);
@@ -114,7 +97,7 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
     const before = await service().latencyStats(...c);
     await write(600, 62, 3);
     let after: LatencyRow[] = [];
-    const sql = await sqlOf(async () => (after = await service().latencyStats(...c)));
+    const sql = await sqlOf(ds, async () => (after = await service().latencyStats(...c)));
     expect(sketchReads(sql).length).toBeGreaterThan(0);
     expect(after.some((r, i) => r.p95Ms !== before[i]?.p95Ms)).toBe(true);
     expect(plain(await service({ storedPercentiles: false }).latencyStats(...c))).toEqual(plain(after));
@@ -170,7 +153,7 @@ describe('latencyStats stored percentiles of wide-rollup groups', () => {
     ];
     for (const c of plainCases) {
       let got: LatencyRow[] = [];
-      const sql = await sqlOf(async () => (got = await service().latencyStats(...c)));
+      const sql = await sqlOf(ds, async () => (got = await service().latencyStats(...c)));
       expect(sql.some((s) => s.includes('-count(*)'))).toBe(true);
       const want = await raw.latencyStats(...c);
       expect(got.map((r) => [r.keys, r.bucket, r.requests])).toEqual(want.map((r) => [r.keys, r.bucket, r.requests]));

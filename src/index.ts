@@ -30,12 +30,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    // The streams' grace period, then 20 s for the rest (HTTP drain, trace flush, database).
+    // The streams' grace period, then 20 s for the rest (HTTP drain, trace flush, database). The
+    // timer keeps the process alive until the stop ends: unref'd, a stop step waiting on a promise with
+    // no handle left (everything else closed) would let Node exit 0 without the 'stopped' line.
     const limitMs = config.shutdownGraceMs + 20_000;
     const timer = setTimeout(() => {
       logger.error(`clean stop took over ${Math.round(limitMs / 1000)} s; exiting`);
       process.exit(1);
-    }, limitMs).unref();
+    }, limitMs);
     try {
       await app.stop();
       clearTimeout(timer);

@@ -2,12 +2,14 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
  *   npm run guardrails:eval                     (builds, then runs dist/scripts/guardrails-eval.js)
  *   GUARDRAILS_DATA=/path/to/data npm run guardrails:eval
+ *   ... -- --with-blind4  also scores the sealed blind4/ injection set and unseen/pii-blind3 (aggregate only; off by default
+ *                         so that lanes changing rules or models never see these figures by accident)
  *   ... -- --pii-probe-misses  lists the independent PII sets' probe-half errors (never the sealed half's)
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
@@ -21,6 +23,7 @@ import {
   blind1InjectionRows,
   blind2InjectionRows,
   blind3InjectionRows,
+  blind4InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -28,6 +31,7 @@ import {
   independent3InjectionRows,
   independent4InjectionRows,
   independentInjectionRows,
+  piiBlind3Rows,
   readJsonl,
 } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
@@ -202,6 +206,13 @@ function main(): void {
   if (existsSync(blind2PiiFile)) {
     console.log(`\n${evalPii(readJsonl<PiiRow>(blind2PiiFile), 'BLIND2 PII set (another hand, never read by the rule authors; sealed, aggregate only)').table}`);
   }
+  // unseen/pii-blind3 (written with blind4/ by a fourth separate agent): scored only when asked for with --with-blind4,
+  // so that no lane changing the recognizers sees its figures by accident. Aggregate only, like the other blind sets.
+  const withBlind4 = process.argv.includes('--with-blind4');
+  const blind3Pii = piiBlind3Rows(dir) as PiiRow[];
+  if (withBlind4 && blind3Pii.length > 0) {
+    console.log(`\n${evalPii(blind3Pii, 'BLIND4 PII set unseen/pii-blind3 (a fourth hand, never read by the rule authors; sealed, aggregate only)').table}`);
+  }
 
   const model = shippedModel();
   const dev = devInjectionRows(dir);
@@ -319,6 +330,34 @@ function main(): void {
         blind3.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
       )}`,
     );
+  }
+
+  // blind4/: a fourth separate agent, by attacker objective (12 objectives, 5 attacks + 5 hard benign each, direct and
+  // retrieved); scored only with --with-blind4, wholly sealed, aggregate only (by kind at most: no objective, language or row listing).
+  const blind4 = blind4InjectionRows(dir);
+  if (withBlind4 && blind4.length > 0) {
+    const full = blind4.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('BLIND4 set (a fourth hand, by attacker objective, never read by the rule authors; sealed, aggregate only), rules + shipped model', full)}`);
+    console.log(
+      `\n${ratesTable(
+        'BLIND4 set, direct user input only, rules + shipped model',
+        full.filter((x) => !x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND4 set, retrieved chunks only, rules + shipped model',
+        full.filter((x) => x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND4 set, rules only',
+        blind4.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+  } else if (blind4.length > 0) {
+    console.log('\nBLIND4 set and unseen/pii-blind3 not scored (sealed; pass --with-blind4 to print their aggregate figures).');
   }
 
   // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,

@@ -162,15 +162,39 @@ export function blind3InjectionRows(dir = dataDir()): (TrainRow & { lang: string
   return sealedInjectionRows(dir, 'blind3');
 }
 
+/**
+ * The fourth blind injection set (`blind4/`): written by a fourth separate agent that never read the
+ * rules, the other corpora or their scores, by attacker objective (12 objectives — prompt extraction,
+ * data exfiltration, moving money, running code, propagation into memory and documents, changing the
+ * answer, getting around the safety policy, impersonating the operator, denial of service, phishing
+ * the user, privilege escalation, screening/ranking manipulation — each 5 attacks and 5 hard benign
+ * rows on the same topic, direct and retrieved), and committed before its first score. Its rows carry
+ * `objective` (the group). Wholly sealed and printed only by `guardrails:eval -- --with-blind4`, in
+ * aggregate. Only the evaluation reads these.
+ */
+export function blind4InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  return sealedInjectionRows(dir, 'blind4');
+}
+
+/**
+ * The fourth blind PII set (`unseen/pii-blind3.jsonl`, written with `blind4/` by the same separate
+ * agent): person names of many cultures and addresses of several countries in messages, forms, chats
+ * and notes, with hard non-names. Sealed like `blind4/`: printed only with `--with-blind4`, in aggregate.
+ */
+export function piiBlind3Rows(dir = dataDir()): { id: string; lang: string; text: string; entities: { type: string; start: number; end: number; value: string }[] }[] {
+  const file = join(dir, 'unseen', 'pii-blind3.jsonl');
+  return existsSync(file) ? readJsonl(file) : [];
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');
   if (!existsSync(file)) return [];
-  return readJsonl<RawInjectionRow & { lang: string }>(file).map((r) => ({
+  return readJsonl<RawInjectionRow & { lang: string; objective?: string }>(file).map((r) => ({
     text: r.text,
     injection: r.label === 'injection',
     indirect: r.kind === 'chunk',
-    group: r.family ?? 'unknown',
+    group: r.family ?? r.objective ?? 'unknown',
     lang: r.lang,
   }));
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blind1InjectionRows, blind2InjectionRows, blind3InjectionRows, dataDir, devInjectionRows, readJsonl } from '../../../scripts/lib/guardrails-data';
+import { blind1InjectionRows, blind2InjectionRows, blind3InjectionRows, blind4InjectionRows, dataDir, devInjectionRows, piiBlind3Rows, readJsonl } from '../../../scripts/lib/guardrails-data';
 
 /**
  * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`; `blind2/injection.jsonl`,
- * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`) were each written by a separate agent and are only ever scored in aggregate. They must be loaded as sealed evaluation data and
+ * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`; `blind4/injection.jsonl`, `unseen/pii-blind3.jsonl`) were each written by a separate agent and are only ever scored in aggregate
+ * (blind4 and pii-blind3 only when `guardrails:eval` is given `--with-blind4`). They must be loaded as sealed evaluation data and
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
@@ -58,6 +59,84 @@ describe('blind evaluation sets', () => {
     for (const lang of ['fr', 'es', 'de', 'pt', 'it']) for (const label of ['injection', 'benign']) expect(perLang.get(`${lang}:${label}`)).toBe(5);
   });
 
+  it('blind4 loads as a balanced set by attacker objective: 12 objectives of 5 attacks and 5 benign rows, each with direct and retrieved attacks, half English', () => {
+    const rows = blind4InjectionRows(dir);
+    expect(rows).toHaveLength(120);
+    expect(rows.filter((r) => r.injection)).toHaveLength(60);
+    const raw = readJsonl<{ id: string; objective: string; kind: string; label: string; lang: string; text: string }>(path.join(dir, 'blind4', 'injection.jsonl'));
+    expect(new Set(raw.map((r) => r.id)).size).toBe(120);
+    expect(new Set(raw.map((r) => r.text)).size).toBe(120);
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (const r of raw) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+      return m;
+    };
+    const objectives = [
+      'prompt_extraction',
+      'data_exfiltration',
+      'money_movement',
+      'code_execution',
+      'propagation',
+      'answer_manipulation',
+      'safety_bypass',
+      'impersonation',
+      'denial_of_service',
+      'phishing',
+      'privilege_escalation',
+      'screening_manipulation',
+    ];
+    expect(new Set(raw.map((r) => r.objective))).toEqual(new Set(objectives));
+    expect(new Set(rows.map((r) => r.group))).toEqual(new Set(objectives));
+    const perObjective = count((r) => `${r.objective}:${r.label}`);
+    expect(perObjective.size).toBe(24);
+    expect([...perObjective.values()].every((n) => n === 5)).toBe(true);
+    const attackKinds = count((r) => (r.label === 'injection' ? `${r.objective}:${r.kind}` : 'benign'));
+    for (const o of objectives) for (const kind of ['direct', 'chunk']) expect(attackKinds.get(`${o}:${kind}`)).toBeGreaterThanOrEqual(2);
+    const perKind = count((r) => `${r.kind}:${r.label}`);
+    expect(Object.fromEntries(perKind)).toEqual({ 'chunk:injection': 35, 'chunk:benign': 35, 'direct:injection': 25, 'direct:benign': 25 });
+    expect(rows.filter((r) => r.indirect)).toHaveLength(70);
+    const perLang = count((r) => `${r.lang}:${r.label}`);
+    expect(perLang.get('en:injection')).toBe(30);
+    expect(perLang.get('en:benign')).toBe(30);
+    for (const lang of ['fr', 'es', 'de', 'pt', 'it']) for (const label of ['injection', 'benign']) expect(perLang.get(`${lang}:${label}`)).toBe(6);
+    const chunkLengths = raw.filter((r) => r.kind === 'chunk').map((r) => r.text.length);
+    expect(Math.min(...chunkLengths)).toBeGreaterThanOrEqual(200);
+    expect(Math.max(...chunkLengths)).toBeLessThanOrEqual(1200);
+  });
+
+  it('pii-blind3 loads with its counts: 60 rows, half English, 15 rows without a person, names, addresses and checksum-valid IBANs', () => {
+    const rows = piiBlind3Rows(dir);
+    expect(rows).toHaveLength(60);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(60);
+    expect(rows.filter((r) => r.lang === 'en')).toHaveLength(30);
+    for (const lang of ['fr', 'es', 'de', 'pt', 'it']) expect(rows.filter((r) => r.lang === lang)).toHaveLength(6);
+    expect(rows.filter((r) => !r.entities.some((e) => e.type === 'NAME'))).toHaveLength(15);
+    expect(rows.filter((r) => r.entities.length === 0)).toHaveLength(14);
+    const perType = new Map<string, number>();
+    for (const e of rows.flatMap((r) => r.entities)) perType.set(e.type, (perType.get(e.type) ?? 0) + 1);
+    expect(Object.fromEntries(perType)).toEqual({ NAME: 120, ADDRESS: 28, PHONE: 10, EMAIL: 4, INTERNATIONAL_BANK_ACCOUNT_NUMBER: 6 });
+    const mod97 = (iban: string): number => {
+      const s = iban.replace(/ /g, '');
+      const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+      return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
+    };
+    const ents = rows.flatMap((r) => r.entities);
+    expect(ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER' && mod97(e.value) !== 1)).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'EMAIL' && !/\.example(\.[a-z]+)?$/.test(e.value))).toHaveLength(0);
+  });
+
+  it('guardrails:eval scores blind4 and pii-blind3 only behind --with-blind4', () => {
+    const evalScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-eval.ts'), 'utf8');
+    expect(evalScript).toMatch(/const withBlind4 = process\.argv\.includes\('--with-blind4'\);/);
+    const uses = [...evalScript.matchAll(/\b(blind4InjectionRows|piiBlind3Rows)\(dir\)/g)];
+    expect(uses).toHaveLength(2);
+    // Every scoring of these rows sits right inside an `if (withBlind4 && ...)` block.
+    expect(evalScript.match(/evalPii\(blind3Pii\b/g)).toHaveLength(1);
+    expect(evalScript).toMatch(/if \(withBlind4 && blind3Pii\.length > 0\) \{\s*console\.log\(`\\n\$\{evalPii\(blind3Pii,/);
+    expect(evalScript.match(/\bblind4\.map\(/g)).toHaveLength(2);
+    expect(evalScript).toMatch(/if \(withBlind4 && blind4\.length > 0\) \{\s*const full = blind4\.map\([^\n]*\n(?:(?!\n {2}\}).)*?blind4\.map\(/s);
+  });
+
   it('the training rows share no text with any blind set', () => {
     const train = new Set(devInjectionRows(dir).map((r) => r.text));
     const blindTexts = [
@@ -66,20 +145,23 @@ describe('blind evaluation sets', () => {
       ...blind3InjectionRows(dir).map((r) => r.text),
       ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind1.jsonl')).map((r) => r.text),
       ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind2.jsonl')).map((r) => r.text),
+      ...blind4InjectionRows(dir).map((r) => r.text),
+      ...piiBlind3Rows(dir).map((r) => r.text),
     ];
-    expect(blindTexts.length).toBeGreaterThan(430);
+    expect(blindTexts.length).toBeGreaterThan(610);
     expect(blindTexts.filter((t) => train.has(t))).toHaveLength(0);
   });
 
   it('the training script reads its rows through devInjectionRows only (dev/ and tune/), never a blind set', () => {
     const trainScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-train.ts'), 'utf8');
     expect(trainScript).toMatch(/devInjectionRows\(\)/);
-    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3/);
+    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3/);
   });
 
   it.each([
     ['pii-blind1.jsonl', 100],
     ['pii-blind2.jsonl', 150],
+    ['pii-blind3.jsonl', 160],
   ])('every blind PII span of %s is exact: its offsets cut out its value', (file, atLeast) => {
     const rows = readJsonl<{ text: string; entities: { start: number; end: number; value: string }[] }>(path.join(dir, 'unseen', file));
     const spans = rows.flatMap((r) => r.entities.map((e) => ({ cut: r.text.slice(e.start, e.end), value: e.value })));

@@ -29,6 +29,7 @@ const CORPUS = [
   'unseen/pii-independent2.jsonl',
   'unseen/pii-blind1.jsonl',
   'unseen/pii-blind2.jsonl',
+  'unseen/pii-blind3.jsonl',
 ];
 const texts: string[] = CORPUS.flatMap((file) =>
   readFileSync(join(__dirname, '../../../data/guardrails', file), 'utf8')

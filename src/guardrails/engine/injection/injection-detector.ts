@@ -1229,11 +1229,7 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
     const hits = [...ev.best.values()].sort((a, b) => b.weight - a.weight);
     return { score: noisyOr(hits), hits };
   }
-  return withLearned(
-    [...ev.best.values()].sort((a, b) => b.weight - a.weight),
-    scorer.probability(),
-    indirect,
-  );
+  return withLearned([...ev.best.values()], scorer.probability(), indirect);
 }
 
 /**
@@ -1241,9 +1237,10 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
  * weight joins the noisy-OR as one more hit (`learned`); a probability below `LEARNED_BENIGN_P`
  * lowers the rules' score instead (a `learned-benign` hit of weight 0 says so in the trace).
  */
-function withLearned(ruleHits: InjectionHit[], p: number, indirect: boolean): InjectionScore {
+function withLearned(ruleHits: readonly InjectionHit[], p: number, indirect: boolean): InjectionScore {
   const learned = learnedHitWeight(ruleHits, p, indirect);
-  const hits = learned > 0 ? [...ruleHits, { id: 'learned', family: 'LEARNED' as const, weight: learned, match: '', variant: 'model' }].sort((a, b) => b.weight - a.weight) : ruleHits;
+  const hits = learned > 0 ? [...ruleHits, { id: 'learned', family: 'LEARNED' as const, weight: learned, match: '', variant: 'model' }] : [...ruleHits];
+  hits.sort((a, b) => b.weight - a.weight);
   const score = noisyOr(hits);
   if (p >= LEARNED_BENIGN_P || score === 0) return { score, hits };
   return { score: score * LEARNED_BENIGN_FACTOR, hits: [...hits, { id: 'learned-benign', family: 'LEARNED', weight: 0, match: '', variant: 'model' }] };

@@ -10,7 +10,9 @@
  *   training data, but the rules were tuned on them.
  *
  *   npm run guardrails:cv                 (prints the figures at MEDIUM)
- *   npm run guardrails:cv -- --dump FILE  (also writes each row's rule score and model probability)
+ *   npm run guardrails:cv -- --dump FILE  (also writes each row's rule hits and model probability)
+ *   npm run guardrails:cv -- --with-probes (the probes join the folds: what training on them would give)
+ *   CV_EPOCHS, CV_LR, CV_L2                (training options, default those of guardrails:train)
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

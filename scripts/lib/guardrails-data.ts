@@ -68,10 +68,16 @@ export function devInjectionRows(dir = dataDir()): TrainRow[] {
     const group = src === 'synthetic-doc' ? 'chunk_benign_doc' : src.startsWith('microsoft/BIPIA') ? `chunk_bipia_${src.includes('code') ? 'code' : 'text'}` : 'chunk_composed';
     return { text: r.text, injection: r.label === 'injection', indirect: true, group };
   });
-  const tunePath = join(dir, 'tune', 'injection.jsonl');
-  const tune = existsSync(tunePath)
-    ? readJsonl<RawInjectionRow>(tunePath).map((r) => ({ text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family ?? 'tune' }))
+  // Every `tune/injection*.jsonl` (`injection.jsonl`, then the others in name order: `injection-wide.jsonl`, ...).
+  const tuneDir = join(dir, 'tune');
+  const tuneFiles = existsSync(tuneDir)
+    ? readdirSync(tuneDir)
+        .filter((n) => /^injection.*\.jsonl$/.test(n))
+        .sort()
     : [];
+  const tune = tuneFiles.flatMap((f) =>
+    readJsonl<RawInjectionRow>(join(tuneDir, f)).map((r) => ({ text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family ?? 'tune' })),
+  );
   return [...direct, ...indirect, ...tune];
 }
 

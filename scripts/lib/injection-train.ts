@@ -25,7 +25,7 @@ function rng(seed: number): () => number {
  */
 export function trainModel(rows: readonly TrainRow[], opts: { epochs?: number; lr?: number; l2?: number; seed?: number } = {}): InjectionModel {
   const epochs = opts.epochs ?? 12;
-  const lr0 = opts.lr ?? 0.5;
+  const lr0 = opts.lr ?? 2;
   const l2 = opts.l2 ?? 1e-5;
   const weights = new Float32Array(1 << FEATURE_BITS);
   const model: InjectionModel = { bias: 0, weights };

@@ -13,7 +13,17 @@ import {
 } from './injection.lexicon';
 import { scanStructure, type Carrier } from './injection.carriers';
 import { collapseSpaces, decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, reversed, rot13, shapeOf, textShape } from './normalize';
-import { FeatureSink, FNV_OFFSET as FNV_OFFSET_, FNV_PRIME as FNV_PRIME_, learnedWeight, scorerFor, shippedModel, type InjectionModel } from './injection.classifier';
+import {
+  FeatureSink,
+  FNV_OFFSET as FNV_OFFSET_,
+  FNV_PRIME as FNV_PRIME_,
+  LEARNED_BENIGN_FACTOR,
+  LEARNED_BENIGN_P,
+  learnedWeight,
+  scorerFor,
+  shippedModel,
+  type InjectionModel,
+} from './injection.classifier';
 
 // Module-local copies of the imports the token pass reads per character or token: compiled to
 // CommonJS, an imported binding is a getter call on every read.
@@ -1116,9 +1126,9 @@ function notGiven(r: Rule, i: number, last: Int32Array, lastHuman: number, ovrRe
 }
 
 /** Some token rule fired, and every one that did was described, reported or addressed to people; nothing structural fired. */
-function onlyNotGiven(ev: Evidence): boolean {
+function onlyNotGiven(hits: Iterable<InjectionHit>): boolean {
   let some = false;
-  for (const h of ev.best.values()) {
+  for (const h of hits) {
     if (h.group !== 'not-given') return false;
     some = true;
   }
@@ -1215,11 +1225,29 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
     // An instruction that only reads once decoded: the obfuscation itself is evidence.
     if (strong) put(ev, { id: 'obfuscated-payload', family: 'OBFUSCATION', weight: 0.4, match: strong.match, variant: decoded.join('+') });
   }
-  let learned = scorer ? learnedWeight(scorer.probability()) : 0;
-  // The learned layer reads the same words as the rules: when all the rules found is described, reported or addressed to people, so is what it read.
-  if (learned > 0 && onlyNotGiven(ev)) learned *= NOT_GIVEN;
-  if (learned > 0) put(ev, { id: 'learned', family: 'LEARNED', weight: learned, match: '', variant: 'model' });
-  const hits = [...ev.best.values()].sort((a, b) => b.weight - a.weight);
+  if (!scorer) {
+    const hits = [...ev.best.values()].sort((a, b) => b.weight - a.weight);
+    return { score: noisyOr(hits), hits };
+  }
+  return withLearned([...ev.best.values()], scorer.probability(), indirect);
+}
+
+/**
+ * The rules' hits (strongest first) and the learned layer's probability `p`, combined: the learned
+ * weight joins the noisy-OR as one more hit (`learned`); a probability below `LEARNED_BENIGN_P`
+ * lowers the rules' score instead (a `learned-benign` hit of weight 0 says so in the trace).
+ */
+function withLearned(ruleHits: readonly InjectionHit[], p: number, indirect: boolean): InjectionScore {
+  const learned = learnedHitWeight(ruleHits, p, indirect);
+  const hits = learned > 0 ? [...ruleHits, { id: 'learned', family: 'LEARNED' as const, weight: learned, match: '', variant: 'model' }] : [...ruleHits];
+  hits.sort((a, b) => b.weight - a.weight);
+  const score = noisyOr(hits);
+  if (p >= LEARNED_BENIGN_P || score === 0) return { score, hits };
+  return { score: score * LEARNED_BENIGN_FACTOR, hits: [...hits, { id: 'learned-benign', family: 'LEARNED', weight: 0, match: '', variant: 'model' }] };
+}
+
+/** Noisy-OR of hits sorted strongest first; hits of one group count once (its strongest). */
+function noisyOr(hits: readonly InjectionHit[]): number {
   let keep = 1;
   const counted = new Set<string>();
   for (const h of hits) {
@@ -1228,7 +1256,22 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
     counted.add(key);
     keep *= 1 - h.weight;
   }
-  return { score: 1 - keep, hits };
+  return 1 - keep;
+}
+
+/** The learned layer's weight beside the rules' hits, for its probability `p`. */
+function learnedHitWeight(ruleHits: Iterable<InjectionHit>, p: number, indirect: boolean): number {
+  const learned = learnedWeight(p, indirect);
+  // The learned layer reads the same words as the rules: when all the rules found is described, reported or addressed to people, so is what it read.
+  return learned > 0 && onlyNotGiven(ruleHits) ? learned * NOT_GIVEN : learned;
+}
+
+/**
+ * The score `scoreInjection` gives a text from its rules-only result (`scoreInjection(text, indirect,
+ * null)`) and the learned layer's probability: for cross-validation, where each fold has its own model.
+ */
+export function combineLearned(rules: InjectionScore, p: number, indirect: boolean): number {
+  return withLearned(rules.hits, p, indirect).score;
 }
 
 const featureSink = new FeatureSink();

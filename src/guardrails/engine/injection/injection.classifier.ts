@@ -223,10 +223,27 @@ export function scorerFor(model: InjectionModel): ModelScorer {
 }
 
 /**
- * The probability becomes a noisy-OR weight: below 0.5 nothing, 1.0 counts as 0.6. On its own the
- * learned layer reaches HIGH (0.5) but never MEDIUM: it was trained on one corpus's style, so it
- * confirms rule evidence (and fills the escalation band) rather than blocking alone.
+ * The probability becomes a noisy-OR weight: below 0.5 nothing, 1.0 counts as 0.6, so in a retrieved
+ * document the learned layer reaches HIGH (0.5) but never MEDIUM on its own: it confirms rule evidence
+ * (and fills the escalation band) rather than blocking alone. In a direct message a probability of at
+ * least `LEARNED_ALONE_DIRECT` weighs 0.72 and reaches MEDIUM alone: users ask for the hidden prompt,
+ * a persona or a tool action in more ways than the rules list (cross-validated on dev/ and tune/ with
+ * whole groups held out, `npm run guardrails:cv`), while documents keep needing a rule.
  */
-export function learnedWeight(p: number): number {
+export function learnedWeight(p: number, indirect = true): number {
+  if (!indirect && p >= LEARNED_ALONE_DIRECT) return LEARNED_ALONE_WEIGHT;
   return p < 0.5 ? 0 : Math.round((p - 0.5) * 1.2 * 1000) / 1000;
 }
+
+/** A direct message's probability from which the learned layer's weight alone reaches MEDIUM. */
+export const LEARNED_ALONE_DIRECT = 0.85;
+const LEARNED_ALONE_WEIGHT = 0.72;
+
+/**
+ * Below this probability the learned layer reads the text as benign and the rules' score is
+ * multiplied by `LEARNED_BENIGN_FACTOR`: a lone rule hit at MEDIUM (0.7-0.87) on a text the model
+ * finds plainly ordinary (a runbook, a product page, a user asking about attacks) drops below it,
+ * while two rules agreeing, or one strong structural hit, still count.
+ */
+export const LEARNED_BENIGN_P = 0.2;
+export const LEARNED_BENIGN_FACTOR = 0.8;

@@ -27,6 +27,8 @@ describe('PII NAME: ordinary words of the other five languages', () => {
     ['a first name opens a run of ordinary words', 'Dear Rosa Costa, your order shipped.', ['Rosa Costa']],
     ['a listed name beside a word no list holds', 'Mele Vainikolo will lead the session.', ['Mele Vainikolo']],
     ['a word only the other languages know, after a first name', 'Please welcome Marta Parata to the team.', ['Marta Parata']],
+    // A German noun that faker's German surnames hold ("Schneider" is a tailor) is not a phrase word.
+    ['a surname that is also a German noun', 'Emergency contact for Hiro Schneider.', ['Hiro Schneider']],
     // Guard: the name lists write "ß" as "ss", and "weiß" is an ordinary German word.
     ['a surname with "ß"', 'Contact Jürgen Weiß for the keys.', ['Jürgen Weiß']],
   ])('%s stays a NAME', (_case, text, expected) => {
@@ -53,5 +55,32 @@ describe('PII NAME: combining marks', () => {
     ['a Vietnamese name written decomposed', 'Thanks, Nguye\u0302\u0303n Va\u0306n Hu\u0300ng', ['Nguye\u0302\u0303n Va\u0306n Hu\u0300ng']],
   ])('%s is masked whole', (_case, text, expected) => {
     expect(names(text)).toEqual(expected);
+  });
+});
+
+describe('PII NAME: titles, closings and welcomes of the six languages', () => {
+  it.each([
+    ['French "Monsieur"', 'Bonjour Monsieur Diallo, votre colis est arrivé.', ['Diallo']],
+    ['Spanish "señora"', 'Buenos días, señora Etxeberria: su cita es el martes.', ['Etxeberria']],
+    ['Italian "signor"', 'Caro signor Brambilla, la ringraziamo.', ['Brambilla']],
+    ['a welcome', 'We are delighted to welcome Paora Tamihana to the Wellington office.', ['Paora Tamihana']],
+    ['a congratulation', 'Please congratulate Ngaire Whaanga on her promotion.', ['Ngaire Whaanga']],
+  ])('%s before a surname', (_case, text, expected) => {
+    expect(names(text)).toEqual(expected);
+  });
+
+  it('reads the line after a French closing as a signature, and the line after it as a role', () => {
+    expect(names('Bises,\nLéa Fontaine\nCheffe de Projet Digital')).toEqual(['Léa Fontaine']);
+  });
+
+  it.each([
+    ['after "para"', 'Ligue para Gerência de Contas em Curitiba.'],
+    ['after "com"', 'Falar com Gerência de Contas amanhã.'],
+  ])('a Portuguese department %s: a word only other languages know after "de" is not a surname', (_case, text) => {
+    expect(names(text)).toEqual([]);
+  });
+
+  it('looks a name up without its accents in the per-country name lists', () => {
+    expect(names('Okafor and Adébayo said yes.')).toContain('Adébayo');
   });
 });

@@ -210,12 +210,15 @@ function foreignWord(lower: string): boolean {
 /** `ordinaryWord` by the word as written (a pure function of the word, like `classify`). */
 const ordinaryCache = new Map<string, boolean>();
 
-/** Whether the word is an ordinary word of one of the six languages, whatever the name lists say ("Zona", "Feliz", "Norte"). */
+/**
+ * Whether the word is an ordinary word of one of the six languages that faker's per-country name lists do not hold
+ * ("Zona", "Feliz", "Norte" are only in the broad list; "Schneider", "Costa", "Bianco" are surnames there).
+ */
 function ordinaryWord(word: string): boolean {
   let o = ordinaryCache.get(word);
   if (o !== undefined) return o;
   const lower = word.toLowerCase();
-  o = foreignWord(lower) || englishWord(lower);
+  o = (foreignWord(lower) || englishWord(lower)) && !world().first.has(lower) && !world().last.has(lower);
   if (ordinaryCache.size > 50_000) ordinaryCache.clear();
   ordinaryCache.set(word, o);
   return o;
@@ -293,6 +296,10 @@ function classifyLower(lower: string): WordClass {
     if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
     // Double surnames: "Asante-Mensah" (each part a listed name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p) || w.last.has(p) || listed().has(p))) return 'last';
+    // faker's lists write some names without their accents: "Adébáyọ̀" is listed as "Adebayo" (only these lists: the broad one
+    // holds "Nurnberger" and "Ano").
+    const plain = lower.normalize('NFD').replace(/\p{M}+/gu, '');
+    if (plain !== lower && (w.first.has(plain) || w.last.has(plain))) return w.first.has(plain) && !w.last.has(plain) ? 'first' : 'last';
     return 'unknown';
   }
   const tags = Array.isArray(entry) ? entry : [entry];
@@ -663,12 +670,12 @@ const TOKEN_RE = new RegExp(`${WORD}|\\p{Ll}+`, 'gu');
 
 const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
 const NAME_CONTEXT = new RegExp(
-  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie)\\b${COPULA}[\\s:,"'=.]*$`,
+  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
-    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
+    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
 
@@ -678,7 +685,7 @@ const STRONG_NAME_CONTEXT = new RegExp(
  * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
  */
 const SIGNATURE_ROLE_LINE =
-  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
@@ -923,7 +930,9 @@ function runCandidate(run: string): Candidate | null {
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
-    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place')) return 'last';
+    // Not a word only the other languages' lists know, which no name list holds: "Gerência de Contas", "Comité de Direction".
+    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon()[w.w.toLowerCase()] === undefined && foreignOnly(w.w)))
+      return 'last';
     return k;
   });
   for (let i = 1; i < classes.length; i++) {

@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 import { STREET_OPENER_RE } from './address.recognizer';
-import foreignWordList from './foreign-words.json';
 
 /**
  * Person names. Candidates are runs of capitalised words (with name particles such as "van der");
@@ -204,7 +203,9 @@ function dictionary(): { common: Set<string>; proper: Set<string> } {
  */
 let foreignWords: SortedLines | null = null;
 function foreignWord(lower: string): boolean {
-  return (foreignWords ??= new SortedLines((foreignWordList as { words: string }).words, false)).has(lower);
+  // Required on first use, like the other lists (a 380 KB file a process that never reads a name need not parse).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (foreignWords ??= new SortedLines((require('./foreign-words.json') as { words: string }).words, false)).has(lower);
 }
 
 /** `ordinaryWord` by the word as written (a pure function of the word, like `classify`). */

@@ -22,6 +22,7 @@ const CORPUS = [
   'tune/pii-names3.jsonl',
   'tune/pii-names4.jsonl',
   'tune/pii-names5.jsonl',
+  'tune/pii-names6.jsonl',
   'tune/pii-addresses2.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',

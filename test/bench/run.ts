@@ -102,6 +102,7 @@ async function main(): Promise<void> {
       warmupSeconds: Number(process.env.BENCH_INGEST_WARMUP ?? 10),
       maxBatchSize: process.env.BENCH_INGEST_MAX_BATCH ? Number(process.env.BENCH_INGEST_MAX_BATCH) : undefined,
       pool: Number(process.env.BENCH_INGEST_POOL ?? 50_000),
+      maxQueue: Number(process.env.BENCH_INGEST_MAX_QUEUE ?? 60_000),
     });
   }
   if (pick.has('analytics')) {

@@ -12,6 +12,7 @@ import { benchOnlineEvals, benchRuleOffload } from './online-evals.bench';
 import { benchDashboard } from './dashboard.bench';
 import { benchIngest } from './ingest.bench';
 import { benchIngestSteps } from './ingest-steps.bench';
+import { benchIngestSustained } from './ingest-sustained.bench';
 import { benchOnceOutputScreen } from './generate-once-guardrail.bench';
 
 /**
@@ -90,6 +91,18 @@ async function main(): Promise<void> {
       count: Number(process.env.BENCH_INGEST_COUNT ?? 60_000),
       batches: (process.env.BENCH_INGEST_MAX_BATCHES ?? '5000,20000').split(',').map(Number),
       eventRate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
+    });
+  }
+  if (pick.has('ingest-sustained')) {
+    // BENCH=ingest-sustained: the writer under a steady offered load (BENCH_INGEST_RATE traces/s for BENCH_INGEST_SECONDS after a warm-up).
+    await benchIngestSustained({
+      serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      rate: Number(process.env.BENCH_INGEST_RATE ?? 20_000),
+      seconds: Number(process.env.BENCH_INGEST_SECONDS ?? 60),
+      warmupSeconds: Number(process.env.BENCH_INGEST_WARMUP ?? 10),
+      maxBatchSize: process.env.BENCH_INGEST_MAX_BATCH ? Number(process.env.BENCH_INGEST_MAX_BATCH) : undefined,
+      pool: Number(process.env.BENCH_INGEST_POOL ?? 50_000),
+      maxQueue: Number(process.env.BENCH_INGEST_MAX_QUEUE ?? 60_000),
     });
   }
   if (pick.has('analytics')) {

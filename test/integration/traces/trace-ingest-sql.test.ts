@@ -96,6 +96,44 @@ describe('the SQL of the trace ingest', () => {
     expect(seen.compacted).toBeGreaterThan(0);
   });
 
+  it('an upsert that compacts a row calls trace_bins_compact once a sketch column (not twice: the size recorded is that of the same results)', async () => {
+    const bins = (from: number, n: number) => new Map(Array.from({ length: n }, (_, i) => [from + i, 1] as [number, number]));
+    const delta = (l: Map<number, number>, t: Map<number, number>): LatencyRollupDelta => ({
+      bucket: new Date('2026-03-02T10:00:00Z'),
+      source: 'PRODUCTION',
+      dim: 'label',
+      value: 'compact-once',
+      dim2: '',
+      value2: null,
+      requests: 1,
+      latencyCount: l.size,
+      latencySum: 1,
+      latencyBins: l,
+      ttftBins: t,
+    });
+    const json = (d: LatencyRollupDelta) => JSON.stringify([d], (_k, v: unknown) => (v instanceof Map ? sketchArray(v as Map<number, number>) : v));
+    const qr = ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      // Function calls of this transaction are counted (pg_stat_get_xact_function_calls) once tracked.
+      await qr.query(`SET LOCAL track_functions = 'all'`);
+      const sql = upsertLatencyRollupsStatement('hourly');
+      await qr.query(sql, [json(delta(bins(100, 50), bins(100, 50)))]); // inserted: 200 elements, recorded compact
+      await qr.query(sql, [json(delta(bins(120, 100), bins(120, 100)))]); // 200 + 400 > 2 * 200 + slack: compacted
+      const [row] = await qr.query(
+        `SELECT pg_stat_get_xact_function_calls('trace_bins_compact(int8[])'::regprocedure)::int AS calls, bins_compacted AS c,
+           cardinality(latency_bins) + cardinality(ttft_bins) AS len FROM trace_latency_rollups_hourly WHERE dim = 'label' AND value = 'compact-once'`,
+      );
+      expect(Number(row.len)).toBe(2 * 2 * 120); // keys 100..219 once in each column
+      expect(Number(row.c)).toBe(Number(row.len));
+      expect(row.calls).toBe(2);
+    } finally {
+      await qr.rollbackTransaction();
+      await qr.release();
+    }
+  });
+
   it('eval_run_id and otel_trace_id are indexed only where not null, and those partial indexes serve the filters that read them', async () => {
     const defs: Array<{ name: string; def: string }> = await ds.query(
       `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'traces' AND indexname IN ('ix_traces_eval_run_id', 'ix_traces_otel_trace_id') ORDER BY 1`,

@@ -20,6 +20,7 @@ import type { Metrics } from './observability/metrics';
 import { firstTraceparent, operationTelemetry, type OperationTelemetry } from './observability/trace-context';
 import { boundedOperationName, createOperationLog, firstErrorCode } from './graphql/operation-log';
 import { createCompiledSubscribe } from './graphql/compiled-subscription';
+import { createGraphqlPost, type GraphqlPostOptions, type HandedOver } from './graphql/graphql-post';
 import { IDENTITY_SUBSCRIPTION_FIELDS, PLAIN_EVENT_TYPES } from './generate';
 
 export interface ServerDeps {
@@ -106,7 +107,11 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
     socket.close(code, reason);
   };
   const app = express();
-  const httpServer = http.createServer(app);
+  /** `POST /graphql` with a plain JSON body goes straight to Apollo (`graphql-post.ts`); everything else to express. */
+  let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | null = null;
+  const httpServer = http.createServer((req, res) => {
+    if (!graphqlPost?.(req, res)) app(req, res);
+  });
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
   const operationLog = createOperationLog(logger, metrics);
   /** graphql-ws operations in flight, per socket, by subscription id. */
@@ -350,17 +355,26 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   await apollo.start();
 
   const origins = deps.corsOrigins ?? [];
-  if (origins.length) {
-    // Browser admin tools on another origin: preflights answered, Authorization allowed, no cookies.
-    app.use(
-      cors({
+  // Browser admin tools on another origin: preflights answered, Authorization allowed, no cookies.
+  const corsMiddleware = origins.length
+    ? cors({
         origin: origins.includes('*') ? '*' : [...origins],
         allowedHeaders: ['authorization', 'content-type', 'traceparent', 'tracestate', 'x-request-id', 'apollo-require-preflight'],
         exposedHeaders: ['x-request-id'],
         maxAge: 600,
-      }),
-    );
-  }
+      })
+    : null;
+  if (corsMiddleware) app.use(corsMiddleware);
+  // A POST the fast path read but left to express: its body as express's json() parsed it, or its error.
+  const handedOver = new WeakMap<object, HandedOver>();
+  app.use((req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    const outcome = handedOver.get(req);
+    if (!outcome) return next();
+    handedOver.delete(req);
+    if ('error' in outcome) return next(outcome.error);
+    req.body = outcome.body;
+    next();
+  });
 
   // /livez: the process is up and serving (never touches the database). /readyz: it can serve
   // traffic: database reachable, migrations done, a model provider configured. /healthz = /readyz.
@@ -386,6 +400,18 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   // The web dashboard (/dashboard) and, for a browser's GET /graphql, the offline GraphiQL page.
   app.use(services.dashboard.router);
   app.get('/graphql', services.dashboard.landingPage);
+  /** An HTTP operation's context (both routes): its abort when the client goes, its telemetry, its key. */
+  const httpContext = (req: http.IncomingMessage, res: http.ServerResponse, receivedAt: number | undefined): Promise<RequestContext> => {
+    const controller = new AbortController();
+    res.on('close', () => controller.abort());
+    const telemetry = operationTelemetry({ traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, requestId: req.headers['x-request-id'] });
+    return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, {
+      remoteAddress: req.socket.remoteAddress,
+      onAuthRefused: deps.onAuthRefused,
+      receivedAt,
+    });
+  };
+  const jsonParser = express.json({ limit: MAX_MESSAGE_BYTES });
   app.use(
     '/graphql',
     // When the operation arrived, before its body is read: a generation's trace times what comes before the pipeline.
@@ -393,20 +419,22 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
       res.locals.receivedAt = performance.now();
       next();
     },
-    express.json({ limit: MAX_MESSAGE_BYTES }),
+    jsonParser,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const controller = new AbortController();
-        res.on('close', () => controller.abort());
-        const telemetry = operationTelemetry({ traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, requestId: req.headers['x-request-id'] });
-        return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, {
-          remoteAddress: req.socket.remoteAddress,
-          onAuthRefused: deps.onAuthRefused,
-          receivedAt: typeof res.locals.receivedAt === 'number' ? res.locals.receivedAt : undefined,
-        });
-      },
+      context: ({ req, res }) => httpContext(req, res, typeof res.locals.receivedAt === 'number' ? res.locals.receivedAt : undefined),
     }),
   );
+  graphqlPost = createGraphqlPost({
+    apollo,
+    context: httpContext,
+    jsonParser: jsonParser as unknown as GraphqlPostOptions['jsonParser'],
+    cors: corsMiddleware as unknown as GraphqlPostOptions['cors'],
+    limit: MAX_MESSAGE_BYTES,
+    handOver: (req, res, outcome) => {
+      handedOver.set(req, outcome);
+      app(req, res);
+    },
+  });
 
   return {
     httpServer,

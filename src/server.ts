@@ -403,7 +403,11 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   /** An HTTP operation's context (both routes): its abort when the client goes, its telemetry, its key. */
   const httpContext = (req: http.IncomingMessage, res: http.ServerResponse, receivedAt: number | undefined): Promise<RequestContext> => {
     const controller = new AbortController();
-    res.on('close', () => controller.abort());
+    // The client went away before its answer was sent. (Aborting after every answer, as this did, cost
+    // ~1.4% of a request's CPU, mostly the DOMException with its stack; nothing then listened.)
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     const telemetry = operationTelemetry({ traceparent: req.headers.traceparent, tracestate: req.headers.tracestate, requestId: req.headers['x-request-id'] });
     return buildContext(services, authenticate, req.headers.authorization, controller.signal, telemetry, {
       remoteAddress: req.socket.remoteAddress,

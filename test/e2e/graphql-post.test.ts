@@ -95,6 +95,9 @@ describe('POST /graphql: the direct route answers as the express route', () => {
     ['a syntax error', json({ query: '{ prompts { ' }), { authorization: `Bearer ${ADMIN_SECRET}` }, true],
     ['an unknown field', json({ query: '{ nope }' }), {}, true],
     ['a request error to a plain-JSON client (200)', json({ query: '{ nope }' }), { accept: 'application/json' }, true],
+    ['a request error to a client that accepts anything', json({ query: '{ nope }' }), { accept: '*/*' }, true],
+    ['generateOnce to a client that accepts anything', once({ prompt: 'post-route', input: 'Hello.\n#reply: Hello.', cache: 'BYPASS' }), { authorization: `Bearer ${app}`, accept: '*/*' }, true],
+    ['a client that accepts only the GraphQL response type', json({ query: '{ nope }' }), { accept: 'application/graphql-response+json' }, true],
     ['no query', json({}), {}, true],
     ['whitespace before the object, charset named', ` \n${json({ query: '{ __typename }' })}`, { 'content-type': 'application/json; charset=utf-8' }, true],
     ['a batch (refused)', json([{ query: '{ __typename }' }]), {}, false],
@@ -118,6 +121,32 @@ describe('POST /graphql: the direct route answers as the express route', () => {
       expect(handled - before).toBe(direct ? 1 : 2);
       expect(normalized(viaPost)).toEqual(normalized(viaExpress));
     }
+  });
+
+  it('a client that goes away before its answer still stops the generation (traced as client_disconnected)', async () => {
+    const body = once({ prompt: 'post-route', input: 'Go on.\n#delay-ms: 3000', user: 'u-http-gone', cache: 'BYPASS' });
+    const startedAt = Date.now();
+    await new Promise<void>((resolve) => {
+      const req = http.request(t.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), authorization: `Bearer ${app}` } });
+      req.on('error', () => resolve());
+      req.end(body);
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 400);
+    });
+    let node: { status: string; stopReason: string } | undefined;
+    for (let i = 0; i < 50 && !node; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await t.app.services.traces.writer.flush();
+      const r = await t.gql<{ traces: { edges: Array<{ node: { status: string; stopReason: string } }> } }>(
+        '{ traces(filter: { user: "u-http-gone" }, first: 5) { edges { node { status stopReason } } } }',
+      );
+      node = r.data?.traces.edges[0]?.node;
+    }
+    expect(node).toEqual({ status: 'FAILED', stopReason: 'client_disconnected' });
+    // The model's 3 s answer was not waited for.
+    expect(Date.now() - startedAt).toBeLessThan(2900);
   });
 
   it('the express route sends X-Powered-By, CORS, Apollo’s headers, then type, length and a weak ETag', async () => {

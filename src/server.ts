@@ -36,6 +36,8 @@ export interface ServerDeps {
   generations: { readonly inFlight: number; idle(timeoutMs: number): Promise<boolean> };
   /** SIGTERM: how long in-flight WebSocket streams may take to finish (default 15 s). */
   shutdownGraceMs?: number;
+  /** How long an idle HTTP connection stays open for its next request (default 65 s; Node's own is 5 s). */
+  keepAliveMs?: number;
   /** Answers /readyz (and /healthz): each check's state; ready when every check is `ok`. */
   readiness(): Promise<Record<string, string>>;
   /** Hears of every operation the auth checker refuses (a refused generation is traced); returns the trace id, if any. */
@@ -112,6 +114,10 @@ export async function createServer(deps: ServerDeps): Promise<RunningServer> {
   const httpServer = http.createServer((req, res) => {
     if (!graphqlPost?.(req, res)) app(req, res);
   });
+  // A client pausing more than Node's 5 s between requests would pay a new connection each time (at
+  // c50 under load the benchmark's clients reconnected for every request). Headers may take as long.
+  httpServer.keepAliveTimeout = deps.keepAliveMs ?? 65_000;
+  httpServer.headersTimeout = Math.max(httpServer.headersTimeout, httpServer.keepAliveTimeout + 1000);
   const logError = (err: unknown) => logger.error({ err }, 'unexpected error');
   const operationLog = createOperationLog(logger, metrics);
   /** graphql-ws operations in flight, per socket, by subscription id. */

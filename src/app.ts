@@ -242,6 +242,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     production: config.production,
     generations: services.generation,
     shutdownGraceMs: config.shutdownGraceMs,
+    keepAliveMs: config.httpKeepAliveMs,
     readiness: () => readiness(dataSource, models.mode),
     onAuthRefused: (refusal) => generation.authRefusals.trace(refusal),
   });

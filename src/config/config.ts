@@ -48,6 +48,7 @@ const envSchema = z.object({
   CLICKHOUSE_URL: z.string().url().optional(),
   TRACE_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(15),
+  HTTP_KEEP_ALIVE_SECONDS: z.coerce.number().min(1).max(3600).default(65),
   REFUSED_TRACES_PER_SECOND: z.coerce.number().min(0).default(1),
   REFUSED_TRACES_MAX_PER_SECOND: z.coerce.number().min(0).default(50),
   BUDGET_HOLD_TTL_SECONDS: z.coerce.number().int().positive().default(600),
@@ -113,6 +114,11 @@ export interface AppConfig {
   readonly traceRetentionDays?: number;
   /** SIGTERM: how long in-flight WebSocket streams may take to finish before their sockets close with 1001. */
   readonly shutdownGraceMs: number;
+  /**
+   * `HTTP_KEEP_ALIVE_SECONDS` (default 65): how long an idle HTTP connection is kept open for its
+   * next request (Node's default is 5 s; a load balancer's idle timeout, often 60 s, should be shorter).
+   */
+  readonly httpKeepAliveMs: number;
   /** Knobs of the generate pipeline (README "Configuration"). */
   readonly generation: GenerationConfig;
   /** Cases of one eval run in flight at once. */
@@ -310,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clickhouseUrl: e.CLICKHOUSE_URL,
     traceRetentionDays: e.TRACE_RETENTION_DAYS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    httpKeepAliveMs: e.HTTP_KEEP_ALIVE_SECONDS * 1000,
     generation: Object.freeze({
       defaultMaxOutputTokens: e.DEFAULT_MAX_OUTPUT_TOKENS,
       historyTokenBudget: e.HISTORY_TOKEN_BUDGET,

@@ -52,10 +52,13 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       ['full', 'full', {}],
     ];
     if (spoolRoot) for (const mode of ['off', 'batch', 'always'] as const) candidates.push([`spool-${mode}`, 'bare', { TRACE_SPOOL_DIR: path.join(spoolRoot, mode), TRACE_SPOOL_FSYNC: mode }]);
+    // BENCH_BASELINE=<another build's dist>: that build's bare and full services too, interleaved with these (before/after in one run).
+    const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE, 'test/bench') : null;
+    if (baseline) candidates.push(['bare-baseline', 'bare', {}], ['full-baseline', 'full', {}]);
     const services: WorkerSetup['services'] = {};
     // One at a time: each runs its migrations on start.
     for (const [name, candidate, env] of candidates) {
-      const s = await startServiceProcess(endpoint, name, candidate, env);
+      const s = await startServiceProcess(endpoint, name, candidate, env, name.endsWith('-baseline') ? baseline! : __dirname);
       children.push(s);
       services[name] = { wsUrl: s.ready.wsUrl, httpUrl: s.ready.url, key: s.ready.key };
     }
@@ -71,6 +74,10 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
       ['generateOnce, no policy, no budget', 'once:bare'],
       ['generateOnce, full pipeline', 'once:full'],
     ];
+    if (baseline) {
+      streaming.push(['baseline build, no policy, no budget', 'ws:bare-baseline'], ['baseline build, full pipeline', 'ws:full-baseline']);
+      once.push(['baseline build generateOnce, no policy, no budget', 'once:bare-baseline'], ['baseline build generateOnce, full pipeline', 'once:full-baseline']);
+    }
     for (const mode of spooled) {
       streaming.push([`no policy, trace spool on disk, TRACE_SPOOL_FSYNC=${mode}`, `ws:spool-${mode}`]);
       once.push([`generateOnce, no policy, trace spool on disk, TRACE_SPOOL_FSYNC=${mode}`, `once:spool-${mode}`]);
@@ -198,11 +205,17 @@ async function startEmulatorProcess(): Promise<Child & { url: string }> {
  * key. With BENCH_CPU_PROF=<dir>, the process writes a V8 CPU profile `<dir>/<name>.cpuprofile` on exit,
  * sampled every BENCH_CPU_PROF_INTERVAL µs (default 1000, V8's; 100 tells apart items of a few µs a request).
  */
-async function startServiceProcess(endpoint: string, name: string, candidate: 'bare' | 'full', env: Record<string, string>): Promise<Child & { ready: { url: string; wsUrl: string; key: string } }> {
+async function startServiceProcess(
+  endpoint: string,
+  name: string,
+  candidate: 'bare' | 'full',
+  env: Record<string, string>,
+  dir: string,
+): Promise<Child & { ready: { url: string; wsUrl: string; key: string } }> {
   const prof = process.env.BENCH_CPU_PROF;
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}.cpuprofile`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])] : [];
-  const child = spawn(process.execPath, [...profArgs, ...timelineArgs(), path.join(__dirname, 'generate-service.js')], {
+  const child = spawn(process.execPath, [...profArgs, ...timelineArgs(), path.join(dir, 'generate-service.js')], {
     env: { ...process.env, BEDROCK_ENDPOINT: endpoint, BENCH_CANDIDATE: candidate, BENCH_SERVICE_NAME: name, BENCH_SERVICE_ENV: JSON.stringify(env) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

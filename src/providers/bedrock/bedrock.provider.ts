@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CachedKeySignatureV4 } from './sigv4-signer';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { listModels as catalogModels, parseModelId } from '../catalog';
 import type { ContentPart, ConverseRequest, ConverseResult, GuardrailAssessmentResult, ModelAvailability, ModelProviderWithAll, StreamEvent, TokenUsage, ToolCallResult, ToolSpec } from '../provider';
@@ -121,6 +122,7 @@ export class BedrockProvider implements ModelProviderWithAll {
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : emulator ? { credentials: EMULATOR_CREDENTIALS } : {}),
       maxAttempts: opts.maxAttempts ?? (emulator ? 1 : 3),
+      signerConstructor: CachedKeySignatureV4,
     };
     const http1 = opts.http1 ?? Boolean(opts.endpoint);
     // Over http:// the SDK's default agent allows 50 sockets; every open stream holds one, so load

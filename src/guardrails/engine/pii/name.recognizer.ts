@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
+import { PII_LEFT_CONTEXT, type PiiMatch, type PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 import { STREET_OPENER_RE } from './address.recognizer';
 
@@ -1224,7 +1224,7 @@ const CAPS_NAME_LABEL =
 const CAPS_CLOSING =
   /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|atenciosamente|cumprimentos|abraços|abrazos?)[,.!]?[ \t]*\n[ \t]*$/;
 const CAPS_WORD = "\\p{Lu}(?:['’]?[\\p{Lu}\\p{M}])+(?:-\\p{Lu}[\\p{Lu}\\p{M}]+)?";
-const CAPS_RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./-])${CAPS_WORD}(?:[ \\t]+${CAPS_WORD}){0,3}(?![\\p{L}\\p{N}_@-])`, 'gu');
+const CAPS_RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./-])${CAPS_WORD}(?:[ \\t]+${CAPS_WORD}){0,3}(?![\\p{L}\\p{N}_@-])`, 'uy');
 const CAPS_PARTICLES = new Set(['VAN', 'VON', 'DE', 'DEL', 'DELLA', 'DI', 'DA', 'DOS', 'DAS', 'DO', 'DU', 'LE', 'LA', 'BIN', 'IBN', 'AL', 'EL', 'NÍ', 'MAC', 'MC', 'Y']);
 
 /** Whether a word in capitals in a name field reads as a name word (see `CAPS_NAME_LABEL`). */
@@ -1239,8 +1239,17 @@ function capsNameWord(caps: string): boolean {
 
 /** Names in capitals in a name field or a signature line, starting in [from, until). */
 function capsNames(text: string, from: number, until: number, out: PiiMatch[]): void {
-  CAPS_RUN_RE.lastIndex = from;
-  for (let m = CAPS_RUN_RE.exec(text); m !== null && m.index < until; m = CAPS_RUN_RE.exec(text)) {
+  // Only after a colon or a line break (the end of a label or of a closing's line): a native search for those, then the run pattern.
+  const end = Math.min(text.length, until);
+  CAPS_OPEN_RE.lastIndex = Math.max(0, from - PII_LEFT_CONTEXT);
+  for (let o = CAPS_OPEN_RE.exec(text); o !== null; o = CAPS_OPEN_RE.exec(text)) {
+    const p = o.index + o[0].length;
+    if (p >= end) break;
+    if (p < from) continue;
+    CAPS_RUN_RE.lastIndex = p;
+    const m = CAPS_RUN_RE.exec(text);
+    if (m === null) continue;
+    CAPS_OPEN_RE.lastIndex = p + m[0].length;
     const ctx = leftContext(text, m.index, 40);
     if (!CAPS_NAME_LABEL.test(ctx) && !CAPS_CLOSING.test(ctx)) continue;
     const words = m[0].split(/[ \t]+/);
@@ -1253,6 +1262,9 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
     out.push({ type: 'NAME', start: m.index, end: m.index + m[0].length, score: 0.8 });
   }
 }
+
+/** A colon or a line break, blanks, then two capitals of any script: where `capsNames` tries its run pattern. */
+const CAPS_OPEN_RE = /[:\n][ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
 
 /** "y" or "e" between two names in a run (see `runCandidate`). */
 const JOINT_RE = /^[ \t]+[ye][ \t]+(?=\p{Lu})/u;

@@ -23,6 +23,7 @@ const CORPUS = [
   'tune/pii-names4.jsonl',
   'tune/pii-names5.jsonl',
   'tune/pii-names6.jsonl',
+  'tune/pii-names7.jsonl',
   'tune/pii-addresses2.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PiiMatch, PiiRecognizer } from './pii-recognizer.types';
+import { PII_LEFT_CONTEXT, type PiiMatch, type PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 import { STREET_OPENER_RE } from './address.recognizer';
 
@@ -1167,6 +1167,105 @@ export function nameRunsSkipped(text: string, from: number, until: number): bool
   return true;
 }
 
+/**
+ * Chat: one name-like word right after a greeting or a thanks that opens a message or follows
+ * punctuation ("hey Sione can u…", "thx Anahera!", "ty Makana 🙏", "morning Nalani!", "valeu Thaís,"),
+ * in six languages and chat shorthand. `GREETING` needs a comma or a line break after the name; here
+ * the greeting must open the text, a line or a sentence, and the token after the name must be what
+ * follows a person addressed in chat: punctuation, the end, an emoji, or a word that goes on talking
+ * to them ("can", "u", "quick", "pls"); not "for"/"por" ("thanks Amazon for losing my parcel").
+ */
+const CHAT_GREETING =
+  /(?:^|\n|[.!?][ \t]+)[ \t]*(?:hi|hii+|hey+|heya|hiya|hello|yo|oi|morning|mornin|evening|hola|buenas|salut|coucou|ciao|hallo|moin|olá|ola|thx|ty|tysm|ta|thanks|thank you|thank u|cheers|merci|gracias|danke|grazie|obrigad[oa]|valeu)[ \t]*,?[ \t]*$/u;
+const CHAT_ADDRESSED_AFTER =
+  /^(?:[ \t]*(?:[,!?.:;)]|\n|$)|[ \t]+(?:\p{Extended_Pictographic}|can|could|would|will|did|do|does|are|r|u|you|ur|quick|just|pls|plz|please|how|what|when|where|any|got|have|is|thanks|thx|ty)(?![\p{L}\p{N}]))/u;
+
+/**
+ * A verb only people take, as the very next word, after one unknown word ("Mahina told me…", "btw
+ * Kwabena wants the slides", "Nayeli dijo que…", "Iracema disse que…", "Merve sagt…"), in six
+ * languages. Not "said"/"says": brands and apps say things too ("Netflix said my card was declined").
+ * Only the next word, as the recognizer contract allows (see `PERSON_VERB_NEXT`).
+ */
+const PEOPLE_ONLY_VERB_NEXT =
+  /^[ \t]+(?:told|texted|messaged|dm'?d|mentioned|reckons|thinks|wants|needs|promised|dijo|comentó|contó|dit|raconte|disse|contou|falou|sagt|meint|erzählt|dice|racconta)(?![\p{L}\p{N}])/u;
+
+/**
+ * One unknown word after "with", "cc" or "from" followed by what follows a person there: a comma or
+ * the end, "and", "since", "saying" ("just spoke with Ikaika, he'll…", "cc Folau since he owns…", "a
+ * msg from Sefo saying…"). A word of no language's list only: ordinary words and places are passed
+ * over before this ("with Spotify down" has a word after it that no person takes).
+ */
+const PEOPLE_PREP_BEFORE = /(?:^|[\s,.;:!?(])((?:with|cc|from|w\/)[ \t]+)$/;
+const PEOPLE_PREP_AFTER = /^(?:[ \t]*(?:[,.;!?]|\n|$)|[ \t]+(?:and|since|saying|who|about)(?![\p{L}\p{N}]))/u;
+
+/** Whether a one-word candidate stands where only a person fits in chat (see the three patterns above). */
+function chatPerson(text: string, c: Candidate, ctx: string): boolean {
+  if (c.classes.length !== 1 || c.classes[0] === 'noun') return false;
+  const next = text.slice(c.end, c.end + 16);
+  if (CHAT_GREETING.test(ctx) && CHAT_ADDRESSED_AFTER.test(next)) return true;
+  if (c.classes[0] === 'first-ambiguous') return false;
+  if (PEOPLE_ONLY_VERB_NEXT.test(next) && /(?:^|\n|[.!?,:;][ \t]+|\b(?:btw|fyi|and|but|so|i think|apparently|also|ok|lol)[ \t]+)$/.test(ctx)) return true;
+  // Not a word with a capital inside, as products write themselves ("from SharePoint."); after "from", not at the end of a
+  // sentence either: things come from places and apps ("download it from Dropbox.").
+  const prep = PEOPLE_PREP_BEFORE.exec(ctx);
+  if (prep === null || !PEOPLE_PREP_AFTER.test(next) || /\p{Lu}/u.test(text.slice(c.start + 1, c.end))) return false;
+  return !prep[1]!.startsWith('from') || /^(?:,|[ \t]+\p{Ll})/u.test(next);
+}
+
+/**
+ * A name written in capitals in a name field ("Name: MOANA TUILAGI", "PASSENGER NAME: SIOSAIA
+ * FIFITA", "Nachname: PETROVIĆ", "Nombre: XIMENA QUISPE HUAMÁN") or on the line after a closing
+ * ("Kind regards,\nHINEMOA PARATA"): read like a name in title case. The run finder reads only
+ * capitalised words, so these were never candidates. Each word must be a listed name, a particle or a
+ * word no list knows with a vowel ("ACME PLUMBING SUPPLIES", "PENDING REVIEW" are not names).
+ */
+const CAPS_NAME_LABEL =
+  /(?:^|[\s|,;(])(?:(?:full |first |last |given |family |passenger |customer |guest |patient |employee |account |card ?holder |contact )?name|full name|surname|cardholder|card holder|passenger|patient|employee|applicant|holder|signed by|signature|nom|prénom|prenom|nom complet|nombre|apellidos?|nombre completo|vorname|nachname|familienname|nome|nome completo|cognome|sobrenome|titular)[ \t]*:[ \t]*$/;
+const CAPS_CLOSING =
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|atenciosamente|cumprimentos|abraços|abrazos?)[,.!]?[ \t]*\n[ \t]*$/;
+const CAPS_WORD = "\\p{Lu}(?:['’]?[\\p{Lu}\\p{M}])+(?:-\\p{Lu}[\\p{Lu}\\p{M}]+)?";
+const CAPS_RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./-])${CAPS_WORD}(?:[ \\t]+${CAPS_WORD}){0,3}(?![\\p{L}\\p{N}_@-])`, 'uy');
+const CAPS_PARTICLES = new Set(['VAN', 'VON', 'DE', 'DEL', 'DELLA', 'DI', 'DA', 'DOS', 'DAS', 'DO', 'DU', 'LE', 'LA', 'BIN', 'IBN', 'AL', 'EL', 'NÍ', 'MAC', 'MC', 'Y']);
+
+/** Whether a word in capitals in a name field reads as a name word (see `CAPS_NAME_LABEL`). */
+function capsNameWord(caps: string): boolean {
+  const word = caps[0]! + caps.slice(1).toLowerCase();
+  const lower = word.toLowerCase();
+  if (world().first.has(lower) || world().last.has(lower)) return true;
+  if (word.length < 3 || !/[AEIOUYÀ-ÖØ-Ý]/u.test(caps)) return false;
+  const k = classify(word);
+  return k === 'unknown' || k === 'last' || k === 'first';
+}
+
+/** Names in capitals in a name field or a signature line, starting in [from, until). */
+function capsNames(text: string, from: number, until: number, out: PiiMatch[]): void {
+  // Only after a colon or a line break (the end of a label or of a closing's line): a native search for those, then the run pattern.
+  const end = Math.min(text.length, until);
+  CAPS_OPEN_RE.lastIndex = Math.max(0, from - PII_LEFT_CONTEXT);
+  for (let o = CAPS_OPEN_RE.exec(text); o !== null; o = CAPS_OPEN_RE.exec(text)) {
+    const p = o.index + o[0].length;
+    if (p >= end) break;
+    if (p < from) continue;
+    CAPS_RUN_RE.lastIndex = p;
+    const m = CAPS_RUN_RE.exec(text);
+    if (m === null) continue;
+    CAPS_OPEN_RE.lastIndex = p + m[0].length;
+    const ctx = leftContext(text, m.index, 40);
+    if (!CAPS_NAME_LABEL.test(ctx) && !CAPS_CLOSING.test(ctx)) continue;
+    const words = m[0].split(/[ \t]+/);
+    if (CAPS_PARTICLES.has(words[0]!) || CAPS_PARTICLES.has(words[words.length - 1]!)) continue;
+    // A word only another language's list knows after a listed first name may be a surname no list holds ("HINEMOA PARATA"), as in title case.
+    const firstListed = world().first.has(words[0]!.toLowerCase());
+    if (!words.every((w, i) => CAPS_PARTICLES.has(w) || capsNameWord(w) || (i > 0 && firstListed && foreignOnly(w[0]! + w.slice(1).toLowerCase())))) continue;
+    // The line after a closing holds only the name: "HINEMOA PARATA" alone, not a heading "PLEASE NOTE".
+    if (!CAPS_NAME_LABEL.test(ctx) && (words.length < 2 || !/^[ \t]*(?:\n|$)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3)))) continue;
+    out.push({ type: 'NAME', start: m.index, end: m.index + m[0].length, score: 0.8 });
+  }
+}
+
+/** A colon or a line break, blanks, then two capitals of any script: where `capsNames` tries its run pattern. */
+const CAPS_OPEN_RE = /[:\n][ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
+
 /** "y" or "e" between two names in a run (see `runCandidate`). */
 const JOINT_RE = /^[ \t]+[ye][ \t]+(?=\p{Lu})/u;
 
@@ -1223,6 +1322,8 @@ export const nameRecognizer: PiiRecognizer = {
       if (/^['’]s\s+\p{Ll}/u.test(text.slice(c.end, c.end + 4)) && c.classes.some((x) => x === 'first' || x === 'last' || x === 'first-ambiguous')) score += 0.15;
       // One name-like word addressed as a person: "ask Sander to call back", "send this to Ifeanyi?".
       if (c.classes.length === 1 && c.classes[0] !== 'noun' && (addressed || addressedAt(text, c.start, c.end))) score = Math.max(score, 0.6);
+      // One name-like word where only a person fits in chat: "hey Sione can u…", "Mahina told me…", "cc Folau since…".
+      if (chatPerson(text, c, ctx)) score = Math.max(score, 0.6);
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
@@ -1235,6 +1336,7 @@ export const nameRecognizer: PiiRecognizer = {
       if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }
+    capsNames(text, from, until, out);
     return out;
   },
 };

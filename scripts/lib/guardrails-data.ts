@@ -68,11 +68,11 @@ export function devInjectionRows(dir = dataDir()): TrainRow[] {
     const group = src === 'synthetic-doc' ? 'chunk_benign_doc' : src.startsWith('microsoft/BIPIA') ? `chunk_bipia_${src.includes('code') ? 'code' : 'text'}` : 'chunk_composed';
     return { text: r.text, injection: r.label === 'injection', indirect: true, group };
   });
-  // Every `tune/injection*.jsonl` (`injection.jsonl`, then the others in name order: `injection-wide.jsonl`, ...).
+  // Every `tune/injection*.jsonl` and the blind author's `tune/blindwide-injection.jsonl`, in name order.
   const tuneDir = join(dir, 'tune');
   const tuneFiles = existsSync(tuneDir)
     ? readdirSync(tuneDir)
-        .filter((n) => /^injection.*\.jsonl$/.test(n))
+        .filter((n) => /^(blindwide-)?injection.*\.jsonl$/.test(n))
         .sort()
     : [];
   const tune = tuneFiles.flatMap((f) =>

@@ -1070,14 +1070,53 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
   }
   if (ev) {
     const { fired, described } = RULE_STATE;
-    for (const f of fired) {
-      const isDescribed = described.includes(f.sentence);
+    const all = p.all;
+    // In a document, words inside a quotation are quoted (a payload shown in a lesson, a postmortem, a test plan): found after the
+    // pass, whose state `quotations` reuses.
+    const quoted = indirect && fired.length > 0 && QUOTATION_GATE.test(text) ? quotations(text, fired, described) : null;
+    for (const f of quoted?.fired ?? fired) {
+      const isDescribed = (quoted?.described ?? described).includes(f.sentence) || (quoted !== null && insideQuotation(quoted.spans, f.start, f.end));
       // Evidence that is described, reported or addressed to people is one piece of evidence however many rules it completes.
       const given = f.given && !isDescribed;
       put(ev, { id: f.rule.id, group: given ? f.rule.group : 'not-given', family: f.rule.family, weight: isDescribed ? f.weight * NOT_GIVEN : f.weight, match: f.match, variant });
     }
+    return all;
   }
   return p.all;
+}
+
+const QUOTATION_GATE = /["\u00ab\u201e]/;
+/** A quotation in the normalised text (curly quotes are straight there): double quotes, guillemets, German low-high. */
+const QUOTATION = /"[^"\n]{3,600}"|\u00ab[^\u00bb\n]{3,600}\u00bb|\u201e[^"\n]{3,600}"/g;
+/** A JSON key (`"notes": "..."`): straight double quotes there delimit data, not a quotation. */
+const JSON_KEY = /"\s*:/;
+
+/**
+ * The spans of the quotations in a document that name no model: what a rule finds wholly inside one is quoted, not given
+ * ("a classic payload reads "Ignore all previous instructions"", « oublie tes instructions »). Not an attribute value
+ * (`alt="..."`), not JSON strings, and not a quotation that names the model ("AI: ignore ..." in quotes still addresses it).
+ * Runs `conceptMask`, which resets the pass state: the pass's fired rules and described sentences are copied first.
+ */
+function quotations(text: string, fired: Fired[], described: number[]): { spans: number[]; fired: Fired[]; described: number[] } {
+  const kept = { spans: [] as number[], fired: fired.slice(), described: described.slice() };
+  const json = JSON_KEY.test(text);
+  const found: [number, number][] = [];
+  QUOTATION.lastIndex = 0;
+  for (let m = QUOTATION.exec(text); m !== null; m = QUOTATION.exec(text)) {
+    if (m[0].charCodeAt(0) === 34 && (json || text.charCodeAt(m.index - 1) === 61)) continue;
+    found.push([m.index, m.index + m[0].length]);
+  }
+  for (const [a, b] of found) {
+    // Only a quotation that holds some rule's whole match is read again for model words.
+    if (!fired.some((f) => f.start > a && f.end < b)) continue;
+    if ((conceptMask(text.slice(a + 1, b - 1)) & C.AI) === 0) kept.spans.push(a, b);
+  }
+  return kept;
+}
+
+function insideQuotation(spans: number[], start: number, end: number): boolean {
+  for (let k = 0; k < spans.length; k += 2) if (start > spans[k]! && end < spans[k + 1]!) return true;
+  return false;
 }
 
 /**
@@ -1151,7 +1190,7 @@ function fireRules(
       if (w > bestWeight[k]!) bestWeight[k] = w;
       bestSentence[k] = sentence;
       const s = starts[from & (STARTS_RING - 1)]!;
-      fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, match: text.slice(s, at).slice(0, 200) });
+      fired.push({ rule: r, weight: w, given: given === 1, sentence, at: i, start: s, end: at, match: text.slice(s, at).slice(0, 200) });
     }
   }
 }
@@ -1165,6 +1204,9 @@ interface Fired {
   sentence: number;
   /** The token that completed it. */
   at: number;
+  /** Where its match starts and ends in the text. */
+  start: number;
+  end: number;
   match: string;
 }
 

@@ -75,6 +75,7 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
       if (have) console.log(`- resuming: ${have} of ${o.count} traces were seeded by an earlier run (stopped cleanly: they are the first ${have} generated)`);
       const batch = o.batch ?? 50_000;
       const logger = pino({ level: 'warn' });
+      let written = 0;
       // Two writers, as `seed:traces` does on PostgreSQL: one validates and serializes while the other's INSERT is in flight.
       const writers = [0, 1].map(
         () =>
@@ -83,7 +84,15 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
             maxQueue: batch * 8,
             flushIntervalMs: 20,
             closeTimeoutMs: Number.POSITIVE_INFINITY,
-            writeBatch: (_db, rows) => store.writeBatch(rows),
+            // A failed write is retried by the writer (which says only "unreachable" here, having no database to ping): its error is printed.
+            writeBatch: (_db, rows) =>
+              store.writeBatch(rows).then(
+                (n) => void (written += n),
+                (err: Error) => {
+                  console.log(`  write failed, retried: ${err.message.slice(0, 300)}`);
+                  throw err;
+                },
+              ),
           }),
       );
       // Where the write path's wall time goes: the existence checks (SELECT) and the INSERTs, summed over both writers.
@@ -117,7 +126,7 @@ export async function benchClickHouseAnalytics(o: ClickHouseAnalyticsBenchOption
         writer.enqueue(record);
         if (++i % (o.count / 20) === 0) {
           const s = Number(process.hrtime.bigint() - started) / 1e9;
-          console.log(`  seeded ${have + i} (${Math.round(i / s)}/s so far, ${new Date().toISOString().slice(11, 19)} UTC, load ${os.loadavg()[0]!.toFixed(1)})`);
+          console.log(`  enqueued ${have + i}, written ${have + written} (${Math.round(written / s)}/s so far, ${new Date().toISOString().slice(11, 19)} UTC, load ${os.loadavg()[0]!.toFixed(1)})`);
         }
         if (i % batch === 0) await tick();
       }

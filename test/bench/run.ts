@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { benchGeneration } from './generate.bench';
 import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
@@ -122,6 +123,10 @@ async function main(): Promise<void> {
       count: Number(process.env.BENCH_ANALYTICS_COUNT ?? 10_000_000),
       runs: Number(process.env.BENCH_RUNS ?? 20),
       rawRuns: Number(process.env.BENCH_RAW_RUNS ?? 5),
+      batch: process.env.BENCH_CLICKHOUSE_BATCH ? Number(process.env.BENCH_CLICKHOUSE_BATCH) : undefined,
+      // The throwaway server's data stays here (gitignored), so a 10M seed is done once; BENCH_CLICKHOUSE_DIR= (empty) uses a temp folder.
+      seedUntil: process.env.BENCH_CLICKHOUSE_SEED_UNTIL ? Date.parse(process.env.BENCH_CLICKHOUSE_SEED_UNTIL) : undefined,
+      dir: process.env.BENCH_CLICKHOUSE_DIR === '' ? undefined : (process.env.BENCH_CLICKHOUSE_DIR ?? path.join(process.cwd(), '.data', 'bench-clickhouse')),
     });
   }
 }

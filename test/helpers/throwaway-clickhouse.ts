@@ -22,8 +22,19 @@ export interface ThrowawayClickHouse {
   start(): Promise<void>;
   /** Stops the server (SIGTERM); the data stays. */
   stop(): Promise<void>;
-  /** Stops it and removes its folder. */
+  /** Stops it and removes its folder (a folder given by the caller is kept: only stopped). */
   destroy(): Promise<void>;
+  /** The server's process id while it runs (CPU accounting in benchmarks), else null. */
+  pid(): number | null;
+}
+
+/** Options of `startThrowawayClickHouse`. */
+export interface ThrowawayClickHouseOptions {
+  /**
+   * A folder to keep the server's data in across runs (created when missing; `destroy()` only stops
+   * the server). Default: a new temp folder, removed by `destroy()`.
+   */
+  dir?: string;
 }
 
 /** GET /ping without keep-alive (fetch's pooled socket would keep jest waiting after the tests). */
@@ -68,9 +79,11 @@ const USERS = `<?xml version="1.0"?>
 `;
 
 /** Starts `clickhouse-server` on free ports in a temp folder and waits until it answers. */
-export async function startThrowawayClickHouse(binary = clickHouseServerBinary()): Promise<ThrowawayClickHouse> {
+export async function startThrowawayClickHouse(binary = clickHouseServerBinary(), options: ThrowawayClickHouseOptions = {}): Promise<ThrowawayClickHouse> {
   if (!binary) throw new Error('clickhouse-server is not installed');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throwaway-clickhouse-'));
+  const keep = options.dir !== undefined;
+  const dir = keep ? path.resolve(options.dir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'throwaway-clickhouse-'));
+  fs.mkdirSync(dir, { recursive: true });
   let [httpPort, tcpPort] = [await freePort(), await freePort()];
   fs.writeFileSync(path.join(dir, 'config.xml'), config(dir, httpPort, tcpPort));
   fs.writeFileSync(path.join(dir, 'users.xml'), USERS);
@@ -128,7 +141,18 @@ export async function startThrowawayClickHouse(binary = clickHouseServerBinary()
     stop: down,
     async destroy() {
       await down();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    },
+    pid() {
+      // The server is the watchdog shell's child.
+      const sh = (child as ChildProcess | null)?.pid;
+      if (!sh) return null;
+      try {
+        const kids = fs.readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+        return kids.find((k) => fs.readFileSync(`/proc/${k}/cmdline`, 'utf8').includes('--config-file')) ?? null;
+      } catch {
+        return null;
+      }
     },
   };
 }

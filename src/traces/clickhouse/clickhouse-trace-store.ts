@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Trace } from '../trace.entity';
 import { guardrailTriggers, sketchKey, type WrittenRecord } from '../trace-rollups';
@@ -143,14 +144,83 @@ export function clickHouseRow({ record: r, at }: WrittenRecord): Record<string, 
   };
 }
 
+/** Characters TabSeparated escapes in a field (backslash, tab, line breaks). */
+const TSV_SPECIAL = /[\\\t\n\r]/;
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+/** Characters a quoted string (an array element) escapes. */
+const QUOTED_SPECIAL = /[\\'\t\n\r]/;
+const QUOTED_ESCAPES: Record<string, string> = { ...TSV_ESCAPES, "'": "\\'" };
+
+/** A string as a TabSeparated field. */
+function tsvString(v: string): string {
+  return TSV_SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => TSV_ESCAPES[c]!) : v;
+}
+
+/** A TabSeparated field of a `clickHouseRow` value: \N for null, 1/0 for booleans, arrays as `[1, 'a']` (elements quoted and escaped). */
+function tsvField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  switch (typeof v) {
+    case 'string':
+      return tsvString(v);
+    case 'number':
+      if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+      return String(v);
+    case 'boolean':
+      return v ? '1' : '0';
+  }
+  if (Array.isArray(v))
+    return `[${v
+      .map((x) => {
+        if (typeof x === 'number') return String(x);
+        const t = String(x);
+        return `'${QUOTED_SPECIAL.test(t) ? t.replace(/[\\'\t\n\r]/g, (c) => QUOTED_ESCAPES[c]!) : t}'`;
+      })
+      .join(',')}]`;
+  throw new Error(`no TabSeparated form for ${typeof v}`);
+}
+
+/** The columns of `clickHouseRow`, in its order (the TabSeparated INSERT names them). */
+export const TRACE_COLUMNS: readonly string[] = Object.keys(
+  clickHouseRow({
+    record: { id: '00000000-0000-4000-8000-000000000000', tags: [], guardrailEvents: [], usage: null, costByStage: null, latencyMs: null, ttftMs: null } as unknown as ValidTraceRecord,
+    at: new Date(0),
+  }),
+);
+
+/** Rows per chunk of the TabSeparated body (the INSERT streams the batch in chunks, never one huge string). */
+const TSV_CHUNK_ROWS = 500;
+
+/**
+ * A batch as the body of `INSERT INTO traces (TRACE_COLUMNS) FORMAT TabSeparated`, streamed in chunks.
+ * TabSeparated instead of JSONEachRow: ClickHouse parses it several times faster, and the row's
+ * `doc` (itself JSON) is not escaped a second time as a JSON string inside JSON.
+ */
+export function clickHouseTsv(rows: WrittenRecord[]): Readable {
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < rows.length; i += TSV_CHUNK_ROWS) {
+        let chunk = '';
+        for (const r of rows.slice(i, i + TSV_CHUNK_ROWS)) {
+          const row = clickHouseRow(r);
+          let line = '';
+          for (const c of TRACE_COLUMNS) line += (line ? '\t' : '') + tsvField(row[c]);
+          chunk += line + '\n';
+        }
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
 /** A stored row back as the GraphQL `Trace`. */
 export function traceFromDoc(doc: string): Trace {
   const e = JSON.parse(doc) as Record<string, unknown>;
   return Object.assign(new Trace(), e, { createdAt: new Date(String(e.createdAt)) });
 }
 
-/** Ids per existence check (kept well under the HTTP query size limits). */
-const EXISTS_CHUNK = 2000;
+/** Ids per existence check (kept well under the HTTP query size limit: 18.16's max_query_size is 256 KiB). */
+const EXISTS_CHUNK = 5000;
 
 /**
  * The trace store on ClickHouse (`CLICKHOUSE_URL`): batched inserts into `traces`, whose materialized
@@ -241,8 +311,10 @@ export class ClickHouseTraceStore {
     const span = `created_at >= toDateTime(${times.reduce((a, b) => Math.min(a, b))}) AND created_at <= toDateTime(${times.reduce((a, b) => Math.max(a, b))})`;
     const ids = [...new Set(rows.map((r) => r.record.id.toLowerCase()))];
     for (let i = 0; i < ids.length; i += EXISTS_CHUNK) {
-      const part = ids.slice(i, i + EXISTS_CHUNK);
-      for (const r of await this.query<{ id: string }>(`SELECT id FROM traces WHERE ${span} AND id IN (${part.map(literal).join(', ')})`)) stored.add(r.id);
+      // The ids travel as ONE string literal split by ClickHouse (validated UUIDs hold no comma): a list
+      // of thousands of literals costs the server far more to parse than the lookup itself.
+      const part = ids.slice(i, i + EXISTS_CHUNK).join(',');
+      for (const r of await this.query<{ id: string }>(`SELECT id FROM traces WHERE ${span} AND id IN (SELECT arrayJoin(splitByChar(',', ${literal(part)})))`)) stored.add(r.id);
     }
     const fresh: WrittenRecord[] = [];
     for (const r of rows) {
@@ -251,7 +323,7 @@ export class ClickHouseTraceStore {
       stored.add(id); // the same id twice in one batch is stored once
       fresh.push(r);
     }
-    if (fresh.length) await this.client.insert({ table: 'traces', values: fresh.map(clickHouseRow), format: 'JSONEachRow' });
+    if (fresh.length) await this.client.insert({ table: 'traces', columns: TRACE_COLUMNS as [string, ...string[]], values: clickHouseTsv(fresh), format: 'TabSeparated' });
     return fresh.length;
   }
 

@@ -73,6 +73,30 @@ describe('ClickHouse trace store', () => {
     }
   });
 
+  it('the TabSeparated INSERT keeps tabs, line breaks, backslashes and quotes in text, array and document columns', async () => {
+    const store = new ClickHouseTraceStore({ url: `${ch.url}/tsv_${randomUUID().replace(/-/g, '')}` });
+    await store.init();
+    try {
+      const [a] = records(1, 5);
+      const odd = 'tab\there, line\nbreak, cr\r, back\\slash \\N, quote \' and " — ünï';
+      a!.record.prompt = odd;
+      a!.record.label = '\\';
+      a!.record.tags = [odd, "'", '\\t'];
+      a!.record.guardrailEvents = [{ direction: 'INPUT', action: 'BLOCKED', policy: odd, findings: [{ kind: 'TOPIC', name: odd, action: 'BLOCKED' }] }];
+      a!.record.output = odd;
+      await store.writeBatch([a!]);
+      const [row] = await store.query<Record<string, unknown>>(`SELECT prompt, label, tags, gr_policy FROM traces`);
+      expect(row).toEqual({ prompt: odd, label: '\\', tags: [odd, "'", '\\t'], gr_policy: [odd] });
+      const back = await store.get(a!.record.id);
+      expect([back?.prompt, back?.label, back?.tags, back?.output, back?.guardrailEvents]).toEqual([odd, '\\', [odd, "'", '\\t'], odd, a!.record.guardrailEvents]);
+      const [g] = await store.query<{ policy: string; n: string }>('SELECT policy, sum(triggered) AS n FROM trace_guardrail_rollups_hourly GROUP BY policy');
+      expect(g).toEqual({ policy: odd, n: '1' });
+    } finally {
+      await store.dropDatabase();
+      await store.close();
+    }
+  });
+
   describe('through the app', () => {
     let t: TestApp;
     beforeAll(async () => {

@@ -108,9 +108,10 @@ function listed(): { has(lower: string): boolean } {
  * searched by bisection in place: loading costs one pass for the line starts instead of 200,000
  * strings in a Set (start-up matters: every worker thread loads it).
  */
-class SortedLines {
+export class SortedLines {
   private readonly starts: Int32Array;
-  private readonly count: number;
+  /** First two code units of a line (c0 * 65536 + c1) → its first and last line: first * 2^21 + last. */
+  private readonly buckets: Map<number, number>;
   /** `capitalised`: the lines are written capitalised ("Aaban"), else as the lower-cased key. */
   constructor(
     private readonly text: string,
@@ -126,15 +127,28 @@ class SortedLines {
       at = nl + 1;
     }
     this.starts = starts;
-    this.count = n;
+    // The lines that share their first two code units are contiguous (the list is sorted): `has` bisects only theirs.
+    const buckets = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const s = starts[i]!;
+      const c1 = s + 1 < text.length ? text.charCodeAt(s + 1) : 10;
+      if (c1 === 13 || c1 === 10) continue;
+      const prefix = text.charCodeAt(s) * 65536 + c1;
+      const b = buckets.get(prefix);
+      if (b === undefined) buckets.set(prefix, i * 2 ** 21 + i);
+      else buckets.set(prefix, b - (b % 2 ** 21) + i);
+    }
+    this.buckets = buckets;
   }
 
   /** Whether the lower-cased word is a line, written capitalised. */
   has(lower: string): boolean {
     if (lower.length < 2) return false;
     const key = this.capitalised ? lower[0]!.toUpperCase() + lower.slice(1) : lower;
-    let lo = 0;
-    let hi = this.count - 1;
+    const b = this.buckets.get(key.charCodeAt(0) * 65536 + key.charCodeAt(1));
+    if (b === undefined) return false;
+    let lo = Math.floor(b / 2 ** 21);
+    let hi = b % 2 ** 21;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const c = this.compare(key, mid);
@@ -261,7 +275,9 @@ const wordCache = new Map<string, WordClass>();
 function classify(word: string): WordClass {
   let k = wordCache.get(word);
   if (k !== undefined) return k;
-  const lower = word.toLowerCase().replace(/['’]s$/, '');
+  let lower = word.toLowerCase();
+  // The possessive strip, run only where it can apply (most words do not end in "s").
+  if (lower.endsWith('s')) lower = lower.replace(/['’]s$/, '');
   k = classCache.get(lower);
   if (k === undefined) {
     k = classifyLower(lower);
@@ -685,8 +701,20 @@ const STRONG_NAME_CONTEXT = new RegExp(
  * characters (the name), then this one. That line holds the signer's role, department or company
  * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
  */
-const SIGNATURE_ROLE_LINE =
+export const SIGNATURE_ROLE_LINE =
   /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
+
+/**
+ * Whether the `width` characters before `start` end with a line break and spaces or tabs: what
+ * `SIGNATURE_ROLE_LINE` needs at its end (lower-casing keeps those characters), tested without
+ * copying the context.
+ */
+export function afterLineBreak(text: string, start: number, width: number): boolean {
+  const lo = Math.max(0, start - Math.min(width, PII_LEFT_CONTEXT));
+  let k = start - 1;
+  while (k >= lo && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+  return k >= lo && text.charCodeAt(k) === 10;
+}
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
@@ -1328,7 +1356,7 @@ export const nameRecognizer: PiiRecognizer = {
       if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
       // The line after the name of a signature holds a role or a department ("Mit freundlichen Grüßen\nKatrin Oberholzer\nLeitung Einkauf").
-      const thing = THING_LABEL.test(ctx) || SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64));
+      const thing = THING_LABEL.test(ctx) || (afterLineBreak(text, c.start, 64) && SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64)));
       if (thing) score -= 0.4;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterLineBreak, SIGNATURE_ROLE_LINE, SortedLines } from '../../../src/guardrails/engine/pii/name.recognizer';
+import { afterLineBreak, lexiconMap, SIGNATURE_ROLE_LINE, SortedLines } from '../../../src/guardrails/engine/pii/name.recognizer';
 import { leftContext } from '../../../src/guardrails/engine/pii/pii-context';
 import { corpusTexts } from '../../../scripts/lib/guardrails-data';
 
@@ -10,6 +10,9 @@ import { corpusTexts } from '../../../scripts/lib/guardrails-data';
  *   for the range) instead of the whole list. Shown: on both real lists (humannames' 197,000 names,
  *   capitalised, and the foreign-word list, lower-cased) it answers as the previous bisection over
  *   every line (kept below) for every line, every line cut short or lengthened, and random words.
+ * - compromise's lexicon is read through a Map (`lexiconMap`) instead of by property look-up on its
+ *   object: shown answering as `object[key]` for every key, every key cut short or lengthened or
+ *   capitalised, every name the object inherits ("constructor", "toString") and random words.
  * - The signature-role test runs only when the context ends with a line break and spaces or tabs
  *   (`afterLineBreak`, no copy of the context): shown never false where the pattern matches, on every
  *   corpus row at every capital and on random texts of line breaks, closings and spaces.
@@ -103,6 +106,26 @@ describe('NAME lookups: same answers', () => {
     const { words, found } = checkList(text, false);
     expect(words).toBeGreaterThan(50_000);
     expect(found).toBeGreaterThan(10_000);
+  });
+
+  it('lexiconMap answers as the lexicon object', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nlp = require('compromise') as { world(): { model: { one: { lexicon: Record<string, string | string[]> } } } };
+    const object = nlp.world().model.one.lexicon;
+    const map = lexiconMap(object);
+    const keys = new Set<string>(['constructor', '__proto__', 'tostring', 'toString', 'valueOf', 'hasOwnProperty', 'length', '']);
+    for (const k of Object.keys(object)) {
+      keys.add(k);
+      keys.add(k.slice(0, -1));
+      keys.add(k + 's');
+      keys.add(k[0]!.toUpperCase() + k.slice(1));
+    }
+    const r = rng(5);
+    for (let i = 0; i < 20_000; i++) keys.add(Math.floor(r() * 2 ** 40).toString(36));
+    const wrong = [...keys].filter((k) => map.get(k) !== object[k]);
+    expect(wrong.slice(0, 10)).toEqual([]);
+    expect(keys.size).toBeGreaterThan(80_000);
+    expect(map.get('constructor')).toBe(Object);
   });
 
   it('afterLineBreak holds wherever the signature-role pattern matches', () => {

@@ -313,14 +313,15 @@ function classifyLower(lower: string): WordClass {
   const entry = lexicon().get(lower);
   const w = world();
   if (entry === undefined) {
-    const named = w.first.has(lower) || w.last.has(lower) || listed().has(lower) || dictionary().proper.has(lower);
+    // (Looked up only when asked: an English word or a first name returns before.)
+    const named = (): boolean => w.first.has(lower) || w.last.has(lower) || listed().has(lower) || dictionary().proper.has(lower);
     // An ordinary English word: a name only when the lists also hold it, and then an ambiguous one ("Rose", "Garden").
     // (A word only the broad lists hold, "Salad" or "Ask", stays an ordinary word.)
     if (englishWord(lower)) return w.first.has(lower) ? 'first-ambiguous' : w.last.has(lower) ? 'noun' : 'common';
     if (w.first.has(lower)) return w.last.has(lower) ? 'last' : 'first';
     // Double first names: "Marie-Claude", "Hans-Jürgen", "Jean-Luc" (each part a first name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p))) return 'first';
-    if (named) return 'last';
+    if (named()) return 'last';
     // An ordinary word of one of the other five languages that no name list holds: "Próximos", "Schritte", "Atención".
     if (foreignWord(lower)) return 'common';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".

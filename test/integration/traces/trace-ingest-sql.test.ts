@@ -4,6 +4,16 @@ import { parseSketchText } from '../../../src/analytics/latency-sketches';
 import { SKETCH_COMPACT_SLACK, sketchArray, upsertLatencyRollupsStatement, type LatencyRollupDelta } from '../../../src/traces/trace-rollups';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
+/** One hourly latency delta of `requests: 1` for (label or model) `dim` = `value`, with these bins. */
+function latencyDelta(bucket: Date, dim: LatencyRollupDelta['dim'], value: string, latencyBins: Map<number, number>, ttftBins: Map<number, number>): LatencyRollupDelta {
+  return { bucket, source: 'PRODUCTION', dim, value, dim2: '', value2: null, requests: 1, latencyCount: latencyBins.size, latencySum: 1, latencyBins, ttftBins };
+}
+
+/** The upsert's parameter: deltas as JSON, sketches as their pair arrays. */
+function deltasJson(deltas: LatencyRollupDelta[]): string {
+  return JSON.stringify(deltas, (_k, v: unknown) => (v instanceof Map ? sketchArray(v as Map<number, number>) : v));
+}
+
 describe('the SQL of the trace ingest', () => {
   let t: TestApp;
   let ds: DataSource;
@@ -56,20 +66,7 @@ describe('the SQL of the trace ingest', () => {
       };
       const l = delta(want.l);
       const t = delta(want.t);
-      const d: LatencyRollupDelta = {
-        bucket,
-        source: 'PRODUCTION',
-        dim: 'model_id',
-        value: 'm',
-        dim2: '',
-        value2: null,
-        requests: 1,
-        latencyCount: l.size,
-        latencySum: 1,
-        latencyBins: l,
-        ttftBins: t,
-      };
-      await ds.query(sql, [JSON.stringify([d], (_k, v: unknown) => (v instanceof Map ? sketchArray(v as Map<number, number>) : v))]);
+      await ds.query(sql, [deltasJson([latencyDelta(bucket, 'model_id', 'm', l, t)])]);
       const [row] = await ds.query(
         `SELECT latency_bins::text AS l, ttft_bins::text AS t, cardinality(latency_bins) + cardinality(ttft_bins) AS len, bins_compacted AS c
          FROM trace_latency_rollups_hourly WHERE bucket = $1 AND dim = 'model_id' AND value = 'm' AND dim2 = ''`,
@@ -98,20 +95,8 @@ describe('the SQL of the trace ingest', () => {
 
   it('an upsert that compacts a row calls trace_bins_compact once a sketch column (not twice: the size recorded is that of the same results)', async () => {
     const bins = (from: number, n: number) => new Map(Array.from({ length: n }, (_, i) => [from + i, 1] as [number, number]));
-    const delta = (l: Map<number, number>, t: Map<number, number>): LatencyRollupDelta => ({
-      bucket: new Date('2026-03-02T10:00:00Z'),
-      source: 'PRODUCTION',
-      dim: 'label',
-      value: 'compact-once',
-      dim2: '',
-      value2: null,
-      requests: 1,
-      latencyCount: l.size,
-      latencySum: 1,
-      latencyBins: l,
-      ttftBins: t,
-    });
-    const json = (d: LatencyRollupDelta) => JSON.stringify([d], (_k, v: unknown) => (v instanceof Map ? sketchArray(v as Map<number, number>) : v));
+    const at = new Date('2026-03-02T10:00:00Z');
+    const json = (l: Map<number, number>, t: Map<number, number>) => deltasJson([latencyDelta(at, 'label', 'compact-once', l, t)]);
     const qr = ds.createQueryRunner();
     await qr.connect();
     try {
@@ -119,8 +104,8 @@ describe('the SQL of the trace ingest', () => {
       // Function calls of this transaction are counted (pg_stat_get_xact_function_calls) once tracked.
       await qr.query(`SET LOCAL track_functions = 'all'`);
       const sql = upsertLatencyRollupsStatement('hourly');
-      await qr.query(sql, [json(delta(bins(100, 50), bins(100, 50)))]); // inserted: 200 elements, recorded compact
-      await qr.query(sql, [json(delta(bins(120, 100), bins(120, 100)))]); // 200 + 400 > 2 * 200 + slack: compacted
+      await qr.query(sql, [json(bins(100, 50), bins(100, 50))]); // inserted: 200 elements, recorded compact
+      await qr.query(sql, [json(bins(120, 100), bins(120, 100))]); // 200 + 400 > 2 * 200 + slack: compacted
       const [row] = await qr.query(
         `SELECT pg_stat_get_xact_function_calls('trace_bins_compact(int8[])'::regprocedure)::int AS calls, bins_compacted AS c,
            cardinality(latency_bins) + cardinality(ttft_bins) AS len FROM trace_latency_rollups_hourly WHERE dim = 'label' AND value = 'compact-once'`,

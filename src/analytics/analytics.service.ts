@@ -87,7 +87,8 @@ export interface AnalyticsServiceOptions {
   /**
    * Read and write the percentiles of closed per-dimension and per-pair latency rollup rows in
    * `trace_latency_percentiles_<level>` (see `latencyStatsNarrow`). Default true; false computes every
-   * row's percentiles from its sketch (what a query cost before they were stored).
+   * row's percentiles from its sketch (what a query cost before they were stored). On ClickHouse: the
+   * percentiles of closed groups in `trace_latency_percentiles` (see `ClickHouseAnalyticsService`).
    */
   storedPercentiles?: boolean;
 }

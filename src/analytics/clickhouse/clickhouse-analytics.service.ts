@@ -3,6 +3,7 @@ import {
   type ClickHouseTraceStore,
   NULL_VERSION,
   STAGE_COST_COLUMNS,
+  STORED_PERCENTILES_TABLE,
   TOKEN_COLUMNS,
   clickHouseFilterConditions,
   clickHouseSeconds,
@@ -166,16 +167,22 @@ function bucketSpan(bucket: TimeBucket | null | undefined, bk: unknown): [number
  * drops whole weeks), so a group whose counts did not change holds the same traces: its percentiles
  * can be reused. Also returns that part of the time line, [from, to) in ms.
  */
-function groupIdentity(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, r: Record<string, unknown>): { key: string; from: number; to: number } {
+function groupIdentity(filter: TraceFilterData | null | undefined, dims: Dimension[], bucket: TimeBucket | null | undefined, r: Record<string, unknown>) {
   const [start, end] = bucketSpan(bucket, r.bk);
   const from = Math.max(start, filter?.from?.getTime() ?? Number.NEGATIVE_INFINITY);
   const to = Math.min(end, filter?.to?.getTime() ?? Number.POSITIVE_INFINITY);
   const rest = Object.entries({ ...(filter ?? {}), from: undefined, to: undefined })
     .filter(([, v]) => v !== undefined && v !== null)
     .sort(([a], [b]) => (a < b ? -1 : 1));
+  const spec = JSON.stringify([rest, bucket ?? null, dims]);
+  const keys = JSON.stringify(dims.map((_, i) => r[`k${i}`] ?? null));
   const key = JSON.stringify([rest, bucket ?? null, dims, String(r.bk), dims.map((_, i) => r[`k${i}`] ?? null), from, to, String(r.requests), String(r.latency_count)]);
-  return { key, from, to };
+  return { key, from, to, spec, keys, bk: String(r.bk), requests: String(r.requests), latencyCount: String(r.latency_count) };
 }
+
+type GroupIdentity = ReturnType<typeof groupIdentity>;
+/** Where a group's stored percentiles are found in `trace_latency_percentiles` (besides its spec). */
+const storedAt = (g: { from: number; to: number; bk: string; keys: string }) => JSON.stringify([g.from, g.to, g.bk, g.keys]);
 
 /**
  * The analytics queries answered from ClickHouse (`CLICKHOUSE_URL`), with the same contract as the
@@ -194,6 +201,8 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
   private readonly chRawScanMax: number;
   /** Percentiles of a group, keyed by what it holds (see `groupIdentity`); null when disabled (`sketchCacheRows: 0`). */
   private readonly percentileCache: LRUCache<string, Percentiles> | null;
+  /** Whether closed groups' percentiles are stored in and read from `trace_latency_percentiles` (`storedPercentiles`). */
+  private readonly chStored: boolean;
 
   constructor(
     db: DataSource,
@@ -207,6 +216,7 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     this.chRawScanMax = options.rawScanMaxRows ?? RAW_SCAN_MAX_ROWS;
     const cacheRows = options.sketchCacheRows ?? SKETCH_CACHE_ROWS;
     this.percentileCache = cacheRows > 0 ? new LRUCache({ max: cacheRows }) : null;
+    this.chStored = options.storedPercentiles ?? true;
   }
 
   override async costBreakdown(filter: TraceFilterData | null | undefined, groupBy: Dimension[], bucket?: TimeBucket | null): Promise<CostRow[]> {
@@ -262,28 +272,100 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
     const groupOf = (r: Record<string, unknown>) => JSON.stringify([String(r.bk), ...dims.map((_, i) => r[`k${i}`] ?? null)]);
     const identities = counts.map((r) => groupIdentity(filter, dims, bucket, r));
     const known = new Map<string, Percentiles>();
+    // Closed groups (their part of the time line ended before now) not in the cache: their stored percentiles, when their counts still match.
+    const now = Date.now();
+    const closed = (g: GroupIdentity) => this.chStored && Number.isFinite(g.from) && Number.isFinite(g.to) && g.to <= now;
+    const lookup = identities.filter((g) => closed(g) && !this.percentileCache?.has(g.key));
+    const stored = lookup.length ? await this.chReadStored(lookup) : new Map<string, Percentiles>();
     let span: { from: number; to: number } | null = null;
+    const computed: number[] = [];
     counts.forEach((r, i) => {
-      const hit = this.percentileCache?.get(identities[i]!.key);
-      if (hit) return void known.set(groupOf(r), hit);
+      const hit = this.percentileCache?.get(identities[i]!.key) ?? stored.get(identities[i]!.key);
+      if (hit) {
+        this.percentileCache?.set(identities[i]!.key, hit);
+        return void known.set(groupOf(r), hit);
+      }
+      computed.push(i);
       const { from, to } = identities[i]!;
       span = span ? { from: Math.min(span.from, from), to: Math.max(span.to, to) } : { from, to };
     });
     if (span) {
-      // The bins of the groups not in the cache: only the part of the range they cover is read.
+      // The bins of the groups not in the cache nor stored: only the part of the range they cover is read.
       const { from, to } = span as { from: number; to: number };
       const sub = { ...(filter ?? {}), from: Number.isFinite(from) ? new Date(from) : null, to: Number.isFinite(to) ? new Date(to) : null };
       for (const [group, p] of await this.sketchPercentiles(sub, dims, bucket, narrow)) if (!known.has(group)) known.set(group, p);
-      counts.forEach((r, i) => {
-        const p = known.get(groupOf(r));
-        if (p) this.percentileCache?.set(identities[i]!.key, p);
-      });
+      const store: Array<[GroupIdentity, Percentiles]> = [];
+      for (const i of computed) {
+        // A group without any bin in its range has no latency nor time to first token: null percentiles.
+        const p = known.get(groupOf(counts[i]!)) ?? [null, null, null, null, null];
+        this.percentileCache?.set(identities[i]!.key, p);
+        if (closed(identities[i]!)) store.push([identities[i]!, p]);
+      }
+      await this.chWriteStored(store);
     }
     return counts.map((r) => {
       const n = Number(r.latency_count);
       const [p50, p95, p99, ttftP50, ttftP95] = known.get(groupOf(r)) ?? [null, null, null, null, null];
       return toLatencyRow(dims, { ...r, bucket: bucketDate(bucket, r.bk), avg_ms: n ? Number(r.latency_sum) / n : null, p50, p95, p99, ttft_p50: ttftP50, ttft_p95: ttftP95 });
     });
+  }
+
+  /**
+   * The stored percentiles of closed groups (`trace_latency_percentiles`, read with FINAL: the row at
+   * the most requests), keyed by `groupIdentity`'s key; only rows whose requests and latency count
+   * equal the group's (a group that gained traces since is computed again). One query over the
+   * groups' time span.
+   */
+  private async chReadStored(groups: GroupIdentity[]): Promise<Map<string, Percentiles>> {
+    const out = new Map<string, Percentiles>();
+    const bySpec = new Map<string, GroupIdentity[]>();
+    for (const g of groups) bySpec.set(g.spec, [...(bySpec.get(g.spec) ?? []), g]);
+    for (const [spec, list] of bySpec) {
+      const want = new Map(list.map((g) => [storedAt(g), g]));
+      const from = list.reduce((a, g) => Math.min(a, g.from), Number.POSITIVE_INFINITY);
+      const to = list.reduce((a, g) => Math.max(a, g.to), Number.NEGATIVE_INFINITY);
+      let rows: Array<Record<string, unknown>>;
+      try {
+        rows = await this.store.query<Record<string, unknown>>(
+          `SELECT from_ms, to_ms, bk, keys, requests, latency_count, p50, p95, p99, ttft_p50, ttft_p95 FROM ${STORED_PERCENTILES_TABLE} FINAL
+           WHERE spec = ${literal(spec)} AND from_ms >= ${from} AND to_ms <= ${to}`,
+        );
+      } catch {
+        // Best effort, as the write: without the table (a store not initialized by this version) every group is computed.
+        continue;
+      }
+      for (const r of rows) {
+        const g = want.get(storedAt({ from: Number(r.from_ms), to: Number(r.to_ms), bk: String(r.bk), keys: String(r.keys) }));
+        if (!g || String(r.requests) !== g.requests || String(r.latency_count) !== g.latencyCount) continue;
+        const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+        out.set(g.key, [num(r.p50), num(r.p95), num(r.p99), num(r.ttft_p50), num(r.ttft_p95)]);
+      }
+    }
+    return out;
+  }
+
+  /** Stores the percentiles of closed groups computed from their bins (best effort: a failed write leaves the answer as it is). */
+  private async chWriteStored(groups: Array<[GroupIdentity, Percentiles]>): Promise<void> {
+    if (!groups.length) return;
+    const rows = groups.map(([g, [p50, p95, p99, ttftP50, ttftP95]]) => ({
+      spec: g.spec,
+      from_ms: g.from,
+      to_ms: g.to,
+      bk: g.bk,
+      keys: g.keys,
+      requests: Number(g.requests),
+      latency_count: Number(g.latencyCount),
+      p50,
+      p95,
+      p99,
+      ttft_p50: ttftP50,
+      ttft_p95: ttftP95,
+    }));
+    try {
+      await this.store.insertRows(STORED_PERCENTILES_TABLE, rows);
+    } catch {
+      // Read-only user or a store without the table: the percentiles are computed again next time.
+    }
   }
 
   /**

@@ -52,6 +52,19 @@ const binMaps = (latencyCounts: string, ttftCounts: string) =>
   `tupleElement(sumMap(latency_key, ${latencyCounts}), 1) AS \`latencyMap.key\`, tupleElement(sumMap(latency_key, ${latencyCounts}), 2) AS \`latencyMap.count\`,
       tupleElement(sumMap(ttft_key, ${ttftCounts}), 1) AS \`ttftMap.key\`, tupleElement(sumMap(ttft_key, ${ttftCounts}), 2) AS \`ttftMap.count\``;
 
+/**
+ * Stored percentiles of closed latency groups (`ClickHouseAnalyticsService.latencyStats`): per query
+ * spec (filter but its time range, bucket, dimensions; JSON), the group's part of the time line
+ * [from_ms, to_ms), its bucket and keys, the five percentiles computed from its sketch bins and the
+ * counts it had then. `ReplacingMergeTree(requests)`: a group stored again after gaining traces keeps
+ * the row at more requests; reads use FINAL and use a row only when its counts equal the group's.
+ */
+export const STORED_PERCENTILES_TABLE = 'trace_latency_percentiles';
+const storedPercentiles = `CREATE TABLE IF NOT EXISTS ${STORED_PERCENTILES_TABLE} (
+    spec String, from_ms Int64, to_ms Int64, bk String, keys String, requests UInt64, latency_count UInt64,
+    p50 Nullable(Float64), p95 Nullable(Float64), p99 Nullable(Float64), ttft_p50 Nullable(Float64), ttft_p95 Nullable(Float64)
+  ) ENGINE = ReplacingMergeTree(requests) ORDER BY (spec, from_ms, bk, keys)`;
+
 /** DDL, in order; every statement is idempotent (IF NOT EXISTS). */
 export function schemaStatements(): string[] {
   const traces = `CREATE TABLE IF NOT EXISTS traces (
@@ -115,7 +128,7 @@ export function schemaStatements(): string[] {
       gp AS policy, gk AS kind, gd AS direction, count() AS triggered, sum(gb) AS blocked, sum(ga) AS anonymized
     FROM traces ARRAY JOIN gr_policy AS gp, gr_kind AS gk, gr_direction AS gd, gr_blocked AS gb, gr_anonymized AS ga
     GROUP BY bucket, ${dimKey}, policy, kind, direction`;
-  return [traces, rollups, guardrails, rollupsView, guardrailsView];
+  return [traces, rollups, guardrails, rollupsView, guardrailsView, storedPercentiles];
 }
 
 /** Each rolled-up dimension alone, and '' (all traffic): the dimensions of the per-dimension latency rollups, as on PostgreSQL. */

@@ -292,6 +292,11 @@ export class ClickHouseTraceStore {
     return rs.json<T>();
   }
 
+  /** Inserts rows given as objects (JSONEachRow). */
+  async insertRows(table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+    if (rows.length) await this.client.insert({ table, values: rows, format: 'JSONEachRow' });
+  }
+
   /** Runs a statement that returns no rows (DDL; tests and maintenance). */
   async command(sql: string): Promise<void> {
     await this.client.command({ query: sql });

@@ -176,8 +176,9 @@ function groupIdentity(filter: TraceFilterData | null | undefined, dims: Dimensi
     .sort(([a], [b]) => (a < b ? -1 : 1));
   const spec = JSON.stringify([rest, bucket ?? null, dims]);
   const keys = JSON.stringify(dims.map((_, i) => r[`k${i}`] ?? null));
-  const key = JSON.stringify([rest, bucket ?? null, dims, String(r.bk), dims.map((_, i) => r[`k${i}`] ?? null), from, to, String(r.requests), String(r.latency_count)]);
-  return { key, from, to, spec, keys, bk: String(r.bk), requests: String(r.requests), latencyCount: String(r.latency_count) };
+  const [bk, requests, latencyCount] = [String(r.bk), String(r.requests), String(r.latency_count)];
+  const key = JSON.stringify([spec, bk, keys, from, to, requests, latencyCount]);
+  return { key, from, to, spec, keys, bk, requests, latencyCount };
 }
 
 type GroupIdentity = ReturnType<typeof groupIdentity>;
@@ -319,7 +320,11 @@ export class ClickHouseAnalyticsService extends AnalyticsService {
   private async chReadStored(groups: GroupIdentity[]): Promise<Map<string, Percentiles>> {
     const out = new Map<string, Percentiles>();
     const bySpec = new Map<string, GroupIdentity[]>();
-    for (const g of groups) bySpec.set(g.spec, [...(bySpec.get(g.spec) ?? []), g]);
+    for (const g of groups) {
+      const list = bySpec.get(g.spec);
+      if (list) list.push(g);
+      else bySpec.set(g.spec, [g]);
+    }
     for (const [spec, list] of bySpec) {
       const want = new Map(list.map((g) => [storedAt(g), g]));
       const from = list.reduce((a, g) => Math.min(a, g.from), Number.POSITIVE_INFINITY);

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { ClickHouseAnalyticsService, Dimension, TimeBucket } from '../../../src/analytics';
 import { ClickHouseTraceStore, validateTraceRecord, type TraceFilterData, type ValidTraceRecord } from '../../../src/traces';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 import { expectWithinSketch, pairRollupCases } from '../../helpers/latency-expect';
-import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../../helpers/throwaway-clickhouse';
+import { openTestClickHouseStore, type TestClickHouseStore } from '../../helpers/clickhouse-test-store';
 
 /**
  * On ClickHouse, a latency query naming two rolled-up dimensions (grouped, filtered, or one of each)
@@ -14,7 +13,7 @@ import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHo
  * suite's ClickHouse (CLICKHOUSE_URL) or a throwaway one of its own.
  */
 describe('ClickHouse latencyStats on two dimensions reads the pair rollups', () => {
-  let ch: ThrowawayClickHouse | null = null;
+  let opened: TestClickHouseStore | null = null;
   let store: ClickHouseTraceStore;
   const start = new Date('2026-06-01T00:00:00Z');
   const end = new Date('2026-06-03T00:00:00Z');
@@ -22,14 +21,8 @@ describe('ClickHouse latencyStats on two dimensions reads the pair rollups', () 
   let records: ValidTraceRecord[];
 
   beforeAll(async () => {
-    let base = process.env.CLICKHOUSE_URL;
-    if (!base) {
-      if (!clickHouseServerBinary()) throw new Error('clickhouse-server is not installed (apt-get install clickhouse-server; .ci/run does it)');
-      ch = await startThrowawayClickHouse();
-      base = ch.url;
-    }
-    store = new ClickHouseTraceStore({ url: `${base.replace(/\/+$/, '')}/pairs_${randomUUID().replace(/-/g, '')}` });
-    await store.init();
+    opened = await openTestClickHouseStore('pairs');
+    store = opened.store;
     records = [...syntheticTraces(1500, { seed: 77, start, end })].map((r) => {
       const v = validateTraceRecord(r);
       if (!v.ok) throw new Error(v.error);
@@ -37,13 +30,7 @@ describe('ClickHouse latencyStats on two dimensions reads the pair rollups', () 
     });
     await store.writeBatch(records.map((record) => ({ record, at: new Date() })));
   }, 120_000);
-  afterAll(async () => {
-    if (store) {
-      await store.dropDatabase();
-      await store.close();
-    }
-    await ch?.destroy();
-  });
+  afterAll(() => opened?.close());
 
   it('the pair table holds every trace and latency once per pair of dimensions', async () => {
     const pairs = await store.query<{ dim: string; dim2: string; n: string }>(`SELECT dim, dim2, sum(requests) AS n FROM trace_latency_pair_rollups_hourly GROUP BY dim, dim2 ORDER BY dim, dim2`);

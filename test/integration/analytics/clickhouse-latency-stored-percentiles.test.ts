@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { ClickHouseAnalyticsService, Dimension, TimeBucket, type LatencyRow } from '../../../src/analytics';
 import { ClickHouseTraceStore, validateTraceRecord, type TraceFilterData, type ValidTraceRecord } from '../../../src/traces';
 import { syntheticTraces } from '../../../scripts/synthetic-traces';
 import { expectWithinSketch } from '../../helpers/latency-expect';
-import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHouse } from '../../helpers/throwaway-clickhouse';
+import { openTestClickHouseStore, type TestClickHouseStore } from '../../helpers/clickhouse-test-store';
 
 /**
  * On ClickHouse, latencyStats stores the five percentiles of each closed group it computes from the
@@ -13,7 +12,7 @@ import { startThrowawayClickHouse, clickHouseServerBinary, type ThrowawayClickHo
  * (CLICKHOUSE_URL) or a throwaway one of its own.
  */
 describe('ClickHouse latencyStats stored percentiles', () => {
-  let ch: ThrowawayClickHouse | null = null;
+  let opened: TestClickHouseStore | null = null;
   let store: ClickHouseTraceStore;
   const start = new Date('2026-06-01T00:00:00Z');
   const end = new Date('2026-06-03T00:00:00Z');
@@ -37,22 +36,10 @@ describe('ClickHouse latencyStats stored percentiles', () => {
   }
 
   beforeAll(async () => {
-    let base = process.env.CLICKHOUSE_URL;
-    if (!base) {
-      if (!clickHouseServerBinary()) throw new Error('clickhouse-server is not installed (apt-get install clickhouse-server; .ci/run does it)');
-      ch = await startThrowawayClickHouse();
-      base = ch.url;
-    }
-    store = new ClickHouseTraceStore({ url: `${base.replace(/\/+$/, '')}/stored_${randomUUID().replace(/-/g, '')}` });
-    await store.init();
+    opened = await openTestClickHouseStore('stored');
+    store = opened.store;
   }, 120_000);
-  afterAll(async () => {
-    if (store) {
-      await store.dropDatabase();
-      await store.close();
-    }
-    await ch?.destroy();
-  });
+  afterAll(() => opened?.close());
 
   /** The latencies of each group of a case (bucket start in ms, then the keys as text), sorted, from the records written. */
   function truth([filter, dims, bucket]: [TraceFilterData, Dimension[], TimeBucket]): Map<string, number[]> {

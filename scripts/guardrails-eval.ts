@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4; blind5 only with --with-blind5) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -10,6 +10,8 @@
  *   GUARDRAILS_DATA=/path/to/data npm run guardrails:eval
  *   ... -- --with-blind4  also scores the sealed blind4/ injection set and unseen/pii-blind3 (aggregate only; off by default
  *                         so that lanes changing rules or models never see these figures by accident)
+ *   ... -- --with-blind5  also scores the sealed blind5/ injection set and unseen/pii-blind4 (aggregate only, off by default,
+ *                         for the same reason)
  *   ... -- --pii-probe-misses  lists the independent PII sets' probe-half errors (never the sealed half's)
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
@@ -24,6 +26,7 @@ import {
   blind2InjectionRows,
   blind3InjectionRows,
   blind4InjectionRows,
+  blind5InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -32,6 +35,7 @@ import {
   independent4InjectionRows,
   independentInjectionRows,
   piiBlind3Rows,
+  piiBlind4Rows,
   readJsonl,
 } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
@@ -211,6 +215,12 @@ function main(): void {
   if (withBlind4 && blind3Pii.length > 0) {
     console.log(`\n${evalPii(blind3Pii, 'BLIND4 PII set unseen/pii-blind3 (a fourth hand, never read by the rule authors; sealed, aggregate only)').table}`);
   }
+  // unseen/pii-blind4 (written with blind5/ by a fifth separate agent): scored only with --with-blind5, aggregate only.
+  const withBlind5 = process.argv.includes('--with-blind5');
+  const blind4Pii = piiBlind4Rows(dir) as PiiRow[];
+  if (withBlind5 && blind4Pii.length > 0) {
+    console.log(`\n${evalPii(blind4Pii, 'BLIND5 PII set unseen/pii-blind4 (a fifth hand, never read by the rule authors; sealed, aggregate only)').table}`);
+  }
 
   const model = shippedModel();
   const dev = devInjectionRows(dir);
@@ -357,6 +367,35 @@ function main(): void {
     );
   } else if (blind4.length > 0) {
     console.log('\nBLIND4 set and unseen/pii-blind3 not scored (sealed; pass --with-blind4 to print their aggregate figures).');
+  }
+
+  // blind5/: a fifth separate agent, by deployment scenario (12 products, 6 attacks — half direct, half retrieved or tool
+  // content — and 6 hard benign each); scored only with --with-blind5, wholly sealed, aggregate only (by kind at most: no
+  // scenario, language or row listing).
+  const blind5 = blind5InjectionRows(dir);
+  if (withBlind5 && blind5.length > 0) {
+    const full = blind5.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('BLIND5 set (a fifth hand, by deployment scenario, never read by the rule authors; sealed, aggregate only), rules + shipped model', full)}`);
+    console.log(
+      `\n${ratesTable(
+        'BLIND5 set, direct user input only, rules + shipped model',
+        full.filter((x) => !x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND5 set, retrieved chunks only, rules + shipped model',
+        full.filter((x) => x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND5 set, rules only',
+        blind5.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+  } else if (blind5.length > 0) {
+    console.log('\nBLIND5 set and unseen/pii-blind4 not scored (sealed; pass --with-blind5 to print their aggregate figures).');
   }
 
   // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,

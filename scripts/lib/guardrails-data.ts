@@ -192,6 +192,39 @@ export function piiBlind3Rows(dir = dataDir()): { id: string; lang: string; text
   return existsSync(file) ? readJsonl(file) : [];
 }
 
+/**
+ * The fifth blind injection set (`blind5/`): written by a fifth separate agent that never read the
+ * rules, the other corpora or their scores, by deployment scenario (12 products — customer-support
+ * chatbot, coding agent with repo and shell tools, e-mail/calendar assistant, RAG over a company wiki,
+ * web-browsing/shopping agent, CV screener, healthcare intake, banking helper, translation/summarisation,
+ * travel booking agent, contract reviewer, community moderation bot — each 6 attacks, half direct user
+ * messages and half retrieved or tool content, and 6 hard benign rows), and committed before its first
+ * score. Its rows carry `scenario` (the group). Wholly sealed and printed only by
+ * `guardrails:eval -- --with-blind5`, in aggregate. Only the evaluation reads these.
+ */
+export function blind5InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  const file = join(dir, 'blind5', 'injection.jsonl');
+  if (!existsSync(file)) return [];
+  return readJsonl<RawInjectionRow & { lang: string; scenario: string }>(file).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.scenario,
+    lang: r.lang,
+  }));
+}
+
+/**
+ * The fifth blind PII set (`unseen/pii-blind4.jsonl`, written with `blind5/` by the same separate
+ * agent): person names of many cultures in chat, signatures, forms, lists, tables and e-mail headers,
+ * addresses of several countries, a few phones, e-mails and checksum-valid IBANs, and rows of hard
+ * non-names. Sealed like `blind5/`: printed only with `--with-blind5`, in aggregate.
+ */
+export function piiBlind4Rows(dir = dataDir()): { id: string; lang: string; text: string; entities: { type: string; start: number; end: number; value: string }[] }[] {
+  const file = join(dir, 'unseen', 'pii-blind4.jsonl');
+  return existsSync(file) ? readJsonl(file) : [];
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');

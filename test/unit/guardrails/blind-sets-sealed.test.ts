@@ -1,11 +1,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blind1InjectionRows, blind2InjectionRows, blind3InjectionRows, blind4InjectionRows, dataDir, devInjectionRows, piiBlind3Rows, readJsonl } from '../../../scripts/lib/guardrails-data';
+import {
+  blind1InjectionRows,
+  blind2InjectionRows,
+  blind3InjectionRows,
+  blind4InjectionRows,
+  blind5InjectionRows,
+  dataDir,
+  devInjectionRows,
+  piiBlind3Rows,
+  piiBlind4Rows,
+  readJsonl,
+} from '../../../scripts/lib/guardrails-data';
 
 /**
  * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`; `blind2/injection.jsonl`,
- * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`; `blind4/injection.jsonl`, `unseen/pii-blind3.jsonl`) were each written by a separate agent and are only ever scored in aggregate
- * (blind4 and pii-blind3 only when `guardrails:eval` is given `--with-blind4`). They must be loaded as sealed evaluation data and
+ * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`; `blind4/injection.jsonl`, `unseen/pii-blind3.jsonl`; `blind5/injection.jsonl`, `unseen/pii-blind4.jsonl`) were each written by a separate
+ * agent and are only ever scored in aggregate (blind4 and pii-blind3 only when `guardrails:eval` is given `--with-blind4`, blind5 and
+ * pii-blind4 only with `--with-blind5`). They must be loaded as sealed evaluation data and
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
@@ -125,6 +137,97 @@ describe('blind evaluation sets', () => {
     expect(ents.filter((e) => e.type === 'EMAIL' && !/\.example(\.[a-z]+)?$/.test(e.value))).toHaveLength(0);
   });
 
+  it('blind5 loads as a balanced set by deployment scenario: 12 products of 6 attacks (3 direct, 3 retrieved) and 6 benign rows, about half English', () => {
+    const rows = blind5InjectionRows(dir);
+    expect(rows).toHaveLength(144);
+    expect(rows.filter((r) => r.injection)).toHaveLength(72);
+    const raw = readJsonl<{ id: string; scenario: string; kind: string; label: string; lang: string; text: string }>(path.join(dir, 'blind5', 'injection.jsonl'));
+    expect(new Set(raw.map((r) => r.id)).size).toBe(144);
+    expect(new Set(raw.map((r) => r.text)).size).toBe(144);
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => {
+      const m = new Map<string, number>();
+      for (const r of raw) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+      return m;
+    };
+    const scenarios = [
+      'customer_support',
+      'coding_agent',
+      'email_calendar',
+      'wiki_rag',
+      'shopping_agent',
+      'cv_screener',
+      'health_intake',
+      'banking',
+      'translation',
+      'travel_agent',
+      'legal_review',
+      'moderation',
+    ];
+    expect(new Set(raw.map((r) => r.scenario))).toEqual(new Set(scenarios));
+    expect(new Set(rows.map((r) => r.group))).toEqual(new Set(scenarios));
+    const perScenario = count((r) => `${r.scenario}:${r.label}`);
+    expect(perScenario.size).toBe(24);
+    expect([...perScenario.values()].every((n) => n === 6)).toBe(true);
+    const attackKinds = count((r) => (r.label === 'injection' ? `${r.scenario}:${r.kind}` : 'benign'));
+    for (const s of scenarios) for (const kind of ['direct', 'chunk']) expect(attackKinds.get(`${s}:${kind}`)).toBe(3);
+    const benignKinds = count((r) => (r.label === 'benign' ? `${r.scenario}:${r.kind}` : 'attack'));
+    for (const s of scenarios) for (const kind of ['direct', 'chunk']) expect(benignKinds.get(`${s}:${kind}`)).toBeGreaterThanOrEqual(2);
+    expect(Object.fromEntries(count((r) => `${r.kind}:${r.label}`))).toEqual({ 'chunk:injection': 36, 'chunk:benign': 42, 'direct:injection': 36, 'direct:benign': 30 });
+    expect(rows.filter((r) => r.indirect)).toHaveLength(78);
+    const perLang = count((r) => r.lang);
+    expect(Object.fromEntries(perLang)).toEqual({ en: 73, fr: 15, es: 15, de: 16, pt: 12, it: 13 });
+    for (const lang of ['en', 'fr', 'es', 'de', 'pt', 'it'])
+      for (const label of ['injection', 'benign']) expect(raw.filter((r) => r.lang === lang && r.label === label).length).toBeGreaterThanOrEqual(4);
+    const lengths = raw.map((r) => r.text.length);
+    expect(Math.min(...lengths)).toBeLessThan(150);
+    expect(Math.max(...lengths)).toBeGreaterThan(1200);
+  });
+
+  it('pii-blind4 loads with its counts: 72 rows, about half English, 16 rows without a person, names, addresses, phones, e-mails and checksum-valid IBANs', () => {
+    const rows = piiBlind4Rows(dir);
+    expect(rows).toHaveLength(72);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(72);
+    expect(new Set(rows.map((r) => r.text)).size).toBe(72);
+    const perLang = new Map<string, number>();
+    for (const r of rows) perLang.set(r.lang, (perLang.get(r.lang) ?? 0) + 1);
+    expect(Object.fromEntries(perLang)).toEqual({ en: 35, fr: 8, es: 8, de: 8, pt: 6, it: 7 });
+    expect(rows.filter((r) => !r.entities.some((e) => e.type === 'NAME'))).toHaveLength(16);
+    expect(rows.filter((r) => r.entities.length === 0)).toHaveLength(15);
+    const perType = new Map<string, number>();
+    for (const e of rows.flatMap((r) => r.entities)) perType.set(e.type, (perType.get(e.type) ?? 0) + 1);
+    expect(Object.fromEntries(perType)).toEqual({ NAME: 145, ADDRESS: 36, PHONE: 6, EMAIL: 6, INTERNATIONAL_BANK_ACCOUNT_NUMBER: 6 });
+    const mod97 = (iban: string): number => {
+      const s = iban.replace(/ /g, '');
+      const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+      return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
+    };
+    const ents = rows.flatMap((r) => r.entities);
+    expect(ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER' && mod97(e.value) !== 1)).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'EMAIL' && !/@([a-z-]+\.)*example$/.test(e.value))).toHaveLength(0);
+    // Spans are trimmed and never overlap within a row.
+    expect(ents.filter((e) => e.value !== e.value.trim() || e.value.length === 0)).toHaveLength(0);
+    for (const r of rows) {
+      const sorted = [...r.entities].sort((a, b) => a.start - b.start);
+      expect(sorted.filter((e, i) => i > 0 && e.start < sorted[i - 1]!.end)).toHaveLength(0);
+    }
+  });
+
+  it('guardrails:eval scores blind5 and pii-blind4 only behind --with-blind5', () => {
+    const evalScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-eval.ts'), 'utf8');
+    expect(evalScript).toMatch(/const withBlind5 = process\.argv\.includes\('--with-blind5'\);/);
+    const uses = [...evalScript.matchAll(/\b(blind5InjectionRows|piiBlind4Rows)\(dir\)/g)];
+    expect(uses).toHaveLength(2);
+    // Every scoring of these rows sits right inside an `if (withBlind5 && ...)` block.
+    expect(evalScript.match(/evalPii\(blind4Pii\b/g)).toHaveLength(1);
+    expect(evalScript).toMatch(/if \(withBlind5 && blind4Pii\.length > 0\) \{\s*console\.log\(`\\n\$\{evalPii\(blind4Pii,/);
+    expect(evalScript.match(/\bblind5\.map\(/g)).toHaveLength(2);
+    expect(evalScript).toMatch(/if \(withBlind5 && blind5\.length > 0\) \{\s*const full = blind5\.map\([^\n]*\n(?:(?!\n {2}\}).)*?blind5\.map\(/s);
+    // No listing by scenario or language: the block prints rate tables only.
+    const block = /if \(withBlind5 && blind5\.length > 0\) \{(.*?)\n {2}\}/s.exec(evalScript)?.[1] ?? '';
+    expect(block).toMatch(/ratesTable\(/);
+    expect(block).not.toMatch(/familyTable|\.group\b|\.lang\b|\.id\b|\.scenario\b/);
+  });
+
   it('guardrails:eval scores blind4 and pii-blind3 only behind --with-blind4', () => {
     const evalScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-eval.ts'), 'utf8');
     expect(evalScript).toMatch(/const withBlind4 = process\.argv\.includes\('--with-blind4'\);/);
@@ -147,21 +250,33 @@ describe('blind evaluation sets', () => {
       ...readJsonl<{ text: string }>(path.join(dir, 'unseen', 'pii-blind2.jsonl')).map((r) => r.text),
       ...blind4InjectionRows(dir).map((r) => r.text),
       ...piiBlind3Rows(dir).map((r) => r.text),
+      ...blind5InjectionRows(dir).map((r) => r.text),
+      ...piiBlind4Rows(dir).map((r) => r.text),
     ];
-    expect(blindTexts.length).toBeGreaterThan(610);
+    expect(blindTexts.length).toBeGreaterThan(820);
     expect(blindTexts.filter((t) => train.has(t))).toHaveLength(0);
   });
 
   it('the training script reads its rows through devInjectionRows only (dev/ and tune/), never a blind set', () => {
     const trainScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-train.ts'), 'utf8');
     expect(trainScript).toMatch(/devInjectionRows\(\)/);
-    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3/);
+    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3|blind5|pii-blind4|piiBlind4/);
+  });
+
+  it('the cross-validation script and the training rows never read blind5 or pii-blind4', () => {
+    const cvScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-cv.ts'), 'utf8');
+    expect(cvScript).not.toMatch(/blind5|pii-blind4|piiBlind4/);
+    // guardrails:cv reads dev/, tune/ and the `probe<N>/` folders only: blind5 is outside that pattern.
+    expect(/^probe\d+$/.test('blind5')).toBe(false);
+    const train = new Set(devInjectionRows(dir).map((r) => r.text));
+    expect(blind5InjectionRows(dir).filter((r) => train.has(r.text))).toHaveLength(0);
   });
 
   it.each([
     ['pii-blind1.jsonl', 100],
     ['pii-blind2.jsonl', 150],
     ['pii-blind3.jsonl', 160],
+    ['pii-blind4.jsonl', 190],
   ])('every blind PII span of %s is exact: its offsets cut out its value', (file, atLeast) => {
     const rows = readJsonl<{ text: string; entities: { start: number; end: number; value: string }[] }>(path.join(dir, 'unseen', file));
     const spans = rows.flatMap((r) => r.entities.map((e) => ({ cut: r.text.slice(e.start, e.end), value: e.value })));

@@ -32,6 +32,7 @@ const CORPUS = [
   'unseen/pii-blind1.jsonl',
   'unseen/pii-blind2.jsonl',
   'unseen/pii-blind3.jsonl',
+  'unseen/pii-blind4.jsonl',
 ];
 const texts: string[] = CORPUS.flatMap((file) =>
   readFileSync(join(__dirname, '../../../data/guardrails', file), 'utf8')

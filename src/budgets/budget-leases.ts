@@ -36,6 +36,15 @@ export interface BudgetLeaseOptions {
   idleMs: number;
   /** In the last stretch, how long a process keeps to exact holds before trying to lease again (default 1 000 ms). */
   edgeMs: number;
+  /**
+   * A settled cost is written to the ledger at most this long after its settle (default 50 ms), so the
+   * settlements of that span share one statement: one client sending requests one after another would
+   * otherwise cost a ledger write per request, issued while its last events are being sent and
+   * answered while its next request runs. Until written, the cost stays counted as leased room (never
+   * free), so admission is unchanged; `flush` (the spending reads, a clean stop) and room given back
+   * in the last stretch write at once.
+   */
+  writeDelayMs: number;
 }
 
 export const DEFAULT_LEASE_OPTIONS: BudgetLeaseOptions = {
@@ -46,6 +55,7 @@ export const DEFAULT_LEASE_OPTIONS: BudgetLeaseOptions = {
   ttlMs: 30_000,
   idleMs: 5_000,
   edgeMs: 1_000,
+  writeDelayMs: 50,
 };
 
 /**
@@ -143,6 +153,8 @@ export class BudgetLeases {
   /** The next write renews every lease, owed or not. */
   private renewAll = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The write of settled costs, due `writeDelayMs` after the first settle not yet written. */
+  private delayed: NodeJS.Timeout | undefined;
   /** Stopped: no new grants; requests get exact holds. */
   private stopped = false;
 
@@ -230,7 +242,10 @@ export class BudgetLeases {
     if (slice.edgeUntil > Date.now()) slice.pendingReturn += left;
     else slice.free += left;
     slice.pendingCharge += cost;
-    if (cost > 0 || slice.pendingReturn > 0) this.schedule();
+    // Room owed back in the last stretch goes at once (other processes may be short of it); a cost
+    // joins the settlements of the next `writeDelayMs` (it stays leased, never free, until written).
+    if (slice.pendingReturn > 0) this.schedule();
+    else if (cost > 0) this.scheduleDelayed();
   }
 
   /** Resolves once everything settled or given back so far is written to the ledger. */
@@ -247,6 +262,7 @@ export class BudgetLeases {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.clearDelayed();
     this.stopped = true;
     // A grant still in flight must land before its room can go back.
     await Promise.all([...this.slices.values()].map((s) => s.granting?.catch(() => undefined)));
@@ -340,8 +356,27 @@ export class BudgetLeases {
     });
   }
 
+  /** A write within `writeDelayMs` (one timer for every settle until then). */
+  private scheduleDelayed(): void {
+    if (this.delayed) return;
+    // Stopping (its last writes are awaited) or no delay asked for: at once.
+    if (this.stopped || this.opts.writeDelayMs <= 0) return this.schedule();
+    this.delayed = setTimeout(() => {
+      this.delayed = undefined;
+      this.schedule();
+    }, this.opts.writeDelayMs);
+    this.delayed.unref();
+  }
+
+  private clearDelayed(): void {
+    if (this.delayed) clearTimeout(this.delayed);
+    this.delayed = undefined;
+  }
+
   /** Starts a write, or asks the one in flight for another round. */
   private schedule(): void {
+    // This write takes whatever a delayed one would have.
+    this.clearDelayed();
     if (this.writing) {
       this.rerun = true;
       return;

@@ -121,6 +121,49 @@ describe(`budget leases on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}
     await it.return!();
   });
 
+  it('writes the settlements of requests sent one after another in one ledger statement, after the settles returned; flushLeases writes at once', async () => {
+    const writeDelayMs = 300;
+    const s = await services(db.ds, { ...ALWAYS, writeDelayMs });
+    const amount = 10_000;
+    const b = await makeBudget(s.budgets, { name: 'lease-one-write', limitUsd: 100 });
+    // The first request takes the lease (its grant is the only ledger write before any settle).
+    await s.budgets.settle(reservationOf(await admit(s, b, amount)), 1_000);
+    await s.budgets.flushLeases();
+    const [{ id: leaseId }] = (await db.ds.query('SELECT l.id FROM budget_leases l JOIN budget_periods p ON p.id = l.budget_period_id WHERE p.budget_id = $1', [b.id])) as Array<{ id: string }>;
+    // Settlement writes of this lease (the batch statement takes the lease ids as its first parameter).
+    let writes = 0;
+    const query = db.ds.query.bind(db.ds);
+    const spy = jest.spyOn(db.ds, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
+      if (sql.includes('give_back') && Array.isArray(params?.[0]) && (params[0] as string[]).includes(leaseId!)) writes++;
+      return query(sql, params);
+    }) as typeof db.ds.query);
+    try {
+      // One client, one request at a time (a few ms each): every settle returns before any ledger write starts.
+      for (let i = 0; i < 4; i++) {
+        const r = reservationOf(await admit(s, b, amount));
+        await s.budgets.settle(r, 2_000);
+        expect(writes).toBe(0);
+        await new Promise((done) => setTimeout(done, 5));
+      }
+      // …and the four are written together, once the delay is over.
+      await new Promise((done) => setTimeout(done, writeDelayMs + 200));
+      await s.budgets.flushLeases();
+      expect(writes).toBe(1);
+      expect((await row(db, b.id, today())).spent).toBe(1_000 + 4 * 2_000);
+
+      // A read of spending does not wait for the delay: flushLeases writes what is owed at once.
+      const slow = await services(db.ds, { ...ALWAYS, writeDelayMs: 60_000 });
+      const c = await makeBudget(slow.budgets, { name: 'lease-flush-now', limitUsd: 100 });
+      await slow.budgets.settle(reservationOf(await admit(slow, c, amount)), 3_000);
+      const t0 = Date.now();
+      await slow.budgets.flushLeases();
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect((await row(db, c.id, today())).spent).toBe(3_000);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('leaves a cold budget with one exact hold per request (leases start once a budget is hot in this process)', async () => {
     const s = await services(db.ds, { hotPerSecond: 1_000 });
     const b = await makeBudget(s.budgets, { name: 'lease-cold', limitUsd: 100 });

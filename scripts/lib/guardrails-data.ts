@@ -76,11 +76,7 @@ export function devInjectionRows(dir = dataDir()): TrainRow[] {
   // Every `tune/injection*.jsonl`, the blind author's `tune/blindwide-injection.jsonl` and the inj3 lane's
   // `tune/inj3-*.jsonl`, in name order; never `tune/inj3-holdout-*.jsonl` (that lane's own held-out set).
   const tuneDir = join(dir, 'tune');
-  const tuneFiles = existsSync(tuneDir)
-    ? readdirSync(tuneDir)
-        .filter(isInjectionTrainingFile)
-        .sort()
-    : [];
+  const tuneFiles = existsSync(tuneDir) ? readdirSync(tuneDir).filter(isInjectionTrainingFile).sort() : [];
   const tune = tuneFiles.flatMap((f) =>
     readJsonl<RawInjectionRow>(join(tuneDir, f)).map((r) => ({ text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family ?? 'tune' })),
   );

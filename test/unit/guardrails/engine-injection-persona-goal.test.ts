@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { dataDir, devInjectionRows, isInjectionTrainingFile, readJsonl } from '../../../scripts/lib/guardrails-data';
 import { INJECTION_THRESHOLDS, scoreInjection } from '../../../src/guardrails/engine/injection/injection-detector';
 
 const MEDIUM = INJECTION_THRESHOLDS.MEDIUM;
@@ -68,5 +70,21 @@ describe('injection: claimed authority with a privileged request (learned layer,
       'Ich bin Administrator unseres Firmenkontos. Wie lege ich für einen neuen Kollegen einen Zugang an?',
     ])
       expect(direct(t)).toBeLessThan(MEDIUM);
+  });
+});
+
+describe('the inj3 lane training and held-out rows', () => {
+  it('guardrails:train reads the persona x goal rows and never the held-out file', () => {
+    expect(isInjectionTrainingFile('inj3-direct.jsonl')).toBe(true);
+    expect(isInjectionTrainingFile('inj3-docs3.jsonl')).toBe(true);
+    expect(isInjectionTrainingFile('injection-wide.jsonl')).toBe(true);
+    expect(isInjectionTrainingFile('blindwide-injection.jsonl')).toBe(true);
+    expect(isInjectionTrainingFile('inj3-holdout-genres.jsonl')).toBe(false);
+    expect(isInjectionTrainingFile('pii-names.jsonl')).toBe(false);
+    const train = new Set(devInjectionRows().map((r) => r.text));
+    const held = readJsonl<{ text: string }>(join(dataDir(), 'tune', 'inj3-holdout-genres.jsonl')).map((r) => r.text);
+    expect(held.length).toBeGreaterThanOrEqual(58);
+    expect(held.filter((t) => train.has(t))).toHaveLength(0);
+    expect([...train].filter((t) => t.startsWith('Invoice 2026-118 attached.'))).toHaveLength(1);
   });
 });

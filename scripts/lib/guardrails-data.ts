@@ -55,6 +55,11 @@ interface RawInjectionRow {
   kind?: 'direct' | 'chunk';
 }
 
+/** A `tune/` file `guardrails:train` learns from: `injection*`, `blindwide-injection*`, `inj3-*` but not `inj3-holdout-*` (held out). */
+export function isInjectionTrainingFile(name: string): boolean {
+  return /^((blindwide-)?injection.*|inj3-(?!holdout-).*)\.jsonl$/.test(name);
+}
+
 /** The development injection rows (direct, indirect and the hard-negative tuning rows), labelled and grouped by family. */
 export function devInjectionRows(dir = dataDir()): TrainRow[] {
   const direct = readJsonl<RawInjectionRow>(join(dir, 'dev', 'injection.jsonl')).map((r) => ({
@@ -68,13 +73,10 @@ export function devInjectionRows(dir = dataDir()): TrainRow[] {
     const group = src === 'synthetic-doc' ? 'chunk_benign_doc' : src.startsWith('microsoft/BIPIA') ? `chunk_bipia_${src.includes('code') ? 'code' : 'text'}` : 'chunk_composed';
     return { text: r.text, injection: r.label === 'injection', indirect: true, group };
   });
-  // Every `tune/injection*.jsonl` and the blind author's `tune/blindwide-injection.jsonl`, in name order.
+  // Every `tune/injection*.jsonl`, the blind author's `tune/blindwide-injection.jsonl` and the inj3 lane's
+  // `tune/inj3-*.jsonl`, in name order; never `tune/inj3-holdout-*.jsonl` (that lane's own held-out set).
   const tuneDir = join(dir, 'tune');
-  const tuneFiles = existsSync(tuneDir)
-    ? readdirSync(tuneDir)
-        .filter((n) => /^(blindwide-)?injection.*\.jsonl$/.test(n))
-        .sort()
-    : [];
+  const tuneFiles = existsSync(tuneDir) ? readdirSync(tuneDir).filter(isInjectionTrainingFile).sort() : [];
   const tune = tuneFiles.flatMap((f) =>
     readJsonl<RawInjectionRow>(join(tuneDir, f)).map((r) => ({ text: r.text, injection: r.label === 'injection', indirect: r.kind === 'chunk', group: r.family ?? 'tune' })),
   );

@@ -1258,6 +1258,35 @@ function describesAttacks(body: string): boolean {
   return false;
 }
 
+/** Words naming the model or an agent, as the lexicon's AI concept has them (folded; not "model", which code comments use for data models). */
+const AI_WORD = String.raw`(?:ai|a\.i\.|ia|ki|ki-[a-z]+|llms?|chatbots?|bots?|copilot|gpt|chatgpt|claude|gemini|assistants?|assistente|assistenti|asistentes?|assistent(?:en|in)?|agents?|agentes?|agenti|agenten)`;
+/**
+ * The text speaks to the model: "to/for" (six languages) right before it ("Note for the assistant", "pour l'agent IA", "an den
+ * KI-Agenten"), or the model named at the start of a sentence and followed by a colon, a comma or a spaced dash (a vocative: "AI agent:
+ * ...", "Copilot, ...").
+ */
+const ADDRESSES_AI = new RegExp(
+  String.raw`(?:^|[^a-z'])(?:(?:to|for|pour|para|per|fur|al|alla|ao|au|aux)\s+(?:(?:the|any|all|every|el|la|le|les|los|las|il|lo|gli|o|os|as|l')\s*)?|all'|dell'|an\s+(?:den|die|das|jeden)\s+)(?:[a-z-]+\s+)?${AI_WORD}(?![a-z])` +
+    String.raw`|(?:^|[.!?;]\s*)(?:[a-z-]+\s+){0,2}${AI_WORD}(?:\s+[a-z-]+){0,6}\s*(?:[:,]|\s[\u2013\u2014-]\s)`,
+);
+function addressesAi(body: string): boolean {
+  return ADDRESSES_AI.test(NON_ASCII.test(body) ? fold(body) : body.toLowerCase());
+}
+
+/**
+ * A visible field that names an AI speaks to it when it addresses it ("Note for the assistant:", "Scheduling assistant: ...") or when a
+ * sentence naming it also says "you", names it at work on this text, discards, reveals or keeps something quiet. "Ignore the earlier
+ * invite. The assistant will take notes." names the product's assistant in one sentence and tells people something in another.
+ */
+function speaksToAi(body: string): boolean {
+  if (addressesAi(body)) return true;
+  for (const sentence of body.split(/[.!?]+(?:\s+|$)|\n+/)) {
+    const m = conceptMask(sentence);
+    if (m & C.AI && m & (C.YOU | C.PROC | C.OVR | C.REVEAL | C.SECRECY)) return true;
+  }
+  return false;
+}
+
 /** Does a carrier's body act on the model? */
 function carrierActs(c: Carrier): boolean {
   // A visible field or note about attacks ("Description: how attackers hide instructions for AI assistants") teaches its readers.
@@ -1265,11 +1294,14 @@ function carrierActs(c: Carrier): boolean {
   const mask = conceptMask(c.body);
   // Comments in code talk to developers; only one that names the model and addresses it ("AI:", "you", a note to it, the one processing this) is for it
   // ("TODO: the assistant should refund duplicate charges" describes the product's assistant).
-  if (c.kind === 'code-comment') return (mask & C.AI) !== 0 && (mask & (C.NOTE | C.TO | C.YOU | C.PROC | C.OVR)) !== 0;
+  // "to"/"for" counts only right before the model ("for AI agents:", "to the assistant"), not anywhere in the line ("the assistant calls
+  // this tool to issue refunds"), and a discard verb only in a line that speaks to the model ("l'assistente deve chiedere conferma prima di
+  // cancellare un file" describes it).
+  if (c.kind === 'code-comment') return (mask & C.AI) !== 0 && ((mask & (C.NOTE | C.YOU | C.PROC)) !== 0 || addressesAi(c.body));
   // A visible label ("Description:", "Note:", "Instructions:") that names an AI describes it ("Description: an AI assistant that drafts
   // replies"); it is for the AI only when it addresses it (a vocative, "you", a note to it, the one processing this) or acts.
   const visibleField = c.kind === 'metadata' && !c.invisible;
-  if (mask & C.AI && (!visibleField || mask & (C.NOTE | C.YOU | C.PROC | C.OVR | C.REVEAL | C.SECRECY) || (mask & ACTS && mask & C.MASS))) return true;
+  if (mask & C.AI && (!visibleField || speaksToAi(c.body) || (mask & ACTS && mask & C.MASS))) return true;
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;

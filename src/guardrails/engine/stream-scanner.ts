@@ -280,12 +280,27 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
   let rescanContext = false;
   let forced = false;
 
+  /** Characters sliced off the front of `buf` so far: `dropped + i` is buf[i]'s position in the stream. */
+  let dropped = 0;
+  /**
+   * What the last `tokenCut` learned, in stream positions: every complete token starting in [loudFrom, loudTo) is
+   * not quiet (loudTo is where the then partial last token started, or the end). Appended text leaves those tokens
+   * as they are, so the next walk back over a held run jumps from the first of them it meets to `loudFrom` instead of
+   * judging each again (a held run is walked once, not once per delta). -1: nothing known (after a forced release,
+   * whose boundary can fall inside a token).
+   */
+  let loudFrom = -1;
+  let loudTo = -1;
+
   /** Start (relative to the pending text) of the trailing run of tokens that could still be (part of) a match. */
   const tokenCut = (): number => {
     forced = false;
     const n = buf.length;
     let cut = n;
     let end = n;
+    let lastStart = n;
+    const lf = loudFrom - dropped;
+    const lt = loudFrom >= 0 && lf >= off ? loudTo - dropped : -1;
     while (end > off) {
       let j = end;
       while (j > off && isSpace(buf.charCodeAt(j - 1))) j--;
@@ -293,7 +308,10 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
       let k = j;
       while (k > off && !isSpace(buf.charCodeAt(k - 1))) k--;
       const partial = j === n;
-      if (!partial && quietToken(buf, k, j, loudWords)) break;
+      if (partial) lastStart = k;
+      // A token already judged loud: so is every one back to `lf` (the walk would pass them all).
+      else if (k < lt && k >= lf) k = lf;
+      else if (quietToken(buf, k, j, loudWords)) break;
       cut = k;
       end = k;
       if (n - cut > MAX_HOLD) break;
@@ -301,6 +319,10 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     if (n - cut > MAX_HOLD) {
       cut = Math.max(cut, n - PII_MAX_SPAN);
       forced = true;
+      loudFrom = -1;
+    } else {
+      loudFrom = dropped + cut;
+      loudTo = dropped + lastStart;
     }
     return cut - off;
   };
@@ -403,6 +425,7 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     const release = spans === '' || spans.length === 0 ? chunk : anonymize(chunk, spans);
     const keep = Math.max(0, off + cut - CONTEXT_CHARS);
     buf = buf.slice(keep);
+    dropped += keep;
     off = off + cut - keep;
     rescanContext = forced;
     base += cut;

@@ -188,7 +188,7 @@ const ROMANCE_STREET = `(?:(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)
 export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \\t]`, 'u');
 
 const START = '(?<![\\p{L}\\p{N}_.-])';
-const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
+export const FULL_RE = new RegExp(`${START}${FULL}(?![\\p{L}\\p{N}])`, 'gu');
 /** The separator and locality every full address ends with: found first (it starts at a comma or a line break), then the full pattern runs only just before it. */
 export const LOCALITY_ANCHOR_RE = new RegExp(`(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`, 'uy');
 /** Longest street part (unit, number, street name) before the locality. */
@@ -356,24 +356,47 @@ function remember(text: string, from: number, to: number, answer: boolean): bool
   return answer;
 }
 
+/**
+ * The full-address matches the recognizer reads: for each locality anchor (`nextAnchor`), the matches of the global
+ * `FULL_RE` searched from up to `STREET_PART_MAX` characters before it (and after the last match) that start at or
+ * before it. A global search from a position answers for every later position up to the match it found (a search that
+ * finds nothing finds nothing from any later position either), and each anchor searches from further on than the one
+ * before it: so that answer is kept and reused instead of searching the rest of the text again at every anchor (a
+ * comma anchors, and the search that fails runs to the end of the text), and once no match is left the anchors stop.
+ */
+export function fullMatches(text: string, from: number, until: number): RegExpExecArray[] {
+  const fulls: RegExpExecArray[] = [];
+  // The first match starting at `foundFrom` or later (null: none), once searched.
+  let found: RegExpExecArray | null | undefined;
+  let foundFrom = -1;
+  const firstFrom = (p: number): RegExpExecArray | null => {
+    if (found !== undefined && p >= foundFrom && (found === null || p <= found.index)) return found;
+    FULL_RE.lastIndex = p;
+    found = FULL_RE.exec(text);
+    foundFrom = p;
+    return found;
+  };
+  let scanned = from;
+  const anchorLimit = until + STREET_PART_MAX;
+  for (let a = nextAnchor(text, from, anchorLimit); a !== null; a = nextAnchor(text, Math.max(a.index + 1, scanned), anchorLimit)) {
+    let m = firstFrom(Math.max(scanned, a.index - STREET_PART_MAX));
+    if (m === null) break;
+    for (; m !== null && m.index <= a.index; m = firstFrom(scanned)) {
+      fulls.push(m);
+      scanned = m.index + m[0].length;
+    }
+    scanned = Math.max(scanned, a.index + 1);
+  }
+  return fulls;
+}
+
 export const addressRecognizer: PiiRecognizer = {
   types: ['ADDRESS'],
   find(text, _wanted, from = 0, until = Infinity) {
     const out: PiiMatch[] = [];
     // Every form has a digit (a house number or a postal code).
     if (!/\d/.test(from === 0 ? text : text.slice(from))) return out;
-    const fulls: RegExpExecArray[] = [];
-    let scanned = from;
-    const anchorLimit = until + STREET_PART_MAX;
-    for (let a = nextAnchor(text, from, anchorLimit); a !== null; a = nextAnchor(text, Math.max(a.index + 1, scanned), anchorLimit)) {
-      FULL_RE.lastIndex = Math.max(scanned, a.index - STREET_PART_MAX);
-      for (let m = FULL_RE.exec(text); m !== null && m.index <= a.index; m = FULL_RE.exec(text)) {
-        fulls.push(m);
-        scanned = FULL_RE.lastIndex;
-      }
-      scanned = Math.max(scanned, a.index + 1);
-    }
-    for (const m of fulls) {
+    for (const m of fullMatches(text, from, until)) {
       if (m.index >= until) break;
       const end = m.index + m[0].replace(/[\s,]+$/, '').length;
       const start = trimLead(text, m.index, end);

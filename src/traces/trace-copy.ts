@@ -245,7 +245,8 @@ export class CopyBinaryWriter {
 
   /** A string as UTF-8 (lone surrogates become U+FFFD, as in any string Node encodes), after a length word (`lead` bytes before the text, for jsonb's version). */
   private utf8(s: string, lead: number): void {
-    this.room(4 + lead + s.length * 3);
+    // At most 3 bytes a UTF-16 unit; only near the end of the buffer is the exact size counted.
+    if (this.off + 4 + lead + s.length * 3 > this.buf.length) this.room(4 + lead + Buffer.byteLength(s));
     const at = this.off;
     this.off += 4 + lead;
     if (lead) this.buf[at + 4] = 1;
@@ -411,7 +412,7 @@ const CHUNK_ROWS = 256;
  * Streams a batch into `traces` with COPY (binary format: `copyBinaryRow`) on a connection (inside
  * the caller's transaction). Encoding is chunked and yields to the event loop between chunks, so the
  * socket sends each chunk (and the server inserts it) while the next one is encoded; each chunk's
- * buffer starts at the size the last one needed. Rejects with the server's error (a unique violation
+ * buffer starts near the size the last one needed. Rejects with the server's error (a unique violation
  * when an id of the batch is already stored: see `isUniqueViolation`); a value the encoder refuses
  * (an int4 out of range) aborts the COPY (CopyFail) and rejects with that refusal.
  */
@@ -429,7 +430,7 @@ export async function copyTraces(client: PoolClient, rows: WrittenRecord[]): Pro
       const end = Math.min(rows.length, i + CHUNK_ROWS);
       for (let j = i; j < end; j++) copyBinaryRow(w, rows[j]!);
       if (end === rows.length) w.trailer();
-      chunkBytes = w.buf.length;
+      chunkBytes = w.off + (w.off >> 3) + 16_384; // the next chunk's buffer: this one's size and some room (growing copies)
       if (!stream.write(w.bytes())) await Promise.race([once(stream, 'drain'), finished]).catch(() => undefined);
       else await tick();
     }

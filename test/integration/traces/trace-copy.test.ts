@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import type { DataSource } from 'typeorm';
 import { validateTraceRecord, writeTraceBatch, type TraceRecord, type WrittenRecord } from '../../../src/traces';
-import { COPY_TRACES_SQL, copyLine } from '../../../src/traces/trace-copy';
+import { COPY_TRACES_BINARY_SQL, COPY_TRACES_SQL, copyBinary, copyLine } from '../../../src/traces/trace-copy';
 import { canCopy, insertTracesSql } from '../../../src/traces/trace-writer';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { clearTraceTables } from '../../helpers/trace-tables';
@@ -30,6 +30,8 @@ function hostileRecords(): TraceRecord[] {
     // Nulls and defaults everywhere they are allowed.
     { id: randomUUID(), status: 'FAILED', request: { prompt: 'p' }, errorCode: 'PROVIDER_ERROR' },
     traceRecord({ cached: true, evalRunId: randomUUID(), source: 'EVAL', usage: null, costByStage: null, costMicros: 0, assembledPrompt: null, tags: ['plain'] }),
+    // Numbers at the edges of their binary forms: int8 past 2^32 and 2^50, -0 (stored 0), a time before 2000.
+    traceRecord({ costByStage: null, costMicros: 2 ** 50 + 3, savedMicros: 2 ** 32 + 1, latencyMs: -0, ttftMs: 2 ** -30, createdAt: new Date('1999-12-31T23:59:59.999Z') }),
   ];
 }
 
@@ -57,8 +59,11 @@ describe('COPY of a trace batch', () => {
       const at = new Date('2026-03-10T10:20:00.000Z');
       const records = hostileRecords();
       const twins = records.map((r) => ({ ...r, id: randomUUID() }));
+      // The same records once more through COPY's binary format (what the writer sends), ids apart.
+      const binaryTwins = records.map((r) => ({ ...r, id: randomUUID() }));
       const copied = records.map((r) => valid(r, at));
       await db.query(COPY_TRACES_SQL.replace('FROM STDIN', "FROM '/dev/blob'"), [], { blob: new Blob([copied.map(copyLine).join('')]) });
+      await db.query(COPY_TRACES_BINARY_SQL.replace('FROM STDIN', "FROM '/dev/blob'"), [], { blob: new Blob([copyBinary(binaryTwins.map((r) => valid(r, at)))]) });
       const insert = insertTracesSql(twins.map((r) => valid(r, at)));
       await db.query(insert.sql, insert.params);
       const row = async (id: string) => (await db.query<{ row: Record<string, unknown> }>(`SELECT to_jsonb(t) - 'id' AS row FROM traces t WHERE id = $1`, [id])).rows[0]?.row;
@@ -66,7 +71,11 @@ describe('COPY of a trace batch', () => {
         const viaCopy = await row(records[i]!.id);
         expect(viaCopy).toBeDefined();
         expect(viaCopy).toEqual(await row(twins[i]!.id));
+        expect(await row(binaryTwins[i]!.id)).toEqual(viaCopy);
       }
+      // Ids through the binary format (its 16 bytes); times are in the rows compared above.
+      const [ids] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM traces WHERE id = ANY($1::uuid[])`, [binaryTwins.map((r) => r.id)])).rows;
+      expect(ids!.n).toBe(records.length);
       // The hostile text came through whole (NUL replaced, as everywhere else).
       expect((await row(records[0]!.id))!.prompt).toBe(HOSTILE.replace('\u0000', '\ufffd'));
       expect((await row(records[0]!.id))!.tags).toEqual([HOSTILE.replace('\u0000', '\ufffd'), '', 'NULL', '"', '\\', 'a,b', '{x}']);

@@ -15,7 +15,7 @@ import {
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CachedKeySignatureV4 } from './sigv4-signer';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AuthScheme, AwsCredentialIdentity, AwsCredentialIdentityProvider, RequestSigner } from '@smithy/types';
 import { listModels as catalogModels, parseModelId } from '../catalog';
 import type { ContentPart, ConverseRequest, ConverseResult, GuardrailAssessmentResult, ModelAvailability, ModelProviderWithAll, StreamEvent, TokenUsage, ToolCallResult, ToolSpec } from '../provider';
 import type { DocumentType } from '@smithy/types';
@@ -101,6 +101,34 @@ export function flattenAssessments(assessments: GuardrailAssessment[] | undefine
   return out;
 }
 
+type SignerFactory = (authScheme?: AuthScheme) => Promise<RequestSigner>;
+
+/**
+ * Makes a client build its SigV4 signer once per auth scheme instead of once per request. The SDK's
+ * `config.signer(authScheme)` copies the whole resolved client config (some 80 keys) and constructs
+ * a new signer on every call, yet what it builds depends only on the scheme's name, region and
+ * signing name (the region and name it picks are pinned in the config by the first call) and on the
+ * config's credentials provider, which is the same function every time. A signer keeps no state
+ * between requests (`sign()` takes the date, region and service of each request), so the first one
+ * built serves them all. A failed build is not remembered.
+ */
+export function reuseSigners(config: { signer: SignerFactory }): void {
+  const build = config.signer;
+  const built = new Map<string, Promise<RequestSigner>>();
+  config.signer = (authScheme) => {
+    const id = authScheme === undefined ? '' : `${authScheme.name}\u0000${authScheme.signingRegion ?? ''}\u0000${authScheme.signingName ?? ''}`;
+    let signer = built.get(id);
+    if (!signer) {
+      signer = build(authScheme);
+      built.set(id, signer);
+      signer.catch(() => {
+        if (built.get(id) === signer) built.delete(id);
+      });
+    }
+    return signer;
+  };
+}
+
 /**
  * The Bedrock implementation of {@link ModelProvider}, with every capability: AWS SDK v3 clients for
  * Bedrock Runtime and the Bedrock control plane. Real AWS and the emulator differ only in
@@ -130,6 +158,8 @@ export class BedrockProvider implements ModelProviderWithAll {
     const handler = (): NodeHttpHandler => new NodeHttpHandler(opts.endpoint?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 1024 }) } : {});
     this.runtime = new BedrockRuntimeClient({ ...common, ...(http1 ? { requestHandler: handler() } : {}) });
     this.control = new BedrockClient({ ...common, ...(opts.endpoint ? { requestHandler: handler() } : {}) });
+    reuseSigners(this.runtime.config);
+    reuseSigners(this.control.config);
   }
 
   /**

@@ -15,6 +15,7 @@ import {
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CachedKeySignatureV4 } from './sigv4-signer';
+import { routeCallSignals, sendWithSignal } from './call-signals';
 import type { AuthScheme, AwsCredentialIdentity, AwsCredentialIdentityProvider, RequestSigner } from '@smithy/types';
 import { listModels as catalogModels, parseModelId } from '../catalog';
 import type { ContentPart, ConverseRequest, ConverseResult, GuardrailAssessmentResult, ModelAvailability, ModelProviderWithAll, StreamEvent, TokenUsage, ToolCallResult, ToolSpec } from '../provider';
@@ -160,6 +161,7 @@ export class BedrockProvider implements ModelProviderWithAll {
     this.control = new BedrockClient({ ...common, ...(opts.endpoint ? { requestHandler: handler() } : {}) });
     reuseSigners(this.runtime.config);
     reuseSigners(this.control.config);
+    routeCallSignals(this.runtime);
   }
 
   /**
@@ -176,7 +178,8 @@ export class BedrockProvider implements ModelProviderWithAll {
     let finished = false;
     try {
       if (signal?.aborted) throw aborted();
-      const res = await this.runtime.send(new ConverseStreamCommand(toSdkRequest(req)), { abortSignal: call.signal });
+      const command = new ConverseStreamCommand(toSdkRequest(req));
+      const res = await sendWithSignal(command.input, call.signal, () => this.runtime.send(command));
       for await (const ev of res.stream ?? []) {
         if (call.signal.aborted) throw aborted();
         if (ev.contentBlockDelta?.delta?.text !== undefined) {
@@ -206,7 +209,8 @@ export class BedrockProvider implements ModelProviderWithAll {
 
   async complete(req: ConverseRequest, opts: { signal?: AbortSignal } = {}): Promise<ConverseResult> {
     try {
-      const res = await this.runtime.send(new ConverseCommand(toSdkRequest(req)), { abortSignal: opts.signal });
+      const command = new ConverseCommand(toSdkRequest(req));
+      const res = await sendWithSignal(command.input, opts.signal, () => this.runtime.send(command));
       const text = (res.output?.message?.content ?? []).map((b) => b.text ?? '').join('');
       return { text, stopReason: res.stopReason ?? 'end_turn', usage: toUsage(res.usage), latencyMs: res.metrics?.latencyMs };
     } catch (err) {
@@ -216,16 +220,14 @@ export class BedrockProvider implements ModelProviderWithAll {
 
   async callTool(req: ConverseRequest, tool: ToolSpec, opts: { signal?: AbortSignal } = {}): Promise<ToolCallResult> {
     try {
-      const res = await this.runtime.send(
-        new ConverseCommand({
-          ...toSdkRequest(req),
-          toolConfig: {
-            tools: [{ toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema as DocumentType } } }],
-            toolChoice: { tool: { name: tool.name } },
-          },
-        }),
-        { abortSignal: opts.signal },
-      );
+      const command = new ConverseCommand({
+        ...toSdkRequest(req),
+        toolConfig: {
+          tools: [{ toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema as DocumentType } } }],
+          toolChoice: { tool: { name: tool.name } },
+        },
+      });
+      const res = await sendWithSignal(command.input, opts.signal, () => this.runtime.send(command));
       const content = res.output?.message?.content ?? [];
       const use = content.find((b) => b.toolUse?.name === tool.name)?.toolUse;
       return {

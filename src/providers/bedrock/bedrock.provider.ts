@@ -15,7 +15,8 @@ import {
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CachedKeySignatureV4 } from './sigv4-signer';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { routeCallSignals, sendWithSignal } from './call-signals';
+import type { AuthScheme, AwsCredentialIdentity, AwsCredentialIdentityProvider, RequestSigner } from '@smithy/types';
 import { listModels as catalogModels, parseModelId } from '../catalog';
 import type { ContentPart, ConverseRequest, ConverseResult, GuardrailAssessmentResult, ModelAvailability, ModelProviderWithAll, StreamEvent, TokenUsage, ToolCallResult, ToolSpec } from '../provider';
 import type { DocumentType } from '@smithy/types';
@@ -101,6 +102,34 @@ export function flattenAssessments(assessments: GuardrailAssessment[] | undefine
   return out;
 }
 
+type SignerFactory = (authScheme?: AuthScheme) => Promise<RequestSigner>;
+
+/**
+ * Makes a client build its SigV4 signer once per auth scheme instead of once per request. The SDK's
+ * `config.signer(authScheme)` copies the whole resolved client config (some 80 keys) and constructs
+ * a new signer on every call, yet what it builds depends only on the scheme's name, region and
+ * signing name (the region and name it picks are pinned in the config by the first call) and on the
+ * config's credentials provider, which is the same function every time. A signer keeps no state
+ * between requests (`sign()` takes the date, region and service of each request), so the first one
+ * built serves them all. A failed build is not remembered.
+ */
+export function reuseSigners(config: { signer: SignerFactory }): void {
+  const build = config.signer;
+  const built = new Map<string, Promise<RequestSigner>>();
+  config.signer = (authScheme) => {
+    const id = authScheme === undefined ? '' : `${authScheme.name}\u0000${authScheme.signingRegion ?? ''}\u0000${authScheme.signingName ?? ''}`;
+    let signer = built.get(id);
+    if (!signer) {
+      signer = build(authScheme);
+      built.set(id, signer);
+      signer.catch(() => {
+        if (built.get(id) === signer) built.delete(id);
+      });
+    }
+    return signer;
+  };
+}
+
 /**
  * The Bedrock implementation of {@link ModelProvider}, with every capability: AWS SDK v3 clients for
  * Bedrock Runtime and the Bedrock control plane. Real AWS and the emulator differ only in
@@ -130,6 +159,9 @@ export class BedrockProvider implements ModelProviderWithAll {
     const handler = (): NodeHttpHandler => new NodeHttpHandler(opts.endpoint?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true, maxSockets: 1024 }) } : {});
     this.runtime = new BedrockRuntimeClient({ ...common, ...(http1 ? { requestHandler: handler() } : {}) });
     this.control = new BedrockClient({ ...common, ...(opts.endpoint ? { requestHandler: handler() } : {}) });
+    reuseSigners(this.runtime.config);
+    reuseSigners(this.control.config);
+    routeCallSignals(this.runtime);
   }
 
   /**
@@ -146,7 +178,8 @@ export class BedrockProvider implements ModelProviderWithAll {
     let finished = false;
     try {
       if (signal?.aborted) throw aborted();
-      const res = await this.runtime.send(new ConverseStreamCommand(toSdkRequest(req)), { abortSignal: call.signal });
+      const command = new ConverseStreamCommand(toSdkRequest(req));
+      const res = await sendWithSignal(command.input, call.signal, () => this.runtime.send(command));
       for await (const ev of res.stream ?? []) {
         if (call.signal.aborted) throw aborted();
         if (ev.contentBlockDelta?.delta?.text !== undefined) {
@@ -176,7 +209,8 @@ export class BedrockProvider implements ModelProviderWithAll {
 
   async complete(req: ConverseRequest, opts: { signal?: AbortSignal } = {}): Promise<ConverseResult> {
     try {
-      const res = await this.runtime.send(new ConverseCommand(toSdkRequest(req)), { abortSignal: opts.signal });
+      const command = new ConverseCommand(toSdkRequest(req));
+      const res = await sendWithSignal(command.input, opts.signal, () => this.runtime.send(command));
       const text = (res.output?.message?.content ?? []).map((b) => b.text ?? '').join('');
       return { text, stopReason: res.stopReason ?? 'end_turn', usage: toUsage(res.usage), latencyMs: res.metrics?.latencyMs };
     } catch (err) {
@@ -186,16 +220,14 @@ export class BedrockProvider implements ModelProviderWithAll {
 
   async callTool(req: ConverseRequest, tool: ToolSpec, opts: { signal?: AbortSignal } = {}): Promise<ToolCallResult> {
     try {
-      const res = await this.runtime.send(
-        new ConverseCommand({
-          ...toSdkRequest(req),
-          toolConfig: {
-            tools: [{ toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema as DocumentType } } }],
-            toolChoice: { tool: { name: tool.name } },
-          },
-        }),
-        { abortSignal: opts.signal },
-      );
+      const command = new ConverseCommand({
+        ...toSdkRequest(req),
+        toolConfig: {
+          tools: [{ toolSpec: { name: tool.name, description: tool.description, inputSchema: { json: tool.inputSchema as DocumentType } } }],
+          toolChoice: { tool: { name: tool.name } },
+        },
+      });
+      const res = await sendWithSignal(command.input, opts.signal, () => this.runtime.send(command));
       const content = res.output?.message?.content ?? [];
       const use = content.find((b) => b.toolUse?.name === tool.name)?.toolUse;
       return {

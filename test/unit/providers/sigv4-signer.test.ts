@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CachedKeySignatureV4 } from '../../../src/providers/bedrock/sigv4-signer';
-import { BedrockProvider } from '../../../src/providers/bedrock/bedrock.provider';
+import { BedrockProvider, reuseSigners } from '../../../src/providers/bedrock/bedrock.provider';
 
 /** SHA-256 (HMAC when given a secret) as the SDK's Node hash does it, counting keyed hashes. */
 let keyedHashes = 0;
@@ -77,5 +77,51 @@ describe('CachedKeySignatureV4', () => {
     const p = new BedrockProvider({ mode: 'emulator', region: 'us-east-1', endpoint: 'http://127.0.0.1:1' });
     expect((p.runtime.config as { signerConstructor?: unknown }).signerConstructor).toBe(CachedKeySignatureV4);
     expect((p.control.config as { signerConstructor?: unknown }).signerConstructor).toBe(CachedKeySignatureV4);
+  });
+});
+
+describe('reuseSigners', () => {
+  const scheme = { name: 'sigv4', signingName: 'bedrock', signingRegion: 'eu-west-1', properties: {} };
+
+  it('gives the Bedrock clients one signer per auth scheme, not one per request', async () => {
+    const p = new BedrockProvider({ mode: 'emulator', region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' });
+    for (const config of [p.runtime.config, p.control.config]) {
+      const first = await config.signer(scheme);
+      expect(first).toBeDefined();
+      expect(await config.signer(scheme)).toBe(first);
+      expect(await config.signer(undefined)).toBe(await config.signer(undefined));
+    }
+    await p.close();
+  });
+
+  it('signs as a signer built for the request would (the SDK builds one per request)', async () => {
+    const p = new BedrockProvider({ mode: 'emulator', region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' });
+    const reused = await p.runtime.config.signer(scheme);
+    const fresh = new SignatureV4({ credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' }, region: 'eu-west-1', service: 'bedrock', sha256: Sha256, uriEscapePath: true });
+    for (const [i, date] of [new Date('2026-12-07T12:00:00Z'), new Date('2026-12-08T09:30:00Z')].entries()) {
+      const opts = { signingDate: date, signingRegion: 'eu-west-1', signingService: 'bedrock' };
+      const a = await reused.sign(request(`{"i":${i}}`), opts);
+      const b = await fresh.sign(request(`{"i":${i}}`), opts);
+      expect(a.headers.authorization).toBe(b.headers.authorization);
+    }
+    await p.close();
+  });
+
+  it('keeps signers apart by scheme and does not remember a failed build', async () => {
+    let builds = 0;
+    const config = {
+      signer: async (s?: { signingRegion?: string }) => {
+        builds++;
+        if (builds === 1) throw new Error('no credentials yet');
+        return { region: s?.signingRegion, sign: async <T>(r: T) => r };
+      },
+    };
+    reuseSigners(config as unknown as Parameters<typeof reuseSigners>[0]);
+    await expect(config.signer({ signingRegion: 'eu-west-1' })).rejects.toThrow('no credentials yet');
+    const eu = await config.signer({ signingRegion: 'eu-west-1' });
+    const us = await config.signer({ signingRegion: 'us-east-1' });
+    expect(await config.signer({ signingRegion: 'eu-west-1' })).toBe(eu);
+    expect(us).not.toBe(eu);
+    expect(builds).toBe(3);
   });
 });

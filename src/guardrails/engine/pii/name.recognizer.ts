@@ -730,8 +730,24 @@ const ROLE_NOUNS = [
 ].join('|');
 /** One of `ROLE_NOUNS` as a whole word. */
 const ROLE_WORD_RE = new RegExp(`^(?:${ROLE_NOUNS})$`);
+
+/**
+ * Whether the (lower-cased) left context ends with one of `ROLE_NOUNS` and the characters `NAME_CONTEXT` allows after its
+ * words ("la abogada ", "our accountant, "): the last word is read backwards and tested whole, so the long alternation is
+ * tried at one position only.
+ */
+function roleBefore(ctx: string): boolean {
+  let e = ctx.length;
+  for (let ch = ctx.charCodeAt(e - 1); e > 0 && (ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 58 || ch === 44 || ch === 34 || ch === 39 || ch === 61 || ch === 46); ch = ctx.charCodeAt(--e - 1));
+  let b = e;
+  for (let ch = ctx.charCodeAt(b - 1); b > 0 && ((ch >= 97 && ch <= 122) || ch >= 0xc0); ch = ctx.charCodeAt(--b - 1));
+  if (e - b < 3) return false;
+  const word = ctx.slice(b, e);
+  if (word === 'to') return ctx.slice(Math.max(0, b - 10), b) === 'according ';
+  return ROLE_WORD_RE.test(word);
+}
 const NAME_CONTEXT = new RegExp(
-  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to|${ROLE_NOUNS})\\b${COPULA}[\\s:,"'=.]*$`,
+  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
   `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
@@ -958,7 +974,20 @@ const NAMED_AFTER = new Set(
   ),
 );
 /** The lower-case word right after a run, when it is one of `NAMED_AFTER` ("the Elizabeth line", "Santiago Bernabéu stadium"); after a possessive only a disease ("Kwame's school" is his). */
-const NAMED_AFTER_NEXT = new RegExp(`^(?:[ \\t]+(?:${[...NAMED_AFTER].join('|')})|['’]s[ \\t]+(?:disease|syndrome))(?![\\p{L}\\p{N}])`, 'u');
+function namedAfterNext(text: string, end: number): boolean {
+  let p = end;
+  let c = text.charCodeAt(p);
+  const possessive = (c === 39 || c === 0x2019) && text.charCodeAt(p + 1) === 115;
+  if (possessive) c = text.charCodeAt((p += 2));
+  if (c !== 32 && c !== 9) return false;
+  while (c === 32 || c === 9) c = text.charCodeAt(++p);
+  const s = p;
+  while (c >= 97 && c <= 122) c = text.charCodeAt(++p);
+  // Not before another letter or a digit ("lines", "street2").
+  if (p - s < 3 || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90) || c >= 128) return false;
+  const word = text.slice(s, p);
+  return possessive ? word === 'disease' || word === 'syndrome' : NAMED_AFTER.has(word);
+}
 
 /** Articles that may open a capitalised run ("La Casa de la Moneda", "Il Palazzo Vecchio"). */
 const RUN_ARTICLES = new Set(['la', 'el', 'il', 'lo', 'le', 'les', 'los', 'las', 'der', 'die', 'das', 'the', 'gli', 'os', 'as', 'o', 'a']);
@@ -1257,8 +1286,10 @@ const MIDDLE_INITIAL = new RegExp(`^[ \\t]+\\p{Lu}\\.[ \\t]+(${WORD})(?![\\p{L}\
  * word a name can hold. The stream holds capitals back, so the surname after a middle initial is in the window too.
  */
 function withInitials(text: string, c: Candidate): Candidate {
-  if (c.classes.some((x) => x === 'noun' || x === 'common')) return c;
-  const before = c.start > 0 && text.charCodeAt(c.start - 2) === 46 ? INITIALS_BEFORE.exec(text.slice(Math.max(0, c.start - 12), c.start)) : null;
+  // (Most runs have no dot two characters before or after them.)
+  const dotBefore = c.start > 1 && text.charCodeAt(c.start - 2) === 46;
+  if ((!dotBefore && text.charCodeAt(c.end + 2) !== 46) || c.classes.some((x) => x === 'noun' || x === 'common')) return c;
+  const before = dotBefore ? INITIALS_BEFORE.exec(text.slice(Math.max(0, c.start - 12), c.start)) : null;
   if (before) {
     const initials = before[1]!.match(/\p{Lu}/gu)!;
     if (initials.length >= 2 || initials[0] !== 'M') {
@@ -1290,6 +1321,16 @@ const COORDINATION_BEFORE = /(?:,|[ \t]+(and|&|et|y|e|und|ou|or))[ \t]+$/;
  * word a name may be.
  */
 function coordinatedWithName(text: string, c: Candidate): boolean {
+  // A comma or a lower-case word (a conjunction) before the blanks, else nothing to read (most runs).
+  let k = c.start - 1;
+  while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+  const before = k >= 0 ? text.charCodeAt(k) : -1;
+  if (k === c.start - 1) return false;
+  if (before !== 44 && before !== 38) {
+    let w = k;
+    while (w >= 0 && text.charCodeAt(w) >= 97 && text.charCodeAt(w) <= 122) w--;
+    if (k - w > 3 || k === w || !CONJUNCTIONS.has(text.slice(w + 1, k + 1))) return false;
+  }
   const lo = Math.max(0, c.start - PII_LEFT_CONTEXT);
   const head = text.slice(lo, c.start);
   const sep = COORDINATION_BEFORE.exec(head);
@@ -1305,6 +1346,7 @@ function coordinatedWithName(text: string, c: Candidate): boolean {
   return prev !== undefined && (c.classes[0] !== 'unknown' || goesOn || !/[ \t]/.test(head.slice(prev.start, prev.end)));
 }
 const NAME_ONLY: ReadonlySet<'NAME'> = new Set(['NAME']);
+const CONJUNCTIONS = new Set(['and', 'et', 'y', 'e', 'und', 'ou', 'or']);
 const LIST_GOES_ON = /^(?:,|[ \t]+(?:and|&|et|y|e|und|ou|or)[ \t])/;
 
 /** Whether the word at [start, end) is addressed as a person (see {@link ADDRESSED_BEFORE}). */
@@ -1470,7 +1512,7 @@ export const nameRecognizer: PiiRecognizer = {
       const joint = full.end < next && (text.charCodeAt(full.end + 1) === 121 || text.charCodeAt(full.end + 1) === 101) ? JOINT_RE.exec(text.slice(full.end, full.end + 5)) : null;
       if (joint) next = full.end + joint[0].length;
       // The name of a thing named after a person: "the Elizabeth line", "Santiago Bernabéu stadium".
-      if (NAMED_AFTER_NEXT.test(text.slice(full.end, full.end + 14))) continue;
+      if (namedAfterNext(text, full.end)) continue;
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
@@ -1484,7 +1526,7 @@ export const nameRecognizer: PiiRecognizer = {
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
       // A greeting, the name, then a comma or a line break: "Hi Koa,", "Bonjour Mamadou,".
       else if (GREETING.test(ctx) && /^(?:[,!]|\s*\n|$)/.test(after)) score += 0.35;
-      else if (NAME_CONTEXT.test(ctx)) score += 0.15;
+      else if (NAME_CONTEXT.test(ctx) || roleBefore(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".

@@ -412,10 +412,7 @@ const HYPHEN_PREFIXES = new Set([
 ]);
 
 /** A Chinese given name of two pinyin syllables, written as one word ("Xiuying", "Guoqiang", "Meiling"). */
-const PINYIN_GIVEN = new RegExp(
-  `^(?:${'(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ong|ian|iao|uai|uan|ing|ai|ei|ao|ou|an|en|ia|ie|iu|in|ua|uo|ui|un|ue|a|o|e|i|u)'}){2}$`,
-  'i',
-);
+const PINYIN_GIVEN = new RegExp(`^(?:${'(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ong|ian|iao|uai|uan|ing|ai|ei|ao|ou|an|en|ia|ie|iu|in|ua|uo|ui|un|ue|a|o|e|i|u)'}){2}$`, 'i');
 
 /** Surnames that are also ordinary words ("Park", "Sow", "Long"): a surname right after a first name. */
 function listedSurname(word: string): boolean {
@@ -738,7 +735,11 @@ const ROLE_WORD_RE = new RegExp(`^(?:${ROLE_NOUNS})$`);
  */
 function roleBefore(ctx: string): boolean {
   let e = ctx.length;
-  for (let ch = ctx.charCodeAt(e - 1); e > 0 && (ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 58 || ch === 44 || ch === 34 || ch === 39 || ch === 61 || ch === 46); ch = ctx.charCodeAt(--e - 1));
+  for (
+    let ch = ctx.charCodeAt(e - 1);
+    e > 0 && (ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 58 || ch === 44 || ch === 34 || ch === 39 || ch === 61 || ch === 46);
+    ch = ctx.charCodeAt(--e - 1)
+  );
   let b = e;
   for (let ch = ctx.charCodeAt(b - 1); b > 0 && ((ch >= 97 && ch <= 122) || ch >= 0xc0); ch = ctx.charCodeAt(--b - 1));
   if (e - b < 3) return false;

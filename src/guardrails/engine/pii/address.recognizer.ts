@@ -72,14 +72,18 @@ const UNIT_WORDS_BEFORE = 'Apt|Apartment|Suite|Unit|Flat|Level|Floor|Plot|Lot|Sh
 /** Type words of a building's name ("Cavendish Court", "Sai Residency", "Sakura Mansion", "The Old Rectory"). */
 const BUILDING_TYPES =
   'Court|House|Building|Mansions|Mansion|Tower|Towers|Lodge|Hall|Apartments|Residence|Residences|Residency|Heights|Point|Wharf|Chambers|Block|Résidence|Society|Complex|Enclave|Rectory|Vicarage|Cottage|Farmhouse|Farm|Manor|Grange|Barn';
-/** A building's name, with an optional room number after it ("Sakura Mansion 301"). */
-const BUILDING = `(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})(?:[ \\t]+\\d{1,4}[A-Z]?)?`;
+/** Type words written before a building's name in French, Spanish, Italian and Portuguese ("Résidence Les Pins", "Edificio Mirador", "Condomínio Solar"). */
+const BUILDING_TYPES_FIRST = 'Résidence|Immeuble|Edificio|Edifício|Palazzo|Condominio|Condomínio|Residencial';
+/** A unit word written lower-case after a building's name ("Résidence Les Pins, bât. C, ", "Edificio Sol, portal 2, "). */
+const UNIT_AFTER_BUILDING = `(?:(?:bât|bâtiment|esc|escalier|bloco|bloque|scala|portal|entrada)\\.?[ \\t]*[\\w-]{1,4}[ \\t]*,[ \\t]*)?`;
+/** A building's name, with an optional room number after it ("Sakura Mansion 301", "Résidence Les Pins"). */
+const BUILDING = `(?:(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})|(?:${BUILDING_TYPES_FIRST})(?:[ \\t]+\\p{Lu}[\\p{L}'’-]*){1,3})(?:[ \\t]+\\d{1,4}[A-Z]?)?`;
 /**
  * A unit before the street line ("Flat 3, ", "Bâtiment B, ", an Indian "B-14, "), then optionally a
  * building's name with its type word ("Cavendish Court, ", "Harbour View House, "); or the building's
  * name alone ("The Old Rectory, ", "Sakura Mansion 301, ").
  */
-const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*)?(?:${BUILDING}[ \\t]*,[ \\t]*)?`;
+const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*)?(?:${BUILDING}[ \\t]*,[ \\t]*${UNIT_AFTER_BUILDING})?`;
 /** A post-office box in place of the street line ("PO Box 1842", "BP 20145", "Postbus 1234", "Postfach 12 34", "Caixa Postal 88"). */
 const PO_BOX_WORDS =
   '(?:P\\.?[ \\t]?O\\.?[ \\t]*Box|Post[ \\t]+Office[ \\t]+Box|G\\.?P\\.?O\\.?[ \\t]+Box|(?:Private|Locked)[ \\t]+Bag|B\\.?P\\.?|Postbus|Postfach|Apartado(?:[ \\t]+de[ \\t]+[Cc]orreos)?|Caixa[ \\t]+Postal|Casella[ \\t]+[Pp]ostale|Skrytka[ \\t]+pocztowa|Box)';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PII_LEFT_CONTEXT, type PiiMatch, type PiiRecognizer } from './pii-recognizer.types';
+import { PII_LEFT_CONTEXT, PII_SCORE_THRESHOLD, type PiiMatch, type PiiRecognizer } from './pii-recognizer.types';
 import { leftContext } from './pii-context';
 import { STREET_OPENER_RE } from './address.recognizer';
 
@@ -411,6 +411,9 @@ const HYPHEN_PREFIXES = new Set([
   'first',
 ]);
 
+/** A Chinese given name of two pinyin syllables, written as one word ("Xiuying", "Guoqiang", "Meiling"). */
+const PINYIN_GIVEN = new RegExp(`^(?:${'(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ong|ian|iao|uai|uan|ing|ai|ei|ao|ou|an|en|ia|ie|iu|in|ua|uo|ui|un|ue|a|o|e|i|u)'}){2}$`, 'i');
+
 /** Surnames that are also ordinary words ("Park", "Sow", "Long"): a surname right after a first name. */
 function listedSurname(word: string): boolean {
   const lower = word.toLowerCase().replace(/['’]s$/, '');
@@ -549,6 +552,11 @@ const NOT_NAMES = new Set([
   'october',
   'november',
   'december',
+  // Prepositions, possessives and greetings of the other five languages that open a sentence before a name ("Laut Timo Häkkinen",
+  // "Secondo Donatella Sciarra", "Unser Hausmeister Zoran Marković", "Coucou Maëlys"): grammar words, never part of the name.
+  ...'laut gemäß unser unsere unseren unserem unserer mit für ohne selon avec chez pour notre votre coucou bonsoir según con para nuestro nuestra oye secondo tramite presso nostro nostra segundo com nosso nossa'.split(
+    ' ',
+  ),
 ]);
 
 /**
@@ -601,7 +609,7 @@ const SALUTATION_SET = new Set(SALUTATIONS);
  * (as "Dr." and "Mrs" are); elsewhere ("Ana Judge") a surname.
  */
 const ROLE_TITLES = new Set(
-  'judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
+  'judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam sheikh sheikha shaykh senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
     ' ',
   ),
 );
@@ -640,7 +648,9 @@ const WORD =
   "(?:\\p{Lu}['’]\\p{Lu}[\\p{Ll}\\p{M}]+(?:-\\p{Lu}[\\p{Ll}\\p{M}]+)?|\\p{Lu}[\\p{Ll}\\p{M}]+['’]\\p{Lu}[\\p{Ll}\\p{M}]+|\\p{Lu}[\\p{Ll}\\p{M}]+(?:\\p{Lu}[\\p{Ll}\\p{M}]+)?(?:['’](?!s(?!\\p{L}))[\\p{Ll}\\p{M}]{2,})?(?:-\\p{Lu}[\\p{Ll}\\p{M}]+|-[\\p{Ll}\\p{M}]{2,})?)";
 /** Particles inside a run; "Ó" is the one-letter Irish particle ("Saoirse Ó Catháin"), too short to be a word. */
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
-export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
+/** Arabic article prefixes written lower-case and hyphenated inside a name: "Abdullah ibn Saud al-Harbi", "Nasser ad-Din". */
+const ARTICLE_PREFIX = '(?:(?:al|el|ad|ar|as|ash|at|az|ud|ul)-)?';
+export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${ARTICLE_PREFIX}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
 
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
 
@@ -701,6 +711,42 @@ export function nextRun(text: string, pos: number, until: number): { index: numb
 const TOKEN_RE = new RegExp(`${WORD}|\\p{Ll}+`, 'gu');
 
 const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
+/**
+ * People's roles and jobs in six languages written right before a name ("our accountant, Thulani Ngcobo", "La abogada Itziar
+ * Goikoetxea", "Unser Hausmeister Zoran Marković", "il geometra Calogero Pirrone", "a enfermeira Jaqueline Sampaio"), and
+ * "according to" ("selon", "según", "laut", "secondo", "segundo"): context words, as "manager" and "colleague" are.
+ * (ASCII first and last letters: the pattern's `\b` is ASCII.)
+ */
+const ROLE_NOUNS = [
+  'accountant|plumber|electrician|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
+  'avocate?|comptable|médecin|infirmier|infirmière|professeure?|ingénieure?|directeur|directrice|collègue|voisine?|technicien(?:ne)?|gérante?|conseillère?|maire|présidente?|secrétaire|stagiaire|plombier|selon',
+  'abogad[oa]|contador(?:a)?|médic[oa]|enfermer[oa]|profesor(?:a)?|ingenier[oa]|directora?|compañer[oa]|vecin[oa]|técnic[oa]|gerente|jef[ea]|alcalde(?:sa)?|ministr[oa]|president[ea]|secretari[oa]|administrador(?:a)?|doctora|según',
+  'anwalt|kollegin|kollege|nachbar(?:in)?|hausmeister(?:in)?|techniker(?:in)?|leiter(?:in)?|geschäftsführer(?:in)?|steuerberater(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|bürgermeister(?:in)?|ministerin|laut',
+  'avvocat[oa]|commercialista|medico|infermier[ea]|professor(?:e|essa)|ingegnere|geometra|collega|vicin[oa]|tecnico|direttore|direttrice|sindaco|assessor[ea]|segretari[oa]|operatore|operatrice|secondo',
+  'advogad[oa]|enfermeir[oa]|professora|engenheir[oa]|diretora?|colega|vizinh[oa]|prefeit[oa]|empresári[oa]|atendente|síndic[oa]|secretári[oa]|motorista|segundo',
+].join('|');
+/** One of `ROLE_NOUNS` as a whole word. */
+const ROLE_WORD_RE = new RegExp(`^(?:${ROLE_NOUNS})$`);
+
+/**
+ * Whether the (lower-cased) left context ends with one of `ROLE_NOUNS` and the characters `NAME_CONTEXT` allows after its
+ * words ("la abogada ", "our accountant, "): the last word is read backwards and tested whole, so the long alternation is
+ * tried at one position only.
+ */
+function roleBefore(ctx: string): boolean {
+  let e = ctx.length;
+  for (
+    let ch = ctx.charCodeAt(e - 1);
+    e > 0 && (ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 58 || ch === 44 || ch === 34 || ch === 39 || ch === 61 || ch === 46);
+    ch = ctx.charCodeAt(--e - 1)
+  );
+  let b = e;
+  for (let ch = ctx.charCodeAt(b - 1); b > 0 && ((ch >= 97 && ch <= 122) || ch >= 0xc0); ch = ctx.charCodeAt(--b - 1));
+  if (e - b < 3) return false;
+  const word = ctx.slice(b, e);
+  if (word === 'to') return ctx.slice(Math.max(0, b - 10), b) === 'according ';
+  return ROLE_WORD_RE.test(word);
+}
 const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
@@ -851,6 +897,8 @@ const PLACE_OPENERS = new Set([
   'lac',
   'île',
   'isla',
+  // Stadiums, prizes and transport lines of the other languages ("Estadio Azteca", "Prix Goncourt", "Linha Amarela").
+  ...'estadio estádio stade stadio premio prêmio prix preis línea linea ligne linha linie'.split(' '),
 ]);
 /** Words that make a capitalised run a place or an organisation when they close it ("Golden Gate Bridge", "Hyde Park"), unless a first name opens it. */
 const PLACE_CLOSERS = new Set([
@@ -910,7 +958,37 @@ const PLACE_CLOSERS = new Set([
   'review',
   'meeting',
   'line',
+  // What is named after people: stadiums, galleries, prizes, diseases, wings and tunnels ("Santiago Bernabéu Stadium",
+  // "Tate Gallery", "Nobel Prize", "Jules Rimet Trophy", "Charles de Gaulle Terminal", "Elizabeth Tower").
+  ...'stadium stadion arena gallery galleries theatre theater opera prize award awards medal cup trophy memorial syndrome disease building wing tunnel highway expressway boulevard terminal lecture fellowship scholarship collection express'.split(
+    ' ',
+  ),
 ]);
+
+/**
+ * Things named after people, written after the name: the name is then part of the thing's name, not a person ("Santiago
+ * Bernabéu Stadium", "the Elizabeth line", "Nobel Prize", "Alzheimer's disease", "Hubert H. Humphrey Building").
+ */
+const NAMED_AFTER = new Set(
+  'stadium stadion arena gallery theatre theater prize award medal cup trophy memorial syndrome disease line station airport bridge street road avenue boulevard tunnel hospital university college school museum institute building library'.split(
+    ' ',
+  ),
+);
+/** The lower-case word right after a run, when it is one of `NAMED_AFTER` ("the Elizabeth line", "Santiago Bernabéu stadium"); after a possessive only a disease ("Kwame's school" is his). */
+function namedAfterNext(text: string, end: number): boolean {
+  let p = end;
+  let c = text.charCodeAt(p);
+  const possessive = (c === 39 || c === 0x2019) && text.charCodeAt(p + 1) === 115;
+  if (possessive) c = text.charCodeAt((p += 2));
+  if (c !== 32 && c !== 9) return false;
+  while (c === 32 || c === 9) c = text.charCodeAt(++p);
+  const s = p;
+  while (c >= 97 && c <= 122) c = text.charCodeAt(++p);
+  // Not before another letter or a digit ("lines", "street2").
+  if (p - s < 3 || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90) || c >= 128) return false;
+  const word = text.slice(s, p);
+  return possessive ? word === 'disease' || word === 'syndrome' : NAMED_AFTER.has(word);
+}
 
 /** Articles that may open a capitalised run ("La Casa de la Moneda", "Il Palazzo Vecchio"). */
 const RUN_ARTICLES = new Set(['la', 'el', 'il', 'lo', 'le', 'les', 'los', 'las', 'der', 'die', 'das', 'the', 'gli', 'os', 'as', 'o', 'a']);
@@ -960,9 +1038,11 @@ function runCandidate(run: string): Candidate | null {
     if ((w.w === 'y' || w.w === 'e') && (classify(words[i + 1]!.w) === 'first' || (nameWords(words, 0, i) >= 2 && nameWords(words, i + 1, words.length) >= 2))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
     if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
+    // A role noun opening the run, German nouns being capitalised ("Unser Steuerberater Goran Kovačević", "Geschäftsführerin Anke Roth").
+    if ((i === 0 || (i === 1 && NOT_NAMES.has(words[0]!.w.toLowerCase()))) && i < words.length - 1 && ROLE_WORD_RE.test(w.w.toLowerCase())) return 'common';
     const k = classify(w.w);
     // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
-    if (i === 0 && k === 'common' && words.length > 1 && lexicon().get(w.w.toLowerCase()) === undefined && listed().has(w.w.toLowerCase())) {
+    if (i === 0 && k === 'common' && words.length > 1 && !NOT_NAMES.has(w.w.toLowerCase()) && lexicon().get(w.w.toLowerCase()) === undefined && listed().has(w.w.toLowerCase())) {
       const next = classify(words[1]!.w);
       if (next === 'last' || next === 'unknown') return 'noun';
     }
@@ -972,13 +1052,36 @@ function runCandidate(run: string): Candidate | null {
       if (next === 'last' || next === 'unknown') return 'first-ambiguous';
     }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
-    if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.w.toLowerCase()) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
+    if (
+      i === 0 &&
+      k === 'common' &&
+      words.length > 1 &&
+      world().first.has(w.w.toLowerCase()) &&
+      !NOT_NAMES.has(w.w.toLowerCase()) &&
+      (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))
+    )
+      return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
     // Not a word only the other languages' lists know, which no name list holds: "Gerência de Contas", "Comité de Direction".
     if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon().get(w.w.toLowerCase()) === undefined && foreignOnly(w.w)))
       return 'last';
     return k;
   });
+  // A family name written first, as in Korean, Chinese and Vietnamese, that is also an ordinary word before a given name no
+  // language uses as a word: "Park Ji-sung", "Moon Jae-in" (a surname of at most five letters, not a greeting or a title).
+  // Or a Chinese given name in pinyin no list holds: "Wang Xiuying", "Li Guoqiang".
+  if (
+    words.length >= 2 &&
+    (classes[0] === 'noun' || classes[0] === 'place' || classes[0] === 'common') &&
+    words[0]!.w.length <= 5 &&
+    !NOT_NAMES.has(words[0]!.w.toLowerCase()) &&
+    // (A surname of faker's lists or a proper noun of the dictionary: "Park", "Wang"; not "Call", which the broad list holds.)
+    (world().last.has(words[0]!.w.toLowerCase()) || dictionary().proper.has(words[0]!.w.toLowerCase())) &&
+    ((classes[1] === 'first' && /^\p{Lu}\p{Ll}{1,5}-\p{Ll}{2,5}$/u.test(words[1]!.w)) || (classes[1] === 'unknown' && PINYIN_GIVEN.test(words[1]!.w)))
+  ) {
+    classes[0] = 'last';
+    if (classes[1] === 'unknown') classes[1] = 'first';
+  }
   for (let i = 1; i < classes.length; i++) {
     const prev = classes[i - 1];
     if (prev !== 'first' && prev !== 'first-ambiguous' && prev !== 'last') continue;
@@ -1010,9 +1113,12 @@ function runCandidate(run: string): Candidate | null {
   }
   while (b > a && isParticle(words[b - 1]!.w, b - 1)) b--;
   if (a >= b) return null;
-  // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park".
+  // A person's name that names a thing after it in the run: "Santiago Bernabéu Stadium", "Nobel Prize", "Elizabeth Line".
+  if (b < words.length && NAMED_AFTER.has(words[b]!.w.toLowerCase())) return null;
+  // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park" (also after the words trimmed off: "Estadio Santiago Bernabéu").
   const firstLower = words[a]!.w.toLowerCase();
   if (PLACE_OPENERS.has(firstLower)) return null;
+  for (let i = 0; i < a; i++) if (PLACE_OPENERS.has(words[i]!.w.toLowerCase())) return null;
   // The same after an article: "La Casa de la Moneda", "El Museo del Prado", "Der Kölner Dom" is not a person either.
   if (b - a >= 2 && RUN_ARTICLES.has(firstLower) && PLACE_OPENERS.has(words[a + 1]!.w.toLowerCase())) return null;
   // And after a lower-case article inside the run with no first name before it: "Visitamos la Casa de la Moneda" ("Maria de la Torre" stays).
@@ -1168,6 +1274,81 @@ function withCapitalSurname(text: string, c: Candidate): Candidate {
   }
   return c;
 }
+
+/** Initials right before a run ("A. K. Mensah", "J.R. Okonkwo-Bello"): one to three capitals with a dot, not after a letter, digit or dot. */
+const INITIALS_BEFORE = /(?<![\p{L}\p{N}.'’])((?:\p{Lu}\.[ \t]?){1,3})[ \t]*$/u;
+/** A middle initial and the surname after it: "Olusegun A. Bankole", "Mary J. Blige". */
+const MIDDLE_INITIAL = new RegExp(`^[ \\t]+\\p{Lu}\\.[ \\t]+(${WORD})(?![\\p{L}\\p{N}_@-])`, 'u');
+
+/**
+ * The run with the initials before it taken in ("A. K. Mensah"), or a middle initial and the surname after it ("Olusegun A.
+ * Bankole"): the run pattern reads only words of two letters or more. Two initials, or one that is not "M." (French
+ * "Monsieur", a title outside the name), before a run of name words; a middle initial only after a first name and before a
+ * word a name can hold. The stream holds capitals back, so the surname after a middle initial is in the window too.
+ */
+function withInitials(text: string, c: Candidate): Candidate {
+  // (Most runs have no dot two characters before or after them.)
+  const dotBefore = c.start > 1 && text.charCodeAt(c.start - 2) === 46;
+  if ((!dotBefore && text.charCodeAt(c.end + 2) !== 46) || c.classes.some((x) => x === 'noun' || x === 'common')) return c;
+  const before = dotBefore ? INITIALS_BEFORE.exec(text.slice(Math.max(0, c.start - 12), c.start)) : null;
+  if (before) {
+    const initials = before[1]!.match(/\p{Lu}/gu)!;
+    if (initials.length >= 2 || initials[0] !== 'M') {
+      const s = c.start - before[0].length;
+      return { start: s, end: c.end, classes: [initials.length >= 2 ? 'first' : 'first-ambiguous', ...c.classes], starts: [s, ...c.starts] };
+    }
+  }
+  if (
+    !(c.classes.length === 1 ? c.classes[0] === 'first' || c.classes[0] === 'last' || c.classes[0] === 'unknown' : c.classes.length === 2 && c.classes[0] === 'first') ||
+    text.charCodeAt(c.end + 2) !== 46
+  )
+    return c;
+  const middle = MIDDLE_INITIAL.exec(text.slice(c.end, c.end + 48));
+  if (!middle) return c;
+  const k = classify(middle[1]!);
+  if (k !== 'last' && k !== 'unknown' && k !== 'first') return c;
+  const s = c.end + middle[0].length - middle[1]!.length;
+  return { start: c.start, end: c.end + middle[0].length, classes: [...c.classes, k === 'first' ? 'last' : k], starts: [...c.starts, s] };
+}
+
+/** A list separator or a conjunction right before a run, after the previous one: ", ", " and ", " et ", " y ", " und ", " & ". */
+const COORDINATION_BEFORE = /(?:,|[ \t]+(and|&|et|y|e|und|ou|or))[ \t]+$/;
+
+/**
+ * Whether a one-word run follows a person's name through a comma or a conjunction ("thanks Tupac, Ayasha and Kalani"): the
+ * previous run is scored by this recognizer on the text from `PII_LEFT_CONTEXT` characters before the word only (so a
+ * stream, which keeps that much released text, decides it as the whole text does). After a comma only a listed name
+ * counts, or any word a name may be while the list goes on ("Sipho Dlamini, Sandton" is a place); after a conjunction any
+ * word a name may be.
+ */
+function coordinatedWithName(text: string, c: Candidate): boolean {
+  // A comma or a lower-case word (a conjunction) before the blanks, else nothing to read (most runs).
+  let k = c.start - 1;
+  while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+  const before = k >= 0 ? text.charCodeAt(k) : -1;
+  if (k === c.start - 1) return false;
+  if (before !== 44 && before !== 38) {
+    let w = k;
+    while (w >= 0 && text.charCodeAt(w) >= 97 && text.charCodeAt(w) <= 122) w--;
+    if (k - w > 3 || k === w || !CONJUNCTIONS.has(text.slice(w + 1, k + 1))) return false;
+  }
+  const lo = Math.max(0, c.start - PII_LEFT_CONTEXT);
+  const head = text.slice(lo, c.start);
+  const sep = COORDINATION_BEFORE.exec(head);
+  // (After a comma, a word no list holds only inside a list going on: "Tupac, Ayasha and Kalani".)
+  if (sep === null) return false;
+  const goesOn = LIST_GOES_ON.test(text.slice(c.end, c.end + 6));
+  if (sep[1] === undefined && c.classes[0] === 'unknown' && !goesOn) return false;
+  const prevEnd = head.length - sep[0].length;
+  if (prevEnd < 2) return false;
+  const prev = nameRecognizer.find(head, NAME_ONLY, 0, prevEnd).find((m) => m.end === prevEnd && m.score >= PII_SCORE_THRESHOLD);
+  // A word no list holds after a full name closes a list of things as often ("Frankfurter Kranz und Donauwelle"): only in a
+  // list of one-word names or a list going on.
+  return prev !== undefined && (c.classes[0] !== 'unknown' || goesOn || !/[ \t]/.test(head.slice(prev.start, prev.end)));
+}
+const NAME_ONLY: ReadonlySet<'NAME'> = new Set(['NAME']);
+const CONJUNCTIONS = new Set(['and', 'et', 'y', 'e', 'und', 'ou', 'or']);
+const LIST_GOES_ON = /^(?:,|[ \t]+(?:and|&|et|y|e|und|ou|or)[ \t])/;
 
 /** Whether the word at [start, end) is addressed as a person (see {@link ADDRESSED_BEFORE}). */
 function addressedAt(text: string, start: number, end: number): boolean {
@@ -1331,10 +1512,14 @@ export const nameRecognizer: PiiRecognizer = {
       // Two people joined by "y" or "e" in one run: the second is a run of its own, read next.
       const joint = full.end < next && (text.charCodeAt(full.end + 1) === 121 || text.charCodeAt(full.end + 1) === 101) ? JOINT_RE.exec(text.slice(full.end, full.end + 5)) : null;
       if (joint) next = full.end + joint[0].length;
+      // The name of a thing named after a person: "the Elizabeth line", "Santiago Bernabéu stadium".
+      if (namedAfterNext(text, full.end)) continue;
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
-      const c = withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full);
+      const c = withInitials(text, withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full));
+      // A middle initial took in the surname after it ("Olusegun A. Bankole"): that run is read.
+      if (c.end > next) next = c.end;
       const base = baseScore(c);
       let score = base;
       const ctx = leftContext(text, c.start, 32);
@@ -1342,7 +1527,7 @@ export const nameRecognizer: PiiRecognizer = {
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
       // A greeting, the name, then a comma or a line break: "Hi Koa,", "Bonjour Mamadou,".
       else if (GREETING.test(ctx) && /^(?:[,!]|\s*\n|$)/.test(after)) score += 0.35;
-      else if (NAME_CONTEXT.test(ctx)) score += 0.15;
+      else if (NAME_CONTEXT.test(ctx) || roleBefore(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
@@ -1377,6 +1562,8 @@ export const nameRecognizer: PiiRecognizer = {
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;
       // The uncertain band: a person only when the words after the run say so (see `personCue`).
       if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
+      // One name word listed with people right before it: "thanks Tupac, Ayasha and Kalani", "Sipho Dlamini und Thandi".
+      if (score < 0.5 && !thing && c.classes.length === 1 && c.classes[0] !== 'noun' && coordinatedWithName(text, c)) score = 0.6;
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }
     capsNames(text, from, until, out);

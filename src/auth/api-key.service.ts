@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { ApiKey, ApiRole } from './api-key.entity';
 import type { AuditService } from '../audit/audit.service';
@@ -10,6 +11,14 @@ import type { Logger } from '../observability/logger';
 const TOPIC = 'api_keys';
 /** lastUsedAt is written at most this often per key, off the request path. */
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long a verified secret is remembered (at most): a request with a recently verified secret skips
+ * the SHA-256 and the constant-time compare (~3.3 us). Any key change (create, revoke, from this
+ * process or another through the change bus) forgets them all at once, so the TTL only bounds how
+ * long a secret stays in memory after its last use.
+ */
+const VERIFIED_TTL_MS = 5_000;
+const VERIFIED_MAX = 1024;
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -22,6 +31,10 @@ function newSecret(): string {
 export class ApiKeyService {
   private readonly byHash: CachedConfig<Map<string, ApiKey>>;
   private readonly touched = new Map<string, number>();
+  /** Live keys by the secrets recently verified for them (only successes: unknown secrets are never kept). */
+  private readonly verified = new LRUCache<string, ApiKey>({ max: VERIFIED_MAX, ttl: VERIFIED_TTL_MS });
+  /** Bumped on every key change: a verification that started before a change is not remembered. */
+  private generation = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -37,6 +50,14 @@ export class ApiKeyService {
       },
       bus,
     );
+    bus.subscribe((t) => {
+      if (t === TOPIC || t === ALL_TOPICS) this.forgetVerified();
+    });
+  }
+
+  private forgetVerified(): void {
+    this.generation++;
+    this.verified.clear();
   }
 
   /**
@@ -51,11 +72,18 @@ export class ApiKeyService {
 
   /** The live (not revoked) key for a bearer secret, or null. Served from the cache. */
   async authenticate(secret: string): Promise<ApiKey | null> {
+    const remembered = this.verified.get(secret);
+    if (remembered) {
+      this.touch(remembered);
+      return remembered;
+    }
+    const generation = this.generation;
     const hash = hashSecret(secret);
     const key = (await this.byHash.get()).get(hash);
     if (!key || key.revokedAt) return null;
     // The map lookup already matched; compare again in constant time for good measure.
     if (!timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(hash))) return null;
+    if (generation === this.generation) this.verified.set(secret, key);
     this.touch(key);
     return key;
   }
@@ -99,6 +127,9 @@ export class ApiKeyService {
       await m.save(key);
       await this.audit.record(m, { actor, action: 'revoke', entityType: 'ApiKey', entityId: id, entityName: key.name, before, after: key });
     });
+    // Refused in this process from now on, whatever the bus's delivery does.
+    this.forgetVerified();
+    this.byHash.invalidate();
     await this.bus.publish(TOPIC);
     return true;
   }

@@ -67,3 +67,46 @@ describe('OpenTelemetry configuration (standard OTEL_* variables)', () => {
     expect(parseOtelHeaders('a=1, b=x%20y,bad,=v')).toEqual({ a: '1', b: 'x y' });
   });
 });
+
+describe('new trace and span ids', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('are drawn from a pooled random buffer (one randomFillSync per 4 KB), never randomBytes per id, in the W3C format and unique', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const crypto = require('node:crypto') as typeof import('node:crypto');
+    const perId = jest.spyOn(crypto, 'randomBytes');
+    const fills = jest.spyOn(crypto, 'randomFillSync');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { newTraceId, newSpanId } = require('../../../src/observability/trace-context') as typeof import('../../../src/observability/trace-context');
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      traces.add(newTraceId());
+      spans.add(newSpanId());
+    }
+    expect(perId).not.toHaveBeenCalled();
+    // 24,000 bytes of ids: 6 or 7 fills of 4 KB.
+    expect(fills.mock.calls.length).toBeGreaterThanOrEqual(5);
+    expect(fills.mock.calls.length).toBeLessThanOrEqual(7);
+    expect(traces.size).toBe(1000);
+    expect(spans.size).toBe(1000);
+    for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    for (const id of spans) expect(id).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('skip an all-zero draw (invalid in W3C)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const crypto = require('node:crypto') as typeof import('node:crypto');
+    // The first fill of a fresh module: 16 zero bytes, then 0x01s.
+    jest.spyOn(crypto, 'randomFillSync').mockImplementationOnce(((buf: Buffer) => {
+      buf.fill(1);
+      buf.fill(0, 0, 16);
+      return buf;
+    }) as unknown as typeof crypto.randomFillSync);
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { newTraceId } = require('../../../src/observability/trace-context') as typeof import('../../../src/observability/trace-context');
+      expect(newTraceId()).toBe('01'.repeat(16));
+    });
+  });
+});

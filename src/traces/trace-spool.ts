@@ -28,6 +28,9 @@ export type SpoolFsync = 'batch' | 'always' | 'off';
 
 const RESOLVED = Promise.resolve();
 
+/** The shortest line `append()` can write: `{"at":"<24-character ISO time>"}` and a newline (a record that encodes to nothing). */
+const MIN_LINE_BYTES = 34;
+
 /** One spooled record as a line: the record and the time it was enqueued. */
 export interface SpooledLine {
   at: string;
@@ -78,6 +81,11 @@ export class TraceSpool {
     return this.bytes;
   }
 
+  /** True when no record can fit any more: not even the shortest line (`MIN_LINE_BYTES`). */
+  get full(): boolean {
+    return this.bytes + MIN_LINE_BYTES > this.maxBytes;
+  }
+
   /** Sealed segments on disk (not counting the open one). */
   get sealedSegments(): number {
     return this.sealed.length;
@@ -88,6 +96,7 @@ export class TraceSpool {
    * written) when the spool is full. Throws on an I/O error.
    */
   append(record: unknown, at: Date): number | null {
+    if (this.full) return null; // Not even encoded: under overload every trace offered would pay for it.
     const line = JSON.stringify({ at: at.toISOString(), record } satisfies SpooledLine) + '\n';
     const size = Buffer.byteLength(line);
     if (this.bytes + size > this.maxBytes) return null;

@@ -335,6 +335,12 @@ export class TraceWriter {
   enqueue(record: TraceRecord): void {
     try {
       if (this.closed) return this.drop('closed', record);
+      // Overload: a record that can be neither spooled (none, or full) nor queued is dropped before
+      // any work is spent on it (sanitizing a wide record costs more than the rest of `enqueue`).
+      if (this.queue.length >= this.maxQueue && (!this.spool || this.spool.full)) {
+        if (this.spool) this.spoolFull();
+        return this.drop('queue_full', record);
+      }
       const clean = sanitizeForStorage(record);
       const at = new Date();
       // Durable before the caller acknowledges the request; a full spool keeps the trace in memory (bounded below).
@@ -389,19 +395,23 @@ export class TraceWriter {
         this.metrics.spoolBytes.set(this.spool!.size);
         return seq;
       }
-      this.metrics.spoolFull.inc();
-      const now = Date.now();
-      if (now - this.lastSpoolFullLog >= 1000) {
-        this.lastSpoolFullLog = now;
-        this.logger.error(
-          { spool: this.spool!.folder, bytes: this.spool!.size },
-          'trace spool full: traces are kept in memory only until the database catches up (further ones this second are only counted)',
-        );
-      }
+      this.spoolFull();
     } catch (err) {
       this.logger.error({ err }, 'trace spool append failed');
     }
     return null;
+  }
+
+  /** A record the spool had no room for: counted (`trace_spool_full_total`), logged at most once a second. */
+  private spoolFull(): void {
+    this.metrics.spoolFull.inc();
+    const now = Date.now();
+    if (now - this.lastSpoolFullLog < 1000) return;
+    this.lastSpoolFullLog = now;
+    this.logger.error(
+      { spool: this.spool!.folder, bytes: this.spool!.size },
+      'trace spool full: traces are kept in memory only until the database catches up (further ones this second are only counted)',
+    );
   }
 
   /**

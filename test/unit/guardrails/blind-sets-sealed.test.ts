@@ -21,6 +21,20 @@ import {
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
+/** How many rows fall under each key. */
+function countBy<T>(rows: T[], key: (r: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+  return m;
+}
+
+/** An IBAN's ISO 13616 check: 1 for a valid one. */
+function mod97(iban: string): number {
+  const s = iban.replace(/ /g, '');
+  const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
+}
+
 describe('blind evaluation sets', () => {
   const dir = dataDir();
 
@@ -54,11 +68,7 @@ describe('blind evaluation sets', () => {
     const raw = readJsonl<{ id: string; user: string; kind: string; label: string; lang: string }>(path.join(dir, 'blind3', 'injection.jsonl'));
     expect(raw.every((r) => r.kind === 'direct')).toBe(true);
     expect(new Set(raw.map((r) => r.id)).size).toBe(100);
-    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => {
-      const m = new Map<string, number>();
-      for (const r of raw) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
-      return m;
-    };
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => countBy(raw, key);
     const perUser = count((r) => `${r.user}:${r.label}`);
     expect(new Set(raw.map((r) => r.user))).toEqual(
       new Set(['student', 'refund_customer', 'developer', 'novelist', 'security_researcher', 'marketer', 'support_agent', 'translator', 'moderator', 'sysadmin']),
@@ -78,11 +88,7 @@ describe('blind evaluation sets', () => {
     const raw = readJsonl<{ id: string; objective: string; kind: string; label: string; lang: string; text: string }>(path.join(dir, 'blind4', 'injection.jsonl'));
     expect(new Set(raw.map((r) => r.id)).size).toBe(120);
     expect(new Set(raw.map((r) => r.text)).size).toBe(120);
-    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => {
-      const m = new Map<string, number>();
-      for (const r of raw) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
-      return m;
-    };
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => countBy(raw, key);
     const objectives = [
       'prompt_extraction',
       'data_exfiltration',
@@ -127,11 +133,6 @@ describe('blind evaluation sets', () => {
     const perType = new Map<string, number>();
     for (const e of rows.flatMap((r) => r.entities)) perType.set(e.type, (perType.get(e.type) ?? 0) + 1);
     expect(Object.fromEntries(perType)).toEqual({ NAME: 120, ADDRESS: 28, PHONE: 10, EMAIL: 4, INTERNATIONAL_BANK_ACCOUNT_NUMBER: 6 });
-    const mod97 = (iban: string): number => {
-      const s = iban.replace(/ /g, '');
-      const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
-      return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
-    };
     const ents = rows.flatMap((r) => r.entities);
     expect(ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER' && mod97(e.value) !== 1)).toHaveLength(0);
     expect(ents.filter((e) => e.type === 'EMAIL' && !/\.example(\.[a-z]+)?$/.test(e.value))).toHaveLength(0);
@@ -144,11 +145,7 @@ describe('blind evaluation sets', () => {
     const raw = readJsonl<{ id: string; scenario: string; kind: string; label: string; lang: string; text: string }>(path.join(dir, 'blind5', 'injection.jsonl'));
     expect(new Set(raw.map((r) => r.id)).size).toBe(144);
     expect(new Set(raw.map((r) => r.text)).size).toBe(144);
-    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => {
-      const m = new Map<string, number>();
-      for (const r of raw) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
-      return m;
-    };
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => countBy(raw, key);
     const scenarios = [
       'customer_support',
       'coding_agent',
@@ -196,11 +193,6 @@ describe('blind evaluation sets', () => {
     const perType = new Map<string, number>();
     for (const e of rows.flatMap((r) => r.entities)) perType.set(e.type, (perType.get(e.type) ?? 0) + 1);
     expect(Object.fromEntries(perType)).toEqual({ NAME: 145, ADDRESS: 36, PHONE: 6, EMAIL: 6, INTERNATIONAL_BANK_ACCOUNT_NUMBER: 6 });
-    const mod97 = (iban: string): number => {
-      const s = iban.replace(/ /g, '');
-      const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
-      return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
-    };
     const ents = rows.flatMap((r) => r.entities);
     expect(ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER' && mod97(e.value) !== 1)).toHaveLength(0);
     expect(ents.filter((e) => e.type === 'EMAIL' && !/@([a-z-]+\.)*example$/.test(e.value))).toHaveLength(0);
@@ -290,11 +282,6 @@ describe('blind evaluation sets', () => {
     expect(rows.filter((r) => r.entities.length === 0)).toHaveLength(15);
     const ents = rows.flatMap((r) => r.entities);
     expect(new Set(ents.map((e) => e.type))).toEqual(new Set(['NAME', 'ADDRESS', 'PHONE', 'EMAIL', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'CREDIT_DEBIT_CARD_NUMBER']));
-    const mod97 = (iban: string): number => {
-      const s = iban.replace(/ /g, '');
-      const digits = (s.slice(4) + s.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
-      return [...digits].reduce((acc, d) => (acc * 10 + Number(d)) % 97, 0);
-    };
     const luhn = (card: string): boolean => [...card.replace(/\D/g, '')].reverse().reduce((sum, c, i) => sum + (i % 2 ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][Number(c)]! : Number(c)), 0) % 10 === 0;
     const ibans = ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER');
     const cards = ents.filter((e) => e.type === 'CREDIT_DEBIT_CARD_NUMBER');

@@ -6,6 +6,7 @@ import { TraceWriter, writeTraceBatch, type TraceRecord, type TraceWriterOptions
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { clearTraceTables } from '../../helpers/trace-tables';
 import { traceRecord } from '../../fixtures/traces';
+import { metricReader } from '../../helpers/metric-reader';
 
 const silent = pino({ level: 'silent' });
 
@@ -28,11 +29,7 @@ describe('TraceWriter', () => {
     const w = new TraceWriter(ds, silent, options);
     const registry = new Registry();
     w.registerMetrics(registry);
-    const metric = async (name: string, labels: Record<string, string> = {}) => {
-      const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-      const v = (m?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-      return v?.value ?? 0;
-    };
+    const metric = metricReader(registry);
     return { w, metric };
   }
 

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { TraceWriter, type TraceRecord, type TraceWriterOptions } from '../../../src/traces';
 import { traceRecord } from '../../fixtures/traces';
+import { metricReader } from '../../helpers/metric-reader';
 
 const silent = pino({ level: 'silent' });
 
@@ -14,11 +15,7 @@ function stalledWriter(options: TraceWriterOptions) {
   const w = new TraceWriter({} as DataSource, silent, { batchSize: 1000, flushIntervalMs: 60_000, ...options, writeBatch: async (_db, rows) => rows.length });
   const registry = new Registry();
   w.registerMetrics(registry);
-  const metric = async (name: string, labels: Record<string, string> = {}) => {
-    const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-    const v = (m?.values as Array<{ value: number; labels: Record<string, string> }> | undefined)?.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-    return v?.value ?? 0;
-  };
+  const metric = metricReader(registry);
   return { w, metric };
 }
 

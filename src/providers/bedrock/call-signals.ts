@@ -79,17 +79,7 @@ export function sendWithSignal<T>(input: object, signal: AbortSignal | undefined
 /** The error the SDK's Node request handler rejects with when its signal aborts. */
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  if (reason) {
-    if (reason instanceof Error) {
-      const e = new Error('Request aborted', { cause: reason });
-      e.name = 'AbortError';
-      return e;
-    }
-    const e = new Error(String(reason as string));
-    e.name = 'AbortError';
-    return e;
-  }
-  const e = new Error('Request aborted');
+  const e = reason instanceof Error ? new Error('Request aborted', { cause: reason }) : new Error(reason ? String(reason as string) : 'Request aborted');
   e.name = 'AbortError';
   return e;
 }

@@ -1311,8 +1311,11 @@ function withInitials(text: string, c: Candidate): Candidate {
   return { start: c.start, end: c.end + middle[0].length, classes: [...c.classes, k === 'first' ? 'last' : k], starts: [...c.starts, s] };
 }
 
+/** The conjunctions that join names in a list, in the six languages ("and", "et", "y", "e", "und", "ou", "or"; "&" besides). */
+const CONJUNCTION_WORDS = ['and', 'et', 'y', 'e', 'und', 'ou', 'or'];
+const CONJUNCTIONS = new Set(CONJUNCTION_WORDS);
 /** A list separator or a conjunction right before a run, after the previous one: ", ", " and ", " et ", " y ", " und ", " & ". */
-const COORDINATION_BEFORE = /(?:,|[ \t]+(and|&|et|y|e|und|ou|or))[ \t]+$/;
+const COORDINATION_BEFORE = new RegExp(`(?:,|[ \\t]+(${CONJUNCTION_WORDS.join('|')}|&))[ \\t]+$`);
 
 /**
  * Whether a one-word run follows a person's name through a comma or a conjunction ("thanks Tupac, Ayasha and Kalani"): the
@@ -1347,8 +1350,7 @@ function coordinatedWithName(text: string, c: Candidate): boolean {
   return prev !== undefined && (c.classes[0] !== 'unknown' || goesOn || !/[ \t]/.test(head.slice(prev.start, prev.end)));
 }
 const NAME_ONLY: ReadonlySet<'NAME'> = new Set(['NAME']);
-const CONJUNCTIONS = new Set(['and', 'et', 'y', 'e', 'und', 'ou', 'or']);
-const LIST_GOES_ON = /^(?:,|[ \t]+(?:and|&|et|y|e|und|ou|or)[ \t])/;
+const LIST_GOES_ON = new RegExp(`^(?:,|[ \\t]+(?:${CONJUNCTION_WORDS.join('|')}|&)[ \\t])`);
 
 /** Whether the word at [start, end) is addressed as a person (see {@link ADDRESSED_BEFORE}). */
 function addressedAt(text: string, start: number, end: number): boolean {

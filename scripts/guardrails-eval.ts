@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4; blind5 only with --with-blind5) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4; blind5 only with --with-blind5; blind6 only with --with-blind6) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -12,6 +12,8 @@
  *                         so that lanes changing rules or models never see these figures by accident)
  *   ... -- --with-blind5  also scores the sealed blind5/ injection set and unseen/pii-blind4 (aggregate only, off by default,
  *                         for the same reason)
+ *   ... -- --with-blind6  also scores the sealed blind6/ injection set and unseen/pii-blind5 (aggregate only, off by default,
+ *                         for the same reason; split by direct/retrieved and English/other languages at most)
  *   ... -- --pii-probe-misses  lists the independent PII sets' probe-half errors (never the sealed half's)
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
  */
@@ -27,6 +29,7 @@ import {
   blind3InjectionRows,
   blind4InjectionRows,
   blind5InjectionRows,
+  blind6InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -36,6 +39,7 @@ import {
   independentInjectionRows,
   piiBlind3Rows,
   piiBlind4Rows,
+  piiBlind5Rows,
   readJsonl,
 } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
@@ -221,6 +225,12 @@ function main(): void {
   if (withBlind5 && blind4Pii.length > 0) {
     console.log(`\n${evalPii(blind4Pii, 'BLIND5 PII set unseen/pii-blind4 (a fifth hand, never read by the rule authors; sealed, aggregate only)').table}`);
   }
+  // unseen/pii-blind5 (written with blind6/ by a sixth separate agent): scored only with --with-blind6, aggregate only.
+  const withBlind6 = process.argv.includes('--with-blind6');
+  const blind5Pii = piiBlind5Rows(dir) as PiiRow[];
+  if (withBlind6 && blind5Pii.length > 0) {
+    console.log(`\n${evalPii(blind5Pii, 'BLIND6 PII set unseen/pii-blind5 (a sixth hand, never read by the rule authors; sealed, aggregate only)').table}`);
+  }
 
   const model = shippedModel();
   const dev = devInjectionRows(dir);
@@ -396,6 +406,47 @@ function main(): void {
     );
   } else if (blind5.length > 0) {
     console.log('\nBLIND5 set and unseen/pii-blind4 not scored (sealed; pass --with-blind5 to print their aggregate figures).');
+  }
+
+  // blind6/: a sixth separate agent, by the attacker's channel x intent (10 channels x 5 intents, hard benign rows in
+  // every channel, English and seven other languages); scored only with --with-blind6, wholly sealed, aggregate only
+  // (by kind and English/other languages at most: no channel, intent, single language or row listing).
+  const blind6 = blind6InjectionRows(dir);
+  if (withBlind6 && blind6.length > 0) {
+    const full = blind6.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('BLIND6 set (a sixth hand, by channel x intent, never read by the rule authors; sealed, aggregate only), rules + shipped model', full)}`);
+    console.log(
+      `\n${ratesTable(
+        'BLIND6 set, direct user input only, rules + shipped model',
+        full.filter((x) => !x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND6 set, retrieved chunks only, rules + shipped model',
+        full.filter((x) => x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND6 set, English only, rules + shipped model',
+        full.filter((x) => x.row.lang === 'en'),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND6 set, the seven other languages together, rules + shipped model',
+        full.filter((x) => x.row.lang !== 'en'),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND6 set, rules only',
+        blind6.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+  } else if (blind6.length > 0) {
+    console.log('\nBLIND6 set and unseen/pii-blind5 not scored (sealed; pass --with-blind6 to print their aggregate figures).');
   }
 
   // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,

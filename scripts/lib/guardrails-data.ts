@@ -55,9 +55,12 @@ interface RawInjectionRow {
   kind?: 'direct' | 'chunk';
 }
 
-/** A `tune/` file `guardrails:train` learns from: `injection*`, `blindwide-injection*`, `inj3-*` but not `inj3-holdout-*` (held out). */
+/**
+ * A `tune/` file `guardrails:train` learns from: `injection*`, `blindwide-injection*`, `inj3-*` but never a held-out
+ * or sealed file, even one copied into `tune/`: no name with `holdout` (`inj3-holdout-*`), `blind<N>` or `pii-blind`.
+ */
 export function isInjectionTrainingFile(name: string): boolean {
-  return /^((blindwide-)?injection.*|inj3-(?!holdout-).*)\.jsonl$/.test(name);
+  return /^((blindwide-)?injection.*|inj3-.*)\.jsonl$/.test(name) && !/holdout|blind\d|pii-blind/.test(name);
 }
 
 /** The development injection rows (direct, indirect and the hard-negative tuning rows), labelled and grouped by family. */
@@ -224,6 +227,41 @@ export function blind5InjectionRows(dir = dataDir()): (TrainRow & { lang: string
  */
 export function piiBlind4Rows(dir = dataDir()): { id: string; lang: string; text: string; entities: { type: string; start: number; end: number; value: string }[] }[] {
   const file = join(dir, 'unseen', 'pii-blind4.jsonl');
+  return existsSync(file) ? readJsonl(file) : [];
+}
+
+/**
+ * The sixth blind injection set (`blind6/`): written by a sixth separate agent that never read the
+ * rules, the other corpora or their scores, by the attacker's channel x intent (10 channels the text
+ * arrives through — chat message, e-mail, fetched web page, document, repository file, tool/API result,
+ * calendar entry, product review, spreadsheet cell, transcript/subtitles — crossed with 5 intents:
+ * exfiltrate, harmful tool action, reveal the system prompt, override policy/persona, manipulate the
+ * answer; benign rows carry the intent they look like), in English and seven other languages, and
+ * committed before its first score. Its rows carry `channel` (the group) and `intent`. Wholly sealed
+ * and printed only by `guardrails:eval -- --with-blind6`, in aggregate. Only the evaluation reads these.
+ */
+export function blind6InjectionRows(dir = dataDir()): (TrainRow & { lang: string; intent: string })[] {
+  const file = join(dir, 'blind6', 'injection.jsonl');
+  if (!existsSync(file)) return [];
+  return readJsonl<RawInjectionRow & { lang: string; channel: string; intent: string }>(file).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.channel,
+    lang: r.lang,
+    intent: r.intent,
+  }));
+}
+
+/**
+ * The sixth blind PII set (`unseen/pii-blind5.jsonl`, written with `blind6/` by the same separate
+ * agent): addresses of many countries (flats, c/o, PO boxes, rural routes, multi-line) and person names
+ * of many cultures (first names alone, lower-case chat, initials, compound surnames, after titles), a few
+ * phones, e-mails and checksum-valid IBANs, and rows of hard look-alikes without a person or address.
+ * Sealed like `blind6/`: printed only with `--with-blind6`, in aggregate.
+ */
+export function piiBlind5Rows(dir = dataDir()): { id: string; lang: string; text: string; entities: { type: string; start: number; end: number; value: string }[] }[] {
+  const file = join(dir, 'unseen', 'pii-blind5.jsonl');
   return existsSync(file) ? readJsonl(file) : [];
 }
 

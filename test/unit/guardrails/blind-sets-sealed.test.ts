@@ -6,18 +6,22 @@ import {
   blind3InjectionRows,
   blind4InjectionRows,
   blind5InjectionRows,
+  blind6InjectionRows,
   dataDir,
   devInjectionRows,
+  isInjectionTrainingFile,
   piiBlind3Rows,
   piiBlind4Rows,
+  piiBlind5Rows,
   readJsonl,
 } from '../../../scripts/lib/guardrails-data';
 
 /**
  * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`; `blind2/injection.jsonl`,
- * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`; `blind4/injection.jsonl`, `unseen/pii-blind3.jsonl`; `blind5/injection.jsonl`, `unseen/pii-blind4.jsonl`) were each written by a separate
+ * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`; `blind4/injection.jsonl`, `unseen/pii-blind3.jsonl`; `blind5/injection.jsonl`, `unseen/pii-blind4.jsonl`;
+ * `blind6/injection.jsonl`, `unseen/pii-blind5.jsonl`) were each written by a separate
  * agent and are only ever scored in aggregate (blind4 and pii-blind3 only when `guardrails:eval` is given `--with-blind4`, blind5 and
- * pii-blind4 only with `--with-blind5`). They must be loaded as sealed evaluation data and
+ * pii-blind4 only with `--with-blind5`, blind6 and pii-blind5 only with `--with-blind6`). They must be loaded as sealed evaluation data and
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
@@ -252,7 +256,7 @@ describe('blind evaluation sets', () => {
   it('the training script reads its rows through devInjectionRows only (dev/ and tune/), never a blind set', () => {
     const trainScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-train.ts'), 'utf8');
     expect(trainScript).toMatch(/devInjectionRows\(\)/);
-    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3|blind5|pii-blind4|piiBlind4/);
+    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3|blind5|pii-blind4|piiBlind4|blind6|pii-blind5|piiBlind5/);
   });
 
   it('the cross-validation script and the training rows never read blind5 or pii-blind4', () => {
@@ -264,11 +268,103 @@ describe('blind evaluation sets', () => {
     expect(blind5InjectionRows(dir).filter((r) => train.has(r.text))).toHaveLength(0);
   });
 
+  it('blind6 loads as a factorial set by channel x intent: 10 channels, each with an attack of every intent and 8-9 hard benign rows, direct and retrieved, eight languages', () => {
+    const rows = blind6InjectionRows(dir);
+    expect(rows).toHaveLength(150);
+    expect(rows.filter((r) => r.injection)).toHaveLength(68);
+    const raw = readJsonl<{ id: string; channel: string; intent: string; kind: string; label: string; lang: string; text: string }>(path.join(dir, 'blind6', 'injection.jsonl'));
+    expect(new Set(raw.map((r) => r.id)).size).toBe(150);
+    expect(new Set(raw.map((r) => r.text)).size).toBe(150);
+    const count = (key: (r: (typeof raw)[number]) => string): Map<string, number> => countBy(raw, key);
+    const channels = ['chat', 'email', 'web', 'doc', 'repo', 'tool_result', 'calendar', 'review', 'spreadsheet', 'transcript'];
+    const intents = ['exfiltrate', 'tool_action', 'reveal_prompt', 'override', 'manipulate'];
+    expect(new Set(raw.map((r) => r.channel))).toEqual(new Set(channels));
+    expect(new Set(rows.map((r) => r.group))).toEqual(new Set(channels));
+    expect(new Set(raw.map((r) => r.intent))).toEqual(new Set(intents));
+    // Every channel x intent cell holds at least one attack; every channel holds 6-7 attacks and 8-9 benign rows.
+    const cells = count((r) => (r.label === 'injection' ? `${r.channel}:${r.intent}` : 'benign'));
+    for (const c of channels) for (const i of intents) expect(cells.get(`${c}:${i}`)).toBeGreaterThanOrEqual(1);
+    const perChannel = count((r) => `${r.channel}:${r.label}`);
+    for (const c of channels) {
+      expect(perChannel.get(`${c}:injection`)).toBeGreaterThanOrEqual(6);
+      expect(perChannel.get(`${c}:benign`)).toBeGreaterThanOrEqual(8);
+    }
+    expect(Object.fromEntries(count((r) => (r.label === 'injection' ? r.intent : 'benign')))).toEqual({
+      exfiltrate: 16,
+      tool_action: 18,
+      reveal_prompt: 11,
+      override: 11,
+      manipulate: 12,
+      benign: 82,
+    });
+    expect(Object.fromEntries(count((r) => `${r.kind}:${r.label}`))).toEqual({ 'chunk:injection': 54, 'chunk:benign': 68, 'direct:injection': 14, 'direct:benign': 14 });
+    expect(raw.filter((r) => r.channel === 'chat').every((r) => r.kind === 'direct')).toBe(true);
+    expect(rows.filter((r) => r.indirect)).toHaveLength(122);
+    expect(Object.fromEntries(count((r) => r.lang))).toEqual({ en: 79, de: 13, fr: 11, es: 11, it: 10, pt: 9, nl: 9, pl: 8 });
+    for (const lang of ['de', 'fr', 'es', 'it', 'pt', 'nl', 'pl'])
+      for (const label of ['injection', 'benign']) expect(raw.filter((r) => r.lang === lang && r.label === label).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('pii-blind5 loads with its counts: 85 rows, addresses of many countries, names of many cultures, 15 hard rows without a person or address, checksum-valid IBANs', () => {
+    const rows = piiBlind5Rows(dir);
+    expect(rows).toHaveLength(85);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(85);
+    expect(new Set(rows.map((r) => r.text)).size).toBe(85);
+    expect(Object.fromEntries(countBy(rows, (r) => r.lang))).toEqual({ en: 47, de: 7, fr: 7, es: 7, pt: 5, it: 4, nl: 4, pl: 4 });
+    expect(rows.filter((r) => r.entities.length === 0)).toHaveLength(15);
+    expect(rows.filter((r) => !r.entities.some((e) => e.type === 'NAME'))).toHaveLength(15);
+    const ents = rows.flatMap((r) => r.entities);
+    expect(Object.fromEntries(countBy(ents, (e) => e.type))).toEqual({ NAME: 124, ADDRESS: 54, PHONE: 4, EMAIL: 3, INTERNATIONAL_BANK_ACCOUNT_NUMBER: 4 });
+    expect(ents.filter((e) => e.type === 'ADDRESS' && e.value.includes('\n')).length).toBeGreaterThanOrEqual(4);
+    expect(ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER' && mod97(e.value) !== 1)).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'EMAIL' && !/@([a-z-]+\.)*example$/.test(e.value))).toHaveLength(0);
+    // Spans are exact UTF-16 offsets, trimmed, and never overlap within a row.
+    expect(rows.flatMap((r) => r.entities.filter((e) => r.text.slice(e.start, e.end) !== e.value))).toHaveLength(0);
+    expect(ents.filter((e) => e.value !== e.value.trim() || e.value.length === 0)).toHaveLength(0);
+    for (const r of rows) {
+      const sorted = [...r.entities].sort((a, b) => a.start - b.start);
+      expect(sorted.filter((e, i) => i > 0 && e.start < sorted[i - 1]!.end)).toHaveLength(0);
+    }
+  });
+
+  it('guardrails:eval scores blind6 and pii-blind5 only behind --with-blind6, in aggregate (by kind and English/other at most)', () => {
+    const evalScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-eval.ts'), 'utf8');
+    expect(evalScript).toMatch(/const withBlind6 = process\.argv\.includes\('--with-blind6'\);/);
+    const uses = [...evalScript.matchAll(/\b(blind6InjectionRows|piiBlind5Rows)\(dir\)/g)];
+    expect(uses).toHaveLength(2);
+    expect(evalScript.match(/evalPii\(blind5Pii\b/g)).toHaveLength(1);
+    expect(evalScript).toMatch(/if \(withBlind6 && blind5Pii\.length > 0\) \{\s*console\.log\(`\\n\$\{evalPii\(blind5Pii,/);
+    expect(evalScript.match(/\bblind6\.map\(/g)).toHaveLength(2);
+    expect(evalScript).toMatch(/if \(withBlind6 && blind6\.length > 0\) \{\s*const full = blind6\.map\([^\n]*\n(?:(?!\n {2}\}).)*?blind6\.map\(/s);
+    expect(evalScript).toMatch(/BLIND6 set and unseen\/pii-blind5 not scored \(sealed; pass --with-blind6/);
+    // Rate tables only: no listing by channel, intent, single language or row.
+    const block = /if \(withBlind6 && blind6\.length > 0\) \{(.*?)\n {2}\}/s.exec(evalScript)?.[1] ?? '';
+    expect(block).toMatch(/ratesTable\(/);
+    expect(block).not.toMatch(/familyTable|\.group\b|\.id\b|\.channel\b|\.intent\b/);
+    expect([...block.matchAll(/\.lang\b[^\n]*/g)].map((m) => m[0])).toEqual([".lang === 'en'),", ".lang !== 'en'),"]);
+  });
+
+  it('guardrails:train and guardrails:cv never read blind6 or pii-blind5, even a copy dropped into tune/', () => {
+    for (const file of ['guardrails-train.ts', 'guardrails-cv.ts']) {
+      const script = readFileSync(path.join(__dirname, '../../../scripts', file), 'utf8');
+      expect(script).not.toMatch(/blind6|pii-blind5|piiBlind5/);
+    }
+    expect(/^probe\d+$/.test('blind6')).toBe(false);
+    for (const name of ['blind6-injection.jsonl', 'injection-blind6.jsonl', 'injection-pii-blind5.jsonl', 'inj3-blind6.jsonl', 'inj3-holdout-genres.jsonl'])
+      expect(isInjectionTrainingFile(name)).toBe(false);
+    for (const name of ['injection.jsonl', 'injection-wide4.jsonl', 'blindwide-injection.jsonl', 'inj3-docs3.jsonl']) expect(isInjectionTrainingFile(name)).toBe(true);
+    const train = new Set(devInjectionRows(dir).map((r) => r.text));
+    const sealed = [...blind6InjectionRows(dir).map((r) => r.text), ...piiBlind5Rows(dir).map((r) => r.text)];
+    expect(sealed).toHaveLength(235);
+    expect(sealed.filter((t) => train.has(t))).toHaveLength(0);
+  });
+
   it.each([
     ['pii-blind1.jsonl', 100],
     ['pii-blind2.jsonl', 150],
     ['pii-blind3.jsonl', 160],
     ['pii-blind4.jsonl', 190],
+    ['pii-blind5.jsonl', 180],
   ])('every blind PII span of %s is exact: its offsets cut out its value', (file, atLeast) => {
     const rows = readJsonl<{ text: string; entities: { start: number; end: number; value: string }[] }>(path.join(dir, 'unseen', file));
     const spans = rows.flatMap((r) => r.entities.map((e) => ({ cut: r.text.slice(e.start, e.end), value: e.value })));

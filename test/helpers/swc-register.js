@@ -25,8 +25,9 @@ process.setSourceMapsEnabled(true);
 
 // Each child process used to compile every source it loads (~300 files, the bulk of a child's start):
 // the output is kept under node_modules/.cache by a hash of the file's path and text, the options and
-// swc's version, so a child after the first reads it back. Written to a temporary name, then renamed:
-// concurrent children never read half a file. A changed source has a new hash (old entries are unused).
+// swc's version, so a child after the first reads it back. Written to a temporary name (random: worker
+// threads share a pid), then renamed: concurrent children never read half a file. A changed source has
+// a new hash (old entries are unused).
 const CACHE = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'genai-cp-tests', 'swc');
 const SALT = `${require('@swc/core/package.json').version} ${JSON.stringify(options)}`;
 
@@ -40,7 +41,7 @@ function compiled(source, filename) {
   const { code } = transformSync(source, { ...options, filename });
   try {
     fs.mkdirSync(CACHE, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, code);
     fs.renameSync(tmp, file);
   } catch {

@@ -18,6 +18,38 @@ const MONDAY_OFFSET_MS = 4 * DAY_MS;
 const weekStart = (t: number) => Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS;
 
 /**
+ * Per database: the weeks (start, ms) whose partitions this process has seen exist (a committed
+ * `trace_partitions_ensure` of a batch), so the trace writer can leave that statement out (one of
+ * five round trips of a batch; at concurrency 1 nearly every batch is one or two traces). Only weeks
+ * that have not ended count: the retention drops a week only once it has ended (`retentionDays` is
+ * never negative), so no process can drop a partition while it stays trusted here. A maintenance
+ * pass of this process that drops anything forgets them all (a test may pass a `now` ahead of time).
+ */
+const knownWeeks = new WeakMap<DataSource, Set<number>>();
+
+/** True when every week of `weeks` (starts, ms) is known to have its partition and has not ended at `now`. */
+export function partitionsKnown(db: DataSource, weeks: readonly number[], now = Date.now()): boolean {
+  const known = knownWeeks.get(db);
+  if (!known) return false;
+  for (const w of weeks) if (!known.has(w) || w + WEEK_MS <= now) return false;
+  return true;
+}
+
+/** Notes that the partitions of `weeks` exist (call once the transaction that ensured them has committed). */
+export function notePartitionsExist(db: DataSource, weeks: readonly number[], now = Date.now()): void {
+  let known = knownWeeks.get(db);
+  if (!known) knownWeeks.set(db, (known = new Set()));
+  // Ended weeks are never trusted; a long-running process sheds them here rather than keep them all.
+  if (known.size > 64) for (const w of known) if (w + WEEK_MS <= now) known.delete(w);
+  for (const w of weeks) if (w + WEEK_MS > now) known.add(w);
+}
+
+/** Forgets every week known for `db` (the next batch ensures its partitions again). */
+export function forgetKnownPartitions(db: DataSource): void {
+  knownWeeks.delete(db);
+}
+
+/**
  * The tables whose buckets follow the traces out when their weeks are dropped (the rollups must keep
  * equalling the raw rows; a stored percentile must not outlive its row, or a bucket refilled later to
  * the same count would be answered with it).
@@ -40,31 +72,36 @@ export interface PartitionMaintenance {
  */
 export async function maintainTracePartitions(db: DataSource, options: TracePartitionOptions = {}, now = new Date()): Promise<PartitionMaintenance> {
   const ahead = Array.from({ length: (options.weeksAhead ?? 4) + 1 }, (_, i) => new Date(weekStart(now.getTime()) + i * WEEK_MS).toISOString());
-  return db.transaction(async (m) => {
-    const [row] = await m.query('SELECT trace_partitions_ensure($1::timestamptz[]) AS n', [ahead]);
-    const dropped: string[] = [];
-    if (options.retentionDays != null) {
-      const cutoff = now.getTime() - options.retentionDays * DAY_MS;
-      const parts: Array<{ name: string }> = await m.query(
-        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'traces'::regclass AND c.relkind = 'r' ORDER BY 1`,
-      );
-      let bound = 0;
-      for (const { name } of parts) {
-        const match = /^traces_w(\d{4})(\d{2})(\d{2})$/.exec(name);
-        if (!match) continue;
-        const end = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + WEEK_MS;
-        if (end > cutoff) continue;
-        await m.query(`DROP TABLE "${name}"`);
-        dropped.push(name);
-        bound = Math.max(bound, end);
+  return db
+    .transaction(async (m) => {
+      const [row] = await m.query('SELECT trace_partitions_ensure($1::timestamptz[]) AS n', [ahead]);
+      const dropped: string[] = [];
+      if (options.retentionDays != null) {
+        const cutoff = now.getTime() - options.retentionDays * DAY_MS;
+        const parts: Array<{ name: string }> = await m.query(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'traces'::regclass AND c.relkind = 'r' ORDER BY 1`,
+        );
+        let bound = 0;
+        for (const { name } of parts) {
+          const match = /^traces_w(\d{4})(\d{2})(\d{2})$/.exec(name);
+          if (!match) continue;
+          const end = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + WEEK_MS;
+          if (end > cutoff) continue;
+          await m.query(`DROP TABLE "${name}"`);
+          dropped.push(name);
+          bound = Math.max(bound, end);
+        }
+        if (bound) {
+          await m.query(`DELETE FROM traces_default WHERE created_at < $1`, [new Date(bound).toISOString()]);
+          for (const table of ROLLUP_TABLES) await m.query(`DELETE FROM ${table} WHERE bucket < $1`, [new Date(bound).toISOString()]);
+        }
       }
-      if (bound) {
-        await m.query(`DELETE FROM traces_default WHERE created_at < $1`, [new Date(bound).toISOString()]);
-        for (const table of ROLLUP_TABLES) await m.query(`DELETE FROM ${table} WHERE bucket < $1`, [new Date(bound).toISOString()]);
-      }
-    }
-    return { created: Number(row?.n ?? 0), dropped };
-  });
+      return { created: Number(row?.n ?? 0), dropped };
+    })
+    .then((done) => {
+      if (done.dropped.length) forgetKnownPartitions(db);
+      return done;
+    });
 }
 
 /** Runs `maintainTracePartitions` at start and then every `intervalMs`, logging what it did. */

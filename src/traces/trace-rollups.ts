@@ -707,9 +707,60 @@ export function upsertGuardrailRollupsStatement(level: RollupLevel, param = '$1'
       triggered = r.triggered + EXCLUDED.triggered, blocked = r.blocked + EXCLUDED.blocked, anonymized = r.anonymized + EXCLUDED.anonymized`;
 }
 
-/** The deltas of `trace_rollups_<level>` as the JSON parameter of `upsertRollupsStatement`. */
-function rollupsJson(rows: RollupDelta[] | LatencyRollupDelta[]): string {
-  return JSON.stringify(rows, (k, v: unknown) => (v instanceof Map ? sketchArray(v) : v));
+/**
+ * The deltas of `trace_rollups_<level>` (or of the latency table) as the JSON parameter of their upsert,
+ * each sketch as its `int8[]` text: the text `JSON.stringify(rows, replacer)` gives with a replacer
+ * turning each `Map` into `sketchArray(map)`, written out directly (the replacer, called on every key
+ * and value, and the `toJSON` of every bucket made this 2% of a `generateOnce` request's CPU at
+ * concurrency 1, where every batch holds a trace or two). Keys in each row's own order, `undefined`
+ * left out, numbers and strings as `JSON.stringify` writes them; any other value goes to
+ * `JSON.stringify` itself. `trace-rollups-json.test.ts` holds it to the replacer's text.
+ */
+export function rollupsJson(rows: ReadonlyArray<RollupDelta | LatencyRollupDelta>): string {
+  let out = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as unknown as Record<string, unknown>;
+    out += i ? ',{' : '{';
+    let first = true;
+    for (const k in r) {
+      if (!Object.hasOwn(r, k)) continue;
+      const v = r[k];
+      let text: string;
+      if (typeof v === 'number') text = Number.isFinite(v) ? String(v) : 'null';
+      else if (typeof v === 'string') text = JSON.stringify(v);
+      else if (v === null) text = 'null';
+      else if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      else if (v instanceof Map) text = JSON.stringify(sketchArray(v as SketchBins));
+      else if (v instanceof Date && !Number.isNaN(v.getTime())) text = isoJson(v);
+      else text = JSON.stringify(v, jsonReplacer);
+      out += `${first ? '' : ','}${keyJson(k)}:${text}`;
+      first = false;
+    }
+    out += '}';
+  }
+  return `${out}]`;
+}
+
+/** A bucket as JSON text: the rows of a batch share a bucket or a few, so the last one's text is kept. */
+let lastIso: { t: number; text: string } = { t: NaN, text: '' };
+function isoJson(d: Date): string {
+  const t = d.getTime();
+  if (t !== lastIso.t) lastIso = { t, text: `"${d.toISOString()}"` };
+  return lastIso.text;
+}
+
+/** The replacer `rollupsJson` stands for, for values nested deeper than a row's own fields. */
+const jsonReplacer = (_k: string, v: unknown): unknown => (v instanceof Map ? sketchArray(v as SketchBins) : v);
+
+/** A key as JSON text (the few field names of the deltas, each quoted once). */
+const keyTexts = new Map<string, string>();
+function keyJson(k: string): string {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = JSON.stringify(k);
+    if (keyTexts.size < 256) keyTexts.set(k, t);
+  }
+  return t;
 }
 
 /** The upsert adding deltas to `trace_rollups_<level>` (sums added, sketch bins merged). */
@@ -728,22 +779,46 @@ export function upsertGuardrailRollupsSql(rows: GuardrailRollupDelta[], level: R
  */
 export function upsertAllRollupsSql(deltas: Record<RollupLevel, RollupDeltas>): { sql: string; params: unknown[] } | null {
   const params: unknown[] = [];
-  const ctes: string[] = [];
+  // Which upserts the statement holds, one bit each in ROLLUP_LEVELS order (rollups, guardrails, latency): its text is built once per combination.
+  let mask = 0;
+  let bit = 1;
   for (const level of Object.keys(ROLLUP_LEVELS) as RollupLevel[]) {
     const { rollups, guardrails, latency } = deltas[level];
     if (rollups.length) {
       params.push(rollupsJson(rollups));
-      ctes.push(upsertRollupsStatement(level, `$${params.length}`));
+      mask |= bit;
     }
     if (guardrails.length) {
       params.push(JSON.stringify(guardrails));
-      ctes.push(upsertGuardrailRollupsStatement(level, `$${params.length}`));
+      mask |= bit << 1;
     }
     if (latency.length) {
       params.push(rollupsJson(latency));
-      ctes.push(upsertLatencyRollupsStatement(level, `$${params.length}`));
+      mask |= bit << 2;
     }
+    bit <<= 3;
   }
-  if (!ctes.length) return null;
-  return { sql: `WITH ${ctes.map((c, i) => `u${i} AS (${c} RETURNING 1)`).join(', ')} SELECT 1`, params };
+  if (!mask) return null;
+  let sql = allRollupsStatements.get(mask);
+  if (sql === undefined) {
+    sql = allRollupsStatement(mask);
+    allRollupsStatements.set(mask, sql);
+  }
+  return { sql, params };
+}
+
+/** `upsertAllRollupsSql`'s statements by the mask of the upserts they hold (at most 2^6 texts, each built once). */
+const allRollupsStatements = new Map<number, string>();
+
+/** The statement of `upsertAllRollupsSql` for the upserts whose bits are set in `mask`, their parameters numbered in that order. */
+function allRollupsStatement(mask: number): string {
+  const ctes: string[] = [];
+  let bit = 1;
+  for (const level of Object.keys(ROLLUP_LEVELS) as RollupLevel[]) {
+    if (mask & bit) ctes.push(upsertRollupsStatement(level, `$${ctes.length + 1}`));
+    if (mask & (bit << 1)) ctes.push(upsertGuardrailRollupsStatement(level, `$${ctes.length + 1}`));
+    if (mask & (bit << 2)) ctes.push(upsertLatencyRollupsStatement(level, `$${ctes.length + 1}`));
+    bit <<= 3;
+  }
+  return `WITH ${ctes.map((c, i) => `u${i} AS (${c} RETURNING 1)`).join(', ')} SELECT 1`;
 }

@@ -1,13 +1,14 @@
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PoolClient } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../observability/logger';
 import { repairTraceRecord, validateTraceRecord, type TraceRecord, type ValidTraceRecord } from './trace-record';
 import { batchRollupDeltas, upsertAllRollupsSql, type WrittenRecord } from './trace-rollups';
 import { copyTraces, isUniqueViolation } from './trace-copy';
 import { sanitizeForStorage } from './trace-sanitize';
 import { TraceSpool, type SpoolFsync } from './trace-spool';
+import { notePartitionsExist, partitionsKnown } from './trace-partitions';
 import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** Knobs of the trace writer. */
@@ -135,12 +136,32 @@ const MONDAY_OFFSET_MS = 4 * 86_400_000;
 
 /** The distinct UTC week starts (Mondays) of a batch's `created_at`s: the partitions it writes to. */
 export function weeksOf(rows: WrittenRecord[]): string[] {
+  return weekStartsOf(rows).map((w) => new Date(w).toISOString());
+}
+
+/** The distinct UTC week starts (ms) of a batch's `created_at`s. */
+function weekStartsOf(rows: WrittenRecord[]): number[] {
   const weeks = new Set<number>();
   for (const { record, at } of rows) {
     const t = (record.createdAt ?? at).getTime();
     weeks.add(Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS);
   }
-  return [...weeks].map((w) => new Date(w).toISOString());
+  return [...weeks];
+}
+
+/**
+ * A batch's write in one transaction, the weekly partitions it lands in ensured first unless this
+ * process already saw them exist (`partitionsKnown`); once the transaction commits they are noted.
+ */
+async function inBatchTransaction<T>(db: DataSource, rows: WrittenRecord[], write: (m: EntityManager) => Promise<T>): Promise<T> {
+  const weeks = weekStartsOf(rows);
+  const known = partitionsKnown(db, weeks);
+  const out = await db.transaction(async (m) => {
+    if (!known) await m.query('SELECT trace_partitions_ensure($1::timestamptz[])', [weeks.map((w) => new Date(w).toISOString())]);
+    return write(m);
+  });
+  if (!known) notePartitionsExist(db, weeks);
+  return out;
 }
 
 /**
@@ -190,8 +211,7 @@ export function canCopy(db: DataSource): boolean {
  */
 export async function writeTraceBatchCopy(db: DataSource, rows: WrittenRecord[]): Promise<number> {
   if (!rows.length) return 0;
-  return db.transaction(async (m) => {
-    await m.query('SELECT trace_partitions_ensure($1::timestamptz[])', [weeksOf(rows)]);
+  return inBatchTransaction(db, rows, async (m) => {
     const client = (await m.queryRunner!.connect()) as PoolClient;
     const copying = copyTraces(client, rows);
     copying.catch(() => undefined); // Awaited below; this only keeps a failure from counting as unhandled meanwhile.
@@ -212,9 +232,8 @@ export async function writeTraceBatchCopy(db: DataSource, rows: WrittenRecord[])
 export async function writeTraceBatchInsert(db: DataSource, rows: WrittenRecord[]): Promise<number> {
   if (!rows.length) return 0;
   const insert = insertTracesSql(rows);
-  return db.transaction(async (m) => {
-    // The weekly partitions the batch lands in (created when missing; usually all exist already).
-    await m.query('SELECT trace_partitions_ensure($1::timestamptz[])', [weeksOf(rows)]);
+  // The weekly partitions the batch lands in are created when missing (usually all exist already).
+  return inBatchTransaction(db, rows, async (m) => {
     const inserting: Promise<Array<{ id: string }>> = m.query(insert.sql, insert.params);
     inserting.catch(() => undefined); // Awaited below; this only keeps a failure from counting as unhandled meanwhile.
     // The deltas are folded while the database inserts (the INSERT is sent on this turn).

@@ -162,7 +162,7 @@ export async function benchGeneration(opts: { iterations?: number } = {}): Promi
   }
 }
 
-interface Child {
+export interface Child {
   stop: () => Promise<void>;
 }
 
@@ -180,7 +180,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The Bedrock emulator as its own process (`npm run emulator`'s entry, PORT picked here), once it answers. */
-async function startEmulatorProcess(): Promise<Child & { url: string }> {
+export async function startEmulatorProcess(): Promise<Child & { url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(__dirname, '../../src/providers/emulator/main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
@@ -205,13 +205,13 @@ async function startEmulatorProcess(): Promise<Child & { url: string }> {
  * key. With BENCH_CPU_PROF=<dir>, the process writes a V8 CPU profile `<dir>/<name>.cpuprofile` on exit,
  * sampled every BENCH_CPU_PROF_INTERVAL µs (default 1000, V8's; 100 tells apart items of a few µs a request).
  */
-async function startServiceProcess(
+export async function startServiceProcess(
   endpoint: string,
   name: string,
   candidate: 'bare' | 'full',
   env: Record<string, string>,
   dir: string,
-): Promise<Child & { ready: { url: string; wsUrl: string; key: string } }> {
+): Promise<Child & { pid: number; ready: { url: string; wsUrl: string; key: string } }> {
   const prof = process.env.BENCH_CPU_PROF;
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}.cpuprofile`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])] : [];
@@ -228,7 +228,7 @@ async function startServiceProcess(
     });
     child.once('exit', (code) => reject(new Error(`the ${candidate} service exited with ${code} before it was ready`)));
   });
-  return { ready, stop: () => stopChild(child) };
+  return { pid: child.pid!, ready, stop: () => stopChild(child) };
 }
 
 /** Requests that failed, by client kind (reported, not timed). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { benchGeneration } from './generate.bench';
+import { benchGenerateCpu } from './generate-cpu.bench';
 import { benchGuardrails } from './guardrails.bench';
 import { benchBudgets } from './budgets.bench';
 import { benchGuardrailStream, benchStreamScanner, diffStreamScanners } from './guardrails-stream.bench';
@@ -25,6 +26,8 @@ import { benchOnceOutputScreen } from './generate-once-guardrail.bench';
 async function main(): Promise<void> {
   const pick = new Set((process.env.BENCH ?? 'generate,guardrails,budgets,evals').split(',').map((s) => s.trim()));
   console.log(`# benchmarks (${new Date().toISOString()}, node ${process.version})`);
+  // BENCH=generate-cpu: the service's own CPU per request (generateOnce and generate, bare and full; BENCH_BASELINE for A/B).
+  if (pick.has('generate-cpu')) await benchGenerateCpu({ iterations: Number(process.env.BENCH_ITERATIONS ?? 200), rounds: Number(process.env.BENCH_ROUNDS ?? 5) });
   if (pick.has('generate')) await benchGeneration({ iterations: Number(process.env.BENCH_ITERATIONS ?? 100) });
   // The OpenTelemetry candidate of the generate benchmark (BENCH=otel runs it alone; BENCH_OTEL=0 leaves it out of BENCH=generate).
   if ((pick.has('generate') && process.env.BENCH_OTEL !== '0') || pick.has('otel')) await benchOtelExport({ iterations: Number(process.env.BENCH_ITERATIONS ?? 300) });

@@ -134,7 +134,7 @@ const LOCALITY =
  * What separates the lines of an address written on one line: a comma, a line break, and in letterheads, CV headers,
  * footers and tables a middle dot, a bullet, a bar, a semicolon or a spaced dash ("12 Elm Rd | Leeds LS6 2AB").
  */
-const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*|[ \\t]*[;·•|][ \\t]*|[ \\t]+[-–—][ \\t]+)';
+const SEP = '(?:,(?:[ \\t]*\\n)?|[ \\t]*[\\n;·•|]|[ \\t]+[-–—](?=[ \\t]))[ \\t]*';
 /** Landmark words of Indian and other South Asian addresses ("near City Mall", "opp. Bus Stand", "behind Railway Station"). */
 const LANDMARK = '(?:near|opp\\.?|opposite|behind|beside)';
 /** A neighbourhood or district between the street and the locality ("Victoria Island", "Col. Juárez", "Shinjuku-ku"). */
@@ -289,6 +289,17 @@ function markSep(c: number): boolean {
   return c === 59 || c === 0xb7 || c === 0x2022 || c === 124;
 }
 
+/**
+ * Whether what follows text[i] after blanks can open a district or a locality: a digit, a capital (any non-ASCII
+ * character may be one), or the "n", "o" or "b" of a landmark word ("near", "opp.", "opposite", "behind", "beside").
+ * A one-line separator before anything else anchors nothing, and the pattern is not run there.
+ */
+function localityStartAfter(text: string, i: number): boolean {
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || c === 110 || c === 111 || c === 98;
+}
+
 /** `-`, `–` or `—`: a separator between blanks (see `SEP`). */
 function dashSep(c: number): boolean {
   return c === 45 || c === 0x2013 || c === 0x2014;
@@ -325,7 +336,7 @@ export function nextAnchor(text: string, pos: number, limit: number): RegExpExec
     if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57) && !markSep(c) && !dashSep(c)))) break;
     let at = -1;
     if (c === 44) at = i;
-    else if (c === 10 || markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) {
+    else if (c === 10 || ((markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) && localityStartAfter(text, i + 1))) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else if (c >= 48 && c <= 57 && i > pos && isBlank(text.charCodeAt(i - 1)) && codeShapeAt(text, i)) {

@@ -16,6 +16,10 @@ import { leftContext } from './pii-context';
  *
  * A city is only taken when a postal code goes with it, so a sentence after the address is never
  * swallowed.
+ *
+ * The span of an ADDRESS runs from its first unit, building or street line to its postal code and city (with a
+ * region or province written between or after them: "Montréal (Québec) H2X 3L1", "37121 Verona (VR)"); it leaves
+ * out the person or company above it and the country after it.
  */
 
 const CAP = "\\p{Lu}[\\p{L}'’-]*";
@@ -26,7 +30,9 @@ const CITY_TAIL = '(?:(?:[ \\t]+\\p{Ll}+){1,2}(?=[ \\t]*(?:$|\\n)))?';
 /** Lowercase words that link the capitalised words of a street name. */
 const LINK = "(?:de|de'|de’|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|van|von|der|den|het|am|an|im|zum|zur|upon|on|sur|of|the|y|e)";
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between. */
-const STREET_WORD = `(?:(?:[dl]['’])?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
+/** A title joined by a hyphen to the name a German street is named after ("Dr.-Karl-Renner-Str.", "Prof.-Hermann-Str."). */
+const TITLE_JOIN = '(?:\\p{Lu}\\p{Ll}{0,4}\\.-)';
+const STREET_WORD = `(?:(?:[dl]['’])?${TITLE_JOIN}?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between; Dutch names may open with "van den". */
 /**
  * Lower-case street-type words written after the name as separate words: Norwegian "Karl Johans gate",
@@ -51,7 +57,7 @@ const EU_UNIT =
   '|\\d{1,2}(?:e|er|re|ème|eme)[ \\t]+étage' +
   '|\\d{1,2}\\.[ \\t]*(?:OG|Stock|Etage|Obergeschoss)' +
   '|\\d{1,2}(?:st|nd|rd|th)[ \\t]+[Ff]loor' +
-  '|(?:[Éé]tage|[Ee]scalier|[Bb]âtiment|[Bb]ât\\.|[Aa]ppt\\.?|[Aa]ppartement|[Ss]cala|[Ii]nterno|[Ii]nt\\.|[Pp]iano|Whg\\.|Wohnung|[Pp]iso|[Pp]uerta|[Ee]scalera|[Bb]loque)[ \\t]*[\\w]{1,4}' +
+  '|(?:[Éé]tage|[Ee]scalier|[Bb]âtiment|[Bb]ât\\.|[Aa]ppt\\.?|[Aa]ppartement|[Aa]pp\\.|[Bb]ureau|[Ss]cala|[Ii]nterno|[Ii]nt\\.|[Pp]iano|Whg\\.|Wohnung|[Pp]iso|[Pp]uerta|[Ee]scalera|[Bb]loque)[ \\t]*[\\w]{1,4}' +
   // Latin American and Portuguese flats and offices ("Depto. B", "oficina 501", "Of. 12", "apto 45", "sala 3", "bloco B"),
   // Belgian boxes ("bus 3", "boîte 2"), Swedish flats ("lgh 1102"), Polish flats ("m. 15").
   '|(?:[Dd]epto\\.?|[Dd]pto\\.?|[Dd]epartamento|[Oo]ficina|Of\\.|[Ll]ocal|[Aa]pto\\.?|[Aa]partamento|[Ss]ala|[Bb]loco|[Tt]orre|[Bb]us|[Bb]oîte|[Bb]te|lgh\\.?)[ \\t]*[\\w]{1,4}' +
@@ -60,34 +66,44 @@ const EU_UNIT =
   '|(?:\\d{1,2}\\.|st\\.)[ \\t]*(?:tv|th|mf|sal)\\.?' +
   '|[A-H][ \\t]\\d{1,3}(?![\\p{L}\\p{N}])' +
   // Ground floors: Spanish "bajo B", "bajo izda.", Portuguese "r/c Esq." (rés-do-chão).
-  '|(?:[Bb]ajo|[Ee]ntresuelo|[Áá]tico|r/c|R/C)(?:[ \\t]+(?:[Ii]zq(?:da)?|[Dd]cha|[Ee]sq|[Dd]to|[Dd]ir|[A-Z]))?)';
+  '|(?:[Bb]ajo|[Ee]ntresuelo|[Pp]rincipal|[Pp]ral\\.|[Áá]tico|r/c|R/C)(?:[ \\t]+(?:[Ii]zq(?:da)?|[Dd]cha|[Ee]sq|[Dd]to|[Dd]ir|\\d{1,2}[ºª]|[A-Z]))?)';
 /** Lower-case words inside {@link EU_UNIT} (the stream scanner keeps an address open across them). */
 const UNIT_INNER_WORDS =
-  'izq|izda|izquierda|dcha|derecha|centro|esq|esquerdo|dto|dir|direito|frente|tras|trás|andar|étage|escalier|bâtiment|bât|appt|appartement|scala|interno|int|piano|piso|puerta|escalera|bloque|floor|' +
+  'principal|pral|izq|izda|izquierda|dcha|derecha|centro|esq|esquerdo|dto|dir|direito|frente|tras|trás|andar|étage|escalier|bâtiment|bât|appt|app|bureau|appartement|scala|interno|int|piano|piso|puerta|escalera|bloque|floor|' +
   'depto|dpto|departamento|oficina|local|apto|apartamento|sala|bloco|torre|bus|boîte|bte|lgh|m|st|tv|th|mf|sal';
 /** One or two unit parts after the street ("Apt 5C", "Suite 300", "2º izq.", "scala B, interno 4"); wrapped so that a `?` after it means optional, not a lazy `{1,2}`. */
 const UNIT = `(?:(?:,?[ \\t]+(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Level|Room|Shop|Office|Block|#)\\.?[ \\t]*#?[\\w-]{1,6}|${EU_UNIT}\\.?)){1,2})`;
 /** Words of a unit written before the street line, with its number ("Flat 3", "Level 12", "Plot 12", "Appartement 12", "Flat No. 402"). */
-const UNIT_WORDS_BEFORE = 'Apt|Apartment|Suite|Unit|Flat|Level|Floor|Plot|Lot|Shop|Office|Room|House|Villa|Bâtiment|Bât\\.|Escalier|Appartement|Appt|Logement|Scala|Block';
+const UNIT_WORDS_BEFORE =
+  'Apt|Apartment|Suite|Unit|Flat|Level|Floor|Plot|Lot|Shop|Office|Room|House|Villa|Bâtiment|Bât\\.|Escalier|Appartement|Appt|Logement|Scala|Block|Door[ \\t]+No|[HD]\\.?[ \\t]?No';
 /** Type words of a building's name ("Cavendish Court", "Sai Residency", "Sakura Mansion", "The Old Rectory"). */
 const BUILDING_TYPES =
   'Court|House|Building|Mansions|Mansion|Tower|Towers|Lodge|Hall|Apartments|Residence|Residences|Residency|Heights|Point|Wharf|Chambers|Block|Résidence|Society|Complex|Enclave|Rectory|Vicarage|Cottage|Farmhouse|Farm|Manor|Grange|Barn';
 /** Type words written before a building's name in French, Spanish, Italian and Portuguese ("Résidence Les Pins", "Edificio Mirador", "Condomínio Solar"). */
-const BUILDING_TYPES_FIRST = 'Résidence|Immeuble|Edificio|Edifício|Palazzo|Condominio|Condomínio|Residencial';
+const BUILDING_TYPES_FIRST = 'Résidence|Immeuble|Edificio|Edifício|Palazzo|Condominio|Condomínio|Residencial|Z\\.?[AI]\\.?(?:C\\.?|E\\.?)?|Zone|Parc|Lotissement|Lieu-dit|Polígono|Urbanización';
 /** A unit word written lower-case after a building's name ("Résidence Les Pins, bât. C, ", "Edificio Sol, portal 2, "). */
 const UNIT_AFTER_BUILDING = `(?:(?:bât|bâtiment|esc|escalier|bloco|bloque|scala|portal|entrada)\\.?[ \\t]*[\\w-]{1,4}[ \\t]*,[ \\t]*)?`;
 /** A building's name, with an optional room number after it ("Sakura Mansion 301", "Résidence Les Pins"). */
-const BUILDING = `(?:(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})|(?:${BUILDING_TYPES_FIRST})(?:[ \\t]+\\p{Lu}[\\p{L}'’-]*){1,3})(?:[ \\t]+\\d{1,4}[A-Z]?)?`;
+const BUILDING = `(?:(?:\\p{Lu}[\\p{L}'’-]*[ \\t]+){1,3}(?:${BUILDING_TYPES})|(?:${BUILDING_TYPES_FIRST})(?:[ \\t]+(?:${LINK}[ \\t]+)?\\p{Lu}[\\p{L}'’-]*){1,3})(?:[ \\t]+\\d{1,4}[A-Z]?)?`;
+/** A comma or a line break: what a unit or a building's name written before the street line ends with ("Flat 4, ", "3rd Floor\n"). */
+const LINE_SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
+/**
+ * A unit with its number written before the street line ("Flat 3", "Flat No. 402", "H.No. 8-2-293", an Indian "B-14"),
+ * or a floor written number first ("3rd Floor", "Ground Floor").
+ */
+const UNIT_LEAD = `(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?(?:(?=[\\w/-]{0,8}\\d)[\\w/-]{1,9}|[A-Z]{1,2}(?![\\p{L}\\p{N}]))|[A-Z]-\\d{1,4}[A-Z]?|(?:\\d{1,2}(?:st|nd|rd|th)|Ground|First|Second|Third|Top|Upper|Lower)[ \\t]+Floor)`;
 /**
  * A unit before the street line ("Flat 3, ", "Bâtiment B, ", an Indian "B-14, "), then optionally a
  * building's name with its type word ("Cavendish Court, ", "Harbour View House, "); or the building's
  * name alone ("The Old Rectory, ", "Sakura Mansion 301, ").
  */
-const UNIT_BEFORE = `(?:(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}|[A-Z]-\\d{1,4}[A-Z]?),[ \\t]*)?(?:${BUILDING}[ \\t]*,[ \\t]*${UNIT_AFTER_BUILDING})?`;
+const UNIT_BEFORE = `(?:${UNIT_LEAD}${LINE_SEP})?(?:${BUILDING}[ \\t]*${LINE_SEP}${UNIT_AFTER_BUILDING})?`;
 /** A post-office box in place of the street line ("PO Box 1842", "BP 20145", "Postbus 1234", "Postfach 12 34", "Caixa Postal 88"). */
 const PO_BOX_WORDS =
   '(?:P\\.?[ \\t]?O\\.?[ \\t]*Box|Post[ \\t]+Office[ \\t]+Box|G\\.?P\\.?O\\.?[ \\t]+Box|(?:Private|Locked)[ \\t]+Bag|B\\.?P\\.?|Postbus|Postfach|Apartado(?:[ \\t]+de[ \\t]+[Cc]orreos)?|Caixa[ \\t]+Postal|Casella[ \\t]+[Pp]ostale|Skrytka[ \\t]+pocztowa|Box)';
-const PO_BOX = `${PO_BOX_WORDS}[ \\t]+\\d{1,6}`;
+/** A rural route or highway contract in place of the street line ("RR 2 Box 118", "Rural Route 3, Box 44", "HC 64 Box 2031", Canadian "RR 1 Site 7 Comp 12"). */
+const RURAL_ROUTE = '(?:R\\.?R\\.?|Rural[ \\t]+Route|H\\.?C\\.?|Star[ \\t]+Route)[ \\t]*\\d{1,3}(?:,?[ \\t]+(?:Site|Comp|Box)[ \\t]+\\d{1,5}){0,3}';
+const PO_BOX = `(?:${RURAL_ROUTE}|${PO_BOX_WORDS}[ \\t]+\\d{1,6})`;
 
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?[ \\t]*\\d[A-Z]{2}';
 const IE_EIRCODE = '[AC-FHKNPRTV-Y]\\d{2}[ \\t]?[AC-FHKNPRTV-Y0-9]{4}';
@@ -104,17 +120,25 @@ const DISTRICT_NO = '(?:[ \\t]+\\d{1,2}(?![\\p{L}\\p{N}]|[.,:/-]\\d))';
  * (written once, its endings after it: the pattern stays small).
  */
 const LOCALITY =
-  `(?:${CODE_PREFIX}?${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto, C.P. 44100 Guadalajara
-  `|${CITY}(?:,?[ \\t]+[A-Z]{2}[ \\t]+(?:\\d{5}-\\d{3}|\\d{5}(?:-\\d{4})?|${CA_POSTCODE})` + // Springfield, IL 62704; Toronto, ON M5K 1A2
+  `(?:${CODE_PREFIX}?${CODE_BEFORE_CITY}[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?(?:[ \\t]+\\([A-Z]{2}\\))?` + // 75012 Paris, 1016 GV Amsterdam, 4050-262 Porto, C.P. 44100 Guadalajara, 37121 Verona (VR)
+  `|(?:C\\.P\\.|CP|CEP)[ \\t]*${CODE_BEFORE_CITY},[ \\t]*${CITY}` + // C.P. 06500, Ciudad de México
+  `|Dublin[ \\t]+\\d{1,2}W?(?![\\p{L}\\p{N}])` + // Dublin 2, Dublin 6W (the city's postal districts)
+  `|${CITY}(?:[ \\t]+\\(${CAP}(?:[ \\t]${CAP})?\\))?(?:,?[ \\t]+(?:[A-Z]{2}|[A-Z]\\.[A-Z]\\.)[ \\t]+(?:\\d{5}-\\d{3}|\\d{5}(?:-\\d{4})?|${CA_POSTCODE})` + // Springfield, IL 62704; Toronto, ON M5K 1A2
   `|,?[ \\t]+(?:${AU_STATES})[ \\t]+\\d{4}` + // Melbourne VIC 3000
-  `|(?:,?[ \\t]+|,?[ \\t]*\\n[ \\t]*)(?:${UK_POSTCODE}|${IE_EIRCODE})` + // London SW7 1QJ, Dublin D02 X590, a postcode on its own line
+  `|(?:,?[ \\t]+|,?[ \\t]*\\n[ \\t]*)(?:${UK_POSTCODE}|${IE_EIRCODE}|${CA_POSTCODE})` + // London SW7 1QJ, Dublin D02 X590, Toronto, Ontario M5V 2T6, a postcode on its own line
   `|[ \\t]*[-–/][ \\t]*[A-Z]{2},?[ \\t]+(?:CEP[ \\t]*)?\\d{5}-?\\d{3}` + // São Paulo - SP, 01310-200
   `|,?[ \\t]+\\d{3}-\\d{4}` + // Tokyo 160-0023
   `|(?:[ \\t]*[-–][ \\t]*|[ \\t]+)\\d{6}` + // Lagos 101241, Bengaluru 560001, Pune - 411045, Singapore 018956
   `|(?:,?[ \\t]+|,[ \\t]*)\\d{4,5}(?![-–]\\d)))`; // Auckland 1010, Seoul 06134, Cape Town, 8001 (not the ZIP of "IL 66885-1901")
-const SEP = '(?:,[ \\t]*|,?[ \\t]*\\n[ \\t]*)';
+/**
+ * What separates the lines of an address written on one line: a comma, a line break, and in letterheads, CV headers,
+ * footers and tables a middle dot, a bullet, a bar, a semicolon or a spaced dash ("12 Elm Rd | Leeds LS6 2AB").
+ */
+const SEP = '(?:,(?:[ \\t]*\\n)?|[ \\t]*[\\n;·•|]|[ \\t]+[-–—](?=[ \\t]))[ \\t]*';
+/** Landmark words of Indian and other South Asian addresses ("near City Mall", "opp. Bus Stand", "behind Railway Station"). */
+const LANDMARK = '(?:near|opp\\.?|opposite|behind|beside)';
 /** A neighbourhood or district between the street and the locality ("Victoria Island", "Col. Juárez", "Shinjuku-ku"). */
-const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t]+)?(?:${CITY}|(?:${CAP}[ \\t]+)?\\d{1,2}(?:st|nd|rd|th)[ \\t]+${CAP})`;
+const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.|${LANDMARK})[ \\t]+)?(?:${CITY}|(?:${CAP}[ \\t]+)?\\d{1,2}(?:st|nd|rd|th)[ \\t]+${CAP}|${CAP}[ \\t]+\\d{1,3}[A-Z]?(?![\\p{L}\\p{N}]))`;
 
 /**
  * A postal code and city written after the street with no comma, as running text does ("5 place Bellecour
@@ -124,9 +148,11 @@ const DISTRICT = `(?:(?:Col\\.|Colonia|Fracc\\.|Barrio|Bairro|Urb\\.|Bo\\.)[ \\t
 const CODE_LOCALITY_AFTER_SPACE = `[ \\t]+(?:\\d{5}(?:-\\d{3})?|\\d{4}-\\d{3}|\\d{4}[ \\t]?[A-Z]{2}|\\d{2}-\\d{3}|\\d{3}[ \\t]\\d{2})[ \\t]+${CITY}${CITY_TAIL}${DISTRICT_NO}?`;
 
 /** Street line, number first: "88 Rue du Faubourg Saint-Antoine", "1600 Amphitheatre Pkwy", "Unit 4/56 Smith St". */
-const NUMBER_FIRST = `(?:(?:Unit|Flat|Apt|Shop|Suite|Villa)[ \\t]+(?=\\d{1,4}[A-Z]?/\\d))?${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
+const NUMBER_FIRST = `(?:(?:Unit|Flat|Apt|Shop|Suite|Villa)[ \\t]+(?=\\d{1,4}[A-Z]?/\\d)|#)?${HOUSE_NO},?[ \\t]+(?:(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|voie|passage|square)[ \\t]+(?:${LINK}[ \\t]+)*)?${STREET_NAME}\\.?`;
+/** A Singapore block and its street, which may end in a number ("Blk 123 Ang Mo Kio Avenue 6"). */
+const SG_BLOCK = `(?:Blk|Block)\\.?[ \\t]+${HOUSE_NO}[ \\t]+${STREET_NAME}(?:[ \\t]+\\d{1,3}(?![\\p{L}\\p{N}]))?`;
 /** Street line, number after: "Prinsengracht 263", "Calle de Atocha 34", "Puente Gustavo Reynoso, 1". */
-const NUMBER_AFTER = `(?:C/[ \\t]*)?${STREET_NAME},?[ \\t]+(?:n[º°.]?[ \\t]*)?${HOUSE_NO}`;
+const NUMBER_AFTER = `(?:C/[ \\t]*)?${STREET_NAME},?[ \\t]+(?:(?:n[º°.]?[ \\t]*)?${HOUSE_NO}|[sS]/[nN](?![\\p{L}\\p{N}]))`;
 const DIRECTION = '(?:[ \\t]+(?:N|S|E|W|NE|NW|SE|SW)\\.?(?![\\p{L}]))';
 /** A street line without a number, ending in a street-type word ("Church Lane", "12th Main Road"): only before a full locality or after a numbered unit. */
 const TYPED_STREET = `(?:${STREET_WORD}[ \\t]+(?:${LINK}[ \\t]+)*){1,4}(?:${STREET_TYPES})\\.?(?![\\p{L}])${DIRECTION}?`;
@@ -137,7 +163,12 @@ const TYPED_STREET = `(?:${STREET_WORD}[ \\t]+(?:${LINK}[ \\t]+)*){1,4}(?:${STRE
 const CO_STREET = `(?:Calle|Carrera|Cra\\.?|Kra\\.?|Cl\\.?|Avenida|Av\\.?|Diagonal|Dg\\.?|Transversal|Tv\\.?)[ \\t]+\\d{1,3}[A-Z]?(?:[ \\t]?[Bb]is)?(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?[ \\t]*(?:#|[Nn][oº°]\\.?)[ \\t]*\\d{1,3}[A-Z]?[ \\t]*-[ \\t]*\\d{1,3}(?:[ \\t]+(?:Sur|Norte|Este|Oeste))?`;
 /** A street without a number, with or without a unit before it and no comma ("Unit 12 Riverside Way", "Church Lane"). */
 const UNIT_THEN_STREET = `(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ \\t]+)?${TYPED_STREET}`;
-const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${UNIT_THEN_STREET})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
+/**
+ * A full address: a unit or building, then a street line (or a post-office box, or a numbered unit with no street at all,
+ * as Indian addresses often have: "Flat 302, Lotus Apartments, near City Mall, Andheri West, Mumbai - 400053"), then
+ * districts and the locality.
+ */
+const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${UNIT_THEN_STREET}|${SG_BLOCK}|${UNIT_LEAD})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
 
 /** Country names (in English and in their own languages): an address ends before them. */
 const COUNTRY =
@@ -149,7 +180,7 @@ const LOCALITY_END = `(?=[ \\t]*(?:[\\n,.;:)!?"'”\\]}]|$))`;
  * Curitiba - PR"): capitalised words after a comma that end the line or the clause, never a country,
  * never followed by a number (that is a full address's locality).
  */
-const BARE_LOCALITY = `(?:,[ \\t]*(?!${COUNTRY}${LOCALITY_END})${DISTRICT}(?:[ \\t]*[-–][ \\t]*[A-Z]{2})?(?![ \\t]*\\d)${LOCALITY_END}){0,2}`;
+const BARE_LOCALITY = `(?:(?:,[ \\t]*|[ \\t]*[·•|][ \\t]*)(?!${COUNTRY}${LOCALITY_END}|\\p{Lu}(?!\\p{L}))${DISTRICT}(?:[ \\t]*[-–][ \\t]*[A-Z]{2})?(?![ \\t]*\\d)${LOCALITY_END}){0,2}`;
 
 // Bare street lines (no locality): a street-type word is required. Each takes the unit parts after it (in `STREET_RE`), so that the
 // stream scanner's settling count (complete tokens after an address) covers only the postcode and city that may follow.
@@ -159,7 +190,7 @@ const DE_SUFFIX =
   'straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad|gracht|straat|laan|plein|kade|singel|gatan|gata|gaten|gate|vägen|veien|vegen|vej|gade|stræde|torv|katu|kuja';
 /** Numbered places that are not streets: work, parking, storage and seat places ("Stellplatz 12", "Lagerplatz 5"). */
 const NOT_STREET_PLACE = '(?!(?:Arbeits|Park|Stell|Lager|Sitz|Abstell|Liege)platz)';
-const DE_STREET = `${NOT_STREET_PLACE}(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer)|${CAP}(?:[ \\t]+${CAP}){0,2}[ \\t]+(?:${TYPE_AFTER}))[ \\t]+${HOUSE_NO}`;
+const DE_STREET = `${NOT_STREET_PLACE}${TITLE_JOIN}?(?:${CAP}(?:${DE_SUFFIX})|${CAP}(?:[ \\t-]${CAP})?[ \\t-](?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Ufer)|${CAP}(?:[ \\t]+${CAP}){0,2}[ \\t]+(?:${TYPE_AFTER}))[ \\t]+${HOUSE_NO}`;
 /** Polish streets: "ul. Marszałkowska 84/92 m. 15", "al. Jerozolimskie 65/79". */
 const PL_STREET = `${PL_OPENER}${CAP}(?:[ \\t]+${CAP}){0,3}[ \\t]+${HOUSE_NO}`;
 /** A Kenyan post-office box carries its postal code ("P.O. Box 30123-00100, Nairobi"). */
@@ -169,11 +200,13 @@ const FR_TYPES = ['rue', 'avenue', 'av\\.', 'boulevard', 'bd', 'place', 'chemin'
   .map((t) => `[${t[0]!.toUpperCase()}${t[0]}]${t.slice(1)}`)
   .join('|');
 const FR_STREET = `\\d{1,4}(?:[ \\t]?(?:bis|ter))?,?[ \\t]+(?:${FR_TYPES})[ \\t]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}(?:[ \\t-]+(?:(?:de|du|des|la|le|l'|d')[ \\t]*)*${CAP}){0,3}`;
-const ROMANCE_TYPES = 'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
+const ROMANCE_TYPES =
+  'Calle|C/|Avenida|Avda\\.|Av\\.|Paseo|Plaza|Camino|Carrera|Rambla|Ronda|Travesía|Carretera|Ctra\\.|Rua|Travessa|Largo|Praça|Praca|Alameda|Estrada|Via|Viale|Piazza|Corso|Vicolo|Piazzale';
 const ROMANCE_LINK = "(?:de|de'|de’|del|de la|de los|de las|da|do|dos|das|della|delle|dei|degli|di|d')";
 
 /** Lower-case street types after a name, Polish openers, post-office box words. */
-const OTHER_INNER_WORDS = 'gate|gata|gatan|vei|veien|veg|vegen|vej|gade|allé|plass|torg|torget|náměstí|nám|třída|ulice|nábřeží|utca|út|tér|ul|al|pl|os|ulica|aleja|plac|postale|pocztowa|correos';
+const OTHER_INNER_WORDS =
+  'gate|gata|gatan|vei|veien|veg|vegen|vej|gade|allé|plass|torg|torget|náměstí|nám|třída|ulice|nábřeží|utca|út|tér|ul|al|pl|os|ulica|aleja|plac|postale|pocztowa|correos|near|opp|opposite|behind|beside';
 
 /**
  * Every lower-case word that can sit inside an address (between its first and last word): the
@@ -186,7 +219,7 @@ export const ADDRESS_INNER_WORDS: ReadonlySet<string> = new Set(
     .split(/[| ]/)
     .filter((w) => w.length > 0),
 );
-const ROMANCE_STREET = `(?:(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?|${CO_STREET})`;
+const ROMANCE_STREET = `(?:(?:${ROMANCE_TYPES})[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}(?:[ \\t]+(?:${ROMANCE_LINK}[ \\t]+)?${CAP}){0,3},?[ \\t]+(?:(?:n[º°.]?[ \\t]*)?\\d{1,5}[A-Za-z]?(?:/[A-Za-z](?![\\p{L}\\p{N}]))?|[sS]/[nN](?![\\p{L}\\p{N}]))|${CO_STREET})`;
 
 /** A capitalised run that opens with a Romance or French street-type word and has a house number after it is a street ("Rua Augusta 142", "Via Garibaldi, 21"), not a person (the NAME recognizer asks). */
 export const STREET_OPENER_RE = new RegExp(`^(?:${ROMANCE_TYPES}|${FR_TYPES})[ \\t]`, 'u');
@@ -201,14 +234,28 @@ const STREET_PART_MAX = 160;
 export const STREET_RE = new RegExp(`${START}(?:(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?${BARE_LOCALITY}|${KE_BOX})`, 'uy');
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES}|${TYPE_AFTER})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
 /** What a full address without a house number in front may open with: a unit, a building or a post-office box. */
-const NUMBERLESS_LEAD_RE = new RegExp(`^(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,6}[, \\t]|[A-Z]-\\d|${BUILDING}[ \\t]*,|${PO_BOX}|${PL_OPENER}|${CO_STREET})`, 'u');
+const NUMBERLESS_LEAD_RE = new RegExp(
+  `^(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*(?:(?:No|Nr)\\.?[ \\t]*)?#?[\\w/-]{1,9}[,\\n \\t]|[A-Z]-\\d|(?:Ground|First|Second|Third|Top|Upper|Lower)[ \\t]+Floor|${BUILDING}[ \\t]*[,\\n]|${PO_BOX}|${PL_OPENER}|${CO_STREET})`,
+  'u',
+);
 
 const ADDRESS_CONTEXT =
-  /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|send (?:it|them|this) to|return to|mail(?:ing)?|billing|home|office|warehouse|visit us at|moved to|adresse|wohne|wohnt|anschrift|dirección|direccion|endereço|indirizzo|vivo|j'habite|domicile)\b[^\n]{0,24}$/;
+  /\b(?:address|addr|live|lives|living|located|located at|reside|resides|ship(?:ping)? to|deliver(?:y)? to|send (?:it|them|this) to|return to|mail(?:ing)?|billing|home|office|warehouse|visit us at|moved to|adresse|wohne|wohnt|anschrift|dirección|direccion|endereço|indirizzo|vivo|j'habite|habite|habitons|wohnen|abito|abita|moro|mora|domicile)\b[^\n]{0,24}$/;
+
+/**
+ * What may stand right before a street line that opens with its number and has no locality and no context word: the
+ * start of a line, a field's or cell's punctuation, or a word that places something ("at", "to", "from", "on", "in",
+ * "near", "is", "au", "chez", "nach", "bei"...). A number after any other word is a count, a chapter or a section
+ * ("bought 3 Sesame Street mugs", "Section 12 Park Avenue Act"), not a house.
+ */
+const BARE_NUMBER_BEFORE =
+  /(?:^|[:;,.!?()[\]{}"'“”‘’«»|·•/*>–—-]|(?:^|[^\p{L}])(?:at|to|from|on|in|into|onto|near|for|is|are|was|were|via|by|off|opposite|outside|behind|beside|past|towards?|s|à|au|aux|chez|en|de|du|le|a|al|el|em|no|na|para|presso|nach|bei|an|am|im|der|zur|zum|auf|von|ab))[ \t]*$/u;
 
 /** Capitalised words that start a sentence or a label, not a street ("Visit Calle Mayor 15"). */
 const NOT_STREET_START =
-  /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per|der|die|das|dem)$/i;
+  /^(?:visit|send|ship|deliver|mail|return|write|post|come|meet|see|find|call|at|to|in|on|from|our|my|your|the|new|home|office|address|adresse|bei|nach|chez|en|a|para|per|der|die|das|dem|bitte|please|kindly|merci|gracias|grazie|danke)$/i;
+/** Lower-case prepositions before a street ("Bitte an Prof.-Hermann-Str. 21"): written in lower case, never a street's first word. */
+const LOWER_LEAD = /^(?:an|auf|zu|zur|zum|im|am|à|au|aux|em|na|no|al|del)$/;
 
 function trimLead(text: string, start: number, end: number): number {
   // Drop leading capitalised words that are not part of a street ("Visit Calle Mayor 15, ..."), not those of a unit or a building ("Office 4, ", "The Old Rectory, ").
@@ -216,7 +263,7 @@ function trimLead(text: string, start: number, end: number): number {
   for (;;) {
     const rest = text.slice(s, end);
     const m = /^(\p{L}+)[ \t]+/u.exec(rest);
-    if (!m || !NOT_STREET_START.test(m[1]!) || NUMBERLESS_LEAD_RE.test(rest)) return s;
+    if (!m || !(NOT_STREET_START.test(m[1]!) || LOWER_LEAD.test(m[1]!)) || NUMBERLESS_LEAD_RE.test(rest)) return s;
     s += m[0].length;
   }
 }
@@ -227,9 +274,35 @@ function midPair(text: string, i: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff;
 }
 
+/** An ASCII digit. */
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /** A space or a tab. */
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
+}
+
+/** `;`, `·`, `•` or `|`: separators of an address written on one line (see `SEP`). */
+function markSep(c: number): boolean {
+  return c === 59 || c === 0xb7 || c === 0x2022 || c === 124;
+}
+
+/**
+ * Whether what follows text[i] after blanks can open a district or a locality: a digit, a capital (any non-ASCII
+ * character may be one), or the "n", "o" or "b" of a landmark word ("near", "opp.", "opposite", "behind", "beside").
+ * A one-line separator before anything else anchors nothing, and the pattern is not run there.
+ */
+function localityStartAfter(text: string, i: number): boolean {
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || c === 110 || c === 111 || c === 98;
+}
+
+/** `-`, `–` or `—`: a separator between blanks (see `SEP`). */
+function dashSep(c: number): boolean {
+  return c === 45 || c === 0x2013 || c === 0x2014;
 }
 
 /**
@@ -251,8 +324,8 @@ function codeShapeAt(text: string, i: number): boolean {
 /**
  * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
  * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
- * with a comma, a line break, spaces and tabs that run into a line break, or spaces and tabs before a
- * digit (and then matches from the first of those spaces exactly when it matches from any later one),
+ * with a comma, a line break, spaces and tabs that run into a line break or a one-line separator (`;`, `·`, `•`,
+ * `|`, a dash after a blank), or spaces and tabs before a digit (and then matches from the first of those spaces exactly when it matches from any later one),
  * so only those places are tried.
  */
 export function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
@@ -260,10 +333,10 @@ export function nextAnchor(text: string, pos: number, limit: number): RegExpExec
   for (let i = pos; i < text.length; i++) {
     const c = text.charCodeAt(i);
     // Past the limit, only a match opening with spaces that begin before it can still start in range.
-    if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57)))) break;
+    if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57) && !markSep(c) && !dashSep(c)))) break;
     let at = -1;
     if (c === 44) at = i;
-    else if (c === 10) {
+    else if (c === 10 || ((markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) && localityStartAfter(text, i + 1))) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else if (c >= 48 && c <= 57 && i > pos && isBlank(text.charCodeAt(i - 1)) && codeShapeAt(text, i)) {
@@ -406,18 +479,28 @@ export const addressRecognizer: PiiRecognizer = {
       const start = trimLead(text, m.index, end);
       // A street line without a house number before it needs a street type word or a link word.
       const line = text.slice(start, end);
-      if (!/^\d/.test(line) && !NUMBERLESS_LEAD_RE.test(line) && !STREET_TYPE_RE.test(line.split(/[,\n]/)[0]! + ' ') && !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)) continue;
+      if (
+        !/^#?\d/.test(line) &&
+        !/^(?:Blk|Block)\.?[ \t]+\d/.test(line) &&
+        !NUMBERLESS_LEAD_RE.test(line) &&
+        !STREET_TYPE_RE.test(line.split(/[,\n;·•|]/)[0]! + ' ') &&
+        !/\p{Lu}\p{Ll}+,?[ \t]+\d/u.test(line)
+      )
+        continue;
       // A postal code after the street with no comma or line break: the street needs its type word ("5 place Bellecour
       // 69002 Lyon"), since a count and an amount look the same ("3 Raten 12500 Euro").
-      if (!/[,\n]/.test(line) && !STREET_TYPE_RE.test(line + ' ')) continue;
+      if (!/[,\n;·•|]|[ \t][-–—][ \t]/.test(line) && !STREET_TYPE_RE.test(line + ' ')) continue;
       let score = 0.9;
       if (ADDRESS_CONTEXT.test(leftContext(text, start, 40))) score += 0.1;
       out.push({ type: 'ADDRESS', start, end, score });
     }
     for (let m = nextStreet(text, from, until); m !== null; m = nextStreet(text, m.index + m[0].length, until)) {
       const s = m[0].replace(/[\s,]+$/, '');
+      const before = leftContext(text, m.index, 40);
       let score = 0.65;
-      if (ADDRESS_CONTEXT.test(leftContext(text, m.index, 40))) score += 0.25;
+      if (ADDRESS_CONTEXT.test(before)) score += 0.25;
+      // A number after a word that does not place anything counts something: not a house.
+      else if (isDigit(text.charCodeAt(m.index)) && !BARE_NUMBER_BEFORE.test(before.slice(before.lastIndexOf('\n') + 1))) continue;
       out.push({ type: 'ADDRESS', start: m.index, end: m.index + s.length, score });
     }
     return out;

@@ -1,14 +1,12 @@
-import { ARTICLE_BEFORE, articleBefore, endsWithDash, NAME_CONTEXT, nameContextBefore, SIGNATURE_DASH, THING_LABEL, thingLabelBefore } from '../../../src/guardrails/engine/pii/name.recognizer';
+import { endsWithDash, SIGNATURE_DASH } from '../../../src/guardrails/engine/pii/name.recognizer';
 import { leftContext } from '../../../src/guardrails/engine/pii/pii-context';
 import { corpusTexts } from '../../../scripts/lib/guardrails-data';
 import { mulberry32 } from '../../../src/core/seeded-random';
 
 /**
- * The NAME recognizer tests some context patterns only where they can match (speed, #12): the
- * thing-label, name-context and article patterns through `thingLabelBefore`, `nameContextBefore` and
- * `articleBefore` (the last word of the context decides without the pattern when it is a plain ASCII
- * word the pattern cannot end with), the signature dash only after `endsWithDash`. Shown: the same answers on the left context of every capital of every corpus row and
- * on random contexts built from the labels, quotes, separators and letters of other alphabets.
+ * The NAME recognizer tests the signature-dash pattern only after `endsWithDash` (speed, #12): shown
+ * never false where the pattern matches, on the left context of every capital of every corpus row and
+ * on random contexts built from dashes, blanks, line breaks, quotes, labels and other letters.
  */
 
 const PIECES = [
@@ -37,20 +35,6 @@ function contexts(): string[] {
 
 describe('NAME context gates answer as the patterns', () => {
   const all = contexts();
-
-  it('thingLabelBefore equals THING_LABEL.test', () => {
-    const wrong = all.filter((ctx) => thingLabelBefore(ctx) !== THING_LABEL.test(ctx));
-    expect(wrong.slice(0, 5)).toEqual([]);
-    expect(all.length).toBeGreaterThan(150_000);
-    expect(all.filter((ctx) => THING_LABEL.test(ctx)).length).toBeGreaterThan(1_000);
-  });
-
-  it('nameContextBefore and articleBefore equal their patterns', () => {
-    const wrong = all.filter((ctx) => nameContextBefore(ctx) !== NAME_CONTEXT.test(ctx) || articleBefore(ctx) !== ARTICLE_BEFORE.test(ctx));
-    expect(wrong.slice(0, 5)).toEqual([]);
-    expect(all.filter((ctx) => NAME_CONTEXT.test(ctx)).length).toBeGreaterThan(2_000);
-    expect(all.filter((ctx) => ARTICLE_BEFORE.test(ctx)).length).toBeGreaterThan(2_000);
-  });
 
   it('endsWithDash holds wherever the signature dash matches', () => {
     const wrong = all.filter((ctx) => SIGNATURE_DASH.test(ctx) && !endsWithDash(ctx));

@@ -780,38 +780,10 @@ function roleBefore(ctx: string): boolean {
   if (word === 'to') return ctx.slice(Math.max(0, b - 10), b) === 'according ';
   return ROLE_WORD_RE.test(word);
 }
-/** The words of `NAME_CONTEXT` (written out: the pattern and the look-up of their last words are built from this list). */
-const NAME_CONTEXT_WORDS =
-  'name|names|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp|employé|employee|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participant|participants|attendee|attendees|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigado|obrigada|danke|remercie|welcome|welcoming|congratulate|congratulations to'.split(
-    '|',
-  );
-export const NAME_CONTEXT = new RegExp(`\\b(?:${NAME_CONTEXT_WORDS.join('|')})\\b${COPULA}[\\s:,"'=.]*$`);
-/** The last words (ASCII letters) `NAME_CONTEXT` can end with: each word's last part, and the copula after it. */
-const NAME_CONTEXT_LAST = new Set([...NAME_CONTEXT_WORDS.map((w) => w.slice(w.lastIndexOf(' ') + 1)), 'is', 'was', 'ist', 'est', 'es']);
-/** `NAME_CONTEXT.test(ctx)`, the pattern run only when the context's last word is one it can end with (see `lastWordMayBe`). */
-export function nameContextBefore(ctx: string): boolean {
-  return lastWordMayBe(ctx, NAME_CONTEXT_LAST, true) && NAME_CONTEXT.test(ctx);
-}
-
-/**
- * False when a pattern that ends with one of `last` (words of ASCII letters, or a word with another letter), then blanks
- * (`punct`: also `: , " ' = .`) and the end, cannot match `ctx`: after those characters the context ends with an ASCII
- * character that is no letter, or with a word of ASCII letters (after a character that is not one) outside `last`.
- * Anything else (a character outside ASCII at the end) is left to the pattern: true.
- */
-function lastWordMayBe(ctx: string, last: ReadonlySet<string>, punct: boolean): boolean {
-  let k = ctx.length - 1;
-  for (; k >= 0; k--) {
-    const c = ctx.charCodeAt(k);
-    if (c >= 128) return true;
-    if (!(c === 32 || (c >= 9 && c <= 13) || (punct && (c === 58 || c === 44 || c === 34 || c === 39 || c === 61 || c === 46)))) break;
-  }
-  const e = k + 1;
-  while (k >= 0 && ctx.charCodeAt(k) >= 97 && ctx.charCodeAt(k) <= 122) k--;
-  if (k >= 0 && ctx.charCodeAt(k) >= 128) return true;
-  return e > k + 1 && last.has(ctx.slice(k + 1, e));
-}
-export const STRONG_NAME_CONTEXT = new RegExp(
+const NAME_CONTEXT = new RegExp(
+  `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
+);
+const STRONG_NAME_CONTEXT = new RegExp(
   `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \\t]*\\n|` +
@@ -866,47 +838,13 @@ const KIN_AFTER =
  * Holbrook", "Carrier: Royal Mail", "Color Azul Marino", "Offre d'emploi : Chargé de Communication"),
  * in six languages. Colour, size, brand and model words count without a colon; the rest need one.
  */
-/** The words of `THING_LABEL` that count without a colon. */
-const THING_WORDS = 'colour|color|couleur|farbe|colore|cor|size|talla|taille|größe|grösse|taglia|tamanho|brand|marca|marque|marke|model|modelo|modèle|modell|modello';
-const THING_WORD_SET = new Set(THING_WORDS.split('|'));
-export const THING_LABEL = new RegExp(
-  `(?<![\\p{L}])(?:(?:${THING_WORDS})[ \\t]*[:=]?` +
+const THING_LABEL = new RegExp(
+  `(?<![\\p{L}])(?:(?:colou?r|couleur|farbe|colore|cor|size|talla|taille|größe|grösse|taglia|tamanho|brand|marca|marque|marke|model|modelo|modèle|modell|modello)[ \\t]*[:=]?` +
     `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
   'u',
 );
 
-/**
- * `THING_LABEL.test(ctx)`, with the pattern run only where it can match: its match ends with a colon, `=` or `|` (then
- * blanks and at most one quote), or with one of `THING_WORDS` (all end in an ASCII letter) standing alone. A context
- * whose last word before that is another word of ASCII letters after a character that is not a letter is answered
- * without the pattern (most runs: "please contact ").
- */
-export function thingLabelBefore(ctx: string): boolean {
-  let k = ctx.length - 1;
-  while (k >= 0 && (ctx.charCodeAt(k) === 32 || ctx.charCodeAt(k) === 9)) k--;
-  let c = k >= 0 ? ctx.charCodeAt(k) : -1;
-  if (c === 34 || c === 39 || c === 0x201c || c === 0xab) {
-    k--;
-    while (k >= 0 && (ctx.charCodeAt(k) === 32 || ctx.charCodeAt(k) === 9)) k--;
-    c = k >= 0 ? ctx.charCodeAt(k) : -1;
-  }
-  if (c === 58 || c === 61 || c === 124) return THING_LABEL.test(ctx);
-  if (!(c >= 97 && c <= 122)) return false;
-  const e = k + 1;
-  while (k >= 0 && ctx.charCodeAt(k) >= 97 && ctx.charCodeAt(k) <= 122) k--;
-  // A letter of another alphabet (or a capital) before the ASCII letters: the pattern decides.
-  const b = k >= 0 ? ctx.charCodeAt(k) : -1;
-  if (b >= 128 || (b >= 65 && b <= 90)) return THING_LABEL.test(ctx);
-  return THING_WORD_SET.has(ctx.slice(k + 1, e)) && THING_LABEL.test(ctx);
-}
-
-const ARTICLE_WORDS = 'the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de'.split('|');
-export const ARTICLE_BEFORE = new RegExp(`(?:^|[\\s,.;:!?(])(?:${ARTICLE_WORDS.join('|')})\\s+$`);
-const ARTICLE_LAST = new Set(ARTICLE_WORDS);
-/** `ARTICLE_BEFORE.test(ctx)`, the pattern run only when the context's last word is an article (see `lastWordMayBe`). */
-export function articleBefore(ctx: string): boolean {
-  return lastWordMayBe(ctx, ARTICLE_LAST, false) && ARTICLE_BEFORE.test(ctx);
-}
+const ARTICLE_BEFORE = /(?:^|[\s,.;:!?(])(?:the|la|le|les|el|il|lo|gli|los|las|o|os|as|der|die|das|den|dem|des|het|de)\s+$/;
 
 interface Candidate {
   start: number;
@@ -1122,9 +1060,9 @@ function candidateOf(runStart: number, run: string): Candidate | null {
 /** Splits a run into words and trims leading/trailing ordinary words (offsets within the run). */
 function runCandidate(run: string): Candidate | null {
   const runStart = 0;
-  const words: { s: number; e: number; w: string; l: string }[] = [];
+  const words: { s: number; e: number; w: string }[] = [];
   TOKEN_RE.lastIndex = 0;
-  for (let m = TOKEN_RE.exec(run); m !== null; m = TOKEN_RE.exec(run)) words.push({ s: m.index, e: m.index + m[0].length, w: m[0], l: m[0].toLowerCase() });
+  for (let m = TOKEN_RE.exec(run); m !== null; m = TOKEN_RE.exec(run)) words.push({ s: m.index, e: m.index + m[0].length, w: m[0] });
   if (words.length >= 2 && knownPlaceOrOrg(words.map((w) => w.w))) return null;
   const classes = words.map((w, i): WordClass => {
     // "y"/"e" join two surnames ("Ortega y Gasset"); before another particle ("e la Galleria") they join two things.
@@ -1132,25 +1070,34 @@ function runCandidate(run: string): Candidate | null {
     // Before a first name they join two people ("Rodrigo Santamaría y Inés del Castillo", "Luzia Nascimento e Benedito Amaral"): `find` reads the second from there.
     if ((w.w === 'y' || w.w === 'e') && (classify(words[i + 1]!.w) === 'first' || (nameWords(words, 0, i) >= 2 && nameWords(words, i + 1, words.length) >= 2))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
-    if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.l) || ROLE_TITLES.has(w.l))) return 'common';
+    if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
     // A role noun opening the run, German nouns being capitalised ("Unser Steuerberater Goran Kovačević", "Geschäftsführerin Anke Roth").
-    if ((i === 0 || (i === 1 && NOT_NAMES.has(words[0]!.l))) && i < words.length - 1 && ROLE_WORD_RE.test(w.l)) return 'common';
+    if ((i === 0 || (i === 1 && NOT_NAMES.has(words[0]!.w.toLowerCase()))) && i < words.length - 1 && ROLE_WORD_RE.test(w.w.toLowerCase())) return 'common';
     const k = classify(w.w);
     // A listed name that is also a rare English word opening a run before a surname: "Wen Zielinski".
-    if (i === 0 && k === 'common' && words.length > 1 && !NOT_NAMES.has(w.l) && lexicon().get(w.l) === undefined && listed().has(w.l)) {
+    if (i === 0 && k === 'common' && words.length > 1 && !NOT_NAMES.has(w.w.toLowerCase()) && lexicon().get(w.w.toLowerCase()) === undefined && listed().has(w.w.toLowerCase())) {
       const next = classify(words[1]!.w);
       if (next === 'last' || next === 'unknown') return 'noun';
     }
     // A place that is also a first name opening a run before a surname: "Guadalupe Huerta", "Florence Okoye".
-    if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.l)) {
+    if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.w.toLowerCase())) {
       const next = classify(words[1]!.w);
       if (next === 'last' || next === 'unknown') return 'first-ambiguous';
     }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
-    if (i === 0 && k === 'common' && words.length > 1 && world().first.has(w.l) && !NOT_NAMES.has(w.l) && (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))) return 'first-ambiguous';
+    if (
+      i === 0 &&
+      k === 'common' &&
+      words.length > 1 &&
+      world().first.has(w.w.toLowerCase()) &&
+      !NOT_NAMES.has(w.w.toLowerCase()) &&
+      (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))
+    )
+      return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
     // Not a word only the other languages' lists know, which no name list holds: "Gerência de Contas", "Comité de Direction".
-    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon().get(w.l) === undefined && foreignOnly(w.w))) return 'last';
+    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon().get(w.w.toLowerCase()) === undefined && foreignOnly(w.w)))
+      return 'last';
     return k;
   });
   // A family name written first, as in Korean, Chinese and Vietnamese, that is also an ordinary word before a given name no
@@ -1160,9 +1107,9 @@ function runCandidate(run: string): Candidate | null {
     words.length >= 2 &&
     (classes[0] === 'noun' || classes[0] === 'place' || classes[0] === 'common') &&
     words[0]!.w.length <= 5 &&
-    !NOT_NAMES.has(words[0]!.l) &&
+    !NOT_NAMES.has(words[0]!.w.toLowerCase()) &&
     // (A surname of faker's lists or a proper noun of the dictionary: "Park", "Wang"; not "Call", which the broad list holds.)
-    (world().last.has(words[0]!.l) || dictionary().proper.has(words[0]!.l)) &&
+    (world().last.has(words[0]!.w.toLowerCase()) || dictionary().proper.has(words[0]!.w.toLowerCase())) &&
     ((classes[1] === 'first' && /^\p{Lu}\p{Ll}{1,5}-\p{Ll}{2,5}$/u.test(words[1]!.w)) || (classes[1] === 'unknown' && PINYIN_GIVEN.test(words[1]!.w)))
   ) {
     classes[0] = 'last';
@@ -1182,7 +1129,7 @@ function runCandidate(run: string): Candidate | null {
   // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
   const opener = classes.find((x) => x !== 'common');
   for (let i = 2; i < words.length; i++) {
-    if (isParticle(words[i - 1]!.w, i - 1) && !PARTICLES.has(words[i]!.l) && classify(words[i]!.w) === 'place' && opener !== 'first' && opener !== 'first-ambiguous') return null;
+    if (isParticle(words[i - 1]!.w, i - 1) && !PARTICLES.has(words[i]!.w.toLowerCase()) && classify(words[i]!.w) === 'place' && opener !== 'first' && opener !== 'first-ambiguous') return null;
   }
   for (let i = 0; i < classes.length; i++) if (classes[i] === 'place') classes[i] = 'common';
   let a = 0;
@@ -1200,19 +1147,19 @@ function runCandidate(run: string): Candidate | null {
   while (b > a && isParticle(words[b - 1]!.w, b - 1)) b--;
   if (a >= b) return null;
   // A person's name that names a thing after it in the run: "Santiago Bernabéu Stadium", "Nobel Prize", "Elizabeth Line".
-  if (b < words.length && NAMED_AFTER.has(words[b]!.l)) return null;
+  if (b < words.length && NAMED_AFTER.has(words[b]!.w.toLowerCase())) return null;
   // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park" (also after the words trimmed off: "Estadio Santiago Bernabéu").
-  const firstLower = words[a]!.l;
+  const firstLower = words[a]!.w.toLowerCase();
   if (PLACE_OPENERS.has(firstLower)) return null;
-  for (let i = 0; i < a; i++) if (PLACE_OPENERS.has(words[i]!.l)) return null;
+  for (let i = 0; i < a; i++) if (PLACE_OPENERS.has(words[i]!.w.toLowerCase())) return null;
   // The same after an article: "La Casa de la Moneda", "El Museo del Prado", "Der Kölner Dom" is not a person either.
-  if (b - a >= 2 && RUN_ARTICLES.has(firstLower) && PLACE_OPENERS.has(words[a + 1]!.l)) return null;
+  if (b - a >= 2 && RUN_ARTICLES.has(firstLower) && PLACE_OPENERS.has(words[a + 1]!.w.toLowerCase())) return null;
   // And after a lower-case article inside the run with no first name before it: "Visitamos la Casa de la Moneda" ("Maria de la Torre" stays).
   for (let i = a + 1; i < b; i++) {
     if (classes[i - 1] === 'first' || classes[i - 1] === 'first-ambiguous') break;
-    if (RUN_ARTICLES.has(words[i - 1]!.w) && PLACE_OPENERS.has(words[i]!.l)) return null;
+    if (RUN_ARTICLES.has(words[i - 1]!.w) && PLACE_OPENERS.has(words[i]!.w.toLowerCase())) return null;
   }
-  const closer = words[b - 1]!.l;
+  const closer = words[b - 1]!.w.toLowerCase();
   if (b - a >= 2 && PLACE_CLOSERS.has(closer) && (classes[a] !== 'first' || !SURNAME_CLOSERS.has(closer))) return null;
   // Only a run of two or more words opened by no first name can be a phrase (see `baseScore`).
   const ordinary = b - a >= 2 && classes[a] !== 'first' && classes[a] !== 'first-ambiguous' ? words.slice(a, b).map((w, i) => isParticle(w.w, a + i) || ordinaryWord(w.w)) : undefined;
@@ -1286,7 +1233,7 @@ export function personCue(text: string, c: { start: number; end: number; classes
   // an article makes the run a thing ("the Marshall Plan") or a capitalised ordinary word right after
   // it does ("Claude Haiku", "Victoria Sponge": the run was cut before it).
   const ctx = leftContext(text, c.start, 32);
-  const article = articleBefore(ctx);
+  const article = ARTICLE_BEFORE.test(ctx);
   if (c.classes[0] === 'first' && lexiconFirstName(text, c.start) && !article && !/^[ \t]+\p{Lu}\p{Ll}/u.test(text.slice(c.end, c.end + 3))) return true;
   // A first name and a surname ("Guadalupe Quintanilla Ortiz"), with no article before it but "de", which in
   // French, Spanish, Portuguese and Italian is "of" ("a nombre de", "de la part de"), only in Dutch an article.
@@ -1514,15 +1461,13 @@ const PEOPLE_PREP_AFTER = /^(?:[ \t]*(?:[,.;!?]|\n|$)|[ \t]+(?:and|since|saying|
 function chatPerson(text: string, c: Candidate, ctx: string): boolean {
   if (c.classes.length !== 1 || c.classes[0] === 'noun') return false;
   const next = text.slice(c.end, c.end + 16);
-  // (The short pattern on the next characters first: the greeting pattern searches the whole context.)
-  if (CHAT_ADDRESSED_AFTER.test(next) && CHAT_GREETING.test(ctx)) return true;
+  if (CHAT_GREETING.test(ctx) && CHAT_ADDRESSED_AFTER.test(next)) return true;
   if (c.classes[0] === 'first-ambiguous') return false;
   if (PEOPLE_ONLY_VERB_NEXT.test(next) && /(?:^|\n|[.!?,:;][ \t]+|\b(?:btw|fyi|and|but|so|i think|apparently|also|ok|lol)[ \t]+)$/.test(ctx)) return true;
   // Not a word with a capital inside, as products write themselves ("from SharePoint."); after "from", not at the end of a
   // sentence either: things come from places and apps ("download it from Dropbox.").
-  if (!PEOPLE_PREP_AFTER.test(next)) return false;
   const prep = PEOPLE_PREP_BEFORE.exec(ctx);
-  if (prep === null || /\p{Lu}/u.test(text.slice(c.start + 1, c.end))) return false;
+  if (prep === null || !PEOPLE_PREP_AFTER.test(next) || /\p{Lu}/u.test(text.slice(c.start + 1, c.end))) return false;
   return !prep[1]!.startsWith('from') || /^(?:,|[ \t]+\p{Ll})/u.test(next);
 }
 
@@ -1627,8 +1572,8 @@ export const nameRecognizer: PiiRecognizer = {
       const after = text.slice(c.end, c.end + 2);
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
       // A greeting, the name, then a comma or a line break: "Hi Koa,", "Bonjour Mamadou,".
-      else if (/^(?:[,!]|\s*\n|$)/.test(after) && GREETING.test(ctx)) score += 0.35;
-      else if (nameContextBefore(ctx) || roleBefore(ctx)) score += 0.15;
+      else if (GREETING.test(ctx) && /^(?:[,!]|\s*\n|$)/.test(after)) score += 0.35;
+      else if (NAME_CONTEXT.test(ctx) || roleBefore(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
@@ -1655,10 +1600,10 @@ export const nameRecognizer: PiiRecognizer = {
       // One name-like word where only a person fits in chat: "hey Sione can u…", "Mahina told me…", "cc Folau since…".
       if (chatPerson(text, c, ctx)) score = Math.max(score, 0.6);
       // An article before it makes it a thing, a place or a group: "the Beatles", "La Sagrada Familia", "Il Colosseo".
-      if (articleBefore(ctx)) score -= 0.3;
+      if (ARTICLE_BEFORE.test(ctx)) score -= 0.3;
       // After a label naming a thing the tagger's word does not count either: it reads "Color Azul Marino" as a person.
       // The line after the name of a signature holds a role or a department ("Mit freundlichen Grüßen\nKatrin Oberholzer\nLeitung Einkauf").
-      const thing = thingLabelBefore(ctx) || (afterLineBreak(text, c.start, 64) && SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64)));
+      const thing = THING_LABEL.test(ctx) || (afterLineBreak(text, c.start, 64) && SIGNATURE_ROLE_LINE.test(leftContext(text, c.start, 64)));
       if (thing) score -= 0.4;
       // "Smith & Co", "Acme Inc": company suffixes make it an organisation.
       if (/^[\s,]*(?:&|inc\b|ltd\b|llc\b|gmbh\b|corp\b|co\.|plc\b|ag\b|sa\b|bank\b)/i.test(text.slice(c.end, c.end + 8))) score -= 0.5;

@@ -14,6 +14,8 @@ import { AWS_SECRET_RE, IPV6_CANDIDATE_RE, MAC_RE, URL_RE } from '../../../src/g
 const TOKENS = [
   ...['The', 'Maria', 'Gonzalez', 'van', 'der', 'de', 'la', 'y', 'e', 'I', 'A', "O'Brien", 'McDonald', 'Anna-Lena', 'Ji-hoon', 'Zoë', 'Ärger', 'É', 'Ñ'],
   ...['dog', 'runs', 'abc1', 'Abc1', 'Abc_', 'x@y', 'Mr', 'Dear', 'Le', 'Des', 'Nguyen', '😀', '𝐀bc', '\uD835', 'ß'],
+  // Other scripts and classes (the run finder's table of code units): capitals, lower case, title case, digits and marks.
+  ...['Иван', 'иван', 'Ελένη', 'λ', '王', '٣', 'Ⅻ', 'ǅ', 'Ǆvo', '\u0301', 'é', 'É', '·', '\u00a0', 'Ωmega', 'ﬁ'],
   ...[
     '12',
     '221B',

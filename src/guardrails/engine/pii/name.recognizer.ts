@@ -330,7 +330,8 @@ function classifyLower(lower: string): WordClass {
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p) || w.last.has(p) || listed().has(p))) return 'last';
     // faker's lists write some names without their accents: "Adébáyọ̀" is listed as "Adebayo" (only these lists: the broad one
     // holds "Nurnberger" and "Ano").
-    const plain = lower.normalize('NFD').replace(/\p{M}+/gu, '');
+    // (A word of ASCII letters has no accent to strip: the decomposition is skipped.)
+    const plain = asciiOnly(lower) ? lower : lower.normalize('NFD').replace(/\p{M}+/gu, '');
     if (plain !== lower && (w.first.has(plain) || w.last.has(plain))) return w.first.has(plain) && !w.last.has(plain) ? 'first' : 'last';
     return 'unknown';
   }
@@ -343,6 +344,12 @@ function classifyLower(lower: string): WordClass {
   if (w.first.has(lower) && tags.every((t) => NOUN_TAGS.has(t))) return 'first-ambiguous';
   if (tags.every((t) => NOUN_TAGS.has(t))) return 'noun';
   return 'common';
+}
+
+/** Whether every code unit of `s` is ASCII (such a string is its own NFD form and holds no combining mark). */
+function asciiOnly(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
+  return true;
 }
 
 /** First parts of hyphenated words that are not given names ("re-run", "check-in"). */
@@ -615,6 +622,8 @@ const ROLE_TITLES = new Set(
 );
 
 export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
+/** The longest of `PARTICLES`: a longer lower-case word is none of them (no need to cut it out of the text). */
+const PARTICLE_MAX = Math.max(...[...PARTICLES].map((p) => p.length));
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
 export const CAP_PARTICLES = new Set([
   'de',
@@ -655,6 +664,26 @@ export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
 
 /**
+ * What `RUN_RE` needs to know about a code unit outside ASCII, filled in on first sight (the pattern's
+ * own classes, one test each): 1 = not yet known, 2 = a capital (`\p{Lu}`, where a run can start), 4 = a
+ * letter or digit of any script (`\p{L}`/`\p{N}`: no run starts right after it), 0 = neither.
+ * Surrogates are never looked up (their code point is the pair's).
+ */
+const UNIT_CLASS = new Uint8Array(65536).fill(1);
+const UNIT_UPPER = /^\p{Lu}$/u;
+const UNIT_WORD = /^[\p{L}\p{N}]$/u;
+function unitClass(c: number): number {
+  let k = UNIT_CLASS[c]!;
+  if (k === 1) {
+    const ch = String.fromCharCode(c);
+    k = (UNIT_UPPER.test(ch) ? 2 : 0) | (UNIT_WORD.test(ch) ? 4 : 0);
+    UNIT_CLASS[c] = k;
+  }
+  return k;
+}
+const isSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
+
+/**
  * The first match of the sticky `RUN_RE` starting in [pos, until), as a global search from `pos`
  * finds it (a match starting at `until` or later is not looked for). A run opens with a capital, so
  * only capitals (and any non-ASCII character) are tried, and the most common run, one ASCII word
@@ -675,6 +704,10 @@ export function nextRun(text: string, pos: number, until: number): { index: numb
     if ((b >= 48 && b <= 57) || (b >= 65 && b <= 90) || isLowerAscii(b) || b === 95 || b === 64 || b === 46 || b === 47 || b === 92 || b === 45) continue;
     // The middle of a character: no match starts there (at `pos` itself the pattern steps back to the character's start, as a global search does).
     if (!ascii && p > pos && c >= 0xdc00 && c <= 0xdfff && b >= 0xd800 && b <= 0xdbff) continue;
+    // Another script, decided by the pattern's own classes where neither side is a surrogate: a run opens only with a
+    // capital (`WORD`), and not right after a letter or digit (the lookbehind).
+    if (b >= 128 && !isSurrogate(b) && (unitClass(b) & 4) !== 0) continue;
+    if (!ascii && !isSurrogate(c) && (unitClass(c) & 2) === 0) continue;
     if (ascii && b < 128) {
       let j = p + 1;
       while (j < n && isLowerAscii(text.charCodeAt(j))) j++;
@@ -696,7 +729,7 @@ export function nextRun(text: string, pos: number, until: number): { index: numb
           else if (isLowerAscii(e)) {
             let l = k;
             while (l < n && isLowerAscii(text.charCodeAt(l))) l++;
-            if (PARTICLES.has(text.slice(k, l)) || (l < n && text.charCodeAt(l) >= 128)) single = false;
+            if ((l - k <= PARTICLE_MAX && PARTICLES.has(text.slice(k, l))) || (l < n && text.charCodeAt(l) >= 128)) single = false;
           }
         }
         if (single) return { index: p, 0: text.slice(p, j) };
@@ -1489,6 +1522,17 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
   }
 }
 
+/** A signature's dash alone at the start of its line, right before a run: "— Pania", "-- Tomás Ríos". */
+export const SIGNATURE_DASH = /(?:^|\n)[ \t]*(?:—|–|--)[ \t]*$/;
+
+/** Whether `ctx` ends with a dash ("—", "–" or "-") and blanks: what the signature-dash pattern needs at its end, tested without it. */
+export function endsWithDash(ctx: string): boolean {
+  let k = ctx.length - 1;
+  while (k >= 0 && (ctx.charCodeAt(k) === 32 || ctx.charCodeAt(k) === 9)) k--;
+  const c = k >= 0 ? ctx.charCodeAt(k) : -1;
+  return c === 0x2014 || c === 0x2013 || c === 45;
+}
+
 /** A colon or a line break, blanks, then two capitals of any script: where `capsNames` tries its run pattern. */
 const CAPS_OPEN_RE = /[:\n][ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
 
@@ -1533,11 +1577,12 @@ export const nameRecognizer: PiiRecognizer = {
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
       else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
-      else if (/(?:^|\n)[ \t]*(?:—|–|--)[ \t]*$/.test(ctx) && !c.classes.includes('noun') && /^[ \t]*(?:\n|$|,)/.test(text.slice(c.end, c.end + 3))) score += 0.35;
+      else if (endsWithDash(ctx) && SIGNATURE_DASH.test(ctx) && !c.classes.includes('noun') && /^[ \t]*(?:\n|$|,)/.test(text.slice(c.end, c.end + 3))) score += 0.35;
       // The first cell of a CSV or TSV row: "Gulnara Sadykova,g.sadykova@…".
       else if (c.classes.length >= 2 && /(?:^|\n)[ \t"]*$/.test(ctx) && /^"?[,;\t|][ \t]*(?![\d ])/.test(text.slice(c.end, c.end + 4))) score += 0.15;
       // A speaker's label in a transcript: "[10:02] Ha-eun: the link…", "Lupe: can someone…" (without a time stamp, only a first name: "Kunde:" is a role).
-      const speaker = /(?:^|\n)[ \t]*(\[[^\]\n]{1,20}\][ \t]*)?$/.exec(ctx);
+      // (Only before a colon: the label pattern is not tried on every run's context.)
+      const speaker = text.charCodeAt(c.end) === 58 ? /(?:^|\n)[ \t]*(\[[^\]\n]{1,20}\][ \t]*)?$/.exec(ctx) : null;
       if (speaker && /^:[ \t]+\p{L}/u.test(text.slice(c.end, c.end + 3)) && (speaker[1] !== undefined || c.classes.some((x) => x === 'first' || x === 'first-ambiguous'))) score += 0.3;
       // Two or more name-like words (no ordinary noun) followed by what a person does: "Somchai Srisawat will cover".
       if (

@@ -41,25 +41,28 @@ function snapshotKey(): string {
 }
 
 /** Bumped when what the archive leaves out changes (see trimPGliteArchive). */
-const ARCHIVE_FORMAT = 2;
+const ARCHIVE_FORMAT = 3;
 
 const TAR_BLOCK = 512;
 /** WAL pages are 8 kB: a trimmed segment keeps whole pages. */
 const WAL_PAGE = 8192;
 
 /**
- * The archive PGlite dumps, minus what no test app reads, so each app loads ~21 MB instead of ~43 MB
- * (measured: ~0.15 s of CPU less per boot, load 18–20; docs/ci.md):
- * - the folders of the template databases (`template0`, `template1`, whose oids `templateOids` holds):
- *   an embedded PGlite runs one database and nothing on PGlite creates another, so their files are
- *   never opened; `pg_database` still lists them, as before;
- * - the zero-filled, never-written tail of each WAL segment (a checkpoint was written just before the
- *   dump): recovery reads records up to the last written page and treats the end of the file as the
- *   end of WAL, and PostgreSQL writes further WAL into the same file as it would into the zeroes.
+ * The archive PGlite dumps, minus what no test app reads, so each app loads ~11 MB instead of ~43 MB
+ * (docs/ci.md, "Where CI's time goes"):
+ * - the folders of the template databases (`template0`, `template1`, whose oids `keep.templateOids`
+ *   holds): an embedded PGlite runs one database and nothing on PGlite creates another, so their files
+ *   are never opened; `pg_database` still lists them, as before;
+ * - every WAL segment but `keep.walFile`, the one holding the redo point of the checkpoint written
+ *   just before the dump (a WAL switch first puts that checkpoint at the start of a fresh segment):
+ *   recovery starts there, and a later segment is created when PostgreSQL needs it, as usual;
+ * - the zero-filled, never-written tail of that segment: recovery reads records up to the last
+ *   written page and takes the end of the file for the end of WAL, and PostgreSQL writes further WAL
+ *   into the same file as it would into the zeroes.
  * Reads a ustar archive as PGlite writes it (names up to 100 characters, no prefix).
  */
-export function trimPGliteArchive(tar: Buffer, templateOids: number[]): Buffer {
-  const dropped = templateOids.map((oid) => new RegExp(`^/?base/${oid}(/|$)`));
+export function trimPGliteArchive(tar: Buffer, keep: { templateOids: number[]; walFile: string }): Buffer {
+  const dropped = keep.templateOids.map((oid) => new RegExp(`^/?base/${oid}(/|$)`));
   const out: Buffer[] = [];
   for (let off = 0; off + TAR_BLOCK <= tar.length;) {
     const header = Buffer.from(tar.subarray(off, off + TAR_BLOCK));
@@ -71,7 +74,9 @@ export function trimPGliteArchive(tar: Buffer, templateOids: number[]): Buffer {
     let data = tar.subarray(off + TAR_BLOCK, off + TAR_BLOCK + size);
     off += TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
     if (dropped.some((re) => re.test(name))) continue;
-    if (/^\/?pg_wal\/[0-9A-F]{24}$/.test(name)) {
+    const wal = /^\/?pg_wal\/([0-9A-F]{24})$/.exec(name);
+    if (wal && wal[1] !== keep.walFile) continue;
+    if (wal) {
       let end = data.length;
       while (end > 0 && data[end - 1] === 0) end--;
       data = data.subarray(0, Math.ceil(end / WAL_PAGE) * WAL_PAGE);
@@ -110,14 +115,13 @@ async function preparePGliteSnapshot(): Promise<{ archive: string; dir: string }
     const data = path.join(work, 'data');
     await migrate({ dataDir: data });
     const db = await PGlite.create({ dataDir: data });
+    await db.query('SELECT pg_switch_wal()');
     await db.exec('CHECKPOINT');
     const templates = await db.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_database WHERE datistemplate');
+    const redo = await db.query<{ file: string }>('SELECT redo_wal_file AS file FROM pg_control_checkpoint()');
     const blob = await db.dumpDataDir('none');
     await db.close();
-    const tar = trimPGliteArchive(
-      Buffer.from(await blob.arrayBuffer()),
-      templates.rows.map((r) => r.oid),
-    );
+    const tar = trimPGliteArchive(Buffer.from(await blob.arrayBuffer()), { templateOids: templates.rows.map((r) => r.oid), walFile: redo.rows[0].file });
     fs.writeFileSync(path.join(work, 'archive.tar'), tar);
     // Another run may have finished the same snapshot meanwhile: then its folder stays.
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {

@@ -35,9 +35,60 @@ function packageVersion(name: string): string {
 /** What the migrated database depends on: the migration files and the PGlite and TypeORM versions. */
 function snapshotKey(): string {
   const h = createHash('sha256');
-  h.update(`pglite ${packageVersion('@electric-sql/pglite')} typeorm ${packageVersion('typeorm')}\n`);
+  h.update(`pglite ${packageVersion('@electric-sql/pglite')} typeorm ${packageVersion('typeorm')} archive ${ARCHIVE_FORMAT}\n`);
   for (const f of fs.readdirSync(MIGRATIONS).sort()) h.update(`${f}\n`).update(fs.readFileSync(path.join(MIGRATIONS, f)));
   return h.digest('hex').slice(0, 16);
+}
+
+/** Bumped when what the archive leaves out changes (see trimPGliteArchive). */
+const ARCHIVE_FORMAT = 3;
+
+const TAR_BLOCK = 512;
+/** WAL pages are 8 kB: a trimmed segment keeps whole pages. */
+const WAL_PAGE = 8192;
+
+/**
+ * The archive PGlite dumps, minus what no test app reads, so each app loads ~11 MB instead of ~43 MB
+ * (docs/ci.md, "Where CI's time goes"):
+ * - the folders of the template databases (`template0`, `template1`, whose oids `keep.templateOids`
+ *   holds): an embedded PGlite runs one database and nothing on PGlite creates another, so their files
+ *   are never opened; `pg_database` still lists them, as before;
+ * - every WAL segment but `keep.walFile`, the one holding the redo point of the checkpoint written
+ *   just before the dump (a WAL switch first puts that checkpoint at the start of a fresh segment):
+ *   recovery starts there, and a later segment is created when PostgreSQL needs it, as usual;
+ * - the zero-filled, never-written tail of that segment: recovery reads records up to the last
+ *   written page and takes the end of the file for the end of WAL, and PostgreSQL writes further WAL
+ *   into the same file as it would into the zeroes.
+ * Reads a ustar archive as PGlite writes it (names up to 100 characters, no prefix).
+ */
+export function trimPGliteArchive(tar: Buffer, keep: { templateOids: number[]; walFile: string }): Buffer {
+  const dropped = keep.templateOids.map((oid) => new RegExp(`^/?base/${oid}(/|$)`));
+  const out: Buffer[] = [];
+  for (let off = 0; off + TAR_BLOCK <= tar.length;) {
+    const header = Buffer.from(tar.subarray(off, off + TAR_BLOCK));
+    if (header.every((b) => b === 0)) break;
+    const field = (from: number, to: number): string => header.toString('latin1', from, to).replace(/\0.*$/s, '');
+    const name = field(0, 100);
+    const size = parseInt(field(124, 136).trim() || '0', 8);
+    if (field(345, 500)) throw new Error(`PGlite archive: unexpected long name at ${name}`);
+    let data = tar.subarray(off + TAR_BLOCK, off + TAR_BLOCK + size);
+    off += TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+    if (dropped.some((re) => re.test(name))) continue;
+    const wal = /^\/?pg_wal\/([0-9A-F]{24})$/.exec(name);
+    if (wal && wal[1] !== keep.walFile) continue;
+    if (wal) {
+      let end = data.length;
+      while (end > 0 && data[end - 1] === 0) end--;
+      data = data.subarray(0, Math.ceil(end / WAL_PAGE) * WAL_PAGE);
+      header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 12, 'latin1');
+      header.fill(0x20, 148, 156);
+      const sum = header.reduce((a, b) => a + b, 0);
+      header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+    }
+    out.push(header, data, Buffer.alloc((TAR_BLOCK - (data.length % TAR_BLOCK)) % TAR_BLOCK));
+  }
+  out.push(Buffer.alloc(TAR_BLOCK * 2));
+  return Buffer.concat(out);
 }
 
 async function migrate(opts: { databaseUrl?: string; dataDir: string }): Promise<number> {
@@ -64,9 +115,14 @@ async function preparePGliteSnapshot(): Promise<{ archive: string; dir: string }
     const data = path.join(work, 'data');
     await migrate({ dataDir: data });
     const db = await PGlite.create({ dataDir: data });
+    await db.query('SELECT pg_switch_wal()');
+    await db.exec('CHECKPOINT');
+    const templates = await db.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_database WHERE datistemplate');
+    const redo = await db.query<{ file: string }>('SELECT redo_wal_file AS file FROM pg_control_checkpoint()');
     const blob = await db.dumpDataDir('none');
     await db.close();
-    fs.writeFileSync(path.join(work, 'archive.tar'), Buffer.from(await blob.arrayBuffer()));
+    const tar = trimPGliteArchive(Buffer.from(await blob.arrayBuffer()), { templateOids: templates.rows.map((r) => r.oid), walFile: redo.rows[0].file });
+    fs.writeFileSync(path.join(work, 'archive.tar'), tar);
     // Another run may have finished the same snapshot meanwhile: then its folder stays.
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -77,7 +77,8 @@ export function traceFilterConditions(
   if (f.status != null) out.push(`${c('status')} = ${param(f.status)}`);
   if (f.cached != null) out.push(`${c('cached')} = ${param(f.cached)}`);
   if (f.otelTraceId != null) out.push(`${c('otel_trace_id')} = ${param(f.otelTraceId.toLowerCase())}`);
-  if (f.tags?.length) out.push(`${c('tags')} && ${param(f.tags)}::text[]`);
+  // `cardinality(tags) > 0` (implied by the overlap) is spelled out: it is the predicate of the partial GIN index ix_traces_tags.
+  if (f.tags?.length) out.push(`cardinality(${c('tags')}) > 0 AND ${c('tags')} && ${param(f.tags)}::text[]`);
   const source = f.source ?? (f.evalRun != null ? null : defaultSource);
   if (source != null) out.push(`${c('source')} = ${param(source)}`);
   if (f.evalRun != null) {

@@ -12,16 +12,19 @@ const bigint = { type: 'bigint' as const };
  * Indexes serve the analytics filters: time ranges (`created_at, id`, also the keyset paging order),
  * and equality on prompt / model / API key / user combined with a time range. Tags overlap uses a
  * GIN index, created by the migration (TypeORM cannot declare GIN, so it is marked unsynchronized).
+ * The dimension indexes and the tag index are partial (a row without the value is never found through
+ * them) and the btrees ending in the creation time skip deduplication (migration 1797024000001, which
+ * TypeORM's schema diff does not see).
  * Money is integer micro-USD (`bigint`, read back as strings); usage and stage cost columns are
  * null when no model call happened.
  */
 @ObjectType('Trace')
 @Entity('traces')
 @Index('ix_traces_created_at_id', ['createdAt', 'id'])
-@Index('ix_traces_prompt_created_at', ['prompt', 'createdAt'])
-@Index('ix_traces_model_id_created_at', ['modelId', 'createdAt'])
-@Index('ix_traces_api_key_created_at', ['apiKey', 'createdAt'])
-@Index('ix_traces_user_created_at', ['user', 'createdAt'])
+@Index('ix_traces_prompt_created_at', ['prompt', 'createdAt'], { where: '"prompt" IS NOT NULL' })
+@Index('ix_traces_model_id_created_at', ['modelId', 'createdAt'], { where: '"model_id" IS NOT NULL' })
+@Index('ix_traces_api_key_created_at', ['apiKey', 'createdAt'], { where: '"api_key" IS NOT NULL' })
+@Index('ix_traces_user_created_at', ['user', 'createdAt'], { where: '"user" IS NOT NULL' })
 @Index('ix_traces_eval_run_id', ['evalRunId'], { where: '"eval_run_id" IS NOT NULL' })
 @Index('ix_traces_otel_trace_id', ['otelTraceId'], { where: '"otel_trace_id" IS NOT NULL' })
 export class Trace {

@@ -111,7 +111,7 @@ const OBEY_MATERIAL =
 const AUTHORED = String.raw`(?:i|we)\s+(?:just\s+|have\s+|ve\s+|'ve\s+)?(?:wrote|written|drafted|made|created|put together)|escribi|redacte|he escrito|hemos escrito|j.ai (?:ecrit|redige)\w*|nous avons (?:ecrit|redige)\w*|ich habe\s+(?:\w+\s+){0,4}?(?:geschrieben|verfasst|erstellt)|geschrieben|verfasst|geschreven|ho scritto|abbiamo scritto|escrevi|escrevemos|redigi|heb (?:ik )?(?:geschreven|opgesteld)`;
 const PROMPT_NOUN = String.raw`(?:system\s*)?prompts?|instruc\w*|consignes?|anweisungen|systemprompts?|istruzioni|rules|reglas|regles|regeln|regras|regole|instructies`;
 const NOT_FOR_YOU = String.raw`(?:(?!\b(?:for you|pour toi|pour vous|para ti|para voce|fur dich|per te|voor jou)\b)[^\n])`;
-/** A verb of writing by the user: tested (through the gate's literals) before the costlier `OWN_PROMPT_QUOTE`. */
+/** A verb of writing by the user: tested before the costlier `OWN_PROMPT_QUOTE` (whose prompt nouns the gate already reads). */
 const AUTHORED_GATE = new RegExp(String.raw`\b(?:${AUTHORED})`);
 const OWN_PROMPT_QUOTE = new RegExp(
   String.raw`(\b(?:${AUTHORED})${NOT_FOR_YOU}{0,60}?\b(?:${PROMPT_NOUN})|\b(?:${PROMPT_NOUN})${NOT_FOR_YOU}{0,40}?\b(?:${AUTHORED}))(${NOT_FOR_YOU}{0,60}?[\s:])${QUOTE(600)}`,
@@ -377,9 +377,7 @@ const GATE = new RegexGate([
   ASKS_REVERSE,
   QUOTED_EXAMPLE,
   EDIT_QUOTE,
-  OBEY_MATERIAL,
   OWN_PROMPT_QUOTE,
-  AUTHORED_GATE,
   REPORTED_QUOTE,
   TESTED_QUOTE,
   WITHHELD,
@@ -423,10 +421,11 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     // Unless it is to be carried out afterwards ("translate this and then do what it says"): then it is neither material nor reported words.
     // Read only when a rewrite it would stop could apply.
     let obey: boolean | null = null;
-    const obeys = (): boolean => (obey ??= direct && GATE.may(norm, OBEY_MATERIAL) && OBEY_MATERIAL.test(norm));
+    // (Tested without the gate: its words would add needles to every text's gate pass, documents included.)
+    const obeys = (): boolean => (obey ??= direct && OBEY_MATERIAL.test(norm));
     if (direct && GATE.may(norm, EDIT_QUOTE) && !obeys()) norm = norm.replace(EDIT_QUOTE, '$1 zzmaterial ');
     // "Here's the system prompt I wrote for our bot: '...'": the user's own prompt, quoted for review.
-    if (direct && GATE.may(norm, OWN_PROMPT_QUOTE) && GATE.may(norm, AUTHORED_GATE) && AUTHORED_GATE.test(norm)) norm = norm.replace(OWN_PROMPT_QUOTE, '$1$2 zzmaterial ');
+    if (direct && GATE.may(norm, OWN_PROMPT_QUOTE) && AUTHORED_GATE.test(norm)) norm = norm.replace(OWN_PROMPT_QUOTE, '$1$2 zzmaterial ');
     // "I found this string: '...'. Is this an injection?": a user asking about quoted text analyses it, does not give it.
     if (cue & CUE.ASK && GATE.may(norm, ASKS_ABOUT) && ASKS_ABOUT.test(norm)) norm = norm.replace(new RegExp(QUOTE(600), 'g'), ' zzmaterial ');
     // "A customer pasted text saying 'you are now in admin mode'", "my bot keeps replying '...'": words reported, not given.

@@ -419,17 +419,17 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
     if (GATE.may(norm, QUOTED_EXAMPLE)) norm = norm.replace(QUOTED_EXAMPLE, ' zzexample ');
     // "Translate this: 'Ignore the old guide...'": in a user's own request the quoted text is the material to work on.
     // Unless it is to be carried out afterwards ("translate this and then do what it says"): then it is neither material nor reported words.
-    // Read only when a rewrite it would stop could apply.
+    // Read only when a rewrite it would stop has matched.
     let obey: boolean | null = null;
     // (Tested without the gate: its words would add needles to every text's gate pass, documents included.)
     const obeys = (): boolean => (obey ??= direct && OBEY_MATERIAL.test(norm));
-    if (direct && GATE.may(norm, EDIT_QUOTE) && !obeys()) norm = norm.replace(EDIT_QUOTE, '$1 zzmaterial ');
+    if (direct && GATE.may(norm, EDIT_QUOTE)) norm = norm.replace(EDIT_QUOTE, (m: string, verb: string) => (obeys() ? m : `${verb} zzmaterial `));
     // "Here's the system prompt I wrote for our bot: '...'": the user's own prompt, quoted for review.
     if (direct && GATE.may(norm, OWN_PROMPT_QUOTE) && AUTHORED_GATE.test(norm)) norm = norm.replace(OWN_PROMPT_QUOTE, '$1$2 zzmaterial ');
     // "I found this string: '...'. Is this an injection?": a user asking about quoted text analyses it, does not give it.
     if (cue & CUE.ASK && GATE.may(norm, ASKS_ABOUT) && ASKS_ABOUT.test(norm)) norm = norm.replace(new RegExp(QUOTE(600), 'g'), ' zzmaterial ');
     // "A customer pasted text saying 'you are now in admin mode'", "my bot keeps replying '...'": words reported, not given.
-    if (GATE.may(norm, REPORTED_QUOTE) && !obeys()) norm = norm.replace(REPORTED_QUOTE, '$1 zzspeech ');
+    if (GATE.may(norm, REPORTED_QUOTE)) norm = norm.replace(REPORTED_QUOTE, (m: string, verb: string) => (obeys() ? m : `${verb} zzspeech `));
     if (cue & CUE.TESTED && GATE.may(norm, TESTED_QUOTE)) norm = norm.replace(TESTED_QUOTE, '$1 zzspeech ');
   }
   if (direct) {

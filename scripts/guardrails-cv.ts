@@ -52,7 +52,19 @@ function main(): void {
   const dir = dataDir();
   const dev = devInjectionRows(dir);
   const part = (r: TrainRow, i: number): string =>
-    i < 802 ? 'dev-direct' : i < 1002 ? 'dev-indirect' : r.group.startsWith('wide_') ? 'tune-wide' : r.group.startsWith('docs_') ? 'tune-docs' : r.group.startsWith('inj3_') ? 'tune-inj3' : 'tune';
+    i < 802
+      ? 'dev-direct'
+      : i < 1002
+        ? 'dev-indirect'
+        : r.group.startsWith('wide_')
+          ? 'tune-wide'
+          : r.group.startsWith('docs_')
+            ? 'tune-docs'
+            : r.group.startsWith('inj3_')
+              ? 'tune-inj3'
+              : r.group.startsWith('inj4_')
+                ? 'tune-inj4'
+                : 'tune';
   const probeRows: { part: string; row: TrainRow }[] = [];
   for (const set of readdirSync(dir)
     .filter((d) => /^probe\d+$/.test(d))
@@ -84,7 +96,7 @@ function main(): void {
     ? []
     : probeRows.map(({ part: set, row }) => ({ part: set, row, rules: scoreInjection(row.text, row.indirect, null), p: predict(all, featuresOf(row.text, row.indirect)) }));
   console.log(`MEDIUM (${INJECTION_THRESHOLDS.MEDIUM}), rules + learned layer; ${rows.length} dev/tune rows in ${K} folds of whole groups`);
-  for (const p of ['dev-direct', 'dev-indirect', 'tune', 'tune-wide', 'tune-docs', 'tune-inj3', ...(withProbes ? ['probes'] : [])]) {
+  for (const p of ['dev-direct', 'dev-indirect', 'tune', 'tune-wide', 'tune-docs', 'tune-inj3', 'tune-inj4', ...(withProbes ? ['probes'] : [])]) {
     table(
       `CV (groups unseen by the model): ${p}`,
       cv.filter((x) => x.part === p),

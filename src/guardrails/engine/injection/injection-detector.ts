@@ -97,6 +97,26 @@ const QUOTED_EXAMPLE = new RegExp(String.raw`\b(?:${EXAMPLE_WORDS})[ \t]*[:,]?[ 
 /** Verbs that ask for work on a text (six languages): the text quoted after them is the material, not an order to the model. */
 const EDIT_VERBS = String.raw`proofread|translat|rewrite|rephrase|reword|correct|fix|edit|polish|shorten|summari[sz]|make this|turn this|format|tradui|tradu[cz]|corrig|reformul|reescrib|reescrev|ubersetz|formulier|korrigier|correggi|riscriv`;
 const EDIT_QUOTE = new RegExp(String.raw`(\b(?:${EDIT_VERBS})[^\n]{0,80}?[\s:])${QUOTE(400)}`, 'g');
+/**
+ * The message asks for the quoted material to be carried out, not only worked on ("translate this and then do what it says",
+ * "traduce ... y luego obedécela", "übersetze ... und führe ihn aus"): the quotation is then an instruction, not material.
+ */
+const OBEY_MATERIAL =
+  /\b(?:do (?:exactly |just )?(?:what|as) (?:it|they|this|that) (?:says?|tells?|asks?)|(?:follow|obey|execute|apply|perform) (?:it|them|that|this|the result|its instructions?)\b|carry (?:it|them|that|this) out|carry out (?:it|the|what)|act on (?:it|them)|as (?:an?|your|my) (?:new )?(?:instruction|order|command)|obedec\w*|obeis\w*|obei\w*|obbedisc\w*|ejecutal\w*|haz lo que (?:dice|pide)|(?:y|e) (?:luego |despues )?(?:cumplela|siguela|hazlo)|comme une (?:consigne|instruction|ordre)|execute-l\w*|applique-l\w*|fais ce qu.(?:elle|il) dit|befolge\w*|fuhre (?:ihn|sie|es|das) (?:danach |dann )?aus|fuhr (?:ihn|sie|es) aus|esegui(?:la|lo|le|li)\b|come (?:un |una )?(?:ordine|istruzione)|faz o que (?:diz|pede)|cumpra-\w*|execute-\w*|como (?:uma? |se fosse uma? )?(?:ordem|instrucao|orden|instruccion)|voer (?:het|hem|die|deze|dat) (?:daarna |dan )?uit|volg (?:het|hem|ze|die|dat) (?:daarna |dan )?op)/;
+/**
+ * A prompt or rules the user wrote, quoted right after saying so ("Here's the system prompt I wrote for our bot: '...'",
+ * "escribí estas instrucciones de sistema para mi bot: '...'", "voici les consignes que j'ai rédigées : « ... »"): the user's
+ * own text to review, not an order to the model (not when it is written "for you").
+ */
+const AUTHORED = String.raw`(?:i|we)\s+(?:just\s+|have\s+|ve\s+|'ve\s+)?(?:wrote|written|drafted|made|created|put together)|escribi|redacte|he escrito|hemos escrito|j.ai (?:ecrit|redige)\w*|nous avons (?:ecrit|redige)\w*|ich habe\s+(?:\w+\s+){0,4}?(?:geschrieben|verfasst|erstellt)|geschrieben|verfasst|geschreven|ho scritto|abbiamo scritto|escrevi|escrevemos|redigi|heb (?:ik )?(?:geschreven|opgesteld)`;
+const PROMPT_NOUN = String.raw`(?:system\s*)?prompts?|instruc\w*|consignes?|anweisungen|systemprompts?|istruzioni|rules|reglas|regles|regeln|regras|regole|instructies`;
+const NOT_FOR_YOU = String.raw`(?:(?!\b(?:for you|pour toi|pour vous|para ti|para voce|fur dich|per te|voor jou)\b)[^\n])`;
+/** A verb of writing by the user: tested before the costlier `OWN_PROMPT_QUOTE` (whose prompt nouns the gate already reads). */
+const AUTHORED_GATE = new RegExp(String.raw`\b(?:${AUTHORED})`);
+const OWN_PROMPT_QUOTE = new RegExp(
+  String.raw`(\b(?:${AUTHORED})${NOT_FOR_YOU}{0,60}?\b(?:${PROMPT_NOUN})|\b(?:${PROMPT_NOUN})${NOT_FOR_YOU}{0,40}?\b(?:${AUTHORED}))(${NOT_FOR_YOU}{0,60}?[\s:])${QUOTE(600)}`,
+  'g',
+);
 /** Verbs that report words (six languages): the quotation right after them is what someone said or wrote. */
 const REPORT_VERBS = String.raw`said|says|answered|contesto|contestaba|respondio|respondia|respondeu|rispose|risposto|repondu|repondait|antwortete|geantwortet|schrieb|escribio|escreveu|scrisse|wrote|writes|types|typed|typing|enters|entered|replied|replies|replying|stated|claimed|claiming|contained|containing|(?:text|message|comment|note|prompt|string|line|e-?mail|post|review|reply|response|popup|banner)s? (?:saying|reading|that said|that read)|disant|disait|diciendo|dec[ií]a|sagte|sagend|dizendo|dizia|dicendo|diceva`;
 /** "I tested my bot with '...'": the quotation is a test input the user reports. */
@@ -136,7 +156,7 @@ const OWN_ANY = new RegExp(OWN_ANY_SRC(), 'g');
 const ANY_QUOTE = new RegExp(QUOTE(600), 'g');
 /** "a jailbreak", "un jailbreak", "ein Jailbreak", "jailbreaks": the topic, not a state of the model. */
 const JAILBREAK_TOPIC =
-  /\b(a|an|the|un|una|um|uma|ein|einen|eines|der|die|das|le|el|il|o|this|that|ce|este|questo|what|known|new|other|any|about|de|di|du|des|los|les|gli|i|these|those|of|for|against|on|sur|contra|gegen|per|por)\s+jailbr(?:eak|eaks|eaking)\b(?!\s*(?:mode|modus|modo))|\bjailbreaks\b/g;
+  /\b(a|an|the|un|una|um|uma|ein|einen|eines|der|die|das|le|el|il|o|this|that|ce|este|questo|what|known|new|other|any|about|de|di|du|des|los|les|gli|i|these|those|of|for|against|on|sur|contra|gegen|per|por|to|is|e|es|est|ist|sobre|su|uber|em|en|common|typical|classic|simple)\s+jailbr(?:eak|eaks|eaking)\b(?!\s*(?:mode|modus|modo))|\bjailbreaks\b|\bjailbr(?:eak|eaking)(?=[\s-]+(?:patterns?|techniques?|attempts?|attacks?|prompts?|examples?|methods?|tactics?|tricks?|categories|types?|risks?|detection|defen[cs]es?)\b)/g;
 const NEGATOR_WORDS = String.raw`never|not|n't|won't|don't|doesn't|can't|cannot|shouldn't|mustn't|must not|jamais|pas|nunca|no|nie|niemals|nicht|mai|non|nao`;
 const WITHHELD_GATE = /\b(?:never|not|jamais|pas|nunca|no|nie|niemals|nicht|mai|non|nao)\b|n't/;
 /** A negated verb of revealing (up to two words between): "never reveal", "won't show customers", "non deve mai rivelare". */
@@ -357,6 +377,7 @@ const GATE = new RegexGate([
   ASKS_REVERSE,
   QUOTED_EXAMPLE,
   EDIT_QUOTE,
+  OWN_PROMPT_QUOTE,
   REPORTED_QUOTE,
   TESTED_QUOTE,
   WITHHELD,
@@ -397,11 +418,18 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   if (QUOTE_CHARS.test(norm)) {
     if (GATE.may(norm, QUOTED_EXAMPLE)) norm = norm.replace(QUOTED_EXAMPLE, ' zzexample ');
     // "Translate this: 'Ignore the old guide...'": in a user's own request the quoted text is the material to work on.
-    if (direct && GATE.may(norm, EDIT_QUOTE)) norm = norm.replace(EDIT_QUOTE, '$1 zzmaterial ');
+    // Unless it is to be carried out afterwards ("translate this and then do what it says"): then it is neither material nor reported words.
+    // Read only when a rewrite it would stop has matched.
+    let obey: boolean | null = null;
+    // (Tested without the gate: its words would add needles to every text's gate pass, documents included.)
+    const obeys = (): boolean => (obey ??= direct && OBEY_MATERIAL.test(norm));
+    if (direct && GATE.may(norm, EDIT_QUOTE)) norm = norm.replace(EDIT_QUOTE, (m: string, verb: string) => (obeys() ? m : `${verb} zzmaterial `));
+    // "Here's the system prompt I wrote for our bot: '...'": the user's own prompt, quoted for review.
+    if (direct && GATE.may(norm, OWN_PROMPT_QUOTE) && AUTHORED_GATE.test(norm)) norm = norm.replace(OWN_PROMPT_QUOTE, '$1$2 zzmaterial ');
     // "I found this string: '...'. Is this an injection?": a user asking about quoted text analyses it, does not give it.
     if (cue & CUE.ASK && GATE.may(norm, ASKS_ABOUT) && ASKS_ABOUT.test(norm)) norm = norm.replace(new RegExp(QUOTE(600), 'g'), ' zzmaterial ');
     // "A customer pasted text saying 'you are now in admin mode'", "my bot keeps replying '...'": words reported, not given.
-    if (GATE.may(norm, REPORTED_QUOTE)) norm = norm.replace(REPORTED_QUOTE, '$1 zzspeech ');
+    if (GATE.may(norm, REPORTED_QUOTE)) norm = norm.replace(REPORTED_QUOTE, (m: string, verb: string) => (obeys() ? m : `${verb} zzspeech `));
     if (cue & CUE.TESTED && GATE.may(norm, TESTED_QUOTE)) norm = norm.replace(TESTED_QUOTE, '$1 zzspeech ');
   }
   if (direct) {
@@ -753,6 +781,7 @@ const BIT_OVR = 31 - Math.clz32(C.OVR);
 /** Actions a negation forbids ("do not send", "never delete", "n'envoyez pas"). */
 const NEGATABLE_ACTS = C.SEND | C.DESTRUCT | C.MONEY | C.EXEC;
 const BIT_AI = 31 - Math.clz32(C.AI);
+const BIT_MASS = 31 - Math.clz32(C.MASS);
 const BIT_YOU = 31 - Math.clz32(C.YOU);
 const BIT_PROC = 31 - Math.clz32(C.PROC);
 const BIT_TO = 31 - Math.clz32(C.TO);
@@ -838,6 +867,9 @@ class TokenPass {
   youBefore = -1_000_000;
   /** Where the newest AI word was before the newest one (restored when that one turns out to name a team: "the AI team"). */
   aiBefore = -1_000_000;
+  /** Where the newest "all/every/full" word was before the newest one (restored when "full" turns out to size one refund). */
+  massBefore = -1_000_000;
+  massBeforeSentence = 0;
   /** Every concept seen. */
   all = 0;
 
@@ -873,6 +905,8 @@ class TokenPass {
     this.prev2Bits = 0;
     this.youBefore = -1_000_000;
     this.aiBefore = -1_000_000;
+    this.massBefore = -1_000_000;
+    this.massBeforeSentence = 0;
     this.all = 0;
   }
 
@@ -910,6 +944,13 @@ class TokenPass {
     // "threads it was not mentioned in": a passive statement, not "do not mention it".
     if (pairBits & C.SECRECY && prev2Flags & TOKEN_FLAG.AUX) bits &= ~C.SECRECY;
     if (i <= this.forbidUntil) bits &= ~NEGATABLE_ACTS;
+    // In a user's own message "my account", "mes commandes", "meine Dateien" are the user's own: not the target of a mass action on others.
+    if (!indirect && bits & C.TARGET && (prevFlags | prev2Flags) & TOKEN_FLAG.MINE) bits &= ~C.TARGET;
+    // "a full refund", "full reimbursement": the amount of one refund, not refunds to everyone ("refund all orders" keeps it).
+    if (bits & C.MONEY && prevBits & C.MASS && start >= 5 && text.startsWith('full ', start - 5)) {
+      last[BIT_MASS] = this.massBefore;
+      lastSentence[BIT_MASS] = this.massBeforeSentence;
+    }
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) this.forbidUntil = i + PROHIBITION_REACH;
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(this.transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
@@ -971,6 +1012,10 @@ class TokenPass {
       if (this.ev) {
         if (flags & TOKEN_FLAG.POSSESSIVE) this.youBefore = last[BIT_YOU]!;
         if (bits & C.AI) this.aiBefore = last[BIT_AI]!;
+        if (bits & C.MASS) {
+          this.massBefore = last[BIT_MASS]!;
+          this.massBeforeSentence = lastSentence[BIT_MASS]!;
+        }
         for (let rest = bits; rest !== 0; rest &= rest - 1) {
           const b = 31 - Math.clz32(rest & -rest);
           last[b] = i;

@@ -52,28 +52,35 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     "pay no" "no attention" "longer appl" "longer valid" "of date" "set aside" "throw out" "stop following"
     oubli oublie ignorez ignore ignora ignoran ignorar olvid descart desconsider esquec esqueca dimentic trascur vergiss vergessen ignorier missachte uberschreib
     annul anula annulla negeer zignoruj "yok say" pomin
-    "pas compte" "hagas caso" "hagais caso" "haga caso" "hagan caso" "non considerare" "non considerate" "non tenere" "nao considere" "nao considera" "nicht beachten" "beachte nicht"`,
+    "pas compte" "hagas caso" "hagais caso" "haga caso" "hagan caso" "non considerare" "non considerate" "non tenere" "nao considere" "nao considera" "nicht beachten" "beachte nicht"
+    vergeet vergeten negeren`,
   PRIOR: `previous prior above earlier preceding former initial original old= existing foregoing before= beforehand
     "told you" "were told" "been told" "been given" "were given" "you received" "gave you" "given you" "at the top"
     precedent anterior antérieur anterieur bisherig vorherig vorige vorangegangen obig fruher precedenti precedente eerdere vorige= poprzedni onceki prima= antes= avant= dessus= originale originales ursprunglich
-    sopra= arriba= oben= acima= "first message" "ersten nachricht" "erste nachricht" "premier message" "primer mensaje" "primeira mensagem" "primo messaggio"`,
+    sopra= arriba= oben= acima= "first message" "ersten nachricht" "erste nachricht" "premier message" "primer mensaje" "primeira mensagem" "primo messaggio"
+    eerder= hierboven oberhalb`,
   INSTR: `"system message" "real task" "new task" "actual task" "true task" "your task" "you told" "was instructed" "were instructed" instruc prompt guideline guidance directive direction= directions= programming rules rule= setup= configuration config= commands policy policies
     consign regle regles reglas regla regras regra regole regola istruzion anweisung vorgab regel richtlinie befehl "you were" "you received"
-    systemprompt systemanweisung systeminstrukt systemregel systemvorgab indicacion orientac direttiv directiv instructies instrukcj talimat konfigur "words above" "text above" "testo sopra" "texto arriba" "texte ci" "text oben" "texto acima"`,
+    systemprompt systemanweisung systeminstrukt systemregel systemvorgab indicacion orientac direttiv directiv instructies instrukcj talimat konfigur "words above" "text above" "testo sopra" "texto arriba" "texte ci" "text oben" "texto acima"
+    richtlijn opdracht`,
   AI: `ai= a.i= assistant assistants llm llms chatbot bot= bots= agent agents copilot gpt chatgpt claude gemini summarizer summariser crawler
     "language model" "the model" "any model" "this model" "coding agent"
     ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"
     "intelligence artificielle" "intelligenza artificiale" "inteligencia artificial" "kunstliche intelligenz" "artificial intelligence"`,
   REVEAL: `tell= see= list= reveal show print output repeat display dump leak disclose expose recite quote copy echo spell reproduce "write out" "type out" "tell me" "give me" paste=
-    affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime`,
+    affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime
+    toon= kopieer kopier`,
   HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort" "parola per parola" "palavra por palavra" wortwortlich textuellement literalmente letteralmente testualmente
-    systeme sistema versteck geheim oculta ocultas oculto ocultos nascost segret secret= secreta secretas secretos interne interno`,
+    systeme sistema versteck geheim oculta ocultas oculto ocultos nascost segret secret= secreta secretas secretos interne interno
+    systeem verborgen`,
   SEND: `"e mail" send forward email= post= upload transmit exfiltrat fetch= sms= webhook beacon gist= pastebin "query string" "url encoded" urlencode "the url"
-    envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi`,
+    envo envoi envoy envia enviar envie invia inviare invii schick sende senden ubermittel weiterleit inoltra encaminh reenvi
+    stuur= verstuur`,
   DATA: `conversation history chat= chats= transcript session credential password passwords passphrase token tokens cookie cookies secrets apikey "api key" "access key" "secret key" ssh=
     contacts "address book" "verification code" "card number" "card detail" "account number" "phone number" "stored address" "saved card" "personal data" "personal information" "contact details" "contact detail" "contact info" "datos de contacto" "dados de contato" "dados de contacto" "dati di contatto" coordonnees kontaktdaten "customer data" "customer email" "user data" "previous user" "other user" "last customer" "other customers" "previous messages" "the messages" "system prompt" "system message" inbox
     otp= "login code" "login link" "security code" "mot de" bestatigungscode anmeldecode zugangscode
-    historique historial verlauf cronologia historico identifiant contrasena passwort kennwort senha credenziali credenciales zugangsdaten conversa conversacion`,
+    historique historial verlauf cronologia historico identifiant contrasena passwort kennwort senha credenziali credenciales zugangsdaten conversa conversacion
+    wachtwoord gesprek`,
   DESTRUCT: `delete drop= wipe destroy erase purge truncate shred "rm -rf" "force push" "--force"
     supprim efface borra borrar elimin losch loesch cancella apag apague destru vernicht`,
   MASS: `full= all= every everything everyone entire whole= tout= tous= toute= toutes= todo= todos= todas= toda= alle= allen= alles= samtlich tutti= tutte= tutto= ogni=`,
@@ -82,8 +89,10 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     autoris approb demander preguntar aprobac aprovac autorizac genehmig bestatig freigab conferm chiedere perguntar`,
   RESTRICT: `polic confine bound= "abide by" restriction restrictions filter filters censor safety ethic ethical moral morals guardrail safeguard boundaries limitation limitations rules
     "content policy" "usage policy" "safety training"
-    restrict filtre filtro filtros filtri= regle= regles= reglas= regla= regras= regra= regole= regola= limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique`,
-  NEG: `skip= salta= saltar= salte= saute= sauter= uberspring pula= pular= without no= not= zero= free= none= sans= aucun aucune sin= ningun ninguna ohne= keine kein= senza= nessun nessuna sem= nenhum nenhuma`,
+    restrict restric restrizion filtre filtro filtros filtri= regle= regles= reglas= regla= regras= regra= regole= regola= limite limites limiti grenzen einschrankung beschrankung zensur regeln etica etico eticos etiche ethique
+    beperking`,
+  NEG: `skip= salta= saltar= salte= saute= sauter= uberspring pula= pular= without no= not= zero= free= none= sans= aucun aucune sin= ningun ninguna ohne= keine kein= senza= nessun nessuna sem= nenhum nenhuma
+    zonder geen=`,
   PERSONA: `pretend roleplay role-play imagine hypothetic fiction fictional simulat character persona= personas= "act as" "play a" "you are now" "stay as"
     "speak as" "respond as" "answer as" "in character" "villain" "grandmother" "grandma"
     imagin finge actua actue spiel= game= "sei ora" "tu es" "eres ahora" "du bist" "voce e"`,
@@ -91,12 +100,16 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     "pick a lock" lockpick counterfeit launder suicide pirater piratear hackear hacken hackerare "break into"`,
   USER: `user= users= user's reader= readers= customer customers visitor visitors utilisateur usuario utente nutzer benutzer kunde cliente`,
   OUTPUT: `resume= resumen riassunto zusammenfassung resumo codebase implementation program= snippet code= response responses answer answers reply replies output summary summaries reponse respuesta antwort risposta resposta repond respond antwort`,
-  YOU: `you= your= yours= yourself= you're= tu= te= ton= tes= toi= vous= votre= vos= tus= tu= ti= tuo= tua= tuoi= tue= du= dein= deine= deinen= dich= dir= voce= seu= sua= seus= suas=`,
-  NOW: `"from now" "now on" "here on" henceforth "starting now" "ab sofort" "a partir" "d'ora" "da ora" "desde ahora" "a partir de agora" maintenant ahora= jetzt= agora= new= nouvelles nouvelle nuevas nuevo neue= neuen= nuove nuova novas novo replaced updated`,
+  YOU: `you= your= yours= yourself= you're= tu= te= ton= tes= toi= vous= votre= vos= tus= tu= ti= tuo= tua= tuoi= tue= du= dein= deine= deinen= dich= dir= voce= seu= sua= seus= suas=
+    jij= jouw= jou=`,
+  NOW: `"from now" "now on" "here on" henceforth "starting now" "ab sofort" "a partir" "d'ora" "da ora" "desde ahora" "a partir de agora" maintenant ahora= jetzt= agora= new= nouvelles nouvelle nuevas nuevo neue= neuen= nuove nuova novas novo replaced updated
+    "vanaf nu" voortaan nieuwe=`,
   UNBOUND: `"anything now" "alter ego" "break character" "two responses" "two different" "developer mode" "god mode" "admin mode" "debug mode" "dev mode" "maintenance mode" "sudo mode" "jailbreak mode" "admin rights" "root access" "admin access" "admin privileges" unrestrict unfilter uncensor unlimit limitless jailbr amoral unethical unbound unchained unleash "no limits" "no restrictions" "no rules" "no filter" "never refus" "never declin" "refuse jamais" "nunca rechaz" "nunca recus" "rifiuta mai" "verweigert nie" "verweigert niemals" "root mode" "mode developpeur" "mode debug" "mode maintenance" "mode administrateur" "modo desarrollador" "modo depuracion" "modo mantenimiento" "modo administrador" "modo desenvolvedor" "modalita sviluppatore" "modalita debug" "modalita manutenzione" "modalita amministratore" entwicklermodus debugmodus wartungsmodus adminmodus "admin-modus" "root-modus"
-    "sans limite" "sin limite" "ohne grenzen" "senza limiti" "sem limites" "sans restriction" "sin restricc" "senza restrizion" "ohne einschrankung" "sem restric"`,
+    "sans limite" "sin limite" "ohne grenzen" "senza limiti" "sem limites" "sans restriction" "sin restricc" "senza restrizion" "ohne einschrankung" "sem restric"
+    testmodus onderhoudsmodus "zonder beperkingen" "zonder filters" "zonder regels"`,
   NOTE: `"system override" "system note" "system notice" important= fyi= note= notes= message= notice remark attention important reminder hint ps= p.s= fyi= nota= hinweis anweisung remarque avviso aviso mensaje mensagem messaggio nachricht notiz instruction instrucc instruc istruzion`,
-  REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa`,
+  REFUSE: `refus declin reject "say no" niega negar verweiger rifiut recus recusa
+    weiger`,
   TARGET: `files file= accounts account= database databases records users= orders= order= transactions tickets repos repository backups folders documents reports= logs= "audit log" reportes signalements segnalazioni meldungen denuncias relatorios
     mailbox mailboxes postfach postfacher buzones caselle "boites mail" "boites aux" "caixas de" 
     zzdest= sicherung sauvegard fichiers archivos arquivos dateien konten cuentas contas comptes commandes pedidos bestellungen ordini`,
@@ -107,8 +120,10 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
   PROC: `quoting condensing triaging assigned citing drafting redigeant redactando redigindo redigendo traite= redige= redacta= "working on" reading processing summaris summariz parsing indexing answering analys analyz scanning crawling ingesting lisant traitant leyendo procesando liest verarbeit lendo leggendo elabora executing lit= lee= legge= riassum resumiendo resumindo resumant zusammenfass`,
   IMP: `say= claim state= augment include inclus add= append insert embed incorporat integrat weave woven ensure provide describe list= translate rewrite rephrase modify format mention promote recommend suggest advertis conclude respond answer write= compose explain generate outline draft
     ajout inclu tradu redig fournis fournir menciona incluye incluir agrega anade traduc fuge hinzufug ubersetz erwahn aggiung includi tradur inclua adicion traduz`,
-  OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"`,
-  AUTH: `developer developers operator administrator creator creators openai anthropic "your admin" "the admin" "system administrator" entwickler desarrollador developpeur sviluppatore desenvolvedor`,
+  OFF: `disable deactivat "turn off" "switch off" "shut off" desactiv deaktivier "schalte aus" disattiv desativ desliga apaga= "spegni"
+    uitgeschakeld uitschakel`,
+  AUTH: `developer developers operator administrator creator creators openai anthropic "your admin" "the admin" "system administrator" entwickler desarrollador developpeur sviluppatore desenvolvedor
+    ontwikkelaar beheerder administrateur amministratore administrador sysadmin`,
   EXEC: `run= execute invoke call= calls= curl= wget= exec= sudo= bash= sh= execut ejecut esegu ausfuhr`,
 };
 

@@ -300,6 +300,18 @@ function localityStartAfter(text: string, i: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || c === 110 || c === 111 || c === 98;
 }
 
+/**
+ * Whether what follows a comma or a line break at text[i - 1], after blanks, can go on into a district or a locality:
+ * what `localityStartAfter` allows, or the `,`, `-`, `/` or line break that some locality forms open with ("Sydney, NSW
+ * 2000" after a comma, "São Paulo - SP", a postcode on the next line). A comma or a line break before anything else
+ * (a lower-case word, a quote, a bracket) anchors nothing, and the pattern is not run there.
+ */
+function separatorOpensAfter(text: string, i: number): boolean {
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  return localityStartAfter(text, i) || c === 44 || c === 45 || c === 47 || c === 10;
+}
+
 /** `-`, `–` or `—`: a separator between blanks (see `SEP`). */
 function dashSep(c: number): boolean {
   return c === 45 || c === 0x2013 || c === 0x2014;
@@ -321,6 +333,9 @@ function codeShapeAt(text: string, i: number): boolean {
   return d === 3 && isBlank(next);
 }
 
+/** The characters `nextAnchor` tries a match at (or from the blanks before): `,`, a line break, `;`, `·`, `•`, `|`, `-`, `–`, `—`, a digit. */
+const ANCHOR_CHAR_RE = /[,\n;\u00b7\u2022|\-\u2013\u2014\d]/g;
+
 /**
  * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
  * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
@@ -331,12 +346,20 @@ function codeShapeAt(text: string, i: number): boolean {
 export function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
   for (let i = pos; i < text.length; i++) {
+    // Before the limit, only a comma, a line break, a one-line separator, a dash or a digit can anchor: jump to the next one.
+    if (i < end) {
+      ANCHOR_CHAR_RE.lastIndex = i;
+      i = ANCHOR_CHAR_RE.test(text) ? Math.min(ANCHOR_CHAR_RE.lastIndex - 1, end) : end;
+      if (i >= text.length) break;
+    }
     const c = text.charCodeAt(i);
     // Past the limit, only a match opening with spaces that begin before it can still start in range.
     if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57) && !markSep(c) && !dashSep(c)))) break;
     let at = -1;
-    if (c === 44) at = i;
-    else if (c === 10 || ((markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) && localityStartAfter(text, i + 1))) {
+    if (c === 44) {
+      if (!separatorOpensAfter(text, i + 1)) continue;
+      at = i;
+    } else if ((c === 10 && separatorOpensAfter(text, i + 1)) || ((markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) && localityStartAfter(text, i + 1))) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else if (c >= 48 && c <= 57 && i > pos && isBlank(text.charCodeAt(i - 1)) && codeShapeAt(text, i)) {

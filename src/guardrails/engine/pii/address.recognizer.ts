@@ -300,6 +300,18 @@ function localityStartAfter(text: string, i: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || c === 110 || c === 111 || c === 98;
 }
 
+/**
+ * Whether what follows a comma or a line break at text[i - 1], after blanks, can go on into a district or a locality:
+ * what `localityStartAfter` allows, or the `,`, `-`, `/` or line break that some locality forms open with ("Sydney, NSW
+ * 2000" after a comma, "São Paulo - SP", a postcode on the next line). A comma or a line break before anything else
+ * (a lower-case word, a quote, a bracket) anchors nothing, and the pattern is not run there.
+ */
+function separatorOpensAfter(text: string, i: number): boolean {
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  return localityStartAfter(text, i) || c === 44 || c === 45 || c === 47 || c === 10;
+}
+
 /** `-`, `–` or `—`: a separator between blanks (see `SEP`). */
 function dashSep(c: number): boolean {
   return c === 45 || c === 0x2013 || c === 0x2014;
@@ -321,6 +333,9 @@ function codeShapeAt(text: string, i: number): boolean {
   return d === 3 && isBlank(next);
 }
 
+/** The characters `nextAnchor` tries a match at (or from the blanks before): `,`, a line break, `;`, `·`, `•`, `|`, `-`, `–`, `—`, a digit. */
+const ANCHOR_CHAR_RE = /[,\n;\u00b7\u2022|\-\u2013\u2014\d]/g;
+
 /**
  * The first match of the sticky `LOCALITY_ANCHOR_RE` starting in [pos, limit): what the same pattern
  * searched globally from `pos` finds (or null when that starts at `limit` or later). Every match opens
@@ -331,12 +346,20 @@ function codeShapeAt(text: string, i: number): boolean {
 export function nextAnchor(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
   for (let i = pos; i < text.length; i++) {
+    // Before the limit, only a comma, a line break, a one-line separator, a dash or a digit can anchor: jump to the next one.
+    if (i < end) {
+      ANCHOR_CHAR_RE.lastIndex = i;
+      i = ANCHOR_CHAR_RE.test(text) ? Math.min(ANCHOR_CHAR_RE.lastIndex - 1, end) : end;
+      if (i >= text.length) break;
+    }
     const c = text.charCodeAt(i);
     // Past the limit, only a match opening with spaces that begin before it can still start in range.
     if (i >= end && (!isBlank(text.charCodeAt(i - 1)) || (c !== 10 && !isBlank(c) && (c < 48 || c > 57) && !markSep(c) && !dashSep(c)))) break;
     let at = -1;
-    if (c === 44) at = i;
-    else if (c === 10 || ((markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) && localityStartAfter(text, i + 1))) {
+    if (c === 44) {
+      if (!separatorOpensAfter(text, i + 1)) continue;
+      at = i;
+    } else if ((c === 10 && separatorOpensAfter(text, i + 1)) || ((markSep(c) || (dashSep(c) && i > pos && isBlank(text.charCodeAt(i - 1)))) && localityStartAfter(text, i + 1))) {
       at = i;
       while (at > pos && (text.charCodeAt(at - 1) === 32 || text.charCodeAt(at - 1) === 9)) at--;
     } else if (c >= 48 && c <= 57 && i > pos && isBlank(text.charCodeAt(i - 1)) && codeShapeAt(text, i)) {
@@ -360,20 +383,44 @@ export function nextAnchor(text: string, pos: number, limit: number): RegExpExec
 export function nextStreet(text: string, pos: number, limit: number): RegExpExecArray | null {
   const end = Math.min(text.length, limit);
   for (let i = pos; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || plOpenerAt(text, i))) continue;
+    // A start needs a digit ahead on its line within the token limit (or is that digit): the stretch before the first
+    // start `digitAhead` allows, or up to a line break with no digit before it, is skipped at once.
+    if (!(i >= memoFrom && i <= memoTo && text === memoText)) digitAhead(text, i);
+    if (!memoDigit) {
+      i = memoTo;
+      continue;
+    }
+    if (i < memoYesFrom) {
+      i = memoYesFrom - 1;
+      continue;
+    }
+    // After a letter, a digit, `_`, `.` or `-` no form starts (`START`): tested first, since most characters are inside words.
     if (i > 0) {
       const p = text.charCodeAt(i - 1);
-      if ((p >= 48 && p <= 57) || (p >= 65 && p <= 90) || (p >= 97 && p <= 122) || p === 95 || p === 46 || p === 45) continue;
-      // At `pos` itself the pattern steps back to the character's start, as a global search does.
-      if (i > pos && midPair(text, i)) continue;
+      if (p < 128 ? (p >= 48 && p <= 57) || (p >= 65 && p <= 90) || (p >= 97 && p <= 122) || p === 95 || p === 46 || p === 45 : letterOrNumber(p)) continue;
     }
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c >= 128 || plOpenerAt(text, i))) continue;
+    // At `pos` itself the pattern steps back to the character's start, as a global search does.
+    if (i > pos && midPair(text, i)) continue;
     if ((c < 48 || c > 57) && !digitAhead(text, i)) continue;
     STREET_RE.lastIndex = i;
     const m = STREET_RE.exec(text);
     if (m !== null) return m;
   }
   return null;
+}
+
+/** Whether each character code (not a surrogate) is a letter or a number (`\p{L}`, `\p{N}`): 1 yes, 2 no, 0 not yet known. */
+const LETTER_OR_NUMBER = new Uint8Array(0x10000);
+const LETTER_OR_NUMBER_RE = /[\p{L}\p{N}]/u;
+
+/** Whether the character with code `c` (128 or above) is a letter or a number; a surrogate (half of a character) is not known here and answers no. */
+function letterOrNumber(c: number): boolean {
+  if (c >= 0xd800 && c <= 0xdfff) return false;
+  let k = LETTER_OR_NUMBER[c]!;
+  if (k === 0) LETTER_OR_NUMBER[c] = k = LETTER_OR_NUMBER_RE.test(String.fromCharCode(c)) ? 1 : 2;
+  return k === 1;
 }
 
 /** Whether a lower-case Polish street opener ("ul.", "al.", "pl.", "os.", "ulica", "aleja", "plac") starts at text[i]. */
@@ -391,46 +438,49 @@ const PL_OPENER_AT_RE = new RegExp(`^${PL_OPENER}`, 'u');
 const WORDS_BEFORE_NUMBER = 20;
 
 /**
- * The last answer of `digitAhead` and the span it holds for: from `memoFrom` to `memoTo`, every start
- * gets the same answer (a digit found at `memoTo` is within reach of any later start before it, with
- * no fewer tokens; a line break or the end at `memoTo` with no digit before it stops any later start
- * too). `nextStreet` asks at every capital of a line, left to right: most of them are answered here
- * instead of scanning the rest of the line again.
+ * What `digitAhead` last worked out, for one stretch of one text: every start from `memoFrom` to `memoTo` (the first
+ * digit or line break at or after `memoFrom`) gets its answer from it. Past a line break or the end (`memoDigit`
+ * false) the answer is no for all of them; before a digit it is yes from `memoYesFrom` on (a later start has no more
+ * tokens before the digit) and no before it. `nextStreet` asks at every capital of a line, left to right: each
+ * stretch is scanned once instead of scanning up to the token limit again at every capital of a long line.
  */
 let memoText: string | null = null;
 let memoFrom = 0;
 let memoTo = -1;
-let memoAnswer = false;
+let memoDigit = false;
+let memoYesFrom = 0;
 
 /**
  * Whether a digit follows text[i] on the same line within `WORDS_BEFORE_NUMBER` tokens: every
  * street line that opens with a word (German "Hauptstraße 5", Romance "Calle Mayor 15") has its
- * house number there, and none crosses a line break.
+ * house number there, and none crosses a line break. Tokens: the one at `i`, and one more for each
+ * character after a space or a tab (not the digit itself) before the digit.
  */
 function digitAhead(text: string, i: number): boolean {
-  if (i >= memoFrom && i <= memoTo && text === memoText) return memoAnswer;
-  let tokens = 1;
-  let space = false;
-  for (let k = i; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c >= 48 && c <= 57) return remember(text, i, k, true);
-    if (c === 10) return remember(text, i, k, false);
-    if (c === 32 || c === 9) space = true;
-    else if (space) {
-      space = false;
-      // Too many words before the digit: a later start may have fewer, so this answer is not kept.
-      if (++tokens > WORDS_BEFORE_NUMBER) return false;
+  if (!(i >= memoFrom && i <= memoTo && text === memoText)) {
+    let k = i;
+    while (k < text.length) {
+      const c = text.charCodeAt(k);
+      if ((c >= 48 && c <= 57) || c === 10) break;
+      k++;
+    }
+    memoText = text;
+    memoFrom = i;
+    memoTo = k;
+    memoDigit = k < text.length && text.charCodeAt(k) !== 10;
+    memoYesFrom = i;
+    if (memoDigit) {
+      // A start before the WORDS_BEFORE_NUMBER-th token start back from the digit has too many tokens.
+      let starts = 0;
+      for (let j = k - 1; j > i; j--) {
+        if (!isBlank(text.charCodeAt(j)) && isBlank(text.charCodeAt(j - 1)) && ++starts === WORDS_BEFORE_NUMBER) {
+          memoYesFrom = j;
+          break;
+        }
+      }
     }
   }
-  return remember(text, i, text.length, false);
-}
-
-function remember(text: string, from: number, to: number, answer: boolean): boolean {
-  memoText = text;
-  memoFrom = from;
-  memoTo = to;
-  memoAnswer = answer;
-  return answer;
+  return memoDigit && i >= memoYesFrom;
 }
 
 /**

@@ -15,7 +15,8 @@ const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 /** Monday 00:00 UTC (the Unix epoch was a Thursday). */
 const MONDAY_OFFSET_MS = 4 * DAY_MS;
-const weekStart = (t: number) => Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS;
+/** The start (ms) of the UTC week (Monday 00:00) holding `t`: the partition a trace created at `t` lands in. */
+export const weekStart = (t: number) => Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS;
 
 /**
  * Per database: the weeks (start, ms) whose partitions this process has seen exist (a committed
@@ -72,36 +73,33 @@ export interface PartitionMaintenance {
  */
 export async function maintainTracePartitions(db: DataSource, options: TracePartitionOptions = {}, now = new Date()): Promise<PartitionMaintenance> {
   const ahead = Array.from({ length: (options.weeksAhead ?? 4) + 1 }, (_, i) => new Date(weekStart(now.getTime()) + i * WEEK_MS).toISOString());
-  return db
-    .transaction(async (m) => {
-      const [row] = await m.query('SELECT trace_partitions_ensure($1::timestamptz[]) AS n', [ahead]);
-      const dropped: string[] = [];
-      if (options.retentionDays != null) {
-        const cutoff = now.getTime() - options.retentionDays * DAY_MS;
-        const parts: Array<{ name: string }> = await m.query(
-          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'traces'::regclass AND c.relkind = 'r' ORDER BY 1`,
-        );
-        let bound = 0;
-        for (const { name } of parts) {
-          const match = /^traces_w(\d{4})(\d{2})(\d{2})$/.exec(name);
-          if (!match) continue;
-          const end = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + WEEK_MS;
-          if (end > cutoff) continue;
-          await m.query(`DROP TABLE "${name}"`);
-          dropped.push(name);
-          bound = Math.max(bound, end);
-        }
-        if (bound) {
-          await m.query(`DELETE FROM traces_default WHERE created_at < $1`, [new Date(bound).toISOString()]);
-          for (const table of ROLLUP_TABLES) await m.query(`DELETE FROM ${table} WHERE bucket < $1`, [new Date(bound).toISOString()]);
-        }
+  const done = await db.transaction(async (m) => {
+    const [row] = await m.query('SELECT trace_partitions_ensure($1::timestamptz[]) AS n', [ahead]);
+    const dropped: string[] = [];
+    if (options.retentionDays != null) {
+      const cutoff = now.getTime() - options.retentionDays * DAY_MS;
+      const parts: Array<{ name: string }> = await m.query(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'traces'::regclass AND c.relkind = 'r' ORDER BY 1`,
+      );
+      let bound = 0;
+      for (const { name } of parts) {
+        const match = /^traces_w(\d{4})(\d{2})(\d{2})$/.exec(name);
+        if (!match) continue;
+        const end = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + WEEK_MS;
+        if (end > cutoff) continue;
+        await m.query(`DROP TABLE "${name}"`);
+        dropped.push(name);
+        bound = Math.max(bound, end);
       }
-      return { created: Number(row?.n ?? 0), dropped };
-    })
-    .then((done) => {
-      if (done.dropped.length) forgetKnownPartitions(db);
-      return done;
-    });
+      if (bound) {
+        await m.query(`DELETE FROM traces_default WHERE created_at < $1`, [new Date(bound).toISOString()]);
+        for (const table of ROLLUP_TABLES) await m.query(`DELETE FROM ${table} WHERE bucket < $1`, [new Date(bound).toISOString()]);
+      }
+    }
+    return { created: Number(row?.n ?? 0), dropped };
+  });
+  if (done.dropped.length) forgetKnownPartitions(db);
+  return done;
 }
 
 /** Runs `maintainTracePartitions` at start and then every `intervalMs`, logging what it did. */

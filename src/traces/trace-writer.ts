@@ -8,7 +8,7 @@ import { batchRollupDeltas, upsertAllRollupsSql, type WrittenRecord } from './tr
 import { copyTraces, isUniqueViolation } from './trace-copy';
 import { sanitizeForStorage } from './trace-sanitize';
 import { TraceSpool, type SpoolFsync } from './trace-spool';
-import { notePartitionsExist, partitionsKnown } from './trace-partitions';
+import { notePartitionsExist, partitionsKnown, weekStart } from './trace-partitions';
 import { isDatabaseUnavailable } from '../db/unavailable';
 
 /** Knobs of the trace writer. */
@@ -130,10 +130,6 @@ const INSERT_TRACES = `INSERT INTO traces (${COLUMNS.map(([c]) => c).join(', ')}
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 const noNul = (json: string) => (json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json);
 
-const WEEK_MS = 7 * 86_400_000;
-/** Monday 00:00 UTC (the Unix epoch was a Thursday). */
-const MONDAY_OFFSET_MS = 4 * 86_400_000;
-
 /** The distinct UTC week starts (Mondays) of a batch's `created_at`s: the partitions it writes to. */
 export function weeksOf(rows: WrittenRecord[]): string[] {
   return weekStartsOf(rows).map((w) => new Date(w).toISOString());
@@ -142,10 +138,7 @@ export function weeksOf(rows: WrittenRecord[]): string[] {
 /** The distinct UTC week starts (ms) of a batch's `created_at`s. */
 function weekStartsOf(rows: WrittenRecord[]): number[] {
   const weeks = new Set<number>();
-  for (const { record, at } of rows) {
-    const t = (record.createdAt ?? at).getTime();
-    weeks.add(Math.floor((t - MONDAY_OFFSET_MS) / WEEK_MS) * WEEK_MS + MONDAY_OFFSET_MS);
-  }
+  for (const { record, at } of rows) weeks.add(weekStart((record.createdAt ?? at).getTime()));
   return [...weeks];
 }
 

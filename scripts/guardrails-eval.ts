@@ -2,7 +2,7 @@
  * Measures the local guardrail engine on the data in `data/guardrails` (in the repo):
  * - PII precision and recall per type, on the development and tuning sets and on the unseen sets;
  * - prompt-injection detection and false-positive rates per sensitivity and per family, on the
- *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4; blind5 only with --with-blind5; blind6 only with --with-blind6) (the figure that counts: never tuned on, never trained on), on the development set
+ *   held-out set and the independent sets (independent2, independent3, independent4, blind1, blind2 and blind3 in aggregate only; blind4 only with --with-blind4; blind5 only with --with-blind5; blind6 only with --with-blind6; blind7 only with --with-blind7) (the figure that counts: never tuned on, never trained on), on the development set
  *   with the learned layer trained leave-one-family-out (each family scored by a model that never saw
  *   it), and on the development set as fitted (the shipped model saw it: an upper bound).
  *
@@ -13,6 +13,8 @@
  *   ... -- --with-blind5  also scores the sealed blind5/ injection set and unseen/pii-blind4 (aggregate only, off by default,
  *                         for the same reason)
  *   ... -- --with-blind6  also scores the sealed blind6/ injection set and unseen/pii-blind5 (aggregate only, off by default,
+ *                         for the same reason; split by direct/retrieved and English/other languages at most)
+ *   ... -- --with-blind7  also scores the sealed blind7/ injection set and unseen/pii-blind6 (aggregate only, off by default,
  *                         for the same reason; split by direct/retrieved and English/other languages at most)
  *   ... -- --pii-probe-misses  lists the independent PII sets' probe-half errors (never the sealed half's)
  *   ... -- --check    exits 1 when a target is missed (structured PII P/R >= 0.95; unseen NAME/ADDRESS R >= 0.90 at P >= 0.95; injection >= 0.90 at FP <= 0.05, MEDIUM)
@@ -30,6 +32,7 @@ import {
   blind4InjectionRows,
   blind5InjectionRows,
   blind6InjectionRows,
+  blind7InjectionRows,
   dataDir,
   devInjectionRows,
   heldoutInjectionRows,
@@ -40,6 +43,7 @@ import {
   piiBlind3Rows,
   piiBlind4Rows,
   piiBlind5Rows,
+  piiBlind6Rows,
   readJsonl,
 } from './lib/guardrails-data';
 import { trainModel, type TrainRow } from './lib/injection-train';
@@ -230,6 +234,12 @@ function main(): void {
   const blind5Pii = piiBlind5Rows(dir) as PiiRow[];
   if (withBlind6 && blind5Pii.length > 0) {
     console.log(`\n${evalPii(blind5Pii, 'BLIND6 PII set unseen/pii-blind5 (a sixth hand, never read by the rule authors; sealed, aggregate only)').table}`);
+  }
+  // unseen/pii-blind6 (written with blind7/ by a seventh separate agent): scored only with --with-blind7, aggregate only.
+  const withBlind7 = process.argv.includes('--with-blind7');
+  const blind6Pii = piiBlind6Rows(dir) as PiiRow[];
+  if (withBlind7 && blind6Pii.length > 0) {
+    console.log(`\n${evalPii(blind6Pii, 'BLIND7 PII set unseen/pii-blind6 (a seventh hand, never read by the rule authors; sealed, aggregate only)').table}`);
   }
 
   const model = shippedModel();
@@ -447,6 +457,47 @@ function main(): void {
     );
   } else if (blind6.length > 0) {
     console.log('\nBLIND6 set and unseen/pii-blind5 not scored (sealed; pass --with-blind6 to print their aggregate figures).');
+  }
+
+  // blind7/: a seventh separate agent, by evasion technique x payload (10 techniques, hard benign rows in the same
+  // formats for each, English and five other languages); scored only with --with-blind7, wholly sealed, aggregate only
+  // (by kind and English/other languages at most: no technique, single language or row listing).
+  const blind7 = blind7InjectionRows(dir);
+  if (withBlind7 && blind7.length > 0) {
+    const full = blind7.map((row) => ({ row, score: scoreInjection(row.text, row.indirect).score }));
+    console.log(`\n${ratesTable('BLIND7 set (a seventh hand, by evasion technique x payload, never read by the rule authors; sealed, aggregate only), rules + shipped model', full)}`);
+    console.log(
+      `\n${ratesTable(
+        'BLIND7 set, direct user input only, rules + shipped model',
+        full.filter((x) => !x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND7 set, retrieved chunks only, rules + shipped model',
+        full.filter((x) => x.row.indirect),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND7 set, English only, rules + shipped model',
+        full.filter((x) => x.row.lang === 'en'),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND7 set, the five other languages together, rules + shipped model',
+        full.filter((x) => x.row.lang !== 'en'),
+      )}`,
+    );
+    console.log(
+      `\n${ratesTable(
+        'BLIND7 set, rules only',
+        blind7.map((row) => ({ row, score: scoreInjection(row.text, row.indirect, null).score })),
+      )}`,
+    );
+  } else if (blind7.length > 0) {
+    console.log('\nBLIND7 set and unseen/pii-blind6 not scored (sealed; pass --with-blind7 to print their aggregate figures).');
   }
 
   // probe3/ (inj2 lane: support macros, code reviews, policies, CLI docs, DPAs, postmortems, runbooks,

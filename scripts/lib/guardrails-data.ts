@@ -267,6 +267,40 @@ export function piiBlind5Rows(dir = dataDir()): { id: string; lang: string; text
   return existsSync(file) ? readJsonl(file) : [];
 }
 
+/**
+ * The seventh blind injection set (`blind7/`): written by a seventh separate agent that never read the
+ * rules, their tests, the scripts or any other set, organised by **evasion technique x payload** — 10
+ * techniques (`split`, `structured`, `fake_system`, `encoded`, `hidden_carrier`, `exfiltration`,
+ * `tool_abuse`, `persona`, `extraction`, `memory_poisoning`), each with 7 attacks and 9 hard benign rows in
+ * the same formats (benign rows carry the technique they look like), direct and retrieved, English and five
+ * other languages, and committed before its first score. Its rows carry `technique` (the group). Wholly
+ * sealed and printed only by `guardrails:eval -- --with-blind7`, in aggregate. Only the evaluation reads these.
+ */
+export function blind7InjectionRows(dir = dataDir()): (TrainRow & { lang: string })[] {
+  const file = join(dir, 'blind7', 'injection.jsonl');
+  if (!existsSync(file)) return [];
+  return readJsonl<RawInjectionRow & { lang: string; technique: string }>(file).map((r) => ({
+    text: r.text,
+    injection: r.label === 'injection',
+    indirect: r.kind === 'chunk',
+    group: r.technique,
+    lang: r.lang,
+  }));
+}
+
+/**
+ * The seventh blind PII set (`unseen/pii-blind6.jsonl`, written with `blind7/` by the same separate
+ * agent): personal data inside data formats and machine-made text (CSV, JSON/YAML records, log lines,
+ * urlencoded form posts, shipping labels, vCards, e-mail headers, calendar entries, chat exports, markdown
+ * tables, invoices, CRM notes, OCR text) and prose; names of many cultures, addresses of 40 countries,
+ * phones, e-mails, IPs, checksum-valid IBANs and cards, and rows of look-alikes without personal data.
+ * Sealed like `blind7/`: printed only with `--with-blind7`, in aggregate.
+ */
+export function piiBlind6Rows(dir = dataDir()): { id: string; lang: string; text: string; entities: { type: string; start: number; end: number; value: string }[] }[] {
+  const file = join(dir, 'unseen', 'pii-blind6.jsonl');
+  return existsSync(file) ? readJsonl(file) : [];
+}
+
 /** The rows of a sealed injection set (`<set>/injection.jsonl`), with their language. */
 function sealedInjectionRows(dir: string, set: string): (TrainRow & { lang: string })[] {
   const file = join(dir, set, 'injection.jsonl');

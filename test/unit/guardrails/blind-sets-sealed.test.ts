@@ -7,21 +7,23 @@ import {
   blind4InjectionRows,
   blind5InjectionRows,
   blind6InjectionRows,
+  blind7InjectionRows,
   dataDir,
   devInjectionRows,
   isInjectionTrainingFile,
   piiBlind3Rows,
   piiBlind4Rows,
   piiBlind5Rows,
+  piiBlind6Rows,
   readJsonl,
 } from '../../../scripts/lib/guardrails-data';
 
 /**
  * The blind sets (`blind1/injection.jsonl`, `unseen/pii-blind1.jsonl`; `blind2/injection.jsonl`,
  * `unseen/pii-blind2.jsonl`; `blind3/injection.jsonl`; `blind4/injection.jsonl`, `unseen/pii-blind3.jsonl`; `blind5/injection.jsonl`, `unseen/pii-blind4.jsonl`;
- * `blind6/injection.jsonl`, `unseen/pii-blind5.jsonl`) were each written by a separate
+ * `blind6/injection.jsonl`, `unseen/pii-blind5.jsonl`; `blind7/injection.jsonl`, `unseen/pii-blind6.jsonl`) were each written by a separate
  * agent and are only ever scored in aggregate (blind4 and pii-blind3 only when `guardrails:eval` is given `--with-blind4`, blind5 and
- * pii-blind4 only with `--with-blind5`, blind6 and pii-blind5 only with `--with-blind6`). They must be loaded as sealed evaluation data and
+ * pii-blind4 only with `--with-blind5`, blind6 and pii-blind5 only with `--with-blind6`, blind7 and pii-blind6 only with `--with-blind7`). They must be loaded as sealed evaluation data and
  * never reach the training rows that `npm run guardrails:train` reads. No row is printed here.
  */
 
@@ -248,15 +250,19 @@ describe('blind evaluation sets', () => {
       ...piiBlind3Rows(dir).map((r) => r.text),
       ...blind5InjectionRows(dir).map((r) => r.text),
       ...piiBlind4Rows(dir).map((r) => r.text),
+      ...blind6InjectionRows(dir).map((r) => r.text),
+      ...piiBlind5Rows(dir).map((r) => r.text),
+      ...blind7InjectionRows(dir).map((r) => r.text),
+      ...piiBlind6Rows(dir).map((r) => r.text),
     ];
-    expect(blindTexts.length).toBeGreaterThan(820);
+    expect(blindTexts.length).toBeGreaterThan(1300);
     expect(blindTexts.filter((t) => train.has(t))).toHaveLength(0);
   });
 
   it('the training script reads its rows through devInjectionRows only (dev/ and tune/), never a blind set', () => {
     const trainScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-train.ts'), 'utf8');
     expect(trainScript).toMatch(/devInjectionRows\(\)/);
-    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3|blind5|pii-blind4|piiBlind4|blind6|pii-blind5|piiBlind5/);
+    expect(trainScript).not.toMatch(/blind1|pii-blind1|blind2|pii-blind2|blind3|pii-blind3|blind4|piiBlind3|blind5|pii-blind4|piiBlind4|blind6|pii-blind5|piiBlind5|blind7|pii-blind6|piiBlind6/);
   });
 
   it('the cross-validation script and the training rows never read blind5 or pii-blind4', () => {
@@ -359,12 +365,110 @@ describe('blind evaluation sets', () => {
     expect(sealed.filter((t) => train.has(t))).toHaveLength(0);
   });
 
+  it('blind7 loads as a set by evasion technique x payload: 10 techniques of 7 attacks and 9 hard benign rows in the same formats, direct and retrieved, six languages', () => {
+    const rows = blind7InjectionRows(dir);
+    expect(rows).toHaveLength(160);
+    expect(rows.filter((r) => r.injection)).toHaveLength(70);
+    const raw = readJsonl<{ id: string; technique: string; kind: string; label: string; lang: string; text: string }>(path.join(dir, 'blind7', 'injection.jsonl'));
+    expect(raw.map((r) => r.id)).toEqual(raw.map((_r, i) => `b7-${String(i + 1).padStart(3, '0')}`));
+    expect(new Set(raw.map((r) => r.text)).size).toBe(160);
+    const techniques = ['split', 'structured', 'fake_system', 'encoded', 'hidden_carrier', 'exfiltration', 'tool_abuse', 'persona', 'extraction', 'memory_poisoning'];
+    expect(new Set(raw.map((r) => r.technique))).toEqual(new Set(techniques));
+    expect(new Set(rows.map((r) => r.group))).toEqual(new Set(techniques));
+    const perTechnique = countBy(raw, (r) => `${r.technique}:${r.label}`);
+    for (const t of techniques) {
+      expect(perTechnique.get(`${t}:injection`)).toBe(7);
+      expect(perTechnique.get(`${t}:benign`)).toBe(9);
+    }
+    expect(Object.fromEntries(countBy(raw, (r) => `${r.kind}:${r.label}`))).toEqual({ 'chunk:injection': 45, 'chunk:benign': 57, 'direct:injection': 25, 'direct:benign': 33 });
+    expect(rows.filter((r) => r.indirect)).toHaveLength(102);
+    // Eight of the ten techniques have both direct and retrieved attacks (hidden carriers and structured data are retrieved by nature).
+    const bothKinds = techniques.filter((t) => new Set(raw.filter((r) => r.technique === t && r.label === 'injection').map((r) => r.kind)).size === 2);
+    expect(bothKinds.sort()).toEqual(techniques.filter((t) => t !== 'hidden_carrier' && t !== 'structured').sort());
+    expect(Object.fromEntries(countBy(raw, (r) => r.lang))).toEqual({ en: 71, fr: 20, de: 20, es: 19, it: 15, pt: 15 });
+    for (const lang of ['fr', 'de', 'es', 'it', 'pt']) {
+      expect(raw.filter((r) => r.lang === lang && r.label === 'injection').length).toBeGreaterThanOrEqual(5);
+      expect(raw.filter((r) => r.lang === lang && r.label === 'benign').length).toBe(10);
+    }
+    // Realistic lengths: retrieved chunks 200-1200 characters, direct messages 30-500.
+    expect(raw.filter((r) => (r.kind === 'chunk' ? r.text.length < 200 || r.text.length > 1200 : r.text.length < 30 || r.text.length > 500))).toHaveLength(0);
+    // The encoded attacks carry the real characters: zero-width spaces between letters, Cyrillic letters inside Latin words, base64.
+    const encoded = raw.filter((r) => r.technique === 'encoded' && r.label === 'injection');
+    expect(encoded.filter((r) => /\p{L}\u200B\p{L}/u.test(r.text))).toHaveLength(1);
+    expect(encoded.filter((r) => /[a-z][\u0400-\u04FF]|[\u0400-\u04FF][a-z]/.test(r.text))).toHaveLength(1);
+    expect(encoded.filter((r) => /[A-Za-z0-9+/]{40,}={0,2}/.test(r.text))).toHaveLength(1);
+  });
+
+  it('pii-blind6 loads with its counts: 90 rows of data formats and prose, 16 look-alike rows without personal data, exact spans, checksum-valid IBANs and cards, reserved e-mails and IPs', () => {
+    const rows = piiBlind6Rows(dir);
+    expect(rows).toHaveLength(90);
+    expect(rows.map((r) => r.id)).toEqual(rows.map((_r, i) => `pb6-${String(i + 1).padStart(3, '0')}`));
+    expect(new Set(rows.map((r) => r.text)).size).toBe(90);
+    expect(Object.fromEntries(countBy(rows, (r) => r.lang))).toEqual({ en: 63, es: 7, de: 6, fr: 5, it: 4, pt: 3, nl: 1, pl: 1 });
+    expect(rows.filter((r) => r.entities.length === 0)).toHaveLength(16);
+    const ents = rows.flatMap((r) => r.entities);
+    expect(Object.fromEntries(countBy(ents, (e) => e.type))).toEqual({
+      NAME: 155,
+      ADDRESS: 60,
+      PHONE: 20,
+      EMAIL: 13,
+      IP_ADDRESS: 8,
+      INTERNATIONAL_BANK_ACCOUNT_NUMBER: 6,
+      CREDIT_DEBIT_CARD_NUMBER: 3,
+    });
+    expect(ents.filter((e) => e.type === 'ADDRESS' && e.value.includes('\n')).length).toBeGreaterThanOrEqual(5);
+    expect(ents.filter((e) => e.type === 'NAME' && e.value === e.value.toLowerCase()).length).toBeGreaterThanOrEqual(10);
+    const luhn = (card: string): boolean => [...card.replace(/\D/g, '')].reverse().reduce((sum, c, i) => sum + (i % 2 ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][Number(c)]! : Number(c)), 0) % 10 === 0;
+    expect(ents.filter((e) => e.type === 'INTERNATIONAL_BANK_ACCOUNT_NUMBER' && mod97(e.value) !== 1)).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'CREDIT_DEBIT_CARD_NUMBER' && !luhn(e.value))).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'EMAIL' && !/@example\.(com|net|org)$/.test(e.value))).toHaveLength(0);
+    expect(ents.filter((e) => e.type === 'IP_ADDRESS' && !/^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$/.test(e.value))).toHaveLength(0);
+    // Spans are exact UTF-16 offsets, trimmed, and never overlap within a row.
+    expect(rows.flatMap((r) => r.entities.filter((e) => r.text.slice(e.start, e.end) !== e.value))).toHaveLength(0);
+    expect(ents.filter((e) => e.value !== e.value.trim() || e.value.length === 0)).toHaveLength(0);
+    for (const r of rows) {
+      const sorted = [...r.entities].sort((a, b) => a.start - b.start);
+      expect(sorted.filter((e, i) => i > 0 && e.start < sorted[i - 1]!.end)).toHaveLength(0);
+    }
+  });
+
+  it('guardrails:eval scores blind7 and pii-blind6 only behind --with-blind7, in aggregate (by kind and English/other at most)', () => {
+    const evalScript = readFileSync(path.join(__dirname, '../../../scripts/guardrails-eval.ts'), 'utf8');
+    expect(evalScript).toMatch(/const withBlind7 = process\.argv\.includes\('--with-blind7'\);/);
+    const uses = [...evalScript.matchAll(/\b(blind7InjectionRows|piiBlind6Rows)\(dir\)/g)];
+    expect(uses).toHaveLength(2);
+    expect(evalScript.match(/evalPii\(blind6Pii\b/g)).toHaveLength(1);
+    expect(evalScript).toMatch(/if \(withBlind7 && blind6Pii\.length > 0\) \{\s*console\.log\(`\\n\$\{evalPii\(blind6Pii,/);
+    expect(evalScript.match(/\bblind7\.map\(/g)).toHaveLength(2);
+    expect(evalScript).toMatch(/if \(withBlind7 && blind7\.length > 0\) \{\s*const full = blind7\.map\([^\n]*\n(?:(?!\n {2}\}).)*?blind7\.map\(/s);
+    expect(evalScript).toMatch(/BLIND7 set and unseen\/pii-blind6 not scored \(sealed; pass --with-blind7/);
+    // Rate tables only: no listing by technique, single language or row.
+    const block = /if \(withBlind7 && blind7\.length > 0\) \{(.*?)\n {2}\}/s.exec(evalScript)?.[1] ?? '';
+    expect(block).toMatch(/ratesTable\(/);
+    expect(block).not.toMatch(/familyTable|\.group\b|\.id\b|\.technique\b/);
+    expect([...block.matchAll(/\.lang\b[^\n]*/g)].map((m) => m[0])).toEqual([".lang === 'en'),", ".lang !== 'en'),"]);
+  });
+
+  it('guardrails:train and guardrails:cv never read blind7 or pii-blind6, even a copy dropped into tune/', () => {
+    for (const file of ['guardrails-train.ts', 'guardrails-cv.ts']) {
+      const script = readFileSync(path.join(__dirname, '../../../scripts', file), 'utf8');
+      expect(script).not.toMatch(/blind7|pii-blind6|piiBlind6/);
+    }
+    expect(/^probe\d+$/.test('blind7')).toBe(false);
+    for (const name of ['blind7-injection.jsonl', 'injection-blind7.jsonl', 'injection-pii-blind6.jsonl', 'inj3-blind7.jsonl', 'inj4-blind7.jsonl']) expect(isInjectionTrainingFile(name)).toBe(false);
+    const train = new Set(devInjectionRows(dir).map((r) => r.text));
+    const sealed = [...blind7InjectionRows(dir).map((r) => r.text), ...piiBlind6Rows(dir).map((r) => r.text)];
+    expect(sealed).toHaveLength(250);
+    expect(sealed.filter((t) => train.has(t))).toHaveLength(0);
+  });
+
   it.each([
     ['pii-blind1.jsonl', 100],
     ['pii-blind2.jsonl', 150],
     ['pii-blind3.jsonl', 160],
     ['pii-blind4.jsonl', 190],
     ['pii-blind5.jsonl', 180],
+    ['pii-blind6.jsonl', 260],
   ])('every blind PII span of %s is exact: its offsets cut out its value', (file, atLeast) => {
     const rows = readJsonl<{ text: string; entities: { start: number; end: number; value: string }[] }>(path.join(dir, 'unseen', file));
     const spans = rows.flatMap((r) => r.entities.map((e) => ({ cut: r.text.slice(e.start, e.end), value: e.value })));

@@ -784,6 +784,16 @@ function aiSubject(text: string, aiStart: number, verbStart: number): boolean {
   return SUBJECT_HEAD.test(text.slice(Math.max(0, aiStart - 24), aiStart));
 }
 
+/** Third-person subject pronouns (EN, FR, ES, PT, IT, folded; not "il", "es", "sie": an article, a verb, a polite "you"): a clause opening with one is about its subject. */
+const SUBJECT_PRONOUNS: ReadonlySet<string> = new Set('it he she they elle ils elles ella ellos ellas ele ela eles elas esso essa lui lei loro'.split(' '));
+/** A word glued to a digit or underscore, or to a hyphen or dot before a digit: an identifier ("small-v2", "gpt-4o", "claude_3"), not prose. */
+const IDENTIFIER_TAIL = /[_0-9]|[-.][a-z]*[0-9]/y;
+
+function identifierAt(text: string, at: number): boolean {
+  IDENTIFIER_TAIL.lastIndex = at;
+  return IDENTIFIER_TAIL.test(text);
+}
+
 /** The first word after a vocative's ':' or ','. */
 const NEXT_WORD = /[ \t]*([a-z]+)/y;
 
@@ -797,11 +807,12 @@ function isVocative(text: string, at: number, end: number): boolean {
   // "Texto del bot:", "Copy of the bot:", "Text des Bots:": the AI word completes a noun before it; the label names a text, not an addressee.
   const lineStart = text.lastIndexOf('\n', at - 1) + 1;
   if (/\b(?:of|del|de|du|des|di|della|dello|dei|do|da|dos|das|von|vom|der)\b[^:,.!?\n]{0,30}$/.test(text.slice(Math.max(lineStart, at - 40), at))) return false;
-  // "User-agent: GPTBot" (robots.txt, HTTP headers): a field name, not an addressee.
+  // "User-agent: GPTBot" (robots.txt, HTTP headers): a field name, not an addressee ("E-Mail-Assistent:", "Code-Agent," still address one).
   if (at >= 5 && text.startsWith('user-', at - 5)) return false;
   NEXT_WORD.lastIndex = end + 1;
   const word = NEXT_WORD.exec(text);
-  if (word && THIRD_PERSON_SET.has(word[1]!)) return false;
+  // "Meet Ledger AI: it reads your invoices" (a statement about it), "Model: small-v2" (a setting's value, an identifier).
+  if (word && (THIRD_PERSON_SET.has(word[1]!) || SUBJECT_PRONOUNS.has(word[1]!) || identifierAt(text, NEXT_WORD.lastIndex))) return false;
   for (let k = at - 1, words = 0; k >= 0 && k > at - 40; k--) {
     const ch = text[k]!;
     if ('\n.!?[(<>:-*#'.includes(ch)) return true;
@@ -839,6 +850,8 @@ const SPEECH_REACH = 3;
 const ASKED_REACH = 8;
 /** A "without"/"skip" this many tokens after a negator in its sentence is part of the negated act ("do not deploy it without review"). */
 const NEGATED_WITHOUT_REACH = 6;
+/** A negated verb of attempting ("must not attempt", "never try") forbids the acts this many tokens after it. */
+const ATTEMPT_REACH = 6;
 /**
  * "Without" and "skip" (six languages): after a negator they are part of a negated act. Not "no", "none", "nessuna", "aucun": in Romance
  * languages "non ... nessuna restrizione" is one negation (negative concord), not two.
@@ -919,6 +932,8 @@ class TokenPass {
   lastNegatorSentence = -1;
   /** Acts up to this token are forbidden ("never let one send money"). */
   forbidUntil = -1;
+  /** The forbidding verb was one of attempting ("must not try to make it reveal"): discarding and revealing are forbidden too. */
+  forbidsAll = false;
   prevState = -1;
   /** Where the previous token starts. */
   prevStart = 0;
@@ -965,6 +980,7 @@ class TokenPass {
     this.lastNegator = -1_000_000;
     this.lastNegatorSentence = -1;
     this.forbidUntil = -1;
+    this.forbidsAll = false;
     this.prevState = -1;
     this.prevStart = 0;
     this.prevFlags = 0;
@@ -1018,6 +1034,8 @@ class TokenPass {
     if (bits & (C.OVR | C.REVEAL) && flags & TOKEN_FLAG.THIRD && last[BIT_PERSONA]! < i - PERSONA_REACH) bits &= ~(C.OVR | C.REVEAL);
     // "the bot printed its system prompt", "ha rivelato le sue istruzioni": a past act narrated. "The list of tools", "a copy": a noun.
     if (bits & C.REVEAL && (flags & TOKEN_FLAG.PAST || afterDeterminer(text, start))) bits &= ~(C.REVEAL | C.IMP);
+    // "the bot will ignore messages from strangers", "the assistant can show its sources": what an AI will or can do, stated.
+    if (bits & (C.OVR | C.REVEAL) && prevFlags & TOKEN_FLAG.MODAL && prev2Bits & C.AI && !(prev2Bits & C.NOTE)) bits &= ~(C.OVR | C.REVEAL);
     // "the system prompt is where you tell the model who it is", "if users ignore the warning": a clause about what someone does.
     if (bits & (C.OVR | C.REVEAL) && subordinateSubject(text, start)) bits &= ~(C.OVR | C.REVEAL);
     // "do not use it without review", "never refund without approval": a negated act without approval requires the approval.
@@ -1031,7 +1049,7 @@ class TokenPass {
     bits |= pairBits;
     // "threads it was not mentioned in": a passive statement, not "do not mention it".
     if (pairBits & C.SECRECY && prev2Flags & TOKEN_FLAG.AUX) bits &= ~C.SECRECY;
-    if (i <= this.forbidUntil) bits &= ~NEGATABLE_ACTS;
+    if (i <= this.forbidUntil) bits &= this.forbidsAll ? ~(NEGATABLE_ACTS | C.OVR | C.REVEAL) : ~NEGATABLE_ACTS;
     // In a user's own message "my account", "mes commandes", "meine Dateien" are the user's own: not the target of a mass action on others.
     if (!indirect && bits & C.TARGET && (prevFlags | prev2Flags) & TOKEN_FLAG.MINE) bits &= ~C.TARGET;
     // "a full refund", "full reimbursement": the amount of one refund, not refunds to everyone ("refund all orders" keeps it).
@@ -1041,6 +1059,11 @@ class TokenPass {
     }
     // "never let the bot send", "ne laissez pas l'agent supprimer": what follows within a few words is forbidden.
     if (flags & TOKEN_FLAG.PERMIT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) this.forbidUntil = i + PROHIBITION_REACH;
+    // "must not attempt to make the service reveal its instructions", "never try to get the bot to ignore its rules": what is attempted is forbidden.
+    else if (flags & TOKEN_FLAG.ATTEMPT && (prevFlags & TOKEN_FLAG.NEGATOR || prev2Flags & TOKEN_FLAG.NEGATOR)) {
+      this.forbidUntil = i + ATTEMPT_REACH;
+      this.forbidsAll = true;
+    }
     if (flags & TOKEN_FLAG.VOCATIVE && isVocative(text, start, at) && !(this.transcript && isSpeakerLabel(text, start, at))) bits |= C.AI | C.NOTE | C.TO;
     // "To the AI that answers questions here: ...", "Para o assistente que redige as atas: ...": a line that opens by naming its addressee.
     else if (bits & C.AI && last[BIT_TO]! >= i - 3 && isAddressLine(text, start, at)) bits |= C.NOTE | C.TO;
@@ -1393,6 +1416,11 @@ function startsWithTask(body: string): boolean {
   return first !== null && (conceptsOf(first[0]) & C.IMP) !== 0;
 }
 
+/** An element's id or class naming a part of a page's interface (dialog, template, preheader, menu, screen-reader text, ...). */
+const UI_COMPONENT =
+  /^<[a-z]+\b[^>]*\b(?:id|class)\s*=\s*["']?[^"'>]*?\b(?:modal|dialog|popup|pop-up|tooltip|toast|tpl|template|preheader|preview-text|menu|nav|navbar|banner|cookie|consent|gdpr|newsletter|sr-only|visually-hidden|screen-reader|skip|error|alert|notice|dropdown|drawer|panel|spinner|loading|confirm)/i;
+/** What a page's own hidden interface never holds: a model named or addressed, discarding, revealing, secrecy, an unbound mode, a command. */
+const UI_FORBIDS = C.AI | C.NOTE | C.PROC | C.OVR | C.REVEAL | C.SECRECY | C.UNBOUND | C.EXEC;
 /** A cookie or consent notice: cookies named beside accepting, agreeing or privacy (six languages). */
 const CONSENT_BANNER =
   /\bcookies?\b[^]{0,300}?\b(?:accept|agree|consent|privacy|learn more|accepte|accepter|consentement|confidentialit|acepta|consiente|privacidad|accett|consenso|aceit|concord|privacidade|akzeptier|zustimm|einverstanden|datenschutz)|\b(?:accept|agree|consent|accepte|acepta|accett|aceit|akzeptier|zustimm)\w*\b[^]{0,300}?\bcookies?\b/i;
@@ -1453,16 +1481,17 @@ function carrierActs(c: Carrier): boolean {
   // A visible label ("Description:", "Note:", "Instructions:") that names an AI describes it ("Description: an AI assistant that drafts
   // replies"); it is for the AI only when it addresses it (a vocative, "you", a note to it, the one processing this) or acts.
   const visibleField = c.kind === 'metadata' && !c.invisible;
-  // A consent banner hidden until a script shows it ("By continuing you agree to our use of cookies"): copy for the visitor, unless it
-  // names a model or asks for an act.
-  if (c.invisible && !(mask & (C.AI | ACTS | C.SEND)) && CONSENT_BANNER.test(c.body)) return false;
+  // A page's own hidden interface (a cookie banner, a confirm dialog's template, an e-mail preheader, screen-reader text) shown by a script
+  // or read aloud to the visitor: copy for people, unless it names a model, discards or reveals, keeps something quiet or sends data.
+  if (c.invisible && !(mask & UI_FORBIDS) && !(mask & C.SEND && mask & C.DATA) && (CONSENT_BANNER.test(c.body) || UI_COMPONENT.test(c.match))) return false;
   if (mask & C.AI && (!visibleField || speaksToAi(c.body) || (mask & ACTS && mask & C.MASS))) return true;
   // A comment (unseen once rendered) that tells whoever processes or reads the document what to say or keep quiet.
   if (c.kind === 'comment' && mask & (C.PROC | C.USER) && mask & (C.IMP | C.REVEAL | C.SECRECY)) return true;
   if (startsWithTask(c.body)) return true;
   // A visible metadata field (an event's "Description:", a form's "Notes:") that tells its reader to ignore an older invite speaks to people:
   // there, only an act beyond discarding something counts.
-  const acts = c.kind === 'metadata' && !c.invisible ? ACTS & ~C.OVR : ACTS;
+  // A refund, a deletion or a run named in a visible field ("Subject: Your refund", "Description: deletes a file") describes it.
+  const acts = c.kind === 'metadata' && !c.invisible ? ACTS & ~(C.OVR | C.MONEY | C.DESTRUCT | C.EXEC) : ACTS;
   if (mask & C.YOU && mask & acts) return true;
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
   // In a visible field, "ignore the recipe's flour amount … Instructions: knead" tells people; it needs prior, hidden or AI-addressed instructions.

@@ -283,6 +283,8 @@ export const TOKEN_FLAG = {
    * what happened ("the bot printed its system prompt"), it asks nothing.
    */
   PAST: 524288,
+  /** A verb of attempting or causing ("attempt", "try", "make", "essayer", "intentar"): negated, it forbids the act it introduces. */
+  ATTEMPT: 1048576,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -312,6 +314,10 @@ export const PERMIT_VERBS: readonly string[] =
   `let lets allow allows permit permits laisse laissez laisser deja dejes dejeis permitas permitan lass lasst lassen erlaube erlaubt deixe deixem deixar permita lascia lasciare lasciate consenti consentire`.split(
     /\s+/,
   );
+
+/** Verbs of attempting or causing (EN, FR, ES, DE, PT, IT, folded): "must not attempt to make it reveal", "n'essayez pas de". */
+export const ATTEMPT_VERBS: readonly string[] = `attempt attempts try tries trying make trick encourage essaie essayez essayer tente tentez tenter
+  intente intentes intenten intentar trate trates tratar versuche versucht versuchen tente tentem tentar provare provate prova tentare cercare`.split(/\s+/);
 
 /** Data the model holds, and secrets (EN, FR, ES, DE, PT, IT, folded): the conversation, its history, the context; passwords, tokens, keys. */
 export const HELD_DATA: readonly string[] = `conversation conversations history chat chats transcript transcripts session sessions messages context memory
@@ -478,6 +484,7 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
   flag(['we', 'nous', 'wir', 'nosotros', 'noi', 'nos'], TOKEN_FLAG.WE);
   flag(PERMIT_VERBS, TOKEN_FLAG.PERMIT);
+  flag(ATTEMPT_VERBS, TOKEN_FLAG.ATTEMPT);
   flag(HELD_DATA, TOKEN_FLAG.HELD);
   flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
   flag(THIRD_PERSON, TOKEN_FLAG.THIRD);

@@ -794,6 +794,9 @@ function identifierAt(text: string, at: number): boolean {
   return IDENTIFIER_TAIL.test(text);
 }
 
+/** A CSS value after a property name ("display:none", "display: block"). */
+const CSS_VALUE = /^[ \t]*(?:none|block|inline|flex|grid|table|contents|hidden|visible)\b/;
+
 /** The first word after a vocative's ':' or ','. */
 const NEXT_WORD = /[ \t]*([a-z]+)/y;
 
@@ -927,6 +930,8 @@ class TokenPass {
   /** The newest AI word named as the one a reported request was made to ("asked the bot to"), and its sentence. */
   askedAi = -1_000_000;
   askedAiSentence = -1;
+  /** The sentence that states what an AI named as its subject does ("votre assistant envoie ..."). */
+  aiStatesSentence = -1;
   /** The newest negator ("not", "never", "nie") and its sentence. */
   lastNegator = -1_000_000;
   lastNegatorSentence = -1;
@@ -979,6 +984,7 @@ class TokenPass {
     this.askedAiSentence = -1;
     this.lastNegator = -1_000_000;
     this.lastNegatorSentence = -1;
+    this.aiStatesSentence = -1;
     this.forbidUntil = -1;
     this.forbidsAll = false;
     this.prevState = -1;
@@ -1021,7 +1027,13 @@ class TokenPass {
     if (bits & NEGATABLE_ACTS && flags & TOKEN_FLAG.THIRD) bits &= ~NEGATABLE_ACTS;
     // "Votre assistant envoie le suivi", "il tuo assistente IA invia il link", "the bot sends": an AI named with an article or possessive
     // and its verb right after it is a statement of what it does (a bare "Assistente invia ..." may be a vocative and stays).
-    else if (indirect && bits & NEGATABLE_ACTS && prevBits & C.AI && !(prevBits & C.NOTE) && aiSubject(text, this.prevStart, start)) bits &= ~NEGATABLE_ACTS;
+    // The verbs coordinated after it in its sentence ("risponde ai clienti, invia il link e inoltra le conversazioni") state more of the same.
+    else if (indirect && bits & NEGATABLE_ACTS && prevBits & C.AI && !(prevBits & C.NOTE) && aiSubject(text, this.prevStart, start)) {
+      bits &= ~NEGATABLE_ACTS;
+      this.aiStatesSentence = sentence;
+    } else if (bits & NEGATABLE_ACTS && this.aiStatesSentence === sentence && !(bits & (C.YOU | C.NOTE))) bits &= ~NEGATABLE_ACTS;
+    // "display:none" in a style attribute: a CSS property, not a request to display anything.
+    if (bits & C.REVEAL && text.charCodeAt(at) === 58 /* : */ && CSS_VALUE.test(text.slice(at + 1, at + 12))) bits &= ~C.REVEAL;
     // "The assistant now summarises PDFs", "l'assistente riassume i PDF": what a product does; "the AI that reads this", "qui lit ceci" is at work.
     // After a relative pronoun the object decides: "qui lit ce document" works on this text, "qui rédige les réponses" describes a product.
     if (bits & C.PROC && flags & (TOKEN_FLAG.THIRD | TOKEN_FLAG.FINITE) && !(prevFlags & TOKEN_FLAG.REL && deicticNext(text, at))) bits &= ~C.PROC;
@@ -1109,8 +1121,9 @@ class TokenPass {
       if (flags & TOKEN_FLAG.HUMAN && this.lineTok < HUMAN_REACH && indirect) this.lastHuman = i;
       if (flags & TOKEN_FLAG.DESCRIBE && described[described.length - 1] !== sentence) described.push(sentence);
     }
-    // "a user asked the bot to ...", "pediu ao chatbot para ...": the AI is the one a reported request was made to (in a document).
-    if (indirect && bits & C.AI && i - this.lastSpeech <= SPEECH_REACH && last[BIT_YOU]! < this.lastSpeech) {
+    // "a user asked the bot to ...", "pediu ao chatbot para ...", "hat dem Bot gesagt, er solle ...": the AI a reported request was made to
+    // (or that made it): in a document, what follows in the sentence is reported speech.
+    if (indirect && ((bits & C.AI && i - this.lastSpeech <= SPEECH_REACH && last[BIT_YOU]! < this.lastSpeech) || (flags & TOKEN_FLAG.SPEECH && prevBits & C.AI))) {
       this.askedAi = i;
       this.askedAiSentence = sentence;
     }
@@ -1495,7 +1508,8 @@ function carrierActs(c: Carrier): boolean {
   if (mask & C.YOU && mask & acts) return true;
   if (mask & C.YOU && mask & C.OUTPUT && mask & C.IMP) return true;
   // In a visible field, "ignore the recipe's flour amount … Instructions: knead" tells people; it needs prior, hidden or AI-addressed instructions.
-  if (mask & C.OVR && mask & (C.INSTR | C.USER) && (!visibleField || mask & (C.PRIOR | C.HIDDEN | C.AI))) return true;
+  // ("customer cancelled before shipping" in a tool result's field is an event: there the discarded thing must be instructions.)
+  if (mask & C.OVR && (visibleField ? mask & C.INSTR && mask & (C.PRIOR | C.HIDDEN | C.AI) : mask & (C.INSTR | C.USER))) return true;
   if (mask & C.SEND && mask & C.DATA) return true;
   // Text nobody sees that asks for anything (or names whoever processes it) is written for a machine; "your receipt" in an e-mail's
   // hidden preview line asks nothing.

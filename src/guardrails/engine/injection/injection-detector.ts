@@ -1095,9 +1095,18 @@ class TokenPass {
     else if (bits & C.AI && (prevFlags & TOKEN_FLAG.POSSESSIVE || prev2Flags & TOKEN_FLAG.POSSESSIVE) && last[BIT_YOU]! >= i - 2) last[BIT_YOU] = this.youBefore;
     // "Our assistant can summarise meetings" describes the assistant; "the assistant summarising this" addresses one at work.
     // "uses an AI assistant to summarise your notes" names its purpose, as a modal names an ability.
-    if (bits & C.PROC && prevFlags & (TOKEN_FLAG.MODAL | TOKEN_FLAG.TO)) bits &= ~C.PROC;
+    // "the approved assistant for drafting and summarising", "un assistant pour rédiger": a purpose, likewise.
+    if (bits & C.PROC && (prevFlags & (TOKEN_FLAG.MODAL | TOKEN_FLAG.TO) || (prevBits & C.TO && !(prevBits & C.AI)))) bits &= ~C.PROC;
     // "The administrator must send the report to it@…", "the Processor shall delete": the duty of a named party (not you, not the model, not whoever processes this).
-    if (flags & TOKEN_FLAG.OBLIGE && this.lineTok > 0 && last[BIT_AI]! < i - 3 && last[BIT_YOU]! < i - 3 && last[BIT_PROC]! < i - 3) this.dutySentence = sentence;
+    // (A model, "you" or an agent at work in the previous sentence does not make it theirs: "… of AI assistants. Staff must not …".)
+    if (
+      flags & TOKEN_FLAG.OBLIGE &&
+      this.lineTok > 0 &&
+      (last[BIT_AI]! < i - 3 || lastSentence[BIT_AI] !== sentence) &&
+      (last[BIT_YOU]! < i - 3 || lastSentence[BIT_YOU] !== sentence) &&
+      (last[BIT_PROC]! < i - 3 || lastSentence[BIT_PROC] !== sentence)
+    )
+      this.dutySentence = sentence;
     // "we may send your data to our partners": the author states what it does itself.
     else if (flags & TOKEN_FLAG.MODAL && prevFlags & TOKEN_FLAG.WE && last[BIT_YOU]! < i - 3) this.dutySentence = sentence;
     // In a document, "send your passport / bank details / password to …" asks the human reader for the reader's own data (a phishing

@@ -35,6 +35,10 @@ const HIDDEN_STYLE = String.raw`(?:display\s*:\s*none|visibility\s*:\s*hidden|fo
 /** URL query values that carry data out: placeholders, templates, or names of what to put there. */
 const EXFIL_PLACEHOLDER = /[?&#][^=\s]{0,40}=(?:[^&\s]*(?:\{|\}|%7[bBdD]|<|>|\$\(|\[[A-Za-z _]+\])|[^&\s]*\b[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}\b|$)/;
 const EXFIL_NAME = /[?&][^=\s]{0,20}(?:conversation|history|chat|secret|prompt|password|passwd|token|session|cookie|creds?|credential|apikey|api_key|ssn|card|msg|messages|exfil|leak)[^=\s]{0,20}=/i;
+/** The content of a JSON array of objects or strings. */
+const JSON_ARRAY = /^[ \t]*[{"]/;
+/** A JSON string value long enough to say something (a key is followed by ':'). */
+const JSON_STRING = /"((?:[^"\\\n]|\\.){12,1000})"(?![ \t]*:)/g;
 const EXFIL_QUERY = { test: (url: string): boolean => EXFIL_PLACEHOLDER.test(url) || EXFIL_NAME.test(url) };
 
 /**
@@ -255,7 +259,16 @@ export const PATTERNS: readonly StructuralPattern[] = [
     on: (m, o) => o.carrier('metadata', m[0], m[1]),
   },
   { trigger: all(lineStarts('['), has('[^')), re: /^\[\^[\w-]{1,20}\]:[ \t]*([^\n]{4,1000})/gm, on: (m, o) => o.carrier('footnote', m[0], m[1]) },
-  { trigger: chars('['), re: /\[([^[\]\n]{12,1000})\](?!\()/g, on: (m, o) => o.carrier('bracket-note', m[0], m[1]) },
+  // A JSON array of objects or strings (`"results":[{"order": ...}]` in a tool's output) holds data fields a reader sees: each string
+  // value is judged as a visible field (one that names an AI must speak to it), not the whole array as one bracketed aside.
+  {
+    trigger: chars('['),
+    re: /\[([^[\]\n]{12,1000})\](?!\()/g,
+    on: (m, o) => {
+      if (!JSON_ARRAY.test(m[1]!)) return o.carrier('bracket-note', m[0], m[1]);
+      for (const v of m[1]!.matchAll(JSON_STRING)) o.carrier('metadata', v[0], v[1]);
+    },
+  },
   // A note on how a pasted text looked ("[white text, 1pt]", "(hidden via CSS)", "[texte blanc]"): what follows it was not visible.
   {
     trigger: all(chars('[', '('), probe(/white|hidden|invisible|blanc|bianco|branco|wei(?:ss|ß)|oculto|cach[eé]|nascost|versteckt|escondid/i)),

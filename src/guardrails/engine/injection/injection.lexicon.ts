@@ -68,7 +68,7 @@ const ENTRIES: Readonly<Record<keyof typeof C, string>> = {
     ia= ki= assistent assistente asistente sprachmodell "modelo de ia" "modele d ia" "modele de langage" "modello di ia" "modello linguistico" "modelo de lenguaje" "modelo de linguagem"
     "intelligence artificielle" "intelligenza artificiale" "inteligencia artificial" "kunstliche intelligenz" "artificial intelligence"`,
   REVEAL: `tell= see= list= reveal show print output repeat display dump leak disclose expose recite quote copy echo spell reproduce "write out" "type out" "tell me" "give me" paste=
-    affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime
+    affich revel repet montr donne= muestra mostra mostre revela repite repete ripet rivel zeig gib= nenn wiederhol verrat dammi dimmi decime dime=
     toon= kopieer kopier`,
   HIDDEN: `system hidden secret initial confidential internal underlying pre-prompt preprompt verbatim "word for word" "mot pour mot" "palabra por palabra" "wort fur wort" "parola per parola" "palavra por palavra" wortwortlich textuellement literalmente letteralmente testualmente
     systeme sistema versteck geheim oculta ocultas oculto ocultos nascost segret secret= secreta secretas secretos interne interno
@@ -278,6 +278,13 @@ export const TOKEN_FLAG = {
   REL: 131072,
   /** An auxiliary ("was", "is", "been"): "it was not mentioned" is a passive statement, not "do not mention". */
   AUX: 262144,
+  /**
+   * A verb of revealing in the past tense or as a past participle ("printed", "revealed", "ha rivelato", "preisgegeben"): it narrates
+   * what happened ("the bot printed its system prompt"), it asks nothing.
+   */
+  PAST: 524288,
+  /** A verb of attempting or causing ("attempt", "try", "make", "essayer", "intentar"): negated, it forbids the act it introduces. */
+  ATTEMPT: 1048576,
 } as const;
 
 /** Words that address the model when they open a clause and are followed by ':' or ','. */
@@ -300,13 +307,17 @@ export const VOCATIVES: readonly string[] = [
   'assistenten',
 ];
 /** Words after which a discard verb is negated ("don't forget", "n'oubliez pas"). */
-export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n', 'no', 'nunca', 'nie', 'niemals'];
+export const NEGATORS: readonly string[] = ['t', 'not', 'never', 'nicht', 'non', 'nao', 'n', 'no', 'nunca', 'nie', 'niemals', 'mai', 'jamais'];
 
 /** Verbs of permission (EN, FR, ES, DE, PT, IT, folded): "never let", "ne laissez pas", "no dejes", "lass nicht", "non lasciare". */
 export const PERMIT_VERBS: readonly string[] =
   `let lets allow allows permit permits laisse laissez laisser deja dejes dejeis permitas permitan lass lasst lassen erlaube erlaubt deixe deixem deixar permita lascia lasciare lasciate consenti consentire`.split(
     /\s+/,
   );
+
+/** Verbs of attempting or causing (EN, FR, ES, DE, PT, IT, folded): "must not attempt to make it reveal", "n'essayez pas de". */
+export const ATTEMPT_VERBS: readonly string[] = `attempt attempts try tries trying make trick encourage essaie essayez essayer tente tentez tenter
+  intente intentes intenten intentar trate trates tratar versuche versucht versuchen tente tentem tentar provare provate prova tentare cercare`.split(/\s+/);
 
 /** Data the model holds, and secrets (EN, FR, ES, DE, PT, IT, folded): the conversation, its history, the context; passwords, tokens, keys. */
 export const HELD_DATA: readonly string[] = `conversation conversations history chat chats transcript transcripts session sessions messages context memory
@@ -334,7 +345,7 @@ export const OBLIGATIONS: readonly string[] =
 export const SPEECH_VERBS: readonly string[] = `said says told tells asked asks wrote writes mentioned explained reminded instructed suggested dit
   disait demande demandait rappele ecrit explique dijo dice dicen pidio pide escribio recordo comento
   sagte sagt meinte meint bat schrieb erklarte disse diz pediu pede escreveu lembrou detto chiesto
-  scritto ricordato spiegato`.split(/\s+/);
+  scritto ricordato spiegato gesagt gebeten gefragt aufgefordert chiese chiedere dicho pedido pedir pediram dito detto`.split(/\s+/);
 /** Greetings and groups of people that open a message or a line addressed to people. */
 export const HUMAN_ADDRESS: readonly string[] = `dear hi hello hey team everyone folks colleagues parents students staff employees reviewers
   volunteers members residents guests participants attendees applicants candidates contributors
@@ -351,16 +362,34 @@ export const DESCRIBE_WORDS: readonly string[] =
   angreifer bosartig bosartige bosartigen schadlich bedrohung maliciosas ameaca injecao attaccante
   attaccanti malevolo malevola dannoso minaccia iniezione
   attack attacks attaque attaques ataque ataques angriff angriffe attacco attacchi hijack hijacks hijacked hijacking exploit exploits
-  vulnerability vulnerabilities mitigation mitigations examples exemples ejemplos beispiele esempi exemplos`.split(/\s+/);
+  vulnerability vulnerabilities mitigation mitigations examples exemples ejemplos beispiele esempi exemplos zztopic`.split(/\s+/);
 
 /**
  * Verbs in the third person singular (English): statements of what a product, a person or a process does. Acting verbs among them lose
  * their act ("forwards urgent tickets to your team" describes); after a vocative ("AI assistant: drafts replies") they make it a label.
  */
-export const THIRD_PERSON: readonly string[] = `sends forwards uploads transmits shares emails deletes wipes erases purges destroys removes executes runs drafts
+export const THIRD_PERSON: readonly string[] = `forgets ignores disregards overrides bypasses reveals prints shows leaks discloses repeats displays exposes dumps
+  sends forwards uploads transmits shares emails deletes wipes erases purges destroys removes executes runs drafts
   summarises summarizes tags reads processes answers replies writes suggests flags prepares drafts generates translates creates helps handles
   routes triages detects blocks schedules books analyses analyzes reviews classifies extracts connects syncs stores keeps learns works
   supports offers lets makes takes gives finds checks monitors tracks sorts organises organizes`.split(/\s+/);
+
+/**
+ * Verbs of revealing in the past tense or as past participles (EN, ES, PT, IT, DE, folded; not FR, whose folded participles are
+ * imperatives too: "revele", "montre"). See `TOKEN_FLAG.PAST`.
+ */
+export const REVEAL_PAST: readonly string[] = `revealed printed showed shown displayed leaked disclosed exposed repeated dumped copied echoed quoted recited listed
+  reproduced pasted spelled spelt outputted
+  revelado revelada revelados reveladas mostrado mostrada mostrados mostradas repetido repetida divulgado divulgada filtrado filtrada copiado copiada
+  revelou revelaram mostrou mostraram repetiu vazou vazaram vazado vazada divulgou
+  rivelato rivelata rivelati rivelate mostrato mostrata mostrati ripetuto ripetuta stampato stampata divulgato divulgata
+  gezeigt preisgegeben ausgegeben verriet zeigte zeigten wiederholte kopiert kopierte`.split(/\s+/);
+
+/**
+ * Articles and determiners (EN, DE, and the Romance ones that are never object pronouns before a verb): a verb-like word right after
+ * one is a noun ("the list of tools", "a copy of the report", "un affichage").
+ */
+export const DETERMINERS: readonly string[] = `the an its their this these those each un une des du el una uno unos unas il der das dem den des ein eine einen einem einer um uma`.split(/\s+/);
 
 /** Finite third-person verbs of processing (FR, ES, PT, IT, DE, folded); see `TOKEN_FLAG.FINITE`. */
 export const FINITE_PROCESSING: readonly string[] = `lit traite analyse resume redige lee procesa analiza resume redacta le processa analisa resume redige legge elabora
@@ -455,12 +484,14 @@ function buildAutomaton(lex: Lexicon): LexiconAutomaton {
   flag(POSSESSIVES, TOKEN_FLAG.POSSESSIVE);
   flag(['we', 'nous', 'wir', 'nosotros', 'noi', 'nos'], TOKEN_FLAG.WE);
   flag(PERMIT_VERBS, TOKEN_FLAG.PERMIT);
+  flag(ATTEMPT_VERBS, TOKEN_FLAG.ATTEMPT);
   flag(HELD_DATA, TOKEN_FLAG.HELD);
   flag(GROUP_WORDS, TOKEN_FLAG.GROUP);
   flag(THIRD_PERSON, TOKEN_FLAG.THIRD);
   flag(MINE_WORDS, TOKEN_FLAG.MINE);
   flag(FINITE_PROCESSING, TOKEN_FLAG.FINITE);
   flag(RELATIVES, TOKEN_FLAG.REL);
+  flag(REVEAL_PAST, TOKEN_FLAG.PAST);
   flag(['was', 'were', 'is', 'are', 'be', 'been', 'being', 'has', 'have', 'had', 'etait', 'est', 'fue', 'era', 'es', 'wurde', 'war', 'ist', 'foi', 'e', 'stato', 'stata'], TOKEN_FLAG.AUX);
   return { next: Int32Array.from(next), prefixBits: Int32Array.from(prefixBits), exactBits: Int32Array.from(exactBits), flags: Uint32Array.from(flags), pairs };
 }

@@ -325,7 +325,7 @@ function classifyLower(lower: string): WordClass {
     // An ordinary word of one of the other five languages that no name list holds: "Próximos", "Schritte", "Atención".
     if (foreignWord(lower)) return 'common';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
-    if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
+    if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!) && !CLITICS.has(lower.slice(lower.indexOf('-') + 1))) return 'first';
     // Double surnames: "Asante-Mensah" (each part a listed name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p) || w.last.has(p) || listed().has(p))) return 'last';
     // faker's lists write some names without their accents: "Adébáyọ̀" is listed as "Adebayo" (only these lists: the broad one
@@ -351,6 +351,9 @@ function asciiOnly(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
   return true;
 }
+
+/** Pronouns Portuguese writes hyphenated after a verb ("chamo-me", "disse-lhe"): such a word is no Korean given name. */
+const CLITICS = new Set(['me', 'te', 'se', 'lhe', 'lhes', 'nos', 'vos', 'lo', 'la', 'los', 'las', 'no', 'na', 'os', 'as']);
 
 /** First parts of hyphenated words that are not given names ("re-run", "check-in"). */
 const HYPHEN_PREFIXES = new Set([
@@ -540,6 +543,18 @@ const NOT_NAMES = new Set([
   'gracias',
   'herr',
   'frau',
+  // "Ladies and gentlemen" as letters open in the six languages ("Sehr geehrte Damen und Herren", "Mesdames, Messieurs").
+  'damen',
+  'herren',
+  'ladies',
+  'gentlemen',
+  'mesdames',
+  'messieurs',
+  'señores',
+  'señoras',
+  'signori',
+  'senhores',
+  'senhoras',
   'monsieur',
   'madame',
   'señor',
@@ -659,7 +674,7 @@ const WORD =
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 /** Arabic article prefixes written lower-case and hyphenated inside a name: "Abdullah ibn Saud al-Harbi", "Nasser ad-Din". */
 const ARTICLE_PREFIX = '(?:(?:al|el|ad|ar|as|ash|at|az|ud|ul)-)?';
-export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${ARTICLE_PREFIX}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
+export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?: +(?:${PARTICLE} +){0,2}${ARTICLE_PREFIX}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
 
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
 
@@ -721,9 +736,9 @@ export function nextRun(text: string, pos: number, until: number): { index: numb
       }
       if (j > p + 1 && d !== 39 && d !== 45 && !(d >= 65 && d <= 90) && d < 128) {
         let single = true;
-        if (d === 32 || d === 9) {
+        if (d === 32) {
           let k = j;
-          while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+          while (k < n && text.charCodeAt(k) === 32) k++;
           const e = k < n ? text.charCodeAt(k) : -1;
           if ((e >= 65 && e <= 90) || e >= 128) single = false;
           else if (isLowerAscii(e)) {
@@ -784,9 +799,9 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
-    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \\t]*\\n|` +
+    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|warmly|talk soon|speak soon|take care|all the best|cordialement|bien à vous|salutations|amitiés|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|a presto|atenciosamente|cumprimentos|abraços?|abrazos?|besos|beijos|bises|bisous|groetjes|groet|pozdrawiam|hilsen|hälsningar)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
 
@@ -796,7 +811,7 @@ const STRONG_NAME_CONTEXT = new RegExp(
  * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
  */
 export const SIGNATURE_ROLE_LINE =
-  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|warmly|talk soon|speak soon|take care|all the best|cordialement|bien à vous|salutations|amitiés|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|a presto|atenciosamente|cumprimentos|abraços?|abrazos?|besos|beijos|bises|bisous|groetjes|groet|pozdrawiam|hilsen|hälsningar)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
 
 /**
  * Whether the `width` characters before `start` end with a line break and spaces or tabs: what
@@ -840,7 +855,7 @@ const KIN_AFTER =
  */
 const THING_LABEL = new RegExp(
   `(?<![\\p{L}])(?:(?:colou?r|couleur|farbe|colore|cor|size|talla|taille|größe|grösse|taglia|tamanho|brand|marca|marque|marke|model|modelo|modèle|modell|modello)[ \\t]*[:=]?` +
-    `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
+    `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|org|organi[sz]ation|organización|organisme|employer|employeur|empleador|arbeitgeber|vendor|supplier|fournisseur|proveedor|lieferant|fornitore|fornecedor|school|école|escuela|schule|scuola|escola|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
   'u',
 );
 
@@ -1082,7 +1097,7 @@ function runCandidate(run: string): Candidate | null {
     // A place that is also a first name opening a run before a surname: "Guadalupe Huerta", "Florence Okoye".
     if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.w.toLowerCase())) {
       const next = classify(words[1]!.w);
-      if (next === 'last' || next === 'unknown') return 'first-ambiguous';
+      if (next === 'last' || next === 'unknown' || next === 'first') return 'first-ambiguous';
     }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (
@@ -1502,6 +1517,8 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
   const end = Math.min(text.length, until);
   CAPS_OPEN_RE.lastIndex = Math.max(0, from - PII_LEFT_CONTEXT);
   for (let o = CAPS_OPEN_RE.exec(text); o !== null; o = CAPS_OPEN_RE.exec(text)) {
+    // (The text's start matches empty: step past it.)
+    if (o[0].length === 0) CAPS_OPEN_RE.lastIndex = o.index + 1;
     const p = o.index + o[0].length;
     if (p >= end) break;
     if (p < from) continue;
@@ -1510,14 +1527,22 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
     if (m === null) continue;
     CAPS_OPEN_RE.lastIndex = p + m[0].length;
     const ctx = leftContext(text, m.index, 40);
-    if (!CAPS_NAME_LABEL.test(ctx) && !CAPS_CLOSING.test(ctx)) continue;
     const words = m[0].split(/[ \t]+/);
+    // A speaker's label in a transcript, alone at the start of its line: "KALEO: I was on the dock" (not "LAWYER:", "NOTE:").
+    // Its words are names of four letters or more or listed first names (not "DNI:", "ID:"), and words follow it (not a field's value).
+    const speaker = words.length <= 3 && /(?:^|\n)[ \t]*$/.test(ctx) && /^:[ \t]+\p{L}/u.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3));
+    if (
+      !CAPS_NAME_LABEL.test(ctx) &&
+      !CAPS_CLOSING.test(ctx) &&
+      !(speaker && words.every((w) => capsNameWord(w) && !englishWord(w.toLowerCase()) && (w.length >= 4 || world().first.has(w.toLowerCase()))))
+    )
+      continue;
     if (CAPS_PARTICLES.has(words[0]!) || CAPS_PARTICLES.has(words[words.length - 1]!)) continue;
     // A word only another language's list knows after a listed first name may be a surname no list holds ("HINEMOA PARATA"), as in title case.
     const firstListed = world().first.has(words[0]!.toLowerCase());
     if (!words.every((w, i) => CAPS_PARTICLES.has(w) || capsNameWord(w) || (i > 0 && firstListed && foreignOnly(w[0]! + w.slice(1).toLowerCase())))) continue;
     // The line after a closing holds only the name: "HINEMOA PARATA" alone, not a heading "PLEASE NOTE".
-    if (!CAPS_NAME_LABEL.test(ctx) && (words.length < 2 || !/^[ \t]*(?:\n|$)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3)))) continue;
+    if (!CAPS_NAME_LABEL.test(ctx) && !speaker && (words.length < 2 || !/^[ \t]*(?:\n|$)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3)))) continue;
     out.push({ type: 'NAME', start: m.index, end: m.index + m[0].length, score: 0.8 });
   }
 }
@@ -1534,10 +1559,58 @@ export function endsWithDash(ctx: string): boolean {
 }
 
 /** A colon or a line break, blanks, then two capitals of any script: where `capsNames` tries its run pattern. */
-const CAPS_OPEN_RE = /[:\n][ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
+const CAPS_OPEN_RE = /(?:^|[:\n])[ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
 
 /** "y" or "e" between two names in a run (see `runCandidate`). */
 const JOINT_RE = /^[ \t]+[ye][ \t]+(?=\p{Lu})/u;
+
+/** A conjunction right after a greeted name, before a second name: "Hi Makerita and Viliami," (only the next token is read). */
+const GREETING_AND = /^[ \t]+(?:and|&|et|y|e|und|en|og|och)(?![\p{L}\p{N}])/u;
+
+/**
+ * Kin and the people around someone, in six languages: with a possessive or an article before them they name a person right
+ * after them ("my wife Selamawit", "mon fils Théo", "mio fratello Gennaro", "our host Tamati", "la vecina Dolores").
+ */
+const RELATION_NOUNS =
+  'wife|husband|son|daughter|mother|father|mum|mom|dad|sister|brother|partner|spouse|fianc[ée]e?|girlfriend|boyfriend|cousin|aunt|uncle|niece|nephew|grand(?:son|daughter|mother|father|ma|pa)|child|kid|baby|friend|roommate|flatmate|colleague|coworker|co-worker|boss|manager|assistant|host|hostess|guide|cook|chef|driver|nanny|tutor|teacher|coach|trainer|instructor|mentor|landlord|landlady|tenant|doctor|nurse|lawyer|' +
+  'fils|fille|mari|femme|épouse|époux|frère|sœur|soeur|mère|père|cousine|oncle|tante|ami|amie|copain|copine|guide|hôte|hôtesse|chauffeur|' +
+  'hij[oa]|espos[oa]|marido|mujer|herman[oa]|madre|padre|prim[oa]|tí[oa]|abuel[oa]|amig[oa]|novi[oa]|anfitrión|anfitriona|guía|chofer|conductor(?:a)?|' +
+  'sohn|tochter|mann|frau|bruder|schwester|mutter|vater|onkel|tante|oma|opa|freund(?:in)?|gastgeber(?:in)?|fahrer(?:in)?|' +
+  'figli[oa]|marito|moglie|fratello|sorella|cugin[oa]|zi[oa]|nonn[oa]|amic[oa]|fidanzat[oa]|autista|' +
+  'filh[oa]|mulher|irmão|irmã|mãe|pai|tio|tia|avô|avó|namorad[oa]|anfitriã|' +
+  `${ROLE_NOUNS}`;
+const RELATION_BEFORE = new RegExp(
+  `(?:^|[\\s,(])(?:my|our|your|his|her|their|the|mon|ma|mes|notre|votre|son|sa|le|la|mi|tu|su|nuestr[oa]|el|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|sein(?:e[mnr]?)?|ihr(?:e[mnr]?)?|der|die|mio|mia|nostr[oa]|suo|sua|il|meu|minha|noss[oa]|seu|o|a)[ \\t]+(?:${RELATION_NOUNS})[ \\t]*,?[ \\t]*$`,
+);
+/** Whether the (lower-cased) left context ends with a possessive or an article and one of `RELATION_NOUNS` (a cheap test of the last character first). */
+function relationBefore(ctx: string): boolean {
+  const last = ctx.charCodeAt(ctx.length - 1);
+  return (last === 32 || last === 9 || last === 44) && RELATION_BEFORE.test(ctx);
+}
+
+/** A title, then name particles right before a run: "Sra. del Valle", "l'avv. De Luca", "Frau von Hohenberg", "M. de La Tour". */
+const TITLE_PARTICLES_BEFORE =
+  /(?:^|[\s(,;'’])(?:mr|mrs|ms|mx|dr|dra|prof|sr|sra|srta|m|mme|mlle|herr|frau|dott|avv|sig|sig\.ra|signor|signora|senhor|senhora|señor|señora|don|doña|dona|monsieur|madame)\.?[ \t]+((?:(?:de|del|della|dei|di|da|du|des|van|von|der|den|la|le|dos|das|do|ter|ten|zu|vom)[ \t]+){1,3})$/i;
+
+/**
+ * The run with the particles before it taken in when a title opens them ("Sra. del Valle", "l'avv. De Luca"): the run
+ * pattern starts at a capital and a particle never opens a run, so a surname written with its particle after a title
+ * lost it. Only after a title: elsewhere "de" and "la" are as often the words of a sentence.
+ */
+function withTitleParticles(text: string, c: Candidate): Candidate {
+  // (Most runs have no particle right before them: the word before the blank is read first.)
+  if (c.start < 4 || text.charCodeAt(c.start - 1) !== 32) return c;
+  let b = c.start - 1;
+  while (b > 0 && /\p{L}/u.test(text[b - 1]!)) b--;
+  const word = text.slice(b, c.start - 1).toLowerCase();
+  if (!PARTICLES.has(word) && !CAP_PARTICLES.has(word)) return c;
+  const m = TITLE_PARTICLES_BEFORE.exec(text.slice(Math.max(0, c.start - 40), c.start));
+  if (m === null) return c;
+  const s = c.start - m[1]!.length;
+  const starts: number[] = [];
+  for (const p of m[1]!.matchAll(/\S+/g)) starts.push(s + p.index!);
+  return { start: s, end: c.end, classes: [...starts.map((): WordClass => 'last'), ...c.classes], starts: [...starts, ...c.starts] };
+}
 
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
@@ -1563,7 +1636,7 @@ export const nameRecognizer: PiiRecognizer = {
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
-      const c = withInitials(text, withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full));
+      const c = withTitleParticles(text, withInitials(text, withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full)));
       // A middle initial took in the surname after it ("Olusegun A. Bankole"): that run is read.
       if (c.end > next) next = c.end;
       const base = baseScore(c);
@@ -1572,10 +1645,14 @@ export const nameRecognizer: PiiRecognizer = {
       const after = text.slice(c.end, c.end + 2);
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
       // A greeting, the name, then a comma or a line break: "Hi Koa,", "Bonjour Mamadou,".
-      else if (GREETING.test(ctx) && /^(?:[,!]|\s*\n|$)/.test(after)) score += 0.35;
+      // (Or a conjunction, a second name after it: "Hi Makerita and Viliami,".)
+      else if (GREETING.test(ctx) && (/^(?:[,!]|\s*\n|$)/.test(after) || GREETING_AND.test(text.slice(c.end, c.end + 6)))) score += 0.35;
+      // Someone's relative or someone's role, named right after it: "my wife Selamawit", "mon fils Théo", "our host Tamati".
+      else if (relationBefore(ctx)) score += 0.35;
       else if (NAME_CONTEXT.test(ctx) || roleBefore(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
-      else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // (A tab separates cells too: a TSV row.)
+      else if (c.classes.length >= 2 && /[:(,;|\t]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
       else if (endsWithDash(ctx) && SIGNATURE_DASH.test(ctx) && !c.classes.includes('noun') && /^[ \t]*(?:\n|$|,)/.test(text.slice(c.end, c.end + 3))) score += 0.35;
       // The first cell of a CSV or TSV row: "Gulnara Sadykova,g.sadykova@…".

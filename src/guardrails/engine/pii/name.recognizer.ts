@@ -189,6 +189,25 @@ export class SortedLines {
   }
 }
 
+/**
+ * The ~79,000 city and town names of the `cities-list` package (MIT), lower-cased and without accents, built once on first
+ * use: a run that is a whole city's name ("Milton Keynes", "Merthyr Tydfil", "Santa Cruz") is a place, and so is a one-word
+ * run that names a city where a sentence places something ("via Augusta", "in Florence"). Asked only about runs of two
+ * words or more (cached per run) and about one-word findings after a preposition of place, so the set is rarely built.
+ */
+let cityNames: Set<string> | null = null;
+function knownCity(name: string): boolean {
+  if (!cityNames) {
+    cityNames = new Set();
+    for (const line of readFileSync(packageFile('cities-list', 'list.txt'), 'utf8').split('\n')) {
+      const t = line.trim();
+      if (t.length > 1) cityNames.add(t.toLowerCase());
+    }
+  }
+  const lower = name.toLowerCase();
+  return cityNames.has(asciiOnly(lower) ? lower : lower.normalize('NFD').replace(/\p{M}+/gu, ''));
+}
+
 /** A file of an installed package (also of ESM-only packages whose `exports` hide their data files). */
 function packageFile(pkg: string, file: string): string {
   for (const dir of require.resolve.paths(pkg) ?? []) {
@@ -1161,6 +1180,8 @@ function runCandidate(run: string): Candidate | null {
   }
   while (b > a && isParticle(words[b - 1]!.w, b - 1)) b--;
   if (a >= b) return null;
+  // A whole city's name: "Milton Keynes", "Reggio Emilia", "Alcalá de Henares" (the words as written, particles included).
+  if (b - a >= 2 && knownCity(run.slice(words[a]!.s, words[b - 1]!.e).replace(/[ \t]+/g, ' '))) return null;
   // A person's name that names a thing after it in the run: "Santiago Bernabéu Stadium", "Nobel Prize", "Elizabeth Line".
   if (b < words.length && NAMED_AFTER.has(words[b]!.w.toLowerCase())) return null;
   // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park" (also after the words trimmed off: "Estadio Santiago Bernabéu").
@@ -1564,6 +1585,18 @@ const CAPS_OPEN_RE = /(?:^|[:\n])[ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
 /** "y" or "e" between two names in a run (see `runCandidate`). */
 const JOINT_RE = /^[ \t]+[ye][ \t]+(?=\p{Lu})/u;
 
+/** Prepositions that place something in a city, in six languages ("in", "via", "dans", "nach", "hacia", "em"); "from" and "to" only before "to"/"via". */
+const PLACE_PREPOSITION_BEFORE = /(?:^|[\s,(])(?:in|via|near|across|through|around|outside|towards?|into|within|between|dans|vers|près de|en|nach|bei|hacia|desde|hasta|em|(from|to))[ \t]+$/;
+
+/** Whether a one-word finding is a city's name after a preposition of place (see `PLACE_PREPOSITION_BEFORE`); not a possessive ("in Grace's absence"). */
+function placedAt(text: string, c: Candidate, ctx: string): boolean {
+  const m = PLACE_PREPOSITION_BEFORE.exec(ctx);
+  if (m === null) return false;
+  const next = text.slice(c.end, c.end + 5);
+  if (/^['’]/.test(next) || (m[1] !== undefined && !/^[ \t]+(?:to|via)(?![\p{L}\p{N}])/u.test(next))) return false;
+  return knownCity(text.slice(c.start, c.end));
+}
+
 /** A conjunction right after a greeted name, before a second name: "Hi Makerita and Viliami," (only the next token is read). */
 const GREETING_AND = /^[ \t]+(?:and|&|et|y|e|und|en|og|och)(?![\p{L}\p{N}])/u;
 
@@ -1688,6 +1721,8 @@ export const nameRecognizer: PiiRecognizer = {
       if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
       // One name word listed with people right before it: "thanks Tupac, Ayasha and Kalani", "Sipho Dlamini und Thandi".
       if (score < 0.5 && !thing && c.classes.length === 1 && c.classes[0] !== 'noun' && coordinatedWithName(text, c)) score = 0.6;
+      // One word that names a city where a sentence places something: "via Augusta", "in Florence", "from Regina to".
+      if (score >= 0.5 && c.classes.length === 1 && placedAt(text, c, ctx)) score = 0;
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }
     capsNames(text, from, until, out);

@@ -650,12 +650,40 @@ const SALUTATION_SET = new Set(SALUTATIONS);
  * (as "Dr." and "Mrs" are); elsewhere ("Ana Judge") a surname.
  */
 const ROLE_TITLES = new Set(
-  'judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam sheikh sheikha shaykh senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
+  'doña dona judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam sheikh sheikha shaykh senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
     ' ',
   ),
 );
 
-export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
+export const PARTICLES = new Set([
+  'van',
+  'von',
+  'der',
+  'den',
+  'de',
+  'del',
+  'della',
+  'di',
+  'da',
+  'du',
+  'le',
+  'la',
+  'bin',
+  'binti',
+  'bint',
+  'ibn',
+  'al',
+  'ten',
+  'ter',
+  'dos',
+  'das',
+  'zu',
+  'y',
+  'e',
+  'do',
+  'los',
+  'las',
+]);
 /** The longest of `PARTICLES`: a longer lower-case word is none of them (no need to cut it out of the text). */
 const PARTICLE_MAX = Math.max(...[...PARTICLES].map((p) => p.length));
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
@@ -785,7 +813,7 @@ const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
  * (ASCII first and last letters: the pattern's `\b` is ASCII.)
  */
 const ROLE_NOUNS = [
-  'accountant|plumber|electrician|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
+  'accountant|plumber|electrician|caller|reporter|requester|witness|visitor|host|hostess|guide|driver|nurse|doctor|lawyer|attorney|teacher|tutor|instructor|trainer|mentor|cook|receptionist|cashier|courier|landlord|landlady|caretaker|nanny|babysitter|cleaner|housekeeper|paramedic|surgeon|physician|midwife|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
   'avocate?|comptable|médecin|infirmier|infirmière|professeure?|ingénieure?|directeur|directrice|collègue|voisine?|technicien(?:ne)?|gérante?|conseillère?|maire|présidente?|secrétaire|stagiaire|plombier|selon',
   'abogad[oa]|contador(?:a)?|médic[oa]|enfermer[oa]|profesor(?:a)?|ingenier[oa]|directora?|compañer[oa]|vecin[oa]|técnic[oa]|gerente|jef[ea]|alcalde(?:sa)?|ministr[oa]|president[ea]|secretari[oa]|administrador(?:a)?|doctora|según',
   'anwalt|kollegin|kollege|nachbar(?:in)?|hausmeister(?:in)?|techniker(?:in)?|leiter(?:in)?|geschäftsführer(?:in)?|steuerberater(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|bürgermeister(?:in)?|ministerin|laut',
@@ -818,7 +846,7 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|doña|dona|miss|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A signature: the line after a closing ("Kind regards,\\n").
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|warmly|talk soon|speak soon|take care|all the best|cordialement|bien à vous|salutations|amitiés|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|a presto|atenciosamente|cumprimentos|abraços?|abrazos?|besos|beijos|bises|bisous|groetjes|groet|pozdrawiam|hilsen|hälsningar)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
@@ -1104,6 +1132,8 @@ function runCandidate(run: string): Candidate | null {
     // Before a first name they join two people ("Rodrigo Santamaría y Inés del Castillo", "Luzia Nascimento e Benedito Amaral"): `find` reads the second from there.
     if ((w.w === 'y' || w.w === 'e') && (classify(words[i + 1]!.w) === 'first' || (nameWords(words, 0, i) >= 2 && nameWords(words, i + 1, words.length) >= 2))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
+    // A title without its dot opening the run: the surname after it, though a word or a place ("Mr Brown", "Herr Berlin").
+    if (i === 1 && words.length === 2 && HONORIFICS.has(words[0]!.w) && listedSurname(w.w)) return 'last';
     if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
     // A role noun opening the run, German nouns being capitalised ("Unser Steuerberater Goran Kovačević", "Geschäftsführerin Anke Roth").
     if ((i === 0 || (i === 1 && NOT_NAMES.has(words[0]!.w.toLowerCase()))) && i < words.length - 1 && ROLE_WORD_RE.test(w.w.toLowerCase())) return 'common';
@@ -1114,9 +1144,10 @@ function runCandidate(run: string): Candidate | null {
       if (next === 'last' || next === 'unknown') return 'noun';
     }
     // A place that is also a first name opening a run before a surname: "Guadalupe Huerta", "Florence Okoye".
-    if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.w.toLowerCase())) {
+    // (Or a name the broad list holds: "Montserrat Pujol"; a whole city's name is vetoed below.)
+    if (i === 0 && k === 'place' && words.length > 1 && (world().first.has(w.w.toLowerCase()) || listed().has(w.w.toLowerCase()))) {
       const next = classify(words[1]!.w);
-      if (next === 'last' || next === 'unknown' || next === 'first') return 'first-ambiguous';
+      if (next === 'last' || next === 'first' || (next === 'unknown' && world().first.has(w.w.toLowerCase()))) return 'first-ambiguous';
     }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (
@@ -1457,7 +1488,7 @@ export function nameRunsSkipped(text: string, from: number, until: number): bool
   for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
     if (m[0].indexOf(' ') >= 0 || m[0].indexOf('\t') >= 0) return false;
     const p = plainWord(m[0]);
-    if (!(p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !addressedAt(text, m.index, m.index + m[0].length)))) return false;
+    if (!(p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !addressedAt(text, m.index, m.index + m[0].length))) || titledSurname(text, m.index, m[0])) return false;
   }
   return true;
 }
@@ -1597,6 +1628,33 @@ function placedAt(text: string, c: Candidate, ctx: string): boolean {
   return knownCity(text.slice(c.start, c.end));
 }
 
+/** Titles written before a surname, as written (with or without their dot; "M" only with it). */
+const HONORIFICS = new Set(
+  'Mr Mrs Ms Mx Dr Dra Prof Sr Sra Srta Mme Mlle Miss Herr Frau Signor Signora Sig Señor Señora Senhor Senhora Dott Avv Monsieur Madame Doña Dona signor signora señor señora senhor senhora dott avv monsieur madame doña dona'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a one-word run right after a title is a surname the name lists hold, though it is also a word or a place ("Mr.
+ * Brown", "Dr. Long", "Ms. Green", "il signor Colombo", "M. Lyon"): the title says it is a person. Reads the word before the
+ * run backwards (most runs have none of these before them), then one look-up.
+ */
+function titledSurname(text: string, start: number, word: string): boolean {
+  let e = start - 1;
+  let c = e >= 0 ? text.charCodeAt(e) : -1;
+  if (c !== 32 && c !== 9) return false;
+  while (e > 0 && ((c = text.charCodeAt(e - 1)) === 32 || c === 9)) e--;
+  const dot = c === 46;
+  if (dot) e--;
+  let b = e;
+  while (b > 0 && b > e - 9 && /\p{L}/u.test(text[b - 1]!)) b--;
+  if (b === e || (b > 0 && /[\p{L}\p{N}.]/u.test(text[b - 1]!))) return false;
+  const title = text.slice(b, e);
+  if (!(HONORIFICS.has(title) || (title === 'M' && dot))) return false;
+  return listedSurname(word) && !/^\p{Lu}+$/u.test(word);
+}
+
 /** A conjunction right after a greeted name, before a second name: "Hi Makerita and Viliami," (only the next token is read). */
 const GREETING_AND = /^[ \t]+(?:and|&|et|y|e|und|en|og|och)(?![\p{L}\p{N}])/u;
 
@@ -1653,13 +1711,15 @@ export const nameRecognizer: PiiRecognizer = {
       next = m.index + m[0].length;
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       let addressed = false;
+      let titled = false;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
         const p = plainWord(m[0]);
-        // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed.
-        if (p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !(addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
+        // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed; a surname that is
+        // also a word or a place only after a title ("Mr. Brown", "Dr. Long", "il signor Colombo").
+        if ((p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !(addressed = addressedAt(text, m.index, m.index + m[0].length)))) && !(titled = titledSurname(text, m.index, m[0]))) continue;
       }
       // (`nameRunsSkipped` below repeats the test above: keep the two the same.)
-      const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
+      const full = addressed || titled ? { start: m.index, end: m.index + m[0].length, classes: [titled ? 'last' : ('first-ambiguous' as WordClass)], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
       // Two people joined by "y" or "e" in one run: the second is a run of its own, read next.
       const joint = full.end < next && (text.charCodeAt(full.end + 1) === 121 || text.charCodeAt(full.end + 1) === 101) ? JOINT_RE.exec(text.slice(full.end, full.end + 5)) : null;

@@ -190,20 +190,17 @@ export class SortedLines {
 }
 
 /**
- * The ~79,000 city and town names of the `cities-list` package (MIT), lower-cased and without accents, built once on first
- * use: a run that is a whole city's name ("Milton Keynes", "Merthyr Tydfil", "Santa Cruz") is a place, and so is a one-word
- * run that names a city where a sentence places something ("via Augusta", "in Florence"). Asked only about runs of two
- * words or more (cached per run) and about one-word findings after a preposition of place, so the set is rarely built.
+ * The ~79,000 city and town names of the `cities-list` package (MIT), lower-cased and without accents, written sorted into
+ * `city-names.json` by `scripts/guardrails-city-names.mjs` and searched in place (no Set built in every worker): a run
+ * that is a whole city's name ("Milton Keynes", "Merthyr Tydfil", "Santa Cruz") is a place, and so is a one-word finding
+ * that names a city where a sentence places something ("via Augusta", "in Florence"). Asked only about runs of two words
+ * or more (cached per run) and about one-word findings after a preposition of place.
  */
-let cityNames: Set<string> | null = null;
+let cityNames: SortedLines | null = null;
 function knownCity(name: string): boolean {
-  if (!cityNames) {
-    cityNames = new Set();
-    for (const line of readFileSync(packageFile('cities-list', 'list.txt'), 'utf8').split('\n')) {
-      const t = line.trim();
-      if (t.length > 1) cityNames.add(t.toLowerCase());
-    }
-  }
+  // Required on first use, like the foreign words (a 900 KB file a process that never meets such a run need not parse).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cityNames ??= new SortedLines((require('./city-names.json') as { names: string }).names, false);
   const lower = name.toLowerCase();
   return cityNames.has(asciiOnly(lower) ? lower : lower.normalize('NFD').replace(/\p{M}+/gu, ''));
 }
@@ -523,7 +520,16 @@ const NOT_NAMES = new Set([
   'mr',
   'mrs',
   'ms',
+  'mx',
   'dr',
+  'dra',
+  'sr',
+  'sra',
+  'srta',
+  'mme',
+  'mlle',
+  'dott',
+  'avv',
   'prof',
   'sir',
   'madam',
@@ -1161,7 +1167,14 @@ function runCandidate(run: string): Candidate | null {
       return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
     // Not a word only the other languages' lists know, which no name list holds: "Gerência de Contas", "Comité de Direction".
-    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon().get(w.w.toLowerCase()) === undefined && foreignOnly(w.w)))
+    // (Not a title or a greeting: "Asistió la Sra.".)
+    if (
+      i > 0 &&
+      isParticle(words[i - 1]!.w, i - 1) &&
+      (k === 'noun' || k === 'common' || k === 'place') &&
+      !NOT_NAMES.has(w.w.toLowerCase()) &&
+      !(k === 'common' && lexicon().get(w.w.toLowerCase()) === undefined && foreignOnly(w.w))
+    )
       return 'last';
     return k;
   });
@@ -1189,7 +1202,7 @@ function runCandidate(run: string): Candidate | null {
     if (classes[i] === 'place' && prev === 'first') classes[i] = 'last';
     // A word only another language's frequency list knows, right after a first name, may be a surname no list holds ("Rangi Parata" is not, "Aroha Parata" is).
     else if (classes[i] === 'common' && prev === 'first' && bookWord && foreignOnly(word)) classes[i] = 'unknown';
-    else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord)) classes[i] = 'last';
+    else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord) && !NOT_NAMES.has(word.toLowerCase())) classes[i] = 'last';
   }
   // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
   const opener = classes.find((x) => x !== 'common');
@@ -1673,6 +1686,10 @@ const RELATION_NOUNS =
 const RELATION_BEFORE = new RegExp(
   `(?:^|[\\s,(])(?:my|our|your|his|her|their|the|mon|ma|mes|notre|votre|son|sa|le|la|mi|tu|su|nuestr[oa]|el|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|sein(?:e[mnr]?)?|ihr(?:e[mnr]?)?|der|die|mio|mia|nostr[oa]|suo|sua|il|meu|minha|noss[oa]|seu|o|a)[ \\t]+(?:${RELATION_NOUNS})[ \\t]*,?[ \\t]*$`,
 );
+/** Possessives of the six languages that the name lists also hold as first names ("Mia", "Mio", "Sua"). */
+const POSSESSIVES = new Set(['my', 'mon', 'ma', 'mi', 'su', 'mio', 'mia', 'suo', 'sua', 'tuo', 'tua', 'meu', 'minha', 'seu', 'mein', 'meine', 'sein', 'seine', 'ihr', 'ihre']);
+/** One of `RELATION_NOUNS` as the next word. */
+const RELATION_AFTER = new RegExp(`^[ \\t]+(?:${RELATION_NOUNS})(?![\\p{L}\\p{N}])`, 'u');
 /** Whether the (lower-cased) left context ends with a possessive or an article and one of `RELATION_NOUNS` (a cheap test of the last character first). */
 function relationBefore(ctx: string): boolean {
   const last = ctx.charCodeAt(ctx.length - 1);
@@ -1781,6 +1798,8 @@ export const nameRecognizer: PiiRecognizer = {
       if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
       // One name word listed with people right before it: "thanks Tupac, Ayasha and Kalani", "Sipho Dlamini und Thandi".
       if (score < 0.5 && !thing && c.classes.length === 1 && c.classes[0] !== 'noun' && coordinatedWithName(text, c)) score = 0.6;
+      // A possessive that is also a first name, before a kin or role noun: "Mia sorella Concetta", "Ma fille", "Mi hermano".
+      if (c.classes.length === 1 && POSSESSIVES.has(text.slice(c.start, c.end).toLowerCase()) && RELATION_AFTER.test(text.slice(c.end, c.end + 24))) score = 0;
       // One word that names a city where a sentence places something: "via Augusta", "in Florence", "from Regina to".
       if (score >= 0.5 && c.classes.length === 1 && placedAt(text, c, ctx)) score = 0;
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });

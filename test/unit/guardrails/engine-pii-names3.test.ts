@@ -56,6 +56,8 @@ describe('PII NAME: kin and roles, greetings, speakers, closings', () => {
     ['an informal closing', 'See you there.\n\nTalk soon,\nOyelaran', ['Oyelaran']],
     ['a Dutch self-introduction', 'Goedemiddag, mijn naam is Wouter Brinkman.', ['Wouter Brinkman']],
     ['a Portuguese self-introduction', 'Chamo-me Benedita Lacerda e sou a titular.', ['Benedita Lacerda']],
+    ['a "Cc:" header lists people', 'Cc: Oluwatobi, Kehinde Afolabi\nSubject: lab results', ['Oluwatobi', 'Kehinde Afolabi']],
+    ['someone asked about something', 'I asked Thandeka about the lease.', ['Thandeka']],
   ])('%s', (_case, text, expected) => {
     expect(names(text)).toEqual(expected);
   });
@@ -64,6 +66,8 @@ describe('PII NAME: kin and roles, greetings, speakers, closings', () => {
     ['a salutation to ladies and gentlemen', 'Sehr geehrte Damen und Herren,\nanbei die Rechnung.', []],
     ['a field label in capitals is no speaker', 'NIF: B12345678\nCIF: A87654321', []],
     ['a role label in capitals is no speaker', 'WARNING: the tank is empty.', []],
+    ["a firm's name in capitals with no speaker before it", 'FEDEX: Tracking number follows.', []],
+    ['a firm after "Contact:"', 'Contact: Globex Support', []],
   ])('%s', (_case, text, expected) => {
     expect(names(text)).toEqual(expected);
   });

@@ -727,7 +727,7 @@ const WORD =
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 /** Arabic article prefixes written lower-case and hyphenated inside a name: "Abdullah ibn Saud al-Harbi", "Nasser ad-Din". */
 const ARTICLE_PREFIX = '(?:(?:al|el|ad|ar|as|ash|at|az|ud|ul)-)?';
-export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?: +(?:${PARTICLE} +){0,2}${ARTICLE_PREFIX}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
+export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?: +(?:${PARTICLE} +){0,2}${ARTICLE_PREFIX}${WORD}){0,6}(?![\\p{L}\\p{N}_@-])`, 'uy');
 
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
 
@@ -853,6 +853,8 @@ const NAME_CONTEXT = new RegExp(
 );
 const STRONG_NAME_CONTEXT = new RegExp(
   `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|doña|dona|miss|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+    // A label at a line's start that lists people, never firms: "Cc: ", "Attendees: ", "Present: " ("To:", "From:", "Contact:" may name a firm).
+    `(?:^|\\n)[ \\t]*(?:cc|bcc|attendees|participants|present|absent|apologies|speakers|panelists|guests|witnesses|organi[sz]er|moderator|reporter|requester|assignee|approvers?|reviewers?)[ \\t]*:|` +
     // A signature: the line after a closing ("Kind regards,\\n").
     `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|warmly|talk soon|speak soon|take care|all the best|cordialement|bien à vous|salutations|amitiés|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|a presto|atenciosamente|cumprimentos|abraços?|abrazos?|besos|beijos|bises|bisous|groetjes|groet|pozdrawiam|hilsen|hälsningar)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
@@ -890,7 +892,7 @@ const GREETING = new RegExp(
  * back", "know", "?", "confirming"). "Kindly ask Sander to call back", "send this to Ifeanyi?".
  */
 const ADDRESSED_BEFORE =
-  /(?:^|[\s,.;:!?(])(?:ask|tell|remind|ping|cc|thank|let|email|e-mail|call|phone|ring|message|text|(?:send|forward|pass|give|hand|show|return)\s+(?:this|it|them|these|that|those|the \w+)\s+to|(?:reply|talk|speak|write|reach out|report|introduce \w+)\s+to|check with|loop in)\s+$/;
+  /(?:^|[\s,.;:!?(])(?:ask|asked|tell|told|remind|reminded|ping|pinged|cc|thank|thanked|let|email|e-mail|emailed|call|phone|ring|message|messaged|text|texted|(?:send|forward|pass|give|hand|show|return)\s+(?:this|it|them|these|that|those|the \w+)\s+to|(?:reply|talk|speak|write|reach out|report|introduce \w+)\s+to|check with|loop in)\s+$/;
 const ADDRESSED_AFTER = /^(?:[ \t]+(?:to|know|about|that|if|whether|confirming|asking|saying|regarding|before|when|once|for)\b|[?!]|,[ \t]+(?:please|thanks|so|and|who|since|as)\b)/;
 
 /** Verbs of people right after a run. */
@@ -1594,12 +1596,18 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
     const ctx = leftContext(text, m.index, 40);
     const words = m[0].split(/[ \t]+/);
     // A speaker's label in a transcript, alone at the start of its line: "KALEO: I was on the dock" (not "LAWYER:", "NOTE:").
-    // Its words are names of four letters or more or listed first names (not "DNI:", "ID:"), and words follow it (not a field's value).
+    // Its words are names of four letters or more or listed first names (not "DNI:", "ID:"), and words follow it (not a field's
+    // value); a name no list holds only after another speaker's turn (a firm's name in capitals opens a line too: "FEDEX: …").
     const speaker = words.length <= 3 && /(?:^|\n)[ \t]*$/.test(ctx) && /^:[ \t]+\p{L}/u.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3));
     if (
       !CAPS_NAME_LABEL.test(ctx) &&
       !CAPS_CLOSING.test(ctx) &&
-      !(speaker && words.every((w) => capsNameWord(w) && !englishWord(w.toLowerCase()) && (w.length >= 4 || world().first.has(w.toLowerCase()))))
+      !(
+        speaker &&
+        words.every((w) => capsNameWord(w) && !englishWord(w.toLowerCase()) && (w.length >= 4 || world().first.has(w.toLowerCase()))) &&
+        (words.every((w) => world().first.has(w.toLowerCase()) || world().last.has(w.toLowerCase()) || listed().has(w.toLowerCase())) ||
+          ANOTHER_TURN.test(text.slice(Math.max(0, m.index - PII_LEFT_CONTEXT), m.index)))
+      )
     )
       continue;
     if (CAPS_PARTICLES.has(words[0]!) || CAPS_PARTICLES.has(words[words.length - 1]!)) continue;
@@ -1611,6 +1619,9 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
     out.push({ type: 'NAME', start: m.index, end: m.index + m[0].length, score: 0.8 });
   }
 }
+
+/** Another speaker's turn on a line before: a line opened by a label in capitals and a colon ("JUDGE: Go on.\n"). */
+const ANOTHER_TURN = /(?:^|\n)[ \t]*\p{Lu}[\p{Lu}\p{M}'’ -]{1,30}:[ \t]+[^\n]*\n[ \t]*$/u;
 
 /** A signature's dash alone at the start of its line, right before a run: "— Pania", "-- Tomás Ríos". */
 export const SIGNATURE_DASH = /(?:^|\n)[ \t]*(?:—|–|--)[ \t]*$/;
@@ -1672,19 +1683,20 @@ function titledSurname(text: string, start: number, word: string): boolean {
 const GREETING_AND = /^[ \t]+(?:and|&|et|y|e|und|en|og|och)(?![\p{L}\p{N}])/u;
 
 /**
- * Kin and the people around someone, in six languages: with a possessive or an article before them they name a person right
- * after them ("my wife Selamawit", "mon fils Théo", "mio fratello Gennaro", "our host Tamati", "la vecina Dolores").
+ * Kin and the people around someone, in six languages: with a possessive before them they name a person right after them
+ * ("my wife Selamawit", "mon fils Théo", "mio fratello Gennaro", "our host Tamati", "mi vecina Dolores"). Not roles a firm
+ * fills ("our partner", "our accountant", "our contractor": `ROLE_NOUNS` stay weak context) nor after an article.
  */
 const RELATION_NOUNS =
-  'wife|husband|son|daughter|mother|father|mum|mom|dad|sister|brother|partner|spouse|fianc[ée]e?|girlfriend|boyfriend|cousin|aunt|uncle|niece|nephew|grand(?:son|daughter|mother|father|ma|pa)|child|kid|baby|friend|roommate|flatmate|colleague|coworker|co-worker|boss|manager|assistant|host|hostess|guide|cook|chef|driver|nanny|tutor|teacher|coach|trainer|instructor|mentor|landlord|landlady|tenant|doctor|nurse|lawyer|' +
+  'wife|husband|son|daughter|mother|father|mum|mom|dad|sister|brother|spouse|fianc[ée]e?|girlfriend|boyfriend|cousin|aunt|uncle|niece|nephew|grand(?:son|daughter|mother|father|ma|pa)|child|kid|baby|friend|roommate|flatmate|colleague|coworker|co-worker|boss|manager|assistant|host|hostess|guide|cook|chef|driver|nanny|tutor|teacher|coach|trainer|instructor|mentor|landlord|landlady|tenant|doctor|nurse|lawyer|' +
   'fils|fille|mari|femme|épouse|époux|frère|sœur|soeur|mère|père|cousine|oncle|tante|ami|amie|copain|copine|guide|hôte|hôtesse|chauffeur|' +
   'hij[oa]|espos[oa]|marido|mujer|herman[oa]|madre|padre|prim[oa]|tí[oa]|abuel[oa]|amig[oa]|novi[oa]|anfitrión|anfitriona|guía|chofer|conductor(?:a)?|' +
   'sohn|tochter|mann|frau|bruder|schwester|mutter|vater|onkel|tante|oma|opa|freund(?:in)?|gastgeber(?:in)?|fahrer(?:in)?|' +
   'figli[oa]|marito|moglie|fratello|sorella|cugin[oa]|zi[oa]|nonn[oa]|amic[oa]|fidanzat[oa]|autista|' +
-  'filh[oa]|mulher|irmão|irmã|mãe|pai|tio|tia|avô|avó|namorad[oa]|anfitriã|' +
-  `${ROLE_NOUNS}`;
+  'filh[oa]|mulher|irmão|irmã|mãe|pai|tio|tia|avô|avó|namorad[oa]|anfitriã|vizinh[oa]|colega|' +
+  'neighbou?r|voisine?|vecin[oa]|nachbar(?:in)?|vicin[oa]|collègue|compañer[oa]|kollegin|kollege|collega';
 const RELATION_BEFORE = new RegExp(
-  `(?:^|[\\s,(])(?:my|our|your|his|her|their|the|mon|ma|mes|notre|votre|son|sa|le|la|mi|tu|su|nuestr[oa]|el|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|sein(?:e[mnr]?)?|ihr(?:e[mnr]?)?|der|die|mio|mia|nostr[oa]|suo|sua|il|meu|minha|noss[oa]|seu|o|a)[ \\t]+(?:${RELATION_NOUNS})[ \\t]*,?[ \\t]*$`,
+  `(?:^|[\\s,(])(?:my|our|your|his|her|their|mon|ma|mes|notre|votre|son|sa|mi|tu|su|nuestr[oa]|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|sein(?:e[mnr]?)?|ihr(?:e[mnr]?)?|mio|mia|nostr[oa]|suo|sua|meu|minha|noss[oa]|seu)[ \\t]+(?:${RELATION_NOUNS})[ \\t]*,?[ \\t]*$`,
 );
 /** Possessives of the six languages that the name lists also hold as first names ("Mia", "Mio", "Sua"). */
 const POSSESSIVES = new Set(['my', 'mon', 'ma', 'mi', 'su', 'mio', 'mia', 'suo', 'sua', 'tuo', 'tua', 'meu', 'minha', 'seu', 'mein', 'meine', 'sein', 'seine', 'ihr', 'ihre']);

@@ -58,6 +58,8 @@ describe('PII NAME: kin and roles, greetings, speakers, closings', () => {
     ['a Portuguese self-introduction', 'Chamo-me Benedita Lacerda e sou a titular.', ['Benedita Lacerda']],
     ['a "Cc:" header lists people', 'Cc: Oluwatobi, Kehinde Afolabi\nSubject: lab results', ['Oluwatobi', 'Kehinde Afolabi']],
     ['someone asked about something', 'I asked Thandeka about the lease.', ['Thandeka']],
+    ['a welcome', 'Welcome aboard, Nandini!', ['Nandini']],
+    ['a modal opening a question is not taken into a name', 'Can Oluwadamilola join the call?', []],
   ])('%s', (_case, text, expected) => {
     expect(names(text)).toEqual(expected);
   });

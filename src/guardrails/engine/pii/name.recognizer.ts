@@ -446,6 +446,18 @@ function listedSurname(word: string): boolean {
   return world().last.has(lower) || listed().has(lower);
 }
 
+/**
+ * A modal that opens a question before a given name ("Can Oluwadamilola join?", "Could Priyanka send it?"), not a first
+ * name before a surname ("Will Smith", "Can Yaman"): the lexicon tags it a modal and faker's surname lists do not hold the
+ * next word.
+ */
+function verbBeforeGivenName(word: string, next: string): boolean {
+  const entry = lexicon().get(word.toLowerCase());
+  if (entry === undefined) return false;
+  const tags = Array.isArray(entry) ? entry : [entry];
+  return tags.includes('Modal') && !world().last.has(next.toLowerCase());
+}
+
 /** Words that start a sentence or a heading far more often than they are names. */
 const NOT_NAMES = new Set([
   'hi',
@@ -882,7 +894,7 @@ export function afterLineBreak(text: string, start: number, width: number): bool
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
-  `(?:^|[\\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba|${SALUTATIONS.join('|')}|(?:best |kind |warm )?regards|best(?: wishes)?|talk soon|cordialement|saludos|un saludo|saluti|grüße|atenciosamente|abraços)[ \t,]*$`,
+  `(?:^|[\\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba|welcome(?: aboard| back)?|happy birthday|congrats|congratulations|kudos to|shout-?out to|${SALUTATIONS.join('|')}|(?:best |kind |warm )?regards|best(?: wishes)?|talk soon|cordialement|saludos|un saludo|saluti|grüße|atenciosamente|abraços)[ \t,]*$`,
   'u',
 );
 
@@ -1164,7 +1176,7 @@ function runCandidate(run: string): Candidate | null {
       words.length > 1 &&
       world().first.has(w.w.toLowerCase()) &&
       !NOT_NAMES.has(w.w.toLowerCase()) &&
-      (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))
+      (PARTICLES.has(words[1]!.w) || (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) && !verbBeforeGivenName(w.w, words[1]!.w)))
     )
       return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.

@@ -70,6 +70,7 @@ describe('PII NAME: kin and roles, greetings, speakers, closings', () => {
     ['a role label in capitals is no speaker', 'WARNING: the tank is empty.', []],
     ["a firm's name in capitals with no speaker before it", 'FEDEX: Tracking number follows.', []],
     ['a firm after "Contact:"', 'Contact: Globex Support', []],
+    ['a negative contraction is no name', "Don't miss Spotify Premium, and aren't you glad?", []],
   ])('%s', (_case, text, expected) => {
     expect(names(text)).toEqual(expected);
   });
@@ -101,6 +102,7 @@ describe('PII NAME (names3) in a stream: released text equals the whole-text che
     'JUDGE: Go on.\nTAMIHANA: I saw the car at ten.',
     'My nephew Kaveh will collect the keys.',
     'owner\tapprover\nIngvild Rønning\tChukwuma Obi\n',
+    "Don't wait for Mr. Brown, he's late.",
   ])('%s: one character at a time and split at every position', (text) => {
     const whole = checkText(policy, 'OUTPUT', text).text;
     expect(whole).not.toBe(text);

@@ -831,7 +831,7 @@ const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
  * (ASCII first and last letters: the pattern's `\b` is ASCII.)
  */
 const ROLE_NOUNS = [
-  'accountant|plumber|electrician|caller|reporter|requester|witness|visitor|host|hostess|guide|driver|nurse|doctor|lawyer|attorney|teacher|tutor|instructor|trainer|mentor|cook|receptionist|cashier|courier|landlord|landlady|caretaker|nanny|babysitter|cleaner|housekeeper|paramedic|surgeon|physician|midwife|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
+  'accountant|plumber|electrician|caller|reporter|requester|witness|visitor|nurse|doctor|lawyer|attorney|teacher|tutor|instructor|mentor|receptionist|landlord|landlady|caretaker|nanny|babysitter|housekeeper|paramedic|surgeon|physician|midwife|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
   'avocate?|comptable|médecin|infirmier|infirmière|professeure?|ingénieure?|directeur|directrice|collègue|voisine?|technicien(?:ne)?|gérante?|conseillère?|maire|présidente?|secrétaire|stagiaire|plombier|selon',
   'abogad[oa]|contador(?:a)?|médic[oa]|enfermer[oa]|profesor(?:a)?|ingenier[oa]|directora?|compañer[oa]|vecin[oa]|técnic[oa]|gerente|jef[ea]|alcalde(?:sa)?|ministr[oa]|president[ea]|secretari[oa]|administrador(?:a)?|doctora|según',
   'anwalt|kollegin|kollege|nachbar(?:in)?|hausmeister(?:in)?|techniker(?:in)?|leiter(?:in)?|geschäftsführer(?:in)?|steuerberater(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|bürgermeister(?:in)?|ministerin|laut',
@@ -864,7 +864,7 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|doña|dona|miss|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|doña|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
     // A label at a line's start that lists people, never firms: "Cc: ", "Attendees: ", "Present: " ("To:", "From:", "Contact:" may name a firm).
     `(?:^|\\n)[ \\t]*(?:cc|bcc|attendees|participants|present|absent|apologies|speakers|panelists|guests|witnesses|organi[sz]er|moderator|reporter|requester|assignee|approvers?|reviewers?)[ \\t]*:|` +
     // A signature: the line after a closing ("Kind regards,\\n").
@@ -1691,6 +1691,9 @@ function titledSurname(text: string, start: number, word: string): boolean {
   return listedSurname(word) && !/^\p{Lu}+$/u.test(word);
 }
 
+/** An apostrophe and "t" closing a word: what follows "Don" in "Don't". */
+const NOT_CONTRACTION = /^['’]t(?![\p{L}\p{N}])/u;
+
 /** A conjunction right after a greeted name, before a second name: "Hi Makerita and Viliami," (only the next token is read). */
 const GREETING_AND = /^[ \t]+(?:and|&|et|y|e|und|en|og|och)(?![\p{L}\p{N}])/u;
 
@@ -1753,6 +1756,8 @@ export const nameRecognizer: PiiRecognizer = {
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       let addressed = false;
       let titled = false;
+      // A negative contraction: "Don't", "Aren’t" (the run pattern stops at a one-letter ending) is no name.
+      if (NOT_CONTRACTION.test(text.slice(next, next + 3)) && m[0].indexOf(' ') < 0) continue;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
         const p = plainWord(m[0]);
         // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed; a surname that is

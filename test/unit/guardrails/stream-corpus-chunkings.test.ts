@@ -32,6 +32,8 @@ const CORPUS = [
   'tune/names2-cultures.jsonl',
   'tune/names2-context.jsonl',
   'tune/names2-holdout.jsonl',
+  'tune/names3-train.jsonl',
+  'tune/names3-holdout.jsonl',
   'unseen/pii-generated.jsonl',
   'unseen/pii-handwritten.jsonl',
   'unseen/pii-independent.jsonl',

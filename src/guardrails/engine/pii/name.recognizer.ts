@@ -189,6 +189,22 @@ export class SortedLines {
   }
 }
 
+/**
+ * The ~79,000 city and town names of the `cities-list` package (MIT), lower-cased and without accents, written sorted into
+ * `city-names.json` by `scripts/guardrails-city-names.mjs` and searched in place (no Set built in every worker): a run
+ * that is a whole city's name ("Milton Keynes", "Merthyr Tydfil", "Santa Cruz") is a place, and so is a one-word finding
+ * that names a city where a sentence places something ("via Augusta", "in Florence"). Asked only about runs of two words
+ * or more (cached per run) and about one-word findings after a preposition of place.
+ */
+let cityNames: SortedLines | null = null;
+function knownCity(name: string): boolean {
+  // Required on first use, like the foreign words (a 900 KB file a process that never meets such a run need not parse).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cityNames ??= new SortedLines((require('./city-names.json') as { names: string }).names, false);
+  const lower = name.toLowerCase();
+  return cityNames.has(asciiOnly(lower) ? lower : lower.normalize('NFD').replace(/\p{M}+/gu, ''));
+}
+
 /** A file of an installed package (also of ESM-only packages whose `exports` hide their data files). */
 function packageFile(pkg: string, file: string): string {
   for (const dir of require.resolve.paths(pkg) ?? []) {
@@ -325,7 +341,7 @@ function classifyLower(lower: string): WordClass {
     // An ordinary word of one of the other five languages that no name list holds: "Próximos", "Schritte", "Atención".
     if (foreignWord(lower)) return 'common';
     // Korean and Chinese given names written with a hyphen: "Ji-hoon", "Seo-yeon".
-    if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!)) return 'first';
+    if (/^\p{L}{1,5}-\p{Ll}{2,4}$/u.test(lower) && !HYPHEN_PREFIXES.has(lower.split('-')[0]!) && !CLITICS.has(lower.slice(lower.indexOf('-') + 1))) return 'first';
     // Double surnames: "Asante-Mensah" (each part a listed name).
     if (lower.indexOf('-') > 0 && lower.split('-').every((p) => w.first.has(p) || w.last.has(p) || listed().has(p))) return 'last';
     // faker's lists write some names without their accents: "Adébáyọ̀" is listed as "Adebayo" (only these lists: the broad one
@@ -351,6 +367,9 @@ function asciiOnly(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return false;
   return true;
 }
+
+/** Pronouns Portuguese writes hyphenated after a verb ("chamo-me", "disse-lhe"): such a word is no Korean given name. */
+const CLITICS = new Set(['me', 'te', 'se', 'lhe', 'lhes', 'nos', 'vos', 'lo', 'la', 'los', 'las', 'no', 'na', 'os', 'as']);
 
 /** First parts of hyphenated words that are not given names ("re-run", "check-in"). */
 const HYPHEN_PREFIXES = new Set([
@@ -427,6 +446,18 @@ function listedSurname(word: string): boolean {
   return world().last.has(lower) || listed().has(lower);
 }
 
+/**
+ * A modal that opens a question before a given name ("Can Oluwadamilola join?", "Could Priyanka send it?"), not a first
+ * name before a surname ("Will Smith", "Can Yaman"): the lexicon tags it a modal and faker's surname lists do not hold the
+ * next word.
+ */
+function verbBeforeGivenName(word: string, next: string): boolean {
+  const entry = lexicon().get(word.toLowerCase());
+  if (entry === undefined) return false;
+  const tags = Array.isArray(entry) ? entry : [entry];
+  return tags.includes('Modal') && !world().last.has(next.toLowerCase());
+}
+
 /** Words that start a sentence or a heading far more often than they are names. */
 const NOT_NAMES = new Set([
   'hi',
@@ -501,7 +532,16 @@ const NOT_NAMES = new Set([
   'mr',
   'mrs',
   'ms',
+  'mx',
   'dr',
+  'dra',
+  'sr',
+  'sra',
+  'srta',
+  'mme',
+  'mlle',
+  'dott',
+  'avv',
   'prof',
   'sir',
   'madam',
@@ -540,6 +580,18 @@ const NOT_NAMES = new Set([
   'gracias',
   'herr',
   'frau',
+  // "Ladies and gentlemen" as letters open in the six languages ("Sehr geehrte Damen und Herren", "Mesdames, Messieurs").
+  'damen',
+  'herren',
+  'ladies',
+  'gentlemen',
+  'mesdames',
+  'messieurs',
+  'señores',
+  'señoras',
+  'signori',
+  'senhores',
+  'senhoras',
   'monsieur',
   'madame',
   'señor',
@@ -616,12 +668,40 @@ const SALUTATION_SET = new Set(SALUTATIONS);
  * (as "Dr." and "Mrs" are); elsewhere ("Ana Judge") a surname.
  */
 const ROLE_TITLES = new Set(
-  'judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam sheikh sheikha shaykh senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
+  'doña dona judge justice councillor councilor coach captain sergeant officer inspector detective constable marshal bishop father pastor reverend rabbi imam sheikh sheikha shaykh senator mayor governor chef juez jueza juge richter richterin giudice juiz juíza'.split(
     ' ',
   ),
 );
 
-export const PARTICLES = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'di', 'da', 'du', 'le', 'la', 'bin', 'ibn', 'al', 'ten', 'ter', 'dos', 'das', 'zu', 'y', 'e', 'do', 'los', 'las']);
+export const PARTICLES = new Set([
+  'van',
+  'von',
+  'der',
+  'den',
+  'de',
+  'del',
+  'della',
+  'di',
+  'da',
+  'du',
+  'le',
+  'la',
+  'bin',
+  'binti',
+  'bint',
+  'ibn',
+  'al',
+  'ten',
+  'ter',
+  'dos',
+  'das',
+  'zu',
+  'y',
+  'e',
+  'do',
+  'los',
+  'las',
+]);
 /** The longest of `PARTICLES`: a longer lower-case word is none of them (no need to cut it out of the text). */
 const PARTICLE_MAX = Math.max(...[...PARTICLES].map((p) => p.length));
 /** Capitalised particles inside a name ("De la Cruz", "El Amrani", "Mac Giolla", "Ní Bhriain"): never its first word. */
@@ -659,7 +739,7 @@ const WORD =
 const PARTICLE = `(?:${[...PARTICLES, 'Ó'].join('|')})`;
 /** Arabic article prefixes written lower-case and hyphenated inside a name: "Abdullah ibn Saud al-Harbi", "Nasser ad-Din". */
 const ARTICLE_PREFIX = '(?:(?:al|el|ad|ar|as|ash|at|az|ud|ul)-)?';
-export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?:[ \\t]+(?:${PARTICLE}[ \\t]+){0,2}${ARTICLE_PREFIX}${WORD}){0,4}(?![\\p{L}\\p{N}_@-])`, 'uy');
+export const RUN_RE = new RegExp(`(?<![\\p{L}\\p{N}_@./\\\\-])${WORD}(?: +(?:${PARTICLE} +){0,2}${ARTICLE_PREFIX}${WORD}){0,6}(?![\\p{L}\\p{N}_@-])`, 'uy');
 
 const isLowerAscii = (c: number): boolean => c >= 97 && c <= 122;
 
@@ -721,9 +801,9 @@ export function nextRun(text: string, pos: number, until: number): { index: numb
       }
       if (j > p + 1 && d !== 39 && d !== 45 && !(d >= 65 && d <= 90) && d < 128) {
         let single = true;
-        if (d === 32 || d === 9) {
+        if (d === 32) {
           let k = j;
-          while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+          while (k < n && text.charCodeAt(k) === 32) k++;
           const e = k < n ? text.charCodeAt(k) : -1;
           if ((e >= 65 && e <= 90) || e >= 128) single = false;
           else if (isLowerAscii(e)) {
@@ -751,7 +831,7 @@ const COPULA = `(?:\\s+(?:is|was|ist|est|es|è))?`;
  * (ASCII first and last letters: the pattern's `\b` is ASCII.)
  */
 const ROLE_NOUNS = [
-  'accountant|plumber|electrician|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
+  'accountant|plumber|electrician|caller|reporter|requester|witness|visitor|nurse|doctor|lawyer|attorney|teacher|tutor|instructor|mentor|receptionist|landlord|landlady|caretaker|nanny|babysitter|housekeeper|paramedic|surgeon|physician|midwife|mayor|minister|neighbou?r|boss|supervisor|coordinator|consultant|contractor|translator|interpreter|therapist|dentist|pharmacist|secretary|chairs?(?:man|woman|person)?|spokes(?:man|woman|person)|according to',
   'avocate?|comptable|médecin|infirmier|infirmière|professeure?|ingénieure?|directeur|directrice|collègue|voisine?|technicien(?:ne)?|gérante?|conseillère?|maire|présidente?|secrétaire|stagiaire|plombier|selon',
   'abogad[oa]|contador(?:a)?|médic[oa]|enfermer[oa]|profesor(?:a)?|ingenier[oa]|directora?|compañer[oa]|vecin[oa]|técnic[oa]|gerente|jef[ea]|alcalde(?:sa)?|ministr[oa]|president[ea]|secretari[oa]|administrador(?:a)?|doctora|según',
   'anwalt|kollegin|kollege|nachbar(?:in)?|hausmeister(?:in)?|techniker(?:in)?|leiter(?:in)?|geschäftsführer(?:in)?|steuerberater(?:in)?|sachbearbeiter(?:in)?|ansprechpartner(?:in)?|bürgermeister(?:in)?|ministerin|laut',
@@ -784,9 +864,11 @@ const NAME_CONTEXT = new RegExp(
   `\\b(?:names?|nom|called|mr|mrs|ms|miss|mx|dr|prof|dear|hi|hello|hey|thanks|regards|sincerely|from|to|cc|by|with|ask|tell|asked|told|contact|customer|client|user|holder|manager|colleague|assignee|author|reviewer|owner|spouse|wife|husband|son|daughter|mother|father|sister|brother|friend|reply|approved|shows|met|for|and|dependent|emp(?:loyé|loyee)?|mitarbeiter|kunde|kundin|monsieur|madame|herr|frau|technician|engineer|nurse|doctor|driver|agent|lawyer|teacher|intern|director|president|ceo|cto|cfo|participants?|attendees?|guest|caller|recipient|sender|tenant|landlord|ping|thank you|merci|gracias|grazie|obrigad[oa]|danke|remercie|welcome|welcoming|congratulate|congratulations to)\\b${COPULA}[\\s:,"'=.]*$`,
 );
 const STRONG_NAME_CONTEXT = new RegExp(
-  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|heiße|heisse|llamo|chiamo|appelle|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+  `(?:\\b(?:first|last|given|surname|family name|first_?name|last_?name|given_?name|full_?name|vorname|nachname|prénom|prenom|apellidos?|cognome|sobrenome|passenger|name|named|nom|nombre|nome|mr|mrs|ms|dr|prof|professor|mme|mlle|monsieur|madame|mademoiselle|señor|señora|señorita|doña|signor|signora|signore|senhor|senhora|sr|sra|srta|dña|dott|dott\\.ssa|sig|sig\\.ra|herr|frau|dear|applicant|employee|holder|patient|candidate|tenant|signed|signed by|attn|dependent|written by|forwarded by|contact person|account holder)\\b${COPULA}|(?:^|[\\s(,;'’])(?:m|dra|avv|ing)\\.|(?:^|\\n)[ \\t]*(?:fn|n)[:;](?:[^\\n:;]*;)?|heiße|heisse|llamo|chiamo|appelle|chamo-me|me chamo|nazywam się|naam is|ik heet|je suis|ich bin|soy|sono|\\bthis is|\\bit'?s|\\bi am|\\bi'm|` +
+    // A label at a line's start that lists people, never firms: "Cc: ", "Attendees: ", "Present: " ("To:", "From:", "Contact:" may name a firm).
+    `(?:^|\\n)[ \\t]*(?:cc|bcc|attendees|participants|present|absent|apologies|speakers|panelists|guests|witnesses|organi[sz]er|moderator|reporter|requester|assignee|approvers?|reviewers?)[ \\t]*:|` +
     // A signature: the line after a closing ("Kind regards,\\n").
-    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \\t]*\\n|` +
+    `\\b(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|warmly|talk soon|speak soon|take care|all the best|cordialement|bien à vous|salutations|amitiés|saludos|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|a presto|atenciosamente|cumprimentos|abraços?|abrazos?|besos|beijos|bises|bisous|groetjes|groet|pozdrawiam|hilsen|hälsningar)[,.!]?[ \\t]*\\n|` +
     `\\b(?:good (?:morning|afternoon|evening)|bonjour|hola|hallo|ciao|olá|ola|buongiorno|buenos días|buenos dias|guten tag)\\b[ \\t,]*)[\\s:,"'=.]*$`,
 );
 
@@ -796,7 +878,7 @@ const STRONG_NAME_CONTEXT = new RegExp(
  * ("Leitung Einkauf", "Responsable de Compras", "Head of Customer Experience"), not a person.
  */
 export const SIGNATURE_ROLE_LINE =
-  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|cordialement|salutations|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|atenciosamente|cumprimentos|abraços|abrazos?|besos|beijos|bises|bisous)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
+  /(?:regards|sincerely|cheers|best|thanks|thank you|wishes|yours|warmly|talk soon|speak soon|take care|all the best|cordialement|bien à vous|salutations|amitiés|saludos?|atentamente|grüße|gruesse|grüßen|saluti|cordiali saluti|a presto|atenciosamente|cumprimentos|abraços?|abrazos?|besos|beijos|bises|bisous|groetjes|groet|pozdrawiam|hilsen|hälsningar)[,.!]?[ \t]*\n[ \t]*[^\n]{2,40}\n[ \t]*$/iu;
 
 /**
  * Whether the `width` characters before `start` end with a line break and spaces or tabs: what
@@ -812,7 +894,7 @@ export function afterLineBreak(text: string, start: number, width: number): bool
 
 /** A greeting right before a name. */
 const GREETING = new RegExp(
-  `(?:^|[\\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba|${SALUTATIONS.join('|')}|(?:best |kind |warm )?regards|best(?: wishes)?|talk soon|cordialement|saludos|un saludo|saluti|grüße|atenciosamente|abraços)[ \t,]*$`,
+  `(?:^|[\\s,.!])(?:hi|hello|hey|dear|hiya|greetings|thanks|thank you|many thanks|cheers|merci|gracias|danke|grazie|obrigad[oa]|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|coucou|hola|buenos días|buenas|hallo|moin|servus|ciao|buongiorno|olá|ola|oi|bom dia|hoi|dag|kia ora|talofa|malo e lelei|jambo|habari|sawubona|namaste|annyeong|salam|merhaba|welcome(?: aboard| back)?|happy birthday|congrats|congratulations|kudos to|shout-?out to|${SALUTATIONS.join('|')}|(?:best |kind |warm )?regards|best(?: wishes)?|talk soon|cordialement|saludos|un saludo|saluti|grüße|atenciosamente|abraços)[ \t,]*$`,
   'u',
 );
 
@@ -822,7 +904,7 @@ const GREETING = new RegExp(
  * back", "know", "?", "confirming"). "Kindly ask Sander to call back", "send this to Ifeanyi?".
  */
 const ADDRESSED_BEFORE =
-  /(?:^|[\s,.;:!?(])(?:ask|tell|remind|ping|cc|thank|let|email|e-mail|call|phone|ring|message|text|(?:send|forward|pass|give|hand|show|return)\s+(?:this|it|them|these|that|those|the \w+)\s+to|(?:reply|talk|speak|write|reach out|report|introduce \w+)\s+to|check with|loop in)\s+$/;
+  /(?:^|[\s,.;:!?(])(?:ask|asked|tell|told|remind|reminded|ping|pinged|cc|thank|thanked|let|email|e-mail|emailed|call|phone|ring|message|messaged|text|texted|(?:send|forward|pass|give|hand|show|return)\s+(?:this|it|them|these|that|those|the \w+)\s+to|(?:reply|talk|speak|write|reach out|report|introduce \w+)\s+to|check with|loop in)\s+$/;
 const ADDRESSED_AFTER = /^(?:[ \t]+(?:to|know|about|that|if|whether|confirming|asking|saying|regarding|before|when|once|for)\b|[?!]|,[ \t]+(?:please|thanks|so|and|who|since|as)\b)/;
 
 /** Verbs of people right after a run. */
@@ -840,7 +922,7 @@ const KIN_AFTER =
  */
 const THING_LABEL = new RegExp(
   `(?<![\\p{L}])(?:(?:colou?r|couleur|farbe|colore|cor|size|talla|taille|größe|grösse|taglia|tamanho|brand|marca|marque|marke|model|modelo|modèle|modell|modello)[ \\t]*[:=]?` +
-    `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
+    `|(?:product|producto|produit|produkt|prodotto|produto|item|article|artikel|articolo|artigo|carrier|courier|transporteur|spediteur|corriere|transportadora|menu|menú|dish|plat|gericht|piatto|prato|department|dept|departamento|département|abteilung|reparto|location|ubicación|lieu|standort|localização|city|ciudad|ville|stadt|città|cidade|country|país|pays|paese|company|empresa|entreprise|société|unternehmen|azienda|job title|title|position|role|rôle|puesto|cargo|poste|stellenangebot|stelle|offre d'emploi|oferta de empleo|offerta di lavoro|ruolo|função|status|statut|category|categoría|catégorie|kategorie|categoria|org|organi[sz]ation|organización|organisme|employer|employeur|empleador|arbeitgeber|vendor|supplier|fournisseur|proveedor|lieferant|fornitore|fornecedor|school|école|escuela|schule|scuola|escola|store|tienda|magasin|negozio|loja|hotel|room type|plan|tier|project|projet|proyecto|projekt|progetto|projeto)[ \\t]*[:=|])[ \\t]*["'“«]?[ \\t]*$`,
   'u',
 );
 
@@ -1070,6 +1152,8 @@ function runCandidate(run: string): Candidate | null {
     // Before a first name they join two people ("Rodrigo Santamaría y Inés del Castillo", "Luzia Nascimento e Benedito Amaral"): `find` reads the second from there.
     if ((w.w === 'y' || w.w === 'e') && (classify(words[i + 1]!.w) === 'first' || (nameWords(words, 0, i) >= 2 && nameWords(words, i + 1, words.length) >= 2))) return 'common';
     if (isParticle(w.w, i) && i < words.length - 1) return 'last';
+    // A title without its dot opening the run: the surname after it, though a word or a place ("Mr Brown", "Herr Berlin").
+    if (i === 1 && words.length === 2 && HONORIFICS.has(words[0]!.w) && listedSurname(w.w)) return 'last';
     if (i === 0 && words.length > 1 && (SALUTATION_SET.has(w.w.toLowerCase()) || ROLE_TITLES.has(w.w.toLowerCase()))) return 'common';
     // A role noun opening the run, German nouns being capitalised ("Unser Steuerberater Goran Kovačević", "Geschäftsführerin Anke Roth").
     if ((i === 0 || (i === 1 && NOT_NAMES.has(words[0]!.w.toLowerCase()))) && i < words.length - 1 && ROLE_WORD_RE.test(w.w.toLowerCase())) return 'common';
@@ -1080,9 +1164,10 @@ function runCandidate(run: string): Candidate | null {
       if (next === 'last' || next === 'unknown') return 'noun';
     }
     // A place that is also a first name opening a run before a surname: "Guadalupe Huerta", "Florence Okoye".
-    if (i === 0 && k === 'place' && words.length > 1 && world().first.has(w.w.toLowerCase())) {
+    // (Or a name the broad list holds: "Montserrat Pujol"; a whole city's name is vetoed below.)
+    if (i === 0 && k === 'place' && words.length > 1 && (world().first.has(w.w.toLowerCase()) || listed().has(w.w.toLowerCase()))) {
       const next = classify(words[1]!.w);
-      if (next === 'last' || next === 'unknown') return 'first-ambiguous';
+      if (next === 'last' || next === 'first' || (next === 'unknown' && world().first.has(w.w.toLowerCase()))) return 'first-ambiguous';
     }
     // A first name that is also a word ("Jan", "Will") opening a run of names: "Jan van den Heuvel", "Will Smith".
     if (
@@ -1091,12 +1176,19 @@ function runCandidate(run: string): Candidate | null {
       words.length > 1 &&
       world().first.has(w.w.toLowerCase()) &&
       !NOT_NAMES.has(w.w.toLowerCase()) &&
-      (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) || PARTICLES.has(words[1]!.w))
+      (PARTICLES.has(words[1]!.w) || (/^\p{Lu}\p{Ll}/u.test(words[1]!.w) && !verbBeforeGivenName(w.w, words[1]!.w)))
     )
       return 'first-ambiguous';
     // After a name particle ("van der Berg") an ordinary noun is a surname.
     // Not a word only the other languages' lists know, which no name list holds: "Gerência de Contas", "Comité de Direction".
-    if (i > 0 && isParticle(words[i - 1]!.w, i - 1) && (k === 'noun' || k === 'common' || k === 'place') && !(k === 'common' && lexicon().get(w.w.toLowerCase()) === undefined && foreignOnly(w.w)))
+    // (Not a title or a greeting: "Asistió la Sra.".)
+    if (
+      i > 0 &&
+      isParticle(words[i - 1]!.w, i - 1) &&
+      (k === 'noun' || k === 'common' || k === 'place') &&
+      !NOT_NAMES.has(w.w.toLowerCase()) &&
+      !(k === 'common' && lexicon().get(w.w.toLowerCase()) === undefined && foreignOnly(w.w))
+    )
       return 'last';
     return k;
   });
@@ -1124,7 +1216,7 @@ function runCandidate(run: string): Candidate | null {
     if (classes[i] === 'place' && prev === 'first') classes[i] = 'last';
     // A word only another language's frequency list knows, right after a first name, may be a surname no list holds ("Rangi Parata" is not, "Aroha Parata" is).
     else if (classes[i] === 'common' && prev === 'first' && bookWord && foreignOnly(word)) classes[i] = 'unknown';
-    else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord)) classes[i] = 'last';
+    else if ((classes[i] === 'common' || classes[i] === 'noun') && listedSurname(word) && (prev !== 'first-ambiguous' || bookWord) && !NOT_NAMES.has(word.toLowerCase())) classes[i] = 'last';
   }
   // "Mairie de Lyon", "Duomo di Milano", "Banque de France": a place after a particle, no first name before it, names an institution or a place.
   const opener = classes.find((x) => x !== 'common');
@@ -1146,6 +1238,8 @@ function runCandidate(run: string): Candidate | null {
   }
   while (b > a && isParticle(words[b - 1]!.w, b - 1)) b--;
   if (a >= b) return null;
+  // A whole city's name: "Milton Keynes", "Reggio Emilia", "Alcalá de Henares" (the words as written, particles included).
+  if (b - a >= 2 && knownCity(run.slice(words[a]!.s, words[b - 1]!.e).replace(/[ \t]+/g, ' '))) return null;
   // A person's name that names a thing after it in the run: "Santiago Bernabéu Stadium", "Nobel Prize", "Elizabeth Line".
   if (b < words.length && NAMED_AFTER.has(words[b]!.w.toLowerCase())) return null;
   // Landmarks and organisations: "River Thames", "Golden Gate Bridge", "Hyde Park" (also after the words trimmed off: "Estadio Santiago Bernabéu").
@@ -1421,7 +1515,7 @@ export function nameRunsSkipped(text: string, from: number, until: number): bool
   for (let m = nextRun(text, from, until); m !== null; m = nextRun(text, m.index + m[0].length, until)) {
     if (m[0].indexOf(' ') >= 0 || m[0].indexOf('\t') >= 0) return false;
     const p = plainWord(m[0]);
-    if (!(p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !addressedAt(text, m.index, m.index + m[0].length)))) return false;
+    if (!(p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !addressedAt(text, m.index, m.index + m[0].length))) || titledSurname(text, m.index, m[0])) return false;
   }
   return true;
 }
@@ -1502,6 +1596,8 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
   const end = Math.min(text.length, until);
   CAPS_OPEN_RE.lastIndex = Math.max(0, from - PII_LEFT_CONTEXT);
   for (let o = CAPS_OPEN_RE.exec(text); o !== null; o = CAPS_OPEN_RE.exec(text)) {
+    // (The text's start matches empty: step past it.)
+    if (o[0].length === 0) CAPS_OPEN_RE.lastIndex = o.index + 1;
     const p = o.index + o[0].length;
     if (p >= end) break;
     if (p < from) continue;
@@ -1510,17 +1606,34 @@ function capsNames(text: string, from: number, until: number, out: PiiMatch[]): 
     if (m === null) continue;
     CAPS_OPEN_RE.lastIndex = p + m[0].length;
     const ctx = leftContext(text, m.index, 40);
-    if (!CAPS_NAME_LABEL.test(ctx) && !CAPS_CLOSING.test(ctx)) continue;
     const words = m[0].split(/[ \t]+/);
+    // A speaker's label in a transcript, alone at the start of its line: "KALEO: I was on the dock" (not "LAWYER:", "NOTE:").
+    // Its words are names of four letters or more or listed first names (not "DNI:", "ID:"), and words follow it (not a field's
+    // value); a name no list holds only after another speaker's turn (a firm's name in capitals opens a line too: "FEDEX: …").
+    const speaker = words.length <= 3 && /(?:^|\n)[ \t]*$/.test(ctx) && /^:[ \t]+\p{L}/u.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3));
+    if (
+      !CAPS_NAME_LABEL.test(ctx) &&
+      !CAPS_CLOSING.test(ctx) &&
+      !(
+        speaker &&
+        words.every((w) => capsNameWord(w) && !englishWord(w.toLowerCase()) && (w.length >= 4 || world().first.has(w.toLowerCase()))) &&
+        (words.every((w) => world().first.has(w.toLowerCase()) || world().last.has(w.toLowerCase()) || listed().has(w.toLowerCase())) ||
+          ANOTHER_TURN.test(text.slice(Math.max(0, m.index - PII_LEFT_CONTEXT), m.index)))
+      )
+    )
+      continue;
     if (CAPS_PARTICLES.has(words[0]!) || CAPS_PARTICLES.has(words[words.length - 1]!)) continue;
     // A word only another language's list knows after a listed first name may be a surname no list holds ("HINEMOA PARATA"), as in title case.
     const firstListed = world().first.has(words[0]!.toLowerCase());
     if (!words.every((w, i) => CAPS_PARTICLES.has(w) || capsNameWord(w) || (i > 0 && firstListed && foreignOnly(w[0]! + w.slice(1).toLowerCase())))) continue;
     // The line after a closing holds only the name: "HINEMOA PARATA" alone, not a heading "PLEASE NOTE".
-    if (!CAPS_NAME_LABEL.test(ctx) && (words.length < 2 || !/^[ \t]*(?:\n|$)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3)))) continue;
+    if (!CAPS_NAME_LABEL.test(ctx) && !speaker && (words.length < 2 || !/^[ \t]*(?:\n|$)/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3)))) continue;
     out.push({ type: 'NAME', start: m.index, end: m.index + m[0].length, score: 0.8 });
   }
 }
+
+/** Another speaker's turn on a line before: a line opened by a label in capitals and a colon ("JUDGE: Go on.\n"). */
+const ANOTHER_TURN = /(?:^|\n)[ \t]*\p{Lu}[\p{Lu}\p{M}'’ -]{1,30}:[ \t]+[^\n]*\n[ \t]*$/u;
 
 /** A signature's dash alone at the start of its line, right before a run: "— Pania", "-- Tomás Ríos". */
 export const SIGNATURE_DASH = /(?:^|\n)[ \t]*(?:—|–|--)[ \t]*$/;
@@ -1534,10 +1647,105 @@ export function endsWithDash(ctx: string): boolean {
 }
 
 /** A colon or a line break, blanks, then two capitals of any script: where `capsNames` tries its run pattern. */
-const CAPS_OPEN_RE = /[:\n][ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
+const CAPS_OPEN_RE = /(?:^|[:\n])[ \t]*(?=\p{Lu}['’]?\p{Lu})/gu;
 
 /** "y" or "e" between two names in a run (see `runCandidate`). */
 const JOINT_RE = /^[ \t]+[ye][ \t]+(?=\p{Lu})/u;
+
+/** Prepositions that place something in a city, in six languages ("in", "via", "dans", "nach", "hacia", "em"); "from" and "to" only before "to"/"via". */
+const PLACE_PREPOSITION_BEFORE = /(?:^|[\s,(])(?:in|via|near|across|through|around|outside|towards?|into|within|between|dans|vers|près de|en|nach|bei|hacia|desde|hasta|em|(from|to))[ \t]+$/;
+
+/** Whether a one-word finding is a city's name after a preposition of place (see `PLACE_PREPOSITION_BEFORE`); not a possessive ("in Grace's absence"). */
+function placedAt(text: string, c: Candidate, ctx: string): boolean {
+  const m = PLACE_PREPOSITION_BEFORE.exec(ctx);
+  if (m === null) return false;
+  const next = text.slice(c.end, c.end + 5);
+  if (/^['’]/.test(next) || (m[1] !== undefined && !/^[ \t]+(?:to|via)(?![\p{L}\p{N}])/u.test(next))) return false;
+  return knownCity(text.slice(c.start, c.end));
+}
+
+/** Titles written before a surname, as written (with or without their dot; "M" only with it). */
+const HONORIFICS = new Set(
+  'Mr Mrs Ms Mx Dr Dra Prof Sr Sra Srta Mme Mlle Miss Herr Frau Signor Signora Sig Señor Señora Senhor Senhora Dott Avv Monsieur Madame Doña Dona signor signora señor señora senhor senhora dott avv monsieur madame doña dona'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a one-word run right after a title is a surname the name lists hold, though it is also a word or a place ("Mr.
+ * Brown", "Dr. Long", "Ms. Green", "il signor Colombo", "M. Lyon"): the title says it is a person. Reads the word before the
+ * run backwards (most runs have none of these before them), then one look-up.
+ */
+function titledSurname(text: string, start: number, word: string): boolean {
+  let e = start - 1;
+  let c = e >= 0 ? text.charCodeAt(e) : -1;
+  if (c !== 32 && c !== 9) return false;
+  while (e > 0 && ((c = text.charCodeAt(e - 1)) === 32 || c === 9)) e--;
+  const dot = c === 46;
+  if (dot) e--;
+  let b = e;
+  while (b > 0 && b > e - 9 && /\p{L}/u.test(text[b - 1]!)) b--;
+  if (b === e || (b > 0 && /[\p{L}\p{N}.]/u.test(text[b - 1]!))) return false;
+  const title = text.slice(b, e);
+  if (!(HONORIFICS.has(title) || (title === 'M' && dot))) return false;
+  return listedSurname(word) && !/^\p{Lu}+$/u.test(word);
+}
+
+/** An apostrophe and "t" closing a word: what follows "Don" in "Don't". */
+const NOT_CONTRACTION = /^['’]t(?![\p{L}\p{N}])/u;
+
+/** A conjunction right after a greeted name, before a second name: "Hi Makerita and Viliami," (only the next token is read). */
+const GREETING_AND = /^[ \t]+(?:and|&|et|y|e|und|en|og|och)(?![\p{L}\p{N}])/u;
+
+/**
+ * Kin and the people around someone, in six languages: with a possessive before them they name a person right after them
+ * ("my wife Selamawit", "mon fils Théo", "mio fratello Gennaro", "our host Tamati", "mi vecina Dolores"). Not roles a firm
+ * fills ("our partner", "our accountant", "our contractor": `ROLE_NOUNS` stay weak context) nor after an article.
+ */
+const RELATION_NOUNS =
+  'wife|husband|son|daughter|mother|father|mum|mom|dad|sister|brother|spouse|fianc[ée]e?|girlfriend|boyfriend|cousin|aunt|uncle|niece|nephew|grand(?:son|daughter|mother|father|ma|pa)|child|kid|baby|friend|roommate|flatmate|colleague|coworker|co-worker|boss|manager|assistant|host|hostess|guide|cook|chef|driver|nanny|tutor|teacher|coach|trainer|instructor|mentor|landlord|landlady|tenant|doctor|nurse|lawyer|' +
+  'fils|fille|mari|femme|épouse|époux|frère|sœur|soeur|mère|père|cousine|oncle|tante|ami|amie|copain|copine|guide|hôte|hôtesse|chauffeur|' +
+  'hij[oa]|espos[oa]|marido|mujer|herman[oa]|madre|padre|prim[oa]|tí[oa]|abuel[oa]|amig[oa]|novi[oa]|anfitrión|anfitriona|guía|chofer|conductor(?:a)?|' +
+  'sohn|tochter|mann|frau|bruder|schwester|mutter|vater|onkel|tante|oma|opa|freund(?:in)?|gastgeber(?:in)?|fahrer(?:in)?|' +
+  'figli[oa]|marito|moglie|fratello|sorella|cugin[oa]|zi[oa]|nonn[oa]|amic[oa]|fidanzat[oa]|autista|' +
+  'filh[oa]|mulher|irmão|irmã|mãe|pai|tio|tia|avô|avó|namorad[oa]|anfitriã|vizinh[oa]|colega|' +
+  'neighbou?r|voisine?|vecin[oa]|nachbar(?:in)?|vicin[oa]|collègue|compañer[oa]|kollegin|kollege|collega';
+const RELATION_BEFORE = new RegExp(
+  `(?:^|[\\s,(])(?:my|our|your|his|her|their|mon|ma|mes|notre|votre|son|sa|mi|tu|su|nuestr[oa]|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|sein(?:e[mnr]?)?|ihr(?:e[mnr]?)?|mio|mia|nostr[oa]|suo|sua|meu|minha|noss[oa]|seu)[ \\t]+(?:${RELATION_NOUNS})[ \\t]*,?[ \\t]*$`,
+);
+/** Possessives of the six languages that the name lists also hold as first names ("Mia", "Mio", "Sua"). */
+const POSSESSIVES = new Set(['my', 'mon', 'ma', 'mi', 'su', 'mio', 'mia', 'suo', 'sua', 'tuo', 'tua', 'meu', 'minha', 'seu', 'mein', 'meine', 'sein', 'seine', 'ihr', 'ihre']);
+/** One of `RELATION_NOUNS` as the next word. */
+const RELATION_AFTER = new RegExp(`^[ \\t]+(?:${RELATION_NOUNS})(?![\\p{L}\\p{N}])`, 'u');
+/** Whether the (lower-cased) left context ends with a possessive or an article and one of `RELATION_NOUNS` (a cheap test of the last character first). */
+function relationBefore(ctx: string): boolean {
+  const last = ctx.charCodeAt(ctx.length - 1);
+  return (last === 32 || last === 9 || last === 44) && RELATION_BEFORE.test(ctx);
+}
+
+/** A title, then name particles right before a run: "Sra. del Valle", "l'avv. De Luca", "Frau von Hohenberg", "M. de La Tour". */
+const TITLE_PARTICLES_BEFORE =
+  /(?:^|[\s(,;'’])(?:mr|mrs|ms|mx|dr|dra|prof|sr|sra|srta|m|mme|mlle|herr|frau|dott|avv|sig|sig\.ra|signor|signora|senhor|senhora|señor|señora|don|doña|dona|monsieur|madame)\.?[ \t]+((?:(?:de|del|della|dei|di|da|du|des|van|von|der|den|la|le|dos|das|do|ter|ten|zu|vom)[ \t]+){1,3})$/i;
+
+/**
+ * The run with the particles before it taken in when a title opens them ("Sra. del Valle", "l'avv. De Luca"): the run
+ * pattern starts at a capital and a particle never opens a run, so a surname written with its particle after a title
+ * lost it. Only after a title: elsewhere "de" and "la" are as often the words of a sentence.
+ */
+function withTitleParticles(text: string, c: Candidate): Candidate {
+  // (Most runs have no particle right before them: the word before the blank is read first.)
+  if (c.start < 4 || text.charCodeAt(c.start - 1) !== 32) return c;
+  let b = c.start - 1;
+  while (b > 0 && /\p{L}/u.test(text[b - 1]!)) b--;
+  const word = text.slice(b, c.start - 1).toLowerCase();
+  if (!PARTICLES.has(word) && !CAP_PARTICLES.has(word)) return c;
+  const m = TITLE_PARTICLES_BEFORE.exec(text.slice(Math.max(0, c.start - 40), c.start));
+  if (m === null) return c;
+  const s = c.start - m[1]!.length;
+  const starts: number[] = [];
+  for (const p of m[1]!.matchAll(/\S+/g)) starts.push(s + p.index!);
+  return { start: s, end: c.end, classes: [...starts.map((): WordClass => 'last'), ...c.classes], starts: [...starts, ...c.starts] };
+}
 
 export const nameRecognizer: PiiRecognizer = {
   types: ['NAME'],
@@ -1547,13 +1755,17 @@ export const nameRecognizer: PiiRecognizer = {
       next = m.index + m[0].length;
       // Most runs are one ordinary capitalised word starting a sentence ("The", "Thanks"): one cached lookup.
       let addressed = false;
+      let titled = false;
+      // A negative contraction: "Don't", "Aren’t" (the run pattern stops at a one-letter ending) is no name.
+      if (NOT_CONTRACTION.test(text.slice(next, next + 3)) && m[0].indexOf(' ') < 0) continue;
       if (m[0].indexOf(' ') < 0 && m[0].indexOf('\t') < 0) {
         const p = plainWord(m[0]);
-        // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed.
-        if (p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !(addressed = addressedAt(text, m.index, m.index + m[0].length)))) continue;
+        // A first name that is also a word or a place ("Jan", "Milan") counts only where a person is addressed; a surname that is
+        // also a word or a place only after a title ("Mr. Brown", "Dr. Long", "il signor Colombo").
+        if ((p === PLAIN || (p === PLAIN_UNLESS_ADDRESSED && !(addressed = addressedAt(text, m.index, m.index + m[0].length)))) && !(titled = titledSurname(text, m.index, m[0]))) continue;
       }
       // (`nameRunsSkipped` below repeats the test above: keep the two the same.)
-      const full = addressed ? { start: m.index, end: m.index + m[0].length, classes: ['first-ambiguous' as WordClass], starts: [m.index] } : candidateOf(m.index, m[0]);
+      const full = addressed || titled ? { start: m.index, end: m.index + m[0].length, classes: [titled ? 'last' : ('first-ambiguous' as WordClass)], starts: [m.index] } : candidateOf(m.index, m[0]);
       if (!full) continue;
       // Two people joined by "y" or "e" in one run: the second is a run of its own, read next.
       const joint = full.end < next && (text.charCodeAt(full.end + 1) === 121 || text.charCodeAt(full.end + 1) === 101) ? JOINT_RE.exec(text.slice(full.end, full.end + 5)) : null;
@@ -1563,7 +1775,7 @@ export const nameRecognizer: PiiRecognizer = {
       // A street name before its house number: "Rua Augusta 142", "Corso Vittorio Emanuele II 58".
       if (STREET_OPENER_RE.test(m[0]) && /^(?:[ \t]+[IVX]{1,4})?,?[ \t]+\d/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) continue;
       const shorter = withoutFirst(full, text);
-      const c = withInitials(text, withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full));
+      const c = withTitleParticles(text, withInitials(text, withCapitalSurname(text, shorter && baseScore(shorter) > baseScore(full) ? shorter : full)));
       // A middle initial took in the surname after it ("Olusegun A. Bankole"): that run is read.
       if (c.end > next) next = c.end;
       const base = baseScore(c);
@@ -1572,10 +1784,14 @@ export const nameRecognizer: PiiRecognizer = {
       const after = text.slice(c.end, c.end + 2);
       if (STRONG_NAME_CONTEXT.test(ctx)) score += 0.35;
       // A greeting, the name, then a comma or a line break: "Hi Koa,", "Bonjour Mamadou,".
-      else if (GREETING.test(ctx) && /^(?:[,!]|\s*\n|$)/.test(after)) score += 0.35;
+      // (Or a conjunction, a second name after it: "Hi Makerita and Viliami,".)
+      else if (GREETING.test(ctx) && (/^(?:[,!]|\s*\n|$)/.test(after) || GREETING_AND.test(text.slice(c.end, c.end + 6)))) score += 0.35;
+      // Someone's relative or someone's role, named right after it: "my wife Selamawit", "mon fils Théo", "our host Tamati".
+      else if (relationBefore(ctx)) score += 0.35;
       else if (NAME_CONTEXT.test(ctx) || roleBefore(ctx)) score += 0.15;
       // A two-word run in a field-like position ("Onboarding: Ana Diaz, start date ...", a table cell) reads as a name.
-      else if (c.classes.length >= 2 && /[:(,;|]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
+      // (A tab separates cells too: a TSV row.)
+      else if (c.classes.length >= 2 && /[:(,;|\t]\s*$/.test(ctx) && /^(?:[\s,.;:)|]|\s<|$)/.test(after)) score += 0.15;
       // A signature after a dash, alone on its line: "— Pania", "-- Tomás Ríos".
       else if (endsWithDash(ctx) && SIGNATURE_DASH.test(ctx) && !c.classes.includes('noun') && /^[ \t]*(?:\n|$|,)/.test(text.slice(c.end, c.end + 3))) score += 0.35;
       // The first cell of a CSV or TSV row: "Gulnara Sadykova,g.sadykova@…".
@@ -1611,6 +1827,10 @@ export const nameRecognizer: PiiRecognizer = {
       if (!thing && score >= 0.3 && score < 0.5 && (c.classes.length >= 2 || (base >= 0.3 && (score > base || c.classes[0] === 'first'))) && personCue(text, c)) score = Math.max(score + 0.2, 0.55);
       // One name word listed with people right before it: "thanks Tupac, Ayasha and Kalani", "Sipho Dlamini und Thandi".
       if (score < 0.5 && !thing && c.classes.length === 1 && c.classes[0] !== 'noun' && coordinatedWithName(text, c)) score = 0.6;
+      // A possessive that is also a first name, before a kin or role noun: "Mia sorella Concetta", "Ma fille", "Mi hermano".
+      if (c.classes.length === 1 && POSSESSIVES.has(text.slice(c.start, c.end).toLowerCase()) && RELATION_AFTER.test(text.slice(c.end, c.end + 24))) score = 0;
+      // One word that names a city where a sentence places something: "via Augusta", "in Florence", "from Regina to".
+      if (score >= 0.5 && c.classes.length === 1 && placedAt(text, c, ctx)) score = 0;
       if (score > 0) out.push({ type: 'NAME', start: c.start, end: c.end, score: Math.min(1, score) });
     }
     capsNames(text, from, until, out);

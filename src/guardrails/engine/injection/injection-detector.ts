@@ -12,7 +12,7 @@ import {
   TOKEN_FLAG as TOKEN_FLAG_BITS,
   TOKEN_SYMBOL as TOKEN_SYMBOLS,
 } from './injection.lexicon';
-import { scanStructure, type Carrier } from './injection.carriers';
+import { scanStructure, wordTriggerNeedles, type Carrier } from './injection.carriers';
 import { collapseSpaces, decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, reversed, rot13, shapeOf, textShape } from './normalize';
 import { RegexGate } from './regex-gate';
 import {
@@ -361,36 +361,45 @@ function ownRewrite(norm: string): string {
 const ROT13 = /\brot-?13\b|\bcaesar\b/;
 const PROMPT_WORD = /prompt/;
 const JAILBR = /jailbr/;
-const GATE = new RegexGate([
-  PEOPLE_TRIGGER,
-  ROT13,
-  PROMPT_WORD,
-  JAILBR,
-  ...CUE_TESTS.map(([, re]) => re),
-  OWN_ANY,
-  MENTION_GATE,
-  ASKS_ABOUT,
-  WITHHELD_GATE,
-  DISCARD_GATE,
-  RESTART,
-  ASSISTANTS_RULES,
-  GERUND_GATE,
-  ASKS_REVERSE,
-  QUOTED_EXAMPLE,
-  EDIT_QUOTE,
-  OWN_PROMPT_QUOTE,
-  REPORTED_QUOTE,
-  TESTED_QUOTE,
-  WITHHELD,
-  DRAFT_PROMPT,
-  DISCARD_VERB,
-  GERUND_ACT,
-  WHY_QUESTION,
-  MEANING_OF,
-  JAILBREAK_TOPIC,
-  MODE_TOPIC,
-  TRANSLATE_YOURS,
-]);
+/**
+ * The structure scan's word triggers join the gate's pass: on plain ASCII text the gate's first pass is over the
+ * lower-cased raw text the structure scan reads, so one pass answers both (`LOWER_FOUND`).
+ */
+const GATE = new RegexGate(
+  [
+    PEOPLE_TRIGGER,
+    ROT13,
+    PROMPT_WORD,
+    JAILBR,
+    ...CUE_TESTS.map(([, re]) => re),
+    OWN_ANY,
+    MENTION_GATE,
+    ASKS_ABOUT,
+    WITHHELD_GATE,
+    DISCARD_GATE,
+    RESTART,
+    ASSISTANTS_RULES,
+    GERUND_GATE,
+    ASKS_REVERSE,
+    QUOTED_EXAMPLE,
+    EDIT_QUOTE,
+    OWN_PROMPT_QUOTE,
+    REPORTED_QUOTE,
+    TESTED_QUOTE,
+    WITHHELD,
+    DRAFT_PROMPT,
+    DISCARD_VERB,
+    GERUND_ACT,
+    WHY_QUESTION,
+    MEANING_OF,
+    JAILBREAK_TOPIC,
+    MODE_TOPIC,
+    TRANSLATE_YOURS,
+  ],
+  wordTriggerNeedles(),
+);
+/** Which of the structure scan's word triggers the lower-cased raw text holds, when the gate's pass read it. */
+const LOWER_FOUND = new Uint8Array(wordTriggerNeedles().length);
 /** The regexes `GATE` may skip (for tests). */
 export function gatedRegexes(): readonly RegExp[] {
   return GATE.regexes;
@@ -1555,7 +1564,8 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
   const scorer = model ? scorerFor(model) : null;
   scorer?.begin(indirect);
   runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
-  const structure = scanStructure(raw, lowerRaw);
+  // The gate's last pass was over the lower-cased raw text itself when no rewrite changed it (most plain ASCII text).
+  const structure = scanStructure(raw, lowerRaw, lowerRaw !== null && GATE.foundExtra(lowerRaw, LOWER_FOUND) ? LOWER_FOUND : null);
   for (const { runRequest, ...h } of structure.hits) {
     // A command someone is asked to run: the model itself in a user's message; in a document, only a model or agent named on its line.
     const asked = runRequest !== undefined && (!indirect || (conceptMask(runRequest) & C.AI) !== 0);

@@ -86,13 +86,21 @@ class Probe {
   private readonly firsts = new Uint8Array(128);
   private lines = 0;
 
-  /** Starts a text. `lowered`: `raw.toLowerCase()` when the caller already has it. */
-  reset(raw: string, lowered: string | null): this {
+  /**
+   * Starts a text. `lowered`: `raw.toLowerCase()` when the caller already has it; `lowerFound`: which of
+   * `LOWER_NEEDLES` it holds, when the caller's own pass over it already found that (then no pass is made here).
+   */
+  reset(raw: string, lowered: string | null, lowerFound: Uint8Array | null = null): this {
     this.raw = raw;
     this.lowered = lowered;
     this.chars.fill(0);
-    if (this.scanned) this.found.fill(0);
-    this.scanned = false;
+    if (lowerFound !== null && lowered !== null) {
+      this.found.set(lowerFound);
+      this.scanned = true;
+    } else {
+      if (this.scanned) this.found.fill(0);
+      this.scanned = false;
+    }
     if (this.lines === 1) this.firsts.fill(0);
     this.lines = 0;
     return this;
@@ -356,8 +364,12 @@ export interface StructureScan {
 
 const MAX_CARRIERS = 64;
 
-/** Scans the raw text: each pattern whose trigger the text contains runs once over it. `lower`: `raw.toLowerCase()`, when the caller has it. */
-export function scanStructure(raw: string, lower: string | null = null): StructureScan {
+/**
+ * Scans the raw text: each pattern whose trigger the text contains runs once over it. `lower`: `raw.toLowerCase()`, when
+ * the caller has it; `lowerFound`: for each of `wordTriggerNeedles()`, 1 when `lower` holds it and 0 when not, when the
+ * caller's own pass over `lower` found that (the word triggers then make no pass of their own).
+ */
+export function scanStructure(raw: string, lower: string | null = null, lowerFound: Uint8Array | null = null): StructureScan {
   const carriers: Carrier[] = [];
   const hits: StructuralHit[] = [];
   const out: Collector = {
@@ -369,7 +381,7 @@ export function scanStructure(raw: string, lower: string | null = null): Structu
       if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });
     },
   };
-  const probe = (PROBE ??= new Probe()).reset(raw, lower);
+  const probe = (PROBE ??= new Probe()).reset(raw, lower, lowerFound);
   for (const p of PATTERNS) {
     if (!p.trigger(probe)) continue;
     p.re.lastIndex = 0;

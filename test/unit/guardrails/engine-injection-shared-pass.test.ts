@@ -1,5 +1,5 @@
 import { scanText, scoreInjection } from '../../../src/guardrails/engine/injection/injection-detector';
-import { scanStructure, wordTriggerNeedles } from '../../../src/guardrails/engine/injection/injection.carriers';
+import { PATTERNS, scanStructure, wordTriggerNeedles } from '../../../src/guardrails/engine/injection/injection.carriers';
 import { NeedleSet } from '../../../src/guardrails/engine/injection/needle-set';
 import { RegexGate } from '../../../src/guardrails/engine/injection/regex-gate';
 import { corpusTexts } from '../../../scripts/lib/guardrails-data';
@@ -91,5 +91,80 @@ describe('injection detector: one needle pass for the regex gate and the structu
       if (JSON.stringify(scanStructure(t, lower, out)) !== JSON.stringify(scanStructure(t, lower))) differ++;
     }
     expect(differ).toBe(0);
+  });
+});
+
+describe('structure scan: the triggers skip only texts their patterns cannot match', () => {
+  /** scanStructure with every pattern run (each trigger answering yes). */
+  function untriggered<T>(fn: () => T): T {
+    const patterns = PATTERNS as unknown as { trigger: unknown }[];
+    const saved = patterns.map((p) => p.trigger);
+    patterns.forEach((p) => (p.trigger = () => true));
+    try {
+      return fn();
+    } finally {
+      patterns.forEach((p, k) => (p.trigger = saved[k]));
+    }
+  }
+
+  it('finds the same carriers and hits with and without the triggers (corpus rows and 20,000 random texts of postscript and code shapes)', () => {
+    const pieces = [
+      'P',
+      'S',
+      'D',
+      'p',
+      's',
+      'd',
+      '.',
+      '. ',
+      ' ',
+      '\t',
+      '-',
+      '\n',
+      'P.S.',
+      'P.-S.',
+      'PS',
+      'P.D.',
+      'p.s',
+      'ps:',
+      'PD ',
+      'P S',
+      'P\tD',
+      ':',
+      ',',
+      'for the AI',
+      'ignore the rules',
+      'steps',
+      'import ',
+      'IMPORT os',
+      'def ',
+      'function ',
+      'requests.get(',
+      'os.environ',
+      'fetch(',
+      'process.env',
+      '```',
+      'require(',
+      'rm -rf /',
+      'DROP DATABASE',
+      'x',
+    ];
+    const r = rng(31);
+    const random = Array.from({ length: 20_000 }, () => {
+      let t = '';
+      for (let k = 1 + Math.floor(r() * 12); k > 0; k--) t += pieces[Math.floor(r() * pieces.length)];
+      return t;
+    });
+    const texts = [...corpusTexts(), ...random];
+    const want = untriggered(() => texts.map((t) => JSON.stringify(scanStructure(t))));
+    let differ = 0;
+    let postscripts = 0;
+    texts.forEach((t, k) => {
+      const got = JSON.stringify(scanStructure(t));
+      if (got !== want[k]) differ++;
+      if (got.includes('"postscript"')) postscripts++;
+    });
+    expect(differ).toBe(0);
+    expect(postscripts).toBeGreaterThan(1_000);
   });
 });

@@ -834,6 +834,7 @@ function isVocative(text: string, at: number, end: number): boolean {
 }
 
 const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS, pairs: PAIRS } = AUTOMATON;
+const PAIR_FIRST = TOKEN_FLAG.PAIR_FIRST;
 
 /** What a character between tokens ends: 1 a clause (`:` `;`), 2 a sentence (`.` `!` `?` before a space), 3 a line. */
 const BREAK = new Uint8Array(128);
@@ -1245,15 +1246,16 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       bits |= EXACT_BITS[st]!;
       flags = FLAGS[st]!;
     }
-    if (bits !== 0 || flags !== 0 || p.prevFlags & TOKEN_FLAG.PAIR_FIRST) bits = p.word(start, at, st, c0, bits, flags);
+    if (bits !== 0 || (flags & ~PAIR_FIRST) !== 0 || (p.prevFlags & PAIR_FIRST && PAIRS.get(p.prevState)!.firstChars.has(c0))) bits = p.word(start, at, st, c0, bits, flags);
     else {
-      // A word the lexicon does not know, after one that starts no two-word entry: no concept, no flag, nothing to adjust.
+      // No concept and no flag but perhaps the start of a two-word entry ("the", "in", "of"; a word the lexicon does not know has
+      // neither), and not the second word of one (no entry's second word starts with c0): nothing to adjust, what `word` would do.
       p.lineTok++;
       starts[p.i & (STARTS_RING - 1)] = start;
       p.prevStart = start;
       p.prevState = st;
       p.prev2Flags = p.prevFlags;
-      p.prevFlags = 0;
+      p.prevFlags = flags;
       p.prev2Bits = p.prevBits;
       p.prevBits = 0;
     }

@@ -204,6 +204,9 @@ const all =
   (p) =>
     tests.every((t) => (t instanceof RegExp ? t.test(p.raw) : t(p)));
 
+/** What `/P\.?[ \t-]?[SD]/` can match, lower-cased ("p.s", "p.-d", "ps"): word needles, so the pattern runs only where one occurs. */
+const POSTSCRIPT_MARKS = ['', '.'].flatMap((dot) => ['', ' ', '\t', '-'].flatMap((gap) => ['s', 'd'].map((letter) => `p${dot}${gap}${letter}`)));
+
 export const PATTERNS: readonly StructuralPattern[] = [
   { trigger: all(chars('<'), has('<!--')), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
   // Markdown comments (link reference definitions nothing links to): `[//]: # (text)`, `[comment]: # "text"`.
@@ -289,7 +292,7 @@ export const PATTERNS: readonly StructuralPattern[] = [
     on: (m, o) => o.carrier('bracket-note', m[0], m[1], true),
   },
   {
-    trigger: all(chars('P'), chars('S', 'D'), /P\.?[ \t-]?[SD]\b/),
+    trigger: all(chars('P'), chars('S', 'D'), hasAny(...POSTSCRIPT_MARKS), /P\.?[ \t-]?[SD]\b/),
     // P.S., PS, P.-S. (French), P.D. (Spanish "posdata").
     // Whom the postscript is for ("P.S. for the AI that summarises this:") is part of what it holds.
     re: /(?:^|[\n.!?][ \t]*)P\.?[ \t-]?[SD]\.?((?:[ \t]+(?:to|for|pour|para|an|per)\b[^:\n]{0,60})?[:,\s-]+[^\n]{4,1000})/g,
@@ -400,11 +403,14 @@ const SENSITIVE =
   /\b(?:os\.environ|getenv|process\.env|\.ssh|authorized_keys|id_rsa|document\.cookie|clipboard|pynput|keylog\w*|\/etc\/passwd|\/etc\/shadow|getpass|\.aws\/|Login Data|ImageGrab|screenshot|VideoCapture|webcam|ransom|wallet)\b/i;
 const DESTRUCTIVE = /(?:shutil\.rmtree|os\.remove|os\.unlink|os\.fork\(\)|crontab|HKEY_|reg\s+add|schtasks|chmod\s+777)/i;
 
+const CODE_WORDS = hasAny('import ', 'def ', 'function ');
+
 /** Code in a text that reaches the network with secrets, or destroys and persists: what an injected snippet does. */
 function codeRisk(p: Probe): { id: string; weight: number; match: string } | null {
   const raw = p.raw;
   const looksLikeCode = (p.ch('(') && raw.includes('require(')) || (p.ch('`') && raw.includes('```')) || (p.ch('<') && raw.includes('<script')) || (p.ch('#') && raw.includes('#include'));
-  if (!(looksLikeCode || raw.includes('import ') || raw.includes('def ') || raw.includes('function '))) return null;
+  // The lower-cased words first (answered by the word needles' one pass): the raw text holds a keyword only if they do.
+  if (!(looksLikeCode || (CODE_WORDS(p) && (raw.includes('import ') || raw.includes('def ') || raw.includes('function '))))) return null;
   const net = NET.exec(raw);
   const sensitive = SENSITIVE.exec(raw);
   if (net && sensitive) return { id: 'code-exfiltrates', weight: 0.75, match: `${net[0]} … ${sensitive[0]}` };

@@ -30,9 +30,10 @@ export class RegexGate {
   private build(): NeedleSet {
     const needles: string[] = [];
     // Literals shorter than `MIN_LITERAL` ("is", "?") occur in most texts: such a regex is not worth a place in the set.
+    // Two characters that are not both letters (" -", a flag after a space) are rare enough in prose to gate on.
     const lits = this.regexes.map((re) => {
       const l = requiredLiterals(re);
-      return l !== null && l.every((x) => x.length >= MIN_LITERAL) ? l : null;
+      return l !== null && l.every((x) => x.length >= MIN_LITERAL || (x.length === 2 && /[^a-z]/.test(x))) ? l : null;
     });
     for (const l of lits) for (const s of l ?? []) if (!needles.includes(s)) needles.push(s);
     for (const s of this.extraNeedles) if (!needles.includes(s)) needles.push(s);

@@ -367,14 +367,16 @@ export function decodeBase64Runs(text: string): string[] {
       continue;
     }
     // The run holding i + 15 starts at s; the runs that start before it end before s, shorter than 16: go to s.
-    let s = i + 15;
+    const seen = i + 15;
+    let s = seen;
     while (s > i && isB64(text.charCodeAt(s - 1))) s--;
     i = s;
     if (!isB64(text.charCodeAt(i))) {
       i++;
       continue;
     }
-    let j = i + 1;
+    // text[s..seen] are base64 (read on the way back): the run's end is looked for after them.
+    let j = seen + 1;
     while (j < n && isB64(text.charCodeAt(j))) j++;
     const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
     let end = j;

@@ -81,4 +81,18 @@ describe('injection normalisation: the text-shape gate', () => {
     expect(shapeOf('i.g.n.o.r.e them').spaced).toBe(true);
     expect(shapeOf('paris guide, part 1. the city sits on the seine since 2024.')).toBe(PLAIN_SHAPE);
   });
+  it('gates on the same texts as the letter-beside-substitute pattern it was written from (40,000 random texts)', () => {
+    // The gate's first test starts from the digit or symbol; the plain form tries every letter. Same answer, checked here.
+    const plainForm = /[a-z][0-9@$!|+]|[0-9@$!|+][a-z]/;
+    const spaced = /\w[ ._*-]\w[ ._*-]\w[ ._*-]\w/;
+    const r = mulberry32(8);
+    let skipped = 0;
+    for (let n = 0; n < 40_000; n++) {
+      const t = randomText(r, 1 + Math.floor(r() * 20));
+      const want = plainForm.test(t) || spaced.test(t);
+      expect({ t, gated: shapeOf(t) !== PLAIN_SHAPE }).toEqual({ t, gated: want });
+      if (!want) skipped++;
+    }
+    expect(skipped).toBeGreaterThan(4_000);
+  });
 });

@@ -12,7 +12,7 @@ import {
   TOKEN_FLAG as TOKEN_FLAG_BITS,
   TOKEN_SYMBOL as TOKEN_SYMBOLS,
 } from './injection.lexicon';
-import { scanStructure, type Carrier } from './injection.carriers';
+import { scanStructure, wordTriggerNeedles, type Carrier } from './injection.carriers';
 import { collapseSpaces, decodeBase64Runs, deLeet, deSpace, foldNormalized, replaceDestinations, reversed, rot13, shapeOf, textShape } from './normalize';
 import { RegexGate } from './regex-gate';
 import {
@@ -361,36 +361,45 @@ function ownRewrite(norm: string): string {
 const ROT13 = /\brot-?13\b|\bcaesar\b/;
 const PROMPT_WORD = /prompt/;
 const JAILBR = /jailbr/;
-const GATE = new RegexGate([
-  PEOPLE_TRIGGER,
-  ROT13,
-  PROMPT_WORD,
-  JAILBR,
-  ...CUE_TESTS.map(([, re]) => re),
-  OWN_ANY,
-  MENTION_GATE,
-  ASKS_ABOUT,
-  WITHHELD_GATE,
-  DISCARD_GATE,
-  RESTART,
-  ASSISTANTS_RULES,
-  GERUND_GATE,
-  ASKS_REVERSE,
-  QUOTED_EXAMPLE,
-  EDIT_QUOTE,
-  OWN_PROMPT_QUOTE,
-  REPORTED_QUOTE,
-  TESTED_QUOTE,
-  WITHHELD,
-  DRAFT_PROMPT,
-  DISCARD_VERB,
-  GERUND_ACT,
-  WHY_QUESTION,
-  MEANING_OF,
-  JAILBREAK_TOPIC,
-  MODE_TOPIC,
-  TRANSLATE_YOURS,
-]);
+/**
+ * The structure scan's word triggers join the gate's pass: on plain ASCII text the gate's first pass is over the
+ * lower-cased raw text the structure scan reads, so one pass answers both (`LOWER_FOUND`).
+ */
+const GATE = new RegexGate(
+  [
+    PEOPLE_TRIGGER,
+    ROT13,
+    PROMPT_WORD,
+    JAILBR,
+    ...CUE_TESTS.map(([, re]) => re),
+    OWN_ANY,
+    MENTION_GATE,
+    ASKS_ABOUT,
+    WITHHELD_GATE,
+    DISCARD_GATE,
+    RESTART,
+    ASSISTANTS_RULES,
+    GERUND_GATE,
+    ASKS_REVERSE,
+    QUOTED_EXAMPLE,
+    EDIT_QUOTE,
+    OWN_PROMPT_QUOTE,
+    REPORTED_QUOTE,
+    TESTED_QUOTE,
+    WITHHELD,
+    DRAFT_PROMPT,
+    DISCARD_VERB,
+    GERUND_ACT,
+    WHY_QUESTION,
+    MEANING_OF,
+    JAILBREAK_TOPIC,
+    MODE_TOPIC,
+    TRANSLATE_YOURS,
+  ],
+  wordTriggerNeedles(),
+);
+/** Which of the structure scan's word triggers the lower-cased raw text holds, when the gate's pass read it. */
+const LOWER_FOUND = new Uint8Array(wordTriggerNeedles().length);
 /** The regexes `GATE` may skip (for tests). */
 export function gatedRegexes(): readonly RegExp[] {
   return GATE.regexes;
@@ -825,6 +834,7 @@ function isVocative(text: string, at: number, end: number): boolean {
 }
 
 const { next: NEXT, prefixBits: PREFIX_BITS, exactBits: EXACT_BITS, flags: FLAGS, pairs: PAIRS } = AUTOMATON;
+const PAIR_FIRST = TOKEN_FLAG.PAIR_FIRST;
 
 /** What a character between tokens ends: 1 a clause (`:` `;`), 2 a sentence (`.` `!` `?` before a space), 3 a line. */
 const BREAK = new Uint8Array(128);
@@ -1236,15 +1246,16 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
       bits |= EXACT_BITS[st]!;
       flags = FLAGS[st]!;
     }
-    if (bits !== 0 || flags !== 0 || p.prevFlags & TOKEN_FLAG.PAIR_FIRST) bits = p.word(start, at, st, c0, bits, flags);
+    if (bits !== 0 || (flags & ~PAIR_FIRST) !== 0 || (p.prevFlags & PAIR_FIRST && PAIRS.get(p.prevState)!.firstChars.has(c0))) bits = p.word(start, at, st, c0, bits, flags);
     else {
-      // A word the lexicon does not know, after one that starts no two-word entry: no concept, no flag, nothing to adjust.
+      // No concept and no flag but perhaps the start of a two-word entry ("the", "in", "of"; a word the lexicon does not know has
+      // neither), and not the second word of one (no entry's second word starts with c0): nothing to adjust, what `word` would do.
       p.lineTok++;
       starts[p.i & (STARTS_RING - 1)] = start;
       p.prevStart = start;
       p.prevState = st;
       p.prev2Flags = p.prevFlags;
-      p.prevFlags = 0;
+      p.prevFlags = flags;
       p.prev2Bits = p.prevBits;
       p.prevBits = 0;
     }
@@ -1253,21 +1264,32 @@ function runBehaviours(text: string, indirect: boolean, variant: string, ev: Evi
     prevEnd = at - 1;
     p.i++;
   }
-  if (ev) {
-    const { fired, described } = RULE_STATE;
+  // A pass that fired no rule (most texts) has no evidence to record.
+  if (ev && RULE_STATE.fired.length > 0) {
+    // `putFired` may run `conceptMask`, which resets the pass: its concepts are read first.
     const all = p.all;
-    // In a document, words inside a quotation are quoted (a payload shown in a lesson, a postmortem, a test plan): found after the
-    // pass, whose state `quotations` reuses.
-    const quoted = indirect && fired.length > 0 && QUOTATION_GATE.test(text) ? quotations(text, fired, described) : null;
-    for (const f of quoted?.fired ?? fired) {
-      const isDescribed = (quoted?.described ?? described).includes(f.sentence) || (quoted !== null && insideQuotation(quoted.spans, f.start, f.end));
-      // Evidence that is described, reported or addressed to people is one piece of evidence however many rules it completes.
-      const given = f.given && !isDescribed;
-      put(ev, { id: f.rule.id, group: given ? f.rule.group : 'not-given', family: f.rule.family, weight: isDescribed ? f.weight * NOT_GIVEN : f.weight, match: f.match, variant });
-    }
+    putFired(ev, text, indirect, variant);
     return all;
   }
   return p.all;
+}
+
+/**
+ * The rules the pass fired, as evidence. Its own function: V8 then compiles it apart from the pass's loop, and a text
+ * taking a path it had not met here (the first quotation in a document) no longer throws away the loop's optimised code
+ * (24 of the loop's 28 deoptimisations over the corpus's first sight were here).
+ */
+function putFired(ev: Evidence, text: string, indirect: boolean, variant: string): void {
+  const { fired, described } = RULE_STATE;
+  // In a document, words inside a quotation are quoted (a payload shown in a lesson, a postmortem, a test plan): found after the
+  // pass, whose state `quotations` reuses.
+  const quoted = indirect && QUOTATION_GATE.test(text) ? quotations(text, fired, described) : null;
+  for (const f of quoted?.fired ?? fired) {
+    const isDescribed = (quoted?.described ?? described).includes(f.sentence) || (quoted !== null && insideQuotation(quoted.spans, f.start, f.end));
+    // Evidence that is described, reported or addressed to people is one piece of evidence however many rules it completes.
+    const given = f.given && !isDescribed;
+    put(ev, { id: f.rule.id, group: given ? f.rule.group : 'not-given', family: f.rule.family, weight: isDescribed ? f.weight * NOT_GIVEN : f.weight, match: f.match, variant });
+  }
 }
 
 const QUOTATION_GATE = /["'\u00ab\u201e]/;
@@ -1555,7 +1577,8 @@ export function scoreInjection(raw: string, indirect: boolean, model: InjectionM
   const scorer = model ? scorerFor(model) : null;
   scorer?.begin(indirect);
   runBehaviours(text, indirect, decoded.length > 0 ? decoded.join('+') : 'plain', ev, scorer?.sink ?? null);
-  const structure = scanStructure(raw, lowerRaw);
+  // The gate's last pass was over the lower-cased raw text itself when no rewrite changed it (most plain ASCII text).
+  const structure = scanStructure(raw, lowerRaw, lowerRaw !== null && GATE.foundExtra(lowerRaw, LOWER_FOUND) ? LOWER_FOUND : null);
   for (const { runRequest, ...h } of structure.hits) {
     // A command someone is asked to run: the model itself in a user's message; in a document, only a model or agent named on its line.
     const asked = runRequest !== undefined && (!indirect || (conceptMask(runRequest) & C.AI) !== 0);

@@ -86,13 +86,21 @@ class Probe {
   private readonly firsts = new Uint8Array(128);
   private lines = 0;
 
-  /** Starts a text. `lowered`: `raw.toLowerCase()` when the caller already has it. */
-  reset(raw: string, lowered: string | null): this {
+  /**
+   * Starts a text. `lowered`: `raw.toLowerCase()` when the caller already has it; `lowerFound`: which of
+   * `LOWER_NEEDLES` it holds, when the caller's own pass over it already found that (then no pass is made here).
+   */
+  reset(raw: string, lowered: string | null, lowerFound: Uint8Array | null = null): this {
     this.raw = raw;
     this.lowered = lowered;
     this.chars.fill(0);
-    if (this.scanned) this.found.fill(0);
-    this.scanned = false;
+    if (lowerFound !== null && lowered !== null) {
+      this.found.set(lowerFound);
+      this.scanned = true;
+    } else {
+      if (this.scanned) this.found.fill(0);
+      this.scanned = false;
+    }
     if (this.lines === 1) this.firsts.fill(0);
     this.lines = 0;
     return this;
@@ -196,6 +204,9 @@ const all =
   (p) =>
     tests.every((t) => (t instanceof RegExp ? t.test(p.raw) : t(p)));
 
+/** What `/P\.?[ \t-]?[SD]/` can match, lower-cased ("p.s", "p.-d", "ps"): word needles, so the pattern runs only where one occurs. */
+const POSTSCRIPT_MARKS = ['', '.'].flatMap((dot) => ['', ' ', '\t', '-'].flatMap((gap) => ['s', 'd'].map((letter) => `p${dot}${gap}${letter}`)));
+
 export const PATTERNS: readonly StructuralPattern[] = [
   { trigger: all(chars('<'), has('<!--')), re: /<!--([\s\S]{0,2000}?)-->/g, on: (m, o) => o.carrier('comment', m[0], m[1]) },
   // Markdown comments (link reference definitions nothing links to): `[//]: # (text)`, `[comment]: # "text"`.
@@ -281,7 +292,7 @@ export const PATTERNS: readonly StructuralPattern[] = [
     on: (m, o) => o.carrier('bracket-note', m[0], m[1], true),
   },
   {
-    trigger: all(chars('P'), chars('S', 'D'), /P\.?[ \t-]?[SD]\b/),
+    trigger: all(chars('P'), chars('S', 'D'), hasAny(...POSTSCRIPT_MARKS), /P\.?[ \t-]?[SD]\b/),
     // P.S., PS, P.-S. (French), P.D. (Spanish "posdata").
     // Whom the postscript is for ("P.S. for the AI that summarises this:") is part of what it holds.
     re: /(?:^|[\n.!?][ \t]*)P\.?[ \t-]?[SD]\.?((?:[ \t]+(?:to|for|pour|para|an|per)\b[^:\n]{0,60})?[:,\s-]+[^\n]{4,1000})/g,
@@ -356,8 +367,12 @@ export interface StructureScan {
 
 const MAX_CARRIERS = 64;
 
-/** Scans the raw text: each pattern whose trigger the text contains runs once over it. `lower`: `raw.toLowerCase()`, when the caller has it. */
-export function scanStructure(raw: string, lower: string | null = null): StructureScan {
+/**
+ * Scans the raw text: each pattern whose trigger the text contains runs once over it. `lower`: `raw.toLowerCase()`, when
+ * the caller has it; `lowerFound`: for each of `wordTriggerNeedles()`, 1 when `lower` holds it and 0 when not, when the
+ * caller's own pass over `lower` found that (the word triggers then make no pass of their own).
+ */
+export function scanStructure(raw: string, lower: string | null = null, lowerFound: Uint8Array | null = null): StructureScan {
   const carriers: Carrier[] = [];
   const hits: StructuralHit[] = [];
   const out: Collector = {
@@ -369,7 +384,7 @@ export function scanStructure(raw: string, lower: string | null = null): Structu
       if (body && carriers.length < MAX_CARRIERS) carriers.push({ kind, match, body, invisible });
     },
   };
-  const probe = (PROBE ??= new Probe()).reset(raw, lower);
+  const probe = (PROBE ??= new Probe()).reset(raw, lower, lowerFound);
   for (const p of PATTERNS) {
     if (!p.trigger(probe)) continue;
     p.re.lastIndex = 0;
@@ -388,11 +403,14 @@ const SENSITIVE =
   /\b(?:os\.environ|getenv|process\.env|\.ssh|authorized_keys|id_rsa|document\.cookie|clipboard|pynput|keylog\w*|\/etc\/passwd|\/etc\/shadow|getpass|\.aws\/|Login Data|ImageGrab|screenshot|VideoCapture|webcam|ransom|wallet)\b/i;
 const DESTRUCTIVE = /(?:shutil\.rmtree|os\.remove|os\.unlink|os\.fork\(\)|crontab|HKEY_|reg\s+add|schtasks|chmod\s+777)/i;
 
+const CODE_WORDS = hasAny('import ', 'def ', 'function ');
+
 /** Code in a text that reaches the network with secrets, or destroys and persists: what an injected snippet does. */
 function codeRisk(p: Probe): { id: string; weight: number; match: string } | null {
   const raw = p.raw;
   const looksLikeCode = (p.ch('(') && raw.includes('require(')) || (p.ch('`') && raw.includes('```')) || (p.ch('<') && raw.includes('<script')) || (p.ch('#') && raw.includes('#include'));
-  if (!(looksLikeCode || raw.includes('import ') || raw.includes('def ') || raw.includes('function '))) return null;
+  // The lower-cased words first (answered by the word needles' one pass): the raw text holds a keyword only if they do.
+  if (!(looksLikeCode || (CODE_WORDS(p) && (raw.includes('import ') || raw.includes('def ') || raw.includes('function '))))) return null;
   const net = NET.exec(raw);
   const sensitive = SENSITIVE.exec(raw);
   if (net && sensitive) return { id: 'code-exfiltrates', weight: 0.75, match: `${net[0]} … ${sensitive[0]}` };

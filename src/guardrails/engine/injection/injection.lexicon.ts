@@ -204,26 +204,35 @@ export interface PairSeconds {
   readonly words: ReadonlyMap<string, number>;
   /** First characters of the second words (a token starting with another cannot complete a pair). */
   readonly firstChars: ReadonlySet<number>;
+  /** Bit n: some second word has n characters (bit 31: 31 or more); a look-up of another length cannot succeed. */
+  readonly lengths: number;
+}
+
+/** Some second word of `seconds` may have `n` characters. */
+function mayHaveLength(seconds: PairSeconds, n: number): boolean {
+  return (seconds.lengths & (1 << Math.min(n, 31))) !== 0;
 }
 
 /** The second word matches as is, without a final s, or as a prefix of 5 to 9 letters (the longest wins). */
 export function secondConcepts(seconds: PairSeconds, tok: string): number {
   if (!seconds.firstChars.has(tok.charCodeAt(0))) return 0;
   const p = seconds.words;
-  let b = p.get(tok);
-  if (b === undefined && tok.endsWith('s')) b = p.get(tok.slice(0, -1));
-  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) b = p.get(tok.slice(0, k));
+  // Only lengths some second word has are looked up (a cut of another length is no key): no string is cut for nothing.
+  let b = mayHaveLength(seconds, tok.length) ? p.get(tok) : undefined;
+  if (b === undefined && tok.endsWith('s') && mayHaveLength(seconds, tok.length - 1)) b = p.get(tok.slice(0, -1));
+  for (let k = Math.min(tok.length - 1, 9); b === undefined && k >= 5; k--) if (mayHaveLength(seconds, k)) b = p.get(tok.slice(0, k));
   return b ?? 0;
 }
 
 const PAIR_SECONDS: ReadonlyMap<string, PairSeconds> = (() => {
-  const by = new Map<string, { words: Map<string, number>; firstChars: Set<number> }>();
+  const by = new Map<string, { words: Map<string, number>; firstChars: Set<number>; lengths: number }>();
   for (const [key, bits] of LEXICON.pair) {
     const [first, second] = key.split(' ') as [string, string];
     let e = by.get(first);
-    if (!e) by.set(first, (e = { words: new Map(), firstChars: new Set() }));
+    if (!e) by.set(first, (e = { words: new Map(), firstChars: new Set(), lengths: 0 }));
     e.words.set(second, bits);
     e.firstChars.add(second.charCodeAt(0));
+    e.lengths |= 1 << Math.min(second.length, 31);
   }
   return by;
 })();

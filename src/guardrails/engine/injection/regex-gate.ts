@@ -14,20 +14,32 @@ export class RegexGate {
   private readonly idsOf = new Map<RegExp, Uint16Array | null>();
   private found = new Uint8Array(0);
   private text: string | null = null;
+  /** The ids of `extraNeedles` in the set. */
+  private extraIds = new Uint16Array(0);
 
-  /** The literals are read and the needle set built on the first question (~40 ms of cold code kept out of module loading). */
-  constructor(readonly regexes: readonly RegExp[]) {}
+  /**
+   * The literals are read and the needle set built on the first question (~40 ms of cold code kept out of module loading).
+   * `extraNeedles` (lower-case ASCII) join the same pass for another reader of the text (`foundExtra`): one pass over a
+   * text answers both.
+   */
+  constructor(
+    readonly regexes: readonly RegExp[],
+    private readonly extraNeedles: readonly string[] = [],
+  ) {}
 
   private build(): NeedleSet {
     const needles: string[] = [];
     // Literals shorter than `MIN_LITERAL` ("is", "?") occur in most texts: such a regex is not worth a place in the set.
+    // Two characters that are not both letters (" -", a flag after a space) are rare enough in prose to gate on.
     const lits = this.regexes.map((re) => {
       const l = requiredLiterals(re);
-      return l !== null && l.every((x) => x.length >= MIN_LITERAL) ? l : null;
+      return l !== null && l.every((x) => x.length >= MIN_LITERAL || (x.length === 2 && /[^a-z]/.test(x))) ? l : null;
     });
     for (const l of lits) for (const s of l ?? []) if (!needles.includes(s)) needles.push(s);
+    for (const s of this.extraNeedles) if (!needles.includes(s)) needles.push(s);
     const set = new NeedleSet(needles, { caseless: true });
     this.found = new Uint8Array(needles.length);
+    this.extraIds = Uint16Array.from(this.extraNeedles, (s) => set.idOf(s)!);
     this.regexes.forEach((re, k) => this.idsOf.set(re, lits[k] === null ? null : Uint16Array.from(lits[k]!, (s) => set.idOf(s)!)));
     return set;
   }
@@ -45,6 +57,17 @@ export class RegexGate {
     }
     for (let k = 0; k < ids.length; k++) if (this.found[ids[k]!] === 1) return true;
     return false;
+  }
+
+  /**
+   * When the gate's last pass was over `text`: sets `out[k]` to 1 when `extraNeedles[k]` occurs in it (A–Z read as
+   * a–z), 0 when not, and returns true. Otherwise leaves `out` alone and returns false (no pass is made).
+   */
+  foundExtra(text: string, out: Uint8Array): boolean {
+    if (this.text === null || text !== this.text) return false;
+    const ids = this.extraIds;
+    for (let k = 0; k < ids.length; k++) out[k] = this.found[ids[k]!]!;
+    return true;
   }
 }
 

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { CompiledPolicy } from './engine';
 import type { Verdict } from './engine/guardrail-engine.types';
 
@@ -22,7 +21,7 @@ export const DEFAULT_CLEAN_CHUNKS: CleanChunksOptions = { maxChars: 2_000_000, m
  * Bedrock's ApplyGuardrail are not remembered: they run on the remembered local verdict as before.
  */
 export class CleanChunks {
-  private readonly byPolicy = new WeakMap<CompiledPolicy, LRUCache<string, { score: number | undefined }>>();
+  private readonly byPolicy = new WeakMap<CompiledPolicy, CharBoundedLru>();
   /** Chunk checks answered from memory so far. */
   hits = 0;
 
@@ -30,19 +29,50 @@ export class CleanChunks {
 
   /** The verdict `checkText(policy, 'INPUT', text, { isContextChunk: true, … })` gave before, when it found nothing; else null. */
   verdict(policy: CompiledPolicy, text: string): Verdict | null {
-    const known = this.byPolicy.get(policy)?.get(text);
-    if (!known) return null;
+    const score = this.byPolicy.get(policy)?.get(text);
+    if (score === undefined) return null;
     this.hits++;
     // A new object each time (a verdict is the caller's), shaped as checkText shapes it.
-    return known.score === undefined ? { action: 'NONE', text, findings: [] } : { action: 'NONE', text, findings: [], injectionScore: known.score };
+    return Number.isNaN(score) ? { action: 'NONE', text, findings: [] } : { action: 'NONE', text, findings: [], injectionScore: score };
   }
 
   /** Remembers `verdict` (checkText's, for that chunk under that policy) when it found nothing. */
   remember(policy: CompiledPolicy, text: string, verdict: Verdict): void {
     if (verdict.action !== 'NONE' || verdict.findings.length > 0 || verdict.escalation || verdict.text !== text) return;
-    if (!text.length || text.length > this.options.maxChunkChars || this.options.maxChars <= 0) return;
-    let cache = this.byPolicy.get(policy);
-    if (!cache) this.byPolicy.set(policy, (cache = new LRUCache({ maxSize: this.options.maxChars, sizeCalculation: (_v, key) => key.length })));
-    cache.set(text, { score: verdict.injectionScore });
+    if (!text.length || text.length > Math.min(this.options.maxChunkChars, this.options.maxChars)) return;
+    let lru = this.byPolicy.get(policy);
+    if (!lru) this.byPolicy.set(policy, (lru = new CharBoundedLru(this.options.maxChars)));
+    lru.set(text, verdict.injectionScore ?? NaN);
+  }
+}
+
+/**
+ * Texts and a number each, at most `maxChars` characters of text, least recently used out first: a
+ * Map in use order (a hit moves its key to the end).
+ */
+class CharBoundedLru {
+  private readonly map = new Map<string, number>();
+  private chars = 0;
+
+  constructor(private readonly maxChars: number) {}
+
+  get(text: string): number | undefined {
+    const v = this.map.get(text);
+    if (v !== undefined) {
+      this.map.delete(text);
+      this.map.set(text, v);
+    }
+    return v;
+  }
+
+  set(text: string, v: number): void {
+    if (this.map.has(text)) this.map.delete(text);
+    else this.chars += text.length;
+    this.map.set(text, v);
+    while (this.chars > this.maxChars) {
+      const oldest = this.map.keys().next().value as string;
+      this.map.delete(oldest);
+      this.chars -= oldest.length;
+    }
   }
 }

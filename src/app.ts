@@ -136,7 +136,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
   const models = await features.models.create({ config, logger, db, audit, bus });
   // Topic drift embeds sampled user inputs through the provider's embedding model (Titan V2, 256 dimensions).
   const drift = features.drift.create({ db, embedder: { model: 'amazon.titan-embed-text-v2:0/256', embed: (text) => models.provider.embed(text, { dimensions: 256 }) } });
-  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider, workers: config.guardrailWorkers });
+  const guardrails = features.guardrails.create({ db, audit, bus, logger, provider: models.provider, workers: config.guardrailWorkers, cleanChunkChars: config.guardrailCleanChunkChars });
   const generation = features.generation.create({ config, prompts, routing, guardrails, budgets, models, traces });
   /** The LLM judge (eval runs and online evaluators): one forced grading tool call, priced. */
   const judge: EvalRunDeps['judge'] = async (modelId, req, signal) => {

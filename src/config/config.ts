@@ -76,6 +76,7 @@ const envSchema = z.object({
   BUDGET_LEASES: z.enum(['on', 'off']).default('on'),
   GUARDRAIL_WORKER_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   GUARDRAIL_WORKER_MIN_CHARS: z.coerce.number().int().min(0).default(4096),
+  GUARDRAIL_CLEAN_CHUNK_CHARS: z.coerce.number().int().min(0).default(2_000_000),
   TRACE_RAW_PII: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
@@ -150,6 +151,12 @@ export interface AppConfig {
    * `GUARDRAIL_WORKER_MIN_CHARS` (default 4096: smaller texts stay inline).
    */
   readonly guardrailWorkers: { readonly threads: number; readonly minChars: number };
+  /**
+   * Characters of retrieved chunks each INPUT policy remembers as clean (found nothing in), so a chunk
+   * sent again is not checked again (README "Guardrails"): `GUARDRAIL_CLEAN_CHUNK_CHARS`, default
+   * 2,000,000 per policy; 0 checks every chunk every time.
+   */
+  readonly guardrailCleanChunkChars: number;
   /** `json` or `pretty`; unset: pretty on a terminal, JSON otherwise. */
   readonly logFormat?: 'json' | 'pretty';
   /** OpenTelemetry span export, from the standard `OTEL_*` variables. */
@@ -336,5 +343,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }),
     budgetLeases: e.BUDGET_LEASES === 'on',
     guardrailWorkers: { threads: e.GUARDRAIL_WORKER_THREADS ?? Math.max(1, availableParallelism() - 1), minChars: e.GUARDRAIL_WORKER_MIN_CHARS },
+    guardrailCleanChunkChars: e.GUARDRAIL_CLEAN_CHUNK_CHARS,
   });
 }

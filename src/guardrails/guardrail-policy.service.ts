@@ -6,6 +6,7 @@ import { bedrockGuardrailSchema, contentCategoriesSchema, deniedTopicsSchema, pa
 import { GuardrailDirection } from './guardrail.types';
 import { compilePolicy, checkText, type CompiledPolicy } from './engine';
 import type { InputCheckPool } from './input-check-pool';
+import { CleanChunks } from './clean-chunks';
 import type { CheckTextOptions, GuardrailActionValue, Verdict } from './engine/guardrail-engine.types';
 import { mergeBedrockVerdict } from './bedrock-verdict';
 import { escalateInjection, inEscalationBand, type EscalationProvider } from './injection-escalation';
@@ -179,6 +180,8 @@ export class GuardrailService {
    *   policy fails its checks rather than silently skipping Bedrock.
    * @param inputPool Worker threads for the local INPUT checks of large screenings; without one
    *   every check runs inline.
+   * @param cleanChunks The retrieved chunks each policy found nothing in (default: a
+   *   {@link CleanChunks} of default size); null checks every chunk every time.
    */
   constructor(
     private readonly db: DataSource,
@@ -187,6 +190,7 @@ export class GuardrailService {
     private readonly logger: Logger,
     private readonly provider?: GuardrailApplier,
     private readonly inputPool?: InputCheckPool,
+    readonly cleanChunks: CleanChunks | null = new CleanChunks(),
   ) {
     this.cache = new CachedConfig(
       TOPIC,
@@ -310,8 +314,19 @@ export class GuardrailService {
     return this.decide(policy, direction, text, opts, checkText(policy.compiled, direction, text, opts));
   }
 
-  /** {@link checkPolicy} given the local engine's verdict: escalation and Bedrock's ApplyGuardrail. */
-  private async decide(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions, localVerdict: Verdict): Promise<Verdict> {
+  /**
+   * {@link checkPolicy} given the local engine's verdict: escalation and Bedrock's ApplyGuardrail.
+   * The local verdict itself (not a promise) when neither applies, as for most texts: a screening
+   * of many texts then takes no promise per text.
+   */
+  private decide(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions, local: Verdict): Verdict | Promise<Verdict> {
+    if (local.action === 'BLOCKED') return local;
+    const esc = policy.compiled.config.promptInjection.escalation;
+    const escalates = direction === 'INPUT' && esc !== null && esc !== undefined && inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold);
+    return escalates || policy.bedrockGuardrail ? this.decideRemote(policy, direction, text, opts, local) : local;
+  }
+
+  private async decideRemote(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions, localVerdict: Verdict): Promise<Verdict> {
     let local = localVerdict;
     const esc = policy.compiled.config.promptInjection.escalation;
     if (direction === 'INPUT' && local.action !== 'BLOCKED' && esc && inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold)) {
@@ -353,15 +368,23 @@ export class GuardrailService {
     const current: Array<string | null> = texts.map((t) => t.text);
     const checks: InputScreening['checks'] = [];
     for (const policy of policies) {
+      // Retrieved chunks this policy found clean before are not checked again (CleanChunks).
+      const remembered = direction === 'INPUT' ? this.rememberedChunks(policy, current, texts) : null;
       // A large INPUT screening: this policy's local checks of every text run in parallel in the
       // worker pool (off the event loop); escalation and blocks are then taken in order as below.
-      const pooled = direction === 'INPUT' ? this.pooledChecks(policy, current, texts) : null;
+      const pooled = direction === 'INPUT' ? this.pooledChecks(policy, current, texts, remembered) : null;
       const locals = pooled ? await pooled : null;
       for (let i = 0; i < texts.length; i++) {
         const text = current[i];
         if (text === null || text === undefined) continue;
         const { text: _original, ...opts } = texts[i]!;
-        const verdict = await this.decide(policy, direction, text, opts, locals?.[i] ?? checkText(policy.compiled, direction, text, opts));
+        let local = remembered?.[i];
+        if (!local) {
+          local = locals?.[i] ?? checkText(policy.compiled, direction, text, opts);
+          if (direction === 'INPUT' && opts.isContextChunk) this.cleanChunks?.remember(policy.compiled, text, local);
+        }
+        const decided = this.decide(policy, direction, text, opts, local);
+        const verdict = decided instanceof Promise ? await decided : decided;
         const check: ScreeningCheck = { policy, index: i, verdict, dropped: false };
         checks.push(check);
         if (verdict.action === 'BLOCKED') {
@@ -377,6 +400,20 @@ export class GuardrailService {
       }
     }
     return { texts: current, checks, blocked: null };
+  }
+
+  /** Per text, the local verdict remembered for it when it is a chunk this policy found clean before; null when none is. */
+  private rememberedChunks(policy: ActivePolicy, current: ReadonlyArray<string | null>, texts: readonly ScreenedText[]): Array<Verdict | null> | null {
+    const known = this.cleanChunks;
+    if (!known) return null;
+    let out: Array<Verdict | null> | null = null;
+    for (let i = 0; i < texts.length; i++) {
+      const text = current[i];
+      if (text === null || text === undefined || !texts[i]!.isContextChunk) continue;
+      const v = known.verdict(policy.compiled, text);
+      if (v) (out ??= new Array<Verdict | null>(texts.length).fill(null))[i] = v;
+    }
+    return out;
   }
 
   /** Stops the worker threads of the INPUT checks (screenings after this run inline). */
@@ -395,12 +432,18 @@ export class GuardrailService {
    * text is. The hop to a thread costs the event loop about as much per task as checking a few
    * kilobytes, so many small texts (ten 500-character chunks) are cheaper inline than as many tasks.
    */
-  private pooledChecks(policy: ActivePolicy, current: ReadonlyArray<string | null>, texts: readonly ScreenedText[]): Promise<Array<Verdict | null>> | null {
+  private pooledChecks(
+    policy: ActivePolicy,
+    current: ReadonlyArray<string | null>,
+    texts: readonly ScreenedText[],
+    remembered: ReadonlyArray<Verdict | null> | null,
+  ): Promise<Array<Verdict | null>> | null {
     const pool = this.inputPool;
-    if (!pool || !current.some((text) => text !== null && pool.wants(text.length))) return null;
+    const wanted = (text: string | null, i: number): text is string => text !== null && !remembered?.[i] && pool!.wants(text.length);
+    if (!pool || !current.some(wanted)) return null;
     return Promise.all(
       current.map((text, i) => {
-        if (text === null || !pool.wants(text.length)) return null;
+        if (!wanted(text, i)) return null;
         const { text: _original, ...opts } = texts[i]!;
         return pool.check(policy.compiled, 'INPUT', text, opts);
       }),

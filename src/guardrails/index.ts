@@ -28,3 +28,4 @@ export { GuardrailAction, GuardrailDirection, GuardrailFinding, GuardrailVerdict
 export type { CheckTextOptions, Finding, GuardrailActionValue, GuardrailFindingKind, Verdict } from './engine/guardrail-engine.types';
 export { guardrailsModule } from './guardrails.module';
 export { InputCheckPool, type InputCheckPoolOptions } from './input-check-pool';
+export { CleanChunks, DEFAULT_CLEAN_CHUNKS, type CleanChunksOptions } from './clean-chunks';

@@ -20,6 +20,19 @@ export const CHUNKS = Array.from({ length: 10 }, (_, i) => ({
   score: 0.9 - i * 0.01,
 }));
 
+/**
+ * The chunks of one request: the same ten every time, or with BENCH_FRESH_CHUNKS=1 ten never sent
+ * before (a request number in each), for every party alike: a retrieved chunk the service already
+ * found clean is not checked again (guardrails' CleanChunks), so this shows the cost of chunks it
+ * has not seen.
+ */
+let chunkRequests = 0;
+export function requestChunks(): typeof CHUNKS {
+  if (process.env.BENCH_FRESH_CHUNKS !== '1') return CHUNKS;
+  const n = ++chunkRequests;
+  return CHUNKS.map((c) => ({ ...c, text: `${c.text}(request ${n})` }));
+}
+
 export interface Sample {
   ttft: number;
   total: number;
@@ -27,7 +40,9 @@ export interface Sample {
 
 /** What the floor sends: the same system prompt, the chunks and the input in one user message. */
 function floorMessages(input: string) {
-  const context = CHUNKS.map((c) => c.text).join('\n\n');
+  const context = requestChunks()
+    .map((c) => c.text)
+    .join('\n\n');
   return { modelId: MODEL, system: [{ text: SYSTEM }], messages: [{ role: 'user' as const, content: [{ text: `${context}\n\n${input}` }] }], inferenceConfig: { maxTokens: 512 } };
 }
 
@@ -58,7 +73,7 @@ export function viaPipeline(ws: Client, input: string, prompt = 'bench'): Promis
     ws.subscribe(
       {
         query: `subscription($i: GenerateInput!) { generate(input: $i) { __typename ... on TextDelta { text } ... on GenerationFailed { code message } } }`,
-        variables: { i: { prompt, input, context: CHUNKS, cache: 'BYPASS', user: 'bench-user' } },
+        variables: { i: { prompt, input, context: requestChunks(), cache: 'BYPASS', user: 'bench-user' } },
       },
       {
         next: (r) => {
@@ -82,7 +97,7 @@ export async function viaOnce(httpUrl: string, key: string, input: string, promp
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({
       query: 'mutation($i: GenerateInput!) { generateOnce(input: $i) { status text error { code message } } }',
-      variables: { i: { prompt, input, context: CHUNKS, cache: 'BYPASS', user: 'bench-user' } },
+      variables: { i: { prompt, input, context: requestChunks(), cache: 'BYPASS', user: 'bench-user' } },
     }),
   });
   const body = (await res.json()) as { data?: { generateOnce?: { status: string; text: string; error?: { code: string; message: string } } }; errors?: unknown };
@@ -98,7 +113,9 @@ export async function viaOnce(httpUrl: string, key: string, input: string, promp
  */
 export async function viaPortkey(gatewayUrl: string, emulatorUrl: string, input: string, stream: boolean): Promise<Sample> {
   const t0 = performance.now();
-  const context = CHUNKS.map((c) => c.text).join('\n\n');
+  const context = requestChunks()
+    .map((c) => c.text)
+    .join('\n\n');
   const res = await fetch(`${gatewayUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: {

@@ -31,6 +31,7 @@ const timelineArgs = (): string[] => (process.env.BENCH_TIMELINE ? ['--require',
  * Rounds are interleaved candidate by candidate, at concurrency 1 and 50, streaming and not.
  * Every request carries the same 10 chunks (the floor and Portkey get them in the user message).
  * BENCH_CONCURRENCY picks the levels (default `1,50`); BENCH_MODE=streaming or non-streaming one mode.
+ * BENCH_FRESH_CHUNKS=1 sends ten chunks never sent before with every request (see `requestChunks`).
  */
 export async function benchGeneration(opts: { iterations?: number } = {}): Promise<Array<Record<string, string | number>>> {
   const iterations = opts.iterations ?? 100;

@@ -210,11 +210,6 @@ const PL_STREET = `${PL_OPENER}${CAP}(?:[ \\t]+${CAP}){0,3}[ \\t]+${HOUSE_NO}`;
  */
 const BOX_LOCALITY = `(?:${PO_BOX_WORDS.replace('|Box)', ')')}[ \\t]+\\d{1,6}(?:-\\d{5})?|${PO_BOX_WORDS}\\.?[ \\t]+\\d{1,6}-\\d{5})(?:,[ \\t]*${CITY}){1,2}${LOCALITY_END}`;
 /**
- * A unit and/or a building's name before a bare street line ("Apartment 3, 12 Rue Ibn Batouta", "Office 1204, Al Moosa
- * Tower 2, Sheikh Zayed Road"), as before a full address.
- */
-const BARE_LEAD = `(?:${UNIT_LEAD}${LINE_SEP}(?:${BUILDING}[ \\t]*${LINE_SEP})?|${BUILDING}[ \\t]*${LINE_SEP})`;
-/**
  * A numbered unit, then a street without a number that ends in its type word ("Building 7, Al Corniche Street"), or
  * two to four named parts that end the clause: buildings, towers, districts, the town ("Room 803, Tower B, Jianwai SOHO,
  * Chaoyang District, Beijing").
@@ -259,7 +254,7 @@ export const LOCALITY_ANCHOR_RE = new RegExp(`(?:${SEP}(?:${DISTRICT}${SEP}){0,3
 const STREET_PART_MAX = 160;
 /** Each street form, then its unit parts and up to two localities without a code (written once: the pattern stays small). */
 export const STREET_RE = new RegExp(
-  `${START}(?:${BARE_LEAD}?(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?${BARE_LOCALITY}|${UNIT_LED}${BARE_LOCALITY}|${BOX_LOCALITY}|${JP_FROM_CODE})`,
+  `${START}(?:(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?${BARE_LOCALITY}|${UNIT_LED}${BARE_LOCALITY}|${BOX_LOCALITY}|${JP_FROM_CODE})`,
   'uy',
 );
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES}|${TYPE_AFTER})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
@@ -284,8 +279,61 @@ const REGION_TAIL_RE = new RegExp(`,[ \\t]*(?!${COUNTRY}(?![\\p{L}])|${NOT_REGIO
 const COUNTRY_TAIL_RE = new RegExp(`${COUNTRY_SEP}(?=\\p{Lu})${COUNTRY}(?![\\p{L}\\p{N}])`, 'iuy');
 /** A country after a postal code with only a space between ("Tokyo 153-0063 Japan", "London SW1A 1AA UK"). */
 const COUNTRY_AFTER_CODE_RE = new RegExp(`[ \\t]+(?=\\p{Lu})${COUNTRY}(?![\\p{L}\\p{N}])${TAIL_END}`, 'uy');
+/**
+ * A unit and/or a building's name right before a bare street line ("Apartment 3, 12 Rue Ibn Batouta", "Office 1204, Al
+ * Moosa Tower 2, Sheikh Zayed Road"), as before a full address: looked for only before a street line found (not at
+ * every capital of the text), so the street scan stays as cheap as it was.
+ */
+const LEAD_BEFORE_RE = new RegExp(`(?<![\\p{L}\\p{N}_.-])(?:${UNIT_LEAD}${LINE_SEP}(?:${BUILDING}[ \\t]*${LINE_SEP})?|${BUILDING}[ \\t]*${LINE_SEP})`, 'uy');
 /** A postal code and city written before the street, as Hungarian addresses are ("1062 Budapest, Andrássy út 66"). */
-const CODE_CITY_BEFORE_RE = new RegExp(`(?<![\\p{L}\\p{N}.,/-])\\d{4}[ \\t]+${CITY},[ \\t]*$`, 'u');
+const CODE_CITY_BEFORE_RE = new RegExp(`(?<![\\p{L}\\p{N}.,/-])\\d{4}[ \\t]+${CITY},[ \\t]*`, 'uy');
+
+/**
+ * Where the part before `at` opens: after the comma, line break or spaced dash before it (and its blanks), at most
+ * `LEAD_PART_MAX` characters back; -1 when `at` does not follow such a separator.
+ */
+function partBefore(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && isBlank(text.charCodeAt(i - 1))) i--;
+  const c = text.charCodeAt(i - 1);
+  if (c === 44 || c === 10) i--;
+  else if ((c === 45 || c === 0x2013) && i < at && i > 1 && isBlank(text.charCodeAt(i - 2))) i -= 2;
+  else return -1;
+  const stop = Math.max(0, i - LEAD_PART_MAX);
+  while (i > stop) {
+    const d = text.charCodeAt(i - 1);
+    if (d === 44 || d === 10 || ((d === 45 || d === 0x2013) && i > 1 && isBlank(text.charCodeAt(i - 2)) && isBlank(text.charCodeAt(i)))) break;
+    i--;
+  }
+  // A long part with no separator (running text): its last `LEAD_PART_MAX` characters, from a word's start.
+  if (i === stop && stop > 0) while (i < at && !isBlank(text.charCodeAt(i))) i++;
+  while (isBlank(text.charCodeAt(i))) i++;
+  return i;
+}
+const LEAD_PART_MAX = 48;
+
+/**
+ * Where a bare street line found at `at` really opens: at a unit and/or a building's name in the one or two parts before
+ * it, or at a postal code and city in the part before it ("1062 Budapest, Andrássy út 66"); `at` when neither is there.
+ * Tried only at the words of those parts that open with a capital, a digit or "#".
+ */
+function leadStart(text: string, at: number, streetOpensWithNumber: boolean): number {
+  const one = partBefore(text, at);
+  if (one < 0) return at;
+  const two = partBefore(text, one);
+  for (let p = two >= 0 ? two : one; p < at; p++) {
+    if (p > 0 && !isBlank(text.charCodeAt(p - 1)) && p !== one && p !== two) continue;
+    const c = text.charCodeAt(p);
+    if (!((c >= 65 && c <= 90) || c >= 128 || c === 35 || (isDigit(c) && !streetOpensWithNumber))) continue;
+    LEAD_BEFORE_RE.lastIndex = p;
+    if (LEAD_BEFORE_RE.test(text) && LEAD_BEFORE_RE.lastIndex === at) return p;
+    if (!streetOpensWithNumber && isDigit(c) && p >= one) {
+      CODE_CITY_BEFORE_RE.lastIndex = p;
+      if (CODE_CITY_BEFORE_RE.test(text) && CODE_CITY_BEFORE_RE.lastIndex === at) return p;
+    }
+  }
+  return at;
+}
 
 /**
  * Where an address that ends at `end` really ends: after a region (only after a postal code's locality: `full`) and a
@@ -622,11 +670,9 @@ export const addressRecognizer: PiiRecognizer = {
       if (ADDRESS_CONTEXT.test(before)) score = Math.min(1, score + 0.25);
       // A number after a word that does not place anything counts something: not a house.
       else if (isDigit(text.charCodeAt(m.index)) && !BARE_NUMBER_BEFORE.test(before.slice(before.lastIndexOf('\n') + 1))) continue;
-      // A postal code and city before the street ("1062 Budapest, Andrássy út 66") open the address.
-      const raw = isDigit(text.charCodeAt(m.index)) ? '' : text.slice(Math.max(0, m.index - 40), m.index);
-      const lead = raw === '' ? null : CODE_CITY_BEFORE_RE.exec(raw);
-      const start = lead === null ? m.index : m.index - (raw.length - lead.index);
-      out.push({ type: 'ADDRESS', start, end: tailEnd(text, m.index + s.length, false), score: lead === null ? score : Math.max(score, 0.9) });
+      // A unit or a building's name before it, or a postal code and city ("1062 Budapest, Andrássy út 66"), open the address.
+      const start = leadStart(text, m.index, isDigit(text.charCodeAt(m.index)));
+      out.push({ type: 'ADDRESS', start, end: tailEnd(text, m.index + s.length, false), score: start === m.index ? score : Math.max(score, 0.9) });
     }
     return out;
   },

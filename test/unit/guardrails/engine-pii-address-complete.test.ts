@@ -22,6 +22,7 @@ const SHAPES: [string, string, string][] = [
   ['a country after a postcode with a space', 'Studio: 5-3-1 Roppongi, Minato-ku, Tokyo 106-0032 Japan', '5-3-1 Roppongi, Minato-ku, Tokyo 106-0032 Japan'],
   ['a country in a CSV row', 'id,street,zip,city,country\n7,Lindenallee 3,50968,Köln,Germany', 'Lindenallee 3,50968,Köln,Germany'],
   ['a UK postcode in its own cell', '3,19 Castle Street,Chester,CH1 2DS,UK', '19 Castle Street,Chester,CH1 2DS,UK'],
+  ['a floor written after the country', 'Drop-in: 21 Nowy Świat, 00-029 Warszawa, Poland, 2nd floor — ask at reception', '21 Nowy Świat, 00-029 Warszawa, Poland, 2nd floor'],
   // A region after the postal code and city.
   ['a state after an Indian PIN', 'Ship to Plot 8, 2nd Main Road, Jayanagar, Mysuru 570014, Karnataka.', 'Plot 8, 2nd Main Road, Jayanagar, Mysuru 570014, Karnataka'],
   ['a Mexican state abbreviation', 'Domicilio: Calle Hidalgo 12, Col. Centro, 76000 Querétaro, Qro.', 'Calle Hidalgo 12, Col. Centro, 76000 Querétaro, Qro.'],

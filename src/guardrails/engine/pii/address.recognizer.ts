@@ -17,9 +17,11 @@ import { leftContext } from './pii-context';
  * A city is only taken when a postal code goes with it, so a sentence after the address is never
  * swallowed.
  *
- * The span of an ADDRESS runs from its first unit, building or street line to its postal code and city (with a
- * region or province written between or after them: "Montréal (Québec) H2X 3L1", "37121 Verona (VR)"); it leaves
- * out the person or company above it and the country after it.
+ * The span of an ADDRESS runs from its first unit, building or street line (or a postal code and city written before the
+ * street) to its postal code and city, with a region or province written between or after them ("Montréal (Québec) H2X
+ * 3L1", "37121 Verona (VR)", "Bengaluru 560034, Karnataka") and the country written right after it ("…, Nairobi,
+ * Kenya", "…\n80331 München\nDeutschland"): the whole address, as independent authors mark it. It leaves out the
+ * person or company above it.
  */
 
 const CAP = "\\p{Lu}[\\p{L}'’-]*";
@@ -285,6 +287,11 @@ const COUNTRY_AFTER_CODE_RE = new RegExp(`[ \\t]+(?=\\p{Lu})${COUNTRY}(?![\\p{L}
  * every capital of the text), so the street scan stays as cheap as it was.
  */
 const LEAD_BEFORE_RE = new RegExp(`(?<![\\p{L}\\p{N}_.-])(?:${UNIT_LEAD}${LINE_SEP}(?:${BUILDING}[ \\t]*${LINE_SEP})?|${BUILDING}[ \\t]*${LINE_SEP})`, 'uy');
+/** A floor or unit written after the whole address ("…, Tel Aviv 6688218, Israel, 4th floor", "…, London W1 2AB, Suite 5"). */
+const UNIT_TAIL_RE = new RegExp(
+  `,[ \\t]*(?:\\d{1,2}(?:st|nd|rd|th)[ \\t]+[Ff]loor|(?:[Ff]loor|[Ll]evel|[Ss]uite|[Aa]pt\\.?|[Uu]nit|[Rr]oom)[ \\t]*#?\\d{1,4}[A-Za-z]?)(?![\\p{L}\\p{N}])${TAIL_END}`,
+  'uy',
+);
 /** A postal code and city written before the street, as Hungarian addresses are ("1062 Budapest, Andrássy út 66"). */
 const CODE_CITY_BEFORE_RE = new RegExp(`(?<![\\p{L}\\p{N}.,/-])\\d{4}[ \\t]+${CITY},[ \\t]*`, 'uy');
 
@@ -336,8 +343,8 @@ function leadStart(text: string, at: number, streetOpensWithNumber: boolean): nu
 }
 
 /**
- * Where an address that ends at `end` really ends: after a region (only after a postal code's locality: `full`) and a
- * country written after it. The country is part of the address; the person or company above it is not.
+ * Where an address that ends at `end` really ends: after a region (only after a postal code's locality: `full`), a
+ * country written after it, and (`full` again) a floor or unit written last. The country is part of the address; the person or company above it is not.
  */
 function tailEnd(text: string, end: number, full: boolean): number {
   if (full) {
@@ -347,11 +354,15 @@ function tailEnd(text: string, end: number, full: boolean): number {
   const c = text.charCodeAt(end);
   if (c !== 44 && c !== 10 && c !== 32 && c !== 9 && !markSep(c)) return end;
   COUNTRY_TAIL_RE.lastIndex = end;
-  if (COUNTRY_TAIL_RE.test(text)) return COUNTRY_TAIL_RE.lastIndex;
-  const p = text.charCodeAt(end - 1);
-  if (isBlank(c) && (isDigit(p) || (p >= 65 && p <= 90))) {
+  if (COUNTRY_TAIL_RE.test(text)) end = COUNTRY_TAIL_RE.lastIndex;
+  else if (isBlank(c) && (isDigit(text.charCodeAt(end - 1)) || (text.charCodeAt(end - 1) >= 65 && text.charCodeAt(end - 1) <= 90))) {
     COUNTRY_AFTER_CODE_RE.lastIndex = end;
-    if (COUNTRY_AFTER_CODE_RE.test(text)) return COUNTRY_AFTER_CODE_RE.lastIndex;
+    if (COUNTRY_AFTER_CODE_RE.test(text)) end = COUNTRY_AFTER_CODE_RE.lastIndex;
+  }
+  // A floor or unit after a full address (with its postal code) closes it.
+  if (full && text.charCodeAt(end) === 44) {
+    UNIT_TAIL_RE.lastIndex = end;
+    if (UNIT_TAIL_RE.test(text)) end = UNIT_TAIL_RE.lastIndex;
   }
   return end;
 }

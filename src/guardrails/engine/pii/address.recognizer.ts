@@ -34,7 +34,7 @@ const LINK = "(?:de|de'|de’|du|des|la|le|les|l'|d'|del|de la|de los|de las|da|
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between. */
 /** A title joined by a hyphen to the name a German street is named after ("Dr.-Karl-Renner-Str.", "Prof.-Hermann-Str."). */
 const TITLE_JOIN = '(?:\\p{Lu}\\p{Ll}{0,4}\\.-)';
-const STREET_WORD = `(?:(?:[dl]['’])?${TITLE_JOIN}?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th)|(?:\\p{Ll}+|\\d{1,3})-(?:ro|gil|daero))`;
+const STREET_WORD = `(?:(?:[dl]['’])?${TITLE_JOIN}?${CAP}\\.?|\\d{1,3}(?:st|nd|rd|th))`;
 /** A street name: up to six capitalised words (ordinal numbers like "5th" too) with links in between; Dutch names may open with "van den". */
 /**
  * Lower-case street-type words written after the name as separate words: Norwegian "Karl Johans gate",
@@ -43,7 +43,9 @@ const STREET_WORD = `(?:(?:[dl]['’])?${TITLE_JOIN}?${CAP}\\.?|\\d{1,3}(?:st|nd
 const TYPE_AFTER = 'gate|gata|gatan|vei|veien|veg|vegen|vej|gade|allé|plass|torg|torget|náměstí|nám\\.|třída|ulice|nábřeží|utca|út|tér';
 /** Polish (and Ukrainian, Russian: "vul. Khreshchatyk", "prosp. Nauky") street openers, written lower-case: "ul. Marszałkowska", "al. Jerozolimskie", "pl. Bankowy", "os. Tysiąclecia". */
 const PL_OPENER = '(?:(?:ul|al|pl|os|vul|prosp)\\.[ \\t]*|(?:ulica|aleja|plac)[ \\t]+)';
-const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+|${PL_OPENER})?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}(?:[ \\t]+(?:${TYPE_AFTER}))?`;
+/** The lower-case or numbered parts of a Korean road name after its first word ("Centum jungang-ro", "Teheran-ro 4-gil"). */
+const KO_ROAD_TAIL = '(?:[ \\t]+(?:\\p{Ll}+|\\d{1,3})-(?:ro|gil|daero)(?![\\p{L}\\p{N}])){1,2}';
+const STREET_NAME = `(?:(?:van|van de|van den|van der|de|den|der)[ \\t]+|${PL_OPENER})?${STREET_WORD}(?:[ \\t]+(?:${LINK}[ \\t]+)*${STREET_WORD}){0,5}(?:[ \\t]+(?:${TYPE_AFTER})|${KO_ROAD_TAIL})?`;
 const HOUSE_NO = '\\d{1,5}[A-Za-z]?(?:[-/](?:\\d{1,4}[A-Za-z]?|[A-Za-z](?![\\p{L}\\d]))){0,2}(?:[ \\t]?(?:bis|ter)|[ \\t](?:I{1,3}|IV|hs)(?![\\p{L}]))?';
 
 const STREET_TYPES =
@@ -179,13 +181,36 @@ const UNIT_THEN_STREET = `(?:(?:${UNIT_WORDS_BEFORE})\\.?[ \\t]*#?[\\w/-]{1,6}[ 
  */
 const FULL = `${UNIT_BEFORE}?(?:${NUMBER_FIRST}|${NUMBER_AFTER}|${PO_BOX}|${CO_STREET}|${UNIT_THEN_STREET}|${SG_BLOCK}|${UNIT_LEAD})${UNIT}?(?:[ \\t]+[-–][ \\t]+${DISTRICT})?(?:${SEP}(?:${DISTRICT}${SEP}){0,3}${LOCALITY}|${CODE_LOCALITY_AFTER_SPACE})`;
 
-/** Country names (in English and in their own languages): an address ends before them. */
-const COUNTRY =
-  '(?:USA|U\\.S\\.A\\.|US|UK|United Kingdom|United States|Great Britain|England|Scotland|Wales|Ireland|Éire|Australia|New Zealand|Canada|India|South Africa|Nigeria|Kenya|Ghana|France|Belgique|België|Belgium|Schweiz|Suisse|Svizzera|Switzerland|Deutschland|Germany|Österreich|Austria|Nederland|Netherlands|España|Spain|México|Mexico|Argentina|Colombia|Chile|Perú|Peru|Portugal|Brasil|Brazil|Italia|Italy|Polska|Poland|Česko|Czechia|Czech Republic|Sverige|Sweden|Norge|Norway|Danmark|Denmark|Suomi|Finland|Japan|Korea|South Korea|Republic of Korea|China|PRC|Hong Kong|Taiwan|Singapore|Malaysia|Indonesia|Philippines|Thailand|Vietnam|Viet Nam|Pakistan|Bangladesh|Sri Lanka|Nepal|' +
-  'Tanzania|Uganda|Rwanda|Ethiopia|Zambia|Zimbabwe|Botswana|Namibia|Cameroon|Senegal|Côte d’Ivoire|Ivory Coast|Egypt|Morocco|Maroc|Tunisia|Algeria|' +
-  'UAE|U\\.A\\.E\\.|United Arab Emirates|Saudi Arabia|KSA|Qatar|Kuwait|Bahrain|Oman|Jordan|Lebanon|Israel|Turkey|Türkiye|Iran|Iraq|' +
-  'Greece|Cyprus|Malta|Hungary|Magyarország|Romania|România|Bulgaria|Serbia|Croatia|Hrvatska|Slovenia|Slovakia|Slovensko|Ukraine|Україна|Russia|Russian Federation|Belarus|Lithuania|Latvia|Estonia|Iceland|Ísland|Luxembourg|Monaco|' +
-  'Uruguay|Paraguay|Bolivia|Ecuador|Venezuela|Costa Rica|Panama|Panamá|Guatemala|Puerto Rico|Jamaica|U\\.S\\.|U\\.K\\.|Nihon)';
+/** Country names (in English and in their own languages) a locality without a postal code is never taken for. */
+const COUNTRIES_OF_LOCALITIES = (
+  'USA|U.S.A.|US|UK|United Kingdom|United States|Great Britain|England|Scotland|Wales|Ireland|Éire|' +
+  'Australia|New Zealand|Canada|India|South Africa|Nigeria|Kenya|Ghana|France|Belgique|België|Belgium|' +
+  'Schweiz|Suisse|Svizzera|Switzerland|Deutschland|Germany|Österreich|Austria|Nederland|Netherlands|' +
+  'España|Spain|México|Mexico|Argentina|Colombia|Chile|Perú|Peru|Portugal|Brasil|Brazil|Italia|Italy|' +
+  'Polska|Poland|Česko|Czechia|Czech Republic|Sverige|Sweden|Norge|Norway|Danmark|Denmark|Suomi|' +
+  'Finland|Japan|Korea|South Korea|Republic of Korea|China'
+).split('|');
+/**
+ * Every country name an address may end with (compared in lower case: "CHILE", "Kenya"): the ones above and more of
+ * Africa, Asia, the Middle East, Eastern Europe and Latin America.
+ */
+const COUNTRY_NAMES: ReadonlySet<string> = new Set(
+  [
+    ...COUNTRIES_OF_LOCALITIES,
+    ...(
+      'PRC|Hong Kong|Taiwan|Singapore|Malaysia|Indonesia|Philippines|Thailand|Vietnam|Viet Nam|Pakistan|' +
+      'Bangladesh|Sri Lanka|Nepal|Tanzania|Uganda|Rwanda|Ethiopia|Zambia|Zimbabwe|Botswana|Namibia|' +
+      'Cameroon|Senegal|Côte d’Ivoire|Ivory Coast|Egypt|Morocco|Maroc|Tunisia|Algeria|UAE|U.A.E.|' +
+      'United Arab Emirates|Saudi Arabia|KSA|Qatar|Kuwait|Bahrain|Oman|Jordan|Lebanon|Israel|Turkey|' +
+      'Türkiye|Iran|Iraq|Greece|Cyprus|Malta|Hungary|Magyarország|Romania|România|Bulgaria|Serbia|Croatia|' +
+      'Hrvatska|Slovenia|Slovakia|Slovensko|Ukraine|Україна|Russia|Russian Federation|Belarus|Lithuania|' +
+      'Latvia|Estonia|Iceland|Ísland|Luxembourg|Monaco|Uruguay|Paraguay|Bolivia|Ecuador|Venezuela|' +
+      'Costa Rica|Panama|Panamá|Guatemala|Puerto Rico|Jamaica|U.S.|U.K.|Nihon'
+    ).split('|'),
+  ].map((n) => n.toLowerCase()),
+);
+/** The first list as a pattern (an address ends before them). */
+const COUNTRY = `(?:${COUNTRIES_OF_LOCALITIES.map((n) => n.replace(/\./g, '\\.')).join('|')})`;
 /** Where a locality written without a postal code ends: a line break, punctuation or the end of the text. */
 const LOCALITY_END = `(?=[ \\t]*(?:[\\n,.;:)!?"'”\\]}]|$)|[ \\t]+[-–—][ \\t])`;
 /**
@@ -256,7 +281,7 @@ export const LOCALITY_ANCHOR_RE = new RegExp(`(?:${SEP}(?:${DISTRICT}${SEP}){0,3
 const STREET_PART_MAX = 160;
 /** Each street form, then its unit parts and up to two localities without a code (written once: the pattern stays small). */
 export const STREET_RE = new RegExp(
-  `${START}(?:(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?${BARE_LOCALITY}|${UNIT_LED}${BARE_LOCALITY}|${BOX_LOCALITY}|${JP_FROM_CODE})`,
+  `${START}(?:(?:(?:${EN_STREET}|${DE_STREET}|${FR_STREET}|${ROMANCE_STREET}|${PL_STREET})${UNIT}?|${UNIT_LED})${BARE_LOCALITY}|${BOX_LOCALITY}|${JP_FROM_CODE})`,
   'uy',
 );
 const STREET_TYPE_RE = new RegExp(`(?:^|[ \\t])(?:${STREET_TYPES}|${ROMANCE_TYPES}|${FR_TYPES}|${TYPE_AFTER})\\.?(?:[ \\t,]|$)|(?:${DE_SUFFIX})[ \\t]`, 'iu');
@@ -276,11 +301,35 @@ const NOT_REGION =
   'Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun|January|February|March|April|May|June|July|August|September|October|November|December|' +
   'Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Ltd|Inc|LLC|GmbH|VAT|GST|Reg|No|Yes|OK|Ok)(?![\\p{L}])';
 /** A region or a state after a full address's postal code and city ("…, Bengaluru 560034, Karnataka", "…, 06700 Ciudad de México, CDMX", "…, Jal."). */
-const REGION_TAIL_RE = new RegExp(`,[ \\t]*(?!${COUNTRY}(?![\\p{L}])|${NOT_REGION})(?:\\p{Lu}\\p{Ll}{1,3}\\.(?=[ \\t]*(?:[\\n,;|)]|$))|${CAP}(?:[ \\t]+${CAP}){0,2}${TAIL_END})`, 'uy');
-/** A country after an address, in any letter case but opening with a capital ("…, Nairobi, Kenya", "…\\nCHILE"), wherever the sentence goes on. */
-const COUNTRY_TAIL_RE = new RegExp(`${COUNTRY_SEP}(?=\\p{Lu})${COUNTRY}(?![\\p{L}\\p{N}])`, 'iuy');
-/** A country after a postal code with only a space between ("Tokyo 153-0063 Japan", "London SW1A 1AA UK"). */
-const COUNTRY_AFTER_CODE_RE = new RegExp(`[ \\t]+(?=\\p{Lu})${COUNTRY}(?![\\p{L}\\p{N}])${TAIL_END}`, 'uy');
+const REGION_TAIL_RE = new RegExp(`,[ \\t]*(?!${NOT_REGION})(?:\\p{Lu}\\p{Ll}{1,3}\\.(?=[ \\t]*(?:[\\n,;|)]|$))|${CAP}(?:[ \\t]+${CAP}){0,2}${TAIL_END})`, 'uy');
+/** Up to three words after a separator that may name a country ("…, Nairobi, Kenya", "…\\nCHILE", "…, United Arab Emirates"). */
+const COUNTRY_WORDS_RE = new RegExp(`${COUNTRY_SEP}(?=\\p{Lu})([\\p{L}.’'-]+(?:[ \\t]+[\\p{L}.’'-]+){0,2})`, 'uy');
+/** The same after a postal code with only a space between ("Tokyo 153-0063 Japan", "London SW1A 1AA UK"). */
+const COUNTRY_WORDS_AFTER_CODE_RE = new RegExp(`[ \\t]+(?=\\p{Lu})([\\p{L}.’'-]+(?:[ \\t]+[\\p{L}.’'-]+){0,2})`, 'uy');
+const TAIL_END_RE = new RegExp(TAIL_END, 'uy');
+
+/**
+ * Where a country written after `end` ends (its longest run of the words `re` finds that names one, a final dot left
+ * out unless it belongs to the name, "U.S.A."), or `end`. The words are looked up in a set, not matched by a pattern of
+ * every name: a small pattern compiles and runs cheaply. `clauseEnd`: the clause must end after the country.
+ */
+function countryEnd(text: string, end: number, re: RegExp, clauseEnd: boolean): number {
+  re.lastIndex = end;
+  const m = re.exec(text);
+  if (m === null) return end;
+  const from = m.index + m[0].length - m[1]!.length;
+  for (let e = m.index + m[0].length; e > from;) {
+    for (const cut of text.charCodeAt(e - 1) === 46 ? [e, e - 1] : [e]) {
+      if (!COUNTRY_NAMES.has(text.slice(from, cut).toLowerCase())) continue;
+      TAIL_END_RE.lastIndex = cut;
+      if (!clauseEnd || TAIL_END_RE.test(text)) return cut;
+    }
+    // The run one word shorter.
+    while (e > from && !isBlank(text.charCodeAt(e - 1))) e--;
+    while (e > from && isBlank(text.charCodeAt(e - 1))) e--;
+  }
+  return end;
+}
 /**
  * A unit and/or a building's name right before a bare street line ("Apartment 3, 12 Rue Ibn Batouta", "Office 1204, Al
  * Moosa Tower 2, Sheikh Zayed Road"), as before a full address: looked for only before a street line found (not at
@@ -349,15 +398,24 @@ function leadStart(text: string, at: number, streetOpensWithNumber: boolean): nu
 function tailEnd(text: string, end: number, full: boolean): number {
   if (full) {
     REGION_TAIL_RE.lastIndex = end;
-    if (REGION_TAIL_RE.test(text)) end = REGION_TAIL_RE.lastIndex;
+    // A country is not a region (the country's own tail takes it).
+    if (
+      REGION_TAIL_RE.test(text) &&
+      !COUNTRY_NAMES.has(
+        text
+          .slice(end, REGION_TAIL_RE.lastIndex)
+          .replace(/^,[ \t]*/, '')
+          .toLowerCase(),
+      )
+    )
+      end = REGION_TAIL_RE.lastIndex;
   }
   const c = text.charCodeAt(end);
   if (c !== 44 && c !== 10 && c !== 32 && c !== 9 && !markSep(c)) return end;
-  COUNTRY_TAIL_RE.lastIndex = end;
-  if (COUNTRY_TAIL_RE.test(text)) end = COUNTRY_TAIL_RE.lastIndex;
+  const country = countryEnd(text, end, COUNTRY_WORDS_RE, false);
+  if (country > end) end = country;
   else if (isBlank(c) && (isDigit(text.charCodeAt(end - 1)) || (text.charCodeAt(end - 1) >= 65 && text.charCodeAt(end - 1) <= 90))) {
-    COUNTRY_AFTER_CODE_RE.lastIndex = end;
-    if (COUNTRY_AFTER_CODE_RE.test(text)) end = COUNTRY_AFTER_CODE_RE.lastIndex;
+    end = countryEnd(text, end, COUNTRY_WORDS_AFTER_CODE_RE, true);
   }
   // A floor or unit after a full address (with its postal code) closes it.
   if (full && text.charCodeAt(end) === 44) {

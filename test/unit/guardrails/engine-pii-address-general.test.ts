@@ -32,7 +32,7 @@ const SHAPES: [string, string, string][] = [
   ['a Quebec province in brackets, a French unit', '1200 avenue McGill College, bureau 800, Montréal (Québec) H3B 4G7', '1200 avenue McGill College, bureau 800, Montréal (Québec) H3B 4G7'],
   ['a spelt-out province before a Canadian postcode', '60 Wellington Street, Kingston, Ontario K7L 3B2', '60 Wellington Street, Kingston, Ontario K7L 3B2'],
   ['a dotted D.C.', '1100 Vermont Avenue NW, Washington, D.C. 20005', '1100 Vermont Avenue NW, Washington, D.C. 20005'],
-  ['a Dublin postal district', 'Our office: 12 Baggot Street Upper, Dublin 4, Ireland.', '12 Baggot Street Upper, Dublin 4'],
+  ['a Dublin postal district', 'Our office: 12 Baggot Street Upper, Dublin 4, Ireland.', '12 Baggot Street Upper, Dublin 4, Ireland'],
   ['a code prefix, then a comma and the city', 'Calle Madero 32, Col. Centro, C.P. 06000, Ciudad de México', 'Calle Madero 32, Col. Centro, C.P. 06000, Ciudad de México'],
   ['an Italian province after the city', 'Sede: Via Roma 8, 10121 Torino (TO)', 'Via Roma 8, 10121 Torino (TO)'],
   // South and South-East Asia.

@@ -68,9 +68,10 @@ describe('PII: address shapes of more countries', () => {
   });
 
   it.each([
-    ['an Italian', 'Sede: Via Roma 10, Torino, Italia', 'Via Roma 10, Torino'],
-    ['an English', 'We ship from 14 Market Street, Leeds, UK.', '14 Market Street, Leeds'],
-  ])('%s address ends before the country', (_lang, text, address) => {
+    // Since the addr3 lane (2026-12-07) the country written after an address is part of it.
+    ['an Italian', 'Sede: Via Roma 10, Torino, Italia', 'Via Roma 10, Torino, Italia'],
+    ['an English', 'We ship from 14 Market Street, Leeds, UK.', '14 Market Street, Leeds, UK'],
+  ])('%s address ends with the country after it', (_lang, text, address) => {
     expect(addresses(text)).toEqual([address]);
   });
 

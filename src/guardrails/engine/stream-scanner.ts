@@ -6,6 +6,7 @@ import { PII_LEFT_CONTEXT } from './pii/pii-recognizer.types';
 import { ADDRESS_INNER_WORDS } from './pii/address.recognizer';
 import { nameRunsSkipped, PARTICLES } from './pii/name.recognizer';
 import { splitSentences, WINDOW_SENTENCES } from './text-windows';
+import { asciiWordy, type WordStarts } from './words/word-starts';
 
 /**
  * Streaming OUTPUT check. The scanner keeps two buffers: a short tail of already released text
@@ -207,6 +208,44 @@ export function inertText(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/** `releasePass`: text[start, end) may hold the start of a PII entity (`inertText` says no). */
+const NOT_INERT = 1;
+/** `releasePass`: a word-filter hit may start in text[start, end) (`WordStarts` says so at a word start). */
+const MAY_HIT_WORDS = 2;
+
+/**
+ * One pass over the text a delta releases that answers both questions asked of it: may an entity
+ * start there (`NOT_INERT` unless `inertText` holds) and may a word filter's hit start there
+ * (`MAY_HIT_WORDS` when `starts` says so at some word start). The word filter's pattern then runs only
+ * for a release that may hold a hit (on prose, a word opening like a listed word, e.g. "pro", "who").
+ */
+function releasePass(text: string, start: number, end: number, starts: WordStarts): number {
+  let afterPunct = false;
+  let words = false;
+  let prev = start > 0 ? text.charCodeAt(start - 1) : 32;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // A word filter's hit starts only where its whole-word guard allows: not after an ASCII letter, digit or `_`.
+    if (!words && !asciiWordy(prev) && starts.startsAt(text, i)) words = true;
+    prev = c;
+    // `inertText`, character for character.
+    if ((c >= 97 && c <= 122) || c === 39) {
+      if (!afterPunct) continue;
+    } else if (c === 32 || c === 10 || c === 9 || c === 13) {
+      afterPunct = false;
+      continue;
+    } else if (c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 46) {
+      afterPunct = true;
+      continue;
+    } else if (c === 41 || c === 40 || c === 93 || c === 34 || c === 45) {
+      afterPunct = false;
+      continue;
+    }
+    return NOT_INERT | (words || starts.mayStart(text, i + 1, end) ? MAY_HIT_WORDS : 0);
+  }
+  return words ? MAY_HIT_WORDS : 0;
+}
+
 /** Where a capitalised word may open in `capitalsOnly`: the start, after a blank, `(` or `"`. */
 function opensWord(text: string, i: number): boolean {
   const b = i > 0 ? text.charCodeAt(i - 1) : 32;
@@ -364,15 +403,27 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     // context is left context), unless the last release was forced.
     const win = buf;
     const from = rescanContext ? 0 : off;
-    // Text that cannot hold the start of an entity needs no PII pass at all.
-    const piiNeeded = policy.pii !== null && !inertText(buf, off, off + cut);
+    const until = final ? Infinity : off + cut;
+    // Text that cannot hold the start of an entity needs no PII pass at all, and the word filter runs only where a word
+    // of the release opens like one of its words. With PII on, one pass over the release (searched from `off` to `until`,
+    // the same range) answers both; a words-only policy runs its pattern (cheaper than a pass of its own).
+    let piiNeeded: boolean;
+    let wordsRun: boolean;
+    if (policy.pii !== null && policy.words !== null && from === off) {
+      const r = releasePass(buf, off, off + cut, policy.words.starts);
+      piiNeeded = (r & NOT_INERT) !== 0;
+      wordsRun = (r & MAY_HIT_WORDS) !== 0;
+    } else {
+      piiNeeded = policy.pii !== null && !inertText(buf, off, off + cut);
+      wordsRun = policy.words !== null;
+    }
     // Only what starts before the cut matters now: a match further on is found when its text can be released.
     // Capitals that only open ordinary words ("Thanks", "The") with nothing else a recognizer needs: NAME
     // says whether it would pass over all of them, and then the pass would find nothing.
-    const piiRun = piiNeeded && !(capitalsOnly(win, from) && (!policy.pii!.wanted.has('NAME') || nameRunsSkipped(win, from, final ? Infinity : off + cut)));
-    let pii = piiRun ? policy.pii!.find(win, from, final ? Infinity : off + cut) : NONE;
-    let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : NONE;
-    if (piiNeeded || policy.words) scanned += win.length - from;
+    const piiRun = piiNeeded && !(capitalsOnly(win, from) && (!policy.pii!.wanted.has('NAME') || nameRunsSkipped(win, from, until)));
+    let pii = piiRun ? policy.pii!.find(win, from, until) : NONE;
+    let words = wordsRun ? policy.words!.find(win, from, until) : NONE;
+    if (piiRun || wordsRun) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.
     if (pii.length > 0) pii = pii.filter((m) => m.end > off);
     if (words.length > 0) words = words.filter((w) => w.end > off);

@@ -6,7 +6,7 @@ import { PII_LEFT_CONTEXT } from './pii/pii-recognizer.types';
 import { ADDRESS_INNER_WORDS } from './pii/address.recognizer';
 import { nameRunsSkipped, PARTICLES } from './pii/name.recognizer';
 import { splitSentences, WINDOW_SENTENCES } from './text-windows';
-import { asciiWordy, type WordStarts } from './words/word-starts';
+import type { WordStarts } from './words/word-starts';
 
 /**
  * Streaming OUTPUT check. The scanner keeps two buffers: a short tail of already released text
@@ -210,40 +210,18 @@ export function inertText(text: string, start: number, end: number): boolean {
 
 /** `releasePass`: text[start, end) may hold the start of a PII entity (`inertText` says no). */
 const NOT_INERT = 1;
-/** `releasePass`: a word-filter hit may start in text[start, end) (`WordStarts` says so at a word start). */
+/** `releasePass`: a word-filter hit may start in text[start, end). */
 const MAY_HIT_WORDS = 2;
 
 /**
- * One pass over the text a delta releases that answers both questions asked of it: may an entity
- * start there (`NOT_INERT` unless `inertText` holds) and may a word filter's hit start there
- * (`MAY_HIT_WORDS` when `starts` says so at some word start). The word filter's pattern then runs only
- * for a release that may hold a hit (on prose, a word opening like a listed word, e.g. "pro", "who").
+ * What the text a delta releases needs: a PII pass unless `inertText` holds (`NOT_INERT`), and the word
+ * filter's pattern (`MAY_HIT_WORDS`) unless the release is inert and no word in it opens like one of the
+ * filter's words (`WordStarts`; inert text is lower-case ASCII, read without folding). On prose most
+ * releases need neither.
  */
 function releasePass(text: string, start: number, end: number, starts: WordStarts): number {
-  let afterPunct = false;
-  let words = false;
-  let prev = start > 0 ? text.charCodeAt(start - 1) : 32;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    // A word filter's hit starts only where its whole-word guard allows: not after an ASCII letter, digit or `_`.
-    if (!words && !asciiWordy(prev) && starts.startsAt(text, i)) words = true;
-    prev = c;
-    // `inertText`, character for character.
-    if ((c >= 97 && c <= 122) || c === 39) {
-      if (!afterPunct) continue;
-    } else if (c === 32 || c === 10 || c === 9 || c === 13) {
-      afterPunct = false;
-      continue;
-    } else if (c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 46) {
-      afterPunct = true;
-      continue;
-    } else if (c === 41 || c === 40 || c === 93 || c === 34 || c === 45) {
-      afterPunct = false;
-      continue;
-    }
-    return NOT_INERT | (words || starts.mayStart(text, i + 1, end) ? MAY_HIT_WORDS : 0);
-  }
-  return words ? MAY_HIT_WORDS : 0;
+  if (!inertText(text, start, end)) return NOT_INERT | (starts.mayStart(text, start, end) ? MAY_HIT_WORDS : 0);
+  return starts.mayStartLowerAscii(text, start, end) ? MAY_HIT_WORDS : 0;
 }
 
 /** Where a capitalised word may open in `capitalsOnly`: the start, after a blank, `(` or `"`. */

@@ -111,6 +111,61 @@ describe('word starts: where a word-filter hit can start', () => {
     expect(no).toBeGreaterThan(60_000);
   });
 
+  it('reads lower-case ASCII text (the inert releases of the scanner) as the general test does, also where a word runs past the range', () => {
+    const lower = [
+      'fuck',
+      'f*ck',
+      'sh1t',
+      'sh!t',
+      'who',
+      'whore',
+      'want',
+      'wtf',
+      'fml',
+      'project  orchid',
+      'project\norchid',
+      'internal',
+      'zorblax',
+      "o'brien deal",
+      'dr. no',
+      'de la',
+      'a',
+      'k9',
+      'x',
+      'the',
+      'pro',
+      ' ',
+      ' ',
+      '\n',
+      '.',
+      ',',
+      '-',
+      '(',
+      '"',
+      "'",
+    ];
+    const tails = ['', 'ck', 'uck', 'ſhit', 'é', 'ɑ', 'K', '9', ' orchid'];
+    const rnd = mulberry32(31);
+    let no = 0;
+    for (let n = 0; n < 40_000; n++) {
+      let text = '';
+      for (let k = 1 + Math.floor(rnd() * 8); k > 0; k--) text += lower[Math.floor(rnd() * lower.length)]!;
+      const from = Math.floor(rnd() * (text.length + 1));
+      const until = from + Math.floor(rnd() * (text.length + 1 - from));
+      // Only [from, until) must be lower-case ASCII: what follows (the held tail) may be anything.
+      text = text.slice(0, until) + tails[Math.floor(rnd() * tails.length)]! + text.slice(until);
+      for (const f of FILTERS) {
+        const fast = f.starts.mayStartLowerAscii(text, from, until);
+        expect([text, from, until, fast]).toEqual([text, from, until, f.starts.mayStart(text, from, until)]);
+        if (fast) continue;
+        no++;
+        const hits = f.find(text, from, until);
+        if (hits.length > 0) expect({ text, from, until, hits }).toEqual({ text, from, until, hits: [] });
+      }
+    }
+    expect(no).toBeGreaterThan(40_000);
+  });
+
   it('never says no where the filter finds a hit in development corpus rows, and says no for most of them', () => {
     const rows = readJsonl<{ text: string }>(join(dataDir(), 'dev', 'pii.jsonl')).concat(readJsonl<{ text: string }>(join(dataDir(), 'dev', 'injection.jsonl')));
     expect(rows.length).toBeGreaterThan(500);

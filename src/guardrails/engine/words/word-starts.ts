@@ -165,6 +165,12 @@ export interface WordStarts {
    * in [from, until) of `text`; true when one may.
    */
   mayStart(text: string, from: number, until: number): boolean;
+  /**
+   * `mayStart` for a range the caller knows holds only ASCII characters and no capital (the stream
+   * scanner's inert releases): the tables are read without folding or looking for other scripts,
+   * except where the first characters reach past `until`.
+   */
+  mayStartLowerAscii(text: string, from: number, until: number): boolean;
 }
 
 /** Whether `c` is an ASCII letter, digit or `_` (after one, the whole-word guard allows no match). */
@@ -172,7 +178,7 @@ export function asciiWordy(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
-const ALWAYS: WordStarts = { startsAt: () => true, mayStart: () => true };
+const ALWAYS: WordStarts = { startsAt: () => true, mayStart: () => true, mayStartLowerAscii: () => true };
 
 function keyOf(text: string, at: number, len: number): number {
   let key = 0;
@@ -227,6 +233,25 @@ export function wordStarts(alternatives: readonly string[]): WordStarts {
     mayStart(text: string, from: number, until: number): boolean {
       const end = Math.min(text.length, until);
       for (let q = from; q < end; q++) if ((q === 0 || !asciiWordy(text.charCodeAt(q - 1))) && startsAt(text, q)) return true;
+      return false;
+    },
+    mayStartLowerAscii(text: string, from: number, until: number): boolean {
+      const end = Math.min(text.length, until);
+      // Inside the range a word character is a lower-case letter, a digit or `_`; before it, anything.
+      let wordy = from > 0 && asciiWordy(text.charCodeAt(from - 1));
+      for (let q = from; q < end; q++) {
+        const c = text.charCodeAt(q);
+        if (!wordy) {
+          // The first characters reach past the range: the general test.
+          if (q + PREFIX > end) {
+            if (startsAt(text, q)) return true;
+          } else if (one[c] === 1) return true;
+          else if (two[c * 128 + text.charCodeAt(q + 1)] === 1) {
+            for (let s = 0; s < lengths.length; s++) if (sets[s]!.has(keyOf(text, q, lengths[s]!))) return true;
+          }
+        }
+        wordy = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95;
+      }
       return false;
     },
   };

@@ -28,8 +28,24 @@ function fold(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
+/** `asciiSet` and `alternativePrefixes` answers by source: the built-in list's are worked out once per process. */
+const atomCache = new Map<string, number[]>();
+const alternativeCache = new Map<string, readonly string[] | null>();
+/** Bound on each cache (custom words come from policies). */
+const CACHE_MAX = 10_000;
+
 /** The folded ASCII characters an atom (a regex source matching one character) matches under `iu`. */
 function asciiSet(source: string): number[] {
+  let out = atomCache.get(source);
+  if (out === undefined) {
+    out = asciiSetOf(source);
+    if (atomCache.size >= CACHE_MAX) atomCache.clear();
+    atomCache.set(source, out);
+  }
+  return out;
+}
+
+function asciiSetOf(source: string): number[] {
   let re: RegExp;
   try {
     re = new RegExp(`^(?:${source})$`, 'iu');
@@ -91,6 +107,8 @@ function parse(src: string): Node {
       // Classes (\s, \d, \w...) and escaped punctuation are one character; assertions, references and code escapes are not read here.
       if (e === undefined || /[bBpPuxck0-9]/.test(e)) throw new Unsupported(src);
       i += 2;
+      // An escaped ASCII punctuation mark is itself (only letters fold, and only to each other, within ASCII).
+      if (!/[dDwWsS]/.test(e) && e.charCodeAt(0) < 128) return { t: 'set', chars: [fold(e.charCodeAt(0))] };
       return { t: 'set', chars: asciiSet(`\\${e}`) };
     }
     if (c === ')' || c === '|' || c === '^' || c === '$' || c === '*' || c === '+' || c === '?' || c === '{' || c === '}' || c === ']') throw new Unsupported(src);
@@ -98,6 +116,7 @@ function parse(src: string): Node {
     const cp = src.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     i += ch.length;
+    if (cp < 128 && c !== '.') return { t: 'set', chars: [fold(cp)] };
     return { t: 'set', chars: asciiSet(c === '.' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')) };
   };
   const node = alt();
@@ -153,6 +172,22 @@ function concat(left: Set<string>, item: Node, k: number, rest?: (left: number) 
   return out;
 }
 
+/** `prefixes` of one alternative, or null when the parser does not read it. */
+function alternativePrefixes(source: string): readonly string[] | null {
+  let out = alternativeCache.get(source);
+  if (out === undefined) {
+    try {
+      out = [...prefixes(parse(source), PREFIX)];
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      out = null;
+    }
+    if (alternativeCache.size >= CACHE_MAX) alternativeCache.clear();
+    alternativeCache.set(source, out);
+  }
+  return out;
+}
+
 /** Which positions of a text can start a match of a set of whole-word alternatives. */
 export interface WordStarts {
   /**
@@ -192,13 +227,9 @@ function keyOf(text: string, at: number, len: number): number {
  * match) on a pattern it cannot read or one that can match the empty string.
  */
 export function wordStarts(alternatives: readonly string[]): WordStarts {
-  let all: Set<string>;
-  try {
-    all = new Set(alternatives.flatMap((a) => [...prefixes(parse(a), PREFIX)]));
-  } catch (e) {
-    if (e instanceof Unsupported) return ALWAYS;
-    throw e;
-  }
+  const each = alternatives.map(alternativePrefixes);
+  if (each.some((p) => p === null)) return ALWAYS;
+  const all = new Set(each.flatMap((p) => p!));
   if (all.size === 0 || all.has('')) return ALWAYS;
   // By length (a prefix shorter than PREFIX is a whole match), and a first test on the first two characters.
   const byLength = new Map<number, Set<number>>();

@@ -239,7 +239,7 @@ function opensWord(text: string, i: number): boolean {
  * NAME recognizer can find anything: the gate pass (`charClasses`) sets no digit, `@`, URL, `::` or
  * base64-run bit, the only separators are dots not followed by a letter (a MAC address needs hex digits
  * after its dots), no word in capitals holds "AKIA" or "ASIA" (an AWS access key), and none follows a line
- * break or a colon (where NAME reads names written in capitals, `capsNames`). NAME's run finder opens no
+ * break, a colon or the window's start (where NAME reads names written in capitals, `capsNames`). NAME's run finder opens no
  * run at a lone capital or inside a word in capitals; `nameRunsSkipped` judges the runs it does open.
  */
 export function capitalsOnly(text: string, start: number): boolean {
@@ -267,7 +267,7 @@ export function capitalsOnly(text: string, start: number): boolean {
         if (word.includes('AKIA') || word.includes('ASIA')) return false;
         let k = i - 1;
         while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
-        if (k >= 0 && (text.charCodeAt(k) === 10 || text.charCodeAt(k) === 58)) return false;
+        if (k < 0 || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 58) return false;
       }
       run += j - i;
       if (run >= 40) return false;

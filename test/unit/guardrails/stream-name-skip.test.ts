@@ -46,6 +46,7 @@ describe('the stream scanner skips a PII pass only where it finds nothing', () =
       'Kind regards,\nHINEMOA PARATA',
       'Kind regards,\n  HINEMOA PARATA',
       'Passenger name: MOANA TUILAGI',
+      'KALEO is here',
       // Capitals inside a word, a capital after another letter, or before a digit or a hyphen.
       'DANs and I-beams',
       'ThE end',

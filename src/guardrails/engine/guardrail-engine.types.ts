@@ -84,7 +84,7 @@ export interface InstrumentedStreamScanner extends StreamScanner {
 
 /** Counters of a stream scanner. */
 export interface StreamScannerStats {
-  /** Characters given to the detectors so far (rescanned context included). */
+  /** Characters searched by the PII recognizers and the word filter's patterns so far (rescanned context included; a release they are not run on counts nothing). */
   scannedChars: number;
   /** Characters received so far. */
   receivedChars: number;

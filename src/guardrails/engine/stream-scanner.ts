@@ -6,6 +6,7 @@ import { PII_LEFT_CONTEXT } from './pii/pii-recognizer.types';
 import { ADDRESS_INNER_WORDS } from './pii/address.recognizer';
 import { nameRunsSkipped, PARTICLES } from './pii/name.recognizer';
 import { splitSentences, WINDOW_SENTENCES } from './text-windows';
+import type { WordStarts } from './words/word-starts';
 
 /**
  * Streaming OUTPUT check. The scanner keeps two buffers: a short tail of already released text
@@ -207,14 +208,39 @@ export function inertText(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/** `releasePass`: text[start, end) may hold the start of a PII entity (`inertText` says no). */
+const NOT_INERT = 1;
+/** `releasePass`: a word-filter hit may start in text[start, end). */
+const MAY_HIT_WORDS = 2;
+
+/**
+ * What the text a delta releases needs: a PII pass unless `inertText` holds (`NOT_INERT`), and the word
+ * filter's pattern (`MAY_HIT_WORDS`) unless the release is inert and no word in it opens like one of the
+ * filter's words (`WordStarts`; inert text is lower-case ASCII, read without folding). On prose most
+ * releases need neither.
+ */
+function releasePass(text: string, start: number, end: number, starts: WordStarts): number {
+  if (!inertText(text, start, end)) return NOT_INERT | (starts.mayStart(text, start, end) ? MAY_HIT_WORDS : 0);
+  return starts.mayStartLowerAscii(text, start, end) ? MAY_HIT_WORDS : 0;
+}
+
+/** Where a capitalised word may open in `capitalsOnly`: the start, after a blank, `(` or `"`. */
+function opensWord(text: string, i: number): boolean {
+  const b = i > 0 ? text.charCodeAt(i - 1) : 32;
+  return b === 32 || b === 10 || b === 9 || b === 13 || b === 40 || b === 34;
+}
+
 /**
  * True when text[start..] (the whole window from where the PII pass would search, held tail included)
  * holds only what `inertText` allows (no `:`, `-` or `]` even) plus ASCII capitals that open a word (after
- * a space, a line break, `(` or `"`, or at the window's start) and have a lower-case letter after them,
- * with no run of 40 letters and no "www.". In such text only the NAME recognizer can find anything:
- * the gate pass (`charClasses`) sets no digit, `@`, URL, `::` or base64-run bit, the only separators are
- * dots not followed by a letter (a MAC address needs hex digits after its dots), and no two capitals
- * follow each other (an AWS access key opens with "AKIA" or "ASIA").
+ * a space, a line break, `(` or `"`, or at the window's start), with no run of 40 letters and no "www.".
+ * A capital has a lower-case letter after it ("The"), or it stands alone or opens a word in capitals ("I",
+ * "AI", "JSON") followed by a blank, an apostrophe or punctuation that ends a word. In such text only the
+ * NAME recognizer can find anything: the gate pass (`charClasses`) sets no digit, `@`, URL, `::` or
+ * base64-run bit, the only separators are dots not followed by a letter (a MAC address needs hex digits
+ * after its dots), no word in capitals holds "AKIA" or "ASIA" (an AWS access key), and none follows a line
+ * break, a colon or the window's start (where NAME reads names written in capitals, `capsNames`). NAME's run finder opens no
+ * run at a lone capital or inside a word in capitals; `nameRunsSkipped` judges the runs it does open.
  */
 export function capitalsOnly(text: string, start: number): boolean {
   let afterPunct = false;
@@ -226,16 +252,33 @@ export function capitalsOnly(text: string, start: number): boolean {
       continue;
     }
     if (c >= 65 && c <= 90) {
-      const b = i > 0 ? text.charCodeAt(i - 1) : 32;
-      const d = text.charCodeAt(i + 1);
-      if (!(b === 32 || b === 10 || b === 9 || b === 13 || b === 40 || b === 34) || !(d >= 97 && d <= 122)) return false;
-      run = 1;
+      if (!opensWord(text, i)) return false;
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) >= 65 && text.charCodeAt(j) <= 90) j++;
+      const d = j < text.length ? text.charCodeAt(j) : 32;
+      if (j === i + 1 && d >= 97 && d <= 122) {
+        run = 1;
+        continue;
+      }
+      // A lone capital or a word in capitals: a blank, an apostrophe or punctuation that ends a word after it.
+      if (!(d === 32 || d === 10 || d === 9 || d === 13 || d === 39 || d === 44 || d === 59 || d === 33 || d === 63 || d === 46 || d === 41 || d === 34)) return false;
+      if (j > i + 1) {
+        const word = text.slice(i, j);
+        if (word.includes('AKIA') || word.includes('ASIA')) return false;
+        let k = i - 1;
+        while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+        if (k < 0 || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 58) return false;
+      }
+      run += j - i;
+      if (run >= 40) return false;
+      i = j - 1;
       continue;
     }
     run = 0;
     if (c === 32 || c === 10 || c === 9 || c === 13) afterPunct = false;
     else if (c === 46) {
-      if (text.charCodeAt(i - 1) === 119 && text.charCodeAt(i - 2) === 119 && text.charCodeAt(i - 3) === 119) return false;
+      // "www." in any case marks a URL for the gate pass.
+      if ((text.charCodeAt(i - 1) | 32) === 119 && (text.charCodeAt(i - 2) | 32) === 119 && (text.charCodeAt(i - 3) | 32) === 119) return false;
       afterPunct = true;
     } else if (c === 44 || c === 59 || c === 33 || c === 63) afterPunct = true;
     else if (c === 41 || c === 40 || c === 34) afterPunct = false;
@@ -338,15 +381,27 @@ export function createStreamScanner(policy: CompiledPolicy, opts: StreamScannerO
     // context is left context), unless the last release was forced.
     const win = buf;
     const from = rescanContext ? 0 : off;
-    // Text that cannot hold the start of an entity needs no PII pass at all.
-    const piiNeeded = policy.pii !== null && !inertText(buf, off, off + cut);
+    const until = final ? Infinity : off + cut;
+    // Text that cannot hold the start of an entity needs no PII pass at all, and the word filter runs only where a word
+    // of the release opens like one of its words. With PII on, one pass over the release (searched from `off` to `until`,
+    // the same range) answers both; a words-only policy runs its pattern (cheaper than a pass of its own).
+    let piiNeeded: boolean;
+    let wordsRun: boolean;
+    if (policy.pii !== null && policy.words !== null && from === off) {
+      const r = releasePass(buf, off, off + cut, policy.words.starts);
+      piiNeeded = (r & NOT_INERT) !== 0;
+      wordsRun = (r & MAY_HIT_WORDS) !== 0;
+    } else {
+      piiNeeded = policy.pii !== null && !inertText(buf, off, off + cut);
+      wordsRun = policy.words !== null;
+    }
     // Only what starts before the cut matters now: a match further on is found when its text can be released.
     // Capitals that only open ordinary words ("Thanks", "The") with nothing else a recognizer needs: NAME
     // says whether it would pass over all of them, and then the pass would find nothing.
-    const piiRun = piiNeeded && !(capitalsOnly(win, from) && (!policy.pii!.wanted.has('NAME') || nameRunsSkipped(win, from, final ? Infinity : off + cut)));
-    let pii = piiRun ? policy.pii!.find(win, from, final ? Infinity : off + cut) : NONE;
-    let words = policy.words ? policy.words.find(win, from, final ? Infinity : off + cut) : NONE;
-    if (piiNeeded || policy.words) scanned += win.length - from;
+    const piiRun = piiNeeded && !(capitalsOnly(win, from) && (!policy.pii!.wanted.has('NAME') || nameRunsSkipped(win, from, until)));
+    let pii = piiRun ? policy.pii!.find(win, from, until) : NONE;
+    let words = wordsRun ? policy.words!.find(win, from, until) : NONE;
+    if (piiRun || wordsRun) scanned += win.length - from;
     // Matches that ended inside the released context were handled when that text was released.
     if (pii.length > 0) pii = pii.filter((m) => m.end > off);
     if (words.length > 0) words = words.filter((w) => w.end > off);

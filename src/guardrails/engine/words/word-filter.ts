@@ -1,4 +1,5 @@
 import { PROFANITY } from './profanity.lexicon';
+import { wordStarts, type WordStarts } from './word-starts';
 
 /** One word-filter hit. */
 export interface WordHit {
@@ -13,6 +14,12 @@ export interface WordHit {
 export interface WordFilter {
   /** Hits in `text` starting in [from, until) (default: all of it; the text around is only context). */
   find(text: string, from?: number, until?: number): WordHit[];
+  /**
+   * Where a hit can start, from the first characters of the words (`wordStarts`): when it says no
+   * position in [from, until) can start one, `find(text, from, until)` finds nothing. The stream
+   * scanner asks it in the pass it already makes over each release.
+   */
+  readonly starts: WordStarts;
   /** Lower-case words that are part of a multi-word phrase (the stream scanner must not release them alone). */
   readonly phraseWords: ReadonlySet<string>;
 }
@@ -131,6 +138,7 @@ export function compileWordFilter(words: readonly string[], profanity: boolean):
   const eitherSticky = sticky(eitherRe);
   // Words of multi-word phrases (custom ones, and the built-in list's when it is on), in the form the
   // stream scanner compares: lower case, trailing punctuation stripped ("dr." is "dr").
+  const starts = wordStarts([...custom.map(wordPattern), ...(profanity ? PROFANITY : [])]);
   const phrases = [...custom.filter((w) => /\s/.test(w)), ...(profanity ? PROFANITY.filter((p) => /\s|\\s/.test(p)) : [])];
   const phraseWords = new Set(
     phrases
@@ -142,6 +150,7 @@ export function compileWordFilter(words: readonly string[], profanity: boolean):
   );
   return {
     phraseWords,
+    starts,
     find(text: string, from = 0, until = Infinity): WordHit[] {
       const skip = BEYOND_LATIN1.test(text);
       if (eitherRe) {

@@ -56,12 +56,12 @@ interface RawInjectionRow {
 }
 
 /**
- * A `tune/` file `guardrails:train` learns from: `injection*`, `blindwide-injection*`, `inj3-*`, `inj4-*` but never a
- * held-out or sealed file, even one copied into `tune/`: no name with `holdout` (`inj3-holdout-*`, `inj4-holdout-*`),
+ * A `tune/` file `guardrails:train` learns from: `injection*`, `blindwide-injection*`, `inj3-*`, `inj4-*`, `evade-*` but
+ * never a held-out or sealed file, even one copied into `tune/`: no name with `holdout` (`inj3-holdout-*`, `inj4-holdout-*`, `evade-holdout`),
  * `blind<N>` or `pii-blind`.
  */
 export function isInjectionTrainingFile(name: string): boolean {
-  return /^((blindwide-)?injection.*|inj[34]-.*)\.jsonl$/.test(name) && !/holdout|blind\d|pii-blind/.test(name);
+  return /^((blindwide-)?injection.*|inj[34]-.*|evade-.*)\.jsonl$/.test(name) && !/holdout|blind\d|pii-blind/.test(name);
 }
 
 /** The development injection rows (direct, indirect and the hard-negative tuning rows), labelled and grouped by family. */
@@ -78,8 +78,8 @@ export function devInjectionRows(dir = dataDir()): TrainRow[] {
     return { text: r.text, injection: r.label === 'injection', indirect: true, group };
   });
   // Every `tune/injection*.jsonl`, the blind author's `tune/blindwide-injection.jsonl` and the inj3 lane's
-  // `tune/inj3-*.jsonl` and the inj4 lane's `tune/inj4-*.jsonl`, in name order; never `tune/inj3-holdout-*.jsonl` or
-  // `tune/inj4-holdout-*.jsonl` (those lanes' own held-out sets).
+  // `tune/inj3-*.jsonl`, the inj4 lane's `tune/inj4-*.jsonl` and the evade lane's `tune/evade-*.jsonl`, in name order; never
+  // `tune/inj3-holdout-*.jsonl`, `tune/inj4-holdout-*.jsonl` or `tune/evade-holdout.jsonl` (those lanes' own held-out sets).
   const tuneDir = join(dir, 'tune');
   const tuneFiles = existsSync(tuneDir) ? readdirSync(tuneDir).filter(isInjectionTrainingFile).sort() : [];
   const tune = tuneFiles.flatMap((f) =>

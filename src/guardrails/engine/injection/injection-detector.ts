@@ -155,6 +155,11 @@ const QUOTE_CHARS = /["'\u201c\u201e\u00ab]/;
 const NON_ASCII = /[^\x00-\x7f]/;
 const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 const DEST = ' zzdest ';
+
+/** The normalized text with decoded payloads appended, each folded like the text and read apart from it. */
+function withDecoded(norm: string, payloads: readonly string[]): string {
+  return `${norm}\n${DECODED_APART}${payloads.map((d) => replaceDestinations(foldNormalized(d), DEST)).join('\n')}`;
+}
 /**
  * A question about a quoted text (six languages): "is this a prompt injection", "what was it trying to
  * do", "is 'x' a known jailbreak", "c'est une injection ?". The quotation is the object of analysis.
@@ -537,24 +542,24 @@ export function scanText(raw: string, direct = false): { text: string; decoded: 
   }
   const b64 = decodeBase64Runs(head);
   if (b64.length > 0) {
-    norm += `\n${DECODED_APART}${b64.map((d) => replaceDestinations(foldNormalized(d), DEST)).join('\n')}`;
+    norm = withDecoded(norm, b64);
     decoded.push('base64');
   }
   // ASCII spelled in invisible Unicode tag characters.
   const tags = decodeTagChars(head);
   if (tags !== null) {
-    norm += `\n${DECODED_APART}${replaceDestinations(foldNormalized(tags), DEST)}`;
+    norm = withDecoded(norm, [tags]);
     decoded.push('tags');
   }
   // Hex ("69676e6f7265…", "72 65 76…") and URL-encoded ("ignore%20your%20rules") payloads, read the same way.
   const hex = decodeHexRuns(head);
   if (hex.length > 0) {
-    norm += `\n${DECODED_APART}${hex.map((d) => replaceDestinations(foldNormalized(d), DEST)).join('\n')}`;
+    norm = withDecoded(norm, hex);
     decoded.push('hex');
   }
   const pct = decodePercentRuns(head);
   if (pct.length > 0) {
-    norm += `\n${DECODED_APART}${pct.map((d) => replaceDestinations(foldNormalized(d), DEST)).join('\n')}`;
+    norm = withDecoded(norm, pct);
     decoded.push('url');
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CompiledPolicy } from './engine';
 import type { Verdict } from './engine/guardrail-engine.types';
 
@@ -21,7 +22,8 @@ export const DEFAULT_CLEAN_CHUNKS: CleanChunksOptions = { maxChars: 2_000_000, m
  * Bedrock's ApplyGuardrail are not remembered: they run on the remembered local verdict as before.
  */
 export class CleanChunks {
-  private readonly byPolicy = new WeakMap<CompiledPolicy, CharBoundedLru>();
+  /** Per policy, chunk text -> injection score (NaN: none), at most `maxChars` characters of text, least recently used out first. */
+  private readonly byPolicy = new WeakMap<CompiledPolicy, LRUCache<string, number>>();
   /** Chunk checks answered from memory so far. */
   hits = 0;
 
@@ -41,38 +43,7 @@ export class CleanChunks {
     if (verdict.action !== 'NONE' || verdict.findings.length > 0 || verdict.escalation || verdict.text !== text) return;
     if (!text.length || text.length > Math.min(this.options.maxChunkChars, this.options.maxChars)) return;
     let lru = this.byPolicy.get(policy);
-    if (!lru) this.byPolicy.set(policy, (lru = new CharBoundedLru(this.options.maxChars)));
+    if (!lru) this.byPolicy.set(policy, (lru = new LRUCache<string, number>({ maxSize: this.options.maxChars, sizeCalculation: (_score, chunk) => chunk.length })));
     lru.set(text, verdict.injectionScore ?? NaN);
-  }
-}
-
-/**
- * Texts and a number each, at most `maxChars` characters of text, least recently used out first: a
- * Map in use order (a hit moves its key to the end).
- */
-class CharBoundedLru {
-  private readonly map = new Map<string, number>();
-  private chars = 0;
-
-  constructor(private readonly maxChars: number) {}
-
-  get(text: string): number | undefined {
-    const v = this.map.get(text);
-    if (v !== undefined) {
-      this.map.delete(text);
-      this.map.set(text, v);
-    }
-    return v;
-  }
-
-  set(text: string, v: number): void {
-    if (this.map.has(text)) this.map.delete(text);
-    else this.chars += text.length;
-    this.map.set(text, v);
-    while (this.chars > this.maxChars) {
-      const oldest = this.map.keys().next().value as string;
-      this.map.delete(oldest);
-      this.chars -= oldest.length;
-    }
   }
 }

@@ -2,7 +2,16 @@ import { z } from 'zod';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_BLOCKED_MESSAGE, GuardrailPolicy } from './guardrail-policy.entity';
 import type { GuardrailPolicyInput } from './guardrail-policy.inputs';
-import { bedrockGuardrailSchema, contentCategoriesSchema, deniedTopicsSchema, parseGuardrailPolicyConfig, piiConfigSchema, promptInjectionSchema, wordFiltersSchema } from './guardrail-policy.schemas';
+import {
+  bedrockGuardrailSchema,
+  contentCategoriesSchema,
+  deniedTopicsSchema,
+  parseGuardrailPolicyConfig,
+  piiConfigSchema,
+  promptInjectionSchema,
+  wordFiltersSchema,
+  type InjectionEscalation,
+} from './guardrail-policy.schemas';
 import { GuardrailDirection } from './guardrail.types';
 import { compilePolicy, checkText, type CompiledPolicy } from './engine';
 import type { InputCheckPool } from './input-check-pool';
@@ -321,17 +330,24 @@ export class GuardrailService {
    */
   private decide(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions, local: Verdict): Verdict | Promise<Verdict> {
     if (local.action === 'BLOCKED') return local;
-    const esc = policy.compiled.config.promptInjection.escalation;
-    const escalates = direction === 'INPUT' && esc !== null && esc !== undefined && inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold);
-    return escalates || policy.bedrockGuardrail ? this.decideRemote(policy, direction, text, opts, local) : local;
+    const esc = direction === 'INPUT' ? (policy.compiled.config.promptInjection.escalation ?? null) : null;
+    const escalation = inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold) ? esc : null;
+    return escalation || policy.bedrockGuardrail ? this.decideRemote(policy, direction, text, opts, local, escalation) : local;
   }
 
-  private async decideRemote(policy: ActivePolicy, direction: GuardrailDirection, text: string, opts: CheckTextOptions, localVerdict: Verdict): Promise<Verdict> {
+  /** {@link decide}'s remote part: the escalation `decide` found due (null: none), then Bedrock's ApplyGuardrail. */
+  private async decideRemote(
+    policy: ActivePolicy,
+    direction: GuardrailDirection,
+    text: string,
+    opts: CheckTextOptions,
+    localVerdict: Verdict,
+    escalation: InjectionEscalation | null,
+  ): Promise<Verdict> {
     let local = localVerdict;
-    const esc = policy.compiled.config.promptInjection.escalation;
-    if (direction === 'INPUT' && local.action !== 'BLOCKED' && esc && inEscalationBand(esc, local.injectionScore, policy.compiled.injectionThreshold)) {
+    if (escalation) {
       if (!this.provider?.callTool) throw new Error(`guardrail policy "${policy.name}" escalates to Bedrock but no model provider is configured`);
-      local = (await escalateInjection(this.provider as EscalationProvider, esc, text, local, opts.source)).verdict;
+      local = (await escalateInjection(this.provider as EscalationProvider, escalation, text, local, opts.source)).verdict;
     }
     if (!policy.bedrockGuardrail || local.action === 'BLOCKED') return local;
     if (!this.provider) throw new Error(`guardrail policy "${policy.name}" uses a Bedrock guardrail but no model provider is configured`);
